@@ -1,0 +1,50 @@
+// Builds every package: ESM + CJS + bundled .d.ts per entry point.
+import { readFileSync, existsSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import typescript from '@rollup/plugin-typescript';
+import { dts } from 'rollup-plugin-dts';
+
+const packages = {
+  core: ['index'],
+  'dev-authority': ['index', 'cli'],
+  node: ['index', 'cli'],
+  browser: ['index'],
+};
+
+const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+
+function externalFor(pkgJson) {
+  const deps = Object.keys({ ...pkgJson.dependencies, ...pkgJson.peerDependencies, ...pkgJson.optionalDependencies });
+  return (id) => builtins.has(id) || deps.some((d) => id === d || id.startsWith(`${d}/`));
+}
+
+const configs = [];
+for (const [dir, entries] of Object.entries(packages)) {
+  const root = `packages/${dir}`;
+  const pkgJson = JSON.parse(readFileSync(`${root}/package.json`, 'utf8'));
+  const external = externalFor(pkgJson);
+  const input = Object.fromEntries(
+    entries.filter((e) => existsSync(`${root}/src/${e}.ts`)).map((e) => [e, `${root}/src/${e}.ts`]),
+  );
+  configs.push({
+    input,
+    external,
+    plugins: [typescript({ tsconfig: 'tsconfig.base.json', include: [`${root}/src/**/*.ts`], compilerOptions: { types: ['node'] } })],
+    output: [
+      { dir: `${root}/dist`, format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
+      { dir: `${root}/dist`, format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs', exports: 'named' },
+    ],
+    onwarn(warning, warn) {
+      if (warning.code === 'CIRCULAR_DEPENDENCY' && warning.ids?.some((id) => id.includes('node_modules'))) return;
+      warn(warning);
+    },
+  });
+  configs.push({
+    input,
+    external,
+    plugins: [dts({ tsconfig: 'tsconfig.base.json', compilerOptions: { types: ['node'] } })],
+    output: { dir: `${root}/dist`, format: 'es', entryFileNames: '[name].d.ts', chunkFileNames: 'chunks/[name]-[hash].d.ts' },
+  });
+}
+
+export default configs;
