@@ -1,0 +1,103 @@
+import type { HttpClient } from '../http/http-client.js';
+import { checkShape, parseJsonBody } from '../http/oauth-response.js';
+import { InvalidResponseError, ValidationError } from '../errors.js';
+import { type DiscoveryDocument, discoverySchema } from '../http/schemas.js';
+import type { Authority } from './authority.js';
+import { canonicalEnvironment } from './entra.js';
+
+export type AuthorityMetadata = DiscoveryDocument;
+
+/** Optional persistent cache for metadata documents (MSAL's http_cache): survives restarts. */
+export interface HttpCache {
+  get(key: string): string | undefined | Promise<string | undefined>;
+  set(key: string, value: string): void | Promise<void>;
+}
+
+// One fetch per metadata URL per process, shared by every client and concurrent caller.
+const metadataByUrl = new Map<string, Promise<AuthorityMetadata>>();
+
+/** Forgets fetched metadata (tests; key rotation drills). */
+export function clearMetadataCache(): void {
+  metadataByUrl.clear();
+}
+
+export interface MetadataSource {
+  http: HttpClient;
+  httpCache?: HttpCache;
+  /** A discovery document supplied by the application: no network call at all. */
+  authorityMetadata?: string;
+  signal?: AbortSignal;
+}
+
+export function getAuthorityMetadata(authority: Authority, source: MetadataSource): Promise<AuthorityMetadata> {
+  if (source.authorityMetadata) {
+    const doc = checkShape(discoverySchema, parseJsonBody({ status: 200, headers: {}, body: source.authorityMetadata }, 'authorityMetadata'), 'authorityMetadata');
+    return Promise.resolve(checkMetadata(authority, doc));
+  }
+  let pending = metadataByUrl.get(authority.metadataUrl);
+  if (!pending) {
+    pending = fetchMetadata(authority, source);
+    metadataByUrl.set(authority.metadataUrl, pending);
+    // A failure is not remembered: the next caller tries again.
+    pending.catch(() => metadataByUrl.delete(authority.metadataUrl));
+  }
+  return pending;
+}
+
+async function fetchMetadata(authority: Authority, source: MetadataSource): Promise<AuthorityMetadata> {
+  const cached = await source.httpCache?.get(authority.metadataUrl);
+  if (cached) {
+    try {
+      return checkMetadata(authority, checkShape(discoverySchema, JSON.parse(cached), 'cached metadata'));
+    } catch {
+      // A stale or damaged cached document is refetched below.
+    }
+  }
+  // Discovery is shared by concurrent callers, so one caller's abort must not fail the others.
+  const response = await source.http.send({ method: 'GET', url: authority.metadataUrl, headers: { accept: 'application/json' } });
+  if (response.status !== 200) {
+    throw new InvalidResponseError(`Discovery at ${authority.metadataUrl} answered HTTP ${response.status}`, response.status, 'discovery_failed');
+  }
+  const doc = checkMetadata(authority, checkShape(discoverySchema, parseJsonBody(response, 'Discovery'), 'Discovery document', 200));
+  await source.httpCache?.set(authority.metadataUrl, response.body);
+  return doc;
+}
+
+/** The document must be the authority's own (mix-up defence) and its endpoints safe to call. */
+export function checkMetadata(authority: Authority, doc: AuthorityMetadata): AuthorityMetadata {
+  if (authority.kind === 'oidc') {
+    if (doc.issuer.replace(/\/+$/, '') !== authority.url) {
+      throw new ValidationError('issuer', `Discovery issuer "${doc.issuer}" differs from the configured authority "${authority.url}"`);
+    }
+  } else {
+    const issuerHost = hostOf(doc.issuer.replace('{tenantid}', 'tenant'));
+    if (!issuerHost || !sameEntraCloud(issuerHost, authority.environment)) {
+      throw new ValidationError('issuer', `Discovery issuer "${doc.issuer}" is not on the authority's host ${authority.environment}`);
+    }
+  }
+  const endpoints = [doc.token_endpoint, doc.authorization_endpoint, doc.device_authorization_endpoint, doc.jwks_uri, doc.end_session_endpoint];
+  const authorityUrl = new URL(authority.url);
+  for (const endpoint of endpoints) {
+    if (!endpoint) continue;
+    const u = new URL(endpoint);
+    const sameCloud = authority.kind === 'entra' ? sameEntraCloud(u.host, authority.environment) : true;
+    const loopback = u.hostname === '127.0.0.1' || u.hostname === 'localhost' || u.hostname === '[::1]';
+    const downgrade = u.protocol === 'http:' && !(loopback && authorityUrl.protocol === 'http:');
+    if (!sameCloud || downgrade) {
+      throw new ValidationError('endpoint', `Discovery names an endpoint on a host that is not allowed: ${u.origin}`);
+    }
+  }
+  return doc;
+}
+
+function sameEntraCloud(host: string, environment: string): boolean {
+  return canonicalEnvironment(host) === canonicalEnvironment(environment);
+}
+
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).host.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,60 @@
+// Microsoft Entra ID: cloud hosts, tenant shapes, issuer templates and client_info.
+import { base64UrlDecodeToString } from '../crypto/encoding.js';
+
+/** Authority hosts of the Entra clouds, like @azure/identity's AzureAuthorityHosts. */
+export const AzureAuthorityHosts = {
+  AzurePublicCloud: 'https://login.microsoftonline.com',
+  AzureChina: 'https://login.chinacloudapi.cn',
+  AzureGovernment: 'https://login.microsoftonline.us',
+  AzureGermany: 'https://login.microsoftonline.de',
+} as const;
+
+/** Hosts that name the same cloud; tokens cached under one are found under any. */
+const ALIAS_GROUPS: readonly (readonly string[])[] = [
+  ['login.microsoftonline.com', 'login.windows.net', 'login.microsoft.com', 'sts.windows.net'],
+  ['login.partner.microsoftonline.cn', 'login.chinacloudapi.cn'],
+  ['login.microsoftonline.de'],
+  ['login.microsoftonline.us', 'login.usgovcloudapi.net'],
+];
+
+const CANONICAL = new Map<string, string>();
+for (const group of ALIAS_GROUPS) for (const host of group) CANONICAL.set(host, group[0]!);
+
+export function isKnownEntraHost(host: string): boolean {
+  return CANONICAL.has(host.toLowerCase());
+}
+
+/** The first alias of the host's group; other hosts unchanged (lower-cased). */
+export function canonicalEnvironment(host: string): string {
+  const lower = host.toLowerCase();
+  return CANONICAL.get(lower) ?? lower;
+}
+
+export const MULTI_TENANTS: ReadonlySet<string> = new Set(['common', 'organizations', 'consumers']);
+
+/** Builds an Entra authority URL from a cloud host and a tenant (GUID, domain, or common/organizations/consumers). */
+export function entraAuthority(tenant = 'organizations', host: string = AzureAuthorityHosts.AzurePublicCloud): string {
+  return `${host.replace(/\/+$/, '')}/${encodeURIComponent(tenant)}`;
+}
+
+/** Entra's multi-tenant issuer holds the `{tenantid}` placeholder; the token's `tid` fills it. */
+export function entraIssuerMatches(template: string, iss: string, tid: unknown): boolean {
+  if (!template.includes('{tenantid}')) return iss === template;
+  return typeof tid === 'string' && iss === template.replace('{tenantid}', tid);
+}
+
+export interface ClientInfo {
+  uid: string;
+  utid: string;
+}
+
+/** Entra's `client_info` (requested with client_info=1): base64url JSON giving uid and utid. */
+export function parseClientInfo(clientInfo: string | undefined): ClientInfo | undefined {
+  if (!clientInfo) return undefined;
+  try {
+    const v = JSON.parse(base64UrlDecodeToString(clientInfo)) as Partial<ClientInfo>;
+    return typeof v.uid === 'string' && typeof v.utid === 'string' ? { uid: v.uid, utid: v.utid } : undefined;
+  } catch {
+    return undefined;
+  }
+}

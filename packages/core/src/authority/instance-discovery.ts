@@ -1,0 +1,41 @@
+import { ConfigurationError } from '../errors.js';
+import type { HttpClient } from '../http/http-client.js';
+import { parseJsonBody, checkShape } from '../http/oauth-response.js';
+import { instanceDiscoverySchema } from '../http/schemas.js';
+import type { Authority } from './authority.js';
+import { isKnownEntraHost } from './entra.js';
+
+/** Where Entra answers "is this a real Entra authority?" (MSAL's instance discovery). */
+export const INSTANCE_DISCOVERY_ENDPOINT = 'https://login.microsoftonline.com/common/discovery/instance';
+
+const validated = new Map<string, Promise<void>>();
+
+/**
+ * Checks a custom Entra host with Entra's instance discovery before any token is sent to it.
+ * The public clouds' hosts are built in and never checked over the network.
+ */
+export function validateEntraInstance(authority: Authority, http: HttpClient): Promise<void> {
+  if (authority.kind !== 'entra' || isKnownEntraHost(new URL(authority.url).hostname)) return Promise.resolve();
+  let pending = validated.get(authority.url);
+  if (!pending) {
+    pending = discover(authority, http);
+    validated.set(authority.url, pending);
+    pending.catch(() => validated.delete(authority.url));
+  }
+  return pending;
+}
+
+async function discover(authority: Authority, http: HttpClient): Promise<void> {
+  const url = new URL(INSTANCE_DISCOVERY_ENDPOINT);
+  url.searchParams.set('api-version', '1.1');
+  url.searchParams.set('authorization_endpoint', `${authority.url}/oauth2/v2.0/authorize`);
+  const response = await http.send({ method: 'GET', url: url.toString(), headers: { accept: 'application/json' } });
+  const body = checkShape(instanceDiscoverySchema, parseJsonBody(response, 'Instance discovery'), 'Instance discovery', response.status);
+  if (body.error || !body.tenant_discovery_endpoint) {
+    throw new ConfigurationError(
+      `Entra does not recognise the authority ${authority.url} (${body.error ?? 'no tenant_discovery_endpoint'}); ` +
+        'check the host, or set instanceDiscovery: false for a trusted private deployment',
+      'invalid_instance',
+    );
+  }
+}

@@ -1,0 +1,112 @@
+import { sha256Base64Url } from '../crypto/encoding.js';
+import { CacheFormatError, TokenCache } from './token-cache.js';
+import type { LogSink } from '../logger.js';
+
+/**
+ * Where serialized cache partitions live (a file, Redis, IndexedDB, ...).
+ * `update` runs a read-modify-write under the store's lock or compare-and-set, so that
+ * several processes or machines merge their entries instead of overwriting each other.
+ */
+export interface CacheStore {
+  load(partitionKey: string, signal?: AbortSignal): Promise<string | undefined>;
+  save(partitionKey: string, data: string, signal?: AbortSignal): Promise<void>;
+  update?(partitionKey: string, mutate: (current: string | undefined) => string, signal?: AbortSignal): Promise<string>;
+}
+
+/** A CacheStore in memory (tests, and a model for writing others). */
+export class MemoryCacheStore implements CacheStore {
+  readonly data = new Map<string, string>();
+  async load(key: string): Promise<string | undefined> {
+    return this.data.get(key);
+  }
+  async save(key: string, value: string): Promise<void> {
+    this.data.set(key, value);
+  }
+  async update(key: string, mutate: (current: string | undefined) => string): Promise<string> {
+    const next = mutate(this.data.get(key));
+    this.data.set(key, next);
+    return next;
+  }
+}
+
+/**
+ * How tokens are split into partitions, following MSAL's guidance: `single` for desktop apps and
+ * CLIs (one file holds everything), `perKey` for services (per account, per client+tenant for app
+ * tokens, per assertion hash for on-behalf-of), so each request loads only what it needs.
+ */
+export type CachePartitioning = 'single' | 'perKey';
+
+export const SINGLE_PARTITION = 'default';
+
+export const partitionKeys = {
+  account: (p: CachePartitioning, homeAccountId: string) => (p === 'single' ? SINGLE_PARTITION : `account:${homeAccountId}`),
+  app: (p: CachePartitioning, clientId: string, tenant: string) => (p === 'single' ? SINGLE_PARTITION : `app:${clientId}.${tenant}`),
+  onBehalfOf: (p: CachePartitioning, assertionHash: string) => (p === 'single' ? SINGLE_PARTITION : `obo:${assertionHash}`),
+};
+
+export const assertionHash = sha256Base64Url;
+
+/** Keeps the in-memory TokenCache and a CacheStore in step. */
+export class CachePersistence {
+  private readonly seen = new Map<string, string>();
+
+  constructor(
+    readonly cache: TokenCache,
+    private readonly store: CacheStore | undefined,
+    private readonly log: LogSink,
+  ) {}
+
+  get persistent(): boolean {
+    return this.store !== undefined;
+  }
+
+  /** Loads a partition if the store's copy changed since we last saw it. */
+  async sync(partition: string, signal?: AbortSignal): Promise<void> {
+    if (!this.store) return;
+    const data = await this.store.load(partition, signal);
+    if (data === undefined || data === this.seen.get(partition)) return;
+    this.absorb(partition, data);
+  }
+
+  /** Applies a change to memory and to the store's partition, merging with other writers' entries. */
+  async write(partition: string, change: (cache: TokenCache) => void, signal?: AbortSignal): Promise<void> {
+    change(this.cache);
+    if (!this.store) return;
+    let othersWrote = true;
+    const apply = (current: string | undefined) => {
+      othersWrote = current !== undefined && current !== this.seen.get(partition);
+      const copy = new TokenCache();
+      if (current) {
+        try {
+          copy.deserialize(current);
+        } catch (error) {
+          // Stores move damaged data aside themselves; here we only refuse to build on it.
+          if (!(error instanceof CacheFormatError)) throw error;
+          this.log.log('warning', `Cache partition "${partition}" was unreadable and is rewritten`);
+        }
+      }
+      change(copy);
+      return copy.serialize();
+    };
+    const next = this.store.update
+      ? await this.store.update(partition, apply, signal)
+      : await this.store.load(partition, signal).then(async (current) => {
+          const data = apply(current);
+          await this.store!.save(partition, data, signal);
+          return data;
+        });
+    // Memory already has our change; re-reading is needed only for entries other writers added.
+    if (othersWrote) this.absorb(partition, next);
+    else this.seen.set(partition, next);
+  }
+
+  private absorb(partition: string, data: string): void {
+    try {
+      this.cache.merge(data);
+      this.seen.set(partition, data);
+    } catch (error) {
+      if (!(error instanceof CacheFormatError)) throw error;
+      this.log.log('warning', `Cache partition "${partition}" is not valid cache JSON; ignored`);
+    }
+  }
+}

@@ -1,0 +1,297 @@
+import { TesseraError } from '../errors.js';
+import { canonicalEnvironment } from '../authority/entra.js';
+import {
+  type AccessTokenEntity,
+  type AccountEntity,
+  type AppMetadataEntity,
+  type CacheSections,
+  type IdTokenEntity,
+  type RefreshTokenEntity,
+  type SectionName,
+  SECTIONS,
+  keyOf,
+} from './schema.js';
+
+/** The serialized cache could not be read; nothing was changed. */
+export class CacheFormatError extends TesseraError {
+  constructor(message: string) {
+    super('invalid_cache', message);
+  }
+}
+
+export interface AccessTokenQuery {
+  homeAccountId: string;
+  environment: string;
+  clientId: string;
+  realm: string;
+  /** On-behalf-of tokens belong to the incoming assertion, not to an account. */
+  userAssertionHash?: string;
+  /** Lower-cased resource scopes; the token's target must contain them all. */
+  scopes: readonly string[];
+  tokenType?: string;
+}
+
+interface IndexedAccessToken {
+  entity: AccessTokenEntity;
+  scopes: ReadonlySet<string>;
+}
+
+type Entity<S extends SectionName> = CacheSections[S][string];
+
+const REQUIRED: Record<SectionName, readonly string[]> = {
+  Account: ['home_account_id', 'environment', 'realm'],
+  IdToken: ['home_account_id', 'environment', 'client_id', 'secret', 'realm'],
+  AccessToken: ['home_account_id', 'environment', 'client_id', 'secret', 'realm', 'target', 'expires_on'],
+  RefreshToken: ['home_account_id', 'environment', 'client_id', 'secret'],
+  AppMetadata: ['client_id', 'environment'],
+};
+
+const groupKey = (...parts: string[]) => parts.join('|').toLowerCase();
+/** Whose token it is: the account, or for on-behalf-of tokens the incoming assertion. */
+const owner = (homeAccountId: string, userAssertionHash?: unknown) =>
+  typeof userAssertionHash === 'string' && userAssertionHash ? `uah:${userAssertionHash}` : homeAccountId;
+
+/**
+ * The token cache in memory: MSAL's sections, plus indexes so a lookup costs the same
+ * at 1 account or 10,000 (MSAL scans every entry). Unknown sections and fields are kept
+ * and written back, so other tools' data survives a round trip.
+ */
+export class TokenCache {
+  private readonly sections: { [S in SectionName]: Map<string, Entity<S>> } = {
+    Account: new Map(),
+    IdToken: new Map(),
+    AccessToken: new Map(),
+    RefreshToken: new Map(),
+    AppMetadata: new Map(),
+  };
+  /** Entries we do not understand (unknown sections, malformed entries), written back untouched. */
+  private readonly passthrough = new Map<string, Record<string, unknown>>();
+  private readonly atByGroup = new Map<string, Map<string, IndexedAccessToken>>();
+  private readonly rtByGroup = new Map<string, string>();
+  private readonly idByGroup = new Map<string, string>();
+  /** Per home account id, its entries in every section (keys are unique only within a section). */
+  private readonly keysByHome = new Map<string, Map<string, { section: SectionName; key: string }>>();
+  private readonly listeners = new Set<(section: SectionName, key: string) => void>();
+
+  /** Called after every change; used by persistence and cross-tab sharing. */
+  onChange(listener: (section: SectionName, key: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get size(): number {
+    let n = 0;
+    for (const s of SECTIONS) n += this.sections[s].size;
+    return n;
+  }
+
+  upsert<S extends SectionName>(section: S, entity: Entity<S>, key = keyOf(section, entity)): string {
+    this.unindex(section, key);
+    (this.sections[section] as Map<string, Entity<S>>).set(key, entity);
+    this.index(section, key, entity);
+    this.emit(section, key);
+    return key;
+  }
+
+  remove(section: SectionName, key: string): boolean {
+    if (!this.sections[section].has(key)) return false;
+    this.unindex(section, key);
+    this.sections[section].delete(key);
+    this.emit(section, key);
+    return true;
+  }
+
+  get<S extends SectionName>(section: S, key: string): Entity<S> | undefined {
+    return this.sections[section].get(key) as Entity<S> | undefined;
+  }
+
+  entries<S extends SectionName>(section: S): IterableIterator<[string, Entity<S>]> {
+    return (this.sections[section] as Map<string, Entity<S>>).entries();
+  }
+
+  findAccessToken(q: AccessTokenQuery): AccessTokenEntity | undefined {
+    const group = this.atByGroup.get(groupKey(owner(q.homeAccountId, q.userAssertionHash), canonicalEnvironment(q.environment), q.clientId, q.realm));
+    if (!group) return undefined;
+    const wantType = (q.tokenType ?? 'bearer').toLowerCase();
+    for (const { entity, scopes } of group.values()) {
+      if ((entity.token_type ?? 'Bearer').toLowerCase() !== wantType) continue;
+      if (q.scopes.every((s) => scopes.has(s))) return entity;
+    }
+    return undefined;
+  }
+
+  /** All access tokens of one account/client/realm; used to replace tokens whose scopes overlap. */
+  accessTokensInGroup(homeAccountId: string, environment: string, clientId: string, realm: string, userAssertionHash?: string): AccessTokenEntity[] {
+    const group = this.atByGroup.get(groupKey(owner(homeAccountId, userAssertionHash), canonicalEnvironment(environment), clientId, realm));
+    return group ? [...group.values()].map((g) => g.entity) : [];
+  }
+
+  findRefreshToken(
+    homeAccountId: string,
+    environment: string,
+    clientId: string,
+    options: { familyId?: string; userAssertionHash?: string } = {},
+  ): RefreshTokenEntity | undefined {
+    const env = canonicalEnvironment(environment);
+    const who = owner(homeAccountId, options.userAssertionHash);
+    const key =
+      this.rtByGroup.get(groupKey(who, env, clientId)) ??
+      (options.familyId ? this.rtByGroup.get(groupKey(who, env, `foci:${options.familyId}`)) : undefined);
+    return key ? this.sections.RefreshToken.get(key) : undefined;
+  }
+
+  findIdToken(homeAccountId: string, environment: string, clientId: string, realm: string): IdTokenEntity | undefined {
+    const key = this.idByGroup.get(groupKey(homeAccountId, canonicalEnvironment(environment), clientId, realm));
+    return key ? this.sections.IdToken.get(key) : undefined;
+  }
+
+  getAccounts(): AccountEntity[] {
+    return [...this.sections.Account.values()];
+  }
+
+  accountsOf(homeAccountId: string): AccountEntity[] {
+    const out: AccountEntity[] = [];
+    for (const ref of this.keysByHome.get(homeAccountId.toLowerCase())?.values() ?? []) {
+      if (ref.section === 'Account') out.push(this.sections.Account.get(ref.key)!);
+    }
+    return out;
+  }
+
+  /** Removes an account and every credential of it; returns how many entries went. */
+  removeAccount(homeAccountId: string, environment: string): number {
+    const env = canonicalEnvironment(environment);
+    let removed = 0;
+    for (const { section, key } of [...(this.keysByHome.get(homeAccountId.toLowerCase())?.values() ?? [])]) {
+      const e = this.sections[section].get(key) as { environment: string } | undefined;
+      if (e && canonicalEnvironment(e.environment) === env && this.remove(section, key)) removed++;
+    }
+    return removed;
+  }
+
+  clear(): void {
+    for (const s of SECTIONS) for (const key of [...this.sections[s].keys()]) this.remove(s, key);
+    this.passthrough.clear();
+  }
+
+  serialize(): string {
+    const out: Record<string, Record<string, unknown>> = {};
+    for (const s of SECTIONS) out[s] = Object.fromEntries(this.sections[s]);
+    for (const [section, entries] of this.passthrough) out[section] = { ...entries, ...out[section] };
+    return JSON.stringify(out);
+  }
+
+  /** Replaces the contents. Invalid input throws CacheFormatError and leaves the cache as it was. */
+  deserialize(json: string): void {
+    const parsed = parseCacheJson(json);
+    this.clear();
+    this.mergeParsed(parsed);
+  }
+
+  /** Adds or replaces entries from serialized data, keeping entries it does not mention. */
+  merge(json: string): void {
+    this.mergeParsed(parseCacheJson(json));
+  }
+
+  private mergeParsed(parsed: Record<string, Record<string, unknown>>): void {
+    for (const [section, entries] of Object.entries(parsed)) {
+      if (!(SECTIONS as readonly string[]).includes(section)) {
+        this.passthrough.set(section, { ...this.passthrough.get(section), ...entries });
+        continue;
+      }
+      const name = section as SectionName;
+      for (const [key, entity] of Object.entries(entries)) {
+        if (isWellFormed(name, entity)) this.upsert(name, entity as Entity<typeof name>, key);
+        else {
+          const bucket = this.passthrough.get(section) ?? {};
+          bucket[key] = entity;
+          this.passthrough.set(section, bucket);
+        }
+      }
+    }
+  }
+
+  private index(section: SectionName, key: string, entity: unknown): void {
+    const home = (entity as { home_account_id?: string }).home_account_id;
+    if (home !== undefined) {
+      const refs = this.keysByHome.get(home.toLowerCase()) ?? new Map();
+      refs.set(`${section}\n${key}`, { section, key });
+      this.keysByHome.set(home.toLowerCase(), refs);
+    }
+    if (section === 'AccessToken') {
+      const at = entity as AccessTokenEntity;
+      const g = groupKey(owner(at.home_account_id, at.user_assertion_hash), canonicalEnvironment(at.environment), at.client_id, at.realm);
+      const group = this.atByGroup.get(g) ?? new Map<string, IndexedAccessToken>();
+      group.set(key, { entity: at, scopes: new Set(at.target.toLowerCase().split(/\s+/).filter(Boolean)) });
+      this.atByGroup.set(g, group);
+    } else if (section === 'RefreshToken') {
+      const rt = entity as RefreshTokenEntity;
+      const env = canonicalEnvironment(rt.environment);
+      const who = owner(rt.home_account_id, rt.user_assertion_hash);
+      this.rtByGroup.set(groupKey(who, env, rt.client_id), key);
+      if (rt.family_id) this.rtByGroup.set(groupKey(who, env, `foci:${rt.family_id}`), key);
+    } else if (section === 'IdToken') {
+      const id = entity as IdTokenEntity;
+      this.idByGroup.set(groupKey(id.home_account_id, canonicalEnvironment(id.environment), id.client_id, id.realm), key);
+    }
+  }
+
+  private unindex(section: SectionName, key: string): void {
+    const entity = this.sections[section].get(key);
+    if (!entity) return;
+    const home = (entity as { home_account_id?: string }).home_account_id;
+    if (home !== undefined) {
+      const refs = this.keysByHome.get(home.toLowerCase());
+      refs?.delete(`${section}\n${key}`);
+      if (refs?.size === 0) this.keysByHome.delete(home.toLowerCase());
+    }
+    if (section === 'AccessToken') {
+      const at = entity as AccessTokenEntity;
+      const g = groupKey(owner(at.home_account_id, at.user_assertion_hash), canonicalEnvironment(at.environment), at.client_id, at.realm);
+      const group = this.atByGroup.get(g);
+      group?.delete(key);
+      if (group?.size === 0) this.atByGroup.delete(g);
+    } else if (section === 'RefreshToken') {
+      const rt = entity as RefreshTokenEntity;
+      const env = canonicalEnvironment(rt.environment);
+      const who = owner(rt.home_account_id, rt.user_assertion_hash);
+      const g = groupKey(who, env, rt.client_id);
+      if (this.rtByGroup.get(g) === key) this.rtByGroup.delete(g);
+      if (rt.family_id) {
+        const f = groupKey(who, env, `foci:${rt.family_id}`);
+        if (this.rtByGroup.get(f) === key) this.rtByGroup.delete(f);
+      }
+    } else if (section === 'IdToken') {
+      const id = entity as IdTokenEntity;
+      const g = groupKey(id.home_account_id, canonicalEnvironment(id.environment), id.client_id, id.realm);
+      if (this.idByGroup.get(g) === key) this.idByGroup.delete(g);
+    }
+  }
+
+  private emit(section: SectionName, key: string): void {
+    for (const l of this.listeners) l(section, key);
+  }
+}
+
+function parseCacheJson(json: string): Record<string, Record<string, unknown>> {
+  let parsed: unknown;
+  try {
+    parsed = json.trim() === '' ? {} : JSON.parse(json);
+  } catch {
+    throw new CacheFormatError('The serialized token cache is not valid JSON');
+  }
+  if (!isRecord(parsed)) throw new CacheFormatError('The serialized token cache must be a JSON object');
+  for (const [section, entries] of Object.entries(parsed)) {
+    if (!isRecord(entries)) throw new CacheFormatError(`Cache section "${section}" must be an object of entries`);
+  }
+  return parsed as Record<string, Record<string, unknown>>;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isWellFormed(section: SectionName, entity: unknown): boolean {
+  return isRecord(entity) && REQUIRED[section].every((f) => typeof entity[f] === 'string');
+}
+
+export type { AccessTokenEntity, AccountEntity, AppMetadataEntity, IdTokenEntity, RefreshTokenEntity };

@@ -1,0 +1,166 @@
+import { type Authority, type AuthorityOptions, forTenant, resolveAuthority } from '../authority/authority.js';
+import { type AuthorityMetadata, type HttpCache, getAuthorityMetadata } from '../authority/discovery.js';
+import { validateEntraInstance } from '../authority/instance-discovery.js';
+import { type CachePartitioning, type CacheStore, CachePersistence, SINGLE_PARTITION, partitionKeys } from '../cache/cache-store.js';
+import { TokenCache } from '../cache/token-cache.js';
+import type { IdTokenSignatureVerifier } from '../crypto/id-token.js';
+import {
+  type AcquireTokenByCodeOptions,
+  type AuthCodeFlow,
+  type AuthResponse,
+  type AuthorizationUrlOptions,
+  acquireTokenByAuthCodeFlow,
+  acquireTokenByCode,
+  getAuthorizationRequestUrl,
+  initiateAuthCodeFlow,
+} from '../flows/auth-code.js';
+import type { FlowContext, RequestOptions } from '../flows/context.js';
+import { refreshAccessToken } from '../flows/refresh-token.js';
+import { type SilentOptions, acquireTokenSilent } from '../flows/silent.js';
+import { acquireTokenByUsernamePassword } from '../flows/username-password.js';
+import { FetchHttpClient, type HttpClient } from '../http/http-client.js';
+import { type RetryOptions, RetryingHttpClient } from '../http/retry.js';
+import { LogSink, type LoggerOptions } from '../logger.js';
+import { type AccountInfo, type AuthenticationResult, accountInfo } from '../results.js';
+import type { ClientAuthenticator } from './client-credential.js';
+import { SingleFlight } from './single-flight.js';
+
+export interface ClientApplicationOptions extends AuthorityOptions, LoggerOptions {
+  clientId: string;
+  /** Replaces the transport (proxies, tracing, tests). Retries and timeouts still wrap it unless `retry: false`. */
+  httpClient?: HttpClient;
+  retry?: RetryOptions | false;
+  /** Share one in-memory cache between clients. */
+  tokenCache?: TokenCache;
+  /** Persist the cache (file, Redis, IndexedDB). */
+  cacheStore?: CacheStore;
+  cachePartitioning?: CachePartitioning;
+  /** Persist discovery documents across restarts. */
+  httpCache?: HttpCache;
+  /** A discovery document (JSON) to use instead of fetching one. */
+  authorityMetadata?: string;
+  /** Check custom Entra hosts with Entra's instance discovery (default true). */
+  instanceDiscovery?: boolean;
+  /** Alias of instanceDiscovery, as MSAL names it. */
+  validateAuthority?: boolean;
+  /** Capabilities the app handles, e.g. ["CP1"] for claims challenges (CAE). */
+  clientCapabilities?: string[];
+  /** OIDC scopes not to add to user sign-ins, e.g. ["offline_access"]. */
+  excludeScopes?: string[];
+  /** Checks ID-token signatures, e.g. `jwksSignatureVerifier`. Off by default: tokens come straight from the token endpoint over TLS. */
+  idTokenSignatureVerifier?: (http: HttpClient) => IdTokenSignatureVerifier;
+  clockSkewSeconds?: number;
+  /** Seconds since the epoch; for tests. */
+  now?: () => number;
+}
+
+/** What public and confidential clients share: auth code, refresh, silent, accounts. */
+export class ClientApplication {
+  readonly clientId: string;
+  readonly authority: Authority;
+  readonly tokenCache: TokenCache;
+  protected readonly context: FlowContext;
+  private readonly options: ClientApplicationOptions;
+
+  constructor(options: ClientApplicationOptions, authenticate?: ClientAuthenticator) {
+    this.options = options;
+    this.clientId = options.clientId;
+    this.authority = resolveAuthority(options);
+    this.tokenCache = options.tokenCache ?? new TokenCache();
+    const log = new LogSink(options);
+    const transport = options.httpClient ?? new FetchHttpClient();
+    const http = options.retry === false ? transport : new RetryingHttpClient(transport, options.retry);
+    const now = options.now ?? (() => Math.floor(Date.now() / 1000));
+    this.context = {
+      clientId: options.clientId,
+      authority: this.authority,
+      http,
+      log,
+      persistence: new CachePersistence(this.tokenCache, options.cacheStore, log),
+      partitioning: options.cachePartitioning ?? 'single',
+      singleFlight: new SingleFlight(),
+      metadata: (authority, signal) => this.metadata(authority, signal),
+      authenticate,
+      clientCapabilities: options.clientCapabilities ?? [],
+      excludeScopes: options.excludeScopes ?? [],
+      verifySignature: options.idTokenSignatureVerifier?.(http),
+      clockSkew: options.clockSkewSeconds ?? 300,
+      now,
+    };
+  }
+
+  private async metadata(authority: Authority, signal?: AbortSignal): Promise<AuthorityMetadata> {
+    if (this.options.instanceDiscovery !== false && this.options.validateAuthority !== false) {
+      await validateEntraInstance(authority, this.context.http);
+    }
+    return getAuthorityMetadata(authority, {
+      http: this.context.http,
+      httpCache: this.options.httpCache,
+      authorityMetadata: authority === this.authority ? this.options.authorityMetadata : undefined,
+      signal,
+    });
+  }
+
+  /** The configured authority, or the same one for another tenant. */
+  protected authorityFor(options: RequestOptions): Authority {
+    return options.tenant ? forTenant(this.authority, options.tenant) : this.authority;
+  }
+
+  getAuthorizationRequestUrl(options: AuthorizationUrlOptions): Promise<string> {
+    return getAuthorizationRequestUrl(this.context, this.authorityFor(options), options);
+  }
+
+  initiateAuthCodeFlow(options: Omit<AuthorizationUrlOptions, 'codeChallenge'>): Promise<AuthCodeFlow> {
+    return initiateAuthCodeFlow(this.context, this.authorityFor(options), options);
+  }
+
+  acquireTokenByAuthCodeFlow(flow: AuthCodeFlow, response: AuthResponse, options: RequestOptions & { scopes?: string | string[] } = {}): Promise<AuthenticationResult> {
+    return acquireTokenByAuthCodeFlow(this.context, this.authorityFor(options), flow, response, options);
+  }
+
+  acquireTokenByCode(code: string, options: AcquireTokenByCodeOptions): Promise<AuthenticationResult> {
+    return acquireTokenByCode(this.context, this.authorityFor(options), code, options);
+  }
+
+  /** Redeems a refresh token obtained elsewhere (migration); the result and new tokens are cached. */
+  acquireTokenByRefreshToken(refreshToken: string, options: RequestOptions & { scopes: string | string[] }): Promise<AuthenticationResult> {
+    return refreshAccessToken(this.context, this.authorityFor(options), refreshToken, options);
+  }
+
+  /** @deprecated The password grant cannot do MFA; use the device code or interactive flows. */
+  acquireTokenByUsernamePassword(options: RequestOptions & { scopes: string | string[]; username: string; password: string }): Promise<AuthenticationResult> {
+    return acquireTokenByUsernamePassword(this.context, this.authorityFor(options), options);
+  }
+
+  acquireTokenSilent(options: SilentOptions): Promise<AuthenticationResult> {
+    return acquireTokenSilent(this.context, this.authority, options);
+  }
+
+  /** Accounts with tokens for this client, optionally only those with this username. */
+  async getAccounts(options: { username?: string; signal?: AbortSignal } = {}): Promise<AccountInfo[]> {
+    if (this.context.partitioning === 'single') await this.context.persistence.sync(SINGLE_PARTITION, options.signal);
+    const wanted = options.username?.toLowerCase();
+    const cache = this.tokenCache;
+    const out: AccountInfo[] = [];
+    for (const entity of cache.getAccounts()) {
+      if (wanted !== undefined && entity.username.toLowerCase() !== wanted) continue;
+      const idToken = cache.findIdToken(entity.home_account_id, entity.environment, this.clientId, entity.realm);
+      if (!idToken && !cache.findRefreshToken(entity.home_account_id, entity.environment, this.clientId)) continue;
+      out.push(accountInfo(entity, idToken));
+    }
+    return out;
+  }
+
+  async getAccount(homeAccountId: string, signal?: AbortSignal): Promise<AccountInfo | undefined> {
+    await this.context.persistence.sync(partitionKeys.account(this.context.partitioning, homeAccountId), signal);
+    const entity = this.tokenCache.accountsOf(homeAccountId)[0];
+    if (!entity) return undefined;
+    return accountInfo(entity, this.tokenCache.findIdToken(entity.home_account_id, entity.environment, this.clientId, entity.realm));
+  }
+
+  /** Signs the account out of this app: removes it and all its tokens from the cache. */
+  async removeAccount(account: AccountInfo, signal?: AbortSignal): Promise<void> {
+    const partition = partitionKeys.account(this.context.partitioning, account.homeAccountId);
+    await this.context.persistence.write(partition, (cache) => cache.removeAccount(account.homeAccountId, account.environment), signal);
+  }
+}

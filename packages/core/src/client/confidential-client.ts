@@ -1,0 +1,34 @@
+import { ConfigurationError } from '../errors.js';
+import { type ClientCredentialsOptions, acquireTokenForClient } from '../flows/client-credentials.js';
+import { type OnBehalfOfOptions, acquireTokenOnBehalfOf } from '../flows/on-behalf-of.js';
+import type { AuthenticationResult } from '../results.js';
+import { ClientApplication, type ClientApplicationOptions } from './client-application.js';
+import { type ClientCredential, type PrivateKeyDecryptor, clientAuthenticator } from './client-credential.js';
+
+export interface ConfidentialClientOptions extends ClientApplicationOptions {
+  clientCredential: ClientCredential;
+  /** Extra claims signed into certificate assertions. */
+  clientClaims?: Record<string, unknown>;
+  /** Decrypts passphrase-protected PEM keys (provided by @tessera/node). */
+  decryptPrivateKey?: PrivateKeyDecryptor;
+}
+
+/** Apps that can keep a secret: web apps, APIs, daemons. */
+export class ConfidentialClientApplication extends ClientApplication {
+  constructor(options: ConfidentialClientOptions) {
+    if (!options.clientCredential) {
+      throw new ConfigurationError('A confidential client needs `clientCredential`: a secret, a certificate or an assertion');
+    }
+    super(options, clientAuthenticator(options.clientId, options.clientCredential, options));
+  }
+
+  /** App-only token. Cache first; 100 concurrent identical calls make one request. */
+  acquireTokenForClient(options: ClientCredentialsOptions): Promise<AuthenticationResult> {
+    return acquireTokenForClient(this.context, this.authorityFor(options), options);
+  }
+
+  /** Exchanges the caller's token for one to a downstream API. */
+  acquireTokenOnBehalfOf(options: OnBehalfOfOptions): Promise<AuthenticationResult> {
+    return acquireTokenOnBehalfOf(this.context, this.authorityFor(options), options);
+  }
+}

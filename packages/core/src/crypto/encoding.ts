@@ -1,0 +1,36 @@
+// WebCrypto and base64url helpers; nothing here needs Node or the DOM.
+
+export function base64UrlEncode(bytes: Uint8Array): string {
+  let binary = '';
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+export function base64UrlDecodeToString(input: string): string {
+  const b64 = input.replace(/-/g, '+').replace(/_/g, '/');
+  const binary = atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4));
+  const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
+  return new TextDecoder().decode(bytes);
+}
+
+/** 32 random bytes, base64url: for state, nonce, PKCE verifiers. */
+export function randomToken(byteLength = 32): string {
+  return base64UrlEncode(globalThis.crypto.getRandomValues(new Uint8Array(byteLength)));
+}
+
+export async function sha256Base64Url(input: string): Promise<string> {
+  const digest = await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(input));
+  return base64UrlEncode(new Uint8Array(digest));
+}
+
+export interface Pkce {
+  verifier: string;
+  challenge: string;
+  method: 'S256';
+}
+
+/** RFC 7636 with S256 only: `plain` gives no protection against a stolen code. */
+export async function createPkce(): Promise<Pkce> {
+  const verifier = randomToken(32);
+  return { verifier, challenge: await sha256Base64Url(verifier), method: 'S256' };
+}

@@ -1,0 +1,85 @@
+import { decodeJwt, decodeProtectedHeader, type JWTPayload } from 'jose';
+import { ValidationError } from '../errors.js';
+
+export interface IdTokenClaims extends JWTPayload {
+  nonce?: string;
+  auth_time?: number;
+  azp?: string;
+  tid?: string;
+  oid?: string;
+  name?: string;
+  preferred_username?: string;
+  email?: string;
+  upn?: string;
+  [claim: string]: unknown;
+}
+
+/** Verifies a JWS signature; injected so that apps which do not verify never bundle the code. */
+export type IdTokenSignatureVerifier = (idToken: string, context: { jwksUri?: string; issuer: string }) => Promise<void>;
+
+export interface IdTokenExpectations {
+  /** Expected issuer; a function for multi-tenant issuer templates. */
+  issuer: string | ((iss: string, claims: IdTokenClaims) => boolean);
+  clientId: string;
+  nonce?: string;
+  /** max_age from the request, in seconds. */
+  maxAge?: number;
+  /** Allowed clock skew, seconds. */
+  clockSkew?: number;
+  now?: number;
+}
+
+/** Decodes a compact JWT, refusing anything that is not a signed JWS. */
+export function decodeIdToken(idToken: string): IdTokenClaims {
+  let header;
+  try {
+    header = decodeProtectedHeader(idToken);
+  } catch {
+    throw new ValidationError('jwt', 'The ID token is not a well-formed JWT');
+  }
+  if (typeof header.alg !== 'string' || header.alg.toLowerCase() === 'none') {
+    throw new ValidationError('alg', 'The ID token is unsigned (alg "none"), which is never accepted');
+  }
+  try {
+    return decodeJwt(idToken) as IdTokenClaims;
+  } catch {
+    throw new ValidationError('jwt', 'The ID token payload is not valid JSON claims');
+  }
+}
+
+/** OpenID Connect Core 3.1.3.7 claim checks; the error names the failed check. */
+export function validateIdTokenClaims(claims: IdTokenClaims, expect: IdTokenExpectations): void {
+  const now = expect.now ?? Math.floor(Date.now() / 1000);
+  const skew = expect.clockSkew ?? 300;
+  const iss = claims.iss;
+  const issuerOk =
+    typeof iss === 'string' && (typeof expect.issuer === 'string' ? iss === expect.issuer : expect.issuer(iss, claims));
+  if (!issuerOk) throw new ValidationError('iss', 'The ID token issuer does not match the authority');
+  const aud = typeof claims.aud === 'string' ? [claims.aud] : claims.aud;
+  if (!Array.isArray(aud) || !aud.includes(expect.clientId)) {
+    throw new ValidationError('aud', 'The ID token audience does not include this client id');
+  }
+  if (aud.length > 1 && claims.azp !== expect.clientId) {
+    throw new ValidationError('azp', 'The ID token has several audiences and its azp is not this client id');
+  }
+  if (claims.azp !== undefined && claims.azp !== expect.clientId) {
+    throw new ValidationError('azp', 'The ID token azp is not this client id');
+  }
+  if (typeof claims.exp !== 'number' || claims.exp + skew < now) {
+    throw new ValidationError('exp', 'The ID token has expired');
+  }
+  if (typeof claims.nbf === 'number' && claims.nbf - skew > now) {
+    throw new ValidationError('nbf', 'The ID token is not valid yet (nbf is in the future)');
+  }
+  if (expect.nonce !== undefined && claims.nonce !== expect.nonce) {
+    throw new ValidationError('nonce', 'The ID token nonce does not match the one sent with the request');
+  }
+  if (expect.maxAge !== undefined) {
+    if (typeof claims.auth_time !== 'number') {
+      throw new ValidationError('auth_time', 'max_age was requested but the ID token has no auth_time');
+    }
+    if (claims.auth_time + expect.maxAge + skew < now) {
+      throw new ValidationError('auth_time', 'The sign-in is older than the requested max_age');
+    }
+  }
+}

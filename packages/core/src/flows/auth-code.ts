@@ -1,0 +1,192 @@
+import type { Authority } from '../authority/authority.js';
+import { partitionKeys } from '../cache/cache-store.js';
+import { createPkce, randomToken } from '../crypto/encoding.js';
+import { ConfigurationError, InteractionRequiredError, InvalidResponseError, ServerError, ValidationError } from '../errors.js';
+import type { AuthenticationResult } from '../results.js';
+import { normalizeScopes, withOidcScopes } from '../scopes.js';
+import { mergeClaims } from './claims.js';
+import type { FlowContext, RequestOptions } from './context.js';
+import { requestToken } from './token-request.js';
+
+export type ResponseMode = 'query' | 'fragment' | 'form_post';
+export type Prompt = 'none' | 'login' | 'consent' | 'select_account' | 'create';
+
+export interface AuthorizationUrlOptions extends RequestOptions {
+  scopes: string | string[];
+  redirectUri: string;
+  state?: string;
+  nonce?: string;
+  prompt?: Prompt;
+  loginHint?: string;
+  domainHint?: string;
+  /** Seconds: the user must have signed in within this time; checked against auth_time. */
+  maxAge?: number;
+  responseMode?: ResponseMode;
+  /** Scopes of other resources to consent to now, without getting a token for them. */
+  extraScopesToConsent?: string[];
+  codeChallenge?: string;
+  extraQueryParameters?: Record<string, string>;
+}
+
+/** Everything needed to finish an authorization-code sign-in; keep it (e.g. in the session) until the redirect returns. */
+export interface AuthCodeFlow {
+  authUri: string;
+  state: string;
+  nonce: string;
+  codeVerifier: string;
+  redirectUri: string;
+  scopes: string[];
+  claims?: string;
+  maxAge?: number;
+  responseMode: ResponseMode;
+  /** The authority's issuer, to compare with the RFC 9207 `iss` response parameter. */
+  issuer: string;
+  /** Whether the server promised to send `iss` (then a missing one is an attack). */
+  issRequired: boolean;
+  authority: string;
+}
+
+export type AuthResponse = URLSearchParams | Record<string, string | undefined> | string;
+
+export async function getAuthorizationRequestUrl(ctx: FlowContext, authority: Authority, options: AuthorizationUrlOptions): Promise<string> {
+  const metadata = await ctx.metadata(authority, options.signal);
+  if (!metadata.authorization_endpoint) {
+    throw new ConfigurationError(`The authority ${authority.url} publishes no authorization_endpoint`);
+  }
+  const url = new URL(metadata.authorization_endpoint);
+  const scopes = withOidcScopes([...normalizeScopes(options.scopes), ...(options.extraScopesToConsent ?? [])], ctx.excludeScopes);
+  const params: Record<string, string | undefined> = {
+    client_id: ctx.clientId,
+    response_type: 'code',
+    redirect_uri: options.redirectUri,
+    scope: scopes.join(' '),
+    state: options.state,
+    nonce: options.nonce,
+    prompt: options.prompt,
+    login_hint: options.loginHint,
+    domain_hint: options.domainHint,
+    max_age: options.maxAge !== undefined ? String(options.maxAge) : undefined,
+    response_mode: options.responseMode,
+    code_challenge: options.codeChallenge,
+    code_challenge_method: options.codeChallenge ? 'S256' : undefined,
+    claims: mergeClaims(options.claims, ctx.clientCapabilities),
+    client_info: authority.kind === 'entra' ? '1' : undefined,
+    ...options.extraQueryParameters,
+  };
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') url.searchParams.set(k, v);
+  return url.toString();
+}
+
+/** Step 1: the URL to send the user to, with fresh state, nonce and a PKCE (S256) verifier. */
+export async function initiateAuthCodeFlow(
+  ctx: FlowContext,
+  authority: Authority,
+  options: Omit<AuthorizationUrlOptions, 'codeChallenge'>,
+): Promise<AuthCodeFlow> {
+  const pkce = await createPkce();
+  const state = options.state ?? randomToken();
+  const nonce = options.nonce ?? randomToken();
+  const responseMode = options.responseMode ?? 'query';
+  const metadata = await ctx.metadata(authority, options.signal);
+  const authUri = await getAuthorizationRequestUrl(ctx, authority, { ...options, state, nonce, responseMode, codeChallenge: pkce.challenge });
+  return {
+    authUri,
+    state,
+    nonce,
+    codeVerifier: pkce.verifier,
+    redirectUri: options.redirectUri,
+    scopes: normalizeScopes(options.scopes),
+    claims: options.claims,
+    maxAge: options.maxAge,
+    responseMode,
+    issuer: metadata.issuer,
+    issRequired: metadata.authorization_response_iss_parameter_supported === true,
+    authority: authority.url,
+  };
+}
+
+/** Reads redirect parameters from a URL, a query or fragment string, or an object (form_post body). */
+export function parseAuthResponse(response: AuthResponse): Record<string, string> {
+  if (typeof response === 'string') {
+    let text = response;
+    if (/^[a-z][a-z0-9+.-]*:/i.test(text)) {
+      const url = new URL(text);
+      text = url.hash.length > 1 ? url.hash.slice(1) : url.search.slice(1);
+    }
+    return Object.fromEntries(new URLSearchParams(text.replace(/^[?#]/, '')));
+  }
+  if (response instanceof URLSearchParams) return Object.fromEntries(response);
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(response)) if (typeof v === 'string') out[k] = v;
+  return out;
+}
+
+/**
+ * Checks the redirect against the flow before anything else: state (CSRF), then `iss`
+ * (RFC 9207 mix-up defence, for errors too), then the OAuth error, then the code.
+ */
+export function checkAuthResponse(flow: AuthCodeFlow, params: Record<string, string>): string {
+  if (!params.state) throw new ValidationError('state', 'The authorization response has no state parameter');
+  if (params.state !== flow.state) throw new ValidationError('state', 'The authorization response state does not match the request');
+  if (params.iss === undefined) {
+    if (flow.issRequired) throw new ValidationError('iss', 'The authorization response has no iss parameter although the server advertises it');
+  } else if (params.iss !== flow.issuer) {
+    throw new ValidationError('iss', 'The authorization response iss does not match the authority (possible mix-up attack)');
+  }
+  if (params.error) {
+    const details = { error: params.error, errorDescription: params.error_description };
+    throw InteractionRequiredError.matches(params.error) && params.error !== 'invalid_grant' ? new InteractionRequiredError(details) : new ServerError(details);
+  }
+  if (!params.code) throw new InvalidResponseError('The authorization response has neither code nor error', undefined, 'missing_code');
+  return params.code;
+}
+
+/** Step 2: validate the redirect and redeem the code (with the PKCE verifier and nonce of step 1). */
+export async function acquireTokenByAuthCodeFlow(
+  ctx: FlowContext,
+  authority: Authority,
+  flow: AuthCodeFlow,
+  response: AuthResponse,
+  options: RequestOptions & { scopes?: string | string[] } = {},
+): Promise<AuthenticationResult> {
+  const code = checkAuthResponse(flow, parseAuthResponse(response));
+  return acquireTokenByCode(ctx, authority, code, {
+    ...options,
+    scopes: options.scopes ?? flow.scopes,
+    redirectUri: flow.redirectUri,
+    codeVerifier: flow.codeVerifier,
+    nonce: flow.nonce,
+    maxAge: flow.maxAge,
+    claims: options.claims ?? flow.claims,
+  });
+}
+
+export interface AcquireTokenByCodeOptions extends RequestOptions {
+  scopes: string | string[];
+  redirectUri: string;
+  codeVerifier?: string;
+  nonce?: string;
+  maxAge?: number;
+}
+
+/** Redeems an authorization code obtained some other way (lower level than the flow methods). */
+export function acquireTokenByCode(ctx: FlowContext, authority: Authority, code: string, options: AcquireTokenByCodeOptions): Promise<AuthenticationResult> {
+  const scopes = normalizeScopes(options.scopes);
+  return requestToken(ctx, {
+    authority,
+    params: {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: options.redirectUri,
+      code_verifier: options.codeVerifier,
+      scope: withOidcScopes(scopes, ctx.excludeScopes).join(' '),
+    },
+    scopes,
+    claims: options.claims,
+    nonce: options.nonce,
+    maxAge: options.maxAge,
+    partition: (home) => partitionKeys.account(ctx.partitioning, home),
+    signal: options.signal,
+    correlationId: options.correlationId,
+  });
+}

@@ -1,0 +1,43 @@
+import type { Authority } from '../authority/authority.js';
+import { partitionKeys } from '../cache/cache-store.js';
+import { cachedResult } from './silent.js';
+import type { AuthenticationResult } from '../results.js';
+import { normalizeScopes, resourceScopes } from '../scopes.js';
+import type { FlowContext, RequestOptions } from './context.js';
+import { requestToken } from './token-request.js';
+
+export interface ClientCredentialsOptions extends RequestOptions {
+  scopes: string | string[];
+  /** Skip the cache and get a new token. */
+  forceRefresh?: boolean;
+}
+
+/** App-only token (client credentials grant): cache first, then one shared request per identical ask. */
+export async function acquireTokenForClient(ctx: FlowContext, authority: Authority, options: ClientCredentialsOptions): Promise<AuthenticationResult> {
+  const scopes = normalizeScopes(options.scopes);
+  const realm = authority.tenant;
+  const partition = partitionKeys.app(ctx.partitioning, ctx.clientId, realm);
+  if (!options.forceRefresh && !options.claims) {
+    await ctx.persistence.sync(partition, options.signal);
+    const hit = cachedResult(ctx, {
+      homeAccountId: '',
+      environment: authority.environment,
+      realm,
+      scopes: resourceScopes(scopes),
+    });
+    if (hit) return hit;
+  }
+  const key = ['cc', authority.url, ctx.clientId, resourceScopes(scopes).sort().join(' '), options.claims ?? ''].join('\n');
+  return ctx.singleFlight.run(key, () =>
+    requestToken(ctx, {
+      authority,
+      params: { grant_type: 'client_credentials', scope: scopes.join(' ') },
+      scopes,
+      claims: options.claims,
+      appOnly: true,
+      partition: () => partition,
+      signal: options.signal,
+      correlationId: options.correlationId,
+    }),
+  );
+}

@@ -1,0 +1,100 @@
+import type { Authority } from '../authority/authority.js';
+import { partitionKeys } from '../cache/cache-store.js';
+import { ConfigurationError, ServerError } from '../errors.js';
+import { formPost, requestJson } from '../http/oauth-response.js';
+import { sleep } from '../http/retry.js';
+import { deviceAuthorizationSchema, toSeconds } from '../http/schemas.js';
+import type { AuthenticationResult } from '../results.js';
+import { normalizeScopes, withOidcScopes } from '../scopes.js';
+import { mergeClaims } from './claims.js';
+import type { FlowContext, RequestOptions } from './context.js';
+import { requestToken } from './token-request.js';
+
+export interface DeviceCodeFlow {
+  userCode: string;
+  deviceCode: string;
+  verificationUri: string;
+  verificationUriComplete?: string;
+  /** Seconds the code stays valid, and the moment it expires (ms since epoch). */
+  expiresIn: number;
+  expiresAt: number;
+  /** Seconds between polls (RFC 8628: 5 when the server does not say). */
+  interval: number;
+  /** Text to show the user. */
+  message: string;
+  scopes: string[];
+  claims?: string;
+}
+
+const DEFAULT_INTERVAL = 5;
+const SLOW_DOWN_STEP = 5;
+
+/** RFC 8628 step 1: ask for a user code and the URL where the user enters it. */
+export async function initiateDeviceFlow(
+  ctx: FlowContext,
+  authority: Authority,
+  options: RequestOptions & { scopes: string | string[] },
+): Promise<DeviceCodeFlow> {
+  const metadata = await ctx.metadata(authority, options.signal);
+  const endpoint = metadata.device_authorization_endpoint;
+  if (!endpoint) throw new ConfigurationError(`The authority ${authority.url} does not support the device code flow`);
+  const scopes = normalizeScopes(options.scopes);
+  const auth = ctx.authenticate ? await ctx.authenticate(metadata.token_endpoint, metadata, options.signal) : { params: { client_id: ctx.clientId }, headers: {} };
+  const r = await requestJson(
+    ctx.http,
+    formPost(endpoint, { ...auth.params, scope: withOidcScopes(scopes, ctx.excludeScopes).join(' '), claims: mergeClaims(options.claims, ctx.clientCapabilities) }, auth.headers, options.signal),
+    deviceAuthorizationSchema,
+    'Device authorization response',
+  );
+  const verificationUri = r.verification_uri ?? r.verification_url ?? '';
+  const expiresIn = toSeconds(r.expires_in)!;
+  return {
+    userCode: r.user_code,
+    deviceCode: r.device_code,
+    verificationUri,
+    verificationUriComplete: r.verification_uri_complete,
+    expiresIn,
+    expiresAt: Date.now() + expiresIn * 1000,
+    interval: toSeconds(r.interval) ?? DEFAULT_INTERVAL,
+    message: r.message ?? `To sign in, open ${verificationUri} and enter the code ${r.user_code}`,
+    scopes,
+    claims: options.claims,
+  };
+}
+
+/**
+ * RFC 8628 step 2: poll until the user approves. `authorization_pending` waits,
+ * `slow_down` adds 5 s to the interval, anything else (denied, expired) ends the flow.
+ */
+export async function acquireTokenByDeviceFlow(
+  ctx: FlowContext,
+  authority: Authority,
+  flow: DeviceCodeFlow,
+  options: RequestOptions = {},
+): Promise<AuthenticationResult> {
+  let interval = flow.interval;
+  for (;;) {
+    const remaining = flow.expiresAt - Date.now();
+    if (remaining <= 0) throw new ServerError({ error: 'expired_token', errorDescription: 'The device code expired before the user approved it' });
+    await sleep(Math.min(interval * 1000, remaining), options.signal);
+    try {
+      return await requestToken(ctx, {
+        authority,
+        params: { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: flow.deviceCode },
+        scopes: flow.scopes,
+        claims: options.claims ?? flow.claims,
+        partition: (home) => partitionKeys.account(ctx.partitioning, home),
+        signal: options.signal,
+        correlationId: options.correlationId,
+      });
+    } catch (error) {
+      if (!(error instanceof ServerError)) throw error;
+      if (error.error === 'authorization_pending') continue;
+      if (error.error === 'slow_down') {
+        interval += SLOW_DOWN_STEP;
+        continue;
+      }
+      throw error;
+    }
+  }
+}

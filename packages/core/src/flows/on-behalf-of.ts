@@ -1,0 +1,58 @@
+import type { Authority } from '../authority/authority.js';
+import { assertionHash, partitionKeys } from '../cache/cache-store.js';
+import { InteractionRequiredError } from '../errors.js';
+import type { AuthenticationResult } from '../results.js';
+import { normalizeScopes, resourceScopes, withOidcScopes } from '../scopes.js';
+import type { FlowContext, RequestOptions } from './context.js';
+import { refreshAccessToken } from './refresh-token.js';
+import { cachedResult } from './silent.js';
+import { requestToken } from './token-request.js';
+
+export interface OnBehalfOfOptions extends RequestOptions {
+  scopes: string | string[];
+  /** The access token the middle-tier API received from its caller. */
+  userAssertion: string;
+  forceRefresh?: boolean;
+}
+
+/**
+ * A middle-tier API exchanges its caller's token for one to a downstream API (OAuth 2.0
+ * on-behalf-of). Tokens are cached under a hash of the incoming assertion.
+ */
+export async function acquireTokenOnBehalfOf(ctx: FlowContext, authority: Authority, options: OnBehalfOfOptions): Promise<AuthenticationResult> {
+  const scopes = normalizeScopes(options.scopes);
+  const hash = await assertionHash(options.userAssertion);
+  const partition = partitionKeys.onBehalfOf(ctx.partitioning, hash);
+  if (!options.forceRefresh && !options.claims) {
+    await ctx.persistence.sync(partition, options.signal);
+    const hit = cachedResult(ctx, { homeAccountId: '', userAssertionHash: hash, environment: authority.environment, realm: authority.tenant, scopes: resourceScopes(scopes) });
+    if (hit) return hit;
+    const rt = ctx.persistence.cache.findRefreshToken('', authority.environment, ctx.clientId, { userAssertionHash: hash });
+    if (rt) {
+      try {
+        return await refreshAccessToken(ctx, authority, rt.secret, { ...options, userAssertionHash: hash });
+      } catch (error) {
+        if (!(error instanceof InteractionRequiredError)) throw error;
+        // The refresh token is spent; a new exchange of the assertion may still work.
+      }
+    }
+  }
+  const key = ['obo', authority.url, ctx.clientId, hash, resourceScopes(scopes).sort().join(' '), options.claims ?? ''].join('\n');
+  return ctx.singleFlight.run(key, () =>
+    requestToken(ctx, {
+      authority,
+      params: {
+        grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+        requested_token_use: 'on_behalf_of',
+        assertion: options.userAssertion,
+        scope: withOidcScopes(scopes, ctx.excludeScopes).join(' '),
+      },
+      scopes,
+      claims: options.claims,
+      userAssertionHash: hash,
+      partition: () => partition,
+      signal: options.signal,
+      correlationId: options.correlationId,
+    }),
+  );
+}

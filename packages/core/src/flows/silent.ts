@@ -1,0 +1,87 @@
+import type { Authority } from '../authority/authority.js';
+import { forTenant } from '../authority/authority.js';
+import { partitionKeys } from '../cache/cache-store.js';
+import { InteractionRequiredError } from '../errors.js';
+import type { AccountInfo, AuthenticationResult } from '../results.js';
+import { normalizeScopes, resourceScopes } from '../scopes.js';
+import type { FlowContext, RequestOptions } from './context.js';
+import { refreshAccessToken } from './refresh-token.js';
+
+export interface SilentOptions extends RequestOptions {
+  scopes: string | string[];
+  account: AccountInfo;
+  /** Ignore a cached access token and use the refresh token. */
+  forceRefresh?: boolean;
+}
+
+/** A cached token within this many seconds of expiry is not handed out. */
+export const EXPIRY_MARGIN_SECONDS = 300;
+
+interface CacheQuery {
+  homeAccountId: string;
+  environment: string;
+  realm: string;
+  scopes: string[];
+  userAssertionHash?: string;
+  account?: AccountInfo;
+}
+
+/** A usable cached access token as a result, or undefined. Kept free of awaits: it is the hot path. */
+export function cachedResult(ctx: FlowContext, q: CacheQuery): AuthenticationResult | undefined {
+  const at = ctx.persistence.cache.findAccessToken({ ...q, clientId: ctx.clientId });
+  if (!at) return undefined;
+  const expiresOn = Number(at.expires_on);
+  if (expiresOn - ctx.now() <= EXPIRY_MARGIN_SECONDS) return undefined;
+  const refreshOn = at.refresh_on !== undefined ? Number(at.refresh_on) : undefined;
+  return {
+    accessToken: at.secret,
+    tokenType: at.token_type ?? 'Bearer',
+    expiresOn: new Date(expiresOn * 1000),
+    extExpiresOn: at.extended_expires_on ? new Date(Number(at.extended_expires_on) * 1000) : undefined,
+    refreshOn: refreshOn !== undefined ? new Date(refreshOn * 1000) : undefined,
+    scopes: at.target.split(' '),
+    account: q.account,
+    tenantId: at.realm,
+    fromCache: true,
+  };
+}
+
+/**
+ * Cache, then refresh token. A token past its `refresh_on` is still returned, and refreshed in
+ * the background. Only when nothing silent can work: InteractionRequiredError.
+ */
+export async function acquireTokenSilent(ctx: FlowContext, baseAuthority: Authority, options: SilentOptions): Promise<AuthenticationResult> {
+  const { account } = options;
+  const authority = options.tenant ? forTenant(baseAuthority, options.tenant) : baseAuthority;
+  const scopes = normalizeScopes(options.scopes);
+  const realm = options.tenant ?? account.tenantId;
+  const partition = partitionKeys.account(ctx.partitioning, account.homeAccountId);
+  await ctx.persistence.sync(partition, options.signal);
+  const query = { homeAccountId: account.homeAccountId, environment: account.environment, realm, scopes: resourceScopes(scopes), account };
+
+  if (!options.forceRefresh && !options.claims) {
+    const hit = cachedResult(ctx, query);
+    if (hit) {
+      if (hit.refreshOn && hit.refreshOn.getTime() <= ctx.now() * 1000) {
+        refreshWithCachedToken(ctx, authority, { ...options, scopes }).catch((error: unknown) =>
+          ctx.log.log('warning', `Background refresh failed: ${(error as Error).message}`),
+        );
+      }
+      return hit;
+    }
+  }
+  return refreshWithCachedToken(ctx, authority, { ...options, scopes });
+}
+
+function refreshWithCachedToken(ctx: FlowContext, authority: Authority, options: SilentOptions & { scopes: string[] }): Promise<AuthenticationResult> {
+  const { account } = options;
+  // Concurrent silent calls for the same account and scopes share one refresh (and one rotation).
+  const key = ['rt', account.homeAccountId, account.environment, authority.url, ctx.clientId, resourceScopes(options.scopes).sort().join(' '), options.claims ?? ''].join('\n');
+  return ctx.singleFlight.run(key, async () => {
+    const rt = ctx.persistence.cache.findRefreshToken(account.homeAccountId, account.environment, ctx.clientId);
+    if (!rt) {
+      throw new InteractionRequiredError({ error: 'no_tokens_found', errorDescription: 'No refresh token is cached for this account; sign in interactively' });
+    }
+    return refreshAccessToken(ctx, authority, rt.secret, { ...options, account });
+  });
+}

@@ -1,0 +1,226 @@
+import type { Authority } from '../authority/authority.js';
+import { entraIssuerMatches, parseClientInfo } from '../authority/entra.js';
+import type { AuthorityMetadata } from '../authority/discovery.js';
+import { type AccessTokenEntity, type AccountEntity, type IdTokenEntity, type RefreshTokenEntity, credentialKey } from '../cache/schema.js';
+import type { TokenCache } from '../cache/token-cache.js';
+import { type IdTokenClaims, decodeIdToken, validateIdTokenClaims } from '../crypto/id-token.js';
+import { InvalidResponseError } from '../errors.js';
+import { formPost, requestJson } from '../http/oauth-response.js';
+import { type TokenResponse, toSeconds, tokenResponseSchema } from '../http/schemas.js';
+import type { AccountInfo, AuthenticationResult } from '../results.js';
+import { normalizeScopes, resourceScopes } from '../scopes.js';
+import { mergeClaims } from './claims.js';
+import type { FlowContext } from './context.js';
+
+export interface TokenRequest {
+  authority: Authority;
+  /** Grant parameters (grant_type, code, refresh_token, ...). */
+  params: Record<string, string | undefined>;
+  /** Scopes requested: what the token is cached under when the server does not say. */
+  scopes: readonly string[];
+  claims?: string;
+  /** The account the token is for, when already known (silent refresh). */
+  account?: AccountInfo;
+  /** ID-token checks tied to the request. */
+  nonce?: string;
+  maxAge?: number;
+  /** Cache partition to write to; derived from the result when absent. */
+  partition?: (home: string) => string;
+  /** On-behalf-of tokens are found by the hash of the incoming assertion. */
+  userAssertionHash?: string;
+  /** App-only tokens (client credentials) have no account. */
+  appOnly?: boolean;
+  signal?: AbortSignal;
+  correlationId?: string;
+}
+
+const DEFAULT_EXPIRES_IN = 3600;
+
+/** POSTs to the token endpoint, checks everything in the answer, caches it, returns the result. */
+export async function requestToken(ctx: FlowContext, req: TokenRequest): Promise<AuthenticationResult> {
+  const metadata = await ctx.metadata(req.authority, req.signal);
+  const auth = ctx.authenticate
+    ? await ctx.authenticate(metadata.token_endpoint, metadata, req.signal)
+    : { params: { client_id: ctx.clientId }, headers: {} };
+  const headers: Record<string, string> = { ...auth.headers };
+  if (req.correlationId) headers['client-request-id'] = req.correlationId;
+  const params = {
+    ...req.params,
+    ...auth.params,
+    claims: mergeClaims(req.claims, ctx.clientCapabilities),
+    client_info: req.authority.kind === 'entra' ? '1' : undefined,
+  };
+  ctx.log.log('info', () => `Token request: grant_type=${req.params.grant_type} to ${metadata.token_endpoint}`);
+  const response = await requestJson(
+    ctx.http,
+    formPost(metadata.token_endpoint, params, headers, req.signal),
+    tokenResponseSchema,
+    'Token response',
+  );
+  const result = await acceptTokenResponse(ctx, req, metadata, response);
+  ctx.log.log('verbose', () => `Token acquired for scopes "${result.scopes.join(' ')}" (access token ${ctx.log.pii(result.accessToken)})`);
+  return result;
+}
+
+async function acceptTokenResponse(
+  ctx: FlowContext,
+  req: TokenRequest,
+  metadata: AuthorityMetadata,
+  response: TokenResponse,
+): Promise<AuthenticationResult> {
+  if (response.token_type.toLowerCase() !== 'bearer') {
+    throw new InvalidResponseError(`Token response has token_type "${response.token_type}"; only Bearer is supported`, 200, 'invalid_token_type');
+  }
+  let claims: IdTokenClaims | undefined;
+  if (response.id_token) {
+    claims = decodeIdToken(response.id_token);
+    validateIdTokenClaims(claims, {
+      issuer: req.authority.kind === 'entra' ? (iss, c) => entraIssuerMatches(metadata.issuer, iss, c.tid) : metadata.issuer,
+      clientId: ctx.clientId,
+      nonce: req.nonce,
+      maxAge: req.maxAge,
+      clockSkew: ctx.clockSkew,
+      now: ctx.now(),
+    });
+    await ctx.verifySignature?.(response.id_token, { jwksUri: metadata.jwks_uri, issuer: metadata.issuer });
+  } else if (req.nonce !== undefined && !req.appOnly && req.params.grant_type === 'authorization_code') {
+    throw new InvalidResponseError('The token response has no id_token although openid was requested', 200, 'missing_id_token');
+  }
+
+  const now = ctx.now();
+  const expiresIn = toSeconds(response.expires_in) ?? DEFAULT_EXPIRES_IN;
+  const granted = response.scope !== undefined ? normalizeScopes(response.scope) : normalizeScopes(req.scopes);
+  const missing = resourceScopes(req.scopes).filter((s) => !granted.some((g) => g.toLowerCase() === s));
+  if (missing.length > 0) ctx.log.log('warning', `The server granted fewer scopes than asked; missing: ${missing.join(' ')}`);
+
+  const identity = identify(ctx, req, response, claims);
+  const environment = req.authority.environment;
+  const cachedScopes = granted.filter((s) => resourceScopes([s]).length > 0);
+  const at: AccessTokenEntity = {
+    credential_type: 'AccessToken',
+    secret: response.access_token,
+    home_account_id: identity.homeAccountId,
+    environment,
+    client_id: ctx.clientId,
+    realm: identity.realm,
+    target: cachedScopes.join(' '),
+    token_type: 'Bearer',
+    cached_at: String(now),
+    expires_on: String(now + expiresIn),
+    extended_expires_on: String(now + (toSeconds(response.ext_expires_in) ?? expiresIn)),
+  };
+  const refreshIn = toSeconds(response.refresh_in);
+  if (refreshIn !== undefined) at.refresh_on = String(now + refreshIn);
+  if (req.userAssertionHash) at.user_assertion_hash = req.userAssertionHash;
+
+  const home = identity.homeAccountId;
+  const partition = req.partition?.(home);
+  if (partition !== undefined) {
+    await ctx.persistence.write(
+      partition,
+      (cache) => {
+        replaceOverlappingTokens(cache, at);
+        cache.upsert('AccessToken', at);
+        if (response.refresh_token) {
+          const rt: RefreshTokenEntity = {
+            credential_type: 'RefreshToken',
+            secret: response.refresh_token,
+            home_account_id: home,
+            environment,
+            client_id: ctx.clientId,
+            last_modification_time: String(now),
+          };
+          if (response.foci) rt.family_id = response.foci;
+          if (req.userAssertionHash) rt.user_assertion_hash = req.userAssertionHash;
+          cache.upsert('RefreshToken', rt);
+        }
+        if (identity.account) cache.upsert('Account', identity.account);
+        if (response.id_token && identity.account) {
+          const idt: IdTokenEntity = {
+            credential_type: 'IdToken',
+            secret: response.id_token,
+            home_account_id: home,
+            environment,
+            client_id: ctx.clientId,
+            realm: identity.realm,
+          };
+          cache.upsert('IdToken', idt);
+        }
+        cache.upsert('AppMetadata', { client_id: ctx.clientId, environment, ...(response.foci ? { family_id: response.foci } : {}) });
+      },
+      req.signal,
+    );
+  }
+
+  return {
+    accessToken: response.access_token,
+    tokenType: 'Bearer',
+    expiresOn: new Date((now + expiresIn) * 1000),
+    extExpiresOn: new Date(Number(at.extended_expires_on) * 1000),
+    refreshOn: refreshIn !== undefined ? new Date((now + refreshIn) * 1000) : undefined,
+    scopes: granted,
+    idToken: response.id_token,
+    idTokenClaims: claims,
+    account: identity.accountInfo,
+    tenantId: identity.realm,
+    fromCache: false,
+    correlationId: req.correlationId,
+  };
+}
+
+interface Identity {
+  homeAccountId: string;
+  realm: string;
+  account?: AccountEntity;
+  accountInfo?: AccountInfo;
+}
+
+/** Works out whose token this is: the account entity to cache and the keys to file tokens under. */
+function identify(ctx: FlowContext, req: TokenRequest, response: TokenResponse, claims?: IdTokenClaims): Identity {
+  const authority = req.authority;
+  if (req.appOnly) return { homeAccountId: '', realm: authority.tenant };
+  if (!claims) {
+    if (req.account && !req.userAssertionHash) return { homeAccountId: req.account.homeAccountId, realm: req.account.tenantId, accountInfo: req.account };
+    return { homeAccountId: '', realm: authority.tenant };
+  }
+  const entra = authority.kind === 'entra';
+  const clientInfo = entra ? parseClientInfo(response.client_info) : undefined;
+  const sub = typeof claims.sub === 'string' ? claims.sub : '';
+  const homeAccountId = clientInfo ? `${clientInfo.uid}.${clientInfo.utid}` : (req.account?.homeAccountId ?? sub);
+  // On-behalf-of tokens are looked up by assertion and configured tenant, not by the user's home tenant.
+  const realm = entra && !req.userAssertionHash && typeof claims.tid === 'string' ? claims.tid : authority.tenant;
+  const username = String(claims.preferred_username ?? claims.upn ?? claims.email ?? claims.unique_name ?? '');
+  const account: AccountEntity = {
+    home_account_id: homeAccountId,
+    environment: authority.environment,
+    realm,
+    local_account_id: String((entra ? claims.oid : undefined) ?? sub),
+    username,
+    authority_type: entra ? 'MSSTS' : 'Generic',
+    last_modified_time: String(ctx.now()),
+  };
+  if (typeof claims.name === 'string') account.name = claims.name;
+  if (response.client_info) account.client_info = response.client_info;
+  const accountInfo: AccountInfo = {
+    homeAccountId,
+    environment: authority.environment,
+    tenantId: realm,
+    username,
+    localAccountId: account.local_account_id,
+    name: account.name,
+    authorityType: account.authority_type,
+    idTokenClaims: claims,
+  };
+  return { homeAccountId, realm, account, accountInfo };
+}
+
+/** A new token replaces cached ones whose scopes overlap it, as MSAL does, so lookups stay unambiguous. */
+function replaceOverlappingTokens(cache: TokenCache, at: AccessTokenEntity): void {
+  const scopes = new Set(at.target.toLowerCase().split(' ').filter(Boolean));
+  for (const old of cache.accessTokensInGroup(at.home_account_id, at.environment, at.client_id, at.realm, at.user_assertion_hash as string | undefined)) {
+    if ((old.token_type ?? 'Bearer').toLowerCase() !== 'bearer') continue;
+    if (old.target.toLowerCase().split(' ').some((s) => scopes.has(s))) {
+      cache.remove('AccessToken', credentialKey(old));
+    }
+  }
+}

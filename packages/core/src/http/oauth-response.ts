@@ -1,0 +1,73 @@
+import type { ZodMiniType } from 'zod/mini';
+import { InteractionRequiredError, InvalidResponseError, ServerError } from '../errors.js';
+import type { HttpClient, HttpRequest, HttpResponse } from './http-client.js';
+import { errorResponseSchema } from './schemas.js';
+
+/** Parses a JSON body, naming the endpoint when it is not JSON (an HTML error page, a truncated body). */
+export function parseJsonBody(response: HttpResponse, what: string): unknown {
+  try {
+    return JSON.parse(response.body);
+  } catch {
+    const kind = /^\s*</.test(response.body) ? 'an HTML or XML page' : 'a body that is not valid JSON';
+    throw new InvalidResponseError(`${what} returned ${kind} (HTTP ${response.status})`, response.status);
+  }
+}
+
+/** Validates a parsed body against a schema; the error names the first wrong field. */
+export function checkShape<T>(schema: ZodMiniType<T>, value: unknown, what: string, status?: number): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data as T;
+  const issue = result.error.issues[0];
+  const field = issue?.path.length ? issue.path.join('.') : '(body)';
+  throw new InvalidResponseError(`${what} has an invalid field "${field}": ${issue?.message ?? 'invalid'}`, status);
+}
+
+/** Turns an OAuth error body into the typed error, if the body is one. */
+export function oauthErrorFrom(body: unknown, status: number): ServerError | undefined {
+  const parsed = errorResponseSchema.safeParse(body);
+  if (!parsed.success) return undefined;
+  const e = parsed.data;
+  const details = {
+    error: e.error,
+    errorDescription: e.error_description,
+    errorCodes: e.error_codes,
+    correlationId: e.correlation_id,
+    traceId: e.trace_id,
+    status,
+    claims: e.claims,
+    suberror: e.suberror,
+  };
+  return InteractionRequiredError.matches(e.error, e.suberror) ? new InteractionRequiredError(details) : new ServerError(details);
+}
+
+/**
+ * Sends a request to an OAuth endpoint and returns the checked JSON body of a success.
+ * Error bodies (whatever the status, including 200 with `error`) become ServerError.
+ */
+export async function requestJson<T>(
+  http: HttpClient,
+  request: HttpRequest,
+  schema: ZodMiniType<T>,
+  what: string,
+): Promise<T> {
+  const response = await http.send(request);
+  const body = parseJsonBody(response, what);
+  const error = oauthErrorFrom(body, response.status);
+  if (error) throw error;
+  if (response.status < 200 || response.status >= 300) {
+    throw new InvalidResponseError(`${what} answered HTTP ${response.status} without an OAuth error`, response.status);
+  }
+  return checkShape(schema, body, what, response.status);
+}
+
+export function formPost(url: string, params: Record<string, string | undefined>, headers: Record<string, string> = {}, signal?: AbortSignal): HttpRequest {
+  const body = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') body.set(k, v);
+  return {
+    method: 'POST',
+    url,
+    headers: { 'content-type': 'application/x-www-form-urlencoded;charset=utf-8', accept: 'application/json', ...headers },
+    body: body.toString(),
+    signal,
+  };
+}

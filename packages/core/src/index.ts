@@ -1,0 +1,40 @@
+// @tessera/core: platform-neutral OAuth 2.0 / OpenID Connect engine.
+export { PublicClientApplication } from './client/public-client.js';
+export { ConfidentialClientApplication, type ConfidentialClientOptions } from './client/confidential-client.js';
+export { ClientApplication, type ClientApplicationOptions } from './client/client-application.js';
+export type { ClientCredential, CertificateCredential, AssertionCredential, PrivateKeyDecryptor } from './client/client-credential.js';
+
+export type { AuthCodeFlow, AuthResponse, AuthorizationUrlOptions, AcquireTokenByCodeOptions, ResponseMode, Prompt } from './flows/auth-code.js';
+export { parseAuthResponse } from './flows/auth-code.js';
+export type { DeviceCodeFlow } from './flows/device-code.js';
+export type { ClientCredentialsOptions } from './flows/client-credentials.js';
+export type { OnBehalfOfOptions } from './flows/on-behalf-of.js';
+export type { SilentOptions } from './flows/silent.js';
+export type { RequestOptions } from './flows/context.js';
+export type { AccountInfo, AuthenticationResult } from './results.js';
+
+export { resolveAuthority, type Authority, type AuthorityOptions, type AuthorityKind } from './authority/authority.js';
+export { AzureAuthorityHosts, entraAuthority } from './authority/entra.js';
+export { clearMetadataCache, type AuthorityMetadata, type HttpCache } from './authority/discovery.js';
+
+export { TokenCache, CacheFormatError } from './cache/token-cache.js';
+export { MemoryCacheStore, type CacheStore, type CachePartitioning } from './cache/cache-store.js';
+export type * from './cache/schema.js';
+
+export { FetchHttpClient, type HttpClient, type HttpRequest, type HttpResponse, type FetchFunction } from './http/http-client.js';
+export { RetryingHttpClient, type RetryOptions } from './http/retry.js';
+
+export { jwksSignatureVerifier } from './crypto/jwks-verifier.js';
+export type { IdTokenClaims, IdTokenSignatureVerifier } from './crypto/id-token.js';
+
+export type { Logger, LogLevel, LoggerOptions } from './logger.js';
+export {
+  TesseraError,
+  ConfigurationError,
+  ServerError,
+  InteractionRequiredError,
+  ValidationError,
+  InvalidResponseError,
+  NetworkError,
+  AbortError,
+} from './errors.js';

@@ -1,0 +1,38 @@
+/** Injectable logging. Messages pass through `pii()` so secrets show only when PII logging is on. */
+export type LogLevel = 'error' | 'warning' | 'info' | 'verbose';
+
+export interface Logger {
+  log(level: LogLevel, message: string): void;
+}
+
+export interface LoggerOptions {
+  logger?: Logger;
+  level?: LogLevel;
+  /** Include personal data and secrets (tokens, codes, usernames) in log lines. Off by default. */
+  piiLoggingEnabled?: boolean;
+}
+
+const RANK: Record<LogLevel, number> = { error: 0, warning: 1, info: 2, verbose: 3 };
+
+export class LogSink {
+  private readonly target?: Logger;
+  private readonly max: number;
+  readonly piiLoggingEnabled: boolean;
+  constructor(options: LoggerOptions = {}) {
+    this.target = options.logger;
+    this.max = RANK[options.level ?? 'info'];
+    this.piiLoggingEnabled = options.piiLoggingEnabled ?? false;
+  }
+  enabled(level: LogLevel): boolean {
+    return this.target !== undefined && RANK[level] <= this.max;
+  }
+  log(level: LogLevel, message: string | (() => string)): void {
+    if (!this.enabled(level)) return;
+    this.target!.log(level, typeof message === 'function' ? message() : message);
+  }
+  /** A value that is personal or secret: shown only with PII logging on. */
+  pii(value: string | undefined): string {
+    if (value === undefined) return '';
+    return this.piiLoggingEnabled ? value : '<redacted>';
+  }
+}

@@ -1,0 +1,60 @@
+import type { AccountEntity, IdTokenEntity } from './cache/schema.js';
+import type { IdTokenClaims } from './crypto/id-token.js';
+import { decodeIdToken } from './crypto/id-token.js';
+
+/** A signed-in user, as the cache knows them. */
+export interface AccountInfo {
+  /**
+   * Stable across tenants of one user: `<uid>.<utid>` from Entra's client_info, or the ID token's
+   * `sub` for other OpenID Connect issuers (unique per issuer; `environment` tells issuers apart).
+   */
+  homeAccountId: string;
+  /** Host of the authority that signed the user in. */
+  environment: string;
+  /** Entra tenant id, or the OIDC issuer path. */
+  tenantId: string;
+  username: string;
+  /** `oid` in Entra, `sub` elsewhere. */
+  localAccountId: string;
+  name?: string;
+  authorityType: string;
+  idTokenClaims?: IdTokenClaims;
+}
+
+export interface AuthenticationResult {
+  accessToken: string;
+  tokenType: string;
+  expiresOn: Date;
+  extExpiresOn?: Date;
+  /** When a proactive refresh is due (Entra's refresh_in). */
+  refreshOn?: Date;
+  /** Scopes the token was granted for. */
+  scopes: string[];
+  idToken?: string;
+  idTokenClaims?: IdTokenClaims;
+  account?: AccountInfo;
+  tenantId?: string;
+  fromCache: boolean;
+  correlationId?: string;
+}
+
+export function accountInfo(entity: AccountEntity, idToken?: IdTokenEntity): AccountInfo {
+  let claims: IdTokenClaims | undefined;
+  if (idToken) {
+    try {
+      claims = decodeIdToken(idToken.secret);
+    } catch {
+      claims = undefined;
+    }
+  }
+  return {
+    homeAccountId: entity.home_account_id,
+    environment: entity.environment,
+    tenantId: entity.realm,
+    username: entity.username,
+    localAccountId: entity.local_account_id,
+    name: entity.name,
+    authorityType: entity.authority_type,
+    idTokenClaims: claims,
+  };
+}

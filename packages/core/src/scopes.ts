@@ -1,0 +1,27 @@
+/** Scopes every OIDC sign-in carries; they never select an access token. */
+export const OIDC_SCOPES: ReadonlySet<string> = new Set(['openid', 'profile', 'offline_access']);
+
+/** Splits, trims, de-duplicates; keeps the caller's order. */
+export function normalizeScopes(scopes: string | readonly string[] | undefined): string[] {
+  const list = typeof scopes === 'string' ? scopes.split(/\s+/) : (scopes ?? []);
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const raw of list) {
+    const s = raw.trim();
+    if (s && !seen.has(s.toLowerCase())) {
+      seen.add(s.toLowerCase());
+      out.push(s);
+    }
+  }
+  return out;
+}
+
+/** Scopes used to match cached access tokens: lower-cased, without the OIDC scopes. */
+export function resourceScopes(scopes: readonly string[]): string[] {
+  return scopes.map((s) => s.toLowerCase()).filter((s) => !OIDC_SCOPES.has(s));
+}
+
+/** Scopes sent to the server: the caller's plus the OIDC ones a user sign-in needs. */
+export function withOidcScopes(scopes: readonly string[], excluded: readonly string[] = []): string[] {
+  return normalizeScopes([...scopes, ...[...OIDC_SCOPES].filter((s) => !excluded.includes(s))]);
+}
