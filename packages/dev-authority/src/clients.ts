@@ -1,0 +1,78 @@
+import type { ClientMetadata } from 'oidc-provider';
+import type { DevClients } from './types.js';
+import type { FixtureClientKey } from './keys.js';
+import { JWT_BEARER, PASSWORD } from './grants/names.js';
+
+export const SPA_CLIENT_ID = 'tessera-spa';
+export const NATIVE_CLIENT_ID = 'tessera-native';
+export const CONFIDENTIAL_CLIENT_ID = 'tessera-confidential';
+export const PRIVATE_KEY_JWT_CLIENT_ID = 'tessera-private-key-jwt';
+/** Development-only secret, published on purpose. */
+export const CONFIDENTIAL_CLIENT_SECRET = 'tessera-dev-secret-DEVELOPMENT-ONLY';
+
+const DEVICE_CODE = 'urn:ietf:params:oauth:grant-type:device_code';
+
+export interface ClientSetup {
+  spaRedirectUris: string[];
+  confidentialRedirectUris: string[];
+  postLogoutRedirectUris: string[];
+  fixtureKey: FixtureClientKey;
+}
+
+export function clientMetadata(setup: ClientSetup): ClientMetadata[] {
+  return [
+    {
+      client_id: SPA_CLIENT_ID,
+      application_type: 'web',
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      redirect_uris: setup.spaRedirectUris,
+      post_logout_redirect_uris: [...setup.spaRedirectUris, ...setup.postLogoutRedirectUris],
+    },
+    {
+      client_id: NATIVE_CLIENT_ID,
+      // Native + http loopback: oidc-provider ignores the port when matching (RFC 8252 7.3).
+      application_type: 'native',
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token', DEVICE_CODE, PASSWORD],
+      response_types: ['code'],
+      redirect_uris: ['http://127.0.0.1/', 'http://localhost/'],
+      post_logout_redirect_uris: ['http://127.0.0.1/', 'http://localhost/'],
+    },
+    {
+      client_id: CONFIDENTIAL_CLIENT_ID,
+      client_secret: CONFIDENTIAL_CLIENT_SECRET,
+      application_type: 'web',
+      // oidc-provider accepts the secret via basic or post for either registered method.
+      token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: ['authorization_code', 'refresh_token', 'client_credentials', DEVICE_CODE, PASSWORD, JWT_BEARER],
+      response_types: ['code'],
+      redirect_uris: setup.confidentialRedirectUris,
+      post_logout_redirect_uris: [...setup.confidentialRedirectUris, ...setup.postLogoutRedirectUris],
+    },
+    {
+      client_id: PRIVATE_KEY_JWT_CLIENT_ID,
+      token_endpoint_auth_method: 'private_key_jwt',
+      token_endpoint_auth_signing_alg: 'RS256',
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      jwks: { keys: [setup.fixtureKey.publicJwk] },
+    },
+  ] as ClientMetadata[];
+}
+
+export function describeClients(setup: ClientSetup): DevClients {
+  const { privateKeyPem, certificatePem, thumbprint, thumbprintSha256 } = setup.fixtureKey;
+  return {
+    spa: { clientId: SPA_CLIENT_ID, redirectUris: [...setup.spaRedirectUris] },
+    native: { clientId: NATIVE_CLIENT_ID },
+    confidential: {
+      clientId: CONFIDENTIAL_CLIENT_ID,
+      clientSecret: CONFIDENTIAL_CLIENT_SECRET,
+      redirectUris: [...setup.confidentialRedirectUris],
+    },
+    privateKeyJwt: { clientId: PRIVATE_KEY_JWT_CLIENT_ID, privateKeyPem, certificatePem, thumbprint, thumbprintSha256 },
+  };
+}

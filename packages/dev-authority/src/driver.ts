@@ -1,0 +1,196 @@
+// A tiny "browser" for Node tests: follows the provider's redirects with a cookie jar and
+// submits the dev login/consent/device forms, without ever calling the client's redirect_uri.
+
+export interface LoginOptions {
+  username?: string;
+  password?: string;
+}
+
+export interface AuthorizationOptions extends LoginOptions {
+  /** Default true; false denies at the consent step (error=access_denied). */
+  consent?: boolean;
+}
+
+export interface AuthorizationResult {
+  redirectUrl: string;
+  params: URLSearchParams;
+}
+
+const DEFAULT_USERNAME = 'alice';
+const DEFAULT_PASSWORD = 'password';
+const MAX_STEPS = 20;
+
+class CookieJar {
+  readonly #cookies = new Map<string, string>();
+
+  store(response: Response): void {
+    for (const line of response.headers.getSetCookie()) {
+      const [pair = ''] = line.split(';');
+      const eq = pair.indexOf('=');
+      if (eq <= 0) continue;
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      // Paths are ignored: one jar per flow and a single authority host.
+      if (value === '' || /expires=thu, 01 jan 1970/i.test(line)) this.#cookies.delete(name);
+      else this.#cookies.set(name, value);
+    }
+  }
+
+  header(): string {
+    return [...this.#cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+}
+
+interface HtmlForm {
+  id?: string;
+  action: string;
+  fields: URLSearchParams;
+}
+
+const decode = (s: string) =>
+  s.replace(/&(#x?[0-9a-f]+|amp|lt|gt|quot|apos);/gi, (_m, e: string) => {
+    const named: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+    if (named[e.toLowerCase()]) return named[e.toLowerCase()]!;
+    return String.fromCodePoint(e[1]?.toLowerCase() === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10));
+  });
+
+const attr = (tag: string, name: string) => {
+  const match = new RegExp(`\\s${name}="([^"]*)"`, 'i').exec(tag);
+  return match?.[1] === undefined ? undefined : decode(match[1]);
+};
+
+/** Forms of a page with their hidden inputs (enough for oidc-provider's and our pages). */
+function parseForms(html: string): HtmlForm[] {
+  const forms: HtmlForm[] = [];
+  for (const match of html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)) {
+    const [, open = '', body = ''] = match;
+    const fields = new URLSearchParams();
+    for (const input of body.matchAll(/<input\b[^>]*>/gi)) {
+      const name = attr(input[0], 'name');
+      if (name && attr(input[0], 'type')?.toLowerCase() === 'hidden') fields.append(name, attr(input[0], 'value') ?? '');
+    }
+    forms.push({ id: attr(open, 'id'), action: attr(open, 'action') ?? '', fields });
+  }
+  return forms;
+}
+
+class Browser {
+  readonly jar = new CookieJar();
+
+  async request(url: string, form?: URLSearchParams): Promise<Response> {
+    const response = await fetch(url, {
+      method: form ? 'POST' : 'GET',
+      redirect: 'manual',
+      headers: {
+        cookie: this.jar.header(),
+        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+      },
+      body: form?.toString(),
+    });
+    this.jar.store(response);
+    return response;
+  }
+}
+
+function resultFrom(url: string, responseMode: string | null, fields?: URLSearchParams): AuthorizationResult {
+  if (fields) return { redirectUrl: url, params: fields };
+  const parsed = new URL(url);
+  const useFragment = responseMode === 'fragment' || (!parsed.search && parsed.hash.length > 1);
+  return { redirectUrl: url, params: new URLSearchParams(useFragment ? parsed.hash.slice(1) : parsed.search) };
+}
+
+/**
+ * Drives an authorization request to the point where the provider sends the user agent back
+ * to the client, and returns that redirect (query, fragment or form_post fields). Errors such
+ * as access_denied come back the same way. The redirect_uri itself is never requested.
+ */
+export async function completeAuthorization(authorizationUrl: string, options: AuthorizationOptions = {}): Promise<AuthorizationResult> {
+  const origin = new URL(authorizationUrl).origin;
+  const responseMode = new URL(authorizationUrl).searchParams.get('response_mode');
+  const browser = new Browser();
+  let response = await browser.request(authorizationUrl);
+  let url = authorizationUrl;
+
+  for (let step = 0; step < MAX_STEPS; step += 1) {
+    const location = response.headers.get('location');
+    if (location) {
+      url = new URL(location, url).href;
+      if (new URL(url).origin !== origin) return resultFrom(url, responseMode);
+      response = await browser.request(url);
+      continue;
+    }
+
+    const html = await response.text();
+    const forms = parseForms(html);
+    const formPost = forms.find((f) => f.action && new URL(f.action, url).origin !== origin);
+    if (formPost) return resultFrom(new URL(formPost.action, url).href, 'form_post', formPost.fields);
+
+    const submitted = await submitInteraction(browser, url, forms, options);
+    if (!submitted) throw new Error(`completeAuthorization: unexpected ${response.status} page at ${url}: ${textOf(html)}`);
+    response = submitted;
+  }
+  throw new Error('completeAuthorization: too many steps');
+}
+
+/** Submits the login or consent form on the page, if there is one. */
+async function submitInteraction(browser: Browser, url: string, forms: HtmlForm[], options: AuthorizationOptions): Promise<Response | undefined> {
+  const login = forms.find((f) => f.id === 'login-form');
+  if (login) {
+    const fields = new URLSearchParams(login.fields);
+    fields.set('username', options.username ?? DEFAULT_USERNAME);
+    fields.set('password', options.password ?? DEFAULT_PASSWORD);
+    const response = await browser.request(new URL(login.action, url).href, fields);
+    if (response.status === 401) throw new Error('completeAuthorization: the dev authority rejected the password');
+    return response;
+  }
+  const consent = forms.find((f) => f.id === (options.consent === false ? 'abort-form' : 'consent-form'));
+  if (consent) return browser.request(new URL(consent.action, url).href, consent.fields);
+  return undefined;
+}
+
+function textOf(html: string): string {
+  return html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 300);
+}
+
+/** Enters a device flow user code, then either confirms and signs in, or aborts. */
+async function driveDeviceCode(issuer: string, userCode: string, approve: boolean, options: LoginOptions): Promise<void> {
+  const browser = new Browser();
+  const deviceUrl = `${issuer.replace(/\/$/, '')}/device`;
+  const start = await browser.request(deviceUrl);
+  const input = parseForms(await start.text()).find((f) => f.id === 'op.deviceInputForm');
+  if (!input) throw new Error('device flow: user code input form not found');
+  input.fields.set('user_code', userCode);
+  const confirmPage = await browser.request(new URL(input.action, deviceUrl).href, input.fields);
+  const confirmHtml = await confirmPage.text();
+  const confirm = parseForms(confirmHtml).find((f) => f.id === 'op.deviceConfirmForm');
+  if (!confirm) throw new Error(`device flow: code not accepted: ${textOf(confirmHtml)}`);
+  if (!approve) confirm.fields.set('abort', 'yes');
+
+  let url = new URL(confirm.action, deviceUrl).href;
+  let response = await browser.request(url, confirm.fields);
+  for (let step = 0; step < MAX_STEPS; step += 1) {
+    const location = response.headers.get('location');
+    if (location) {
+      url = new URL(location, url).href;
+      response = await browser.request(url);
+      continue;
+    }
+    const html = await response.text();
+    if (html.includes('id="device-success"')) return;
+    if (!approve && parseForms(html).some((f) => f.id === 'op.deviceInputForm')) return;
+    const next = await submitInteraction(browser, url, parseForms(html), { ...options, consent: true });
+    if (!next) throw new Error(`device flow: unexpected ${response.status} page at ${url}: ${textOf(html)}`);
+    response = next;
+  }
+  throw new Error('device flow: too many steps');
+}
+
+/** Approves a device authorization as `username` (any user, default "alice"). */
+export function approveDeviceCode(issuer: string, userCode: string, options: LoginOptions = {}): Promise<void> {
+  return driveDeviceCode(issuer, userCode, true, options);
+}
+
+/** Denies a device authorization; the device then receives access_denied. */
+export function denyDeviceCode(issuer: string, userCode: string, options: { username?: string } = {}): Promise<void> {
+  return driveDeviceCode(issuer, userCode, false, options);
+}

@@ -1,0 +1,6 @@
+export { startDevAuthority } from './server.js';
+export { completeAuthorization, approveDeviceCode, denyDeviceCode } from './driver.js';
+export type { AuthorizationOptions, AuthorizationResult, LoginOptions } from './driver.js';
+export { DEV_PASSWORD_REJECTED } from './accounts.js';
+export { API_RESOURCE, API_SCOPES } from './scopes.js';
+export type { DevAuthority, DevAuthorityOptions, DevClients, RecordedRequest, RequestFilter } from './types.js';

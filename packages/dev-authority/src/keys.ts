@@ -1,0 +1,34 @@
+import { X509Certificate, createHash } from 'node:crypto';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, importX509, type JWK } from 'jose';
+import { FIXTURE_CERTIFICATE_PEM, FIXTURE_PRIVATE_KEY_PEM } from './fixture-keys.js';
+
+/** A fresh RSA signing key per authority: RS256 ID tokens need an RSA key in `jwks`. */
+export async function generateSigningJwks(): Promise<{ keys: JWK[] }> {
+  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+  const jwk = await exportJWK(privateKey);
+  const kid = await calculateJwkThumbprint(jwk);
+  return { keys: [{ ...jwk, kid, alg: 'RS256', use: 'sig' }] };
+}
+
+export interface FixtureClientKey {
+  privateKeyPem: string;
+  certificatePem: string;
+  thumbprint: string;
+  thumbprintSha256: string;
+  /** Public JWK with x5c, as registered for the private_key_jwt client. */
+  publicJwk: JWK;
+}
+
+/** The committed, publicly known fixture key of the private_key_jwt client. */
+export async function loadFixtureClientKey(): Promise<FixtureClientKey> {
+  const der = new X509Certificate(FIXTURE_CERTIFICATE_PEM).raw;
+  const publicJwk = await exportJWK(await importX509(FIXTURE_CERTIFICATE_PEM, 'RS256', { extractable: true }));
+  const kid = await calculateJwkThumbprint(publicJwk);
+  return {
+    privateKeyPem: FIXTURE_PRIVATE_KEY_PEM,
+    certificatePem: FIXTURE_CERTIFICATE_PEM,
+    thumbprint: createHash('sha1').update(der).digest('hex'),
+    thumbprintSha256: createHash('sha256').update(der).digest('hex'),
+    publicJwk: { ...publicJwk, kid, alg: 'RS256', use: 'sig', x5c: [der.toString('base64')] },
+  };
+}

@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import { errors, type ClientMetadata, type Configuration, type JWKS, type ResourceServer } from 'oidc-provider';
+import { findAccount } from './accounts.js';
+import { SPA_CLIENT_ID } from './clients.js';
+import { INTERACTION_PREFIX } from './interactions.js';
+import {
+  deviceSuccessSource,
+  logoutSource,
+  postLogoutSuccessSource,
+  renderError,
+  userCodeConfirmSource,
+  userCodeInputSource,
+} from './pages.js';
+import { API_RESOURCE, API_SCOPES, OIDC_SCOPES } from './scopes.js';
+
+export type ResourceServerInfo = ResourceServer;
+
+export interface Ttls {
+  accessToken: number;
+  idToken: number;
+  refreshToken: number;
+  deviceCode: number;
+}
+
+export interface ConfigSetup {
+  ttls: Ttls;
+  jwks: JWKS;
+  clients: ClientMetadata[];
+  spaOrigins: Set<string>;
+  adapter: Configuration['adapter'];
+}
+
+export function apiResourceInfo(ttls: Ttls): ResourceServerInfo {
+  return {
+    scope: API_SCOPES.join(' '),
+    audience: API_RESOURCE,
+    accessTokenTTL: ttls.accessToken,
+    accessTokenFormat: 'jwt',
+    jwt: { sign: { alg: 'RS256' } },
+  };
+}
+
+export function providerConfiguration(setup: ConfigSetup): Configuration {
+  const { ttls } = setup;
+  const apiInfo = apiResourceInfo(ttls);
+  return {
+    adapter: setup.adapter,
+    clients: setup.clients,
+    jwks: setup.jwks,
+    findAccount,
+    // The API scopes are also plain scopes so that an `openid api.read` request yields one
+    // (opaque, userinfo) access token whose `scope` lists every granted scope.
+    scopes: [...OIDC_SCOPES, ...API_SCOPES],
+    claims: {
+      openid: ['sub'],
+      profile: ['name', 'preferred_username'],
+      email: ['email', 'email_verified'],
+    },
+    // Put profile/email claims in the ID token too (oidc-provider defaults to userinfo-only).
+    conformIdTokenClaims: false,
+    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    clientDefaults: { id_token_signed_response_alg: 'RS256' },
+    interactions: { url: (_ctx, interaction) => `${INTERACTION_PREFIX}${interaction.uid}` },
+    features: {
+      devInteractions: { enabled: false },
+      claimsParameter: { enabled: true },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      deviceFlow: {
+        enabled: true,
+        userCodeInputSource,
+        userCodeConfirmSource,
+        successSource: deviceSuccessSource,
+      },
+      rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
+      resourceIndicators: {
+        enabled: true,
+        // Only applied when a request names no resource: client_credentials then gets an API JWT.
+        defaultResource: (_ctx, _client, oneOf) => oneOf ?? API_RESOURCE,
+        useGrantedResource: () => false,
+        getResourceServerInfo: (_ctx, indicator) => {
+          if (indicator !== API_RESOURCE) throw new errors.InvalidTarget();
+          return apiInfo;
+        },
+      },
+    },
+    // Public clients must use PKCE (S256 is the only method oidc-provider 9 supports).
+    pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
+    // Refresh tokens whenever the client may refresh and offline_access was granted.
+    issueRefreshToken: (_ctx, client, code) =>
+      client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
+    rotateRefreshToken: true,
+    clientBasedCORS: (_ctx, origin, client) => client.clientId === SPA_CLIENT_ID && setup.spaOrigins.has(origin),
+    renderError,
+    ttl: {
+      AccessToken: ttls.accessToken,
+      ClientCredentials: ttls.accessToken,
+      IdToken: ttls.idToken,
+      RefreshToken: ttls.refreshToken,
+      DeviceCode: ttls.deviceCode,
+      AuthorizationCode: 60,
+      Interaction: 600,
+      Session: ttls.refreshToken,
+      Grant: ttls.refreshToken,
+    },
+  };
+}

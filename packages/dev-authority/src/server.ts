@@ -1,0 +1,130 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+// Named import: the CJS build gets the ESM-only package's namespace via require(esm).
+import { Provider, type KoaContextWithOIDC } from 'oidc-provider';
+import { MemoryStore } from './adapter.js';
+import { clientMetadata, describeClients, type ClientSetup } from './clients.js';
+import { JWT_BEARER, PASSWORD } from './grants/names.js';
+import { onBehalfOfGrant, onBehalfOfParameters } from './grants/on-behalf-of.js';
+import { passwordGrant, passwordParameters } from './grants/password.js';
+import { keepOfflineAccess } from './offline-access.js';
+import { INTERACTION_PREFIX, handleInteraction } from './interactions.js';
+import { generateSigningJwks, loadFixtureClientKey } from './keys.js';
+import { apiResourceInfo, providerConfiguration, type Ttls } from './provider-config.js';
+import { RequestLog, basicClientId } from './request-log.js';
+import type { DevAuthority, DevAuthorityOptions } from './types.js';
+
+const HOST = '127.0.0.1';
+const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi'];
+
+/** Starts a development OpenID Provider on 127.0.0.1. */
+export async function startDevAuthority(options: DevAuthorityOptions = {}): Promise<DevAuthority> {
+  const log = new RequestLog();
+  let provider: Provider | undefined;
+  let providerCallback: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+
+  const server = createServer((req, res) => {
+    log.start(req);
+    if (!provider || !providerCallback) {
+      res.writeHead(503).end();
+    } else if (req.url?.startsWith(INTERACTION_PREFIX)) {
+      void handleInteraction(provider, req, res);
+    } else {
+      providerCallback(req, res);
+    }
+  });
+
+  // Listen first: the issuer must contain the (possibly system-chosen) port.
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, HOST, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const issuer = `http://${HOST}:${port}`;
+
+  try {
+    const ttls: Ttls = {
+      accessToken: options.accessTokenTtl ?? 3600,
+      idToken: options.idTokenTtl ?? 3600,
+      refreshToken: options.refreshTokenTtl ?? 14 * 24 * 3600,
+      deviceCode: options.deviceCodeTtl ?? 600,
+    };
+    const spaRedirectUris = [...new Set(['http://127.0.0.1:5173/', 'http://localhost:5173/', ...(options.spaRedirectUris ?? [])])];
+    const clientSetup: ClientSetup = {
+      spaRedirectUris,
+      confidentialRedirectUris: [
+        ...new Set(['http://127.0.0.1:3000/callback', 'http://localhost:3000/callback', ...(options.confidentialRedirectUris ?? [])]),
+      ],
+      postLogoutRedirectUris: options.postLogoutRedirectUris ?? [],
+      fixtureKey: await loadFixtureClientKey(),
+    };
+    const spaOrigins = new Set([...spaRedirectUris.map((u) => new URL(u).origin), ...(options.spaOrigins ?? [])]);
+    const jwks = await generateSigningJwks();
+    const store = new MemoryStore();
+
+    const created = new Provider(
+      issuer,
+      providerConfiguration({
+        ttls,
+        jwks,
+        clients: clientMetadata(clientSetup),
+        spaOrigins,
+        adapter: (model: string) => store.adapterFor(model),
+      }),
+    );
+    const apiInfo = apiResourceInfo(ttls);
+    const publicJwks = {
+      keys: jwks.keys.map((k) => Object.fromEntries(Object.entries(k).filter(([name]) => !PRIVATE_JWK_MEMBERS.includes(name)))),
+    };
+    created.registerGrantType(PASSWORD, passwordGrant(apiInfo), passwordParameters);
+    const userJwtIds = new Set<string>();
+    created.on('access_token.issued', (token: { jti: string }) => userJwtIds.add(token.jti));
+    created.registerGrantType(JWT_BEARER, onBehalfOfGrant({ issuer, publicJwks, apiInfo, userJwtIds }), onBehalfOfParameters);
+    created.use(recordParsedRequest(log));
+    created.use(keepOfflineAccess);
+    // Expected provider errors reach the client as OAuth errors; keep the console quiet.
+    created.on('server_error', (_ctx, error) => console.error('[dev-authority] server_error', error));
+
+    provider = created;
+    providerCallback = created.callback();
+
+    return {
+      issuer,
+      port,
+      clients: describeClients(clientSetup),
+      requests: log.requests,
+      countRequests: (filter) => log.count(filter),
+      clearRequests: () => log.clear(),
+      revokeSubject: async (subject) => store.revokeSubject(subject),
+      close: () => closeServer(server),
+    };
+  } catch (error) {
+    await closeServer(server);
+    throw error;
+  }
+}
+
+/** Adds grant_type and client_id to the request's log entry once the provider parsed them. */
+function recordParsedRequest(log: RequestLog) {
+  return async (ctx: KoaContextWithOIDC, next: () => Promise<unknown>): Promise<void> => {
+    try {
+      await next();
+    } finally {
+      const entry = log.entryFor(ctx.req);
+      const oidc = (ctx as Partial<KoaContextWithOIDC>).oidc;
+      const params = (oidc?.params ?? {}) as Record<string, unknown>;
+      if (entry) {
+        if (typeof params.grant_type === 'string') entry.grantType = params.grant_type;
+        const clientId = oidc?.client?.clientId ?? params.client_id ?? basicClientId(ctx.get('authorization') || undefined);
+        if (typeof clientId === 'string') entry.clientId = clientId;
+      }
+    }
+  };
+}
+
+function closeServer(server: ReturnType<typeof createServer>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((error) => (error ? reject(error) : resolve()));
+    server.closeAllConnections();
+  });
+}

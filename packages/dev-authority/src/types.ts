@@ -1,0 +1,68 @@
+/** Options for {@link startDevAuthority}. Every TTL is in seconds. */
+export interface DevAuthorityOptions {
+  /** Port on 127.0.0.1; default 0 lets the system choose. */
+  port?: number;
+  /** Default 3600. */
+  accessTokenTtl?: number;
+  /** Default 3600. */
+  idTokenTtl?: number;
+  /** Default 14 days. */
+  refreshTokenTtl?: number;
+  /** Default 600. */
+  deviceCodeTtl?: number;
+  /** Extra exact redirect URIs for the SPA client (e.g. http://127.0.0.1:5173/). */
+  spaRedirectUris?: string[];
+  /** CORS origins allowed for the SPA client (its redirect URI origins are always allowed). */
+  spaOrigins?: string[];
+  /** Extra post-logout redirect URIs (SPA and confidential clients). */
+  postLogoutRedirectUris?: string[];
+  /** Extra exact redirect URIs for the confidential (web) client. */
+  confidentialRedirectUris?: string[];
+}
+
+export interface DevClients {
+  /** Public browser client: auth code + PKCE, rotating refresh tokens, CORS. */
+  spa: { clientId: string; redirectUris: string[] };
+  /** Public native client: loopback redirects on any port, device code, password, refresh. */
+  native: { clientId: string };
+  /** Web client with a secret (basic or post): every grant incl. on-behalf-of. */
+  confidential: { clientId: string; clientSecret: string; redirectUris: string[] };
+  /** client_credentials with private_key_jwt (RS256) using the public fixture key. */
+  privateKeyJwt: {
+    clientId: string;
+    privateKeyPem: string;
+    certificatePem: string;
+    /** SHA-1 of the DER certificate, hex. */
+    thumbprint: string;
+    /** SHA-256 of the DER certificate, hex. */
+    thumbprintSha256: string;
+  };
+}
+
+/** One request received by the authority; never holds secrets, codes or tokens. */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  grantType?: string;
+  clientId?: string;
+}
+
+export interface RequestFilter {
+  path?: string;
+  grantType?: string;
+  clientId?: string;
+}
+
+export interface DevAuthority {
+  /** e.g. http://127.0.0.1:41234 (no trailing slash). */
+  issuer: string;
+  port: number;
+  clients: DevClients;
+  /** Every request received, in order. */
+  requests: RecordedRequest[];
+  countRequests(filter: RequestFilter): number;
+  clearRequests(): void;
+  /** Revokes every grant (and so its tokens) of a subject; resolves to the number revoked. */
+  revokeSubject(subject: string): Promise<number>;
+  close(): Promise<void>;
+}
