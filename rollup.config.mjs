@@ -26,6 +26,7 @@ for (const [dir, entries] of Object.entries(packages)) {
   const input = Object.fromEntries(
     entries.filter((e) => existsSync(`${root}/src/${e}.ts`)).map((e) => [e, `${root}/src/${e}.ts`]),
   );
+  if (Object.keys(input).length === 0) continue;
   configs.push({
     input,
     external,
