@@ -15,6 +15,8 @@ export default defineConfig({
   test: {
     include: ['packages/*/test/**/*.test.ts'],
     testTimeout: 30_000,
+    // The JSON report feeds the one-line summary that .ci/run prints.
+    reporters: ['default', ['json', { outputFile: '.tmp/vitest-results.json' }]],
     hookTimeout: 60_000,
     // Two cores: keep parallelism modest so servers under test are not starved.
     maxWorkers: 2,

@@ -38,16 +38,19 @@ export interface AuthenticationResult {
   correlationId?: string;
 }
 
+// One AccountInfo per cache entity (and ID token): listing accounts again allocates nothing.
+const views = new WeakMap<AccountEntity, { idToken?: IdTokenEntity; info: AccountInfo }>();
+
 export function accountInfo(entity: AccountEntity, idToken?: IdTokenEntity): AccountInfo {
-  let claims: IdTokenClaims | undefined;
-  if (idToken) {
-    try {
-      claims = decodeIdToken(idToken.secret);
-    } catch {
-      claims = undefined;
-    }
-  }
-  return {
+  const known = views.get(entity);
+  if (known && known.idToken === idToken) return known.info;
+  const info = createAccountInfo(entity, idToken);
+  views.set(entity, { idToken, info });
+  return info;
+}
+
+function createAccountInfo(entity: AccountEntity, idToken?: IdTokenEntity): AccountInfo {
+  const info: AccountInfo = {
     homeAccountId: entity.home_account_id,
     environment: entity.environment,
     tenantId: entity.realm,
@@ -55,6 +58,23 @@ export function accountInfo(entity: AccountEntity, idToken?: IdTokenEntity): Acc
     localAccountId: entity.local_account_id,
     name: entity.name,
     authorityType: entity.authority_type,
-    idTokenClaims: claims,
   };
+  if (idToken) {
+    // Decoded on first read: listing 10,000 accounts must not decode 10,000 JWTs.
+    let claims: IdTokenClaims | undefined | null = null;
+    Object.defineProperty(info, 'idTokenClaims', {
+      enumerable: true,
+      configurable: true,
+      get: () => (claims === null ? (claims = decodeQuietly(idToken.secret)) : claims),
+    });
+  }
+  return Object.freeze(info);
+}
+
+function decodeQuietly(idToken: string): IdTokenClaims | undefined {
+  try {
+    return decodeIdToken(idToken);
+  } catch {
+    return undefined;
+  }
 }
