@@ -64,6 +64,18 @@ describe('flows against the dev authority', () => {
       expect(idp.current.countRequests({ path: '/.well-known/openid-configuration' })).toBe(1);
     });
 
+    it('keeps discovery documents in an injected httpCache and reuses them after a restart', async () => {
+      const stored = new Map<string, string>();
+      const httpCache = { get: (k: string) => stored.get(k), set: (k: string, v: string) => void stored.set(k, v) };
+      clearMetadataCache();
+      await confidential({ httpCache }).acquireTokenForClient({ scopes: SCOPES });
+      expect([...stored.keys()]).toEqual([`${idp.current.issuer}/.well-known/openid-configuration`]);
+      clearMetadataCache(); // a new process
+      idp.current.clearRequests();
+      await confidential({ httpCache }).acquireTokenForClient({ scopes: SCOPES });
+      expect(idp.current.countRequests({ path: '/.well-known/openid-configuration' })).toBe(0);
+    });
+
     it('reports a wrong secret as the server error invalid_client', async () => {
       const error = await confidential({ clientCredential: 'not-the-secret' }).acquireTokenForClient({ scopes: SCOPES }).catch((e) => e);
       expect(error).toBeInstanceOf(ServerError);
@@ -119,6 +131,9 @@ describe('flows against the dev authority', () => {
       expect(result.account?.username).toBe('grace');
       const accounts = await app.getAccounts();
       expect(accounts.map((a) => a.username)).toEqual(['grace']);
+      expect(await app.getAccounts({ username: 'GRACE' })).toHaveLength(1);
+      expect(await app.getAccounts({ username: 'someone-else' })).toHaveLength(0);
+      expect((await app.getAccount(accounts[0]!.homeAccountId))?.idTokenClaims?.sub).toBe('grace');
       idp.current.clearRequests();
       const silent = await app.acquireTokenSilent({ scopes: SCOPES, account: accounts[0]! });
       expect(silent.fromCache).toBe(true);
