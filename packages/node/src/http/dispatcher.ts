@@ -1,0 +1,40 @@
+import { rootCertificates } from 'node:tls';
+import { Agent, type Dispatcher, EnvHttpProxyAgent } from 'undici';
+
+export interface TransportOptions {
+  /**
+   * Proxy URL for every request (`http://user:pass@proxy:3128`). Default: `HTTPS_PROXY` /
+   * `HTTP_PROXY` from the environment; `false` ignores them and connects directly.
+   */
+  proxy?: string | false;
+  /** Hosts to reach directly, `NO_PROXY` syntax (`127.0.0.1,.corp.example`). Default: `NO_PROXY`. */
+  noProxy?: string;
+  /** Extra trusted CA certificates (PEM), added to Node's built-in roots: TLS-inspecting proxies, private clouds. */
+  ca?: string | readonly string[];
+  /**
+   * Milliseconds allowed to connect, to receive the response headers and between body chunks
+   * (like the `timeout` of Python's requests). Default: undici's (10 s connect, 300 s otherwise).
+   */
+  timeoutMs?: number;
+}
+
+/** The undici dispatcher that carries proxy, CA and timeout settings to fetch. */
+export function createDispatcher(options: TransportOptions = {}): Dispatcher {
+  // Node's `ca` replaces the default roots, so the extra certificates are appended to them.
+  const extra = options.ca === undefined ? [] : typeof options.ca === 'string' ? [options.ca] : [...options.ca];
+  const tls = extra.length > 0 ? { ca: [...rootCertificates, ...extra] } : {};
+  const timeouts =
+    options.timeoutMs === undefined ? {} : { headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs };
+  const connect = { ...tls, ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }) };
+  const agentOptions = { ...timeouts, connect };
+  if (options.proxy === false) return new Agent(agentOptions);
+  // EnvHttpProxyAgent falls back to a direct Agent when no proxy is configured, and handles NO_PROXY.
+  return new EnvHttpProxyAgent({
+    ...agentOptions,
+    // Through a CONNECT tunnel the target's TLS is set by requestTls; an https proxy's by proxyTls.
+    requestTls: connect,
+    proxyTls: connect,
+    ...(options.proxy ? { httpProxy: options.proxy, httpsProxy: options.proxy } : {}),
+    ...(options.noProxy !== undefined ? { noProxy: options.noProxy } : {}),
+  });
+}

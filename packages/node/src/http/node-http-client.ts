@@ -1,0 +1,72 @@
+import { ConfigurationError, FetchHttpClient, type FetchFunction, type HttpClient, type HttpRequest, type HttpResponse, NetworkError } from '@tessera/core';
+import { type Dispatcher, fetch as undiciFetch } from 'undici';
+import { type TransportOptions, createDispatcher } from './dispatcher.js';
+
+export type { TransportOptions } from './dispatcher.js';
+
+export interface NodeHttpClientOptions extends TransportOptions {
+  /** Responses larger than this are refused (default 1 MiB, as in core). */
+  maxResponseBytes?: number;
+}
+
+/**
+ * Core's HttpClient over undici's fetch, with proxy (explicit or from the environment),
+ * extra CA certificates and timeouts. Retries and per-attempt deadlines stay in core.
+ */
+export class NodeHttpClient implements HttpClient {
+  readonly dispatcher: Dispatcher;
+  private readonly inner: FetchHttpClient;
+
+  constructor(options: NodeHttpClientOptions = {}) {
+    this.dispatcher = createDispatcher(options);
+    this.inner = new FetchHttpClient({ fetch: fetchVia(this.dispatcher), maxResponseBytes: options.maxResponseBytes });
+  }
+
+  send(request: HttpRequest): Promise<HttpResponse> {
+    return this.inner.send(request);
+  }
+
+  /** Closes pooled connections; later requests fail. */
+  close(): Promise<void> {
+    return this.dispatcher.close();
+  }
+}
+
+/**
+ * The transport for Node apps: the caller's own `httpClient` when given (it replaces ours
+ * entirely, so proxy/CA options would be silently ignored: refused instead), else NodeHttpClient.
+ */
+export function createNodeHttpClient(options: NodeHttpClientOptions & { httpClient?: HttpClient } = {}): HttpClient {
+  if (!options.httpClient) return new NodeHttpClient(options);
+  if (options.proxy !== undefined || options.noProxy !== undefined || options.ca !== undefined || options.timeoutMs !== undefined) {
+    throw new ConfigurationError('`httpClient` replaces the Node transport: configure proxy, noProxy, ca and timeoutMs on it instead');
+  }
+  return options.httpClient;
+}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+/** undici's fetch bound to a dispatcher; its opaque "fetch failed" becomes the underlying reason. */
+function fetchVia(dispatcher: Dispatcher): FetchFunction {
+  return async (input, init) => {
+    try {
+      // undici's Request/Response types are structurally the DOM ones FetchHttpClient expects.
+      return (await undiciFetch(input, { ...(init as object), dispatcher })) as unknown as Response;
+    } catch (error) {
+      throw transportReason(error, init?.method ?? 'GET', input);
+    }
+  };
+}
+
+/** Core wraps plain errors as NetworkError with the URL; timeouts get their own code here. */
+function transportReason(error: unknown, method: string, url: string): unknown {
+  if ((error as Error)?.name === 'AbortError') return error;
+  const cause = (error as { cause?: unknown })?.cause;
+  if (!(cause instanceof Error)) return error;
+  const code = (cause as { code?: string }).code;
+  if (code && TIMEOUT_CODES.has(code)) {
+    const where = new URL(url);
+    return new NetworkError(`${method} ${where.origin}${where.pathname} timed out: ${cause.message}`, { code: 'timeout', cause });
+  }
+  return cause;
+}

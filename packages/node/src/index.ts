@@ -1,0 +1,8 @@
+// @tessera/node: Node.js platform code for @tessera/core.
+
+// ---- Transport, interactive sign-in, device code (HTTP layer and public-client UX) ----
+export { NodeHttpClient, createNodeHttpClient, type NodeHttpClientOptions, type TransportOptions } from './http/node-http-client.js';
+export { acquireTokenInteractive, type InteractiveOptions } from './interactive/acquire-token-interactive.js';
+export { acquireTokenByDeviceCode, type DeviceCodeOptions } from './device-code.js';
+export { NodePublicClientApplication, type NodePublicClientOptions } from './node-client.js';
+// ---- end of transport, interactive sign-in, device code ----

@@ -1,0 +1,34 @@
+import { type AuthenticationResult, type ClientApplicationOptions, PublicClientApplication } from '@tessera/core';
+import { type DeviceCodeOptions, acquireTokenByDeviceCode } from './device-code.js';
+import { type NodeHttpClientOptions, createNodeHttpClient } from './http/node-http-client.js';
+import { type InteractiveOptions, acquireTokenInteractive } from './interactive/acquire-token-interactive.js';
+
+export interface NodePublicClientOptions extends ClientApplicationOptions, NodeHttpClientOptions {}
+
+/**
+ * Core's options with the Node transport: `proxy`, `noProxy`, `ca` and `timeoutMs` configure it
+ * (`timeoutMs` also bounds each attempt of core's retry policy); an `httpClient` replaces it.
+ */
+export function withNodeTransport(options: NodePublicClientOptions): ClientApplicationOptions {
+  const { proxy, noProxy, ca, timeoutMs, maxResponseBytes, httpClient, retry, ...rest } = options;
+  return {
+    ...rest,
+    httpClient: createNodeHttpClient({ proxy, noProxy, ca, timeoutMs, maxResponseBytes, httpClient }),
+    retry: retry === false || timeoutMs === undefined ? retry : { timeoutMs, ...retry },
+  };
+}
+
+/** A public client for Node: the Node transport, browser sign-in over a loopback redirect, and the device code flow. */
+export class NodePublicClientApplication extends PublicClientApplication {
+  constructor(options: NodePublicClientOptions) {
+    super(withNodeTransport(options));
+  }
+
+  acquireTokenInteractive(options: InteractiveOptions): Promise<AuthenticationResult> {
+    return acquireTokenInteractive(this, options);
+  }
+
+  acquireTokenByDeviceCode(options: DeviceCodeOptions): Promise<AuthenticationResult> {
+    return acquireTokenByDeviceCode(this, options);
+  }
+}
