@@ -1,3 +1,4 @@
+import { rememberUnlessFailed } from '../client/single-flight.js';
 import type { HttpClient } from '../http/http-client.js';
 import { checkShape, parseJsonBody } from '../http/oauth-response.js';
 import { InvalidResponseError, ValidationError } from '../errors.js';
@@ -34,14 +35,7 @@ export function getAuthorityMetadata(authority: Authority, source: MetadataSourc
     const doc = checkShape(discoverySchema, parseJsonBody({ status: 200, headers: {}, body: source.authorityMetadata }, 'authorityMetadata'), 'authorityMetadata');
     return Promise.resolve(checkMetadata(authority, doc));
   }
-  let pending = metadataByUrl.get(authority.metadataUrl);
-  if (!pending) {
-    pending = fetchMetadata(authority, source);
-    metadataByUrl.set(authority.metadataUrl, pending);
-    // A failure is not remembered: the next caller tries again.
-    pending.catch(() => metadataByUrl.delete(authority.metadataUrl));
-  }
-  return pending;
+  return rememberUnlessFailed(metadataByUrl, authority.metadataUrl, () => fetchMetadata(authority, source));
 }
 
 async function fetchMetadata(authority: Authority, source: MetadataSource): Promise<AuthorityMetadata> {

@@ -1,3 +1,4 @@
+import { rememberUnlessFailed } from '../client/single-flight.js';
 import { ConfigurationError } from '../errors.js';
 import type { HttpClient } from '../http/http-client.js';
 import { parseJsonBody, checkShape } from '../http/oauth-response.js';
@@ -16,13 +17,7 @@ const validated = new Map<string, Promise<void>>();
  */
 export function validateEntraInstance(authority: Authority, http: HttpClient): Promise<void> {
   if (authority.kind !== 'entra' || isKnownEntraHost(new URL(authority.url).hostname)) return Promise.resolve();
-  let pending = validated.get(authority.url);
-  if (!pending) {
-    pending = discover(authority, http);
-    validated.set(authority.url, pending);
-    pending.catch(() => validated.delete(authority.url));
-  }
-  return pending;
+  return rememberUnlessFailed(validated, authority.url, () => discover(authority, http));
 }
 
 async function discover(authority: Authority, http: HttpClient): Promise<void> {
