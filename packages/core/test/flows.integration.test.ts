@@ -145,7 +145,13 @@ describe('flows against the dev authority', () => {
       const app = native();
       const { flow, redirectUrl } = await signIn(app);
       const before = app.tokenCache.serialize();
-      await expect(app.acquireTokenByAuthCodeFlow(flow, redirectUrl)).rejects.toMatchObject({ error: 'invalid_grant' });
+      // Refused client-side: a flow is redeemed once.
+      await expect(app.acquireTokenByAuthCodeFlow(flow, redirectUrl)).rejects.toMatchObject({ code: 'invalid_replay' });
+      // The provider refuses the spent code as well.
+      const code = new URL(redirectUrl).searchParams.get('code')!;
+      await expect(
+        app.acquireTokenByCode(code, { scopes: SCOPES, redirectUri: flow.redirectUri, codeVerifier: flow.codeVerifier }),
+      ).rejects.toMatchObject({ error: 'invalid_grant' });
       const tampered = redirectUrl.replace(/state=[^&]+/, 'state=forged');
       await expect(app.acquireTokenByAuthCodeFlow(flow, tampered)).rejects.toBeInstanceOf(ValidationError);
       expect(app.tokenCache.serialize()).toBe(before);

@@ -141,7 +141,32 @@ export function checkAuthResponse(flow: AuthCodeFlow, params: Record<string, str
   return params.code;
 }
 
-/** Step 2: validate the redirect and redeem the code (with the PKCE verifier and nonce of step 1). */
+/**
+ * Flows already redeemed in this process, keyed by their PKCE verifier (fresh for every flow):
+ * a second redemption of one flow is refused before any request, even when the server would
+ * accept the code again. Codes live minutes, so entries older than an hour go; the map is capped.
+ */
+const redeemedFlows = new Map<string, number>();
+const REDEEMED_TTL_MS = 60 * 60 * 1000;
+const REDEEMED_MAX = 10_000;
+
+function markRedeemed(flow: AuthCodeFlow): void {
+  const key = `${flow.codeVerifier}\n${flow.state}`;
+  if (redeemedFlows.has(key)) {
+    throw new ValidationError('replay', 'This auth code flow was already redeemed; start a new sign-in with initiateAuthCodeFlow');
+  }
+  const now = Date.now();
+  for (const [k, at] of redeemedFlows) {
+    if (now - at < REDEEMED_TTL_MS && redeemedFlows.size < REDEEMED_MAX) break;
+    redeemedFlows.delete(k);
+  }
+  redeemedFlows.set(key, now);
+}
+
+/**
+ * Step 2: validate the redirect and redeem the code (with the PKCE verifier and nonce of step 1).
+ * A flow is redeemed at most once: the next call with it fails with ValidationError `invalid_replay`.
+ */
 export async function acquireTokenByAuthCodeFlow(
   ctx: FlowContext,
   authority: Authority,
@@ -150,6 +175,8 @@ export async function acquireTokenByAuthCodeFlow(
   options: RequestOptions & { scopes?: string | string[] } = {},
 ): Promise<AuthenticationResult> {
   const code = checkAuthResponse(flow, parseAuthResponse(response));
+  // Only an authentic response (state and iss checked) spends the flow: a forged one cannot burn it.
+  markRedeemed(flow);
   return acquireTokenByCode(ctx, authority, code, {
     ...options,
     scopes: options.scopes ?? flow.scopes,
