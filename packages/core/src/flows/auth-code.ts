@@ -110,15 +110,23 @@ export function parseAuthResponse(response: AuthResponse): Record<string, string
   if (typeof response === 'string') {
     let text = response;
     if (/^[a-z][a-z0-9+.-]*:/i.test(text)) {
-      const url = new URL(text);
+      let url: URL;
+      try {
+        url = new URL(text);
+      } catch {
+        // The platform's error would quote the input, code and all: name the problem only.
+        throw new InvalidResponseError('The authorization response is not a valid URL');
+      }
       text = url.hash.length > 1 ? url.hash.slice(1) : url.search.slice(1);
     }
     return Object.fromEntries(new URLSearchParams(text.replace(/^[?#]/, '')));
   }
   if (response instanceof URLSearchParams) return Object.fromEntries(response);
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(response)) if (typeof v === 'string') out[k] = v;
-  return out;
+  if (typeof response !== 'object' || response === null) {
+    throw new InvalidResponseError('The authorization response must be a URL, a query string, URLSearchParams or an object of parameters');
+  }
+  // fromEntries defines own properties, so a "__proto__" parameter cannot reach the prototype.
+  return Object.fromEntries(Object.entries(response).filter((e): e is [string, string] => typeof e[1] === 'string'));
 }
 
 /**
