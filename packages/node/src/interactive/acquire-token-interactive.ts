@@ -64,14 +64,16 @@ export async function acquireTokenInteractive(app: PublicClientApplication, opti
         return { status: 400, html: failurePage ?? defaultFailurePage(error), outcome: { error } };
       }
     });
-    redirect.catch(() => undefined); // reported by the race below; must not go unhandled if we never get there
     const stopped = new Promise<never>((_, reject) => {
       const fail = () => reject(stop.signal.reason);
       if (stop.signal.aborted) fail();
       else stop.signal.addEventListener('abort', fail, { once: true });
     });
-    await Promise.race([openBrowser(flow.authUri), stopped]);
-    return await Promise.race([redirect, stopped]);
+    // The opener may return before or after the redirect arrives; only its failure matters.
+    const opening = Promise.resolve()
+      .then(() => openBrowser(flow.authUri))
+      .then(() => new Promise<never>(() => {}));
+    return await Promise.race([redirect, stopped, opening]);
   } catch (error) {
     // A token request cut short by our own signal surfaces as AbortError: report why it was cut.
     throw stop.signal.aborted ? stop.signal.reason : error;

@@ -1,0 +1,62 @@
+import { AbortError, type DeviceCodeFlow, PublicClientApplication, clearMetadataCache } from '@tessera/core';
+import { type DevAuthority, approveDeviceCode, startDevAuthority } from '@tessera/dev-authority';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { NodePublicClientApplication, acquireTokenByDeviceCode } from '../src/index.js';
+
+describe('acquireTokenByDeviceCode', () => {
+  let idp: DevAuthority;
+  beforeAll(async () => {
+    idp = await startDevAuthority();
+    clearMetadataCache();
+  });
+  afterAll(() => idp.close());
+
+  it('prompts, then polls until the user approves', async () => {
+    const app = new PublicClientApplication({ clientId: idp.clients.native.clientId, authority: idp.issuer });
+    const prompts: DeviceCodeFlow[] = [];
+    const result = await acquireTokenByDeviceCode(app, {
+      scopes: ['api.read'],
+      onPrompt: async (flow) => {
+        prompts.push(flow);
+        flow.interval = 0.2; // the dev authority would have us wait 5 s
+        await approveDeviceCode(idp.issuer, flow.userCode, { username: 'device-user' });
+      },
+    });
+    expect(prompts).toHaveLength(1);
+    expect(prompts[0]!.message).toContain(prompts[0]!.userCode);
+    expect(result.account?.username).toBe('device-user');
+  });
+
+  it('prints the provider message to stderr by default', async () => {
+    const app = new NodePublicClientApplication({ clientId: idp.clients.native.clientId, authority: idp.issuer });
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const controller = new AbortController();
+    try {
+      const pending = app.acquireTokenByDeviceCode({ scopes: ['api.read'], signal: controller.signal });
+      await vi.waitFor(() => expect(write).toHaveBeenCalled());
+      controller.abort();
+      await expect(pending).rejects.toBeInstanceOf(AbortError);
+      expect(String(write.mock.calls[0]![0])).toMatch(/^To sign in, .*\/device.* enter the code \S+\n$/);
+    } finally {
+      write.mockRestore();
+    }
+  });
+
+  it('stops polling when aborted', async () => {
+    const app = new PublicClientApplication({ clientId: idp.clients.native.clientId, authority: idp.issuer });
+    const controller = new AbortController();
+    idp.clearRequests();
+    const pending = acquireTokenByDeviceCode(app, {
+      scopes: ['api.read'],
+      signal: controller.signal,
+      onPrompt: (flow) => {
+        flow.interval = 0.1;
+        setTimeout(() => controller.abort(), 350);
+      },
+    });
+    await expect(pending).rejects.toBeInstanceOf(AbortError);
+    const polls = idp.countRequests({ grantType: 'urn:ietf:params:oauth:grant-type:device_code' });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(idp.countRequests({ grantType: 'urn:ietf:params:oauth:grant-type:device_code' })).toBe(polls);
+  });
+});
