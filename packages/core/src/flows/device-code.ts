@@ -18,7 +18,7 @@ export interface DeviceCodeFlow {
   /** Seconds the code stays valid, and the moment it expires (ms since epoch). */
   expiresIn: number;
   expiresAt: number;
-  /** Seconds between polls (RFC 8628: 5 when the server does not say). */
+  /** Seconds between polls (RFC 8628: 5 when the server does not say); grows by 5 on each `slow_down`. */
   interval: number;
   /** Text to show the user. */
   message: string;
@@ -91,7 +91,10 @@ export async function acquireTokenByDeviceFlow(
       if (!(error instanceof ServerError)) throw error;
       if (error.error === 'authorization_pending') continue;
       if (error.error === 'slow_down') {
+        // RFC 8628 3.5: slower for this and every later request, also when the app resumes polling
+        // with this flow after an abort; recorded on the flow, which makes the step observable.
         interval += SLOW_DOWN_STEP;
+        flow.interval = interval;
         continue;
       }
       throw error;
