@@ -1,7 +1,8 @@
 import { rememberUnlessFailed } from '../client/single-flight.js';
 import type { HttpClient } from '../http/http-client.js';
 import { checkShape, parseJsonBody } from '../http/oauth-response.js';
-import { InvalidResponseError, ValidationError } from '../errors.js';
+import { AbortError, InvalidResponseError, ValidationError } from '../errors.js';
+import { abortable } from '../http/retry.js';
 import { type DiscoveryDocument, discoverySchema } from '../http/schemas.js';
 import type { Authority } from './authority.js';
 import { canonicalEnvironment } from './entra.js';
@@ -31,11 +32,16 @@ export interface MetadataSource {
 }
 
 export function getAuthorityMetadata(authority: Authority, source: MetadataSource): Promise<AuthorityMetadata> {
+  if (source.signal?.aborted) return Promise.reject(new AbortError(source.signal.reason));
   if (source.authorityMetadata) {
     const doc = checkShape(discoverySchema, parseJsonBody({ status: 200, headers: {}, body: source.authorityMetadata }, 'authorityMetadata'), 'authorityMetadata');
     return Promise.resolve(checkMetadata(authority, doc));
   }
-  return rememberUnlessFailed(metadataByUrl, authority.metadataUrl, () => fetchMetadata(authority, source));
+  // The fetch is shared, so it runs without any caller's signal; each caller's signal ends its own wait.
+  return abortable(
+    rememberUnlessFailed(metadataByUrl, authority.metadataUrl, () => fetchMetadata(authority, source)),
+    source.signal,
+  );
 }
 
 async function fetchMetadata(authority: Authority, source: MetadataSource): Promise<AuthorityMetadata> {
