@@ -6,6 +6,7 @@ import type { TokenCache } from '../cache/token-cache.js';
 import { type IdTokenClaims, decodeIdToken, validateIdTokenClaims } from '../crypto/id-token.js';
 import { InvalidResponseError } from '../errors.js';
 import { formPost, requestJson } from '../http/oauth-response.js';
+import { abortable } from '../http/retry.js';
 import { type TokenResponse, toSeconds, tokenResponseSchema } from '../http/schemas.js';
 import type { AccountInfo, AuthenticationResult } from '../results.js';
 import { normalizeScopes, resourceScopes } from '../scopes.js';
@@ -82,7 +83,8 @@ async function acceptTokenResponse(
       clockSkew: ctx.clockSkew,
       now: ctx.now(),
     });
-    await ctx.verifySignature?.(response.id_token, { jwksUri: metadata.jwks_uri, issuer: metadata.issuer });
+    // The verifier's JWKS fetch is shared by callers: the caller's signal ends only its own wait.
+    if (ctx.verifySignature) await abortable(ctx.verifySignature(response.id_token, { jwksUri: metadata.jwks_uri, issuer: metadata.issuer }), req.signal);
   } else if (req.nonce !== undefined && !req.appOnly && req.params.grant_type === 'authorization_code') {
     throw new InvalidResponseError('The token response has no id_token although openid was requested', 200, 'missing_id_token');
   }
