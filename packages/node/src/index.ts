@@ -6,3 +6,7 @@ export { acquireTokenInteractive, type InteractiveOptions } from './interactive/
 export { acquireTokenByDeviceCode, type DeviceCodeOptions } from './device-code.js';
 export { NodePublicClientApplication, type NodePublicClientOptions } from './node-client.js';
 // ---- end of transport, interactive sign-in, device code ----
+
+// ---- Credentials (@azure/identity-shaped TokenCredential implementations) ----
+export * from './credentials/index.js';
+// ---- end of credentials ----

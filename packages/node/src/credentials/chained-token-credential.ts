@@ -1,0 +1,56 @@
+import { ConfigurationError } from '@tessera/core';
+import { asyncDispose } from './credential-base.js';
+import { CredentialUnavailableError } from './errors.js';
+import type { AccessToken, GetTokenOptions, TokenCredential } from './token-credential.js';
+
+/**
+ * Tries its sources in order and returns the first token. It moves on only when a source throws
+ * CredentialUnavailableError (or returns null): any other error, such as a rejected secret, is
+ * a real failure and ends the chain, so a misconfiguration is reported instead of hidden.
+ */
+export class ChainedTokenCredential implements TokenCredential {
+  private readonly sources: readonly TokenCredential[];
+  /** The source that gave the last token, for diagnostics. */
+  selectedCredential?: TokenCredential;
+
+  constructor(...sources: TokenCredential[]) {
+    if (sources.length === 0) throw new ConfigurationError('ChainedTokenCredential needs at least one credential');
+    this.sources = sources;
+  }
+
+  async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
+    const unavailable: Error[] = [];
+    for (const source of this.sources) {
+      let token: AccessToken | null;
+      try {
+        token = await source.getToken(scopes, options);
+      } catch (error) {
+        if (error instanceof CredentialUnavailableError) {
+          unavailable.push(error);
+          continue;
+        }
+        throw error;
+      }
+      if (token) {
+        this.selectedCredential = source;
+        return token;
+      }
+      unavailable.push(new CredentialUnavailableError(`${nameOf(source)} returned no token`));
+    }
+    const lines = unavailable.map((e) => `- ${e.message}`).join('\n');
+    throw new CredentialUnavailableError(`ChainedTokenCredential: no credential was available:\n${lines}`, { errors: unavailable });
+  }
+
+  /** Closes every source that can be closed. */
+  async close(): Promise<void> {
+    await Promise.all(this.sources.map((s) => (s as { close?: () => Promise<void> }).close?.()));
+  }
+
+  [asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+function nameOf(source: TokenCredential): string {
+  return (source as { credentialName?: string }).credentialName ?? source.constructor?.name ?? 'A credential';
+}

@@ -1,0 +1,71 @@
+import { readFile } from 'node:fs/promises';
+import { ConfigurationError } from '@tessera/core';
+import { decryptPrivateKey, parsePemCertificate } from './certificate.js';
+import type { TokenCredentialOptions } from './options.js';
+import { type ClientAuthenticationOptions, ServicePrincipalCredential } from './service-principal-credential.js';
+
+/** A PEM file path, or the PEM itself: private key plus certificate(s), leaf first. */
+export type ClientCertificateSource =
+  | string
+  | { certificate: string; certificatePassword?: string }
+  | { certificatePath: string; certificatePassword?: string };
+
+export interface ClientCertificateCredentialOptions extends TokenCredentialOptions {
+  /** Send the certificate chain (x5c) for subject-name/issuer authentication. */
+  sendCertificateChain?: boolean;
+  /** Passphrase of an encrypted private key (also accepted in the certificate object). */
+  certificatePassword?: string;
+}
+
+/**
+ * A service principal that signs its assertion with a certificate's private key.
+ * Entra gets the SHA-256 thumbprint (`x5t#S256`) with PS256, as MSAL sends today; other OpenID
+ * Connect issuers get the SHA-1 thumbprint (`x5t`) with RS256, which they all support.
+ * EC keys sign with ES256/384/512. The PEM file is read on the first getToken.
+ */
+export class ClientCertificateCredential extends ServicePrincipalCredential {
+  protected readonly credentialName = 'ClientCertificateCredential';
+  private readonly source: ClientCertificateSource;
+  private readonly password?: string;
+  private readonly sendChain: boolean;
+
+  constructor(tenantId: string, clientId: string, certificate: ClientCertificateSource, options: ClientCertificateCredentialOptions = {}) {
+    super(tenantId, clientId, options);
+    const inline = typeof certificate === 'object' && 'certificate' in certificate ? certificate.certificate : undefined;
+    const path = typeof certificate === 'string' ? certificate : 'certificatePath' in certificate ? certificate.certificatePath : undefined;
+    if (!inline && !path) throw new ConfigurationError('ClientCertificateCredential needs `certificate` (PEM) or `certificatePath`');
+    this.source = certificate;
+    this.password = (typeof certificate === 'object' ? certificate.certificatePassword : undefined) ?? options.certificatePassword;
+    this.sendChain = options.sendCertificateChain === true;
+  }
+
+  protected async clientAuthentication(): Promise<ClientAuthenticationOptions> {
+    const pem = await this.readPem();
+    const parsed = parsePemCertificate(pem);
+    if (parsed.encrypted && !this.password) {
+      throw new ConfigurationError('The certificate\'s private key is encrypted: set `certificatePassword`', 'invalid_certificate');
+    }
+    const entra = this.authority.entra;
+    return {
+      clientCredential: {
+        privateKey: parsed.privateKey,
+        passphrase: parsed.encrypted ? this.password : undefined,
+        ...(entra ? { thumbprintSha256: parsed.thumbprintSha256 } : { thumbprint: parsed.thumbprint }),
+        algorithm: parsed.algorithm(entra ? 'PS256' : 'RS256'),
+        publicCertificate: this.sendChain ? parsed.chain : undefined,
+      },
+      decryptPrivateKey,
+    };
+  }
+
+  private async readPem(): Promise<string> {
+    const source = this.source;
+    if (typeof source === 'object' && 'certificate' in source) return source.certificate;
+    const path = typeof source === 'string' ? source : source.certificatePath;
+    try {
+      return await readFile(path, 'utf8');
+    } catch (error) {
+      throw new ConfigurationError(`Cannot read the certificate file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'invalid_certificate');
+    }
+  }
+}

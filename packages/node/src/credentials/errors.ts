@@ -1,0 +1,40 @@
+import { ConfigurationError, TesseraError } from '@tessera/core';
+
+/**
+ * The credential cannot even try in this environment (no cached account, no code to redeem,
+ * missing configuration). ChainedTokenCredential moves on to its next source only on this error.
+ */
+export class CredentialUnavailableError extends TesseraError {
+  /** The errors of each source when a ChainedTokenCredential found none available. */
+  readonly errors: readonly Error[];
+  constructor(message: string, options: { cause?: unknown; errors?: readonly Error[]; code?: string } = {}) {
+    super(options.code ?? 'credential_unavailable', message, { cause: options.cause });
+    this.errors = options.errors ?? [];
+  }
+}
+
+/**
+ * Signing the user in needs interaction the credential may not start on its own
+ * (`disableAutomaticAuthentication`), or cannot start again (a spent authorization code).
+ * It is a CredentialUnavailableError so that a chain tries its next source, as in @azure/identity.
+ */
+export class AuthenticationRequiredError extends CredentialUnavailableError {
+  readonly scopes: readonly string[];
+  constructor(message: string, scopes: readonly string[], cause?: unknown) {
+    super(message, { cause, code: 'authentication_required' });
+    this.scopes = scopes;
+  }
+}
+
+/** getToken asked for a tenant the credential was not configured to reach. Raised before any request. */
+export class TenantNotAllowedError extends ConfigurationError {
+  readonly tenantId: string;
+  constructor(tenantId: string) {
+    super(
+      `The credential is not configured to acquire tokens for tenant "${tenantId}". To allow it, add the tenant to ` +
+        '`additionallyAllowedTenants` in the credential options, or add "*" to allow any tenant the application can access.',
+      'tenant_not_allowed',
+    );
+    this.tenantId = tenantId;
+  }
+}

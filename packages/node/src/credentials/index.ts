@@ -1,0 +1,28 @@
+// Credentials shaped like @azure/identity's: any Azure SDK client accepting a TokenCredential accepts them.
+export type { AccessToken, AbortSignalLike, GetTokenOptions, TokenCredential } from './token-credential.js';
+export type { TokenCredentialOptions, TokenCachePersistenceOptions, CredentialLoggingOptions } from './options.js';
+export { CredentialUnavailableError, AuthenticationRequiredError, TenantNotAllowedError } from './errors.js';
+export { ClientSecretCredential, type ClientSecretCredentialOptions } from './client-secret-credential.js';
+export {
+  ClientCertificateCredential,
+  type ClientCertificateCredentialOptions,
+  type ClientCertificateSource,
+} from './client-certificate-credential.js';
+export { decryptPrivateKey } from './certificate.js';
+export { ClientAssertionCredential, type ClientAssertionCredentialOptions } from './client-assertion-credential.js';
+export { AuthorizationCodeCredential, type AuthorizationCodeCredentialOptions } from './authorization-code-credential.js';
+export { DeviceCodeCredential, type DeviceCodeCredentialOptions, type DeviceCodeInfo } from './device-code-credential.js';
+export { InteractiveBrowserCredential, type InteractiveBrowserCredentialOptions } from './interactive-browser-credential.js';
+export {
+  type AuthenticationRecord,
+  type InteractiveCredentialOptions,
+  serializeAuthenticationRecord,
+  deserializeAuthenticationRecord,
+} from './user-credential.js';
+export { ChainedTokenCredential } from './chained-token-credential.js';
+export {
+  SharedTokenCacheCredential,
+  type SharedTokenCacheCredentialOptions,
+  defaultSharedCachePath,
+} from './shared-token-cache-credential.js';
+export { DEVELOPER_SIGN_ON_CLIENT_ID } from './defaults.js';

@@ -1,0 +1,124 @@
+import { AzureAuthorityHosts, ConfigurationError, type HttpClient, type LogLevel, type Logger, type RetryOptions, entraAuthority, resolveAuthority } from '@tessera/core';
+import type { TransportOptions } from '../http/node-http-client.js';
+import { TenantNotAllowedError } from './errors.js';
+
+/** Shaped like @azure/identity's option of the same name; backed by FileCacheStore. */
+export interface TokenCachePersistenceOptions {
+  enabled: boolean;
+  /** File name in `~/.tessera` (default `tessera.cache`); CAE and non-CAE tokens get `<name>.cae` / `<name>.nocae`. */
+  name?: string;
+  /** Folder of the cache files (default `~/.tessera`). */
+  directory?: string;
+  /** Must be true: the cache is a plain JSON file readable only by the user (no OS keyring here). */
+  unsafeAllowUnencryptedStorage?: boolean;
+}
+
+export interface CredentialLoggingOptions {
+  logger?: Logger;
+  level?: LogLevel;
+  /** Log the client id, tenant and user of each token acquired (as @azure/identity's option). */
+  allowLoggingAccountIdentifiers?: boolean;
+  /** Include tokens and other secrets in core's log lines. Never in production. */
+  enableUnsafeSupportLogging?: boolean;
+}
+
+/** Options every credential accepts. `proxy`, `noProxy`, `ca` and `timeoutMs` configure the Node transport. */
+export interface TokenCredentialOptions extends TransportOptions {
+  /**
+   * Entra cloud host, e.g. AzureAuthorityHosts.AzureGovernment. Default: the `AZURE_AUTHORITY_HOST`
+   * environment variable, else the public cloud. The authority is `<authorityHost>/<tenantId>`.
+   */
+  authorityHost?: string;
+  /**
+   * A full authority URL instead of authorityHost + tenant: any OpenID Connect issuer (the tenant
+   * arguments are then ignored), or an Entra URL with its tenant in the path.
+   */
+  authority?: string;
+  /** Tenants besides the credential's own that getToken may ask for; "*" allows any. Entra only. */
+  additionallyAllowedTenants?: string[];
+  /** Persist tokens in a file; default in memory only. */
+  tokenCachePersistenceOptions?: TokenCachePersistenceOptions;
+  /** Skip Entra instance discovery for hosts not built in (private clouds, Azure Stack). */
+  disableInstanceDiscovery?: boolean;
+  /** Replaces the transport (default: NodeHttpClient, which honours the proxy environment variables). */
+  httpClient?: HttpClient;
+  /** Core's retry policy for token and discovery requests. */
+  retryOptions?: RetryOptions;
+  loggingOptions?: CredentialLoggingOptions;
+}
+
+/** Where a credential sends its requests, settled once at construction without any request. */
+export interface CredentialAuthority {
+  /** The authority URL handed to core. */
+  url: string;
+  entra: boolean;
+  /** The Entra tenant of `url`; undefined for generic OIDC issuers, which have no tenants. */
+  tenantId?: string;
+  /** The caller chose the tenant (not a default): only then are other tenants restricted, as in @azure/identity. */
+  tenantExplicit?: boolean;
+  /** Hosts core must treat as Entra (a custom authorityHost is Entra by definition). */
+  knownEntraHosts?: string[];
+}
+
+// Tenant ids become a URL path segment: allow only what GUIDs and domain names use.
+const TENANT_ID = /^[0-9a-zA-Z.-]+$/;
+
+export function checkTenantId(tenantId: string): void {
+  if (!TENANT_ID.test(tenantId)) {
+    throw new ConfigurationError(
+      `Invalid tenant id "${tenantId}": use the directory's GUID or a domain name (letters, digits, "-" and "."); ` +
+        'find it in the Entra admin center under Overview',
+      'invalid_tenant_id',
+    );
+  }
+}
+
+/**
+ * Resolves `authority` / `authorityHost` + tenant. `defaultTenant` applies when neither the
+ * credential's tenantId nor the authority names one (user sign-ins use "organizations").
+ */
+export function credentialAuthority(tenantId: string | undefined, options: TokenCredentialOptions, defaultTenant?: string): CredentialAuthority {
+  if (options.authority && options.authorityHost) {
+    throw new ConfigurationError('Set either `authority` (a full authority URL) or `authorityHost` (an Entra cloud host), not both');
+  }
+  if (options.authority) {
+    const resolved = resolveAuthority({ authority: options.authority });
+    if (resolved.kind === 'oidc') return { url: resolved.url, entra: false };
+    if (tenantId && tenantId.toLowerCase() !== resolved.tenant.toLowerCase()) {
+      throw new ConfigurationError(
+        `The tenant "${tenantId}" differs from the tenant "${resolved.tenant}" in \`authority\`; use \`authorityHost\` to combine a cloud with a tenant`,
+      );
+    }
+    return { url: resolved.url, entra: true, tenantId: resolved.tenant, tenantExplicit: true };
+  }
+  const tenant = tenantId || defaultTenant;
+  if (!tenant) throw new ConfigurationError('A tenant id is required (the directory id of the application in Entra)');
+  checkTenantId(tenant);
+  const host = normalizeHost(options.authorityHost ?? process.env.AZURE_AUTHORITY_HOST ?? AzureAuthorityHosts.AzurePublicCloud);
+  return { url: entraAuthority(tenant, host), entra: true, tenantId: tenant, tenantExplicit: !!tenantId, knownEntraHosts: [new URL(host).host] };
+}
+
+function normalizeHost(host: string): string {
+  // azure-identity also accepts a bare host name ("login.microsoftonline.us").
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(host) ? host : `https://${host}`;
+  try {
+    return new URL(withScheme).origin;
+  } catch {
+    throw new ConfigurationError(`\`authorityHost\` "${host}" is not a URL`);
+  }
+}
+
+/**
+ * The tenant to send a request to: the credential's own unless getToken names another that
+ * `additionallyAllowedTenants` permits. Undefined for generic OIDC issuers, where a requested
+ * tenant is ignored (an issuer has no tenants). Throws before any request is made.
+ */
+export function requestTenant(authority: CredentialAuthority, allowed: readonly string[], requested: string | undefined): string | undefined {
+  if (!authority.entra || !requested) return undefined;
+  checkTenantId(requested);
+  const own = authority.tenantId;
+  if (own && requested.toLowerCase() === own.toLowerCase()) return undefined;
+  const permitted = !authority.tenantExplicit || allowed.some((t) => t === '*' || t.toLowerCase() === requested.toLowerCase());
+  if (!permitted) throw new TenantNotAllowedError(requested);
+  return requested;
+}

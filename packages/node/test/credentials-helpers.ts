@@ -1,0 +1,73 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FetchHttpClient, type HttpClient, type HttpRequest, clearMetadataCache } from '@tessera/core';
+import { type DevAuthority, type DevAuthorityOptions, completeAuthorization, startDevAuthority } from '@tessera/dev-authority';
+import { afterAll, beforeAll } from 'vitest';
+
+/** A real dev authority for the enclosing describe block. */
+export function useDevAuthority(options: DevAuthorityOptions = {}): { readonly current: DevAuthority } {
+  const holder = {} as { current: DevAuthority };
+  beforeAll(async () => {
+    holder.current = await startDevAuthority(options);
+    clearMetadataCache();
+  });
+  afterAll(async () => {
+    await holder.current?.close();
+  });
+  return holder;
+}
+
+/** A temporary folder for the enclosing describe block. */
+export function useTempDir(): { readonly path: string } {
+  const holder = { path: '' };
+  beforeAll(async () => {
+    holder.path = await mkdtemp(join(tmpdir(), 'tessera-credentials-'));
+  });
+  afterAll(async () => {
+    await rm(holder.path, { recursive: true, force: true });
+  });
+  return holder;
+}
+
+/** The real transport, recording every request (to read what was sent). */
+export function recordingHttpClient(): HttpClient & { requests: HttpRequest[] } {
+  const inner = new FetchHttpClient();
+  const requests: HttpRequest[] = [];
+  return { requests, send: (request) => (requests.push(request), inner.send(request)) };
+}
+
+/** A transport that must not be used: records the attempt and fails. */
+export function offlineHttpClient(): HttpClient & { urls: string[] } {
+  const urls: string[] = [];
+  return {
+    urls,
+    send: async (request) => {
+      urls.push(request.url);
+      throw new Error(`offline: ${request.url}`);
+    },
+  };
+}
+
+/** Claims of a JWT, without checking it (the tests only read what the authority issued). */
+export function jwtClaims(token: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+}
+
+export function jwtHeader(token: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+}
+
+/** Plays the user in the browser: signs in at the authority, then follows the redirect to the loopback listener. */
+export function browserAs(username: string): { open: (url: string) => void; done: () => Promise<void> } {
+  let driving: Promise<void> = Promise.resolve();
+  return {
+    open: (url) => {
+      driving = (async () => {
+        const { redirectUrl } = await completeAuthorization(url, { username });
+        await (await fetch(redirectUrl)).text();
+      })();
+    },
+    done: () => driving,
+  };
+}

@@ -1,0 +1,178 @@
+import { readdir } from 'node:fs/promises';
+import { ConfidentialClientApplication, PublicClientApplication } from '@tessera/core';
+import { approveDeviceCode, completeAuthorization } from '@tessera/dev-authority';
+import { describe, expect, it, vi } from 'vitest';
+import {
+  AuthenticationRequiredError,
+  AuthorizationCodeCredential,
+  CredentialUnavailableError,
+  type DeviceCodeInfo,
+  DeviceCodeCredential,
+  InteractiveBrowserCredential,
+  deserializeAuthenticationRecord,
+  serializeAuthenticationRecord,
+} from '../src/index.js';
+import { browserAs, useDevAuthority, useTempDir } from './credentials-helpers.js';
+
+const SCOPE = 'api.read';
+const WEB_REDIRECT = 'http://127.0.0.1:3000/callback';
+const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+
+/** An authorization code for the confidential (web) client, as a web app's redirect handler would receive it. */
+async function webAppCode(issuer: string, clientId: string, clientSecret: string, username: string): Promise<string> {
+  const app = new ConfidentialClientApplication({ clientId, clientCredential: clientSecret, authority: issuer });
+  const url = await app.getAuthorizationRequestUrl({ scopes: [SCOPE], redirectUri: WEB_REDIRECT, state: 'web-state' });
+  const { params } = await completeAuthorization(url, { username });
+  return params.get('code')!;
+}
+
+describe('AuthorizationCodeCredential', () => {
+  const idp = useDevAuthority();
+
+  it('redeems the code once on the first getToken, then serves the cache', async () => {
+    const c = idp.current.clients.confidential;
+    const code = await webAppCode(idp.current.issuer, c.clientId, c.clientSecret, 'ada');
+    const credential = new AuthorizationCodeCredential('', c.clientId, c.clientSecret, code, WEB_REDIRECT, { authority: idp.current.issuer });
+    idp.current.clearRequests();
+    const [first, concurrent] = await Promise.all([credential.getToken(SCOPE), credential.getToken(SCOPE)]);
+    expect(concurrent.token).toBe(first.token);
+    const second = await credential.getToken(SCOPE);
+    expect(second.token).toBe(first.token);
+    expect(idp.current.countRequests({ grantType: 'authorization_code' })).toBe(1);
+    expect(idp.current.countRequests({ path: '/token' })).toBe(1);
+  });
+
+  it('works for a public client with PKCE (no secret overload)', async () => {
+    const native = idp.current.clients.native.clientId;
+    const app = new PublicClientApplication({ clientId: native, authority: idp.current.issuer });
+    const flow = await app.initiateAuthCodeFlow({ scopes: [SCOPE], redirectUri: 'http://127.0.0.1:53682/' });
+    const { params } = await completeAuthorization(flow.authUri, { username: 'pkce-user' });
+    const credential = new AuthorizationCodeCredential('', native, params.get('code')!, flow.redirectUri, {
+      authority: idp.current.issuer,
+      codeVerifier: flow.codeVerifier,
+    });
+    expect((await credential.getToken(SCOPE)).token).toBeTruthy();
+  });
+
+  it('keeps a code the server rejected spent, and says how to recover', async () => {
+    const c = idp.current.clients.confidential;
+    const credential = new AuthorizationCodeCredential('', c.clientId, c.clientSecret, 'not-a-code', WEB_REDIRECT, { authority: idp.current.issuer });
+    await expect(credential.getToken(SCOPE)).rejects.toMatchObject({ error: 'invalid_grant' });
+    const error = await credential.getToken(SCOPE).catch((e) => e);
+    expect(error).toBeInstanceOf(AuthenticationRequiredError);
+    expect(error).toBeInstanceOf(CredentialUnavailableError);
+    expect(error.message).toContain('new authorization code');
+  });
+});
+
+describe('AuthorizationCodeCredential with short-lived tokens', () => {
+  // 5 s tokens are inside core's 300 s expiry margin: every later getToken must refresh.
+  const idp = useDevAuthority({ accessTokenTtl: 5 });
+
+  it('refreshes silently with the refresh token of the redeemed code', async () => {
+    const c = idp.current.clients.confidential;
+    const code = await webAppCode(idp.current.issuer, c.clientId, c.clientSecret, 'grace');
+    const credential = new AuthorizationCodeCredential('', c.clientId, c.clientSecret, code, WEB_REDIRECT, { authority: idp.current.issuer });
+    idp.current.clearRequests();
+    const first = await credential.getToken(SCOPE);
+    const second = await credential.getToken(SCOPE);
+    expect(second.token).not.toBe(first.token);
+    expect(idp.current.countRequests({ grantType: 'authorization_code' })).toBe(1);
+    expect(idp.current.countRequests({ grantType: 'refresh_token' })).toBe(1);
+  });
+});
+
+describe('DeviceCodeCredential', () => {
+  const idp = useDevAuthority();
+
+  it('prompts through userPromptCallback once, then answers from the cache', async () => {
+    const prompts: DeviceCodeInfo[] = [];
+    const credential = new DeviceCodeCredential({
+      clientId: idp.current.clients.native.clientId,
+      authority: idp.current.issuer,
+      userPromptCallback: async (info) => {
+        prompts.push(info);
+        await approveDeviceCode(idp.current.issuer, info.userCode, { username: 'devon' });
+      },
+    });
+    idp.current.clearRequests();
+    // Two concurrent calls share one sign-in.
+    const [first, other] = await Promise.all([credential.getToken(SCOPE), credential.getToken(SCOPE)]);
+    expect(other.token).toBe(first.token);
+    expect(prompts).toHaveLength(1);
+    expect(prompts[0]!.message).toContain(prompts[0]!.userCode);
+    expect(prompts[0]!.verificationUri).toContain('/device');
+    expect(prompts[0]!.expiresOn.getTime()).toBeGreaterThan(Date.now());
+    expect((await credential.getToken(SCOPE)).token).toBe(first.token);
+    expect(idp.current.countRequests({ path: '/device/auth' })).toBe(1);
+  });
+
+  it('prints the message to stderr without a callback', async () => {
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const controller = new AbortController();
+    try {
+      const credential = new DeviceCodeCredential({ clientId: idp.current.clients.native.clientId, authority: idp.current.issuer });
+      const pending = credential.getToken(SCOPE, { abortSignal: controller.signal });
+      await vi.waitFor(() => expect(write).toHaveBeenCalled());
+      controller.abort();
+      await expect(pending).rejects.toMatchObject({ code: 'aborted' });
+      expect(String(write.mock.calls[0]![0])).toMatch(/enter the code \S+/);
+    } finally {
+      write.mockRestore();
+    }
+  });
+
+  it('needs a clientId for a generic OIDC authority (the Azure CLI id is Entra-only)', () => {
+    expect(() => new DeviceCodeCredential({ authority: idp.current.issuer })).toThrow(/needs `clientId`/);
+  });
+});
+
+describe('InteractiveBrowserCredential', () => {
+  const idp = useDevAuthority();
+  const tmp = useTempDir();
+
+  it('signs in through the loopback helper, then answers silently', async () => {
+    const browser = browserAs('iris');
+    const opened = vi.fn(browser.open);
+    const credential = new InteractiveBrowserCredential({ clientId: idp.current.clients.native.clientId, authority: idp.current.issuer, openBrowser: opened });
+    const first = await credential.getToken(SCOPE);
+    await browser.done();
+    expect(opened).toHaveBeenCalledTimes(1);
+    expect(new URL(opened.mock.calls[0]![0]).searchParams.get('redirect_uri')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect((await credential.getToken(SCOPE)).token).toBe(first.token);
+    expect(opened).toHaveBeenCalledTimes(1);
+  });
+
+  it('with disableAutomaticAuthentication: getToken throws until authenticate(); the record restores the account after a restart', async () => {
+    const persistence = { enabled: true, name: 'browser-test', directory: tmp.path, unsafeAllowUnencryptedStorage: true };
+    const browser = browserAs('june');
+    const options = {
+      clientId: idp.current.clients.native.clientId,
+      authority: idp.current.issuer,
+      openBrowser: browser.open,
+      disableAutomaticAuthentication: true,
+      tokenCachePersistenceOptions: persistence,
+    };
+    const credential = new InteractiveBrowserCredential(options);
+    await expect(credential.getToken(SCOPE)).rejects.toBeInstanceOf(AuthenticationRequiredError);
+    const record = await credential.authenticate(SCOPE);
+    await browser.done();
+    expect(record).toMatchObject({ username: 'june', clientId: idp.current.clients.native.clientId, homeAccountId: 'june' });
+    const token = await credential.getToken(SCOPE);
+    expect(await readdir(tmp.path)).toContain('browser-test.nocae.json');
+
+    // A new process: the record and the persisted cache give the token without any prompt.
+    const restored = deserializeAuthenticationRecord(serializeAuthenticationRecord(record));
+    const later = new InteractiveBrowserCredential({ ...options, openBrowser: () => expect.fail('must not prompt'), authenticationRecord: restored });
+    idp.current.clearRequests();
+    expect((await later.getToken(SCOPE)).token).toBe(token.token);
+    expect(idp.current.requests.filter((r) => r.path === '/token')).toHaveLength(0);
+  });
+
+  it('pins the port of a loopback redirectUri and refuses others', () => {
+    const clientId = idp.current.clients.native.clientId;
+    expect(() => new InteractiveBrowserCredential({ clientId, authority: idp.current.issuer, redirectUri: 'http://127.0.0.1:8400/' })).not.toThrow();
+    expect(() => new InteractiveBrowserCredential({ clientId, authority: idp.current.issuer, redirectUri: 'https://app.example/cb' })).toThrow(/loopback/);
+    expect(() => new InteractiveBrowserCredential({ redirectUri: 'http://127.0.0.1:8400' })).toThrow(/localhost/);
+  });
+});
