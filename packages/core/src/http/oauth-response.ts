@@ -53,11 +53,67 @@ export async function requestJson<T>(
   const response = await http.send(request);
   const body = parseJsonBody(response, what);
   const error = oauthErrorFrom(body, response.status);
-  if (error) throw error;
+  if (error) throw withoutEchoedSecrets(error, request);
   if (response.status < 200 || response.status >= 300) {
     throw new InvalidResponseError(`${what} answered HTTP ${response.status} without an OAuth error`, response.status);
   }
   return checkShape(schema, body, what, response.status);
+}
+
+/** Form parameters whose values are secrets. */
+const SECRET_PARAMS = ['code', 'code_verifier', 'refresh_token', 'client_secret', 'client_assertion', 'password', 'assertion', 'device_code'];
+
+/** The secret values a request carries: secret form parameters and Basic client credentials. */
+function requestSecrets(request: HttpRequest): string[] {
+  const out: string[] = [];
+  if (request.body) {
+    const params = new URLSearchParams(request.body);
+    for (const name of SECRET_PARAMS) {
+      const value = params.get(name);
+      if (value) out.push(value, encodeURIComponent(value));
+    }
+  }
+  const auth = request.headers?.authorization;
+  if (auth?.startsWith('Basic ')) {
+    const encoded = auth.slice(6);
+    out.push(encoded);
+    try {
+      const decoded = atob(encoded);
+      const secret = decodeURIComponent(decoded.slice(decoded.indexOf(':') + 1).replace(/\+/g, ' '));
+      if (secret) out.push(secret, encodeURIComponent(secret));
+    } catch {
+      // not base64 or not form-encoded: the encoded value above is all there is
+    }
+  }
+  return out;
+}
+
+/**
+ * A server that quotes the request back (e.g. "code XYZ is invalid") must not put a secret into
+ * our error messages and logs: any secret the request carried is replaced with <redacted>.
+ */
+function withoutEchoedSecrets(error: ServerError, request: HttpRequest): ServerError {
+  const secrets = requestSecrets(request);
+  const redact = (text: string | undefined) => {
+    if (text === undefined) return undefined;
+    let out = text;
+    for (const secret of secrets) out = out.split(secret).join('<redacted>');
+    return out;
+  };
+  const details = {
+    error: redact(error.error)!,
+    errorDescription: redact(error.errorDescription),
+    errorCodes: error.errorCodes,
+    correlationId: error.correlationId,
+    traceId: error.traceId,
+    status: error.status,
+    claims: redact(error.claims),
+    suberror: redact(error.suberror),
+  };
+  if (details.error === error.error && details.errorDescription === error.errorDescription && details.claims === error.claims && details.suberror === error.suberror) {
+    return error;
+  }
+  return error instanceof InteractionRequiredError ? new InteractionRequiredError(details) : new ServerError(details);
 }
 
 export function formPost(url: string, params: Record<string, string | undefined>, headers: Record<string, string> = {}, signal?: AbortSignal): HttpRequest {
