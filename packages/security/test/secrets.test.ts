@@ -1,0 +1,174 @@
+// Secret hygiene: every flow against the real dev authority, successes and failures, with a
+// verbose logger and PII off; no token, code, secret, assertion or password may reach a log line
+// or an error. With PII on, the same capture does see them (so the capture itself works).
+import { startDevAuthority, approveDeviceCode, completeAuthorization, DEV_PASSWORD_REJECTED, type DevAuthority } from '@tessera/dev-authority';
+import { SignJWT, importPKCS8 } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type ClientApplicationOptions,
+  ConfidentialClientApplication,
+  type ConfidentialClientOptions,
+  PublicClientApplication,
+  clearMetadataCache,
+  jwksSignatureVerifier,
+} from '@tessera/core';
+import { FAST_RETRY, REDIRECT_URI, SCOPES, useHostileServers } from './support/harness.js';
+import { SecretRecorder, errorTexts, expectNoSecrets, failing } from './support/secrets.js';
+
+const PASSWORD = 'correct-horse-battery-staple-42';
+
+interface Run {
+  recorder: SecretRecorder;
+  logs: string[];
+  errors: unknown[];
+}
+
+/** Drives every flow the SDK has, with failures, and collects what it logged and threw. */
+async function exerciseEverything(idp: DevAuthority, piiLoggingEnabled: boolean): Promise<Run> {
+  const recorder = new SecretRecorder();
+  const logs: string[] = [];
+  const errors: unknown[] = [];
+  const common: Partial<ClientApplicationOptions> = {
+    authority: idp.issuer,
+    httpClient: recorder,
+    retry: FAST_RETRY,
+    logger: { log: (level, message) => logs.push(`${level}: ${message}`) },
+    level: 'verbose',
+    piiLoggingEnabled,
+  };
+  const native = (o: Partial<ClientApplicationOptions> = {}) =>
+    new PublicClientApplication({ clientId: idp.clients.native.clientId, ...common, ...o } as ClientApplicationOptions);
+  const confidential = (o: Partial<ConfidentialClientOptions> = {}) =>
+    new ConfidentialClientApplication({
+      clientId: idp.clients.confidential.clientId,
+      clientCredential: idp.clients.confidential.clientSecret,
+      ...common,
+      ...o,
+    } as ConfidentialClientOptions);
+  recorder.add('client_secret', idp.clients.confidential.clientSecret);
+  recorder.add('password', PASSWORD);
+  recorder.add('password', DEV_PASSWORD_REJECTED);
+
+  // Authorization code with PKCE, signature checks on; then silent, refresh, and a reused refresh token.
+  const app = native({ idTokenSignatureVerifier: jwksSignatureVerifier });
+  const flow = await app.initiateAuthCodeFlow({ scopes: SCOPES, redirectUri: REDIRECT_URI });
+  const { redirectUrl } = await completeAuthorization(flow.authUri, { username: 'hygiene' });
+  recorder.add('code', new URL(redirectUrl).searchParams.get('code'));
+  const signedIn = await app.acquireTokenByAuthCodeFlow(flow, redirectUrl);
+  await failing(errors, app.acquireTokenByAuthCodeFlow(flow, redirectUrl)); // replay
+  await failing(errors, app.acquireTokenByAuthCodeFlow(flow, redirectUrl.replace(/state=[^&]+/, 'state=forged')));
+  await failing(errors, app.acquireTokenByAuthCodeFlow(flow, `${redirectUrl}%%%[`)); // malformed
+  const [firstRt] = [...app.tokenCache.entries('RefreshToken')].map(([, e]) => e.secret);
+  await app.acquireTokenSilent({ scopes: SCOPES, account: signedIn.account! });
+  await app.acquireTokenSilent({ scopes: SCOPES, account: signedIn.account!, forceRefresh: true });
+  await failing(errors, native().acquireTokenByRefreshToken(firstRt!, { scopes: SCOPES })); // rotated away: invalid_grant
+  await failing(errors, native().acquireTokenByCode(new URL(redirectUrl).searchParams.get('code')!, { scopes: SCOPES, redirectUri: REDIRECT_URI }));
+
+  // Device code.
+  const device = native();
+  const deviceFlow = await device.initiateDeviceFlow({ scopes: SCOPES });
+  deviceFlow.interval = 0.2;
+  const polling = device.acquireTokenByDeviceFlow(deviceFlow);
+  await approveDeviceCode(idp.issuer, deviceFlow.userCode, { username: 'hygiene-device' });
+  await polling;
+
+  // Password grant, right and wrong.
+  await native().acquireTokenByUsernamePassword({ scopes: SCOPES, username: 'hygiene-pw', password: PASSWORD });
+  await failing(errors, native().acquireTokenByUsernamePassword({ scopes: SCOPES, username: 'hygiene-pw', password: DEV_PASSWORD_REJECTED }));
+
+  // Client credentials: secret, wrong secret, certificate assertion, assertion callback, bad assertion.
+  await confidential().acquireTokenForClient({ scopes: SCOPES });
+  const wrongSecret = 'not-the-secret-but-still-secret';
+  recorder.add('client_secret', wrongSecret);
+  await failing(errors, confidential({ clientCredential: wrongSecret }).acquireTokenForClient({ scopes: SCOPES }));
+  await failing(errors, confidential({ clientCredential: { clientSecret: wrongSecret } }).acquireTokenForClient({ scopes: SCOPES }));
+  const pk = idp.clients.privateKeyJwt;
+  await confidential({
+    clientId: pk.clientId,
+    clientCredential: { privateKey: pk.privateKeyPem, thumbprint: pk.thumbprint, publicCertificate: pk.certificatePem },
+  }).acquireTokenForClient({ scopes: SCOPES });
+  const key = await importPKCS8(pk.privateKeyPem, 'RS256');
+  const assertion = async (audience: string) =>
+    new SignJWT({ jti: crypto.randomUUID() }).setProtectedHeader({ alg: 'RS256' }).setIssuer(pk.clientId).setSubject(pk.clientId).setAudience(audience).setIssuedAt().setExpirationTime('5m').sign(key);
+  await confidential({ clientId: pk.clientId, clientCredential: { clientAssertion: ({ tokenEndpoint }) => assertion(tokenEndpoint) } }).acquireTokenForClient({ scopes: SCOPES });
+  const badAssertion = await assertion('https://wrong-audience.example/token');
+  recorder.add('client_assertion', badAssertion);
+  await failing(errors, confidential({ clientId: pk.clientId, clientCredential: { clientAssertion: badAssertion } }).acquireTokenForClient({ scopes: SCOPES }));
+
+  // On-behalf-of, right and wrong.
+  const user = await native().acquireTokenByUsernamePassword({ scopes: SCOPES, username: 'hygiene-obo', password: PASSWORD });
+  const api = confidential();
+  await api.acquireTokenOnBehalfOf({ scopes: SCOPES, userAssertion: user.accessToken });
+  await api.acquireTokenOnBehalfOf({ scopes: SCOPES, userAssertion: user.accessToken }); // cached
+  const forged = `${user.accessToken.slice(0, -4)}AAAA`;
+  recorder.add('assertion', forged);
+  await failing(errors, api.acquireTokenOnBehalfOf({ scopes: SCOPES, userAssertion: forged }));
+
+  return { recorder, logs, errors };
+}
+
+describe('secret hygiene against the dev authority', () => {
+  let idp: DevAuthority;
+  beforeAll(async () => {
+    idp = await startDevAuthority();
+    clearMetadataCache();
+  });
+  afterAll(async () => {
+    await idp?.close();
+  });
+
+  it('never logs or throws a token, code, secret, assertion or password with PII logging off', async () => {
+    const { recorder, logs, errors } = await exerciseEverything(idp, false);
+    // The capture saw every kind of secret, so the scan below is meaningful.
+    expect([...recorder.kinds()].sort()).toEqual(
+      ['access_token', 'assertion', 'basic_credentials', 'client_assertion', 'client_secret', 'code', 'code_verifier', 'device_code', 'id_token', 'password', 'refresh_token'].sort(),
+    );
+    expect(logs.length).toBeGreaterThan(10);
+    expect(errors.length).toBe(10);
+    expectNoSecrets(recorder, [...logs, ...errors.flatMap(errorTexts)]);
+    expect(logs.some((l) => l.includes('<redacted>'))).toBe(true);
+  });
+
+  it('does log them with PII logging on (proves the capture works)', async () => {
+    const { recorder, logs } = await exerciseEverything(idp, true);
+    const leakedKinds = new Set([...recorder.secrets].filter(([value]) => logs.some((l) => l.includes(value))).map(([, kind]) => kind));
+    expect(leakedKinds.has('access_token')).toBe(true);
+  });
+});
+
+describe('secret hygiene against a hostile server that echoes secrets back', () => {
+  const start = useHostileServers();
+
+  it('redacts request secrets a server echoes in error_description', async () => {
+    const server = await start();
+    // The server quotes every parameter it was sent in its error description.
+    server.on('token', (request) => ({
+      status: 400,
+      body: { error: 'invalid_grant', error_description: `rejected: ${[...request.params].map(([k, v]) => `${k}=${v}`).join(' ')}` },
+    }));
+    const recorder = new SecretRecorder();
+    const logs: string[] = [];
+    const errors: unknown[] = [];
+    const common = {
+      clientId: server.clientId,
+      authority: server.authority,
+      httpClient: recorder,
+      retry: FAST_RETRY,
+      logger: { log: (_: string, m: string) => logs.push(m) },
+      level: 'verbose' as const,
+    };
+    const secret = 'echoed-client-secret-value';
+    recorder.add('client_secret', secret);
+    const app = new ConfidentialClientApplication({ ...common, clientCredential: secret });
+    await failing(errors, app.acquireTokenForClient({ scopes: SCOPES }));
+    await failing(errors, app.acquireTokenByRefreshToken('echoed-refresh-token-value', { scopes: SCOPES }));
+    await failing(errors, app.acquireTokenByUsernamePassword({ scopes: SCOPES, username: 'u', password: PASSWORD }));
+    await failing(errors, app.acquireTokenOnBehalfOf({ scopes: SCOPES, userAssertion: 'echoed-user-assertion-value' }));
+    const flow = await app.initiateAuthCodeFlow({ scopes: SCOPES, redirectUri: REDIRECT_URI });
+    await failing(errors, app.acquireTokenByAuthCodeFlow(flow, `${REDIRECT_URI}?code=echoed-auth-code-value&state=${flow.state}&iss=${encodeURIComponent(server.issuer)}`));
+    expect(recorder.kinds()).toEqual(new Set(['client_secret', 'refresh_token', 'password', 'assertion', 'code', 'code_verifier']));
+    expectNoSecrets(recorder, [...logs, ...errors.flatMap(errorTexts)]);
+    // The rest of the description survives, so the error stays useful.
+    expect((errors[0] as Error).message).toContain('grant_type=client_credentials');
+  });
+});
