@@ -10,7 +10,7 @@ export type { DeviceCodeFlow } from './flows/device-code.js';
 export type { ClientCredentialsOptions } from './flows/client-credentials.js';
 export type { OnBehalfOfOptions } from './flows/on-behalf-of.js';
 export type { SilentOptions } from './flows/silent.js';
-export type { RequestOptions } from './flows/context.js';
+export type { RequestOptions, RefreshLock } from './flows/context.js';
 export type { AccountInfo, AuthenticationResult } from './results.js';
 
 export { resolveAuthority, type Authority, type AuthorityOptions, type AuthorityKind } from './authority/authority.js';

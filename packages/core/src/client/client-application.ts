@@ -14,7 +14,7 @@ import {
   getAuthorizationRequestUrl,
   initiateAuthCodeFlow,
 } from '../flows/auth-code.js';
-import type { FlowContext, RequestOptions } from '../flows/context.js';
+import type { FlowContext, RefreshLock, RequestOptions } from '../flows/context.js';
 import { refreshAccessToken } from '../flows/refresh-token.js';
 import { type SilentOptions, acquireTokenSilent } from '../flows/silent.js';
 import { acquireTokenByUsernamePassword } from '../flows/username-password.js';
@@ -52,6 +52,8 @@ export interface ClientApplicationOptions extends AuthorityOptions, LoggerOption
   clockSkewSeconds?: number;
   /** Seconds since the epoch; for tests. */
   now?: () => number;
+  /** Cross-tab/cross-process lock around refresh-token redemption (see RefreshLock). */
+  refreshLock?: RefreshLock;
 }
 
 /** What public and confidential clients share: auth code, refresh, silent, accounts. */
@@ -86,6 +88,7 @@ export class ClientApplication {
       verifySignature: options.idTokenSignatureVerifier?.(http),
       clockSkew: options.clockSkewSeconds ?? 300,
       now,
+      refreshLock: options.refreshLock,
     };
   }
 

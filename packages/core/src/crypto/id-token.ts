@@ -1,5 +1,6 @@
-import { decodeJwt, decodeProtectedHeader, type JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
 import { ValidationError } from '../errors.js';
+import { base64UrlDecodeToString } from './encoding.js';
 
 export interface IdTokenClaims extends JWTPayload {
   nonce?: string;
@@ -29,21 +30,30 @@ export interface IdTokenExpectations {
   now?: number;
 }
 
-/** Decodes a compact JWT, refusing anything that is not a signed JWS. */
+/**
+ * Decodes a compact JWT, refusing anything that is not a signed JWS. Only base64url and JSON:
+ * signatures are jose's job (jwksSignatureVerifier), and browser bundles need not carry jose.
+ */
 export function decodeIdToken(idToken: string): IdTokenClaims {
-  let header;
-  try {
-    header = decodeProtectedHeader(idToken);
-  } catch {
-    throw new ValidationError('jwt', 'The ID token is not a well-formed JWT');
-  }
+  const parts = idToken.split('.');
+  const header = parts.length === 3 ? decodeSegment(parts[0]!) : undefined;
+  if (!header) throw new ValidationError('jwt', 'The ID token is not a well-formed JWT');
   if (typeof header.alg !== 'string' || header.alg.toLowerCase() === 'none') {
     throw new ValidationError('alg', 'The ID token is unsigned (alg "none"), which is never accepted');
   }
+  const claims = decodeSegment(parts[1]!);
+  if (!claims) throw new ValidationError('jwt', 'The ID token payload is not valid JSON claims');
+  return claims as IdTokenClaims;
+}
+
+/** A base64url JSON object segment, or undefined. */
+function decodeSegment(segment: string): Record<string, unknown> | undefined {
   try {
-    return decodeJwt(idToken) as IdTokenClaims;
+    if (!/^[\w-]+$/.test(segment)) return undefined;
+    const value: unknown = JSON.parse(base64UrlDecodeToString(segment));
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
   } catch {
-    throw new ValidationError('jwt', 'The ID token payload is not valid JSON claims');
+    return undefined;
   }
 }
 

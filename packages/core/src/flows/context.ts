@@ -6,6 +6,14 @@ import type { SingleFlight } from '../client/single-flight.js';
 import type { IdTokenSignatureVerifier } from '../crypto/id-token.js';
 import type { HttpClient } from '../http/http-client.js';
 import type { LogSink } from '../logger.js';
+import type { AccountInfo } from '../results.js';
+
+/**
+ * Serializes refresh-token redemption for one account across tabs or processes (Web Locks, a
+ * file lock). Core re-reads the cache inside it and refreshes only if still needed, so N waiters
+ * whose token expired make one refresh request (rotating refresh tokens stay valid).
+ */
+export type RefreshLock = <T>(account: AccountInfo, work: () => Promise<T>) => Promise<T>;
 
 /** What every flow needs from the client that runs it. Flows are functions over this. */
 export interface FlowContext {
@@ -27,6 +35,7 @@ export interface FlowContext {
   clockSkew: number;
   /** Seconds since the epoch; injectable for tests. */
   now(): number;
+  refreshLock?: RefreshLock;
 }
 
 /** Options every token method accepts. */

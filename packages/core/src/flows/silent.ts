@@ -92,11 +92,24 @@ function refreshWithCachedToken(ctx: FlowContext, authority: Authority, options:
   const { account } = options;
   // Concurrent silent calls for the same account and scopes share one refresh (and one rotation).
   const key = ['rt', account.homeAccountId, account.environment, authority.url, ctx.clientId, resourceScopes(options.scopes).sort().join(' '), options.claims ?? ''].join('\n');
-  return ctx.singleFlight.run(key, async () => {
+  const refresh = async () => {
     const rt = ctx.persistence.cache.findRefreshToken(account.homeAccountId, account.environment, ctx.clientId);
     if (!rt) {
       throw new InteractionRequiredError({ error: 'no_tokens_found', errorDescription: 'No refresh token is cached for this account; sign in interactively' });
     }
     return refreshAccessToken(ctx, authority, rt.secret, { ...options, account });
-  });
+  };
+  const lock = ctx.refreshLock;
+  if (!lock) return ctx.singleFlight.run(key, refresh);
+  return ctx.singleFlight.run(key, () =>
+    lock(account, async () => {
+      // Another tab or process may have refreshed while we waited: re-read, re-check, then refresh.
+      await ctx.persistence.sync(partitionKeys.account(ctx.partitioning, account.homeAccountId), options.signal);
+      if (!options.forceRefresh && !options.claims) {
+        const hit = cachedResult(ctx, { homeAccountId: account.homeAccountId, environment: account.environment, realm: options.tenant ?? account.tenantId, scopes: resourceScopes(options.scopes), account });
+        if (hit && !(hit.refreshOn && hit.refreshOn.getTime() <= ctx.now() * 1000)) return hit;
+      }
+      return refresh();
+    }),
+  );
 }

@@ -1,7 +1,6 @@
-import type { ZodMiniType } from 'zod/mini';
 import { InteractionRequiredError, InvalidResponseError, ServerError } from '../errors.js';
 import type { HttpClient, HttpRequest, HttpResponse } from './http-client.js';
-import { errorResponseSchema } from './schemas.js';
+import { type Schema, errorResponseSchema, parseShape } from './schemas.js';
 
 /** Parses a JSON body, naming the endpoint when it is not JSON (an HTML error page, a truncated body). */
 export function parseJsonBody(response: HttpResponse, what: string): unknown {
@@ -14,19 +13,16 @@ export function parseJsonBody(response: HttpResponse, what: string): unknown {
 }
 
 /** Validates a parsed body against a schema; the error names the first wrong field. */
-export function checkShape<T>(schema: ZodMiniType<T>, value: unknown, what: string, status?: number): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data as T;
-  const issue = result.error.issues[0];
-  const field = issue?.path.length ? issue.path.join('.') : '(body)';
-  throw new InvalidResponseError(`${what} has an invalid field "${field}": ${issue?.message ?? 'invalid'}`, status);
+export function checkShape<T>(schema: Schema<T>, value: unknown, what: string, status?: number): T {
+  const issue = schema.check(value);
+  if (!issue) return value as T;
+  throw new InvalidResponseError(`${what} has an invalid field "${issue[0] || '(body)'}": ${issue[1]}`, status);
 }
 
 /** Turns an OAuth error body into the typed error, if the body is one. */
 export function oauthErrorFrom(body: unknown, status: number): ServerError | undefined {
-  const parsed = errorResponseSchema.safeParse(body);
-  if (!parsed.success) return undefined;
-  const e = parsed.data;
+  const e = parseShape(errorResponseSchema, body);
+  if (!e) return undefined;
   const details = {
     error: e.error,
     errorDescription: e.error_description,
@@ -47,7 +43,7 @@ export function oauthErrorFrom(body: unknown, status: number): ServerError | und
 export async function requestJson<T>(
   http: HttpClient,
   request: HttpRequest,
-  schema: ZodMiniType<T>,
+  schema: Schema<T>,
   what: string,
 ): Promise<T> {
   const response = await http.send(request);

@@ -1,0 +1,69 @@
+// Core's refreshLock hook, which BrowserClient fills with the Web Locks API: several clients
+// (tabs) sharing one cache store whose token expired make exactly one refresh request.
+import { completeAuthorization, startDevAuthority, type DevAuthority } from '@tessera/dev-authority';
+import { ClientApplication, InteractionRequiredError, MemoryCacheStore, clearMetadataCache, type RefreshLock } from '@tessera/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const SCOPES = ['api.read'];
+const REDIRECT = 'http://127.0.0.1:53682/';
+
+/** An in-process stand-in for navigator.locks: one holder at a time, FIFO. */
+function mutex(): RefreshLock {
+  let tail: Promise<unknown> = Promise.resolve();
+  return (_account, work) => {
+    const run = tail.then(work, work);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}
+
+describe('refreshLock (cross-tab refresh)', () => {
+  let idp: DevAuthority;
+  beforeAll(async () => {
+    idp = await startDevAuthority();
+    clearMetadataCache();
+  });
+  afterAll(() => idp?.close());
+
+  async function tabs(lock: RefreshLock | undefined) {
+    const store = new MemoryCacheStore();
+    let skew = 0;
+    const make = () =>
+      new ClientApplication({
+        clientId: idp.clients.native.clientId,
+        authority: idp.issuer,
+        cacheStore: store,
+        refreshLock: lock,
+        now: () => Math.floor(Date.now() / 1000) + skew,
+      });
+    const a = make();
+    const b = make();
+    const flow = await a.initiateAuthCodeFlow({ scopes: SCOPES, redirectUri: REDIRECT });
+    const { redirectUrl } = await completeAuthorization(flow.authUri, { username: 'grace' });
+    const signedIn = await a.acquireTokenByAuthCodeFlow(flow, redirectUrl);
+    const [account] = await b.getAccounts();
+    // Both tabs now see a token within the expiry margin.
+    skew = 3500;
+    return { a, b, account: account!, signedIn };
+  }
+
+  it('makes one refresh request for two clients that both find an expired token', async () => {
+    const { a, b, account, signedIn } = await tabs(mutex());
+    idp.clearRequests();
+    const [ra, rb] = await Promise.all([a.acquireTokenSilent({ scopes: SCOPES, account }), b.acquireTokenSilent({ scopes: SCOPES, account })]);
+    expect(idp.countRequests({ grantType: 'refresh_token' })).toBe(1);
+    expect(ra.accessToken).toBe(rb.accessToken);
+    expect(ra.accessToken).not.toBe(signedIn.accessToken);
+    expect([ra.fromCache, rb.fromCache].sort()).toEqual([false, true]);
+  });
+
+  it('without the lock both refresh, and the reused rotating refresh token is refused', async () => {
+    const { a, b, account } = await tabs(undefined);
+    idp.clearRequests();
+    const outcomes = await Promise.allSettled([a.acquireTokenSilent({ scopes: SCOPES, account }), b.acquireTokenSilent({ scopes: SCOPES, account })]);
+    expect(idp.countRequests({ grantType: 'refresh_token' })).toBe(2);
+    const failed = outcomes.filter((o) => o.status === 'rejected');
+    expect(failed).toHaveLength(1);
+    expect((failed[0] as PromiseRejectedResult).reason).toBeInstanceOf(InteractionRequiredError);
+  });
+});
