@@ -1,5 +1,23 @@
 // @tessera/node: Node.js platform code for @tessera/core.
 
+// ---- Cache stores (file and Redis persistence of the token cache) ----
+export {
+  FileCacheStore,
+  tokenCachePersistence,
+  partitionFileKey,
+  DEFAULT_PARTITION,
+  type FileCacheStoreOptions,
+} from './cache/file-cache-store.js';
+export {
+  RedisCacheStore,
+  createRedisCacheStore,
+  type RedisCacheStoreOptions,
+  type RedisConnectionOptions,
+  type RedisClientLike,
+} from './cache/redis-cache-store.js';
+export { CacheStoreUnavailableError, CacheStoreBusyError } from './cache/errors.js';
+// ---- end of cache stores ----
+
 // ---- Transport, interactive sign-in, device code (HTTP layer and public-client UX) ----
 export { NodeHttpClient, createNodeHttpClient, type NodeHttpClientOptions, type TransportOptions } from './http/node-http-client.js';
 export { acquireTokenInteractive, type InteractiveOptions } from './interactive/acquire-token-interactive.js';

@@ -1,4 +1,5 @@
 import { sha256Base64Url } from '../crypto/encoding.js';
+import { AbortError } from '../errors.js';
 import { CacheFormatError, TokenCache } from './token-cache.js';
 import type { LogSink } from '../logger.js';
 
@@ -63,7 +64,13 @@ export class CachePersistence {
   /** Loads a partition if the store's copy changed since we last saw it. */
   async sync(partition: string, signal?: AbortSignal): Promise<void> {
     if (!this.store) return;
-    const data = await this.store.load(partition, signal);
+    let data: string | undefined;
+    try {
+      data = await this.store.load(partition, signal);
+    } catch (error) {
+      this.storeFailed('load', partition, error, signal);
+      return;
+    }
     if (data === undefined || data === this.seen.get(partition)) return;
     this.absorb(partition, data);
   }
@@ -88,16 +95,31 @@ export class CachePersistence {
       change(copy);
       return copy.serialize();
     };
-    const next = this.store.update
-      ? await this.store.update(partition, apply, signal)
-      : await this.store.load(partition, signal).then(async (current) => {
-          const data = apply(current);
-          await this.store!.save(partition, data, signal);
-          return data;
-        });
+    let next: string;
+    try {
+      next = this.store.update
+        ? await this.store.update(partition, apply, signal)
+        : await this.store.load(partition, signal).then(async (current) => {
+            const data = apply(current);
+            await this.store!.save(partition, data, signal);
+            return data;
+          });
+    } catch (error) {
+      // Memory has the change already: the caller gets its token even when the store is down.
+      this.storeFailed('save', partition, error, signal);
+      return;
+    }
     // Memory already has our change; re-reading is needed only for entries other writers added.
     if (othersWrote) this.absorb(partition, next);
     else this.seen.set(partition, next);
+  }
+
+  /** A store that fails (Redis down, disk full) degrades to the in-memory cache; only aborts propagate. */
+  private storeFailed(action: string, partition: string, error: unknown, signal?: AbortSignal): void {
+    if (error instanceof AbortError || signal?.aborted) throw error;
+    const code = (error as { code?: unknown } | null)?.code;
+    const detail = error instanceof Error ? `${error.name}${typeof code === 'string' ? ` (${code})` : ''}: ${error.message}` : String(error);
+    this.log.log('warning', `Cache store could not ${action} partition "${partition}"; continuing with the in-memory cache. ${detail}`);
   }
 
   private absorb(partition: string, data: string): void {

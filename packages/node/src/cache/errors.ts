@@ -1,0 +1,35 @@
+import { TesseraError } from '@tessera/core';
+
+/**
+ * A cache store could not be reached or used (Redis down or timing out, file system error).
+ * The message names the store and the reason; it never contains cache data or tokens.
+ * Core's cache persistence catches it, logs a warning and carries on with the in-memory cache.
+ */
+export class CacheStoreUnavailableError extends TesseraError {
+  /** Which store failed, e.g. "redis" or "file". */
+  readonly store: string;
+  constructor(store: string, message: string) {
+    super('cache_store_unavailable', message);
+    this.store = store;
+  }
+}
+
+/**
+ * A read-modify-write could not complete because other writers kept the partition busy:
+ * the file lock was not acquired in time, or Redis compare-and-set lost every attempt.
+ */
+export class CacheStoreBusyError extends TesseraError {
+  readonly store: string;
+  constructor(store: string, message: string) {
+    super('cache_store_busy', message);
+    this.store = store;
+  }
+}
+
+/** A short, data-free description of an underlying error (its code and first line). */
+export function describeCause(error: unknown): string {
+  if (!(error instanceof Error)) return String(error).slice(0, 200);
+  const code = (error as { code?: unknown }).code;
+  const first = error.message.split('\n', 1)[0] ?? '';
+  return `${typeof code === 'string' && !first.includes(code) ? `${code}: ` : ''}${first}`.slice(0, 200);
+}

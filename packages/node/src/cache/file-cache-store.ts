@@ -1,0 +1,444 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { type FileHandle, chmod, lstat, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { AbortError, type CacheStore, ConfigurationError } from '@tessera/core';
+import lockfile from 'proper-lockfile';
+import { CacheStoreBusyError, CacheStoreUnavailableError, describeCause } from './errors.js';
+
+/** The partition that core's default `'single'` partitioning uses for everything. */
+export const DEFAULT_PARTITION = 'default';
+
+export interface FileCacheStoreOptions {
+  /**
+   * File name (without `.json`) of the cache in `directory`: `<directory>/<name>.json`.
+   * Default `tessera.cache`. Ignored when `path` is set.
+   */
+  name?: string;
+  /** Folder of the cache file. Default `~/.tessera` (created with mode 0700). */
+  directory?: string;
+  /**
+   * Full path of the cache file, e.g. `~/.IdentityService/msal.cache` to share a cache with other
+   * MSAL-schema tools. A leading `~` means the home directory. Overrides `name` and `directory`.
+   */
+  path?: string;
+  /**
+   * Must be `true`: the file is plain JSON protected only by its permissions (0600 in a 0700
+   * folder). OS keyring encryption is not available in this package.
+   */
+  allowUnencryptedStorage?: boolean;
+  /** Receives warnings (a corrupted file moved aside). Default `process.emitWarning`. */
+  onWarning?: (message: string) => void;
+  /**
+   * A lock whose holder has not refreshed it for this long is taken to be left by a crashed
+   * process and is broken. Default 10,000 ms; at least 2,000 (the holder refreshes it every stale/2).
+   */
+  staleLockMs?: number;
+  /** How long `update` waits for the lock before failing with `CacheStoreBusyError`. Default 3 x staleLockMs. */
+  lockTimeoutMs?: number;
+}
+
+type Contents =
+  | { kind: 'missing' }
+  | { kind: 'empty' }
+  | { kind: 'data'; data: string }
+  | { kind: 'corrupt'; reason: string };
+
+interface Snapshot {
+  /** dev, ino, size, mtime and ctime (ns) of the file the contents came from. */
+  signature: string;
+  contents: Contents;
+  /** A corrupt file we already warned about and could not move aside. */
+  warned?: boolean;
+}
+
+interface LockState {
+  compromised?: Error;
+}
+
+const STORE = 'file';
+const isWindows = process.platform === 'win32';
+
+/**
+ * Token cache in JSON files, in MSAL's unified schema (the same text `TokenCache.serialize()` makes),
+ * for desktop apps, CLIs and single-machine services.
+ *
+ * - Partition `default` (core's `'single'` partitioning) is the file at `path`
+ *   (default `~/.tessera/tessera.cache.json`); any other partition key `k` is the file
+ *   `<stem>.<sanitized k>-<hash of k>.json` beside it.
+ * - `update` holds a cross-process lock (`proper-lockfile`, `<file>.lock`) for its read-modify-write;
+ *   a lock left by a crashed process is broken once it is `staleLockMs` old.
+ * - Writes go to a temporary file in the same folder, are fsynced, then renamed over the file,
+ *   so readers and crashed writers only ever see the old or the new contents.
+ * - `load` re-reads only when the file changed and otherwise returns the very same string.
+ * - A corrupt file is moved aside to `<file>.corrupt-<timestamp>` with a warning; the store goes on empty.
+ */
+export class FileCacheStore implements CacheStore {
+  /** The file of the `default` partition. */
+  readonly path: string;
+  readonly directory: string;
+  private readonly stem: string;
+  private readonly warn: (message: string) => void;
+  private readonly staleLockMs: number;
+  private readonly lockTimeoutMs: number;
+  /** The folder is ours alone (the default folder, or one we created): its mode may be tightened. */
+  private readonly dedicatedDirectory: boolean;
+  private directoryChecked = false;
+  private readonly snapshots = new Map<string, Snapshot>();
+  private readonly tempsSwept = new Set<string>();
+
+  constructor(options: FileCacheStoreOptions = {}) {
+    if (options.allowUnencryptedStorage !== true) {
+      throw new ConfigurationError(
+        'FileCacheStore would store tokens unencrypted: encrypting the cache with an OS keyring (Keychain, DPAPI, libsecret) ' +
+          'is not available in @tessera/node. To store the cache as a plain JSON file readable only by your user ' +
+          '(mode 0600 in a 0700 folder), pass `allowUnencryptedStorage: true`; otherwise keep the cache in memory or ' +
+          'supply a CacheStore that encrypts.',
+      );
+    }
+    if (options.path !== undefined && (options.name !== undefined || options.directory !== undefined)) {
+      throw new ConfigurationError('FileCacheStore: set either `path`, or `name` and/or `directory`, not both');
+    }
+    const staleLockMs = options.staleLockMs ?? 10_000;
+    if (!(staleLockMs >= 2000)) throw new ConfigurationError('FileCacheStore: `staleLockMs` must be at least 2000');
+    this.staleLockMs = staleLockMs;
+    this.lockTimeoutMs = options.lockTimeoutMs ?? 3 * staleLockMs;
+    this.warn = options.onWarning ?? ((message) => process.emitWarning(message, { type: 'TesseraCacheWarning' }));
+
+    if (options.path !== undefined) {
+      if (options.path.trim() === '') throw new ConfigurationError('FileCacheStore: `path` must not be empty');
+      this.path = resolve(expandHome(options.path));
+      this.directory = dirname(this.path);
+      this.dedicatedDirectory = false;
+    } else {
+      const name = options.name ?? 'tessera.cache';
+      if (!name || /[/\\]/.test(name) || name === '.' || name === '..') {
+        throw new ConfigurationError(`FileCacheStore: \`name\` must be a plain file name, not "${name}"`);
+      }
+      this.directory = resolve(expandHome(options.directory ?? join(homedir(), '.tessera')));
+      this.path = join(this.directory, `${name}.json`);
+      this.dedicatedDirectory = options.directory === undefined;
+    }
+    this.stem = basename(this.path).replace(/\.json$/i, '');
+  }
+
+  /** The file that holds a partition. */
+  filePath(partitionKey: string): string {
+    if (partitionKey === DEFAULT_PARTITION) return this.path;
+    return join(this.directory, `${this.stem}.${partitionFileKey(partitionKey)}.json`);
+  }
+
+  async load(partitionKey: string, signal?: AbortSignal): Promise<string | undefined> {
+    throwIfAborted(signal);
+    const file = this.filePath(partitionKey);
+    const snapshot = await this.read(file);
+    const { contents } = snapshot;
+    if (contents.kind === 'data') return contents.data;
+    if (contents.kind !== 'corrupt' || snapshot.warned) return undefined;
+    // Move it aside under the lock, so a writer replacing it at this moment is not disturbed.
+    return this.withLock(file, signal, async () => {
+      const again = await this.read(file);
+      if (again.contents.kind === 'data') return again.contents.data;
+      if (again.contents.kind === 'corrupt' && !again.warned) await this.quarantine(file, again, false);
+      return undefined;
+    });
+  }
+
+  async save(partitionKey: string, data: string, signal?: AbortSignal): Promise<void> {
+    await this.update(partitionKey, () => data, signal);
+  }
+
+  async update(partitionKey: string, mutate: (current: string | undefined) => string, signal?: AbortSignal): Promise<string> {
+    throwIfAborted(signal);
+    const file = this.filePath(partitionKey);
+    await this.ensureDirectory();
+    return this.withLock(file, signal, async (lock) => {
+      await this.sweepTemps(file);
+      const current = await this.read(file);
+      if (current.contents.kind === 'corrupt') await this.quarantine(file, current, true);
+      const next = mutate(current.contents.kind === 'data' ? current.contents.data : undefined);
+      if (typeof next !== 'string') throw new TypeError('FileCacheStore.update: `mutate` must return a string');
+      await this.replace(file, next, lock);
+      return next;
+    });
+  }
+
+  /** Reads a file unless its signature is the one we saw last time. */
+  private async read(file: string): Promise<Snapshot> {
+    let handle: FileHandle;
+    try {
+      handle = await open(file, 'r');
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') {
+        this.snapshots.delete(file);
+        return { signature: '', contents: { kind: 'missing' } };
+      }
+      throw unavailable('read', file, error);
+    }
+    try {
+      let st = await handle.stat({ bigint: true });
+      if (!isWindows && (Number(st.mode) & 0o077) !== 0) {
+        // Someone loosened the mode (or another tool created the file): tighten it back to 0600.
+        await handle.chmod(0o600).catch(() => undefined);
+        st = await handle.stat({ bigint: true });
+      }
+      const signature = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+      const known = this.snapshots.get(file);
+      if (known?.signature === signature) return known;
+      const snapshot: Snapshot = { signature, contents: classify(await handle.readFile('utf8')) };
+      this.snapshots.set(file, snapshot);
+      return snapshot;
+    } catch (error) {
+      throw unavailable('read', file, error);
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+  }
+
+  /** Moves a corrupt file to `<file>.corrupt-<timestamp>` and warns. Called with the lock held. */
+  private async quarantine(file: string, snapshot: Snapshot, mustMove: boolean): Promise<void> {
+    const reason = snapshot.contents.kind === 'corrupt' ? snapshot.contents.reason : 'unreadable';
+    let target = `${file}.corrupt-${new Date().toISOString().replace(/[-:.]/g, '')}`;
+    if (await exists(target)) target += `-${randomBytes(3).toString('hex')}`;
+    try {
+      await rename(file, target);
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return;
+      snapshot.warned = true;
+      this.warn(`Token cache file ${file} is corrupt (${reason}) and could not be moved aside (${describeCause(error)}); it is ignored`);
+      if (mustMove) throw unavailable('move aside the corrupt', file, error);
+      return;
+    }
+    this.snapshots.delete(file);
+    this.warn(`Token cache file ${file} was corrupt (${reason}); moved it to ${target} and continuing with an empty cache`);
+  }
+
+  /** Writes a temporary file beside the target, fsyncs it and renames it over the target. Lock held. */
+  private async replace(file: string, data: string, lock: LockState): Promise<void> {
+    const temp = join(this.directory, `${basename(file)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+    try {
+      const handle = await open(temp, 'wx', 0o600);
+      try {
+        if (!isWindows) await handle.chmod(0o600); // the umask may have taken bits from 0600
+        await handle.writeFile(data, 'utf8');
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      if (lock.compromised) {
+        throw new CacheStoreBusyError(
+          STORE,
+          `Lost the lock on ${file} before writing it (${describeCause(lock.compromised)}); nothing was written`,
+        );
+      }
+      await renameWithRetry(temp, file);
+    } catch (error) {
+      await unlink(temp).catch(() => undefined);
+      if (error instanceof CacheStoreBusyError) throw error;
+      throw unavailable('write', file, error);
+    }
+    await fsyncDirectory(this.directory);
+    try {
+      const st = await stat(file, { bigint: true });
+      this.snapshots.set(file, { signature: `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`, contents: { kind: 'data', data } });
+    } catch {
+      this.snapshots.delete(file);
+    }
+  }
+
+  private async ensureDirectory(): Promise<void> {
+    let created: string | undefined;
+    try {
+      created = await mkdir(this.directory, { recursive: true, mode: 0o700 });
+    } catch (error) {
+      throw unavailable('create the folder of', this.path, error);
+    }
+    if (this.directoryChecked && created === undefined) return;
+    this.directoryChecked = true;
+    if (isWindows || (created === undefined && !this.dedicatedDirectory)) return;
+    try {
+      const st = await stat(this.directory);
+      if ((st.mode & 0o777) !== 0o700) await chmod(this.directory, 0o700);
+    } catch {
+      // Not ours to change (another owner): the file's own 0600 mode still protects it.
+    }
+  }
+
+  /** Removes temporary files left by writers that crashed (once per file per store). Lock held. */
+  private async sweepTemps(file: string): Promise<void> {
+    if (this.tempsSwept.has(file)) return;
+    this.tempsSwept.add(file);
+    const prefix = `${basename(file)}.tmp-`;
+    const names = await readdir(this.directory).catch(() => [] as string[]);
+    const cutoff = Date.now() - this.staleLockMs;
+    for (const name of names) {
+      if (!name.startsWith(prefix)) continue;
+      const temp = join(this.directory, name);
+      const st = await lstat(temp).catch(() => undefined);
+      if (st?.isFile() && st.mtimeMs < cutoff) await unlink(temp).catch(() => undefined);
+    }
+  }
+
+  private withLock<T>(file: string, signal: AbortSignal | undefined, body: (lock: LockState) => Promise<T>): Promise<T> {
+    // Callers in this process queue here; other processes meet us at the lock directory.
+    return serialize(file, async () => {
+      const lock: LockState = {};
+      const release = await this.acquire(file, lock, signal);
+      try {
+        return await body(lock);
+      } finally {
+        await release().catch(() => undefined);
+      }
+    });
+  }
+
+  private async acquire(file: string, state: LockState, signal?: AbortSignal): Promise<() => Promise<void>> {
+    const deadline = Date.now() + this.lockTimeoutMs;
+    let delay = 2;
+    for (;;) {
+      throwIfAborted(signal);
+      try {
+        return await lockfile.lock(file, {
+          realpath: false,
+          lockfilePath: `${file}.lock`,
+          stale: this.staleLockMs,
+          retries: 0,
+          onCompromised: (error) => {
+            // The default throws from a timer (crashing the process); we refuse to write instead.
+            state.compromised = error;
+          },
+        });
+      } catch (error) {
+        if (errorCode(error) !== 'ELOCKED') throw unavailable('lock', file, error);
+      }
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        throw new CacheStoreBusyError(
+          STORE,
+          `Could not lock ${file} within ${this.lockTimeoutMs} ms: ${file}.lock is held by another process ` +
+            `(a lock not refreshed for ${this.staleLockMs} ms is treated as left by a crashed process and broken)`,
+        );
+      }
+      await sleep(Math.min(remaining, delay / 2 + Math.random() * delay), signal);
+      delay = Math.min(delay * 2, 25);
+    }
+  }
+}
+
+/** A FileCacheStore from options shaped like azure-identity's `TokenCachePersistenceOptions`. */
+export function tokenCachePersistence(options: FileCacheStoreOptions): FileCacheStore {
+  return new FileCacheStore(options);
+}
+
+/** A file-name-safe, collision-free and case-insensitive-safe form of a partition key. */
+export function partitionFileKey(partitionKey: string): string {
+  const readable = partitionKey
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .slice(0, 48);
+  const hash = createHash('sha256').update(partitionKey).digest('hex').slice(0, 12);
+  return readable ? `${readable}-${hash}` : hash;
+}
+
+function classify(text: string): Contents {
+  if (text.trim() === '') return { kind: 'empty' };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { kind: 'corrupt', reason: 'not valid JSON' };
+  }
+  if (!isRecord(parsed)) return { kind: 'corrupt', reason: 'not a JSON object' };
+  for (const [section, entries] of Object.entries(parsed)) {
+    if (!isRecord(entries)) return { kind: 'corrupt', reason: `section "${section.slice(0, 40)}" is not an object` };
+  }
+  return { kind: 'data', data: text };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function expandHome(p: string): string {
+  return p === '~' || p.startsWith('~/') || p.startsWith('~\\') ? join(homedir(), p.slice(1)) : p;
+}
+
+function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function unavailable(action: string, file: string, error: unknown): Error {
+  if (error instanceof CacheStoreUnavailableError || error instanceof CacheStoreBusyError || error instanceof AbortError) return error;
+  return new CacheStoreUnavailableError(STORE, `File cache store could not ${action} ${file}: ${describeCause(error)}`);
+}
+
+async function exists(p: string): Promise<boolean> {
+  return lstat(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function renameWithRetry(from: string, to: string): Promise<void> {
+  // Windows refuses to replace a file another process has open for a moment (a reader); retry briefly.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await rename(from, to);
+    } catch (error) {
+      const code = errorCode(error);
+      if (!isWindows || attempt >= 20 || (code !== 'EPERM' && code !== 'EACCES' && code !== 'EBUSY')) throw error;
+      await sleep(10 + attempt * 10);
+    }
+  }
+}
+
+async function fsyncDirectory(directory: string): Promise<void> {
+  // Makes the rename durable; not possible on Windows (and some file systems), where it is skipped.
+  if (isWindows) return;
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(directory, 'r');
+    await handle.sync();
+  } catch {
+    // best effort
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+const queues = new Map<string, Promise<void>>();
+
+function serialize<T>(key: string, task: () => Promise<T>): Promise<T> {
+  const previous = queues.get(key) ?? Promise.resolve();
+  const run = previous.then(task);
+  const tail = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  queues.set(key, tail);
+  void tail.then(() => {
+    if (queues.get(key) === tail) queues.delete(key);
+  });
+  return run;
+}
+
+function throwIfAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new AbortError(signal.reason);
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    if (signal?.aborted) return reject(new AbortError(signal.reason));
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new AbortError(signal!.reason));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolvePromise();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

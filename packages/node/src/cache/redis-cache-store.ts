@@ -1,0 +1,271 @@
+import { createHash } from 'node:crypto';
+import { AbortError, type CacheStore, ConfigurationError } from '@tessera/core';
+import { CacheStoreBusyError, CacheStoreUnavailableError, describeCause } from './errors.js';
+
+/**
+ * What the store needs of a Redis client. An `ioredis` `Redis` (or `Cluster`) instance fits as it is;
+ * any other client can be adapted with these three commands.
+ */
+export interface RedisClientLike {
+  get(key: string): Promise<string | null>;
+  eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  evalsha(sha1: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  /** ioredis' connection state; when it says the connection is down, calls fail at once instead of queueing. */
+  readonly status?: string;
+  quit?(): Promise<unknown>;
+  disconnect?(): void;
+}
+
+export interface RedisCacheStoreOptions {
+  client: RedisClientLike;
+  /** Keys are `<prefix>:<partitionKey>`. Default `tessera:cache`. */
+  prefix?: string;
+  /**
+   * Lifetime of a partition that holds a refresh token (refresh tokens carry no expiry in the cache
+   * schema). Default 90 days, Entra's refresh-token inactivity lifetime. See `ttlSeconds`.
+   */
+  minTtlSeconds?: number;
+  /** Each load, save or update fails with `CacheStoreUnavailableError` after this long. Default 5,000 ms. */
+  operationTimeoutMs?: number;
+  /** Compare-and-set attempts before `update` fails with `CacheStoreBusyError`. Default 16. */
+  maxAttempts?: number;
+  /** Close the client in `close()`; set by `createRedisCacheStore`. */
+  ownsClient?: boolean;
+}
+
+export interface RedisConnectionOptions extends Omit<RedisCacheStoreOptions, 'client' | 'ownsClient'> {
+  /** `redis://[user:password@]host:port/db` or `rediss://` for TLS. Default `redis://127.0.0.1:6379`. */
+  url?: string;
+  /** Give up connecting after this long. Default 2,000 ms. */
+  connectTimeoutMs?: number;
+  /** Fail a command that got no answer after this long. Default 2,000 ms. */
+  commandTimeoutMs?: number;
+  /** More ioredis options (tls, username, retryStrategy, ...), applied after the ones above. */
+  redisOptions?: Record<string, unknown>;
+}
+
+const STORE = 'redis';
+const DAY = 86_400;
+/** No key is written without an expiry, nor with one shorter than this. */
+const FLOOR_TTL_SECONDS = 60;
+const DOWN = new Set(['close', 'reconnecting', 'end']);
+
+// Compare-and-set in one atomic step. ARGV[1]: SHA-1 of the value the caller read ('' when there was
+// none, '*' to write unconditionally); ARGV[2]: new value; ARGV[3]: TTL in seconds.
+// Returns {1} when written, {0, current} (or {0} when the key is gone) when someone else wrote first.
+const CAS_SCRIPT = `local current = redis.call('GET', KEYS[1])
+if ARGV[1] ~= '*' then
+  if current then
+    if redis.sha1hex(current) ~= ARGV[1] then return {0, current} end
+  elseif ARGV[1] ~= '' then
+    return {0}
+  end
+end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+return {1}`;
+const CAS_SHA = sha1(CAS_SCRIPT);
+
+/**
+ * Token cache in Redis for services on many machines: one string key per cache partition holding
+ * the serialized TokenCache JSON (MSAL's unified schema).
+ *
+ * - `update` is an optimistic read-modify-write: read, mutate, then a Lua compare-and-set that writes
+ *   only if the key still holds what was read; on conflict it retries with jitter (bounded), so two
+ *   instances writing one partition never lose each other's entries.
+ * - Every write sets the key's TTL (see `ttlSeconds`).
+ * - Redis being down or slow surfaces as `CacheStoreUnavailableError` within `operationTimeoutMs`;
+ *   core's persistence logs it and keeps working from memory and the network.
+ */
+export class RedisCacheStore implements CacheStore {
+  readonly client: RedisClientLike;
+  readonly prefix: string;
+  private readonly minTtlSeconds: number;
+  private readonly timeoutMs: number;
+  private readonly maxAttempts: number;
+  private readonly ownsClient: boolean;
+
+  constructor(options: RedisCacheStoreOptions) {
+    if (!options?.client) throw new ConfigurationError('RedisCacheStore needs `client`: an ioredis client (or use createRedisCacheStore)');
+    this.client = options.client;
+    this.prefix = options.prefix ?? 'tessera:cache';
+    this.minTtlSeconds = options.minTtlSeconds ?? 90 * DAY;
+    this.timeoutMs = options.operationTimeoutMs ?? 5000;
+    this.maxAttempts = options.maxAttempts ?? 16;
+    this.ownsClient = options.ownsClient ?? false;
+    if (!(this.minTtlSeconds > 0)) throw new ConfigurationError('RedisCacheStore: `minTtlSeconds` must be positive');
+    if (!(this.timeoutMs > 0)) throw new ConfigurationError('RedisCacheStore: `operationTimeoutMs` must be positive');
+    if (!(this.maxAttempts >= 1)) throw new ConfigurationError('RedisCacheStore: `maxAttempts` must be at least 1');
+  }
+
+  /** The Redis key of a partition. */
+  key(partitionKey: string): string {
+    return `${this.prefix}:${partitionKey}`;
+  }
+
+  /**
+   * The expiry a partition gets when written: the longer of (a) the time until its latest access
+   * token's `expires_on`, (b) `minTtlSeconds` if it holds a refresh token, and (c) 60 seconds.
+   * So a key never expires before the access tokens in it, a partition with a refresh token lives
+   * `minTtlSeconds` after its last write, and nothing is kept forever.
+   */
+  ttlSeconds(data: string, nowSeconds = Date.now() / 1000): number {
+    let latest = 0;
+    let hasRefreshToken = false;
+    try {
+      const parsed = JSON.parse(data) as { AccessToken?: Record<string, { expires_on?: unknown }>; RefreshToken?: Record<string, unknown> };
+      for (const at of Object.values(parsed?.AccessToken ?? {})) {
+        const expiresOn = Number(at?.expires_on);
+        if (Number.isFinite(expiresOn) && expiresOn > latest) latest = expiresOn;
+      }
+      hasRefreshToken = Object.keys(parsed?.RefreshToken ?? {}).length > 0;
+    } catch {
+      // Not ours to judge: keep it as long as a refresh token would be.
+      hasRefreshToken = true;
+    }
+    return Math.ceil(Math.max(latest - nowSeconds, hasRefreshToken ? this.minTtlSeconds : 0, FLOOR_TTL_SECONDS));
+  }
+
+  async load(partitionKey: string, signal?: AbortSignal): Promise<string | undefined> {
+    const deadline = Date.now() + this.timeoutMs;
+    const value = await this.command('load a partition', deadline, signal, () => this.client.get(this.key(partitionKey)));
+    return value ?? undefined;
+  }
+
+  async save(partitionKey: string, data: string, signal?: AbortSignal): Promise<void> {
+    const deadline = Date.now() + this.timeoutMs;
+    await this.cas(partitionKey, '*', data, deadline, signal);
+  }
+
+  async update(partitionKey: string, mutate: (current: string | undefined) => string, signal?: AbortSignal): Promise<string> {
+    const deadline = Date.now() + this.timeoutMs;
+    const key = this.key(partitionKey);
+    let current = (await this.command('load a partition', deadline, signal, () => this.client.get(key))) ?? undefined;
+    for (let attempt = 1; ; attempt++) {
+      const next = mutate(current);
+      if (typeof next !== 'string') throw new TypeError('RedisCacheStore.update: `mutate` must return a string');
+      const reply = await this.cas(partitionKey, current === undefined ? '' : sha1(current), next, deadline, signal);
+      if (reply.written) return next;
+      if (attempt >= this.maxAttempts) {
+        throw new CacheStoreBusyError(
+          STORE,
+          `Redis cache store: other writers changed a partition during each of ${this.maxAttempts} compare-and-set attempts; nothing was written`,
+        );
+      }
+      current = reply.current;
+      // Back off with jitter so that colliding writers spread out.
+      await sleep(Math.random() * Math.min(5 * 2 ** attempt, 200), signal);
+    }
+  }
+
+  /** Closes the client if this store created it (createRedisCacheStore). */
+  async close(): Promise<void> {
+    if (!this.ownsClient) return;
+    try {
+      await this.client.quit?.();
+    } catch {
+      this.client.disconnect?.();
+    }
+  }
+
+  private async cas(
+    partitionKey: string,
+    expected: string,
+    next: string,
+    deadline: number,
+    signal?: AbortSignal,
+  ): Promise<{ written: true } | { written: false; current: string | undefined }> {
+    const args = [this.key(partitionKey), expected, next, this.ttlSeconds(next)] as const;
+    const reply = await this.command('write a partition', deadline, signal, async () => {
+      try {
+        return await this.client.evalsha(CAS_SHA, 1, ...args);
+      } catch (error) {
+        if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+        return this.client.eval(CAS_SCRIPT, 1, ...args);
+      }
+    });
+    if (!Array.isArray(reply)) throw new CacheStoreUnavailableError(STORE, 'Redis cache store: unexpected reply to the compare-and-set script');
+    if (Number(reply[0]) === 1) return { written: true };
+    const current = reply[1];
+    return { written: false, current: typeof current === 'string' ? current : current == null ? undefined : String(current) };
+  }
+
+  /** One Redis call, bounded by the operation's deadline and the caller's signal; errors become typed. */
+  private async command<T>(what: string, deadline: number, signal: AbortSignal | undefined, call: () => Promise<T>): Promise<T> {
+    if (signal?.aborted) throw new AbortError(signal.reason);
+    const status = this.client.status;
+    if (status !== undefined && DOWN.has(status)) {
+      throw new CacheStoreUnavailableError(STORE, `Redis cache store is unavailable: could not ${what}, the connection is ${status}`);
+    }
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) throw this.timedOut(what);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let onAbort: (() => void) | undefined;
+    const stop = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(this.timedOut(what)), remaining);
+      if (signal) {
+        onAbort = () => reject(new AbortError(signal.reason));
+        signal.addEventListener('abort', onAbort, { once: true });
+      }
+    });
+    try {
+      return await Promise.race([call(), stop]);
+    } catch (error) {
+      if (error instanceof CacheStoreUnavailableError || error instanceof AbortError) throw error;
+      // Client errors may carry the command and its arguments (our data): keep only their first line.
+      throw new CacheStoreUnavailableError(STORE, `Redis cache store is unavailable: could not ${what} (${describeCause(error)})`);
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private timedOut(what: string): CacheStoreUnavailableError {
+    return new CacheStoreUnavailableError(STORE, `Redis cache store is unavailable: could not ${what} within ${this.timeoutMs} ms`);
+  }
+}
+
+/**
+ * Connects an ioredis client configured not to hang (connect and command timeouts, one retry per
+ * command) and returns a store that owns it: `await store.close()` disconnects.
+ */
+export async function createRedisCacheStore(options: RedisConnectionOptions = {}): Promise<RedisCacheStore> {
+  let mod: { Redis?: unknown; default?: unknown };
+  try {
+    mod = (await import('ioredis')) as { Redis?: unknown; default?: unknown };
+  } catch {
+    throw new ConfigurationError('createRedisCacheStore needs the `ioredis` package (a peer dependency): npm install ioredis');
+  }
+  const Redis = (mod.Redis ?? (mod.default as { Redis?: unknown } | undefined)?.Redis ?? mod.default) as new (
+    url: string,
+    options: Record<string, unknown>,
+  ) => RedisClientLike & { on(event: string, listener: (...args: unknown[]) => void): unknown };
+  const { url, connectTimeoutMs, commandTimeoutMs, redisOptions, ...storeOptions } = options;
+  const client = new Redis(url ?? 'redis://127.0.0.1:6379', {
+    connectTimeout: connectTimeoutMs ?? 2000,
+    commandTimeout: commandTimeoutMs ?? 2000,
+    maxRetriesPerRequest: 1,
+    ...redisOptions,
+  });
+  // Failures reach callers as CacheStoreUnavailableError; without a listener ioredis prints each one.
+  client.on('error', () => undefined);
+  return new RedisCacheStore({ ...storeOptions, client, ownsClient: true });
+}
+
+function sha1(text: string): string {
+  return createHash('sha1').update(text, 'utf8').digest('hex');
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new AbortError(signal.reason));
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new AbortError(signal!.reason));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,197 @@
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AbortError, ConfigurationError, TokenCache } from '@tessera/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FileCacheStore, type FileCacheStoreOptions, tokenCachePersistence } from '../src/index.js';
+import { finished, sleep, startWorker } from './cache-helpers.js';
+
+const posix = process.platform !== 'win32';
+
+describe('FileCacheStore', () => {
+  let root: string;
+  let n = 0;
+  /** A fresh, not yet existing folder for each test. */
+  const folder = () => join(root, `case-${++n}`, 'cache');
+  const store = (options: FileCacheStoreOptions = {}) =>
+    new FileCacheStore({ directory: folder(), allowUnencryptedStorage: true, staleLockMs: 2000, ...options });
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'tessera-file-store-'));
+  });
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('refuses to store unencrypted unless told to, and says how to opt in', () => {
+    const error = (() => {
+      try {
+        tokenCachePersistence({ directory: folder() });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(String((error as Error).message)).toMatch(/keyring.*allowUnencryptedStorage: true/s);
+    expect(tokenCachePersistence({ directory: folder(), allowUnencryptedStorage: true })).toBeInstanceOf(FileCacheStore);
+  });
+
+  it('names files: default partition at path, other partitions beside it, sanitized and distinct', () => {
+    const s = new FileCacheStore({ path: join(root, 'id', 'msal.cache'), allowUnencryptedStorage: true });
+    expect(s.filePath('default')).toBe(join(root, 'id', 'msal.cache'));
+    const a = s.filePath('account:Uid.Utid');
+    const b = s.filePath('account:uid.utid');
+    expect(a).toMatch(/msal\.cache\.account_uid_utid-[0-9a-f]{12}\.json$/);
+    expect(a).not.toBe(b);
+    expect(s.filePath('obo:../../etc/passwd')).toMatch(new RegExp(`^${join(root, 'id').replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}[/\\\\]msal\\.cache\\.obo_etc_passwd-[0-9a-f]{12}\\.json$`));
+    const named = new FileCacheStore({ directory: join(root, 'd'), name: 'app', allowUnencryptedStorage: true });
+    expect(named.path).toBe(join(root, 'd', 'app.json'));
+    expect(named.filePath('app:client.tenant')).toMatch(/app\.app_client_tenant-[0-9a-f]{12}\.json$/);
+  });
+
+  it('8 processes x 50 writes into one file lose nothing; the file is valid JSON, 0600 in a 0700 folder', async () => {
+    const s = store({ name: 'shared' });
+    const workers = Array.from({ length: 8 }, (_, w) => startWorker('file-worker.mjs', ['write', s.path, String(w), '50']));
+    await Promise.all(workers.map(finished));
+
+    const text = await readFile(s.path, 'utf8');
+    const cache = new TokenCache();
+    cache.deserialize(text);
+    const secrets = new Set([...cache.entries('AccessToken')].map(([, at]) => at.secret));
+    expect(secrets.size).toBe(400);
+    for (let w = 0; w < 8; w++) for (let i = 0; i < 50; i++) expect(secrets.has(`at-w${w}-${i}-`.padEnd(40, 'x'))).toBe(true);
+    if (posix) {
+      expect((await stat(s.path)).mode & 0o777).toBe(0o600);
+      expect((await stat(s.directory)).mode & 0o777).toBe(0o700);
+    }
+    // No lock or temporary file is left behind.
+    expect((await readdir(s.directory)).sort()).toEqual(['shared.json']);
+  }, 60_000);
+
+  it('load returns the identical string while the file is unchanged, and re-reads after a change', async () => {
+    const s = store();
+    expect(await s.load('default')).toBeUndefined();
+    const written = await s.update('default', () => '{"AccessToken":{}}');
+    const first = await s.load('default');
+    expect(first).toBe(written);
+    expect(await s.load('default')).toBe(first);
+
+    // Another instance (as another process would) writes: the change is seen.
+    const other = new FileCacheStore({ path: s.path, allowUnencryptedStorage: true });
+    const otherFirst = await other.load('default');
+    expect(otherFirst).toBe('{"AccessToken":{}}');
+    await other.update('default', () => '{"AccessToken":{},"Account":{}}');
+    const changed = await s.load('default');
+    expect(changed).toBe('{"AccessToken":{},"Account":{}}');
+    expect(await s.load('default')).toBe(changed);
+  });
+
+  it('keeps other partitions in their own files', async () => {
+    const s = store();
+    await s.save('app:client.tenant', '{"AccessToken":{"a":{}}}');
+    await s.save('default', '{}');
+    expect(await s.load('app:client.tenant')).toBe('{"AccessToken":{"a":{}}}');
+    expect(await readFile(s.filePath('app:client.tenant'), 'utf8')).toBe('{"AccessToken":{"a":{}}}');
+    expect(await s.load('account:someone')).toBeUndefined();
+  });
+
+  it('moves a corrupted file aside with one warning and keeps working', async () => {
+    const warnings: string[] = [];
+    const s = store({ onWarning: (m) => warnings.push(m) });
+    await mkdir(s.directory, { recursive: true });
+    await writeFile(s.path, '{"AccessToken": {"trunc');
+
+    expect(await s.load('default')).toBeUndefined();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/corrupt \(not valid JSON\); moved it to .*\.corrupt-\d{8}T\d{9}Z/);
+    const aside = (await readdir(s.directory)).filter((f) => f.includes('.corrupt-'));
+    expect(aside).toHaveLength(1);
+    expect(await readFile(join(s.directory, aside[0]!), 'utf8')).toBe('{"AccessToken": {"trunc');
+
+    expect(await s.load('default')).toBeUndefined();
+    expect(await s.update('default', (current) => current ?? '{"Account":{}}')).toBe('{"Account":{}}');
+    expect(await s.load('default')).toBe('{"Account":{}}');
+
+    // Valid JSON that is not a cache object is corrupt too; update moves it aside and starts empty.
+    await writeFile(s.path, '[1,2,3]');
+    expect(await s.update('default', (current) => `{"seen":{"${current === undefined ? 'nothing' : 'something'}":{}}}`)).toBe(
+      '{"seen":{"nothing":{}}}',
+    );
+    expect(warnings).toHaveLength(2);
+    expect(warnings[1]).toMatch(/not a JSON object/);
+    expect((await readdir(s.directory)).filter((f) => f.includes('.corrupt-'))).toHaveLength(2);
+  });
+
+  it('breaks a stale lock left behind by a crashed holder', async () => {
+    const s = store();
+    await mkdir(`${s.path}.lock`, { recursive: true });
+    const old = new Date(Date.now() - 60_000);
+    await utimes(`${s.path}.lock`, old, old);
+    const started = Date.now();
+    await s.save('default', '{}');
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(await s.load('default')).toBe('{}');
+  });
+
+  it('waits for a live lock and recovers when its holder is SIGKILLed', async () => {
+    const s = store({ name: 'held' });
+    await s.save('default', '{}');
+    const holder = startWorker('file-worker.mjs', ['hold-lock', s.path]);
+    await holder.line('locked');
+    const started = Date.now();
+    const waiting = s.update('default', () => '{"Account":{}}');
+    await sleep(300);
+    holder.child.kill('SIGKILL');
+    await holder.exited;
+    expect(await waiting).toBe('{"Account":{}}');
+    const waited = Date.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(1500); // it did wait for the stale threshold (2 s)
+    expect(waited).toBeLessThan(8000);
+  });
+
+  it('gives up waiting for a lock on abort, and rejects an aborted call at once', async () => {
+    const s = store();
+    await expect(s.load('default', AbortSignal.abort())).rejects.toBeInstanceOf(AbortError);
+    await mkdir(s.directory, { recursive: true });
+    await mkdir(`${s.path}.lock`); // fresh: held by "someone"
+    const started = Date.now();
+    await expect(s.save('default', '{}', AbortSignal.timeout(200))).rejects.toBeInstanceOf(AbortError);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('a writer SIGKILLed mid-write leaves the old or the new file, never a torn one', async () => {
+    const s = store({ name: 'churn' });
+    const temps = async () => {
+      const found: { name: string; size: number }[] = [];
+      for (const name of await readdir(s.directory)) {
+        if (!name.includes('.tmp-')) continue;
+        const st = await stat(join(s.directory, name)).catch(() => undefined);
+        if (st) found.push({ name, size: st.size });
+      }
+      return found;
+    };
+    for (let round = 0; round < 2; round++) {
+      const before = new Set((await temps().catch(() => [])).map((t) => t.name));
+      const writer = startWorker('file-worker.mjs', ['churn', s.path]);
+      await writer.line('started', 30_000);
+      // Kill it while a temporary file is being written: between open and rename.
+      const deadline = Date.now() + 20_000;
+      while (!(await temps()).some((t) => !before.has(t.name) && t.size > 0)) {
+        if (Date.now() > deadline) throw new Error('the writer never started a write');
+        await sleep(2);
+      }
+      writer.child.kill('SIGKILL');
+      await writer.exited;
+      expect((await temps()).filter((t) => !before.has(t.name))).not.toHaveLength(0); // it died mid-write
+
+      const parsed = JSON.parse(await readFile(s.path, 'utf8')) as { AccessToken: object; Version: { current: { n: number } } };
+      expect(Object.keys(parsed.AccessToken)).toHaveLength(2000 + parsed.Version.current.n);
+      if (posix) expect((await stat(s.path)).mode & 0o777).toBe(0o600);
+    }
+    // The next writer breaks the dead writer's lock and sweeps its temporary files (once they are stale).
+    await sleep(2100);
+    await s.save('default', '{}');
+    expect(await temps()).toEqual([]);
+    expect(await s.load('default')).toBe('{}');
+  }, 60_000);
+});
