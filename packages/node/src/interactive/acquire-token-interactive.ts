@@ -20,7 +20,7 @@ export interface InteractiveOptions extends RequestOptions {
   maxAge?: number;
   /** Listen on this port; default: one the system chooses. */
   port?: number;
-  /** How long to wait for the browser to come back, in ms. Default 5 minutes. */
+  /** How long to wait for the browser to come back, in ms. Default 5 minutes; `Infinity` waits for ever. */
   timeoutMs?: number;
   /** Shows the sign-in page to the user. Default: the system browser. */
   openBrowser?: (url: string) => void | Promise<void>;
@@ -45,10 +45,14 @@ export async function acquireTokenInteractive(app: PublicClientApplication, opti
   const stop = new AbortController();
   const onAbort = () => stop.abort(new AbortError(signal?.reason));
   signal?.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(
-    () => stop.abort(new TesseraError('interaction_timeout', `No sign-in response came back from the browser within ${Math.round(timeoutMs / 1000)} s`)),
-    timeoutMs,
-  );
+  // setTimeout cannot wait longer than 2^31-1 ms: anything beyond (Infinity included) waits for ever.
+  const timer =
+    timeoutMs < 2 ** 31
+      ? setTimeout(
+          () => stop.abort(new TesseraError('interaction_timeout', `No sign-in response came back from the browser within ${Math.round(timeoutMs / 1000)} s`)),
+          timeoutMs,
+        )
+      : undefined;
   try {
     // Entra registers `http://localhost`; RFC 8252 §7.3 recommends the IP literal everywhere else.
     const host = app.authority.kind === 'entra' ? 'localhost' : '127.0.0.1';

@@ -20,11 +20,19 @@ const LOOPBACK = '127.0.0.1';
 export class LoopbackListener {
   private queue: Promise<void> = Promise.resolve();
   private settled = false;
+  private onRedirect?: (params: URLSearchParams, res: ServerResponse) => void;
 
   private constructor(
     private readonly server: Server,
     readonly port: number,
-  ) {}
+  ) {
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      const params = redirectParams(req);
+      // Until someone waits (and after the one answer), every request is "not found".
+      if (!params || !this.onRedirect || this.settled) return void send(res, 404, 'Not found');
+      this.onRedirect(params, res);
+    });
+  }
 
   static async listen(port = 0): Promise<LoopbackListener> {
     const server = createServer();
@@ -44,9 +52,7 @@ export class LoopbackListener {
   /** Resolves with the first redirect whose answer has an outcome. */
   waitForRedirect<T>(handle: (params: URLSearchParams) => Promise<CallbackAnswer<T>>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-        const params = redirectParams(req);
-        if (!params || this.settled) return void send(res, 404, 'Not found');
+      this.onRedirect = (params, res) => {
         this.queue = this.queue.then(async () => {
           if (this.settled) return send(res, 404, 'Not found');
           let answer: CallbackAnswer<T>;
@@ -64,7 +70,7 @@ export class LoopbackListener {
           if ('value' in answer.outcome) resolve(answer.outcome.value);
           else reject(answer.outcome.error);
         });
-      });
+      };
     });
   }
 
