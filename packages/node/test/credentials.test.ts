@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { AzureAuthorityHosts, ConfigurationError, ServerError } from '@tessera/core';
 import { describe, expect, it, vi } from 'vitest';
 import {
+  type AbortSignalLike,
   type AccessToken,
   ChainedTokenCredential,
   ClientAssertionCredential,
@@ -82,6 +83,17 @@ describe('service principal credentials against the dev authority', () => {
       // Each mode now answers from its own cache.
       expect((await credential.getToken(SCOPE, { enableCae: true })).token).toBe(cae.token);
       expect((await credential.getToken(SCOPE)).token).toBe(plain.token);
+    });
+
+    it('logs each token, with account identifiers only when allowed', async () => {
+      const lines: string[] = [];
+      const logger = { log: (_level: string, message: string) => lines.push(message) };
+      await secretCredential({ loggingOptions: { logger } }).getToken(SCOPE);
+      await secretCredential({ loggingOptions: { logger, allowLoggingAccountIdentifiers: true } }).getToken(SCOPE);
+      const successes = lines.filter((l) => l.startsWith('ClientSecretCredential.getToken succeeded'));
+      expect(successes).toHaveLength(2);
+      expect(successes[0]).not.toContain('Client ID');
+      expect(successes[1]).toContain(`Client ID: ${idp.current.clients.confidential.clientId}`);
     });
 
     it('honours an abort signal', async () => {
@@ -267,6 +279,28 @@ describe('tenant rules (Entra-shaped authority, no network)', () => {
     await expect(entraSecret({ additionallyAllowedTenants: ['*'] }).getToken('x', { tenantId: 'a/b' })).rejects.toMatchObject({ code: 'invalid_tenant_id' });
     expect(() => new ClientSecretCredential('t', 'app-id', 'secret', { authority: 'https://login.microsoftonline.com/t', authorityHost: AzurePublicCloudHost })).toThrow(ConfigurationError);
     expect(() => new ClientSecretCredential('', 'app-id', 'secret')).toThrow(/tenant id is required/);
+  });
+
+  it('gives up after requestOptions.timeout, also with an AbortSignalLike that is not an AbortSignal', async () => {
+    const hanging = {
+      send: (request: { signal?: AbortSignal }) =>
+        new Promise<never>((_, reject) => request.signal?.addEventListener('abort', () => reject(request.signal!.reason))),
+    };
+    // Its own tenant: discovery is shared process-wide and this one hangs until core's attempt timeout.
+    const credential = new ClientSecretCredential('tenant-hanging', 'app-id', 'secret', { httpClient: hanging, retryOptions: { maxRetries: 0 } });
+    const started = Date.now();
+    await expect(credential.getToken('x', { requestOptions: { timeout: 100 } })).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(5000);
+
+    const listeners: Array<(ev: unknown) => void> = [];
+    const like: AbortSignalLike = {
+      aborted: false,
+      addEventListener: (_type, listener) => void listeners.push(listener.bind(like)),
+      removeEventListener: () => {},
+    };
+    const pending = credential.getToken('x', { abortSignal: like });
+    setTimeout(() => listeners.forEach((l) => l({})), 50);
+    await expect(pending).rejects.toMatchObject({ code: 'aborted' });
   });
 
   it('needs at least one scope and refuses proof-of-possession', async () => {
