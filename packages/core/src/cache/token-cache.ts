@@ -211,8 +211,9 @@ export class TokenCache {
   }
 
   private index(section: SectionName, key: string, entity: unknown): void {
-    const home = (entity as { home_account_id?: string }).home_account_id;
-    if (home !== undefined) {
+    // Sections that do not require home_account_id (AppMetadata) may hold anything there: index strings only.
+    const home = (entity as { home_account_id?: unknown }).home_account_id;
+    if (typeof home === 'string') {
       const refs = this.keysByHome.get(home.toLowerCase()) ?? new Map();
       refs.set(`${section}\n${key}`, { section, key });
       this.keysByHome.set(home.toLowerCase(), refs);
@@ -238,8 +239,8 @@ export class TokenCache {
   private unindex(section: SectionName, key: string): void {
     const entity = this.sections[section].get(key);
     if (!entity) return;
-    const home = (entity as { home_account_id?: string }).home_account_id;
-    if (home !== undefined) {
+    const home = (entity as { home_account_id?: unknown }).home_account_id;
+    if (typeof home === 'string') {
       const refs = this.keysByHome.get(home.toLowerCase());
       refs?.delete(`${section}\n${key}`);
       if (refs?.size === 0) this.keysByHome.delete(home.toLowerCase());
