@@ -45,7 +45,8 @@ export function cachedResult(ctx: FlowContext, q: CacheQuery): AuthenticationRes
   const at = ctx.persistence.cache.findAccessToken({ ...q, clientId: ctx.clientId });
   if (!at) return undefined;
   const expiresOn = Number(at.expires_on);
-  if (expiresOn - ctx.now() <= EXPIRY_MARGIN_SECONDS) return undefined;
+  // An expiry that cannot be read (a damaged cache) means expired, never "valid forever" (NaN compares false).
+  if (!Number.isFinite(expiresOn) || expiresOn - ctx.now() <= EXPIRY_MARGIN_SECONDS) return undefined;
   const refreshOn = at.refresh_on !== undefined ? Number(at.refresh_on) : undefined;
   return {
     accessToken: at.secret,
