@@ -16,7 +16,7 @@ describe('discovery from a hostile server', () => {
 
   async function expectRefusedMetadata(server: HostileServer, type: typeof ValidationError | typeof InvalidResponseError, code: string) {
     const { h, outcome } = tokenFor(server);
-    const error = await refusal(outcome, type, code);
+    const error = await refusal<ValidationError | InvalidResponseError>(outcome, type, code);
     expect(server.count('token')).toBe(0);
     expectUntouched(h);
     return error;

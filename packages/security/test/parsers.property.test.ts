@@ -265,7 +265,7 @@ describe('cache deserialization (TokenCache.deserialize / merge)', () => {
   it('never serves a cached access token whose expiry cannot be read', async () => {
     for (const expires_on of ['never', '', 'NaN', 'Infinity', '-Infinity', '1e400']) {
       const cache = populated();
-      const [[key, at]] = [...cache.entries('AccessToken')];
+      const [key, at] = [...cache.entries('AccessToken')][0]!;
       cache.upsert('AccessToken', { ...at, expires_on }, key);
       const app = new PublicClientApplication({ clientId: 'c', authority: 'https://login.microsoftonline.com/utid', tokenCache: cache, retry: false, httpClient: { send: () => Promise.reject(new Error('no network in this test')) } });
       cache.remove('RefreshToken', [...cache.entries('RefreshToken')][0]![0]);
