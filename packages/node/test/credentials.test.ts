@@ -303,6 +303,11 @@ describe('tenant rules (Entra-shaped authority, no network)', () => {
     await expect(pending).rejects.toMatchObject({ code: 'aborted' });
   });
 
+  it('persists only when unencrypted storage is accepted explicitly', () => {
+    expect(() => entraSecret({ tokenCachePersistenceOptions: { enabled: true } })).toThrow(/unsafeAllowUnencryptedStorage: true/);
+    expect(() => entraSecret({ tokenCachePersistenceOptions: { enabled: false } })).not.toThrow();
+  });
+
   it('needs at least one scope and refuses proof-of-possession', async () => {
     await expect(entraSecret().getToken([])).rejects.toBeInstanceOf(ConfigurationError);
     await expect(

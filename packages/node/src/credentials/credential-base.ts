@@ -140,12 +140,18 @@ export abstract class CredentialBase<App extends ClientApplication> implements T
   private persistentStores(): { cae?: CacheStore; nocae?: CacheStore } {
     const persistence = this.options.tokenCachePersistenceOptions;
     if (!persistence?.enabled) return {};
+    if (persistence.unsafeAllowUnencryptedStorage !== true) {
+      throw new ConfigurationError(
+        'tokenCachePersistenceOptions: the cache would be a plain JSON file (readable only by your user; no OS keyring ' +
+          'encryption in @tessera/node). Set `unsafeAllowUnencryptedStorage: true` to accept that, or leave persistence off.',
+      );
+    }
     // Separate files per CAE mode, named as @azure/identity names them.
     const store = (suffix: string) =>
       new FileCacheStore({
         name: `${persistence.name ?? 'tessera.cache'}.${suffix}`,
         directory: persistence.directory,
-        allowUnencryptedStorage: persistence.unsafeAllowUnencryptedStorage === true,
+        allowUnencryptedStorage: true,
       });
     return { cae: store('cae'), nocae: store('nocae') };
   }
