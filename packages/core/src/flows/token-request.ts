@@ -4,7 +4,7 @@ import type { AuthorityMetadata } from '../authority/discovery.js';
 import { type AccessTokenEntity, type AccountEntity, type IdTokenEntity, type RefreshTokenEntity, credentialKey } from '../cache/schema.js';
 import type { TokenCache } from '../cache/token-cache.js';
 import { type IdTokenClaims, decodeIdToken, validateIdTokenClaims } from '../crypto/id-token.js';
-import { InvalidResponseError } from '../errors.js';
+import { InvalidResponseError, ValidationError } from '../errors.js';
 import { formPost, requestJson } from '../http/oauth-response.js';
 import { abortable } from '../http/retry.js';
 import { type TokenResponse, toSeconds, tokenResponseSchema } from '../http/schemas.js';
@@ -85,6 +85,7 @@ async function acceptTokenResponse(
     });
     // The verifier's JWKS fetch is shared by callers: the caller's signal ends only its own wait.
     if (ctx.verifySignature) await abortable(ctx.verifySignature(response.id_token, { jwksUri: metadata.jwks_uri, issuer: metadata.issuer }), req.signal);
+    if (req.account && !req.userAssertionHash) checkSameUser(req.account, req.authority, response, claims);
   } else if (req.nonce !== undefined && !req.appOnly && req.params.grant_type === 'authorization_code') {
     throw new InvalidResponseError('The token response has no id_token although openid was requested', 200, 'missing_id_token');
   }
@@ -168,6 +169,19 @@ async function acceptTokenResponse(
     fromCache: false,
     correlationId: req.correlationId,
   };
+}
+
+/**
+ * OpenID Connect Core 12.2: the ID token of a refresh must be for the account being refreshed;
+ * otherwise another user's tokens would be filed under this account (token substitution).
+ */
+function checkSameUser(account: AccountInfo, authority: Authority, response: TokenResponse, claims: IdTokenClaims): void {
+  const entra = authority.kind === 'entra';
+  const info = entra ? parseClientInfo(response.client_info) : undefined;
+  const who = info ? `${info.uid}.${info.utid}` : !entra && typeof claims.sub === 'string' ? claims.sub : undefined;
+  if (who !== undefined && who.toLowerCase() !== account.homeAccountId.toLowerCase()) {
+    throw new ValidationError('sub', 'The ID token of the refresh is for another user than the account being refreshed');
+  }
 }
 
 interface Identity {
