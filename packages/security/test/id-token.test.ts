@@ -110,6 +110,46 @@ describe('ID token from a hostile server', () => {
     });
   });
 
+  describe('refresh (OpenID Connect Core 12.2)', () => {
+    const clientInfo = (uid: string, utid: string) => Buffer.from(JSON.stringify({ uid, utid })).toString('base64url');
+
+    /** Signs in as user-1, then makes the token endpoint answer refreshes with `refreshBody`. */
+    async function signedIn(server: HostileServer, extra: Record<string, unknown> = {}) {
+      const h = publicClient(server);
+      const flow = await h.app.initiateAuthCodeFlow({ scopes: SCOPES, redirectUri: REDIRECT_URI });
+      server.on('token', async () => ({ body: server.tokenResponse({ id_token: await server.idToken({ nonce: flow.nonce }), ...extra }) }));
+      const redirect = server.entra ? redirectFor(flow, server, { iss: undefined }) : redirectFor(flow, server);
+      const result = await h.app.acquireTokenByAuthCodeFlow(flow, redirect);
+      return { h, account: result.account! };
+    }
+
+    it('refuses a refreshed ID token for another subject (no token substitution into the account)', async () => {
+      const server = await start();
+      const { h, account } = await signedIn(server);
+      expect(account.homeAccountId).toBe('user-1');
+      const before = h.app.tokenCache.serialize();
+      const storeBefore = [...h.store.data.values()];
+      server.on('token', async () => ({ body: server.tokenResponse({ id_token: await server.idToken({ sub: 'user-2', preferred_username: 'mallory' }) }) }));
+      await refusal(h.app.acquireTokenSilent({ scopes: SCOPES, account, forceRefresh: true }), ValidationError, 'invalid_sub');
+      expect(h.app.tokenCache.serialize()).toBe(before);
+      expect([...h.store.data.values()]).toEqual(storeBefore);
+      // The same subject refreshes fine.
+      server.on('token', async () => ({ body: server.tokenResponse({ id_token: await server.idToken({}) }) }));
+      await expect(h.app.acquireTokenSilent({ scopes: SCOPES, account, forceRefresh: true })).resolves.toMatchObject({ fromCache: false });
+    });
+
+    it('refuses an Entra refresh whose client_info names another user', async () => {
+      const server = await start({ entra: true });
+      server.discovery.authorization_response_iss_parameter_supported = false;
+      const { h, account } = await signedIn(server, { client_info: clientInfo('uid-1', 'utid-1') });
+      expect(account.homeAccountId).toBe('uid-1.utid-1');
+      const before = h.app.tokenCache.serialize();
+      server.on('token', async () => ({ body: server.tokenResponse({ id_token: await server.idToken({ oid: 'oid-2' }), client_info: clientInfo('uid-2', 'utid-1') }) }));
+      await refusal(h.app.acquireTokenSilent({ scopes: SCOPES, account, forceRefresh: true }), ValidationError, 'invalid_sub');
+      expect(h.app.tokenCache.serialize()).toBe(before);
+    });
+  });
+
   describe('form and signature', () => {
     it('refuses alg "none" even with signature checks off', async () => {
       const server = await start();

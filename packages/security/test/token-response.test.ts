@@ -117,6 +117,17 @@ describe('token response from a hostile server', () => {
     await expectInvalid(server, { body: huge, chunked: true }, /1048576-byte limit/, 'response_too_large');
   });
 
+  it('never follows a redirect from the token endpoint (it would re-post the client secret elsewhere)', async () => {
+    const server = await start();
+    const elsewhere = await start();
+    for (const status of [301, 302, 303, 307, 308]) {
+      const { h, outcome } = await clientCredentials(server, { status, headers: { location: `${elsewhere.origin}/token` }, body: '' });
+      await refusal(outcome, InvalidResponseError, 'invalid_response');
+      expectUntouched(h);
+    }
+    expect(elsewhere.count()).toBe(0);
+  });
+
   it('honours a smaller maxResponseBytes on the transport', async () => {
     const server = await start();
     const { h, outcome } = await clientCredentials(
