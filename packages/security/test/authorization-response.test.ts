@@ -24,6 +24,27 @@ describe('authorization response from a hostile server', () => {
     expect(h.store.data.size).toBe(1);
   });
 
+  it('binds the code to the flow: fresh state and nonce, PKCE S256 whose verifier reaches only the token endpoint', async () => {
+    const server = await start();
+    const h = await begin(server);
+    const other = await h.app.initiateAuthCodeFlow({ scopes: SCOPES, redirectUri: REDIRECT_URI });
+    expect(h.flow.state).toMatch(/^[\w-]{43}$/);
+    expect(h.flow.nonce).toMatch(/^[\w-]{43}$/);
+    expect(other.state).not.toBe(h.flow.state);
+    expect(other.codeVerifier).not.toBe(h.flow.codeVerifier);
+    const authorize = new URL(h.flow.authUri).searchParams;
+    expect(authorize.get('code_challenge_method')).toBe('S256');
+    expect(authorize.get('state')).toBe(h.flow.state);
+    expect(authorize.get('nonce')).toBe(h.flow.nonce);
+    expect(h.flow.authUri).not.toContain(h.flow.codeVerifier);
+    await h.app.acquireTokenByAuthCodeFlow(h.flow, redirectFor(h.flow, server));
+    const [token] = server.seen('token');
+    const verifier = token!.params.get('code_verifier')!;
+    expect(verifier).toBe(h.flow.codeVerifier);
+    const digest = Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))).toString('base64url');
+    expect(digest).toBe(authorize.get('code_challenge'));
+  });
+
   it('refuses a state that does not match the flow (CSRF) without redeeming the code', async () => {
     const server = await start();
     const h = await begin(server);
