@@ -51,7 +51,7 @@ describe('FileCacheStore', () => {
 
   it('8 processes x 50 writes into one file lose nothing; the file is valid JSON, 0600 in a 0700 folder', async () => {
     const s = store({ name: 'shared' });
-    const workers = Array.from({ length: 8 }, (_, w) => startWorker('file-worker.mjs', ['write', s.path, String(w), '50']));
+    const workers = await Promise.all(Array.from({ length: 8 }, (_, w) => startWorker('file-worker.mjs', ['write', s.path, String(w), '50'])));
     await Promise.all(workers.map(finished));
 
     const text = await readFile(s.path, 'utf8');
@@ -67,6 +67,19 @@ describe('FileCacheStore', () => {
     // No lock or temporary file is left behind.
     expect((await readdir(s.directory)).sort()).toEqual(['shared.json']);
   }, 60_000);
+
+  it('takes concurrent writes of two instances in one process in turn', async () => {
+    const a = store();
+    const b = new FileCacheStore({ path: a.path, allowUnencryptedStorage: true });
+    const add = (s: FileCacheStore, id: string) =>
+      s.update('default', (current) => {
+        const doc = current ? (JSON.parse(current) as { Account: Record<string, object> }) : { Account: {} };
+        doc.Account[id] = {};
+        return JSON.stringify(doc);
+      });
+    await Promise.all(Array.from({ length: 60 }, (_, i) => add(i % 2 ? a : b, `a${i}`)));
+    expect(Object.keys((JSON.parse((await a.load('default'))!) as { Account: object }).Account)).toHaveLength(60);
+  });
 
   it('load returns the identical string while the file is unchanged, and re-reads after a change', async () => {
     const s = store();
@@ -136,7 +149,7 @@ describe('FileCacheStore', () => {
   it('waits for a live lock and recovers when its holder is SIGKILLed', async () => {
     const s = store({ name: 'held' });
     await s.save('default', '{}');
-    const holder = startWorker('file-worker.mjs', ['hold-lock', s.path]);
+    const holder = await startWorker('file-worker.mjs', ['hold-lock', s.path]);
     await holder.line('locked');
     const started = Date.now();
     const waiting = s.update('default', () => '{"Account":{}}');
@@ -172,7 +185,7 @@ describe('FileCacheStore', () => {
     };
     for (let round = 0; round < 2; round++) {
       const before = new Set((await temps().catch(() => [])).map((t) => t.name));
-      const writer = startWorker('file-worker.mjs', ['churn', s.path]);
+      const writer = await startWorker('file-worker.mjs', ['churn', s.path]);
       await writer.line('started', 30_000);
       // Kill it while a temporary file is being written: between open and rename.
       const deadline = Date.now() + 20_000;

@@ -5,6 +5,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { AbortError, type CacheStore, ConfigurationError } from '@tessera/core';
 import lockfile from 'proper-lockfile';
 import { CacheStoreBusyError, CacheStoreUnavailableError, describeCause } from './errors.js';
+import { KeyedQueue, sleep, throwIfAborted, withDeadline } from './util.js';
 
 /** The partition that core's default `'single'` partitioning uses for everything. */
 export const DEFAULT_PARTITION = 'default';
@@ -57,6 +58,8 @@ interface LockState {
 }
 
 const STORE = 'file';
+/** One queue per file for the whole process, whichever store instance writes it. */
+const queue = new KeyedQueue();
 const isWindows = process.platform === 'win32';
 
 /**
@@ -280,20 +283,33 @@ export class FileCacheStore implements CacheStore {
   }
 
   private withLock<T>(file: string, signal: AbortSignal | undefined, body: (lock: LockState) => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.lockTimeoutMs;
     // Callers in this process queue here; other processes meet us at the lock directory.
-    return serialize(file, async () => {
-      const lock: LockState = {};
-      const release = await this.acquire(file, lock, signal);
-      try {
-        return await body(lock);
-      } finally {
-        await release().catch(() => undefined);
-      }
-    });
+    // The wait in either place counts towards lockTimeoutMs.
+    return queue.run(
+      file,
+      (earlier) => withDeadline(earlier, deadline, signal, () => this.busy(file)),
+      async () => {
+        const lock: LockState = {};
+        const release = await this.acquire(file, lock, deadline, signal);
+        try {
+          return await body(lock);
+        } finally {
+          await release().catch(() => undefined);
+        }
+      },
+    );
   }
 
-  private async acquire(file: string, state: LockState, signal?: AbortSignal): Promise<() => Promise<void>> {
-    const deadline = Date.now() + this.lockTimeoutMs;
+  private busy(file: string): CacheStoreBusyError {
+    return new CacheStoreBusyError(
+      STORE,
+      `Could not lock ${file} within ${this.lockTimeoutMs} ms: ${file}.lock is held by another process ` +
+        `(a lock not refreshed for ${this.staleLockMs} ms is treated as left by a crashed process and broken)`,
+    );
+  }
+
+  private async acquire(file: string, state: LockState, deadline: number, signal?: AbortSignal): Promise<() => Promise<void>> {
     let delay = 2;
     for (;;) {
       throwIfAborted(signal);
@@ -312,13 +328,7 @@ export class FileCacheStore implements CacheStore {
         if (errorCode(error) !== 'ELOCKED') throw unavailable('lock', file, error);
       }
       const remaining = deadline - Date.now();
-      if (remaining <= 0) {
-        throw new CacheStoreBusyError(
-          STORE,
-          `Could not lock ${file} within ${this.lockTimeoutMs} ms: ${file}.lock is held by another process ` +
-            `(a lock not refreshed for ${this.staleLockMs} ms is treated as left by a crashed process and broken)`,
-        );
-      }
+      if (remaining <= 0) throw this.busy(file);
       await sleep(Math.min(remaining, delay / 2 + Math.random() * delay), signal);
       delay = Math.min(delay * 2, 25);
     }
@@ -406,39 +416,4 @@ async function fsyncDirectory(directory: string): Promise<void> {
   } finally {
     await handle?.close().catch(() => undefined);
   }
-}
-
-const queues = new Map<string, Promise<void>>();
-
-function serialize<T>(key: string, task: () => Promise<T>): Promise<T> {
-  const previous = queues.get(key) ?? Promise.resolve();
-  const run = previous.then(task);
-  const tail = run.then(
-    () => undefined,
-    () => undefined,
-  );
-  queues.set(key, tail);
-  void tail.then(() => {
-    if (queues.get(key) === tail) queues.delete(key);
-  });
-  return run;
-}
-
-function throwIfAborted(signal?: AbortSignal): void {
-  if (signal?.aborted) throw new AbortError(signal.reason);
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolvePromise, reject) => {
-    if (signal?.aborted) return reject(new AbortError(signal.reason));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new AbortError(signal!.reason));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolvePromise();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

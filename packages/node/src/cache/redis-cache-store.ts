@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AbortError, type CacheStore, ConfigurationError } from '@tessera/core';
 import { CacheStoreBusyError, CacheStoreUnavailableError, describeCause } from './errors.js';
+import { KeyedQueue, sleep, throwIfAborted, withDeadline } from './util.js';
 
 /**
  * What the store needs of a Redis client. An `ioredis` `Redis` (or `Cluster`) instance fits as it is;
@@ -83,6 +84,7 @@ export class RedisCacheStore implements CacheStore {
   private readonly timeoutMs: number;
   private readonly maxAttempts: number;
   private readonly ownsClient: boolean;
+  private readonly queue = new KeyedQueue();
 
   constructor(options: RedisCacheStoreOptions) {
     if (!options?.client) throw new ConfigurationError('RedisCacheStore needs `client`: an ioredis client (or use createRedisCacheStore)');
@@ -139,22 +141,30 @@ export class RedisCacheStore implements CacheStore {
   async update(partitionKey: string, mutate: (current: string | undefined) => string, signal?: AbortSignal): Promise<string> {
     const deadline = Date.now() + this.timeoutMs;
     const key = this.key(partitionKey);
-    let current = (await this.command('load a partition', deadline, signal, () => this.client.get(key))) ?? undefined;
-    for (let attempt = 1; ; attempt++) {
-      const next = mutate(current);
-      if (typeof next !== 'string') throw new TypeError('RedisCacheStore.update: `mutate` must return a string');
-      const reply = await this.cas(partitionKey, current === undefined ? '' : sha1(current), next, deadline, signal);
-      if (reply.written) return next;
-      if (attempt >= this.maxAttempts) {
-        throw new CacheStoreBusyError(
-          STORE,
-          `Redis cache store: other writers changed a partition during each of ${this.maxAttempts} compare-and-set attempts; nothing was written`,
-        );
-      }
-      current = reply.current;
-      // Back off with jitter so that colliding writers spread out.
-      await sleep(Math.random() * Math.min(5 * 2 ** attempt, 200), signal);
-    }
+    // Writes from this process to one partition take turns, so they do not race each other's
+    // compare-and-set; conflicts then come only from other processes. The wait counts towards the timeout.
+    return this.queue.run(
+      key,
+      (earlier) => withDeadline(earlier, deadline, signal, () => this.timedOut('wait for earlier writes to a partition')),
+      async () => {
+        let current = (await this.command('load a partition', deadline, signal, () => this.client.get(key))) ?? undefined;
+        for (let attempt = 1; ; attempt++) {
+          const next = mutate(current);
+          if (typeof next !== 'string') throw new TypeError('RedisCacheStore.update: `mutate` must return a string');
+          const reply = await this.cas(partitionKey, current === undefined ? '' : sha1(current), next, deadline, signal);
+          if (reply.written) return next;
+          if (attempt >= this.maxAttempts) {
+            throw new CacheStoreBusyError(
+              STORE,
+              `Redis cache store: other writers changed a partition during each of ${this.maxAttempts} compare-and-set attempts; nothing was written`,
+            );
+          }
+          current = reply.current;
+          // Back off with jitter so that colliding writers spread out.
+          await sleep(Math.random() * Math.min(5 * 2 ** attempt, 200), signal);
+        }
+      },
+    );
   }
 
   /** Closes the client if this store created it (createRedisCacheStore). */
@@ -191,31 +201,18 @@ export class RedisCacheStore implements CacheStore {
 
   /** One Redis call, bounded by the operation's deadline and the caller's signal; errors become typed. */
   private async command<T>(what: string, deadline: number, signal: AbortSignal | undefined, call: () => Promise<T>): Promise<T> {
-    if (signal?.aborted) throw new AbortError(signal.reason);
+    throwIfAborted(signal);
     const status = this.client.status;
     if (status !== undefined && DOWN.has(status)) {
       throw new CacheStoreUnavailableError(STORE, `Redis cache store is unavailable: could not ${what}, the connection is ${status}`);
     }
-    const remaining = deadline - Date.now();
-    if (remaining <= 0) throw this.timedOut(what);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let onAbort: (() => void) | undefined;
-    const stop = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(this.timedOut(what)), remaining);
-      if (signal) {
-        onAbort = () => reject(new AbortError(signal.reason));
-        signal.addEventListener('abort', onAbort, { once: true });
-      }
-    });
+    if (Date.now() >= deadline) throw this.timedOut(what);
     try {
-      return await Promise.race([call(), stop]);
+      return await withDeadline(call(), deadline, signal, () => this.timedOut(what));
     } catch (error) {
       if (error instanceof CacheStoreUnavailableError || error instanceof AbortError) throw error;
       // Client errors may carry the command and its arguments (our data): keep only their first line.
       throw new CacheStoreUnavailableError(STORE, `Redis cache store is unavailable: could not ${what} (${describeCause(error)})`);
-    } finally {
-      clearTimeout(timer);
-      if (onAbort) signal?.removeEventListener('abort', onAbort);
     }
   }
 
@@ -253,19 +250,4 @@ export async function createRedisCacheStore(options: RedisConnectionOptions = {}
 
 function sha1(text: string): string {
   return createHash('sha1').update(text, 'utf8').digest('hex');
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new AbortError(signal.reason));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new AbortError(signal!.reason));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -1,4 +1,4 @@
-// Child process for file-cache-store.test.ts; run with `node --import tsx`.
+// Child process for file-cache-store.test.ts (bundled with the sources by cache-helpers.ts).
 //   write <file> <worker> <count>  writes <count> distinct access tokens through core's CachePersistence
 //   hold-lock <file>               takes the lock, says "locked", then hangs (the parent SIGKILLs it)
 //   churn <file>                   rewrites a large (~17 MB) cache forever (the parent SIGKILLs it mid-write)

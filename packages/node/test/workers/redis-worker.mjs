@@ -1,4 +1,4 @@
-// Child process for redis-cache-store.test.ts; run with `node --import tsx`.
+// Child process for redis-cache-store.test.ts (bundled with the sources by cache-helpers.ts).
 //   write <redis url> <prefix> <partition> <worker> <count>
 //     writes <count> distinct access tokens into one partition through core's CachePersistence
 import { CachePersistence } from '../../../core/src/cache/cache-store.ts';
