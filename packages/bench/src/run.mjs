@@ -1,63 +1,148 @@
-// `pnpm bench [--quick]`: runs every benchmark, prints a table and writes BENCHMARKS.md.
-import { writeFileSync } from 'node:fs';
+// `pnpm bench [--quick]`: runs every benchmark side by side with the peers, prints the tables and
+// writes BENCHMARKS.md plus the README's Speed section (a full run), or .tmp/BENCHMARKS.quick.md
+// (a quick run, so everyday runs never replace the committed full run).
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { startDevAuthority } from '@tessera/dev-authority';
-import { benchTesseraConcurrency, benchTesseraThroughput } from './concurrency-tessera.mjs';
-import { benchTesseraSilent } from './silent-tessera.mjs';
+import { runColdStart } from './coldstart.mjs';
+import { runConcurrencySuite } from './concurrency.mjs';
+import * as report from './report.mjs';
+import { runSilentSuite } from './silent.mjs';
+import { runSizeSuite } from './size.mjs';
 import { fmt } from './stats.mjs';
+import { runStoreSuite } from './stores.mjs';
+import { runThroughputSuite } from './throughput.mjs';
+import { versionOf } from './versions.mjs';
 
 const quick = process.argv.includes('--quick');
-const SIZES = [1, 100, 1_000, 10_000];
-const iterations = quick ? { warmup: 2_000, batches: 7, perBatch: 2_000 } : { warmup: 20_000, batches: 25, perBatch: 5_000 };
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
 
-const rows = [];
-console.log(`Tessera benchmarks${quick ? ' (quick)' : ''} on ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}\n`);
+const plan = quick
+  ? {
+      silent: { budgetMs: 250, list: { budgetMs: 200, minRuns: 3, capMs: 4_000 } },
+      size: { reuse: true },
+      coldStart: { rounds: 5 },
+      throughput: { seconds: 1, silentSize: 1_000 },
+      stores: { writers: 8, seconds: 1 },
+    }
+  : {
+      silent: { budgetMs: 2_500, list: { budgetMs: 2_000, minRuns: 3, capMs: 60_000 } },
+      size: { reuse: false },
+      coldStart: { rounds: 15 },
+      throughput: { seconds: 5, silentSize: 1_000 },
+      stores: { writers: 8, seconds: 5 },
+    };
 
-console.log('Silent acquisition, cache hit (median µs per call; min-max over batches)');
-const silent = {};
-for (const size of SIZES) {
-  const r = await benchTesseraSilent(size, iterations);
-  silent[size] = r;
-  console.log(
-    `  ${String(size).padStart(6)} accounts: ${fmt(r.silent.median)} µs (${fmt(r.silent.min)}-${fmt(r.silent.max)}), ` +
-      `getAccounts ${fmt(r.getAccountsMs.median)} ms, heap ${fmt(r.heapMb)} MB`,
-  );
+const root = new URL('../../../', import.meta.url);
+const started = performance.now();
+const load = () => os.loadavg()[0].toFixed(2);
+const res = {
+  quick,
+  date: new Date().toISOString().slice(0, 10),
+  machine: {
+    cpu: os.cpus()[0]?.model?.trim() ?? 'unknown CPU',
+    cores: os.cpus().length,
+    memGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    loadStart: load(),
+  },
+  versions: Object.fromEntries(
+    ['@tessera/core', '@tessera/node', '@tessera/browser', '@azure/msal-node', '@azure/identity', '@azure/msal-browser', 'oidc-client-ts', '@auth0/auth0-spa-js', 'openid-client'].map((p) => [p, versionOf(p)]),
+  ),
+  errors: [],
+};
+
+console.log(`Tessera benchmarks${quick ? ' (quick)' : ''}: ${res.machine.cpu}, ${res.machine.cores} cores, Node ${process.version}, load ${res.machine.loadStart}`);
+console.log(Object.entries(res.versions).map(([k, v]) => `${k} ${v ?? '-'}`).join(', '));
+
+async function section(key, title, run, print) {
+  if (only && !only.includes(key)) return;
+  console.log(`\n${title}`);
+  const t0 = performance.now();
+  try {
+    res[key] = await run();
+    print(res[key]);
+  } catch (error) {
+    res.errors.push({ section: key, message: String(error?.message ?? error).split('\n')[0] });
+    console.error(`  FAILED: ${error?.message ?? error}${error?.childStack ? `\n${error.childStack}` : ''}`);
+  }
+  console.log(`  (${fmt((performance.now() - t0) / 1000, 1)} s)`);
 }
-const flatness = silent[10_000].silent.median / silent[1].silent.median;
-console.log(`  10,000-account median / 1-account median: ${fmt(flatness)}x`);
 
-const idp = await startDevAuthority();
-const concurrency = await benchTesseraConcurrency(idp);
-console.log(`\nConcurrency: 100 concurrent acquireTokenForClient on an empty cache -> ${concurrency} token request(s) at the provider`);
-const throughput = await benchTesseraThroughput(idp, quick ? 2 : 5);
-console.log(`Throughput: ${fmt(throughput, 0)} client-credentials tokens/s over the network path (fresh cache each call)`);
-await idp.close();
+await section(
+  'silent',
+  '1. Silent acquisition, cache hit (paired child processes per size)',
+  () => runSilentSuite(plan.silent, (r) => console.log(`  ${r.library} ${r.size}: ${fmt(r.silentUs.median)} µs, list ${r.listMs ? fmt(r.listMs.median) + ' ms' : 'skipped'}, heap ${fmt(r.heapMb)} MB`)),
+  (s) => {
+    const t = report.silentTables(s);
+    console.log(t.speed.text);
+    console.log(t.listing.text);
+  },
+);
 
-rows.push({ silent, flatness, concurrency, throughput });
-const md = [
-  '# Benchmarks',
-  '',
-  `Produced by \`pnpm bench${quick ? ' --quick' : ''}\` on ${new Date().toISOString().slice(0, 10)}: ${os.cpus()[0]?.model ?? 'unknown CPU'} (${os.cpus().length} cores), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}.`,
-  '',
-  '## Silent acquisition, cache hit',
-  '',
-  '| cached accounts | Tessera median µs (min-max) | getAccounts median ms | heap after load MB |',
-  '| ---: | ---: | ---: | ---: |',
-  ...SIZES.map((s) => `| ${s.toLocaleString('en-US')} | ${fmt(silent[s].silent.median)} (${fmt(silent[s].silent.min)}-${fmt(silent[s].silent.max)}) | ${fmt(silent[s].getAccountsMs.median)} | ${fmt(silent[s].heapMb)} |`),
-  '',
-  `The 10,000-account median is ${fmt(flatness)}x the 1-account median (target: within 2x; target per call: <= 5 µs).`,
-  '',
-  '## Concurrency and throughput',
-  '',
-  `- 100 concurrent \`acquireTokenForClient\` calls on an empty cache: **${concurrency}** token request(s) reached the provider.`,
-  `- ${fmt(throughput, 0)} client-credentials tokens per second against the dev authority on loopback (network path, a new client and cache per call).`,
-  '',
-  '## How the numbers are produced',
-  '',
-  '- Silent: a synthetic cache of N users in MSAL\'s unified schema (one account, ID token, access token and refresh token each) is loaded; the client is given the discovery document so no network is used; the middle account\'s token is requested repeatedly. After a warm-up, calls run in batches; each batch gives a per-call mean; the table shows the median and range of the batch means. The result is checked to be the cached token. Heap is measured with `--expose-gc` around the load.',
-  '- Concurrency: the development identity provider counts the token requests it receives.',
-  '- Run it yourself: `pnpm bench` (or `pnpm bench --quick`, under a minute). Numbers vary between machines and runs; tests never assert them.',
-  '',
-];
-writeFileSync(new URL('../../../BENCHMARKS.md', import.meta.url), md.join('\n'));
-console.log('\nWrote BENCHMARKS.md');
+await section(
+  'concurrency',
+  '2. Concurrency: 100 concurrent identical client-credentials requests, empty cache',
+  () => runConcurrencySuite(),
+  (rows) => console.log(report.concurrencyTable(rows).text),
+);
+
+await section(
+  'size',
+  '3. Bundle size (rollup + node-resolve + commonjs + terser)',
+  () => runSizeSuite(plan.size, (r) => console.log(`  ${r.library}: ${r.reused ? 'reused' : `built in ${fmt(r.buildMs / 1000, 1)} s`}`)),
+  (rows) => {
+    const t = report.sizeTables(rows);
+    console.log(t.app.text);
+    console.log(t.cdn.text);
+  },
+);
+
+await section('coldStart', `4. Node cold start (${plan.coldStart.rounds} interleaved rounds)`, () => runColdStart(plan.coldStart), (c) => {
+  console.log(`  bare node: ${fmt(c.bare.median, 0)} ms`);
+  console.log(report.coldStartTable(c).text);
+});
+
+await section('throughput', '5. Throughput', () => runThroughputSuite(plan.throughput), (tp) => {
+  console.log(`  ${fmt(tp.network.tokensPerSecond, 0)} client-credentials tokens/s (network path, fresh client per token)`);
+  for (const s of tp.silent) console.log(`  ${s.library}: ${Math.round(s.perSecond).toLocaleString('en-US')} silent hits/s over ${s.size} accounts`);
+});
+
+await section('stores', `   Cache-store writes, ${plan.stores.writers} writers`, () => runStoreSuite(plan.stores), (rows) => console.log(report.storeTable(rows).text));
+
+res.machine.loadEnd = load();
+res.elapsedMs = performance.now() - started;
+
+console.log('\nHeadline (Tessera/peer)');
+for (const h of report.headlines(res)) console.log(`  - ${h}`);
+const pending = report.pendingItems(res);
+if (pending.length) console.log(`\nPending:\n${pending.map((p) => `  - ${p}`).join('\n')}`);
+
+if (only) {
+  console.log('\n--only: no report written');
+} else if (quick) {
+  mkdirSync(new URL('.tmp/', root), { recursive: true });
+  writeFileSync(new URL('.tmp/BENCHMARKS.quick.md', root), report.markdown(res));
+  console.log('\nWrote .tmp/BENCHMARKS.quick.md (a full `pnpm bench` writes BENCHMARKS.md)');
+} else {
+  writeFileSync(new URL('BENCHMARKS.md', root), report.markdown(res));
+  updateReadme();
+  console.log('\nWrote BENCHMARKS.md and the Speed section of README.md');
+}
+console.log(`Done in ${fmt(res.elapsedMs / 1000, 1)} s${res.errors.length ? `, ${res.errors.length} section(s) failed` : ''}`);
+if (res.errors.length) process.exitCode = 1;
+
+/** Replaces the text between the README's bench markers with the headline of this run. */
+function updateReadme() {
+  const file = new URL('README.md', root);
+  const start = '<!-- bench:speed:start -->';
+  const end = '<!-- bench:speed:end -->';
+  const text = readFileSync(file, 'utf8');
+  const a = text.indexOf(start);
+  const b = text.indexOf(end);
+  if (a < 0 || b < a) {
+    console.warn('README.md has no bench markers; Speed section not updated');
+    return;
+  }
+  writeFileSync(file, `${text.slice(0, a + start.length)}\n${report.readmeSpeed(res)}\n${text.slice(b)}`);
+}

@@ -1,30 +1,17 @@
-// Cache-hit acquireTokenSilent and getAccounts on Tessera at a given cache size.
+// Silent-acquisition adapter for Tessera (@tessera/core) over the synthetic MSAL-format cache.
 import { PublicClientApplication, TokenCache } from '@tessera/core';
-import { AUTHORITY, AUTHORITY_METADATA, CLIENT_ID, SCOPES, syntheticCache, userOf } from './synthetic-cache.mjs';
-import { summarize, timeBatches } from './stats.mjs';
+import { refuse } from './no-network.mjs';
+import { AUTHORITY, AUTHORITY_METADATA, CLIENT_ID, SCOPES } from './synthetic-cache.mjs';
 
-export async function benchTesseraSilent(size, iterations) {
-  globalThis.gc?.();
-  const heapBefore = process.memoryUsage().heapUsed;
+export const library = { name: 'Tessera', packageName: '@tessera/core' };
+
+export async function load(cacheJson) {
   const tokenCache = new TokenCache();
-  tokenCache.deserialize(syntheticCache(size));
-  const app = new PublicClientApplication({ clientId: CLIENT_ID, authority: AUTHORITY, authorityMetadata: AUTHORITY_METADATA, tokenCache });
-  globalThis.gc?.();
-  const heapMb = (process.memoryUsage().heapUsed - heapBefore) / 1024 / 1024;
-
-  const target = userOf(Math.floor(size / 2));
-  const account = await app.getAccount(target.homeAccountId);
-  const check = await app.acquireTokenSilent({ scopes: SCOPES, account });
-  if (!check.fromCache || check.accessToken !== `access-token-${Math.floor(size / 2)}`) throw new Error('Tessera did not return the cached token');
-
-  const silent = await timeBatches(() => app.acquireTokenSilent({ scopes: SCOPES, account }), iterations);
-  const listings = [];
-  for (let i = 0; i < 2; i++) await app.getAccounts(); // warm-up, as for the silent calls
-  for (let i = 0; i < 5; i++) {
-    const start = process.hrtime.bigint();
-    const accounts = await app.getAccounts();
-    listings.push(Number(process.hrtime.bigint() - start) / 1e6);
-    if (accounts.length !== size) throw new Error(`getAccounts returned ${accounts.length}, expected ${size}`);
-  }
-  return { silent, getAccountsMs: summarize(listings), heapMb };
+  tokenCache.deserialize(cacheJson);
+  const httpClient = { send: async (request) => refuse('Tessera', request.url) };
+  const app = new PublicClientApplication({ clientId: CLIENT_ID, authority: AUTHORITY, authorityMetadata: AUTHORITY_METADATA, tokenCache, httpClient, retry: false });
+  return {
+    silent: (account) => app.acquireTokenSilent({ scopes: SCOPES, account }),
+    listAccounts: () => app.getAccounts(),
+  };
 }

@@ -1,15 +1,61 @@
 // Timing helpers: medians over repeated batches after warm-up; numbers are reported, never asserted.
 
-/** Runs `fn` `perBatch` times per batch; returns per-call microseconds for each batch. */
-export async function timeBatches(fn, { warmup, batches, perBatch }) {
-  for (let i = 0; i < warmup; i++) await fn();
-  const perCall = [];
-  for (let b = 0; b < batches; b++) {
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < perBatch; i++) await fn();
-    perCall.push(Number(process.hrtime.bigint() - start) / 1000 / perBatch);
+const now = () => Number(process.hrtime.bigint()) / 1e6; // ms
+
+/**
+ * Times `fn` within a time budget, so a 3 µs call and a 70 ms call both give a stable median
+ * without the slow one running for minutes:
+ *  - warm-up: at least `minWarmup` calls and `warmupMs` of calls (JIT, caches);
+ *  - the warm-up's mean cost picks a batch size so that `batches` batches fill `budgetMs`
+ *    (at least one call per batch, and at least `minBatches` batches whatever the budget);
+ *  - each batch gives a per-call mean; the result is the median and range of those means.
+ * Returns microseconds per call.
+ */
+export async function measure(fn, { budgetMs = 1000, warmupMs = budgetMs / 5, minWarmup = 2, batches = 25, minBatches = 5 } = {}) {
+  let warm = 0;
+  const warmStart = now();
+  while (warm < minWarmup || now() - warmStart < warmupMs) {
+    await fn();
+    warm++;
   }
-  return summarize(perCall);
+  const perCallMs = (now() - warmStart) / warm;
+  const fitting = Math.floor(budgetMs / perCallMs);
+  const batchCount = Math.max(minBatches, Math.min(batches, fitting));
+  const perBatch = Math.max(1, Math.floor(budgetMs / batchCount / perCallMs));
+  const perCall = [];
+  for (let b = 0; b < batchCount; b++) {
+    const start = now();
+    for (let i = 0; i < perBatch; i++) await fn();
+    perCall.push(((now() - start) * 1000) / perBatch);
+  }
+  return { ...summarize(perCall), calls: batchCount * perBatch, perBatch };
+}
+
+/** Times single calls of `fn` (milliseconds each), `runs` times after `warmup` calls. */
+export async function timeCalls(fn, { runs, warmup = 1 }) {
+  for (let i = 0; i < warmup; i++) await fn();
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const start = now();
+    await fn();
+    times.push(now() - start);
+  }
+  return summarize(times);
+}
+
+/** Calls of `fn` completed per second over `seconds`, `concurrency` callers at a time. */
+export async function perSecond(fn, { seconds, concurrency = 1 }) {
+  const deadline = now() + seconds * 1000;
+  let count = 0;
+  const start = now();
+  const worker = async () => {
+    while (now() < deadline) {
+      await fn();
+      count++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return count / ((now() - start) / 1000);
 }
 
 export function summarize(values) {
@@ -19,4 +65,11 @@ export function summarize(values) {
   return { median, min: sorted[0], max: sorted[sorted.length - 1], runs: sorted.length };
 }
 
-export const fmt = (n, digits = 2) => (n >= 100 ? n.toFixed(0) : n.toFixed(digits));
+export const fmt = (n, digits = 2) => {
+  if (n === undefined || n === null || Number.isNaN(n)) return 'n/a';
+  if (Math.abs(n) >= 1000) return Math.round(n).toLocaleString('en-US');
+  return Math.abs(n) >= 100 ? n.toFixed(0) : n.toFixed(digits);
+};
+
+/** "median (min-max)" */
+export const fmtRange = (s, digits = 2) => `${fmt(s.median, digits)} (${fmt(s.min, digits)}-${fmt(s.max, digits)})`;

@@ -12,6 +12,12 @@ export function userOf(i) {
   return { uid, homeAccountId: `${uid}.${TENANT_ID}`, username: `user${i}@contoso.com` };
 }
 
+/** The account as an app holds it after sign-in (AuthenticationResult.account), in MSAL's AccountInfo shape. */
+export function accountInfoOf(i) {
+  const { uid, homeAccountId, username } = userOf(i);
+  return { homeAccountId, environment: ENVIRONMENT, tenantId: TENANT_ID, username, localAccountId: uid, name: `User ${i}`, authorityType: 'MSSTS' };
+}
+
 export function syntheticCache(n) {
   const now = Math.floor(Date.now() / 1000);
   const cache = { Account: {}, IdToken: {}, AccessToken: {}, RefreshToken: {}, AppMetadata: {} };

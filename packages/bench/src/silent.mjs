@@ -1,0 +1,83 @@
+// Benchmark 1: cache-hit acquireTokenSilent and account listing at a given cache size, for one
+// library adapter (silent-<adapter>.mjs). Runs in its own child process (see child.mjs), so the
+// heap figure is this library's alone.
+import { measure } from './stats.mjs';
+import { accountInfoOf, syntheticCache } from './synthetic-cache.mjs';
+import { versionOf } from './versions.mjs';
+
+const heapUsed = () => {
+  globalThis.gc?.();
+  globalThis.gc?.();
+  return process.memoryUsage().heapUsed;
+};
+
+/**
+ * @param adapter  'tessera' | 'msal'
+ * @param size     cached accounts
+ * @param options  { budgetMs, list: { budgetMs, minRuns } | false }
+ */
+export async function benchSilent(adapter, size, { budgetMs, list }) {
+  const { library, load } = await import(`./silent-${adapter}.mjs`);
+  const cacheJson = syntheticCache(size);
+  const before = heapUsed();
+  const loadStart = performance.now();
+  const client = await load(cacheJson);
+  const loadMs = performance.now() - loadStart;
+  const heapMb = (heapUsed() - before) / 2 ** 20;
+
+  // The middle user's token (the account as the app holds it from sign-in), checked to be the cached one before anything is timed.
+  const index = Math.floor(size / 2);
+  const account = accountInfoOf(index);
+  const expected = `access-token-${index}`;
+  const check = await client.silent(account);
+  if (check.accessToken !== expected || check.fromCache === false) {
+    throw new Error(`${library.name}: acquireTokenSilent did not return the cached token (got ${String(check.accessToken).slice(0, 20)})`);
+  }
+
+  const silent = await measure(() => client.silent(account), { budgetMs });
+
+  let listing;
+  if (list) {
+    const count = (await client.listAccounts()).length; // also the warm-up call
+    if (count !== size) throw new Error(`${library.name}: listing returned ${count} accounts, expected ${size}`);
+    listing = await measure(() => client.listAccounts(), { budgetMs: list.budgetMs, warmupMs: 0, minWarmup: 0, minBatches: list.minRuns, batches: 15 });
+    // measure() reports µs; listings read better in ms.
+    for (const k of ['median', 'min', 'max']) listing[k] /= 1000;
+  }
+  return { library: library.name, version: versionOf(library.packageName), size, heapMb, loadMs, silentUs: silent, listMs: listing };
+}
+
+export const SILENT_SIZES = [1, 100, 1_000, 10_000];
+export const SILENT_ADAPTERS = ['tessera', 'msal'];
+
+/**
+ * Parent side: for each size, a child process per library, back to back (paired runs). A library's
+ * listing that would not fit `list.capMs` (warm-up plus `list.minRuns` calls, extrapolated
+ * quadratically from its previous size, since MSAL's getAllAccounts grows quadratically) is skipped.
+ */
+export async function runSilentSuite({ budgetMs, list }, log = () => {}) {
+  const self = new URL('./silent.mjs', import.meta.url);
+  const { inChild } = await import('./child.mjs');
+  const rows = [];
+  const lastListing = {};
+  for (const size of SILENT_SIZES) {
+    const row = { size };
+    for (const adapter of SILENT_ADAPTERS) {
+      let listPlan = { budgetMs: list.budgetMs, minRuns: list.minRuns };
+      const last = lastListing[adapter];
+      if (last) {
+        const estimateMs = last.ms * (size / last.size) ** 2;
+        if (estimateMs * (1 + list.minRuns) > list.capMs) {
+          listPlan = false;
+          row[`${adapter}ListSkipped`] = { estimateMs, capMs: list.capMs, from: last.size };
+        }
+      }
+      const r = await inChild(self, 'benchSilent', [adapter, size, { budgetMs, list: listPlan }]);
+      if (r.listMs) lastListing[adapter] = { size, ms: r.listMs.median };
+      row[adapter] = r;
+      log(r);
+    }
+    rows.push(row);
+  }
+  return { sizes: SILENT_SIZES, budgetMs, list, rows };
+}

@@ -1,0 +1,121 @@
+// Benchmark 3: bundle size of an SPA's sign-in code (redirect sign-in + silent + persistent cache),
+// each library built from a small entry (size-entries/<name>.js) with the same rollup settings:
+// @rollup/plugin-node-resolve (browser), @rollup/plugin-commonjs, @rollup/plugin-terser (defaults),
+// ES module output. Also each library's ready-made CDN file. Sizes: minified, gzip -9, brotli -q 11.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { versionOf } from './versions.mjs';
+
+const here = (path) => fileURLToPath(new URL(path, import.meta.url));
+const modulesDir = here('../node_modules/');
+
+export const SIZE_LIBRARIES = [
+  { name: 'Tessera', packageName: '@tessera/browser', entry: 'tessera.js', cdn: 'dist/tessera-browser.min.js', ours: true },
+  { name: '@azure/msal-browser', packageName: '@azure/msal-browser', entry: 'msal-browser.js', cdn: 'lib/msal-browser.min.js' },
+  { name: 'oidc-client-ts', packageName: 'oidc-client-ts', entry: 'oidc-client-ts.js', cdn: 'dist/browser/oidc-client-ts.min.js' },
+  { name: '@auth0/auth0-spa-js', packageName: '@auth0/auth0-spa-js', entry: 'auth0-spa-js.js', cdn: 'dist/auth0-spa-js.production.js' },
+];
+
+export function sizesOf(code) {
+  const buf = Buffer.from(code);
+  return {
+    min: buf.length,
+    gzip: gzipSync(buf, { level: 9 }).length,
+    brotli: brotliCompressSync(buf, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: buf.length } }).length,
+  };
+}
+
+/** Bundles one entry with the shared rollup settings; returns the minified code. */
+export async function bundle(entryFile) {
+  const [{ rollup }, { nodeResolve }, commonjs, terser] = await Promise.all([
+    import('rollup'),
+    import('@rollup/plugin-node-resolve'),
+    import('@rollup/plugin-commonjs').then((m) => m.default),
+    import('@rollup/plugin-terser').then((m) => m.default),
+  ]);
+  const warnings = [];
+  const build = await rollup({
+    input: entryFile,
+    plugins: [nodeResolve({ browser: true, preferBuiltins: false }), commonjs(), terser()],
+    onwarn: (w) => warnings.push(w.code),
+  });
+  try {
+    const { output } = await build.generate({ format: 'es' });
+    return { code: output.map((chunk) => chunk.code ?? '').join('\n'), warnings: [...new Set(warnings)] };
+  } finally {
+    await build.close();
+  }
+}
+
+/** One library: its entry bundled (child process) and its CDN file. */
+export async function benchSize(index) {
+  const lib = SIZE_LIBRARIES[index];
+  const version = versionOf(lib.packageName);
+  const result = { library: lib.name, packageName: lib.packageName, version, ours: !!lib.ours };
+  const cdnPath = `${modulesDir}${lib.packageName}/${lib.cdn}`;
+  result.cdnFile = `${lib.packageName}/${lib.cdn}`;
+  result.cdn = existsSync(cdnPath) ? sizesOf(readFileSync(cdnPath)) : undefined;
+  const started = performance.now();
+  const { code, warnings } = await bundle(here(`./size-entries/${lib.entry}`));
+  result.app = sizesOf(code);
+  result.buildMs = performance.now() - started;
+  result.warnings = warnings;
+  return result;
+}
+
+/** Key of a peer's result in the quick-run cache: same entry, versions and build tools give the same bytes. */
+export function cacheKey(index) {
+  const lib = SIZE_LIBRARIES[index];
+  const tools = ['rollup', '@rollup/plugin-node-resolve', '@rollup/plugin-commonjs', '@rollup/plugin-terser'].map((p) => {
+    try {
+      return JSON.parse(readFileSync(here(`../../../node_modules/${p}/package.json`), 'utf8')).version;
+    } catch {
+      return '?';
+    }
+  });
+  const entry = readFileSync(here(`./size-entries/${lib.entry}`), 'utf8');
+  const self = readFileSync(here('./size.mjs'), 'utf8');
+  return createHash('sha256').update(JSON.stringify([lib, versionOf(lib.packageName), tools, entry, self, readFileSync(here('../../../pnpm-lock.yaml'))])).digest('hex');
+}
+
+/**
+ * Quick runs reuse a peer's sizes from the last build with identical inputs (node_modules/.cache);
+ * full runs always rebuild everything. Tessera is always rebuilt.
+ */
+export const sizeCache = {
+  file: here('../node_modules/.cache/tessera-bench/sizes.json'),
+  read() {
+    try {
+      return JSON.parse(readFileSync(this.file, 'utf8'));
+    } catch {
+      return {};
+    }
+  },
+  write(data) {
+    mkdirSync(here('../node_modules/.cache/tessera-bench/'), { recursive: true });
+    writeFileSync(this.file, JSON.stringify(data, null, 2));
+  },
+};
+
+/** Parent side: every library in turn, each build in a child process. */
+export async function runSizeSuite({ reuse }, log = () => {}) {
+  const { inChild } = await import('./child.mjs');
+  const cached = reuse ? sizeCache.read() : {};
+  const fresh = {};
+  const rows = [];
+  for (let i = 0; i < SIZE_LIBRARIES.length; i++) {
+    const lib = SIZE_LIBRARIES[i];
+    const key = lib.ours ? undefined : cacheKey(i);
+    let r = key && cached[key] ? { ...cached[key], reused: true } : undefined;
+    if (!r) {
+      r = await inChild(new URL('./size.mjs', import.meta.url), 'benchSize', [i]);
+      if (key) fresh[key] = r;
+    }
+    rows.push(r);
+    log(r);
+  }
+  if (Object.keys(fresh).length) sizeCache.write({ ...sizeCache.read(), ...fresh });
+  return rows;
+}
