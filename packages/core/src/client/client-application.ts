@@ -19,7 +19,7 @@ import { refreshAccessToken } from '../flows/refresh-token.js';
 import { type SilentOptions, acquireTokenSilent } from '../flows/silent.js';
 import { acquireTokenByUsernamePassword } from '../flows/username-password.js';
 import { FetchHttpClient, type HttpClient } from '../http/http-client.js';
-import { type RetryOptions, RetryingHttpClient } from '../http/retry.js';
+import { type RetryOptions, RetryingHttpClient, abortable } from '../http/retry.js';
 import { LogSink, type LoggerOptions } from '../logger.js';
 import { type AccountInfo, type AuthenticationResult, accountInfo } from '../results.js';
 import type { ClientAuthenticator } from './client-credential.js';
@@ -94,7 +94,8 @@ export class ClientApplication {
 
   private async metadata(authority: Authority, signal?: AbortSignal): Promise<AuthorityMetadata> {
     if (this.options.instanceDiscovery !== false && this.options.validateAuthority !== false) {
-      await validateEntraInstance(authority, this.context.http);
+      // Shared by every client in the process: the caller's signal ends only its own wait.
+      await abortable(validateEntraInstance(authority, this.context.http), signal);
     }
     return getAuthorityMetadata(authority, {
       http: this.context.http,
