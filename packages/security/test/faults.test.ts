@@ -201,6 +201,25 @@ describe('faults from a hostile server', () => {
       expectUntouched(h);
     });
 
+    it('stops during Entra instance discovery', async () => {
+      const server = await start({ entra: true });
+      // Instance discovery asks login.microsoftonline.com: a transport that never answers it keeps this offline.
+      const fetchClient = new FetchHttpClient();
+      let instanceRequests = 0;
+      const stalling: HttpClient = {
+        send: (request) => {
+          if (!request.url.startsWith('https://login.microsoftonline.com/')) return fetchClient.send(request);
+          instanceRequests++;
+          return new Promise((_, reject) => request.signal?.addEventListener('abort', () => reject(new NetworkError('stalled')), { once: true }));
+        },
+      };
+      const h = confidentialClient(server, { instanceDiscovery: true, httpClient: stalling, retry: { ...FAST_RETRY, timeoutMs: 30_000 } });
+      await expectPromptAbort((signal) => h.app.acquireTokenForClient({ scopes: SCOPES, signal }));
+      expect(instanceRequests).toBe(1);
+      expect(server.count()).toBe(0);
+      expectUntouched(h);
+    });
+
     it('stops during the token request', async () => {
       const server = await start();
       server.on('token', { delayMs: 30_000, body: server.tokenResponse() });
