@@ -1,6 +1,7 @@
 // Benchmark 4: Node cold start. Wall time of a whole `node` process that imports one package
-// (ESM `import()`), minus that of a bare `node -e ''`; runs interleaved (one of each per round, in a
-// rotating order) so background load hits every library alike; medians over the rounds.
+// (ESM `import()`), and its import cost: the median over rounds of (that run - the bare `node -e ''`
+// run of the same round). Rounds run one process of each kind in a rotating order, so background
+// load hits every library alike.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { summarize } from './stats.mjs';
@@ -43,9 +44,9 @@ export async function runColdStart({ rounds }) {
     bare,
     libraries: COLD_START_LIBRARIES.map((lib) => {
       const total = summarize(times[lib.packageName]);
-      // Per-round differences to the bare run of the same round give the range; the median is of totals.
-      const deltas = summarize(times[lib.packageName].map((ms, i) => ms - times.bare[i]));
-      return { library: lib.name, packageName: lib.packageName, version: versionOf(lib.packageName), ours: !!lib.ours, part: !!lib.part, total, importMs: { median: total.median - bare.median, min: deltas.min, max: deltas.max } };
+      // Paired: each run minus the bare run of the same round; the median of those differences.
+      const importMs = summarize(times[lib.packageName].map((ms, i) => ms - times.bare[i]));
+      return { library: lib.name, packageName: lib.packageName, version: versionOf(lib.packageName), ours: !!lib.ours, part: !!lib.part, total, importMs };
     }),
   };
 }

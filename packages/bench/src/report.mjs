@@ -87,7 +87,7 @@ export function sizeTables(rows) {
   );
   const cdn = table(
     ['library', 'CDN file', 'min / gzip / brotli (B)', 'Tessera/peer (gzip)'],
-    rows.map((r) => [r.library, `\`${r.cdnFile}\``, r.cdn ? triple(r.cdn) : 'not built', r.ours ? '' : ours?.cdn && r.cdn ? ratio(ours.cdn.gzip, r.cdn.gzip) : 'n/a']),
+    rows.map((r) => [r.library, `\`${r.cdnFile}\``, r.cdn ? `${triple(r.cdn)}${r.cdnStale ? ' (stale: older than its sources)' : ''}` : 'not built', r.ours ? '' : ours?.cdn && r.cdn ? ratio(ours.cdn.gzip, r.cdn.gzip) : 'n/a']),
     ['l', 'l', 'r', 'r'],
   );
   return { app, cdn };
@@ -101,7 +101,7 @@ export function coldStartTable(c) {
       l.library,
       l.version ?? '',
       fmtRange(l.total, 0),
-      `${fmt(l.importMs.median, 0)} (${fmt(l.importMs.min, 0)} to ${fmt(l.importMs.max, 0)})`,
+      fmt(l.importMs.median, 0),
       l.ours || l.part || !ours ? '' : ratio(Math.max(ours.importMs.median, 0), l.importMs.median),
     ]),
     ['l', 'l', 'r', 'r', 'r'],
@@ -151,7 +151,8 @@ export function headlines(res) {
     const ours = res.size.find((r) => r.ours);
     if (ours?.app) {
       const peers = res.size.filter((r) => !r.ours && r.app).map((r) => `${r.library} ${n(r.app.gzip)} B (${ratio(ours.app.gzip, r.app.gzip)})`);
-      out.push(`SPA sign-in bundle, gzip: Tessera ${n(ours.app.gzip)} B (target <= 12,000 B) vs ${peers.join(', ')}; Tessera/peer in brackets.`);
+      const cdn = ours.cdn ? ` CDN file, gzip: Tessera ${n(ours.cdn.gzip)} B vs ${res.size.filter((r) => !r.ours && r.cdn).map((r) => `${r.library} ${n(r.cdn.gzip)} B (${ratio(ours.cdn.gzip, r.cdn.gzip)})`).join(', ')}.` : '';
+      out.push(`SPA sign-in bundle, gzip: Tessera ${n(ours.app.gzip)} B (target <= 12,000 B) vs ${peers.join(', ')}; Tessera/peer in brackets.${cdn}`);
     }
   }
   if (res.coldStart) {
@@ -221,8 +222,8 @@ export function markdown(res) {
   lines.push('## 4. Node cold start', '');
   if (res.coldStart) {
     lines.push(
-      `Whole-process wall time of \`node -e "import('<package>')"\` (median, min-max over ${res.coldStart.rounds} interleaved runs) and the import cost above a bare \`node -e ''\` ` +
-        `(${fmt(res.coldStart.bare.median, 0)} ms here): the difference of the medians, and in brackets the range of the per-round differences.`,
+      `Whole-process wall time of \`node -e "import('<package>')"\` (median, min-max over ${res.coldStart.rounds} interleaved rounds) and the import cost above a bare \`node -e ''\` ` +
+        `(median ${fmtRange(res.coldStart.bare, 0)} ms here): the median over rounds of the run's time minus the bare run's time in the same round.`,
       '',
       coldStartTable(res.coldStart).md,
       '',

@@ -18,14 +18,14 @@ const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.
 
 const plan = quick
   ? {
-      silent: { budgetMs: 250, list: { budgetMs: 200, minRuns: 3, capMs: 4_000 } },
+      silent: { budgetMs: 250, warmupCapMs: 700, list: { budgetMs: 200, minRuns: 3, capMs: 4_000 } },
       size: { reuse: true },
       coldStart: { rounds: 5 },
       throughput: { seconds: 1, silentSize: 1_000 },
       stores: { writers: 8, seconds: 1 },
     }
   : {
-      silent: { budgetMs: 2_500, list: { budgetMs: 2_000, minRuns: 3, capMs: 60_000 } },
+      silent: { budgetMs: 2_500, warmupCapMs: 3_000, list: { budgetMs: 2_000, minRuns: 3, capMs: 60_000 } },
       size: { reuse: false },
       coldStart: { rounds: 15 },
       throughput: { seconds: 5, silentSize: 1_000 },

@@ -5,16 +5,22 @@ const now = () => Number(process.hrtime.bigint()) / 1e6; // ms
 /**
  * Times `fn` within a time budget, so a 3 µs call and a 70 ms call both give a stable median
  * without the slow one running for minutes:
- *  - warm-up: at least `minWarmup` calls and `warmupMs` of calls (JIT, caches);
+ *  - warm-up (JIT, caches): at least `minWarmup` calls and `warmupMs`, then on until `warmupCalls`
+ *    calls or `warmupCapMs` (a library's fast path can take a few thousand calls to be optimized);
  *  - the warm-up's mean cost picks a batch size so that `batches` batches fill `budgetMs`
  *    (at least one call per batch, and at least `minBatches` batches whatever the budget);
  *  - each batch gives a per-call mean; the result is the median and range of those means.
  * Returns microseconds per call.
  */
-export async function measure(fn, { budgetMs = 1000, warmupMs = budgetMs / 5, minWarmup = 2, batches = 25, minBatches = 5 } = {}) {
+export async function measure(
+  fn,
+  { budgetMs = 1000, warmupMs = budgetMs / 5, warmupCalls = 3000, warmupCapMs = Math.max(warmupMs, budgetMs / 2), minWarmup = 2, batches = 25, minBatches = 5 } = {},
+) {
   let warm = 0;
   const warmStart = now();
-  while (warm < minWarmup || now() - warmStart < warmupMs) {
+  for (;;) {
+    const elapsed = now() - warmStart;
+    if (warm >= minWarmup && elapsed >= warmupMs && (warm >= warmupCalls || elapsed >= warmupCapMs)) break;
     await fn();
     warm++;
   }
@@ -68,7 +74,9 @@ export function summarize(values) {
 export const fmt = (n, digits = 2) => {
   if (n === undefined || n === null || Number.isNaN(n)) return 'n/a';
   if (Math.abs(n) >= 1000) return Math.round(n).toLocaleString('en-US');
-  return Math.abs(n) >= 100 ? n.toFixed(0) : n.toFixed(digits);
+  if (Math.abs(n) >= 100) return n.toFixed(0);
+  if (n !== 0 && Math.abs(n) < 0.1 && digits >= 2) return n.toPrecision(2); // 0.0042, not 0.00
+  return n.toFixed(digits);
 };
 
 /** "median (min-max)" */

@@ -1,6 +1,7 @@
 // Benchmark 5a: throughput. Client-credentials tokens per second over the network path (a new
 // Tessera client, so an empty cache, for every token), and cache-hit silent acquisitions per second
 // cycling through every account of a synthetic cache (silent-<adapter>.mjs). Each runs in a child.
+import { networkAttempts } from './no-network.mjs';
 import { perSecond } from './stats.mjs';
 import { accountInfoOf, syntheticCache } from './synthetic-cache.mjs';
 import { versionOf } from './versions.mjs';
@@ -30,7 +31,9 @@ export async function benchSilentThroughput(adapter, size, seconds) {
   const call = () => client.silent(accounts[next++ % size]);
   const warmUntil = performance.now() + (seconds * 1000) / 4;
   for (let i = 0; i < 200 && performance.now() < warmUntil; i++) await call(); // warm-up
-  return { library: library.name, version: versionOf(library.packageName), size, perSecond: await perSecond(call, { seconds }) };
+  const rate = await perSecond(call, { seconds });
+  if (networkAttempts() > 0) throw new Error(`${library.name} attempted ${networkAttempts()} network call(s) during the cache-hit benchmark`);
+  return { library: library.name, version: versionOf(library.packageName), size, perSecond: rate };
 }
 
 export async function runThroughputSuite({ seconds, silentSize }, log = () => {}) {
