@@ -153,6 +153,9 @@ export function headlines(res) {
       const peers = res.size.filter((r) => !r.ours && r.app).map((r) => `${r.library} ${n(r.app.gzip)} B (${ratio(ours.app.gzip, r.app.gzip)})`);
       const cdn = ours.cdn ? ` CDN file, gzip: Tessera ${n(ours.cdn.gzip)} B vs ${res.size.filter((r) => !r.ours && r.cdn).map((r) => `${r.library} ${n(r.cdn.gzip)} B (${ratio(ours.cdn.gzip, r.cdn.gzip)})`).join(', ')}.` : '';
       out.push(`SPA sign-in bundle, gzip: Tessera ${n(ours.app.gzip)} B (target <= 12,000 B) vs ${peers.join(', ')}; Tessera/peer in brackets.${cdn}`);
+    } else {
+      const peers = res.size.filter((r) => !r.ours && r.app).map((r) => `${r.library} ${n(r.app.gzip)} B`);
+      out.push(`SPA sign-in bundle, gzip: Tessera pending (${ours?.pending ?? 'not measured'}); ${peers.join(', ')}.`);
     }
   }
   if (res.coldStart) {

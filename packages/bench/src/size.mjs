@@ -14,7 +14,15 @@ const modulesDir = here('../node_modules/');
 export const SIZE_LIBRARIES = [
   // Tessera's CDN file comes from the browser package's own bundle build; it is measured as found and
   // flagged when older than the sources it is built from.
-  { name: 'Tessera', packageName: '@tessera/browser', entry: 'tessera.js', cdn: 'dist/tessera-browser.min.js', ours: true, sources: ['../../core/src', '../../browser/src'] },
+  {
+    name: 'Tessera',
+    packageName: '@tessera/browser',
+    entry: 'tessera.js',
+    cdn: 'dist/tessera-browser.min.js',
+    ours: true,
+    sources: ['../../core/src', '../../browser/src'],
+    pending: tesseraBrowserPending,
+  },
   { name: '@azure/msal-browser', packageName: '@azure/msal-browser', entry: 'msal-browser.js', cdn: 'lib/msal-browser.min.js' },
   { name: 'oidc-client-ts', packageName: 'oidc-client-ts', entry: 'oidc-client-ts.js', cdn: 'dist/browser/oidc-client-ts.min.js' },
   { name: '@auth0/auth0-spa-js', packageName: '@auth0/auth0-spa-js', entry: 'auth0-spa-js.js', cdn: 'dist/auth0-spa-js.production.js' },
@@ -51,6 +59,14 @@ export async function bundle(entryFile) {
   }
 }
 
+/** Why Tessera's SPA bundle cannot be measured yet, if it cannot: the entry needs the public API. */
+function tesseraBrowserPending() {
+  const index = here('../../browser/src/index.ts');
+  if (!existsSync(index) || !/\bcreateBrowserClient\b/.test(readFileSync(index, 'utf8'))) return '@tessera/browser does not export createBrowserClient yet';
+  if (!existsSync(here('../../browser/dist/index.js'))) return '@tessera/browser is not built (pnpm build)';
+  return undefined;
+}
+
 /** One library: its entry bundled (child process) and its CDN file. */
 export async function benchSize(index) {
   const lib = SIZE_LIBRARIES[index];
@@ -63,6 +79,8 @@ export async function benchSize(index) {
     const newest = Math.max(...lib.sources.map((dir) => newestMtime(here(dir))));
     result.cdnStale = statSync(cdnPath).mtimeMs < newest;
   }
+  result.pending = lib.pending?.();
+  if (result.pending) return result;
   const started = performance.now();
   const { code, warnings } = await bundle(here(`./size-entries/${lib.entry}`));
   result.app = sizesOf(code);
