@@ -39,11 +39,21 @@ interface IndexedAccessToken {
 type Entity<S extends SectionName> = CacheSections[S][string];
 
 const REQUIRED: Record<SectionName, readonly string[]> = {
-  Account: ['home_account_id', 'environment', 'realm'],
+  // As MSAL requires of an account; reads (getAccounts, accountInfo) rely on them.
+  Account: ['home_account_id', 'environment', 'realm', 'local_account_id', 'username', 'authority_type'],
   IdToken: ['home_account_id', 'environment', 'client_id', 'secret', 'realm'],
   AccessToken: ['home_account_id', 'environment', 'client_id', 'secret', 'realm', 'target', 'expires_on'],
   RefreshToken: ['home_account_id', 'environment', 'client_id', 'secret'],
   AppMetadata: ['client_id', 'environment'],
+};
+
+/** Optional fields that lookups read: when present they must be strings, or the entry is kept aside. */
+const OPTIONAL_STRINGS: Record<SectionName, readonly string[]> = {
+  Account: ['name', 'client_info'],
+  IdToken: [],
+  AccessToken: ['token_type', 'refresh_on', 'extended_expires_on', 'user_assertion_hash'],
+  RefreshToken: ['family_id', 'user_assertion_hash'],
+  AppMetadata: ['family_id'],
 };
 
 const groupKey = (...parts: string[]) => parts.join('|').toLowerCase();
@@ -292,7 +302,11 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 function isWellFormed(section: SectionName, entity: unknown): boolean {
-  return isRecord(entity) && REQUIRED[section].every((f) => typeof entity[f] === 'string');
+  return (
+    isRecord(entity) &&
+    REQUIRED[section].every((f) => typeof entity[f] === 'string') &&
+    OPTIONAL_STRINGS[section].every((f) => entity[f] === undefined || typeof entity[f] === 'string')
+  );
 }
 
 export type { AccessTokenEntity, AccountEntity, AppMetadataEntity, IdTokenEntity, RefreshTokenEntity };
