@@ -6,6 +6,7 @@ import {
   CacheFormatError,
   type HttpClient,
   InteractionRequiredError,
+  NetworkError,
   PublicClientApplication,
   ServerError,
   TesseraError,
@@ -19,7 +20,10 @@ import { oauthErrorFrom, requestJson } from '../../core/src/http/oauth-response.
 import { parseRetryAfter } from '../../core/src/http/retry.js';
 import { tokenResponseSchema } from '../../core/src/http/schemas.js';
 
-const RUNS = { numRuns: 300 };
+/** TESSERA_PROPERTY_RUNS_SCALE=20 for a deeper local search; CI runs the default. */
+const SCALE = Math.max(1, Number(process.env.TESSERA_PROPERTY_RUNS_SCALE) || 1);
+const runs = (n: number) => ({ numRuns: n * SCALE });
+const RUNS = runs(300);
 
 /** Runs `work`; returns its value, or the error after checking it is typed. */
 function typedOrValue<T>(work: () => T, ...types: (abstract new (...args: never[]) => Error)[]): { ok: true; value: T } | { ok: false; error: Error } {
@@ -151,7 +155,7 @@ describe('JWT decoding (decodeIdToken) and claim checks', () => {
           expect(['invalid_jwt', 'invalid_alg']).toContain((decoded.error as ValidationError).code);
         }
       }),
-      { numRuns: 500 },
+      runs(500),
     );
   });
 
@@ -186,7 +190,7 @@ describe('JWT decoding (decodeIdToken) and claim checks', () => {
           if (maxAge !== undefined) expect(typeof c.auth_time === 'number' && c.auth_time + maxAge >= now).toBe(true);
         }
       }),
-      { numRuns: 500 },
+      runs(500),
     );
   });
 });
@@ -229,6 +233,21 @@ describe('cache deserialization (TokenCache.deserialize / merge)', () => {
     return cache;
   }
 
+  /** The client's read paths (account listing, silent from cache) on whatever the cache holds: no network. */
+  async function exerciseClient(cache: TokenCache): Promise<void> {
+    const app = new PublicClientApplication({
+      clientId: 'c',
+      authority: 'https://login.microsoftonline.com/utid',
+      tokenCache: cache,
+      retry: false,
+      instanceDiscovery: false,
+      httpClient: { send: () => Promise.reject(new NetworkError('no network in this test')) },
+    });
+    for (const account of [...(await app.getAccounts()), ...(await app.getAccounts({ username: 'u@example.com' }))]) {
+      await app.acquireTokenSilent({ scopes: ['api.read'], account }).catch((error: unknown) => expect(error).toBeInstanceOf(TesseraError));
+    }
+  }
+
   /** Every read path works on whatever the cache now holds. */
   function exercise(cache: TokenCache): void {
     for (const [, at] of cache.entries('AccessToken')) {
@@ -245,18 +264,19 @@ describe('cache deserialization (TokenCache.deserialize / merge)', () => {
   }
 
   for (const method of ['deserialize', 'merge'] as const) {
-    it(`${method}: any input is loaded or refused with CacheFormatError, leaving the cache as it was`, () => {
+    it(`${method}: any input is loaded or refused with CacheFormatError, leaving the cache as it was`, async () => {
       const protoBefore = prototypeNames();
-      fc.assert(
-        fc.property(input, (json) => {
+      await fc.assert(
+        fc.asyncProperty(input, async (json) => {
           const cache = populated();
           const before = cache.serialize();
           const outcome = typedOrValue(() => cache[method](json), CacheFormatError);
           if (!outcome.ok) expect(cache.serialize()).toBe(before);
           else if (method === 'merge') expect(cache.findRefreshToken('uid.utid', 'login.microsoftonline.com', 'c')).toBeDefined();
           exercise(cache);
+          await exerciseClient(cache);
         }),
-        { numRuns: 400 },
+        runs(400),
       );
       expect(prototypeNames()).toBe(protoBefore);
     });
@@ -306,7 +326,7 @@ describe('error-response parsing (oauthErrorFrom, requestJson)', () => {
           expect(error.status).toBe(status);
         }
       }),
-      { numRuns: 500 },
+      runs(500),
     );
   });
 
@@ -324,7 +344,7 @@ describe('error-response parsing (oauthErrorFrom, requestJson)', () => {
           expect(error).toBeInstanceOf(TesseraError);
         }
       }),
-      { numRuns: 500 },
+      runs(500),
     );
   });
 
