@@ -11,7 +11,7 @@ import {
   TesseraError,
   jwksSignatureVerifier,
 } from '@tessera/core';
-import type { HostileServer, Reply } from './support/hostile-server.js';
+import type { HostileServer } from './support/hostile-server.js';
 import { closedPort } from './support/hostile-server.js';
 import { FAST_RETRY, REDIRECT_URI, SCOPES, confidentialClient, expectUntouched, publicClient, redirectFor, refusal, timed, useHostileServers } from './support/harness.js';
 
@@ -272,6 +272,3 @@ describe('faults from a hostile server', () => {
     });
   });
 });
-
-// Keep the Reply type referenced for editors that strip unused type imports.
-export type { Reply };
