@@ -203,6 +203,8 @@ export function markdown(res) {
       '',
       t.speed.md,
       '',
+      `Tessera's ${n(res.silent.rows.at(-1).size)}-account median is ${fmt(res.silent.rows.at(-1).tessera.silentUs.median / res.silent.rows[0].tessera.silentUs.median)}x its ${n(res.silent.rows[0].size)}-account median (target: within 2x, and <= 5 µs per call); msal-node's is ${fmt(res.silent.rows.at(-1).msal.silentUs.median / res.silent.rows[0].msal.silentUs.median)}x.`,
+      '',
       `Listing the accounts (median ms, min-max; MSAL's listing grows quadratically, so a size whose warm-up plus ${res.silent.list.minRuns} runs would take over ${fmtSeconds(res.silent.list.capMs)} is skipped and extrapolated from the previous size):`,
       '',
       t.listing.md,

@@ -3,15 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { missingExport } from './versions.mjs';
+
 export const library = { name: 'FileCacheStore', packageName: '@tessera/node' };
 
-export async function pending() {
-  try {
-    return (await import('@tessera/node')).FileCacheStore ? undefined : '@tessera/node does not export FileCacheStore yet';
-  } catch (error) {
-    return `@tessera/node cannot be imported (${error.code ?? error.message})`;
-  }
-}
+export const pending = () => missingExport('@tessera/node', 'FileCacheStore');
 
 /** Parent: a fresh folder; returns what the writers need and how to clean up. */
 export async function setup() {

@@ -2,16 +2,13 @@
 // started for the run on a free 127.0.0.1 port, without persistence (as the node package's tests do).
 import { spawn, spawnSync } from 'node:child_process';
 import { connect, createServer } from 'node:net';
+import { missingExport } from './versions.mjs';
 
 export const library = { name: 'RedisCacheStore', packageName: '@tessera/node' };
 
 export async function pending() {
-  try {
-    const node = await import('@tessera/node');
-    if (!node.createRedisCacheStore) return '@tessera/node does not export createRedisCacheStore yet';
-  } catch (error) {
-    return `@tessera/node cannot be imported (${error.code ?? error.message})`;
-  }
+  const missing = await missingExport('@tessera/node', 'createRedisCacheStore');
+  if (missing) return missing;
   if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) return 'redis-server is not installed (bash .ci/setup installs it)';
   return undefined;
 }

@@ -9,3 +9,13 @@ export function versionOf(packageName) {
     return undefined;
   }
 }
+
+/** Why `exportName` of `packageName` cannot be benchmarked yet (undefined when it can). */
+export async function missingExport(packageName, exportName) {
+  try {
+    const mod = await import(packageName);
+    return mod[exportName] ? undefined : `${packageName} does not export ${exportName} yet`;
+  } catch (error) {
+    return `${packageName} cannot be imported (${error.code ?? error.message})`;
+  }
+}
