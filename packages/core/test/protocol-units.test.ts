@@ -121,3 +121,12 @@ describe('small protocol helpers', () => {
     expect(resourceScopes(['openid', 'API.Read', 'offline_access'])).toEqual(['api.read']);
   });
 });
+
+describe('RFC 9207 iss against an Entra multi-tenant issuer template', () => {
+  const flow = { state: 'st', issuer: 'https://login.microsoftonline.com/{tenantid}/v2.0', issRequired: true } as AuthCodeFlow;
+  it('accepts the template filled with one tenant and refuses anything else', () => {
+    expect(checkAuthResponse(flow, { state: 'st', iss: 'https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0', code: 'c' })).toBe('c');
+    expect(() => checkAuthResponse(flow, { state: 'st', iss: 'https://evil.example/72f988bf/v2.0', code: 'c' })).toThrow(expect.objectContaining({ check: 'iss' }));
+    expect(() => checkAuthResponse(flow, { state: 'st', iss: 'https://login.microsoftonline.com/a/b/v2.0', code: 'c' })).toThrow(expect.objectContaining({ check: 'iss' }));
+  });
+});

@@ -138,7 +138,7 @@ export function checkAuthResponse(flow: AuthCodeFlow, params: Record<string, str
   if (params.state !== flow.state) throw new ValidationError('state', 'The authorization response state does not match the request');
   if (params.iss === undefined) {
     if (flow.issRequired) throw new ValidationError('iss', 'The authorization response has no iss parameter although the server advertises it');
-  } else if (params.iss !== flow.issuer) {
+  } else if (!issuerParameterMatches(flow.issuer, params.iss)) {
     throw new ValidationError('iss', 'The authorization response iss does not match the authority (possible mix-up attack)');
   }
   if (params.error) {
@@ -224,4 +224,12 @@ export function acquireTokenByCode(ctx: FlowContext, authority: Authority, code:
     signal: options.signal,
     correlationId: options.correlationId,
   });
+}
+
+/** RFC 9207 comparison; Entra's multi-tenant issuer is a `{tenantid}` template, filled by one tenant segment. */
+function issuerParameterMatches(expected: string, iss: string): boolean {
+  if (!expected.includes('{tenantid}')) return iss === expected;
+  const [before, after] = expected.split('{tenantid}') as [string, string];
+  const tenant = iss.slice(before.length, iss.length - after.length);
+  return iss.startsWith(before) && iss.endsWith(after) && /^[\w.-]+$/.test(tenant);
 }

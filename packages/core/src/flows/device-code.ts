@@ -55,7 +55,8 @@ export async function initiateDeviceFlow(
     verificationUriComplete: r.verification_uri_complete,
     expiresIn,
     expiresAt: Date.now() + expiresIn * 1000,
-    interval: toSeconds(r.interval) ?? DEFAULT_INTERVAL,
+    // A server's interval below 1 s would have us poll back to back; RFC 8628's default is 5 s.
+    interval: Math.max(toSeconds(r.interval) ?? DEFAULT_INTERVAL, 1),
     message: r.message ?? `To sign in, open ${verificationUri} and enter the code ${r.user_code}`,
     scopes,
     claims: options.claims,
