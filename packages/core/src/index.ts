@@ -28,6 +28,17 @@ export { jwksSignatureVerifier } from './crypto/jwks-verifier.js';
 export type { IdTokenClaims, IdTokenSignatureVerifier } from './crypto/id-token.js';
 
 export type { Logger, LogLevel, LoggerOptions } from './logger.js';
+
+// Building blocks for platform packages that assemble a client from the flow functions instead of
+// ClientApplication (e.g. @tessera/browser, whose bundle must not carry what SPAs never use).
+export type { FlowContext } from './flows/context.js';
+export { initiateAuthCodeFlow, acquireTokenByAuthCodeFlow } from './flows/auth-code.js';
+export { acquireTokenSilent } from './flows/silent.js';
+export { getAuthorityMetadata } from './authority/discovery.js';
+export { CachePersistence } from './cache/cache-store.js';
+export { SingleFlight } from './client/single-flight.js';
+export { LogSink } from './logger.js';
+export { accountInfo } from './results.js';
 export {
   TesseraError,
   ConfigurationError,

@@ -1,0 +1,5 @@
+import type { Plugin, RollupOptions } from 'rollup';
+export function tesseraSources(): Plugin;
+export function bundleConfigs(options?: { outDir?: string }): RollupOptions[];
+declare const configs: RollupOptions[];
+export default configs;

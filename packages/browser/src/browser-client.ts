@@ -1,0 +1,353 @@
+import {
+  type AccountInfo,
+  type AuthCodeFlow,
+  type AuthenticationResult,
+  type AuthorityOptions,
+  type CacheStore,
+  CachePersistence,
+  type FlowContext,
+  type HttpClient,
+  type IdTokenSignatureVerifier,
+  InteractionRequiredError,
+  LogSink,
+  type LoggerOptions,
+  type Prompt,
+  SingleFlight,
+  TokenCache,
+  ValidationError,
+  accountInfo,
+  acquireTokenByAuthCodeFlow,
+  acquireTokenSilent,
+  getAuthorityMetadata,
+  initiateAuthCodeFlow,
+  parseAuthResponse,
+  resolveAuthority,
+} from '@tessera/core';
+import { type BrowserClientEvents, Emitter } from './events.js';
+import { InteractionStore } from './interaction.js';
+import { BrowserAuthError } from './errors.js';
+import { popupName, waitForPopup } from './popup.js';
+import { IndexedDbCacheStore } from './stores.js';
+import { fetchTransport } from './transport.js';
+
+export interface BrowserClientOptions extends AuthorityOptions, LoggerOptions {
+  clientId: string;
+  /** Registered redirect URI: a page of this app that calls `handleRedirect()`. Default: this page, without query or fragment. */
+  redirectUri?: string;
+  /** Where the provider sends the user after sign-out. Default: `redirectUri`. */
+  postLogoutRedirectUri?: string;
+  /** `indexeddb` (default: survives reloads, shared by the tabs of the origin), `memory` (this page only), or your own store. */
+  cache?: 'indexeddb' | 'memory' | CacheStore;
+  /** How the provider returns the code. Default `fragment`: it never reaches a web server's logs. */
+  responseMode?: 'query' | 'fragment';
+  /** Scopes of an interactive request that names none. */
+  scopes?: string[];
+  /** Default 300,000 (5 minutes). */
+  popupTimeoutMs?: number;
+  /** window.open features of the popup. */
+  popupFeatures?: string;
+  /** Replaces the fetch transport (proxies, tracing, retries: e.g. core's RetryingHttpClient). */
+  httpClient?: HttpClient;
+  /** A discovery document (JSON) to use instead of fetching one. */
+  authorityMetadata?: string;
+  /** Capabilities the app handles, e.g. ["CP1"] for claims challenges (CAE). */
+  clientCapabilities?: string[];
+  /** Checks ID-token signatures, e.g. core's `jwksSignatureVerifier` (adds jose to the bundle). */
+  idTokenSignatureVerifier?: (http: HttpClient) => IdTokenSignatureVerifier;
+}
+
+/** Options of loginRedirect, loginPopup, acquireTokenRedirect and acquireTokenPopup. */
+export interface InteractiveRequest {
+  scopes?: string[];
+  /** Signs this account in again: its username becomes the login hint. */
+  account?: AccountInfo;
+  prompt?: Prompt;
+  loginHint?: string;
+  domainHint?: string;
+  /** Seconds: the user must have signed in within this time (checked against auth_time). */
+  maxAge?: number;
+  /** A claims challenge (JSON) from a resource. */
+  claims?: string;
+  /** Scopes of other resources to consent to now, without a token for them. */
+  extraScopesToConsent?: string[];
+  extraQueryParameters?: Record<string, string>;
+  /** Your own value (e.g. the route to return to), handed back as `appState` by `handleRedirect()`. */
+  appState?: string;
+  correlationId?: string;
+}
+
+export interface SilentRequest {
+  scopes: string | string[];
+  /** Default: the first signed-in account. */
+  account?: AccountInfo;
+  /** Skip the cached access token and use the refresh token. */
+  forceRefresh?: boolean;
+  claims?: string;
+  signal?: AbortSignal;
+  correlationId?: string;
+}
+
+export interface LogoutRequest {
+  /** Default: every account of this client. */
+  account?: AccountInfo;
+  postLogoutRedirectUri?: string;
+  /** Sent as `state` to the end-session endpoint. */
+  state?: string;
+}
+
+export type BrowserAuthResult = AuthenticationResult & { appState?: string };
+
+type TabMessage = { type: 'cache' } | { type: 'signout'; account: AccountInfo };
+
+/** The whole cache is one partition (MSAL's "single" layout): one IndexedDB record. */
+const PARTITION = 'default';
+const RESPONSE_PARAMS = ['code', 'state', 'iss', 'session_state', 'error', 'error_description', 'error_uri', 'client_info'];
+
+/**
+ * A public client for single-page apps: redirect and popup sign-in (authorization code + PKCE),
+ * silent acquisition (cache, then refresh token under a cross-tab Web Lock), sign-out and events.
+ * The protocol steps are core's flow functions; this class adds the browser around them.
+ */
+export class BrowserClient {
+  readonly clientId: string;
+  readonly redirectUri: string;
+  /** The in-memory token cache (MSAL schema), persisted to the configured store. */
+  readonly tokenCache = new TokenCache();
+  readonly #options: BrowserClientOptions;
+  readonly #context: FlowContext;
+  readonly #store?: CacheStore;
+  readonly #channel?: BroadcastChannel;
+  readonly #interaction: InteractionStore;
+  readonly #events = new Emitter<BrowserClientEvents>();
+  #redirectResult?: Promise<BrowserAuthResult | null>;
+
+  constructor(options: BrowserClientOptions) {
+    const { clientId, cache = 'indexeddb' } = options;
+    this.#options = options;
+    this.clientId = clientId;
+    this.redirectUri = options.redirectUri ?? location.origin + location.pathname;
+    const store = typeof cache === 'object' ? cache : cache === 'indexeddb' && typeof indexedDB === 'object' ? new IndexedDbCacheStore(clientId) : undefined;
+    this.#store = store;
+    if (store && typeof BroadcastChannel === 'function') {
+      this.#channel = new BroadcastChannel(`tessera.${clientId}`);
+      this.#channel.onmessage = (event: MessageEvent<TabMessage>) => this.#onTabMessage(event.data);
+    }
+    const authority = resolveAuthority(options);
+    const http = options.httpClient ?? fetchTransport;
+    const log = new LogSink(options);
+    this.#context = {
+      clientId,
+      authority,
+      http,
+      log,
+      persistence: new CachePersistence(this.tokenCache, store, log),
+      partitioning: 'single',
+      singleFlight: new SingleFlight(),
+      metadata: (a, signal) => getAuthorityMetadata(a, { http, authorityMetadata: a === authority ? options.authorityMetadata : undefined, signal }),
+      clientCapabilities: options.clientCapabilities ?? [],
+      excludeScopes: [],
+      verifySignature: options.idTokenSignatureVerifier?.(http),
+      clockSkew: 300,
+      now: () => Math.floor(Date.now() / 1000),
+      refreshLock: (account, work) => this.#refreshLock(account, work),
+    };
+    this.#interaction = new InteractionStore(clientId);
+  }
+
+  /** Subscribes to an event; returns the unsubscribe function. */
+  on<K extends keyof BrowserClientEvents>(type: K, listener: (payload: BrowserClientEvents[K]) => void): () => void {
+    return this.#events.on(type, listener);
+  }
+
+  /**
+   * Call on every load of the redirect URI page. When the page is the return from the provider,
+   * checks state and iss, redeems the code with the stored PKCE verifier and resolves to the
+   * result; otherwise resolves to null. The response is removed from the address bar either way.
+   */
+  handleRedirect(): Promise<BrowserAuthResult | null> {
+    return (this.#redirectResult ??= this.#completeRedirect());
+  }
+
+  async #completeRedirect(): Promise<BrowserAuthResult | null> {
+    // In the popup the opener reads this page's URL and redeems the code: leave both alone.
+    if (window.opener && window.name === popupName(this.clientId)) return null;
+    const record = this.#interaction.read();
+    // A page load ends this tab's interaction: it completes here, or it was abandoned.
+    this.#interaction.clear();
+    const url = new URL(location.href);
+    const fromHash = record?.flow ? record.flow.responseMode === 'fragment' : /[#&](state|code|error)=/.test(url.hash);
+    const params = parseAuthResponse(fromHash ? url.hash : url.search);
+    if (!params.state && !params.code && !params.error) return null;
+
+    if (fromHash) url.hash = '';
+    else for (const name of RESPONSE_PARAMS) url.searchParams.delete(name);
+    history.replaceState(history.state, '', url.href);
+
+    if (record?.mode !== 'redirect' || !record.flow) {
+      throw new ValidationError('state', 'The page holds a sign-in response, but no redirect sign-in was started in this tab (or it expired)');
+    }
+    const result = await this.#complete(record.flow, params, record.login);
+    return { ...result, appState: record.appState };
+  }
+
+  /** Navigates to the provider to sign in; `handleRedirect()` completes it when the user returns. */
+  loginRedirect(request: InteractiveRequest = {}): Promise<void> {
+    return this.#redirect(request, true);
+  }
+
+  /** Navigates to the provider for a token that needs the user (consent, MFA, a claims challenge). */
+  acquireTokenRedirect(request: InteractiveRequest): Promise<void> {
+    return this.#redirect(request, false);
+  }
+
+  /** Signs in in a popup; call it from a click handler (popup blockers). */
+  loginPopup(request: InteractiveRequest = {}): Promise<AuthenticationResult> {
+    return this.#popup(request, true);
+  }
+
+  acquireTokenPopup(request: InteractiveRequest): Promise<AuthenticationResult> {
+    return this.#popup(request, false);
+  }
+
+  async #redirect(request: InteractiveRequest, login: boolean): Promise<void> {
+    this.#interaction.begin('redirect');
+    try {
+      const flow = await this.#startFlow(request);
+      this.#interaction.save({ mode: 'redirect', createdAt: Date.now(), flow, login, appState: request.appState });
+      location.assign(flow.authUri);
+    } catch (error) {
+      this.#interaction.clear();
+      throw error;
+    }
+  }
+
+  async #popup(request: InteractiveRequest, login: boolean): Promise<AuthenticationResult> {
+    // Up to window.open everything runs synchronously, inside the caller's click.
+    this.#interaction.begin('popup');
+    let popup: Window | undefined;
+    try {
+      popup = window.open('about:blank', popupName(this.clientId), this.#options.popupFeatures ?? 'popup,width=480,height=640') ?? undefined;
+      if (!popup) throw new BrowserAuthError('popup_blocked', 'The sign-in popup was blocked; open it from a click handler');
+      const flow = await this.#startFlow(request);
+      this.#interaction.save({ mode: 'popup', createdAt: Date.now(), flow });
+      popup.location.href = flow.authUri;
+      const url = await waitForPopup(popup, flow.redirectUri, this.#options.popupTimeoutMs ?? 300_000);
+      popup.close();
+      return await this.#complete(flow, url, login);
+    } finally {
+      popup?.close();
+      this.#interaction.clear();
+    }
+  }
+
+  #startFlow({ account, appState: _, ...request }: InteractiveRequest): Promise<AuthCodeFlow> {
+    const context = this.#context;
+    return initiateAuthCodeFlow(context, context.authority, {
+      ...request,
+      scopes: request.scopes ?? this.#options.scopes ?? [],
+      redirectUri: this.redirectUri,
+      responseMode: this.#options.responseMode ?? 'fragment',
+      loginHint: request.loginHint ?? account?.username,
+    });
+  }
+
+  async #complete(flow: AuthCodeFlow, response: string | Record<string, string>, login?: boolean): Promise<AuthenticationResult> {
+    const result = await acquireTokenByAuthCodeFlow(this.#context, this.#context.authority, flow, response);
+    this.#post({ type: 'cache' });
+    if (login) this.#events.emit('signedIn', result);
+    this.#events.emit('tokenAcquired', result);
+    return result;
+  }
+
+  /**
+   * A token without the user: the cache, else the refresh token (one refresh for all tabs, under a
+   * Web Lock). Throws `InteractionRequiredError` when only the user can help: then sign in again.
+   */
+  async acquireTokenSilent(request: SilentRequest): Promise<AuthenticationResult> {
+    const account = request.account ?? (await this.getAccounts())[0];
+    if (!account) throw new InteractionRequiredError({ error: 'no_account', errorDescription: 'Nobody is signed in; sign in interactively' });
+    const result = await acquireTokenSilent(this.#context, this.#context.authority, { ...request, account });
+    if (!result.fromCache) this.#post({ type: 'cache' });
+    this.#events.emit('tokenAcquired', result);
+    return result;
+  }
+
+  /** The signed-in accounts, as the shared cache holds them now. */
+  async getAccounts(): Promise<AccountInfo[]> {
+    await this.#reload();
+    const cache = this.tokenCache;
+    const out: AccountInfo[] = [];
+    for (const a of cache.getAccounts()) {
+      const idToken = cache.findIdToken(a.home_account_id, a.environment, this.clientId, a.realm);
+      if (idToken || cache.findRefreshToken(a.home_account_id, a.environment, this.clientId)) out.push(accountInfo(a, idToken));
+    }
+    return out;
+  }
+
+  /** Signs the account out of this app in every tab of the origin (cache only; the provider's session stays). */
+  async removeAccount(account: AccountInfo): Promise<void> {
+    await this.#context.persistence.write(PARTITION, (cache) => cache.removeAccount(account.homeAccountId, account.environment));
+    this.#post({ type: 'signout', account });
+    this.#events.emit('accountRemoved', account);
+  }
+
+  /**
+   * Removes the account (default: every account) from the cache in every tab, then navigates to
+   * the provider's end_session_endpoint with id_token_hint, post_logout_redirect_uri and client_id,
+   * or straight to the post-logout URI when the provider has no such endpoint.
+   */
+  async logoutRedirect(request: LogoutRequest = {}): Promise<void> {
+    const accounts = request.account ? [request.account] : await this.getAccounts();
+    const first = accounts[0];
+    const idToken = first && this.tokenCache.findIdToken(first.homeAccountId, first.environment, this.clientId, first.tenantId)?.secret;
+    for (const account of accounts) await this.removeAccount(account);
+    const target = request.postLogoutRedirectUri ?? this.#options.postLogoutRedirectUri ?? this.redirectUri;
+    const context = this.#context;
+    const endpoint = (await context.metadata(context.authority)).end_session_endpoint;
+    const url = new URL(endpoint ?? target);
+    if (endpoint) {
+      const params = { client_id: this.clientId, post_logout_redirect_uri: target, id_token_hint: idToken, state: request.state };
+      for (const [k, v] of Object.entries(params)) if (v) url.searchParams.set(k, v);
+    }
+    location.assign(url.href);
+  }
+
+  /** Re-reads the shared cache: another tab may have signed in, refreshed or signed out. */
+  async #reload(): Promise<void> {
+    try {
+      const data = await this.#store?.load(PARTITION);
+      if (data !== undefined) this.tokenCache.deserialize(data);
+    } catch {
+      // unreadable store or data: keep the memory cache (core logs and repairs on the next write)
+    }
+  }
+
+  /**
+   * One refresh per account across tabs: the Web Lock serializes refreshes, and core re-reads the
+   * cache inside it, so a tab that waited finds the new token instead of spending the rotated
+   * refresh token again. Without Web Locks (or a shared store) each tab refreshes on its own.
+   */
+  #refreshLock<T>(account: AccountInfo, work: () => Promise<T>): Promise<T> {
+    const locks = globalThis.navigator?.locks;
+    if (!locks || !this.#store) return work();
+    return locks.request(`tessera-refresh-${this.clientId}-${account.homeAccountId}`, async () => {
+      await this.#reload();
+      return work();
+    }) as Promise<T>;
+  }
+
+  #post(message: TabMessage): void {
+    this.#channel?.postMessage(message);
+  }
+
+  #onTabMessage(message: TabMessage): void {
+    if (message.type === 'cache') return void this.#reload();
+    this.tokenCache.removeAccount(message.account.homeAccountId, message.account.environment);
+    this.#events.emit('accountRemoved', message.account);
+  }
+}
+
+/** Creates a BrowserClient; see BrowserClientOptions. */
+export function createBrowserClient(options: BrowserClientOptions): BrowserClient {
+  return new BrowserClient(options);
+}
