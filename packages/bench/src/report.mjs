@@ -110,13 +110,13 @@ export function coldStartTable(c) {
 
 export function storeTable(rows) {
   return table(
-    ['store', 'writers', 'writes/s (all writers)', 'per writer min-max', 'updates that gave up'],
+    ['store', 'backend', 'writers', 'writes/s (all writers)', 'per writer min-max', 'updates that gave up'],
     rows.map((r) => {
-      if (r.pending) return [r.store, String(r.writers), `pending (${r.pending})`, '', ''];
+      if (r.pending) return [r.store, '', String(r.writers), `pending (${r.pending})`, '', ''];
       const failed = Object.entries(r.failures ?? {}).map(([k, v]) => `${n(v)} ${k}`).join(', ') || '0';
-      return [r.store, String(r.writers), fmt(r.writesPerSecond, 0), `${fmt(r.perWriterMin, 1)}-${fmt(r.perWriterMax, 1)}`, failed];
+      return [r.store, r.describe, String(r.writers), fmt(r.writesPerSecond, 0), `${fmt(r.perWriterMin, 1)}-${fmt(r.perWriterMax, 1)}`, failed];
     }),
-    ['l', 'r', 'r', 'r', 'r'],
+    ['l', 'l', 'r', 'r', 'r', 'r'],
   );
 }
 
@@ -220,7 +220,8 @@ export function markdown(res) {
   lines.push('## 3. Bundle size: SPA sign-in (redirect sign-in + silent + persistent cache)', '');
   if (res.size) {
     const t = sizeTables(res.size);
-    lines.push(t.app.md, '', 'Target: Tessera <= 12,000 B gzipped. The CDN files each library ships (as loaded from a CDN):', '', t.cdn.md, '');
+    const tools = Object.entries(res.tools ?? {}).map(([k, v]) => `${k} ${v}`).join(', ');
+    lines.push(`Built with ${tools}.`, '', t.app.md, '', 'Target: Tessera <= 12,000 B gzipped. The CDN files each library ships (as loaded from a CDN):', '', t.cdn.md, '');
   }
   lines.push(...failed('size'));
 

@@ -7,7 +7,7 @@ import { runColdStart } from './coldstart.mjs';
 import { runConcurrencySuite } from './concurrency.mjs';
 import * as report from './report.mjs';
 import { runSilentSuite } from './silent.mjs';
-import { runSizeSuite } from './size.mjs';
+import { runSizeSuite, toolVersions } from './size.mjs';
 import { fmt } from './stats.mjs';
 import { runStoreSuite } from './stores.mjs';
 import { runThroughputSuite } from './throughput.mjs';
@@ -49,6 +49,7 @@ const res = {
   versions: Object.fromEntries(
     ['@tessera/core', '@tessera/node', '@tessera/browser', '@azure/msal-node', '@azure/identity', '@azure/msal-browser', 'oidc-client-ts', '@auth0/auth0-spa-js', 'openid-client'].map((p) => [p, versionOf(p)]),
   ),
+  tools: toolVersions(),
   errors: [],
 };
 

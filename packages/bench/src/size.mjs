@@ -98,16 +98,25 @@ function newestMtime(dir) {
   return newest;
 }
 
+const TOOLS = ['rollup', '@rollup/plugin-node-resolve', '@rollup/plugin-commonjs', '@rollup/plugin-terser'];
+
+/** Versions of the build tools (the workspace root's devDependencies). */
+export function toolVersions() {
+  return Object.fromEntries(
+    TOOLS.map((p) => {
+      try {
+        return [p, JSON.parse(readFileSync(here(`../../../node_modules/${p}/package.json`), 'utf8')).version];
+      } catch {
+        return [p, '?'];
+      }
+    }),
+  );
+}
+
 /** Key of a peer's result in the quick-run cache: same entry, versions and build tools give the same bytes. */
 export function cacheKey(index) {
   const lib = SIZE_LIBRARIES[index];
-  const tools = ['rollup', '@rollup/plugin-node-resolve', '@rollup/plugin-commonjs', '@rollup/plugin-terser'].map((p) => {
-    try {
-      return JSON.parse(readFileSync(here(`../../../node_modules/${p}/package.json`), 'utf8')).version;
-    } catch {
-      return '?';
-    }
-  });
+  const tools = toolVersions();
   const entry = readFileSync(here(`./size-entries/${lib.entry}`), 'utf8');
   const self = readFileSync(here('./size.mjs'), 'utf8');
   return createHash('sha256').update(JSON.stringify([lib, versionOf(lib.packageName), tools, entry, self, readFileSync(here('../../../pnpm-lock.yaml'))])).digest('hex');
