@@ -3,8 +3,10 @@
 // @rollup/plugin-node-resolve (browser), @rollup/plugin-commonjs, @rollup/plugin-terser (defaults),
 // ES module output. Also each library's ready-made CDN file. Sizes: minified, gzip -9, brotli -q 11.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { versionOf } from './versions.mjs';
 
@@ -12,8 +14,9 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 const modulesDir = here('../node_modules/');
 
 export const SIZE_LIBRARIES = [
-  // Tessera's CDN file comes from the browser package's own bundle build; it is measured as found and
-  // flagged when older than the sources it is built from.
+  // Tessera's CDN file is built for the run with the browser package's own bundle config
+  // (packages/browser/rollup.bundles.mjs, into a temporary folder); without that config, the file in
+  // dist is measured as found and flagged when older than its sources.
   {
     name: 'Tessera',
     packageName: '@tessera/browser',
@@ -74,8 +77,10 @@ export async function benchSize(index) {
   const result = { library: lib.name, packageName: lib.packageName, version, ours: !!lib.ours };
   const cdnPath = `${modulesDir}${lib.packageName}/${lib.cdn}`;
   result.cdnFile = `${lib.packageName}/${lib.cdn}`;
-  result.cdn = existsSync(cdnPath) ? sizesOf(readFileSync(cdnPath)) : undefined;
-  if (result.cdn && lib.sources) {
+  const built = lib.ours ? await buildTesseraCdn() : undefined;
+  result.cdnBuilt = !!built;
+  result.cdn = built ? sizesOf(built) : existsSync(cdnPath) ? sizesOf(readFileSync(cdnPath)) : undefined;
+  if (!built && result.cdn && lib.sources) {
     const newest = Math.max(...lib.sources.map((dir) => newestMtime(here(dir))));
     result.cdnStale = statSync(cdnPath).mtimeMs < newest;
   }
@@ -87,6 +92,28 @@ export async function benchSize(index) {
   result.buildMs = performance.now() - started;
   result.warnings = warnings;
   return result;
+}
+
+/** The CDN file built now by the browser package's bundle config, or undefined without one. */
+async function buildTesseraCdn() {
+  const config = here('../../browser/rollup.bundles.mjs');
+  if (!existsSync(config)) return undefined;
+  const { bundleConfigs } = await import(pathToFileURL(config).href);
+  if (typeof bundleConfigs !== 'function') return undefined;
+  const outDir = mkdtempSync(join(tmpdir(), 'tessera-bench-cdn-'));
+  try {
+    const [cdn] = bundleConfigs({ outDir });
+    const { rollup } = await import('rollup');
+    const build = await rollup({ input: cdn.input, plugins: cdn.plugins, onwarn: () => {} });
+    try {
+      await build.write(cdn.output);
+    } finally {
+      await build.close();
+    }
+    return readFileSync(cdn.output.file);
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
 }
 
 function newestMtime(dir) {
