@@ -1,4 +1,6 @@
 // Redirect sign-in with the bundled sample SPA in Chromium against the dev authority.
+import { completeAuthorization } from '@tessera/dev-authority';
+import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { expectWorkingToken, openSample, signInAtAuthority, skipBrowserTests, storedSession, text, useE2E, waitUntilExpired } from './support/e2e.js';
 
@@ -59,4 +61,52 @@ describe.skipIf(skipBrowserTests)('redirect sign-in (bundled sample)', () => {
     expect(await text(page, '#status')).toBe('Signed out');
     expect(await storedSession(page)).toEqual({ accounts: 0, refreshTokens: 0 });
   });
+
+  /**
+   * Starts a redirect sign-in in the page but stops the navigation to the provider, completes the
+   * authorization over HTTP (the dev authority's driver), and returns the provider's redirect back.
+   */
+  async function authorizationResponse(page: Page): Promise<URL> {
+    const { idp } = e2e;
+    let authorizeUrl = '';
+    await page.route(
+      (url) => url.href.startsWith(`${idp.issuer}/auth?`),
+      (route) => {
+        authorizeUrl = route.request().url();
+        return route.abort();
+      },
+    );
+    await page.click('#login-redirect');
+    await expect.poll(() => authorizeUrl).not.toBe('');
+    await page.unrouteAll();
+    const { redirectUrl } = await completeAuthorization(authorizeUrl, { username: 'mallory' });
+    return new URL(redirectUrl);
+  }
+
+  for (const [param, value, code] of [
+    ['state', 'forged-state', 'invalid_state'],
+    ['iss', 'http://127.0.0.1:9/attacker', 'invalid_iss'],
+  ] as const) {
+    it(`refuses a response with a tampered ${param}: error shown, code not redeemed, nothing stored`, async () => {
+      const { idp, app } = e2e;
+      const page = await (await e2e.newContext()).newPage();
+      await openSample(page, `${app.origin}/`);
+      const response = await authorizationResponse(page);
+      const params = new URLSearchParams(response.hash.slice(1));
+      expect(params.get('code')).toBeTruthy();
+      expect(params.get(param)).toBeTruthy();
+      params.set(param, value);
+      idp.clearRequests();
+
+      await page.goto('about:blank'); // then a real page load, as the provider's redirect would be
+      await openSample(page, `${app.origin}/#${params}`);
+      expect(await page.locator('#error').getAttribute('data-code')).toBe(code);
+      expect(await text(page, '#status')).toBe('Signed out');
+      expect(idp.countRequests({ path: '/token' })).toBe(0);
+      expect(await storedSession(page)).toEqual({ accounts: 0, refreshTokens: 0 });
+      // The response left the address bar, and the interaction's transient state is gone.
+      expect(page.url()).toBe(`${app.origin}/`);
+      expect(await page.evaluate(() => Object.keys(sessionStorage))).toEqual([]);
+    });
+  }
 });

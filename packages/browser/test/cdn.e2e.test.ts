@@ -1,0 +1,48 @@
+// The CDN file (dist/tessera-browser.min.js) loaded with <script type="module"> from a second
+// origin, driving the same sample UI through redirect sign-in, refresh and sign-out.
+import { describe, expect, it } from 'vitest';
+import { expectWorkingToken, openSample, signInAtAuthority, skipBrowserTests, storedSession, text, useE2E } from './support/e2e.js';
+
+// Below core's 300 s expiry margin: every silent call refreshes.
+describe.skipIf(skipBrowserTests)('CDN file from another origin', () => {
+  const e2e = useE2E({ idp: { accessTokenTtl: 120 }, cdnOrigin: true });
+
+  it('signs in with redirect, refreshes silently, reloads, signs out', async () => {
+    const { idp, app } = e2e;
+    const page = await (await e2e.newContext()).newPage();
+    const scripts: string[] = [];
+    page.on('request', (request) => {
+      if (request.resourceType() === 'script') scripts.push(request.url());
+    });
+    await openSample(page, `${app.origin}/cdn.html`);
+    const cdnFile = app.config.cdnUrl;
+    expect(new URL(cdnFile).origin).not.toBe(app.origin);
+    expect(scripts).toContain(cdnFile);
+    expect(scripts.some((url) => url.endsWith('/app.js'))).toBe(false);
+
+    await page.click('#login-redirect');
+    await signInAtAuthority(page, idp, 'linus');
+    await page.waitForURL(`${app.origin}/cdn.html`);
+    await page.waitForSelector('body[data-ready="true"]');
+    expect(await text(page, '#status')).toBe('Signed in as linus');
+    const first = await text(page, '#token');
+    await expectWorkingToken(idp, first);
+
+    idp.clearRequests();
+    await page.click('#get-token');
+    await page.waitForFunction((t) => document.querySelector('#token')?.textContent !== t, first);
+    expect(await text(page, '#from-cache')).toBe('false');
+    expect(idp.countRequests({ grantType: 'refresh_token' })).toBe(1);
+    await expectWorkingToken(idp, await text(page, '#token'));
+
+    await openSample(page, `${app.origin}/cdn.html`);
+    expect(await text(page, '#status')).toBe('Signed in as linus');
+
+    await page.click('#logout');
+    await page.click('button[name="logout"][value="yes"]');
+    await page.waitForURL(`${app.origin}/cdn.html`);
+    await page.waitForSelector('body[data-ready="true"]');
+    expect(await text(page, '#status')).toBe('Signed out');
+    expect(await storedSession(page)).toEqual({ accounts: 0, refreshTokens: 0 });
+  });
+});

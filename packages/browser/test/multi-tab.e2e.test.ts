@@ -1,0 +1,65 @@
+// Two tabs of one browser whose shared token expired refresh at the same moment: Web Locks let
+// one refresh request through, and the other tab takes the new token from IndexedDB.
+import { describe, expect, it } from 'vitest';
+import { expectWorkingToken, openSample, signInAtAuthority, skipBrowserTests, storedCache, text, useE2E, waitUntilExpired } from './support/e2e.js';
+
+type SampleWindow = { sample: { client: { acquireTokenSilent(r: { scopes: string[]; forceRefresh?: boolean }): Promise<{ accessToken: string; fromCache: boolean }> } } };
+
+// 306 s: the token is fresh for 6 s after sign-in, then every tab needs a refresh.
+describe.skipIf(skipBrowserTests)('two tabs, one refresh', () => {
+  const e2e = useE2E({ idp: { accessTokenTtl: 306 } });
+
+  it('makes exactly one refresh request at the provider, and both tabs get a working token', async () => {
+    const { idp, app } = e2e;
+    const context = await e2e.newContext();
+    const tabA = await context.newPage();
+    await openSample(tabA, `${app.origin}/`);
+    await tabA.click('#login-redirect');
+    await signInAtAuthority(tabA, idp, 'barbara');
+    await tabA.waitForSelector('body[data-ready="true"]');
+    const signedIn = await text(tabA, '#token');
+
+    const tabB = await context.newPage();
+    await openSample(tabB, `${app.origin}/`);
+    expect(await text(tabB, '#status')).toBe('Signed in as barbara');
+    const rotatedBefore = Object.values((await storedCache(tabA))?.RefreshToken ?? {}).length;
+    expect(rotatedBefore).toBe(1);
+
+    await waitUntilExpired(await text(tabA, '#expires'));
+    idp.clearRequests();
+    const silent = () => (window as unknown as SampleWindow).sample.client.acquireTokenSilent({ scopes: ['api.read'] });
+    const [a, b] = await Promise.all([tabA.evaluate(silent), tabB.evaluate(silent)]);
+
+    expect(idp.countRequests({ grantType: 'refresh_token' })).toBe(1);
+    expect(a.accessToken).toBe(b.accessToken);
+    expect(a.accessToken).not.toBe(signedIn);
+    expect([a.fromCache, b.fromCache].sort()).toEqual([false, true]);
+    await expectWorkingToken(idp, a.accessToken);
+
+    // The grant survived (no refresh-token reuse): the rotated refresh token still works.
+    idp.clearRequests();
+    const again = await tabB.evaluate(() =>
+      (window as unknown as SampleWindow).sample.client.acquireTokenSilent({ scopes: ['api.read'], forceRefresh: true }),
+    );
+    expect(again.fromCache).toBe(false);
+    expect(idp.countRequests({ grantType: 'refresh_token' })).toBe(1);
+    await expectWorkingToken(idp, again.accessToken);
+  });
+
+  it('signs out every tab when one tab signs out', async () => {
+    const { idp, app } = e2e;
+    const context = await e2e.newContext();
+    const tabA = await context.newPage();
+    await openSample(tabA, `${app.origin}/`);
+    await tabA.click('#login-redirect');
+    await signInAtAuthority(tabA, idp, 'edsger');
+    await tabA.waitForSelector('body[data-ready="true"]');
+    const tabB = await context.newPage();
+    await openSample(tabB, `${app.origin}/`);
+    expect(await text(tabB, '#status')).toBe('Signed in as edsger');
+
+    await tabA.click('#logout');
+    // BroadcastChannel: tab B hears of the sign-out (accountRemoved) without a reload.
+    await tabB.waitForFunction(() => document.querySelector('#status')?.textContent === 'Signed out');
+  });
+});
