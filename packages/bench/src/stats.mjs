@@ -37,30 +37,15 @@ export async function measure(
   return { ...summarize(perCall), calls: batchCount * perBatch, perBatch };
 }
 
-/** Times single calls of `fn` (milliseconds each), `runs` times after `warmup` calls. */
-export async function timeCalls(fn, { runs, warmup = 1 }) {
-  for (let i = 0; i < warmup; i++) await fn();
-  const times = [];
-  for (let i = 0; i < runs; i++) {
-    const start = now();
-    await fn();
-    times.push(now() - start);
-  }
-  return summarize(times);
-}
-
-/** Calls of `fn` completed per second over `seconds`, `concurrency` callers at a time. */
-export async function perSecond(fn, { seconds, concurrency = 1 }) {
-  const deadline = now() + seconds * 1000;
-  let count = 0;
+/** Calls of `fn` completed per second, one after another, over `seconds`. */
+export async function perSecond(fn, { seconds }) {
   const start = now();
-  const worker = async () => {
-    while (now() < deadline) {
-      await fn();
-      count++;
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  const deadline = start + seconds * 1000;
+  let count = 0;
+  while (now() < deadline) {
+    await fn();
+    count++;
+  }
   return count / ((now() - start) / 1000);
 }
 
