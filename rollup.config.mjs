@@ -3,6 +3,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import typescript from '@rollup/plugin-typescript';
 import { dts } from 'rollup-plugin-dts';
+import { bundleConfigs as browserBundles } from './packages/browser/rollup.bundles.mjs';
 
 const packages = {
   core: ['index'],
@@ -47,5 +48,8 @@ for (const [dir, entries] of Object.entries(packages)) {
     output: { dir: `${root}/dist`, format: 'es', entryFileNames: '[name].d.ts', chunkFileNames: 'chunks/[name]-[hash].d.ts' },
   });
 }
+
+// @tessera/browser's CDN file (dist/tessera-browser.min.js) and its sample SPA (sample/dist/app.js).
+configs.push(...browserBundles());
 
 export default configs;

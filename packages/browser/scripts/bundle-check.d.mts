@@ -1,0 +1,10 @@
+export const browserDir: string;
+export const CDN_GZIP_BUDGET: number;
+export const FORBIDDEN: Record<string, string>;
+export function sizes(code: string): { min: number; gzip: number; brotli: number };
+export function forbiddenIn(code: string, names?: string[]): string[];
+export function cdnCode(): Promise<string>;
+export function packageBuildsExist(): boolean;
+export function appCode(source: string): Promise<string>;
+export const SPA_ENTRY: string;
+export const PUBLIC_CLIENT_ENTRY: string;

@@ -1,0 +1,104 @@
+// Shared by `pnpm size` and test/bundle.test.ts: how big a bundle is, and what must not be in it.
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { nodeResolve } from '@rollup/plugin-node-resolve';
+import terser from '@rollup/plugin-terser';
+import { rollup } from 'rollup';
+import { bundleConfigs } from '../rollup.bundles.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const browserDir = resolve(here, '..');
+const packagesDir = resolve(browserDir, '..');
+
+/** gzip budget of the CDN file (redirect sign-in + silent + IndexedDB cache, and the rest of the API). */
+export const CDN_GZIP_BUDGET = 12_000;
+
+/** Code an SPA using redirect sign-in and silent acquisition must not carry: string literals only those parts have. */
+export const FORBIDDEN = {
+  'device code flow': 'urn:ietf:params:oauth:grant-type:device_code',
+  'client credentials flow': 'client_credentials',
+  'on-behalf-of flow': 'on_behalf_of',
+  'client assertions (credential code)': 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+  'password grant': "grant_type:\"password\"",
+  'jose (JWT signing/verification)': 'ERR_JWS',
+  'zod': 'ZodError',
+  'Node built-ins': 'node:',
+  'cross-fetch / node-fetch': 'node-fetch',
+  'instance discovery (Entra)': 'discovery/instance',
+};
+
+export function sizes(code) {
+  const buf = Buffer.from(code);
+  return {
+    min: buf.length,
+    gzip: gzipSync(buf, { level: 9 }).length,
+    brotli: brotliCompressSync(buf, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: buf.length } }).length,
+  };
+}
+
+/** Names of FORBIDDEN parts found in the code. */
+export function forbiddenIn(code, names = Object.keys(FORBIDDEN)) {
+  return names.filter((name) => code.includes(FORBIDDEN[name]));
+}
+
+async function generate(options) {
+  const build = await rollup({ onwarn: () => {}, ...options });
+  try {
+    const { output } = await build.generate({ format: 'es', inlineDynamicImports: true });
+    return output[0].code;
+  } finally {
+    await build.close();
+  }
+}
+
+/** The CDN file's code, built from the sources (as `pnpm build` writes it to dist/tessera-browser.min.js). */
+export async function cdnCode() {
+  const [cdn] = bundleConfigs();
+  return generate({ input: cdn.input, plugins: cdn.plugins });
+}
+
+/** Whether `pnpm build` has produced the package builds that the next function bundles. */
+export const packageBuildsExist = () =>
+  existsSync(join(packagesDir, 'core', 'dist', 'index.js')) && existsSync(join(browserDir, 'dist', 'index.js'));
+
+/**
+ * Bundles `source` (an app's entry module) the way an app's bundler would: against the package
+ * builds (dist, ESM, `sideEffects: false`), with node-resolve and terser, no special plugins.
+ */
+export async function appCode(source) {
+  const entry = '\0app-entry.js';
+  const packageEntry = { '@tessera/browser': join(browserDir, 'dist', 'index.js'), '@tessera/core': join(packagesDir, 'core', 'dist', 'index.js') };
+  return generate({
+    input: entry,
+    plugins: [
+      {
+        name: 'app-entry',
+        resolveId: (id) => (id === entry ? id : packageEntry[id] ? { id: packageEntry[id], moduleSideEffects: false } : null),
+        load: (id) => (id === entry ? source : null),
+      },
+      nodeResolve({ browser: true, rootDir: browserDir }),
+      terser({ module: true }),
+    ],
+    // An app's bundler would split core's lazy cross-fetch import into a chunk no browser loads.
+    external: ['cross-fetch'],
+  });
+}
+
+/** The bench's SPA: redirect sign-in, silent acquisition, IndexedDB cache. */
+export const SPA_ENTRY = `
+import { createBrowserClient } from '@tessera/browser';
+const client = createBrowserClient({ clientId: 'spa', authority: 'https://id.example.com', redirectUri: location.origin + '/' });
+export async function token() {
+  const signedIn = await client.handleRedirect();
+  const account = signedIn?.account ?? (await client.getAccounts())[0];
+  if (!account) return client.loginRedirect({ scopes: ['api.read'] });
+  return (await client.acquireTokenSilent({ scopes: ['api.read'], account })).accessToken;
+}`;
+
+/** An app that uses only core's PublicClientApplication: no confidential-client or credential code. */
+export const PUBLIC_CLIENT_ENTRY = `
+import { PublicClientApplication } from '@tessera/core';
+const app = new PublicClientApplication({ clientId: 'spa', authority: 'https://id.example.com' });
+export const token = (account) => app.acquireTokenSilent({ scopes: ['api.read'], account });`;
