@@ -221,7 +221,7 @@ export function markdown(res) {
   if (res.size) {
     const t = sizeTables(res.size);
     const tools = Object.entries(res.tools ?? {}).map(([k, v]) => `${k} ${v}`).join(', ');
-    lines.push(`Built with ${tools}.`, '', t.app.md, '', 'Target: Tessera <= 12,000 B gzipped. The CDN files each library ships (as loaded from a CDN):', '', t.cdn.md, '');
+    lines.push(`Built with ${tools}.`, '', t.app.md, '', 'Target: Tessera <= 12,000 B gzipped. The CDN files: the minified file each peer package ships for CDNs, and Tessera\'s built for this run by its own CDN bundle config:', '', t.cdn.md, '');
   }
   lines.push(...failed('size'));
 

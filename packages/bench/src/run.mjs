@@ -1,6 +1,8 @@
 // `pnpm bench [--quick]`: runs every benchmark side by side with the peers, prints the tables and
 // writes BENCHMARKS.md plus the README's Speed section (a full run), or .tmp/BENCHMARKS.quick.md
-// (a quick run, so everyday runs never replace the committed full run).
+// (a quick run, so everyday runs never replace the committed full run). The raw results go to
+// .tmp/bench-results(.quick).json; `node packages/bench/src/run.mjs --render` re-renders the last
+// full run's BENCHMARKS.md and README section from it (after a change to the report's wording).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { runColdStart } from './coldstart.mjs';
@@ -14,6 +16,16 @@ import { runThroughputSuite } from './throughput.mjs';
 import { versionOf } from './versions.mjs';
 
 const quick = process.argv.includes('--quick');
+const root = new URL('../../../', import.meta.url);
+const resultsFile = new URL(`.tmp/bench-results${quick ? '.quick' : ''}.json`, root);
+
+if (process.argv.includes('--render')) {
+  const saved = JSON.parse(readFileSync(resultsFile, 'utf8'));
+  writeFileSync(new URL(saved.quick ? '.tmp/BENCHMARKS.quick.md' : 'BENCHMARKS.md', root), report.markdown(saved));
+  if (!saved.quick) updateReadme(saved);
+  console.log(`Re-rendered the ${saved.quick ? 'quick' : 'full'} run of ${saved.date} from ${resultsFile.pathname}`);
+  process.exit(0);
+}
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
 
 const plan = quick
@@ -32,7 +44,6 @@ const plan = quick
       stores: { writers: 8, seconds: 5 },
     };
 
-const root = new URL('../../../', import.meta.url);
 const started = performance.now();
 const load = () => os.loadavg()[0].toFixed(2);
 const res = {
@@ -123,18 +134,21 @@ if (only) {
   console.log('\n--only: no report written');
 } else if (quick) {
   mkdirSync(new URL('.tmp/', root), { recursive: true });
+  writeFileSync(resultsFile, JSON.stringify(res, null, 2));
   writeFileSync(new URL('.tmp/BENCHMARKS.quick.md', root), report.markdown(res));
   console.log('\nWrote .tmp/BENCHMARKS.quick.md (a full `pnpm bench` writes BENCHMARKS.md)');
 } else {
+  mkdirSync(new URL('.tmp/', root), { recursive: true });
+  writeFileSync(resultsFile, JSON.stringify(res, null, 2));
   writeFileSync(new URL('BENCHMARKS.md', root), report.markdown(res));
-  updateReadme();
+  updateReadme(res);
   console.log('\nWrote BENCHMARKS.md and the Speed section of README.md');
 }
 console.log(`Done in ${fmt(res.elapsedMs / 1000, 1)} s${res.errors.length ? `, ${res.errors.length} section(s) failed` : ''}`);
 if (res.errors.length) process.exitCode = 1;
 
 /** Replaces the text between the README's bench markers with the headline of this run. */
-function updateReadme() {
+function updateReadme(results) {
   const file = new URL('README.md', root);
   const start = '<!-- bench:speed:start -->';
   const end = '<!-- bench:speed:end -->';
@@ -145,5 +159,5 @@ function updateReadme() {
     console.warn('README.md has no bench markers; Speed section not updated');
     return;
   }
-  writeFileSync(file, `${text.slice(0, a + start.length)}\n${report.readmeSpeed(res)}\n${text.slice(b)}`);
+  writeFileSync(file, `${text.slice(0, a + start.length)}\n${report.readmeSpeed(results)}\n${text.slice(b)}`);
 }
