@@ -3,6 +3,8 @@
 import { fmt, fmtRange } from './stats.mjs';
 
 const n = (x) => Number(x).toLocaleString('en-US');
+// Below 0.1 MB the figure is within the noise of a collection (it can even come out negative).
+const heap = (mb) => (mb < 0.1 ? '< 0.1' : fmt(mb));
 const bytes = (b) => (b === undefined ? 'n/a' : n(b));
 
 /** Tessera/peer as a ratio with two significant digits (0.0071, 0.42, 1.3, 56). */
@@ -42,8 +44,8 @@ export function silentTables(s) {
       fmtRange(r.tessera.silentUs),
       fmtRange(r.msal.silentUs),
       `${ratio(r.tessera.silentUs.median, r.msal.silentUs.median)} (${times(r.tessera.silentUs.median, r.msal.silentUs.median)})`,
-      fmt(r.tessera.heapMb),
-      fmt(r.msal.heapMb),
+      heap(r.tessera.heapMb),
+      heap(r.msal.heapMb),
     ]),
   );
   const listCell = (r, lib) => {
