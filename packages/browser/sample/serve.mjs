@@ -29,6 +29,8 @@ export async function startSampleServer(options = {}) {
     clientId: options.clientId ?? 'tessera-spa',
     scopes: options.scopes ?? ['api.read'],
     cdnUrl: options.cdnUrl ?? '/tessera-browser.min.js',
+    /** 'query' or 'fragment' (the client's default). */
+    responseMode: undefined,
   };
 
   const page = async (title, script) =>

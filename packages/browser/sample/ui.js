@@ -9,6 +9,7 @@ export async function start(lib, config) {
     authority: config.authority,
     redirectUri: location.origin + location.pathname,
     scopes: config.scopes,
+    responseMode: config.responseMode,
   });
   // For the end-to-end tests and for poking around in the console.
   window.sample = { client, config };

@@ -3,7 +3,10 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { expectWorkingToken, openSample, signInAtAuthority, skipBrowserTests, storedSession, text, useE2E } from './support/e2e.js';
 
-type SampleWindow = { sample: { client: { loginPopup(): Promise<unknown> } } };
+type Result = { account: { username: string }; fromCache: boolean };
+type SampleWindow = {
+  sample: { client: { loginPopup(): Promise<unknown>; on(type: string, listener: (r: Result) => void): () => void; constructor: unknown } };
+};
 
 describe.skipIf(skipBrowserTests)('popup sign-in (bundled sample)', () => {
   const e2e = useE2E();
@@ -17,17 +20,49 @@ describe.skipIf(skipBrowserTests)('popup sign-in (bundled sample)', () => {
     const { idp, app } = e2e;
     const page = await (await e2e.newContext()).newPage();
     await openSample(page, `${app.origin}/`);
+    await page.evaluate(() => {
+      const w = window as unknown as SampleWindow & { events: string[] };
+      w.events = [];
+      w.sample.client.on('signedIn', (r) => w.events.push(`signedIn:${r.account.username}`));
+      w.sample.client.on('tokenAcquired', (r) => w.events.push(`tokenAcquired:${r.fromCache}`));
+    });
     idp.clearRequests();
 
     const popup = await openPopup(page);
+    const closed = popup.waitForEvent('close');
     await signInAtAuthority(popup, idp, 'grace');
-    await popup.waitForEvent('close');
+    await closed; // the opener closes it
     await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'Signed in as grace');
     expect(await text(page, '#error')).toBe('');
     expect(await text(page, '#from-cache')).toBe('false');
     await expectWorkingToken(idp, await text(page, '#token'));
     expect(idp.countRequests({ grantType: 'authorization_code' })).toBe(1);
     expect(await storedSession(page)).toEqual({ accounts: 1, refreshTokens: 1 });
+    expect(await page.evaluate(() => Object.keys(sessionStorage))).toEqual([]);
+    expect(await page.evaluate(() => (window as unknown as { events: string[] }).events)).toEqual(['signedIn:grace', 'tokenAcquired:false']);
+  });
+
+  it('rejects with popup_timeout when the popup does not come back in time', async () => {
+    const { idp, app } = e2e;
+    const page = await (await e2e.newContext()).newPage();
+    await openSample(page, `${app.origin}/`);
+    const popupOpened = page.context().waitForEvent('page');
+    const outcome = page.evaluate(
+      ({ authority }) => {
+        const { client } = (window as unknown as SampleWindow).sample;
+        const Client = client.constructor as new (o: object) => SampleWindow['sample']['client'];
+        const impatient = new Client({ clientId: 'tessera-spa', authority, popupTimeoutMs: 1500 });
+        return impatient.loginPopup().then(
+          () => 'resolved',
+          (error: { code: string }) => error.code,
+        );
+      },
+      { authority: idp.issuer },
+    );
+    const popup = await popupOpened;
+    const closed = popup.waitForEvent('close');
+    expect(await outcome).toBe('popup_timeout');
+    await closed;
     expect(await page.evaluate(() => Object.keys(sessionStorage))).toEqual([]);
   });
 

@@ -13,6 +13,9 @@ describe.skipIf(skipBrowserTests)('redirect sign-in (bundled sample)', () => {
     const page = await (await e2e.newContext()).newPage();
     await openSample(page, `${app.origin}/`);
     expect(await text(page, '#status')).toBe('Signed out');
+    // Silent with nobody signed in: only the user can help.
+    await page.click('#get-token');
+    await page.waitForFunction(() => document.querySelector('#error')?.getAttribute('data-code') === 'interaction_required');
 
     idp.clearRequests();
     await page.click('#login-redirect');
@@ -109,4 +112,84 @@ describe.skipIf(skipBrowserTests)('redirect sign-in (bundled sample)', () => {
       expect(await page.evaluate(() => Object.keys(sessionStorage))).toEqual([]);
     });
   }
+
+  it('reads a response in the query (responseMode "query") and removes it from the address bar', async () => {
+    const { idp, app } = e2e;
+    app.config.responseMode = 'query';
+    try {
+      const page = await (await e2e.newContext()).newPage();
+      await openSample(page, `${app.origin}/`);
+      const requested: string[] = [];
+      page.on('request', (r) => requested.push(r.url()));
+      await page.click('#login-redirect');
+      await signInAtAuthority(page, idp, 'query-user');
+      await page.waitForSelector('body[data-ready="true"]');
+      expect(requested.some((url) => url.startsWith(`${app.origin}/?code=`) && url.includes('state='))).toBe(true);
+      expect(await text(page, '#status')).toBe('Signed in as query-user');
+      expect(page.url()).toBe(`${app.origin}/`);
+    } finally {
+      app.config.responseMode = undefined;
+    }
+  });
+
+  it('sends the interactive request options to the authorization endpoint', async () => {
+    const { idp, app } = e2e;
+    const page = await (await e2e.newContext()).newPage();
+    await openSample(page, `${app.origin}/`);
+    let authorizeUrl = '';
+    await page.route(
+      (url) => url.href.startsWith(`${idp.issuer}/auth?`),
+      (route) => {
+        authorizeUrl = route.request().url();
+        return route.fulfill({ status: 204 }); // a 204 leaves the page where it is
+      },
+    );
+    // Not awaited in the page: the promise ends with the navigation (which the route stops).
+    await page.evaluate(() => {
+      void (window as unknown as { sample: { client: { loginRedirect(r: object): Promise<void> } } }).sample.client.loginRedirect({
+        scopes: ['api.read'],
+        prompt: 'login',
+        loginHint: 'ada@example.com',
+        domainHint: 'example.com',
+        maxAge: 60,
+        claims: '{"id_token":{"auth_time":{"essential":true}}}',
+        extraScopesToConsent: ['api.write'],
+      });
+    });
+    await expect.poll(() => authorizeUrl).not.toBe('');
+    const params = new URL(authorizeUrl).searchParams;
+    expect(Object.fromEntries(params)).toMatchObject({
+      client_id: 'tessera-spa',
+      response_type: 'code',
+      redirect_uri: `${app.origin}/`,
+      response_mode: 'fragment',
+      prompt: 'login',
+      login_hint: 'ada@example.com',
+      domain_hint: 'example.com',
+      max_age: '60',
+      claims: '{"id_token":{"auth_time":{"essential":true}}}',
+      code_challenge_method: 'S256',
+    });
+    expect(params.get('scope')!.split(' ').sort()).toEqual(['api.read', 'api.write', 'offline_access', 'openid', 'profile']);
+    for (const name of ['state', 'nonce', 'code_challenge']) expect(params.get(name)?.length).toBeGreaterThanOrEqual(43);
+    // The transient state is in sessionStorage for this interaction only, with its timestamp.
+    const stored = await page.evaluate(() => JSON.parse(sessionStorage.getItem('tessera.interaction.tessera-spa') ?? 'null'));
+    expect(stored).toMatchObject({ mode: 'redirect', flow: { state: params.get('state'), nonce: params.get('nonce'), scopes: ['api.read'] } });
+    expect(Date.now() - stored.createdAt).toBeLessThan(60_000);
+    expect(stored.flow.codeVerifier).toMatch(/^[\w-]{43}$/);
+  });
+
+  it('removes the transient entries of abandoned interactions older than 10 minutes', async () => {
+    const { app } = e2e;
+    const page = await (await e2e.newContext()).newPage();
+    await openSample(page, `${app.origin}/`);
+    await page.evaluate(() => {
+      const entry = (ageMs: number) => JSON.stringify({ mode: 'redirect', createdAt: Date.now() - ageMs });
+      sessionStorage.setItem('tessera.interaction.abandoned-app', entry(11 * 60_000));
+      sessionStorage.setItem('tessera.interaction.running-app', entry(60_000));
+      sessionStorage.setItem('unrelated', 'kept');
+    });
+    await openSample(page, `${app.origin}/`); // a client is created on every load
+    expect((await page.evaluate(() => Object.keys(sessionStorage))).sort()).toEqual(['tessera.interaction.running-app', 'unrelated']);
+  });
 });

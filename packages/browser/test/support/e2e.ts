@@ -105,14 +105,27 @@ export async function openSample(page: Page, url: string): Promise<void> {
   await page.waitForSelector('body[data-ready="true"]');
 }
 
-/** Signs in on the dev authority's pages (login, then consent when asked). */
+/** Signs in on the dev authority's pages (login, then consent when asked; a popup may close right after). */
 export async function signInAtAuthority(page: Page, idp: DevAuthority, username = 'alice'): Promise<void> {
   await page.waitForURL((url) => url.href.startsWith(idp.issuer));
   await page.fill('#login-form input[name="username"]', username);
   await page.fill('#login-form input[name="password"]', 'password');
   await page.click('#login-form button[type="submit"]');
-  await page.waitForLoadState();
-  if (await page.locator('#consent-form').count()) await page.click('#consent-form button[type="submit"]');
+  const consent = page.locator('#consent-form button[type="submit"]');
+  const asked = consent.waitFor().then(
+    () => true,
+    () => false,
+  );
+  const back = page.waitForURL((url) => !url.href.startsWith(idp.issuer)).then(
+    () => false,
+    () => false,
+  );
+  if (!(await Promise.race([asked, back]))) return;
+  try {
+    await consent.click();
+  } catch (error) {
+    if (!page.isClosed()) throw error; // the popup closed as soon as it was back on the app
+  }
 }
 
 export const text = (page: Page, selector: string) => page.locator(selector).innerText();
