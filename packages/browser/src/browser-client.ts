@@ -133,7 +133,7 @@ export class BrowserClient {
       this.#channel.onmessage = (event: MessageEvent<TabMessage>) => this.#onTabMessage(event.data);
     }
     const authority = resolveAuthority(options);
-    const http = options.httpClient ?? fetchTransport;
+    const http = options.httpClient ?? fetchTransport();
     const log = new LogSink(options);
     this.#context = {
       clientId,
