@@ -45,7 +45,14 @@ export function tesseraSources() {
 }
 
 const minify = () =>
-  terser({ module: true, ecma: 2022, compress: { passes: 3, pure_getters: true, unsafe_arrows: true, keep_fargs: false }, format: { comments: false } });
+  terser({
+    module: true,
+    ecma: 2022,
+    compress: { passes: 3, pure_getters: true, unsafe_arrows: true, keep_fargs: false },
+    // Errors name themselves after their class (error.name === 'InteractionRequiredError').
+    keep_classnames: /Error$/,
+    format: { comments: false },
+  });
 
 /** Rollup configs of the CDN file and the sample app; `outDir` defaults to the package's dist and sample/dist. */
 export function bundleConfigs({ outDir } = {}) {

@@ -12,7 +12,7 @@ export async function start(lib, config) {
     responseMode: config.responseMode,
   });
   // For the end-to-end tests and for poking around in the console.
-  window.sample = { client, config };
+  window.sample = { client, config, lib };
   const $ = (id) => document.getElementById(id);
   const request = { scopes: config.scopes };
 

@@ -20,6 +20,16 @@ describe.skipIf(skipBrowserTests)('CDN file from another origin', () => {
     expect(scripts).toContain(cdnFile);
     expect(scripts.some((url) => url.endsWith('/app.js'))).toBe(false);
 
+    // Typed errors survive minification: class, name and code.
+    const signedOut = await page.evaluate(() => {
+      const { client, lib } = (window as unknown as { sample: { client: { acquireTokenSilent(r: object): Promise<unknown> }; lib: Record<string, new () => unknown> } }).sample;
+      return client.acquireTokenSilent({ scopes: ['api.read'] }).then(
+        () => 'resolved',
+        (e: Error & { code: string }) => [e instanceof lib.InteractionRequiredError!, e instanceof lib.TesseraError!, e.name, e.code],
+      );
+    });
+    expect(signedOut).toEqual([true, true, 'InteractionRequiredError', 'interaction_required']);
+
     await page.click('#login-redirect');
     await signInAtAuthority(page, idp, 'linus');
     await page.waitForURL(`${app.origin}/cdn.html`);
