@@ -55,6 +55,14 @@ describe.skipIf(skipBrowserTests)('redirect sign-in (bundled sample)', () => {
     expect(idp.countRequests({ grantType: 'refresh_token' })).toBe(1);
     await expectWorkingToken(idp, refreshed);
 
+    // cache: 'memory' keeps nothing beyond the page: a client with it sees no account.
+    const inMemory = await page.evaluate(async (authority) => {
+      const { client } = (window as unknown as { sample: { client: { constructor: unknown } } }).sample;
+      const Client = client.constructor as new (o: object) => { getAccounts(): Promise<unknown[]> };
+      return (await new Client({ clientId: 'tessera-spa', authority, cache: 'memory' }).getAccounts()).length;
+    }, idp.issuer);
+    expect(inMemory).toBe(0);
+
     // Sign-out: the cache is cleared, then the provider ends its session and sends the user back.
     await page.click('#logout');
     await page.waitForURL((url) => url.href.startsWith(`${idp.issuer}/session/end`));
