@@ -14,10 +14,10 @@ import {
   sizes,
 } from './bundle-check.mjs';
 
-const row = (name, s) => `${name.padEnd(48)} ${String(s.min).padStart(7)} ${String(s.gzip).padStart(7)} ${String(s.brotli).padStart(7)}`;
+const row = (name, s) => `${name.padEnd(54)} ${String(s.min).padStart(7)} ${String(s.gzip).padStart(7)} ${String(s.brotli).padStart(7)}`;
 let failed = false;
 
-console.log(`${'bytes'.padEnd(48)} ${'min'.padStart(7)} ${'gzip'.padStart(7)} ${'brotli'.padStart(7)}`);
+console.log(`${'bytes'.padEnd(54)} ${'min'.padStart(7)} ${'gzip'.padStart(7)} ${'brotli'.padStart(7)}`);
 const cdn = sizes(await cdnCode());
 console.log(row('tessera-browser.min.js (CDN file, whole API)', cdn));
 
