@@ -67,7 +67,7 @@ const owner = (homeAccountId: string, userAssertionHash?: unknown) =>
  * and written back, so other tools' data survives a round trip.
  */
 export class TokenCache {
-  private readonly sections: { [S in SectionName]: Map<string, Entity<S>> } = {
+  readonly #sections: { [S in SectionName]: Map<string, Entity<S>> } = {
     Account: new Map(),
     IdToken: new Map(),
     AccessToken: new Map(),
@@ -75,52 +75,52 @@ export class TokenCache {
     AppMetadata: new Map(),
   };
   /** Entries we do not understand (unknown sections, malformed entries), written back untouched. */
-  private readonly passthrough = new Map<string, Record<string, unknown>>();
-  private readonly atByGroup = new Map<string, Map<string, IndexedAccessToken>>();
-  private readonly rtByGroup = new Map<string, string>();
-  private readonly idByGroup = new Map<string, string>();
+  readonly #passthrough = new Map<string, Record<string, unknown>>();
+  readonly #atByGroup = new Map<string, Map<string, IndexedAccessToken>>();
+  readonly #rtByGroup = new Map<string, string>();
+  readonly #idByGroup = new Map<string, string>();
   /** Per home account id, its entries in every section (keys are unique only within a section). */
-  private readonly keysByHome = new Map<string, Map<string, { section: SectionName; key: string }>>();
-  private readonly listeners = new Set<(section: SectionName, key: string) => void>();
+  readonly #keysByHome = new Map<string, Map<string, { section: SectionName; key: string }>>();
+  readonly #listeners = new Set<(section: SectionName, key: string) => void>();
 
   /** Called after every change; used by persistence and cross-tab sharing. */
   onChange(listener: (section: SectionName, key: string) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   get size(): number {
     let n = 0;
-    for (const s of SECTIONS) n += this.sections[s].size;
+    for (const s of SECTIONS) n += this.#sections[s].size;
     return n;
   }
 
   upsert<S extends SectionName>(section: S, entity: Entity<S>, key = keyOf(section, entity)): string {
-    this.unindex(section, key);
-    (this.sections[section] as Map<string, Entity<S>>).set(key, entity);
-    this.index(section, key, entity);
-    this.emit(section, key);
+    this.#unindex(section, key);
+    (this.#sections[section] as Map<string, Entity<S>>).set(key, entity);
+    this.#index(section, key, entity, true);
+    this.#emit(section, key);
     return key;
   }
 
   remove(section: SectionName, key: string): boolean {
-    if (!this.sections[section].has(key)) return false;
-    this.unindex(section, key);
-    this.sections[section].delete(key);
-    this.emit(section, key);
+    if (!this.#sections[section].has(key)) return false;
+    this.#unindex(section, key);
+    this.#sections[section].delete(key);
+    this.#emit(section, key);
     return true;
   }
 
   get<S extends SectionName>(section: S, key: string): Entity<S> | undefined {
-    return this.sections[section].get(key) as Entity<S> | undefined;
+    return this.#sections[section].get(key) as Entity<S> | undefined;
   }
 
   entries<S extends SectionName>(section: S): IterableIterator<[string, Entity<S>]> {
-    return (this.sections[section] as Map<string, Entity<S>>).entries();
+    return (this.#sections[section] as Map<string, Entity<S>>).entries();
   }
 
   findAccessToken(q: AccessTokenQuery): AccessTokenEntity | undefined {
-    const group = this.atByGroup.get(groupKey(owner(q.homeAccountId, q.userAssertionHash), canonicalEnvironment(q.environment), q.clientId, q.realm));
+    const group = this.#atByGroup.get(groupKey(owner(q.homeAccountId, q.userAssertionHash), canonicalEnvironment(q.environment), q.clientId, q.realm));
     if (!group) return undefined;
     const wantType = (q.tokenType ?? 'bearer').toLowerCase();
     for (const { entity, scopes } of group.values()) {
@@ -132,7 +132,7 @@ export class TokenCache {
 
   /** All access tokens of one account/client/realm; used to replace tokens whose scopes overlap. */
   accessTokensInGroup(homeAccountId: string, environment: string, clientId: string, realm: string, userAssertionHash?: string): AccessTokenEntity[] {
-    const group = this.atByGroup.get(groupKey(owner(homeAccountId, userAssertionHash), canonicalEnvironment(environment), clientId, realm));
+    const group = this.#atByGroup.get(groupKey(owner(homeAccountId, userAssertionHash), canonicalEnvironment(environment), clientId, realm));
     return group ? [...group.values()].map((g) => g.entity) : [];
   }
 
@@ -145,24 +145,24 @@ export class TokenCache {
     const env = canonicalEnvironment(environment);
     const who = owner(homeAccountId, options.userAssertionHash);
     const key =
-      this.rtByGroup.get(groupKey(who, env, clientId)) ??
-      (options.familyId ? this.rtByGroup.get(groupKey(who, env, `foci:${options.familyId}`)) : undefined);
-    return key ? this.sections.RefreshToken.get(key) : undefined;
+      this.#rtByGroup.get(groupKey(who, env, clientId)) ??
+      (options.familyId ? this.#rtByGroup.get(groupKey(who, env, `foci:${options.familyId}`)) : undefined);
+    return key ? this.#sections.RefreshToken.get(key) : undefined;
   }
 
   findIdToken(homeAccountId: string, environment: string, clientId: string, realm: string): IdTokenEntity | undefined {
-    const key = this.idByGroup.get(groupKey(homeAccountId, canonicalEnvironment(environment), clientId, realm));
-    return key ? this.sections.IdToken.get(key) : undefined;
+    const key = this.#idByGroup.get(groupKey(homeAccountId, canonicalEnvironment(environment), clientId, realm));
+    return key ? this.#sections.IdToken.get(key) : undefined;
   }
 
   getAccounts(): AccountEntity[] {
-    return [...this.sections.Account.values()];
+    return [...this.#sections.Account.values()];
   }
 
   accountsOf(homeAccountId: string): AccountEntity[] {
     const out: AccountEntity[] = [];
-    for (const ref of this.keysByHome.get(homeAccountId.toLowerCase())?.values() ?? []) {
-      if (ref.section === 'Account') out.push(this.sections.Account.get(ref.key)!);
+    for (const ref of this.#keysByHome.get(homeAccountId.toLowerCase())?.values() ?? []) {
+      if (ref.section === 'Account') out.push(this.#sections.Account.get(ref.key)!);
     }
     return out;
   }
@@ -171,22 +171,22 @@ export class TokenCache {
   removeAccount(homeAccountId: string, environment: string): number {
     const env = canonicalEnvironment(environment);
     let removed = 0;
-    for (const { section, key } of [...(this.keysByHome.get(homeAccountId.toLowerCase())?.values() ?? [])]) {
-      const e = this.sections[section].get(key) as { environment: string } | undefined;
+    for (const { section, key } of [...(this.#keysByHome.get(homeAccountId.toLowerCase())?.values() ?? [])]) {
+      const e = this.#sections[section].get(key) as { environment: string } | undefined;
       if (e && canonicalEnvironment(e.environment) === env && this.remove(section, key)) removed++;
     }
     return removed;
   }
 
   clear(): void {
-    for (const s of SECTIONS) for (const key of [...this.sections[s].keys()]) this.remove(s, key);
-    this.passthrough.clear();
+    for (const s of SECTIONS) for (const key of [...this.#sections[s].keys()]) this.remove(s, key);
+    this.#passthrough.clear();
   }
 
   serialize(): string {
     const out: Record<string, Record<string, unknown>> = {};
-    for (const s of SECTIONS) out[s] = Object.fromEntries(this.sections[s]);
-    for (const [section, entries] of this.passthrough) out[section] = { ...entries, ...out[section] };
+    for (const s of SECTIONS) out[s] = Object.fromEntries(this.#sections[s]);
+    for (const [section, entries] of this.#passthrough) out[section] = { ...entries, ...out[section] };
     return JSON.stringify(out);
   }
 
@@ -194,93 +194,79 @@ export class TokenCache {
   deserialize(json: string): void {
     const parsed = parseCacheJson(json);
     this.clear();
-    this.mergeParsed(parsed);
+    this.#mergeParsed(parsed);
   }
 
   /** Adds or replaces entries from serialized data, keeping entries it does not mention. */
   merge(json: string): void {
-    this.mergeParsed(parseCacheJson(json));
+    this.#mergeParsed(parseCacheJson(json));
   }
 
-  private mergeParsed(parsed: Record<string, Record<string, unknown>>): void {
+  #mergeParsed(parsed: Record<string, Record<string, unknown>>): void {
     for (const [section, entries] of Object.entries(parsed)) {
       if (!(SECTIONS as readonly string[]).includes(section)) {
-        this.passthrough.set(section, { ...this.passthrough.get(section), ...entries });
+        this.#passthrough.set(section, { ...this.#passthrough.get(section), ...entries });
         continue;
       }
       const name = section as SectionName;
       for (const [key, entity] of Object.entries(entries)) {
         if (isWellFormed(name, entity)) this.upsert(name, entity as Entity<typeof name>, key);
         else {
-          const bucket = this.passthrough.get(section) ?? {};
+          const bucket = this.#passthrough.get(section) ?? {};
           bucket[key] = entity;
-          this.passthrough.set(section, bucket);
+          this.#passthrough.set(section, bucket);
         }
       }
     }
   }
 
-  private index(section: SectionName, key: string, entity: unknown): void {
+  /** Adds (`add`) or removes the lookup-index entries of an entity stored under `key`. */
+  #index(section: SectionName, key: string, entity: unknown, add: boolean): void {
     // Sections that do not require home_account_id (AppMetadata) may hold anything there: index strings only.
     const home = (entity as { home_account_id?: unknown }).home_account_id;
-    if (typeof home === 'string') {
-      const refs = this.keysByHome.get(home.toLowerCase()) ?? new Map();
-      refs.set(`${section}\n${key}`, { section, key });
-      this.keysByHome.set(home.toLowerCase(), refs);
-    }
+    if (typeof home === 'string') editGroup(this.#keysByHome, home.toLowerCase(), `${section}\n${key}`, add && { section, key });
     if (section === 'AccessToken') {
       const at = entity as AccessTokenEntity;
       const g = groupKey(owner(at.home_account_id, at.user_assertion_hash), canonicalEnvironment(at.environment), at.client_id, at.realm);
-      const group = this.atByGroup.get(g) ?? new Map<string, IndexedAccessToken>();
-      group.set(key, { entity: at, scopes: new Set(at.target.toLowerCase().split(/\s+/).filter(Boolean)) });
-      this.atByGroup.set(g, group);
-    } else if (section === 'RefreshToken') {
+      editGroup(this.#atByGroup, g, key, add && { entity: at, scopes: new Set(at.target.toLowerCase().split(/\s+/).filter(Boolean)) });
+      return;
+    }
+    let groups: string[] = [];
+    let byGroup = this.#rtByGroup;
+    if (section === 'RefreshToken') {
       const rt = entity as RefreshTokenEntity;
       const env = canonicalEnvironment(rt.environment);
       const who = owner(rt.home_account_id, rt.user_assertion_hash);
-      this.rtByGroup.set(groupKey(who, env, rt.client_id), key);
-      if (rt.family_id) this.rtByGroup.set(groupKey(who, env, `foci:${rt.family_id}`), key);
+      groups = [groupKey(who, env, rt.client_id)];
+      if (rt.family_id) groups.push(groupKey(who, env, `foci:${rt.family_id}`));
     } else if (section === 'IdToken') {
       const id = entity as IdTokenEntity;
-      this.idByGroup.set(groupKey(id.home_account_id, canonicalEnvironment(id.environment), id.client_id, id.realm), key);
+      groups = [groupKey(id.home_account_id, canonicalEnvironment(id.environment), id.client_id, id.realm)];
+      byGroup = this.#idByGroup;
+    }
+    for (const g of groups) {
+      if (add) byGroup.set(g, key);
+      else if (byGroup.get(g) === key) byGroup.delete(g);
     }
   }
 
-  private unindex(section: SectionName, key: string): void {
-    const entity = this.sections[section].get(key);
-    if (!entity) return;
-    const home = (entity as { home_account_id?: unknown }).home_account_id;
-    if (typeof home === 'string') {
-      const refs = this.keysByHome.get(home.toLowerCase());
-      refs?.delete(`${section}\n${key}`);
-      if (refs?.size === 0) this.keysByHome.delete(home.toLowerCase());
-    }
-    if (section === 'AccessToken') {
-      const at = entity as AccessTokenEntity;
-      const g = groupKey(owner(at.home_account_id, at.user_assertion_hash), canonicalEnvironment(at.environment), at.client_id, at.realm);
-      const group = this.atByGroup.get(g);
-      group?.delete(key);
-      if (group?.size === 0) this.atByGroup.delete(g);
-    } else if (section === 'RefreshToken') {
-      const rt = entity as RefreshTokenEntity;
-      const env = canonicalEnvironment(rt.environment);
-      const who = owner(rt.home_account_id, rt.user_assertion_hash);
-      const g = groupKey(who, env, rt.client_id);
-      if (this.rtByGroup.get(g) === key) this.rtByGroup.delete(g);
-      if (rt.family_id) {
-        const f = groupKey(who, env, `foci:${rt.family_id}`);
-        if (this.rtByGroup.get(f) === key) this.rtByGroup.delete(f);
-      }
-    } else if (section === 'IdToken') {
-      const id = entity as IdTokenEntity;
-      const g = groupKey(id.home_account_id, canonicalEnvironment(id.environment), id.client_id, id.realm);
-      if (this.idByGroup.get(g) === key) this.idByGroup.delete(g);
-    }
+  #unindex(section: SectionName, key: string): void {
+    const entity = this.#sections[section].get(key);
+    if (entity) this.#index(section, key, entity, false);
   }
 
-  private emit(section: SectionName, key: string): void {
-    for (const l of this.listeners) l(section, key);
+  #emit(section: SectionName, key: string): void {
+    for (const l of this.#listeners) l(section, key);
   }
+}
+
+/** Sets (`value`) or deletes `key` in the inner map of `group`, dropping inner maps that become empty. */
+function editGroup<V>(byGroup: Map<string, Map<string, V>>, group: string, key: string, value: V | false): void {
+  const inner = byGroup.get(group) ?? new Map<string, V>();
+  if (value) inner.set(key, value);
+  else inner.delete(key);
+  if (inner.size) byGroup.set(group, inner);
+  else byGroup.delete(group);
 }
 
 function parseCacheJson(json: string): Record<string, Record<string, unknown>> {
