@@ -15,20 +15,20 @@ export interface LoggerOptions {
 const RANK: Record<LogLevel, number> = { error: 0, warning: 1, info: 2, verbose: 3 };
 
 export class LogSink {
-  private readonly target?: Logger;
-  private readonly max: number;
+  readonly #target?: Logger;
+  readonly #max: number;
   readonly piiLoggingEnabled: boolean;
   constructor(options: LoggerOptions = {}) {
-    this.target = options.logger;
-    this.max = RANK[options.level ?? 'info'];
+    this.#target = options.logger;
+    this.#max = RANK[options.level ?? 'info'];
     this.piiLoggingEnabled = options.piiLoggingEnabled ?? false;
   }
   enabled(level: LogLevel): boolean {
-    return this.target !== undefined && RANK[level] <= this.max;
+    return this.#target !== undefined && RANK[level] <= this.#max;
   }
   log(level: LogLevel, message: string | (() => string)): void {
     if (!this.enabled(level)) return;
-    this.target!.log(level, typeof message === 'function' ? message() : message);
+    this.#target!.log(level, typeof message === 'function' ? message() : message);
   }
   /** A value that is personal or secret: shown only with PII logging on. */
   pii(value: string | undefined): string {

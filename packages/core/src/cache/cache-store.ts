@@ -49,39 +49,44 @@ export const assertionHash = sha256Base64Url;
 
 /** Keeps the in-memory TokenCache and a CacheStore in step. */
 export class CachePersistence {
-  private readonly seen = new Map<string, string>();
+  readonly #seen = new Map<string, string>();
+  readonly #store: CacheStore | undefined;
+  readonly #log: LogSink;
 
   constructor(
     readonly cache: TokenCache,
-    private readonly store: CacheStore | undefined,
-    private readonly log: LogSink,
-  ) {}
+    store: CacheStore | undefined,
+    log: LogSink,
+  ) {
+    this.#store = store;
+    this.#log = log;
+  }
 
   get persistent(): boolean {
-    return this.store !== undefined;
+    return this.#store !== undefined;
   }
 
   /** Loads a partition if the store's copy changed since we last saw it. */
   async sync(partition: string, signal?: AbortSignal): Promise<void> {
-    if (!this.store) return;
+    if (!this.#store) return;
     let data: string | undefined;
     try {
-      data = await this.store.load(partition, signal);
+      data = await this.#store.load(partition, signal);
     } catch (error) {
-      this.storeFailed('load', partition, error, signal);
+      this.#storeFailed('load', partition, error, signal);
       return;
     }
-    if (data === undefined || data === this.seen.get(partition)) return;
-    this.absorb(partition, data);
+    if (data === undefined || data === this.#seen.get(partition)) return;
+    this.#absorb(partition, data);
   }
 
   /** Applies a change to memory and to the store's partition, merging with other writers' entries. */
   async write(partition: string, change: (cache: TokenCache) => void, signal?: AbortSignal): Promise<void> {
     change(this.cache);
-    if (!this.store) return;
+    if (!this.#store) return;
     let othersWrote = true;
     const apply = (current: string | undefined) => {
-      othersWrote = current !== undefined && current !== this.seen.get(partition);
+      othersWrote = current !== undefined && current !== this.#seen.get(partition);
       const copy = new TokenCache();
       if (current) {
         try {
@@ -89,7 +94,7 @@ export class CachePersistence {
         } catch (error) {
           // Stores move damaged data aside themselves; here we only refuse to build on it.
           if (!(error instanceof CacheFormatError)) throw error;
-          this.log.log('warning', `Cache partition "${partition}" was unreadable and is rewritten`);
+          this.#log.log('warning', `Cache partition "${partition}" was unreadable and is rewritten`);
         }
       }
       change(copy);
@@ -97,38 +102,38 @@ export class CachePersistence {
     };
     let next: string;
     try {
-      next = this.store.update
-        ? await this.store.update(partition, apply, signal)
-        : await this.store.load(partition, signal).then(async (current) => {
+      next = this.#store.update
+        ? await this.#store.update(partition, apply, signal)
+        : await this.#store.load(partition, signal).then(async (current) => {
             const data = apply(current);
-            await this.store!.save(partition, data, signal);
+            await this.#store!.save(partition, data, signal);
             return data;
           });
     } catch (error) {
       // Memory has the change already: the caller gets its token even when the store is down.
-      this.storeFailed('save', partition, error, signal);
+      this.#storeFailed('save', partition, error, signal);
       return;
     }
     // Memory already has our change; re-reading is needed only for entries other writers added.
-    if (othersWrote) this.absorb(partition, next);
-    else this.seen.set(partition, next);
+    if (othersWrote) this.#absorb(partition, next);
+    else this.#seen.set(partition, next);
   }
 
   /** A store that fails (Redis down, disk full) degrades to the in-memory cache; only aborts propagate. */
-  private storeFailed(action: string, partition: string, error: unknown, signal?: AbortSignal): void {
+  #storeFailed(action: string, partition: string, error: unknown, signal?: AbortSignal): void {
     if (error instanceof AbortError || signal?.aborted) throw error;
     const code = (error as { code?: unknown } | null)?.code;
     const detail = error instanceof Error ? `${error.name}${typeof code === 'string' ? ` (${code})` : ''}: ${error.message}` : String(error);
-    this.log.log('warning', `Cache store could not ${action} partition "${partition}"; continuing with the in-memory cache. ${detail}`);
+    this.#log.log('warning', `Cache store could not ${action} partition "${partition}"; continuing with the in-memory cache. ${detail}`);
   }
 
-  private absorb(partition: string, data: string): void {
+  #absorb(partition: string, data: string): void {
     try {
       this.cache.merge(data);
-      this.seen.set(partition, data);
+      this.#seen.set(partition, data);
     } catch (error) {
       if (!(error instanceof CacheFormatError)) throw error;
-      this.log.log('warning', `Cache partition "${partition}" is not valid cache JSON; ignored`);
+      this.#log.log('warning', `Cache partition "${partition}" is not valid cache JSON; ignored`);
     }
   }
 }
