@@ -19,19 +19,23 @@ export function checkShape<T>(schema: Schema<T>, value: unknown, what: string, s
   throw new InvalidResponseError(`${what} has an invalid field "${issue[0] || '(body)'}": ${issue[1]}`, status);
 }
 
-/** Turns an OAuth error body into the typed error, if the body is one. */
-export function oauthErrorFrom(body: unknown, status: number): ServerError | undefined {
+/**
+ * Turns an OAuth error body into the typed error, if the body is one. `redact` cleans the texts
+ * that end up in the message and fields (the error type is chosen on the server's own values).
+ */
+export function oauthErrorFrom(body: unknown, status: number, redact: (text: string) => string = (text) => text): ServerError | undefined {
   const e = parseShape(errorResponseSchema, body);
   if (!e) return undefined;
+  const clean = (text?: string) => (text === undefined ? text : redact(text));
   const details = {
-    error: e.error,
-    errorDescription: e.error_description,
+    error: redact(e.error),
+    errorDescription: clean(e.error_description),
     errorCodes: e.error_codes,
     correlationId: e.correlation_id,
     traceId: e.trace_id,
     status,
-    claims: e.claims,
-    suberror: e.suberror,
+    claims: clean(e.claims),
+    suberror: clean(e.suberror),
   };
   return InteractionRequiredError.matches(e.error, e.suberror) ? new InteractionRequiredError(details) : new ServerError(details);
 }
@@ -48,8 +52,11 @@ export async function requestJson<T>(
 ): Promise<T> {
   const response = await http.send(request);
   const body = parseJsonBody(response, what);
-  const error = oauthErrorFrom(body, response.status);
-  if (error) throw withoutEchoedSecrets(error, request);
+  // A server that quotes the request back (e.g. "code XYZ is invalid") must not put a secret into
+  // our error messages and logs: any secret the request carried is replaced with <redacted>.
+  const secrets = requestSecrets(request);
+  const error = oauthErrorFrom(body, response.status, (text) => secrets.reduce((out, secret) => out.split(secret).join('<redacted>'), text));
+  if (error) throw error;
   if (response.status < 200 || response.status >= 300) {
     throw new InvalidResponseError(`${what} answered HTTP ${response.status} without an OAuth error`, response.status);
   }
@@ -82,34 +89,6 @@ function requestSecrets(request: HttpRequest): string[] {
     }
   }
   return out;
-}
-
-/**
- * A server that quotes the request back (e.g. "code XYZ is invalid") must not put a secret into
- * our error messages and logs: any secret the request carried is replaced with <redacted>.
- */
-function withoutEchoedSecrets(error: ServerError, request: HttpRequest): ServerError {
-  const secrets = requestSecrets(request);
-  const redact = (text: string | undefined) => {
-    if (text === undefined) return undefined;
-    let out = text;
-    for (const secret of secrets) out = out.split(secret).join('<redacted>');
-    return out;
-  };
-  const details = {
-    error: redact(error.error)!,
-    errorDescription: redact(error.errorDescription),
-    errorCodes: error.errorCodes,
-    correlationId: error.correlationId,
-    traceId: error.traceId,
-    status: error.status,
-    claims: redact(error.claims),
-    suberror: redact(error.suberror),
-  };
-  if (details.error === error.error && details.errorDescription === error.errorDescription && details.claims === error.claims && details.suberror === error.suberror) {
-    return error;
-  }
-  return error instanceof InteractionRequiredError ? new InteractionRequiredError(details) : new ServerError(details);
 }
 
 export function formPost(url: string, params: Record<string, string | undefined>, headers: Record<string, string> = {}, signal?: AbortSignal): HttpRequest {
