@@ -25,7 +25,7 @@ function timeProcess(args) {
   return ms;
 }
 
-export async function runColdStart({ rounds }) {
+export async function runColdStart({ rounds }, gate = { wait: async () => {} }) {
   const targets = [
     { key: 'bare', args: ['-e', ''] },
     ...COLD_START_LIBRARIES.map((lib) => ({ key: lib.packageName, args: ['-e', `import(${JSON.stringify(lib.packageName)}).catch((e) => { console.error(e); process.exit(1); })`] })),
@@ -33,6 +33,7 @@ export async function runColdStart({ rounds }) {
   const times = Object.fromEntries(targets.map((t) => [t.key, []]));
   for (const t of targets) timeProcess(t.args); // warm-up: file-system cache
   for (let round = 0; round < rounds; round++) {
+    await gate.wait();
     for (let i = 0; i < targets.length; i++) {
       const t = targets[(i + round) % targets.length];
       times[t.key].push(timeProcess(t.args));

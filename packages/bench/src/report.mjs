@@ -184,7 +184,7 @@ export function markdown(res) {
     '',
     `Produced by \`pnpm bench${res.quick ? ' --quick' : ''}\` on ${res.date}, in one run on one machine: ${m.cpu} (${m.cores} cores), ${m.memGiB} GiB, ` +
       `Node ${m.node}, ${m.platform}. Load average (1 min) ${m.loadStart} at the start, ${m.loadEnd} at the end: other work on the machine adds noise, ` +
-      'so compare the ratios more than the absolute numbers. The run took ' + fmtSeconds(res.elapsedMs) + '.',
+      'so compare the ratios more than the absolute numbers. The run took ' + fmtSeconds(res.elapsedMs) + '.' + quietNote(res.quiet),
     '',
     'Libraries measured (versions read from their installed package.json):',
     '',
@@ -260,7 +260,7 @@ export function markdown(res) {
   lines.push(
     '## How each number is produced',
     '',
-    'Everything is in `packages/bench/src` (one file per benchmark, one adapter file per library) and runs with `pnpm bench` (`bash .ci/setup` first on a fresh machine); `pnpm bench --quick` is the same with short budgets (under a minute, written to `.tmp/BENCHMARKS.quick.md`). Numbers are reported, never asserted by tests. Each library runs in its own child process so heaps and JIT state never mix; the two libraries of a comparison run back to back (paired runs).',
+    'Everything is in `packages/bench/src` (one file per benchmark, one adapter file per library) and runs with `pnpm bench` (`bash .ci/setup` first on a fresh machine); `pnpm bench --quick` is the same with short budgets (under a minute, written to `.tmp/BENCHMARKS.quick.md`). Numbers are reported, never asserted by tests. Each library runs in its own child process so heaps and JIT state never mix; the two libraries of a comparison run back to back (paired runs). On a shared machine a full run waits, within limits, for idle CPUs before each timed measurement (`machine.mjs`; `--no-wait` skips that).',
     '',
     "- **Silent** (`silent.mjs`, `silent-tessera.mjs`, `silent-msal.mjs`): `synthetic-cache.mjs` writes N users in MSAL's unified cache schema (one account, ID token, access token, refresh token each); both libraries load the same JSON (`TokenCache.deserialize` / `pca.getTokenCache().deserialize(json)`). MSAL gets `authorityMetadata`, `cloudDiscoveryMetadata` and `knownAuthorities` so it needs no network; both get a transport that throws, so any network call fails the run. The middle user's token is requested with the account object an app keeps from sign-in, and checked to be the cached token first. Timing: a warm-up, then batches; the batch size is chosen from the warm-up so that the batches fill a time budget per measurement (" +
       (res.silent ? `${fmtSeconds(res.silent.budgetMs)}` : 'n/a') +
@@ -275,6 +275,15 @@ export function markdown(res) {
   if (pending.length) lines.push('## Pending', '', ...pending.map((p) => `- ${p}`), '');
   if (res.errors.length) lines.push('## Errors in this run', '', ...res.errors.map((e) => `- ${e.section}: ${e.message}`), '');
   return lines.join('\n');
+}
+
+function quietNote(q) {
+  if (!q) return '';
+  const pct = (x) => `${Math.round(x * 100)}%`;
+  return (
+    ` Before each timed measurement (${q.measurements}) it waited for idle CPUs (at most ${pct(q.threshold)} busy over 0.5 s; up to ${fmtSeconds(q.maxWaitMs)} each, ${fmtSeconds(q.budgetMs)} in all): ` +
+    `it waited ${fmtSeconds(q.waitedMs)} in all, and the CPUs were ${pct(q.busyMedian)} busy at the median start (${pct(q.busyMax)} at worst).`
+  );
 }
 
 export function pendingItems(res) {

@@ -6,6 +6,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { runColdStart } from './coldstart.mjs';
+import { QuietGate } from './machine.mjs';
 import { runConcurrencySuite } from './concurrency.mjs';
 import * as report from './report.mjs';
 import { runSilentSuite } from './silent.mjs';
@@ -27,6 +28,9 @@ if (process.argv.includes('--render')) {
   process.exit(0);
 }
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+
+// Full runs wait for idle CPUs before each timed measurement (within limits); --no-wait turns it off.
+const gate = new QuietGate({ enabled: !quick && !process.argv.includes('--no-wait'), threshold: 0.3, maxWaitMs: 30_000, budgetMs: 240_000 });
 
 const plan = quick
   ? {
@@ -84,7 +88,7 @@ async function section(key, title, run, print) {
 await section(
   'silent',
   '1. Silent acquisition, cache hit (paired child processes per size)',
-  () => runSilentSuite(plan.silent, (r) => console.log(`  ${r.library} ${r.size}: ${fmt(r.silentUs.median)} µs, list ${r.listMs ? fmt(r.listMs.median) + ' ms' : 'skipped'}, heap ${fmt(r.heapMb)} MB`)),
+  () => runSilentSuite(plan.silent, (r) => console.log(`  ${r.library} ${r.size}: ${fmt(r.silentUs.median)} µs, list ${r.listMs ? fmt(r.listMs.median) + ' ms' : 'skipped'}, heap ${fmt(r.heapMb)} MB`), gate),
   (s) => {
     const t = report.silentTables(s);
     console.log(t.speed.text);
@@ -110,19 +114,20 @@ await section(
   },
 );
 
-await section('coldStart', `4. Node cold start (${plan.coldStart.rounds} interleaved rounds)`, () => runColdStart(plan.coldStart), (c) => {
+await section('coldStart', `4. Node cold start (${plan.coldStart.rounds} interleaved rounds)`, () => runColdStart(plan.coldStart, gate), (c) => {
   console.log(`  bare node: ${fmt(c.bare.median, 0)} ms`);
   console.log(report.coldStartTable(c).text);
 });
 
-await section('throughput', '5. Throughput', () => runThroughputSuite(plan.throughput), (tp) => {
+await section('throughput', '5. Throughput', () => runThroughputSuite(plan.throughput, undefined, gate), (tp) => {
   console.log(`  ${fmt(tp.network.tokensPerSecond, 0)} client-credentials tokens/s (network path, fresh client per token)`);
   for (const s of tp.silent) console.log(`  ${s.library}: ${Math.round(s.perSecond).toLocaleString('en-US')} silent hits/s over ${s.size} accounts`);
 });
 
-await section('stores', `   Cache-store writes, ${plan.stores.writers} writers`, () => runStoreSuite(plan.stores), (rows) => console.log(report.storeTable(rows).text));
+await section('stores', `   Cache-store writes, ${plan.stores.writers} writers`, () => runStoreSuite(plan.stores, undefined, gate), (rows) => console.log(report.storeTable(rows).text));
 
 res.machine.loadEnd = load();
+res.quiet = gate.summary();
 res.elapsedMs = performance.now() - started;
 
 console.log('\nHeadline (Tessera/peer)');

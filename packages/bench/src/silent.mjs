@@ -63,7 +63,7 @@ export const SILENT_ADAPTERS = ['tessera', 'msal'];
  * listing that would not fit `list.capMs` (warm-up plus `list.minRuns` calls, extrapolated
  * quadratically from its previous size, since MSAL's getAllAccounts grows quadratically) is skipped.
  */
-export async function runSilentSuite({ budgetMs, warmupCapMs, list }, log = () => {}) {
+export async function runSilentSuite({ budgetMs, warmupCapMs, list }, log = () => {}, gate = { wait: async () => {} }) {
   const self = new URL('./silent.mjs', import.meta.url);
   const { inChild } = await import('./child.mjs');
   const rows = [];
@@ -80,6 +80,7 @@ export async function runSilentSuite({ budgetMs, warmupCapMs, list }, log = () =
           row[`${adapter}ListSkipped`] = { estimateMs, capMs: list.capMs, from: last.size };
         }
       }
+      await gate.wait();
       const r = await inChild(self, 'benchSilent', [adapter, size, { budgetMs, warmupCapMs, list: listPlan }]);
       if (r.listMs) lastListing[adapter] = { size, ms: r.listMs.median };
       row[adapter] = r;

@@ -108,9 +108,10 @@ export async function runStore(kind, { writers, seconds }) {
   }
 }
 
-export async function runStoreSuite({ writers, seconds }, log = () => {}) {
+export async function runStoreSuite({ writers, seconds }, log = () => {}, gate = { wait: async () => {} }) {
   const rows = [];
   for (const kind of STORE_KINDS) {
+    await gate.wait();
     const r = await runStore(kind, { writers, seconds });
     rows.push(r);
     log(r);

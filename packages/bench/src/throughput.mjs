@@ -36,13 +36,15 @@ export async function benchSilentThroughput(adapter, size, seconds) {
   return { library: library.name, version: versionOf(library.packageName), size, perSecond: rate };
 }
 
-export async function runThroughputSuite({ seconds, silentSize }, log = () => {}) {
+export async function runThroughputSuite({ seconds, silentSize }, log = () => {}, gate = { wait: async () => {} }) {
   const { inChild } = await import('./child.mjs');
   const self = new URL('./throughput.mjs', import.meta.url);
+  await gate.wait();
   const network = await inChild(self, 'benchNetworkThroughput', [seconds]);
   log(network);
   const silent = [];
   for (const adapter of ['tessera', 'msal']) {
+    await gate.wait();
     const r = await inChild(self, 'benchSilentThroughput', [adapter, silentSize, seconds]);
     silent.push(r);
     log(r);
