@@ -1,15 +1,20 @@
 // `pnpm demo`: every step talks to a real OpenID provider (the dev authority) on 127.0.0.1.
 import { ConfidentialClientApplication, PublicClientApplication } from '@tessera/core';
 import { approveDeviceCode, startDevAuthority } from '@tessera/dev-authority';
+import { startSampleServer } from '../../browser/sample/serve.mjs';
 
 const SCOPES = ['api.read'];
-const keepRunning = process.argv.includes('--serve');
+// By default the demo ends by serving the sample single-page app; `--once` stops after the console part.
+const keepRunning = !process.argv.includes('--once');
 const bold = (s) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const show = (title) => console.log(`\n${bold(`== ${title}`)}`);
 const preview = (token) => `${token.slice(0, 16)}… (${token.length} chars)`;
 const when = (date) => date.toISOString().replace('.000Z', 'Z');
 
-const idp = await startDevAuthority();
+// The sample SPA's origin must be registered with the provider before it starts (exact redirect URIs).
+const sample = keepRunning ? await startSampleServer({ port: await freePort(5173) }) : undefined;
+const idp = await startDevAuthority({ spaRedirectUris: sample?.redirectUris ?? [] });
+if (sample) sample.config.authority = idp.issuer;
 console.log(`Development identity provider: ${idp.issuer}`);
 
 show('1. Client credentials (confidential client with a secret)');
@@ -50,9 +55,24 @@ const cache = JSON.parse(cli.tokenCache.serialize());
 show('5. The token cache (MSAL unified schema)');
 for (const [section, entries] of Object.entries(cache)) console.log(`${section}: ${Object.keys(entries).length} entr${Object.keys(entries).length === 1 ? 'y' : 'ies'}`);
 
-if (keepRunning) {
-  console.log(`\nThe provider keeps running at ${idp.issuer} (Ctrl-C to stop).`);
+if (sample) {
+  show('6. The sample single-page app (@tessera/browser), signed in through this provider');
+  const page = await fetch(`${sample.origin}/`);
+  console.log(`open ${sample.origin}/ (bundled app, HTTP ${page.status}) or ${sample.origin}/cdn.html (CDN file); any username and password sign in`);
+  console.log('Ctrl-C stops the provider and the app.');
+  const stop = () => void Promise.all([sample.close(), idp.close()]).finally(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
 } else {
   await idp.close();
   console.log('\nDone.');
+}
+
+/** The preferred port when it is free, else one the system picks. */
+async function freePort(preferred) {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const probe = createServer().once('error', () => resolve(0));
+    probe.listen(preferred, '127.0.0.1', () => probe.close(() => resolve(preferred)));
+  });
 }
