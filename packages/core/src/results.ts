@@ -49,8 +49,9 @@ export function accountInfo(entity: AccountEntity, idToken?: IdTokenEntity): Acc
   return info;
 }
 
-function createAccountInfo(entity: AccountEntity, idToken?: IdTokenEntity): AccountInfo {
-  const info: AccountInfo = {
+/** The AccountInfo fields of an account entity (without its ID-token claims). */
+export function accountFields(entity: AccountEntity): AccountInfo {
+  return {
     homeAccountId: entity.home_account_id,
     environment: entity.environment,
     tenantId: entity.realm,
@@ -59,6 +60,10 @@ function createAccountInfo(entity: AccountEntity, idToken?: IdTokenEntity): Acco
     name: entity.name,
     authorityType: entity.authority_type,
   };
+}
+
+function createAccountInfo(entity: AccountEntity, idToken?: IdTokenEntity): AccountInfo {
+  const info = accountFields(entity);
   if (idToken) {
     // Decoded on first read: listing 10,000 accounts must not decode 10,000 JWTs.
     let claims: IdTokenClaims | undefined | null = null;

@@ -8,7 +8,7 @@ import { InvalidResponseError, ValidationError } from '../errors.js';
 import { formPost, requestJson } from '../http/oauth-response.js';
 import { abortable } from '../http/retry.js';
 import { type TokenResponse, toSeconds, tokenResponseSchema } from '../http/schemas.js';
-import type { AccountInfo, AuthenticationResult } from '../results.js';
+import { type AccountInfo, type AuthenticationResult, accountFields } from '../results.js';
 import { normalizeScopes, resourceScopes } from '../scopes.js';
 import { mergeClaims } from './claims.js';
 import type { FlowContext } from './context.js';
@@ -177,11 +177,16 @@ async function acceptTokenResponse(
  */
 function checkSameUser(account: AccountInfo, authority: Authority, response: TokenResponse, claims: IdTokenClaims): void {
   const entra = authority.kind === 'entra';
-  const info = entra ? parseClientInfo(response.client_info) : undefined;
-  const who = info ? `${info.uid}.${info.utid}` : !entra && typeof claims.sub === 'string' ? claims.sub : undefined;
+  const who = clientInfoHome(authority, response) ?? (!entra && typeof claims.sub === 'string' ? claims.sub : undefined);
   if (who !== undefined && who.toLowerCase() !== account.homeAccountId.toLowerCase()) {
     throw new ValidationError('sub', 'The ID token of the refresh is for another user than the account being refreshed');
   }
+}
+
+/** Entra's home account id, `uid.utid` from client_info. */
+function clientInfoHome(authority: Authority, response: TokenResponse): string | undefined {
+  const info = authority.kind === 'entra' ? parseClientInfo(response.client_info) : undefined;
+  return info && `${info.uid}.${info.utid}`;
 }
 
 interface Identity {
@@ -200,9 +205,8 @@ function identify(ctx: FlowContext, req: TokenRequest, response: TokenResponse, 
     return { homeAccountId: '', realm: authority.tenant };
   }
   const entra = authority.kind === 'entra';
-  const clientInfo = entra ? parseClientInfo(response.client_info) : undefined;
   const sub = typeof claims.sub === 'string' ? claims.sub : '';
-  const homeAccountId = clientInfo ? `${clientInfo.uid}.${clientInfo.utid}` : (req.account?.homeAccountId ?? sub);
+  const homeAccountId = clientInfoHome(authority, response) ?? req.account?.homeAccountId ?? sub;
   // On-behalf-of tokens are looked up by assertion and configured tenant, not by the user's home tenant.
   const realm = entra && !req.userAssertionHash && typeof claims.tid === 'string' ? claims.tid : authority.tenant;
   const username = String(claims.preferred_username ?? claims.upn ?? claims.email ?? claims.unique_name ?? '');
@@ -217,17 +221,7 @@ function identify(ctx: FlowContext, req: TokenRequest, response: TokenResponse, 
   };
   if (typeof claims.name === 'string') account.name = claims.name;
   if (response.client_info) account.client_info = response.client_info;
-  const accountInfo: AccountInfo = {
-    homeAccountId,
-    environment: authority.environment,
-    tenantId: realm,
-    username,
-    localAccountId: account.local_account_id,
-    name: account.name,
-    authorityType: account.authority_type,
-    idTokenClaims: claims,
-  };
-  return { homeAccountId, realm, account, accountInfo };
+  return { homeAccountId, realm, account, accountInfo: { ...accountFields(account), idTokenClaims: claims } };
 }
 
 /** A new token replaces cached ones whose scopes overlap it, as MSAL does, so lookups stay unambiguous. */
