@@ -1,5 +1,5 @@
 // Builds every package: ESM + CJS + bundled .d.ts per entry point.
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, rmSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import typescript from '@rollup/plugin-typescript';
 import { dts } from 'rollup-plugin-dts';
@@ -22,6 +22,8 @@ function externalFor(pkgJson) {
 const configs = [];
 for (const [dir, entries] of Object.entries(packages)) {
   const root = `packages/${dir}`;
+  // Chunk names carry content hashes: without a clean slate, stale chunks pile up in dist.
+  rmSync(`${root}/dist`, { recursive: true, force: true });
   const pkgJson = JSON.parse(readFileSync(`${root}/package.json`, 'utf8'));
   const external = externalFor(pkgJson);
   const input = Object.fromEntries(

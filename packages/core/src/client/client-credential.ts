@@ -1,4 +1,5 @@
-import { SignJWT, importPKCS8, type CryptoKey as JoseKey } from 'jose';
+import type { CryptoKey as JoseKey } from 'jose';
+import { loadJose } from '../crypto/jose.js';
 import { ConfigurationError } from '../errors.js';
 import { base64UrlEncode, randomToken } from '../crypto/encoding.js';
 import type { AuthorityMetadata } from '../authority/discovery.js';
@@ -73,6 +74,7 @@ export function clientAuthenticator(
     else header.x5t = hexToBase64Url(credential.thumbprint!);
     if (credential.publicCertificate) header.x5c = pemCertificatesToX5c(credential.publicCertificate);
     const now = Math.floor(Date.now() / 1000);
+    const { SignJWT } = await loadJose();
     const assertion = await new SignJWT({ ...options.clientClaims, jti: randomToken(16) })
       .setProtectedHeader(header as { alg: string })
       .setIssuer(clientId)
@@ -111,7 +113,7 @@ async function importKey(credential: CertificateCredential, alg: string, decrypt
     throw new ConfigurationError('The private key must be PKCS#8 PEM ("BEGIN PRIVATE KEY"); convert it with `openssl pkcs8 -topk8 -nocrypt`');
   }
   try {
-    return await importPKCS8(key, alg);
+    return await (await loadJose()).importPKCS8(key, alg);
   } catch (error) {
     throw new ConfigurationError(`The private key cannot be used with ${alg}: ${(error as Error).message}`);
   }

@@ -1,4 +1,5 @@
-import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet } from 'jose';
+import type { JSONWebKeySet, createLocalJWKSet } from 'jose';
+import { loadJose } from './jose.js';
 import { ValidationError } from '../errors.js';
 import type { HttpClient } from '../http/http-client.js';
 import { checkShape, parseJsonBody } from '../http/oauth-response.js';
@@ -15,7 +16,8 @@ const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256
 export function jwksSignatureVerifier(http: HttpClient): IdTokenSignatureVerifier {
   const sets = new Map<string, Promise<ReturnType<typeof createLocalJWKSet>>>();
   const load = (uri: string) => {
-    const p = http.send({ method: 'GET', url: uri, headers: { accept: 'application/json' } }).then((r) => {
+    const p = http.send({ method: 'GET', url: uri, headers: { accept: 'application/json' } }).then(async (r) => {
+      const { createLocalJWKSet } = await loadJose();
       if (r.status !== 200) throw new ValidationError('signature', `The JWKS could not be fetched (HTTP ${r.status})`);
       return createLocalJWKSet(checkShape(jwksSchema, parseJsonBody(r, 'JWKS'), 'JWKS') as JSONWebKeySet);
     });
@@ -27,6 +29,7 @@ export function jwksSignatureVerifier(http: HttpClient): IdTokenSignatureVerifie
     if (!jwksUri) throw new ValidationError('signature', 'The authority publishes no jwks_uri, so the signature cannot be checked');
     const verify = async (refreshed: boolean): Promise<void> => {
       const keySet = await (refreshed ? load(jwksUri) : (sets.get(jwksUri) ?? load(jwksUri)));
+      const { jwtVerify, errors: joseErrors } = await loadJose();
       try {
         // Claims are checked by validateIdTokenClaims; here only the signature and algorithm.
         await jwtVerify(idToken, keySet, { algorithms: ASYMMETRIC, clockTolerance: Number.MAX_SAFE_INTEGER });

@@ -3,7 +3,7 @@ import { type FileHandle, chmod, lstat, mkdir, open, readdir, rename, stat, unli
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AbortError, type CacheStore, ConfigurationError } from '@tessera/core';
-import lockfile from 'proper-lockfile';
+import type * as ProperLockfile from 'proper-lockfile';
 import { CacheStoreBusyError, CacheStoreUnavailableError, describeCause } from './errors.js';
 import { KeyedQueue, sleep, throwIfAborted, withDeadline } from './util.js';
 
@@ -314,7 +314,7 @@ export class FileCacheStore implements CacheStore {
     for (;;) {
       throwIfAborted(signal);
       try {
-        return await lockfile.lock(file, {
+        return await (await loadLockfile()).lock(file, {
           realpath: false,
           lockfilePath: `${file}.lock`,
           stale: this.staleLockMs,
@@ -416,4 +416,10 @@ async function fsyncDirectory(directory: string): Promise<void> {
   } finally {
     await handle?.close().catch(() => undefined);
   }
+}
+
+// proper-lockfile (and graceful-fs under it) loads with the first write: reading needs no lock.
+let lockfileModule: Promise<typeof ProperLockfile> | undefined;
+function loadLockfile(): Promise<typeof ProperLockfile> {
+  return (lockfileModule ??= import('proper-lockfile').then((m) => ((m as { default?: typeof ProperLockfile }).default ?? m) as typeof ProperLockfile));
 }

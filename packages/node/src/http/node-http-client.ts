@@ -1,5 +1,5 @@
 import { ConfigurationError, FetchHttpClient, type FetchFunction, type HttpClient, type HttpRequest, type HttpResponse, NetworkError } from '@tessera/core';
-import { type Dispatcher, fetch as undiciFetch } from 'undici';
+import type { Dispatcher } from 'undici';
 import { type TransportOptions, createDispatcher } from './dispatcher.js';
 
 export type { TransportOptions } from './dispatcher.js';
@@ -14,12 +14,12 @@ export interface NodeHttpClientOptions extends TransportOptions {
  * extra CA certificates and timeouts. Retries and per-attempt deadlines stay in core.
  */
 export class NodeHttpClient implements HttpClient {
-  readonly dispatcher: Dispatcher;
+  private dispatcher?: Promise<Dispatcher>;
   private readonly inner: FetchHttpClient;
 
   constructor(options: NodeHttpClientOptions = {}) {
-    this.dispatcher = createDispatcher(options);
-    this.inner = new FetchHttpClient({ fetch: fetchVia(this.dispatcher), maxResponseBytes: options.maxResponseBytes });
+    // The dispatcher (and undici) come with the first request, keeping `import` cheap.
+    this.inner = new FetchHttpClient({ fetch: fetchVia(() => (this.dispatcher ??= createDispatcher(options))), maxResponseBytes: options.maxResponseBytes });
   }
 
   send(request: HttpRequest): Promise<HttpResponse> {
@@ -27,8 +27,8 @@ export class NodeHttpClient implements HttpClient {
   }
 
   /** Closes pooled connections; later requests fail. */
-  close(): Promise<void> {
-    return this.dispatcher.close();
+  async close(): Promise<void> {
+    await (await this.dispatcher)?.close();
   }
 }
 
@@ -47,11 +47,12 @@ export function createNodeHttpClient(options: NodeHttpClientOptions & { httpClie
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 /** undici's fetch bound to a dispatcher; its opaque "fetch failed" becomes the underlying reason. */
-function fetchVia(dispatcher: Dispatcher): FetchFunction {
+function fetchVia(dispatcher: () => Promise<Dispatcher>): FetchFunction {
   return async (input, init) => {
     try {
+      const [{ fetch: undiciFetch }, via] = await Promise.all([import('undici'), dispatcher()]);
       // undici's Request/Response types are structurally the DOM ones FetchHttpClient expects.
-      return (await undiciFetch(input, { ...(init as object), dispatcher })) as unknown as Response;
+      return (await undiciFetch(input, { ...(init as object), dispatcher: via })) as unknown as Response;
     } catch (error) {
       throw transportReason(error, init?.method ?? 'GET', input);
     }
