@@ -32,6 +32,11 @@ export type PrivateKeyDecryptor = (pem: string, passphrase: string) => Promise<C
 export interface ClientAuthentication {
   params: Record<string, string>;
   headers: Record<string, string>;
+  /**
+   * Secret values in `headers` (e.g. Basic credentials), redacted from server errors like secret
+   * form parameters are. Parameters named like secrets (client_secret, client_assertion) need no entry.
+   */
+  secrets?: string[];
 }
 
 export type ClientAuthenticator = (tokenEndpoint: string, metadata: AuthorityMetadata, signal?: AbortSignal) => Promise<ClientAuthentication>;
@@ -99,7 +104,8 @@ function secretAuthentication(clientId: string, secret: string, metadata: Author
   // RFC 6749 2.3.1: both parts are form-encoded before base64.
   const user = encodeURIComponent(clientId).replace(/%20/g, '+');
   const pass = encodeURIComponent(secret).replace(/%20/g, '+');
-  return { params: {}, headers: { authorization: `Basic ${btoa(`${user}:${pass}`)}` } };
+  const credentials = btoa(`${user}:${pass}`);
+  return { params: {}, headers: { authorization: `Basic ${credentials}` }, secrets: [credentials, secret, encodeURIComponent(secret)].filter(Boolean) };
 }
 
 async function importKey(credential: CertificateCredential, alg: string, decrypt?: PrivateKeyDecryptor): Promise<CryptoKey | JoseKey> {

@@ -45,6 +45,7 @@ export async function initiateDeviceFlow(
     formPost(endpoint, { ...auth.params, scope: withOidcScopes(scopes, ctx.excludeScopes).join(' '), claims: mergeClaims(options.claims, ctx.clientCapabilities) }, auth.headers, options.signal),
     deviceAuthorizationSchema,
     'Device authorization response',
+    auth.secrets,
   );
   const verificationUri = r.verification_uri ?? r.verification_url ?? '';
   const expiresIn = toSeconds(r.expires_in)!;

@@ -57,6 +57,7 @@ export async function requestToken(ctx: FlowContext, req: TokenRequest): Promise
     formPost(metadata.token_endpoint, params, headers, req.signal),
     tokenResponseSchema,
     'Token response',
+    auth.secrets,
   );
   const result = await acceptTokenResponse(ctx, req, metadata, response);
   ctx.log.log('verbose', () => `Token acquired for scopes "${result.scopes.join(' ')}" (access token ${ctx.log.pii(result.accessToken)})`);

@@ -43,19 +43,22 @@ export function oauthErrorFrom(body: unknown, status: number, redact: (text: str
 /**
  * Sends a request to an OAuth endpoint and returns the checked JSON body of a success.
  * Error bodies (whatever the status, including 200 with `error`) become ServerError.
+ * `secrets`: secret values the request carries beyond its secret form parameters (e.g. the
+ * client's Basic credentials, see ClientAuthentication.secrets).
  */
 export async function requestJson<T>(
   http: HttpClient,
   request: HttpRequest,
   schema: Schema<T>,
   what: string,
+  secrets: readonly string[] = [],
 ): Promise<T> {
   const response = await http.send(request);
   const body = parseJsonBody(response, what);
   // A server that quotes the request back (e.g. "code XYZ is invalid") must not put a secret into
   // our error messages and logs: any secret the request carried is replaced with <redacted>.
-  const secrets = requestSecrets(request);
-  const error = oauthErrorFrom(body, response.status, (text) => secrets.reduce((out, secret) => out.split(secret).join('<redacted>'), text));
+  const hidden = [...secrets, ...formSecrets(request)];
+  const error = oauthErrorFrom(body, response.status, (text) => hidden.reduce((out, secret) => out.split(secret).join('<redacted>'), text));
   if (error) throw error;
   if (response.status < 200 || response.status >= 300) {
     throw new InvalidResponseError(`${what} answered HTTP ${response.status} without an OAuth error`, response.status);
@@ -66,26 +69,14 @@ export async function requestJson<T>(
 /** Form parameters whose values are secrets. */
 const SECRET_PARAMS = ['code', 'code_verifier', 'refresh_token', 'client_secret', 'client_assertion', 'password', 'assertion', 'device_code'];
 
-/** The secret values a request carries: secret form parameters and Basic client credentials. */
-function requestSecrets(request: HttpRequest): string[] {
+/** The values of a request's secret form parameters, as sent and URL-encoded. */
+function formSecrets(request: HttpRequest): string[] {
   const out: string[] = [];
   if (request.body) {
     const params = new URLSearchParams(request.body);
     for (const name of SECRET_PARAMS) {
       const value = params.get(name);
       if (value) out.push(value, encodeURIComponent(value));
-    }
-  }
-  const auth = request.headers?.authorization;
-  if (auth?.startsWith('Basic ')) {
-    const encoded = auth.slice(6);
-    out.push(encoded);
-    try {
-      const decoded = atob(encoded);
-      const secret = decodeURIComponent(decoded.slice(decoded.indexOf(':') + 1).replace(/\+/g, ' '));
-      if (secret) out.push(secret, encodeURIComponent(secret));
-    } catch {
-      // not base64 or not form-encoded: the encoded value above is all there is
     }
   }
   return out;
