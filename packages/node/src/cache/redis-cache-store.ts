@@ -92,7 +92,7 @@ export class RedisCacheStore implements CacheStore {
     this.prefix = options.prefix ?? 'tessera:cache';
     this.minTtlSeconds = options.minTtlSeconds ?? 90 * DAY;
     this.timeoutMs = options.operationTimeoutMs ?? 5000;
-    this.maxAttempts = options.maxAttempts ?? 16;
+    this.maxAttempts = options.maxAttempts ?? 100;
     this.ownsClient = options.ownsClient ?? false;
     if (!(this.minTtlSeconds > 0)) throw new ConfigurationError('RedisCacheStore: `minTtlSeconds` must be positive');
     if (!(this.timeoutMs > 0)) throw new ConfigurationError('RedisCacheStore: `operationTimeoutMs` must be positive');
@@ -159,9 +159,13 @@ export class RedisCacheStore implements CacheStore {
               `Redis cache store: other writers changed a partition during each of ${this.maxAttempts} compare-and-set attempts; nothing was written`,
             );
           }
+          // The failed compare-and-set returned the value that won: retry on it at once. After a
+          // second loss, back off with jitter and re-read, since a value read before sleeping is stale by then.
           current = reply.current;
-          // Back off with jitter so that colliding writers spread out.
-          await sleep(Math.random() * Math.min(5 * 2 ** attempt, 200), signal);
+          if (attempt > 1) {
+            await sleep(Math.random() * Math.min(2 ** attempt, 50), signal);
+            current = (await this.command('load a partition', deadline, signal, () => this.client.get(key))) ?? undefined;
+          }
         }
       },
     );
