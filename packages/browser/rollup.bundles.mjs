@@ -48,7 +48,8 @@ const minify = () =>
   terser({
     module: true,
     ecma: 2022,
-    compress: { passes: 3, pure_getters: true, unsafe_arrows: true, keep_fargs: false },
+    // sequences: false and inline: 1 make the output a little longer but gzip better (measured: −53 bytes).
+    compress: { passes: 3, pure_getters: true, unsafe_arrows: true, keep_fargs: false, sequences: false, inline: 1 },
     // Errors name themselves after their class (error.name === 'InteractionRequiredError').
     keep_classnames: /Error$/,
     format: { comments: false },
