@@ -1,22 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FetchHttpClient, type HttpClient, type HttpRequest, clearMetadataCache } from '@tessera/core';
-import { type DevAuthority, type DevAuthorityOptions, completeAuthorization, startDevAuthority } from '@tessera/dev-authority';
+import { FetchHttpClient, type HttpClient, type HttpRequest } from '@tessera/core';
+import { completeAuthorization } from '@tessera/dev-authority';
 import { afterAll, beforeAll } from 'vitest';
 
-/** A real dev authority for the enclosing describe block. */
-export function useDevAuthority(options: DevAuthorityOptions = {}): { readonly current: DevAuthority } {
-  const holder = {} as { current: DevAuthority };
-  beforeAll(async () => {
-    holder.current = await startDevAuthority(options);
-    clearMetadataCache();
-  });
-  afterAll(async () => {
-    await holder.current?.close();
-  });
-  return holder;
-}
+// One definition for every package's tests.
+export { useDevAuthority } from '../../core/test/helpers.js';
 
 /** A temporary folder for the enclosing describe block. */
 export function useTempDir(): { readonly path: string } {

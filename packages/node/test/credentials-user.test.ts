@@ -16,7 +16,6 @@ import { browserAs, useDevAuthority, useTempDir } from './credentials-helpers.js
 
 const SCOPE = 'api.read';
 const WEB_REDIRECT = 'http://127.0.0.1:3000/callback';
-const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
 /** An authorization code for the confidential (web) client, as a web app's redirect handler would receive it. */
 async function webAppCode(issuer: string, clientId: string, clientSecret: string, username: string): Promise<string> {
