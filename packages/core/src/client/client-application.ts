@@ -137,7 +137,7 @@ export class ClientApplication {
   }
 
   acquireTokenSilent(options: SilentOptions): Promise<AuthenticationResult> {
-    return acquireTokenSilent(this.context, this.authority, options);
+    return acquireTokenSilent(this.context, this.authorityFor(options), options);
   }
 
   /** Accounts with tokens for this client, optionally only those with this username. */

@@ -1,5 +1,4 @@
 import type { Authority } from '../authority/authority.js';
-import { forTenant } from '../authority/authority.js';
 import { partitionKeys } from '../cache/cache-store.js';
 import { InteractionRequiredError } from '../errors.js';
 import type { AccountInfo, AuthenticationResult } from '../results.js';
@@ -64,10 +63,11 @@ export function cachedResult(ctx: FlowContext, q: CacheQuery): AuthenticationRes
 /**
  * Cache, then refresh token. A token past its `refresh_on` is still returned, and refreshed in
  * the background. Only when nothing silent can work: InteractionRequiredError.
+ * Like every flow it uses the authority it is given: for `tenant`, pass that tenant's authority
+ * (ClientApplication does); `tenant` itself selects the cached tokens' realm.
  */
-export async function acquireTokenSilent(ctx: FlowContext, baseAuthority: Authority, options: SilentOptions): Promise<AuthenticationResult> {
+export async function acquireTokenSilent(ctx: FlowContext, authority: Authority, options: SilentOptions): Promise<AuthenticationResult> {
   const { account } = options;
-  const authority = options.tenant ? forTenant(baseAuthority, options.tenant) : baseAuthority;
   const { scopes, resource } = scopeSets(options.scopes);
   const realm = options.tenant ?? account.tenantId;
   if (ctx.persistence.persistent) {
