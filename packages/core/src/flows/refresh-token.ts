@@ -13,7 +13,14 @@ export function refreshAccessToken(
   ctx: FlowContext,
   authority: Authority,
   refreshToken: string,
-  options: RequestOptions & { scopes: string | string[]; account?: AccountInfo; userAssertionHash?: string },
+  options: RequestOptions & {
+    scopes: string | string[];
+    account?: AccountInfo;
+    /** On-behalf-of tokens: the hash of the incoming assertion, and their `partition`. */
+    userAssertionHash?: string;
+    /** Cache partition to write to; default: the account's. */
+    partition?: string;
+  },
 ): Promise<AuthenticationResult> {
   const scopes = normalizeScopes(options.scopes);
   return requestToken(ctx, {
@@ -23,10 +30,7 @@ export function refreshAccessToken(
     claims: options.claims,
     account: options.account,
     userAssertionHash: options.userAssertionHash,
-    partition: (home) =>
-      options.userAssertionHash
-        ? partitionKeys.onBehalfOf(ctx.partitioning, options.userAssertionHash)
-        : partitionKeys.account(ctx.partitioning, options.account?.homeAccountId ?? home),
+    partition: (home) => options.partition ?? partitionKeys.account(ctx.partitioning, options.account?.homeAccountId ?? home),
     signal: options.signal,
     correlationId: options.correlationId,
   });
