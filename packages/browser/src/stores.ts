@@ -1,30 +1,37 @@
 import type { CacheStore } from '@tessera/core';
-import { type UseStore, createStore, get, set, update } from 'idb-keyval';
+import { type UseStore, createStore, promisifyRequest } from 'idb-keyval';
 
 /**
- * The token cache in IndexedDB (database `tessera-<clientId>`, object store `cache`), through
- * idb-keyval. Reads and writes are IndexedDB transactions; `update` is one readwrite
- * transaction, so writers in several tabs merge instead of overwriting each other.
+ * The token cache in IndexedDB (database `tessera-<clientId>`, object store `cache`), opened through
+ * idb-keyval's `createStore` (open, upgrade, reconnect when Safari drops the connection). Reads and
+ * writes are IndexedDB transactions; `update` is one readwrite transaction, so writers in several
+ * tabs merge instead of overwriting each other.
  */
 export class IndexedDbCacheStore implements CacheStore {
-  private readonly db: UseStore;
+  readonly #db: UseStore;
 
   constructor(clientId: string) {
-    // idb-keyval opens the database lazily, on the first read or write.
-    this.db = createStore(`tessera-${clientId}`, 'cache');
+    this.#db = createStore(`tessera-${clientId}`, 'cache');
   }
 
   load(key: string): Promise<string | undefined> {
-    return get<string>(key, this.db);
+    return this.#db('readonly', (store) => promisifyRequest(store.get(key)));
   }
 
   save(key: string, data: string): Promise<void> {
-    return set(key, data, this.db);
+    return this.#db('readwrite', (store) => {
+      store.put(data, key);
+      return promisifyRequest(store.transaction);
+    });
   }
 
-  async update(key: string, mutate: (current: string | undefined) => string): Promise<string> {
-    let next = '';
-    await update<string>(key, (current) => (next = mutate(current)), this.db);
-    return next;
+  update(key: string, mutate: (current: string | undefined) => string): Promise<string> {
+    return this.#db('readwrite', async (store) => {
+      // Awaiting the read keeps the transaction alive: its continuation runs in the success event's microtasks.
+      const next = mutate(await promisifyRequest<string | undefined>(store.get(key)));
+      store.put(next, key);
+      await promisifyRequest(store.transaction);
+      return next;
+    });
   }
 }
