@@ -25,10 +25,11 @@ export function clearMetadataCache(): void {
 
 export interface MetadataSource {
   http: HttpClient;
-  httpCache?: HttpCache;
   /** A discovery document supplied by the application: no network call at all. */
   authorityMetadata?: string;
   signal?: AbortSignal;
+  /** How the document is fetched: `fetchMetadata` (the default), or e.g. `fetchMetadataVia(httpCache)`. */
+  fetch?: (authority: Authority, http: HttpClient) => Promise<AuthorityMetadata>;
 }
 
 export function getAuthorityMetadata(authority: Authority, source: MetadataSource): Promise<AuthorityMetadata> {
@@ -39,28 +40,36 @@ export function getAuthorityMetadata(authority: Authority, source: MetadataSourc
   }
   // The fetch is shared, so it runs without any caller's signal; each caller's signal ends its own wait.
   return abortable(
-    rememberUnlessFailed(metadataByUrl, authority.metadataUrl, () => fetchMetadata(authority, source)),
+    rememberUnlessFailed(metadataByUrl, authority.metadataUrl, () => (source.fetch ?? fetchMetadata)(authority, source.http)),
     source.signal,
   );
 }
 
-async function fetchMetadata(authority: Authority, source: MetadataSource): Promise<AuthorityMetadata> {
-  const cached = await source.httpCache?.get(authority.metadataUrl);
-  if (cached) {
-    try {
-      return checkMetadata(authority, checkShape(discoverySchema, JSON.parse(cached), 'cached metadata'));
-    } catch {
-      // A stale or damaged cached document is refetched below.
-    }
-  }
+/** Fetches and checks the authority's discovery document. */
+export async function fetchMetadata(authority: Authority, http: HttpClient): Promise<AuthorityMetadata> {
   // Discovery is shared by concurrent callers, so one caller's abort must not fail the others.
-  const response = await source.http.send({ method: 'GET', url: authority.metadataUrl, headers: { accept: 'application/json' } });
+  const response = await http.send({ method: 'GET', url: authority.metadataUrl, headers: { accept: 'application/json' } });
   if (response.status !== 200) {
     throw new InvalidResponseError(`Discovery at ${authority.metadataUrl} answered HTTP ${response.status}`, response.status, 'discovery_failed');
   }
-  const doc = checkMetadata(authority, checkShape(discoverySchema, parseJsonBody(response, 'Discovery'), 'Discovery document', 200));
-  await source.httpCache?.set(authority.metadataUrl, response.body);
-  return doc;
+  return checkMetadata(authority, checkShape(discoverySchema, parseJsonBody(response, 'Discovery'), 'Discovery document', 200));
+}
+
+/** `fetchMetadata` through an HttpCache: a valid cached document saves the request, a fetched one is kept. */
+export function fetchMetadataVia(httpCache: HttpCache): (authority: Authority, http: HttpClient) => Promise<AuthorityMetadata> {
+  return async (authority, http) => {
+    const cached = await httpCache.get(authority.metadataUrl);
+    if (cached) {
+      try {
+        return checkMetadata(authority, checkShape(discoverySchema, JSON.parse(cached), 'cached metadata'));
+      } catch {
+        // A stale or damaged cached document is refetched below.
+      }
+    }
+    const doc = await fetchMetadata(authority, http);
+    await httpCache.set(authority.metadataUrl, JSON.stringify(doc));
+    return doc;
+  };
 }
 
 /** The document must be the authority's own (mix-up defence) and its endpoints safe to call. */

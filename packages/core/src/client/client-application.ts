@@ -1,5 +1,5 @@
 import { type Authority, type AuthorityOptions, forTenant, resolveAuthority } from '../authority/authority.js';
-import { type AuthorityMetadata, type HttpCache, getAuthorityMetadata } from '../authority/discovery.js';
+import { type AuthorityMetadata, type HttpCache, fetchMetadataVia, getAuthorityMetadata } from '../authority/discovery.js';
 import { validateEntraInstance } from '../authority/instance-discovery.js';
 import { type CachePartitioning, type CacheStore, CachePersistence, SINGLE_PARTITION, partitionKeys } from '../cache/cache-store.js';
 import { TokenCache } from '../cache/token-cache.js';
@@ -97,9 +97,10 @@ export class ClientApplication {
       // Shared by every client in the process: the caller's signal ends only its own wait.
       await abortable(validateEntraInstance(authority, this.context.http), signal);
     }
+    const httpCache = this.options.httpCache;
     return getAuthorityMetadata(authority, {
       http: this.context.http,
-      httpCache: this.options.httpCache,
+      fetch: httpCache && fetchMetadataVia(httpCache),
       authorityMetadata: authority === this.authority ? this.options.authorityMetadata : undefined,
       signal,
     });
