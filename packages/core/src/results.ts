@@ -1,4 +1,4 @@
-import type { AccountEntity, IdTokenEntity } from './cache/schema.js';
+import type { AccessTokenEntity, AccountEntity, IdTokenEntity } from './cache/schema.js';
 import type { IdTokenClaims } from './crypto/id-token.js';
 import { decodeIdToken } from './crypto/id-token.js';
 
@@ -36,6 +36,22 @@ export interface AuthenticationResult {
   tenantId?: string;
   fromCache: boolean;
   correlationId?: string;
+}
+
+/** The result an access-token entity gives (cached, or just issued; the latter adds what the response says). */
+export function tokenResult(at: AccessTokenEntity, account: AccountInfo | undefined, fromCache: boolean): AuthenticationResult {
+  const date = (seconds: string | undefined) => (seconds === undefined ? undefined : new Date(Number(seconds) * 1000));
+  return {
+    accessToken: at.secret,
+    tokenType: at.token_type ?? 'Bearer',
+    expiresOn: date(at.expires_on)!,
+    extExpiresOn: date(at.extended_expires_on || undefined),
+    refreshOn: date(at.refresh_on),
+    scopes: at.target.split(' '),
+    account,
+    tenantId: at.realm,
+    fromCache,
+  };
 }
 
 // One AccountInfo per cache entity (and ID token): listing accounts again allocates nothing.

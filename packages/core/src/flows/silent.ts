@@ -1,7 +1,7 @@
 import type { Authority } from '../authority/authority.js';
 import { partitionKeys } from '../cache/cache-store.js';
 import { InteractionRequiredError } from '../errors.js';
-import type { AccountInfo, AuthenticationResult } from '../results.js';
+import { type AccountInfo, type AuthenticationResult, tokenResult } from '../results.js';
 import { normalizeScopes, resourceScopes } from '../scopes.js';
 import type { FlowContext, RequestOptions } from './context.js';
 import { refreshAccessToken } from './refresh-token.js';
@@ -46,18 +46,7 @@ export function cachedResult(ctx: FlowContext, q: CacheQuery): AuthenticationRes
   const expiresOn = Number(at.expires_on);
   // An expiry that cannot be read (a damaged cache) means expired, never "valid forever" (NaN compares false).
   if (!Number.isFinite(expiresOn) || expiresOn - ctx.now() <= EXPIRY_MARGIN_SECONDS) return undefined;
-  const refreshOn = at.refresh_on !== undefined ? Number(at.refresh_on) : undefined;
-  return {
-    accessToken: at.secret,
-    tokenType: at.token_type ?? 'Bearer',
-    expiresOn: new Date(expiresOn * 1000),
-    extExpiresOn: at.extended_expires_on ? new Date(Number(at.extended_expires_on) * 1000) : undefined,
-    refreshOn: refreshOn !== undefined ? new Date(refreshOn * 1000) : undefined,
-    scopes: at.target.split(' '),
-    account: q.account,
-    tenantId: at.realm,
-    fromCache: true,
-  };
+  return tokenResult(at, q.account, true);
 }
 
 /**

@@ -8,7 +8,7 @@ import { InvalidResponseError, ValidationError } from '../errors.js';
 import { formPost, requestJson } from '../http/oauth-response.js';
 import { abortable } from '../http/retry.js';
 import { type TokenResponse, toSeconds, tokenResponseSchema } from '../http/schemas.js';
-import { type AccountInfo, type AuthenticationResult, accountFields } from '../results.js';
+import { type AccountInfo, type AuthenticationResult, accountFields, tokenResult } from '../results.js';
 import { normalizeScopes, resourceScopes } from '../scopes.js';
 import { mergeClaims } from './claims.js';
 import type { FlowContext } from './context.js';
@@ -156,20 +156,7 @@ async function acceptTokenResponse(
     );
   }
 
-  return {
-    accessToken: response.access_token,
-    tokenType: 'Bearer',
-    expiresOn: new Date((now + expiresIn) * 1000),
-    extExpiresOn: new Date(Number(at.extended_expires_on) * 1000),
-    refreshOn: refreshIn !== undefined ? new Date((now + refreshIn) * 1000) : undefined,
-    scopes: granted,
-    idToken: response.id_token,
-    idTokenClaims: claims,
-    account: identity.accountInfo,
-    tenantId: identity.realm,
-    fromCache: false,
-    correlationId: req.correlationId,
-  };
+  return { ...tokenResult(at, identity.accountInfo, false), scopes: granted, idToken: response.id_token, idTokenClaims: claims, correlationId: req.correlationId };
 }
 
 /**
