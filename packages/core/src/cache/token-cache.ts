@@ -140,13 +140,10 @@ export class TokenCache {
     homeAccountId: string,
     environment: string,
     clientId: string,
-    options: { familyId?: string; userAssertionHash?: string } = {},
+    options: { userAssertionHash?: string } = {},
   ): RefreshTokenEntity | undefined {
-    const env = canonicalEnvironment(environment);
-    const who = owner(homeAccountId, options.userAssertionHash);
-    const key =
-      this.#rtByGroup.get(groupKey(who, env, clientId)) ??
-      (options.familyId ? this.#rtByGroup.get(groupKey(who, env, `foci:${options.familyId}`)) : undefined);
+    // Only this client's own refresh token: those of its family (FOCI) are not used.
+    const key = this.#rtByGroup.get(groupKey(owner(homeAccountId, options.userAssertionHash), canonicalEnvironment(environment), clientId));
     return key ? this.#sections.RefreshToken.get(key) : undefined;
   }
 
@@ -231,23 +228,20 @@ export class TokenCache {
       editGroup(this.#atByGroup, g, key, add && { entity: at, scopes: new Set(at.target.toLowerCase().split(/\s+/).filter(Boolean)) });
       return;
     }
-    let groups: string[] = [];
-    let byGroup = this.#rtByGroup;
+    // One refresh token per account, cloud and client; one ID token per account, cloud, client and realm.
+    let byGroup: Map<string, string>;
+    let g: string;
     if (section === 'RefreshToken') {
       const rt = entity as RefreshTokenEntity;
-      const env = canonicalEnvironment(rt.environment);
-      const who = owner(rt.home_account_id, rt.user_assertion_hash);
-      groups = [groupKey(who, env, rt.client_id)];
-      if (rt.family_id) groups.push(groupKey(who, env, `foci:${rt.family_id}`));
+      byGroup = this.#rtByGroup;
+      g = groupKey(owner(rt.home_account_id, rt.user_assertion_hash), canonicalEnvironment(rt.environment), rt.client_id);
     } else if (section === 'IdToken') {
       const id = entity as IdTokenEntity;
-      groups = [groupKey(id.home_account_id, canonicalEnvironment(id.environment), id.client_id, id.realm)];
       byGroup = this.#idByGroup;
-    }
-    for (const g of groups) {
-      if (add) byGroup.set(g, key);
-      else if (byGroup.get(g) === key) byGroup.delete(g);
-    }
+      g = groupKey(id.home_account_id, canonicalEnvironment(id.environment), id.client_id, id.realm);
+    } else return;
+    if (add) byGroup.set(g, key);
+    else if (byGroup.get(g) === key) byGroup.delete(g);
   }
 
   #unindex(section: SectionName, key: string): void {
