@@ -81,13 +81,6 @@ export class TokenCache {
   readonly #idByGroup = new Map<string, string>();
   /** Per home account id, its entries in every section (keys are unique only within a section). */
   readonly #keysByHome = new Map<string, Map<string, { section: SectionName; key: string }>>();
-  readonly #listeners = new Set<(section: SectionName, key: string) => void>();
-
-  /** Called after every change; used by persistence and cross-tab sharing. */
-  onChange(listener: (section: SectionName, key: string) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
 
   get size(): number {
     let n = 0;
@@ -99,7 +92,6 @@ export class TokenCache {
     this.#unindex(section, key);
     (this.#sections[section] as Map<string, Entity<S>>).set(key, entity);
     this.#index(section, key, entity, true);
-    this.#emit(section, key);
     return key;
   }
 
@@ -107,7 +99,6 @@ export class TokenCache {
     if (!this.#sections[section].has(key)) return false;
     this.#unindex(section, key);
     this.#sections[section].delete(key);
-    this.#emit(section, key);
     return true;
   }
 
@@ -247,10 +238,6 @@ export class TokenCache {
   #unindex(section: SectionName, key: string): void {
     const entity = this.#sections[section].get(key);
     if (entity) this.#index(section, key, entity, false);
-  }
-
-  #emit(section: SectionName, key: string): void {
-    for (const l of this.#listeners) l(section, key);
   }
 }
 
