@@ -184,7 +184,7 @@ export class BrowserClient {
     history.replaceState(history.state, '', url.href);
 
     if (record?.mode !== 'redirect' || !record.flow) {
-      throw new ValidationError('state', 'The page holds a sign-in response, but no redirect sign-in was started in this tab (or it expired)');
+      throw new ValidationError('state', 'This page holds a sign-in response, but this tab started no redirect sign-in (or it expired)');
     }
     const result = await this.#complete(record.flow, params, record.login);
     return { ...result, appState: record.appState };

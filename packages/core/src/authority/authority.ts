@@ -78,7 +78,7 @@ function parseAuthorityUrl(raw: string): URL {
   }
   const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    throw new ConfigurationError(`Authority "${raw}" must use https (plain http is allowed only on loopback)`);
+    throw new ConfigurationError(`Authority "${raw}" must use https (http is allowed only on loopback)`);
   }
   if (url.search || url.hash) throw new ConfigurationError(`Authority "${raw}" must not have a query or fragment`);
   return url;

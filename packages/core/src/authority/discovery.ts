@@ -93,7 +93,7 @@ export function checkMetadata(authority: Authority, doc: AuthorityMetadata): Aut
     const loopback = u.hostname === '127.0.0.1' || u.hostname === 'localhost' || u.hostname === '[::1]';
     const downgrade = u.protocol === 'http:' && !(loopback && authorityUrl.protocol === 'http:');
     if (!sameCloud || downgrade) {
-      throw new ValidationError('endpoint', `Discovery names an endpoint on a host that is not allowed: ${u.origin}`);
+      throw new ValidationError('endpoint', `Discovery names an endpoint on a disallowed host: ${u.origin}`);
     }
   }
   return doc;

@@ -82,7 +82,7 @@ export function validateIdTokenClaims(claims: IdTokenClaims, expect: IdTokenExpe
     throw new ValidationError('nbf', 'The ID token is not valid yet (nbf is in the future)');
   }
   if (expect.nonce !== undefined && claims.nonce !== expect.nonce) {
-    throw new ValidationError('nonce', 'The ID token nonce does not match the one sent with the request');
+    throw new ValidationError('nonce', 'The ID token nonce does not match the request');
   }
   if (expect.maxAge !== undefined) {
     if (typeof claims.auth_time !== 'number') {

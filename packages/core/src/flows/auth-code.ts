@@ -123,7 +123,7 @@ export function parseAuthResponse(response: AuthResponse): Record<string, string
   }
   if (response instanceof URLSearchParams) return Object.fromEntries(response);
   if (typeof response !== 'object' || response === null) {
-    throw new InvalidResponseError('The authorization response must be a URL, a query string, URLSearchParams or an object of parameters');
+    throw new InvalidResponseError('The authorization response must be a URL, query string, URLSearchParams or parameter object');
   }
   // fromEntries defines own properties, so a "__proto__" parameter cannot reach the prototype.
   return Object.fromEntries(Object.entries(response).filter((e): e is [string, string] => typeof e[1] === 'string'));
@@ -137,7 +137,7 @@ export function checkAuthResponse(flow: AuthCodeFlow, params: Record<string, str
   if (!params.state) throw new ValidationError('state', 'The authorization response has no state parameter');
   if (params.state !== flow.state) throw new ValidationError('state', 'The authorization response state does not match the request');
   if (params.iss === undefined) {
-    if (flow.issRequired) throw new ValidationError('iss', 'The authorization response has no iss parameter although the server advertises it');
+    if (flow.issRequired) throw new ValidationError('iss', 'The authorization response lacks the iss parameter that the server advertises');
   } else if (!issuerParameterMatches(flow.issuer, params.iss)) {
     throw new ValidationError('iss', 'The authorization response iss does not match the authority (possible mix-up attack)');
   }

@@ -167,7 +167,7 @@ function checkSameUser(account: AccountInfo, authority: Authority, response: Tok
   const entra = authority.kind === 'entra';
   const who = clientInfoHome(authority, response) ?? (!entra && typeof claims.sub === 'string' ? claims.sub : undefined);
   if (who !== undefined && who.toLowerCase() !== account.homeAccountId.toLowerCase()) {
-    throw new ValidationError('sub', 'The ID token of the refresh is for another user than the account being refreshed');
+    throw new ValidationError('sub', 'The ID token of the refresh is for another user than the account');
   }
 }
 
