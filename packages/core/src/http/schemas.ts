@@ -112,11 +112,9 @@ export interface DiscoveryDocument {
   jwks_uri?: string;
   device_authorization_endpoint?: string;
   end_session_endpoint?: string;
-  userinfo_endpoint?: string;
   token_endpoint_auth_methods_supported?: string[];
-  response_modes_supported?: string[];
-  code_challenge_methods_supported?: string[];
   authorization_response_iss_parameter_supported?: boolean;
+  /** Other fields are kept unchecked: nothing reads them. */
   [extra: string]: unknown;
 }
 
@@ -127,10 +125,7 @@ export const discoverySchema = schema<DiscoveryDocument>({
   jwks_uri: optional(url),
   device_authorization_endpoint: optional(url),
   end_session_endpoint: optional(url),
-  userinfo_endpoint: optional(url),
   token_endpoint_auth_methods_supported: optional(array(string())),
-  response_modes_supported: optional(array(string())),
-  code_challenge_methods_supported: optional(array(string())),
   authorization_response_iss_parameter_supported: optional(boolean),
 });
 
