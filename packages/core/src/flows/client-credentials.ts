@@ -34,7 +34,7 @@ export async function acquireTokenForClient(ctx: FlowContext, authority: Authori
       params: { grant_type: 'client_credentials', scope: scopes.join(' ') },
       scopes,
       claims: options.claims,
-      appOnly: true,
+      identity: { homeAccountId: '', realm: authority.tenant },
       partition: () => partition,
       signal: options.signal,
       correlationId: options.correlationId,

@@ -29,8 +29,8 @@ export interface TokenRequest {
   partition?: (home: string) => string;
   /** On-behalf-of tokens are found by the hash of the incoming assertion. */
   userAssertionHash?: string;
-  /** App-only tokens (client credentials) have no account. */
-  appOnly?: boolean;
+  /** Whose tokens these are, when the request itself says: app-only tokens (client credentials) have no account. */
+  identity?: Identity;
   signal?: AbortSignal;
   correlationId?: string;
 }
@@ -87,7 +87,7 @@ async function acceptTokenResponse(
     // The verifier's JWKS fetch is shared by callers: the caller's signal ends only its own wait.
     if (ctx.verifySignature) await abortable(ctx.verifySignature(response.id_token, { jwksUri: metadata.jwks_uri, issuer: metadata.issuer }), req.signal);
     if (req.account && !req.userAssertionHash) checkSameUser(req.account, req.authority, response, claims);
-  } else if (req.nonce !== undefined && !req.appOnly && req.params.grant_type === 'authorization_code') {
+  } else if (req.nonce !== undefined && req.params.grant_type === 'authorization_code') {
     throw new InvalidResponseError('The token response has no id_token although openid was requested', 200, 'missing_id_token');
   }
 
@@ -97,7 +97,7 @@ async function acceptTokenResponse(
   const missing = resourceScopes(req.scopes).filter((s) => !granted.some((g) => g.toLowerCase() === s));
   if (missing.length > 0) ctx.log.log('warning', `The server granted fewer scopes than asked; missing: ${missing.join(' ')}`);
 
-  const identity = identify(ctx, req, response, claims);
+  const identity = req.identity ?? identify(ctx, req, response, claims);
   const environment = req.authority.environment;
   const cachedScopes = granted.filter((s) => resourceScopes([s]).length > 0);
   const at: AccessTokenEntity = {
@@ -177,7 +177,8 @@ function clientInfoHome(authority: Authority, response: TokenResponse): string |
   return info && `${info.uid}.${info.utid}`;
 }
 
-interface Identity {
+/** Whose tokens a response holds: the keys to file them under, and the account entity to cache. */
+export interface Identity {
   homeAccountId: string;
   realm: string;
   account?: AccountEntity;
@@ -187,7 +188,6 @@ interface Identity {
 /** Works out whose token this is: the account entity to cache and the keys to file tokens under. */
 function identify(ctx: FlowContext, req: TokenRequest, response: TokenResponse, claims?: IdTokenClaims): Identity {
   const authority = req.authority;
-  if (req.appOnly) return { homeAccountId: '', realm: authority.tenant };
   if (!claims) {
     if (req.account && !req.userAssertionHash) return { homeAccountId: req.account.homeAccountId, realm: req.account.tenantId, accountInfo: req.account };
     return { homeAccountId: '', realm: authority.tenant };
