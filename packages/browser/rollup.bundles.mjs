@@ -44,12 +44,21 @@ export function tesseraSources() {
   };
 }
 
+/**
+ * Properties the bundles shorten like local names: fields of core's FlowContext and Authority, which
+ * the client builds and core's flows read, and which no caller ever passes or sees. A public option or
+ * result field of the same name would be renamed too and break: test/bundle.test.ts checks that none
+ * of these names is a property of the package's public types.
+ */
+export const INTERNAL_PROPERTIES = ['persistence', 'partitioning', 'singleFlight', 'excludeScopes', 'verifySignature', 'clockSkew', 'refreshLock', 'metadataUrl', 'multiTenant'];
+
 const minify = () =>
   terser({
     module: true,
     ecma: 2022,
     // sequences: false and inline: 1 make the output a little longer but gzip better (measured: −53 bytes).
     compress: { passes: 3, pure_getters: true, unsafe_arrows: true, keep_fargs: false, sequences: false, inline: 1 },
+    mangle: { properties: { regex: new RegExp(`^(${INTERNAL_PROPERTIES.join('|')})$`) } },
     // Errors name themselves after their class (error.name === 'InteractionRequiredError').
     keep_classnames: /Error$/,
     format: { comments: false },

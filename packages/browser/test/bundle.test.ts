@@ -1,16 +1,65 @@
 // What the browser bundles carry: no device code, client credentials, credential/JWT-signing,
 // zod or Node code in an SPA; and the CDN file's size.
+import { join } from 'node:path';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { INTERNAL_PROPERTIES } from '../rollup.bundles.mjs';
 import {
   FORBIDDEN,
   PUBLIC_CLIENT_ENTRY,
   SPA_ENTRY,
   appCode,
+  browserDir,
   cdnCode,
   forbiddenIn,
   packageBuildsExist,
   sizes,
 } from '../scripts/bundle-check.mjs';
+
+/** Property names of everything the package exports (options, requests, results, errors, ...), as far as our own types reach. */
+function publicPropertyNames(): Set<string> {
+  const entry = join(browserDir, 'src', 'index.ts');
+  const program = ts.createProgram([entry], {
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    types: [],
+    lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
+    paths: { '@tessera/core': [join(browserDir, '..', 'core', 'src', 'index.ts')] },
+  });
+  const checker = program.getTypeChecker();
+  const names = new Set<string>();
+  const seen = new Set<ts.Type>();
+  const ours = (type: ts.Type) => (type.aliasSymbol ?? type.getSymbol())?.declarations?.some((d) => d.getSourceFile().fileName.includes('/packages/')) ?? false;
+  const visitSignature = (signature: ts.Signature) => {
+    for (const parameter of signature.getParameters()) visit(checker.getTypeOfSymbol(parameter));
+    visit(signature.getReturnType());
+  };
+  const visit = (type: ts.Type): void => {
+    if (seen.has(type)) return;
+    seen.add(type);
+    if (type.isUnionOrIntersection()) return type.types.forEach(visit);
+    for (const argument of checker.getTypeArguments(type as ts.TypeReference) ?? []) visit(argument); // Promise<T>, T[]
+    for (const signature of [...type.getCallSignatures(), ...type.getConstructSignatures()]) visitSignature(signature);
+    if (!ours(type)) return;
+    for (const property of checker.getPropertiesOfType(type)) {
+      // #private and `private` members are no API (and #names are renamed anyway).
+      const declaration = property.declarations?.[0];
+      if (/^(__)?#/.test(property.getName()) || (declaration && ts.getCombinedModifierFlags(declaration) & ts.ModifierFlags.Private)) continue;
+      names.add(property.getName());
+      visit(checker.getTypeOfSymbol(property));
+    }
+  };
+  for (const symbol of checker.getExportsOfModule(checker.getSymbolAtLocation(program.getSourceFile(entry)!)!)) {
+    const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+    visit(checker.getDeclaredTypeOfSymbol(target));
+    visit(checker.getTypeOfSymbol(target));
+  }
+  return names;
+}
 
 /**
  * A ceiling against regressions. The target is CDN_GZIP_BUDGET (12,000), which `pnpm size`
@@ -24,6 +73,14 @@ describe('browser bundles', () => {
     expect(forbiddenIn(code)).toEqual([]);
     expect(code).toContain('interaction_required'); // sanity: the marker search sees core's strings
     expect(sizes(code).gzip).toBeLessThanOrEqual(CDN_GZIP_CEILING);
+  }, 60_000);
+
+  it('renames no property of the public API (the CDN build shortens INTERNAL_PROPERTIES)', () => {
+    const names = publicPropertyNames();
+    expect(names).toContain('clientId'); // sanity: options, results and their nested types were walked
+    expect(names).toContain('homeAccountId');
+    expect(names).toContain('jwksUri');
+    expect(INTERNAL_PROPERTIES.filter((name) => names.has(name))).toEqual([]);
   }, 60_000);
 
   // `pnpm test` builds the packages first; a bare `vitest run` on a fresh clone has no dist.
