@@ -31,9 +31,12 @@ export interface AccessTokenQuery {
   tokenType?: string;
 }
 
-interface IndexedAccessToken {
-  entity: AccessTokenEntity;
-  scopes: ReadonlySet<string>;
+/** An entry as the lookup index holds it; access tokens also carry their lower-cased scopes. */
+interface IndexEntry {
+  section: SectionName;
+  key: string;
+  entity: unknown;
+  scopes?: ReadonlySet<string>;
 }
 
 type Entity<S extends SectionName> = CacheSections[S][string];
@@ -76,11 +79,8 @@ export class TokenCache {
   };
   /** Entries we do not understand (unknown sections, malformed entries), written back untouched. */
   readonly #passthrough = new Map<string, Record<string, unknown>>();
-  readonly #atByGroup = new Map<string, Map<string, IndexedAccessToken>>();
-  readonly #rtByGroup = new Map<string, string>();
-  readonly #idByGroup = new Map<string, string>();
-  /** Per home account id, its entries in every section (keys are unique only within a section). */
-  readonly #keysByHome = new Map<string, Map<string, { section: SectionName; key: string }>>();
+  /** Lookup groups (see groupsOf) to their entries in upsert order, by section and key (keys are unique only within a section). */
+  readonly #groups = new Map<string, Map<string, IndexEntry>>();
 
   get size(): number {
     let n = 0;
@@ -111,36 +111,26 @@ export class TokenCache {
   }
 
   findAccessToken(q: AccessTokenQuery): AccessTokenEntity | undefined {
-    const group = this.#atByGroup.get(groupKey(owner(q.homeAccountId, q.userAssertionHash), canonicalEnvironment(q.environment), q.clientId, q.realm));
-    if (!group) return undefined;
     const wantType = (q.tokenType ?? 'bearer').toLowerCase();
-    for (const { entity, scopes } of group.values()) {
-      if ((entity.token_type ?? 'Bearer').toLowerCase() !== wantType) continue;
-      if (q.scopes.every((s) => scopes.has(s))) return entity;
+    for (const { entity, scopes } of this.#group('AccessToken', owner(q.homeAccountId, q.userAssertionHash), q.environment, q.clientId, q.realm)) {
+      const at = entity as AccessTokenEntity;
+      if ((at.token_type ?? 'Bearer').toLowerCase() === wantType && q.scopes.every((s) => scopes!.has(s))) return at;
     }
     return undefined;
   }
 
   /** All access tokens of one account/client/realm; used to replace tokens whose scopes overlap. */
   accessTokensInGroup(homeAccountId: string, environment: string, clientId: string, realm: string, userAssertionHash?: string): AccessTokenEntity[] {
-    const group = this.#atByGroup.get(groupKey(owner(homeAccountId, userAssertionHash), canonicalEnvironment(environment), clientId, realm));
-    return group ? [...group.values()].map((g) => g.entity) : [];
+    return [...this.#group('AccessToken', owner(homeAccountId, userAssertionHash), environment, clientId, realm)].map((e) => e.entity as AccessTokenEntity);
   }
 
-  findRefreshToken(
-    homeAccountId: string,
-    environment: string,
-    clientId: string,
-    options: { userAssertionHash?: string } = {},
-  ): RefreshTokenEntity | undefined {
-    // Only this client's own refresh token: those of its family (FOCI) are not used.
-    const key = this.#rtByGroup.get(groupKey(owner(homeAccountId, options.userAssertionHash), canonicalEnvironment(environment), clientId));
-    return key ? this.#sections.RefreshToken.get(key) : undefined;
+  /** This client's own refresh token for the account (those of its family, FOCI, are not used). */
+  findRefreshToken(homeAccountId: string, environment: string, clientId: string, options: { userAssertionHash?: string } = {}): RefreshTokenEntity | undefined {
+    return latest(this.#group('RefreshToken', owner(homeAccountId, options.userAssertionHash), environment, clientId)) as RefreshTokenEntity | undefined;
   }
 
   findIdToken(homeAccountId: string, environment: string, clientId: string, realm: string): IdTokenEntity | undefined {
-    const key = this.#idByGroup.get(groupKey(homeAccountId, canonicalEnvironment(environment), clientId, realm));
-    return key ? this.#sections.IdToken.get(key) : undefined;
+    return latest(this.#group('IdToken', homeAccountId, environment, clientId, realm)) as IdTokenEntity | undefined;
   }
 
   getAccounts(): AccountEntity[] {
@@ -149,9 +139,7 @@ export class TokenCache {
 
   accountsOf(homeAccountId: string): AccountEntity[] {
     const out: AccountEntity[] = [];
-    for (const ref of this.#keysByHome.get(homeAccountId.toLowerCase())?.values() ?? []) {
-      if (ref.section === 'Account') out.push(this.#sections.Account.get(ref.key)!);
-    }
+    for (const e of this.#group('home', homeAccountId)) if (e.section === 'Account') out.push(e.entity as AccountEntity);
     return out;
   }
 
@@ -159,9 +147,8 @@ export class TokenCache {
   removeAccount(homeAccountId: string, environment: string): number {
     const env = canonicalEnvironment(environment);
     let removed = 0;
-    for (const { section, key } of [...(this.#keysByHome.get(homeAccountId.toLowerCase())?.values() ?? [])]) {
-      const e = this.#sections[section].get(key) as { environment: string } | undefined;
-      if (e && canonicalEnvironment(e.environment) === env && this.remove(section, key)) removed++;
+    for (const { section, key, entity } of [...this.#group('home', homeAccountId)]) {
+      if (canonicalEnvironment((entity as { environment: string }).environment) === env && this.remove(section, key)) removed++;
     }
     return removed;
   }
@@ -208,37 +195,45 @@ export class TokenCache {
     }
   }
 
+  /** The entries of one lookup group (see groupsOf), oldest first. */
+  #group(kind: string, who: string, environment?: string, ...rest: string[]): Iterable<IndexEntry> {
+    const group = environment === undefined ? groupKey(kind, who) : groupKey(kind, who, canonicalEnvironment(environment), ...rest);
+    return this.#groups.get(group)?.values() ?? [];
+  }
+
   /** Adds (`add`) or removes the lookup-index entries of an entity stored under `key`. */
   #index(section: SectionName, key: string, entity: unknown, add: boolean): void {
-    // Sections that do not require home_account_id (AppMetadata) may hold anything there: index strings only.
-    const home = (entity as { home_account_id?: unknown }).home_account_id;
-    if (typeof home === 'string') editGroup(this.#keysByHome, home.toLowerCase(), `${section}\n${key}`, add && { section, key });
-    if (section === 'AccessToken') {
-      const at = entity as AccessTokenEntity;
-      const g = groupKey(owner(at.home_account_id, at.user_assertion_hash), canonicalEnvironment(at.environment), at.client_id, at.realm);
-      editGroup(this.#atByGroup, g, key, add && { entity: at, scopes: new Set(at.target.toLowerCase().split(/\s+/).filter(Boolean)) });
-      return;
-    }
-    // One refresh token per account, cloud and client; one ID token per account, cloud, client and realm.
-    let byGroup: Map<string, string>;
-    let g: string;
-    if (section === 'RefreshToken') {
-      const rt = entity as RefreshTokenEntity;
-      byGroup = this.#rtByGroup;
-      g = groupKey(owner(rt.home_account_id, rt.user_assertion_hash), canonicalEnvironment(rt.environment), rt.client_id);
-    } else if (section === 'IdToken') {
-      const id = entity as IdTokenEntity;
-      byGroup = this.#idByGroup;
-      g = groupKey(id.home_account_id, canonicalEnvironment(id.environment), id.client_id, id.realm);
-    } else return;
-    if (add) byGroup.set(g, key);
-    else if (byGroup.get(g) === key) byGroup.delete(g);
+    const e = entity as Record<string, string>;
+    const entry = add && { section, key, entity, scopes: section === 'AccessToken' ? new Set(e.target!.toLowerCase().split(/\s+/).filter(Boolean)) : undefined };
+    for (const group of groupsOf(section, e)) editGroup(this.#groups, group, `${section}\n${key}`, entry);
   }
 
   #unindex(section: SectionName, key: string): void {
     const entity = this.#sections[section].get(key);
     if (entity) this.#index(section, key, entity, false);
   }
+}
+
+/**
+ * The lookup groups of an entity: its home account (every section); access tokens by owner (the
+ * account, or the assertion of on-behalf-of tokens), cloud, client and realm; refresh tokens by owner,
+ * cloud and client; ID tokens by account, cloud, client and realm.
+ */
+function groupsOf(section: SectionName, e: Record<string, string | undefined>): string[] {
+  // Sections that do not require home_account_id (AppMetadata) may hold anything there: index strings only.
+  const groups = typeof e.home_account_id === 'string' ? [groupKey('home', e.home_account_id)] : [];
+  const who = owner(e.home_account_id!, e.user_assertion_hash);
+  if (section === 'AccessToken') groups.push(groupKey(section, who, canonicalEnvironment(e.environment!), e.client_id!, e.realm!));
+  if (section === 'RefreshToken') groups.push(groupKey(section, who, canonicalEnvironment(e.environment!), e.client_id!));
+  if (section === 'IdToken') groups.push(groupKey(section, e.home_account_id!, canonicalEnvironment(e.environment!), e.client_id!, e.realm!));
+  return groups;
+}
+
+/** The entity most recently stored in a group. */
+function latest(entries: Iterable<IndexEntry>): unknown {
+  let last: unknown;
+  for (const e of entries) last = e.entity;
+  return last;
 }
 
 /** Sets (`value`) or deletes `key` in the inner map of `group`, dropping inner maps that become empty. */
