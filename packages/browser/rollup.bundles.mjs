@@ -45,12 +45,12 @@ export function tesseraSources() {
 }
 
 /**
- * Properties the bundles shorten like local names: fields of core's FlowContext and Authority, which
- * the client builds and core's flows read, and which no caller ever passes or sees. A public option or
+ * Properties the bundles shorten like local names: fields of core's FlowContext, Authority, TokenRequest
+ * and CachePersistence, which the client builds and core's flows read, and which no caller ever passes or sees. A public option or
  * result field of the same name would be renamed too and break: test/bundle.test.ts checks that none
  * of these names is a property of the package's public types.
  */
-export const INTERNAL_PROPERTIES = ['persistence', 'partitioning', 'singleFlight', 'excludeScopes', 'verifySignature', 'clockSkew', 'refreshLock', 'metadataUrl', 'multiTenant'];
+export const INTERNAL_PROPERTIES = ['persistence', 'partitioning', 'singleFlight', 'excludeScopes', 'verifySignature', 'clockSkew', 'refreshLock', 'metadataUrl', 'multiTenant', 'partition', 'persistent', 'authenticate', 'accountInfo'];
 
 const minify = () =>
   terser({
