@@ -1,5 +1,5 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { type AddressInfo, connect, createServer } from 'node:net';
+import { type ChildProcess, spawnSync } from 'node:child_process';
+import { type AddressInfo, createServer } from 'node:net';
 import { ConfidentialClientApplication, type Logger, TokenCache } from '@tessera/core';
 import { startDevAuthority, type DevAuthority } from '@tessera/dev-authority';
 import { Redis } from 'ioredis';
@@ -12,50 +12,12 @@ import {
   createRedisCacheStore,
 } from '../src/index.js';
 import { finished, sleep, startWorker } from './cache-helpers.js';
+import { freePort, startRedis, stopRedis } from './support/redis-server.mjs';
 
 const HAVE_REDIS = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
 // Developers without redis-server skip these tests; CI must run them (and fails without redis-server).
 const SKIP = !HAVE_REDIS && !process.env.CI;
 if (SKIP) console.warn('redis-cache-store.test.ts: SKIPPED because redis-server is not installed (apt-get install redis-server); CI always runs it');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function ping(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.on('error', () => done(false));
-    socket.on('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (d) => done(d.toString().startsWith('+PONG')));
-  });
-}
-
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  const deadline = Date.now() + 10_000;
-  while (!(await ping(port))) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}`);
-    await sleep(50);
-  }
-  return child;
-}
-
-async function stopRedis(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
-}
 
 const at = (id: string, expiresOn: number) => ({
   credential_type: 'AccessToken',
