@@ -45,7 +45,7 @@ export function getAuthorityMetadata(authority: Authority, source: MetadataSourc
   );
 }
 
-/** Fetches and checks the authority's discovery document. */
+/** Fetches and checks the authority's discovery metadata. */
 export async function fetchMetadata(authority: Authority, http: HttpClient): Promise<AuthorityMetadata> {
   // Discovery is shared by concurrent callers, so one caller's abort must not fail the others.
   const response = await http.send({ method: 'GET', url: authority.metadataUrl, headers: { accept: 'application/json' } });
