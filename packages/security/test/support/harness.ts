@@ -51,38 +51,30 @@ export interface Harness<App> {
   logs: CapturedLog[];
 }
 
-export function publicClient(server: HostileServer, overrides: Partial<ClientApplicationOptions> = {}): Harness<PublicClientApplication> {
+/** What every harness client shares: the stub authority, fast retries, a store to inspect, captured logs. */
+function harness<A>(server: HostileServer, create: (common: ClientApplicationOptions) => A): Harness<A> {
   const store = new MemoryCacheStore();
   const logs: CapturedLog[] = [];
-  const app = new PublicClientApplication({
+  const app = create({
     clientId: server.clientId,
     ...stubAuthority(server),
     retry: FAST_RETRY,
     cacheStore: store,
     logger: { log: (level, message) => logs.push({ level, message }) },
     level: 'verbose',
-    ...overrides,
   });
   return { app, store, logs };
+}
+
+export function publicClient(server: HostileServer, overrides: Partial<ClientApplicationOptions> = {}): Harness<PublicClientApplication> {
+  return harness(server, (common) => new PublicClientApplication({ ...common, ...overrides }));
 }
 
 export function confidentialClient(
   server: HostileServer,
   overrides: Partial<ConfidentialClientOptions> = {},
 ): Harness<ConfidentialClientApplication> {
-  const store = new MemoryCacheStore();
-  const logs: CapturedLog[] = [];
-  const app = new ConfidentialClientApplication({
-    clientId: server.clientId,
-    clientCredential: 'stub-client-secret-value',
-    ...stubAuthority(server),
-    retry: FAST_RETRY,
-    cacheStore: store,
-    logger: { log: (level, message) => logs.push({ level, message }) },
-    level: 'verbose',
-    ...overrides,
-  });
-  return { app, store, logs };
+  return harness(server, (common) => new ConfidentialClientApplication({ ...common, clientCredential: 'stub-client-secret-value', ...overrides }));
 }
 
 /** The redirect the browser would bring back: code, the flow's state and the stub's issuer, plus overrides (undefined removes). */
