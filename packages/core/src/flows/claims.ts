@@ -8,14 +8,16 @@ export function mergeClaims(claims: string | undefined, capabilities: readonly s
   if (!claims && capabilities.length === 0) return undefined;
   let merged: Record<string, unknown> = {};
   if (claims) {
+    let parsed: unknown;
     try {
-      merged = JSON.parse(claims) as Record<string, unknown>;
+      parsed = JSON.parse(claims);
     } catch {
+      parsed = undefined;
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       throw new ConfigurationError('`claims` must be a JSON object (a claims challenge from the resource)');
     }
-    if (typeof merged !== 'object' || merged === null || Array.isArray(merged)) {
-      throw new ConfigurationError('`claims` must be a JSON object (a claims challenge from the resource)');
-    }
+    merged = parsed as Record<string, unknown>;
   }
   if (capabilities.length > 0) {
     const accessToken = (merged.access_token ?? {}) as Record<string, unknown>;
