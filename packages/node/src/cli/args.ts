@@ -14,6 +14,8 @@ export interface CliArgs {
   username?: string;
   output?: string;
   device: boolean;
+  /** login: print the sign-in URL instead of opening a browser (--no-browser). */
+  browser: boolean;
   port?: number;
   timeoutSeconds?: number;
   pollIntervalSeconds?: number;
@@ -38,6 +40,7 @@ Options:
   -u, --username <name>      Account to use (token, logout); login hint (login)
   -o, --output <format>      token: bare (default), json or header; accounts: text (default) or json
       --device               login: use the device code flow instead of the browser
+      --no-browser           login: print the sign-in URL instead of opening a browser (SSH, containers)
       --port <n>             login: loopback port for the browser redirect (default: any free port)
       --timeout <seconds>    login: how long to wait for the browser (default 300)
       --poll-interval <s>    login --device: poll every <s> seconds instead of the authority's interval
@@ -58,6 +61,8 @@ const OPTIONS = {
   username: { type: 'string', short: 'u' },
   output: { type: 'string', short: 'o' },
   device: { type: 'boolean' },
+  // A plain option named 'no-browser': Node 20's parseArgs may not know allowNegative.
+  'no-browser': { type: 'boolean' },
   port: { type: 'string' },
   timeout: { type: 'string' },
   'poll-interval': { type: 'string' },
@@ -89,6 +94,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     username: values.username,
     output: values.output,
     device: values.device ?? false,
+    browser: !(values['no-browser'] ?? false),
     port: number('--port', values.port, (n) => Number.isInteger(n) && n >= 0 && n <= 65535),
     timeoutSeconds: number('--timeout', values.timeout, (n) => n > 0),
     pollIntervalSeconds: number('--poll-interval', values['poll-interval'], (n) => n > 0),

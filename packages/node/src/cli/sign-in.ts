@@ -7,7 +7,10 @@ import type { CliIo } from './io.js';
 import { type Progress, startProgress } from './progress.js';
 import type { Session } from './session.js';
 
-/** Signs the user in: browser by default, device code with --device, automatically with the embedded authority. */
+/**
+ * Signs the user in: browser by default (--no-browser: the URL is printed, not opened), device code
+ * with --device, automatically with the embedded authority.
+ */
 export async function signIn(session: Session, args: CliArgs, io: CliIo): Promise<AuthenticationResult> {
   if (session.embedded || args.device) return deviceSignIn(session, args, io);
   let progress: Progress | undefined;
@@ -19,9 +22,14 @@ export async function signIn(session: Session, args: CliArgs, io: CliIo): Promis
       timeoutMs: args.timeoutSeconds === undefined ? undefined : args.timeoutSeconds * 1000,
       signal: io.signal,
       openBrowser: async (url) => {
-        io.stderr.write(`Opening a browser to sign in. If none opens, go to:\n${url}\n`);
-        // Headless machines have no browser: the URL above still works from another one.
-        await openSystemBrowser(url).catch((error: Error) => io.stderr.write(`(${error.message})\n`));
+        if (args.browser) {
+          io.stderr.write(`Opening a browser to sign in. If none opens, go to:\n${url}\n`);
+          // Headless machines have no browser: the URL above still works from another one.
+          await openSystemBrowser(url).catch((error: Error) => io.stderr.write(`(${error.message})\n`));
+        } else {
+          // --no-browser: one line with a fixed prefix, easy to spot and to pick out with a script.
+          io.stderr.write(`Open this URL to sign in: ${url}\n`);
+        }
         progress = startProgress(io.stderr, 'Waiting for the sign-in to finish in the browser');
       },
     });

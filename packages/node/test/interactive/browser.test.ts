@@ -1,39 +1,21 @@
-import { existsSync } from 'node:fs';
 import { PublicClientApplication, clearMetadataCache } from '@tessera/core';
 import { type DevAuthority, startDevAuthority } from '@tessera/dev-authority';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireTokenInteractive } from '../../src/index.js';
+import { chromiumAvailable, launchChromium, signInAs, warnIfNoChromium } from '../support/chromium.js';
 import { isRefused, redirectPort } from './net-probes.js';
 
-// The whole interactive flow in a real (headless) Chromium: Debian's, since Playwright cannot
-// download browsers here. Without it the test is skipped locally and fails in CI.
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM) || Boolean(process.env.CI);
-if (!available) console.warn(`Skipping the Chromium sign-in test: ${CHROMIUM} not found (apt-get install chromium, or run .ci/setup)`);
+// The whole interactive flow in a real (headless) Chromium (see ../support/chromium.ts).
+warnIfNoChromium('the Chromium sign-in test');
 
-/** Plays the user on the dev authority's login and consent pages, up to our success page. */
-async function signInAs(page: Page, url: string, username: string): Promise<void> {
-  await page.goto(url);
-  await page.fill('#login-form input[name="username"]', username);
-  await page.fill('#login-form input[name="password"]', 'any-password');
-  await page.click('#login-form button[type="submit"]');
-  await page.click('#consent-form button[type="submit"]');
-  await page.waitForURL(/^http:\/\/127\.0\.0\.1:\d+\/\?/);
-  await page.getByRole('heading', { name: 'Signed in' }).waitFor();
-}
-
-describe.skipIf(!available)('acquireTokenInteractive in Chromium', () => {
+describe.skipIf(!chromiumAvailable)('acquireTokenInteractive in Chromium', () => {
   let idp: DevAuthority;
   let browser: Browser;
   beforeAll(async () => {
     idp = await startDevAuthority();
     clearMetadataCache();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
