@@ -313,13 +313,9 @@ export class BrowserClient {
   }
 
   /** Re-reads the shared cache: another tab may have signed in, refreshed or signed out. */
-  async #reload(): Promise<void> {
-    try {
-      const data = await this.#store?.load(PARTITION);
-      if (data !== undefined) this.tokenCache.deserialize(data);
-    } catch {
-      // unreadable store or data: keep the memory cache (core logs and repairs on the next write)
-    }
+  #reload(): Promise<void> {
+    // Core merges what other tabs wrote and drops what they removed; a failing store is logged, not thrown.
+    return this.#context.persistence.sync(PARTITION);
   }
 
   /**

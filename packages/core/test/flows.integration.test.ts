@@ -5,6 +5,7 @@ import {
   AbortError,
   ConfidentialClientApplication,
   InteractionRequiredError,
+  MemoryCacheStore,
   PublicClientApplication,
   ServerError,
   TokenCache,
@@ -313,6 +314,24 @@ describe('flows against the dev authority', () => {
       expect(second.accessToken).toBe(first.accessToken);
       expect(idp.current.countRequests({ grantType: 'urn:ietf:params:oauth:grant-type:jwt-bearer' })).toBe(1);
       await expect(api.acquireTokenOnBehalfOf({ scopes: SCOPES, userAssertion: 'garbage' })).rejects.toMatchObject({ error: 'invalid_grant' });
+    });
+  });
+
+  describe('a cache store shared by two clients (two processes)', () => {
+    it('sees the other client sign in, and sign out', async () => {
+      const store = new MemoryCacheStore();
+      const a = native({ cacheStore: store });
+      const b = native({ cacheStore: store });
+      const { result } = await signIn(a, 'shared');
+      const [seenByB] = await b.getAccounts();
+      expect(seenByB?.username).toBe('shared');
+      idp.current.clearRequests();
+      expect((await b.acquireTokenSilent({ scopes: SCOPES, account: seenByB! })).accessToken).toBe(result.accessToken);
+      expect(idp.current.requests).toHaveLength(0);
+      await b.removeAccount(seenByB!);
+      // A still holds the tokens in memory; the store says they are gone, so A must drop them too.
+      expect(await a.getAccounts()).toEqual([]);
+      await expect(a.acquireTokenSilent({ scopes: SCOPES, account: result.account! })).rejects.toBeInstanceOf(InteractionRequiredError);
     });
   });
 

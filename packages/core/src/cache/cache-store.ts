@@ -129,7 +129,10 @@ export class CachePersistence {
 
   #absorb(partition: string, data: string): void {
     try {
-      this.cache.merge(data);
+      // The single partition is the whole cache: taking it as it is also drops what another process
+      // removed (a sign-out elsewhere). Other partitions are merged, keeping entries of the rest.
+      if (partition === SINGLE_PARTITION) this.cache.deserialize(data);
+      else this.cache.merge(data);
       this.#seen.set(partition, data);
     } catch (error) {
       if (!(error instanceof CacheFormatError)) throw error;
