@@ -7,7 +7,6 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { versionOf } from './versions.mjs';
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
@@ -31,14 +30,10 @@ export const SIZE_LIBRARIES = [
   { name: '@auth0/auth0-spa-js', packageName: '@auth0/auth0-spa-js', entry: 'auth0-spa-js.js', cdn: 'dist/auth0-spa-js.production.js' },
 ];
 
-export function sizesOf(code) {
-  const buf = Buffer.from(code);
-  return {
-    min: buf.length,
-    gzip: gzipSync(buf, { level: 9 }).length,
-    brotli: brotliCompressSync(buf, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: buf.length } }).length,
-  };
-}
+// One definition of min / gzip -9 / brotli -q 11 sizes, shared with the browser package's `pnpm size`.
+import { sizes as sizesOf } from '../../browser/scripts/bundle-check.mjs';
+
+export { sizesOf };
 
 /** Bundles one entry with the shared rollup settings; returns the minified code. */
 export async function bundle(entryFile) {
