@@ -1,25 +1,21 @@
-import { AbortError, type DeviceCodeFlow, PublicClientApplication, clearMetadataCache } from '@tessera/core';
-import { type DevAuthority, approveDeviceCode, startDevAuthority } from '@tessera/dev-authority';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { AbortError, type DeviceCodeFlow, PublicClientApplication } from '@tessera/core';
+import { approveDeviceCode } from '@tessera/dev-authority';
+import { describe, expect, it, vi } from 'vitest';
 import { NodePublicClientApplication, acquireTokenByDeviceCode } from '../src/index.js';
+import { useDevAuthority } from '../../core/test/helpers.js';
 
 describe('acquireTokenByDeviceCode', () => {
-  let idp: DevAuthority;
-  beforeAll(async () => {
-    idp = await startDevAuthority();
-    clearMetadataCache();
-  });
-  afterAll(() => idp.close());
+  const idp = useDevAuthority();
 
   it('prompts, then polls until the user approves', async () => {
-    const app = new PublicClientApplication({ clientId: idp.clients.native.clientId, authority: idp.issuer });
+    const app = new PublicClientApplication({ clientId: idp.current.clients.native.clientId, authority: idp.current.issuer });
     const prompts: DeviceCodeFlow[] = [];
     const result = await acquireTokenByDeviceCode(app, {
       scopes: ['api.read'],
       onPrompt: async (flow) => {
         prompts.push(flow);
         flow.interval = 0.2; // the dev authority would have us wait 5 s
-        await approveDeviceCode(idp.issuer, flow.userCode, { username: 'device-user' });
+        await approveDeviceCode(idp.current.issuer, flow.userCode, { username: 'device-user' });
       },
     });
     expect(prompts).toHaveLength(1);
@@ -28,7 +24,7 @@ describe('acquireTokenByDeviceCode', () => {
   });
 
   it('prints the provider message to stderr by default', async () => {
-    const app = new NodePublicClientApplication({ clientId: idp.clients.native.clientId, authority: idp.issuer });
+    const app = new NodePublicClientApplication({ clientId: idp.current.clients.native.clientId, authority: idp.current.issuer });
     const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     const controller = new AbortController();
     try {
@@ -43,9 +39,9 @@ describe('acquireTokenByDeviceCode', () => {
   });
 
   it('stops polling when aborted', async () => {
-    const app = new PublicClientApplication({ clientId: idp.clients.native.clientId, authority: idp.issuer });
+    const app = new PublicClientApplication({ clientId: idp.current.clients.native.clientId, authority: idp.current.issuer });
     const controller = new AbortController();
-    idp.clearRequests();
+    idp.current.clearRequests();
     const pending = acquireTokenByDeviceCode(app, {
       scopes: ['api.read'],
       signal: controller.signal,
@@ -55,8 +51,8 @@ describe('acquireTokenByDeviceCode', () => {
       },
     });
     await expect(pending).rejects.toBeInstanceOf(AbortError);
-    const polls = idp.countRequests({ grantType: 'urn:ietf:params:oauth:grant-type:device_code' });
+    const polls = idp.current.countRequests({ grantType: 'urn:ietf:params:oauth:grant-type:device_code' });
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(idp.countRequests({ grantType: 'urn:ietf:params:oauth:grant-type:device_code' })).toBe(polls);
+    expect(idp.current.countRequests({ grantType: 'urn:ietf:params:oauth:grant-type:device_code' })).toBe(polls);
   });
 });

@@ -1,22 +1,18 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AbortError, ConfigurationError, PublicClientApplication, ServerError, TesseraError, clearMetadataCache } from '@tessera/core';
-import { type DevAuthority, completeAuthorization, startDevAuthority } from '@tessera/dev-authority';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AbortError, ConfigurationError, PublicClientApplication, ServerError, TesseraError } from '@tessera/core';
+import { completeAuthorization } from '@tessera/dev-authority';
+import { describe, expect, it } from 'vitest';
 import { acquireTokenInteractive } from '../../src/index.js';
 import { isRefused, redirectPort } from './net-probes.js';
+import { useDevAuthority } from '../../../core/test/helpers.js';
 
 // Interactive sign-in without a browser: the dev authority's HTTP driver plays the user, and the
 // test itself follows the final redirect to the listener. The Chromium test is in browser.test.ts.
 
 describe('acquireTokenInteractive', () => {
-  let idp: DevAuthority;
-  beforeAll(async () => {
-    idp = await startDevAuthority();
-    clearMetadataCache();
-  });
-  afterAll(() => idp.close());
-  const app = () => new PublicClientApplication({ clientId: idp.clients.native.clientId, authority: idp.issuer });
+  const idp = useDevAuthority();
+  const app = () => new PublicClientApplication({ clientId: idp.current.clients.native.clientId, authority: idp.current.issuer });
 
   it('ignores unrelated requests and forged states, then finishes with the real redirect', async () => {
     let port = 0;
