@@ -15,7 +15,7 @@ import {
   SingleFlight,
   TokenCache,
   ValidationError,
-  accountInfo,
+  accountsOf,
   acquireTokenByAuthCodeFlow,
   acquireTokenSilent,
   getAuthorityMetadata,
@@ -229,7 +229,6 @@ export class BrowserClient {
       popup = window.open('about:blank', popupName(this.clientId), this.#options.popupFeatures ?? 'popup,width=480,height=640') ?? undefined;
       if (!popup) throw new BrowserAuthError('popup_blocked', 'The sign-in popup was blocked; open it from a click handler');
       const flow = await this.#startFlow(request);
-      this.#interaction.save({ mode: 'popup', createdAt: Date.now(), flow });
       popup.location.href = flow.authUri;
       const url = await waitForPopup(popup, flow.redirectUri, this.#options.popupTimeoutMs ?? 300_000);
       popup.close();
@@ -264,7 +263,8 @@ export class BrowserClient {
    * Web Lock). Throws `InteractionRequiredError` when only the user can help: then sign in again.
    */
   async acquireTokenSilent(request: SilentRequest): Promise<AuthenticationResult> {
-    const account = request.account ?? (await this.getAccounts())[0];
+    // Memory first: core syncs the store right after, and other tabs' sign-outs reach memory by message.
+    const account = request.account ?? accountsOf(this.tokenCache, this.clientId)[0] ?? (await this.getAccounts())[0];
     if (!account) throw new InteractionRequiredError({ error: 'no_account', errorDescription: 'Nobody is signed in; sign in interactively' });
     const result = await acquireTokenSilent(this.#context, this.#context.authority, { ...request, account });
     if (!result.fromCache) this.#post({ type: 'cache' });
@@ -275,13 +275,7 @@ export class BrowserClient {
   /** The signed-in accounts, as the shared cache holds them now. */
   async getAccounts(): Promise<AccountInfo[]> {
     await this.#reload();
-    const cache = this.tokenCache;
-    const out: AccountInfo[] = [];
-    for (const a of cache.getAccounts()) {
-      const idToken = cache.findIdToken(a.home_account_id, a.environment, this.clientId, a.realm);
-      if (idToken || cache.findRefreshToken(a.home_account_id, a.environment, this.clientId)) out.push(accountInfo(a, idToken));
-    }
-    return out;
+    return accountsOf(this.tokenCache, this.clientId);
   }
 
   /** Signs the account out of this app in every tab of the origin (cache only; the provider's session stays). */
@@ -326,10 +320,8 @@ export class BrowserClient {
   #refreshLock<T>(account: AccountInfo, work: () => Promise<T>): Promise<T> {
     const locks = globalThis.navigator?.locks;
     if (!locks || !this.#store) return work();
-    return locks.request(`tessera-refresh-${this.clientId}-${account.homeAccountId}`, async () => {
-      await this.#reload();
-      return work();
-    }) as Promise<T>;
+    // Core re-reads the store inside the lock (FlowContext.refreshLock); no second read here.
+    return locks.request(`tessera-refresh-${this.clientId}-${account.homeAccountId}`, work) as Promise<T>;
   }
 
   #post(message: TabMessage): void {

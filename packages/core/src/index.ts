@@ -38,7 +38,7 @@ export { getAuthorityMetadata } from './authority/discovery.js';
 export { CachePersistence } from './cache/cache-store.js';
 export { SingleFlight } from './client/single-flight.js';
 export { LogSink } from './logger.js';
-export { accountInfo } from './results.js';
+export { accountsOf } from './results.js';
 export {
   TesseraError,
   ConfigurationError,

@@ -1,3 +1,4 @@
+import type { TokenCache } from './cache/token-cache.js';
 import type { AccessTokenEntity, AccountEntity, IdTokenEntity } from './cache/schema.js';
 import type { IdTokenClaims } from './crypto/id-token.js';
 import { decodeIdToken } from './crypto/id-token.js';
@@ -98,4 +99,14 @@ function decodeQuietly(idToken: string): IdTokenClaims | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The cached accounts that have tokens of this client (an ID token or a refresh token). */
+export function accountsOf(cache: TokenCache, clientId: string): AccountInfo[] {
+  const out: AccountInfo[] = [];
+  for (const a of cache.getAccounts()) {
+    const idToken = cache.findIdToken(a.home_account_id, a.environment, clientId, a.realm);
+    if (idToken || cache.findRefreshToken(a.home_account_id, a.environment, clientId)) out.push(accountInfo(a, idToken));
+  }
+  return out;
 }

@@ -3,7 +3,8 @@ export const OIDC_SCOPES: ReadonlySet<string> = new Set(['openid', 'profile', 'o
 
 /** Splits, trims, de-duplicates; keeps the caller's order. */
 export function normalizeScopes(scopes: string | readonly string[] | undefined): string[] {
-  const list = typeof scopes === 'string' ? scopes.split(/\s+/) : (scopes ?? []);
+  // A scope-token never holds whitespace (RFC 6749 3.3): ['a b'] is two scopes, as 'a b' is.
+  const list = (typeof scopes === 'string' ? scopes : (scopes ?? []).join(' ')).split(/\s+/);
   const seen = new Set<string>();
   const out: string[] = [];
   for (const raw of list) {

@@ -120,8 +120,9 @@ export class TokenCache {
   }
 
   /** All access tokens of one account/client/realm; used to replace tokens whose scopes overlap. */
-  accessTokensInGroup(homeAccountId: string, environment: string, clientId: string, realm: string, userAssertionHash?: string): AccessTokenEntity[] {
-    return [...this.#group('AccessToken', owner(homeAccountId, userAssertionHash), environment, clientId, realm)].map((e) => e.entity as AccessTokenEntity);
+  accessTokensInGroup(homeAccountId: string, environment: string, clientId: string, realm: string, userAssertionHash?: string): { key: string; entity: AccessTokenEntity }[] {
+    // With the keys they are stored under: a file written by another tool may key an entry differently than we would.
+    return [...this.#group('AccessToken', owner(homeAccountId, userAssertionHash), environment, clientId, realm)].map((e) => ({ key: e.key, entity: e.entity as AccessTokenEntity }));
   }
 
   /** This client's own refresh token for the account (those of its family, FOCI, are not used). */
@@ -154,7 +155,8 @@ export class TokenCache {
   }
 
   clear(): void {
-    for (const s of SECTIONS) for (const key of [...this.#sections[s].keys()]) this.remove(s, key);
+    for (const s of SECTIONS) this.#sections[s].clear();
+    this.#groups.clear();
     this.#passthrough.clear();
   }
 

@@ -21,7 +21,7 @@ import { acquireTokenByUsernamePassword } from '../flows/username-password.js';
 import { FetchHttpClient, type HttpClient } from '../http/http-client.js';
 import { type RetryOptions, RetryingHttpClient, abortable } from '../http/retry.js';
 import { LogSink, type LoggerOptions } from '../logger.js';
-import { type AccountInfo, type AuthenticationResult, accountInfo } from '../results.js';
+import { type AccountInfo, type AuthenticationResult, accountInfo, accountsOf } from '../results.js';
 import type { ClientAuthenticator } from './client-credential.js';
 import { SingleFlight } from './single-flight.js';
 
@@ -144,16 +144,9 @@ export class ClientApplication {
   /** Accounts with tokens for this client, optionally only those with this username. */
   async getAccounts(options: { username?: string; signal?: AbortSignal } = {}): Promise<AccountInfo[]> {
     if (this.context.partitioning === 'single') await this.context.persistence.sync(SINGLE_PARTITION, options.signal);
+    const accounts = accountsOf(this.tokenCache, this.clientId);
     const wanted = options.username?.toLowerCase();
-    const cache = this.tokenCache;
-    const out: AccountInfo[] = [];
-    for (const entity of cache.getAccounts()) {
-      if (wanted !== undefined && entity.username.toLowerCase() !== wanted) continue;
-      const idToken = cache.findIdToken(entity.home_account_id, entity.environment, this.clientId, entity.realm);
-      if (!idToken && !cache.findRefreshToken(entity.home_account_id, entity.environment, this.clientId)) continue;
-      out.push(accountInfo(entity, idToken));
-    }
-    return out;
+    return wanted === undefined ? accounts : accounts.filter((a) => a.username.toLowerCase() === wanted);
   }
 
   async getAccount(homeAccountId: string, signal?: AbortSignal): Promise<AccountInfo | undefined> {

@@ -1,4 +1,5 @@
 import type { Authority } from '../authority/authority.js';
+import type { AuthorityMetadata } from '../authority/discovery.js';
 import { partitionKeys } from '../cache/cache-store.js';
 import { createPkce, randomToken } from '../crypto/encoding.js';
 import { ConfigurationError, InteractionRequiredError, InvalidResponseError, ServerError, ValidationError } from '../errors.js';
@@ -48,8 +49,13 @@ export interface AuthCodeFlow {
 
 export type AuthResponse = URLSearchParams | Record<string, string | undefined> | string;
 
-export async function getAuthorizationRequestUrl(ctx: FlowContext, authority: Authority, options: AuthorizationUrlOptions): Promise<string> {
-  const metadata = await ctx.metadata(authority, options.signal);
+export async function getAuthorizationRequestUrl(
+  ctx: FlowContext,
+  authority: Authority,
+  options: AuthorizationUrlOptions,
+  metadata?: AuthorityMetadata,
+): Promise<string> {
+  metadata ??= await ctx.metadata(authority, options.signal);
   if (!metadata.authorization_endpoint) {
     throw new ConfigurationError(`The authority ${authority.url} publishes no authorization_endpoint`);
   }
@@ -88,7 +94,7 @@ export async function initiateAuthCodeFlow(
   const nonce = options.nonce ?? randomToken();
   const responseMode = options.responseMode ?? 'query';
   const metadata = await ctx.metadata(authority, options.signal);
-  const authUri = await getAuthorizationRequestUrl(ctx, authority, { ...options, state, nonce, responseMode, codeChallenge: pkce.challenge });
+  const authUri = await getAuthorizationRequestUrl(ctx, authority, { ...options, state, nonce, responseMode, codeChallenge: pkce.challenge }, metadata);
   return {
     authUri,
     state,

@@ -13,20 +13,6 @@ export interface SilentOptions extends RequestOptions {
   forceRefresh?: boolean;
 }
 
-// Callers repeat the same few scope lists: remember their normalised forms (bounded).
-const scopeMemo = new Map<string, { scopes: string[]; resource: string[] }>();
-function scopeSets(input: string | string[]): { scopes: string[]; resource: string[] } {
-  const key = typeof input === 'string' ? input : input.join(' ');
-  let sets = scopeMemo.get(key);
-  if (!sets) {
-    const scopes = normalizeScopes(input);
-    sets = { scopes, resource: resourceScopes(scopes) };
-    if (scopeMemo.size >= 256) scopeMemo.clear();
-    scopeMemo.set(key, sets);
-  }
-  return sets;
-}
-
 /** A cached token within this many seconds of expiry is not handed out. */
 export const EXPIRY_MARGIN_SECONDS = 300;
 
@@ -57,7 +43,8 @@ export function cachedResult(ctx: FlowContext, q: CacheQuery): AuthenticationRes
  */
 export async function acquireTokenSilent(ctx: FlowContext, authority: Authority, options: SilentOptions): Promise<AuthenticationResult> {
   const { account } = options;
-  const { scopes, resource } = scopeSets(options.scopes);
+  const scopes = normalizeScopes(options.scopes);
+  const resource = resourceScopes(scopes);
   const realm = options.tenant ?? account.tenantId;
   if (ctx.persistence.persistent) {
     await ctx.persistence.sync(partitionKeys.account(ctx.partitioning, account.homeAccountId), options.signal);

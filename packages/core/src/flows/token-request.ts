@@ -1,7 +1,7 @@
 import type { Authority } from '../authority/authority.js';
 import { entraIssuerMatches, parseClientInfo } from '../authority/entra.js';
 import type { AuthorityMetadata } from '../authority/discovery.js';
-import { type AccessTokenEntity, type AccountEntity, type IdTokenEntity, type RefreshTokenEntity, credentialKey } from '../cache/schema.js';
+import type { AccessTokenEntity, AccountEntity, IdTokenEntity, RefreshTokenEntity } from '../cache/schema.js';
 import type { TokenCache } from '../cache/token-cache.js';
 import { type IdTokenClaims, decodeIdToken, validateIdTokenClaims } from '../crypto/id-token.js';
 import { InvalidResponseError, ValidationError } from '../errors.js';
@@ -215,10 +215,8 @@ function identify(ctx: FlowContext, req: TokenRequest, response: TokenResponse, 
 /** A new token replaces cached ones whose scopes overlap it, as MSAL does, so lookups stay unambiguous. */
 function replaceOverlappingTokens(cache: TokenCache, at: AccessTokenEntity): void {
   const scopes = new Set(at.target.toLowerCase().split(' ').filter(Boolean));
-  for (const old of cache.accessTokensInGroup(at.home_account_id, at.environment, at.client_id, at.realm, at.user_assertion_hash as string | undefined)) {
+  for (const { key, entity: old } of cache.accessTokensInGroup(at.home_account_id, at.environment, at.client_id, at.realm, at.user_assertion_hash as string | undefined)) {
     if ((old.token_type ?? 'Bearer').toLowerCase() !== 'bearer') continue;
-    if (old.target.toLowerCase().split(' ').some((s) => scopes.has(s))) {
-      cache.remove('AccessToken', credentialKey(old));
-    }
+    if (old.target.toLowerCase().split(' ').some((s) => scopes.has(s))) cache.remove('AccessToken', key);
   }
 }
