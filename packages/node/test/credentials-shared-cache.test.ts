@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PublicClientApplication, TokenCache } from '@tessera/core';
 import { completeAuthorization } from '@tessera/dev-authority';
@@ -65,8 +65,15 @@ describe('SharedTokenCacheCredential', () => {
     const encrypted = join(tmp.path, 'encrypted.msal.cache');
     const bytes = Buffer.from([0x01, 0x00, 0x00, 0x00, 0xd0, 0x8c, 0x9d, 0xdf, 0x01, 0x15]);
     await writeFile(encrypted, bytes);
-    await expect(credential(encrypted).getToken(SCOPE)).rejects.toThrow(/not a plain JSON cache/);
+    await expect(credential(encrypted).getToken(SCOPE)).rejects.toThrow(/not a plain cache JSON file/);
     expect(await readFile(encrypted)).toEqual(bytes);
+    expect((await readdir(tmp.path)).filter((f) => f.includes('.corrupt-'))).toEqual([]);
+
+    // Sections of other tools, whatever their shape, are not a reason to touch the file.
+    const foreign = join(tmp.path, 'foreign.msal.cache');
+    await writeFile(foreign, '{"Account":{},"Version":1}');
+    await expect(credential(foreign).getToken(SCOPE)).rejects.toThrow(/No accounts were found in the cache/);
+    expect(await readFile(foreign, 'utf8')).toBe('{"Account":{},"Version":1}');
   });
 
   it('defaults to the cache Microsoft developer tools share', () => {

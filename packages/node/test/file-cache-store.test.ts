@@ -116,7 +116,7 @@ describe('FileCacheStore', () => {
 
     expect(await s.load('default')).toBeUndefined();
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/corrupt \(not valid JSON\); moved it to .*\.corrupt-\d{8}T\d{9}Z/);
+    expect(warnings[0]).toMatch(/corrupt \(.*not valid JSON\); moved it to .*\.corrupt-\d{8}T\d{9}Z/);
     const aside = (await readdir(s.directory)).filter((f) => f.includes('.corrupt-'));
     expect(aside).toHaveLength(1);
     expect(await readFile(join(s.directory, aside[0]!), 'utf8')).toBe('{"AccessToken": {"trunc');
@@ -131,7 +131,7 @@ describe('FileCacheStore', () => {
       '{"seen":{"nothing":{}}}',
     );
     expect(warnings).toHaveLength(2);
-    expect(warnings[1]).toMatch(/not a JSON object/);
+    expect(warnings[1]).toMatch(/must be a JSON object/);
     expect((await readdir(s.directory)).filter((f) => f.includes('.corrupt-'))).toHaveLength(2);
   });
 

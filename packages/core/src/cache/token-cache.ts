@@ -78,7 +78,7 @@ export class TokenCache {
     AppMetadata: new Map(),
   };
   /** Entries we do not understand (unknown sections, malformed entries), written back untouched. */
-  readonly #passthrough = new Map<string, Record<string, unknown>>();
+  readonly #passthrough = new Map<string, unknown>();
   /** Lookup groups (see groupsOf) to their entries in upsert order, by section and key (keys are unique only within a section). */
   readonly #groups = new Map<string, Map<string, IndexEntry>>();
 
@@ -163,7 +163,7 @@ export class TokenCache {
   serialize(): string {
     const out: Record<string, Record<string, unknown>> = {};
     for (const s of SECTIONS) out[s] = Object.fromEntries(this.#sections[s]);
-    for (const [section, entries] of this.#passthrough) out[section] = { ...entries, ...out[section] };
+    for (const [section, kept] of this.#passthrough) out[section] = isRecord(kept) ? { ...kept, ...out[section] } : (kept as Record<string, unknown>);
     return JSON.stringify(out);
   }
 
@@ -182,14 +182,16 @@ export class TokenCache {
   #mergeParsed(parsed: Record<string, Record<string, unknown>>): void {
     for (const [section, entries] of Object.entries(parsed)) {
       if (!(SECTIONS as readonly string[]).includes(section)) {
-        this.#passthrough.set(section, { ...this.#passthrough.get(section), ...entries });
+        // Another tool's section: kept as it is (merged when both copies are objects).
+        const kept = this.#passthrough.get(section);
+        this.#passthrough.set(section, isRecord(kept) && isRecord(entries) ? { ...kept, ...entries } : entries);
         continue;
       }
       const name = section as SectionName;
       for (const [key, entity] of Object.entries(entries)) {
         if (isWellFormed(name, entity)) this.upsert(name, entity as Entity<typeof name>, key);
         else {
-          const bucket = this.#passthrough.get(section) ?? {};
+          const bucket = (this.#passthrough.get(section) ?? {}) as Record<string, unknown>;
           bucket[key] = entity;
           this.#passthrough.set(section, bucket);
         }
@@ -247,7 +249,11 @@ function editGroup<V>(byGroup: Map<string, Map<string, V>>, group: string, key: 
   else byGroup.delete(group);
 }
 
-function parseCacheJson(json: string): Record<string, Record<string, unknown>> {
+/**
+ * Parses serialized cache JSON: an object whose MSAL sections are objects of entries; sections of
+ * other tools may hold anything. Throws CacheFormatError naming what is wrong.
+ */
+export function parseCacheJson(json: string): Record<string, Record<string, unknown>> {
   let parsed: unknown;
   try {
     parsed = json.trim() === '' ? {} : JSON.parse(json);
@@ -255,8 +261,8 @@ function parseCacheJson(json: string): Record<string, Record<string, unknown>> {
     throw new CacheFormatError('The serialized token cache is not valid JSON');
   }
   if (!isRecord(parsed)) throw new CacheFormatError('The serialized token cache must be a JSON object');
-  for (const [section, entries] of Object.entries(parsed)) {
-    if (!isRecord(entries)) throw new CacheFormatError(`Cache section "${section}" must be an object of entries`);
+  for (const section of SECTIONS) {
+    if (section in parsed && !isRecord(parsed[section])) throw new CacheFormatError(`Cache section "${section}" must be an object of entries`);
   }
   return parsed as Record<string, Record<string, unknown>>;
 }

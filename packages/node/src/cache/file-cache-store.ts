@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { type FileHandle, chmod, lstat, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { AbortError, type CacheStore, ConfigurationError } from '@tessera/core';
+import { AbortError, CacheFormatError, type CacheStore, ConfigurationError, parseCacheJson } from '@tessera/core';
 import type * as ProperLockfile from 'proper-lockfile';
 import { CacheStoreBusyError, CacheStoreUnavailableError, describeCause } from './errors.js';
 import { KeyedQueue, sleep, throwIfAborted, withDeadline } from './util.js';
@@ -28,6 +28,12 @@ export interface FileCacheStoreOptions {
    * folder). OS keyring encryption is not available in this package.
    */
   allowUnencryptedStorage?: boolean;
+  /**
+   * What to do with a file that is not cache JSON: `'quarantine'` (default) moves it aside and goes on
+   * empty; `'refuse'` leaves it untouched and fails with CacheStoreUnavailableError, for files that
+   * belong to other tools (a shared cache another tool may have encrypted).
+   */
+  onCorrupt?: 'quarantine' | 'refuse';
   /** Receives warnings (a corrupted file moved aside). Default `process.emitWarning`. */
   onWarning?: (message: string) => void;
   /**
@@ -82,6 +88,7 @@ export class FileCacheStore implements CacheStore {
   readonly directory: string;
   private readonly stem: string;
   private readonly warn: (message: string) => void;
+  private readonly refuseCorrupt: boolean;
   private readonly staleLockMs: number;
   private readonly lockTimeoutMs: number;
   /** The folder is ours alone (the default folder, or one we created): its mode may be tightened. */
@@ -106,6 +113,7 @@ export class FileCacheStore implements CacheStore {
     if (!(staleLockMs >= 2000)) throw new ConfigurationError('FileCacheStore: `staleLockMs` must be at least 2000');
     this.staleLockMs = staleLockMs;
     this.lockTimeoutMs = options.lockTimeoutMs ?? 3 * staleLockMs;
+    this.refuseCorrupt = options.onCorrupt === 'refuse';
     this.warn = options.onWarning ?? ((message) => process.emitWarning(message, { type: 'TesseraCacheWarning' }));
 
     if (options.path !== undefined) {
@@ -137,6 +145,7 @@ export class FileCacheStore implements CacheStore {
     const snapshot = await this.read(file);
     const { contents } = snapshot;
     if (contents.kind === 'data') return contents.data;
+    if (contents.kind === 'corrupt' && this.refuseCorrupt) throw this.refused(file, contents.reason);
     if (contents.kind !== 'corrupt' || snapshot.warned) return undefined;
     // Move it aside under the lock, so a writer replacing it at this moment is not disturbed.
     return this.withLock(file, signal, async () => {
@@ -158,7 +167,10 @@ export class FileCacheStore implements CacheStore {
     return this.withLock(file, signal, async (lock) => {
       await this.sweepTemps(file);
       const current = await this.read(file);
-      if (current.contents.kind === 'corrupt') await this.quarantine(file, current, true);
+      if (current.contents.kind === 'corrupt') {
+        if (this.refuseCorrupt) throw this.refused(file, current.contents.reason);
+        await this.quarantine(file, current, true);
+      }
       const next = mutate(current.contents.kind === 'data' ? current.contents.data : undefined);
       if (typeof next !== 'string') throw new TypeError('FileCacheStore.update: `mutate` must return a string');
       await this.replace(file, next, lock);
@@ -196,6 +208,10 @@ export class FileCacheStore implements CacheStore {
     } finally {
       await handle.close().catch(() => undefined);
     }
+  }
+
+  private refused(file: string, reason: string): CacheStoreUnavailableError {
+    return new CacheStoreUnavailableError(STORE, `${file} is not a plain cache JSON file (${reason}); it was left untouched`);
   }
 
   /** Moves a corrupt file to `<file>.corrupt-<timestamp>` and warns. Called with the lock held. */
@@ -353,22 +369,15 @@ export function partitionFileKey(partitionKey: string): string {
 
 function classify(text: string): Contents {
   if (text.trim() === '') return { kind: 'empty' };
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
-  } catch {
-    return { kind: 'corrupt', reason: 'not valid JSON' };
+    parseCacheJson(text); // the same rule TokenCache reads by
+    return { kind: 'data', data: text };
+  } catch (error) {
+    if (error instanceof CacheFormatError) return { kind: 'corrupt', reason: error.message };
+    throw error;
   }
-  if (!isRecord(parsed)) return { kind: 'corrupt', reason: 'not a JSON object' };
-  for (const [section, entries] of Object.entries(parsed)) {
-    if (!isRecord(entries)) return { kind: 'corrupt', reason: `section "${section.slice(0, 40)}" is not an object` };
-  }
-  return { kind: 'data', data: text };
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function expandHome(p: string): string {
   return p === '~' || p.startsWith('~/') || p.startsWith('~\\') ? join(homedir(), p.slice(1)) : p;

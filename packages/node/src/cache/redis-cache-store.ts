@@ -28,7 +28,7 @@ export interface RedisCacheStoreOptions {
   minTtlSeconds?: number;
   /** Each load, save or update fails with `CacheStoreUnavailableError` after this long. Default 5,000 ms. */
   operationTimeoutMs?: number;
-  /** Compare-and-set attempts before `update` fails with `CacheStoreBusyError`. Default 16. */
+  /** Compare-and-set attempts before `update` fails with `CacheStoreBusyError`. Default 100. */
   maxAttempts?: number;
   /** Close the client in `close()`; set by `createRedisCacheStore`. */
   ownsClient?: boolean;

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -9,7 +8,8 @@ import {
   InteractionRequiredError,
   PublicClientApplication,
 } from '@tessera/core';
-import { FileCacheStore } from '../cache/file-cache-store.js';
+import { CacheStoreUnavailableError } from '../cache/errors.js';
+import { DEFAULT_PARTITION, FileCacheStore } from '../cache/file-cache-store.js';
 import { CredentialBase, type CredentialRequest } from './credential-base.js';
 import { DEVELOPER_SIGN_ON_CLIENT_ID, checkDefaultClientId } from './defaults.js';
 import { CredentialUnavailableError } from './errors.js';
@@ -132,47 +132,35 @@ class SharedCacheFile implements CacheStore {
   private readonly store: FileCacheStore;
 
   constructor(private readonly path: string) {
-    this.store = new FileCacheStore({ path, allowUnencryptedStorage: true });
+    // Never move another tool's file aside: one we cannot read may be its encrypted cache.
+    this.store = new FileCacheStore({ path, allowUnencryptedStorage: true, onCorrupt: 'refuse' });
   }
 
-  /** Throws CredentialUnavailableError when the file is missing or not plain JSON. */
+  /** Throws CredentialUnavailableError when the file is missing, empty or not plain cache JSON. */
   async check(): Promise<void> {
-    if ((await this.readPlain()) === undefined) throw new CredentialUnavailableError(`${UNAVAILABLE} No accounts were found in the cache (${this.path} is missing or empty).`);
+    if ((await this.load(DEFAULT_PARTITION)) === undefined) {
+      throw new CredentialUnavailableError(`${UNAVAILABLE} No accounts were found in the cache (${this.path} is missing or empty).`);
+    }
   }
 
-  async load(partitionKey: string): Promise<string | undefined> {
-    const text = await this.readPlain();
-    // FileCacheStore returns the same string while the file is unchanged, which spares core a re-parse.
-    return text === undefined ? undefined : this.store.load(partitionKey);
+  load(partitionKey: string, signal?: AbortSignal): Promise<string | undefined> {
+    return this.unavailableOnFailure(this.store.load(partitionKey, signal));
   }
 
-  async save(partitionKey: string, data: string, signal?: AbortSignal): Promise<void> {
-    await this.update(partitionKey, () => data, signal);
+  save(partitionKey: string, data: string, signal?: AbortSignal): Promise<void> {
+    return this.unavailableOnFailure(this.store.save(partitionKey, data, signal));
   }
 
-  async update(partitionKey: string, mutate: (current: string | undefined) => string, signal?: AbortSignal): Promise<string> {
-    await this.readPlain();
-    return this.store.update(partitionKey, mutate, signal);
+  update(partitionKey: string, mutate: (current: string | undefined) => string, signal?: AbortSignal): Promise<string> {
+    return this.unavailableOnFailure(this.store.update(partitionKey, mutate, signal));
   }
 
-  /** The file's text when it is absent, empty or JSON; anything else is another tool's encrypted cache. */
-  private async readPlain(): Promise<string | undefined> {
-    let text: string;
+  private async unavailableOnFailure<T>(work: Promise<T>): Promise<T> {
     try {
-      text = await readFile(this.path, 'utf8');
+      return await work;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new CredentialUnavailableError(`${UNAVAILABLE} Cannot read ${this.path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      if (!(error instanceof CacheStoreUnavailableError)) throw error;
+      throw new CredentialUnavailableError(`${UNAVAILABLE} ${error.message} (other tools may encrypt it with DPAPI, Keychain or libsecret).`);
     }
-    if (text.trim() === '') return undefined;
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return text;
-    } catch {
-      // fall through
-    }
-    throw new CredentialUnavailableError(
-      `${UNAVAILABLE} ${this.path} is not a plain JSON cache (other tools may encrypt it with DPAPI, Keychain or libsecret); it was left untouched.`,
-    );
   }
 }

@@ -38,8 +38,8 @@ export class NodeHttpClient implements HttpClient {
  */
 export function createNodeHttpClient(options: NodeHttpClientOptions & { httpClient?: HttpClient } = {}): HttpClient {
   if (!options.httpClient) return new NodeHttpClient(options);
-  if (options.proxy !== undefined || options.noProxy !== undefined || options.ca !== undefined || options.timeoutMs !== undefined) {
-    throw new ConfigurationError('`httpClient` replaces the Node transport: configure proxy, noProxy, ca and timeoutMs on it instead');
+  if (options.proxy !== undefined || options.noProxy !== undefined || options.ca !== undefined || options.timeoutMs !== undefined || options.maxResponseBytes !== undefined) {
+    throw new ConfigurationError('`httpClient` replaces the Node transport: configure proxy, noProxy, ca, timeoutMs and maxResponseBytes on it instead');
   }
   return options.httpClient;
 }
