@@ -13,6 +13,7 @@ import {
   serializeAuthenticationRecord,
 } from '../src/index.js';
 import { browserAs, useDevAuthority, useTempDir } from './credentials-helpers.js';
+import { freePort } from './support/redis-server.mjs';
 
 const SCOPE = 'api.read';
 const WEB_REDIRECT = 'http://127.0.0.1:3000/callback';
@@ -168,10 +169,17 @@ describe('InteractiveBrowserCredential', () => {
     expect(idp.current.requests.filter((r) => r.path === '/token')).toHaveLength(0);
   });
 
-  it('pins the port of a loopback redirectUri and refuses others', () => {
+  it('pins the port of a loopback redirectUri and refuses others', async () => {
     const clientId = idp.current.clients.native.clientId;
-    expect(() => new InteractiveBrowserCredential({ clientId, authority: idp.current.issuer, redirectUri: 'http://127.0.0.1:8400/' })).not.toThrow();
+    const port = await freePort();
+    const browser = browserAs('pinned');
+    const opened = vi.fn(browser.open);
+    const pinned = new InteractiveBrowserCredential({ clientId, authority: idp.current.issuer, redirectUri: `http://127.0.0.1:${port}/`, openBrowser: opened });
+    await pinned.getToken(SCOPE);
+    await browser.done();
+    expect(new URL(opened.mock.calls[0]![0]).searchParams.get('redirect_uri')).toBe(`http://127.0.0.1:${port}/`);
     expect(() => new InteractiveBrowserCredential({ clientId, authority: idp.current.issuer, redirectUri: 'https://app.example/cb' })).toThrow(/loopback/);
     expect(() => new InteractiveBrowserCredential({ redirectUri: 'http://127.0.0.1:8400' })).toThrow(/localhost/);
   });
 });
+

@@ -2,7 +2,7 @@ import { createPrivateKey, generateKeyPairSync, sign } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AzureAuthorityHosts, ConfigurationError, ServerError } from '@tessera/core';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, expectTypeOf, it, vi } from 'vitest';
 import {
   type AbortSignalLike,
   type AccessToken,
@@ -289,7 +289,7 @@ describe('tenant rules (Entra-shaped authority, no network)', () => {
     // Its own tenant: discovery is shared process-wide and this one hangs until core's attempt timeout.
     const credential = new ClientSecretCredential('tenant-hanging', 'app-id', 'secret', { httpClient: hanging, retryOptions: { maxRetries: 0 } });
     const started = Date.now();
-    await expect(credential.getToken('x', { requestOptions: { timeout: 100 } })).rejects.toThrow();
+    await expect(credential.getToken('x', { requestOptions: { timeout: 100 } })).rejects.toMatchObject({ code: 'aborted' });
     expect(Date.now() - started).toBeLessThan(5000);
 
     const listeners: Array<(ev: unknown) => void> = [];
@@ -356,6 +356,9 @@ describe('TokenCredential compatibility with @azure/core-auth', () => {
     const theirs: AzureTokenCredential = { getToken: async () => ({ token: 't', expiresOnTimestamp: 0, tokenType: 'pop' }) };
     const chain: AzureTokenCredential = new ChainedTokenCredential(theirs, ours);
     const token: AccessToken | null = null as AzureAccessToken | null;
-    expect([ours, chain, token]).toHaveLength(3);
+    // Type assertions: `pnpm test` type-checks the tests, so a mismatch fails the run.
+    expectTypeOf(ours).toExtend<AzureTokenCredential>();
+    expectTypeOf(chain).toExtend<AzureTokenCredential>();
+    expectTypeOf<AzureAccessToken | null>().toExtend<typeof token>();
   });
 });

@@ -6,6 +6,7 @@ import {
   ConfigurationError,
   type HttpClient,
   type LogLevel,
+  LogSink,
 } from '@tessera/core';
 import { FileCacheStore } from '../cache/file-cache-store.js';
 import { NodeHttpClient, createNodeHttpClient } from '../http/node-http-client.js';
@@ -26,7 +27,7 @@ export interface CredentialRequest {
 export type BearerToken = AccessToken & { tokenType: 'Bearer' };
 
 /** Symbol.asyncDispose on Node versions that define it; Node registers it as this global symbol. */
-export const asyncDispose: typeof Symbol.asyncDispose = (Symbol.asyncDispose ?? Symbol.for('nodejs.asyncDispose')) as typeof Symbol.asyncDispose;
+export const asyncDispose: typeof Symbol.asyncDispose = Symbol.asyncDispose;
 
 /**
  * What every credential shares: authority and tenant rules, core client construction (one per
@@ -42,6 +43,7 @@ export abstract class CredentialBase<App extends ClientApplication> implements T
   private readonly apps = new Map<boolean, Promise<App>>();
   private readonly stores: { cae?: CacheStore; nocae?: CacheStore };
   private closed = false;
+  private logSink?: LogSink;
 
   protected constructor(
     protected readonly clientId: string,
@@ -156,16 +158,18 @@ export abstract class CredentialBase<App extends ClientApplication> implements T
     return { cae: store('cae'), nocae: store('nocae') };
   }
 
-  protected log(level: LogLevel, message: string): void {
-    const { logger, level: max = 'info' } = this.options.loggingOptions ?? {};
-    if (logger && RANK[level] <= RANK[max]) logger.log(level, message);
+  /** Core's level filter; messages are built only when a logger takes them (getToken's cache hits stay cheap). */
+  protected log(level: LogLevel, message: string | (() => string)): void {
+    (this.logSink ??= new LogSink(this.options.loggingOptions)).log(level, message);
   }
 
   private logSuccess(scopes: string[], result: AuthenticationResult): void {
-    const who = this.options.loggingOptions?.allowLoggingAccountIdentifiers
-      ? ` Client ID: ${this.clientId}. Tenant ID: ${result.tenantId ?? 'n/a'}. User: ${result.account?.username || 'n/a'}. Object ID: ${result.account?.localAccountId ?? 'n/a'}.`
-      : '';
-    this.log('info', `${this.credentialName}.getToken succeeded for scopes "${scopes.join(' ')}"${result.fromCache ? ' (cached)' : ''}.${who}`);
+    this.log('info', () => {
+      const who = this.options.loggingOptions?.allowLoggingAccountIdentifiers
+        ? ` Client ID: ${this.clientId}. Tenant ID: ${result.tenantId ?? 'n/a'}. User: ${result.account?.username || 'n/a'}. Object ID: ${result.account?.localAccountId ?? 'n/a'}.`
+        : '';
+      return `${this.credentialName}.getToken succeeded for scopes "${scopes.join(' ')}"${result.fromCache ? ' (cached)' : ''}.${who}`;
+    });
   }
 
   /** Releases the transport this credential created; later getToken calls fail. */
@@ -180,8 +184,6 @@ export abstract class CredentialBase<App extends ClientApplication> implements T
     return this.close();
   }
 }
-
-const RANK: Record<LogLevel, number> = { error: 0, warning: 1, info: 2, verbose: 3 };
 
 /** A real AbortSignal from Azure's AbortSignalLike and/or a timeout, and a function to undo the wiring. */
 function linkSignal(source: AbortSignalLike | undefined, timeoutMs: number | undefined): { signal?: AbortSignal; release: () => void } {
