@@ -1,4 +1,4 @@
-import { type AuthenticationResult, type ClientApplicationOptions, PublicClientApplication } from '@tessera/core';
+import { type AuthenticationResult, type ClientApplicationOptions, PublicClientApplication, type RetryOptions } from '@tessera/core';
 import { type DeviceCodeOptions, acquireTokenByDeviceCode } from './device-code.js';
 import { type NodeHttpClientOptions, createNodeHttpClient } from './http/node-http-client.js';
 import { type InteractiveOptions, acquireTokenInteractive } from './interactive/acquire-token-interactive.js';
@@ -14,8 +14,13 @@ export function withNodeTransport(options: NodePublicClientOptions): ClientAppli
   return {
     ...rest,
     httpClient: createNodeHttpClient({ proxy, noProxy, ca, timeoutMs, maxResponseBytes, httpClient }),
-    retry: retry === false || timeoutMs === undefined ? retry : { timeoutMs, ...retry },
+    retry: retryWithTimeout(retry, timeoutMs),
   };
+}
+
+/** `timeoutMs` of the Node transport also bounds each attempt of core's retry policy (unless retries are off). */
+export function retryWithTimeout(retry: RetryOptions | false | undefined, timeoutMs: number | undefined): RetryOptions | false | undefined {
+  return retry === false || timeoutMs === undefined ? retry : { timeoutMs, ...retry };
 }
 
 /** A public client for Node: the Node transport, browser sign-in over a loopback redirect, and the device code flow. */

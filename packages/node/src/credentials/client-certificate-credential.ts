@@ -39,7 +39,16 @@ export class ClientCertificateCredential extends ServicePrincipalCredential {
     this.sendChain = options.sendCertificateChain === true;
   }
 
-  protected async clientAuthentication(): Promise<ClientAuthenticationOptions> {
+  private authentication?: Promise<ClientAuthenticationOptions>;
+
+  /** Read and parsed once for both CAE modes' clients; a failure is not remembered (the file may be fixed). */
+  protected clientAuthentication(): Promise<ClientAuthenticationOptions> {
+    const pending = (this.authentication ??= this.loadAuthentication());
+    pending.catch(() => (this.authentication = undefined));
+    return pending;
+  }
+
+  private async loadAuthentication(): Promise<ClientAuthenticationOptions> {
     const pem = await this.readPem();
     const parsed = parsePemCertificate(pem);
     if (parsed.encrypted && !this.password) {

@@ -10,6 +10,7 @@ import {
 } from '@tessera/core';
 import { FileCacheStore } from '../cache/file-cache-store.js';
 import { NodeHttpClient, createNodeHttpClient } from '../http/node-http-client.js';
+import { retryWithTimeout } from '../node-client.js';
 import { type CredentialAuthority, type TokenCredentialOptions, credentialAuthority, requestTenant } from './options.js';
 import type { AbortSignalLike, AccessToken, GetTokenOptions, TokenCredential } from './token-credential.js';
 
@@ -129,7 +130,7 @@ export abstract class CredentialBase<App extends ClientApplication> implements T
       authority: this.authority.url,
       knownEntraHosts: this.authority.knownEntraHosts,
       httpClient: this.http,
-      retry: this.options.timeoutMs === undefined ? this.options.retryOptions : { timeoutMs: this.options.timeoutMs, ...this.options.retryOptions },
+      retry: retryWithTimeout(this.options.retryOptions, this.options.timeoutMs),
       instanceDiscovery: this.options.disableInstanceDiscovery !== true,
       cacheStore: this.cacheStore(cae),
       clientCapabilities: cae ? ['CP1'] : undefined,
