@@ -1,0 +1,160 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type DevAuthority, startDevAuthority } from '@tessera/dev-authority';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanEnv, deviceLogin, runBuiltCli, runCli } from './run-cli.js';
+
+// Issue 11 section 5: the CLI never reports success it did not have. Every case is a real process.
+const NODE_PACKAGE = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * Makes a folder unwritable for this process, also for root (which ignores modes): mode 0555, and the
+ * immutable attribute when that is not enough. Returns the undo, or undefined if neither works here.
+ */
+function makeReadOnly(dir: string): (() => void) | undefined {
+  const writable = () => {
+    try {
+      writeFileSync(join(dir, '.probe'), '');
+      unlinkSync(join(dir, '.probe'));
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  chmodSync(dir, 0o555);
+  if (!writable()) return () => chmodSync(dir, 0o700);
+  try {
+    execFileSync('chattr', ['+i', dir], { stdio: 'ignore' });
+  } catch {
+    chmodSync(dir, 0o700);
+    return undefined;
+  }
+  const undo = () => {
+    execFileSync('chattr', ['-i', dir], { stdio: 'ignore' });
+    chmodSync(dir, 0o700);
+  };
+  if (writable()) {
+    undo();
+    return undefined;
+  }
+  return undo;
+}
+
+describe('tessera CLI: no success it did not have', { timeout: 60_000 }, () => {
+  let idp: DevAuthority;
+  let home: string;
+  const flagsFor = (cacheFile: string) => ['--authority', idp.issuer, '--client-id', idp.clients.native.clientId, '--cache-file', cacheFile];
+  beforeAll(async () => {
+    idp = await startDevAuthority();
+    home = mkdtempSync(join(tmpdir(), 'tessera-cli-honest-'));
+  });
+  afterAll(async () => {
+    await idp?.close();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('login and logout fail when the cache file would be under a regular file', async () => {
+    const plain = join(home, 'plain-file');
+    writeFileSync(plain, 'not a folder');
+    const cacheFile = join(plain, 'cache.json');
+    const login = await deviceLogin(idp.issuer, flagsFor(cacheFile), 'under-file');
+    expect(login.code).toBe(1);
+    expect(login.stdout).toBe(''); // no "Signed in"
+    expect(login.stderr).toContain(cacheFile);
+    expect(login.stderr).toMatch(/ENOTDIR|EEXIST/);
+    expect(login.stderr).toContain('--cache-file');
+    expect(idp.countRequests({ path: '/token' })).toBeGreaterThan(0); // it did sign in: only the saving failed
+
+    const logout = await runCli(['logout', '--all', ...flagsFor(cacheFile)]);
+    expect(logout.code).toBe(1);
+    expect(logout.stdout).toBe('');
+    expect(logout.stderr).toContain(cacheFile);
+    expect(readFileSync(plain, 'utf8')).toBe('not a folder');
+  });
+
+  it('login and logout fail in a read-only folder, and the cache keeps what it had', async (ctx) => {
+    const dir = join(home, 'frozen');
+    mkdirSync(dir, { mode: 0o700 });
+    const cacheFile = join(dir, 'cache.json');
+    const first = await deviceLogin(idp.issuer, flagsFor(cacheFile), 'kept-user');
+    expect(first.code, first.stderr).toBe(0);
+    const before = readFileSync(cacheFile, 'utf8');
+
+    const undo = makeReadOnly(dir);
+    if (!undo) return ctx.skip(); // neither mode bits nor chattr can stop this process here
+    let logout, login;
+    try {
+      logout = await runCli(['logout', ...flagsFor(cacheFile)]);
+      login = await deviceLogin(idp.issuer, flagsFor(cacheFile), 'second-user');
+    } finally {
+      undo();
+    }
+    expect(logout.code).toBe(1);
+    expect(logout.stdout).toBe(''); // no "Signed out"
+    expect(logout.stderr).toContain(cacheFile);
+    expect(login.code).toBe(1);
+    expect(login.stdout).toBe('');
+    expect(login.stderr).toContain(cacheFile);
+
+    // Nothing was lost or half-written: the file is as it was and the account is still signed in.
+    expect(readFileSync(cacheFile, 'utf8')).toBe(before);
+    const accounts = await runCli(['accounts', ...flagsFor(cacheFile)]);
+    expect(accounts.stdout).toMatch(/^kept-user\t/);
+    expect(accounts.stdout).not.toContain('second-user');
+  });
+
+  it('without an authority nothing runs: no development token unless --dev-authority is given', async () => {
+    const env = cleanEnv({ TESSERA_AUTHORITY: '', TESSERA_CLIENT_ID: '' });
+    const [token, login, mixed, devLogin] = await Promise.all([
+      runCli(['token', '-s', 'api.read'], env),
+      runCli(['login', '-s', 'api.read'], env),
+      runCli(['token', '--dev-authority', '--authority', idp.issuer, '-s', 'api.read'], env),
+      runCli(['login', '--dev-authority', '-s', 'api.read'], env),
+    ]);
+    for (const result of [token, login, mixed, devLogin]) {
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).not.toContain('Embedded development authority');
+    }
+    expect(token.stderr).toContain('no authority is configured');
+    expect(token.stderr).toContain('--dev-authority');
+    expect(mixed.stderr).toContain('leave out --authority');
+    expect(devLogin.stderr).toContain('--dev-authority works only with `tessera token`');
+  });
+
+  it('@tessera/dev-authority is an optional peer, loaded only by --dev-authority, with a clear error when missing', async () => {
+    const pkg = JSON.parse(readFileSync(join(NODE_PACKAGE, 'package.json'), 'utf8'));
+    expect(pkg.dependencies['@tessera/dev-authority']).toBeUndefined();
+    expect(pkg.peerDependencies['@tessera/dev-authority']).toBeDefined();
+    expect(pkg.peerDependenciesMeta['@tessera/dev-authority']).toEqual({ optional: true });
+    expect(pkg.devDependencies['@tessera/dev-authority']).toBeDefined();
+
+    // The built package installed without the peer, as a consumer would have it.
+    const dist = join(NODE_PACKAGE, 'dist');
+    expect(existsSync(join(dist, 'cli.js')), 'run `pnpm build` first').toBe(true);
+    const install = join(home, 'install');
+    const pkgDir = join(install, 'node_modules', '@tessera', 'node');
+    cpSync(dist, join(pkgDir, 'dist'), { recursive: true });
+    writeFileSync(join(pkgDir, 'package.json'), JSON.stringify(pkg));
+    for (const dep of Object.keys(pkg.dependencies)) {
+      const target = join(install, 'node_modules', dep);
+      mkdirSync(dirname(target), { recursive: true });
+      symlinkSync(join(NODE_PACKAGE, 'node_modules', dep), target);
+    }
+    const cli = join(pkgDir, 'dist', 'cli.js');
+    const run = (args: string[]) => runBuiltCli(cli, args);
+    const configured = await run(['accounts', '--authority', idp.issuer, '--client-id', idp.clients.native.clientId, '--cache-file', join(home, 'peer.json')]);
+    expect(configured.code, configured.stderr).toBe(0); // works without the peer
+    const missing = await run(['token', '--dev-authority', '-s', 'api.read']);
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toBe('');
+    expect(missing.stderr).toBe(
+      'tessera: --dev-authority needs the @tessera/dev-authority package, which is not installed: install it (npm install --save-dev @tessera/dev-authority)\n',
+    );
+  });
+});
