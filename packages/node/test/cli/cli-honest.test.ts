@@ -157,4 +157,79 @@ describe('tessera CLI: no success it did not have', { timeout: 60_000 }, () => {
       'tessera: --dev-authority needs the @tessera/dev-authority package, which is not installed: install it (npm install --save-dev @tessera/dev-authority)\n',
     );
   });
+
+  it('--version and per-command --help', async () => {
+    const pkg = JSON.parse(readFileSync(join(NODE_PACKAGE, 'package.json'), 'utf8'));
+    const [version, login, logout, token] = await Promise.all([
+      runCli(['--version']),
+      runCli(['login', '--help']),
+      runCli(['logout', '-h']),
+      runCli(['token', '--help']),
+    ]);
+    expect(version).toMatchObject({ code: 0, stdout: `${pkg.version}\n`, stderr: '' });
+    expect(login.code).toBe(0);
+    expect(login.stdout).toMatch(/^Usage: tessera login \[options\]/);
+    expect(login.stdout).toContain('--device');
+    expect(login.stdout).toContain('--prompt');
+    expect(login.stdout).not.toContain('--all');
+    expect(logout.stdout).toMatch(/^Usage: tessera logout \[options\]/);
+    expect(logout.stdout).toContain('--all');
+    expect(logout.stdout).not.toContain('--device');
+    expect(token.stdout).toContain('--dev-authority');
+    expect(token.stdout).not.toContain('--no-browser');
+  });
+
+  it('names an authority that answers with an HTML page', async () => {
+    // A real HTTP server on loopback that answers everything with a web page (a portal, a wrong URL).
+    const html: Server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Portal</title>'));
+    await new Promise<void>((resolve) => html.listen(0, '127.0.0.1', resolve));
+    const authority = `http://127.0.0.1:${(html.address() as AddressInfo).port}/realms/wrong`;
+    try {
+      const result = await runCli(['login', '--device', '-s', 'api.read', '--authority', authority, '--client-id', 'c', '--cache-file', join(home, 'html.json')]);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toContain('HTML');
+      expect(result.stderr).toContain(`the authority ${authority} did not answer as an OpenID Connect provider`);
+      expect(result.stderr).toContain('check --authority');
+    } finally {
+      html.close();
+    }
+  });
+
+  it('explains invalid_scope, and names the port option as typed', async () => {
+    const cacheFile = join(home, 'scope.json');
+    expect((await deviceLogin(idp.issuer, flagsFor(cacheFile), 'scoped')).code).toBe(0);
+    // api.write was never granted: the refresh is refused with invalid_scope.
+    const scope = await runCli(['token', '-s', 'api.write', ...flagsFor(cacheFile)]);
+    expect(scope.code).toBe(1);
+    expect(scope.stdout).toBe('');
+    expect(scope.stderr).toMatch(/^tessera: invalid_scope/);
+    expect(scope.stderr).toContain('a scope in --scope is unknown to the authority or not allowed for this client');
+
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as AddressInfo).port;
+    try {
+      const [inUse, invalid] = await Promise.all([
+        runCli(['login', '--no-browser', `--port=${port}`, '-s', 'api.read', ...flagsFor(cacheFile)]),
+        runCli(['login', '--port', 'eighty', ...flagsFor(cacheFile)]),
+      ]);
+      expect(inUse.code).toBe(1);
+      expect(inUse.stderr).toBe(`tessera: port ${port} on the loopback interface is in use: choose another --port, or leave --port out to let the system pick a free port\n`);
+      expect(inUse.stderr).not.toContain('`port`');
+      expect(invalid.code).toBe(2);
+      expect(invalid.stderr).toContain('--port got an invalid value "eighty"');
+    } finally {
+      busy.close();
+    }
+  });
+
+  it('prints cache warnings in its own format', async () => {
+    const cacheFile = join(home, 'corrupt.json');
+    writeFileSync(cacheFile, '{ not json', { mode: 0o600 });
+    const result = await runCli(['accounts', ...flagsFor(cacheFile)]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(new RegExp(`^tessera: warning: Token cache file ${cacheFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} was corrupt .*moved it to .*\nNo account is signed in\.\n$`));
+    expect(result.stderr).not.toMatch(/\(node:\d+\)|TesseraCacheWarning/);
+  });
 });
