@@ -1,25 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type DevAuthority, approveDeviceCode, startDevAuthority } from '@tessera/dev-authority';
+import { approveDeviceCode } from '@tessera/dev-authority';
 import { FileCacheStore, NodePublicClientApplication } from '@tessera/node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useCliSetup } from './cli-setup.js';
 import { runCli, startCli } from './run-cli.js';
 
 // Issue 9 section 3, CLI parts: --prompt, and accounts whose ID tokens carry no username claim.
 
 describe('tessera CLI: prompts and accounts without a username', { timeout: 60_000 }, () => {
-  let idp: DevAuthority;
-  let home: string;
+  const setup = useCliSetup();
   let flags: string[];
-  beforeAll(async () => {
-    idp = await startDevAuthority();
-    home = mkdtempSync(join(tmpdir(), 'tessera-cli-accounts-'));
-    flags = ['--authority', idp.issuer, '--client-id', idp.clients.native.clientId, '--cache-file', join(home, 'cache.json')];
-  });
-  afterAll(async () => {
-    await idp?.close();
-    rmSync(home, { recursive: true, force: true });
+  beforeAll(() => {
+    flags = setup.flags('cache.json');
   });
 
   it('passes --prompt to the browser sign-in, and refuses a prompt it does not know', async () => {
@@ -41,6 +33,7 @@ describe('tessera CLI: prompts and accounts without a username', { timeout: 60_0
 
   it('lists accounts without a username readably and selects them with --account', async () => {
     // Without the `profile` scope the dev authority's ID tokens carry `sub` only, as many providers'.
+    const { idp, home } = setup;
     const app = new NodePublicClientApplication({
       clientId: idp.clients.native.clientId,
       authority: idp.issuer,

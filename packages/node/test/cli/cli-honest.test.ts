@@ -1,12 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type DevAuthority, startDevAuthority } from '@tessera/dev-authority';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useCliSetup } from './cli-setup.js';
 import { cleanEnv, deviceLogin, runBuiltCli, runCli } from './run-cli.js';
 
 // Issue 11 section 5: the CLI never reports success it did not have. Every case is a real process.
@@ -46,29 +45,20 @@ function makeReadOnly(dir: string): (() => void) | undefined {
 }
 
 describe('tessera CLI: no success it did not have', { timeout: 60_000 }, () => {
-  let idp: DevAuthority;
-  let home: string;
-  const flagsFor = (cacheFile: string) => ['--authority', idp.issuer, '--client-id', idp.clients.native.clientId, '--cache-file', cacheFile];
-  beforeAll(async () => {
-    idp = await startDevAuthority();
-    home = mkdtempSync(join(tmpdir(), 'tessera-cli-honest-'));
-  });
-  afterAll(async () => {
-    await idp?.close();
-    rmSync(home, { recursive: true, force: true });
-  });
+  const setup = useCliSetup();
+  const flagsFor = setup.flags;
 
   it('login and logout fail when the cache file would be under a regular file', async () => {
-    const plain = join(home, 'plain-file');
+    const plain = join(setup.home, 'plain-file');
     writeFileSync(plain, 'not a folder');
     const cacheFile = join(plain, 'cache.json');
-    const login = await deviceLogin(idp.issuer, flagsFor(cacheFile), 'under-file');
+    const login = await deviceLogin(setup.idp.issuer, flagsFor(cacheFile), 'under-file');
     expect(login.code).toBe(1);
     expect(login.stdout).toBe(''); // no "Signed in"
     expect(login.stderr).toContain(cacheFile);
     expect(login.stderr).toMatch(/ENOTDIR|EEXIST/);
     expect(login.stderr).toContain('--cache-file');
-    expect(idp.countRequests({ path: '/token' })).toBeGreaterThan(0); // it did sign in: only the saving failed
+    expect(setup.idp.countRequests({ path: '/token' })).toBeGreaterThan(0); // it did sign in: only the saving failed
 
     const logout = await runCli(['logout', '--all', ...flagsFor(cacheFile)]);
     expect(logout.code).toBe(1);
@@ -78,10 +68,10 @@ describe('tessera CLI: no success it did not have', { timeout: 60_000 }, () => {
   });
 
   it('login and logout fail in a read-only folder, and the cache keeps what it had', async (ctx) => {
-    const dir = join(home, 'frozen');
+    const dir = join(setup.home, 'frozen');
     mkdirSync(dir, { mode: 0o700 });
     const cacheFile = join(dir, 'cache.json');
-    const first = await deviceLogin(idp.issuer, flagsFor(cacheFile), 'kept-user');
+    const first = await deviceLogin(setup.idp.issuer, flagsFor(cacheFile), 'kept-user');
     expect(first.code, first.stderr).toBe(0);
     const before = readFileSync(cacheFile, 'utf8');
 
@@ -90,7 +80,7 @@ describe('tessera CLI: no success it did not have', { timeout: 60_000 }, () => {
     let logout, login;
     try {
       logout = await runCli(['logout', ...flagsFor(cacheFile)]);
-      login = await deviceLogin(idp.issuer, flagsFor(cacheFile), 'second-user');
+      login = await deviceLogin(setup.idp.issuer, flagsFor(cacheFile), 'second-user');
     } finally {
       undo();
     }
@@ -113,7 +103,7 @@ describe('tessera CLI: no success it did not have', { timeout: 60_000 }, () => {
     const [token, login, mixed, devLogin] = await Promise.all([
       runCli(['token', '-s', 'api.read'], env),
       runCli(['login', '-s', 'api.read'], env),
-      runCli(['token', '--dev-authority', '--authority', idp.issuer, '-s', 'api.read'], env),
+      runCli(['token', '--dev-authority', '--authority', setup.idp.issuer, '-s', 'api.read'], env),
       runCli(['login', '--dev-authority', '-s', 'api.read'], env),
     ]);
     for (const result of [token, login, mixed, devLogin]) {
@@ -137,7 +127,7 @@ describe('tessera CLI: no success it did not have', { timeout: 60_000 }, () => {
     // The built package installed without the peer, as a consumer would have it.
     const dist = join(NODE_PACKAGE, 'dist');
     expect(existsSync(join(dist, 'cli.js')), 'run `pnpm build` first').toBe(true);
-    const install = join(home, 'install');
+    const install = join(setup.home, 'install');
     const pkgDir = join(install, 'node_modules', '@tessera', 'node');
     cpSync(dist, join(pkgDir, 'dist'), { recursive: true });
     writeFileSync(join(pkgDir, 'package.json'), JSON.stringify(pkg));
@@ -148,7 +138,7 @@ describe('tessera CLI: no success it did not have', { timeout: 60_000 }, () => {
     }
     const cli = join(pkgDir, 'dist', 'cli.js');
     const run = (args: string[]) => runBuiltCli(cli, args);
-    const configured = await run(['accounts', '--authority', idp.issuer, '--client-id', idp.clients.native.clientId, '--cache-file', join(home, 'peer.json')]);
+    const configured = await run(['accounts', ...flagsFor('peer.json')]);
     expect(configured.code, configured.stderr).toBe(0); // works without the peer
     const missing = await run(['token', '--dev-authority', '-s', 'api.read']);
     expect(missing.code).toBe(1);
@@ -185,7 +175,7 @@ describe('tessera CLI: no success it did not have', { timeout: 60_000 }, () => {
     await new Promise<void>((resolve) => html.listen(0, '127.0.0.1', resolve));
     const authority = `http://127.0.0.1:${(html.address() as AddressInfo).port}/realms/wrong`;
     try {
-      const result = await runCli(['login', '--device', '-s', 'api.read', '--authority', authority, '--client-id', 'c', '--cache-file', join(home, 'html.json')]);
+      const result = await runCli(['login', '--device', '-s', 'api.read', '--authority', authority, '--client-id', 'c', '--cache-file', join(setup.home, 'html.json')]);
       expect(result.code).toBe(1);
       expect(result.stdout).toBe('');
       expect(result.stderr).toContain('HTML');
@@ -197,8 +187,8 @@ describe('tessera CLI: no success it did not have', { timeout: 60_000 }, () => {
   });
 
   it('explains invalid_scope, and names the port option as typed', async () => {
-    const cacheFile = join(home, 'scope.json');
-    expect((await deviceLogin(idp.issuer, flagsFor(cacheFile), 'scoped')).code).toBe(0);
+    const cacheFile = join(setup.home, 'scope.json');
+    expect((await deviceLogin(setup.idp.issuer, flagsFor(cacheFile), 'scoped')).code).toBe(0);
     // api.write was never granted: the refresh is refused with invalid_scope.
     const scope = await runCli(['token', '-s', 'api.write', ...flagsFor(cacheFile)]);
     expect(scope.code).toBe(1);
@@ -225,7 +215,7 @@ describe('tessera CLI: no success it did not have', { timeout: 60_000 }, () => {
   });
 
   it('prints cache warnings in its own format', async () => {
-    const cacheFile = join(home, 'corrupt.json');
+    const cacheFile = join(setup.home, 'corrupt.json');
     writeFileSync(cacheFile, '{ not json', { mode: 0o600 });
     const result = await runCli(['accounts', ...flagsFor(cacheFile)]);
     expect(result.code, result.stderr).toBe(0);

@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type DevAuthority, startDevAuthority } from '@tessera/dev-authority';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useCliSetup } from './cli-setup.js';
 import { deviceLogin, runCli } from './run-cli.js';
 
 // Issue 10 item 9: server text reaches the terminal without control sequences. Real processes;
@@ -73,20 +71,13 @@ async function startHostileProvider(clientId: string): Promise<Stub> {
 }
 
 describe('tessera CLI: server text is cleaned of terminal control', { timeout: 60_000 }, () => {
-  let idp: DevAuthority;
+  const setup = useCliSetup();
   let stub: Stub;
-  let home: string;
   beforeAll(async () => {
-    idp = await startDevAuthority();
     stub = await startHostileProvider('cli-client');
-    home = mkdtempSync(join(tmpdir(), 'tessera-cli-terminal-'));
   });
-  afterAll(async () => {
-    await idp?.close();
-    stub?.server.close();
-    rmSync(home, { recursive: true, force: true });
-  });
-  const stubFlags = (file: string) => ['--authority', stub.issuer, '--client-id', 'cli-client', '--cache-file', join(home, file)];
+  afterAll(() => stub?.server.close());
+  const stubFlags = (file: string) => ['--authority', stub.issuer, '--client-id', 'cli-client', '--cache-file', join(setup.home, file)];
 
   it('device message, user code and error_description from a hostile provider', async () => {
     stub.token = { error: { error: 'access_denied', error_description: `denied${HOSTILE}` } };
@@ -130,8 +121,8 @@ describe('tessera CLI: server text is cleaned of terminal control', { timeout: 6
   });
 
   it('a username chosen at the dev authority', async () => {
-    const flags = ['--authority', idp.issuer, '--client-id', idp.clients.native.clientId, '--cache-file', join(home, 'dev.json')];
-    const login = await deviceLogin(idp.issuer, flags, `mallory${HOSTILE}`);
+    const flags = setup.flags('dev.json');
+    const login = await deviceLogin(setup.idp.issuer, flags, `mallory${HOSTILE}`);
     expect(login.code, login.stderr).toBe(0);
     expect(login.stdout).toMatch(/^Signed in as mallory.*evil\n$/);
     expect(login.stdout).not.toMatch(CONTROL);
