@@ -8,6 +8,7 @@ export type Command = (typeof COMMANDS)[number];
 /** The prompts of OpenID Connect Core section 3.1.2.1 (and `create`) that `--prompt` accepts. */
 export const PROMPTS: readonly Prompt[] = ['login', 'consent', 'select_account', 'none', 'create'];
 
+/** The command line, parsed and checked. */
 export interface CliArgs {
   command?: Command;
   help: boolean;
@@ -87,6 +88,7 @@ function optionLines(options: ReadonlyArray<(typeof OPTIONS)[number]>): string {
     .join('\n');
 }
 
+/** `tessera --help`: every command and option. */
 export const HELP = `Usage: tessera <command> [options]
 
 Get OAuth 2.0 / OpenID Connect tokens in a shell.
@@ -97,10 +99,10 @@ ${COMMANDS.map((c) => `  ${c.padEnd(13)}${DESCRIPTIONS[c]}`).join('\n')}
 Options:
 ${optionLines(OPTIONS)}
 
-\`tessera <command> --help\` shows the options of one command. Without an authority (--authority or
-TESSERA_AUTHORITY) every command fails, except \`tessera token --dev-authority\`: it starts a throwaway
-development authority for that one command, signs in as a development user and prints a token that
-nothing else accepts.
+\`tessera <command> --help\` shows the options of one command. With a client id and no authority, the
+authority is Entra's (common tenant). With neither, every command fails, except
+\`tessera token --dev-authority\`: it starts a throwaway development authority for that one command,
+signs in as a development user and prints a token that nothing else accepts.
 
 ${EXIT_CODES}`;
 
@@ -120,6 +122,7 @@ const PARSE_OPTIONS = Object.fromEntries(
   OPTIONS.map((o) => [o.name, { type: o.type, ...('short' in o ? { short: o.short } : {}), ...('multiple' in o ? { multiple: o.multiple } : {}) }]),
 ) as unknown as { [O in (typeof OPTIONS)[number] as O['name']]: { type: O['type']; short?: string; multiple: O extends { multiple: true } ? true : false } };
 
+/** Parses argv (without node and the script); bad usage throws a usage CliError (exit 2). */
 export function parseCliArgs(argv: string[]): CliArgs {
   let parsed;
   try {

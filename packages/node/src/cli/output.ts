@@ -4,6 +4,7 @@ import { CliError, ExitCode, usageError } from './errors.js';
 export const TOKEN_FORMATS = ['bare', 'json', 'header'] as const;
 export const ACCOUNT_FORMATS = ['text', 'json'] as const;
 
+/** The --output format, or the first allowed one by default; anything else is a usage error. */
 export function checkFormat<T extends string>(value: string | undefined, allowed: readonly T[]): T {
   const format = value ?? allowed[0]!;
   if (!(allowed as readonly string[]).includes(format)) throw usageError(`--output must be one of ${allowed.join(', ')}`);
@@ -58,6 +59,7 @@ export function formatToken(result: AuthenticationResult, format: (typeof TOKEN_
   );
 }
 
+/** text: one tab-separated line per account (username, host, home account id[, name]); json: an array. */
 export function formatAccounts(accounts: AccountInfo[], format: (typeof ACCOUNT_FORMATS)[number]): string {
   if (format === 'json') {
     return JSON.stringify(
