@@ -31,6 +31,8 @@ export interface CliArgs {
   /** The port option as the user typed it, for messages about the port. */
   portFlag: string;
   timeoutSeconds?: number;
+  /** The timeout option as typed. */
+  timeoutFlag: string;
   pollIntervalSeconds?: number;
   cacheFile?: string;
   all: boolean;
@@ -144,6 +146,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     throw usageError(`${typed('prompt')} must be one of ${PROMPTS.join(', ')}, not "${prompt}"`);
   }
   const portFlag = typed('port');
+  const timeoutFlag = typed('timeout');
   return {
     command: name as Command | undefined,
     help: values.help ?? false,
@@ -161,7 +164,8 @@ export function parseCliArgs(argv: string[]): CliArgs {
     prompt: prompt as Prompt | undefined,
     port: number(portFlag, values.port, (n) => Number.isInteger(n) && n >= 0 && n <= 65535),
     portFlag,
-    timeoutSeconds: number(typed('timeout'), values.timeout, (n) => n > 0),
+    timeoutSeconds: number(timeoutFlag, values.timeout, (n) => n > 0),
+    timeoutFlag,
     pollIntervalSeconds: number(typed('poll-interval'), values['poll-interval'], (n) => n > 0),
     cacheFile: values['cache-file'],
     all: values.all ?? false,

@@ -32,6 +32,8 @@ export interface ErrorContext {
   portFlag?: string;
   /** The port asked for. */
   port?: number;
+  /** The timeout option as typed, e.g. `--timeout`. */
+  timeoutFlag?: string;
 }
 
 /** The message of a library error in the CLI's terms: options as the user typed them, with the fix. */
@@ -40,6 +42,7 @@ function explain(e: Error, context: ErrorContext): string {
     const flag = context.portFlag ?? '--port';
     return `port ${context.port} on the loopback interface is in use: choose another ${flag}, or leave ${flag} out to let the system pick a free port`;
   }
+  if (e instanceof TesseraError && e.code === 'interaction_timeout') return `${e.message} (wait longer with ${context.timeoutFlag ?? '--timeout'} <seconds>)`;
   if (e instanceof InvalidResponseError) {
     const authority = context.authority ? `the authority ${context.authority}` : 'the default (Entra) authority';
     return `${e.message}: ${authority} did not answer as an OpenID Connect provider; check --authority (or TESSERA_AUTHORITY): it must be the issuer URL of an OpenID Connect provider or an Entra authority`;

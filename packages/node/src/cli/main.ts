@@ -41,7 +41,7 @@ export async function runCli(argv: string[], processIo: CliIo): Promise<number> 
     return ExitCode.ok;
   } catch (error) {
     const authority = args?.authority ?? (io.env.TESSERA_AUTHORITY || undefined);
-    io.stderr.write(`${describeError(error, verbose, { authority, port: args?.port, portFlag: args?.portFlag })}\n`);
+    io.stderr.write(`${describeError(error, verbose, { authority, port: args?.port, portFlag: args?.portFlag, timeoutFlag: args?.timeoutFlag })}\n`);
     return exitCodeFor(error);
   }
 }

@@ -186,7 +186,7 @@ describe('tessera CLI: no success it did not have', { timeout: 60_000 }, () => {
     }
   });
 
-  it('explains invalid_scope, and names the port option as typed', async () => {
+  it('explains invalid_scope, and names the port and timeout options as typed', async () => {
     const cacheFile = join(setup.home, 'scope.json');
     expect((await deviceLogin(setup.idp.issuer, flagsFor(cacheFile), 'scoped')).code).toBe(0);
     // api.write was never granted: the refresh is refused with invalid_scope.
@@ -200,10 +200,14 @@ describe('tessera CLI: no success it did not have', { timeout: 60_000 }, () => {
     await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
     const port = (busy.address() as AddressInfo).port;
     try {
-      const [inUse, invalid] = await Promise.all([
+      const [inUse, invalid, timeout] = await Promise.all([
         runCli(['login', '--no-browser', `--port=${port}`, '-s', 'api.read', ...flagsFor(cacheFile)]),
         runCli(['login', '--port', 'eighty', ...flagsFor(cacheFile)]),
+        runCli(['login', '--no-browser', '--timeout', '0.5', '-s', 'api.read', ...flagsFor(cacheFile)]),
       ]);
+      expect(timeout.code).toBe(1);
+      expect(timeout.stderr).toContain('No sign-in response came back from the browser within');
+      expect(timeout.stderr).toContain('(wait longer with --timeout <seconds>)');
       expect(inUse.code).toBe(1);
       expect(inUse.stderr).toBe(`tessera: port ${port} on the loopback interface is in use: choose another --port, or leave --port out to let the system pick a free port\n`);
       expect(inUse.stderr).not.toContain('`port`');
