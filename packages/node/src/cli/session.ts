@@ -39,7 +39,7 @@ export function resolveTarget(args: CliArgs, env: NodeJS.ProcessEnv): Target {
 
 export async function openSession(target: Target, warnings: TextOut): Promise<Session> {
   if (target.embedded) return embeddedSession();
-  const warn = (message: string) => warnings.write(`tessera: warning: ${message}\n`);
+  const warn = (message: string, level = 'warning') => warnings.write(`tessera: ${level}: ${message}\n`);
   // A CLI has nowhere else to keep tokens between runs: a 0600 file, as az and gcloud do.
   const cacheStore = new FileCacheStore({ ...(target.cacheFile ? { path: target.cacheFile } : {}), allowUnencryptedStorage: true, onWarning: warn });
   const app = new NodePublicClientApplication({
@@ -48,7 +48,7 @@ export async function openSession(target: Target, warnings: TextOut): Promise<Se
     cacheStore,
     // A sign-in or sign-out that the cache file did not take is a failure, not "Signed in".
     cacheStoreErrors: 'throw',
-    logger: { log: (_level, message) => warn(message) },
+    logger: { log: (level, message) => warn(message, level) },
     level: 'warning',
   });
   return { app, close: async () => {} };
