@@ -1,0 +1,31 @@
+import { NodeHttpClient } from '../../http/node-http-client.js';
+import { type ManagedIdentitySource, type SourceContext, endpointFrom, send, tokenFrom, userAssignedParam, withQuery } from './source.js';
+
+export const SERVICE_FABRIC_API_VERSION = '2019-07-01-preview';
+
+/**
+ * Service Fabric: `IDENTITY_ENDPOINT` over https with a self-signed certificate, the secret in the
+ * `secret` header. Where @azure/identity accepts any certificate, the connection is pinned to
+ * `IDENTITY_SERVER_THUMBPRINT`, so the secret never goes to another server.
+ */
+export function serviceFabricSource(ctx: SourceContext, injected: boolean): ManagedIdentitySource | undefined {
+  const { IDENTITY_ENDPOINT, IDENTITY_HEADER, IDENTITY_SERVER_THUMBPRINT } = ctx.env;
+  if (!IDENTITY_ENDPOINT || !IDENTITY_HEADER || !IDENTITY_SERVER_THUMBPRINT) return undefined;
+  const endpoint = endpointFrom(ctx.env, 'IDENTITY_ENDPOINT', 'Service Fabric');
+  if (ctx.id.kind !== 'system') {
+    ctx.log('warning', 'ManagedIdentityCredential (Service Fabric): user-assigned identities are configured in the cluster, not at runtime; the id is sent but may be ignored');
+  }
+  // A caller's httpClient (tests, tracing) is used as given; ours is pinned to the thumbprint.
+  const http = injected ? ctx.http : new NodeHttpClient({ pinnedCertificateThumbprint: IDENTITY_SERVER_THUMBPRINT });
+  return {
+    name: 'Service Fabric',
+    async getToken(resource, _scope, signal) {
+      const url = withQuery(endpoint, { 'api-version': SERVICE_FABRIC_API_VERSION, resource, ...userAssignedParam(ctx.id, 'mi_res_id') });
+      const response = await send(http, 'Service Fabric', { method: 'GET', url, headers: { secret: IDENTITY_HEADER }, signal });
+      return tokenFrom('Service Fabric', response, [IDENTITY_HEADER]);
+    },
+    close: async () => {
+      if (http instanceof NodeHttpClient && http !== ctx.http) await http.close();
+    },
+  };
+}
