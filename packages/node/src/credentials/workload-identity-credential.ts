@@ -41,7 +41,7 @@ class FederatedTokenFile {
 
 /** ClientAssertionCredential under the name users configured, for logs and errors. */
 class FederatedCredential extends ClientAssertionCredential {
-  protected readonly credentialName = 'WorkloadIdentityCredential';
+  protected override readonly credentialName = 'WorkloadIdentityCredential';
 }
 
 /**
