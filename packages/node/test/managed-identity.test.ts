@@ -138,6 +138,25 @@ describe('IMDS', () => {
     await expect.poll(async () => (await credential.getToken(SCOPE)).token).toBe('second');
   });
 
+  it('never sends the request through the proxy of the environment', async () => {
+    const proxy = await startMsiServer();
+    const saved = { HTTP_PROXY: process.env.HTTP_PROXY, http_proxy: process.env.http_proxy, NO_PROXY: process.env.NO_PROXY, no_proxy: process.env.no_proxy };
+    Object.assign(process.env, { HTTP_PROXY: proxy.origin, http_proxy: proxy.origin });
+    delete process.env.NO_PROXY;
+    delete process.env.no_proxy;
+    try {
+      await imds().getToken(SCOPE);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      await proxy.close();
+    }
+    expect(proxy.requests).toHaveLength(0);
+    expect(server.requests).toHaveLength(1);
+  });
+
   it('refuses more than one scope, and a closed credential', async () => {
     const credential = imds();
     await expect(credential.getToken([SCOPE, 'https://storage.azure.com/.default'])).rejects.toThrow(/exactly one scope/);
