@@ -157,6 +157,18 @@ describe('IMDS', () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it("a caller's abort signal ends only its own wait", async () => {
+    server.handle(() => ({ ...tokenReply('slow'), delayMs: 200 }));
+    const credential = imds();
+    const controller = new AbortController();
+    const aborted = credential.getToken(SCOPE, { abortSignal: controller.signal });
+    const patient = credential.getToken(SCOPE);
+    controller.abort();
+    await expect(aborted).rejects.toMatchObject({ code: 'aborted' });
+    expect((await patient).token).toBe('slow');
+    expect(server.requests).toHaveLength(1);
+  });
+
   it('refuses more than one scope, and a closed credential', async () => {
     const credential = imds();
     await expect(credential.getToken([SCOPE, 'https://storage.azure.com/.default'])).rejects.toThrow(/exactly one scope/);
@@ -197,6 +209,12 @@ describe('App Service / Functions', () => {
     expect((error as Error).message).toContain('HTTP 400: error: Unable to load the proper Managed Identity.');
     expect((error as Error).message).not.toContain('hdr-secret-123');
     expect(server.requests).toHaveLength(1);
+  });
+
+  it('an IDENTITY_ENDPOINT that is not a URL makes the credential unavailable, naming the variable', async () => {
+    const error = await appService({ environment: { IDENTITY_ENDPOINT: 'not a url', IDENTITY_HEADER: 'h' } }).getToken(SCOPE).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CredentialUnavailableError);
+    expect((error as Error).message).toContain('IDENTITY_ENDPOINT is not a URL');
   });
 
   it('is chosen over IMDS and Cloud Shell when its variables are set', async () => {

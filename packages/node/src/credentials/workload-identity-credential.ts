@@ -59,6 +59,8 @@ class FederatedCredential extends ClientAssertionCredential {
  * ```
  */
 export class WorkloadIdentityCredential implements TokenCredential {
+  /** Shown in log lines and errors. */
+  readonly credentialName = 'WorkloadIdentityCredential';
   private readonly inner?: ClientAssertionCredential;
   private readonly missing: string[] = [];
 

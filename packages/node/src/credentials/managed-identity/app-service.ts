@@ -1,5 +1,6 @@
 import { type ManagedIdentitySource, type SourceContext, endpointFrom, send, tokenFrom, userAssignedParam, withQuery } from './source.js';
 
+/** The api-version of App Service token requests. */
 export const APP_SERVICE_API_VERSION = '2019-08-01';
 
 /**

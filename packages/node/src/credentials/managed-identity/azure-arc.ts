@@ -4,6 +4,7 @@ import { basename, join } from 'node:path';
 import { AuthenticationError } from '../errors.js';
 import { type ManagedIdentitySource, type SourceContext, endpointFrom, send, tokenFrom, userAssignedParam, withQuery } from './source.js';
 
+/** The api-version of Azure Arc token requests (MSAL's). */
 export const AZURE_ARC_API_VERSION = '2020-06-01';
 const DEFAULT_ENDPOINT = 'http://127.0.0.1:40342/metadata/identity/oauth2/token';
 /** The agent's secret files are tiny; anything larger is not one (MSAL's limit). */

@@ -4,6 +4,7 @@ import { type ImdsRetrySchedule, type ManagedIdentitySource, type SourceContext,
 
 const IMDS_HOST = 'http://169.254.169.254';
 const TOKEN_PATH = '/metadata/identity/oauth2/token';
+/** The api-version of IMDS token requests. */
 export const IMDS_API_VERSION = '2018-02-01';
 
 /** MSAL's IMDS schedule: 3 exponential retries (1 s, 2 s, 4 s); 410 (IMDS updating) every 10 s for 70 s. */

@@ -9,7 +9,7 @@ import { azureArcSource, defaultArcTokenDirectory } from './azure-arc.js';
 import { cloudShellSource } from './cloud-shell.js';
 import { DEFAULT_IMDS_RETRY, imdsSource } from './imds.js';
 import { serviceFabricSource } from './service-fabric.js';
-import type { Environment, ImdsRetrySchedule, ManagedIdentityId, ManagedIdentitySource, SourceContext } from './source.js';
+import type { ImdsRetrySchedule, ManagedIdentityId, ManagedIdentitySource, SourceContext } from './source.js';
 import { tokenExchangeSource } from './token-exchange.js';
 
 /** A user-assigned managed identity, by exactly one of its ids. */
@@ -34,7 +34,7 @@ export interface ManagedIdentityCredentialOptions
   /** The IMDS retry schedule on 404/408/410/429/5xx (default: MSAL's; see DEFAULT_IMDS_RETRY). */
   imdsRetryOptions?: Partial<ImdsRetrySchedule>;
   /** The environment variables to select the source from (default `process.env`). */
-  environment?: Environment;
+  environment?: Readonly<Record<string, string | undefined>>;
   /** Folder of Azure Arc's challenge files (default `/var/opt/azcmagent/tokens`, on Windows `%ProgramData%\AzureConnectedMachineAgent\Tokens`). */
   azureArcTokenDirectory?: string;
 }

@@ -1,6 +1,7 @@
 import { NodeHttpClient } from '../../http/node-http-client.js';
 import { type ManagedIdentitySource, type SourceContext, endpointFrom, send, tokenFrom, userAssignedParam, withQuery } from './source.js';
 
+/** The api-version of Service Fabric token requests. */
 export const SERVICE_FABRIC_API_VERSION = '2019-07-01-preview';
 
 /**
