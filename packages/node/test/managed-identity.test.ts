@@ -224,6 +224,31 @@ describe('App Service / Functions', () => {
   });
 });
 
+describe('Azure Machine Learning', () => {
+  const ml = (options: ManagedIdentityCredentialOptions = {}) =>
+    track(new ManagedIdentityCredential({ environment: { MSI_ENDPOINT: `${server.origin}/msi/token`, MSI_SECRET: 'ml-secret', DEFAULT_IDENTITY_CLIENT_ID: 'default-cid' }, ...options }));
+
+  it('sends the 2017 protocol with the secret header; the system identity is DEFAULT_IDENTITY_CLIENT_ID', async () => {
+    server.handle(() => tokenReply('ml-token', 3600, { expires_on: new Date(Date.now() + 3600_000).toISOString() }));
+    const credential = ml();
+    const token = await credential.getToken(SCOPE);
+    expect(token.token).toBe('ml-token');
+    expect(token.expiresOnTimestamp).toBeGreaterThan(Date.now() + 3500_000);
+    expect(credential.sourceName).toBe('Azure Machine Learning');
+    const [seen] = server.requests;
+    expect(seen).toMatchObject({ method: 'GET', path: '/msi/token', query: { 'api-version': '2017-09-01', resource: RESOURCE, clientid: 'default-cid' } });
+    expect(seen!.headers.secret).toBe('ml-secret');
+    expect(seen!.headers.metadata).toBe('true');
+  });
+
+  it('names a user-assigned identity by client id only', async () => {
+    await ml({ clientId: 'ua-cid' }).getToken(SCOPE);
+    expect(server.requests[0]!.query.clientid).toBe('ua-cid');
+    await expect(ml({ objectId: 'oid' }).getToken(SCOPE)).rejects.toMatchObject({ code: 'user_assigned_not_supported' });
+    expect(server.requests).toHaveLength(1);
+  });
+});
+
 describe('Cloud Shell', () => {
   const env = () => ({ MSI_ENDPOINT: `${server.origin}/oauth2/token` });
 
@@ -382,10 +407,17 @@ describe('Service Fabric', () => {
 
   it('reports the Service Fabric error body', async () => {
     tlsServer.handle(() => ({ status: 400, body: { error: { code: 'SecretHeaderNotFound', message: 'Secret is not found in the request headers.' } } }));
-    const error = await sf(thumbprint, { clientId: 'cid' }).getToken(SCOPE).catch((e: unknown) => e);
+    const error = await sf(thumbprint).getToken(SCOPE).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuthenticationError);
     expect((error as Error).message).toContain('SecretHeaderNotFound: Secret is not found in the request headers.');
-    expect(tlsServer.requests.at(-1)!.query.client_id).toBe('cid');
+  });
+
+  it('refuses a user-assigned identity (the cluster chooses it) without a request', async () => {
+    tlsServer.requests.length = 0;
+    const error = await sf(thumbprint, { clientId: 'cid' }).getToken(SCOPE).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CredentialUnavailableError);
+    expect(error).toMatchObject({ code: 'user_assigned_not_supported' });
+    expect(tlsServer.requests).toHaveLength(0);
   });
 });
 

@@ -8,6 +8,7 @@ import { appServiceSource } from './app-service.js';
 import { azureArcSource, defaultArcTokenDirectory } from './azure-arc.js';
 import { cloudShellSource } from './cloud-shell.js';
 import { DEFAULT_IMDS_RETRY, imdsSource } from './imds.js';
+import { machineLearningSource } from './machine-learning.js';
 import { serviceFabricSource } from './service-fabric.js';
 import type { ImdsRetrySchedule, ManagedIdentityId, ManagedIdentitySource, SourceContext } from './source.js';
 import { tokenExchangeSource } from './token-exchange.js';
@@ -48,8 +49,8 @@ const REALM = 'managed_identity';
 /**
  * Tokens of the Azure resource's managed identity, shaped like @azure/identity's credential of the
  * same name. The source is chosen from the environment as @azure/identity does: AKS workload
- * identity (token exchange), Service Fabric, App Service / Functions, Cloud Shell, Azure Arc, and
- * last IMDS (VMs, scale sets). Tokens are cached until 5 minutes before expiry (renewed in the
+ * identity (token exchange), Service Fabric, App Service / Functions, Azure Machine Learning,
+ * Cloud Shell, Azure Arc, and last IMDS (VMs, scale sets). Tokens are cached until 5 minutes before expiry (renewed in the
  * background after the endpoint's refresh time) and concurrent requests share one call.
  *
  * @example
@@ -170,6 +171,7 @@ export class ManagedIdentityCredential implements TokenCredential {
       tokenExchangeSource(ctx) ??
       serviceFabricSource(ctx, o.httpClient !== undefined) ??
       appServiceSource(ctx) ??
+      machineLearningSource(ctx) ??
       cloudShellSource(ctx) ??
       azureArcSource(ctx, o.azureArcTokenDirectory ?? defaultArcTokenDirectory()) ??
       imdsSource(ctx);

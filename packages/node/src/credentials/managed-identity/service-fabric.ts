@@ -1,5 +1,6 @@
 import { NodeHttpClient } from '../../http/node-http-client.js';
-import { type ManagedIdentitySource, type SourceContext, endpointFrom, send, tokenFrom, userAssignedParam, withQuery } from './source.js';
+import { CredentialUnavailableError } from '../errors.js';
+import { type ManagedIdentitySource, type SourceContext, endpointFrom, send, tokenFrom, withQuery } from './source.js';
 
 /** The api-version of Service Fabric token requests. */
 export const SERVICE_FABRIC_API_VERSION = '2019-07-01-preview';
@@ -7,21 +8,26 @@ export const SERVICE_FABRIC_API_VERSION = '2019-07-01-preview';
 /**
  * Service Fabric: `IDENTITY_ENDPOINT` over https with a self-signed certificate, the secret in the
  * `secret` header. Where @azure/identity accepts any certificate, the connection is pinned to
- * `IDENTITY_SERVER_THUMBPRINT`, so the secret never goes to another server.
+ * `IDENTITY_SERVER_THUMBPRINT`, so the secret never goes to another server. The cluster chooses
+ * the identity: a user-assigned id is refused, as @azure/identity does.
  */
 export function serviceFabricSource(ctx: SourceContext, injected: boolean): ManagedIdentitySource | undefined {
   const { IDENTITY_ENDPOINT, IDENTITY_HEADER, IDENTITY_SERVER_THUMBPRINT } = ctx.env;
   if (!IDENTITY_ENDPOINT || !IDENTITY_HEADER || !IDENTITY_SERVER_THUMBPRINT) return undefined;
   const endpoint = endpointFrom(ctx.env, 'IDENTITY_ENDPOINT', 'Service Fabric');
-  if (ctx.id.kind !== 'system') {
-    ctx.log('warning', 'ManagedIdentityCredential (Service Fabric): user-assigned identities are configured in the cluster, not at runtime; the id is sent but may be ignored');
-  }
   // A caller's httpClient (tests, tracing) is used as given; ours is pinned to the thumbprint.
   const http = injected ? ctx.http : new NodeHttpClient({ pinnedCertificateThumbprint: IDENTITY_SERVER_THUMBPRINT });
   return {
     name: 'Service Fabric',
     async getToken(resource, _scope, signal) {
-      const url = withQuery(endpoint, { 'api-version': SERVICE_FABRIC_API_VERSION, resource, ...userAssignedParam(ctx.id, 'mi_res_id') });
+      // The cluster decides the identity; an id sent anyway could be ignored and another identity's token returned.
+      if (ctx.id.kind !== 'system') {
+        throw new CredentialUnavailableError(
+          'ManagedIdentityCredential (Service Fabric): a user-assigned identity cannot be chosen at runtime; it is set in the cluster resource configuration (https://aka.ms/servicefabricmi). Omit clientId, objectId and resourceId.',
+          { code: 'user_assigned_not_supported' },
+        );
+      }
+      const url = withQuery(endpoint, { 'api-version': SERVICE_FABRIC_API_VERSION, resource });
       const response = await send(http, 'Service Fabric', { method: 'GET', url, headers: { secret: IDENTITY_HEADER }, signal });
       return tokenFrom('Service Fabric', response, [IDENTITY_HEADER]);
     },
