@@ -1,14 +1,12 @@
 // Each managed identity source against a loopback server that follows Microsoft's protocol for it.
 // Every test passes `environment` and points IMDS at loopback: nothing here may reach 169.254.169.254.
-import { execFileSync } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AuthenticationError, CredentialUnavailableError, ManagedIdentityCredential, type ManagedIdentityCredentialOptions } from '../src/index.js';
 import { useTempDir } from './credentials-helpers.js';
-import { type MsiServer, startMsiServer, tokenReply } from './support/msi-server.js';
+import { type MsiServer, startMsiServer, startSelfSignedMsiServer, tokenReply } from './support/msi-server.js';
 
 const SCOPE = 'https://vault.azure.net/.default';
 const RESOURCE = 'https://vault.azure.net';
@@ -365,17 +363,12 @@ describe('Azure Arc', () => {
 });
 
 describe('Service Fabric', () => {
-  const tmp = useTempDir();
-  let tlsServer: MsiServer;
+  let tlsServer: MsiServer & { thumbprint: string };
   let thumbprint: string;
 
   beforeAll(async () => {
-    const key = join(tmp.path, 'sf-key.pem');
-    const cert = join(tmp.path, 'sf-cert.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=sf', '-keyout', key, '-out', cert], { stdio: 'ignore' });
-    const pem = await readFile(cert, 'utf8');
-    thumbprint = new X509Certificate(pem).fingerprint.replace(/:/g, '');
-    tlsServer = await startMsiServer({ key: await readFile(key, 'utf8'), cert: pem });
+    tlsServer = await startSelfSignedMsiServer();
+    thumbprint = tlsServer.thumbprint;
   });
   afterAll(() => tlsServer.close());
 

@@ -1,6 +1,11 @@
+import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { type IncomingMessage, type ServerResponse, createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** A request as a managed identity endpoint saw it. */
 export interface SeenRequest {
@@ -66,4 +71,18 @@ export async function startMsiServer(tls?: { key: string; cert: string }): Promi
         server.close(() => resolve());
       }),
   };
+}
+
+/** An HTTPS endpoint with a fresh self-signed certificate (as Service Fabric's), and the certificate's SHA-1 thumbprint. */
+export async function startSelfSignedMsiServer(): Promise<MsiServer & { thumbprint: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-msi-tls-'));
+  try {
+    const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=sf', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+    const pem = readFileSync(cert, 'utf8');
+    const server = await startMsiServer({ key: readFileSync(key, 'utf8'), cert: pem });
+    return Object.assign(server, { thumbprint: new X509Certificate(pem).fingerprint.replace(/:/g, '') });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -1,5 +1,4 @@
-import { CredentialUnavailableError } from '../errors.js';
-import { type ManagedIdentitySource, type SourceContext, endpointFrom, send, tokenFrom } from './source.js';
+import { type ManagedIdentitySource, type SourceContext, endpointFrom, refuseUserAssigned, send, tokenFrom } from './source.js';
 
 /**
  * Azure Cloud Shell: a form POST of `resource` to `MSI_ENDPOINT` with `Metadata: true`. Only the
@@ -11,12 +10,7 @@ export function cloudShellSource(ctx: SourceContext): ManagedIdentitySource | un
   return {
     name: 'Cloud Shell',
     async getToken(resource, _scope, signal) {
-      if (ctx.id.kind !== 'system') {
-        throw new CredentialUnavailableError(
-          'ManagedIdentityCredential (Cloud Shell): a user-assigned managed identity is not supported in Cloud Shell; omit clientId, objectId and resourceId',
-          { code: 'user_assigned_not_supported' },
-        );
-      }
+      refuseUserAssigned(ctx.id, 'Cloud Shell', 'a user-assigned managed identity is not supported in Cloud Shell; omit clientId, objectId and resourceId');
       const response = await send(ctx.http, 'Cloud Shell', {
         method: 'POST',
         url: endpoint,

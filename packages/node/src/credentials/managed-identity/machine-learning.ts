@@ -1,5 +1,4 @@
-import { CredentialUnavailableError } from '../errors.js';
-import { type ManagedIdentitySource, type SourceContext, endpointFrom, send, tokenFrom, withQuery } from './source.js';
+import { type ManagedIdentitySource, type SourceContext, endpointFrom, refuseUserAssigned, send, tokenFrom, withQuery } from './source.js';
 
 /** The api-version of Azure Machine Learning token requests (the 2017 protocol). */
 export const MACHINE_LEARNING_API_VERSION = '2017-09-01';
@@ -17,11 +16,7 @@ export function machineLearningSource(ctx: SourceContext): ManagedIdentitySource
     name: 'Azure Machine Learning',
     async getToken(resource, _scope, signal) {
       const id = ctx.id;
-      if (id.kind === 'objectId' || id.kind === 'resourceId') {
-        throw new CredentialUnavailableError(`ManagedIdentityCredential (Azure Machine Learning): only a client id names a user-assigned identity here, not a ${id.kind}`, {
-          code: 'user_assigned_not_supported',
-        });
-      }
+      refuseUserAssigned(id, 'Azure Machine Learning', `only a client id names a user-assigned identity here, not a ${id.kind}`, ['clientId']);
       const clientId = id.kind === 'clientId' ? id.value : DEFAULT_IDENTITY_CLIENT_ID;
       const url = withQuery(endpoint, { 'api-version': MACHINE_LEARNING_API_VERSION, resource, ...(clientId ? { clientid: clientId } : {}) });
       const response = await send(ctx.http, 'Azure Machine Learning', { method: 'GET', url, headers: { Metadata: 'true', secret: MSI_SECRET }, signal });

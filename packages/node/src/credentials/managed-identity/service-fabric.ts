@@ -1,6 +1,5 @@
 import { NodeHttpClient } from '../../http/node-http-client.js';
-import { CredentialUnavailableError } from '../errors.js';
-import { type ManagedIdentitySource, type SourceContext, endpointFrom, send, tokenFrom, withQuery } from './source.js';
+import { type ManagedIdentitySource, type SourceContext, endpointFrom, refuseUserAssigned, send, tokenFrom, withQuery } from './source.js';
 
 /** The api-version of Service Fabric token requests. */
 export const SERVICE_FABRIC_API_VERSION = '2019-07-01-preview';
@@ -20,13 +19,7 @@ export function serviceFabricSource(ctx: SourceContext, injected: boolean): Mana
   return {
     name: 'Service Fabric',
     async getToken(resource, _scope, signal) {
-      // The cluster decides the identity; an id sent anyway could be ignored and another identity's token returned.
-      if (ctx.id.kind !== 'system') {
-        throw new CredentialUnavailableError(
-          'ManagedIdentityCredential (Service Fabric): a user-assigned identity cannot be chosen at runtime; it is set in the cluster resource configuration (https://aka.ms/servicefabricmi). Omit clientId, objectId and resourceId.',
-          { code: 'user_assigned_not_supported' },
-        );
-      }
+      refuseUserAssigned(ctx.id, 'Service Fabric', 'a user-assigned identity cannot be chosen at runtime; it is set in the cluster resource configuration (https://aka.ms/servicefabricmi). Omit clientId, objectId and resourceId.');
       const url = withQuery(endpoint, { 'api-version': SERVICE_FABRIC_API_VERSION, resource });
       const response = await send(http, 'Service Fabric', { method: 'GET', url, headers: { secret: IDENTITY_HEADER }, signal });
       return tokenFrom('Service Fabric', response, [IDENTITY_HEADER]);

@@ -62,6 +62,15 @@ export function userAssignedParam(id: ManagedIdentityId, resourceIdName: 'msi_re
   }
 }
 
+/**
+ * Where the platform decides the identity, a user-assigned id is refused before any request:
+ * sent anyway, it could be ignored and another identity's token come back. `allowed`: id kinds the source takes.
+ */
+export function refuseUserAssigned(id: ManagedIdentityId, source: string, why: string, allowed: readonly ManagedIdentityId['kind'][] = []): void {
+  if (id.kind === 'system' || allowed.includes(id.kind)) return;
+  throw new CredentialUnavailableError(`ManagedIdentityCredential (${source}): ${why}`, { code: 'user_assigned_not_supported' });
+}
+
 /** The endpoint URL with query parameters added. */
 export function withQuery(endpoint: string, params: Record<string, string>): string {
   const url = new URL(endpoint);
