@@ -16,7 +16,11 @@ import { tokenExchangeSource } from './token-exchange.js';
 /** A user-assigned managed identity, by exactly one of its ids. */
 export type ManagedIdentityIdOptions = { clientId: string } | { objectId: string } | { resourceId: string };
 
-/** Options of ManagedIdentityCredential. */
+/**
+ * Options of ManagedIdentityCredential. `authorityHost` / `authority`, `proxy` and `noProxy` apply to
+ * the AKS token exchange only (it reaches Entra); the managed identity endpoints are local and are
+ * reached directly, never through a proxy.
+ */
 export interface ManagedIdentityCredentialOptions
   extends Pick<TokenCredentialOptions, 'httpClient' | 'loggingOptions' | 'timeoutMs' | 'authorityHost' | 'authority' | 'proxy' | 'noProxy' | 'ca'> {
   /** Client id of a user-assigned identity. */
@@ -80,9 +84,9 @@ export class ManagedIdentityCredential implements TokenCredential {
       typeof clientIdOrOptions === 'string' ? { ...maybeOptions, clientId: clientIdOrOptions } : (clientIdOrOptions ?? {});
     this.options = options;
     this.id = identityOf(options);
-    const { httpClient, ca, timeoutMs } = options;
-    if (httpClient && (ca !== undefined || timeoutMs !== undefined)) {
-      throw new ConfigurationError('`httpClient` replaces the Node transport: configure ca and timeoutMs on it instead');
+    const { httpClient, ca, timeoutMs, proxy, noProxy } = options;
+    if (httpClient && [ca, timeoutMs, proxy, noProxy].some((o) => o !== undefined)) {
+      throw new ConfigurationError('`httpClient` replaces the Node transport: configure proxy, noProxy, ca and timeoutMs on it instead');
     }
     // The endpoints are local (link-local IMDS, a sidecar): never through a proxy.
     this.http = httpClient ?? new NodeHttpClient({ proxy: false, ca, timeoutMs });
