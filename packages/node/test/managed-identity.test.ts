@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AuthenticationError, CredentialUnavailableError, ManagedIdentityCredential, type ManagedIdentityCredentialOptions } from '../src/index.js';
+import { AuthenticationError, CredentialUnavailableError, DEFAULT_IMDS_RETRY, ManagedIdentityCredential, type ManagedIdentityCredentialOptions } from '../src/index.js';
 import { useTempDir } from './credentials-helpers.js';
 import { type MsiServer, startMsiServer, startSelfSignedMsiServer, tokenReply } from './support/msi-server.js';
 
@@ -91,6 +91,22 @@ describe('IMDS', () => {
     expect(error).toBeInstanceOf(AuthenticationError);
     expect(error).toMatchObject({ statusCode: status, message: expect.stringContaining(`busy: status ${status}`) });
     expect(server.requests).toHaveLength(attempts);
+  });
+
+  it('backs off exponentially (1, 2, 4 x the base, capped) and waits the fixed 410 delay', async () => {
+    const delays = async (status: number) => {
+      const lines: string[] = [];
+      server.handle(() => ({ status, body: { error: 'busy' } }));
+      const logger = { log: (_level: string, message: string) => lines.push(message) };
+      const retry = { minDelayMs: 1, maxDelayMs: 4, goneDelayMs: 3 };
+      await imds({ imdsRetryOptions: retry, loggingOptions: { logger, level: 'verbose' } }).getToken(SCOPE).catch(() => {});
+      return lines.flatMap((l) => /in (\d+) ms/.exec(l)?.[1] ?? []).map(Number);
+    };
+    expect(await delays(500)).toEqual([1, 2, 4]);
+    expect(await delays(429)).toEqual([1, 2, 4]);
+    expect(await delays(410)).toEqual([3, 3, 3, 3, 3, 3, 3]);
+    // MSAL's defaults: 1 s, 2 s, 4 s; 410 every 10 s, 7 times (70 s).
+    expect(DEFAULT_IMDS_RETRY).toEqual({ maxRetries: 3, maxRetriesOnGone: 7, minDelayMs: 1000, maxDelayMs: 4000, goneDelayMs: 10_000 });
   });
 
   it('does not retry 403; 400 (identity not assigned) is CredentialUnavailableError', async () => {
