@@ -1,0 +1,55 @@
+import { type CliCredentialOptions, CliCredential, type CliDialect, field, parseCliDate } from './cli-credential.js';
+
+/** Options of AzureCliCredential. */
+export type AzureCliCredentialOptions = CliCredentialOptions;
+
+const AZURE_CLI: CliDialect = {
+  name: 'AzureCliCredential',
+  command: process.platform === 'win32' ? 'az.cmd' : 'az',
+  install: 'install the Azure CLI (https://aka.ms/azure-cli), then run "az login"',
+  login: 'run "az login" (or "az login --tenant <tenant>")',
+  singleScope: true,
+  // The CLI takes one resource: the scope without "/.default", as @azure/identity passes it.
+  args: (scopes, tenant) => [
+    'account',
+    'get-access-token',
+    '--output',
+    'json',
+    '--resource',
+    scopes[0]!.replace(/\/\.default$/, ''),
+    ...(tenant ? ['--tenant', tenant] : []),
+  ],
+  // "az login --scope ..." asks for consent or MFA for one resource: a real failure, not "signed out".
+  notSignedIn: (stderr) => /az login/.test(stderr) && !/az login --scope/.test(stderr),
+  parse: (output) => {
+    const token = field(output, 'accessToken');
+    if (typeof token !== 'string' || !token) return 'no "accessToken"';
+    // expires_on (epoch seconds, Azure CLI 2.54+) is exact; expiresOn is a local time without zone.
+    const epoch = Number(field(output, 'expires_on'));
+    const expiresOnTimestamp = Number.isFinite(epoch) && epoch > 0 ? epoch * 1000 : parseCliDate(field(output, 'expiresOn'));
+    if (expiresOnTimestamp === undefined) return 'no readable "expires_on" or "expiresOn"';
+    return { token, expiresOnTimestamp, tokenType: 'Bearer' };
+  },
+};
+
+/**
+ * The account signed in to the Azure CLI (`az login`), for local development: runs
+ * `az account get-access-token --output json --resource <resource> [--tenant <tenant>]`.
+ * One scope per call (the CLI takes a resource). Throws CredentialUnavailableError when `az`
+ * is not installed or not signed in.
+ *
+ * @example
+ * ```ts
+ * const credential = new AzureCliCredential({ processTimeoutInMs: 20_000 });
+ * const { token } = await credential.getToken('https://management.azure.com/.default');
+ * ```
+ */
+export class AzureCliCredential extends CliCredential {
+  /** Shown in log lines and errors. */
+  readonly credentialName = 'AzureCliCredential';
+  protected readonly dialect = AZURE_CLI;
+
+  constructor(options: AzureCliCredentialOptions = {}) {
+    super(options);
+  }
+}
