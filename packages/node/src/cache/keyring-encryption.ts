@@ -114,7 +114,7 @@ export function keyringEncryption(options: KeyringEncryptionOptions): CacheEncry
       STORE,
       `The token cache is encrypted with a key kept in the OS secret store, which cannot be used here: ${error.message}. ` +
         'On Linux, run a Secret Service (GNOME Keyring or KWallet) in the session (DBUS_SESSION_BUS_ADDRESS set, keyring unlocked); ' +
-        'or set `unsafeAllowUnencryptedStorage: true` to store the cache as plain JSON readable only by your user',
+        'or set `unsafeAllowUnencryptedStorage: true` (credentials) or `allowPlaintextFallback: true` (keyringEncryption) to store the cache as plain JSON readable only by your user',
     );
 
   return {

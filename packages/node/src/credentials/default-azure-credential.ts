@@ -21,10 +21,15 @@ export interface DefaultAzureCredentialOptions extends TokenCredentialOptions {
   workloadIdentityClientId?: string;
   /** Milliseconds each CLI (az, azd) may run (default 10,000). */
   processTimeoutInMs?: number;
+  /** Leave EnvironmentCredential out of the chain. */
   excludeEnvironmentCredential?: boolean;
+  /** Leave WorkloadIdentityCredential out of the chain. */
   excludeWorkloadIdentityCredential?: boolean;
+  /** Leave ManagedIdentityCredential out of the chain. */
   excludeManagedIdentityCredential?: boolean;
+  /** Leave AzureCliCredential out of the chain. */
   excludeAzureCliCredential?: boolean;
+  /** Leave AzureDeveloperCliCredential out of the chain. */
   excludeAzureDeveloperCliCredential?: boolean;
   /** Environment variables that must be set, else the constructor throws (as @azure/identity's `requiredEnvVars`). */
   requiredEnvVars?: string | string[];
