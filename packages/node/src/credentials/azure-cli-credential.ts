@@ -1,4 +1,4 @@
-import { type CliCredentialOptions, CliCredential, type CliDialect, field, parseCliDate } from './cli-credential.js';
+import { type CliCredentialOptions, CliCredential, type CliDialect, cliToken, field, parseCliDate } from './cli-credential.js';
 
 /** Options of AzureCliCredential. */
 export type AzureCliCredentialOptions = CliCredentialOptions;
@@ -22,13 +22,10 @@ const AZURE_CLI: CliDialect = {
   // "az login --scope ..." asks for consent or MFA for one resource: a real failure, not "signed out".
   notSignedIn: (stderr) => /az login/.test(stderr) && !/az login --scope/.test(stderr),
   parse: (output) => {
-    const token = field(output, 'accessToken');
-    if (typeof token !== 'string' || !token) return 'no "accessToken"';
     // expires_on (epoch seconds, Azure CLI 2.54+) is exact; expiresOn is a local time without zone.
     const epoch = Number(field(output, 'expires_on'));
-    const expiresOnTimestamp = Number.isFinite(epoch) && epoch > 0 ? epoch * 1000 : parseCliDate(field(output, 'expiresOn'));
-    if (expiresOnTimestamp === undefined) return 'no readable "expires_on" or "expiresOn"';
-    return { token, expiresOnTimestamp, tokenType: 'Bearer' };
+    const expiresOn = Number.isFinite(epoch) && epoch > 0 ? epoch * 1000 : parseCliDate(field(output, 'expiresOn'));
+    return cliToken(field(output, 'accessToken'), expiresOn, { token: 'accessToken', expiry: '"expires_on" or "expiresOn"' });
   },
 };
 
@@ -48,8 +45,4 @@ export class AzureCliCredential extends CliCredential {
   /** Shown in log lines and errors. */
   readonly credentialName = 'AzureCliCredential';
   protected readonly dialect = AZURE_CLI;
-
-  constructor(options: AzureCliCredentialOptions = {}) {
-    super(options);
-  }
 }

@@ -1,4 +1,4 @@
-import { type CliCredentialOptions, CliCredential, type CliDialect, field, parseCliDate } from './cli-credential.js';
+import { type CliCredentialOptions, CliCredential, type CliDialect, cliToken, field, parseCliDate } from './cli-credential.js';
 
 /** Options of AzureDeveloperCliCredential. */
 export type AzureDeveloperCliCredentialOptions = CliCredentialOptions;
@@ -11,13 +11,7 @@ const AZURE_DEVELOPER_CLI: CliDialect = {
   singleScope: false,
   args: (scopes, tenant) => ['auth', 'token', '--output', 'json', ...scopes.flatMap((s) => ['--scope', s]), ...(tenant ? ['--tenant-id', tenant] : [])],
   notSignedIn: (stderr) => /not logged in, run `azd (auth )?login`/.test(stderr),
-  parse: (output) => {
-    const token = field(output, 'token');
-    if (typeof token !== 'string' || !token) return 'no "token"';
-    const expiresOnTimestamp = parseCliDate(field(output, 'expiresOn'));
-    if (expiresOnTimestamp === undefined) return 'no readable "expiresOn"';
-    return { token, expiresOnTimestamp, tokenType: 'Bearer' };
-  },
+  parse: (output) => cliToken(field(output, 'token'), parseCliDate(field(output, 'expiresOn')), { token: 'token', expiry: '"expiresOn"' }),
 };
 
 /**
@@ -35,8 +29,4 @@ export class AzureDeveloperCliCredential extends CliCredential {
   /** Shown in log lines and errors. */
   readonly credentialName = 'AzureDeveloperCliCredential';
   protected readonly dialect = AZURE_DEVELOPER_CLI;
-
-  constructor(options: AzureDeveloperCliCredentialOptions = {}) {
-    super(options);
-  }
 }

@@ -99,7 +99,7 @@ export abstract class CliCredential implements TokenCredential {
   private readonly allowedTenants: readonly string[];
   private readonly timeoutMs: number;
 
-  protected constructor(options: CliCredentialOptions = {}) {
+  constructor(options: CliCredentialOptions = {}) {
     if (options.tenantId) checkTenantId(options.tenantId);
     this.tenantId = options.tenantId || undefined;
     this.allowedTenants = options.additionallyAllowedTenants ?? [];
@@ -156,6 +156,13 @@ export abstract class CliCredential implements TokenCredential {
 /** Reads a JSON object's string field. */
 export function field(output: unknown, name: string): unknown {
   return output && typeof output === 'object' && !Array.isArray(output) ? (output as Record<string, unknown>)[name] : undefined;
+}
+
+/** The AccessToken of a CLI answer's token and expiry fields, or what is missing (named by `fields`). */
+export function cliToken(token: unknown, expiresOnTimestamp: number | undefined, fields: { token: string; expiry: string }): AccessToken | string {
+  if (typeof token !== 'string' || !token) return `no "${fields.token}"`;
+  if (expiresOnTimestamp === undefined) return `no readable ${fields.expiry}`;
+  return { token, expiresOnTimestamp, tokenType: 'Bearer' };
 }
 
 /** A date the CLIs print ("2024-05-01 12:30:00.000000" in local time, or ISO 8601) in ms since the epoch. */
