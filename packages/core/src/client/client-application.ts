@@ -111,6 +111,11 @@ export class ClientApplication {
     return options.tenant ? forTenant(this.authority, options.tenant) : this.authority;
   }
 
+  /** The authority's discovery document (cached per process), e.g. to read `response_modes_supported`. */
+  getAuthorityMetadata(options: RequestOptions = {}): Promise<AuthorityMetadata> {
+    return this.metadata(this.authorityFor(options), options.signal);
+  }
+
   getAuthorizationRequestUrl(options: AuthorizationUrlOptions): Promise<string> {
     return getAuthorizationRequestUrl(this.context, this.authorityFor(options), options);
   }

@@ -1,0 +1,268 @@
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { type Server, connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigurationError, PublicClientApplication, TesseraError } from '@tessera/core';
+import { completeAuthorization } from '@tessera/dev-authority';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acquireTokenInteractive } from '../../src/index.js';
+import { LoopbackListener, MAX_FORM_BYTES } from '../../src/interactive/loopback-listener.js';
+import { useDevAuthority } from '../../../core/test/helpers.js';
+import { authorizationUrlOf, isRefused, redirectPort } from './net-probes.js';
+
+// Issue 10 items 1, 2 and 4 and the Host-header question, against real sockets: whatever a local
+// program or a web page sends to the loopback port, only the real redirect ends the sign-in.
+
+/** Sends raw bytes on a fresh TCP connection and returns everything the server answered. */
+function raw(port: number, bytes: string, host = '127.0.0.1'): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, host);
+    let answer = '';
+    socket.on('data', (chunk) => (answer += chunk.toString('latin1')));
+    socket.on('close', () => resolve(answer));
+    socket.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' || error.code === 'EPIPE' ? resolve(answer) : reject(error)));
+    socket.end(bytes);
+  });
+}
+
+const status = (answer: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0);
+
+function request(port: number, line: string, headers: string[] = [`Host: 127.0.0.1:${port}`], body = ''): Promise<string> {
+  return raw(port, `${line}\r\n${headers.join('\r\n')}\r\nConnection: close\r\n\r\n${body}`);
+}
+
+/** Every odd request the review (and a hostile web page with `fetch(..., {mode: 'no-cors'})`) can send. */
+function hostileRequests(port: number): Array<() => Promise<string>> {
+  const host = `Host: 127.0.0.1:${port}`;
+  return [
+    () => request(port, 'GET // HTTP/1.1'),
+    () => request(port, 'GET //evil.example/?code=x&state=y HTTP/1.1'),
+    () => request(port, `GET http://127.0.0.1:${port}/?code=x&state=y HTTP/1.1`),
+    () => request(port, 'GET http://[::1 HTTP/1.1'),
+    () => request(port, 'GET /?state=%E0%A4%A&code=%zz%&error=% HTTP/1.1'),
+    () => request(port, 'GET /%00%ff?%% HTTP/1.1'),
+    () => request(port, 'GET * HTTP/1.1'),
+    () => request(port, 'OPTIONS * HTTP/1.1'),
+    () => request(port, 'HEAD /?state=x&code=y HTTP/1.1'),
+    () => request(port, 'OPTIONS /?state=x&code=y HTTP/1.1'),
+    () => request(port, 'CONNECT 127.0.0.1:80 HTTP/1.1'),
+    () => request(port, 'DELETE /start/x HTTP/1.1'),
+    () => request(port, 'POST /?state=x&code=y HTTP/1.1', [host, 'Content-Type: text/plain', 'Content-Length: 3'], 'a=b'),
+    () => request(port, 'GET / HTTP/9.9'),
+    () => request(port, 'GET /?state=x&code=y HTTP/1.1', [host, `X-Big: ${'a'.repeat(64 * 1024)}`]),
+    () => request(port, 'GET /?state=x&code=y HTTP/1.1', [host, 'Content-Length: -1']),
+    () => request(port, 'GET /?state=x&code=y HTTP/1.1', []),
+    () => request(port, 'GET /?state=x&code=y HTTP/1.1', ['Host: evil.example']),
+    () => raw(port, '\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03'),
+    () => raw(port, 'GET /\r\n\r\n'),
+    () => raw(port, '\r\n\r\n\r\n'),
+  ];
+}
+
+describe('loopback listener under hostile requests', () => {
+  const idp = useDevAuthority();
+  const app = () => new PublicClientApplication({ clientId: idp.current.clients.native.clientId, authority: idp.current.issuer });
+
+  it('survives odd request lines, absolute-form, huge headers, bad encodings and other methods; then the real redirect completes', async () => {
+    const answers: number[] = [];
+    let port = 0;
+    const result = await acquireTokenInteractive(app(), {
+      scopes: ['api.read'],
+      timeoutMs: 30_000,
+      openBrowser: async (startUrl) => {
+        port = redirectPort(startUrl);
+        // Before the browser arrives, and again while it signs in.
+        for (const send of hostileRequests(port)) answers.push(status(await send()));
+        const url = await authorizationUrlOf(startUrl);
+        for (const send of hostileRequests(port)) answers.push(status(await send()));
+        const { redirectUrl } = await completeAuthorization(url, { username: 'hostile-survivor' });
+        expect((await fetch(redirectUrl)).status).toBe(200);
+      },
+    });
+    expect(result.idTokenClaims?.sub).toBe('hostile-survivor');
+    // Each got an error answer (or a closed connection for bytes that are not HTTP), none a success.
+    expect(answers.every((s) => s === 0 || (s >= 400 && s < 500))).toBe(true);
+    expect(await isRefused('127.0.0.1', port)).toBe(true);
+  });
+
+  it('answers only Host values naming the loopback on its port (no DNS rebinding)', async () => {
+    const listener = await LoopbackListener.listen();
+    const { port } = listener;
+    try {
+      const start = listener.serveStartPage('https://idp.example/authorize');
+      const path = new URL(start).pathname;
+      const hosts = ['evil.example', `evil.example:${port}`, `127.0.0.1:${port + 1}`, `localhost.evil.example:${port}`, `127.0.0.1`];
+      for (const host of hosts) expect(status(await request(port, `GET ${path} HTTP/1.1`, [`Host: ${host}`]))).toBe(421);
+      // The link is still unused: the real browser gets the redirect.
+      expect(status(await request(port, `GET ${path} HTTP/1.1`, [`Host: LOCALHOST:${port}`]))).toBe(302);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it('refuses a response delivered before the browser was sent to the provider, then accepts the real one', async () => {
+    const listener = await LoopbackListener.listen();
+    const seen: string[] = [];
+    try {
+      const start = listener.serveStartPage('https://idp.example/authorize?state=s');
+      const waiting = listener.waitForRedirect('query', async (params) => {
+        seen.push(params.get('code')!);
+        return { status: 200, html: 'ok', outcome: { value: params.get('code') } };
+      });
+      const early = await fetch(`http://127.0.0.1:${listener.port}/?state=s&code=planted`);
+      expect(early.status).toBe(400);
+      expect(await early.text()).toContain('before the sign-in began');
+      expect(seen).toEqual([]);
+      expect((await fetch(start, { redirect: 'manual' })).headers.get('location')).toBe('https://idp.example/authorize?state=s');
+      expect((await fetch(`http://127.0.0.1:${listener.port}/?state=s&code=real`)).status).toBe(200);
+      expect(await waiting).toBe('real');
+      expect(seen).toEqual(['real']);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it('stops the sign-in when the one-time start link is fetched a second time', async () => {
+    let statuses: Promise<number[]> | undefined;
+    const error = await acquireTokenInteractive(app(), {
+      scopes: ['api.read'],
+      timeoutMs: 30_000,
+      openBrowser: (startUrl) => {
+        // The first fetch stands for an eavesdropper, the second for the real browser arriving late.
+        const get = async () => (await fetch(startUrl, { redirect: 'manual' })).status;
+        statuses = (async () => [await get(), await get()])();
+      },
+    }).catch((e) => e);
+    expect(await statuses).toEqual([302, 410]);
+    expect(error).toBeInstanceOf(TesseraError);
+    expect(error.code).toBe('sign_in_link_reused');
+  });
+
+  it('accepts form_post responses (size-capped, forms only) when the flow uses form_post', async () => {
+    const listener = await LoopbackListener.listen();
+    const base = `http://127.0.0.1:${listener.port}/`;
+    try {
+      await fetch(listener.serveStartPage('https://idp.example/authorize'), { redirect: 'manual' });
+      const waiting = listener.waitForRedirect('form_post', async (params) =>
+        params.get('state') === 's' ? { status: 200, html: 'ok', outcome: { value: params.get('code') } } : { status: 400, html: 'forged' },
+      );
+      const form = (body: string, type = 'application/x-www-form-urlencoded') => fetch(base, { method: 'POST', headers: { 'content-type': type }, body });
+      expect((await fetch(`${base}?state=s&code=by-query`)).status).toBe(405);
+      expect((await form('state=s&code=json', 'application/json')).status).toBe(415);
+      expect((await form(`state=s&code=${'x'.repeat(MAX_FORM_BYTES)}`)).status).toBe(413);
+      expect((await form('state=forged&code=x')).status).toBe(400);
+      expect((await form('state=s&code=posted')).status).toBe(200);
+      expect(await waiting).toBe('posted');
+    } finally {
+      await listener.close();
+    }
+  });
+});
+
+describe('the browser launcher never sees the request secrets', () => {
+  const idp = useDevAuthority();
+  let dir = '';
+  let savedBrowser: string | undefined;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tessera-launcher-'));
+    // xdg-open (used by `open` on Linux) hands the URL to $BROWSER: our fake launcher records
+    // its own arguments and those of its parent (the xdg-open script), as /proc shows them to anyone.
+    await writeFile(
+      join(dir, 'fake-browser'),
+      `#!/bin/sh\nprintf '%s\\n' "$@" > "${dir}/args.txt"\ntr '\\000' ' ' < /proc/$PPID/cmdline >> "${dir}/args.txt"\n`,
+    );
+    await chmod(join(dir, 'fake-browser'), 0o755);
+    savedBrowser = process.env.BROWSER;
+    process.env.BROWSER = join(dir, 'fake-browser');
+  });
+  afterAll(async () => {
+    if (savedBrowser === undefined) delete process.env.BROWSER;
+    else process.env.BROWSER = savedBrowser;
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it.skipIf(process.platform !== 'linux')('the default launcher gets only the one-time loopback URL; the sign-in goes on through it', async () => {
+    const app = new PublicClientApplication({ clientId: idp.current.clients.native.clientId, authority: idp.current.issuer });
+    const signingIn = acquireTokenInteractive(app, { scopes: ['api.read'], timeoutMs: 30_000 });
+    let args = '';
+    for (let i = 0; i < 200 && !args.includes('\n'); i++) {
+      args = await readFile(join(dir, 'args.txt'), 'utf8').catch(() => '');
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const startUrl = args.split('\n')[0]!;
+    expect(startUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/start\/[\w-]{43}$/);
+    // What the browser does: fetch the start page, sign in at the provider, follow the redirect.
+    const authorizationUrl = await authorizationUrlOf(startUrl);
+    const { redirectUrl } = await completeAuthorization(authorizationUrl, { username: 'launched-user' });
+    await fetch(redirectUrl);
+    expect((await signingIn).idTokenClaims?.sub).toBe('launched-user');
+
+    const request = new URL(authorizationUrl).searchParams;
+    for (const secret of ['state', 'nonce', 'code_challenge']) {
+      expect(request.get(secret)?.length).toBeGreaterThan(20);
+      expect(args).not.toContain(request.get(secret));
+    }
+    expect(args).not.toContain(idp.current.issuer);
+  });
+});
+
+describe('IPv6 squatting on the Entra localhost redirect', () => {
+  const ipv6 = (async () => {
+    const probe = createServer();
+    return new Promise<boolean>((resolve) => {
+      probe.once('error', () => resolve(false));
+      probe.listen(0, '::1', () => probe.close(() => resolve(true)));
+    });
+  })();
+  const entra = () =>
+    new PublicClientApplication({
+      clientId: '11111111-2222-3333-4444-555555555555',
+      authority: 'https://login.microsoftonline.com/contoso.onmicrosoft.com',
+      instanceDiscovery: false,
+      authorityMetadata: JSON.stringify({
+        issuer: 'https://login.microsoftonline.com/{tenantid}/v2.0',
+        authorization_endpoint: 'https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize',
+        token_endpoint: 'https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token',
+        jwks_uri: 'https://login.microsoftonline.com/contoso.onmicrosoft.com/discovery/v2.0/keys',
+      }),
+    });
+
+  it('listens on [::1] too, so no other process can take the port there', async (context) => {
+    if (!(await ipv6)) return context.skip('IPv6 loopback (::1) is not available on this machine');
+    const controller = new AbortController();
+    const probes: Record<string, unknown> = {};
+    await acquireTokenInteractive(entra(), {
+      scopes: ['User.Read'],
+      signal: controller.signal,
+      openBrowser: async (startUrl) => {
+        const port = redirectPort(startUrl);
+        const squatter = createServer();
+        probes.squat = await new Promise((resolve) => {
+          squatter.once('error', (error: NodeJS.ErrnoException) => resolve(error.code));
+          squatter.listen(port, '::1', () => squatter.close(() => resolve('listening')));
+        });
+        // The browser resolving localhost to ::1 reaches this listener: the start page answers there.
+        probes.v6 = status(await raw(port, `GET ${new URL(startUrl).pathname} HTTP/1.1\r\nHost: localhost:${port}\r\nConnection: close\r\n\r\n`, '::1'));
+        controller.abort();
+      },
+    }).catch(() => undefined);
+    expect(probes).toEqual({ squat: 'EADDRINUSE', v6: 302 });
+  });
+
+  it('refuses a port another process holds on [::1] instead of listening on 127.0.0.1 alone', async (context) => {
+    if (!(await ipv6)) return context.skip('IPv6 loopback (::1) is not available on this machine');
+    const squatter: Server = createServer((socket) => socket.end('HTTP/1.1 200 OK\r\n\r\nsquatter'));
+    await new Promise<void>((resolve) => squatter.listen(0, '::1', resolve));
+    const port = (squatter.address() as { port: number }).port;
+    try {
+      const error = await acquireTokenInteractive(entra(), { scopes: ['User.Read'], port, openBrowser: () => expect.fail('must not open') }).catch((e) => e);
+      expect(error).toBeInstanceOf(ConfigurationError);
+      expect(error.code).toBe('port_in_use');
+      expect(error.message).toContain('::1');
+      // And nothing was left listening on 127.0.0.1.
+      expect(await isRefused('127.0.0.1', port)).toBe(true);
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
+  });
+});
