@@ -1,0 +1,18 @@
+import type { Page, Request } from '@playwright/test';
+
+/** Plays the user on the dev authority's login and consent pages, up to the loopback's "Signed in" page. */
+export async function signInAs(page: Page, startUrl: string, username: string): Promise<void> {
+  await page.goto(startUrl);
+  await page.fill('#login-form input[name="username"]', username);
+  await page.fill('#login-form input[name="password"]', 'any-password');
+  await page.click('#login-form button[type="submit"]');
+  await page.click('#consent-form button[type="submit"]');
+  await page.getByRole('heading', { name: 'Signed in' }).waitFor();
+}
+
+/** Every request the page makes, to check what reached the provider and the loopback listener. */
+export function recordRequests(page: Page): Request[] {
+  const requests: Request[] = [];
+  page.on('request', (request) => requests.push(request));
+  return requests;
+}
