@@ -4,7 +4,7 @@ import { AbortError, ConfigurationError, PublicClientApplication, ServerError, T
 import { completeAuthorization } from '@tessera/dev-authority';
 import { describe, expect, it } from 'vitest';
 import { acquireTokenInteractive } from '../../src/index.js';
-import { authorizationUrlOf, isRefused, redirectPort } from './net-probes.js';
+import { authorizationUrlOf, isRefused, offlineEntraApp, redirectPort } from './net-probes.js';
 import { useDevAuthority } from '../../../core/test/helpers.js';
 
 // Interactive sign-in without a browser: the dev authority's HTTP driver plays the user, and the
@@ -107,17 +107,7 @@ describe('acquireTokenInteractive', () => {
   });
 
   it('uses http://localhost:<port>/ for Entra authorities', async () => {
-    const entra = new PublicClientApplication({
-      clientId: '11111111-2222-3333-4444-555555555555',
-      authority: 'https://login.microsoftonline.com/contoso.onmicrosoft.com',
-      instanceDiscovery: false,
-      authorityMetadata: JSON.stringify({
-        issuer: 'https://login.microsoftonline.com/{tenantid}/v2.0',
-        authorization_endpoint: 'https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize',
-        token_endpoint: 'https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token',
-        jwks_uri: 'https://login.microsoftonline.com/contoso.onmicrosoft.com/discovery/v2.0/keys',
-      }),
-    });
+    const entra = offlineEntraApp();
     const controller = new AbortController();
     let redirectUri = '';
     await acquireTokenInteractive(entra, {

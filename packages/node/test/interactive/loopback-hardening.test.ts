@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireTokenInteractive } from '../../src/index.js';
 import { LoopbackListener, MAX_FORM_BYTES } from '../../src/interactive/loopback-listener.js';
 import { useDevAuthority } from '../../../core/test/helpers.js';
-import { authorizationUrlOf, isRefused, redirectPort } from './net-probes.js';
+import { authorizationUrlOf, isRefused, offlineEntraApp, redirectPort } from './net-probes.js';
 
 // Issue 10 items 1, 2 and 4 and the Host-header question, against real sockets: whatever a local
 // program or a web page sends to the loopback port, only the real redirect ends the sign-in.
@@ -214,18 +214,7 @@ describe('IPv6 squatting on the Entra localhost redirect', () => {
       probe.listen(0, '::1', () => probe.close(() => resolve(true)));
     });
   })();
-  const entra = () =>
-    new PublicClientApplication({
-      clientId: '11111111-2222-3333-4444-555555555555',
-      authority: 'https://login.microsoftonline.com/contoso.onmicrosoft.com',
-      instanceDiscovery: false,
-      authorityMetadata: JSON.stringify({
-        issuer: 'https://login.microsoftonline.com/{tenantid}/v2.0',
-        authorization_endpoint: 'https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize',
-        token_endpoint: 'https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token',
-        jwks_uri: 'https://login.microsoftonline.com/contoso.onmicrosoft.com/discovery/v2.0/keys',
-      }),
-    });
+  const entra = offlineEntraApp;
 
   it('listens on [::1] too, so no other process can take the port there', async (context) => {
     if (!(await ipv6)) return context.skip('IPv6 loopback (::1) is not available on this machine');

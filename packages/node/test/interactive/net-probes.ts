@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { PublicClientApplication } from '@tessera/core';
 
 /** Whether a TCP connection to host:port is refused (nothing listening there). */
 export function isRefused(host: string, port: number): Promise<boolean> {
@@ -24,4 +25,19 @@ export async function authorizationUrlOf(startUrl: string): Promise<string> {
   const location = response.headers.get('location');
   if (response.status !== 302 || !location) throw new Error(`The start page answered ${response.status}, not a redirect`);
   return location;
+}
+
+/** An Entra client whose metadata is given inline: it never reaches the network before the browser step. */
+export function offlineEntraApp(): PublicClientApplication {
+  return new PublicClientApplication({
+    clientId: '11111111-2222-3333-4444-555555555555',
+    authority: 'https://login.microsoftonline.com/contoso.onmicrosoft.com',
+    instanceDiscovery: false,
+    authorityMetadata: JSON.stringify({
+      issuer: 'https://login.microsoftonline.com/{tenantid}/v2.0',
+      authorization_endpoint: 'https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize',
+      token_endpoint: 'https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token',
+      jwks_uri: 'https://login.microsoftonline.com/contoso.onmicrosoft.com/discovery/v2.0/keys',
+    }),
+  });
 }
