@@ -90,6 +90,9 @@ const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
  *   so readers and crashed writers only ever see the old or the new contents.
  * - `load` re-reads only when the file changed and otherwise returns the very same string.
  * - A corrupt file is moved aside to `<file>.corrupt-<timestamp>` with a warning; the store goes on empty.
+ * - A file another user could have written or planted (owned by someone else, group/other-writable,
+ *   a symlink, not a regular file, over `maxFileBytes`) and a lock held by another user are refused
+ *   with `CacheStoreRefusedError`, untouched.
  */
 export class FileCacheStore implements CacheStore {
   /** The file of the `default` partition. */

@@ -81,6 +81,8 @@ const CAS_SHA = sha1(CAS_SCRIPT);
  *   only if the key still holds what was read; on conflict it retries with jitter (bounded), so two
  *   instances writing one partition never lose each other's entries.
  * - Every write sets the key's TTL (see `ttlSeconds`).
+ * - A value at one of its keys that is not cache JSON is refused (`CacheStoreRefusedError`), never
+ *   overwritten, unless `onCorrupt: 'overwrite'`.
  * - Redis being down or slow surfaces as `CacheStoreUnavailableError` within `operationTimeoutMs`;
  *   core's persistence logs it and keeps working from memory and the network.
  */
