@@ -5,24 +5,12 @@ import { join } from 'node:path';
 import { PublicClientApplication } from '@tessera/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CacheStoreRefusedError, FileCacheStore } from '../src/index.js';
+import { OTHER_USER, otherUid } from './support/other-user.js';
 
 // Issue 10 item 8 and the file-size and lock questions: the file cache refuses what another user
 // could have written or planted, with a real second OS user owning the files.
 
-const OTHER_USER = 'tessera-test-other';
 const posix = process.platform !== 'win32';
-const isRoot = posix && process.getuid?.() === 0;
-
-/** The uid of a real second user, created (as a system user) when missing. Needs root to chown. */
-function otherUid(): number | undefined {
-  if (!isRoot) return undefined;
-  try {
-    return Number(execFileSync('id', ['-u', OTHER_USER], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
-  } catch {
-    execFileSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', OTHER_USER], { stdio: 'ignore' });
-    return Number(execFileSync('id', ['-u', OTHER_USER], { encoding: 'utf8' }).trim());
-  }
-}
 
 /** A cache holding one account: what an attacker would plant to make the victim use their account. */
 const ATTACKER_CACHE = JSON.stringify({

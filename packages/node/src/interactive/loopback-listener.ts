@@ -3,6 +3,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo } from 'node:net';
 import { ConfigurationError, TesseraError } from '@tessera/core';
 import { plainPage } from './pages.js';
+import { isOtherUser } from './peer-user.js';
 
 /** How to answer one redirect, and whether it ends the wait. */
 export interface CallbackAnswer<T> {
@@ -33,7 +34,8 @@ const NOT_FOUND = plainPage('Not found', 'There is nothing here.');
  *
  * - Nothing a client sends ends or crashes it: odd request lines, unknown paths and methods get an
  *   error page; only a redirect whose answer has an outcome (the right `state`) ends the wait.
- * - It answers only `Host` values naming the loopback on its own port (no DNS rebinding).
+ * - It answers only `Host` values naming the loopback on its own port (no DNS rebinding), and on
+ *   Linux only connections of the same user (or root).
  * - The browser is given a one-time start URL (`startUrl`) that forwards to the provider, so the
  *   authorization URL (state, nonce, PKCE challenge) never appears in a process's arguments.
  *   Responses that arrive before the start page was fetched are refused; a second fetch of the
@@ -54,7 +56,7 @@ export class LoopbackListener {
     readonly port: number,
   ) {
     this.hosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
-    for (const server of servers) server.on('request', (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res));
+    for (const server of servers) server.on('request', (req: IncomingMessage, res: ServerResponse) => void this.onRequest(req, res));
   }
 
   static async listen(options: LoopbackListenOptions = {}): Promise<LoopbackListener> {
@@ -137,8 +139,10 @@ export class LoopbackListener {
     await Promise.all(this.servers.map(closeServer));
   }
 
-  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
+      // Another local user may neither fetch the start page nor deliver a code (Linux).
+      if (await isOtherUser(req.socket)) return void send(res, 403, plainPage('Forbidden', 'This sign-in belongs to another user.'));
       this.route(req, res);
     } catch {
       // Whatever a client sent, the listener goes on.
@@ -261,6 +265,8 @@ function errorCode(error: unknown): string | undefined {
 
 function send(res: ServerResponse, status: number, html: string): Promise<void> {
   return new Promise((resolve) => {
+    // The client left already (its 'close' has fired): waiting for it would wedge the queue.
+    if (res.destroyed || res.req.socket.destroyed) return resolve();
     res.writeHead(status, {
       'content-type': 'text/html; charset=utf-8',
       'cache-control': 'no-store',

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { type Server, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireTokenInteractive } from '../../src/index.js';
 import { LoopbackListener, MAX_FORM_BYTES } from '../../src/interactive/loopback-listener.js';
 import { useDevAuthority } from '../../../core/test/helpers.js';
+import { OTHER_USER, otherUid } from '../support/other-user.js';
 import { authorizationUrlOf, isRefused, offlineEntraApp, redirectPort } from './net-probes.js';
 
 // Issue 10 items 1, 2 and 4 and the Host-header question, against real sockets: whatever a local
@@ -21,7 +23,10 @@ function raw(port: number, bytes: string, host = '127.0.0.1'): Promise<string> {
     socket.on('data', (chunk) => (answer += chunk.toString('latin1')));
     socket.on('close', () => resolve(answer));
     socket.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' || error.code === 'EPIPE' ? resolve(answer) : reject(error)));
-    socket.end(bytes);
+    // Like a browser, keep our side open until the server answers and closes; bytes that are not a
+    // whole request get no answer, so give up on a connection that stays silent.
+    socket.setTimeout(1500, () => socket.destroy());
+    socket.write(bytes);
   });
 }
 
@@ -117,6 +122,35 @@ describe('loopback listener under hostile requests', () => {
       expect((await fetch(`http://127.0.0.1:${listener.port}/?state=s&code=real`)).status).toBe(200);
       expect(await waiting).toBe('real');
       expect(seen).toEqual(['real']);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it('is not wedged by a client that goes away while its redirect is being handled', async () => {
+    const listener = await LoopbackListener.listen();
+    try {
+      await fetch(listener.serveStartPage('https://idp.example/authorize'), { redirect: 'manual' });
+      let release!: () => void;
+      const slow = new Promise<void>((resolve) => (release = resolve));
+      const handled: string[] = [];
+      const waiting = listener.waitForRedirect('query', async (params) => {
+        const code = params.get('code')!;
+        handled.push(code);
+        if (code === 'first') {
+          await slow; // e.g. the token request
+          return { status: 400, html: 'forged' };
+        }
+        return { status: 200, html: 'ok', outcome: { value: code } };
+      });
+      const gone = connect(listener.port, '127.0.0.1');
+      gone.write(`GET /?state=s&code=first HTTP/1.1\r\nHost: 127.0.0.1:${listener.port}\r\n\r\n`);
+      while (handled.length === 0) await new Promise((r) => setTimeout(r, 5));
+      await new Promise<void>((resolve) => gone.destroy() && gone.once('close', () => resolve()));
+      await new Promise((r) => setTimeout(r, 20)); // let the server see the reset
+      release();
+      expect((await fetch(`http://127.0.0.1:${listener.port}/?state=s&code=second`)).status).toBe(200);
+      expect(await waiting).toBe('second');
     } finally {
       await listener.close();
     }
@@ -252,6 +286,34 @@ describe('IPv6 squatting on the Entra localhost redirect', () => {
       expect(await isRefused('127.0.0.1', port)).toBe(true);
     } finally {
       await new Promise((resolve) => squatter.close(resolve));
+    }
+  });
+});
+
+describe.skipIf(process.platform !== 'linux')('another local user at the loopback port', () => {
+  /** GETs a URL as the second OS user (a real process of theirs) and returns the status. */
+  const fetchAs = (user: string, url: string) =>
+    new Promise<number>((resolve, reject) => {
+      const script = "fetch(process.argv[1], { redirect: 'manual' }).then((r) => console.log(r.status), (e) => console.log('error ' + e.message))";
+      execFile('runuser', ['-u', user, '--', process.execPath, '-e', script, url], { cwd: '/' }, (error, stdout) =>
+        error ? reject(error) : resolve(Number(stdout.trim())),
+      );
+    });
+
+  it('answers 403 to another user: they can neither take the start page nor deliver a code', async (context) => {
+    if (otherUid() === undefined) return context.skip(`needs root to run a process as ${OTHER_USER}`);
+    const listener = await LoopbackListener.listen();
+    try {
+      const start = listener.serveStartPage('https://idp.example/authorize?state=s');
+      const waiting = listener.waitForRedirect('query', async (params) => ({ status: 200, html: 'ok', outcome: { value: params.get('code') } }));
+      expect(await fetchAs(OTHER_USER, start)).toBe(403);
+      // The link is still unused: the user's own browser gets the redirect.
+      expect((await fetch(start, { redirect: 'manual' })).status).toBe(302);
+      expect(await fetchAs(OTHER_USER, `http://127.0.0.1:${listener.port}/?state=s&code=attacker`)).toBe(403);
+      expect((await fetch(`http://127.0.0.1:${listener.port}/?state=s&code=mine`)).status).toBe(200);
+      expect(await waiting).toBe('mine');
+    } finally {
+      await listener.close();
     }
   });
 });
