@@ -1,3 +1,5 @@
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import {
   AbortError,
   ConfigurationError,
@@ -52,9 +54,10 @@ export async function acquireTokenInteractive(app: PublicClientApplication, opti
   if (signal?.aborted) throw new AbortError(signal.reason);
   const responseMode = options.responseMode ?? (await supportedResponseMode(app, options));
   // Entra registers `http://localhost`; RFC 8252 §7.3 recommends the IP literal everywhere else.
-  // A browser may resolve localhost to ::1 as well: listen there too, or another process could.
+  // A browser may resolve localhost to ::1 (or another loopback address) too: listen on each, or
+  // another process could take the port there and receive the code.
   const entra = app.authority.kind === 'entra';
-  const listener = await LoopbackListener.listen({ port, addresses: entra ? ['127.0.0.1', '::1'] : ['127.0.0.1'] });
+  const listener = await LoopbackListener.listen({ port, addresses: entra ? await localhostAddresses() : ['127.0.0.1'] });
   // One signal ends everything on abort or timeout: the wait, a token request in flight, the listener.
   const stop = new AbortController();
   const onAbort = () => stop.abort(new AbortError(signal?.reason));
@@ -113,4 +116,11 @@ async function supportedResponseMode(app: PublicClientApplication, options: Requ
     `The provider supports neither the query nor the form_post response mode (response_modes_supported: ${JSON.stringify(supported).slice(0, 200)}); ` +
       'a loopback sign-in needs one of them',
   );
+}
+
+/** 127.0.0.1, ::1 and any other loopback address the system resolves `localhost` to. */
+async function localhostAddresses(): Promise<string[]> {
+  const resolved = await lookup('localhost', { all: true }).catch(() => []);
+  const loopback = resolved.map((r) => r.address).filter((a) => isIP(a) !== 0 && (a === '::1' || a.startsWith('127.')));
+  return [...new Set(['127.0.0.1', '::1', ...loopback])];
 }
