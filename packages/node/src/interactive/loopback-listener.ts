@@ -168,13 +168,15 @@ export class LoopbackListener {
       return this.deliver(params, res);
     }
     if (this.mode === 'form_post' && req.method === 'POST') {
-      return void readForm(req).then(
-        (params) => this.deliver(params, res),
-        (error: FormError) => {
-          res.setHeader('connection', 'close');
-          void send(res, error.status, plainPage('Bad request', error.message));
-        },
-      );
+      return void readForm(req)
+        .then(
+          (params) => this.deliver(params, res),
+          (error: FormError) => {
+            res.setHeader('connection', 'close');
+            void send(res, error.status, plainPage('Bad request', error.message));
+          },
+        )
+        .catch(() => res.destroy()); // never an unhandled rejection: that would end the process
     }
     void send(res, 405, plainPage('Method not allowed', `The sign-in response is expected as ${this.mode === 'query' ? 'a GET' : 'a form POST'}.`));
   }
