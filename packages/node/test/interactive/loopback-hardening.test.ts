@@ -58,6 +58,8 @@ function hostileRequests(port: number): Array<() => Promise<string>> {
     () => request(port, 'GET /?state=x&code=y HTTP/1.1', [host, 'Content-Length: -1']),
     () => request(port, 'GET /?state=x&code=y HTTP/1.1', []),
     () => request(port, 'GET /?state=x&code=y HTTP/1.1', ['Host: evil.example']),
+    // A body that never arrives whole, then the connection drops.
+    () => raw(port, `POST / HTTP/1.1\r\n${host}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nstate=`),
     () => raw(port, '\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03'),
     () => raw(port, 'GET /\r\n\r\n'),
     () => raw(port, '\r\n\r\n\r\n'),
