@@ -197,6 +197,8 @@ export class FileCacheStore implements CacheStore {
   private async read(file: string): Promise<Snapshot> {
     let handle: FileHandle;
     try {
+      // Windows has no O_NOFOLLOW: check for a link first (a race there only makes us read the target).
+      if (isWindows && (await lstat(file).catch(() => undefined))?.isSymbolicLink()) throw Object.assign(new Error('symbolic link'), { code: 'ELOOP' });
       handle = await open(file, READ_FLAGS);
     } catch (error) {
       if (errorCode(error) === 'ENOENT') {
