@@ -3,6 +3,11 @@ import type { Page, Request } from '@playwright/test';
 /** Plays the user on the dev authority's login and consent pages, up to the loopback's "Signed in" page. */
 export async function signInAs(page: Page, startUrl: string, username: string): Promise<void> {
   await page.goto(startUrl);
+  await finishSignIn(page, username);
+}
+
+/** The login and consent steps, on a page already at the provider's login page. */
+export async function finishSignIn(page: Page, username: string): Promise<void> {
   await page.fill('#login-form input[name="username"]', username);
   await page.fill('#login-form input[name="password"]', 'any-password');
   await page.click('#login-form button[type="submit"]');
