@@ -1,24 +1,17 @@
 import { expect, test } from '@playwright/test';
-import { PublicClientApplication, clearMetadataCache } from '@tessera/core';
-import { type DevAuthority, startDevAuthority } from '@tessera/dev-authority';
+import { PublicClientApplication } from '@tessera/core';
 import { acquireTokenInteractive } from '@tessera/node';
-import { recordRequests, signInAs } from './loopback-pages.js';
+import { recordRequests, signInAs, useDevAuthority } from './loopback-pages.js';
 
 // Issue 9 §3 in a real Chromium: the dev authority requires form_post, the loopback sign-in picks
 // it from discovery, and the browser POSTs the response to the listener.
 
-let idp: DevAuthority;
-test.beforeAll(async () => {
-  idp = await startDevAuthority({ responseModes: ['form_post'] });
-  clearMetadataCache();
-});
-test.afterAll(async () => {
-  await idp?.close();
-});
+const authority = useDevAuthority({ responseModes: ['form_post'] });
 
 test('signs in with response_mode=form_post: the code arrives in a POST from the browser', async ({ page }) => {
   page.setDefaultTimeout(15_000);
   const requests = recordRequests(page);
+  const idp = authority.current;
   const app = new PublicClientApplication({ clientId: idp.clients.native.clientId, authority: idp.issuer });
   let port = 0;
   let driving: Promise<void> | undefined;

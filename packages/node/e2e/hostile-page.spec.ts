@@ -1,21 +1,18 @@
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect, test } from '@playwright/test';
-import { PublicClientApplication, clearMetadataCache } from '@tessera/core';
-import { type DevAuthority, startDevAuthority } from '@tessera/dev-authority';
+import { PublicClientApplication } from '@tessera/core';
 import { acquireTokenInteractive } from '@tessera/node';
-import { finishSignIn } from './loopback-pages.js';
+import { finishSignIn, useDevAuthority } from './loopback-pages.js';
 
 // Issue 10 item 1 in a real Chromium: a web page open in the user's browser fires no-cors requests
 // at the loopback port during the sign-in (`GET //`, forged responses, an error without state).
 // The listener answers them and the user's sign-in still completes.
 
-let idp: DevAuthority;
+const authority = useDevAuthority();
 let site: Server;
 let siteUrl = '';
 test.beforeAll(async () => {
-  idp = await startDevAuthority();
-  clearMetadataCache();
   // The hostile page: fires at the port given in its query string and reports when done.
   site = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/html' });
@@ -30,7 +27,6 @@ test.beforeAll(async () => {
   siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}/`;
 });
 test.afterAll(async () => {
-  await idp?.close();
   await new Promise((resolve) => site?.close(resolve));
 });
 
@@ -38,6 +34,7 @@ test('no-cors requests from a web page neither crash nor end the loopback sign-i
   const hostile = await context.newPage();
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
+  const idp = authority.current;
   const app = new PublicClientApplication({ clientId: idp.clients.native.clientId, authority: idp.issuer });
   let titleBefore = '';
   let titleAfter = '';

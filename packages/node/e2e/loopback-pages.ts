@@ -1,4 +1,19 @@
-import type { Page, Request } from '@playwright/test';
+import { type Page, type Request, test } from '@playwright/test';
+import { clearMetadataCache } from '@tessera/core';
+import { type DevAuthority, type DevAuthorityOptions, startDevAuthority } from '@tessera/dev-authority';
+
+/** A dev authority for the spec file, started in the configuration it needs. */
+export function useDevAuthority(options: DevAuthorityOptions = {}): { readonly current: DevAuthority } {
+  const holder = {} as { current: DevAuthority };
+  test.beforeAll(async () => {
+    holder.current = await startDevAuthority(options);
+    clearMetadataCache();
+  });
+  test.afterAll(async () => {
+    await holder.current?.close();
+  });
+  return holder;
+}
 
 /** Plays the user on the dev authority's login and consent pages, up to the loopback's "Signed in" page. */
 export async function signInAs(page: Page, startUrl: string, username: string): Promise<void> {
