@@ -52,7 +52,7 @@ const DEFAULT_TIMEOUT_MS = 5 * 60_000;
 export async function acquireTokenInteractive(app: PublicClientApplication, options: InteractiveOptions): Promise<AuthenticationResult> {
   const { port, timeoutMs = DEFAULT_TIMEOUT_MS, openBrowser = openSystemBrowser, successPage, failurePage, signal, ...authorization } = options;
   if (signal?.aborted) throw new AbortError(signal.reason);
-  const responseMode = options.responseMode ?? (await supportedResponseMode(app, options));
+  const responseMode = authorization.responseMode ?? (await supportedResponseMode(app, options));
   // Entra registers `http://localhost`; RFC 8252 §7.3 recommends the IP literal everywhere else.
   // A browser may resolve localhost to ::1 (or another loopback address) too: listen on each, or
   // another process could take the port there and receive the code.
