@@ -3,7 +3,7 @@ import { partitionKeys } from '../cache/cache-store.js';
 import { ConfigurationError, ServerError } from '../errors.js';
 import { formPost, requestJson } from '../http/oauth-response.js';
 import { sleep } from '../http/retry.js';
-import { deviceAuthorizationSchema, toSeconds } from '../http/schemas.js';
+import { deviceAuthorizationSchema } from '../http/schemas.js';
 import type { AuthenticationResult } from '../results.js';
 import { normalizeScopes, withOidcScopes } from '../scopes.js';
 import { mergeClaims } from './claims.js';
@@ -47,8 +47,9 @@ export async function initiateDeviceFlow(
     'Device authorization response',
     auth.secrets,
   );
-  const verificationUri = r.verification_uri ?? r.verification_url ?? '';
-  const expiresIn = toSeconds(r.expires_in)!;
+  // The schema requires one of the two, https (or loopback http), and clamps the durations.
+  const verificationUri = (r.verification_uri ?? r.verification_url)!;
+  const expiresIn = r.expires_in;
   return {
     userCode: r.user_code,
     deviceCode: r.device_code,
@@ -57,7 +58,7 @@ export async function initiateDeviceFlow(
     expiresIn,
     expiresAt: Date.now() + expiresIn * 1000,
     // A server's interval below 1 s would have us poll back to back; RFC 8628's default is 5 s.
-    interval: Math.max(toSeconds(r.interval) ?? DEFAULT_INTERVAL, 1),
+    interval: Math.max(r.interval ?? DEFAULT_INTERVAL, 1),
     message: r.message ?? `To sign in, open ${verificationUri} and enter the code ${r.user_code}`,
     scopes,
     claims: options.claims,
