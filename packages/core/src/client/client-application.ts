@@ -15,6 +15,7 @@ import {
   initiateAuthCodeFlow,
 } from '../flows/auth-code.js';
 import type { FlowContext, RefreshLock, RequestOptions } from '../flows/context.js';
+import { byCodeOptionsSchema, checkOptions, scopedRequestOptionsSchema } from '../flows/options.js';
 import { refreshAccessToken } from '../flows/refresh-token.js';
 import { type SilentOptions, acquireTokenSilent } from '../flows/silent.js';
 import { acquireTokenByUsernamePassword } from '../flows/username-password.js';
@@ -24,6 +25,34 @@ import { LogSink, type LoggerOptions } from '../logger.js';
 import { type AccountInfo, type AuthenticationResult, accountInfo, accountsOf } from '../results.js';
 import type { ClientAuthenticator } from './client-credential.js';
 import { SingleFlight } from './single-flight.js';
+import * as z from 'zod/mini';
+import { nonEmpty } from '../http/schemas.js';
+
+const strings = z.optional(z.array(z.string('expected a string')));
+/** The options every client checks when it is built (its own fields; the rest pass through). */
+const clientOptionsSchema = z.object(
+  {
+    clientId: nonEmpty('expected the application (client) id registered with the provider, a non-empty string'),
+    authority: z.optional(z.string('expected the authority URL as a string')),
+    oidcAuthority: z.optional(z.string('expected the issuer URL as a string')),
+    knownEntraHosts: strings,
+    clientCapabilities: strings,
+    excludeScopes: strings,
+    authorityMetadata: z.optional(z.string('expected the discovery document as a JSON string')),
+    clockSkewSeconds: z.optional(z.number('expected seconds (a number)').check(z.nonnegative('expected seconds (0 or more)'))),
+    cachePartitioning: z.optional(z.enum(['single', 'perKey'], 'expected "single" or "perKey"')),
+    instanceDiscovery: z.optional(z.boolean('expected true or false')),
+    validateAuthority: z.optional(z.boolean('expected true or false')),
+  },
+  'expected an options object with at least clientId',
+);
+/** Checks a client's options (clientId and the shared settings); ConfigurationError names the wrong one. */
+export function checkClientOptions<T>(options: T): T {
+  return checkOptions(clientOptionsSchema, options, 'Client configuration');
+}
+
+const codeArgument = nonEmpty('expected the authorization code (a non-empty string)');
+const refreshTokenArgument = nonEmpty('expected the refresh token (a non-empty string)');
 
 export interface ClientApplicationOptions extends AuthorityOptions, LoggerOptions {
   clientId: string;
@@ -65,6 +94,7 @@ export class ClientApplication {
   private readonly options: ClientApplicationOptions;
 
   constructor(options: ClientApplicationOptions, authenticate?: ClientAuthenticator) {
+    checkClientOptions(options);
     this.options = options;
     this.clientId = options.clientId;
     this.authority = resolveAuthority(options);
@@ -108,7 +138,7 @@ export class ClientApplication {
 
   /** The configured authority, or the same one for another tenant. */
   protected authorityFor(options: RequestOptions): Authority {
-    return options.tenant ? forTenant(this.authority, options.tenant) : this.authority;
+    return options?.tenant ? forTenant(this.authority, options.tenant) : this.authority;
   }
 
   getAuthorizationRequestUrl(options: AuthorizationUrlOptions): Promise<string> {
@@ -123,12 +153,16 @@ export class ClientApplication {
     return acquireTokenByAuthCodeFlow(this.context, this.authorityFor(options), flow, response, options);
   }
 
-  acquireTokenByCode(code: string, options: AcquireTokenByCodeOptions): Promise<AuthenticationResult> {
+  async acquireTokenByCode(code: string, options: AcquireTokenByCodeOptions): Promise<AuthenticationResult> {
+    checkOptions(codeArgument, code, 'acquireTokenByCode (code)');
+    checkOptions(byCodeOptionsSchema, options, 'acquireTokenByCode');
     return acquireTokenByCode(this.context, this.authorityFor(options), code, options);
   }
 
   /** Redeems a refresh token obtained elsewhere (migration); the result and new tokens are cached. */
-  acquireTokenByRefreshToken(refreshToken: string, options: RequestOptions & { scopes: string | string[] }): Promise<AuthenticationResult> {
+  async acquireTokenByRefreshToken(refreshToken: string, options: RequestOptions & { scopes: string | string[] }): Promise<AuthenticationResult> {
+    checkOptions(refreshTokenArgument, refreshToken, 'acquireTokenByRefreshToken (refreshToken)');
+    checkOptions(scopedRequestOptionsSchema, options, 'acquireTokenByRefreshToken');
     return refreshAccessToken(this.context, this.authorityFor(options), refreshToken, options);
   }
 

@@ -2,11 +2,14 @@ import type { Authority } from '../authority/authority.js';
 import type { AuthorityMetadata } from '../authority/discovery.js';
 import { partitionKeys } from '../cache/cache-store.js';
 import { createPkce, randomToken } from '../crypto/encoding.js';
+import * as z from 'zod/mini';
 import { ConfigurationError, InteractionRequiredError, InvalidResponseError, ServerError, ValidationError } from '../errors.js';
+import { checkShape } from '../http/oauth-response.js';
 import type { AuthenticationResult } from '../results.js';
 import { normalizeScopes, withOidcScopes } from '../scopes.js';
 import { mergeClaims } from './claims.js';
 import type { FlowContext, RequestOptions } from './context.js';
+import { authCodeFlowSchema, authorizationUrlOptionsSchema, checkOptions, requestOptionsSchema } from './options.js';
 import { requestToken } from './token-request.js';
 
 export type ResponseMode = 'query' | 'fragment' | 'form_post';
@@ -55,6 +58,7 @@ export async function getAuthorizationRequestUrl(
   options: AuthorizationUrlOptions,
   metadata?: AuthorityMetadata,
 ): Promise<string> {
+  checkOptions(authorizationUrlOptionsSchema, options, 'getAuthorizationRequestUrl');
   metadata ??= await ctx.metadata(authority, options.signal);
   if (!metadata.authorization_endpoint) {
     throw new ConfigurationError(`The authority ${authority.url} publishes no authorization_endpoint`);
@@ -89,6 +93,7 @@ export async function initiateAuthCodeFlow(
   authority: Authority,
   options: Omit<AuthorizationUrlOptions, 'codeChallenge'>,
 ): Promise<AuthCodeFlow> {
+  checkOptions(authorizationUrlOptionsSchema, options, 'initiateAuthCodeFlow');
   const pkce = await createPkce();
   const state = options.state ?? randomToken();
   const nonce = options.nonce ?? randomToken();
@@ -131,9 +136,16 @@ export function parseAuthResponse(response: AuthResponse): Record<string, string
   if (typeof response !== 'object' || response === null) {
     throw new InvalidResponseError('The authorization response must be a URL, query string, URLSearchParams or parameter object');
   }
+  // The protocol's parameters must be strings; other members (not from a redirect) are dropped.
+  checkShape(authResponseSchema, response, 'The authorization response');
   // fromEntries defines own properties, so a "__proto__" parameter cannot reach the prototype.
   return Object.fromEntries(Object.entries(response).filter((e): e is [string, string] => typeof e[1] === 'string'));
 }
+
+const param = z.optional(z.string('expected a string'));
+/** Parameters of an authorization response (RFC 6749 4.1.2, RFC 9207 `iss`), as a redirect brings them. */
+const authResponseSchema = z.looseObject({ code: param, state: param, iss: param, error: param, error_description: param, session_state: param });
+export type AuthResponseParams = z.infer<typeof authResponseSchema>;
 
 /**
  * Checks the redirect against the flow before anything else: state (CSRF), then `iss`
@@ -188,6 +200,8 @@ export async function acquireTokenByAuthCodeFlow(
   response: AuthResponse,
   options: RequestOptions & { scopes?: string | string[] } = {},
 ): Promise<AuthenticationResult> {
+  checkOptions(authCodeFlowSchema, flow, 'acquireTokenByAuthCodeFlow (flow)');
+  checkOptions(requestOptionsSchema, options, 'acquireTokenByAuthCodeFlow');
   const code = checkAuthResponse(flow, parseAuthResponse(response));
   // Only an authentic response (state and iss checked) spends the flow: a forged one cannot burn it.
   markRedeemed(flow);

@@ -8,6 +8,7 @@ import type { AuthenticationResult } from '../results.js';
 import { normalizeScopes, withOidcScopes } from '../scopes.js';
 import { mergeClaims } from './claims.js';
 import type { FlowContext, RequestOptions } from './context.js';
+import { checkOptions, deviceCodeFlowSchema, deviceFlowOptionsSchema, requestOptionsSchema } from './options.js';
 import { requestToken } from './token-request.js';
 
 export interface DeviceCodeFlow {
@@ -35,6 +36,7 @@ export async function initiateDeviceFlow(
   authority: Authority,
   options: RequestOptions & { scopes: string | string[] },
 ): Promise<DeviceCodeFlow> {
+  checkOptions(deviceFlowOptionsSchema, options, 'initiateDeviceFlow');
   const metadata = await ctx.metadata(authority, options.signal);
   const endpoint = metadata.device_authorization_endpoint;
   if (!endpoint) throw new ConfigurationError(`The authority ${authority.url} does not support the device code flow`);
@@ -75,6 +77,8 @@ export async function acquireTokenByDeviceFlow(
   flow: DeviceCodeFlow,
   options: RequestOptions = {},
 ): Promise<AuthenticationResult> {
+  checkOptions(deviceCodeFlowSchema, flow, 'acquireTokenByDeviceFlow (flow)');
+  checkOptions(requestOptionsSchema, options, 'acquireTokenByDeviceFlow');
   let interval = flow.interval;
   for (;;) {
     const remaining = flow.expiresAt - Date.now();

@@ -6,6 +6,7 @@ import { normalizeScopes, resourceScopes, withOidcScopes } from '../scopes.js';
 import type { FlowContext, RequestOptions } from './context.js';
 import { refreshAccessToken } from './refresh-token.js';
 import { cachedResult } from './silent.js';
+import { checkOptions, onBehalfOfOptionsSchema } from './options.js';
 import { requestToken } from './token-request.js';
 
 export interface OnBehalfOfOptions extends RequestOptions {
@@ -20,6 +21,7 @@ export interface OnBehalfOfOptions extends RequestOptions {
  * on-behalf-of). Tokens are cached under a hash of the incoming assertion.
  */
 export async function acquireTokenOnBehalfOf(ctx: FlowContext, authority: Authority, options: OnBehalfOfOptions): Promise<AuthenticationResult> {
+  checkOptions(onBehalfOfOptionsSchema, options, 'acquireTokenOnBehalfOf');
   const scopes = normalizeScopes(options.scopes);
   const hash = await assertionHash(options.userAssertion);
   const partition = partitionKeys.onBehalfOf(ctx.partitioning, hash);

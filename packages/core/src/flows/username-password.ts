@@ -3,6 +3,7 @@ import { partitionKeys } from '../cache/cache-store.js';
 import type { AuthenticationResult } from '../results.js';
 import { normalizeScopes, withOidcScopes } from '../scopes.js';
 import type { FlowContext, RequestOptions } from './context.js';
+import { checkOptions, usernamePasswordOptionsSchema } from './options.js';
 import { requestToken } from './token-request.js';
 
 /**
@@ -14,6 +15,7 @@ export function acquireTokenByUsernamePassword(
   authority: Authority,
   options: RequestOptions & { scopes: string | string[]; username: string; password: string },
 ): Promise<AuthenticationResult> {
+  checkOptions(usernamePasswordOptionsSchema, options, 'acquireTokenByUsernamePassword');
   const scopes = normalizeScopes(options.scopes);
   return requestToken(ctx, {
     authority,
