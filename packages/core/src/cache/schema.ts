@@ -6,7 +6,7 @@ import * as z from 'zod/mini';
 const str = z.string();
 const opt = z.optional(z.string());
 const credential = <T extends CredentialType>(type: T) => ({
-  credential_type: z.literal(type),
+  credential_type: z.custom<T>((v) => v === type),
   secret: str,
   home_account_id: str,
   environment: str,

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { TesseraError } from '../errors.js';
-import { describeIssue } from '../http/schemas.js';
+import { describeIssue, isRecord } from '../http/schemas.js';
 import { canonicalEnvironment } from '../authority/entra.js';
 import {
   type AccessTokenEntity,
@@ -255,11 +255,7 @@ export function parseCacheJson(json: string): Record<string, Record<string, unkn
 }
 
 /** A cache document: an object whose MSAL sections are objects of entries (checked one by one on load). */
-const entries = z.optional(z.record(z.string(), z.unknown()));
+const entries = z.optional(z.custom<Record<string, unknown>>(isRecord));
 const cacheDocumentSchema = z.looseObject(Object.fromEntries(SECTIONS.map((section) => [section, entries])));
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 export type { AccessTokenEntity, AccountEntity, AppMetadataEntity, IdTokenEntity, RefreshTokenEntity };

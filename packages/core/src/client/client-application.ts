@@ -26,7 +26,7 @@ import { type AccountInfo, type AuthenticationResult, accountInfo, accountsOf } 
 import type { ClientAuthenticator } from './client-credential.js';
 import { SingleFlight } from './single-flight.js';
 import * as z from 'zod/mini';
-import { nonEmpty } from '../http/schemas.js';
+import { nonEmpty, oneOf } from '../http/schemas.js';
 
 const strings = z.optional(z.array(z.string('expected a string')));
 /** The options every client checks when it is built (its own fields; the rest pass through). */
@@ -40,7 +40,7 @@ const clientOptionsSchema = z.object(
     excludeScopes: strings,
     authorityMetadata: z.optional(z.string('expected the discovery document as a JSON string')),
     clockSkewSeconds: z.optional(z.number('expected seconds (a number)').check(z.nonnegative('expected seconds (0 or more)'))),
-    cachePartitioning: z.optional(z.enum(['single', 'perKey'], 'expected "single" or "perKey"')),
+    cachePartitioning: z.optional(oneOf(['single', 'perKey'], 'expected "single" or "perKey"')),
     instanceDiscovery: z.optional(z.boolean('expected true or false')),
     validateAuthority: z.optional(z.boolean('expected true or false')),
   },

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { ValidationError } from '../errors.js';
-import { describeIssue } from '../http/schemas.js';
+import { describeIssue, stringOrStrings } from '../http/schemas.js';
 import { base64UrlDecodeToString } from './encoding.js';
 
 const time = z.optional(z.number('expected a number (seconds since the epoch)'));
@@ -14,7 +14,7 @@ const text = z.optional(z.string('expected a string'));
 export const idTokenClaimsSchema = z.looseObject({
   iss: z.string('expected a string'),
   sub: text,
-  aud: z.union([z.string(), z.array(z.string())], 'expected a string or an array of strings'),
+  aud: stringOrStrings('expected a string or an array of strings'),
   exp: z.number('expected a number (seconds since the epoch)'),
   iat: time,
   nbf: time,

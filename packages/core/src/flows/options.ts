@@ -4,12 +4,12 @@
 // parse stays cheap enough for the cache-hit path (no copy of unknown keys).
 import * as z from 'zod/mini';
 import { ConfigurationError } from '../errors.js';
-import { type Schema, describeIssue, nonEmpty } from '../http/schemas.js';
+import { type Schema, describeIssue, isRecord, nonEmpty, oneOf, stringOrStrings } from '../http/schemas.js';
 
 const NON_BLANK = /\S/;
 const SCOPES = 'expected a string or an array of strings';
 /** Scopes as given (a space-separated string or an array); may be empty where signing in alone is useful. */
-export const scopesOption = z.union([z.string(), z.array(z.string(SCOPES))], SCOPES);
+export const scopesOption = stringOrStrings(SCOPES);
 /** Scopes that must name at least one scope: a token is for something. */
 export const requiredScopesOption = scopesOption.check(
   // Cheap (this runs on every cache hit): some scope has a non-blank character.
@@ -66,13 +66,13 @@ export const authorizationUrlOptionsSchema = z.object({
   redirectUri,
   state: optionalString,
   nonce: optionalString,
-  prompt: z.optional(z.enum(['none', 'login', 'consent', 'select_account', 'create'], 'expected none, login, consent, select_account or create')),
+  prompt: z.optional(oneOf(['none', 'login', 'consent', 'select_account', 'create'], 'expected none, login, consent, select_account or create')),
   loginHint: optionalString,
   domainHint: optionalString,
   maxAge: z.optional(z.number('expected seconds (a number)').check(z.nonnegative('expected seconds (0 or more)'))),
-  responseMode: z.optional(z.enum(['query', 'fragment', 'form_post'], 'expected query, fragment or form_post')),
+  responseMode: z.optional(oneOf(['query', 'fragment', 'form_post'], 'expected query, fragment or form_post')),
   extraScopesToConsent: z.optional(z.array(z.string('expected a string'))),
-  extraQueryParameters: z.optional(z.record(z.string(), z.string('expected a string value'))),
+  extraQueryParameters: z.optional(z.custom<Record<string, string>>((v) => isRecord(v) && Object.values(v).every((s) => typeof s === 'string'), 'expected an object of string values')),
 });
 
 /** A flow object as initiateAuthCodeFlow returned it (kept by the app until the redirect returns). */

@@ -1,5 +1,8 @@
 // zod (mini: it ships in browser bundles) schemas of what servers send. Objects are loose: fields
 // nobody reads pass through unchecked and are kept. Types come from the schemas (z.infer).
+// Bundle size: only object, string, number, boolean, optional, array and custom schemas with
+// checks are used (each further zod type costs a browser bundle 200-600 bytes gzipped): unions,
+// enums, literals and records are written as `custom` schemas with the helpers below.
 import * as z from 'zod/mini';
 
 /** The zod schemas this library parses untrusted values with. */
@@ -24,12 +27,20 @@ const text = () => z.optional(z.string('expected a string'));
  * Seconds: a JSON number, or a string of digits as some Entra endpoints send; never negative or
  * NaN. Clamped to MAX_SERVER_SECONDS (see there).
  */
-const SECONDS = 'expected a non-negative number of seconds';
-export const seconds = z.pipe(
-  // z.number() refuses Infinity, which a 400-digit JSON number parses to: clamped below instead.
-  z.union([z.custom<number>((v) => typeof v === 'number' && v >= 0, SECONDS), z.string().check(z.regex(/^\d+$/, SECONDS))], SECONDS),
-  z.transform((v: number | string) => clampSeconds(Number(v))),
-);
+// A number >= 0 (Infinity too: a 400-digit JSON number parses to it, and is clamped) or digits.
+export const seconds = z
+  .custom<number>((v) => (typeof v === 'number' && v >= 0) || (typeof v === 'string' && /^\d+$/.test(v)), 'expected a non-negative number of seconds')
+  .check(z.overwrite((v) => clampSeconds(Number(v))));
+
+/** One of these strings (a zod enum, in fewer bytes). */
+export const oneOf = <const T extends string>(values: readonly T[], message: string) => z.custom<T>((v) => values.includes(v as T), message);
+
+/** A string, or an array of strings (a zod union, in fewer bytes). */
+export const stringOrStrings = (message: string) =>
+  z.custom<string | string[]>((v) => typeof v === 'string' || (Array.isArray(v) && v.every((s) => typeof s === 'string')), message);
+
+/** A plain object (not an array, not null). */
+export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** An absolute http(s) URL. */
 const httpUrl = (message = 'expected an http(s) URL') => z.string(message).check(z.refine((v) => /^https?:$/.test(protocolOf(v) ?? ''), message));
