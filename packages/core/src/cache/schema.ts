@@ -5,7 +5,7 @@ import * as z from 'zod/mini';
 /** Fields every entry has as a string when MSAL (or we) wrote it. */
 const str = z.string();
 const opt = z.optional(z.string());
-const credential = <T extends CredentialType>(type: T) => ({
+const credential = /* @__NO_SIDE_EFFECTS__ */ <T extends CredentialType>(type: T) => ({
   credential_type: z.custom<T>((v) => v === type),
   secret: str,
   home_account_id: str,

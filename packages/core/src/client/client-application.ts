@@ -15,7 +15,14 @@ import {
   initiateAuthCodeFlow,
 } from '../flows/auth-code.js';
 import type { FlowContext, RefreshLock, RequestOptions } from '../flows/context.js';
-import { byCodeOptionsSchema, checkOptions, scopedRequestOptionsSchema } from '../flows/options.js';
+import {
+  authCodeFlowSchema,
+  authorizationUrlOptionsSchema,
+  byCodeOptionsSchema,
+  requestOptionsSchema,
+  scopedRequestOptionsSchema,
+  silentOptionsSchema,
+} from '../flows/options.js';
 import { refreshAccessToken } from '../flows/refresh-token.js';
 import { type SilentOptions, acquireTokenSilent } from '../flows/silent.js';
 import { acquireTokenByUsernamePassword } from '../flows/username-password.js';
@@ -25,31 +32,8 @@ import { LogSink, type LoggerOptions } from '../logger.js';
 import { type AccountInfo, type AuthenticationResult, accountInfo, accountsOf } from '../results.js';
 import type { ClientAuthenticator } from './client-credential.js';
 import { SingleFlight } from './single-flight.js';
-import * as z from 'zod/mini';
-import { nonEmpty, oneOf } from '../http/schemas.js';
-
-const strings = z.optional(z.array(z.string('expected a string')));
-/** The options every client checks when it is built (its own fields; the rest pass through). */
-const clientOptionsSchema = z.object(
-  {
-    clientId: nonEmpty('expected the application (client) id registered with the provider, a non-empty string'),
-    authority: z.optional(z.string('expected the authority URL as a string')),
-    oidcAuthority: z.optional(z.string('expected the issuer URL as a string')),
-    knownEntraHosts: strings,
-    clientCapabilities: strings,
-    excludeScopes: strings,
-    authorityMetadata: z.optional(z.string('expected the discovery document as a JSON string')),
-    clockSkewSeconds: z.optional(z.number('expected seconds (a number)').check(z.nonnegative('expected seconds (0 or more)'))),
-    cachePartitioning: z.optional(oneOf(['single', 'perKey'], 'expected "single" or "perKey"')),
-    instanceDiscovery: z.optional(z.boolean('expected true or false')),
-    validateAuthority: z.optional(z.boolean('expected true or false')),
-  },
-  'expected an options object with at least clientId',
-);
-/** Checks a client's options (clientId and the shared settings); ConfigurationError names the wrong one. */
-export function checkClientOptions<T>(options: T): T {
-  return checkOptions(clientOptionsSchema, options, 'Client configuration');
-}
+import { checkOptions, nonEmpty } from '../http/schemas.js';
+import { checkClientOptions } from './client-options.js';
 
 const codeArgument = nonEmpty('expected the authorization code (a non-empty string)');
 const refreshTokenArgument = nonEmpty('expected the refresh token (a non-empty string)');
@@ -141,15 +125,21 @@ export class ClientApplication {
     return options?.tenant ? forTenant(this.authority, options.tenant) : this.authority;
   }
 
-  getAuthorizationRequestUrl(options: AuthorizationUrlOptions): Promise<string> {
+  // Options are checked here, not in the flow functions, which @tessera/browser calls with options
+  // it builds itself: its bundle does not carry these schemas.
+  async getAuthorizationRequestUrl(options: AuthorizationUrlOptions): Promise<string> {
+    checkOptions(authorizationUrlOptionsSchema, options, 'getAuthorizationRequestUrl');
     return getAuthorizationRequestUrl(this.context, this.authorityFor(options), options);
   }
 
-  initiateAuthCodeFlow(options: Omit<AuthorizationUrlOptions, 'codeChallenge'>): Promise<AuthCodeFlow> {
+  async initiateAuthCodeFlow(options: Omit<AuthorizationUrlOptions, 'codeChallenge'>): Promise<AuthCodeFlow> {
+    checkOptions(authorizationUrlOptionsSchema, options, 'initiateAuthCodeFlow');
     return initiateAuthCodeFlow(this.context, this.authorityFor(options), options);
   }
 
-  acquireTokenByAuthCodeFlow(flow: AuthCodeFlow, response: AuthResponse, options: RequestOptions & { scopes?: string | string[] } = {}): Promise<AuthenticationResult> {
+  async acquireTokenByAuthCodeFlow(flow: AuthCodeFlow, response: AuthResponse, options: RequestOptions & { scopes?: string | string[] } = {}): Promise<AuthenticationResult> {
+    checkOptions(authCodeFlowSchema, flow, 'acquireTokenByAuthCodeFlow (flow)');
+    checkOptions(requestOptionsSchema, options, 'acquireTokenByAuthCodeFlow');
     return acquireTokenByAuthCodeFlow(this.context, this.authorityFor(options), flow, response, options);
   }
 
@@ -171,7 +161,8 @@ export class ClientApplication {
     return acquireTokenByUsernamePassword(this.context, this.authorityFor(options), options);
   }
 
-  acquireTokenSilent(options: SilentOptions): Promise<AuthenticationResult> {
+  async acquireTokenSilent(options: SilentOptions): Promise<AuthenticationResult> {
+    checkOptions(silentOptionsSchema, options, 'acquireTokenSilent');
     return acquireTokenSilent(this.context, this.authorityFor(options), options);
   }
 

@@ -9,7 +9,6 @@ import type { AuthenticationResult } from '../results.js';
 import { normalizeScopes, withOidcScopes } from '../scopes.js';
 import { mergeClaims } from './claims.js';
 import type { FlowContext, RequestOptions } from './context.js';
-import { authCodeFlowSchema, authorizationUrlOptionsSchema, checkOptions, requestOptionsSchema } from './options.js';
 import { requestToken } from './token-request.js';
 
 export type ResponseMode = 'query' | 'fragment' | 'form_post';
@@ -58,7 +57,6 @@ export async function getAuthorizationRequestUrl(
   options: AuthorizationUrlOptions,
   metadata?: AuthorityMetadata,
 ): Promise<string> {
-  checkOptions(authorizationUrlOptionsSchema, options, 'getAuthorizationRequestUrl');
   metadata ??= await ctx.metadata(authority, options.signal);
   if (!metadata.authorization_endpoint) {
     throw new ConfigurationError(`The authority ${authority.url} publishes no authorization_endpoint`);
@@ -93,7 +91,6 @@ export async function initiateAuthCodeFlow(
   authority: Authority,
   options: Omit<AuthorizationUrlOptions, 'codeChallenge'>,
 ): Promise<AuthCodeFlow> {
-  checkOptions(authorizationUrlOptionsSchema, options, 'initiateAuthCodeFlow');
   const pkce = await createPkce();
   const state = options.state ?? randomToken();
   const nonce = options.nonce ?? randomToken();
@@ -200,8 +197,6 @@ export async function acquireTokenByAuthCodeFlow(
   response: AuthResponse,
   options: RequestOptions & { scopes?: string | string[] } = {},
 ): Promise<AuthenticationResult> {
-  checkOptions(authCodeFlowSchema, flow, 'acquireTokenByAuthCodeFlow (flow)');
-  checkOptions(requestOptionsSchema, options, 'acquireTokenByAuthCodeFlow');
   const code = checkAuthResponse(flow, parseAuthResponse(response));
   // Only an authentic response (state and iss checked) spends the flow: a forged one cannot burn it.
   markRedeemed(flow);

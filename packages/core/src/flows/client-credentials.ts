@@ -4,7 +4,9 @@ import { cachedResult } from './silent.js';
 import type { AuthenticationResult } from '../results.js';
 import { normalizeScopes, resourceScopes } from '../scopes.js';
 import type { FlowContext, RequestOptions } from './context.js';
-import { checkOptions, clientCredentialsOptionsSchema } from './options.js';
+import * as z from 'zod/mini';
+import { checkOptions } from '../http/schemas.js';
+import { optionalBoolean, requestOptionsShape, requiredScopesOption } from './options.js';
 import { requestToken } from './token-request.js';
 
 export interface ClientCredentialsOptions extends RequestOptions {
@@ -12,6 +14,8 @@ export interface ClientCredentialsOptions extends RequestOptions {
   /** Skip the cache and get a new token. */
   forceRefresh?: boolean;
 }
+
+const clientCredentialsOptionsSchema = z.object({ ...requestOptionsShape, scopes: requiredScopesOption, forceRefresh: optionalBoolean });
 
 /** App-only token (client credentials grant): cache first, then one shared request per identical ask. */
 export async function acquireTokenForClient(ctx: FlowContext, authority: Authority, options: ClientCredentialsOptions): Promise<AuthenticationResult> {

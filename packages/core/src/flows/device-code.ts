@@ -8,7 +8,9 @@ import type { AuthenticationResult } from '../results.js';
 import { normalizeScopes, withOidcScopes } from '../scopes.js';
 import { mergeClaims } from './claims.js';
 import type { FlowContext, RequestOptions } from './context.js';
-import { checkOptions, deviceCodeFlowSchema, deviceFlowOptionsSchema, requestOptionsSchema } from './options.js';
+import * as z from 'zod/mini';
+import { checkOptions, nonEmpty } from '../http/schemas.js';
+import { requestOptionsSchema, requestOptionsShape, requiredScopesOption } from './options.js';
 import { requestToken } from './token-request.js';
 
 export interface DeviceCodeFlow {
@@ -26,6 +28,13 @@ export interface DeviceCodeFlow {
   scopes: string[];
   claims?: string;
 }
+
+const deviceFlowOptionsSchema = z.object({ ...requestOptionsShape, scopes: requiredScopesOption });
+/** A flow object as initiateDeviceFlow returned it. */
+const deviceCodeFlowSchema = z.object(
+  { deviceCode: nonEmpty(), interval: z.number(), expiresAt: z.number(), scopes: z.array(z.string()) },
+  'expected the flow object initiateDeviceFlow returned',
+);
 
 const DEFAULT_INTERVAL = 5;
 const SLOW_DOWN_STEP = 5;

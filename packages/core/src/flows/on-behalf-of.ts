@@ -6,7 +6,9 @@ import { normalizeScopes, resourceScopes, withOidcScopes } from '../scopes.js';
 import type { FlowContext, RequestOptions } from './context.js';
 import { refreshAccessToken } from './refresh-token.js';
 import { cachedResult } from './silent.js';
-import { checkOptions, onBehalfOfOptionsSchema } from './options.js';
+import * as z from 'zod/mini';
+import { checkOptions, nonEmpty } from '../http/schemas.js';
+import { optionalBoolean, requestOptionsShape, requiredScopesOption } from './options.js';
 import { requestToken } from './token-request.js';
 
 export interface OnBehalfOfOptions extends RequestOptions {
@@ -15,6 +17,13 @@ export interface OnBehalfOfOptions extends RequestOptions {
   userAssertion: string;
   forceRefresh?: boolean;
 }
+
+const onBehalfOfOptionsSchema = z.object({
+  ...requestOptionsShape,
+  scopes: requiredScopesOption,
+  userAssertion: nonEmpty('expected the access token your API received (a non-empty string)'),
+  forceRefresh: optionalBoolean,
+});
 
 /**
  * A middle-tier API exchanges its caller's token for one to a downstream API (OAuth 2.0

@@ -3,21 +3,20 @@
 // Plain (stripping) objects: only the named options are checked, others are ignored, and the
 // parse stays cheap enough for the cache-hit path (no copy of unknown keys).
 import * as z from 'zod/mini';
-import { ConfigurationError } from '../errors.js';
-import { type Schema, describeIssue, isRecord, nonEmpty, oneOf, stringOrStrings } from '../http/schemas.js';
+import { isRecord, nonEmpty, oneOf, stringOrStrings } from '../http/schemas.js';
 
 const NON_BLANK = /\S/;
 const SCOPES = 'expected a string or an array of strings';
 /** Scopes as given (a space-separated string or an array); may be empty where signing in alone is useful. */
 export const scopesOption = stringOrStrings(SCOPES);
 /** Scopes that must name at least one scope: a token is for something. */
-export const requiredScopesOption = scopesOption.check(
+export const requiredScopesOption = /* @__PURE__ */ scopesOption.check(
   // Cheap (this runs on every cache hit): some scope has a non-blank character.
   z.refine((s) => (typeof s === 'string' ? NON_BLANK.test(s) : s.some((scope) => NON_BLANK.test(scope))), 'name at least one scope, e.g. ["api://my-api/.default"] or "User.Read"'),
 );
 
-const optionalString = z.optional(z.string('expected a string'));
-const optionalBoolean = z.optional(z.boolean('expected true or false'));
+export const optionalString = z.optional(z.string('expected a string'));
+export const optionalBoolean = z.optional(z.boolean('expected true or false'));
 
 /** What every token method accepts (RequestOptions). */
 export const requestOptionsShape = {
@@ -34,30 +33,10 @@ export const accountOption = z.object(
 );
 
 export const silentOptionsSchema = z.object({ ...requestOptionsShape, scopes: requiredScopesOption, account: accountOption, forceRefresh: optionalBoolean });
-export const clientCredentialsOptionsSchema = z.object({ ...requestOptionsShape, scopes: requiredScopesOption, forceRefresh: optionalBoolean });
-export const onBehalfOfOptionsSchema = z.object({
-  ...requestOptionsShape,
-  scopes: requiredScopesOption,
-  userAssertion: nonEmpty('expected the access token your API received (a non-empty string)'),
-  forceRefresh: optionalBoolean,
-});
-export const deviceFlowOptionsSchema = z.object({ ...requestOptionsShape, scopes: requiredScopesOption });
-export const scopedRequestOptionsSchema = deviceFlowOptionsSchema;
+/** Options of a method that takes scopes and the common request options. */
+export const scopedRequestOptionsSchema = z.object({ ...requestOptionsShape, scopes: requiredScopesOption });
 export const requestOptionsSchema = z.optional(z.object(requestOptionsShape));
-export const usernamePasswordOptionsSchema = z.object({ ...requestOptionsShape, scopes: requiredScopesOption, username: nonEmpty(), password: nonEmpty() });
 
-/**
- * Parses `options` with `schema`; a ConfigurationError names the method, the option and what to
- * pass. Returns the options as given (zod's copy is not needed).
- */
-export function checkOptions<T>(schema: Schema, options: T, method: string): T {
-  const result = schema.safeParse(options);
-  if (!result.success) {
-    const [path, message] = describeIssue(result.error);
-    throw new ConfigurationError(`${method}: ${path ? `options.${path}` : 'options'}: ${message}`, 'invalid_options');
-  }
-  return options;
-}
 
 const redirectUri = nonEmpty('expected the redirect URI registered for the app');
 export const authorizationUrlOptionsSchema = z.object({
@@ -69,7 +48,7 @@ export const authorizationUrlOptionsSchema = z.object({
   prompt: z.optional(oneOf(['none', 'login', 'consent', 'select_account', 'create'], 'expected none, login, consent, select_account or create')),
   loginHint: optionalString,
   domainHint: optionalString,
-  maxAge: z.optional(z.number('expected seconds (a number)').check(z.nonnegative('expected seconds (0 or more)'))),
+  maxAge: z.optional(/* @__PURE__ */ z.number('expected seconds (a number)').check(z.nonnegative('expected seconds (0 or more)'))),
   responseMode: z.optional(oneOf(['query', 'fragment', 'form_post'], 'expected query, fragment or form_post')),
   extraScopesToConsent: z.optional(z.array(z.string('expected a string'))),
   extraQueryParameters: z.optional(z.custom<Record<string, string>>((v) => isRecord(v) && Object.values(v).every((s) => typeof s === 'string'), 'expected an object of string values')),
@@ -82,8 +61,3 @@ export const authCodeFlowSchema = z.object(
 );
 export const byCodeOptionsSchema = z.object({ ...requestOptionsShape, scopes: scopesOption, redirectUri, codeVerifier: optionalString, nonce: optionalString });
 
-/** A flow object as initiateDeviceFlow returned it. */
-export const deviceCodeFlowSchema = z.object(
-  { deviceCode: nonEmpty(), interval: z.number(), expiresAt: z.number(), scopes: z.array(z.string()) },
-  'expected the flow object initiateDeviceFlow returned',
-);

@@ -4,7 +4,6 @@ import { InteractionRequiredError } from '../errors.js';
 import { type AccountInfo, type AuthenticationResult, tokenResult } from '../results.js';
 import { normalizeScopes, resourceScopes } from '../scopes.js';
 import type { FlowContext, RequestOptions } from './context.js';
-import { checkOptions, silentOptionsSchema } from './options.js';
 import { refreshAccessToken } from './refresh-token.js';
 
 export interface SilentOptions extends RequestOptions {
@@ -43,7 +42,7 @@ export function cachedResult(ctx: FlowContext, q: CacheQuery): AuthenticationRes
  * (ClientApplication does); `tenant` itself selects the cached tokens' realm.
  */
 export async function acquireTokenSilent(ctx: FlowContext, authority: Authority, options: SilentOptions): Promise<AuthenticationResult> {
-  const { account } = checkOptions(silentOptionsSchema, options, 'acquireTokenSilent');
+  const { account } = options;
   const scopes = normalizeScopes(options.scopes);
   const resource = resourceScopes(scopes);
   const realm = options.tenant ?? account.tenantId;

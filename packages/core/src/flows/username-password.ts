@@ -3,8 +3,12 @@ import { partitionKeys } from '../cache/cache-store.js';
 import type { AuthenticationResult } from '../results.js';
 import { normalizeScopes, withOidcScopes } from '../scopes.js';
 import type { FlowContext, RequestOptions } from './context.js';
-import { checkOptions, usernamePasswordOptionsSchema } from './options.js';
+import * as z from 'zod/mini';
+import { checkOptions, nonEmpty } from '../http/schemas.js';
+import { requestOptionsShape, requiredScopesOption } from './options.js';
 import { requestToken } from './token-request.js';
+
+const usernamePasswordOptionsSchema = z.object({ ...requestOptionsShape, scopes: requiredScopesOption, username: nonEmpty(), password: nonEmpty() });
 
 /**
  * Resource owner password credentials (RFC 6749 4.3).

@@ -1,9 +1,11 @@
 // zod (mini: it ships in browser bundles) schemas of what servers send. Objects are loose: fields
 // nobody reads pass through unchecked and are kept. Types come from the schemas (z.infer).
+// Schemas built with a method call (`.check`) are marked pure, so bundles drop those they do not use.
 // Bundle size: only object, string, number, boolean, optional, array and custom schemas with
 // checks are used (each further zod type costs a browser bundle 200-600 bytes gzipped): unions,
 // enums, literals and records are written as `custom` schemas with the helpers below.
 import * as z from 'zod/mini';
+import { ConfigurationError } from '../errors.js';
 
 /** The zod schemas this library parses untrusted values with. */
 export type Schema<T = unknown> = z.ZodMiniType<T>;
@@ -20,7 +22,7 @@ export const MAX_SERVER_SECONDS = 24 * 24 * 60 * 60;
 export const clampSeconds = (seconds: number): number => Math.min(Math.floor(seconds), MAX_SERVER_SECONDS);
 
 /** A string with at least one character. */
-export const nonEmpty = (message = 'expected a non-empty string') => z.string(message).check(z.minLength(1, message));
+export const nonEmpty = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected a non-empty string') => z.string(message).check(z.minLength(1, message));
 const text = () => z.optional(z.string('expected a string'));
 
 /**
@@ -28,22 +30,22 @@ const text = () => z.optional(z.string('expected a string'));
  * NaN. Clamped to MAX_SERVER_SECONDS (see there).
  */
 // A number >= 0 (Infinity too: a 400-digit JSON number parses to it, and is clamped) or digits.
-export const seconds = z
+export const seconds = /* @__PURE__ */ z
   .custom<number>((v) => (typeof v === 'number' && v >= 0) || (typeof v === 'string' && /^\d+$/.test(v)), 'expected a non-negative number of seconds')
   .check(z.overwrite((v) => clampSeconds(Number(v))));
 
 /** One of these strings (a zod enum, in fewer bytes). */
-export const oneOf = <const T extends string>(values: readonly T[], message: string) => z.custom<T>((v) => values.includes(v as T), message);
+export const oneOf = /* @__NO_SIDE_EFFECTS__ */ <const T extends string>(values: readonly T[], message: string) => z.custom<T>((v) => values.includes(v as T), message);
 
 /** A string, or an array of strings (a zod union, in fewer bytes). */
-export const stringOrStrings = (message: string) =>
+export const stringOrStrings = /* @__NO_SIDE_EFFECTS__ */ (message: string) =>
   z.custom<string | string[]>((v) => typeof v === 'string' || (Array.isArray(v) && v.every((s) => typeof s === 'string')), message);
 
 /** A plain object (not an array, not null). */
 export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** An absolute http(s) URL. */
-const httpUrl = (message = 'expected an http(s) URL') => z.string(message).check(z.refine((v) => /^https?:$/.test(protocolOf(v) ?? ''), message));
+const httpUrl = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected an http(s) URL') => z.string(message).check(z.refine((v) => /^https?:$/.test(protocolOf(v) ?? ''), message));
 
 function protocolOf(url: string): string | undefined {
   try {
@@ -57,7 +59,7 @@ function protocolOf(url: string): string | undefined {
 export const isLoopbackHost = (hostname: string): boolean => hostname === '127.0.0.1' || hostname === 'localhost' || hostname === '[::1]';
 
 /** A URL we show the user or open for them: https, or http on loopback; never javascript:, data:, ... */
-const userFacingUrl = z.string('expected a URL').check(
+const userFacingUrl = /* @__PURE__ */ z.string('expected a URL').check(
   z.refine((v) => {
     try {
       const u = new URL(v);
@@ -81,6 +83,19 @@ export function describeIssue(error: z.core.$ZodError): [path: string, message: 
   return [path, message];
 }
 
+/**
+ * Parses `options` with `schema`; a ConfigurationError names the method, the option and what to
+ * pass. Returns the options as given (zod's copy is not needed).
+ */
+export function checkOptions<T>(schema: Schema, options: T, method: string): T {
+  const result = schema.safeParse(options);
+  if (!result.success) {
+    const [path, message] = describeIssue(result.error);
+    throw new ConfigurationError(`${method}: ${path ? `options.${path}` : 'options'}: ${message}`, 'invalid_options');
+  }
+  return options;
+}
+
 /** `value` as the schema's output when it conforms, else undefined. */
 export function parseShape<T>(schema: Schema<T>, value: unknown): T | undefined {
   const result = schema.safeParse(value);
@@ -92,7 +107,7 @@ export function parseShape<T>(schema: Schema<T>, value: unknown): T | undefined 
  * visible ASCII (RFC 6750 b64token is a subset), so an empty, blank or CR/LF-carrying token,
  * which could inject headers or terminal sequences, is refused.
  */
-const accessToken = z.string('expected a string').check(z.regex(/^[\x21-\x7e]+$/, 'expected visible ASCII characters only (no whitespace or control characters)'));
+const accessToken = /* @__PURE__ */ z.string('expected a string').check(z.regex(/^[\x21-\x7e]+$/, 'expected visible ASCII characters only (no whitespace or control characters)'));
 
 export const tokenResponseSchema = z.looseObject({
   access_token: accessToken,
@@ -131,7 +146,7 @@ export const discoverySchema = z.looseObject({
 });
 export type DiscoveryDocument = z.infer<typeof discoverySchema>;
 
-export const deviceAuthorizationSchema = z
+export const deviceAuthorizationSchema = /* @__PURE__ */ z
   .looseObject({
     device_code: nonEmpty(),
     user_code: nonEmpty(),
