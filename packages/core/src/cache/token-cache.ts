@@ -1,4 +1,4 @@
-import * as z from 'zod/mini';
+import * as z from '../http/zod.js';
 import { TesseraError } from '../errors.js';
 import { describeIssue, isRecord } from '../http/schemas.js';
 import { canonicalEnvironment } from '../authority/entra.js';
@@ -174,7 +174,7 @@ export class TokenCache {
       }
       const name = section as SectionName;
       for (const [key, entity] of Object.entries(entries)) {
-        const checked = ENTITY_SCHEMAS[name].safeParse(entity);
+        const checked = z.safeParse(ENTITY_SCHEMAS[name], entity);
         if (checked.success) this.upsert(name, checked.data as Entity<typeof name>, key);
         else {
           const bucket = (this.#passthrough.get(section) ?? {}) as Record<string, unknown>;
@@ -246,7 +246,7 @@ export function parseCacheJson(json: string): Record<string, Record<string, unkn
   } catch {
     throw new CacheFormatError('The serialized token cache is not valid JSON');
   }
-  const checked = cacheDocumentSchema.safeParse(parsed);
+  const checked = z.safeParse(cacheDocumentSchema, parsed);
   if (!checked.success) {
     const [path] = describeIssue(checked.error);
     throw new CacheFormatError(path ? `Cache section "${path.split('.')[0]}" must be an object of entries` : 'The serialized token cache must be a JSON object');

@@ -1,6 +1,6 @@
 // The options every client (core's and @tessera/browser's) checks when it is built. Its own module:
 // the browser bundle takes this schema without ClientApplication's flows and their option schemas.
-import * as z from 'zod/mini';
+import * as z from '../http/zod.js';
 import { checkOptions, nonEmpty, oneOf } from '../http/schemas.js';
 
 const strings = z.optional(z.array(z.string('expected a string')));
@@ -14,7 +14,7 @@ const clientOptionsSchema = z.object(
     clientCapabilities: strings,
     excludeScopes: strings,
     authorityMetadata: z.optional(z.string('expected the discovery document as a JSON string')),
-    clockSkewSeconds: z.optional(/* @__PURE__ */ z.number('expected seconds (a number)').check(z.nonnegative('expected seconds (0 or more)'))),
+    clockSkewSeconds: z.optional(z.custom<number>((v) => typeof v === 'number' && v >= 0, 'expected seconds (a number, 0 or more)')),
     cachePartitioning: z.optional(oneOf(['single', 'perKey'], 'expected "single" or "perKey"')),
     instanceDiscovery: z.optional(z.boolean('expected true or false')),
     validateAuthority: z.optional(z.boolean('expected true or false')),

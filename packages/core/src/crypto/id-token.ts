@@ -1,4 +1,4 @@
-import * as z from 'zod/mini';
+import * as z from '../http/zod.js';
 import { ValidationError } from '../errors.js';
 import { describeIssue, stringOrStrings } from '../http/schemas.js';
 import { base64UrlDecodeToString } from './encoding.js';
@@ -77,7 +77,7 @@ function decodeSegment(segment: string): Record<string, unknown> | undefined {
  * wrong type or missing, the claim's name).
  */
 export function validateIdTokenClaims(input: IdTokenClaims, expect: IdTokenExpectations): void {
-  const parsed = idTokenClaimsSchema.safeParse(input);
+  const parsed = z.safeParse(idTokenClaimsSchema, input);
   if (!parsed.success) {
     const [path, message] = describeIssue(parsed.error);
     const claim = path.split('.')[0] || 'jwt';

@@ -4,7 +4,7 @@ import { cachedResult } from './silent.js';
 import type { AuthenticationResult } from '../results.js';
 import { normalizeScopes, resourceScopes } from '../scopes.js';
 import type { FlowContext, RequestOptions } from './context.js';
-import * as z from 'zod/mini';
+import * as z from '../http/zod.js';
 import { checkOptions } from '../http/schemas.js';
 import { optionalBoolean, requestOptionsShape, requiredScopesOption } from './options.js';
 import { requestToken } from './token-request.js';

@@ -6,7 +6,7 @@ import { normalizeScopes, resourceScopes, withOidcScopes } from '../scopes.js';
 import type { FlowContext, RequestOptions } from './context.js';
 import { refreshAccessToken } from './refresh-token.js';
 import { cachedResult } from './silent.js';
-import * as z from 'zod/mini';
+import * as z from '../http/zod.js';
 import { checkOptions, nonEmpty } from '../http/schemas.js';
 import { optionalBoolean, requestOptionsShape, requiredScopesOption } from './options.js';
 import { requestToken } from './token-request.js';

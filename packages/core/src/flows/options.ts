@@ -2,7 +2,7 @@
 // ConfigurationError naming the option and what to pass, not deep inside a flow with a TypeError.
 // Plain (stripping) objects: only the named options are checked, others are ignored, and the
 // parse stays cheap enough for the cache-hit path (no copy of unknown keys).
-import * as z from 'zod/mini';
+import * as z from '../http/zod.js';
 import { isRecord, nonEmpty, oneOf, stringOrStrings } from '../http/schemas.js';
 
 const NON_BLANK = /\S/;
@@ -10,7 +10,8 @@ const SCOPES = 'expected a string or an array of strings';
 /** Scopes as given (a space-separated string or an array); may be empty where signing in alone is useful. */
 export const scopesOption = stringOrStrings(SCOPES);
 /** Scopes that must name at least one scope: a token is for something. */
-export const requiredScopesOption = /* @__PURE__ */ scopesOption.check(
+export const requiredScopesOption = z.check(
+  scopesOption,
   // Cheap (this runs on every cache hit): some scope has a non-blank character.
   z.refine((s) => (typeof s === 'string' ? NON_BLANK.test(s) : s.some((scope) => NON_BLANK.test(scope))), 'name at least one scope, e.g. ["api://my-api/.default"] or "User.Read"'),
 );
@@ -48,7 +49,7 @@ export const authorizationUrlOptionsSchema = z.object({
   prompt: z.optional(oneOf(['none', 'login', 'consent', 'select_account', 'create'], 'expected none, login, consent, select_account or create')),
   loginHint: optionalString,
   domainHint: optionalString,
-  maxAge: z.optional(/* @__PURE__ */ z.number('expected seconds (a number)').check(z.nonnegative('expected seconds (0 or more)'))),
+  maxAge: z.optional(z.custom<number>((v) => typeof v === 'number' && v >= 0, 'expected seconds (a number, 0 or more)')),
   responseMode: z.optional(oneOf(['query', 'fragment', 'form_post'], 'expected query, fragment or form_post')),
   extraScopesToConsent: z.optional(z.array(z.string('expected a string'))),
   extraQueryParameters: z.optional(z.custom<Record<string, string>>((v) => isRecord(v) && Object.values(v).every((s) => typeof s === 'string'), 'expected an object of string values')),

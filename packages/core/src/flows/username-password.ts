@@ -3,7 +3,7 @@ import { partitionKeys } from '../cache/cache-store.js';
 import type { AuthenticationResult } from '../results.js';
 import { normalizeScopes, withOidcScopes } from '../scopes.js';
 import type { FlowContext, RequestOptions } from './context.js';
-import * as z from 'zod/mini';
+import * as z from '../http/zod.js';
 import { checkOptions, nonEmpty } from '../http/schemas.js';
 import { requestOptionsShape, requiredScopesOption } from './options.js';
 import { requestToken } from './token-request.js';

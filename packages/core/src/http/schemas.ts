@@ -4,11 +4,11 @@
 // Bundle size: only object, string, number, boolean, optional, array and custom schemas with
 // checks are used (each further zod type costs a browser bundle 200-600 bytes gzipped): unions,
 // enums, literals and records are written as `custom` schemas with the helpers below.
-import * as z from 'zod/mini';
+import * as z from './zod.js';
 import { ConfigurationError } from '../errors.js';
 
 /** The zod schemas this library parses untrusted values with. */
-export type Schema<T = unknown> = z.ZodMiniType<T>;
+export type Schema<T = unknown> = z.Schema<T>;
 
 /**
  * The upper bound of every duration a server gives (expires_in, ext_expires_in, refresh_in, device
@@ -22,7 +22,7 @@ export const MAX_SERVER_SECONDS = 24 * 24 * 60 * 60;
 export const clampSeconds = (seconds: number): number => Math.min(Math.floor(seconds), MAX_SERVER_SECONDS);
 
 /** A string with at least one character. */
-export const nonEmpty = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected a non-empty string') => z.string(message).check(z.minLength(1, message));
+export const nonEmpty = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected a non-empty string') => z.check(z.string(message), z.refine((v: string) => v.length > 0, message));
 const text = () => z.optional(z.string('expected a string'));
 
 /**
@@ -30,9 +30,10 @@ const text = () => z.optional(z.string('expected a string'));
  * NaN. Clamped to MAX_SERVER_SECONDS (see there).
  */
 // A number >= 0 (Infinity too: a 400-digit JSON number parses to it, and is clamped) or digits.
-export const seconds = /* @__PURE__ */ z
-  .custom<number>((v) => (typeof v === 'number' && v >= 0) || (typeof v === 'string' && /^\d+$/.test(v)), 'expected a non-negative number of seconds')
-  .check(z.overwrite((v) => clampSeconds(Number(v))));
+export const seconds = z.check(
+  z.custom<number>((v) => (typeof v === 'number' && v >= 0) || (typeof v === 'string' && /^\d+$/.test(v)), 'expected a non-negative number of seconds'),
+  z.overwrite((v) => clampSeconds(Number(v))),
+);
 
 /** One of these strings (a zod enum, in fewer bytes). */
 export const oneOf = /* @__NO_SIDE_EFFECTS__ */ <const T extends string>(values: readonly T[], message: string) => z.custom<T>((v) => values.includes(v as T), message);
@@ -45,7 +46,7 @@ export const stringOrStrings = /* @__NO_SIDE_EFFECTS__ */ (message: string) =>
 export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** An absolute http(s) URL. */
-const httpUrl = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected an http(s) URL') => z.string(message).check(z.refine((v) => /^https?:$/.test(protocolOf(v) ?? ''), message));
+const httpUrl = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected an http(s) URL') => z.check(z.string(message), z.refine((v) => /^https?:$/.test(protocolOf(v) ?? ''), message));
 
 function protocolOf(url: string): string | undefined {
   try {
@@ -59,7 +60,8 @@ function protocolOf(url: string): string | undefined {
 export const isLoopbackHost = (hostname: string): boolean => hostname === '127.0.0.1' || hostname === 'localhost' || hostname === '[::1]';
 
 /** A URL we show the user or open for them: https, or http on loopback; never javascript:, data:, ... */
-const userFacingUrl = /* @__PURE__ */ z.string('expected a URL').check(
+const userFacingUrl = z.check(
+  z.string('expected a URL'),
   z.refine((v) => {
     try {
       const u = new URL(v);
@@ -71,7 +73,7 @@ const userFacingUrl = /* @__PURE__ */ z.string('expected a URL').check(
 );
 
 /** The first issue as "field path" and what is wrong, for error messages (never the value itself). */
-export function describeIssue(error: z.core.$ZodError): [path: string, message: string] {
+export function describeIssue(error: z.ZodError): [path: string, message: string] {
   const issue = error.issues[0]!;
   const path = issue.path.map(String).join('.');
   const message =
@@ -88,7 +90,7 @@ export function describeIssue(error: z.core.$ZodError): [path: string, message: 
  * pass. Returns the options as given (zod's copy is not needed).
  */
 export function checkOptions<T>(schema: Schema, options: T, method: string): T {
-  const result = schema.safeParse(options);
+  const result = z.safeParse(schema, options);
   if (!result.success) {
     const [path, message] = describeIssue(result.error);
     throw new ConfigurationError(`${method}: ${path ? `options.${path}` : 'options'}: ${message}`, 'invalid_options');
@@ -98,7 +100,7 @@ export function checkOptions<T>(schema: Schema, options: T, method: string): T {
 
 /** `value` as the schema's output when it conforms, else undefined. */
 export function parseShape<T>(schema: Schema<T>, value: unknown): T | undefined {
-  const result = schema.safeParse(value);
+  const result = z.safeParse(schema, value);
   return result.success ? result.data : undefined;
 }
 
@@ -107,7 +109,7 @@ export function parseShape<T>(schema: Schema<T>, value: unknown): T | undefined 
  * visible ASCII (RFC 6750 b64token is a subset), so an empty, blank or CR/LF-carrying token,
  * which could inject headers or terminal sequences, is refused.
  */
-const accessToken = /* @__PURE__ */ z.string('expected a string').check(z.regex(/^[\x21-\x7e]+$/, 'expected visible ASCII characters only (no whitespace or control characters)'));
+const accessToken = z.check(z.string('expected a string'), z.refine((v: string) => /^[\x21-\x7e]+$/.test(v), 'expected visible ASCII characters only (no whitespace or control characters)'));
 
 export const tokenResponseSchema = z.looseObject({
   access_token: accessToken,
@@ -146,8 +148,8 @@ export const discoverySchema = z.looseObject({
 });
 export type DiscoveryDocument = z.infer<typeof discoverySchema>;
 
-export const deviceAuthorizationSchema = /* @__PURE__ */ z
-  .looseObject({
+export const deviceAuthorizationSchema = z.check(
+  z.looseObject({
     device_code: nonEmpty(),
     user_code: nonEmpty(),
     verification_uri: z.optional(userFacingUrl),
@@ -157,13 +159,12 @@ export const deviceAuthorizationSchema = /* @__PURE__ */ z
     expires_in: seconds,
     interval: z.optional(seconds),
     message: text(),
-  })
-  .check(
-    z.refine((r) => r.verification_uri !== undefined || r.verification_url !== undefined, {
-      message: 'expected the URL where the user enters the code',
-      path: ['verification_uri'],
-    }),
-  );
+  }),
+  z.refine((r: { verification_uri?: string; verification_url?: string }) => r.verification_uri !== undefined || r.verification_url !== undefined, {
+    message: 'expected the URL where the user enters the code',
+    path: ['verification_uri'],
+  }),
+);
 export type DeviceAuthorizationResponse = z.infer<typeof deviceAuthorizationSchema>;
 
 export const instanceDiscoverySchema = z.looseObject({
