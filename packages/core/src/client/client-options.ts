@@ -3,13 +3,21 @@
 import * as z from '../http/zod.js';
 import { checkOptions, nonEmpty, oneOf } from '../http/schemas.js';
 
-const strings = z.optional(z.array(z.string('expected a string')));
-/** The options every client checks when it is built (its own fields; the rest pass through). */
+/** What every client needs: its id and where its authority is (also checked by @tessera/browser). */
+const clientId = nonEmpty('expected the application (client) id registered with the provider, a non-empty string');
+const authority = z.optional(z.string('expected the authority URL as a string'));
+const oidcAuthority = z.optional(z.string('expected the issuer URL as a string'));
+const NOT_AN_OBJECT = 'expected an options object with at least clientId';
+// No object spreads in schema arguments: bundlers keep a schema built with one, used or not.
+const clientIdentitySchema = z.object({ clientId, authority, oidcAuthority }, NOT_AN_OBJECT);
+
+const strings = z.optional(z.array(z.string()));
+/** The options ClientApplication checks when it is built (its own fields; the rest pass through). */
 const clientOptionsSchema = z.object(
   {
-    clientId: nonEmpty('expected the application (client) id registered with the provider, a non-empty string'),
-    authority: z.optional(z.string('expected the authority URL as a string')),
-    oidcAuthority: z.optional(z.string('expected the issuer URL as a string')),
+    clientId,
+    authority,
+    oidcAuthority,
     knownEntraHosts: strings,
     clientCapabilities: strings,
     excludeScopes: strings,
@@ -19,10 +27,16 @@ const clientOptionsSchema = z.object(
     instanceDiscovery: z.optional(z.boolean('expected true or false')),
     validateAuthority: z.optional(z.boolean('expected true or false')),
   },
-  'expected an options object with at least clientId',
+  NOT_AN_OBJECT,
 );
-/** Checks a client's options (clientId and the shared settings); ConfigurationError names the wrong one. */
+
+const MESSAGE_PREFIX = 'Client configuration';
+/** Checks a ClientApplication's options; ConfigurationError names the wrong one. */
 export function checkClientOptions<T>(options: T): T {
-  return checkOptions(clientOptionsSchema, options, 'Client configuration');
+  return checkOptions(clientOptionsSchema, options, MESSAGE_PREFIX);
 }
 
+/** Checks what every client needs (clientId, authority), for clients built on core's flows (@tessera/browser). */
+export function checkClientIdentity<T>(options: T): T {
+  return checkOptions(clientIdentitySchema, options, MESSAGE_PREFIX);
+}

@@ -3,8 +3,8 @@ import { ValidationError } from '../errors.js';
 import { describeIssue, stringOrStrings } from '../http/schemas.js';
 import { base64UrlDecodeToString } from './encoding.js';
 
-const time = z.optional(z.number('expected a number (seconds since the epoch)'));
-const text = z.optional(z.string('expected a string'));
+const time = z.optional(z.number());
+const text = z.optional(z.string());
 
 /**
  * The claims checked or used for identity, with their JSON types (OpenID Connect Core 2); others
@@ -12,10 +12,10 @@ const text = z.optional(z.string('expected a string'));
  * A claim of the wrong type (a string `nbf`) fails the token, it is never skipped.
  */
 export const idTokenClaimsSchema = z.looseObject({
-  iss: z.string('expected a string'),
+  iss: z.string(),
   sub: text,
   aud: stringOrStrings('expected a string or an array of strings'),
-  exp: z.number('expected a number (seconds since the epoch)'),
+  exp: z.number(),
   iat: time,
   nbf: time,
   auth_time: time,

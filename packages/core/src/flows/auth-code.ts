@@ -139,7 +139,7 @@ export function parseAuthResponse(response: AuthResponse): Record<string, string
   return Object.fromEntries(Object.entries(response).filter((e): e is [string, string] => typeof e[1] === 'string'));
 }
 
-const param = z.optional(z.string('expected a string'));
+const param = z.optional(z.string());
 /** Parameters of an authorization response (RFC 6749 4.1.2, RFC 9207 `iss`), as a redirect brings them. */
 const authResponseSchema = z.looseObject({ code: param, state: param, iss: param, error: param, error_description: param, session_state: param });
 export type AuthResponseParams = z.infer<typeof authResponseSchema>;

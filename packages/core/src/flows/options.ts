@@ -16,7 +16,7 @@ export const requiredScopesOption = z.check(
   z.refine((s) => (typeof s === 'string' ? NON_BLANK.test(s) : s.some((scope) => NON_BLANK.test(scope))), 'name at least one scope, e.g. ["api://my-api/.default"] or "User.Read"'),
 );
 
-export const optionalString = z.optional(z.string('expected a string'));
+export const optionalString = z.optional(z.string());
 export const optionalBoolean = z.optional(z.boolean('expected true or false'));
 
 /** What every token method accepts (RequestOptions). */
@@ -29,7 +29,7 @@ export const requestOptionsShape = {
 
 /** An account object as getAccounts() and sign-in results give it. */
 export const accountOption = z.object(
-  { homeAccountId: z.string('expected a string'), environment: z.string('expected a string'), tenantId: z.string('expected a string') },
+  { homeAccountId: z.string(), environment: z.string(), tenantId: z.string() },
   'expected an account from getAccounts() or a sign-in result; none means nobody signed in yet (an empty cache): sign in interactively first',
 );
 
@@ -51,7 +51,7 @@ export const authorizationUrlOptionsSchema = z.object({
   domainHint: optionalString,
   maxAge: z.optional(z.custom<number>((v) => typeof v === 'number' && v >= 0, 'expected seconds (a number, 0 or more)')),
   responseMode: z.optional(oneOf(['query', 'fragment', 'form_post'], 'expected query, fragment or form_post')),
-  extraScopesToConsent: z.optional(z.array(z.string('expected a string'))),
+  extraScopesToConsent: z.optional(z.array(z.string())),
   extraQueryParameters: z.optional(z.custom<Record<string, string>>((v) => isRecord(v) && Object.values(v).every((s) => typeof s === 'string'), 'expected an object of string values')),
 });
 

@@ -23,7 +23,7 @@ export const clampSeconds = (seconds: number): number => Math.min(Math.floor(sec
 
 /** A string with at least one character. */
 export const nonEmpty = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected a non-empty string') => z.check(z.string(message), z.refine((v: string) => v.length > 0, message));
-const text = () => z.optional(z.string('expected a string'));
+const text = () => z.optional(z.string());
 
 /**
  * Seconds: a JSON number, or a string of digits as some Entra endpoints send; never negative or
@@ -109,7 +109,7 @@ export function parseShape<T>(schema: Schema<T>, value: unknown): T | undefined 
  * visible ASCII (RFC 6750 b64token is a subset), so an empty, blank or CR/LF-carrying token,
  * which could inject headers or terminal sequences, is refused.
  */
-const accessToken = z.check(z.string('expected a string'), z.refine((v: string) => /^[\x21-\x7e]+$/.test(v), 'expected visible ASCII characters only (no whitespace or control characters)'));
+const accessToken = z.check(z.string(), z.refine((v: string) => /^[\x21-\x7e]+$/.test(v), 'expected visible ASCII characters only (no whitespace or control characters)'));
 
 export const tokenResponseSchema = z.looseObject({
   access_token: accessToken,
@@ -144,7 +144,7 @@ export const discoverySchema = z.looseObject({
   device_authorization_endpoint: z.optional(httpUrl()),
   end_session_endpoint: z.optional(httpUrl()),
   token_endpoint_auth_methods_supported: z.optional(z.array(z.string())),
-  authorization_response_iss_parameter_supported: z.optional(z.boolean('expected a boolean')),
+  authorization_response_iss_parameter_supported: z.optional(z.boolean()),
 });
 export type DiscoveryDocument = z.infer<typeof discoverySchema>;
 
