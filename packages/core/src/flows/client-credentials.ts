@@ -4,9 +4,8 @@ import { cachedResult } from './silent.js';
 import type { AuthenticationResult } from '../results.js';
 import { normalizeScopes, resourceScopes } from '../scopes.js';
 import type { FlowContext, RequestOptions } from './context.js';
-import * as z from '../http/zod.js';
 import { checkOptions } from '../http/schemas.js';
-import { optionalBoolean, requestOptionsShape, requiredScopesOption } from './options.js';
+import { optionalBoolean, requestOptions, requiredScopesOption } from './options.js';
 import { requestToken } from './token-request.js';
 
 export interface ClientCredentialsOptions extends RequestOptions {
@@ -15,7 +14,7 @@ export interface ClientCredentialsOptions extends RequestOptions {
   forceRefresh?: boolean;
 }
 
-const clientCredentialsOptionsSchema = z.object({ ...requestOptionsShape, scopes: requiredScopesOption, forceRefresh: optionalBoolean });
+const clientCredentialsOptionsSchema = requestOptions({ scopes: requiredScopesOption, forceRefresh: optionalBoolean });
 
 /** App-only token (client credentials grant): cache first, then one shared request per identical ask. */
 export async function acquireTokenForClient(ctx: FlowContext, authority: Authority, options: ClientCredentialsOptions): Promise<AuthenticationResult> {

@@ -10,7 +10,7 @@ import { mergeClaims } from './claims.js';
 import type { FlowContext, RequestOptions } from './context.js';
 import * as z from '../http/zod.js';
 import { checkOptions, nonEmpty } from '../http/schemas.js';
-import { requestOptionsSchema, requestOptionsShape, requiredScopesOption } from './options.js';
+import { requestOptionsSchema, requestOptions, requiredScopesOption } from './options.js';
 import { requestToken } from './token-request.js';
 
 export interface DeviceCodeFlow {
@@ -29,7 +29,7 @@ export interface DeviceCodeFlow {
   claims?: string;
 }
 
-const deviceFlowOptionsSchema = z.object({ ...requestOptionsShape, scopes: requiredScopesOption });
+const deviceFlowOptionsSchema = requestOptions({ scopes: requiredScopesOption });
 /** A flow object as initiateDeviceFlow returned it. */
 const deviceCodeFlowSchema = z.object(
   { deviceCode: nonEmpty(), interval: z.number(), expiresAt: z.number(), scopes: z.array(z.string()) },

@@ -6,9 +6,8 @@ import { normalizeScopes, resourceScopes, withOidcScopes } from '../scopes.js';
 import type { FlowContext, RequestOptions } from './context.js';
 import { refreshAccessToken } from './refresh-token.js';
 import { cachedResult } from './silent.js';
-import * as z from '../http/zod.js';
 import { checkOptions, nonEmpty } from '../http/schemas.js';
-import { optionalBoolean, requestOptionsShape, requiredScopesOption } from './options.js';
+import { optionalBoolean, requestOptions, requiredScopesOption } from './options.js';
 import { requestToken } from './token-request.js';
 
 export interface OnBehalfOfOptions extends RequestOptions {
@@ -18,8 +17,7 @@ export interface OnBehalfOfOptions extends RequestOptions {
   forceRefresh?: boolean;
 }
 
-const onBehalfOfOptionsSchema = z.object({
-  ...requestOptionsShape,
+const onBehalfOfOptionsSchema = requestOptions({
   scopes: requiredScopesOption,
   userAssertion: nonEmpty('expected the access token your API received (a non-empty string)'),
   forceRefresh: optionalBoolean,

@@ -20,12 +20,19 @@ export const optionalString = z.optional(z.string());
 export const optionalBoolean = z.optional(z.boolean('expected true or false'));
 
 /** What every token method accepts (RequestOptions). */
-export const requestOptionsShape = {
+const requestOptionsShape = {
   signal: z.optional(z.custom<AbortSignal>((v) => typeof v === 'object' && v !== null && 'aborted' in v, 'expected an AbortSignal')),
   claims: optionalString,
   tenant: z.optional(nonEmpty('expected a tenant id or domain')),
   correlationId: optionalString,
 };
+
+/**
+ * An options object: the common request options and these fields. Built in a function: a schema
+ * argument with an object spread would keep every schema in bundles, used or not.
+ */
+export const requestOptions = /* @__NO_SIDE_EFFECTS__ */ <S extends Record<string, z.Schema>>(shape: S, message?: string) =>
+  z.object({ ...requestOptionsShape, ...shape }, message);
 
 /** An account object as getAccounts() and sign-in results give it. */
 export const accountOption = z.object(
@@ -33,15 +40,14 @@ export const accountOption = z.object(
   'expected an account from getAccounts() or a sign-in result; none means nobody signed in yet (an empty cache): sign in interactively first',
 );
 
-export const silentOptionsSchema = z.object({ ...requestOptionsShape, scopes: requiredScopesOption, account: accountOption, forceRefresh: optionalBoolean });
+export const silentOptionsSchema = requestOptions({ scopes: requiredScopesOption, account: accountOption, forceRefresh: optionalBoolean });
 /** Options of a method that takes scopes and the common request options. */
-export const scopedRequestOptionsSchema = z.object({ ...requestOptionsShape, scopes: requiredScopesOption });
-export const requestOptionsSchema = z.optional(z.object(requestOptionsShape));
+export const scopedRequestOptionsSchema = requestOptions({ scopes: requiredScopesOption });
+export const requestOptionsSchema = z.optional(requestOptions({}));
 
 
 const redirectUri = nonEmpty('expected the redirect URI registered for the app');
-export const authorizationUrlOptionsSchema = z.object({
-  ...requestOptionsShape,
+export const authorizationUrlOptionsSchema = requestOptions({
   scopes: scopesOption,
   redirectUri,
   state: optionalString,
@@ -60,5 +66,5 @@ export const authCodeFlowSchema = z.object(
   { state: nonEmpty(), nonce: z.string(), codeVerifier: nonEmpty(), redirectUri, scopes: z.array(z.string()), issuer: z.string() },
   'expected the flow object initiateAuthCodeFlow returned',
 );
-export const byCodeOptionsSchema = z.object({ ...requestOptionsShape, scopes: scopesOption, redirectUri, codeVerifier: optionalString, nonce: optionalString });
+export const byCodeOptionsSchema = requestOptions({ scopes: scopesOption, redirectUri, codeVerifier: optionalString, nonce: optionalString });
 

@@ -3,12 +3,11 @@ import { partitionKeys } from '../cache/cache-store.js';
 import type { AuthenticationResult } from '../results.js';
 import { normalizeScopes, withOidcScopes } from '../scopes.js';
 import type { FlowContext, RequestOptions } from './context.js';
-import * as z from '../http/zod.js';
 import { checkOptions, nonEmpty } from '../http/schemas.js';
-import { requestOptionsShape, requiredScopesOption } from './options.js';
+import { requestOptions, requiredScopesOption } from './options.js';
 import { requestToken } from './token-request.js';
 
-const usernamePasswordOptionsSchema = z.object({ ...requestOptionsShape, scopes: requiredScopesOption, username: nonEmpty(), password: nonEmpty() });
+const usernamePasswordOptionsSchema = requestOptions({ scopes: requiredScopesOption, username: nonEmpty(), password: nonEmpty() });
 
 /**
  * Resource owner password credentials (RFC 6749 4.3).
