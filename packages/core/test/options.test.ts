@@ -70,7 +70,7 @@ describe('options validation against the dev authority', () => {
     await misuse(() => app.acquireTokenByRefreshToken('', { scopes: SCOPES }), /^acquireTokenByRefreshToken \(refreshToken\): options: expected the refresh token/);
     await misuse(() => app.acquireTokenByRefreshToken('rt', { scopes: [] }), /options\.scopes/);
     await misuse(() => app.acquireTokenByCode('code', { scopes: SCOPES } as never), /options\.redirectUri/);
-    await misuse(() => app.acquireTokenSilent({ scopes: SCOPES, account: { homeAccountId: 'h', environment: 'e', tenantId: 't' } as never, tenant: '' }), /options\.tenant/);
+    await misuse(() => app.acquireTokenSilent({ scopes: SCOPES, account: { homeAccountId: 'h', environment: 'e', tenantId: 't' } as never, tenant: 5 as never }), /options\.tenant/);
     await misuse(() => confidential().acquireTokenOnBehalfOf({ scopes: SCOPES, userAssertion: '' }), /options\.userAssertion/);
     expect(idp.current.countRequests({})).toBe(0);
     // Signing in without resource scopes (OIDC scopes only) stays allowed.
@@ -80,13 +80,12 @@ describe('options validation against the dev authority', () => {
 
 describe('client configuration', () => {
   it('a client without clientId is refused at construction, in core and in the browser package', async () => {
-    for (const build of [
-      (o: object) => new PublicClientApplication(o as never),
-      (o: object) => new ConfidentialClientApplication({ clientCredential: 's', ...o } as never),
-      (o: object) => new BrowserClient(o as never),
-    ]) {
+    const browser = (o: object) => new BrowserClient(o as never);
+    for (const build of [(o: object) => new PublicClientApplication(o as never), (o: object) => new ConfidentialClientApplication({ clientCredential: 's', ...o } as never), browser]) {
       await misuse(() => build({ authority: 'https://login.microsoftonline.com/common' }), /^Client configuration: options\.clientId: expected the application \(client\) id/);
       await misuse(() => build({ clientId: '' }), /options\.clientId/);
+      await misuse(() => build({ clientId: 'c', authority: 42 }), /options\.authority/);
+      if (build === browser) continue; // the browser client has its own settings, checked where it uses them
       await misuse(() => build({ clientId: 'c', clockSkewSeconds: 'five' }), /options\.clockSkewSeconds/);
       await misuse(() => build({ clientId: 'c', cachePartitioning: 'per-user' }), /options\.cachePartitioning: expected "single" or "perKey"/);
     }

@@ -23,7 +23,7 @@ export const optionalBoolean = z.optional(z.boolean('expected true or false'));
 const requestOptionsShape = {
   signal: z.optional(z.custom<AbortSignal>((v) => typeof v === 'object' && v !== null && 'aborted' in v, 'expected an AbortSignal')),
   claims: optionalString,
-  tenant: z.optional(nonEmpty('expected a tenant id or domain')),
+  tenant: optionalString,
   correlationId: optionalString,
 };
 
