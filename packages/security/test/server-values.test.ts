@@ -80,9 +80,9 @@ describe('server-given values', () => {
   });
 
   describe('access_token', () => {
-    it('refuses an empty, blank, CR/LF-carrying or control-character token, naming the field, caching nothing', async () => {
+    it('refuses an empty, blank, CR/LF-carrying, control-character or non-ASCII token, naming the field, caching nothing', async () => {
       const server = await start();
-      for (const access_token of [' ', '   ', '\t', 'abc\r\nX-Injected: 1', 'abc\n', 'abc\u001b]52;c;cHduZWQ=\u0007', 'a\u0000b', 'a b', 'tok\u007f', 'tök\u0085']) {
+      for (const access_token of ['', ' ', '   ', '\t', 'abc\r\nX-Injected: 1', 'abc\n', 'abc\u001b]52;c;cHduZWQ=\u0007', 'a\u0000b', 'tok\u007f', 'tök\u0085']) {
         server.on('token', { body: server.tokenResponse({ access_token }) });
         const h = confidentialClient(server);
         const error = await refusal(h.app.acquireTokenForClient({ scopes: ['api.read'] }), InvalidResponseError, 'invalid_response');
@@ -91,7 +91,9 @@ describe('server-given values', () => {
         expect(error.message).not.toMatch(/[\u0000-\u001f\u007f]|X-Injected/);
         expectUntouched(h);
       }
-      // JWTs and opaque tokens with the b64token characters pass.
+      // JWTs and opaque tokens with the b64token characters pass; so does an inner space (RFC 6749 VSCHAR).
+      server.on('token', { body: server.tokenResponse({ access_token: 'opaque token' }) });
+      await expect(confidentialClient(server).app.acquireTokenForClient({ scopes: ['api.read'] })).resolves.toMatchObject({ accessToken: 'opaque token' });
       server.on('token', { body: server.tokenResponse({ access_token: 'eyJ0.eyJ1-_~+/=.sig' }) });
       await expect(confidentialClient(server).app.acquireTokenForClient({ scopes: ['api.read'] })).resolves.toMatchObject({ accessToken: 'eyJ0.eyJ1-_~+/=.sig' });
     });

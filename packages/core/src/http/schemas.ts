@@ -105,11 +105,15 @@ export function parseShape<T>(schema: Schema<T>, value: unknown): T | undefined 
 }
 
 /**
- * An access token goes into an Authorization header and into terminals (`tessera token`): only
- * visible ASCII (RFC 6750 b64token is a subset), so an empty, blank or CR/LF-carrying token,
- * which could inject headers or terminal sequences, is refused.
+ * An access token goes into Authorization headers and terminals (`tessera token`): RFC 6749's
+ * VSCHARs only (printable ASCII and space), with at least one visible character. An empty or blank
+ * token, or one carrying CR/LF or other control characters (header or terminal injection), is
+ * refused. (A space is legal here; tools that build a header refuse it themselves.)
  */
-const accessToken = z.check(z.string(), z.refine((v: string) => /^[\x21-\x7e]+$/.test(v), 'expected visible ASCII characters only (no whitespace or control characters)'));
+const accessToken = z.check(
+  z.string(),
+  z.refine((v: string) => /^[\x20-\x7e]*[\x21-\x7e][\x20-\x7e]*$/.test(v), 'expected printable ASCII with a visible character (no control characters)'),
+);
 
 export const tokenResponseSchema = z.looseObject({
   access_token: accessToken,
