@@ -11,6 +11,7 @@ import * as core from 'zod/v4/core';
 export type Schema<T = unknown> = core.$ZodType<T>;
 /** The type a schema parses to (zod's `z.infer`). */
 export type infer<S extends core.$ZodType> = core.output<S>;
+/** A failed parse's error: its `issues` name paths and codes. */
 export type ZodError = core.$ZodError;
 /** An error message for the schema's own issue (zod's string `params`). */
 type Message = string | undefined;
@@ -20,13 +21,20 @@ const params = (message: Message): { error?: () => string } => (message === unde
 type Shape = Record<string, core.$ZodType>;
 /** An object schema whose output has these fields (and, loose, any others as unknown). */
 export type ObjectSchema<S extends Shape> = core.$ZodObject<S, core.$strip>;
+/** An object schema that keeps unknown fields. */
 export type LooseObjectSchema<S extends Shape> = core.$ZodObject<S, core.$loose>;
 
+/** A string (zod's `z.string`). */
 export const string = /* @__NO_SIDE_EFFECTS__ */ (message?: Message) => core._string(core.$ZodString, message);
+/** A finite number (zod's `z.number`). */
 export const number = /* @__NO_SIDE_EFFECTS__ */ (message?: Message) => core._number(core.$ZodNumber, message);
+/** true or false (zod's `z.boolean`). */
 export const boolean = /* @__NO_SIDE_EFFECTS__ */ (message?: Message) => core._boolean(core.$ZodBoolean, message);
+/** An array whose items all conform (zod's `z.array`). */
 export const array = /* @__NO_SIDE_EFFECTS__ */ <T extends core.$ZodType>(element: T, message?: Message) => core._array(core.$ZodArray, element, message);
+/** The schema, or undefined (zod's `z.optional`). */
 export const optional = /* @__NO_SIDE_EFFECTS__ */ <T extends core.$ZodType>(inner: T) => new core.$ZodOptional({ type: 'optional', innerType: inner }) as core.$ZodOptional<T>;
+/** A value the predicate accepts, typed T (zod's `z.custom`). */
 export const custom = /* @__NO_SIDE_EFFECTS__ */ <T>(fn: (value: unknown) => unknown, message?: Message) =>
   core._custom<T>(core.$ZodCustom, fn as (value: T) => unknown, message);
 /** Fields checked, others dropped from the output. */
@@ -36,7 +44,9 @@ export const object = /* @__NO_SIDE_EFFECTS__ */ <S extends Shape>(shape: S, mes
 export const looseObject = /* @__NO_SIDE_EFFECTS__ */ <S extends Shape>(shape: S, message?: Message) =>
   new core.$ZodObject({ type: 'object', shape, catchall: new core.$ZodUnknown({ type: 'unknown' }), ...params(message) }) as unknown as LooseObjectSchema<S>;
 
+/** A check: the value must satisfy the predicate (zod's `z.refine`). */
 export const refine = /* @__NO_SIDE_EFFECTS__ */ <T>(fn: (value: T) => unknown, message?: Message | core.$ZodCustomParams) => core._refine<T>(core.$ZodCustom, fn, message) as unknown as core.$ZodCheck<T>;
+/** A check that replaces the value, same type (zod's `z.overwrite`). */
 export const overwrite = /* @__NO_SIDE_EFFECTS__ */ <T>(fn: (value: T) => T) => core._overwrite(fn);
 
 /** The schema with these checks added (zod/mini's `schema.check(...)`). */
