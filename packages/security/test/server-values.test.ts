@@ -162,6 +162,16 @@ describe('server-given values', () => {
       const { outcome } = await signIn(server, { nbf: nowSeconds() - 10 });
       await expect(outcome).resolves.toMatchObject({ fromCache: false });
     });
+
+    it('refuses identity claims of the wrong type (sub, tid, oid) instead of filing tokens under a made-up account', async () => {
+      const server = await start();
+      for (const claims of [{ sub: 42 }, { sub: { id: 'x' } }, { tid: ['t'] }, { oid: null }]) {
+        const { h, outcome } = await signIn(server, claims);
+        const [name] = Object.keys(claims);
+        await refusal(outcome, ValidationError, `invalid_${name}`);
+        expectUntouched(h);
+      }
+    });
   });
 
   describe('JWKS with a repeated kid', () => {
