@@ -1,9 +1,9 @@
-// zod (mini: it ships in browser bundles) schemas of what servers send. Objects are loose: fields
-// nobody reads pass through unchecked and are kept. Types come from the schemas (z.infer).
-// Schemas built with a method call (`.check`) are marked pure, so bundles drop those they do not use.
-// Bundle size: only object, string, number, boolean, optional, array and custom schemas with
-// checks are used (each further zod type costs a browser bundle 200-600 bytes gzipped): unions,
-// enums, literals and records are written as `custom` schemas with the helpers below.
+// zod schemas of what servers send (built with ./zod.ts, zod/mini's builders over zod's engine).
+// Objects are loose: fields nobody reads pass through unchecked and are kept. Types come from the
+// schemas (z.infer). Bundle size: only object, string, number, boolean, optional, array and custom
+// schemas with checks are used (each further zod type costs a browser bundle 200-600 bytes
+// gzipped): unions, enums, literals and records are written as `custom` schemas with the helpers
+// below. No object spreads in schema arguments at module level: bundlers keep such schemas.
 import * as z from './zod.js';
 import { ConfigurationError } from '../errors.js';
 
@@ -26,10 +26,10 @@ export const nonEmpty = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected a non-em
 const text = () => z.optional(z.string());
 
 /**
- * Seconds: a JSON number, or a string of digits as some Entra endpoints send; never negative or
- * NaN. Clamped to MAX_SERVER_SECONDS (see there).
+ * Seconds: a JSON number >= 0, or a string of digits as some Entra endpoints send; never negative
+ * or NaN. Clamped to MAX_SERVER_SECONDS (see there): Infinity too, which a 400-digit JSON number
+ * parses to.
  */
-// A number >= 0 (Infinity too: a 400-digit JSON number parses to it, and is clamped) or digits.
 export const seconds = z.check(
   z.custom<number>((v) => (typeof v === 'number' && v >= 0) || (typeof v === 'string' && /^\d+$/.test(v)), 'expected a non-negative number of seconds'),
   z.overwrite((v) => clampSeconds(Number(v))),
@@ -46,11 +46,12 @@ export const stringOrStrings = /* @__NO_SIDE_EFFECTS__ */ (message: string) =>
 export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** An absolute http(s) URL. */
-const httpUrl = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected an http(s) URL') => z.check(z.string(message), z.refine((v) => /^https?:$/.test(protocolOf(v) ?? ''), message));
+const httpUrl = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected an http(s) URL') => z.check(z.string(message), z.refine((v: string) => /^https?:$/.test(urlOf(v)?.protocol ?? ''), message));
 
-function protocolOf(url: string): string | undefined {
+/** The URL, or undefined when the text is not an absolute URL. */
+function urlOf(text: string): URL | undefined {
   try {
-    return new URL(url).protocol;
+    return new URL(text);
   } catch {
     return undefined;
   }
@@ -62,13 +63,9 @@ export const isLoopbackHost = (hostname: string): boolean => hostname === '127.0
 /** A URL we show the user or open for them: https, or http on loopback; never javascript:, data:, ... */
 const userFacingUrl = z.check(
   z.string('expected a URL'),
-  z.refine((v) => {
-    try {
-      const u = new URL(v);
-      return u.protocol === 'https:' || (u.protocol === 'http:' && isLoopbackHost(u.hostname));
-    } catch {
-      return false;
-    }
+  z.refine((v: string) => {
+    const u = urlOf(v);
+    return u?.protocol === 'https:' || (u?.protocol === 'http:' && isLoopbackHost(u.hostname));
   }, 'expected an https URL (http only on a loopback host)'),
 );
 
