@@ -1,17 +1,15 @@
 // Two tabs of one browser whose shared token expired refresh at the same moment: Web Locks let
 // one refresh request through, and the other tab takes the new token from IndexedDB.
-import { describe, expect, it } from 'vitest';
-import { expectWorkingToken, openSample, signInAtAuthority, skipBrowserTests, storedCache, text, useE2E, waitUntilExpired } from './support/e2e.js';
+import { expect, expectWorkingToken, openSample, signInAtAuthority, storedCache, test, text, waitUntilExpired } from './support/e2e.js';
 
 type SampleWindow = { sample: { client: { acquireTokenSilent(r: { scopes: string[]; forceRefresh?: boolean }): Promise<{ accessToken: string; fromCache: boolean }> } } };
 
 // 306 s: the token is fresh for 6 s after sign-in, then every tab needs a refresh.
-describe.skipIf(skipBrowserTests)('two tabs, one refresh', () => {
-  const e2e = useE2E({ idp: { accessTokenTtl: 306 } });
+test.use({ idpOptions: { accessTokenTtl: 306 } });
 
-  it('makes exactly one refresh request at the provider, and both tabs get a working token', async () => {
-    const { idp, app } = e2e;
-    const context = await e2e.newContext();
+test.describe('two tabs, one refresh', () => {
+  // Both tabs are pages of the test's one browser context (one profile: shared IndexedDB).
+  test('makes exactly one refresh request at the provider, and both tabs get a working token', async ({ idp, app, context }) => {
     const tabA = await context.newPage();
     await openSample(tabA, `${app.origin}/`);
     await tabA.click('#login-redirect');
@@ -46,9 +44,7 @@ describe.skipIf(skipBrowserTests)('two tabs, one refresh', () => {
     await expectWorkingToken(idp, again.accessToken);
   });
 
-  it('signs out every tab when one tab signs out', async () => {
-    const { idp, app } = e2e;
-    const context = await e2e.newContext();
+  test('signs out every tab when one tab signs out', async ({ idp, app, context }) => {
     const tabA = await context.newPage();
     await openSample(tabA, `${app.origin}/`);
     await tabA.click('#login-redirect');
