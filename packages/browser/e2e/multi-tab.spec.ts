@@ -1,5 +1,8 @@
 // Two tabs of one browser whose shared token expired refresh at the same moment: Web Locks let
 // one refresh request through, and the other tab takes the new token from IndexedDB.
+import type { BrowserContext, Page } from '@playwright/test';
+import type { DevAuthority } from '@tessera/dev-authority';
+import type { SampleServer } from '../sample/serve.mjs';
 import { expect, expectWorkingToken, openSample, signInAtAuthority, storedCache, test, text, waitUntilExpired } from './support/e2e.js';
 
 type SampleWindow = { sample: { client: { acquireTokenSilent(r: { scopes: string[]; forceRefresh?: boolean }): Promise<{ accessToken: string; fromCache: boolean }> } } };
@@ -9,17 +12,22 @@ test.use({ idpOptions: { accessTokenTtl: 306 } });
 
 test.describe('two tabs, one refresh', () => {
   // Both tabs are pages of the test's one browser context (one profile: shared IndexedDB).
-  test('makes exactly one refresh request at the provider, and both tabs get a working token', async ({ idp, app, context }) => {
+  /** Signs `username` in with a redirect in tab A, then opens tab B, which finds the session. */
+  async function twoSignedInTabs(context: BrowserContext, app: SampleServer, idp: DevAuthority, username: string): Promise<[Page, Page]> {
     const tabA = await context.newPage();
     await openSample(tabA, `${app.origin}/`);
     await tabA.click('#login-redirect');
-    await signInAtAuthority(tabA, idp, 'barbara');
+    await signInAtAuthority(tabA, idp, username);
     await tabA.waitForSelector('body[data-ready="true"]');
-    const signedIn = await text(tabA, '#token');
-
     const tabB = await context.newPage();
     await openSample(tabB, `${app.origin}/`);
-    expect(await text(tabB, '#status')).toBe('Signed in as barbara');
+    expect(await text(tabB, '#status')).toBe(`Signed in as ${username}`);
+    return [tabA, tabB];
+  }
+
+  test('makes exactly one refresh request at the provider, and both tabs get a working token', async ({ idp, app, context }) => {
+    const [tabA, tabB] = await twoSignedInTabs(context, app, idp, 'barbara');
+    const signedIn = await text(tabA, '#token');
     const rotatedBefore = Object.values((await storedCache(tabA))?.RefreshToken ?? {}).length;
     expect(rotatedBefore).toBe(1);
 
@@ -45,14 +53,7 @@ test.describe('two tabs, one refresh', () => {
   });
 
   test('signs out every tab when one tab signs out', async ({ idp, app, context }) => {
-    const tabA = await context.newPage();
-    await openSample(tabA, `${app.origin}/`);
-    await tabA.click('#login-redirect');
-    await signInAtAuthority(tabA, idp, 'edsger');
-    await tabA.waitForSelector('body[data-ready="true"]');
-    const tabB = await context.newPage();
-    await openSample(tabB, `${app.origin}/`);
-    expect(await text(tabB, '#status')).toBe('Signed in as edsger');
+    const [tabA, tabB] = await twoSignedInTabs(context, app, idp, 'edsger');
 
     await tabA.click('#logout');
     // BroadcastChannel: tab B hears of the sign-out (accountRemoved) without a reload.
