@@ -1,17 +1,16 @@
-import { expect, test } from '@playwright/test';
-import { PublicClientApplication } from '@tessera/core';
+import { PublicClientApplication, clearMetadataCache } from '@tessera/core';
 import { acquireTokenInteractive } from '@tessera/node';
-import { recordRequests, signInAs, useDevAuthority } from './loopback-pages.js';
+import { expect, recordRequests, signInAs, test } from './support/fixtures.js';
 
 // Issue 9 §3 in a real Chromium: the dev authority requires form_post, the loopback sign-in picks
 // it from discovery, and the browser POSTs the response to the listener.
 
-const authority = useDevAuthority({ responseModes: ['form_post'] });
+test.use({ idpOptions: { responseModes: ['form_post'] } });
+test.beforeAll(() => clearMetadataCache());
 
-test('signs in with response_mode=form_post: the code arrives in a POST from the browser', async ({ page }) => {
+test('signs in with response_mode=form_post: the code arrives in a POST from the browser', async ({ idp, page }) => {
   page.setDefaultTimeout(15_000);
   const requests = recordRequests(page);
-  const idp = authority.current;
   const app = new PublicClientApplication({ clientId: idp.clients.native.clientId, authority: idp.issuer });
   let port = 0;
   let driving: Promise<void> | undefined;

@@ -1,18 +1,17 @@
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { expect, test } from '@playwright/test';
-import { PublicClientApplication } from '@tessera/core';
+import { PublicClientApplication, clearMetadataCache } from '@tessera/core';
 import { acquireTokenInteractive } from '@tessera/node';
-import { finishSignIn, useDevAuthority } from './loopback-pages.js';
+import { expect, finishSignIn, test } from './support/fixtures.js';
 
 // Issue 10 item 1 in a real Chromium: a web page open in the user's browser fires no-cors requests
 // at the loopback port during the sign-in (`GET //`, forged responses, an error without state).
 // The listener answers them and the user's sign-in still completes.
 
-const authority = useDevAuthority();
 let site: Server;
 let siteUrl = '';
 test.beforeAll(async () => {
+  clearMetadataCache();
   // The hostile page: fires at the port given in its query string and reports when done.
   site = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/html' });
@@ -30,11 +29,10 @@ test.afterAll(async () => {
   await new Promise((resolve) => site?.close(resolve));
 });
 
-test('no-cors requests from a web page neither crash nor end the loopback sign-in', async ({ context }) => {
+test('no-cors requests from a web page neither crash nor end the loopback sign-in', async ({ idp, context }) => {
   const hostile = await context.newPage();
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
-  const idp = authority.current;
   const app = new PublicClientApplication({ clientId: idp.clients.native.clientId, authority: idp.issuer });
   let titleBefore = '';
   let titleAfter = '';

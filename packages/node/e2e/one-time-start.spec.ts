@@ -1,18 +1,16 @@
-import { expect, test } from '@playwright/test';
-import { PublicClientApplication } from '@tessera/core';
+import { PublicClientApplication, clearMetadataCache } from '@tessera/core';
 import { acquireTokenInteractive } from '@tessera/node';
-import { recordRequests, signInAs, useDevAuthority } from './loopback-pages.js';
+import { expect, recordRequests, signInAs, test } from './support/fixtures.js';
 
 // Issue 10 item 2 in a real Chromium: the launcher gets only a one-time loopback URL; the browser
 // follows it to the provider and signs in; state, nonce and PKCE challenge never leave the process
 // except in that redirect to the browser.
 
-const authority = useDevAuthority();
+test.beforeAll(() => clearMetadataCache());
 
-test('signs in through the one-time start page; the launcher never sees state, nonce or challenge', async ({ page }) => {
+test('signs in through the one-time start page; the launcher never sees state, nonce or challenge', async ({ idp, page }) => {
   page.setDefaultTimeout(15_000);
   const requests = recordRequests(page);
-  const idp = authority.current;
   const app = new PublicClientApplication({ clientId: idp.clients.native.clientId, authority: idp.issuer });
   const launched: string[] = [];
   let driving: Promise<void> | undefined;
