@@ -15,7 +15,7 @@ export {
   type RedisConnectionOptions,
   type RedisClientLike,
 } from './cache/redis-cache-store.js';
-export { CacheStoreUnavailableError, CacheStoreBusyError } from './cache/errors.js';
+export { CacheStoreUnavailableError, CacheStoreBusyError, CacheStoreRefusedError, type CacheStoreRefusal } from './cache/errors.js';
 export { keyringEncryption, type CacheEncryption, type KeyringEncryptionOptions } from './cache/keyring-encryption.js';
 // ---- end of cache stores ----
 
