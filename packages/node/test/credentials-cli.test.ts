@@ -1,7 +1,7 @@
 // AzureCliCredential and AzureDeveloperCliCredential against stub `az` / `azd` executables on PATH:
 // the exact argv, folder and environment they get, their answers' formats, and every failure mode.
 import { realpathSync } from 'node:fs';
-import { ConfigurationError } from '@tessera/core';
+import { AbortError, ConfigurationError } from '@tessera/core';
 import { describe, expect, it, vi } from 'vitest';
 import {
   AuthenticationError,
@@ -38,6 +38,14 @@ describe('AzureCliCredential', () => {
     await credential.getToken('https://vault.azure.net/.default', { tenantId: 'tenant-b' });
     expect((await az.record())!.argv.slice(-2)).toEqual(['--tenant', 'tenant-b']);
     await expect(credential.getToken('https://vault.azure.net/.default', { tenantId: 'tenant-c' })).rejects.toBeInstanceOf(TenantNotAllowedError);
+  });
+
+  it('passes a subscription (a name with spaces stays one argument) and refuses one that looks like an option', async () => {
+    const az = await stubs.install('az', printJson(azAnswer));
+    await new AzureCliCredential({ subscription: 'My Dev Sub' }).getToken('https://management.azure.com/.default');
+    expect((await az.record())!.argv.slice(-2)).toEqual(['--subscription', 'My Dev Sub']);
+    expect(() => new AzureCliCredential({ subscription: '--debug' })).toThrow(/invalid subscription/);
+    expect(() => new AzureCliCredential({ subscription: 'a;b' })).toThrow(/invalid subscription/);
   });
 
   it('reads the older "expiresOn" local time when "expires_on" is absent', async () => {
@@ -98,6 +106,20 @@ describe('AzureCliCredential', () => {
     expect(error.code).toBe('cli_timeout');
     const { pid } = (await az.record())!;
     expect(() => process.kill(pid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
+  });
+
+
+  it('stops the CLI when getToken is aborted, with an AbortError (a chain does not move on)', async () => {
+    const az = await stubs.install('az', 'setInterval(() => {}, 1000);');
+    const controller = new AbortController();
+    const pending = new AzureCliCredential().getToken('https://management.azure.com/.default', { abortSignal: controller.signal });
+    await vi.waitFor(async () => expect(await az.record()).toBeDefined());
+    controller.abort();
+    const error = await pending.catch((e) => e);
+    expect(error).toBeInstanceOf(AbortError);
+    expect(error).not.toBeInstanceOf(CredentialUnavailableError);
+    const { pid } = (await az.record())!;
+    await vi.waitFor(() => expect(() => process.kill(pid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' })));
   });
 });
 

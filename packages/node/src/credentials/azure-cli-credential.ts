@@ -1,7 +1,14 @@
+import { ConfigurationError } from '@tessera/core';
 import { type CliCredentialOptions, CliCredential, type CliDialect, cliToken, field, parseCliDate } from './cli-credential.js';
 
 /** Options of AzureCliCredential. */
-export type AzureCliCredentialOptions = CliCredentialOptions;
+export interface AzureCliCredentialOptions extends CliCredentialOptions {
+  /** Subscription (name or id) whose tenant the token is for: `az ... --subscription <subscription>`. */
+  subscription?: string;
+}
+
+// Subscription names may hold spaces (one argument, never split: no shell); nothing that starts an option.
+const SUBSCRIPTION = /^[0-9a-zA-Z_. -]+$/;
 
 const AZURE_CLI: CliDialect = {
   name: 'AzureCliCredential',
@@ -45,4 +52,18 @@ export class AzureCliCredential extends CliCredential {
   /** Shown in log lines and errors. */
   readonly credentialName = 'AzureCliCredential';
   protected readonly dialect = AZURE_CLI;
+  private readonly subscription?: string;
+
+  constructor(options: AzureCliCredentialOptions = {}) {
+    super(options);
+    const { subscription } = options;
+    if (subscription !== undefined && (!SUBSCRIPTION.test(subscription) || subscription.startsWith('-'))) {
+      throw new ConfigurationError(`AzureCliCredential: invalid subscription "${subscription}": use its id or a name of letters, digits, spaces and - _ .`, 'invalid_subscription');
+    }
+    this.subscription = subscription;
+  }
+
+  protected override extraArgs(): string[] {
+    return this.subscription ? ['--subscription', this.subscription] : [];
+  }
 }

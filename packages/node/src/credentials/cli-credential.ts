@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { ConfigurationError } from '@tessera/core';
+import { AbortError, ConfigurationError } from '@tessera/core';
 import { AuthenticationError, CredentialUnavailableError } from './errors.js';
 import { checkTenantId, requestTenant } from './options.js';
 import type { AccessToken, GetTokenOptions, TokenCredential } from './token-credential.js';
@@ -122,8 +122,15 @@ export abstract class CliCredential implements TokenCredential {
     const authority = { url: '', entra: true, tenantId: this.tenantId, tenantExplicit: this.tenantId !== undefined };
     const tenant = requestTenant(authority, this.allowedTenants, options.tenantId) ?? this.tenantId;
     const signal = options.abortSignal instanceof AbortSignal ? options.abortSignal : undefined;
-    const outcome = await run(d.command, d.args(list, tenant), this.timeoutMs, signal);
+    const outcome = await run(d.command, [...d.args(list, tenant), ...this.extraArgs()], this.timeoutMs, signal);
+    // The caller gave up: not a reason for a chain to try the next credential.
+    if (outcome.failure === 'aborted') throw new AbortError(signal?.reason);
     return this.interpret(outcome);
+  }
+
+  /** Arguments a credential adds to every run (the Azure CLI's `--subscription`). */
+  protected extraArgs(): string[] {
+    return [];
   }
 
   private interpret(o: CliOutcome): AccessToken {
@@ -134,7 +141,6 @@ export abstract class CliCredential implements TokenCredential {
         code: 'cli_timeout',
       });
     }
-    if (o.failure === 'aborted') throw new CredentialUnavailableError(`${d.name}: getToken was aborted while ${d.command} ran`, { code: 'aborted' });
     if (o.failure === 'error') throw new AuthenticationError(`${d.name}: could not run ${d.command}: ${o.errorMessage}`);
     if (d.notSignedIn(o.stderr)) throw new CredentialUnavailableError(`${d.name}: not signed in: ${d.login}`, { code: 'cli_not_signed_in' });
     if (o.exitCode !== 0) {
