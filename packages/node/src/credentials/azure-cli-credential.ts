@@ -1,3 +1,5 @@
+import { stat } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
 import { ConfigurationError } from '@tessera/core';
 import { type CliCredentialOptions, CliCredential, type CliDialect, cliToken, field, parseCliDate } from './cli-credential.js';
 
@@ -12,7 +14,7 @@ const SUBSCRIPTION = /^[0-9a-zA-Z_. -]+$/;
 
 const AZURE_CLI: CliDialect = {
   name: 'AzureCliCredential',
-  command: process.platform === 'win32' ? 'az.cmd' : 'az',
+  command: 'az',
   install: 'install the Azure CLI (https://aka.ms/azure-cli), then run "az login"',
   login: 'run "az login" (or "az login --tenant <tenant>")',
   singleScope: true,
@@ -63,7 +65,27 @@ export class AzureCliCredential extends CliCredential {
     this.subscription = subscription;
   }
 
+  /**
+   * On Windows `az` is `az.cmd`, a batch file Node starts only through cmd.exe (a shell). It runs
+   * `..\python.exe -IBm azure.cli`, so that is what we start, directly. (Not tested on Windows here.)
+   */
+  protected override async executable(): Promise<{ file: string; prefix: string[] }> {
+    if (process.platform !== 'win32') return super.executable();
+    for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
+      const python = join(dir, '..', 'python.exe');
+      if ((await isFile(join(dir, 'az.cmd'))) && (await isFile(python))) return { file: python, prefix: ['-IBm', 'azure.cli'] };
+    }
+    return super.executable(); // not found: reported as such
+  }
+
   protected override extraArgs(): string[] {
     return this.subscription ? ['--subscription', this.subscription] : [];
   }
+}
+
+async function isFile(path: string): Promise<boolean> {
+  return stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
 }

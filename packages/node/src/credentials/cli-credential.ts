@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { AbortError, ConfigurationError } from '@tessera/core';
 import { AuthenticationError, CredentialUnavailableError } from './errors.js';
 import { checkTenantId, requestTenant } from './options.js';
@@ -45,23 +44,33 @@ function safeWorkingDirectory(): string {
   return root;
 }
 
-/** Runs the CLI directly (never through a shell: arguments cannot be reinterpreted), killed after `timeoutMs`. */
-function run(command: string, args: string[], timeoutMs: number, signal?: AbortSignal): Promise<CliOutcome> {
+/**
+ * Runs the CLI directly (never through a shell: arguments cannot be reinterpreted), killed after
+ * `timeoutMs`. node:child_process loads with the first run, not with the package.
+ */
+async function run(command: string, args: string[], timeoutMs: number, signal?: AbortSignal): Promise<CliOutcome> {
+  const { execFile } = await import('node:child_process');
+  const cwd = safeWorkingDirectory();
   return new Promise((resolve) => {
-    execFile(
-      command,
-      args,
-      { cwd: safeWorkingDirectory(), shell: false, timeout: timeoutMs, killSignal: 'SIGKILL', windowsHide: true, maxBuffer: 1024 * 1024, encoding: 'utf8', signal },
-      (error, stdout, stderr) => {
-        if (!error) return resolve({ stdout, stderr, exitCode: 0 });
-        const e = error as NodeJS.ErrnoException & { killed?: boolean; code?: string | number };
-        if (e.code === 'ENOENT') return resolve({ stdout, stderr, failure: 'missing' });
-        if (e.name === 'AbortError') return resolve({ stdout, stderr, failure: 'aborted' });
-        if (e.killed) return resolve({ stdout, stderr, failure: 'timeout' });
-        if (typeof e.code === 'number') return resolve({ stdout, stderr, exitCode: e.code });
-        resolve({ stdout, stderr, failure: 'error', errorMessage: e.message });
-      },
-    );
+    try {
+      execFile(
+        command,
+        args,
+        { cwd, shell: false, timeout: timeoutMs, killSignal: 'SIGKILL', windowsHide: true, maxBuffer: 1024 * 1024, encoding: 'utf8', signal },
+        (error, stdout, stderr) => {
+          if (!error) return resolve({ stdout, stderr, exitCode: 0 });
+          const e = error as NodeJS.ErrnoException & { killed?: boolean; code?: string | number };
+          if (e.code === 'ENOENT') return resolve({ stdout, stderr, failure: 'missing' });
+          if (e.name === 'AbortError') return resolve({ stdout, stderr, failure: 'aborted' });
+          if (e.killed) return resolve({ stdout, stderr, failure: 'timeout' });
+          if (typeof e.code === 'number') return resolve({ stdout, stderr, exitCode: e.code });
+          resolve({ stdout, stderr, failure: 'error', errorMessage: e.message });
+        },
+      );
+    } catch (error) {
+      // Thrown before the process started (bad cwd, a Windows .cmd file): no output to read.
+      resolve({ stdout: '', stderr: '', failure: 'error', errorMessage: (error as Error).message });
+    }
   });
 }
 
@@ -122,10 +131,16 @@ export abstract class CliCredential implements TokenCredential {
     const authority = { url: '', entra: true, tenantId: this.tenantId, tenantExplicit: this.tenantId !== undefined };
     const tenant = requestTenant(authority, this.allowedTenants, options.tenantId) ?? this.tenantId;
     const signal = options.abortSignal instanceof AbortSignal ? options.abortSignal : undefined;
-    const outcome = await run(d.command, [...d.args(list, tenant), ...this.extraArgs()], this.timeoutMs, signal);
+    const { file, prefix } = await this.executable();
+    const outcome = await run(file, [...prefix, ...d.args(list, tenant), ...this.extraArgs()], this.timeoutMs, signal);
     // The caller gave up: not a reason for a chain to try the next credential.
     if (outcome.failure === 'aborted') throw new AbortError(signal?.reason);
     return this.interpret(outcome);
+  }
+
+  /** The program to start and its leading arguments: the dialect's command, found on PATH. */
+  protected async executable(): Promise<{ file: string; prefix: string[] }> {
+    return { file: this.dialect.command, prefix: [] };
   }
 
   /** Arguments a credential adds to every run (the Azure CLI's `--subscription`). */
