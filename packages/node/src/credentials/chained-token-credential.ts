@@ -60,6 +60,6 @@ function describe(source: TokenCredential, error: Error): string {
 }
 
 /** A source's name for messages: its credentialName, else its class name. */
-export function nameOf(source: TokenCredential): string {
+function nameOf(source: TokenCredential): string {
   return (source as { credentialName?: string }).credentialName ?? source.constructor?.name ?? 'A credential';
 }
