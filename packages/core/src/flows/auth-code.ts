@@ -6,6 +6,7 @@ import { ConfigurationError, InteractionRequiredError, InvalidResponseError, Ser
 import type { AuthenticationResult } from '../results.js';
 import { normalizeScopes, withOidcScopes } from '../scopes.js';
 import { mergeClaims } from './claims.js';
+import { withExtraParameters } from './extra-parameters.js';
 import type { FlowContext, RequestOptions } from './context.js';
 import { requestToken } from './token-request.js';
 
@@ -26,6 +27,7 @@ export interface AuthorizationUrlOptions extends RequestOptions {
   /** Scopes of other resources to consent to now, without getting a token for them. */
   extraScopesToConsent?: string[];
   codeChallenge?: string;
+  /** Further authorization parameters (e.g. `ui_locales`); a parameter the library sets is a ConfigurationError. */
   extraQueryParameters?: Record<string, string>;
 }
 
@@ -61,7 +63,7 @@ export async function getAuthorizationRequestUrl(
   }
   const url = new URL(metadata.authorization_endpoint);
   const scopes = withOidcScopes([...normalizeScopes(options.scopes), ...(options.extraScopesToConsent ?? [])], ctx.excludeScopes);
-  const params: Record<string, string | undefined> = {
+  const params = withExtraParameters({
     client_id: ctx.clientId,
     response_type: 'code',
     redirect_uri: options.redirectUri,
@@ -77,8 +79,7 @@ export async function getAuthorizationRequestUrl(
     code_challenge_method: options.codeChallenge ? 'S256' : undefined,
     claims: mergeClaims(options.claims, ctx.clientCapabilities),
     client_info: authority.kind === 'entra' ? '1' : undefined,
-    ...options.extraQueryParameters,
-  };
+  }, options.extraQueryParameters);
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') url.searchParams.set(k, v);
   return url.toString();
 }
