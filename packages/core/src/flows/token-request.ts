@@ -22,6 +22,11 @@ export interface TokenRequest {
   claims?: string;
   /** The account the token is for, when already known (silent refresh). */
   account?: AccountInfo;
+  /**
+   * Whose tokens the answer must hold, when known without an AccountInfo: the home account id
+   * the redeemed refresh token is cached under (refresh by token, on-behalf-of refresh).
+   */
+  expectedHomeAccountId?: string;
   /** ID-token checks tied to the request. */
   nonce?: string;
   maxAge?: number;
@@ -86,10 +91,11 @@ async function acceptTokenResponse(
     });
     // The verifier's JWKS fetch is shared by callers: the caller's signal ends only its own wait.
     if (ctx.verifySignature) await abortable(ctx.verifySignature(response.id_token, { jwksUri: metadata.jwks_uri, issuer: metadata.issuer }), req.signal);
-    if (req.account && !req.userAssertionHash) checkSameUser(req.account, req.authority, response, claims);
   } else if (req.nonce !== undefined && req.params.grant_type === 'authorization_code') {
     throw new InvalidResponseError('The token response has no id_token although openid was requested', 200, 'missing_id_token');
   }
+
+  checkIdentity(req, response, claims);
 
   const now = ctx.now();
   const expiresIn = toSeconds(response.expires_in) ?? DEFAULT_EXPIRES_IN;
@@ -159,16 +165,56 @@ async function acceptTokenResponse(
   return { ...tokenResult(at, identity.accountInfo, false), scopes: granted, idToken: response.id_token, idTokenClaims: claims, correlationId: req.correlationId };
 }
 
+/** The home account id a request expects the answer to be for, if any. */
+function expectedHome(req: TokenRequest): string | undefined {
+  return (req.userAssertionHash ? undefined : req.account?.homeAccountId) || req.expectedHomeAccountId || undefined;
+}
+
 /**
- * OpenID Connect Core 12.2: the ID token of a refresh must be for the account being refreshed;
- * otherwise another user's tokens would be filed under this account (token substitution).
+ * Whose tokens these are must be unambiguous and, on a refresh, the account being refreshed
+ * (OpenID Connect Core 12.2): otherwise another user's tokens would be filed under this account.
+ * Every ID token names its user (`sub`); Entra's client_info and the ID token's oid/tid must agree
+ * where they can be compared; and the answer's user must be the expected one, proven by
+ * client_info or (Entra without it) by an oid/tid pair the account is known by, or by `sub`.
+ * Runs before anything is cached: a refusal leaves the account and its tokens as they were.
  */
-function checkSameUser(account: AccountInfo, authority: Authority, response: TokenResponse, claims: IdTokenClaims): void {
-  const entra = authority.kind === 'entra';
-  const who = clientInfoHome(authority, response) ?? (!entra && typeof claims.sub === 'string' ? claims.sub : undefined);
-  if (who !== undefined && who.toLowerCase() !== account.homeAccountId.toLowerCase()) {
-    throw new ValidationError('sub', 'The ID token of the refresh is for another user than the account');
+function checkIdentity(req: TokenRequest, response: TokenResponse, claims: IdTokenClaims | undefined): void {
+  const entra = req.authority.kind === 'entra';
+  const refuse = (why: string) => new ValidationError('sub', `${why}; nothing was cached`);
+  if (claims && (typeof claims.sub !== 'string' || claims.sub === '')) throw refuse('The ID token has no sub (the user it is for)');
+  const info = entra ? parseClientInfo(response.client_info) : undefined;
+  const expected = expectedHome(req);
+  // The (oid, tenant) pairs the user is known by: client_info's home pair, the expected account's.
+  const known: [string, string][] = [];
+  if (info) known.push([info.uid, info.utid]);
+  const [uid, utid] = expected && entra ? splitHome(expected) : [];
+  if (uid && utid) known.push([uid, utid]);
+  if (req.account && entra && !req.userAssertionHash) known.push([req.account.localAccountId, req.account.tenantId]);
+  let idTokenUser: 'matches' | 'unknown' = 'unknown';
+  if (entra && claims && typeof claims.oid === 'string' && typeof claims.tid === 'string') {
+    const pairs = known.filter(([, tenant]) => sameGuid(tenant, claims.tid as string));
+    if (pairs.some(([oid]) => !sameGuid(oid, claims.oid as string))) throw refuse('The ID token (oid) is for another user than client_info or the account');
+    if (pairs.length > 0) idTokenUser = 'matches';
   }
+  if (expected === undefined) return;
+  if (entra) {
+    if (info) {
+      if (!sameGuid(`${info.uid}.${info.utid}`, expected)) throw refuse('The refreshed tokens (client_info) are for another user than the account');
+    } else if (claims && idTokenUser !== 'matches') {
+      throw refuse('The refreshed ID token cannot be shown to be for the account (no client_info, and its oid/tid is not the account\'s)');
+    }
+  } else if (claims && claims.sub !== expected) {
+    throw refuse('The refreshed ID token (sub) is for another user than the account');
+  }
+}
+
+/** Entra object and tenant ids are GUIDs: case does not matter. */
+const sameGuid = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+/** `uid.utid` into its parts (an Entra home account id). */
+function splitHome(home: string): [string, string] | [] {
+  const dot = home.indexOf('.');
+  return dot > 0 ? [home.slice(0, dot), home.slice(dot + 1)] : [];
 }
 
 /** Entra's home account id, `uid.utid` from client_info. */
@@ -194,7 +240,7 @@ function identify(ctx: FlowContext, req: TokenRequest, response: TokenResponse, 
   }
   const entra = authority.kind === 'entra';
   const sub = typeof claims.sub === 'string' ? claims.sub : '';
-  const homeAccountId = clientInfoHome(authority, response) ?? req.account?.homeAccountId ?? sub;
+  const homeAccountId = clientInfoHome(authority, response) ?? expectedHome(req) ?? sub;
   // On-behalf-of tokens are looked up by assertion and configured tenant, not by the user's home tenant.
   const realm = entra && !req.userAssertionHash && typeof claims.tid === 'string' ? claims.tid : authority.tenant;
   const username = String(claims.preferred_username ?? claims.upn ?? claims.email ?? claims.unique_name ?? '');
