@@ -2,6 +2,9 @@
 // verbose logger and PII off; no token, code, secret, assertion or password may reach a log line
 // or an error. With PII on, the same capture does see them (so the capture itself works).
 import { startDevAuthority, approveDeviceCode, completeAuthorization, DEV_PASSWORD_REJECTED, type DevAuthority } from '@tessera/dev-authority';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SignJWT, importPKCS8 } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -15,6 +18,7 @@ import {
 } from '@tessera/core';
 import { FAST_RETRY, REDIRECT_URI, SCOPES, useHostileServers } from './support/harness.js';
 import type { HostileServer, SeenRequest } from './support/hostile-server.js';
+import { runCli } from '../../node/test/cli/run-cli.js';
 import { SecretRecorder, errorTexts, expectNoSecrets, failing } from './support/secrets.js';
 
 const PASSWORD = 'correct-horse-battery-staple-42';
@@ -261,5 +265,30 @@ describe('secret hygiene against a gateway that echoes the raw request', () => {
     expectNoSecrets(recorder, texts);
     // Echoed text is capped: the whole form body came back, the message stays short.
     for (const error of errors) expect((error as Error).message.length).toBeLessThan(1200);
+  });
+});
+
+describe('the tessera CLI against a gateway that echoes the raw request', () => {
+  const start = useHostileServers();
+
+  it('prints no encoding of the device code to stderr, even with -v', async () => {
+    const server = await start();
+    const deviceCode = "device-code~Ab8Q.x!y'(z)*w /+=é-0123456789";
+    server.on('device', { body: { device_code: deviceCode, user_code: 'ABCD-EFGH', verification_uri: `${server.origin}/device`, expires_in: 600, interval: 1 } });
+    server.on('token', (request) => ({ status: 400, body: { error: 'invalid_request', error_description: `gateway saw body=${request.body}`, correlation_id: request.body } }));
+    const dir = await mkdtemp(join(tmpdir(), 'tessera-echo-'));
+    try {
+      const flags = ['--authority', server.authority, '--client-id', server.clientId, '--cache-file', join(dir, 'cache.json')];
+      const result = await runCli(['login', '--device', '--poll-interval', '0.2', '-s', 'api.read', '-v', ...flags]);
+      expect(result.code).not.toBe(0);
+      // The gateway did quote it, and the CLI reported the failure.
+      expect(server.seen('token')[0]!.body).toContain('device_code=');
+      expect(result.stderr).toContain('invalid_request');
+      const recorder = new SecretRecorder();
+      recorder.add('device_code', deviceCode);
+      expectNoSecrets(recorder, [result.stderr, result.stdout]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
