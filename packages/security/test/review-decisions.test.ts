@@ -160,3 +160,16 @@ describe('server text in logs with PII logging off', () => {
     expect(line).not.toContain('alice');
   });
 });
+
+describe('device polling interval', () => {
+  const start = useHostileServers();
+
+  it('a server interval of 0 (or below 1 s) becomes 1 s, as SECURITY.md says', async () => {
+    const server = await start();
+    for (const interval of [0, 0.001]) {
+      server.on('device', { body: { device_code: 'dc-interval', user_code: 'UC', verification_uri: `${server.origin}/device`, expires_in: 600, interval } });
+      const flow = await publicClient(server).app.initiateDeviceFlow({ scopes: SCOPES });
+      expect(flow.interval).toBe(1);
+    }
+  });
+});
