@@ -43,13 +43,10 @@ export class LogSink {
    * addresses in any other message are replaced.
    */
   describeError(error: unknown): string {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = String((error as Error)?.message ?? error);
     if (this.piiLoggingEnabled) return message;
-    if (error instanceof ServerError) {
-      const ids = [error.errorCodes?.length ? `codes ${error.errorCodes.join(',')}` : '', error.correlationId ? `correlation id ${error.correlationId}` : ''].filter(Boolean);
-      return `${error.error}${ids.length ? ` (${ids.join('; ')})` : ''} (server description omitted: PII logging is off)`;
-    }
-    return message.replace(/[^\s"'<>@]+@[^\s"'<>@]+\.[a-z]{2,}/gi, '<email>');
+    if (error instanceof ServerError) return `${error.error} (codes ${error.errorCodes ?? []}, correlation id ${error.correlationId}; description omitted: PII logging is off)`;
+    return message.replace(/[^\s"'<>@]+@[^\s"'<>@]+\.\w+/g, '<email>');
   }
   /** A cache partition name for a log line: the account in `account:<home account id>` is personal. */
   partition(name: string): string {

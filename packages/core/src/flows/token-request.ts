@@ -179,42 +179,27 @@ function expectedHome(req: TokenRequest): string | undefined {
  * Runs before anything is cached: a refusal leaves the account and its tokens as they were.
  */
 function checkIdentity(req: TokenRequest, response: TokenResponse, claims: IdTokenClaims | undefined): void {
-  const entra = req.authority.kind === 'entra';
   const refuse = (why: string) => new ValidationError('sub', `${why}; nothing was cached`);
-  if (claims && (typeof claims.sub !== 'string' || claims.sub === '')) throw refuse('The ID token has no sub (the user it is for)');
-  const info = entra ? parseClientInfo(response.client_info) : undefined;
+  if (claims && (typeof claims.sub !== 'string' || !claims.sub)) throw refuse('The ID token names no user (no sub)');
   const expected = expectedHome(req);
-  // The (oid, tenant) pairs the user is known by: client_info's home pair, the expected account's.
-  const known: [string, string][] = [];
-  if (info) known.push([info.uid, info.utid]);
-  const [uid, utid] = expected && entra ? splitHome(expected) : [];
-  if (uid && utid) known.push([uid, utid]);
-  if (req.account && entra && !req.userAssertionHash) known.push([req.account.localAccountId, req.account.tenantId]);
-  let idTokenUser: 'matches' | 'unknown' = 'unknown';
-  if (entra && claims && typeof claims.oid === 'string' && typeof claims.tid === 'string') {
-    const pairs = known.filter(([, tenant]) => sameGuid(tenant, claims.tid as string));
-    if (pairs.some(([oid]) => !sameGuid(oid, claims.oid as string))) throw refuse('The ID token (oid) is for another user than client_info or the account');
-    if (pairs.length > 0) idTokenUser = 'matches';
+  if (req.authority.kind !== 'entra') {
+    if (claims && expected !== undefined && claims.sub !== expected) throw refuse('The refreshed ID token is for another user than the account');
+    return;
   }
+  // Entra users as `oid.tenant` pairs (GUIDs: case-insensitive): client_info's home pair, the
+  // expected home account id, the account's own pair in its tenant; and the ID token's.
+  const info = clientInfoHome(req.authority, response);
+  const account = req.account && !req.userAssertionHash ? `${req.account.localAccountId}.${req.account.tenantId}` : undefined;
+  const known = [info, expected, account].filter((k): k is string => !!k).map((k) => k.toLowerCase());
+  const pair = claims && typeof claims.oid === 'string' && typeof claims.tid === 'string' ? `${claims.oid}.${claims.tid}`.toLowerCase() : undefined;
+  const tenantOf = (k: string) => k.slice(k.indexOf('.') + 1);
+  const sameTenant = pair ? known.filter((k) => tenantOf(k) === tenantOf(pair)) : [];
+  if (sameTenant.some((k) => k !== pair)) throw refuse('The ID token (oid) is for another user than client_info or the account');
   if (expected === undefined) return;
-  if (entra) {
-    if (info) {
-      if (!sameGuid(`${info.uid}.${info.utid}`, expected)) throw refuse('The refreshed tokens (client_info) are for another user than the account');
-    } else if (claims && idTokenUser !== 'matches') {
-      throw refuse('The refreshed ID token cannot be shown to be for the account (no client_info, and its oid/tid is not the account\'s)');
-    }
-  } else if (claims && claims.sub !== expected) {
-    throw refuse('The refreshed ID token (sub) is for another user than the account');
+  // Proof that the answer is the expected user's: client_info, or else an ID token pair known for them.
+  if (info ? info.toLowerCase() !== expected.toLowerCase() : claims && sameTenant.length === 0) {
+    throw refuse('The refreshed tokens are for another user than the account (or, without client_info, their ID token is not shown to be the account\'s)');
   }
-}
-
-/** Entra object and tenant ids are GUIDs: case does not matter. */
-const sameGuid = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
-
-/** `uid.utid` into its parts (an Entra home account id). */
-function splitHome(home: string): [string, string] | [] {
-  const dot = home.indexOf('.');
-  return dot > 0 ? [home.slice(0, dot), home.slice(dot + 1)] : [];
 }
 
 /** Entra's home account id, `uid.utid` from client_info. */
