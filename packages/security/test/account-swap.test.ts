@@ -3,9 +3,10 @@
 // otherwise a typed error, and the cache keeps the old account and tokens.
 // Entra shapes (client_info, oid/tid) and hostile OIDC answers come from the stub; the OIDC swap
 // with real tokens runs against the dev authority.
-import { completeAuthorization, startDevAuthority, type DevAuthority } from '@tessera/dev-authority';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryCacheStore, PublicClientApplication, ValidationError, clearMetadataCache } from '@tessera/core';
+import { completeAuthorization } from '@tessera/dev-authority';
+import { useDevAuthority } from '../../core/test/helpers.js';
+import { describe, expect, it } from 'vitest';
+import { MemoryCacheStore, PublicClientApplication, ValidationError } from '@tessera/core';
 import type { HostileServer } from './support/hostile-server.js';
 import { REDIRECT_URI, SCOPES, confidentialClient, publicClient, redirectFor, refusal, useHostileServers } from './support/harness.js';
 
@@ -127,16 +128,11 @@ describe('refresh answers for another user (OpenID Connect)', () => {
 });
 
 describe('refresh answers for another user (dev authority)', () => {
-  let idp: DevAuthority;
-  beforeAll(async () => {
-    idp = await startDevAuthority();
-    clearMetadataCache();
-  });
-  afterAll(() => idp?.close());
+  const dev = useDevAuthority();
 
   it("refresh by token of a token cached as Alice's but issued to Bob is refused; Alice's account and tokens stay", async () => {
     const store = new MemoryCacheStore();
-    const app = new PublicClientApplication({ clientId: idp.clients.native.clientId, authority: idp.issuer, cacheStore: store });
+    const app = new PublicClientApplication({ clientId: dev.current.clients.native.clientId, authority: dev.current.issuer, cacheStore: store });
     const signIn = async (username: string) => {
       const flow = await app.initiateAuthCodeFlow({ scopes: SCOPES, redirectUri: REDIRECT_URI });
       const { redirectUrl } = await completeAuthorization(flow.authUri, { username });
@@ -151,10 +147,10 @@ describe('refresh answers for another user (dev authority)', () => {
     app.tokenCache.upsert('RefreshToken', { ...aliceRt, secret: bobSecret }, aliceKey);
     app.tokenCache.remove('RefreshToken', rtOf(bob.homeAccountId)[0]);
     const before = app.tokenCache.serialize();
-    idp.clearRequests();
+    dev.current.clearRequests();
     await refusal(app.acquireTokenByRefreshToken(bobSecret, { scopes: SCOPES }), ValidationError, 'invalid_sub');
     // The real server did answer (with Bob's tokens); nothing of it was cached, Alice is served as before.
-    expect(idp.countRequests({ grantType: 'refresh_token' })).toBe(1);
+    expect(dev.current.countRequests({ grantType: 'refresh_token' })).toBe(1);
     expect(app.tokenCache.serialize()).toBe(before);
     const cached = await app.acquireTokenSilent({ scopes: SCOPES, account: alice });
     expect(cached).toMatchObject({ fromCache: true, account: { homeAccountId: alice.homeAccountId } });

@@ -1,9 +1,10 @@
 // The outside review's questionable behaviours, each with the safe default now in place
 // (SECURITY.md, section "coresec", says why): {tenantid} issuer templates, response modes,
 // OIDC-only silent requests, and what logs show with PII logging off.
-import { completeAuthorization, startDevAuthority, type DevAuthority } from '@tessera/dev-authority';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type CacheStore, PublicClientApplication, ValidationError, clearMetadataCache } from '@tessera/core';
+import { completeAuthorization } from '@tessera/dev-authority';
+import { useDevAuthority } from '../../core/test/helpers.js';
+import { describe, expect, it, vi } from 'vitest';
+import { type CacheStore, PublicClientApplication, ValidationError } from '@tessera/core';
 import type { HostileServer } from './support/hostile-server.js';
 import { REDIRECT_URI, SCOPES, expectUntouched, publicClient, redirectFor, refusal, useHostileServers } from './support/harness.js';
 
@@ -81,12 +82,7 @@ describe('a flow reads only the response mode it requested', () => {
 });
 
 describe('OIDC-only silent requests and PII-free logs (dev authority)', () => {
-  let idp: DevAuthority;
-  beforeAll(async () => {
-    idp = await startDevAuthority();
-    clearMetadataCache();
-  });
-  afterAll(() => idp?.close());
+  const dev = useDevAuthority();
 
   async function signedIn(app: PublicClientApplication, username: string) {
     const flow = await app.initiateAuthCodeFlow({ scopes: SCOPES, redirectUri: REDIRECT_URI });
@@ -95,15 +91,15 @@ describe('OIDC-only silent requests and PII-free logs (dev authority)', () => {
   }
 
   it('acquireTokenSilent({ scopes: ["openid", "profile"] }) never hands out the token of a resource', async () => {
-    const app = new PublicClientApplication({ clientId: idp.clients.native.clientId, authority: idp.issuer });
+    const app = new PublicClientApplication({ clientId: dev.current.clients.native.clientId, authority: dev.current.issuer });
     const signIn = await signedIn(app, 'oidc-only');
-    idp.clearRequests();
+    dev.current.clearRequests();
     const first = await app.acquireTokenSilent({ scopes: ['openid', 'profile'], account: signIn.account! });
     // Not the api.read token: the refresh token was redeemed for the OIDC scopes alone.
     expect(first.accessToken).not.toBe(signIn.accessToken);
     expect(first.fromCache).toBe(false);
     expect(first.scopes).not.toContain('api.read');
-    expect(idp.countRequests({ grantType: 'refresh_token' })).toBe(1);
+    expect(dev.current.countRequests({ grantType: 'refresh_token' })).toBe(1);
     // That token (issued for no resource) is what the next OIDC-only call finds; the api.read token is still there for api.read.
     await expect(app.acquireTokenSilent({ scopes: ['openid', 'profile'], account: signIn.account! })).resolves.toMatchObject({ fromCache: true, accessToken: first.accessToken });
     await expect(app.acquireTokenSilent({ scopes: SCOPES, account: signIn.account! })).resolves.toMatchObject({ fromCache: true, accessToken: signIn.accessToken });
@@ -121,8 +117,8 @@ describe('OIDC-only silent requests and PII-free logs (dev authority)', () => {
     for (const piiLoggingEnabled of [false, true]) {
       const logs: string[] = [];
       const app = new PublicClientApplication({
-        clientId: idp.clients.native.clientId,
-        authority: idp.issuer,
+        clientId: dev.current.clients.native.clientId,
+        authority: dev.current.issuer,
         cacheStore: failing,
         cachePartitioning: 'perKey',
         logger: { log: (_level, message) => logs.push(message) },

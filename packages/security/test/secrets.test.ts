@@ -142,6 +142,22 @@ describe('secret hygiene against the dev authority', () => {
   });
 });
 
+/** A secret recorder, captured logs and errors, and client options wired to the stub through the recorder. */
+function capturing(server: HostileServer) {
+  const recorder = new SecretRecorder();
+  const logs: string[] = [];
+  const errors: unknown[] = [];
+  const common = {
+    clientId: server.clientId,
+    authority: server.authority,
+    httpClient: recorder,
+    retry: FAST_RETRY,
+    logger: { log: (_: string, m: string) => logs.push(m) },
+    level: 'verbose' as const,
+  } satisfies ClientApplicationOptions;
+  return { recorder, logs, errors, common };
+}
+
 describe('secret hygiene against a hostile server that echoes secrets back', () => {
   const start = useHostileServers();
 
@@ -152,17 +168,7 @@ describe('secret hygiene against a hostile server that echoes secrets back', () 
       status: 400,
       body: { error: 'invalid_grant', error_description: `rejected: ${[...request.params].map(([k, v]) => `${k}=${v}`).join(' ')}` },
     }));
-    const recorder = new SecretRecorder();
-    const logs: string[] = [];
-    const errors: unknown[] = [];
-    const common = {
-      clientId: server.clientId,
-      authority: server.authority,
-      httpClient: recorder,
-      retry: FAST_RETRY,
-      logger: { log: (_: string, m: string) => logs.push(m) },
-      level: 'verbose' as const,
-    };
+    const { recorder, logs, errors, common } = capturing(server);
     const secret = 'echoed-client-secret-value';
     recorder.add('client_secret', secret);
     const app = new ConfidentialClientApplication({ ...common, clientCredential: secret });
@@ -203,18 +209,8 @@ describe('secret hygiene against a gateway that echoes the raw request', () => {
   }
 
   async function run(work: (common: ClientApplicationOptions, server: HostileServer) => Promise<unknown>[]) {
-    const recorder = new SecretRecorder();
-    const logs: string[] = [];
-    const errors: unknown[] = [];
     const server = await gateway();
-    const common = {
-      clientId: server.clientId,
-      authority: server.authority,
-      httpClient: recorder,
-      retry: FAST_RETRY,
-      logger: { log: (_: string, m: string) => logs.push(m) },
-      level: 'verbose' as const,
-    } satisfies ClientApplicationOptions;
+    const { recorder, logs, errors, common } = capturing(server);
     for (const call of work(common, server)) await failing(errors, call);
     return { recorder, texts: [...logs, ...errors.flatMap(errorTexts)], errors };
   }
