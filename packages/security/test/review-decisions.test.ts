@@ -5,6 +5,7 @@ import { completeAuthorization } from '@tessera/dev-authority';
 import { useDevAuthority } from '../../core/test/helpers.js';
 import { describe, expect, it, vi } from 'vitest';
 import { type CacheStore, PublicClientApplication, ValidationError } from '@tessera/core';
+import { ClientSecretCredential } from '@tessera/node';
 import type { HostileServer } from './support/hostile-server.js';
 import { REDIRECT_URI, SCOPES, expectUntouched, publicClient, redirectFor, refusal, useHostileServers } from './support/harness.js';
 
@@ -154,6 +155,17 @@ describe('server text in logs with PII logging off', () => {
     expect(line).toContain('50076');
     expect(line).not.toContain('contoso.com');
     expect(line).not.toContain('alice');
+  });
+
+  it('a failed getToken of a @tessera/node credential logs the error code, not the description naming the user', async () => {
+    const server = await start();
+    server.on('token', { status: 400, body: { error: 'invalid_client', error_description: 'client of bob.jones@contoso.com is disabled', error_codes: [7000222] } });
+    const logs: string[] = [];
+    const credential = new ClientSecretCredential('', server.clientId, 'stub-secret-value', { authority: server.authority, loggingOptions: { logger: { log: (_level, message) => logs.push(message) } } });
+    await expect(credential.getToken('api.read')).rejects.toMatchObject({ error: 'invalid_client' });
+    const line = logs.find((l) => l.includes('getToken failed'))!;
+    expect(line).toContain('invalid_client');
+    expect(line).not.toContain('contoso.com');
   });
 });
 
