@@ -61,7 +61,9 @@ export async function requestJson<T>(
   const body = parseJsonBody(response, what);
   // A server that quotes the request back (e.g. "code XYZ is invalid") must not put a secret into
   // our error messages and logs, in whatever encoding it quotes it (see redactor).
-  const error = oauthErrorFrom(body, response.status, redactor([...secrets, ...requestSecrets(request)]));
+  // Built only when the body is an error: successes pay nothing for it.
+  let redact: ((text: string) => string) | undefined;
+  const error = oauthErrorFrom(body, response.status, (text) => (redact ??= redactor([...secrets, ...requestSecrets(request)]))(text));
   if (error) throw error;
   if (response.status < 200 || response.status >= 300) {
     throw new InvalidResponseError(`${what} answered HTTP ${response.status} without an OAuth error`, response.status);
