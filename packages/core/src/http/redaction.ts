@@ -51,24 +51,48 @@ export function requestSecrets(request: HttpRequest): string[] {
 /** A quoted piece of a secret at least this long is hidden too (a gateway may cut its quote mid-secret). */
 const FRAGMENT = 12;
 
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-/** `abc`, then `d`, `e`, ... each optional in turn: the spelling's start, 12 characters or more of it. */
-const startOf = (s: string) => escapeRegExp(s.slice(0, FRAGMENT)) + [...s.slice(FRAGMENT)].map((c) => `(?:${escapeRegExp(c)}`).join('') + ')?'.repeat(s.length > FRAGMENT ? [...s.slice(FRAGMENT)].length : 0);
-/** The same for the spelling's end. */
-const endOf = (s: string) => '(?:'.repeat(Math.max(s.length - FRAGMENT, 0)) + [...s.slice(0, -FRAGMENT)].map((c) => `${escapeRegExp(c)})?`).join('') + escapeRegExp(s.slice(-FRAGMENT));
+/** ASCII letters folded (length-preserving), so `%7e` matches `%7E`. */
+const fold = (text: string) => text.replace(/[A-Z]+/g, (c) => c.toLowerCase());
 
 /**
  * A function that cleans server text of the given raw secrets and caps its length. Every
- * spelling (see secretSpellings) is hidden wherever it appears; then any run of 12 or more
+ * spelling (see secretSpellings) is hidden wherever it appears, and so is any run of 12 or more
  * characters that starts or ends a spelling (a quote the server cut short). Redaction runs before
  * the cap, so a cut never leaves the start of a secret behind; the text scanned is bounded first.
  */
 export function redactor(rawSecrets: readonly string[]): (text: string) => string {
-  const spellings = [...new Set(rawSecrets.filter(Boolean).flatMap(secretSpellings))].sort((a, b) => b.length - a.length);
-  const longer = spellings.filter((s) => s.length > FRAGMENT);
-  const patterns = [...spellings.map(escapeRegExp), ...longer.map(startOf), ...longer.map(endOf)].map((p) => new RegExp(p, 'gi'));
-  const scanned = MAX_SERVER_TEXT + (spellings[0]?.length ?? 0);
-  return (text) => capText(patterns.reduce((out, pattern) => out.replace(pattern, REDACTED), text.length > scanned ? `${text.slice(0, scanned)}...` : text));
+  const spellings = [...new Set(rawSecrets.filter(Boolean).flatMap(secretSpellings).map(fold))];
+  const scanned = MAX_SERVER_TEXT + Math.max(0, ...spellings.map((s) => s.length));
+  return (input) => {
+    const text = input.length > scanned ? `${input.slice(0, scanned)}...` : input;
+    const folded = fold(text);
+    const hidden: [number, number][] = [];
+    for (const s of spellings) {
+      const head = s.slice(0, FRAGMENT);
+      for (let at = folded.indexOf(head); at >= 0; at = folded.indexOf(head, at + 1)) {
+        let end = at + head.length;
+        while (end - at < s.length && folded[end] === s[end - at]) end++;
+        hidden.push([at, end]);
+      }
+      const tail = s.slice(-FRAGMENT);
+      for (let at = folded.indexOf(tail); s.length > FRAGMENT && at >= 0; at = folded.indexOf(tail, at + 1)) {
+        let begin = at;
+        const stop = at + tail.length;
+        while (stop - begin < s.length && folded[begin - 1] === s[s.length - 1 - (stop - begin)]) begin--;
+        hidden.push([begin, stop]);
+      }
+    }
+    // Overlapping ranges become one marker.
+    hidden.sort((a, b) => a[0] - b[0]);
+    let out = '';
+    let pos = 0;
+    for (const [begin, end] of hidden) {
+      if (end <= pos) continue;
+      out += begin >= pos ? `${text.slice(pos, begin)}${REDACTED}` : '';
+      pos = end;
+    }
+    return capText(out + text.slice(pos));
+  };
 }
 
 /** Cuts text longer than `max` characters, saying so. */
