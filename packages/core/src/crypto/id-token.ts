@@ -1,8 +1,18 @@
-import type { JWTPayload } from 'jose';
 import { ValidationError } from '../errors.js';
 import { base64UrlDecodeToString } from './encoding.js';
 
-export interface IdTokenClaims extends JWTPayload {
+/**
+ * Claims of an ID token (OpenID Connect Core section 2, plus Entra's). Declared here rather than as
+ * jose's `JWTPayload` so the published types do not import the ESM-only jose (TS1479 for CommonJS consumers).
+ */
+export interface IdTokenClaims {
+  iss?: string;
+  sub?: string;
+  aud?: string | string[];
+  jti?: string;
+  nbf?: number;
+  exp?: number;
+  iat?: number;
   nonce?: string;
   auth_time?: number;
   azp?: string;
