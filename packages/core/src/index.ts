@@ -58,5 +58,6 @@ export {
   InvalidResponseError,
   NetworkError,
   AbortError,
+  describeCause,
   type ServerErrorDetails,
 } from './errors.js';

@@ -1,4 +1,4 @@
-import { AbortError, InvalidResponseError, NetworkError, throwIfAborted } from '../errors.js';
+import { AbortError, InvalidResponseError, NetworkError, describeCause, throwIfAborted } from '../errors.js';
 
 export interface HttpRequest {
   method: 'GET' | 'POST';
@@ -82,7 +82,7 @@ function toTransportError(error: unknown, request: HttpRequest): Error {
   if (request.signal?.aborted) return new AbortError(request.signal.reason);
   if (error instanceof NetworkError) return error;
   const origin = safeOrigin(request.url);
-  return new NetworkError(`${request.method} ${origin} failed: ${(error as Error)?.message ?? String(error)}`, {
+  return new NetworkError(`${request.method} ${origin} failed: ${describeCause(error)}`, {
     cause: error,
   });
 }

@@ -26,10 +26,5 @@ export class CacheStoreBusyError extends TesseraError {
   }
 }
 
-/** A short, data-free description of an underlying error (its code and first line). */
-export function describeCause(error: unknown): string {
-  if (!(error instanceof Error)) return String(error).slice(0, 200);
-  const code = (error as { code?: unknown }).code;
-  const first = error.message.split('\n', 1)[0] ?? '';
-  return `${typeof code === 'string' && !first.includes(code) ? `${code}: ` : ''}${first}`.slice(0, 200);
-}
+// One description of causes for every package (core's: the innermost cause's code and first line).
+export { describeCause } from '@tessera/core';
