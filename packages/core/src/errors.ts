@@ -53,6 +53,7 @@ export interface ServerErrorDetails {
   status?: number;
   /** A claims challenge the caller must satisfy (Entra `claims`, CAE). */
   claims?: string;
+  /** Entra's `suberror`, e.g. `bad_token`. */
   suberror?: string;
 }
 

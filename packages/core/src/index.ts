@@ -31,7 +31,7 @@ export type {
   SectionName,
 } from './cache/schema.js';
 
-export { FetchHttpClient, type HttpClient, type HttpRequest, type HttpResponse, type FetchFunction } from './http/http-client.js';
+export { FetchHttpClient, type FetchHttpClientOptions, type HttpClient, type HttpRequest, type HttpResponse, type FetchFunction } from './http/http-client.js';
 export { RetryingHttpClient, type RetryOptions } from './http/retry.js';
 
 export { jwksSignatureVerifier } from './crypto/jwks-verifier.js';

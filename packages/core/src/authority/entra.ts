@@ -3,9 +3,13 @@ import { base64UrlDecodeToString } from '../crypto/encoding.js';
 
 /** Authority hosts of the Entra clouds, like @azure/identity's AzureAuthorityHosts. */
 export const AzureAuthorityHosts = {
+  /** The public cloud. */
   AzurePublicCloud: 'https://login.microsoftonline.com',
+  /** Azure operated by 21Vianet. */
   AzureChina: 'https://login.chinacloudapi.cn',
+  /** Azure US Government. */
   AzureGovernment: 'https://login.microsoftonline.us',
+  /** The former Azure Germany cloud. */
   AzureGermany: 'https://login.microsoftonline.de',
 } as const;
 

@@ -6,21 +6,37 @@ import { base64UrlDecodeToString } from './encoding.js';
  * jose's `JWTPayload` so the published types do not import the ESM-only jose (TS1479 for CommonJS consumers).
  */
 export interface IdTokenClaims {
+  /** Issuer. */
   iss?: string;
+  /** Subject: the user's id at the issuer. */
   sub?: string;
+  /** Audience: the client id(s). */
   aud?: string | string[];
+  /** Token id. */
   jti?: string;
+  /** Not before, seconds since the epoch. */
   nbf?: number;
+  /** Expiry, seconds since the epoch. */
   exp?: number;
+  /** Issued at, seconds since the epoch. */
   iat?: number;
+  /** The nonce of the authorization request. */
   nonce?: string;
+  /** When the user signed in, seconds since the epoch. */
   auth_time?: number;
+  /** Authorized party: the client id, when there are several audiences. */
   azp?: string;
+  /** Entra tenant id. */
   tid?: string;
+  /** Entra object id of the user. */
   oid?: string;
+  /** Display name. */
   name?: string;
+  /** The name the user signs in with. */
   preferred_username?: string;
+  /** Email address. */
   email?: string;
+  /** Entra user principal name. */
   upn?: string;
   [claim: string]: unknown;
 }

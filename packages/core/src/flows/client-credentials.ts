@@ -6,7 +6,9 @@ import { normalizeScopes, resourceScopes } from '../scopes.js';
 import type { FlowContext, RequestOptions } from './context.js';
 import { requestToken } from './token-request.js';
 
+/** Options of acquireTokenForClient. */
 export interface ClientCredentialsOptions extends RequestOptions {
+  /** The resource's scopes, usually `<resource>/.default`. */
   scopes: string | string[];
   /** Skip the cache and get a new token. */
   forceRefresh?: boolean;

@@ -8,10 +8,13 @@ import { refreshAccessToken } from './refresh-token.js';
 import { cachedResult } from './silent.js';
 import { requestToken } from './token-request.js';
 
+/** Options of acquireTokenOnBehalfOf. */
 export interface OnBehalfOfOptions extends RequestOptions {
+  /** The downstream API's scopes. */
   scopes: string | string[];
   /** The access token the middle-tier API received from its caller. */
   userAssertion: string;
+  /** Skip the cache and get a new token. */
   forceRefresh?: boolean;
 }
 
