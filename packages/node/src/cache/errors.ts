@@ -19,6 +19,7 @@ export class CacheStoreUnavailableError extends TesseraError {
  * the file lock was not acquired in time, or Redis compare-and-set lost every attempt.
  */
 export class CacheStoreBusyError extends TesseraError {
+  /** Which store was busy, e.g. "redis" or "file". */
   readonly store: string;
   constructor(store: string, message: string) {
     super('cache_store_busy', message);

@@ -4,6 +4,7 @@ import { TenantNotAllowedError } from './errors.js';
 
 /** Shaped like @azure/identity's option of the same name; backed by FileCacheStore. */
 export interface TokenCachePersistenceOptions {
+  /** Persist tokens to a file (FileCacheStore) when true. */
   enabled: boolean;
   /** File name in `~/.tessera` (default `tessera.cache`); CAE and non-CAE tokens get `<name>.cae` / `<name>.nocae`. */
   name?: string;
@@ -13,8 +14,11 @@ export interface TokenCachePersistenceOptions {
   unsafeAllowUnencryptedStorage?: boolean;
 }
 
+/** Logging options of a credential. */
 export interface CredentialLoggingOptions {
+  /** Where log lines go (none by default). */
   logger?: Logger;
+  /** The most verbose level written (default `info`). */
   level?: LogLevel;
   /** Log the client id, tenant and user of each token acquired (as @azure/identity's option). */
   allowLoggingAccountIdentifiers?: boolean;
@@ -44,6 +48,7 @@ export interface TokenCredentialOptions extends TransportOptions {
   httpClient?: HttpClient;
   /** Core's retry policy for token and discovery requests. */
   retryOptions?: RetryOptions;
+  /** Logging: where, how verbose, and whether account identifiers or PII may appear. */
   loggingOptions?: CredentialLoggingOptions;
 }
 
