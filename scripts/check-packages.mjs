@@ -1,4 +1,4 @@
-// `pnpm check:packages`: packs core, node and browser as published and runs arethetypeswrong and
+// `pnpm check:packages`: packs core, node, browser and dev-authority as published and runs arethetypeswrong and
 // `publint --strict` on each tarball; any problem fails the run. Needs a fresh `pnpm build`.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,7 +10,7 @@ const bin = (name) => join(root, 'node_modules', '.bin', name);
 const dest = mkdtempSync(join(tmpdir(), 'tessera-pack-'));
 let failed = 0;
 try {
-  for (const { name, tarball } of packPackages(dest, ['core', 'node', 'browser'])) {
+  for (const { name, tarball } of packPackages(dest)) {
     for (const [tool, args] of [
       ['attw', [tarball, '--format', 'ascii']],
       ['publint', ['--strict', tarball]],

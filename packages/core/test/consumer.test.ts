@@ -10,7 +10,7 @@ import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packPackages, root } from '../../../scripts/pack.mjs';
 
-const CHECKED = ['@tessera/core', '@tessera/node', '@tessera/browser'];
+const CHECKED = ['@tessera/core', '@tessera/node', '@tessera/browser', '@tessera/dev-authority'];
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 let dir = '';
 
