@@ -3,7 +3,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import ts from 'typescript';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { root } from '../../../scripts/pack.mjs';
 
 const READMES = ['README.md', ...['core', 'node', 'browser', 'dev-authority'].map((p) => `packages/${p}/README.md`)];
@@ -15,12 +15,12 @@ interface Snippet {
   file: string;
 }
 
-/** The ```ts / ```typescript blocks of a README, with the line each starts on. */
-function snippetsOf(readme: string): { line: number; code: string }[] {
+/** The blocks of one language of a README (`ts`: ts/typescript, `js`: js/javascript), with the line each starts on. */
+function snippetsOf(readme: string, lang: 'ts' | 'js'): { line: number; code: string }[] {
   const lines = readFileSync(join(root, readme), 'utf8').split('\n');
   const blocks: { line: number; code: string }[] = [];
   for (let i = 0; i < lines.length; i++) {
-    if (!/^```(ts|typescript)\s*$/.test(lines[i]!)) continue;
+    if (!(lang === 'ts' ? /^```(ts|typescript)\s*$/ : /^```(js|javascript)\s*$/).test(lines[i]!)) continue;
     const start = i + 1;
     while (i + 1 < lines.length && lines[i + 1] !== '```') i++;
     blocks.push({ line: start + 1, code: lines.slice(start, i + 1).join('\n') });
@@ -29,43 +29,59 @@ function snippetsOf(readme: string): { line: number; code: string }[] {
   return blocks;
 }
 
+/** Writes each block to its own module and type-checks them all; returns the problems, as README:line. */
+function check(lang: 'ts' | 'js', extra: ts.CompilerOptions): { count: number; problems: string[] } {
+  const snippets: Snippet[] = [];
+  for (const readme of READMES) {
+    for (const { line, code } of snippetsOf(readme, lang)) {
+      const file = join(outDir, `${readme.replace(/[/.]/g, '_')}_L${line}.${lang === 'ts' ? 'ts' : 'mjs'}`);
+      // Each block is its own module (top-level await, no name clashes between blocks).
+      writeFileSync(file, `${code}\nexport {};\n`);
+      snippets.push({ readme, line, file });
+    }
+  }
+  const config = ts.getParsedCommandLineOfConfigFile(join(root, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })!;
+  const options: ts.CompilerOptions = {
+    ...config.options,
+    noEmit: true,
+    noUnusedLocals: false, // examples show values a reader would go on to use
+    paths: {
+      ...config.options.paths,
+      // Optional peer of @tessera/node, installed in its package only.
+      ioredis: [join(root, 'packages', 'node', 'node_modules', 'ioredis')],
+    },
+    ...extra,
+  };
+  const program = ts.createProgram(
+    snippets.map((s) => s.file),
+    options,
+  );
+  const problems = snippets.flatMap(({ readme, line, file }) => {
+    const source = program.getSourceFile(file)!;
+    return [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)].map((d) => {
+      const at = d.start === undefined ? 0 : source.getLineAndCharacterOfPosition(d.start).line;
+      return `${readme}:${line + at}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')} (${relative(root, file)})`;
+    });
+  });
+  return { count: snippets.length, problems };
+}
+
 describe('README code blocks', () => {
-  it('every ts block compiles against the packages', () => {
+  beforeAll(() => {
     rmSync(outDir, { recursive: true, force: true });
     mkdirSync(outDir, { recursive: true });
-    const snippets: Snippet[] = [];
-    for (const readme of READMES) {
-      for (const { line, code } of snippetsOf(readme)) {
-        const file = join(outDir, `${readme.replace(/[/.]/g, '_')}_L${line}.ts`);
-        // Each block is its own module (top-level await, no name clashes between blocks).
-        writeFileSync(file, `${code}\nexport {};\n`);
-        snippets.push({ readme, line, file });
-      }
-    }
-    expect(snippets.length).toBeGreaterThanOrEqual(8);
+  });
 
-    const config = ts.getParsedCommandLineOfConfigFile(join(root, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })!;
-    const options: ts.CompilerOptions = {
-      ...config.options,
-      noEmit: true,
-      noUnusedLocals: false, // examples show values a reader would go on to use
-      paths: {
-        ...config.options.paths,
-        // Optional peer of @tessera/node, installed in its package only.
-        ioredis: [join(root, 'packages', 'node', 'node_modules', 'ioredis')],
-      },
-    };
-    const program = ts.createProgram(
-      snippets.map((s) => s.file),
-      options,
-    );
-    const problems = snippets.flatMap(({ readme, line, file }) => {
-      const source = program.getSourceFile(file)!;
-      return [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)].map((d) => {
-        const at = d.start === undefined ? 0 : source.getLineAndCharacterOfPosition(d.start).line;
-        return `${readme}:${line + at}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')} (${relative(root, file)})`;
-      });
-    });
+  it('every ts block compiles against the packages', () => {
+    const { count, problems } = check('ts', {});
+    expect(count).toBeGreaterThanOrEqual(8);
+    expect(problems).toEqual([]);
+  }, 120_000);
+
+  // JavaScript readers get no null checks or implicit-any errors, but wrong names, members and argument types are caught.
+  it('every js block type-checks against the packages as JavaScript', () => {
+    const { count, problems } = check('js', { allowJs: true, checkJs: true, strict: false, noImplicitAny: false });
+    expect(count).toBeGreaterThanOrEqual(1);
     expect(problems).toEqual([]);
   }, 120_000);
 });
