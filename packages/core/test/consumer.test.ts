@@ -1,6 +1,7 @@
 // Installs the packed packages with plain npm outside the workspace, as a consumer would, and checks
 // that what the type declarations promise is what the JavaScript has, for `import` and for `require`,
-// and that CommonJS (`module: node16`) and ESM TypeScript consumers compile and run.
+// and that CommonJS (`module: node16`) and ESM TypeScript consumers compile and run (getting a real
+// token from the installed dev authority through the installed credential).
 // Uses the built dist: `pnpm build` first (pnpm test does).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -78,6 +79,7 @@ describe('packed packages installed with npm', () => {
 import { PublicClientApplication, ServerError, TesseraError, type AuthenticationResult } from '@tessera/core';
 import { AzureAuthorityHosts, ClientSecretCredential, ServerError as NodeServerError, tokenCachePersistence } from '@tessera/node';
 import { BrowserAuthError, type BrowserClientOptions } from '@tessera/browser';
+import { startDevAuthority } from '@tessera/dev-authority';
 
 const app = new PublicClientApplication({ clientId: 'consumer', authority: 'https://login.example.com/tenant' });
 const options: Partial<BrowserClientOptions> = { clientId: 'spa' };
@@ -85,7 +87,22 @@ const result: AuthenticationResult | undefined = undefined;
 const credential = new ClientSecretCredential('tenant', 'client', 'secret', { authorityHost: AzureAuthorityHosts.AzurePublicCloud });
 const store = tokenCachePersistence({ allowUnencryptedStorage: true, directory: '.cache' });
 const error: TesseraError = new NodeServerError({ error: 'access_denied' });
-console.log(JSON.stringify({
+// A real token from the installed dev authority through the installed credential.
+async function liveToken(): Promise<number> {
+  const idp = await startDevAuthority();
+  try {
+    const { clientId, clientSecret } = idp.clients.confidential;
+    const live = new ClientSecretCredential('', clientId, clientSecret, { authority: idp.issuer });
+    const token = await live.getToken('api.read');
+    await live.close();
+    return token.token.split('.').length;
+  } finally {
+    await idp.close();
+  }
+}
+
+void liveToken().then((jwtParts) => console.log(JSON.stringify({
+  jwtParts,
   app: typeof app.getAccounts,
   credential: typeof credential.getToken,
   store: typeof store.load,
@@ -94,7 +111,7 @@ console.log(JSON.stringify({
   browserError: typeof BrowserAuthError,
   options: options.clientId,
   result: result ?? null,
-}));
+})));
 `;
 
   it.each([
@@ -131,6 +148,7 @@ console.log(JSON.stringify({
     expect(output).toBe('');
     const printed = JSON.parse(run(process.execPath, [join(project, 'out', 'index.js')], project)) as Record<string, unknown>;
     expect(printed).toEqual({
+      jwtParts: 3,
       app: 'function',
       credential: 'function',
       store: 'function',
