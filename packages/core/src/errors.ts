@@ -110,10 +110,6 @@ const INTERACTION_ERRORS = new Set(['interaction_required', 'login_required', 'c
  * `no_tokens_found` (nothing cached to refresh with) and `no_account` (nobody signed in).
  */
 export class InteractionRequiredError extends ServerError {
-  /** @param details - the server's error (or Tessera's own reason, with an `error` code). */
-  constructor(details: ServerErrorDetails) {
-    super(details);
-  }
   /** Whether an OAuth error (and Entra suberror) means that only the user can help. */
   static matches(error: string, suberror?: string): boolean {
     // `bad_token`/`token_expired` suberrors of invalid_grant are interaction too; `client_mismatch` is not.
