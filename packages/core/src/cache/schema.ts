@@ -1,94 +1,111 @@
 // MSAL's unified cache schema: section names, field names and key formats as MSAL writes them,
 // so a cache file is shared with MSAL Python, MSAL Node and the Azure CLI.
+import * as z from '../http/zod.js';
+
+/** Fields every entry has as a string when MSAL (or we) wrote it. */
+const str = z.string();
+const opt = z.optional(z.string());
+const credential = /* @__NO_SIDE_EFFECTS__ */ <T extends CredentialType>(type: T) => ({
+  /** Which kind of credential this entry is. */
+  credential_type: z.custom<T>((v) => v === type),
+  /** The token itself. */
+  secret: str,
+  /** The account's home account id: `<uid>.<utid>` for Entra, the ID token's `sub` for other issuers (empty for app-only tokens). */
+  home_account_id: str,
+  /** The authority's host (and port), e.g. `login.microsoftonline.com`. */
+  environment: str,
+  /** The client the entry belongs to. */
+  client_id: str,
+});
+
+// Loose objects: fields of other tools (and newer MSAL versions) are kept and written back.
+// Required fields are those reads rely on (as MSAL requires them); optional ones read by lookups
+// must be strings when present. An entry that does not conform is kept aside, untouched.
+export const accountEntitySchema = z.looseObject({
+  /** The account's home account id: `<uid>.<utid>` for Entra, the ID token's `sub` for other issuers (empty for app-only tokens). */
+  home_account_id: str,
+  /** The authority's host (and port), e.g. `login.microsoftonline.com`. */
+  environment: str,
+  /** The tenant (Entra) or the issuer's path (other issuers). */
+  realm: str,
+  /** Entra's `oid`, else `sub`. */
+  local_account_id: str,
+  /** `preferred_username` (or `upn`/`email`) from the ID token. */
+  username: str,
+  /** "MSSTS" for Entra, "Generic" for other OpenID Connect issuers. */
+  authority_type: str,
+  /** The display name from the ID token. */
+  name: opt,
+  /** Entra's `client_info` as received (base64url JSON of uid and utid). */
+  client_info: opt,
+  /** Seconds since the epoch, as a string. */
+  last_modified_time: opt,
+});
+export const accessTokenEntitySchema = z.looseObject({
+  ...credential('AccessToken'),
+  /** The tenant (Entra) or the issuer's path (other issuers). */
+  realm: str,
+  /** The scopes, space-separated. */
+  target: str,
+  /** `Bearer` unless stated. */
+  token_type: opt,
+  /** When it was cached, seconds since the epoch. */
+  cached_at: opt,
+  /** When it expires, seconds since the epoch. */
+  expires_on: str,
+  /** Entra's extended expiry, seconds since the epoch. */
+  extended_expires_on: opt,
+  /** When to refresh it proactively, seconds since the epoch. */
+  refresh_on: opt,
+  /** On-behalf-of entries: the hash of the incoming assertion. */
+  user_assertion_hash: opt,
+});
+export const refreshTokenEntitySchema = z.looseObject({
+  ...credential('RefreshToken'),
+  /** The FOCI family (`1`) of a family refresh token or client. */
+  family_id: opt,
+  /** The scopes, space-separated. */
+  target: opt,
+  /** Seconds since the epoch. */
+  last_modification_time: opt,
+  /** On-behalf-of entries: the hash of the incoming assertion. */
+  user_assertion_hash: opt,
+});
+export const idTokenEntitySchema = z.looseObject({
+  ...credential('IdToken'),
+  /** The tenant (Entra) or the issuer's path. */
+  realm: str,
+});
+export const appMetadataEntitySchema = z.looseObject({
+  /** The client this entry describes. */
+  client_id: str,
+  /** The authority's host (and port). */
+  environment: str,
+  /** The client's FOCI family, if any. */
+  family_id: opt,
+});
 
 /** The kinds of credential entries in MSAL's cache. */
 export type CredentialType = 'AccessToken' | 'RefreshToken' | 'IdToken';
-
-/** An `Account` entry of MSAL's unified cache, as MSAL writes it. */
-export interface AccountEntity {
-  /** `<uid>.<utid>` for Entra (from client_info), the ID token's `sub` for other issuers. */
-  home_account_id: string;
-  /** The authority's host (and port), e.g. `login.microsoftonline.com`. */
-  environment: string;
-  /** The tenant (Entra) or the issuer's path (other issuers). */
-  realm: string;
-  /** Entra's `oid`, else `sub`. */
-  local_account_id: string;
-  /** `preferred_username` (or `upn`/`email`) from the ID token. */
-  username: string;
-  /** "MSSTS" for Entra, "Generic" for other OpenID Connect issuers. */
-  authority_type: string;
-  /** The display name from the ID token. */
-  name?: string;
-  /** Entra's `client_info` as received (base64url JSON of uid and utid). */
-  client_info?: string;
-  /** Seconds since the epoch, as a string. */
-  last_modified_time?: string;
-  [extra: string]: unknown;
-}
-
-/** Fields every credential entry has. */
-interface CredentialBase {
-  /** Which kind of credential this entry is. */
-  credential_type: CredentialType;
-  /** The token itself. */
-  secret: string;
-  /** The account's home account id (empty for app-only tokens). */
-  home_account_id: string;
-  /** The authority's host (and port). */
-  environment: string;
-  /** The client the token was issued to. */
-  client_id: string;
-  [extra: string]: unknown;
-}
-
+/** An `Account` entry of MSAL's unified cache, as MSAL writes it (other fields kept). */
+export type AccountEntity = z.infer<typeof accountEntitySchema>;
 /** An `AccessToken` entry of MSAL's unified cache. */
-export interface AccessTokenEntity extends CredentialBase {
-  credential_type: 'AccessToken';
-  /** The tenant the token is for. */
-  realm: string;
-  /** The granted scopes, space-separated. */
-  target: string;
-  /** `Bearer` unless stated. */
-  token_type?: string;
-  /** When it was cached, seconds since the epoch (a string, as MSAL writes it). */
-  cached_at: string;
-  /** When it expires, seconds since the epoch. */
-  expires_on: string;
-  /** Entra's extended expiry, seconds since the epoch. */
-  extended_expires_on?: string;
-  /** When to refresh it proactively, seconds since the epoch. */
-  refresh_on?: string;
-}
-
+export type AccessTokenEntity = z.infer<typeof accessTokenEntitySchema>;
 /** A `RefreshToken` entry of MSAL's unified cache. */
-export interface RefreshTokenEntity extends CredentialBase {
-  credential_type: 'RefreshToken';
-  /** The FOCI family (`1`) when the token is a family refresh token. */
-  family_id?: string;
-  /** The scopes it was issued for, space-separated. */
-  target?: string;
-  /** Seconds since the epoch. */
-  last_modification_time?: string;
-}
-
+export type RefreshTokenEntity = z.infer<typeof refreshTokenEntitySchema>;
 /** An `IdToken` entry of MSAL's unified cache. */
-export interface IdTokenEntity extends CredentialBase {
-  credential_type: 'IdToken';
-  /** The tenant (Entra) or the issuer's path. */
-  realm: string;
-}
-
+export type IdTokenEntity = z.infer<typeof idTokenEntitySchema>;
 /** An `AppMetadata` entry of MSAL's unified cache (the client's FOCI family). */
-export interface AppMetadataEntity {
-  /** The client this entry describes. */
-  client_id: string;
-  /** The authority's host (and port). */
-  environment: string;
-  /** The client's FOCI family, if any. */
-  family_id?: string;
-  [extra: string]: unknown;
-}
+export type AppMetadataEntity = z.infer<typeof appMetadataEntitySchema>;
+
+/** The schema of each MSAL section's entries. */
+export const ENTITY_SCHEMAS = {
+  Account: accountEntitySchema,
+  IdToken: idTokenEntitySchema,
+  AccessToken: accessTokenEntitySchema,
+  RefreshToken: refreshTokenEntitySchema,
+  AppMetadata: appMetadataEntitySchema,
+};
 
 /** The sections of MSAL's cache JSON, each a map from the entry's key to the entry. */
 export interface CacheSections {
