@@ -50,7 +50,7 @@ export function entraIssuerMatches(template: string, iss: string, tid: unknown):
 }
 
 const clientInfoSchema = z.looseObject({ uid: z.string(), utid: z.string() });
-export type ClientInfo = z.infer<typeof clientInfoSchema>;
+export type ClientInfo = z.Infer<typeof clientInfoSchema>;
 
 /** Entra's `client_info` (requested with client_info=1): base64url JSON giving uid and utid. */
 export function parseClientInfo(clientInfo: string | undefined): ClientInfo | undefined {

@@ -88,15 +88,15 @@ export const appMetadataEntitySchema = z.looseObject({
 /** The kinds of credential entries in MSAL's cache. */
 export type CredentialType = 'AccessToken' | 'RefreshToken' | 'IdToken';
 /** An `Account` entry of MSAL's unified cache, as MSAL writes it (other fields kept). */
-export type AccountEntity = z.infer<typeof accountEntitySchema>;
+export type AccountEntity = z.Infer<typeof accountEntitySchema>;
 /** An `AccessToken` entry of MSAL's unified cache. */
-export type AccessTokenEntity = z.infer<typeof accessTokenEntitySchema>;
+export type AccessTokenEntity = z.Infer<typeof accessTokenEntitySchema>;
 /** A `RefreshToken` entry of MSAL's unified cache. */
-export type RefreshTokenEntity = z.infer<typeof refreshTokenEntitySchema>;
+export type RefreshTokenEntity = z.Infer<typeof refreshTokenEntitySchema>;
 /** An `IdToken` entry of MSAL's unified cache. */
-export type IdTokenEntity = z.infer<typeof idTokenEntitySchema>;
+export type IdTokenEntity = z.Infer<typeof idTokenEntitySchema>;
 /** An `AppMetadata` entry of MSAL's unified cache (the client's FOCI family). */
-export type AppMetadataEntity = z.infer<typeof appMetadataEntitySchema>;
+export type AppMetadataEntity = z.Infer<typeof appMetadataEntitySchema>;
 
 /** The schema of each MSAL section's entries. */
 export const ENTITY_SCHEMAS = {

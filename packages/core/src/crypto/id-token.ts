@@ -38,7 +38,7 @@ export const idTokenClaimsSchema = z.looseObject({
 });
 
 /** ID-token claims as validated: the standard ones typed, any others as the issuer sent them. */
-export type IdTokenClaims = z.infer<typeof idTokenClaimsSchema>;
+export type IdTokenClaims = z.Infer<typeof idTokenClaimsSchema>;
 
 /** Verifies a JWS signature; injected so that apps which do not verify never bundle the code. */
 export type IdTokenSignatureVerifier = (idToken: string, context: { jwksUri?: string; issuer: string }) => Promise<void>;

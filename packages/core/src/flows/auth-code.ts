@@ -166,7 +166,7 @@ export function parseAuthResponse(response: AuthResponse): Record<string, string
 const param = z.optional(z.string());
 /** Parameters of an authorization response (RFC 6749 4.1.2, RFC 9207 `iss`), as a redirect brings them. */
 const authResponseSchema = z.looseObject({ code: param, state: param, iss: param, error: param, error_description: param, session_state: param });
-export type AuthResponseParams = z.infer<typeof authResponseSchema>;
+export type AuthResponseParams = z.Infer<typeof authResponseSchema>;
 
 /**
  * Checks the redirect against the flow before anything else: state (CSRF), then `iss`
