@@ -23,7 +23,10 @@ export interface InteractiveBrowserCredentialOptions extends InteractiveCredenti
     /** Shown in the browser after a failed sign-in. */
     errorMessage?: string;
   };
-  /** Shows the sign-in page; default the system browser. For tests, kiosks, or printing the URL. */
+  /**
+   * Shows the sign-in page; default the system browser. For tests, kiosks, or printing the URL. It gets a
+   * one-time loopback URL that forwards to the provider (see `acquireTokenInteractive`).
+   */
   openBrowser?: (url: string) => void | Promise<void>;
 }
 
