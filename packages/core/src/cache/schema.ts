@@ -6,10 +6,15 @@ import * as z from '../http/zod.js';
 const str = z.string();
 const opt = z.optional(z.string());
 const credential = /* @__NO_SIDE_EFFECTS__ */ <T extends CredentialType>(type: T) => ({
+  /** Which kind of credential this entry is. */
   credential_type: z.custom<T>((v) => v === type),
+  /** The token itself. */
   secret: str,
+  /** The account's home account id: `<uid>.<utid>` for Entra, the ID token's `sub` for other issuers (empty for app-only tokens). */
   home_account_id: str,
+  /** The authority's host (and port), e.g. `login.microsoftonline.com`. */
   environment: str,
+  /** The client the entry belongs to. */
   client_id: str,
 });
 
@@ -17,44 +22,81 @@ const credential = /* @__NO_SIDE_EFFECTS__ */ <T extends CredentialType>(type: T
 // Required fields are those reads rely on (as MSAL requires them); optional ones read by lookups
 // must be strings when present. An entry that does not conform is kept aside, untouched.
 export const accountEntitySchema = z.looseObject({
+  /** The account's home account id: `<uid>.<utid>` for Entra, the ID token's `sub` for other issuers (empty for app-only tokens). */
   home_account_id: str,
+  /** The authority's host (and port), e.g. `login.microsoftonline.com`. */
   environment: str,
+  /** The tenant (Entra) or the issuer's path (other issuers). */
   realm: str,
+  /** Entra's `oid`, else `sub`. */
   local_account_id: str,
+  /** `preferred_username` (or `upn`/`email`) from the ID token. */
   username: str,
   /** "MSSTS" for Entra, "Generic" for other OpenID Connect issuers. */
   authority_type: str,
+  /** The display name from the ID token. */
   name: opt,
+  /** Entra's `client_info` as received (base64url JSON of uid and utid). */
   client_info: opt,
+  /** Seconds since the epoch, as a string. */
   last_modified_time: opt,
 });
 export const accessTokenEntitySchema = z.looseObject({
   ...credential('AccessToken'),
+  /** The tenant (Entra) or the issuer's path (other issuers). */
   realm: str,
+  /** The scopes, space-separated. */
   target: str,
+  /** `Bearer` unless stated. */
   token_type: opt,
+  /** When it was cached, seconds since the epoch. */
   cached_at: opt,
+  /** When it expires, seconds since the epoch. */
   expires_on: str,
+  /** Entra's extended expiry, seconds since the epoch. */
   extended_expires_on: opt,
+  /** When to refresh it proactively, seconds since the epoch. */
   refresh_on: opt,
+  /** On-behalf-of entries: the hash of the incoming assertion. */
   user_assertion_hash: opt,
 });
 export const refreshTokenEntitySchema = z.looseObject({
   ...credential('RefreshToken'),
+  /** The FOCI family (`1`) of a family refresh token or client. */
   family_id: opt,
+  /** The scopes, space-separated. */
   target: opt,
+  /** Seconds since the epoch. */
   last_modification_time: opt,
+  /** On-behalf-of entries: the hash of the incoming assertion. */
   user_assertion_hash: opt,
 });
-export const idTokenEntitySchema = z.looseObject({ ...credential('IdToken'), realm: str });
-export const appMetadataEntitySchema = z.looseObject({ client_id: str, environment: str, family_id: opt });
+export const idTokenEntitySchema = z.looseObject({
+  ...credential('IdToken'),
+  /** The tenant (Entra) or the issuer's path. */
+  realm: str,
+});
+export const appMetadataEntitySchema = z.looseObject({
+  /** The client this entry describes. */
+  client_id: str,
+  /** The authority's host (and port). */
+  environment: str,
+  /** The client's FOCI family, if any. */
+  family_id: opt,
+});
 
+/** The kinds of credential entries in MSAL's cache. */
 export type CredentialType = 'AccessToken' | 'RefreshToken' | 'IdToken';
-export type AccountEntity = z.infer<typeof accountEntitySchema>;
-export type AccessTokenEntity = z.infer<typeof accessTokenEntitySchema>;
-export type RefreshTokenEntity = z.infer<typeof refreshTokenEntitySchema>;
-export type IdTokenEntity = z.infer<typeof idTokenEntitySchema>;
-export type AppMetadataEntity = z.infer<typeof appMetadataEntitySchema>;
+/** An `Account` entry of MSAL's unified cache, as MSAL writes it (other fields kept). */
+export type AccountEntity = z.Infer<typeof accountEntitySchema>;
+/** An `AccessToken` entry of MSAL's unified cache. */
+export type AccessTokenEntity = z.Infer<typeof accessTokenEntitySchema>;
+/** A `RefreshToken` entry of MSAL's unified cache. */
+export type RefreshTokenEntity = z.Infer<typeof refreshTokenEntitySchema>;
+/** An `IdToken` entry of MSAL's unified cache. */
+export type IdTokenEntity = z.Infer<typeof idTokenEntitySchema>;
+/** An `AppMetadata` entry of MSAL's unified cache (the client's FOCI family). */
+export type AppMetadataEntity = z.Infer<typeof appMetadataEntitySchema>;
 
 /** The schema of each MSAL section's entries. */
 export const ENTITY_SCHEMAS = {
@@ -65,14 +107,21 @@ export const ENTITY_SCHEMAS = {
   AppMetadata: appMetadataEntitySchema,
 };
 
+/** The sections of MSAL's cache JSON, each a map from the entry's key to the entry. */
 export interface CacheSections {
+  /** Accounts by key. */
   Account: Record<string, AccountEntity>;
+  /** ID tokens by key. */
   IdToken: Record<string, IdTokenEntity>;
+  /** Access tokens by key. */
   AccessToken: Record<string, AccessTokenEntity>;
+  /** Refresh tokens by key. */
   RefreshToken: Record<string, RefreshTokenEntity>;
+  /** App metadata by key. */
   AppMetadata: Record<string, AppMetadataEntity>;
 }
 
+/** The name of a cache section. */
 export type SectionName = keyof CacheSections;
 export const SECTIONS: readonly SectionName[] = ['Account', 'IdToken', 'AccessToken', 'RefreshToken', 'AppMetadata'];
 

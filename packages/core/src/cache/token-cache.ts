@@ -17,6 +17,7 @@ import {
 
 /** The serialized cache could not be read; nothing was changed. */
 export class CacheFormatError extends TesseraError {
+  /** @param message - what is wrong with the cache JSON. */
   constructor(message: string) {
     super('invalid_cache', message);
   }
@@ -32,6 +33,14 @@ export interface AccessTokenQuery {
   /** Lower-cased resource scopes; the token's target must contain them all (none: the target must be empty). */
   scopes: readonly string[];
   tokenType?: string;
+}
+
+/** A cache entry with its key. */
+export interface KeyedEntry<E> {
+  /** The entry's key in its section. */
+  key: string;
+  /** The entry. */
+  entity: E;
 }
 
 /** An entry as the lookup index holds it; access tokens also carry their lower-cased scopes. */
@@ -67,12 +76,14 @@ export class TokenCache {
   /** Lookup groups (see groupsOf) to their entries in upsert order, by section and key (keys are unique only within a section). */
   readonly #groups = new Map<string, Map<string, IndexEntry>>();
 
+  /** The number of entries in all sections. */
   get size(): number {
     let n = 0;
     for (const s of SECTIONS) n += this.#sections[s].size;
     return n;
   }
 
+  /** Adds or replaces an entry; returns its key. */
   upsert<S extends SectionName>(section: S, entity: Entity<S>, key = keyOf(section, entity)): string {
     this.#unindex(section, key);
     (this.#sections[section] as Map<string, Entity<S>>).set(key, entity);
@@ -80,6 +91,7 @@ export class TokenCache {
     return key;
   }
 
+  /** Removes an entry; whether it was there. */
   remove(section: SectionName, key: string): boolean {
     if (!this.#sections[section].has(key)) return false;
     this.#unindex(section, key);
@@ -87,14 +99,17 @@ export class TokenCache {
     return true;
   }
 
+  /** The entry with this key, if any. */
   get<S extends SectionName>(section: S, key: string): Entity<S> | undefined {
     return this.#sections[section].get(key) as Entity<S> | undefined;
   }
 
+  /** The entries of a section, as [key, entry] pairs. */
   entries<S extends SectionName>(section: S): IterableIterator<[string, Entity<S>]> {
     return (this.#sections[section] as Map<string, Entity<S>>).entries();
   }
 
+  /** The access token for the account, client, tenant and scopes, if one is cached (indexed: O(1) in the number of accounts). */
   findAccessToken(q: AccessTokenQuery): AccessTokenEntity | undefined {
     const wantType = (q.tokenType ?? 'bearer').toLowerCase();
     for (const { entity, scopes } of this.#group('AccessToken', owner(q.homeAccountId, q.userAssertionHash), q.environment, q.clientId, q.realm)) {
@@ -107,7 +122,7 @@ export class TokenCache {
   }
 
   /** All access tokens of one account/client/realm; used to replace tokens whose scopes overlap. */
-  accessTokensInGroup(homeAccountId: string, environment: string, clientId: string, realm: string, userAssertionHash?: string): { key: string; entity: AccessTokenEntity }[] {
+  accessTokensInGroup(homeAccountId: string, environment: string, clientId: string, realm: string, userAssertionHash?: string): KeyedEntry<AccessTokenEntity>[] {
     // With the keys they are stored under: a file written by another tool may key an entry differently than we would.
     return [...this.#group('AccessToken', owner(homeAccountId, userAssertionHash), environment, clientId, realm)].map((e) => ({ key: e.key, entity: e.entity as AccessTokenEntity }));
   }
@@ -117,14 +132,17 @@ export class TokenCache {
     return latest(this.#group('RefreshToken', owner(homeAccountId, options.userAssertionHash), environment, clientId)) as RefreshTokenEntity | undefined;
   }
 
+  /** The ID token of the account for this client and tenant, if cached. */
   findIdToken(homeAccountId: string, environment: string, clientId: string, realm: string): IdTokenEntity | undefined {
     return latest(this.#group('IdToken', homeAccountId, environment, clientId, realm)) as IdTokenEntity | undefined;
   }
 
+  /** Every cached account. */
   getAccounts(): AccountEntity[] {
     return [...this.#sections.Account.values()];
   }
 
+  /** The cached accounts with this home account id (one per tenant). */
   accountsOf(homeAccountId: string): AccountEntity[] {
     const out: AccountEntity[] = [];
     for (const e of this.#group('home', homeAccountId)) if (e.section === 'Account') out.push(e.entity as AccountEntity);
@@ -141,12 +159,14 @@ export class TokenCache {
     return removed;
   }
 
+  /** Removes every entry. */
   clear(): void {
     for (const s of SECTIONS) this.#sections[s].clear();
     this.#groups.clear();
     this.#passthrough.clear();
   }
 
+  /** MSAL's cache JSON of every entry (unknown sections and fields included). */
   serialize(): string {
     const out: Record<string, Record<string, unknown>> = {};
     for (const s of SECTIONS) out[s] = Object.fromEntries(this.#sections[s]);

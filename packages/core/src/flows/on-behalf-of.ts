@@ -10,10 +10,13 @@ import { checkOptions, nonEmpty } from '../http/schemas.js';
 import { optionalBoolean, requestOptions, requiredScopesOption } from './options.js';
 import { requestToken } from './token-request.js';
 
+/** Options of acquireTokenOnBehalfOf. */
 export interface OnBehalfOfOptions extends RequestOptions {
+  /** The downstream API's scopes. */
   scopes: string | string[];
   /** The access token the middle-tier API received from its caller. */
   userAssertion: string;
+  /** Skip the cache and get a new token. */
   forceRefresh?: boolean;
 }
 

@@ -6,8 +6,11 @@ import { normalizeScopes, resourceScopes } from '../scopes.js';
 import type { FlowContext, RequestOptions } from './context.js';
 import { refreshAccessToken } from './refresh-token.js';
 
+/** Options of acquireTokenSilent. */
 export interface SilentOptions extends RequestOptions {
+  /** The scopes the token must carry. */
   scopes: string | string[];
+  /** The signed-in account (from getAccounts or a sign-in result). */
   account: AccountInfo;
   /** Ignore a cached access token and use the refresh token. */
   forceRefresh?: boolean;
