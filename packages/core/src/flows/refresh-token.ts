@@ -1,7 +1,7 @@
 import type { Authority } from '../authority/authority.js';
 import { partitionKeys } from '../cache/cache-store.js';
 import type { AuthenticationResult, AccountInfo } from '../results.js';
-import { normalizeScopes, withOidcScopes } from '../scopes.js';
+import { OIDC_SCOPES, normalizeScopes, withOidcScopes } from '../scopes.js';
 import type { FlowContext, RequestOptions } from './context.js';
 import { requestToken } from './token-request.js';
 
@@ -20,12 +20,15 @@ export function refreshAccessToken(
     userAssertionHash?: string;
     /** Cache partition to write to; default: the account's. */
     partition?: string;
+    /** The scopes the refresh token was granted with (the cached refresh token's `target`), when known. */
+    grantedScopes?: string;
   },
 ): Promise<AuthenticationResult> {
   const scopes = normalizeScopes(options.scopes);
   return requestToken(ctx, {
     authority,
-    params: { grant_type: 'refresh_token', refresh_token: refreshToken, scope: withOidcScopes(scopes, ctx.excludeScopes).join(' ') },
+    params: { grant_type: 'refresh_token', refresh_token: refreshToken, scope: refreshScopes(ctx, authority, scopes, options.grantedScopes).join(' ') },
+    grantedScopes: options.grantedScopes,
     scopes,
     claims: options.claims,
     account: options.account,
@@ -34,4 +37,17 @@ export function refreshAccessToken(
     signal: options.signal,
     correlationId: options.correlationId,
   });
+}
+
+/**
+ * The scopes a refresh asks for: the caller's, plus the OIDC scopes the refresh token was granted.
+ * A provider that did not grant `offline_access` (OpenID Connect Core 11) refuses a refresh asking
+ * for it with invalid_scope (RFC 6749 6: no scope beyond the original grant). Entra, and refresh
+ * tokens whose grant is unknown (written by other tools), get every OIDC scope, as MSAL sends.
+ */
+function refreshScopes(ctx: FlowContext, authority: Authority, scopes: string[], grantedScopes: string | undefined): string[] {
+  const all = withOidcScopes(scopes, ctx.excludeScopes);
+  if (grantedScopes === undefined || authority.kind === 'entra') return all;
+  const granted = new Set(normalizeScopes(grantedScopes).map((s) => s.toLowerCase()));
+  return all.filter((s) => !OIDC_SCOPES.has(s.toLowerCase()) || granted.has(s.toLowerCase()));
 }

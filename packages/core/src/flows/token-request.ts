@@ -4,7 +4,7 @@ import type { AuthorityMetadata } from '../authority/discovery.js';
 import type { AccessTokenEntity, AccountEntity, IdTokenEntity, RefreshTokenEntity } from '../cache/schema.js';
 import type { TokenCache } from '../cache/token-cache.js';
 import { type IdTokenClaims, decodeIdToken, validateIdTokenClaims } from '../crypto/id-token.js';
-import { InvalidResponseError, ValidationError } from '../errors.js';
+import { InteractionRequiredError, InvalidResponseError, ServerError, ValidationError } from '../errors.js';
 import { formPost, requestJson } from '../http/oauth-response.js';
 import { abortable } from '../http/retry.js';
 import { type TokenResponse, toSeconds, tokenResponseSchema } from '../http/schemas.js';
@@ -29,6 +29,8 @@ export interface TokenRequest {
   partition?: (home: string) => string;
   /** On-behalf-of tokens are found by the hash of the incoming assertion. */
   userAssertionHash?: string;
+  /** Refresh: the scopes the redeemed refresh token was granted, kept when the answer does not say. */
+  grantedScopes?: string;
   /** Whose tokens these are, when the request itself says: app-only tokens (client credentials) have no account. */
   identity?: Identity;
   signal?: AbortSignal;
@@ -36,6 +38,10 @@ export interface TokenRequest {
 }
 
 const DEFAULT_EXPIRES_IN = 3600;
+/** Grants where a user signs in: a missing refresh token there is worth a warning. */
+const SIGN_IN_GRANTS = new Set(['authorization_code', 'urn:ietf:params:oauth:grant-type:device_code', 'password']);
+/** Grants without a user at hand (client credentials, on-behalf-of): no interaction can fix their errors. */
+const APP_GRANTS = new Set(['client_credentials', 'urn:ietf:params:oauth:grant-type:jwt-bearer']);
 
 /** POSTs to the token endpoint, checks everything in the answer, caches it, returns the result. */
 export async function requestToken(ctx: FlowContext, req: TokenRequest): Promise<AuthenticationResult> {
@@ -52,13 +58,12 @@ export async function requestToken(ctx: FlowContext, req: TokenRequest): Promise
     client_info: req.authority.kind === 'entra' ? '1' : undefined,
   };
   ctx.log.log('info', () => `Token request: grant_type=${req.params.grant_type} to ${metadata.token_endpoint}`);
-  const response = await requestJson(
-    ctx.http,
-    formPost(metadata.token_endpoint, params, headers, req.signal),
-    tokenResponseSchema,
-    'Token response',
-    auth.secrets,
-  );
+  let response: TokenResponse;
+  try {
+    response = await requestJson(ctx.http, formPost(metadata.token_endpoint, params, headers, req.signal), tokenResponseSchema, 'Token response', auth.secrets);
+  } catch (error) {
+    throw APP_GRANTS.has(req.params.grant_type ?? '') ? notInteractive(error) : error;
+  }
   const result = await acceptTokenResponse(ctx, req, metadata, response);
   ctx.log.log('verbose', () => `Token acquired for scopes "${result.scopes.join(' ')}" (access token ${ctx.log.pii(result.accessToken)})`);
   return result;
@@ -97,6 +102,15 @@ async function acceptTokenResponse(
   const missing = resourceScopes(req.scopes).filter((s) => !granted.some((g) => g.toLowerCase() === s));
   if (missing.length > 0) ctx.log.log('warning', `The server granted fewer scopes than asked; missing: ${missing.join(' ')}`);
 
+  if (!response.refresh_token && SIGN_IN_GRANTS.has(req.params.grant_type ?? '') && /(^| )offline_access( |$)/.test(req.params.scope ?? '')) {
+    ctx.log.log(
+      'warning',
+      `The provider issued no refresh token although offline_access was asked for (granted: "${granted.join(' ')}"): ` +
+        "once the access token expires, only an interactive sign-in helps. Sign in with prompt: 'consent' " +
+        '(many providers grant offline_access only with consent, OpenID Connect Core 11), or allow refresh tokens for this client at the provider.',
+    );
+  }
+
   const identity = req.identity ?? identify(ctx, req, response, claims);
   const environment = req.authority.environment;
   const cachedScopes = granted.filter((s) => resourceScopes([s]).length > 0);
@@ -134,6 +148,9 @@ async function acceptTokenResponse(
             client_id: ctx.clientId,
             last_modification_time: String(now),
           };
+          // What the grant holds, so refreshes ask for no OIDC scope it lacks (see refreshAccessToken).
+          const target = response.scope ?? req.grantedScopes;
+          if (target !== undefined) rt.target = target;
           if (response.foci) rt.family_id = response.foci;
           if (req.userAssertionHash) rt.user_assertion_hash = req.userAssertionHash;
           cache.upsert('RefreshToken', rt);
@@ -157,6 +174,17 @@ async function acceptTokenResponse(
   }
 
   return { ...tokenResult(at, identity.accountInfo, false), scopes: granted, idToken: response.id_token, idTokenClaims: claims, correlationId: req.correlationId };
+}
+
+/**
+ * invalid_grant means "sign in again" only where a user signs in. For client credentials and
+ * on-behalf-of (a bad or expired assertion, a revoked app grant) no interaction can help: it is a
+ * ServerError for the caller to act on, with the provider's (already redacted) description.
+ */
+function notInteractive(error: unknown): unknown {
+  if (!(error instanceof InteractionRequiredError) || error.error !== 'invalid_grant') return error;
+  const { error: code, errorDescription, errorCodes, correlationId, traceId, status, claims, suberror } = error;
+  return new ServerError({ error: code, errorDescription, errorCodes, correlationId, traceId, status, claims, suberror });
 }
 
 /**
