@@ -70,6 +70,8 @@ export async function startDevAuthority(options: DevAuthorityOptions = {}): Prom
         clients: clientMetadata(clientSetup),
         spaOrigins,
         adapter: (model: string) => store.adapterFor(model),
+        rotateRefreshTokens: options.rotateRefreshTokens ?? true,
+        refreshTokensAlways: options.refreshTokens === 'always',
       }),
     );
     const apiInfo = apiResourceInfo(ttls);
@@ -81,7 +83,7 @@ export async function startDevAuthority(options: DevAuthorityOptions = {}): Prom
     created.on('access_token.issued', (token: { jti: string }) => userJwtIds.add(token.jti));
     created.registerGrantType(JWT_BEARER, onBehalfOfGrant({ issuer, publicJwks, apiInfo, userJwtIds }), onBehalfOfParameters);
     created.use(recordParsedRequest(log));
-    created.use(keepOfflineAccess);
+    if (options.offlineAccess !== 'consent') created.use(keepOfflineAccess);
     // Expected provider errors reach the client as OAuth errors; keep the console quiet.
     created.on('server_error', (_ctx, error) => console.error('[dev-authority] server_error', error));
 
