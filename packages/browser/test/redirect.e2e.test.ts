@@ -4,9 +4,10 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { expectWorkingToken, openSample, signInAtAuthority, skipBrowserTests, storedSession, text, useE2E, waitUntilExpired } from './support/e2e.js';
 
-// 306 s: a new token is usable from the cache for 6 s, then core (300 s margin) refreshes it.
+// 16 s: a new token is usable from the cache for 11 s, then core (margin: 10% of the lifetime, at least 5 s) refreshes it.
+const TTL = 16;
 describe.skipIf(skipBrowserTests)('redirect sign-in (bundled sample)', () => {
-  const e2e = useE2E({ idp: { accessTokenTtl: 306 } });
+  const e2e = useE2E({ idp: { accessTokenTtl: TTL } });
 
   it('signs in, serves from the cache, survives a reload, refreshes after expiry, signs out', async () => {
     const { idp, app } = e2e;
@@ -47,7 +48,7 @@ describe.skipIf(skipBrowserTests)('redirect sign-in (bundled sample)', () => {
     expect(idp.countRequests({ grantType: 'refresh_token' })).toBe(0);
 
     // After expiry the refresh token is used (and rotated).
-    await waitUntilExpired(await text(page, '#expires'));
+    await waitUntilExpired(await text(page, '#expires'), TTL);
     await page.click('#get-token');
     await page.waitForFunction(() => document.querySelector('#from-cache')?.textContent === 'false');
     const refreshed = await text(page, '#token');
