@@ -98,7 +98,7 @@ await section(
 
 await section(
   'silentLocked',
-  '   Silent acquisition, cache hit, store with a refresh lock (withLock, as the file and Redis stores)',
+  '   Silent acquisition, cache hit, store with a refresh lock (lock, as the file and Redis stores)',
   () => runLockedSilentSuite(plan.silent, (r) => console.log(`  ${r.size}: ${fmt(r.silentUs.median)} µs`), gate),
   (s) => console.log(`  ${report.lockedSilentLine(s)}`),
 );

@@ -1,4 +1,4 @@
-// Silent-acquisition adapter: Tessera whose cache lives in a store with a refresh lock (`withLock`,
+// Silent-acquisition adapter: Tessera whose cache lives in a store with a refresh lock (`lock`,
 // as FileCacheStore and RedisCacheStore have), to show the lock costs a cache hit nothing: it is
 // taken only around a refresh. The store is in memory so the figure is the client's alone.
 import { MemoryCacheStore, PublicClientApplication } from '@tessera/core';
@@ -9,7 +9,7 @@ export const library = { name: 'Tessera (locked store)', packageName: '@tessera/
 
 class LockedMemoryStore extends MemoryCacheStore {
   locks = 0;
-  async withLock(_name, work) {
+  async lock(_name, work) {
     this.locks++;
     return work();
   }

@@ -10,6 +10,7 @@ import {
   ServerError,
   TokenCache,
   type HttpClient,
+  type HttpResponse,
   type LogLevel,
   type Prompt,
 } from '../src/index.js';
@@ -181,14 +182,14 @@ describe('invalid_grant outside user flows is not "interaction required"', () =>
   it('client credentials answered with invalid_grant (Entra-shaped): ServerError, description kept', async () => {
     // oidc-provider never answers client credentials with invalid_grant; Entra does (e.g. AADSTS700024).
     const http: HttpClient = {
-      send: async (request) =>
+      send: async (request): Promise<HttpResponse> =>
         request.url.endsWith('/token')
           ? {
               status: 400,
               headers: { 'content-type': 'application/json' },
               body: JSON.stringify({ error: 'invalid_grant', error_description: 'AADSTS700024: Client assertion is not within its valid time range.', error_codes: [700024] }),
             }
-          : { status: 200, headers: {}, body: JSON.stringify({ issuer: 'https://idp.example', authorization_endpoint: 'https://idp.example/auth', token_endpoint: 'https://idp.example/token', jwks_uri: 'https://idp.example/jwks' }) },
+          : { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ issuer: 'https://idp.example', authorization_endpoint: 'https://idp.example/auth', token_endpoint: 'https://idp.example/token', jwks_uri: 'https://idp.example/jwks' }) },
     };
     const app = new ConfidentialClientApplication({ clientId: 'app', clientCredential: 's3cret', authority: 'https://idp.example', httpClient: http, retry: false });
     const error = await app.acquireTokenForClient({ scopes: ['api://x/.default'] }).catch((e: unknown) => e);

@@ -105,14 +105,14 @@ describe('two processes sharing one cache store, rotating refresh tokens with re
     const inspect = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
     const store = new RedisCacheStore({ client: inspect, prefix: 'lease:test', lockLeaseMs: 1000 });
     try {
-      await expect(store.withLock('a', async () => Promise.reject(new Error('refresh failed')))).rejects.toThrow('refresh failed');
+      await expect(store.lock('a', async () => Promise.reject(new Error('refresh failed')))).rejects.toThrow('refresh failed');
       expect(await inspect.keys('lease:test:lock:*')).toEqual([]);
 
       // A holder that died left its lease; it expires, and the next caller gets in then.
       const key = `lease:test:lock:${sha256('b').slice(0, 32)}`;
       await inspect.set(key, 'crashed-holder', 'PX', 1000);
       const order: string[] = [];
-      await store.withLock('b', async () => order.push(String(await inspect.get(key) !== 'crashed-holder')));
+      await store.lock('b', async () => order.push(String(await inspect.get(key) !== 'crashed-holder')));
       expect(order).toEqual(['true']);
       expect(await inspect.exists(key)).toBe(0);
     } finally {
@@ -123,9 +123,9 @@ describe('two processes sharing one cache store, rotating refresh tokens with re
   it("a file's refresh lock is released when the work fails, and is another file than the write lock", async () => {
     const path = join(dir, 'locks.json');
     const store = new FileCacheStore({ path, allowUnencryptedStorage: true });
-    await expect(store.withLock('a', async () => Promise.reject(new Error('refresh failed')))).rejects.toThrow('refresh failed');
+    await expect(store.lock('a', async () => Promise.reject(new Error('refresh failed')))).rejects.toThrow('refresh failed');
     // Inside the refresh lock the store can still be written (the refresh caches its tokens).
-    await store.withLock('a', () => store.save('default', '{}'));
+    await store.lock('a', () => store.save('default', '{}'));
     expect(await readFile(path, 'utf8')).toBe('{}');
     expect((await readdir(dir)).filter((n) => n.endsWith('.lock'))).toEqual([]);
   });

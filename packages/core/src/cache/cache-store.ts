@@ -18,7 +18,7 @@ export interface CacheStore {
    * sharing the store make one refresh and never redeem a refresh token another caller rotated.
    * A store that cannot share a lock leaves this out.
    */
-  withLock?<T>(name: string, work: () => Promise<T>, signal?: AbortSignal): Promise<T>;
+  lock?<T>(name: string, work: () => Promise<T>, signal?: AbortSignal): Promise<T>;
 }
 
 /** A CacheStore in memory (tests, and a model for writing others). */

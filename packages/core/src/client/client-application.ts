@@ -55,7 +55,7 @@ export interface ClientApplicationOptions extends AuthorityOptions, LoggerOption
   now?: () => number;
   /**
    * Cross-tab/cross-process lock around refresh-token redemption (see RefreshLock). Default: the
-   * cache store's `withLock` when it has one. Clients sharing one TokenCache always take turns.
+   * cache store's `lock` when it has one. Clients sharing one TokenCache always take turns.
    */
   refreshLock?: RefreshLock;
 }

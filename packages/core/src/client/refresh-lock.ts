@@ -35,6 +35,6 @@ function runExclusive<T>(cache: TokenCache, name: string, work: () => Promise<T>
  */
 export function defaultRefreshLock(cache: TokenCache, outer: RefreshLock | undefined, store: CacheStore | undefined): RefreshLock {
   const shared: RefreshLock | undefined =
-    outer ?? (store?.withLock ? (account, work, signal) => store.withLock!(refreshLockName(account), work, signal) : undefined);
+    outer ?? (store?.lock ? (account, work, signal) => store.lock!(refreshLockName(account), work, signal) : undefined);
   return (account, work, signal) => runExclusive(cache, refreshLockName(account), shared ? () => shared(account, work, signal) : work);
 }

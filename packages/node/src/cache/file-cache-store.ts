@@ -81,7 +81,7 @@ const isWindows = process.platform === 'win32';
  *   so readers and crashed writers only ever see the old or the new contents.
  * - `load` re-reads only when the file changed and otherwise returns the very same string.
  * - A corrupt file is moved aside to `<file>.corrupt-<timestamp>` with a warning; the store goes on empty.
- * - `withLock(name)` (taken by clients around a refresh) is the cross-process lock
+ * - `lock(name)` (taken by clients around a refresh) is the cross-process lock
  *   `<file>.<hash of name>.lock`, beside the cache and apart from the write lock.
  */
 export class FileCacheStore implements CacheStore {
@@ -150,7 +150,7 @@ export class FileCacheStore implements CacheStore {
     if (contents.kind === 'corrupt' && this.refuseCorrupt) throw this.refused(file, contents.reason);
     if (contents.kind !== 'corrupt' || snapshot.warned) return undefined;
     // Move it aside under the lock, so a writer replacing it at this moment is not disturbed.
-    return this.locked(file, signal, async () => {
+    return this.withLock(file, signal, async () => {
       const again = await this.read(file);
       if (again.contents.kind === 'data') return again.contents.data;
       if (again.contents.kind === 'corrupt' && !again.warned) await this.quarantine(file, again, false);
@@ -166,7 +166,7 @@ export class FileCacheStore implements CacheStore {
     throwIfAborted(signal);
     const file = this.filePath(partitionKey);
     await this.ensureDirectory();
-    return this.locked(file, signal, async (lock) => {
+    return this.withLock(file, signal, async (lock) => {
       await this.sweepTemps(file);
       const current = await this.read(file);
       if (current.contents.kind === 'corrupt') {
@@ -186,11 +186,11 @@ export class FileCacheStore implements CacheStore {
    * token another process rotated). Waits up to `lockTimeoutMs`, then fails with CacheStoreBusyError;
    * a lock left by a crashed process is broken after `staleLockMs`.
    */
-  async withLock<T>(name: string, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  async lock<T>(name: string, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     throwIfAborted(signal);
     await this.ensureDirectory();
     const target = `${this.path}.${createHash('sha256').update(name).digest('hex').slice(0, 16)}`;
-    return this.locked(target, signal, () => work());
+    return this.withLock(target, signal, () => work());
   }
 
   /** Reads a file unless its signature is the one we saw last time. */
@@ -313,7 +313,7 @@ export class FileCacheStore implements CacheStore {
     }
   }
 
-  private locked<T>(file: string, signal: AbortSignal | undefined, body: (lock: LockState) => Promise<T>): Promise<T> {
+  private withLock<T>(file: string, signal: AbortSignal | undefined, body: (lock: LockState) => Promise<T>): Promise<T> {
     const deadline = Date.now() + this.lockTimeoutMs;
     // Callers in this process queue here; other processes meet us at the lock directory.
     // The wait in either place counts towards lockTimeoutMs.

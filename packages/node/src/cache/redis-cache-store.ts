@@ -31,11 +31,11 @@ export interface RedisCacheStoreOptions {
   /** Compare-and-set attempts before `update` fails with `CacheStoreBusyError`. Default 100. */
   maxAttempts?: number;
   /**
-   * Expiry of the lease `withLock` takes (clients take it around a refresh). A holder that crashed or
+   * Expiry of the lease `lock` takes (clients take it around a refresh). A holder that crashed or
    * hangs keeps others waiting at most this long. Default 30,000 ms.
    */
   lockLeaseMs?: number;
-  /** How long `withLock` waits for the lease before failing with `CacheStoreBusyError`. Default lockLeaseMs + 5,000 ms. */
+  /** How long `lock` waits for the lease before failing with `CacheStoreBusyError`. Default lockLeaseMs + 5,000 ms. */
   lockTimeoutMs?: number;
   /** Close the client in `close()`; set by `createRedisCacheStore`. */
   ownsClient?: boolean;
@@ -88,7 +88,7 @@ const RELEASE_SHA = sha1(RELEASE_SCRIPT);
  *   only if the key still holds what was read; on conflict it retries with jitter (bounded), so two
  *   instances writing one partition never lose each other's entries.
  * - Every write sets the key's TTL (see `ttlSeconds`).
- * - `withLock(name)` is a lease `<prefix>:lock:<hash of name>` (SET NX PX with a random token,
+ * - `lock(name)` is a lease `<prefix>:lock:<hash of name>` (SET NX PX with a random token,
  *   freed by compare-and-delete when the work ends or fails, expiring after `lockLeaseMs`), so
  *   instances on many machines make one refresh and never redeem a rotated refresh token.
  * - Redis being down or slow surfaces as `CacheStoreUnavailableError` within `operationTimeoutMs`;
@@ -199,7 +199,7 @@ export class RedisCacheStore implements CacheStore {
    * fails with CacheStoreBusyError. When Redis cannot be reached, `work` runs without the lease:
    * the cache is not shared then either, and refusing would only fail the caller.
    */
-  async withLock<T>(name: string, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  async lock<T>(name: string, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     const key = `${this.prefix}:lock:${createHash('sha256').update(name).digest('hex').slice(0, 32)}`;
     const token = randomBytes(16).toString('hex');
     const deadline = Date.now() + this.lockTimeoutMs;
