@@ -13,7 +13,8 @@ export const browserDir = resolve(here, '..');
 const packagesDir = resolve(browserDir, '..');
 
 /** gzip budget of the CDN file (redirect sign-in + silent + IndexedDB cache, and the rest of the API). */
-export const CDN_GZIP_BUDGET = 12_000;
+// 12,000 until issue 9 (refresh lock hook, lifetime-scaled margin, granted-scope refreshes, offline_access hints: +0.3 KB).
+export const CDN_GZIP_BUDGET = 12_300;
 
 /** Code an SPA using redirect sign-in and silent acquisition must not carry: string literals only those parts have. */
 export const FORBIDDEN = {

@@ -109,7 +109,7 @@ describe('offline_access granted only with consent (OpenID Connect Core 11)', ()
     const { app, clock, logs } = nativeClient(idp.current.issuer, idp.current.clients.native.clientId);
     const signedIn = await signIn(app, 'noconsent');
     expect(app.tokenCache.findRefreshToken(signedIn.account!.homeAccountId, signedIn.account!.environment, app.clientId)).toBeUndefined();
-    const warning = logs.find((l) => l.level === 'warning' && /no refresh token/.test(l.message));
+    const warning = logs.find((l) => l.level === 'warning' && /No refresh token issued/.test(l.message));
     expect(warning?.message).toMatch(/prompt: 'consent'/);
 
     clock.skew = 3590;
@@ -122,7 +122,7 @@ describe('offline_access granted only with consent (OpenID Connect Core 11)', ()
   it("with prompt: 'consent' the sign-in gets a refresh token and refreshes work", async () => {
     const { app, clock, logs } = nativeClient(idp.current.issuer, idp.current.clients.native.clientId);
     const signedIn = await signIn(app, 'consented', 'consent');
-    expect(logs.filter((l) => /no refresh token/.test(l.message))).toHaveLength(0);
+    expect(logs.filter((l) => /No refresh token issued/.test(l.message))).toHaveLength(0);
     clock.skew = 3590;
     idp.current.clearRequests();
     const refreshed = await app.acquireTokenSilent({ scopes: SCOPES, account: signedIn.account! });

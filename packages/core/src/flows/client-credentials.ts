@@ -35,6 +35,7 @@ export async function acquireTokenForClient(ctx: FlowContext, authority: Authori
       scopes,
       claims: options.claims,
       identity: { homeAccountId: '', realm: authority.tenant },
+      withoutUser: true,
       partition: () => partition,
       signal: options.signal,
       correlationId: options.correlationId,

@@ -51,6 +51,7 @@ export async function acquireTokenOnBehalfOf(ctx: FlowContext, authority: Author
       claims: options.claims,
       userAssertionHash: hash,
       partition: () => partition,
+      withoutUser: true,
       signal: options.signal,
       correlationId: options.correlationId,
     }),

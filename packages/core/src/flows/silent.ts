@@ -5,6 +5,7 @@ import { type AccountInfo, type AuthenticationResult, tokenResult } from '../res
 import { normalizeScopes, resourceScopes } from '../scopes.js';
 import type { FlowContext, RequestOptions } from './context.js';
 import { refreshAccessToken } from './refresh-token.js';
+import { OFFLINE_ACCESS_HINT } from './token-request.js';
 
 export interface SilentOptions extends RequestOptions {
   scopes: string | string[];
@@ -84,7 +85,7 @@ function refreshWithCachedToken(ctx: FlowContext, authority: Authority, options:
   const key = ['rt', account.homeAccountId, account.environment, authority.url, ctx.clientId, resourceScopes(options.scopes).sort().join(' '), options.claims ?? ''].join('\n');
   const refresh = async () => {
     const rt = ctx.persistence.cache.findRefreshToken(account.homeAccountId, account.environment, ctx.clientId);
-    if (!rt) throw new InteractionRequiredError({ error: 'no_tokens_found', errorDescription: NO_REFRESH_TOKEN });
+    if (!rt) throw new InteractionRequiredError({ error: 'no_tokens_found', errorDescription: `No refresh token is cached; sign in interactively. ${OFFLINE_ACCESS_HINT}` });
     return refreshAccessToken(ctx, authority, rt.secret, { ...options, account, grantedScopes: rt.target });
   };
   const lock = ctx.refreshLock;
@@ -105,9 +106,3 @@ function refreshWithCachedToken(ctx: FlowContext, authority: Authority, options:
     ),
   );
 }
-
-/** Why silent sign-in cannot go on without a refresh token, and what fixes it. */
-const NO_REFRESH_TOKEN =
-  'No refresh token is cached for this account, so a new access token needs an interactive sign-in. ' +
-  'If the provider issued none at sign-in (many grant offline_access only with consent, OpenID Connect Core 11), ' +
-  "sign in with prompt: 'consent', or allow offline access / refresh tokens for this client at the provider";

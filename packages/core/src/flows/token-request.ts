@@ -29,6 +29,8 @@ export interface TokenRequest {
   partition?: (home: string) => string;
   /** On-behalf-of tokens are found by the hash of the incoming assertion. */
   userAssertionHash?: string;
+  /** No user at hand (client credentials, on-behalf-of): no interaction can fix its errors. */
+  withoutUser?: boolean;
   /** Refresh: the scopes the redeemed refresh token was granted, kept when the answer does not say. */
   grantedScopes?: string;
   /** Whose tokens these are, when the request itself says: app-only tokens (client credentials) have no account. */
@@ -38,10 +40,8 @@ export interface TokenRequest {
 }
 
 const DEFAULT_EXPIRES_IN = 3600;
-/** Grants where a user signs in: a missing refresh token there is worth a warning. */
-const SIGN_IN_GRANTS = new Set(['authorization_code', 'urn:ietf:params:oauth:grant-type:device_code', 'password']);
-/** Grants without a user at hand (client credentials, on-behalf-of): no interaction can fix their errors. */
-const APP_GRANTS = new Set(['client_credentials', 'urn:ietf:params:oauth:grant-type:jwt-bearer']);
+/** What to do when a sign-in got no refresh token. */
+export const OFFLINE_ACCESS_HINT = "No refresh token issued? Sign in with prompt: 'consent' (offline_access may need consent, OIDC Core 11) or enable refresh tokens at the provider.";
 
 /** POSTs to the token endpoint, checks everything in the answer, caches it, returns the result. */
 export async function requestToken(ctx: FlowContext, req: TokenRequest): Promise<AuthenticationResult> {
@@ -62,7 +62,7 @@ export async function requestToken(ctx: FlowContext, req: TokenRequest): Promise
   try {
     response = await requestJson(ctx.http, formPost(metadata.token_endpoint, params, headers, req.signal), tokenResponseSchema, 'Token response', auth.secrets);
   } catch (error) {
-    throw APP_GRANTS.has(req.params.grant_type ?? '') ? notInteractive(error) : error;
+    throw req.withoutUser ? notInteractive(error) : error;
   }
   const result = await acceptTokenResponse(ctx, req, metadata, response);
   ctx.log.log('verbose', () => `Token acquired for scopes "${result.scopes.join(' ')}" (access token ${ctx.log.pii(result.accessToken)})`);
@@ -102,13 +102,11 @@ async function acceptTokenResponse(
   const missing = resourceScopes(req.scopes).filter((s) => !granted.some((g) => g.toLowerCase() === s));
   if (missing.length > 0) ctx.log.log('warning', `The server granted fewer scopes than asked; missing: ${missing.join(' ')}`);
 
-  if (!response.refresh_token && SIGN_IN_GRANTS.has(req.params.grant_type ?? '') && /(^| )offline_access( |$)/.test(req.params.scope ?? '')) {
-    ctx.log.log(
-      'warning',
-      `The provider issued no refresh token although offline_access was asked for (granted: "${granted.join(' ')}"): ` +
-        "once the access token expires, only an interactive sign-in helps. Sign in with prompt: 'consent' " +
-        '(many providers grant offline_access only with consent, OpenID Connect Core 11), or allow refresh tokens for this client at the provider.',
-    );
+  // A user sign-in (they all ask for offline_access unless excluded) that got no refresh token; a
+  // refresh may keep the old refresh token.
+  const signIn = !req.withoutUser && req.params.grant_type !== 'refresh_token';
+  if (signIn && !response.refresh_token && !ctx.excludeScopes.includes('offline_access')) {
+    ctx.log.log('warning', `Silent calls will fail once this token expires. ${OFFLINE_ACCESS_HINT}`);
   }
 
   const identity = req.identity ?? identify(ctx, req, response, claims);
@@ -182,9 +180,8 @@ async function acceptTokenResponse(
  * ServerError for the caller to act on, with the provider's (already redacted) description.
  */
 function notInteractive(error: unknown): unknown {
-  if (!(error instanceof InteractionRequiredError) || error.error !== 'invalid_grant') return error;
-  const { error: code, errorDescription, errorCodes, correlationId, traceId, status, claims, suberror } = error;
-  return new ServerError({ error: code, errorDescription, errorCodes, correlationId, traceId, status, claims, suberror });
+  // The error's own fields are the details a ServerError is made of.
+  return error instanceof InteractionRequiredError && error.error === 'invalid_grant' ? new ServerError(error) : error;
 }
 
 /**
