@@ -6,9 +6,11 @@ import { describe, expect, it } from 'vitest';
 import {
   ConfidentialClientApplication,
   InteractionRequiredError,
+  MemoryCacheStore,
   PublicClientApplication,
   ServerError,
   TokenCache,
+  type CacheStore,
   type HttpClient,
   type HttpResponse,
   type LogLevel,
@@ -21,7 +23,7 @@ const SCOPES = ['api.read'];
 const REFRESH = { grantType: 'refresh_token' };
 
 /** A public client with a movable clock and a log of its messages. */
-function nativeClient(issuer: string, clientId: string, extra: { tokenCache?: TokenCache } = {}) {
+function nativeClient(issuer: string, clientId: string, extra: { tokenCache?: TokenCache; cacheStore?: CacheStore } = {}) {
   const clock = { skew: 0 };
   const logs: Array<{ level: LogLevel; message: string }> = [];
   const app = new PublicClientApplication({
@@ -62,6 +64,24 @@ describe('refresh-token rotation with reuse detection, clients sharing one Token
     const later = await b.app.acquireTokenSilent({ scopes: SCOPES, account, forceRefresh: true });
     expect(idp.current.countRequests(REFRESH)).toBe(2);
     expect(later.accessToken).not.toBe(ra.accessToken);
+  });
+
+  it("takes the cache store's lock only to refresh, never on a cache hit", async () => {
+    const names: string[] = [];
+    class LockedStore extends MemoryCacheStore {
+      async lock<T>(name: string, work: () => Promise<T>): Promise<T> {
+        names.push(name);
+        return work();
+      }
+    }
+    const { app, clock } = nativeClient(idp.current.issuer, idp.current.clients.native.clientId, { cacheStore: new LockedStore() });
+    const signedIn = await signIn(app, 'locker');
+    const account = signedIn.account!;
+    for (let i = 0; i < 3; i++) expect((await app.acquireTokenSilent({ scopes: SCOPES, account })).fromCache).toBe(true);
+    expect(names).toEqual([]);
+    clock.skew = 3590;
+    expect((await app.acquireTokenSilent({ scopes: SCOPES, account })).fromCache).toBe(false);
+    expect(names).toEqual([`refresh:${account.environment}:${account.homeAccountId}`]);
   });
 
   it('the dev authority revokes the grant when a rotated refresh token is redeemed again', async () => {

@@ -120,6 +120,12 @@ describe('two processes sharing one cache store, rotating refresh tokens with re
     }
   });
 
+  it('without a reachable Redis the refresh goes ahead unlocked (the cache is not shared then either)', async () => {
+    const down = { status: 'end', get: async () => null, eval: async () => null, evalsha: async () => null };
+    const store = new RedisCacheStore({ client: down });
+    await expect(store.lock('a', async () => 'refreshed')).resolves.toBe('refreshed');
+  });
+
   it("a file's refresh lock is released when the work fails, and is another file than the write lock", async () => {
     const path = join(dir, 'locks.json');
     const store = new FileCacheStore({ path, allowUnencryptedStorage: true });
