@@ -16,7 +16,8 @@ export interface CacheStore {
    * Runs `work` while holding the store-wide lock named `name` (one holder among every process or
    * machine sharing the store). Clients use it around refresh-token redemption, so that callers
    * sharing the store make one refresh and never redeem a refresh token another caller rotated.
-   * A store that cannot share a lock leaves this out.
+   * `work` writes to the store, so this must not be the lock `update` takes. A store that cannot
+   * share a lock leaves this out.
    */
   lock?<T>(name: string, work: () => Promise<T>, signal?: AbortSignal): Promise<T>;
 }
