@@ -29,6 +29,9 @@ export async function startDevAuthority(options: DevAuthorityOptions = {}): Prom
       res.writeHead(503).end();
     } else if (req.url?.startsWith(INTERACTION_PREFIX)) {
       void handleInteraction(provider, req, res);
+    } else if (options.tokenEndpointDelayMs && req.url?.startsWith('/token')) {
+      const handle = providerCallback;
+      setTimeout(() => handle(req, res), options.tokenEndpointDelayMs);
     } else {
       providerCallback(req, res);
     }

@@ -36,6 +36,11 @@ export interface DevAuthorityOptions {
    * refresh token's grant then lacks `offline_access`, and a refresh asking for it gets invalid_scope.
    */
   refreshTokens?: 'offline_access' | 'always';
+  /**
+   * Milliseconds the token endpoint waits before handling a request (default 0): widens the window in
+   * which concurrent clients race, so tests of concurrent refreshes do not depend on process timing.
+   */
+  tokenEndpointDelayMs?: number;
 }
 
 export interface DevClients {

@@ -24,7 +24,8 @@ const REFRESH = { grantType: 'refresh_token' };
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 describe('two processes sharing one cache store, rotating refresh tokens with reuse detection', () => {
-  const idp = useDevAuthority({ rotateRefreshTokens: true });
+  // The token endpoint answers after 0.5 s: the two processes' refreshes surely overlap.
+  const idp = useDevAuthority({ rotateRefreshTokens: true, tokenEndpointDelayMs: 500 });
   let dir: string;
   let redis: ChildProcess | undefined;
   let redisUrl: string;

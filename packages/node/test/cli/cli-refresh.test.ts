@@ -13,7 +13,8 @@ import { expireAccessTokens } from '../cache-helpers.js';
 import { runCli } from './run-cli.js';
 
 describe('two concurrent `tessera token` processes, rotating refresh tokens', { timeout: 60_000 }, () => {
-  const idp = useDevAuthority({ rotateRefreshTokens: true });
+  // The token endpoint answers after 1.5 s, so the two processes (started ~together, each ~1 s to start) overlap.
+  const idp = useDevAuthority({ rotateRefreshTokens: true, tokenEndpointDelayMs: 1500 });
   let home: string;
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'tessera-cli-refresh-'));
