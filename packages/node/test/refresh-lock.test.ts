@@ -77,6 +77,21 @@ describe('two processes sharing one cache store, rotating refresh tokens with re
     expect(idp.current.countRequests(REFRESH)).toBe(2);
   });
 
+  it('two clients in one process on one FileCacheStore (separate in-memory caches): one refresh request', async () => {
+    const path = join(dir, 'one-process.json');
+    const store = new FileCacheStore({ path, allowUnencryptedStorage: true });
+    const { result } = await signIn(store, 'twins');
+    await writeFile(path, expireAccessTokens(await readFile(path, 'utf8')));
+    const make = () => new PublicClientApplication({ clientId: idp.current.clients.native.clientId, authority: idp.current.issuer, cacheStore: store });
+    const [a, b] = [make(), make()];
+    idp.current.clearRequests();
+    const [ra, rb] = await Promise.all([a.acquireTokenSilent({ scopes: SCOPES, account: result.account! }), b.acquireTokenSilent({ scopes: SCOPES, account: result.account! })]);
+    expect(idp.current.countRequests(REFRESH)).toBe(1);
+    expect(ra.accessToken).toBe(rb.accessToken);
+    const later = await b.acquireTokenSilent({ scopes: SCOPES, account: result.account!, forceRefresh: true });
+    expect(later.accessToken).not.toBe(ra.accessToken);
+  });
+
   it('one Redis: exactly one refresh request, both get the new token, the grant stays alive', async () => {
     const store = await createRedisCacheStore({ url: redisUrl });
     const inspect = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
