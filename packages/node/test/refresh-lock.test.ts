@@ -136,6 +136,24 @@ describe('two processes sharing one cache store, rotating refresh tokens with re
     }
   });
 
+  it('the Redis lease is extended while its holder works, so a slow refresh keeps it', async () => {
+    const inspect = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+    const store = new RedisCacheStore({ client: inspect, prefix: 'lease:slow', lockLeaseMs: 1000 });
+    try {
+      const order: string[] = [];
+      const slow = store.lock('s', async () => {
+        await new Promise((r) => setTimeout(r, 2500)); // 2.5 leases
+        order.push('slow done');
+      });
+      await new Promise((r) => setTimeout(r, 100));
+      const next = store.lock('s', async () => void order.push('next'));
+      await Promise.all([slow, next]);
+      expect(order).toEqual(['slow done', 'next']);
+    } finally {
+      inspect.disconnect();
+    }
+  });
+
   it('without a reachable Redis the refresh goes ahead unlocked (the cache is not shared then either)', async () => {
     const down = { status: 'end', get: async () => null, eval: async () => null, evalsha: async () => null };
     const store = new RedisCacheStore({ client: down });

@@ -31,8 +31,8 @@ export interface RedisCacheStoreOptions {
   /** Compare-and-set attempts before `update` fails with `CacheStoreBusyError`. Default 100. */
   maxAttempts?: number;
   /**
-   * Expiry of the lease `lock` takes (clients take it around a refresh). A holder that crashed or
-   * hangs keeps others waiting at most this long. Default 30,000 ms.
+   * Expiry of the lease `lock` takes (clients take it around a refresh). The holder extends it every
+   * lockLeaseMs/3 while it works; a holder that crashed keeps others waiting at most this long. Default 30,000 ms.
    */
   lockLeaseMs?: number;
   /** How long `lock` waits for the lease before failing with `CacheStoreBusyError`. Default lockLeaseMs + 5,000 ms. */
@@ -79,6 +79,10 @@ const LEASE_SHA = sha1(LEASE_SCRIPT);
 const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 const RELEASE_SHA = sha1(RELEASE_SCRIPT);
+// Compare-and-extend: the holder keeps its lease alive while it works (only its own lease).
+const RENEW_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`;
+const RENEW_SHA = sha1(RENEW_SCRIPT);
 
 /**
  * Token cache in Redis for services on many machines: one string key per cache partition holding
@@ -89,7 +93,8 @@ const RELEASE_SHA = sha1(RELEASE_SCRIPT);
  *   instances writing one partition never lose each other's entries.
  * - Every write sets the key's TTL (see `ttlSeconds`).
  * - `lock(name)` is a lease `<prefix>:lock:<hash of name>` (SET NX PX with a random token,
- *   freed by compare-and-delete when the work ends or fails, expiring after `lockLeaseMs`), so
+ *   extended while its holder works, freed by compare-and-delete when the work ends or fails, expiring
+ *   `lockLeaseMs` after its holder died), so
  *   instances on many machines make one refresh and never redeem a rotated refresh token.
  * - Redis being down or slow surfaces as `CacheStoreUnavailableError` within `operationTimeoutMs`;
  *   core's persistence logs it and keeps working from memory and the network.
@@ -221,9 +226,16 @@ export class RedisCacheStore implements CacheStore {
       await sleep(Math.min(remaining, delay / 2 + Math.random() * delay), signal);
       delay = Math.min(delay * 2, 50);
     }
+    // While the holder lives its lease is extended (a slow refresh keeps it); if it dies, the lease
+    // expires lockLeaseMs after the last extension.
+    const renew = setInterval(() => {
+      void this.command('extend a lock', Date.now() + this.timeoutMs, undefined, () => this.script(RENEW_SCRIPT, RENEW_SHA, key, token, this.lockLeaseMs)).catch(() => undefined);
+    }, this.lockLeaseMs / 3);
+    renew.unref?.();
     try {
       return await work();
     } finally {
+      clearInterval(renew);
       // Best effort: if this fails the lease still expires after lockLeaseMs.
       await this.command('free a lock', Date.now() + this.timeoutMs, undefined, () => this.script(RELEASE_SCRIPT, RELEASE_SHA, key, token)).catch(() => undefined);
     }
