@@ -3,19 +3,8 @@
 // invalid_grant outside user flows. Each runs against the dev authority started for the case.
 import { completeAuthorization } from '@tessera/dev-authority';
 import { describe, expect, it } from 'vitest';
-import {
-  ConfidentialClientApplication,
-  InteractionRequiredError,
-  MemoryCacheStore,
-  PublicClientApplication,
-  ServerError,
-  TokenCache,
-  type CacheStore,
-  type HttpClient,
-  type HttpResponse,
-  type LogLevel,
-  type Prompt,
-} from '../src/index.js';
+import type { CacheStore, HttpClient, HttpResponse, LogLevel, Prompt } from '../src/index.js';
+import { ConfidentialClientApplication, InteractionRequiredError, MemoryCacheStore, PublicClientApplication, ServerError, TokenCache } from '../src/index.js';
 import { expiryMarginSeconds } from '../src/flows/silent.js';
 import { LOOPBACK_REDIRECT, useDevAuthority } from './helpers.js';
 
