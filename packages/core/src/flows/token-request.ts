@@ -29,8 +29,6 @@ export interface TokenRequest {
   partition?: (home: string) => string;
   /** On-behalf-of tokens are found by the hash of the incoming assertion. */
   userAssertionHash?: string;
-  /** No user at hand (client credentials, on-behalf-of): no interaction can fix its errors. */
-  withoutUser?: boolean;
   /** Refresh: the scopes the redeemed refresh token was granted, kept when the answer does not say. */
   grantedScopes?: string;
   /** Whose tokens these are, when the request itself says: app-only tokens (client credentials) have no account. */
@@ -58,12 +56,7 @@ export async function requestToken(ctx: FlowContext, req: TokenRequest): Promise
     client_info: req.authority.kind === 'entra' ? '1' : undefined,
   };
   ctx.log.log('info', () => `Token request: grant_type=${req.params.grant_type} to ${metadata.token_endpoint}`);
-  let response: TokenResponse;
-  try {
-    response = await requestJson(ctx.http, formPost(metadata.token_endpoint, params, headers, req.signal), tokenResponseSchema, 'Token response', auth.secrets);
-  } catch (error) {
-    throw req.withoutUser ? notInteractive(error) : error;
-  }
+  const response = await requestJson(ctx.http, formPost(metadata.token_endpoint, params, headers, req.signal), tokenResponseSchema, 'Token response', auth.secrets);
   const result = await acceptTokenResponse(ctx, req, metadata, response);
   ctx.log.log('verbose', () => `Token acquired for scopes "${result.scopes.join(' ')}" (access token ${ctx.log.pii(result.accessToken)})`);
   return result;
@@ -105,7 +98,7 @@ async function acceptTokenResponse(
 
   // A user sign-in (they all ask for offline_access unless excluded) that got no refresh token; a
   // refresh may keep the old refresh token.
-  const signIn = !req.withoutUser && req.params.grant_type !== 'refresh_token';
+  const signIn = !req.identity && !req.userAssertionHash && req.params.grant_type !== 'refresh_token';
   if (signIn && !response.refresh_token && !ctx.excludeScopes.includes('offline_access')) {
     ctx.log.log('warning', `Silent calls will fail once this token expires. ${OFFLINE_ACCESS_HINT}`);
   }
@@ -179,10 +172,11 @@ async function acceptTokenResponse(
  * invalid_grant means "sign in again" only where a user signs in. For client credentials and
  * on-behalf-of (a bad or expired assertion, a revoked app grant) no interaction can help: it is a
  * ServerError for the caller to act on, with the provider's (already redacted) description.
+ * Those flows end their token request with `.catch(throwNotInteractive)`.
  */
-function notInteractive(error: unknown): unknown {
+export function throwNotInteractive(error: unknown): never {
   // The error's own fields are the details a ServerError is made of.
-  return error instanceof InteractionRequiredError && error.error === 'invalid_grant' ? new ServerError(error) : error;
+  throw error instanceof InteractionRequiredError && error.error === 'invalid_grant' ? new ServerError(error) : error;
 }
 
 /**
