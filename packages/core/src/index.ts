@@ -1,7 +1,8 @@
 // @tessera/core: platform-neutral OAuth 2.0 / OpenID Connect engine.
 export { PublicClientApplication } from './client/public-client.js';
 export { ConfidentialClientApplication, type ConfidentialClientOptions } from './client/confidential-client.js';
-export { ClientApplication, type ClientApplicationOptions } from './client/client-application.js';
+export { ClientApplication, type ClientApplicationOptions, type DpopFetchOptions } from './client/client-application.js';
+export { generateDpopKeyPair, type DpopKeySource, type DpopOption } from './crypto/dpop.js';
 export type { ClientCredential, CertificateCredential, AssertionCredential, PrivateKeyDecryptor } from './client/client-credential.js';
 
 export type { AuthCodeFlow, AuthResponse, AuthorizationUrlOptions, AcquireTokenByCodeOptions, ResponseMode, Prompt } from './flows/auth-code.js';

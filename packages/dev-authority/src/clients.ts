@@ -17,10 +17,13 @@ export interface ClientSetup {
   confidentialRedirectUris: string[];
   postLogoutRedirectUris: string[];
   fixtureKey: FixtureClientKey;
+  /** Client ids registered with dpop_bound_access_tokens. */
+  dpopBoundClients?: string[];
 }
 
 export function clientMetadata(setup: ClientSetup): ClientMetadata[] {
-  return [
+  const bound = new Set(setup.dpopBoundClients ?? []);
+  return withDpopBinding(bound, [
     {
       client_id: SPA_CLIENT_ID,
       application_type: 'web',
@@ -60,7 +63,12 @@ export function clientMetadata(setup: ClientSetup): ClientMetadata[] {
       redirect_uris: [],
       jwks: { keys: [setup.fixtureKey.publicJwk] },
     },
-  ] as ClientMetadata[];
+  ] as ClientMetadata[]);
+}
+
+/** Registers the named clients with `dpop_bound_access_tokens` (RFC 9449 5.2). */
+function withDpopBinding(bound: Set<string>, clients: ClientMetadata[]): ClientMetadata[] {
+  return clients.map((c) => (bound.has(c.client_id) ? { ...c, dpop_bound_access_tokens: true } : c));
 }
 
 export function describeClients(setup: ClientSetup): DevClients {

@@ -31,6 +31,8 @@ export interface ConfigSetup {
   rotateRefreshTokens: boolean;
   /** Issue refresh tokens without offline_access granted. */
   refreshTokensAlways: boolean;
+  /** DPoP proofs must carry a server nonce. */
+  dpopRequireNonce: boolean;
 }
 
 export function apiResourceInfo(ttls: Ttls): ResourceServerInfo {
@@ -71,6 +73,8 @@ export function providerConfiguration(setup: ConfigSetup): Configuration {
       introspection: { enabled: true },
       revocation: { enabled: true },
       userinfo: { enabled: true },
+      // On by default in oidc-provider 9; a nonce secret lets it issue nonces (and require them).
+      dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => setup.dpopRequireNonce },
       deviceFlow: {
         enabled: true,
         userCodeInputSource,

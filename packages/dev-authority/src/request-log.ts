@@ -9,6 +9,7 @@ export class RequestLog {
   start(req: IncomingMessage): RecordedRequest {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const entry: RecordedRequest = { method: req.method ?? 'GET', path };
+    if (req.headers.dpop) entry.dpopProof = true;
     this.requests.push(entry);
     this.#byRequest.set(req, entry);
     return entry;
@@ -24,7 +25,8 @@ export class RequestLog {
       (r) =>
         (filter.path === undefined || r.path === filter.path) &&
         (filter.grantType === undefined || r.grantType === filter.grantType) &&
-        (filter.clientId === undefined || r.clientId === filter.clientId),
+        (filter.clientId === undefined || r.clientId === filter.clientId) &&
+        (filter.dpopProof === undefined || !!r.dpopProof === filter.dpopProof),
     ).length;
   }
 

@@ -61,6 +61,7 @@ export async function startDevAuthority(options: DevAuthorityOptions = {}): Prom
       ],
       postLogoutRedirectUris: options.postLogoutRedirectUris ?? [],
       fixtureKey: await loadFixtureClientKey(),
+      dpopBoundClients: options.dpop?.boundClients,
     };
     const spaOrigins = new Set([...spaRedirectUris.map((u) => new URL(u).origin), ...(options.spaOrigins ?? [])]);
     const jwks = await generateSigningJwks();
@@ -76,6 +77,7 @@ export async function startDevAuthority(options: DevAuthorityOptions = {}): Prom
         adapter: (model: string) => store.adapterFor(model),
         rotateRefreshTokens: options.rotateRefreshTokens ?? true,
         refreshTokensAlways: options.refreshTokens === 'always',
+        dpopRequireNonce: options.dpop?.requireNonce ?? false,
       }),
     );
     const apiInfo = apiResourceInfo(ttls);
@@ -89,6 +91,7 @@ export async function startDevAuthority(options: DevAuthorityOptions = {}): Prom
     created.use(recordParsedRequest(log));
     if (options.offlineAccess !== 'consent') created.use(keepOfflineAccess);
     if (options.responseModes) created.use(restrictResponseModes(options.responseModes));
+    if (options.dpop?.exposeErrorDetail) created.on('grant.error', exposeErrorDetail);
     // Expected provider errors reach the client as OAuth errors; keep the console quiet.
     created.on('server_error', (_ctx, error) => console.error('[dev-authority] server_error', error));
 
@@ -127,6 +130,16 @@ function recordParsedRequest(log: RequestLog) {
       }
     }
   };
+}
+
+/**
+ * oidc-provider answers token-endpoint errors with a generic description ("grant request is
+ * invalid") and keeps the reason in error_detail; this puts the reason in the answer, as most
+ * providers do. The event fires after the error body is set and before it is sent.
+ */
+function exposeErrorDetail(ctx: KoaContextWithOIDC, error: { error_detail?: unknown }): void {
+  const body = ctx.body as { error_description?: unknown } | undefined;
+  if (body && typeof body === 'object' && typeof error.error_detail === 'string') body.error_description = error.error_detail;
 }
 
 function closeServer(server: ReturnType<typeof createServer>): Promise<void> {

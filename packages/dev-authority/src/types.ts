@@ -48,6 +48,15 @@ export interface DevAuthorityOptions {
    * discovery lists only them and other authorization requests are refused. Default: all three.
    */
   responseModes?: ResponseMode[];
+  /**
+   * DPoP (RFC 9449) configurations. DPoP itself is always on (oidc-provider's default: a request
+   * with a proof gets a DPoP-bound token). `requireNonce`: every proof must carry a server nonce
+   * (`use_dpop_nonce` + `DPoP-Nonce` otherwise). `boundClients`: these clients (ids) are registered
+   * with `dpop_bound_access_tokens: true`, so a token request without a proof is refused.
+   * `exposeErrorDetail`: token-endpoint errors carry oidc-provider's specific reason (e.g.
+   * "DPoP proof JWT not provided") as error_description, as most providers do.
+   */
+  dpop?: { requireNonce?: boolean; boundClients?: string[]; exposeErrorDetail?: boolean };
 }
 
 export interface DevClients {
@@ -75,9 +84,13 @@ export interface RecordedRequest {
   path: string;
   grantType?: string;
   clientId?: string;
+  /** Whether the request carried a DPoP proof header. */
+  dpopProof?: boolean;
 }
 
 export interface RequestFilter {
+  /** Only requests with (true) or without (false) a DPoP proof. */
+  dpopProof?: boolean;
   path?: string;
   grantType?: string;
   clientId?: string;

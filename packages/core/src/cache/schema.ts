@@ -2,6 +2,9 @@
 // so a cache file is shared with MSAL Python, MSAL Node and the Azure CLI.
 import * as z from '../http/zod.js';
 
+/** MSAL's credential type of access tokens bound to a key (token_type `DPoP` or `pop`). */
+export const ACCESS_TOKEN_WITH_AUTH_SCHEME = 'AccessToken_With_AuthScheme';
+
 /** Fields every entry has as a string when MSAL (or we) wrote it. */
 const str = z.string();
 const opt = z.optional(z.string());
@@ -43,12 +46,16 @@ export const accountEntitySchema = z.looseObject({
 });
 export const accessTokenEntitySchema = z.looseObject({
   ...credential('AccessToken'),
+  /** `AccessToken`, or as MSAL files tokens bound to a key (DPoP) `AccessToken_With_AuthScheme`. */
+  credential_type: z.custom<'AccessToken' | typeof ACCESS_TOKEN_WITH_AUTH_SCHEME>((v) => v === 'AccessToken' || v === ACCESS_TOKEN_WITH_AUTH_SCHEME),
   /** The tenant (Entra) or the issuer's path (other issuers). */
   realm: str,
   /** The scopes, space-separated. */
   target: str,
-  /** `Bearer` unless stated. */
+  /** `Bearer` unless stated; `DPoP` for tokens bound to a DPoP key. */
   token_type: opt,
+  /** DPoP-bound tokens: the RFC 7638 thumbprint of the key (MSAL's `key_id`). */
+  key_id: opt,
   /** When it was cached, seconds since the epoch. */
   cached_at: opt,
   /** When it expires, seconds since the epoch. */
@@ -70,6 +77,8 @@ export const refreshTokenEntitySchema = z.looseObject({
   last_modification_time: opt,
   /** On-behalf-of entries: the hash of the incoming assertion. */
   user_assertion_hash: opt,
+  /** A refresh token obtained with a DPoP proof: the key's thumbprint (it may be bound to that key). */
+  key_id: opt,
 });
 export const idTokenEntitySchema = z.looseObject({
   ...credential('IdToken'),
@@ -132,14 +141,19 @@ export function accountKey(a: Pick<AccountEntity, 'home_account_id' | 'environme
 export function credentialKey(c: {
   home_account_id: string;
   environment: string;
-  credential_type: CredentialType;
+  credential_type: CredentialType | typeof ACCESS_TOKEN_WITH_AUTH_SCHEME;
   client_id: string;
   realm?: string;
   target?: string;
+  token_type?: string;
 }): string {
   const realm = c.credential_type === 'RefreshToken' ? '' : (c.realm ?? '');
-  const target = c.credential_type === 'AccessToken' ? (c.target ?? '') : '';
-  return [c.home_account_id, c.environment, c.credential_type, c.client_id, realm, target].join('-').toLowerCase();
+  const bound = c.credential_type === ACCESS_TOKEN_WITH_AUTH_SCHEME;
+  const target = c.credential_type === 'AccessToken' || bound ? (c.target ?? '') : '';
+  // MSAL appends the scheme (`dpop`) to the key of a key-bound token.
+  const parts = [c.home_account_id, c.environment, c.credential_type, c.client_id, realm, target];
+  if (bound && c.token_type) parts.push(c.token_type);
+  return parts.join('-').toLowerCase();
 }
 
 export function appMetadataKey(m: Pick<AppMetadataEntity, 'environment' | 'client_id'>): string {

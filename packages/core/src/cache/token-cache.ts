@@ -32,7 +32,10 @@ export interface AccessTokenQuery {
   userAssertionHash?: string;
   /** Lower-cased resource scopes; the token's target must contain them all (none: the target must be empty). */
   scopes: readonly string[];
+  /** `Bearer` (default) or `DPoP`: a token is served only for requests of its own type. */
   tokenType?: string;
+  /** DPoP: the key's thumbprint; a token bound to another key is not served. */
+  keyId?: string;
 }
 
 /** A cache entry with its key. */
@@ -116,7 +119,7 @@ export class TokenCache {
       const at = entity as AccessTokenEntity;
       // No resource scope (an OIDC-only ask) selects only a token issued for no resource, never any token.
       const matches = q.scopes.length === 0 ? scopes!.size === 0 : q.scopes.every((s) => scopes!.has(s));
-      if ((at.token_type ?? 'Bearer').toLowerCase() === wantType && matches) return at;
+      if ((at.token_type ?? 'Bearer').toLowerCase() === wantType && at.key_id === q.keyId && matches) return at;
     }
     return undefined;
   }
@@ -127,9 +130,17 @@ export class TokenCache {
     return [...this.#group('AccessToken', owner(homeAccountId, userAssertionHash), environment, clientId, realm)].map((e) => ({ key: e.key, entity: e.entity as AccessTokenEntity }));
   }
 
-  /** This client's own refresh token for the account (those of its family, FOCI, are not used). */
-  findRefreshToken(homeAccountId: string, environment: string, clientId: string, options: { userAssertionHash?: string } = {}): RefreshTokenEntity | undefined {
-    return latest(this.#group('RefreshToken', owner(homeAccountId, options.userAssertionHash), environment, clientId)) as RefreshTokenEntity | undefined;
+  /**
+   * This client's own refresh token for the account (those of its family, FOCI, are not used).
+   * With `keyId` in the options (undefined: no DPoP key), only a refresh token obtained with that
+   * key (undefined: without one) qualifies: a key-bound refresh token is useless with another key.
+   */
+  findRefreshToken(homeAccountId: string, environment: string, clientId: string, options: { userAssertionHash?: string; keyId?: string } = {}): RefreshTokenEntity | undefined {
+    const all = this.#group('RefreshToken', owner(homeAccountId, options.userAssertionHash), environment, clientId);
+    if (!('keyId' in options)) return latest(all) as RefreshTokenEntity | undefined;
+    let found: RefreshTokenEntity | undefined;
+    for (const { entity } of all) if ((entity as RefreshTokenEntity).key_id === options.keyId) found = entity as RefreshTokenEntity;
+    return found;
   }
 
   /** The ID token of the account for this client and tenant, if cached. */

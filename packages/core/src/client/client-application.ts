@@ -4,7 +4,9 @@ import { validateEntraInstance } from '../authority/instance-discovery.js';
 import { type CachePartitioning, type CacheStore, type CacheStoreErrors, CachePersistence, SINGLE_PARTITION, partitionKeys } from '../cache/cache-store.js';
 import { defaultRefreshLock } from './refresh-lock.js';
 import { TokenCache } from '../cache/token-cache.js';
+import { type DpopOption, DpopSession, asksForDpopNonce } from '../crypto/dpop.js';
 import type { IdTokenSignatureVerifier } from '../crypto/id-token.js';
+import { ConfigurationError } from '../errors.js';
 import {
   type AcquireTokenByCodeOptions,
   type AuthCodeFlow,
@@ -27,7 +29,7 @@ import {
 import { refreshAccessToken } from '../flows/refresh-token.js';
 import { type SilentOptions, acquireTokenSilent } from '../flows/silent.js';
 import { acquireTokenByUsernamePassword } from '../flows/username-password.js';
-import { FetchHttpClient, type HttpClient } from '../http/http-client.js';
+import { type FetchFunction, FetchHttpClient, type HttpClient } from '../http/http-client.js';
 import { type RetryOptions, RetryingHttpClient, abortable } from '../http/retry.js';
 import { LogSink, type LoggerOptions } from '../logger.js';
 import { type AccountInfo, type AuthenticationResult, accountInfo, accountsOf } from '../results.js';
@@ -78,6 +80,29 @@ export interface ClientApplicationOptions extends AuthorityOptions, LoggerOption
    * cache store's `lock` when it has one. Clients sharing one TokenCache always take turns.
    */
   refreshLock?: RefreshLock;
+  /**
+   * DPoP (RFC 9449): bind access and refresh tokens to a key, so a stolen token is useless without
+   * it. `true` generates a non-extractable ES256 key in memory; `{ key }` uses yours (a CryptoKeyPair,
+   * a promise or function giving one, or a private P-256 JWK, e.g. one you persist). Required for a
+   * client registered with `dpop_bound_access_tokens`: registration is not discoverable, so it is
+   * never turned on by itself (`dpop_signing_alg_values_supported` in discovery only says the
+   * provider can). Use `dpopHeaders` or `fetchWithDpop` to call APIs with the tokens.
+   */
+  dpop?: DpopOption;
+}
+
+/** Options of {@link ClientApplication.fetchWithDpop}: a subset of fetch's RequestInit. */
+export interface DpopFetchOptions {
+  /** The HTTP method (default GET). */
+  method?: string;
+  /** Further request headers; `authorization` and `dpop` are set by the call. */
+  headers?: Record<string, string>;
+  /** The body: a string, so that the request can be sent again for a nonce. */
+  body?: string;
+  /** Aborts the request. */
+  signal?: AbortSignal;
+  /** The fetch to use (default globalThis.fetch). */
+  fetch?: FetchFunction;
 }
 
 /** What public and confidential clients share: auth code, refresh, silent, accounts. */
@@ -118,7 +143,44 @@ export class ClientApplication {
       clockSkew: options.clockSkewSeconds ?? 300,
       now,
       refreshLock: defaultRefreshLock(this.tokenCache, options.refreshLock, options.cacheStore),
+      dpop: options.dpop ? new DpopSession(options.dpop === true ? undefined : options.dpop.key) : undefined,
     };
+  }
+
+  /**
+   * The headers of an API request with a DPoP-bound token (RFC 9449 7): `authorization: DPoP <token>`
+   * and `dpop`, a proof for this method and URL carrying the token's hash (`ath`) and the nonce
+   * the resource server gave last (or `nonce`). Send them with the request as they are.
+   */
+  async dpopHeaders(result: AuthenticationResult, request: { method: string; url: string; nonce?: string }): Promise<{ authorization: string; dpop: string }> {
+    const dpop = this.context.dpop;
+    if (!dpop) throw new ConfigurationError('dpopHeaders: this client has no DPoP key; set the `dpop` client option');
+    if (result.tokenType.toLowerCase() !== 'dpop') {
+      throw new ConfigurationError(`dpopHeaders: the token is a ${result.tokenType} token, not DPoP-bound; send it as "authorization: ${result.tokenType} <token>"`);
+    }
+    const proof = await dpop.proof({ ...request, accessToken: result.accessToken }, this.context.now());
+    return { authorization: `DPoP ${result.accessToken}`, dpop: proof };
+  }
+
+  /**
+   * Calls an API with a DPoP-bound token (see dpopHeaders). A 401 whose
+   * `WWW-Authenticate: DPoP error="use_dpop_nonce"` comes with a new `DPoP-Nonce` is sent once
+   * more with it; the nonce is remembered for that server, so later calls need no retry.
+   */
+  async fetchWithDpop(result: AuthenticationResult, url: string, options: DpopFetchOptions = {}): Promise<Response> {
+    const fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
+    const method = options.method ?? 'GET';
+    const sentNonce = this.context.dpop?.nonceFor(url);
+    const send = async () => {
+      const response = await fetchFn(url, { method, body: options.body, signal: options.signal, headers: { ...options.headers, ...(await this.dpopHeaders(result, { method, url })) } });
+      this.context.dpop!.rememberNonce(url, { 'dpop-nonce': response.headers.get('dpop-nonce') ?? '' });
+      return response;
+    };
+    const first = await send();
+    const challenge = { 'www-authenticate': first.headers.get('www-authenticate') ?? '' };
+    if (!asksForDpopNonce(first.status, challenge) || this.context.dpop!.nonceFor(url) === sentNonce) return first;
+    await first.body?.cancel().catch(() => {});
+    return send();
   }
 
   private async metadata(authority: Authority, signal?: AbortSignal): Promise<AuthorityMetadata> {

@@ -26,6 +26,9 @@ const clientOptionsSchema = z.object(
     cachePartitioning: z.optional(oneOf(['single', 'perKey'], 'expected "single" or "perKey"')),
     instanceDiscovery: z.optional(z.boolean('expected true or false')),
     validateAuthority: z.optional(z.boolean('expected true or false')),
+    dpop: z.optional(
+      z.custom<unknown>((v) => typeof v === 'boolean' || (typeof v === 'object' && v !== null && 'key' in v), 'expected true, false or { key: a CryptoKeyPair or a private P-256 JWK }'),
+    ),
   },
   NOT_AN_OBJECT,
 );

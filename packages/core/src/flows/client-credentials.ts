@@ -1,6 +1,6 @@
 import type { Authority } from '../authority/authority.js';
 import { partitionKeys } from '../cache/cache-store.js';
-import { cachedResult } from './silent.js';
+import { cachedResult, dpopKeyLoading } from './silent.js';
 import type { AuthenticationResult } from '../results.js';
 import { normalizeScopes, resourceScopes } from '../scopes.js';
 import type { FlowContext, RequestOptions } from './context.js';
@@ -25,6 +25,8 @@ export async function acquireTokenForClient(ctx: FlowContext, authority: Authori
   const realm = authority.tenant;
   const partition = partitionKeys.app(ctx.partitioning, ctx.clientId, realm);
   if (!options.forceRefresh && !options.claims) {
+    const loading = dpopKeyLoading(ctx);
+    if (loading) await loading;
     await ctx.persistence.sync(partition, options.signal);
     const hit = cachedResult(ctx, {
       homeAccountId: '',

@@ -3,6 +3,7 @@ import type { AuthorityMetadata } from '../authority/discovery.js';
 import type { CachePartitioning, CachePersistence } from '../cache/cache-store.js';
 import type { ClientAuthenticator } from '../client/client-credential.js';
 import type { SingleFlight } from '../client/single-flight.js';
+import type { DpopSession } from '../crypto/dpop.js';
 import type { IdTokenSignatureVerifier } from '../crypto/id-token.js';
 import type { HttpClient } from '../http/http-client.js';
 import type { LogSink } from '../logger.js';
@@ -47,6 +48,8 @@ export interface FlowContext {
   now(): number;
   /** Serializes refresh-token redemption across tabs or processes when set. */
   refreshLock?: RefreshLock;
+  /** Set when tokens are bound to a DPoP key (RFC 9449): every token request carries a proof. */
+  dpop?: DpopSession;
 }
 
 /** Options every token method accepts. */

@@ -5,7 +5,7 @@ import type { AuthenticationResult } from '../results.js';
 import { normalizeScopes, resourceScopes, withOidcScopes } from '../scopes.js';
 import type { FlowContext, RequestOptions } from './context.js';
 import { refreshAccessToken } from './refresh-token.js';
-import { cachedResult } from './silent.js';
+import { cachedResult, dpopKeyLoading } from './silent.js';
 import { checkOptions, nonEmpty } from '../http/schemas.js';
 import { optionalBoolean, requestOptions, requiredScopesOption } from './options.js';
 import { requestToken, throwNotInteractive } from './token-request.js';
@@ -36,10 +36,12 @@ export async function acquireTokenOnBehalfOf(ctx: FlowContext, authority: Author
   const hash = await assertionHash(options.userAssertion);
   const partition = partitionKeys.onBehalfOf(ctx.partitioning, hash);
   if (!options.forceRefresh && !options.claims) {
+    const loading = dpopKeyLoading(ctx);
+    if (loading) await loading;
     await ctx.persistence.sync(partition, options.signal);
     const hit = cachedResult(ctx, { homeAccountId: '', userAssertionHash: hash, environment: authority.environment, realm: authority.tenant, scopes: resourceScopes(scopes) });
     if (hit) return hit;
-    const rt = ctx.persistence.cache.findRefreshToken('', authority.environment, ctx.clientId, { userAssertionHash: hash });
+    const rt = ctx.persistence.cache.findRefreshToken('', authority.environment, ctx.clientId, { userAssertionHash: hash, keyId: ctx.dpop?.keyId });
     if (rt) {
       try {
         return await refreshAccessToken(ctx, authority, rt.secret, { ...options, userAssertionHash: hash, partition, expectedHomeAccountId: rt.home_account_id });

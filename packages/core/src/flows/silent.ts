@@ -42,9 +42,22 @@ interface CacheQuery {
   account?: AccountInfo;
 }
 
-/** A usable cached access token as a result, or undefined. Kept free of awaits: it is the hot path. */
+/**
+ * Loads the DPoP key if it is not loaded yet, so that cache lookups (which need its thumbprint)
+ * stay synchronous; undefined when there is nothing to wait for.
+ */
+export function dpopKeyLoading(ctx: FlowContext): Promise<unknown> | undefined {
+  return ctx.dpop && !ctx.dpop.keyId ? ctx.dpop.key() : undefined;
+}
+
+/**
+ * A usable cached access token as a result, or undefined. Kept free of awaits: it is the hot path.
+ * A DPoP client gets only DPoP tokens of its own key; a Bearer client only Bearer tokens.
+ */
 export function cachedResult(ctx: FlowContext, q: CacheQuery): AuthenticationResult | undefined {
-  const at = ctx.persistence.cache.findAccessToken({ ...q, clientId: ctx.clientId });
+  const dpop = ctx.dpop;
+  if (dpop && !dpop.keyId) return undefined;
+  const at = ctx.persistence.cache.findAccessToken({ ...q, clientId: ctx.clientId, tokenType: dpop ? 'DPoP' : undefined, keyId: dpop?.keyId });
   if (!at) return undefined;
   const expiresOn = Number(at.expires_on);
   // An expiry that cannot be read (a damaged cache) means expired, never "valid forever" (NaN compares false).
@@ -63,6 +76,8 @@ export async function acquireTokenSilent(ctx: FlowContext, authority: Authority,
   const scopes = normalizeScopes(options.scopes);
   const resource = resourceScopes(scopes);
   const realm = options.tenant ?? account.tenantId;
+  const loading = dpopKeyLoading(ctx);
+  if (loading) await loading;
   if (ctx.persistence.persistent) {
     await ctx.persistence.sync(partitionKeys.account(ctx.partitioning, account.homeAccountId), options.signal);
   }
@@ -87,7 +102,7 @@ function refreshWithCachedToken(ctx: FlowContext, authority: Authority, options:
   // Concurrent silent calls for the same account and scopes share one refresh (and one rotation).
   const key = ['rt', account.homeAccountId, account.environment, authority.url, ctx.clientId, resourceScopes(options.scopes).sort().join(' '), options.claims ?? ''].join('\n');
   const refresh = async () => {
-    const rt = ctx.persistence.cache.findRefreshToken(account.homeAccountId, account.environment, ctx.clientId);
+    const rt = ctx.persistence.cache.findRefreshToken(account.homeAccountId, account.environment, ctx.clientId, { keyId: ctx.dpop?.keyId });
     if (!rt) throw new InteractionRequiredError({ error: 'no_tokens_found', errorDescription: `No refresh token is cached; sign in interactively. ${OFFLINE_ACCESS_HINT}` });
     return refreshAccessToken(ctx, authority, rt.secret, { ...options, account, grantedScopes: rt.target });
   };

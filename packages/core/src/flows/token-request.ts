@@ -4,7 +4,11 @@ import type { AuthorityMetadata } from '../authority/discovery.js';
 import type { AccessTokenEntity, AccountEntity, IdTokenEntity, RefreshTokenEntity } from '../cache/schema.js';
 import type { TokenCache } from '../cache/token-cache.js';
 import { type IdTokenClaims, decodeIdToken, validateIdTokenClaims } from '../crypto/id-token.js';
-import { InteractionRequiredError, InvalidResponseError, ServerError, ValidationError } from '../errors.js';
+import { ACCESS_TOKEN_WITH_AUTH_SCHEME } from '../cache/schema.js';
+import { DPOP_ALG } from '../crypto/dpop.js';
+import { ConfigurationError, InteractionRequiredError, InvalidResponseError, ServerError, ValidationError } from '../errors.js';
+import type { DpopSession } from '../crypto/dpop.js';
+import type { HttpClient } from '../http/http-client.js';
 import { formPost, requestJson } from '../http/oauth-response.js';
 import { abortable } from '../http/retry.js';
 import { type TokenResponse, tokenResponseSchema } from '../http/schemas.js';
@@ -61,10 +65,36 @@ export async function requestToken(ctx: FlowContext, req: TokenRequest): Promise
     client_info: req.authority.kind === 'entra' ? '1' : undefined,
   };
   ctx.log.log('info', () => `Token request: grant_type=${req.params.grant_type} to ${metadata.token_endpoint}`);
-  const response = await requestJson(ctx.http, formPost(metadata.token_endpoint, params, headers, req.signal), tokenResponseSchema, 'Token response', auth.secrets);
+  const send = (http: HttpClient, extra?: Record<string, string>) =>
+    requestJson(http, formPost(metadata.token_endpoint, params, { ...headers, ...extra }, req.signal), tokenResponseSchema, 'Token response', auth.secrets);
+  const response = ctx.dpop ? await sendWithDpop(ctx, ctx.dpop, metadata, send) : await send(ctx.http);
   const result = await acceptTokenResponse(ctx, req, metadata, response);
   ctx.log.log('verbose', () => `Token acquired for scopes "${result.scopes.join(' ')}" (access token ${ctx.log.pii(result.accessToken)})`);
   return result;
+}
+
+/**
+ * A token request with a DPoP proof (RFC 9449 5). A server that wants a nonce answers
+ * `use_dpop_nonce` with a `DPoP-Nonce` header: the request is sent once more with a new proof
+ * carrying it; the nonce is remembered for the server, so the next request needs no retry.
+ */
+async function sendWithDpop<T>(ctx: FlowContext, dpop: DpopSession, metadata: AuthorityMetadata, send: (http: HttpClient, extra: Record<string, string>) => Promise<T>): Promise<T> {
+  const algs = metadata.dpop_signing_alg_values_supported;
+  if (Array.isArray(algs) && !algs.includes(DPOP_ALG)) {
+    throw new ConfigurationError(`dpop: the provider accepts DPoP proofs signed with ${algs.join(', ')} only (dpop_signing_alg_values_supported); Tessera signs with ${DPOP_ALG}`);
+  }
+  const url = metadata.token_endpoint;
+  const http = dpop.recordingNonces(ctx.http);
+  const attempt = async () => send(http, { DPoP: await dpop.proof({ method: 'POST', url }, ctx.now()) });
+  const sentNonce = dpop.nonceFor(url);
+  try {
+    return await attempt();
+  } catch (error) {
+    // Retried once, and only for a nonce that is new: a server that keeps refusing gets no loop.
+    if (!(error instanceof ServerError && error.error === 'use_dpop_nonce') || dpop.nonceFor(url) === sentNonce) throw error;
+    ctx.log.log('info', 'The token endpoint asked for a DPoP nonce; sending the request again with it');
+    return attempt();
+  }
 }
 
 async function acceptTokenResponse(
@@ -73,8 +103,17 @@ async function acceptTokenResponse(
   metadata: AuthorityMetadata,
   response: TokenResponse,
 ): Promise<AuthenticationResult> {
-  if (response.token_type.toLowerCase() !== 'bearer') {
-    throw new InvalidResponseError(`Token response has token_type "${response.token_type}"; only Bearer is supported`, 200, 'invalid_token_type');
+  const tokenType = response.token_type.toLowerCase();
+  if (tokenType !== (ctx.dpop ? 'dpop' : 'bearer')) {
+    throw new InvalidResponseError(
+      ctx.dpop
+        ? `Token response has token_type "${response.token_type}" although a DPoP proof was sent: the provider did not bind the token to the key (it may not support DPoP); turn off the \`dpop\` option or enable DPoP at the provider`
+        : tokenType === 'dpop'
+          ? 'Token response has token_type "DPoP" although no DPoP proof was sent; set the `dpop` option for a DPoP-bound client'
+          : `Token response has token_type "${response.token_type}"; only Bearer and DPoP are supported`,
+      200,
+      'invalid_token_type',
+    );
   }
   let claims: IdTokenClaims | undefined;
   if (response.id_token) {
@@ -112,15 +151,16 @@ async function acceptTokenResponse(
   const identity = req.identity ?? identify(ctx, req, response, claims);
   const environment = req.authority.environment;
   const cachedScopes = granted.filter((s) => resourceScopes([s]).length > 0);
+  const keyId = ctx.dpop?.keyId;
   const at: AccessTokenEntity = {
-    credential_type: 'AccessToken',
+    credential_type: keyId ? ACCESS_TOKEN_WITH_AUTH_SCHEME : 'AccessToken',
     secret: response.access_token,
     home_account_id: identity.homeAccountId,
     environment,
     client_id: ctx.clientId,
     realm: identity.realm,
     target: cachedScopes.join(' '),
-    token_type: 'Bearer',
+    token_type: keyId ? 'DPoP' : 'Bearer',
     cached_at: String(now),
     expires_on: String(now + expiresIn),
     extended_expires_on: String(now + (response.ext_expires_in ?? expiresIn)),
@@ -128,6 +168,8 @@ async function acceptTokenResponse(
   const refreshIn = response.refresh_in;
   if (refreshIn !== undefined) at.refresh_on = String(now + refreshIn);
   if (req.userAssertionHash) at.user_assertion_hash = req.userAssertionHash;
+  // MSAL's key_id: the thumbprint of the key the token is bound to.
+  if (keyId) at.key_id = keyId;
 
   const home = identity.homeAccountId;
   const partition = req.partition?.(home);
@@ -151,6 +193,7 @@ async function acceptTokenResponse(
           if (target !== undefined) rt.target = target;
           if (response.foci) rt.family_id = response.foci;
           if (req.userAssertionHash) rt.user_assertion_hash = req.userAssertionHash;
+          if (keyId) rt.key_id = keyId;
           cache.upsert('RefreshToken', rt);
         }
         if (identity.account) cache.upsert('Account', identity.account);
@@ -263,11 +306,15 @@ function identify(ctx: FlowContext, req: TokenRequest, response: TokenResponse, 
   return { homeAccountId, realm, account, accountInfo: { ...accountFields(account), idTokenClaims: claims } };
 }
 
-/** A new token replaces cached ones whose scopes overlap it, as MSAL does, so lookups stay unambiguous. */
+/**
+ * A new token replaces cached ones of its type (Bearer, DPoP) whose scopes overlap it, as MSAL
+ * does, so lookups stay unambiguous; a DPoP token also replaces those of an earlier key.
+ */
 function replaceOverlappingTokens(cache: TokenCache, at: AccessTokenEntity): void {
   const scopes = new Set(at.target.toLowerCase().split(' ').filter(Boolean));
+  const type = (at.token_type ?? 'Bearer').toLowerCase();
   for (const { key, entity: old } of cache.accessTokensInGroup(at.home_account_id, at.environment, at.client_id, at.realm, at.user_assertion_hash as string | undefined)) {
-    if ((old.token_type ?? 'Bearer').toLowerCase() !== 'bearer') continue;
+    if ((old.token_type ?? 'Bearer').toLowerCase() !== type) continue;
     if (old.target.toLowerCase().split(' ').some((s) => scopes.has(s))) cache.remove('AccessToken', key);
   }
 }

@@ -154,6 +154,8 @@ export const discoverySchema = z.looseObject({
   token_endpoint_auth_methods_supported: z.optional(z.array(z.string())),
   /** Whether authorization responses carry `iss` (RFC 9207). */
   authorization_response_iss_parameter_supported: z.optional(z.boolean()),
+  /** The algorithms the provider accepts DPoP proofs in (RFC 9449 5.1); its presence does not say a client is DPoP-bound. */
+  dpop_signing_alg_values_supported: z.optional(z.array(z.string())),
 });
 export type DiscoveryDocument = z.Infer<typeof discoverySchema>;
 

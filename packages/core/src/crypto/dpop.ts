@@ -1,0 +1,164 @@
+// DPoP (RFC 9449): ES256 proofs signed with WebCrypto directly (an ECDSA signature from WebCrypto
+// is already the JWS r||s form), so no JOSE library is loaded for them; server nonces remembered
+// per origin. Nothing here needs Node or the DOM.
+import { ConfigurationError } from '../errors.js';
+import type { HttpClient, HttpRequest, HttpResponse } from '../http/http-client.js';
+import { base64UrlEncode, randomToken, sha256Base64Url } from './encoding.js';
+
+/** The one DPoP algorithm Tessera signs with: ES256 (P-256), which every DPoP server supports. */
+export const DPOP_ALG = 'ES256';
+const EC_PARAMS = { name: 'ECDSA', namedCurve: 'P-256' } as const;
+
+/**
+ * The DPoP key: a WebCrypto ES256 key pair, a promise of one (e.g. read from a key store), or
+ * a private P-256 JWK (`kty`, `crv`, `x`, `y`, `d`) to import.
+ */
+export type DpopKeySource = CryptoKeyPair | Promise<CryptoKeyPair> | (() => Promise<CryptoKeyPair>) | JsonWebKey;
+
+/**
+ * The `dpop` option: `true` generates a non-extractable ES256 key per client (in memory; tokens
+ * bound to it are useless once the process ends, so persist a key to keep tokens across restarts);
+ * `{ key }` uses yours.
+ */
+export type DpopOption = boolean | { key: DpopKeySource };
+
+/** A loaded DPoP key: the pair, its public JWK and its RFC 7638 thumbprint (`jkt`). */
+export interface DpopKey {
+  /** The WebCrypto pair; the private key signs proofs. */
+  keyPair: CryptoKeyPair;
+  /** The public JWK sent in each proof's header (`kty`, `crv`, `x`, `y`). */
+  publicJwk: { kty: string; crv: string; x: string; y: string };
+  /** RFC 7638 SHA-256 thumbprint of the public JWK: the `jkt` the server binds tokens to, and the cache's `key_id`. */
+  thumbprint: string;
+}
+
+/** What a proof is for: the request's method and URL, and for a resource request the access token (`ath`). */
+export interface DpopProofRequest {
+  /** The HTTP method, e.g. `GET`. */
+  method: string;
+  /** The request URL; its query and fragment are not part of `htu`. */
+  url: string;
+  /** The access token sent with the proof (resource requests): its hash goes into `ath`. */
+  accessToken?: string;
+  /** A nonce to use instead of the one remembered for the URL's origin. */
+  nonce?: string;
+}
+
+/** Generates an ES256 key pair; `extractable` only when you want to export the private key to persist it. */
+export function generateDpopKeyPair(extractable = false): Promise<CryptoKeyPair> {
+  return globalThis.crypto.subtle.generateKey(EC_PARAMS, extractable, ['sign', 'verify']) as Promise<CryptoKeyPair>;
+}
+
+async function keyPairFrom(source: DpopKeySource): Promise<CryptoKeyPair> {
+  if (typeof source === 'function') return source();
+  const value = await source;
+  if ('privateKey' in value && 'publicKey' in value) return value;
+  const jwk = value as JsonWebKey;
+  if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || !jwk.d) {
+    throw new ConfigurationError('dpop.key: expected a CryptoKeyPair or a private EC P-256 JWK (kty "EC", crv "P-256", with "d"); only ES256 is supported');
+  }
+  const { kty, crv, x, y, d } = jwk;
+  const subtle = globalThis.crypto.subtle;
+  return {
+    privateKey: await subtle.importKey('jwk', { kty, crv, x, y, d }, EC_PARAMS, false, ['sign']),
+    publicKey: await subtle.importKey('jwk', { kty, crv, x, y }, EC_PARAMS, true, ['verify']),
+  };
+}
+
+/** Loads a key source: the pair, its public JWK and thumbprint. */
+export async function loadDpopKey(source: DpopKeySource): Promise<DpopKey> {
+  const keyPair = await keyPairFrom(source);
+  const algorithm = keyPair.privateKey.algorithm as EcKeyAlgorithm;
+  if (algorithm.name !== 'ECDSA' || algorithm.namedCurve !== 'P-256') {
+    throw new ConfigurationError(`dpop.key: expected an ECDSA P-256 (ES256) key pair, got ${algorithm.name}${algorithm.namedCurve ? ` ${algorithm.namedCurve}` : ''}`);
+  }
+  const { kty, crv, x, y } = await globalThis.crypto.subtle.exportKey('jwk', keyPair.publicKey);
+  const publicJwk = { kty: kty!, crv: crv!, x: x!, y: y! };
+  // RFC 7638: the required members in lexicographic order, no whitespace.
+  const thumbprint = await sha256Base64Url(JSON.stringify({ crv: publicJwk.crv, kty: publicJwk.kty, x: publicJwk.x, y: publicJwk.y }));
+  return { keyPair, publicJwk, thumbprint };
+}
+
+const encodeJson = (value: unknown) => base64UrlEncode(new TextEncoder().encode(JSON.stringify(value)));
+
+/** `htu`: the URL without query and fragment (RFC 9449 4.2). */
+export function dpopHtu(url: string): string {
+  const u = new URL(url);
+  u.search = '';
+  u.hash = '';
+  return u.href;
+}
+
+/** A DPoP proof JWT (RFC 9449 4.2) for one request. `iat` is seconds since the epoch. */
+export async function createDpopProof(key: DpopKey, request: DpopProofRequest & { iat: number }): Promise<string> {
+  const header = { typ: 'dpop+jwt', alg: DPOP_ALG, jwk: key.publicJwk };
+  const payload: Record<string, string | number> = { jti: randomToken(16), htm: request.method.toUpperCase(), htu: dpopHtu(request.url), iat: request.iat };
+  if (request.nonce) payload.nonce = request.nonce;
+  if (request.accessToken !== undefined) payload.ath = await sha256Base64Url(request.accessToken);
+  const input = `${encodeJson(header)}.${encodeJson(payload)}`;
+  const signature = await globalThis.crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key.keyPair.privateKey, new TextEncoder().encode(input));
+  return `${input}.${base64UrlEncode(new Uint8Array(signature))}`;
+}
+
+/** The origin a nonce belongs to (RFC 9449 8: nonces are per server). */
+const originOf = (url: string) => new URL(url).origin;
+
+/**
+ * One client's DPoP state: its key (loaded once) and the latest nonce each server (origin) gave.
+ * `keyId` is set once the key is loaded, so cache lookups stay synchronous.
+ */
+export class DpopSession {
+  /** The key's thumbprint once loaded. */
+  keyId?: string;
+  readonly #source: DpopKeySource | undefined;
+  #key?: Promise<DpopKey>;
+  readonly #nonces = new Map<string, string>();
+
+  /** @param source - the key; none generates a non-extractable ES256 key on first use. */
+  constructor(source?: DpopKeySource) {
+    this.#source = source;
+  }
+
+  /** The key, loaded (or generated) on first use. */
+  key(): Promise<DpopKey> {
+    this.#key ??= loadDpopKey(this.#source ?? (() => generateDpopKeyPair())).then((key) => {
+      this.keyId = key.thumbprint;
+      return key;
+    });
+    // A failed load is not kept: the next call tries again.
+    this.#key.catch(() => (this.#key = undefined));
+    return this.#key;
+  }
+
+  /** The nonce last received from this URL's server, if any. */
+  nonceFor(url: string): string | undefined {
+    return this.#nonces.get(originOf(url));
+  }
+
+  /** Remembers the `DPoP-Nonce` a response from this URL's server carried. */
+  rememberNonce(url: string, headers: Record<string, string>): void {
+    const nonce = headers['dpop-nonce'];
+    if (nonce) this.#nonces.set(originOf(url), nonce);
+  }
+
+  /** A proof for the request, with the server's remembered nonce unless one is given. */
+  async proof(request: DpopProofRequest, iat: number): Promise<string> {
+    return createDpopProof(await this.key(), { ...request, nonce: request.nonce ?? this.nonceFor(request.url), iat });
+  }
+
+  /** The transport with every answer's `DPoP-Nonce` remembered for its server. */
+  recordingNonces(http: HttpClient): HttpClient {
+    return {
+      send: async (request: HttpRequest): Promise<HttpResponse> => {
+        const response = await http.send(request);
+        this.rememberNonce(request.url, response.headers);
+        return response;
+      },
+    };
+  }
+}
+
+/** Whether an error answer asks for a (new) DPoP nonce: `use_dpop_nonce` in an OAuth error or a `WWW-Authenticate: DPoP` challenge. */
+export function asksForDpopNonce(status: number, headers: Record<string, string>): boolean {
+  return status === 401 && /^\s*DPoP\b[^]*\berror="?use_dpop_nonce/i.test(headers['www-authenticate'] ?? '');
+}

@@ -1,0 +1,195 @@
+// DPoP (RFC 9449, issue 12) end to end against the dev authority: the provider checks our proofs
+// (oidc-provider's validation), binds tokens to the key (cnf.jkt), demands nonces, and refuses
+// requests without a proof for clients registered DPoP-bound. The resource-request helper is
+// checked by a loopback resource server that verifies proofs with jose (its code, not ours).
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { completeAuthorization } from '@tessera/dev-authority';
+import { EmbeddedJWK, calculateJwkThumbprint, decodeJwt, jwtVerify } from 'jose';
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type AuthenticationResult,
+  ConfidentialClientApplication,
+  InteractionRequiredError,
+  InvalidResponseError,
+  PublicClientApplication,
+  ServerError,
+  TokenCache,
+  generateDpopKeyPair,
+} from '../src/index.js';
+import { LOOPBACK_REDIRECT, useDevAuthority } from './helpers.js';
+
+const API = ['api.read'];
+const APP_ONLY = ['urn:tessera:api/.default'];
+
+describe('DPoP with a provider that requires nonces and DPoP-bound clients', () => {
+  const idp = useDevAuthority({ dpop: { requireNonce: true, boundClients: ['tessera-confidential', 'tessera-native'], exposeErrorDetail: true } });
+  const confidential = (extra: { tokenCache?: TokenCache; dpop?: boolean | { key: CryptoKeyPair } } = {}) =>
+    new ConfidentialClientApplication({
+      clientId: idp.current.clients.confidential.clientId,
+      clientCredential: idp.current.clients.confidential.clientSecret,
+      authority: idp.current.issuer,
+      ...extra,
+    });
+  const cc = { path: '/token', grantType: 'client_credentials' };
+
+  it('client credentials: the nonce is fetched once, then remembered; the token is bound to the key and cached as MSAL files it', async () => {
+    const cache = new TokenCache();
+    const app = confidential({ tokenCache: cache, dpop: true });
+    idp.current.clearRequests();
+    const first = await app.acquireTokenForClient({ scopes: APP_ONLY });
+    // The provider demanded a nonce (use_dpop_nonce) and the retry with it succeeded.
+    expect(idp.current.countRequests({ ...cc, dpopProof: true })).toBe(2);
+    expect(first.tokenType).toBe('DPoP');
+
+    const [entry] = [...cache.entries('AccessToken')].map(([key, e]) => ({ key, e }));
+    expect(entry!.e).toMatchObject({ credential_type: 'AccessToken_With_AuthScheme', token_type: 'DPoP' });
+    expect(entry!.key.endsWith('-dpop')).toBe(true);
+    // The provider bound the token to the key whose thumbprint the cache holds.
+    expect((decodeJwt(first.accessToken).cnf as { jkt: string }).jkt).toBe(entry!.e.key_id);
+
+    // The nonce is remembered for the server: a new request needs no retry.
+    await app.acquireTokenForClient({ scopes: APP_ONLY, forceRefresh: true });
+    expect(idp.current.countRequests(cc)).toBe(3);
+    // A cache hit: no request at all.
+    const hit = await app.acquireTokenForClient({ scopes: APP_ONLY });
+    expect(hit.fromCache).toBe(true);
+    expect(hit.tokenType).toBe('DPoP');
+    expect(idp.current.countRequests(cc)).toBe(3);
+  });
+
+  it('never serves a DPoP token for a Bearer request, nor one of another key; the provider\'s refusal keeps its reason', async () => {
+    const cache = new TokenCache();
+    const dpopResult = await confidential({ tokenCache: cache, dpop: true }).acquireTokenForClient({ scopes: APP_ONLY });
+    idp.current.clearRequests();
+
+    // A Bearer client sharing the cache asks the provider (which refuses this DPoP-bound client).
+    const error = await confidential({ tokenCache: cache }).acquireTokenForClient({ scopes: APP_ONLY }).catch((e: unknown) => e);
+    expect(idp.current.countRequests({ ...cc, dpopProof: false })).toBe(1);
+    expect(error).toBeInstanceOf(ServerError);
+    expect(error).not.toBeInstanceOf(InteractionRequiredError);
+    expect((error as ServerError).error).toBe('invalid_grant');
+    expect((error as ServerError).errorDescription).toBe('DPoP proof JWT not provided');
+
+    // A client with another key gets its own token, bound to its own key.
+    const other = await confidential({ tokenCache: cache, dpop: { key: await generateDpopKeyPair() } }).acquireTokenForClient({ scopes: APP_ONLY });
+    expect(other.fromCache).toBe(false);
+    expect(other.accessToken).not.toBe(dpopResult.accessToken);
+  });
+
+  it('auth code and refresh: a public DPoP-bound client signs in and refreshes with proofs; the refresh token is filed with the key', async () => {
+    const cache = new TokenCache();
+    const app = new PublicClientApplication({ clientId: idp.current.clients.native.clientId, authority: idp.current.issuer, tokenCache: cache, dpop: true });
+    const flow = await app.initiateAuthCodeFlow({ scopes: API, redirectUri: LOOPBACK_REDIRECT });
+    const { redirectUrl } = await completeAuthorization(flow.authUri, { username: 'dora' });
+    const signedIn = await app.acquireTokenByAuthCodeFlow(flow, redirectUrl);
+    expect(signedIn.tokenType).toBe('DPoP');
+    const [rt] = [...cache.entries('RefreshToken')].map(([, e]) => e);
+    const [at] = [...cache.entries('AccessToken')].map(([, e]) => e);
+    expect(rt!.key_id).toBeTruthy();
+    expect(rt!.key_id).toBe(at!.key_id);
+
+    idp.current.clearRequests();
+    const refreshed = await app.acquireTokenSilent({ scopes: API, account: signedIn.account!, forceRefresh: true });
+    expect(idp.current.countRequests({ path: '/token', grantType: 'refresh_token', dpopProof: true })).toBe(1);
+    expect(refreshed.tokenType).toBe('DPoP');
+    expect(refreshed.accessToken).not.toBe(signedIn.accessToken);
+
+    // The same cache without the key: no DPoP token is served and the key-bound refresh token is not used.
+    const bearer = new PublicClientApplication({ clientId: idp.current.clients.native.clientId, authority: idp.current.issuer, tokenCache: cache });
+    await expect(bearer.acquireTokenSilent({ scopes: API, account: signedIn.account! })).rejects.toMatchObject({ code: 'no_tokens_found' });
+    expect(idp.current.countRequests({ path: '/token', grantType: 'refresh_token' })).toBe(1);
+  });
+});
+
+describe('DPoP with a provider that ignores it for unbound clients', () => {
+  const idp = useDevAuthority();
+
+  it('without a proof a Bearer token; with one a DPoP token, and a DPoP answer to a Bearer request is refused', async () => {
+    const base = { clientId: idp.current.clients.confidential.clientId, clientCredential: idp.current.clients.confidential.clientSecret, authority: idp.current.issuer };
+    const bearer = await new ConfidentialClientApplication(base).acquireTokenForClient({ scopes: APP_ONLY });
+    expect(bearer.tokenType).toBe('Bearer');
+    expect(decodeJwt(bearer.accessToken).cnf).toBeUndefined();
+    const bound = await new ConfidentialClientApplication({ ...base, dpop: true }).acquireTokenForClient({ scopes: APP_ONLY });
+    expect(bound.tokenType).toBe('DPoP');
+    expect(idp.current.countRequests({ path: '/token', grantType: 'client_credentials', dpopProof: true })).toBe(1); // no nonce required here
+
+    // A transport that adds a proof behind the client's back: the DPoP answer is refused, not cached as Bearer.
+    const sneaky = new ConfidentialClientApplication({
+      ...base,
+      httpClient: {
+        send: async (request) => {
+          const { FetchHttpClient } = await import('../src/index.js');
+          const keyed = new ConfidentialClientApplication({ ...base, dpop: true });
+          const proof = await (keyed as unknown as { context: { dpop: { proof(r: object, iat: number): Promise<string> } } }).context.dpop.proof({ method: 'POST', url: request.url }, Math.floor(Date.now() / 1000));
+          return new FetchHttpClient().send({ ...request, headers: { ...request.headers, DPoP: proof } });
+        },
+      },
+    });
+    await expect(sneaky.acquireTokenForClient({ scopes: APP_ONLY, forceRefresh: true })).rejects.toBeInstanceOf(InvalidResponseError);
+  });
+});
+
+/** A resource server that accepts DPoP tokens only, verifying proofs with jose, and demands its own nonce. */
+function startResourceServer() {
+  const nonce = 'rs-nonce-1';
+  const seen: Array<{ nonce?: unknown; ok: boolean }> = [];
+  const server: Server = createServer(async (req, res) => {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${req.url}`;
+    try {
+      const [scheme, token] = (req.headers.authorization ?? '').split(' ');
+      if (scheme !== 'DPoP' || !token) throw new Error('not DPoP');
+      const { payload, protectedHeader } = await jwtVerify(String(req.headers.dpop), EmbeddedJWK, { typ: 'dpop+jwt', algorithms: ['ES256'] });
+      expect(payload.htm).toBe(req.method);
+      expect(payload.htu).toBe(url.split('?')[0]);
+      expect(payload.ath).toBe(createHash('sha256').update(token).digest('base64url'));
+      expect(await calculateJwkThumbprint(protectedHeader.jwk!)).toBe((decodeJwt(token).cnf as { jkt: string }).jkt);
+      if (payload.nonce !== nonce) {
+        seen.push({ nonce: payload.nonce, ok: false });
+        res.writeHead(401, { 'www-authenticate': 'DPoP error="use_dpop_nonce", error_description="Resource server requires nonce in DPoP proof"', 'dpop-nonce': nonce }).end();
+        return;
+      }
+      seen.push({ nonce: payload.nonce, ok: true });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ hello: 'dpop' }));
+    } catch (error) {
+      seen.push({ ok: false });
+      res.writeHead(401, { 'www-authenticate': 'DPoP error="invalid_token"' }).end(String(error));
+    }
+  });
+  return { server, seen };
+}
+
+describe('calling an API with a DPoP-bound token', () => {
+  const idp = useDevAuthority();
+  const rs = startResourceServer();
+  let base = '';
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => rs.server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(rs.server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => rs.server.close(() => resolve())));
+
+  it("fetchWithDpop retries once for the resource server's nonce, then remembers it; dpopHeaders refuses a Bearer token", async () => {
+    const app = new ConfidentialClientApplication({
+      clientId: idp.current.clients.confidential.clientId,
+      clientCredential: idp.current.clients.confidential.clientSecret,
+      authority: idp.current.issuer,
+      dpop: true,
+    });
+    const result = await app.acquireTokenForClient({ scopes: APP_ONLY });
+    const response = await app.fetchWithDpop(result, `${base}/orders?id=7`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ hello: 'dpop' });
+    expect(rs.seen).toEqual([{ nonce: undefined, ok: false }, { nonce: 'rs-nonce-1', ok: true }]);
+
+    const again = await app.fetchWithDpop(result, `${base}/orders`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    expect(again.status).toBe(200);
+    expect(rs.seen).toHaveLength(3); // no retry: the nonce was remembered
+
+    const headers = await app.dpopHeaders(result, { method: 'GET', url: `${base}/x` });
+    expect(headers.authorization).toBe(`DPoP ${result.accessToken}`);
+    const bearer: AuthenticationResult = { ...result, tokenType: 'Bearer' };
+    await expect(app.dpopHeaders(bearer, { method: 'GET', url: base })).rejects.toMatchObject({ code: 'configuration_error' });
+  });
+});
