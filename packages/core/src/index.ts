@@ -2,7 +2,7 @@
 export { PublicClientApplication } from './client/public-client.js';
 export { ConfidentialClientApplication, type ConfidentialClientOptions } from './client/confidential-client.js';
 export { ClientApplication, type ClientApplicationOptions, type DpopFetchOptions } from './client/client-application.js';
-export { generateDpopKeyPair, type DpopKeySource, type DpopOption } from './crypto/dpop.js';
+export { generateDpopKeyPair, type DpopHeaders, type DpopKeySource, type DpopOption, type DpopProofRequest } from './crypto/dpop.js';
 export type { ClientCredential, CertificateCredential, AssertionCredential, PrivateKeyDecryptor } from './client/client-credential.js';
 
 export type { AuthCodeFlow, AuthResponse, AuthorizationUrlOptions, AcquireTokenByCodeOptions, ResponseMode, Prompt } from './flows/auth-code.js';

@@ -4,7 +4,7 @@ import { validateEntraInstance } from '../authority/instance-discovery.js';
 import { type CachePartitioning, type CacheStore, type CacheStoreErrors, CachePersistence, SINGLE_PARTITION, partitionKeys } from '../cache/cache-store.js';
 import { defaultRefreshLock } from './refresh-lock.js';
 import { TokenCache } from '../cache/token-cache.js';
-import { type DpopOption, DpopSession, asksForDpopNonce } from '../crypto/dpop.js';
+import { type DpopHeaders, type DpopOption, type DpopProofRequest, DpopSession, asksForDpopNonce } from '../crypto/dpop.js';
 import type { IdTokenSignatureVerifier } from '../crypto/id-token.js';
 import { ConfigurationError } from '../errors.js';
 import {
@@ -152,7 +152,7 @@ export class ClientApplication {
    * and `dpop`, a proof for this method and URL carrying the token's hash (`ath`) and the nonce
    * the resource server gave last (or `nonce`). Send them with the request as they are.
    */
-  async dpopHeaders(result: AuthenticationResult, request: { method: string; url: string; nonce?: string }): Promise<{ authorization: string; dpop: string }> {
+  async dpopHeaders(result: AuthenticationResult, request: Omit<DpopProofRequest, 'accessToken'>): Promise<DpopHeaders> {
     const dpop = this.context.dpop;
     if (!dpop) throw new ConfigurationError('dpopHeaders: this client has no DPoP key; set the `dpop` client option');
     if (result.tokenType.toLowerCase() !== 'dpop') {

@@ -20,7 +20,20 @@ export type DpopKeySource = CryptoKeyPair | Promise<CryptoKeyPair> | (() => Prom
  * bound to it are useless once the process ends, so persist a key to keep tokens across restarts);
  * `{ key }` uses yours.
  */
-export type DpopOption = boolean | { key: DpopKeySource };
+export type DpopOption =
+  | boolean
+  | {
+      /** Your key: a CryptoKeyPair, a promise or function giving one, or a private P-256 JWK. */
+      key: DpopKeySource;
+    };
+
+/** The headers of an API request with a DPoP-bound token. */
+export interface DpopHeaders {
+  /** `DPoP <access token>`. */
+  authorization: string;
+  /** The proof for this request. */
+  dpop: string;
+}
 
 /** A loaded DPoP key: the pair, its public JWK and its RFC 7638 thumbprint (`jkt`). */
 export interface DpopKey {
