@@ -5,6 +5,12 @@ import {
   type AuthorityOptions,
   type CacheStore,
   CachePersistence,
+  type DpopFetchOptions,
+  type DpopHeaders,
+  type DpopProofRequest,
+  DpopSession,
+  dpopHeaders,
+  fetchWithDpop,
   type FlowContext,
   type HttpClient,
   type IdTokenSignatureVerifier,
@@ -28,7 +34,7 @@ import { type BrowserClientEvents, Emitter } from './events.js';
 import { InteractionStore } from './interaction.js';
 import { BrowserAuthError } from './errors.js';
 import { popupName, waitForPopup } from './popup.js';
-import { IndexedDbCacheStore } from './stores.js';
+import { IndexedDbCacheStore, dpopKeyPair } from './stores.js';
 import { fetchTransport } from './transport.js';
 
 export interface BrowserClientOptions extends AuthorityOptions, LoggerOptions {
@@ -56,6 +62,12 @@ export interface BrowserClientOptions extends AuthorityOptions, LoggerOptions {
   clientCapabilities?: string[];
   /** Checks ID-token signatures, e.g. core's `jwksSignatureVerifier` (adds jose to the bundle). */
   idTokenSignatureVerifier?: (http: HttpClient) => IdTokenSignatureVerifier;
+  /**
+   * DPoP (RFC 9449): bind tokens to a non-extractable ES256 key kept in IndexedDB (with the
+   * `indexeddb` cache; otherwise in memory for this page), so a stolen token is useless elsewhere.
+   * Needed for a client registered DPoP-bound. Call APIs with `dpopHeaders` or `fetchWithDpop`.
+   */
+  dpop?: boolean;
 }
 
 /** Options of loginRedirect, loginPopup, acquireTokenRedirect and acquireTokenPopup. */
@@ -171,8 +183,19 @@ export class BrowserClient {
       clockSkew: 300,
       now: () => Math.floor(Date.now() / 1000),
       refreshLock: (account, work) => this.#refreshLock(account, work),
+      dpop: options.dpop ? new DpopSession(store instanceof IndexedDbCacheStore ? () => dpopKeyPair(clientId) : undefined) : undefined,
     };
     this.#interaction = new InteractionStore(clientId);
+  }
+
+  /** The headers of an API request with a DPoP-bound token: `authorization: DPoP <token>` and the `dpop` proof. */
+  dpopHeaders(result: AuthenticationResult, request: Omit<DpopProofRequest, 'accessToken'>): Promise<DpopHeaders> {
+    return dpopHeaders(this.#context.dpop, result, request, this.#context.now());
+  }
+
+  /** Calls an API with a DPoP-bound token; a 401 asking for the resource server's nonce is retried once with it. */
+  fetchWithDpop(result: AuthenticationResult, url: string, options: DpopFetchOptions = {}): Promise<Response> {
+    return fetchWithDpop(this.#context.dpop, result, url, options, this.#context.now);
   }
 
   /** Subscribes to an event; returns the unsubscribe function. */

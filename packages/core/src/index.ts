@@ -1,8 +1,8 @@
 // @tessera/core: platform-neutral OAuth 2.0 / OpenID Connect engine.
 export { PublicClientApplication } from './client/public-client.js';
 export { ConfidentialClientApplication, type ConfidentialClientOptions } from './client/confidential-client.js';
-export { ClientApplication, type ClientApplicationOptions, type DpopFetchOptions } from './client/client-application.js';
-export { generateDpopKeyPair, type DpopHeaders, type DpopKeySource, type DpopOption, type DpopProofRequest } from './crypto/dpop.js';
+export { ClientApplication, type ClientApplicationOptions } from './client/client-application.js';
+export { generateDpopKeyPair, type DpopFetchOptions, type DpopHeaders, type DpopKeySource, type DpopOption, type DpopProofRequest } from './crypto/dpop.js';
 export type { ClientCredential, CertificateCredential, AssertionCredential, PrivateKeyDecryptor } from './client/client-credential.js';
 
 export type { AuthCodeFlow, AuthResponse, AuthorizationUrlOptions, AcquireTokenByCodeOptions, ResponseMode, Prompt } from './flows/auth-code.js';
@@ -47,6 +47,7 @@ export { initiateAuthCodeFlow, acquireTokenByAuthCodeFlow } from './flows/auth-c
 export { acquireTokenSilent } from './flows/silent.js';
 export { getAuthorityMetadata } from './authority/discovery.js';
 export { CachePersistence } from './cache/cache-store.js';
+export { DpopSession, dpopHeaders, fetchWithDpop } from './crypto/dpop.js';
 export { SingleFlight } from './client/single-flight.js';
 export { checkClientIdentity } from './client/client-options.js';
 export { LogSink } from './logger.js';

@@ -4,9 +4,8 @@ import { validateEntraInstance } from '../authority/instance-discovery.js';
 import { type CachePartitioning, type CacheStore, type CacheStoreErrors, CachePersistence, SINGLE_PARTITION, partitionKeys } from '../cache/cache-store.js';
 import { defaultRefreshLock } from './refresh-lock.js';
 import { TokenCache } from '../cache/token-cache.js';
-import { type DpopHeaders, type DpopOption, type DpopProofRequest, DpopSession, asksForDpopNonce } from '../crypto/dpop.js';
+import { type DpopFetchOptions, type DpopHeaders, type DpopOption, type DpopProofRequest, DpopSession, dpopHeaders, fetchWithDpop } from '../crypto/dpop.js';
 import type { IdTokenSignatureVerifier } from '../crypto/id-token.js';
-import { ConfigurationError } from '../errors.js';
 import {
   type AcquireTokenByCodeOptions,
   type AuthCodeFlow,
@@ -29,7 +28,7 @@ import {
 import { refreshAccessToken } from '../flows/refresh-token.js';
 import { type SilentOptions, acquireTokenSilent } from '../flows/silent.js';
 import { acquireTokenByUsernamePassword } from '../flows/username-password.js';
-import { type FetchFunction, FetchHttpClient, type HttpClient } from '../http/http-client.js';
+import { FetchHttpClient, type HttpClient } from '../http/http-client.js';
 import { type RetryOptions, RetryingHttpClient, abortable } from '../http/retry.js';
 import { LogSink, type LoggerOptions } from '../logger.js';
 import { type AccountInfo, type AuthenticationResult, accountInfo, accountsOf } from '../results.js';
@@ -91,20 +90,6 @@ export interface ClientApplicationOptions extends AuthorityOptions, LoggerOption
   dpop?: DpopOption;
 }
 
-/** Options of {@link ClientApplication.fetchWithDpop}: a subset of fetch's RequestInit. */
-export interface DpopFetchOptions {
-  /** The HTTP method (default GET). */
-  method?: string;
-  /** Further request headers; `authorization` and `dpop` are set by the call. */
-  headers?: Record<string, string>;
-  /** The body: a string, so that the request can be sent again for a nonce. */
-  body?: string;
-  /** Aborts the request. */
-  signal?: AbortSignal;
-  /** The fetch to use (default globalThis.fetch). */
-  fetch?: FetchFunction;
-}
-
 /** What public and confidential clients share: auth code, refresh, silent, accounts. */
 export class ClientApplication {
   /** The application (client) id. */
@@ -152,14 +137,8 @@ export class ClientApplication {
    * and `dpop`, a proof for this method and URL carrying the token's hash (`ath`) and the nonce
    * the resource server gave last (or `nonce`). Send them with the request as they are.
    */
-  async dpopHeaders(result: AuthenticationResult, request: Omit<DpopProofRequest, 'accessToken'>): Promise<DpopHeaders> {
-    const dpop = this.context.dpop;
-    if (!dpop) throw new ConfigurationError('dpopHeaders: this client has no DPoP key; set the `dpop` client option');
-    if (result.tokenType.toLowerCase() !== 'dpop') {
-      throw new ConfigurationError(`dpopHeaders: the token is a ${result.tokenType} token, not DPoP-bound; send it as "authorization: ${result.tokenType} <token>"`);
-    }
-    const proof = await dpop.proof({ ...request, accessToken: result.accessToken }, this.context.now());
-    return { authorization: `DPoP ${result.accessToken}`, dpop: proof };
+  dpopHeaders(result: AuthenticationResult, request: Omit<DpopProofRequest, 'accessToken'>): Promise<DpopHeaders> {
+    return dpopHeaders(this.context.dpop, result, request, this.context.now());
   }
 
   /**
@@ -167,20 +146,8 @@ export class ClientApplication {
    * `WWW-Authenticate: DPoP error="use_dpop_nonce"` comes with a new `DPoP-Nonce` is sent once
    * more with it; the nonce is remembered for that server, so later calls need no retry.
    */
-  async fetchWithDpop(result: AuthenticationResult, url: string, options: DpopFetchOptions = {}): Promise<Response> {
-    const fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
-    const method = options.method ?? 'GET';
-    const sentNonce = this.context.dpop?.nonceFor(url);
-    const send = async () => {
-      const response = await fetchFn(url, { method, body: options.body, signal: options.signal, headers: { ...options.headers, ...(await this.dpopHeaders(result, { method, url })) } });
-      this.context.dpop!.rememberNonce(url, { 'dpop-nonce': response.headers.get('dpop-nonce') ?? '' });
-      return response;
-    };
-    const first = await send();
-    const challenge = { 'www-authenticate': first.headers.get('www-authenticate') ?? '' };
-    if (!asksForDpopNonce(first.status, challenge) || this.context.dpop!.nonceFor(url) === sentNonce) return first;
-    await first.body?.cancel().catch(() => {});
-    return send();
+  fetchWithDpop(result: AuthenticationResult, url: string, options: DpopFetchOptions = {}): Promise<Response> {
+    return fetchWithDpop(this.context.dpop, result, url, options, this.context.now);
   }
 
   private async metadata(authority: Authority, signal?: AbortSignal): Promise<AuthorityMetadata> {

@@ -2,7 +2,8 @@
 // is already the JWS r||s form), so no JOSE library is loaded for them; server nonces remembered
 // per origin. Nothing here needs Node or the DOM.
 import { ConfigurationError } from '../errors.js';
-import type { HttpClient, HttpRequest, HttpResponse } from '../http/http-client.js';
+import type { FetchFunction, HttpClient, HttpRequest, HttpResponse } from '../http/http-client.js';
+import type { AuthenticationResult } from '../results.js';
 import { base64UrlEncode, randomToken, sha256Base64Url } from './encoding.js';
 
 /** The one DPoP algorithm Tessera signs with: ES256 (P-256), which every DPoP server supports. */
@@ -174,4 +175,45 @@ export class DpopSession {
 /** Whether an error answer asks for a (new) DPoP nonce: `use_dpop_nonce` in an OAuth error or a `WWW-Authenticate: DPoP` challenge. */
 export function asksForDpopNonce(status: number, headers: Record<string, string>): boolean {
   return status === 401 && /^\s*DPoP\b[^]*\berror="?use_dpop_nonce/i.test(headers['www-authenticate'] ?? '');
+}
+
+/** The headers of an API request with a DPoP-bound token; see ClientApplication.dpopHeaders. */
+export async function dpopHeaders(dpop: DpopSession | undefined, result: AuthenticationResult, request: Omit<DpopProofRequest, 'accessToken'>, iat: number): Promise<DpopHeaders> {
+  if (!dpop) throw new ConfigurationError('dpopHeaders: this client has no DPoP key; set the `dpop` client option');
+  if (result.tokenType.toLowerCase() !== 'dpop') {
+    throw new ConfigurationError(`dpopHeaders: the token is a ${result.tokenType} token, not DPoP-bound; send it as "authorization: ${result.tokenType} <token>"`);
+  }
+  const proof = await dpop.proof({ ...request, accessToken: result.accessToken }, iat);
+  return { authorization: `DPoP ${result.accessToken}`, dpop: proof };
+}
+
+/** Options of fetchWithDpop: a subset of fetch's RequestInit. */
+export interface DpopFetchOptions {
+  /** The HTTP method (default GET). */
+  method?: string;
+  /** Further request headers; `authorization` and `dpop` are set by the call. */
+  headers?: Record<string, string>;
+  /** The body: a string, so that the request can be sent again for a nonce. */
+  body?: string;
+  /** Aborts the request. */
+  signal?: AbortSignal;
+  /** The fetch to use (default globalThis.fetch). */
+  fetch?: FetchFunction;
+}
+
+/** An API call with a DPoP-bound token, retried once for the resource server's nonce; see ClientApplication.fetchWithDpop. */
+export async function fetchWithDpop(dpop: DpopSession | undefined, result: AuthenticationResult, url: string, options: DpopFetchOptions, now: () => number): Promise<Response> {
+  const fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const method = options.method ?? 'GET';
+  const sentNonce = dpop?.nonceFor(url);
+  const send = async () => {
+    const headers = { ...options.headers, ...(await dpopHeaders(dpop, result, { method, url }, now())) };
+    const response = await fetchFn(url, { method, body: options.body, signal: options.signal, headers });
+    dpop!.rememberNonce(url, { 'dpop-nonce': response.headers.get('dpop-nonce') ?? '' });
+    return response;
+  };
+  const first = await send();
+  if (!asksForDpopNonce(first.status, { 'www-authenticate': first.headers.get('www-authenticate') ?? '' }) || dpop!.nonceFor(url) === sentNonce) return first;
+  await first.body?.cancel().catch(() => {});
+  return send();
 }
