@@ -1,0 +1,54 @@
+// The browser's DPoP key (issue 12) in Chromium: a non-extractable ES256 CryptoKey kept in
+// IndexedDB, the same key after a reload, and proofs that verify with the key they carry.
+import { type JsonWebKey, verify } from 'node:crypto';
+import { expect, openSample, test } from './support/e2e.js';
+
+type Proofs = { proof: string; extractable: boolean; stored: boolean };
+
+/** Checks a proof's ES256 signature with the key in its header; returns its header and payload. */
+function verifyProof(proof: string) {
+  const [h, p, sig] = proof.split('.') as [string, string, string];
+  const protectedHeader = JSON.parse(Buffer.from(h, 'base64url').toString()) as { typ: string; alg: string; jwk: JsonWebKey };
+  const payload = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>;
+  const ok = verify('sha256', Buffer.from(`${h}.${p}`), { key: protectedHeader.jwk, format: 'jwk', dsaEncoding: 'ieee-p1363' }, Buffer.from(sig, 'base64url'));
+  expect(ok).toBe(true);
+  expect(protectedHeader).toMatchObject({ typ: 'dpop+jwt', alg: 'ES256' });
+  return { protectedHeader, payload };
+}
+
+test('dpop: true keeps a non-extractable key in IndexedDB and signs proofs with it, across reloads', async ({ idp, app, page }) => {
+  const makeProof = () =>
+    page.evaluate(async (authority): Promise<Proofs> => {
+      const { client } = (window as unknown as { sample: { client: { constructor: unknown } } }).sample;
+      const Client = client.constructor as new (o: object) => { dpopHeaders(r: object, q: object): Promise<{ dpop: string }> };
+      const dpopClient = new Client({ clientId: 'tessera-spa', authority, dpop: true });
+      const result = { accessToken: 'token', tokenType: 'DPoP', expiresOn: new Date(), scopes: [], fromCache: false };
+      const { dpop: proof } = await dpopClient.dpopHeaders(result, { method: 'GET', url: 'https://api.example/orders?x=1' });
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const open = indexedDB.open('tessera-tessera-spa');
+        open.onsuccess = () => resolve(open.result);
+        open.onerror = () => reject(open.error);
+      });
+      const pair = await new Promise<CryptoKeyPair | undefined>((resolve, reject) => {
+        const get = db.transaction('cache').objectStore('cache').get('dpop-key');
+        get.onsuccess = () => resolve(get.result as CryptoKeyPair | undefined);
+        get.onerror = () => reject(get.error);
+      });
+      db.close();
+      return { proof, extractable: pair?.privateKey.extractable ?? true, stored: pair?.privateKey instanceof CryptoKey };
+    }, idp.issuer);
+
+  await openSample(page, `${app.origin}/`);
+  const first = await makeProof();
+  expect(first.stored).toBe(true);
+  expect(first.extractable).toBe(false);
+  const verified = verifyProof(first.proof);
+  expect(verified.payload).toMatchObject({ htm: 'GET', htu: 'https://api.example/orders' });
+  expect(typeof verified.payload.ath).toBe('string');
+
+  // A reload (a new client) signs with the same stored key.
+  await openSample(page, `${app.origin}/`);
+  const second = await makeProof();
+  const again = verifyProof(second.proof);
+  expect(again.protectedHeader.jwk).toEqual(verified.protectedHeader.jwk);
+});
