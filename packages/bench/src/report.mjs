@@ -72,6 +72,12 @@ export function lockedSilentLine(s) {
   return `With a store that has a refresh lock (\`lock\`, as FileCacheStore and RedisCacheStore): ${cells} (${fmt(spread)}x from ${n(s.rows[0].size)} to ${n(s.rows.at(-1).size)} accounts; target <= 5 µs, flat). The lock is taken only around a refresh, never on a hit (the run fails if it is).`;
 }
 
+/** One sentence: Tessera's DPoP-bound cache hit per size. */
+export function dpopSilentLine(s) {
+  const cells = s.rows.map((r) => `${n(r.size)}: ${fmt(r.silentUs.median)} µs`).join(', ');
+  return `With DPoP-bound tokens (\`dpop\`, lookups by token type and key thumbprint): ${cells} (target <= 5 µs, flat).`;
+}
+
 const fmtSeconds = (ms) => (ms >= 1000 ? `${fmt(ms / 1000, ms >= 10_000 ? 0 : 1)} s` : `${fmt(ms)} ms`);
 
 export function concurrencyTable(rows) {
@@ -235,6 +241,7 @@ export function markdown(res) {
     );
   }
   if (res.silentLocked) lines.push(lockedSilentLine(res.silentLocked), '');
+  if (res.silentDpop) lines.push(dpopSilentLine(res.silentDpop), '');
   lines.push(...failed('silent'));
 
   lines.push('## 2. Concurrency: 100 concurrent identical requests on an empty cache', '');

@@ -107,6 +107,13 @@ await section(
 );
 
 await section(
+  'silentDpop',
+  '   Silent acquisition, cache hit, DPoP-bound tokens (dpop option)',
+  () => runLockedSilentSuite(plan.silent, (r) => console.log(`  ${r.size}: ${fmt(r.silentUs.median)} µs`), gate, 'tessera-dpop'),
+  (s) => console.log(`  ${report.dpopSilentLine(s)}`),
+);
+
+await section(
   'concurrency',
   '2. Concurrency: 100 concurrent identical client-credentials requests, empty cache',
   () => runConcurrencySuite(),

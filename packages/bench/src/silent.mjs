@@ -58,14 +58,17 @@ export async function benchSilent(adapter, size, { budgetMs, warmupCapMs, list }
 
 export const SILENT_SIZES = [1, 100, 1_000, 10_000];
 
-/** Tessera's cache hit when its store has a refresh lock (the lock must not be taken on a hit). */
-export async function runLockedSilentSuite({ budgetMs, warmupCapMs }, log = () => {}, gate = { wait: async () => {} }) {
+/**
+ * Tessera's cache hit in one configuration: `tessera-locked` (a store with a refresh lock, which
+ * must not be taken on a hit) or `tessera-dpop` (DPoP-bound tokens).
+ */
+export async function runLockedSilentSuite({ budgetMs, warmupCapMs }, log = () => {}, gate = { wait: async () => {} }, adapter = 'tessera-locked') {
   const self = new URL('./silent.mjs', import.meta.url);
   const { inChild } = await import('./child.mjs');
   const rows = [];
   for (const size of SILENT_SIZES) {
     await gate.wait();
-    const r = await inChild(self, 'benchSilent', ['tessera-locked', size, { budgetMs, warmupCapMs, list: false }]);
+    const r = await inChild(self, 'benchSilent', [adapter, size, { budgetMs, warmupCapMs, list: false }]);
     rows.push({ size, silentUs: r.silentUs });
     log(r);
   }
