@@ -29,6 +29,8 @@ export interface ServerErrorDetails {
   /** A claims challenge the caller must satisfy (Entra `claims`, CAE). */
   claims?: string;
   suberror?: string;
+  /** When Entra saw the error (its `timestamp`, e.g. "2026-12-07 10:00:00Z"): support asks for it with the ids. */
+  timestamp?: string;
 }
 
 /** The authorization server answered with an OAuth error. */
@@ -41,6 +43,7 @@ export class ServerError extends TesseraError {
   readonly status?: number;
   readonly claims?: string;
   readonly suberror?: string;
+  readonly timestamp?: string;
   constructor(details: ServerErrorDetails, code = 'server_error') {
     super(code, `${details.error}${details.errorDescription ? `: ${details.errorDescription}` : ''}`);
     this.error = details.error;
@@ -51,6 +54,7 @@ export class ServerError extends TesseraError {
     this.status = details.status;
     this.claims = details.claims;
     this.suberror = details.suberror;
+    this.timestamp = details.timestamp;
   }
 }
 
@@ -80,8 +84,9 @@ export class ValidationError extends TesseraError {
 /** The server's response was not what the protocol allows (bad JSON, missing or mistyped field). */
 export class InvalidResponseError extends TesseraError {
   readonly status?: number;
-  constructor(message: string, status?: number, code = 'invalid_response') {
-    super(code, message);
+  /** `cause`: the server's own error (a ServerError with Entra's ids), when it sent one. */
+  constructor(message: string, status?: number, code = 'invalid_response', options?: { cause?: unknown }) {
+    super(code, message, options);
     this.status = status;
   }
 }

@@ -11,12 +11,19 @@ export const AzureAuthorityHosts = {
   AzureGermany: 'https://login.microsoftonline.de',
 } as const;
 
-/** Hosts that name the same cloud; tokens cached under one are found under any. */
+/**
+ * Hosts that name the same cloud; tokens cached under one are found under any. Kept in step with
+ * msal-common's built-in InstanceDiscoveryMetadata (16.17: adds login-us and the sovereign clouds).
+ */
 const ALIAS_GROUPS: readonly (readonly string[])[] = [
   ['login.microsoftonline.com', 'login.windows.net', 'login.microsoft.com', 'sts.windows.net'],
   ['login.partner.microsoftonline.cn', 'login.chinacloudapi.cn'],
   ['login.microsoftonline.de'],
   ['login.microsoftonline.us', 'login.usgovcloudapi.net'],
+  ['login-us.microsoftonline.com'],
+  ['login.sovcloud-identity.fr'],
+  ['login.sovcloud-identity.de'],
+  ['login.sovcloud-identity.sg'],
 ];
 
 const CANONICAL = new Map<string, string>();
@@ -30,6 +37,23 @@ export function isKnownEntraHost(host: string): boolean {
 export function canonicalEnvironment(host: string): string {
   const lower = host.toLowerCase();
   return CANONICAL.get(lower) ?? lower;
+}
+
+/** Azure AD B2C and Entra External ID (CIAM) hosts: Microsoft's own, trusted without instance discovery (as MSAL). */
+export const B2C_HOST_SUFFIX = '.b2clogin.com';
+export const CIAM_HOST_SUFFIX = '.ciamlogin.com';
+
+/**
+ * Host or first path segment an Entra authority would have (a name of Microsoft's login hosts; a
+ * tenant GUID, `*.onmicrosoft.com`, common/organizations/consumers, B2C's `tfp`). An unknown host
+ * with such a URL is sent to instance discovery, so a look-alike never receives a code or secret.
+ */
+const ENTRA_LOOKING_HOST = /microsoftonline|login\.microsoft|login\.windows|windows\.net|chinacloudapi|usgovcloudapi|sovcloud-identity|b2clogin|ciamlogin/i;
+const ENTRA_LOOKING_SEGMENT = /^(common|organizations|consumers|tfp|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[^/]+\.onmicrosoft\.com)$/i;
+
+/** Whether an authority URL on a host that is not configured looks like an Entra one (see ENTRA_LOOKING_HOST). */
+export function looksLikeEntra(hostname: string, firstSegment: string | undefined): boolean {
+  return ENTRA_LOOKING_HOST.test(hostname) || (firstSegment !== undefined && ENTRA_LOOKING_SEGMENT.test(firstSegment));
 }
 
 export const MULTI_TENANTS: ReadonlySet<string> = new Set(['common', 'organizations', 'consumers']);

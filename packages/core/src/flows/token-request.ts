@@ -198,19 +198,31 @@ function identify(ctx: FlowContext, req: TokenRequest, response: TokenResponse, 
   const homeAccountId = clientInfoHome(authority, response) ?? req.account?.homeAccountId ?? sub;
   // On-behalf-of tokens are looked up by assertion and configured tenant, not by the user's home tenant.
   const realm = entra && !req.userAssertionHash && typeof claims.tid === 'string' ? claims.tid : authority.tenant;
-  const username = String(claims.preferred_username ?? claims.upn ?? claims.email ?? claims.unique_name ?? '');
   const account: AccountEntity = {
     home_account_id: homeAccountId,
     environment: authority.environment,
     realm,
     local_account_id: String((entra ? claims.oid : undefined) ?? sub),
-    username,
+    username: usernameOf(claims),
     authority_type: entra ? 'MSSTS' : 'Generic',
     last_modified_time: String(ctx.now()),
   };
   if (typeof claims.name === 'string') account.name = claims.name;
   if (response.client_info) account.client_info = response.client_info;
   return { homeAccountId, realm, account, accountInfo: { ...accountFields(account), idTokenClaims: claims } };
+}
+
+/**
+ * The account's username: the first non-empty of preferred_username, upn, B2C's `emails[0]`, email,
+ * unique_name (MSAL skips empty values too, and takes B2C's emails array).
+ */
+function usernameOf(claims: IdTokenClaims): string {
+  const emails = claims.emails;
+  const first = Array.isArray(emails) ? emails[0] : undefined;
+  for (const value of [claims.preferred_username, claims.upn, first, claims.email, claims.unique_name]) {
+    if (typeof value === 'string' && value !== '') return value;
+  }
+  return '';
 }
 
 /** A new token replaces cached ones whose scopes overlap it, as MSAL does, so lookups stay unambiguous. */

@@ -38,6 +38,7 @@ export function oauthErrorFrom(body: unknown, status: number, redact: (text: str
     status,
     claims: clean(e.claims),
     suberror: clean(e.suberror),
+    timestamp: e.timestamp,
   };
   return InteractionRequiredError.matches(e.error, e.suberror) ? new InteractionRequiredError(details) : new ServerError(details);
 }
