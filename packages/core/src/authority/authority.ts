@@ -1,6 +1,6 @@
 import { ConfigurationError } from '../errors.js';
 import { isLoopbackHost } from '../http/schemas.js';
-import { B2C_HOST_SUFFIX, CIAM_HOST_SUFFIX, MULTI_TENANTS, isKnownEntraHost, looksLikeEntra } from './entra.js';
+import { B2C_HOST_SUFFIX, CIAM_HOST_SUFFIX, MULTI_TENANTS, isKnownEntraHost } from './entra.js';
 
 export type AuthorityKind = 'entra' | 'oidc';
 
@@ -43,7 +43,12 @@ export interface AuthorityOptions {
 const DEFAULT_AUTHORITY = 'https://login.microsoftonline.com/common';
 const B2C_POLICY = /^b2c_1a?_/i;
 
-export function resolveAuthority(options: AuthorityOptions): Authority {
+/**
+ * Resolves the authority URL. `looksLikeEntra` (core's clients pass `entra.ts › looksLikeEntra`)
+ * makes unknown Entra-looking hosts Entra authorities that need instance discovery; without it
+ * (@tessera/browser, which has no instance discovery) unknown hosts are generic OIDC.
+ */
+export function resolveAuthority(options: AuthorityOptions, looksLikeEntra?: (hostname: string, firstSegment?: string) => boolean): Authority {
   if (options.authority && options.oidcAuthority) {
     throw new ConfigurationError('Set either `authority` or `oidcAuthority`, not both');
   }
@@ -52,7 +57,7 @@ export function resolveAuthority(options: AuthorityOptions): Authority {
   const host = url.host.toLowerCase();
   const path = url.pathname.replace(/\/+$/, '');
   const segments = path.split('/').filter(Boolean);
-  const listed = (hosts?: readonly string[]) => (hosts ?? []).some((h) => hostOf(h) === host);
+  const listed = (hosts?: readonly string[]) => (hosts ?? []).some((h) => h.toLowerCase() === host);
   const builtIn = isKnownEntraHost(url.hostname);
   const ciam = host.endsWith(CIAM_HOST_SUFFIX);
   const trusted = builtIn || ciam || host.endsWith(B2C_HOST_SUFFIX) || listed(options.knownAuthorities);
@@ -60,7 +65,7 @@ export function resolveAuthority(options: AuthorityOptions): Authority {
   // (a look-alike of login.microsoftonline.com gets no code or secret). Loopback is always a dev server.
   const entra =
     !options.oidcAuthority &&
-    (trusted || listed(options.knownEntraHosts) || (!isLoopbackHost(url.hostname) && looksLikeEntra(url.hostname, segments[0])));
+    (trusted || listed(options.knownEntraHosts) || (!!looksLikeEntra && !isLoopbackHost(url.hostname) && looksLikeEntra(url.hostname, segments[0])));
   if (!entra) {
     const issuer = `${url.origin}${path}`;
     return {
@@ -99,15 +104,6 @@ export function forTenant(authority: Authority, tenant: string): Authority {
   if (authority.policy) throw new ConfigurationError('A B2C authority (with a policy) has one tenant; use another authority instead of `tenant`');
   const base = `${new URL(authority.url).origin}/${tenant}`;
   return { ...authority, url: base, tenant, multiTenant: MULTI_TENANTS.has(tenant.toLowerCase()), metadataUrl: `${base}/v2.0/.well-known/openid-configuration` };
-}
-
-/** The host (and port) of a host name or URL, lower-cased. */
-function hostOf(hostOrUrl: string): string {
-  try {
-    return new URL(hostOrUrl.includes('://') ? hostOrUrl : `https://${hostOrUrl}`).host.toLowerCase();
-  } catch {
-    return hostOrUrl.toLowerCase();
-  }
 }
 
 function parseAuthorityUrl(raw: string): URL {

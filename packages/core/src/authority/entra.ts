@@ -43,19 +43,6 @@ export function canonicalEnvironment(host: string): string {
 export const B2C_HOST_SUFFIX = '.b2clogin.com';
 export const CIAM_HOST_SUFFIX = '.ciamlogin.com';
 
-/**
- * Host or first path segment an Entra authority would have (a name of Microsoft's login hosts; a
- * tenant GUID, `*.onmicrosoft.com`, common/organizations/consumers, B2C's `tfp`). An unknown host
- * with such a URL is sent to instance discovery, so a look-alike never receives a code or secret.
- */
-const ENTRA_LOOKING_HOST = /microsoftonline|login\.microsoft|login\.windows|windows\.net|chinacloudapi|usgovcloudapi|sovcloud-identity|b2clogin|ciamlogin/i;
-const ENTRA_LOOKING_SEGMENT = /^(common|organizations|consumers|tfp|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[^/]+\.onmicrosoft\.com)$/i;
-
-/** Whether an authority URL on a host that is not configured looks like an Entra one (see ENTRA_LOOKING_HOST). */
-export function looksLikeEntra(hostname: string, firstSegment: string | undefined): boolean {
-  return ENTRA_LOOKING_HOST.test(hostname) || (firstSegment !== undefined && ENTRA_LOOKING_SEGMENT.test(firstSegment));
-}
-
 export const MULTI_TENANTS: ReadonlySet<string> = new Set(['common', 'organizations', 'consumers']);
 
 /** Builds an Entra authority URL from a cloud host and a tenant (GUID, domain, or common/organizations/consumers). */

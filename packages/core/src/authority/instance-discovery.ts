@@ -8,6 +8,20 @@ import type { Authority } from './authority.js';
 /** Where Entra answers "is this a real Entra authority?" (MSAL's instance discovery). */
 export const INSTANCE_DISCOVERY_ENDPOINT = 'https://login.microsoftonline.com/common/discovery/instance';
 
+/**
+ * Host or first path segment an Entra authority would have (a name of Microsoft's login hosts; a
+ * tenant GUID, `*.onmicrosoft.com`, common/organizations/consumers, B2C's `tfp`). Core's clients
+ * send an unknown host with such a URL to instance discovery, so a look-alike never receives a code
+ * or secret. Here, not in entra.ts: the browser bundle (no instance discovery) does without it.
+ */
+const ENTRA_LOOKING_HOST = /microsoftonline|login\.microsoft|login\.windows|windows\.net|chinacloudapi|usgovcloudapi|sovcloud-identity|b2clogin|ciamlogin/i;
+const ENTRA_LOOKING_SEGMENT = /^(common|organizations|consumers|tfp|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[^/]+\.onmicrosoft\.com)$/i;
+
+/** Whether an authority URL on a host that is not configured looks like an Entra one (see ENTRA_LOOKING_HOST). */
+export function looksLikeEntra(hostname: string, firstSegment: string | undefined): boolean {
+  return ENTRA_LOOKING_HOST.test(hostname) || (firstSegment !== undefined && ENTRA_LOOKING_SEGMENT.test(firstSegment));
+}
+
 const validated = new Map<string, Promise<void>>();
 
 /**
