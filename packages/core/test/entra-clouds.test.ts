@@ -1,6 +1,6 @@
 // Azure AD B2C, Entra External ID (CIAM), the sovereign clouds, look-alike hosts and Entra's error
 // bodies, against a stub that plays Microsoft's hosts under their real names (see the stub).
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ConfidentialClientApplication,
   ConfigurationError,
@@ -8,28 +8,17 @@ import {
   PublicClientApplication,
   ServerError,
   TokenCache,
-  clearMetadataCache,
   resolveAuthority,
 } from '../src/index.js';
 import { looksLikeEntra } from '../src/authority/instance-discovery.js';
-import { CLIENT_ID, EMAIL, OID, TID, type EntraCloudsStub, startEntraCloudsStub } from './support/entra-clouds-stub.js';
+import { CLIENT_ID, EMAIL, OID, TID, useEntraCloudsStub } from './support/entra-clouds-stub.js';
 
 const SCOPES = ['https://api.contoso.com/read'];
 const REDIRECT = 'http://localhost:8400';
-let stub: EntraCloudsStub;
-
-beforeAll(async () => {
-  stub = await startEntraCloudsStub();
-});
-afterAll(() => stub.close());
-beforeEach(() => {
-  stub.seen.length = 0;
-  clearMetadataCache();
-});
-
-const paths = () => stub.seen.map((s) => `${s.host}${s.path}`);
+const entra = useEntraCloudsStub();
+const paths = () => entra.paths();
 const publicApp = (authority: string, extra: Record<string, unknown> = {}) =>
-  new PublicClientApplication({ clientId: CLIENT_ID, authority, httpClient: stub.http, retry: false, ...extra });
+  new PublicClientApplication({ clientId: CLIENT_ID, authority, httpClient: entra.current.http, retry: false, ...extra });
 
 /** A full sign-in: authorize URL (nonce), then the code at the token endpoint. */
 async function signIn(app: PublicClientApplication) {
@@ -51,7 +40,7 @@ describe('Azure AD B2C', () => {
       `contoso.b2clogin.com${base}/v2.0/.well-known/openid-configuration`,
       'contoso.b2clogin.com/contoso.onmicrosoft.com/B2C_1_susi/oauth2/v2.0/token',
     ]);
-    expect(stub.seen.at(-1)!.body.get('client_info')).toBe('1');
+    expect(entra.current.seen.at(-1)!.body.get('client_info')).toBe('1');
     expect(result.account).toMatchObject({
       homeAccountId: `${OID}-b2c_1_susi.${TID}`,
       environment: 'contoso.b2clogin.com',
@@ -82,14 +71,18 @@ describe('Azure AD B2C', () => {
     // The sign-in account's tokens stay its own: a cache hit, then a refresh at its policy.
     const hit = await susi.acquireTokenSilent({ scopes: SCOPES, account: first.account! });
     expect(hit).toMatchObject({ fromCache: true, accessToken: first.accessToken });
-    stub.seen.length = 0;
+    entra.current.seen.length = 0;
     const refreshed = await susi.acquireTokenSilent({ scopes: SCOPES, account: first.account!, forceRefresh: true });
     expect(refreshed.fromCache).toBe(false);
     expect(refreshed.account!.homeAccountId).toBe(`${OID}-b2c_1_susi.${TID}`);
-    const sent = stub.seen.find((s) => s.path.endsWith('/token'))!;
+    const sent = entra.current.seen.find((s) => s.path.endsWith('/token'))!;
     expect(sent.path).toBe('/contoso.onmicrosoft.com/B2C_1_susi/oauth2/v2.0/token');
     expect(sent.body.get('refresh_token')).toBe(`rt-${/\d+$/.exec(first.accessToken)![0]}`);
     expect((await susi.getAccounts()).length).toBe(3);
+    // A policy belongs to one tenant: a per-request tenant is a configuration error, sent nowhere.
+    entra.current.seen.length = 0;
+    await expect(susi.acquireTokenSilent({ scopes: SCOPES, account: first.account!, tenant: 'fabrikam.onmicrosoft.com', forceRefresh: true })).rejects.toBeInstanceOf(ConfigurationError);
+    expect(entra.current.seen).toEqual([]);
   });
 
   it('works on a custom domain listed in knownAuthorities, which an unlisted one never reaches', async () => {
@@ -100,9 +93,9 @@ describe('Azure AD B2C', () => {
     expect(paths().some((p) => p.includes('/discovery/instance'))).toBe(false);
 
     // Without knownAuthorities, a tenant-GUID path on an unknown host looks like Entra: instance discovery refuses it.
-    stub.seen.length = 0;
+    entra.current.seen.length = 0;
     await expect(signIn(publicApp(authority))).rejects.toMatchObject({ code: 'invalid_instance' });
-    expect(stub.seen.map((s) => s.host)).toEqual(['login.microsoftonline.com']);
+    expect(entra.current.seen.map((s) => s.host)).toEqual(['login.microsoftonline.com']);
   });
 });
 
@@ -131,7 +124,7 @@ describe('Entra External ID (CIAM)', () => {
     // The issuer host label must be the tenant the issuer path or authority names.
     const app = publicApp('https://contoso.ciamlogin.com');
     const doc = JSON.stringify({ issuer: `https://fabrikam.ciamlogin.com/${TID}/v2.0`, token_endpoint: 'https://contoso.ciamlogin.com/x/oauth2/v2.0/token' });
-    const withDoc = new PublicClientApplication({ clientId: CLIENT_ID, authority: app.authority.url, authorityMetadata: doc, httpClient: stub.http });
+    const withDoc = new PublicClientApplication({ clientId: CLIENT_ID, authority: app.authority.url, authorityMetadata: doc, httpClient: entra.current.http });
     return expect(withDoc.acquireTokenByCode('c', { scopes: SCOPES, redirectUri: REDIRECT })).rejects.toMatchObject({ code: 'invalid_issuer' });
   });
 });
@@ -150,28 +143,28 @@ describe('Entra clouds and unknown hosts', () => {
 
   it('refuses a look-alike host that instance discovery rejects before the code or secret is sent', async () => {
     const authority = 'https://login.microsoftonline.com.evil.example/contoso.onmicrosoft.com';
-    const app = new ConfidentialClientApplication({ clientId: CLIENT_ID, clientCredential: 'the-secret', authority, httpClient: stub.http, retry: false });
+    const app = new ConfidentialClientApplication({ clientId: CLIENT_ID, clientCredential: 'the-secret', authority, httpClient: entra.current.http, retry: false });
     const error = await app.acquireTokenByCode('the-code', { scopes: SCOPES, redirectUri: REDIRECT }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigurationError);
     expect(error).toMatchObject({ code: 'invalid_instance', message: expect.stringContaining('AADSTS50049: Unknown or invalid instance') });
-    expect(stub.seen.map((s) => s.host)).toEqual(['login.microsoftonline.com']);
-    expect(stub.seen.some((s) => JSON.stringify([...s.body, ...s.query]).includes('the-secret') || JSON.stringify([...s.body]).includes('the-code'))).toBe(false);
+    expect(entra.current.seen.map((s) => s.host)).toEqual(['login.microsoftonline.com']);
+    expect(entra.current.seen.some((s) => JSON.stringify([...s.body, ...s.query]).includes('the-secret') || JSON.stringify([...s.body]).includes('the-code'))).toBe(false);
     // App-only tokens too.
     await expect(app.acquireTokenForClient({ scopes: ['https://api.contoso.com/.default'] })).rejects.toMatchObject({ code: 'invalid_instance' });
-    expect(stub.seen.filter((s) => s.host !== 'login.microsoftonline.com')).toEqual([]);
+    expect(entra.current.seen.filter((s) => s.host !== 'login.microsoftonline.com')).toEqual([]);
   });
 
   it('runs a private cloud through instance discovery and accepts it when Entra does', async () => {
-    const app = new ConfidentialClientApplication({ clientId: CLIENT_ID, clientCredential: 's', authority: `https://login.private-cloud.example/${TID}`, httpClient: stub.http, knownEntraHosts: ['login.private-cloud.example'] });
+    const app = new ConfidentialClientApplication({ clientId: CLIENT_ID, clientCredential: 's', authority: `https://login.private-cloud.example/${TID}`, httpClient: entra.current.http, knownEntraHosts: ['login.private-cloud.example'] });
     const r = await app.acquireTokenForClient({ scopes: ['https://api.contoso.com/.default'] });
     expect(r.accessToken).toBe('app-token-login.private-cloud.example');
     expect(paths()[0]).toBe('login.microsoftonline.com/common/discovery/instance');
-    expect(stub.seen[0]!.query.get('authorization_endpoint')).toBe(`https://login.private-cloud.example/${TID}/oauth2/v2.0/authorize`);
+    expect(entra.current.seen[0]!.query.get('authorization_endpoint')).toBe(`https://login.private-cloud.example/${TID}/oauth2/v2.0/authorize`);
   });
 
   it('makes generic OIDC an explicit choice on Entra-looking hosts (oidcAuthority), with no instance discovery', async () => {
     const issuer = 'https://login.microsoftonline.com.evil.example/contoso.onmicrosoft.com';
-    const app = new ConfidentialClientApplication({ clientId: CLIENT_ID, clientCredential: 's', oidcAuthority: issuer, httpClient: stub.http, retry: false });
+    const app = new ConfidentialClientApplication({ clientId: CLIENT_ID, clientCredential: 's', oidcAuthority: issuer, httpClient: entra.current.http, retry: false });
     expect(app.authority.kind).toBe('oidc');
     await app.acquireTokenForClient({ scopes: ['https://api.contoso.com/.default'] });
     expect(paths()[0]).toBe('login.microsoftonline.com.evil.example/contoso.onmicrosoft.com/.well-known/openid-configuration');

@@ -1,25 +1,14 @@
 // ClientSecretCredential on Entra's sovereign clouds, External ID, Azure AD B2C and look-alike hosts,
 // against core's stub that plays Microsoft's hosts under their real names.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { clearMetadataCache } from '@tessera/core';
+import { describe, expect, it } from 'vitest';
 import { ClientSecretCredential } from '../src/index.js';
-import { CLIENT_ID, TID, type EntraCloudsStub, startEntraCloudsStub } from '../../core/test/support/entra-clouds-stub.js';
+import { CLIENT_ID, TID, useEntraCloudsStub } from '../../core/test/support/entra-clouds-stub.js';
 
 const SCOPE = 'https://api.contoso.com/.default';
-let stub: EntraCloudsStub;
-
-beforeAll(async () => {
-  stub = await startEntraCloudsStub();
-});
-afterAll(() => stub.close());
-beforeEach(() => {
-  stub.seen.length = 0;
-  clearMetadataCache();
-});
-
-const paths = () => stub.seen.map((s) => `${s.host}${s.path}`);
+const entra = useEntraCloudsStub();
+const paths = () => entra.paths();
 const credential = (tenantId: string, options: ConstructorParameters<typeof ClientSecretCredential>[3]) =>
-  new ClientSecretCredential(tenantId, CLIENT_ID, 'the-secret', { httpClient: stub.http, ...options });
+  new ClientSecretCredential(tenantId, CLIENT_ID, 'the-secret', { httpClient: entra.current.http, ...options });
 
 describe('ClientSecretCredential on Entra clouds', () => {
   it.each(['https://login.sovcloud-identity.fr', 'https://login.sovcloud-identity.de', 'https://login.sovcloud-identity.sg', 'https://login-us.microsoftonline.com'])(
@@ -29,7 +18,7 @@ describe('ClientSecretCredential on Entra clouds', () => {
       const token = await credential(TID, { authorityHost }).getToken(SCOPE);
       expect(token.token).toBe(`app-token-${host}`);
       expect(paths()).toEqual([`${host}/${TID}/v2.0/.well-known/openid-configuration`, `${host}/${TID}/oauth2/v2.0/token`]);
-      expect(stub.seen[1]!.body.get('client_secret')).toBe('the-secret');
+      expect(entra.current.seen[1]!.body.get('client_secret')).toBe('the-secret');
     },
   );
 
@@ -51,8 +40,8 @@ describe('ClientSecretCredential on Entra clouds', () => {
   it('never sends the secret to a look-alike host that instance discovery refuses', async () => {
     const lookAlike = credential('', { authority: 'https://login.microsoftonline.com.evil.example/contoso.onmicrosoft.com' });
     await expect(lookAlike.getToken(SCOPE)).rejects.toThrow(/AADSTS50049: Unknown or invalid instance/);
-    expect(stub.seen.map((s) => s.host)).toEqual(['login.microsoftonline.com']);
-    expect(stub.seen.some((s) => s.body.toString().includes('the-secret'))).toBe(false);
+    expect(entra.current.seen.map((s) => s.host)).toEqual(['login.microsoftonline.com']);
+    expect(entra.current.seen.some((s) => s.body.toString().includes('the-secret'))).toBe(false);
   });
 
   it("shows Entra's AADSTS text when the tenant does not exist", async () => {

@@ -102,8 +102,9 @@ export function resolveAuthority(options: AuthorityOptions, looksLikeEntra?: (ho
 export function forTenant(authority: Authority, tenant: string): Authority {
   if (authority.kind !== 'entra' || tenant === authority.tenant) return authority;
   if (authority.policy) throw new ConfigurationError('A B2C authority (with a policy) has one tenant; use another authority instead of `tenant`');
-  const base = `${new URL(authority.url).origin}/${tenant}`;
-  return { ...authority, url: base, tenant, multiTenant: MULTI_TENANTS.has(tenant.toLowerCase()), metadataUrl: `${base}/v2.0/.well-known/openid-configuration` };
+  // Parsed like a configured authority (a tenant cannot add a query or climb the path); the host keeps its trust.
+  const other = resolveAuthority({ authority: `${new URL(authority.url).origin}/${tenant}`, knownEntraHosts: [authority.environment] });
+  return { ...other, needsInstanceDiscovery: authority.needsInstanceDiscovery };
 }
 
 function parseAuthorityUrl(raw: string): URL {

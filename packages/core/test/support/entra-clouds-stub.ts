@@ -8,7 +8,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, generateKeyPair } from 'jose';
-import { FetchHttpClient, type HttpClient } from '../../src/index.js';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { FetchHttpClient, type HttpClient, clearMetadataCache } from '../../src/index.js';
 import { base64UrlEncode } from '../../src/crypto/encoding.js';
 
 export const CLIENT_ID = '11111111-2222-3333-4444-555555555555';
@@ -183,4 +184,24 @@ export async function startEntraCloudsStub(): Promise<EntraCloudsStub> {
     },
   };
   return { seen, http, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/**
+ * Starts the stub for the enclosing file; each test starts with no recorded requests and no cached
+ * metadata. `paths()`: the requests so far as host + path.
+ */
+export function useEntraCloudsStub(): { readonly current: EntraCloudsStub; paths(): string[] } {
+  const holder = {
+    current: undefined as unknown as EntraCloudsStub,
+    paths: () => holder.current.seen.map((s) => `${s.host}${s.path}`),
+  };
+  beforeAll(async () => {
+    holder.current = await startEntraCloudsStub();
+  });
+  afterAll(() => holder.current?.close());
+  beforeEach(() => {
+    holder.current.seen.length = 0;
+    clearMetadataCache();
+  });
+  return holder;
 }
