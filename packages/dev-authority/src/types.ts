@@ -1,3 +1,5 @@
+import type { ResponseMode } from './response-modes.js';
+
 /** Options for {@link startDevAuthority}. Every TTL is in seconds. */
 export interface DevAuthorityOptions {
   /** Port on 127.0.0.1; default 0 lets the system choose. */
@@ -18,6 +20,11 @@ export interface DevAuthorityOptions {
   postLogoutRedirectUris?: string[];
   /** Extra exact redirect URIs for the confidential (web) client. */
   confidentialRedirectUris?: string[];
+  /**
+   * Support only these response modes (e.g. `['form_post']` for a provider that requires it):
+   * discovery lists only them and other authorization requests are refused. Default: all three.
+   */
+  responseModes?: ResponseMode[];
 }
 
 export interface DevClients {
