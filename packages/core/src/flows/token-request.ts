@@ -191,7 +191,7 @@ function checkIdentity(req: TokenRequest, response: TokenResponse, claims: IdTok
   // expected home account id, the account's own pair in its tenant; and the ID token's.
   const info = clientInfoHome(req.authority, response);
   const account = req.account && !req.userAssertionHash ? `${req.account.localAccountId}.${req.account.tenantId}` : undefined;
-  const known = [info, expected, account].filter((k): k is string => !!k).map((k) => k.toLowerCase());
+  const known = [b2cUser(info, claims), b2cUser(expected, claims), account].filter((k): k is string => !!k).map((k) => k.toLowerCase());
   const pair = claims && typeof claims.oid === 'string' && typeof claims.tid === 'string' ? `${claims.oid}.${claims.tid}`.toLowerCase() : undefined;
   const tenantOf = (k: string) => k.slice(k.indexOf('.') + 1);
   const sameTenant = pair ? known.filter((k) => tenantOf(k) === tenantOf(pair)) : [];
@@ -201,6 +201,16 @@ function checkIdentity(req: TokenRequest, response: TokenResponse, claims: IdTok
   if (info ? info.toLowerCase() !== expected.toLowerCase() : claims && sameTenant.length === 0) {
     throw refuse('The refreshed tokens are for another user than the account (or, without client_info, their ID token is not shown to be the account\'s)');
   }
+}
+
+/**
+ * B2C's client_info uid is `<oid>-<policy>` (the policy lower-cased, as the ID token's tfp or, in
+ * older policies, acr): the user's `oid.tid` pair is the home account id without it.
+ */
+function b2cUser(home: string | undefined, claims: IdTokenClaims | undefined): string | undefined {
+  const policy = claims?.tfp ?? claims?.acr;
+  const suffix = typeof policy === 'string' && `-${policy}.`.toLowerCase();
+  return home && suffix && home.toLowerCase().includes(suffix) ? home.toLowerCase().replace(suffix, '.') : home;
 }
 
 /** Entra's home account id, `uid.utid` from client_info. */
