@@ -31,18 +31,25 @@ describe('TokenCache with MSAL unified schema', () => {
     expect(JSON.parse(cache.serialize())).toEqual(JSON.parse(golden));
   });
 
-  it('forms keys as MSAL does (lower case, dash-joined)', () => {
-    expect(accountKey({ home_account_id: 'U.T', environment: 'Login.Microsoftonline.com', realm: 'T' })).toBe('u.t-login.microsoftonline.com-t');
+  it('forms keys as msal-node 7 does: 7 parts, scheme last (empty for Bearer); owners keep their case', () => {
+    expect(accountKey({ home_account_id: 'u.t', environment: 'Login.Microsoftonline.com', realm: 'T' })).toBe('u.t-login.microsoftonline.com-t');
+    // A guest account (realm other than the home tenant) is filed per tenant, as MSAL Python does.
+    expect(accountKey({ home_account_id: 'u.t', environment: 'e', realm: 'guest' })).toBe('u.t-e-guest');
     expect(
       credentialKey({ home_account_id: 'u.t', environment: 'e', credential_type: 'AccessToken', client_id: 'C', realm: 'r', target: 'User.Read' }),
-    ).toBe('u.t-e-accesstoken-c-r-user.read');
-    expect(credentialKey({ home_account_id: 'u.t', environment: 'e', credential_type: 'RefreshToken', client_id: 'c', realm: 'r' })).toBe(
-      'u.t-e-refreshtoken-c--',
-    );
-    const parsed = JSON.parse(golden) as Record<string, Record<string, unknown>>;
-    for (const section of ['AccessToken', 'RefreshToken', 'IdToken'] as const) {
-      for (const [key, entity] of Object.entries(parsed[section]!)) expect(credentialKey(entity as never)).toBe(key);
-    }
+    ).toBe('u.t-e-accesstoken-c-r-user.read-');
+    expect(
+      credentialKey({ home_account_id: 'u.t', environment: 'e', credential_type: 'AccessToken', client_id: 'c', realm: 'r', target: 's', token_type: 'pop' }),
+    ).toBe('u.t-e-accesstoken-c-r-s-pop');
+    expect(credentialKey({ home_account_id: 'u.t', environment: 'e', credential_type: 'RefreshToken', client_id: 'c' })).toBe('u.t-e-refreshtoken-c---');
+    expect(credentialKey({ home_account_id: 'u.t', environment: 'e', credential_type: 'RefreshToken', client_id: 'c', family_id: '1' })).toBe('u.t-e-refreshtoken-1---');
+    expect(credentialKey({ home_account_id: 'u.t', environment: 'e', credential_type: 'IdToken', client_id: 'c', realm: 'r' })).toBe('u.t-e-idtoken-c-r--');
+    // OIDC subjects are case-sensitive: "Alice" and "alice" are two users with two keys.
+    expect(credentialKey({ home_account_id: 'Alice', environment: 'e', credential_type: 'IdToken', client_id: 'c', realm: '' })).toBe('Alice-e-idtoken-c---');
+    // On-behalf-of tokens end with the assertion hash (kept as it is: base64url is case-sensitive).
+    expect(
+      credentialKey({ home_account_id: '', environment: 'e', credential_type: 'AccessToken', client_id: 'c', realm: 'r', target: 's', user_assertion_hash: 'AbC' }),
+    ).toBe('-e-accesstoken-c-r-s--AbC');
   });
 
   it('rejects malformed input with a typed error and keeps what it had', () => {

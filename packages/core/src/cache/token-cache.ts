@@ -1,4 +1,5 @@
 import { TesseraError } from '../errors.js';
+import type { Authority } from '../authority/authority.js';
 import { canonicalEnvironment } from '../authority/entra.js';
 import {
   type AccessTokenEntity,
@@ -9,6 +10,7 @@ import {
   type RefreshTokenEntity,
   type SectionName,
   SECTIONS,
+  assertionHashOf,
   keyOf,
 } from './schema.js';
 
@@ -54,15 +56,28 @@ const REQUIRED: Record<SectionName, readonly string[]> = {
 const OPTIONAL_STRINGS: Record<SectionName, readonly string[]> = {
   Account: ['name', 'client_info'],
   IdToken: [],
-  AccessToken: ['token_type', 'refresh_on', 'extended_expires_on', 'user_assertion_hash'],
-  RefreshToken: ['family_id', 'user_assertion_hash'],
+  AccessToken: ['token_type', 'refresh_on', 'extended_expires_on', 'user_assertion_hash', 'userAssertionHash'],
+  RefreshToken: ['family_id', 'realm', 'user_assertion_hash', 'userAssertionHash'],
   AppMetadata: ['family_id'],
 };
 
-const groupKey = (...parts: string[]) => parts.join('|').toLowerCase();
+/**
+ * Fields a write of ours sets or clears: a credential's other fields (other tools' data) survive
+ * our writes. Accounts and app metadata keep every field the new entity does not set.
+ */
+const OWN_FIELDS: Partial<Record<SectionName, ReadonlySet<string>>> = {
+  AccessToken: new Set([...REQUIRED.AccessToken, ...OPTIONAL_STRINGS.AccessToken, 'credential_type', 'cached_at']),
+  RefreshToken: new Set([...REQUIRED.RefreshToken, ...OPTIONAL_STRINGS.RefreshToken, 'credential_type', 'last_modification_time']),
+  IdToken: new Set([...REQUIRED.IdToken, 'credential_type']),
+};
+
+/** A lookup-group key: the owner compared exactly (OIDC subjects are case-sensitive), the rest (hosts, ids, tenants) folded. */
+const groupKey = (kind: string, who: string, ...rest: string[]) => `${kind}|${who}|${rest.join('|').toLowerCase()}`;
 /** Whose token it is: the account, or for on-behalf-of tokens the incoming assertion. */
-const owner = (homeAccountId: string, userAssertionHash?: unknown) =>
-  typeof userAssertionHash === 'string' && userAssertionHash ? `uah:${userAssertionHash}` : homeAccountId;
+const owner = (homeAccountId: string, e: { user_assertion_hash?: unknown; userAssertionHash?: unknown }) => {
+  const hash = assertionHashOf(e);
+  return hash ? `uah:${hash}` : homeAccountId;
+};
 
 /**
  * The token cache in memory: MSAL's sections, plus indexes so a lookup costs the same
@@ -88,11 +103,56 @@ export class TokenCache {
     return n;
   }
 
+  /**
+   * Files an entity under exactly this key (loading what another tool wrote). New tokens and
+   * accounts go through `store`, which also replaces and merges the entries they supersede.
+   */
   upsert<S extends SectionName>(section: S, entity: Entity<S>, key = keyOf(section, entity)): string {
     this.#unindex(section, key);
     (this.#sections[section] as Map<string, Entity<S>>).set(key, entity);
     this.#index(section, key, entity, true);
     return key;
+  }
+
+  /**
+   * Stores a new token, account or app metadata under the key msal-node 7 gives it. The same
+   * credential or account filed under another key (older MSAL versions, MSAL Python, another
+   * case) is removed, and fields of the entry it replaces that this write does not set (other
+   * tools' data: `tenantProfiles`, `name`, unknown fields) survive.
+   */
+  store<S extends SectionName>(section: S, entity: Entity<S>): string {
+    const key = keyOf(section, entity);
+    const own = OWN_FIELDS[section];
+    const kept: Record<string, unknown> = {};
+    const atKey = this.get(section, key);
+    for (const [oldKey, old] of atKey ? [...this.#sameAs(section, entity), [key, atKey] as const] : this.#sameAs(section, entity)) {
+      for (const [field, value] of Object.entries(old as Record<string, unknown>)) if (!own?.has(field)) kept[field] = value;
+      if (oldKey !== key) this.remove(section, oldKey);
+    }
+    return this.upsert(section, { ...kept, ...entity } as Entity<S>, key);
+  }
+
+  /** Entries that hold the same credential or account as `entity` (under any key), with their keys. */
+  #sameAs(section: SectionName, entity: unknown): [string, unknown][] {
+    const e = entity as Record<string, string>;
+    const out: [string, unknown][] = [];
+    if (section === 'AppMetadata') {
+      for (const [key, m] of this.#sections.AppMetadata) {
+        if (m.client_id === e.client_id && canonicalEnvironment(m.environment) === canonicalEnvironment(e.environment!)) out.push([key, m]);
+      }
+      return out;
+    }
+    const scopes = section === 'AccessToken' ? scopeSet(e.target!) : undefined;
+    const scheme = (e.token_type ?? 'Bearer').toLowerCase();
+    const group = section === 'Account' ? groupKey('home', e.home_account_id!) : groupsOf(section, e)[1]!;
+    for (const found of this.#groups.get(group)?.values() ?? []) {
+      if (found.section !== section) continue;
+      const old = found.entity as Record<string, string>;
+      if (section === 'Account' && (canonicalEnvironment(old.environment!) !== canonicalEnvironment(e.environment!) || old.realm!.toLowerCase() !== e.realm!.toLowerCase())) continue;
+      if (scopes && ((old.token_type ?? 'Bearer').toLowerCase() !== scheme || !sameSet(found.scopes!, scopes))) continue;
+      out.push([found.key, found.entity]);
+    }
+    return out;
   }
 
   remove(section: SectionName, key: string): boolean {
@@ -112,7 +172,7 @@ export class TokenCache {
 
   findAccessToken(q: AccessTokenQuery): AccessTokenEntity | undefined {
     const wantType = (q.tokenType ?? 'bearer').toLowerCase();
-    for (const { entity, scopes } of this.#group('AccessToken', owner(q.homeAccountId, q.userAssertionHash), q.environment, q.clientId, q.realm)) {
+    for (const { entity, scopes } of this.#group('AccessToken', owner(q.homeAccountId, { user_assertion_hash: q.userAssertionHash }), q.environment, q.clientId, q.realm)) {
       const at = entity as AccessTokenEntity;
       if ((at.token_type ?? 'Bearer').toLowerCase() === wantType && q.scopes.every((s) => scopes!.has(s))) return at;
     }
@@ -122,12 +182,30 @@ export class TokenCache {
   /** All access tokens of one account/client/realm; used to replace tokens whose scopes overlap. */
   accessTokensInGroup(homeAccountId: string, environment: string, clientId: string, realm: string, userAssertionHash?: string): { key: string; entity: AccessTokenEntity }[] {
     // With the keys they are stored under: a file written by another tool may key an entry differently than we would.
-    return [...this.#group('AccessToken', owner(homeAccountId, userAssertionHash), environment, clientId, realm)].map((e) => ({ key: e.key, entity: e.entity as AccessTokenEntity }));
+    return [...this.#group('AccessToken', owner(homeAccountId, { user_assertion_hash: userAssertionHash }), environment, clientId, realm)].map((e) => ({ key: e.key, entity: e.entity as AccessTokenEntity }));
   }
 
-  /** This client's own refresh token for the account (those of its family, FOCI, are not used). */
-  findRefreshToken(homeAccountId: string, environment: string, clientId: string, options: { userAssertionHash?: string } = {}): RefreshTokenEntity | undefined {
-    return latest(this.#group('RefreshToken', owner(homeAccountId, options.userAssertionHash), environment, clientId)) as RefreshTokenEntity | undefined;
+  /**
+   * This client's own refresh token for the account (those of its family, FOCI, are not used).
+   * `realm`: the issuer path for OIDC issuers (whose refresh tokens are filed per issuer, since
+   * several issuers can share a host); leave it out for Entra, whose refresh tokens span tenants.
+   */
+  findRefreshToken(
+    homeAccountId: string,
+    environment: string,
+    clientId: string,
+    options: { userAssertionHash?: string; realm?: string } = {},
+  ): RefreshTokenEntity | undefined {
+    const who = owner(homeAccountId, { user_assertion_hash: options.userAssertionHash });
+    const realm = options.realm ?? '';
+    const found = latest(this.#group('RefreshToken', who, environment, clientId, realm)) as RefreshTokenEntity | undefined;
+    if (found || !realm) return found;
+    // Filed without a realm (msal-node, older Tessera): it can only be this issuer's when the account
+    // has signed in on this host through this issuer path alone.
+    const env = canonicalEnvironment(environment);
+    const accounts = this.accountsOf(homeAccountId).filter((a) => canonicalEnvironment(a.environment) === env);
+    if (accounts.length === 0 || accounts.some((a) => a.realm.toLowerCase() !== realm.toLowerCase())) return undefined;
+    return latest(this.#group('RefreshToken', who, environment, clientId, '')) as RefreshTokenEntity | undefined;
   }
 
   findIdToken(homeAccountId: string, environment: string, clientId: string, realm: string): IdTokenEntity | undefined {
@@ -208,7 +286,7 @@ export class TokenCache {
   /** Adds (`add`) or removes the lookup-index entries of an entity stored under `key`. */
   #index(section: SectionName, key: string, entity: unknown, add: boolean): void {
     const e = entity as Record<string, string>;
-    const entry = add && { section, key, entity, scopes: section === 'AccessToken' ? new Set(e.target!.toLowerCase().split(/\s+/).filter(Boolean)) : undefined };
+    const entry = add && { section, key, entity, scopes: section === 'AccessToken' ? scopeSet(e.target!) : undefined };
     for (const group of groupsOf(section, e)) editGroup(this.#groups, group, `${section}\n${key}`, entry);
   }
 
@@ -221,16 +299,27 @@ export class TokenCache {
 /**
  * The lookup groups of an entity: its home account (every section); access tokens by owner (the
  * account, or the assertion of on-behalf-of tokens), cloud, client and realm; refresh tokens by owner,
- * cloud and client; ID tokens by account, cloud, client and realm.
+ * cloud, client and realm (set for OIDC issuers only); ID tokens by account, cloud, client and realm.
  */
 function groupsOf(section: SectionName, e: Record<string, string | undefined>): string[] {
   // Sections that do not require home_account_id (AppMetadata) may hold anything there: index strings only.
   const groups = typeof e.home_account_id === 'string' ? [groupKey('home', e.home_account_id)] : [];
-  const who = owner(e.home_account_id!, e.user_assertion_hash);
+  const who = owner(e.home_account_id!, e);
   if (section === 'AccessToken') groups.push(groupKey(section, who, canonicalEnvironment(e.environment!), e.client_id!, e.realm!));
-  if (section === 'RefreshToken') groups.push(groupKey(section, who, canonicalEnvironment(e.environment!), e.client_id!));
+  if (section === 'RefreshToken') groups.push(groupKey(section, who, canonicalEnvironment(e.environment!), e.client_id!, e.realm ?? ''));
   if (section === 'IdToken') groups.push(groupKey(section, e.home_account_id!, canonicalEnvironment(e.environment!), e.client_id!, e.realm!));
   return groups;
+}
+
+/** The lower-cased scopes of a target. */
+function scopeSet(target: string): Set<string> {
+  return new Set(target.toLowerCase().split(/\s+/).filter(Boolean));
+}
+
+function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const x of a) if (!b.has(x)) return false;
+  return true;
 }
 
 /** The entity most recently stored in a group. */
@@ -247,6 +336,14 @@ function editGroup<V>(byGroup: Map<string, Map<string, V>>, group: string, key: 
   else inner.delete(key);
   if (inner.size) byGroup.set(group, inner);
   else byGroup.delete(group);
+}
+
+/**
+ * The realm an authority's refresh tokens are filed under (see `findRefreshToken`): the issuer path
+ * of an OIDC issuer; none for Entra, whose refresh tokens serve every tenant of the cloud.
+ */
+export function refreshTokenRealm(authority: Pick<Authority, 'kind' | 'tenant'>): string | undefined {
+  return authority.kind === 'entra' ? undefined : authority.tenant || undefined;
 }
 
 /**
