@@ -12,6 +12,7 @@ import {
   SECTIONS,
   assertionHashOf,
   keyOf,
+  withTenantProfile,
 } from './schema.js';
 
 /** The serialized cache could not be read; nothing was changed. */
@@ -129,7 +130,9 @@ export class TokenCache {
       for (const [field, value] of Object.entries(old as Record<string, unknown>)) if (!own?.has(field)) kept[field] = value;
       if (oldKey !== key) this.remove(section, oldKey);
     }
-    return this.upsert(section, { ...kept, ...entity } as Entity<S>, key);
+    const merged: Record<string, unknown> = { ...kept, ...entity };
+    if (section === 'Account') merged.tenantProfiles = withTenantProfile(entity as AccountEntity, kept.tenantProfiles);
+    return this.upsert(section, merged as Entity<S>, key);
   }
 
   /** Entries that hold the same credential or account as `entity` (under any key), with their keys. */

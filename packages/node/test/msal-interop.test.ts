@@ -1,0 +1,122 @@
+// One cache file shared with the real @azure/msal-node, both ways: what one library writes, the
+// other lists, answers silently from, and refreshes with; neither loses the other's data.
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ConfidentialClientApplication, PublicClientApplication } from '@tessera/core';
+import { completeAuthorization } from '@tessera/dev-authority';
+import { describe, expect, it } from 'vitest';
+import { FileCacheStore } from '../src/index.js';
+import { useDevAuthority, useTempDir } from './credentials-helpers.js';
+import { REDIRECT_URI, msalConfidentialClient, msalPublicClient } from './support/msal-node-peer.js';
+
+const SCOPES = ['api.read'];
+
+type CacheJson = Record<string, Record<string, Record<string, unknown>>>;
+const readCache = async (path: string) => JSON.parse(await readFile(path, 'utf8')) as CacheJson;
+/** The entries of one section that belong to `home`. */
+const entriesOf = (cache: CacheJson, section: string, home: string) => Object.entries(cache[section] ?? {}).filter(([, e]) => e.home_account_id === home);
+
+describe('a cache file shared with @azure/msal-node', () => {
+  const idp = useDevAuthority();
+  const tmp = useTempDir();
+  const tessera = (path: string) =>
+    new PublicClientApplication({ clientId: idp.current.clients.native.clientId, authority: idp.current.issuer, cacheStore: new FileCacheStore({ path, allowUnencryptedStorage: true }) });
+  const tesseraSignIn = async (app: PublicClientApplication, username: string) => {
+    const flow = await app.initiateAuthCodeFlow({ scopes: SCOPES, redirectUri: REDIRECT_URI });
+    const { redirectUrl } = await completeAuthorization(flow.authUri, { username });
+    return app.acquireTokenByAuthCodeFlow(flow, redirectUrl);
+  };
+
+  it('Tessera writes into msal-node\'s file: one ID token and refresh token per account, msal-node\'s fields and sections kept; msal-node answers silently, then refreshes with the newest refresh token', async () => {
+    const path = join(tmp.path, 'tessera-writes.json');
+    const msal = await msalPublicClient(idp.current, path);
+    await msal.signIn('ada', SCOPES);
+    // Another tool's section and an unknown field on msal-node's account entry.
+    const seeded = await readCache(path);
+    const [accountKey] = Object.keys(seeded.Account!);
+    seeded.Account![accountKey!]!.x_other_tool = 'kept';
+    await writeFile(path, JSON.stringify({ ...seeded, OtherTool: { setting: [1, 2] } }));
+
+    const app = tessera(path);
+    const [account] = await app.getAccounts();
+    expect(account?.username).toBe('ada');
+    // Tessera refreshes with msal-node's refresh token: the dev authority rotates it, so only the new one works from now on.
+    const refreshed = await app.acquireTokenSilent({ account: account!, scopes: SCOPES, forceRefresh: true });
+
+    const after = await readCache(path);
+    expect(after.OtherTool).toEqual({ setting: [1, 2] });
+    expect(entriesOf(after, 'IdToken', 'ada')).toHaveLength(1);
+    expect(entriesOf(after, 'RefreshToken', 'ada')).toHaveLength(1);
+    expect(entriesOf(after, 'AccessToken', 'ada').map(([, e]) => e.secret)).toEqual([refreshed.accessToken]);
+    const entry = after.Account![accountKey!]!;
+    expect(Object.keys(after.Account!)).toEqual([accountKey]);
+    expect(entry).toMatchObject({ x_other_tool: 'kept', name: 'ada', home_account_id: 'ada' });
+    expect(entry.tenantProfiles).toEqual(seeded.Account![accountKey!]!.tenantProfiles);
+
+    // msal-node lists the account with its claims and answers from Tessera's token without a request.
+    msal.requests.clear();
+    const msalAccount = await msal.account('ada');
+    expect(msalAccount.name).toBe('ada');
+    expect(msalAccount.idTokenClaims?.sub).toBe('ada');
+    const silent = await msal.app.acquireTokenSilent({ account: msalAccount, scopes: SCOPES });
+    expect(silent.accessToken).toBe(refreshed.accessToken);
+    expect(msal.requests.size).toBe(0);
+    // A refresh with the refresh token msal-node first held would fail (rotated); it succeeds with Tessera's.
+    idp.current.clearRequests();
+    const forced = await msal.app.acquireTokenSilent({ account: msalAccount, scopes: SCOPES, forceRefresh: true });
+    expect(forced.accessToken).not.toBe(refreshed.accessToken);
+    expect(idp.current.countRequests({ grantType: 'refresh_token' })).toBe(1);
+    expect(entriesOf(await readCache(path), 'RefreshToken', 'ada')).toHaveLength(1);
+  });
+
+  it('msal-node refreshes in a file Tessera wrote, and Tessera answers from msal-node\'s tokens without a request', async () => {
+    const path = join(tmp.path, 'msal-writes.json');
+    const app = tessera(path);
+    await tesseraSignIn(app, 'grace');
+    await writeFile(path, JSON.stringify({ ...(await readCache(path)), OtherTool: { v: 1 } }));
+
+    const msal = await msalPublicClient(idp.current, path);
+    const msalAccount = await msal.account('grace');
+    expect(msalAccount.idTokenClaims?.name).toBe('grace');
+    // Tessera's access token, found by msal-node without a request.
+    const fromCache = await msal.app.acquireTokenSilent({ account: msalAccount, scopes: SCOPES });
+    expect(msal.requests.size).toBe(0);
+    const forced = await msal.app.acquireTokenSilent({ account: msalAccount, scopes: SCOPES, forceRefresh: true });
+    expect(forced.accessToken).not.toBe(fromCache.accessToken);
+
+    // Tessera (another process: a fresh instance) answers from msal-node's token, then refreshes with msal-node's rotated refresh token.
+    const second = tessera(path);
+    const [account] = await second.getAccounts();
+    idp.current.clearRequests();
+    expect((await second.acquireTokenSilent({ account: account!, scopes: SCOPES })).accessToken).toBe(forced.accessToken);
+    expect(idp.current.requests).toHaveLength(0);
+    await second.acquireTokenSilent({ account: account!, scopes: SCOPES, forceRefresh: true });
+    expect(idp.current.countRequests({ grantType: 'refresh_token' })).toBe(1);
+
+    const after = await readCache(path);
+    expect(after.OtherTool).toEqual({ v: 1 });
+    expect(entriesOf(after, 'RefreshToken', 'grace')).toHaveLength(1);
+    expect(entriesOf(after, 'IdToken', 'grace')).toHaveLength(1);
+    expect(entriesOf(after, 'Account', 'grace')).toHaveLength(1);
+  });
+
+  it('app tokens (client credentials) both ways', async () => {
+    const { clientId, clientSecret } = idp.current.clients.confidential;
+    const tesseraApp = (path: string) =>
+      new ConfidentialClientApplication({ clientId, clientCredential: { clientSecret }, authority: idp.current.issuer, cacheStore: new FileCacheStore({ path, allowUnencryptedStorage: true }) });
+
+    const first = join(tmp.path, 'app-tessera-first.json');
+    const mine = await tesseraApp(first).acquireTokenForClient({ scopes: SCOPES });
+    const msal = await msalConfidentialClient(idp.current, first);
+    expect((await msal.app.acquireTokenByClientCredential({ scopes: SCOPES }))?.accessToken).toBe(mine.accessToken);
+    expect(msal.requests.size).toBe(0);
+
+    const second = join(tmp.path, 'app-msal-first.json');
+    const peer = await msalConfidentialClient(idp.current, second);
+    const theirs = await peer.app.acquireTokenByClientCredential({ scopes: SCOPES });
+    idp.current.clearRequests();
+    const read = await tesseraApp(second).acquireTokenForClient({ scopes: SCOPES });
+    expect(read).toMatchObject({ accessToken: theirs!.accessToken, fromCache: true });
+    expect(idp.current.requests).toHaveLength(0);
+  });
+});
