@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ConfidentialClientApplication, PublicClientApplication } from '@tessera/core';
 import { completeAuthorization } from '@tessera/dev-authority';
 import { describe, expect, it } from 'vitest';
-import { FileCacheStore } from '../src/index.js';
+import { FileCacheStore, SharedTokenCacheCredential } from '../src/index.js';
 import { useDevAuthority, useTempDir } from './credentials-helpers.js';
 import { REDIRECT_URI, msalConfidentialClient, msalPublicClient } from './support/msal-node-peer.js';
 
@@ -118,5 +118,43 @@ describe('a cache file shared with @azure/msal-node', () => {
     const read = await tesseraApp(second).acquireTokenForClient({ scopes: SCOPES });
     expect(read).toMatchObject({ accessToken: theirs!.accessToken, fromCache: true });
     expect(idp.current.requests).toHaveLength(0);
+  });
+});
+
+describe('SharedTokenCacheCredential on a msal.cache msal-node produced', () => {
+  // 5 s tokens are inside both libraries' expiry margins: every call refreshes.
+  const idp = useDevAuthority({ accessTokenTtl: 5 });
+  const tmp = useTempDir();
+
+  it('refreshes and writes back: msal-node\'s entries and sections intact, one refresh token, which msal-node then redeems', async () => {
+    const path = join(tmp.path, 'msal.cache');
+    const msal = await msalPublicClient(idp.current, path);
+    await msal.signIn('ada', SCOPES);
+    const client = await msalConfidentialClient(idp.current, path);
+    await client.app.acquireTokenByClientCredential({ scopes: SCOPES });
+    await writeFile(path, JSON.stringify({ ...(await readCache(path)), OtherTool: { kept: true } }));
+    const before = await readCache(path);
+
+    idp.current.clearRequests();
+    const credential = new SharedTokenCacheCredential({ clientId: idp.current.clients.native.clientId, authority: idp.current.issuer, cachePath: path });
+    const token = await credential.getToken(SCOPES[0]!);
+    expect(idp.current.countRequests({ grantType: 'refresh_token' })).toBe(1);
+
+    const after = await readCache(path);
+    expect(after.OtherTool).toEqual({ kept: true });
+    expect(after.AppMetadata).toMatchObject(before.AppMetadata ?? {});
+    // msal-node's app token (no account) is untouched.
+    expect(entriesOf(after, 'AccessToken', '')).toEqual(entriesOf(before, 'AccessToken', ''));
+    expect(entriesOf(after, 'AccessToken', 'ada').map(([, e]) => e.secret)).toEqual([token.token]);
+    expect(entriesOf(after, 'RefreshToken', 'ada')).toHaveLength(1);
+    expect(entriesOf(after, 'IdToken', 'ada')).toHaveLength(1);
+    expect(Object.keys(after.Account!)).toEqual(Object.keys(before.Account!));
+    const [[key, old]] = Object.entries(before.Account!) as [[string, Record<string, unknown>]];
+    expect(after.Account![key]).toMatchObject({ name: old.name, username: old.username, tenantProfiles: old.tenantProfiles });
+
+    // msal-node redeems the refresh token the credential wrote (the one it first held was rotated away).
+    idp.current.clearRequests();
+    await msal.app.acquireTokenSilent({ account: await msal.account('ada'), scopes: SCOPES });
+    expect(idp.current.countRequests({ grantType: 'refresh_token' })).toBe(1);
   });
 });
