@@ -132,32 +132,18 @@ export function keyOf(section: SectionName, entity: unknown): string {
 }
 
 /**
- * The `tenantProfiles` of an account entry with a profile for the entity's realm: msal-node 7 lists
- * an account once per tenant profile (JSON strings) and lists none for an entry without profiles
- * and an empty realm (OIDC issuers). Profiles already there (msal-node's, richer) are kept as they are.
+ * The `tenantProfiles` of an account entry: msal-node 7 lists an account once per tenant profile
+ * (JSON strings) and lists none for an entry without profiles and an empty realm (OIDC issuers).
+ * Profiles already there (msal-node's, richer) are kept as they are.
  */
 export function withTenantProfile(account: AccountEntity, existing: unknown): unknown {
-  if (existing !== undefined && !Array.isArray(existing)) return existing;
-  const profiles = (existing ?? []) as unknown[];
-  const realm = account.realm.toLowerCase();
-  if (profiles.some((p) => profileTenant(p)?.toLowerCase() === realm)) return profiles;
-  const homeTenant = account.home_account_id.split('.')[1];
+  if (existing !== undefined) return existing;
   const profile = {
     tenantId: account.realm,
     localAccountId: account.local_account_id,
     name: account.name,
     username: account.username,
-    isHomeTenant: !!account.realm && account.realm === homeTenant,
+    isHomeTenant: !!account.realm && account.realm === account.home_account_id.split('.')[1],
   };
-  return [...profiles, JSON.stringify(profile)];
-}
-
-function profileTenant(profile: unknown): string | undefined {
-  try {
-    const p: unknown = typeof profile === 'string' ? JSON.parse(profile) : profile;
-    const tenant = typeof p === 'object' && p !== null ? (p as { tenantId?: unknown }).tenantId : undefined;
-    return typeof tenant === 'string' ? tenant : undefined;
-  } catch {
-    return undefined;
-  }
+  return [JSON.stringify(profile)];
 }
