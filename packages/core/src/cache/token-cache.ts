@@ -34,13 +34,24 @@ export interface AccessTokenQuery {
   tokenType?: string;
 }
 
-/** An entry as the lookup index holds it; access tokens also carry their lower-cased scopes. */
+/** A stored entity with its key; access tokens also carry their lower-cased scopes once looked up. */
 interface IndexEntry {
   section: SectionName;
   key: string;
   entity: unknown;
   scopes?: ReadonlySet<string>;
 }
+
+/** The entries of one owner (an account, or an on-behalf-of assertion), in the order they were stored. */
+class OwnerGroup extends Set<IndexEntry> {
+  constructor(readonly who: string) {
+    super();
+  }
+}
+
+/** Fields whose few distinct values (clouds, clients, tenants, types) are shared by every entity instead of copied. */
+const SHARED_VALUES = ['environment', 'client_id', 'realm', 'credential_type', 'token_type', 'authority_type', 'target'];
+const MAX_SHARED_VALUES = 4096;
 
 type Entity<S extends SectionName> = CacheSections[S][string];
 
@@ -72,8 +83,6 @@ const OWN_FIELDS: Partial<Record<SectionName, ReadonlySet<string>>> = {
   IdToken: new Set([...REQUIRED.IdToken, 'credential_type']),
 };
 
-/** A lookup-group key: the owner compared exactly (OIDC subjects are case-sensitive), the rest (hosts, ids, tenants) folded. */
-const groupKey = (kind: string, who: string, ...rest: string[]) => `${kind}|${who}|${rest.join('|').toLowerCase()}`;
 /** Whose token it is: the account, or for on-behalf-of tokens the incoming assertion. */
 const owner = (homeAccountId: string, e: { user_assertion_hash?: unknown; userAssertionHash?: unknown }) => {
   const hash = assertionHashOf(e);
@@ -86,7 +95,7 @@ const owner = (homeAccountId: string, e: { user_assertion_hash?: unknown; userAs
  * and written back, so other tools' data survives a round trip.
  */
 export class TokenCache {
-  readonly #sections: { [S in SectionName]: Map<string, Entity<S>> } = {
+  readonly #sections: Record<SectionName, Map<string, IndexEntry>> = {
     Account: new Map(),
     IdToken: new Map(),
     AccessToken: new Map(),
@@ -95,8 +104,13 @@ export class TokenCache {
   };
   /** Entries we do not understand (unknown sections, malformed entries), written back untouched. */
   readonly #passthrough = new Map<string, unknown>();
-  /** Lookup groups (see groupsOf) to their entries in upsert order, by section and key (keys are unique only within a section). */
-  readonly #groups = new Map<string, Map<string, IndexEntry>>();
+  /**
+   * The lookup index: each owner's entries (a handful per account, so lookups cost the same at 1 or
+   * 10,000 accounts; MSAL scans every entry). Owners compare exactly: OIDC subjects are case-sensitive.
+   */
+  readonly #owners = new Map<string, OwnerGroup>();
+  /** One copy of each repeated field value (see SHARED_VALUES). */
+  readonly #shared = new Map<string, string>();
 
   get size(): number {
     let n = 0;
@@ -109,9 +123,14 @@ export class TokenCache {
    * accounts go through `store`, which also replaces and merges the entries they supersede.
    */
   upsert<S extends SectionName>(section: S, entity: Entity<S>, key = keyOf(section, entity)): string {
-    this.#unindex(section, key);
-    (this.#sections[section] as Map<string, Entity<S>>).set(key, entity);
-    this.#index(section, key, entity, true);
+    this.remove(section, key);
+    const entry: IndexEntry = { section, key, entity: this.#share(entity) };
+    this.#sections[section].set(key, entry);
+    for (const who of ownersOf(entity)) {
+      let group = this.#owners.get(who);
+      if (!group) this.#owners.set(who, (group = new OwnerGroup(who)));
+      group.add(entry);
+    }
     return key;
   }
 
@@ -140,44 +159,51 @@ export class TokenCache {
     const e = entity as Record<string, string>;
     const out: [string, unknown][] = [];
     if (section === 'AppMetadata') {
-      for (const [key, m] of this.#sections.AppMetadata) {
-        if (m.client_id === e.client_id && canonicalEnvironment(m.environment) === canonicalEnvironment(e.environment!)) out.push([key, m]);
+      for (const [key, { entity: m }] of this.#sections.AppMetadata) {
+        const meta = m as AppMetadataEntity;
+        if (meta.client_id === e.client_id && canonicalEnvironment(meta.environment) === canonicalEnvironment(e.environment!)) out.push([key, meta]);
       }
       return out;
     }
     const scopes = section === 'AccessToken' ? scopeSet(e.target!) : undefined;
     const scheme = (e.token_type ?? 'Bearer').toLowerCase();
-    const group = section === 'Account' ? groupKey('home', e.home_account_id!) : groupsOf(section, e)[1]!;
-    for (const found of this.#groups.get(group)?.values() ?? []) {
-      if (found.section !== section) continue;
+    // Accounts are the same by cloud and realm; credentials by owner, cloud, client and realm (a refresh token's is set for OIDC issuers only).
+    const clientId = section === 'Account' ? undefined : e.client_id;
+    const realm = section === 'RefreshToken' ? (e.realm ?? '') : e.realm;
+    for (const found of this.#matching(section, owner(e.home_account_id!, e), e.environment!, clientId, realm)) {
       const old = found.entity as Record<string, string>;
-      if (section === 'Account' && (canonicalEnvironment(old.environment!) !== canonicalEnvironment(e.environment!) || old.realm!.toLowerCase() !== e.realm!.toLowerCase())) continue;
-      if (scopes && ((old.token_type ?? 'Bearer').toLowerCase() !== scheme || !sameSet(found.scopes!, scopes))) continue;
+      if (scopes && ((old.token_type ?? 'Bearer').toLowerCase() !== scheme || !sameSet(scopesOf(found), scopes))) continue;
       out.push([found.key, found.entity]);
     }
     return out;
   }
 
   remove(section: SectionName, key: string): boolean {
-    if (!this.#sections[section].has(key)) return false;
-    this.#unindex(section, key);
+    const entry = this.#sections[section].get(key);
+    if (!entry) return false;
     this.#sections[section].delete(key);
+    for (const who of ownersOf(entry.entity)) {
+      const group = this.#owners.get(who);
+      if (group?.delete(entry) && group.size === 0) this.#owners.delete(who);
+    }
     return true;
   }
 
   get<S extends SectionName>(section: S, key: string): Entity<S> | undefined {
-    return this.#sections[section].get(key) as Entity<S> | undefined;
+    return this.#sections[section].get(key)?.entity as Entity<S> | undefined;
   }
 
-  entries<S extends SectionName>(section: S): IterableIterator<[string, Entity<S>]> {
-    return (this.#sections[section] as Map<string, Entity<S>>).entries();
+  *entries<S extends SectionName>(section: S): IterableIterator<[string, Entity<S>]> {
+    for (const [key, { entity }] of this.#sections[section]) yield [key, entity as Entity<S>];
   }
 
   findAccessToken(q: AccessTokenQuery): AccessTokenEntity | undefined {
     const wantType = (q.tokenType ?? 'bearer').toLowerCase();
-    for (const { entity, scopes } of this.#group('AccessToken', owner(q.homeAccountId, { user_assertion_hash: q.userAssertionHash }), q.environment, q.clientId, q.realm)) {
-      const at = entity as AccessTokenEntity;
-      if ((at.token_type ?? 'Bearer').toLowerCase() === wantType && q.scopes.every((s) => scopes!.has(s))) return at;
+    for (const entry of this.#matching('AccessToken', owner(q.homeAccountId, { user_assertion_hash: q.userAssertionHash }), q.environment, q.clientId, q.realm)) {
+      const at = entry.entity as AccessTokenEntity;
+      if ((at.token_type ?? 'Bearer').toLowerCase() !== wantType) continue;
+      const scopes = scopesOf(entry);
+      if (q.scopes.every((s) => scopes.has(s))) return at;
     }
     return undefined;
   }
@@ -185,7 +211,7 @@ export class TokenCache {
   /** All access tokens of one account/client/realm; used to replace tokens whose scopes overlap. */
   accessTokensInGroup(homeAccountId: string, environment: string, clientId: string, realm: string, userAssertionHash?: string): { key: string; entity: AccessTokenEntity }[] {
     // With the keys they are stored under: a file written by another tool may key an entry differently than we would.
-    return [...this.#group('AccessToken', owner(homeAccountId, { user_assertion_hash: userAssertionHash }), environment, clientId, realm)].map((e) => ({ key: e.key, entity: e.entity as AccessTokenEntity }));
+    return this.#matching('AccessToken', owner(homeAccountId, { user_assertion_hash: userAssertionHash }), environment, clientId, realm).map((e) => ({ key: e.key, entity: e.entity as AccessTokenEntity }));
   }
 
   /**
@@ -201,27 +227,27 @@ export class TokenCache {
   ): RefreshTokenEntity | undefined {
     const who = owner(homeAccountId, { user_assertion_hash: options.userAssertionHash });
     const realm = options.realm ?? '';
-    const found = latest(this.#group('RefreshToken', who, environment, clientId, realm)) as RefreshTokenEntity | undefined;
+    const found = this.#matching('RefreshToken', who, environment, clientId, realm).pop()?.entity as RefreshTokenEntity | undefined;
     if (found || !realm) return found;
     // Filed without a realm (msal-node, older Tessera): it can only be this issuer's when the account
     // has signed in on this host through this issuer path alone.
     const env = canonicalEnvironment(environment);
     const accounts = this.accountsOf(homeAccountId).filter((a) => canonicalEnvironment(a.environment) === env);
     if (accounts.length === 0 || accounts.some((a) => a.realm.toLowerCase() !== realm.toLowerCase())) return undefined;
-    return latest(this.#group('RefreshToken', who, environment, clientId, '')) as RefreshTokenEntity | undefined;
+    return this.#matching('RefreshToken', who, environment, clientId, '').pop()?.entity as RefreshTokenEntity | undefined;
   }
 
   findIdToken(homeAccountId: string, environment: string, clientId: string, realm: string): IdTokenEntity | undefined {
-    return latest(this.#group('IdToken', homeAccountId, environment, clientId, realm)) as IdTokenEntity | undefined;
+    return this.#matching('IdToken', homeAccountId, environment, clientId, realm).pop()?.entity as IdTokenEntity | undefined;
   }
 
   getAccounts(): AccountEntity[] {
-    return [...this.#sections.Account.values()];
+    return Array.from(this.#sections.Account.values(), (e) => e.entity as AccountEntity);
   }
 
   accountsOf(homeAccountId: string): AccountEntity[] {
     const out: AccountEntity[] = [];
-    for (const e of this.#group('home', homeAccountId)) if (e.section === 'Account') out.push(e.entity as AccountEntity);
+    for (const e of this.#owners.get(homeAccountId) ?? []) if (e.section === 'Account') out.push(e.entity as AccountEntity);
     return out;
   }
 
@@ -229,7 +255,7 @@ export class TokenCache {
   removeAccount(homeAccountId: string, environment: string): number {
     const env = canonicalEnvironment(environment);
     let removed = 0;
-    for (const { section, key, entity } of [...this.#group('home', homeAccountId)]) {
+    for (const { section, key, entity } of [...(this.#owners.get(homeAccountId) ?? [])]) {
       if (canonicalEnvironment((entity as { environment: string }).environment) === env && this.remove(section, key)) removed++;
     }
     return removed;
@@ -237,13 +263,14 @@ export class TokenCache {
 
   clear(): void {
     for (const s of SECTIONS) this.#sections[s].clear();
-    this.#groups.clear();
+    this.#owners.clear();
+    this.#shared.clear();
     this.#passthrough.clear();
   }
 
   serialize(): string {
     const out: Record<string, Record<string, unknown>> = {};
-    for (const s of SECTIONS) out[s] = Object.fromEntries(this.#sections[s]);
+    for (const s of SECTIONS) out[s] = Object.fromEntries(Array.from(this.#sections[s], ([key, e]) => [key, e.entity]));
     for (const [section, kept] of this.#passthrough) out[section] = isRecord(kept) ? { ...kept, ...out[section] } : (kept as Record<string, unknown>);
     return JSON.stringify(out);
   }
@@ -280,38 +307,59 @@ export class TokenCache {
     }
   }
 
-  /** The entries of one lookup group (see groupsOf), oldest first. */
-  #group(kind: string, who: string, environment?: string, ...rest: string[]): Iterable<IndexEntry> {
-    const group = environment === undefined ? groupKey(kind, who) : groupKey(kind, who, canonicalEnvironment(environment), ...rest);
-    return this.#groups.get(group)?.values() ?? [];
+  /**
+   * The entries of `section` that `who` owns in `environment`'s cloud, for `clientId` and `realm`
+   * when given (compared case-insensitively: client ids, tenants and hosts are), oldest first.
+   */
+  #matching(section: SectionName, who: string, environment: string, clientId?: string, realm?: string): IndexEntry[] {
+    const out: IndexEntry[] = [];
+    const group = this.#owners.get(who);
+    if (!group) return out;
+    const env = canonicalEnvironment(environment);
+    for (const entry of group) {
+      if (entry.section !== section) continue;
+      const e = entry.entity as Record<string, string | undefined>;
+      // An owner's group also holds the on-behalf-of tokens filed for that user: those are the assertion's.
+      if (owner(e.home_account_id!, e) !== group.who) continue;
+      if (canonicalEnvironment(e.environment!) !== env) continue;
+      if (clientId !== undefined && !sameFolded(e.client_id!, clientId)) continue;
+      if (realm !== undefined && !sameFolded(e.realm ?? '', realm)) continue;
+      out.push(entry);
+    }
+    return out;
   }
 
-  /** Adds (`add`) or removes the lookup-index entries of an entity stored under `key`. */
-  #index(section: SectionName, key: string, entity: unknown, add: boolean): void {
-    const e = entity as Record<string, string>;
-    const entry = add && { section, key, entity, scopes: section === 'AccessToken' ? scopeSet(e.target!) : undefined };
-    for (const group of groupsOf(section, e)) editGroup(this.#groups, group, `${section}\n${key}`, entry);
-  }
-
-  #unindex(section: SectionName, key: string): void {
-    const entity = this.#sections[section].get(key);
-    if (entity) this.#index(section, key, entity, false);
+  /** The entity with its repeated values shared (memory: one copy per cloud, client, tenant), and its owner's id string. */
+  #share<T>(entity: T): T {
+    const e = entity as Record<string, unknown>;
+    if (Object.isFrozen(e)) return entity;
+    for (const field of SHARED_VALUES) {
+      const value = e[field];
+      if (typeof value !== 'string') continue;
+      const known = this.#shared.get(value);
+      if (known !== undefined) e[field] = known;
+      else if (this.#shared.size < MAX_SHARED_VALUES) this.#shared.set(value, value);
+    }
+    const home = this.#owners.get(e.home_account_id as string)?.who;
+    if (home !== undefined) e.home_account_id = home;
+    return entity;
   }
 }
 
-/**
- * The lookup groups of an entity: its home account (every section); access tokens by owner (the
- * account, or the assertion of on-behalf-of tokens), cloud, client and realm; refresh tokens by owner,
- * cloud, client and realm (set for OIDC issuers only); ID tokens by account, cloud, client and realm.
- */
-function groupsOf(section: SectionName, e: Record<string, string | undefined>): string[] {
+/** Who owns an entity: its owner (account or assertion), and its account too for on-behalf-of tokens with one. */
+function ownersOf(entity: unknown): string[] {
+  const e = entity as Record<string, unknown>;
   // Sections that do not require home_account_id (AppMetadata) may hold anything there: index strings only.
-  const groups = typeof e.home_account_id === 'string' ? [groupKey('home', e.home_account_id)] : [];
-  const who = owner(e.home_account_id!, e);
-  if (section === 'AccessToken') groups.push(groupKey(section, who, canonicalEnvironment(e.environment!), e.client_id!, e.realm!));
-  if (section === 'RefreshToken') groups.push(groupKey(section, who, canonicalEnvironment(e.environment!), e.client_id!, e.realm ?? ''));
-  if (section === 'IdToken') groups.push(groupKey(section, e.home_account_id!, canonicalEnvironment(e.environment!), e.client_id!, e.realm!));
-  return groups;
+  if (typeof e.home_account_id !== 'string') return [];
+  const who = owner(e.home_account_id, e);
+  return who === e.home_account_id || !e.home_account_id ? [who] : [who, e.home_account_id];
+}
+
+const sameFolded = (a: string, b: string) => a === b || a.toLowerCase() === b.toLowerCase();
+
+/** An access token's lower-cased scopes, worked out on first use (not at load: memory). */
+function scopesOf(entry: IndexEntry): ReadonlySet<string> {
+  return (entry.scopes ??= scopeSet((entry.entity as AccessTokenEntity).target));
 }
 
 /** The lower-cased scopes of a target. */
@@ -323,22 +371,6 @@ function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   if (a.size !== b.size) return false;
   for (const x of a) if (!b.has(x)) return false;
   return true;
-}
-
-/** The entity most recently stored in a group. */
-function latest(entries: Iterable<IndexEntry>): unknown {
-  let last: unknown;
-  for (const e of entries) last = e.entity;
-  return last;
-}
-
-/** Sets (`value`) or deletes `key` in the inner map of `group`, dropping inner maps that become empty. */
-function editGroup<V>(byGroup: Map<string, Map<string, V>>, group: string, key: string, value: V | false): void {
-  const inner = byGroup.get(group) ?? new Map<string, V>();
-  if (value) inner.set(key, value);
-  else inner.delete(key);
-  if (inner.size) byGroup.set(group, inner);
-  else byGroup.delete(group);
 }
 
 /**
