@@ -14,6 +14,7 @@ import {
   keyOf,
   withTenantProfile,
 } from './schema.js';
+import { KeyedEntries, type StoredEntry, compactKey, keyOfEntry } from './keyed-entries.js';
 
 /** The serialized cache could not be read; nothing was changed. */
 export class CacheFormatError extends TesseraError {
@@ -34,13 +35,7 @@ export interface AccessTokenQuery {
   tokenType?: string;
 }
 
-/** A stored entity with its key; access tokens also carry their lower-cased scopes once looked up. */
-interface IndexEntry {
-  section: SectionName;
-  key: string;
-  entity: unknown;
-  scopes?: ReadonlySet<string>;
-}
+type IndexEntry = StoredEntry;
 
 /** The entries of one owner (an account, or an on-behalf-of assertion), in the order they were stored. */
 class OwnerGroup extends Set<IndexEntry> {
@@ -95,12 +90,12 @@ const owner = (homeAccountId: string, e: { user_assertion_hash?: unknown; userAs
  * and written back, so other tools' data survives a round trip.
  */
 export class TokenCache {
-  readonly #sections: Record<SectionName, Map<string, IndexEntry>> = {
-    Account: new Map(),
-    IdToken: new Map(),
-    AccessToken: new Map(),
-    RefreshToken: new Map(),
-    AppMetadata: new Map(),
+  readonly #sections: Record<SectionName, KeyedEntries> = {
+    Account: new KeyedEntries(),
+    IdToken: new KeyedEntries(),
+    AccessToken: new KeyedEntries(),
+    RefreshToken: new KeyedEntries(),
+    AppMetadata: new KeyedEntries(),
   };
   /** Entries we do not understand (unknown sections, malformed entries), written back untouched. */
   readonly #passthrough = new Map<string, unknown>();
@@ -124,8 +119,9 @@ export class TokenCache {
    */
   upsert<S extends SectionName>(section: S, entity: Entity<S>, key = keyOf(section, entity)): string {
     this.remove(section, key);
-    const entry: IndexEntry = { section, key, entity: this.#share(entity) };
-    this.#sections[section].set(key, entry);
+    const shared = this.#share(entity);
+    const entry: IndexEntry = { section, key: compactKey(section, key, shared), entity: shared };
+    this.#sections[section].add(key, entry);
     for (const who of ownersOf(entity)) {
       let group = this.#owners.get(who);
       if (!group) this.#owners.set(who, (group = new OwnerGroup(who)));
@@ -159,9 +155,9 @@ export class TokenCache {
     const e = entity as Record<string, string>;
     const out: [string, unknown][] = [];
     if (section === 'AppMetadata') {
-      for (const [key, { entity: m }] of this.#sections.AppMetadata) {
-        const meta = m as AppMetadataEntity;
-        if (meta.client_id === e.client_id && canonicalEnvironment(meta.environment) === canonicalEnvironment(e.environment!)) out.push([key, meta]);
+      for (const entry of this.#sections.AppMetadata) {
+        const meta = entry.entity as AppMetadataEntity;
+        if (meta.client_id === e.client_id && canonicalEnvironment(meta.environment) === canonicalEnvironment(e.environment!)) out.push([keyOfEntry(entry), meta]);
       }
       return out;
     }
@@ -173,15 +169,14 @@ export class TokenCache {
     for (const found of this.#matching(section, owner(e.home_account_id!, e), e.environment!, clientId, realm)) {
       const old = found.entity as Record<string, string>;
       if (scopes && ((old.token_type ?? 'Bearer').toLowerCase() !== scheme || !sameSet(scopesOf(found), scopes))) continue;
-      out.push([found.key, found.entity]);
+      out.push([keyOfEntry(found), found.entity]);
     }
     return out;
   }
 
   remove(section: SectionName, key: string): boolean {
-    const entry = this.#sections[section].get(key);
+    const entry = this.#sections[section].delete(key);
     if (!entry) return false;
-    this.#sections[section].delete(key);
     for (const who of ownersOf(entry.entity)) {
       const group = this.#owners.get(who);
       if (group?.delete(entry) && group.size === 0) this.#owners.delete(who);
@@ -194,7 +189,7 @@ export class TokenCache {
   }
 
   *entries<S extends SectionName>(section: S): IterableIterator<[string, Entity<S>]> {
-    for (const [key, { entity }] of this.#sections[section]) yield [key, entity as Entity<S>];
+    for (const entry of this.#sections[section]) yield [keyOfEntry(entry), entry.entity as Entity<S>];
   }
 
   findAccessToken(q: AccessTokenQuery): AccessTokenEntity | undefined {
@@ -211,7 +206,7 @@ export class TokenCache {
   /** All access tokens of one account/client/realm; used to replace tokens whose scopes overlap. */
   accessTokensInGroup(homeAccountId: string, environment: string, clientId: string, realm: string, userAssertionHash?: string): { key: string; entity: AccessTokenEntity }[] {
     // With the keys they are stored under: a file written by another tool may key an entry differently than we would.
-    return this.#matching('AccessToken', owner(homeAccountId, { user_assertion_hash: userAssertionHash }), environment, clientId, realm).map((e) => ({ key: e.key, entity: e.entity as AccessTokenEntity }));
+    return this.#matching('AccessToken', owner(homeAccountId, { user_assertion_hash: userAssertionHash }), environment, clientId, realm).map((e) => ({ key: keyOfEntry(e), entity: e.entity as AccessTokenEntity }));
   }
 
   /**
@@ -242,7 +237,7 @@ export class TokenCache {
   }
 
   getAccounts(): AccountEntity[] {
-    return Array.from(this.#sections.Account.values(), (e) => e.entity as AccountEntity);
+    return Array.from(this.#sections.Account, (e) => e.entity as AccountEntity);
   }
 
   accountsOf(homeAccountId: string): AccountEntity[] {
@@ -255,8 +250,8 @@ export class TokenCache {
   removeAccount(homeAccountId: string, environment: string): number {
     const env = canonicalEnvironment(environment);
     let removed = 0;
-    for (const { section, key, entity } of [...(this.#owners.get(homeAccountId) ?? [])]) {
-      if (canonicalEnvironment((entity as { environment: string }).environment) === env && this.remove(section, key)) removed++;
+    for (const entry of [...(this.#owners.get(homeAccountId) ?? [])]) {
+      if (canonicalEnvironment((entry.entity as { environment: string }).environment) === env && this.remove(entry.section, keyOfEntry(entry))) removed++;
     }
     return removed;
   }
@@ -270,7 +265,7 @@ export class TokenCache {
 
   serialize(): string {
     const out: Record<string, Record<string, unknown>> = {};
-    for (const s of SECTIONS) out[s] = Object.fromEntries(Array.from(this.#sections[s], ([key, e]) => [key, e.entity]));
+    for (const s of SECTIONS) out[s] = Object.fromEntries(Array.from(this.#sections[s], (e) => [keyOfEntry(e), e.entity]));
     for (const [section, kept] of this.#passthrough) out[section] = isRecord(kept) ? { ...kept, ...out[section] } : (kept as Record<string, unknown>);
     return JSON.stringify(out);
   }
