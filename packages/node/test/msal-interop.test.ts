@@ -1,13 +1,15 @@
 // One cache file shared with the real @azure/msal-node, both ways: what one library writes, the
 // other lists, answers silently from, and refreshes with; neither loses the other's data.
 import { readFile, writeFile } from 'node:fs/promises';
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ConfidentialClientApplication, PublicClientApplication } from '@tessera/core';
 import { completeAuthorization } from '@tessera/dev-authority';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileCacheStore, SharedTokenCacheCredential } from '../src/index.js';
 import { useDevAuthority, useTempDir } from './credentials-helpers.js';
-import { REDIRECT_URI, msalConfidentialClient, msalPublicClient } from './support/msal-node-peer.js';
+import { REDIRECT_URI, msalConfidentialClient, msalEntraClient, msalPublicClient } from './support/msal-node-peer.js';
 
 const SCOPES = ['api.read'];
 
@@ -156,5 +158,79 @@ describe('SharedTokenCacheCredential on a msal.cache msal-node produced', () => 
     idp.current.clearRequests();
     await msal.app.acquireTokenSilent({ account: await msal.account('ada'), scopes: SCOPES });
     expect(idp.current.countRequests({ grantType: 'refresh_token' })).toBe(1);
+  });
+});
+
+describe('an Entra account (client_info, family refresh token) shared with @azure/msal-node', () => {
+  // Entra's shapes (client_info, foci, tid/oid) that no local product serves: a stub on 127.0.0.1 plays Entra.
+  const CLIENT = '04b07795-8ddb-461a-bbee-02f9e1bf7b46';
+  const TID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+  const UID = '9f4880d8-80ba-4c40-97bc-f7a23c703084';
+  const HOME = `${UID}.${TID}`;
+  const tmp = useTempDir();
+  const entra = { origin: '', issued: [] as string[], redeemed: [] as string[] };
+  let server: Server;
+  beforeAll(async () => {
+    const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+    server = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c) => (raw += c));
+      req.on('end', () => {
+        const json = (body: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+        if (req.url!.endsWith('/v2.0/.well-known/openid-configuration')) {
+          return json({
+            issuer: `${entra.origin}/${TID}/v2.0`,
+            authorization_endpoint: `${entra.origin}/${TID}/oauth2/v2.0/authorize`,
+            token_endpoint: `${entra.origin}/${TID}/oauth2/v2.0/token`,
+            jwks_uri: `${entra.origin}/${TID}/discovery/v2.0/keys`,
+          });
+        }
+        const body = new URLSearchParams(raw);
+        if (body.get('grant_type') === 'refresh_token') entra.redeemed.push(body.get('refresh_token')!);
+        const n = entra.issued.length;
+        entra.issued.push(`rt-${n}`);
+        const now = Math.floor(Date.now() / 1000);
+        const claims = { iss: `${entra.origin}/${TID}/v2.0`, aud: CLIENT, sub: 'pairwise', oid: UID, tid: TID, preferred_username: 'ada@contoso.com', name: 'Ada', iat: now, exp: now + 3600 };
+        json({
+          token_type: 'Bearer', scope: 'https://graph.microsoft.com/User.Read', expires_in: 3599, ext_expires_in: 3599,
+          access_token: `at-${n}`, refresh_token: `rt-${n}`, id_token: `${b64({ alg: 'RS256' })}.${b64(claims)}.c2ln`,
+          client_info: b64({ uid: UID, utid: TID }), foci: '1',
+        });
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    entra.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+  it("Tessera refreshes in msal-node's file: one family refresh token, one ID token, the account keeps msal-node's tenant profiles; msal-node then uses Tessera's tokens", async () => {
+    const path = join(tmp.path, 'entra.json');
+    const msal = await msalEntraClient(entra.origin, TID, CLIENT, path);
+    await msal.app.acquireTokenByCode({ code: 'code', scopes: ['https://graph.microsoft.com/User.Read'], redirectUri: REDIRECT_URI });
+    const before = await readCache(path);
+
+    const app = new PublicClientApplication({
+      clientId: CLIENT, authority: `${entra.origin}/${TID}`, knownEntraHosts: [new URL(entra.origin).host], instanceDiscovery: false,
+      cacheStore: new FileCacheStore({ path, allowUnencryptedStorage: true }),
+    });
+    const [account] = await app.getAccounts();
+    expect(account).toMatchObject({ homeAccountId: HOME, username: 'ada@contoso.com', tenantId: TID });
+    const refreshed = await app.acquireTokenSilent({ account: account!, scopes: ['https://graph.microsoft.com/User.Read'], forceRefresh: true });
+    expect(entra.redeemed).toEqual(['rt-0']);
+
+    const after = await readCache(path);
+    expect(entriesOf(after, 'RefreshToken', HOME).map(([key, e]) => [key, e.secret])).toEqual([[`${HOME}-${new URL(entra.origin).host}-refreshtoken-1---`, 'rt-1']]);
+    expect(entriesOf(after, 'IdToken', HOME)).toHaveLength(1);
+    expect(Object.keys(after.Account!)).toEqual(Object.keys(before.Account!));
+    expect(Object.values(after.Account!)[0]).toMatchObject({ tenantProfiles: Object.values(before.Account!)[0]!.tenantProfiles, client_info: expect.any(String) });
+
+    msal.requests.clear();
+    const [msalAccount] = await msal.app.getAllAccounts();
+    expect(msalAccount?.idTokenClaims?.name).toBe('Ada');
+    const silent = await msal.app.acquireTokenSilent({ account: msalAccount!, scopes: ['https://graph.microsoft.com/User.Read'] });
+    expect(silent.accessToken).toBe(refreshed.accessToken);
+    expect(msal.requests.size).toBe(0);
+    await msal.app.acquireTokenSilent({ account: msalAccount!, scopes: ['https://graph.microsoft.com/User.Read'], forceRefresh: true });
+    expect(entra.redeemed).toEqual(['rt-0', 'rt-1']);
   });
 });

@@ -33,46 +33,57 @@ function filePlugin(path: string): ICachePlugin {
   };
 }
 
-function networkClient(idp: DevAuthority, requests: PeerRequests): INetworkModule {
-  const https = idp.issuer.replace(/^http:/, 'https:');
+/** msal-node's transport to an http origin on loopback (the dev authority, or a stub playing Entra). */
+function networkClient(origin: string, requests: PeerRequests): INetworkModule {
+  const https = origin.replace(/^http:/, 'https:');
   const send = async (method: 'GET' | 'POST', url: string, options: { headers?: Record<string, string>; body?: string } = {}) => {
     if (!url.startsWith(https)) throw new Error(`msal-node peer: request outside the dev authority: ${url}`);
     const grant = method === 'POST' ? new URLSearchParams(options.body).get('grant_type') ?? 'POST' : 'GET';
     requests.set(grant, (requests.get(grant) ?? 0) + 1);
-    const response = await fetch(idp.issuer + url.slice(https.length), { method, headers: options.headers, body: options.body });
-    const text = (await response.text()).replaceAll(idp.issuer, https);
+    const response = await fetch(origin + url.slice(https.length), { method, headers: options.headers, body: options.body });
+    const text = (await response.text()).replaceAll(origin, https);
     return { status: response.status, headers: Object.fromEntries(response.headers) as Record<string, string>, body: JSON.parse(text || '{}') };
   };
   return { sendGetRequestAsync: (url, options) => send('GET', url, options), sendPostRequestAsync: (url, options) => send('POST', url, options) };
 }
 
-/** msal-node's configuration for the dev authority, with the file as its cache. */
-async function configuration(idp: DevAuthority, cachePath: string, requests: PeerRequests, auth: Partial<Configuration['auth']>): Promise<Configuration> {
-  const https = idp.issuer.replace(/^http:/, 'https:');
+/**
+ * msal-node's configuration for the authority `origin` + `path` (http on loopback), with the file as
+ * its cache. `discovery`: where the authority's OpenID configuration is.
+ */
+async function configuration(
+  origin: string,
+  path: string,
+  discovery: string,
+  cachePath: string,
+  requests: PeerRequests,
+  auth: Pick<Configuration['auth'], 'clientId'> & Partial<Configuration['auth']>,
+): Promise<Configuration> {
+  const https = origin.replace(/^http:/, 'https:');
   const host = new URL(https).host;
-  const metadata = (await (await fetch(`${idp.issuer}/.well-known/openid-configuration`)).text()).replaceAll(idp.issuer, https);
+  const metadata = (await (await fetch(discovery)).text()).replaceAll(origin, https);
   return {
     auth: {
-      clientId: idp.clients.native.clientId,
       ...auth,
-      authority: `${https}/`,
+      authority: `${https}${path}`,
       knownAuthorities: [host],
       authorityMetadata: metadata,
       cloudDiscoveryMetadata: JSON.stringify({
-        tenant_discovery_endpoint: `${https}/.well-known/openid-configuration`,
+        tenant_discovery_endpoint: discovery.replace(origin, https),
         'api-version': '1.1',
         metadata: [{ preferred_network: host, preferred_cache: host, aliases: [host] }],
       }),
     },
     cache: { cachePlugin: filePlugin(cachePath) },
-    system: { networkClient: networkClient(idp, requests) },
+    system: { networkClient: networkClient(origin, requests) },
   };
 }
 
 /** A msal-node public client (the dev authority's native client) on the cache file. */
 export async function msalPublicClient(idp: DevAuthority, cachePath: string) {
   const requests: PeerRequests = new Map();
-  const app = new PublicClientApplication(await configuration(idp, cachePath, requests, {}));
+  const discovery = `${idp.issuer}/.well-known/openid-configuration`;
+  const app = new PublicClientApplication(await configuration(idp.issuer, '/', discovery, cachePath, requests, { clientId: idp.clients.native.clientId }));
   return {
     app,
     requests,
@@ -95,5 +106,13 @@ export async function msalPublicClient(idp: DevAuthority, cachePath: string) {
 export async function msalConfidentialClient(idp: DevAuthority, cachePath: string) {
   const requests: PeerRequests = new Map();
   const { clientId, clientSecret } = idp.clients.confidential;
-  return { app: new ConfidentialClientApplication(await configuration(idp, cachePath, requests, { clientId, clientSecret })), requests };
+  const discovery = `${idp.issuer}/.well-known/openid-configuration`;
+  return { app: new ConfidentialClientApplication(await configuration(idp.issuer, '/', discovery, cachePath, requests, { clientId, clientSecret })), requests };
+}
+
+/** A msal-node public client of an Entra-shaped stub at `origin` (tenant `tenant`) on the cache file. */
+export async function msalEntraClient(origin: string, tenant: string, clientId: string, cachePath: string) {
+  const requests: PeerRequests = new Map();
+  const discovery = `${origin}/${tenant}/v2.0/.well-known/openid-configuration`;
+  return { app: new PublicClientApplication(await configuration(origin, `/${tenant}`, discovery, cachePath, requests, { clientId })), requests };
 }
