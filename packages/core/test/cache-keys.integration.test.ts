@@ -118,7 +118,7 @@ describe('two issuers on one host (/realms/a and /realms/b), same client id and 
     b!.clearRequests();
     const refreshedA = await appA.acquireTokenSilent({ account: inA.account!, scopes: SCOPES, forceRefresh: true });
     expect(refreshedA.idTokenClaims?.iss).toBe(a!.issuer);
-    expect(a!.countRequests({ grantType: 'refresh_token' })).toBe(1);
+    expect(a!.countRequests({ path: '/token', grantType: 'refresh_token' })).toBe(1);
     expect(b!.requests).toHaveLength(0);
     // And b's still works at b.
     const [accountB] = (await appB.getAccounts()).filter((x) => x.tenantId === 'realms/b');

@@ -27,12 +27,12 @@ export async function startDevAuthority(options: DevAuthorityOptions = {}): Prom
   const subject = (username: string) => subjectFor(username, options.caseSensitiveSubjects);
   const mountPath = options.issuer ? new URL(options.issuer).pathname.replace(/\/+$/, '') : '';
   const server = createServer((req, res) => {
-    log.start(req);
     if (mountPath && (req.url === mountPath || req.url?.startsWith(`${mountPath}/`))) {
-      // oidc-provider builds its URLs from originalUrl minus url (its mount point).
+      // oidc-provider builds its URLs from originalUrl minus url (its mount point); the log records paths below it.
       (req as IncomingMessage & { originalUrl?: string }).originalUrl = req.url;
       req.url = req.url.slice(mountPath.length) || '/';
     }
+    log.start(req);
     if (!provider || !providerCallback) {
       res.writeHead(503).end();
     } else if (req.url?.startsWith(INTERACTION_PREFIX)) {
