@@ -35,10 +35,8 @@ export interface AccessTokenQuery {
   tokenType?: string;
 }
 
-type IndexEntry = StoredEntry;
-
 /** The entries of one owner (an account, or an on-behalf-of assertion), in the order they were stored. */
-class OwnerGroup extends Set<IndexEntry> {
+class OwnerGroup extends Set<StoredEntry> {
   constructor(readonly who: string) {
     super();
   }
@@ -120,7 +118,7 @@ export class TokenCache {
   upsert<S extends SectionName>(section: S, entity: Entity<S>, key = keyOf(section, entity)): string {
     this.remove(section, key);
     const shared = this.#share(entity);
-    const entry: IndexEntry = { section, key: compactKey(section, key, shared), entity: shared };
+    const entry: StoredEntry = { section, key: compactKey(section, key, shared), entity: shared };
     this.#sections[section].add(key, entry);
     for (const who of ownersOf(entity)) {
       let group = this.#owners.get(who);
@@ -306,8 +304,8 @@ export class TokenCache {
    * The entries of `section` that `who` owns in `environment`'s cloud, for `clientId` and `realm`
    * when given (compared case-insensitively: client ids, tenants and hosts are), oldest first.
    */
-  #matching(section: SectionName, who: string, environment: string, clientId?: string, realm?: string): IndexEntry[] {
-    const out: IndexEntry[] = [];
+  #matching(section: SectionName, who: string, environment: string, clientId?: string, realm?: string): StoredEntry[] {
+    const out: StoredEntry[] = [];
     const group = this.#owners.get(who);
     if (!group) return out;
     const env = canonicalEnvironment(environment);
@@ -353,7 +351,7 @@ function ownersOf(entity: unknown): string[] {
 const sameFolded = (a: string, b: string) => a === b || a.toLowerCase() === b.toLowerCase();
 
 /** An access token's lower-cased scopes, worked out on first use (not at load: memory). */
-function scopesOf(entry: IndexEntry): ReadonlySet<string> {
+function scopesOf(entry: StoredEntry): ReadonlySet<string> {
   return (entry.scopes ??= scopeSet((entry.entity as AccessTokenEntity).target));
 }
 
