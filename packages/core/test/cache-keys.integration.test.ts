@@ -5,7 +5,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer, r
 import type { AddressInfo } from 'node:net';
 import { type DevAuthority, startDevAuthority } from '@tessera/dev-authority';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfidentialClientApplication, PublicClientApplication, TokenCache, clearMetadataCache } from '../src/index.js';
+import { ConfidentialClientApplication, MemoryCacheStore, PublicClientApplication, TokenCache, clearMetadataCache } from '../src/index.js';
 import { useDevAuthority } from './helpers.js';
 
 const SCOPES = ['api.read'];
@@ -47,7 +47,11 @@ describe('on-behalf-of tokens are keyed by the assertion they were exchanged for
       const [user1, user2] = await Promise.all(
         ['obo-one', 'obo-two'].map(async (username) => (await native.acquireTokenByUsernamePassword({ scopes: SCOPES, username, password: 'pw' })).accessToken),
       );
+      // A store partitioned per assertion, as services share one (Redis): each user's partition holds their token.
+      const store = new MemoryCacheStore();
       const api = new ConfidentialClientApplication({
+        cacheStore: store,
+        cachePartitioning: 'perKey',
         clientId: idp.current.clients.confidential.clientId,
         clientCredential: idp.current.clients.confidential.clientSecret,
         authority: idp.current.issuer,
@@ -62,6 +66,8 @@ describe('on-behalf-of tokens are keyed by the assertion they were exchanged for
       expect(idp.current.countRequests({ grantType: OBO })).toBe(2);
       expect(second.accessToken).not.toBe(first.accessToken);
       expect(again).toMatchObject({ accessToken: first.accessToken, fromCache: true });
+      const stored = [...store.data.values()].map((json) => Object.values(JSON.parse(json).AccessToken).map((at) => (at as { secret: string }).secret));
+      expect(stored.sort()).toEqual([[first.accessToken], [second.accessToken]].sort());
     });
   }
 });
