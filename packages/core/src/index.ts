@@ -18,7 +18,7 @@ export { AzureAuthorityHosts, entraAuthority } from './authority/entra.js';
 export { clearMetadataCache, type AuthorityMetadata, type HttpCache } from './authority/discovery.js';
 
 export { TokenCache, CacheFormatError, parseCacheJson, refreshTokenRealm } from './cache/token-cache.js';
-export { MemoryCacheStore, type CacheStore, type CachePartitioning } from './cache/cache-store.js';
+export { MemoryCacheStore, type CacheStore, type CachePartitioning, type CacheStoreErrors } from './cache/cache-store.js';
 export type * from './cache/schema.js';
 
 export { FetchHttpClient, type HttpClient, type HttpRequest, type HttpResponse, type FetchFunction } from './http/http-client.js';

@@ -47,19 +47,30 @@ export const partitionKeys = {
 
 export const assertionHash = sha256Base64Url;
 
+/**
+ * What a failing CacheStore (Redis down, disk full, read-only folder) does to the call that used it:
+ * `'warn'` logs a warning and carries on with the in-memory cache (services that must keep serving);
+ * `'throw'` fails the call with the store's error, for callers that must not report a sign-in or
+ * sign-out as done when it was not kept (CLIs). Aborts always propagate.
+ */
+export type CacheStoreErrors = 'warn' | 'throw';
+
 /** Keeps the in-memory TokenCache and a CacheStore in step. */
 export class CachePersistence {
   readonly #seen = new Map<string, string>();
   readonly #store: CacheStore | undefined;
   readonly #log: LogSink;
+  readonly #errors: CacheStoreErrors;
 
   constructor(
     readonly cache: TokenCache,
     store: CacheStore | undefined,
     log: LogSink,
+    errors: CacheStoreErrors = 'warn',
   ) {
     this.#store = store;
     this.#log = log;
+    this.#errors = errors;
   }
 
   get persistent(): boolean {
@@ -119,9 +130,9 @@ export class CachePersistence {
     else this.#seen.set(partition, next);
   }
 
-  /** A store that fails (Redis down, disk full) degrades to the in-memory cache; only aborts propagate. */
+  /** A store that fails (Redis down, disk full) degrades to the in-memory cache, unless errors are to be thrown. */
   #storeFailed(action: string, partition: string, error: unknown, signal?: AbortSignal): void {
-    if (error instanceof AbortError || signal?.aborted) throw error;
+    if (error instanceof AbortError || signal?.aborted || this.#errors === 'throw') throw error;
     const code = (error as { code?: unknown } | null)?.code;
     const detail = error instanceof Error ? `${error.name}${typeof code === 'string' ? ` (${code})` : ''}: ${error.message}` : String(error);
     this.#log.log('warning', `Cache store could not ${action} partition "${partition}"; continuing with the in-memory cache. ${detail}`);

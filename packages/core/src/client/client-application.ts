@@ -1,7 +1,7 @@
 import { type Authority, type AuthorityOptions, forTenant, resolveAuthority } from '../authority/authority.js';
 import { type AuthorityMetadata, type HttpCache, fetchMetadataVia, getAuthorityMetadata } from '../authority/discovery.js';
 import { validateEntraInstance } from '../authority/instance-discovery.js';
-import { type CachePartitioning, type CacheStore, CachePersistence, SINGLE_PARTITION, partitionKeys } from '../cache/cache-store.js';
+import { type CachePartitioning, type CacheStore, type CacheStoreErrors, CachePersistence, SINGLE_PARTITION, partitionKeys } from '../cache/cache-store.js';
 import { TokenCache } from '../cache/token-cache.js';
 import type { IdTokenSignatureVerifier } from '../crypto/id-token.js';
 import {
@@ -35,6 +35,8 @@ export interface ClientApplicationOptions extends AuthorityOptions, LoggerOption
   /** Persist the cache (file, Redis, IndexedDB). */
   cacheStore?: CacheStore;
   cachePartitioning?: CachePartitioning;
+  /** When `cacheStore` fails: `'warn'` (default) logs and goes on in memory; `'throw'` fails the call (see CacheStoreErrors). */
+  cacheStoreErrors?: CacheStoreErrors;
   /** Persist discovery documents across restarts. */
   httpCache?: HttpCache;
   /** A discovery document (JSON) to use instead of fetching one. */
@@ -78,7 +80,7 @@ export class ClientApplication {
       authority: this.authority,
       http,
       log,
-      persistence: new CachePersistence(this.tokenCache, options.cacheStore, log),
+      persistence: new CachePersistence(this.tokenCache, options.cacheStore, log, options.cacheStoreErrors),
       partitioning: options.cachePartitioning ?? 'single',
       singleFlight: new SingleFlight(),
       metadata: (authority, signal) => this.metadata(authority, signal),

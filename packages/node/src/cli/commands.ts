@@ -1,8 +1,8 @@
 import type { AccountInfo } from '@tessera/core';
 import type { CliArgs, Command } from './args.js';
 import { notSignedIn, usageError } from './errors.js';
-import type { CliIo } from './io.js';
-import { ACCOUNT_FORMATS, TOKEN_FORMATS, checkFormat, formatAccounts, formatToken } from './output.js';
+import type { CommandIo } from './io.js';
+import { ACCOUNT_FORMATS, TOKEN_FORMATS, accountLabel, checkFormat, formatAccounts, formatToken } from './output.js';
 import type { Session } from './session.js';
 import { signIn } from './sign-in.js';
 
@@ -11,15 +11,18 @@ interface Handler {
   embedded: boolean;
   /** Rejects bad usage before anything starts (an authority, a cache file). */
   check?(args: CliArgs): void;
-  run(session: Session, args: CliArgs, io: CliIo): Promise<void>;
+  run(session: Session, args: CliArgs, io: CommandIo): Promise<void>;
 }
 
 export const commands: Record<Command, Handler> = {
   login: {
     embedded: false,
+    check(args) {
+      if (args.prompt !== undefined && args.device) throw usageError('--prompt is for the browser sign-in; the device code flow has no prompt');
+    },
     async run(session, args, io) {
       const result = await signIn(session, args, io);
-      io.stdout.write(`Signed in as ${result.account?.username ?? 'unknown user'}\n`);
+      io.stdout.write(`Signed in as ${result.account ? accountLabel(result.account) : 'unknown user'}\n`);
     },
   },
 
@@ -30,11 +33,12 @@ export const commands: Record<Command, Handler> = {
       if (args.scopes.length === 0) throw usageError('token needs at least one --scope');
     },
     async run(session, args, io) {
+      const format = checkFormat(args.output, TOKEN_FORMATS);
       // The embedded authority is new each time: sign in to it; otherwise only the cache (and its refresh token).
       const result = session.embedded
         ? await signIn(session, args, io)
-        : await session.app.acquireTokenSilent({ scopes: args.scopes, account: await pickAccount(session, args.username, io.signal), signal: io.signal });
-      io.stdout.write(`${formatToken(result, checkFormat(args.output, TOKEN_FORMATS))}\n`);
+        : await session.app.acquireTokenSilent({ scopes: args.scopes, account: pickAccount(await accountsOf(session, io.signal), args), signal: io.signal });
+      io.stdout.write(`${formatToken(result, format)}\n`);
     },
   },
 
@@ -53,15 +57,12 @@ export const commands: Record<Command, Handler> = {
     embedded: false,
     async run(session, args, io) {
       const accounts = await accountsOf(session, io.signal);
-      let leaving: AccountInfo[];
-      if (args.all) leaving = accounts;
-      else if (args.username) leaving = [await pickAccount(session, args.username, io.signal)];
-      else if (accounts.length > 1) throw usageError(`several accounts are signed in (${names(accounts)}): choose one with --username, or use --all`);
-      else leaving = accounts;
+      const named = args.username !== undefined || args.account !== undefined;
+      const leaving = args.all || (accounts.length === 0 && !named) ? accounts : [pickAccount(accounts, args, '--all')];
       if (leaving.length === 0) io.stderr.write('No account is signed in.\n');
       for (const account of leaving) {
         await session.app.removeAccount(account, io.signal);
-        io.stdout.write(`Signed out ${account.username}\n`);
+        io.stdout.write(`Signed out ${accountLabel(account)}\n`);
       }
     },
   },
@@ -73,14 +74,24 @@ async function accountsOf(session: Session, signal: AbortSignal): Promise<Accoun
   return (await session.app.getAccounts({ signal })).filter((a) => a.environment === environment);
 }
 
-async function pickAccount(session: Session, username: string | undefined, signal: AbortSignal): Promise<AccountInfo> {
-  const all = await accountsOf(session, signal);
-  const matching = username === undefined ? all : all.filter((a) => a.username.toLowerCase() === username.toLowerCase());
+/**
+ * The account named by --username (case-insensitive, as usernames are) or --account (a home account
+ * id or subject, exact: subjects are case-sensitive), or the only one signed in.
+ */
+function pickAccount(all: AccountInfo[], args: CliArgs, alternative?: string): AccountInfo {
+  if (args.username !== undefined && args.account !== undefined) throw usageError('choose the account with --username or --account, not both');
+  const { username, account: id } = args;
+  const matching =
+    username !== undefined
+      ? all.filter((a) => a.username.toLowerCase() === username.toLowerCase())
+      : id !== undefined
+        ? all.filter((a) => a.homeAccountId === id || a.localAccountId === id || a.idTokenClaims?.sub === id)
+        : all;
   if (matching.length === 1) return matching[0]!;
+  const named = username ?? id;
   if (matching.length === 0) {
-    throw notSignedIn(username === undefined ? 'Not signed in: run `tessera login` first' : `${username} is not signed in: run \`tessera login\` first`);
+    throw notSignedIn(named === undefined ? 'Not signed in: run `tessera login` first' : `${named} is not signed in: run \`tessera login\` first`);
   }
-  throw usageError(`several accounts are signed in (${names(matching)}): choose one with --username`);
+  const choices = matching.map((a) => (a.username ? a.username : `${accountLabel(a)}: --account ${a.homeAccountId}`)).join('; ');
+  throw usageError(`several accounts are signed in (${choices}): choose one with --username or --account${alternative ? `, or use ${alternative}` : ''}`);
 }
-
-const names = (accounts: AccountInfo[]) => accounts.map((a) => a.username).join(', ');

@@ -1,4 +1,5 @@
-import { AbortError, InteractionRequiredError, TesseraError } from '@tessera/core';
+import { AbortError, ConfigurationError, InteractionRequiredError, InvalidResponseError, ServerError, TesseraError } from '@tessera/core';
+import { CacheStoreBusyError, CacheStoreUnavailableError } from '../cache/errors.js';
 
 export const ExitCode = { ok: 0, error: 1, usage: 2, signInRequired: 3, interrupted: 130 } as const;
 
@@ -23,11 +24,43 @@ export function exitCodeFor(error: unknown): number {
   return ExitCode.error;
 }
 
+/** What the command line said, so that errors can name the option the user typed. */
+export interface ErrorContext {
+  /** The authority as configured (flag or environment); undefined: core's default (Entra). */
+  authority?: string;
+  /** The port option as typed, e.g. `--port`. */
+  portFlag?: string;
+  /** The port asked for. */
+  port?: number;
+  /** The timeout option as typed, e.g. `--timeout`. */
+  timeoutFlag?: string;
+}
+
+/** The message of a library error in the CLI's terms: options as the user typed them, with the fix. */
+function explain(e: Error, context: ErrorContext): string {
+  if (e instanceof ConfigurationError && e.code === 'port_in_use' && context.port !== undefined) {
+    const flag = context.portFlag ?? '--port';
+    return `port ${context.port} on the loopback interface is in use: choose another ${flag}, or leave ${flag} out to let the system pick a free port`;
+  }
+  if (e instanceof TesseraError && e.code === 'interaction_timeout') return `${e.message} (wait longer with ${context.timeoutFlag ?? '--timeout'} <seconds>)`;
+  if (e instanceof InvalidResponseError) {
+    const authority = context.authority ? `the authority ${context.authority}` : 'the default (Entra) authority';
+    return `${e.message}: ${authority} did not answer as an OpenID Connect provider; check --authority (or TESSERA_AUTHORITY): it must be the issuer URL of an OpenID Connect provider or an Entra authority`;
+  }
+  if (e instanceof ServerError && e.error === 'invalid_scope') {
+    return `${e.message} (a scope in --scope is unknown to the authority or not allowed for this client: check the scope names and the client's registration)`;
+  }
+  if (e instanceof CacheStoreUnavailableError || e instanceof CacheStoreBusyError) {
+    return `${e.message} (check --cache-file or TESSERA_CACHE_FILE: the token cache must be a file in a folder you can write)`;
+  }
+  if (e instanceof InteractionRequiredError) return `${e.message} (sign in again with \`tessera login\`)`;
+  return e.message;
+}
+
 /** One readable line; with `verbose`, the code, server details and cause chain follow. */
-export function describeError(error: unknown, verbose: boolean): string {
+export function describeError(error: unknown, verbose: boolean, context: ErrorContext = {}): string {
   const e = error instanceof Error ? error : new Error(String(error));
-  let line = `tessera: ${e.message}`;
-  if (error instanceof InteractionRequiredError) line += ' (sign in again with `tessera login`)';
+  const line = `tessera: ${explain(e, context)}`;
   if (!verbose) return line;
   const details = [line];
   if (e instanceof TesseraError) details.push(`  code: ${e.code}`);

@@ -3,21 +3,22 @@ import { acquireTokenByDeviceCode } from '../device-code.js';
 import { acquireTokenInteractive } from '../interactive/acquire-token-interactive.js';
 import { openSystemBrowser } from '../interactive/system-browser.js';
 import type { CliArgs } from './args.js';
-import type { CliIo } from './io.js';
-import { type Progress, startProgress } from './progress.js';
+import type { CommandIo } from './io.js';
+import type { Progress } from './progress.js';
 import type { Session } from './session.js';
 
 /**
  * Signs the user in: browser by default (--no-browser: the URL is printed, not opened), device code
  * with --device, automatically with the embedded authority.
  */
-export async function signIn(session: Session, args: CliArgs, io: CliIo): Promise<AuthenticationResult> {
+export async function signIn(session: Session, args: CliArgs, io: CommandIo): Promise<AuthenticationResult> {
   if (session.embedded || args.device) return deviceSignIn(session, args, io);
   let progress: Progress | undefined;
   try {
     return await acquireTokenInteractive(session.app, {
       scopes: args.scopes,
       loginHint: args.username,
+      prompt: args.prompt,
       port: args.port,
       timeoutMs: args.timeoutSeconds === undefined ? undefined : args.timeoutSeconds * 1000,
       signal: io.signal,
@@ -30,7 +31,7 @@ export async function signIn(session: Session, args: CliArgs, io: CliIo): Promis
           // --no-browser: one line with a fixed prefix, easy to spot and to pick out with a script.
           io.stderr.write(`Open this URL to sign in: ${url}\n`);
         }
-        progress = startProgress(io.stderr, 'Waiting for the sign-in to finish in the browser');
+        progress = io.progress('Waiting for the sign-in to finish in the browser');
       },
     });
   } finally {
@@ -38,7 +39,7 @@ export async function signIn(session: Session, args: CliArgs, io: CliIo): Promis
   }
 }
 
-async function deviceSignIn(session: Session, args: CliArgs, io: CliIo): Promise<AuthenticationResult> {
+async function deviceSignIn(session: Session, args: CliArgs, io: CommandIo): Promise<AuthenticationResult> {
   const { embedded } = session;
   let progress: Progress | undefined;
   const onPrompt = async (flow: DeviceCodeFlow) => {
@@ -52,7 +53,7 @@ async function deviceSignIn(session: Session, args: CliArgs, io: CliIo): Promise
     }
     io.stderr.write(`${flow.message}\n`);
     if (args.pollIntervalSeconds !== undefined) flow.interval = args.pollIntervalSeconds;
-    progress = startProgress(io.stderr, 'Waiting for you to approve the sign-in');
+    progress = io.progress('Waiting for you to approve the sign-in');
   };
   try {
     return await acquireTokenByDeviceCode(session.app, { scopes: args.scopes, signal: io.signal, onPrompt });

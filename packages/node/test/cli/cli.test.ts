@@ -35,7 +35,7 @@ describe('tessera CLI', { timeout: 60_000 }, () => {
     expect(results[2]!.stderr).toContain('token needs at least one --scope');
     expect(results[3]!.stderr).toContain('--output must be one of bare, json, header');
     expect(results[4]!.stderr).toBe("tessera: Unknown option '--bogus' (see tessera --help)\n");
-    expect(results[5]!.stderr).toContain('login needs an authority');
+    expect(results[5]!.stderr).toContain('no authority is configured');
     expect(results[6]!.stderr).toContain('--client-id (or TESSERA_CLIENT_ID) is needed');
     expect((await runCli(['--help'])).code).toBe(0);
   });
@@ -67,7 +67,9 @@ describe('tessera CLI', { timeout: 60_000 }, () => {
     const parsed = JSON.parse(json.stdout);
     expect(parsed).toMatchObject({ accessToken: token, tokenType: 'Bearer', username: 'cli-user' });
     expect(parsed.scopes).toContain('api.read');
-    expect(new Date(parsed.expiresOn).getTime()).toBe(parsed.expiresOnTimestamp * 1000);
+    // Milliseconds, as the library's AccessToken.expiresOnTimestamp.
+    expect(new Date(parsed.expiresOn).getTime()).toBe(parsed.expiresOnTimestamp);
+    expect(parsed.expiresOnTimestamp).toBeGreaterThan(Date.now());
 
     const header = await runCli(['token', '-s', 'api.read', '-o', 'header', ...flags]);
     expect(header.stdout).toBe(`Authorization: Bearer ${token}\n`);
@@ -133,8 +135,8 @@ describe('tessera CLI', { timeout: 60_000 }, () => {
     expect(result.stderr).toContain('tessera: The operation was aborted');
   });
 
-  it('gets a token from the embedded dev authority with no configuration at all', async () => {
-    const result = await runCli(['token', '-s', 'api.read', '-o', 'json', '-u', 'demo']);
+  it('gets a token from the embedded dev authority only with --dev-authority', async () => {
+    const result = await runCli(['token', '--dev-authority', '-s', 'api.read', '-o', 'json', '-u', 'demo']);
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ username: 'demo', tokenType: 'Bearer' });
     expect(result.stderr).toContain('Embedded development authority at http://127.0.0.1:');

@@ -24,7 +24,16 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 }
 
 export function startCli(args: string[], env: NodeJS.ProcessEnv = cleanEnv()): CliRun {
-  const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return startNode(['--import', TSX, CLI, ...args], env);
+}
+
+/** A built CLI (`dist/cli.js`, e.g. in a consumer-like install), run by plain Node. */
+export function runBuiltCli(cliJs: string, args: string[], env: NodeJS.ProcessEnv = cleanEnv()) {
+  return startNode([cliJs, ...args], env).done;
+}
+
+function startNode(nodeArgs: string[], env: NodeJS.ProcessEnv): CliRun {
+  const child = spawn(process.execPath, nodeArgs, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   const watchers: Array<() => void> = [];
@@ -53,4 +62,13 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = cleanEnv()): C
 
 export function runCli(args: string[], env?: NodeJS.ProcessEnv) {
   return startCli(args, env).done;
+}
+
+/** `tessera login --device` approved at the dev authority as `username`; resolves when the CLI exits. */
+export async function deviceLogin(issuer: string, flags: string[], username: string, env?: NodeJS.ProcessEnv) {
+  const { approveDeviceCode } = await import('@tessera/dev-authority');
+  const login = startCli(['login', '--device', '--poll-interval', '0.2', '-s', 'api.read', ...flags], env);
+  const [, userCode] = await login.waitForStderr(/enter the code (\S+)/);
+  await approveDeviceCode(issuer, userCode!, { username });
+  return login.done;
 }
