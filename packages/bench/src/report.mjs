@@ -81,6 +81,14 @@ export function concurrencyTable(rows) {
   );
 }
 
+export function managedIdentityTable(rows) {
+  return table(
+    ['library', 'version', 'requests at IMDS', 'distinct tokens', 'cache hit µs (median, min-max)'],
+    rows.map((r) => [r.library, r.version ?? '', `**${r.tokenRequests}** of ${r.concurrency} calls`, String(r.distinctTokens), fmtRange(r.hitUs)]),
+    ['l', 'l', 'r', 'r', 'r'],
+  );
+}
+
 export function sizeTables(rows) {
   const ours = rows.find((r) => r.ours);
   const triple = (s) => (s ? `${bytes(s.min)} / ${bytes(s.gzip)} / ${bytes(s.brotli)}` : 'n/a');
@@ -155,6 +163,12 @@ export function headlines(res) {
     const parts = res.concurrency.map((r) => `${r.library} ${r.pending ? 'pending' : r.tokenRequests}`);
     out.push(`100 concurrent identical client-credentials requests, token requests that reached the provider: ${parts.join('; ')}.`);
   }
+  if (res.managedIdentity) {
+    const [t, peer] = res.managedIdentity;
+    const parts = res.managedIdentity.map((r) => `${r.library} ${r.tokenRequests}`);
+    const hit = t && peer ? ` Cache hit: Tessera ${fmt(t.hitUs.median)} µs, @azure/identity ${fmt(peer.hitUs.median)} µs (${ratio(t.hitUs.median, peer.hitUs.median)}).` : '';
+    out.push(`Managed identity (IMDS), 100 concurrent getToken calls, requests that reached IMDS: ${parts.join('; ')}.${hit}`);
+  }
   if (res.size) {
     const ours = res.size.find((r) => r.ours);
     if (ours?.app) {
@@ -225,6 +239,10 @@ export function markdown(res) {
   if (res.concurrency) lines.push(concurrencyTable(res.concurrency).md, '', 'Target: Tessera 1.', '');
   lines.push(...failed('concurrency'));
 
+  lines.push('### Managed identity (IMDS): 100 concurrent getToken calls, then cache hits', '');
+  if (res.managedIdentity) lines.push(managedIdentityTable(res.managedIdentity).md, '', 'Target: Tessera 1 request.', '');
+  lines.push(...failed('managedIdentity'));
+
   lines.push('## 3. Bundle size: SPA sign-in (redirect sign-in + silent + persistent cache)', '');
   if (res.size) {
     const t = sizeTables(res.size);
@@ -272,6 +290,7 @@ export function markdown(res) {
       (res.silent ? `${fmtSeconds(res.silent.budgetMs)}` : 'n/a') +
       '); each batch gives a mean per call; the table shows the median and range of the batch means. Heap: `process.memoryUsage().heapUsed` after `gc()` (`--expose-gc`) before and after loading.',
     "- **Concurrency** (`concurrency.mjs`, `concurrency-*.mjs`): the development OpenID provider (`@tessera/dev-authority`, oidc-provider on 127.0.0.1) counts the token requests it receives (`countRequests({ grantType: 'client_credentials' })`); the 100 calls start together on a new client. Tessera talks to it directly. MSAL and @azure/identity accept only `https://` authorities, so they get it as `https://127.0.0.1:PORT` through a transport shim (`dev-authority-shim.mjs`: MSAL's `system.networkClient`, @azure/identity's `httpClient`) that forwards each request over http on loopback and counts token requests too (the two counts must agree). MSAL is configured with `knownAuthorities` and the provider's discovery document as `authorityMetadata`; @azure/identity with `authorityHost` and `disableInstanceDiscovery: true` (its MSAL fetches the discovery document through the shim). A further call after the burst must be a cache hit.",
+    "- **Managed identity** (`managed-identity.mjs`): a loopback HTTP server plays IMDS (20 ms per answer) and counts the requests it receives; both credentials get it as `AZURE_POD_IDENTITY_AUTHORITY_HOST`. 100 `getToken` calls start together on a new credential; the cache hit is then timed as in the silent benchmark (batches within a budget, median of per-call means), and must not reach the server.",
     '- **Bundle size** (`size.mjs`, `size-entries/*.js`): each entry uses its library\'s usual SPA API for redirect sign-in, silent acquisition and a persistent cache (Tessera: IndexedDB; the peers: localStorage). Each is bundled with rollup, `@rollup/plugin-node-resolve` (`browser: true`), `@rollup/plugin-commonjs` and `@rollup/plugin-terser` (defaults), ES module output; sizes are bytes minified, gzip level 9 and brotli quality 11 (Node\'s zlib). The CDN rows measure the ready-made minified file each peer package ships, and Tessera\'s \`tessera-browser.min.js\` built for the run by \`packages/browser/rollup.bundles.mjs\` (the browser package\'s own CDN build). `--quick` reuses a peer\'s sizes when its entry, version and the build tools are unchanged.',
     '- **Cold start** (`coldstart.mjs`): `spawnSync(node, ["-e", "import(\'<package>\')"])` from `packages/bench` (so `@tessera/node` is its built `dist`), wall time; rounds run one process of each kind in a rotating order after one warm-up each.',
     '- **Throughput** (`throughput.mjs`, `stores.mjs`, `store-file.mjs`, `store-redis.mjs`): calls completed in a fixed time. The cache-store writers each run in a worker thread with their own `@tessera/node` store instance (own file lock, own Redis connection) and start together; each update is a read-modify-write of one ~26 KB cache partition; at the end every writer\'s own entry must hold its count (no lost update). Redis: a `redis-server` started for the run on a free 127.0.0.1 port without persistence.',

@@ -8,6 +8,7 @@ import os from 'node:os';
 import { runColdStart } from './coldstart.mjs';
 import { QuietGate } from './machine.mjs';
 import { runConcurrencySuite } from './concurrency.mjs';
+import { runManagedIdentitySuite } from './managed-identity.mjs';
 import * as report from './report.mjs';
 import { runSilentSuite } from './silent.mjs';
 import { runSizeSuite, toolVersions } from './size.mjs';
@@ -37,6 +38,7 @@ const plan = quick
       silent: { budgetMs: 250, warmupCapMs: 700, list: { budgetMs: 200, minRuns: 3, capMs: 4_000 } },
       size: { reuse: true },
       coldStart: { rounds: 5 },
+      managedIdentity: { budgetMs: 250 },
       throughput: { seconds: 1, silentSize: 1_000 },
       stores: { writers: 8, seconds: 1 },
     }
@@ -44,6 +46,7 @@ const plan = quick
       silent: { budgetMs: 2_500, warmupCapMs: 3_000, list: { budgetMs: 2_000, minRuns: 3, capMs: 60_000 } },
       size: { reuse: false },
       coldStart: { rounds: 15 },
+      managedIdentity: { budgetMs: 1_000 },
       throughput: { seconds: 5, silentSize: 1_000 },
       stores: { writers: 8, seconds: 5 },
     };
@@ -101,6 +104,13 @@ await section(
   '2. Concurrency: 100 concurrent identical client-credentials requests, empty cache',
   () => runConcurrencySuite(),
   (rows) => console.log(report.concurrencyTable(rows).text),
+);
+
+await section(
+  'managedIdentity',
+  '   Managed identity (IMDS on loopback): 100 concurrent getToken calls, then cache hits',
+  () => runManagedIdentitySuite(plan.managedIdentity),
+  (rows) => console.log(report.managedIdentityTable(rows).text),
 );
 
 await section(

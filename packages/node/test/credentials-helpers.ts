@@ -1,3 +1,4 @@
+import { sign } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,4 +61,12 @@ export function browserAs(username: string): { open: (url: string) => void; done
     },
     done: () => driving,
   };
+}
+
+/** A private_key_jwt client assertion (RFC 7523) signed with the client's key, for `audience` (the token endpoint). */
+export function signedAssertion(privateKeyPem: string, clientId: string, audience: string, lifetimeS = 300): string {
+  const now = Math.floor(Date.now() / 1000);
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const input = `${part({ alg: 'RS256', typ: 'JWT' })}.${part({ iss: clientId, sub: clientId, aud: audience, jti: crypto.randomUUID(), iat: now, exp: now + lifetimeS })}`;
+  return `${input}.${sign('sha256', Buffer.from(input), privateKeyPem).toString('base64url')}`;
 }

@@ -1,4 +1,4 @@
-import { createPrivateKey, generateKeyPairSync, sign } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AzureAuthorityHosts, ConfigurationError, ServerError } from '@tessera/core';
@@ -14,7 +14,7 @@ import {
   TenantNotAllowedError,
   type TokenCredential,
 } from '../src/index.js';
-import { jwtClaims, jwtHeader, offlineHttpClient, recordingHttpClient, useDevAuthority, useTempDir } from './credentials-helpers.js';
+import { jwtClaims, jwtHeader, offlineHttpClient, recordingHttpClient, signedAssertion, useDevAuthority, useTempDir } from './credentials-helpers.js';
 
 const SCOPE = 'api.read';
 
@@ -317,13 +317,6 @@ describe('tenant rules (Entra-shaped authority, no network)', () => {
 });
 
 /** A private_key_jwt client assertion (RFC 7523), signed with node:crypto. */
-function signedAssertion(privateKeyPem: string, clientId: string, audience: string): string {
-  const now = Math.floor(Date.now() / 1000);
-  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const input = `${part({ alg: 'RS256', typ: 'JWT' })}.${part({ iss: clientId, sub: clientId, aud: audience, jti: crypto.randomUUID(), iat: now, exp: now + 300 })}`;
-  return `${input}.${sign('sha256', Buffer.from(input), privateKeyPem).toString('base64url')}`;
-}
-
 // @azure/core-auth's types, restated: an Azure SDK client accepts our credentials, and our chain accepts theirs.
 interface AzureAbortSignalLike {
   readonly aborted: boolean;

@@ -9,7 +9,7 @@ export type ClientAssertionCredentialOptions = TokenCredentialOptions;
  * federation, a key in an HSM). `getAssertion` runs for every token request, so it can return a fresh one.
  */
 export class ClientAssertionCredential extends ServicePrincipalCredential {
-  protected readonly credentialName = 'ClientAssertionCredential';
+  protected readonly credentialName: string = 'ClientAssertionCredential';
   private readonly getAssertion: () => Promise<string>;
 
   constructor(tenantId: string, clientId: string, getAssertion: () => Promise<string>, options: ClientAssertionCredentialOptions = {}) {

@@ -38,3 +38,23 @@ export class TenantNotAllowedError extends ConfigurationError {
     this.tenantId = tenantId;
   }
 }
+
+/**
+ * A token source answered and refused (a managed identity endpoint, an authority): unlike
+ * CredentialUnavailableError, the source is there, so a chain stops and reports this error.
+ * The message carries the server's own error text with any secret the request held redacted.
+ */
+export class AuthenticationError extends TesseraError {
+  /** HTTP status of the refusal; undefined when the answer could not be used at all. */
+  readonly statusCode?: number;
+  /** The server's error fields, redacted, when its body had them. */
+  readonly errorResponse?: { error: string; errorDescription?: string };
+  constructor(
+    message: string,
+    options: { statusCode?: number; errorResponse?: { error: string; errorDescription?: string }; cause?: unknown; code?: string } = {},
+  ) {
+    super(options.code ?? 'authentication_failed', message, { cause: options.cause });
+    this.statusCode = options.statusCode;
+    this.errorResponse = options.errorResponse;
+  }
+}

@@ -1,7 +1,7 @@
 // Credentials shaped like @azure/identity's: any Azure SDK client accepting a TokenCredential accepts them.
 export type { AccessToken, AbortSignalLike, GetTokenOptions, TokenCredential } from './token-credential.js';
 export type { TokenCredentialOptions, TokenCachePersistenceOptions, CredentialLoggingOptions } from './options.js';
-export { CredentialUnavailableError, AuthenticationRequiredError, TenantNotAllowedError } from './errors.js';
+export { CredentialUnavailableError, AuthenticationRequiredError, AuthenticationError, TenantNotAllowedError } from './errors.js';
 export { ClientSecretCredential, type ClientSecretCredentialOptions } from './client-secret-credential.js';
 export {
   ClientCertificateCredential,
@@ -26,3 +26,11 @@ export {
   defaultSharedCachePath,
 } from './shared-token-cache-credential.js';
 export { DEVELOPER_SIGN_ON_CLIENT_ID } from './defaults.js';
+export {
+  ManagedIdentityCredential,
+  type ManagedIdentityCredentialOptions,
+  type ManagedIdentityIdOptions,
+  type ImdsRetrySchedule,
+  DEFAULT_IMDS_RETRY,
+} from './managed-identity/index.js';
+export { WorkloadIdentityCredential, type WorkloadIdentityCredentialOptions } from './workload-identity-credential.js';
