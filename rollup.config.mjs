@@ -1,6 +1,7 @@
 // Builds every package: ESM + CJS + bundled .d.ts per entry point.
 import { readFileSync, existsSync, rmSync } from 'node:fs';
 import { builtinModules } from 'node:module';
+import { nodeResolve } from '@rollup/plugin-node-resolve';
 import typescript from '@rollup/plugin-typescript';
 import { dts } from 'rollup-plugin-dts';
 import { bundleConfigs as browserBundles } from './packages/browser/rollup.bundles.mjs';
@@ -11,6 +12,13 @@ const packages = {
   node: ['index', 'cli'],
   browser: ['index'],
 };
+
+/**
+ * Dependencies inlined (tree-shaken) into a package's JavaScript instead of imported at run time;
+ * the .d.ts still refer to the package. zod: its `zod/v4/core` index loads every module and 40
+ * locales (about 50 ms at import, against @tessera/node's 30 ms budget), and core uses a small part.
+ */
+const INLINED = { core: ['zod'] };
 
 const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
 
@@ -26,14 +34,16 @@ for (const [dir, entries] of Object.entries(packages)) {
   rmSync(`${root}/dist`, { recursive: true, force: true });
   const pkgJson = JSON.parse(readFileSync(`${root}/package.json`, 'utf8'));
   const external = externalFor(pkgJson);
+  const inlined = INLINED[dir] ?? [];
+  const isInlined = (id) => inlined.some((d) => id === d || id.startsWith(`${d}/`));
   const input = Object.fromEntries(
     entries.filter((e) => existsSync(`${root}/src/${e}.ts`)).map((e) => [e, `${root}/src/${e}.ts`]),
   );
   if (Object.keys(input).length === 0) continue;
   configs.push({
     input,
-    external,
-    plugins: [typescript({ tsconfig: 'tsconfig.base.json', include: [`${root}/src/**/*.ts`], compilerOptions: { types: ['node'] } })],
+    external: (id) => !isInlined(id) && external(id),
+    plugins: [...(inlined.length ? [nodeResolve({ rootDir: root })] : []), typescript({ tsconfig: 'tsconfig.base.json', include: [`${root}/src/**/*.ts`], compilerOptions: { types: ['node'] } })],
     output: [
       { dir: `${root}/dist`, format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
       { dir: `${root}/dist`, format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs', exports: 'named' },

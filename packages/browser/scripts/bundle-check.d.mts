@@ -1,5 +1,8 @@
 export const browserDir: string;
 export const CDN_GZIP_BUDGET: number;
+export const SPA_GZIP_BUDGET: number;
+export const CDN_GZIP_CEILING: number;
+export const SPA_GZIP_CEILING: number;
 export const FORBIDDEN: Record<string, string>;
 export function sizes(code: string): { min: number; gzip: number; brotli: number };
 export function forbiddenIn(code: string, names?: string[]): string[];

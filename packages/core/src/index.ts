@@ -37,6 +37,7 @@ export { acquireTokenSilent } from './flows/silent.js';
 export { getAuthorityMetadata } from './authority/discovery.js';
 export { CachePersistence } from './cache/cache-store.js';
 export { SingleFlight } from './client/single-flight.js';
+export { checkClientIdentity } from './client/client-options.js';
 export { LogSink } from './logger.js';
 export { accountsOf } from './results.js';
 export {

@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors.js';
+import { isLoopbackHost } from '../http/schemas.js';
 import { MULTI_TENANTS, isKnownEntraHost } from './entra.js';
 
 export type AuthorityKind = 'entra' | 'oidc';
@@ -76,7 +77,7 @@ function parseAuthorityUrl(raw: string): URL {
   } catch {
     throw new ConfigurationError(`Authority "${raw}" is not an absolute URL`);
   }
-  const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
+  const loopback = isLoopbackHost(url.hostname);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
     throw new ConfigurationError(`Authority "${raw}" must use https (http is allowed only on loopback)`);
   }

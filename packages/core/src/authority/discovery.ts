@@ -3,7 +3,7 @@ import type { HttpClient } from '../http/http-client.js';
 import { checkShape, parseJsonBody } from '../http/oauth-response.js';
 import { AbortError, InvalidResponseError, ValidationError } from '../errors.js';
 import { abortable } from '../http/retry.js';
-import { type DiscoveryDocument, discoverySchema } from '../http/schemas.js';
+import { type DiscoveryDocument, discoverySchema, isLoopbackHost } from '../http/schemas.js';
 import type { Authority } from './authority.js';
 import { canonicalEnvironment } from './entra.js';
 
@@ -90,7 +90,7 @@ export function checkMetadata(authority: Authority, doc: AuthorityMetadata): Aut
     if (!endpoint) continue;
     const u = new URL(endpoint);
     const sameCloud = authority.kind === 'entra' ? sameEntraCloud(u.host, authority.environment) : true;
-    const loopback = u.hostname === '127.0.0.1' || u.hostname === 'localhost' || u.hostname === '[::1]';
+    const loopback = isLoopbackHost(u.hostname);
     const downgrade = u.protocol === 'http:' && !(loopback && authorityUrl.protocol === 'http:');
     if (!sameCloud || downgrade) {
       throw new ValidationError('endpoint', `Discovery names an endpoint on a disallowed host: ${u.origin}`);

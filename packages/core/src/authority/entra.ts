@@ -1,5 +1,7 @@
 // Microsoft Entra ID: cloud hosts, tenant shapes, issuer templates and client_info.
+import * as z from '../http/zod.js';
 import { base64UrlDecodeToString } from '../crypto/encoding.js';
+import { parseShape } from '../http/schemas.js';
 
 /** Authority hosts of the Entra clouds, like @azure/identity's AzureAuthorityHosts. */
 export const AzureAuthorityHosts = {
@@ -43,17 +45,14 @@ export function entraIssuerMatches(template: string, iss: string, tid: unknown):
   return typeof tid === 'string' && iss === template.replace('{tenantid}', tid);
 }
 
-export interface ClientInfo {
-  uid: string;
-  utid: string;
-}
+const clientInfoSchema = z.looseObject({ uid: z.string(), utid: z.string() });
+export type ClientInfo = z.infer<typeof clientInfoSchema>;
 
 /** Entra's `client_info` (requested with client_info=1): base64url JSON giving uid and utid. */
 export function parseClientInfo(clientInfo: string | undefined): ClientInfo | undefined {
   if (!clientInfo) return undefined;
   try {
-    const v = JSON.parse(base64UrlDecodeToString(clientInfo)) as Partial<ClientInfo>;
-    return typeof v.uid === 'string' && typeof v.utid === 'string' ? { uid: v.uid, utid: v.utid } : undefined;
+    return parseShape(clientInfoSchema, JSON.parse(base64UrlDecodeToString(clientInfo)));
   } catch {
     return undefined;
   }

@@ -1,60 +1,74 @@
 // MSAL's unified cache schema: section names, field names and key formats as MSAL writes them,
 // so a cache file is shared with MSAL Python, MSAL Node and the Azure CLI.
+import * as z from '../http/zod.js';
+
+/** Fields every entry has as a string when MSAL (or we) wrote it. */
+const str = z.string();
+const opt = z.optional(z.string());
+const credential = /* @__NO_SIDE_EFFECTS__ */ <T extends CredentialType>(type: T) => ({
+  credential_type: z.custom<T>((v) => v === type),
+  secret: str,
+  home_account_id: str,
+  environment: str,
+  client_id: str,
+});
+
+// Loose objects: fields of other tools (and newer MSAL versions) are kept and written back.
+// Required fields are those reads rely on (as MSAL requires them); optional ones read by lookups
+// must be strings when present. An entry that does not conform is kept aside, untouched.
+export const accountEntitySchema = z.looseObject({
+  home_account_id: str,
+  environment: str,
+  realm: str,
+  local_account_id: str,
+  username: str,
+  /** "MSSTS" for Entra, "Generic" for other OpenID Connect issuers. */
+  authority_type: str,
+  name: opt,
+  client_info: opt,
+  last_modified_time: opt,
+});
+export const accessTokenEntitySchema = z.looseObject({
+  ...credential('AccessToken'),
+  realm: str,
+  target: str,
+  token_type: opt,
+  cached_at: opt,
+  expires_on: str,
+  extended_expires_on: opt,
+  refresh_on: opt,
+  user_assertion_hash: opt,
+  /** msal-node's name for user_assertion_hash. */
+  userAssertionHash: opt,
+});
+export const refreshTokenEntitySchema = z.looseObject({
+  ...credential('RefreshToken'),
+  family_id: opt,
+  target: opt,
+  /** Set for OIDC issuers only: several can share a host (see TokenCache.findRefreshToken). */
+  realm: opt,
+  last_modification_time: opt,
+  user_assertion_hash: opt,
+  userAssertionHash: opt,
+});
+export const idTokenEntitySchema = z.looseObject({ ...credential('IdToken'), realm: str });
+export const appMetadataEntitySchema = z.looseObject({ client_id: str, environment: str, family_id: opt });
 
 export type CredentialType = 'AccessToken' | 'RefreshToken' | 'IdToken';
+export type AccountEntity = z.infer<typeof accountEntitySchema>;
+export type AccessTokenEntity = z.infer<typeof accessTokenEntitySchema>;
+export type RefreshTokenEntity = z.infer<typeof refreshTokenEntitySchema>;
+export type IdTokenEntity = z.infer<typeof idTokenEntitySchema>;
+export type AppMetadataEntity = z.infer<typeof appMetadataEntitySchema>;
 
-export interface AccountEntity {
-  home_account_id: string;
-  environment: string;
-  realm: string;
-  local_account_id: string;
-  username: string;
-  /** "MSSTS" for Entra, "Generic" for other OpenID Connect issuers. */
-  authority_type: string;
-  name?: string;
-  client_info?: string;
-  last_modified_time?: string;
-  [extra: string]: unknown;
-}
-
-interface CredentialBase {
-  credential_type: CredentialType;
-  secret: string;
-  home_account_id: string;
-  environment: string;
-  client_id: string;
-  [extra: string]: unknown;
-}
-
-export interface AccessTokenEntity extends CredentialBase {
-  credential_type: 'AccessToken';
-  realm: string;
-  target: string;
-  token_type?: string;
-  cached_at: string;
-  expires_on: string;
-  extended_expires_on?: string;
-  refresh_on?: string;
-}
-
-export interface RefreshTokenEntity extends CredentialBase {
-  credential_type: 'RefreshToken';
-  family_id?: string;
-  target?: string;
-  last_modification_time?: string;
-}
-
-export interface IdTokenEntity extends CredentialBase {
-  credential_type: 'IdToken';
-  realm: string;
-}
-
-export interface AppMetadataEntity {
-  client_id: string;
-  environment: string;
-  family_id?: string;
-  [extra: string]: unknown;
-}
+/** The schema of each MSAL section's entries. */
+export const ENTITY_SCHEMAS = {
+  Account: accountEntitySchema,
+  IdToken: idTokenEntitySchema,
+  AccessToken: accessTokenEntitySchema,
+  RefreshToken: refreshTokenEntitySchema,
+  AppMetadata: appMetadataEntitySchema,
+};
 
 export interface CacheSections {
   Account: Record<string, AccountEntity>;

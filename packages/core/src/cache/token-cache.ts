@@ -1,5 +1,7 @@
+import * as z from '../http/zod.js';
 import { TesseraError } from '../errors.js';
 import type { Authority } from '../authority/authority.js';
+import { describeIssue, isRecord } from '../http/schemas.js';
 import { canonicalEnvironment } from '../authority/entra.js';
 import {
   type AccessTokenEntity,
@@ -8,6 +10,7 @@ import {
   type CacheSections,
   type IdTokenEntity,
   type RefreshTokenEntity,
+  ENTITY_SCHEMAS,
   type SectionName,
   SECTIONS,
   assertionHashOf,
@@ -48,32 +51,16 @@ const MAX_SHARED_VALUES = 4096;
 
 type Entity<S extends SectionName> = CacheSections[S][string];
 
-const REQUIRED: Record<SectionName, readonly string[]> = {
-  // As MSAL requires of an account; reads (getAccounts, accountInfo) rely on them.
-  Account: ['home_account_id', 'environment', 'realm', 'local_account_id', 'username', 'authority_type'],
-  IdToken: ['home_account_id', 'environment', 'client_id', 'secret', 'realm'],
-  AccessToken: ['home_account_id', 'environment', 'client_id', 'secret', 'realm', 'target', 'expires_on'],
-  RefreshToken: ['home_account_id', 'environment', 'client_id', 'secret'],
-  AppMetadata: ['client_id', 'environment'],
-};
-
-/** Optional fields that lookups read: when present they must be strings, or the entry is kept aside. */
-const OPTIONAL_STRINGS: Record<SectionName, readonly string[]> = {
-  Account: ['name', 'client_info'],
-  IdToken: [],
-  AccessToken: ['token_type', 'refresh_on', 'extended_expires_on', 'user_assertion_hash', 'userAssertionHash'],
-  RefreshToken: ['family_id', 'realm', 'user_assertion_hash', 'userAssertionHash'],
-  AppMetadata: ['family_id'],
-};
-
 /**
- * Fields a write of ours sets or clears: a credential's other fields (other tools' data) survive
- * our writes. Accounts and app metadata keep every field the new entity does not set.
+ * Fields a write of ours sets or clears: a credential's other fields (other tools' data, such as
+ * MSAL Python's `target` on refresh tokens) survive our writes. Accounts and app metadata keep
+ * every field the new entity does not set.
  */
+const CREDENTIAL_FIELDS = ['credential_type', 'secret', 'home_account_id', 'environment', 'client_id', 'realm', 'user_assertion_hash', 'userAssertionHash'];
 const OWN_FIELDS: Partial<Record<SectionName, ReadonlySet<string>>> = {
-  AccessToken: new Set([...REQUIRED.AccessToken, ...OPTIONAL_STRINGS.AccessToken, 'credential_type', 'cached_at']),
-  RefreshToken: new Set([...REQUIRED.RefreshToken, ...OPTIONAL_STRINGS.RefreshToken, 'credential_type', 'last_modification_time']),
-  IdToken: new Set([...REQUIRED.IdToken, 'credential_type']),
+  AccessToken: new Set([...CREDENTIAL_FIELDS, 'target', 'token_type', 'cached_at', 'expires_on', 'extended_expires_on', 'refresh_on']),
+  RefreshToken: new Set([...CREDENTIAL_FIELDS, 'family_id', 'last_modification_time']),
+  IdToken: new Set(CREDENTIAL_FIELDS),
 };
 
 /** Whose token it is: the account, or for on-behalf-of tokens the incoming assertion. */
@@ -290,7 +277,8 @@ export class TokenCache {
       }
       const name = section as SectionName;
       for (const [key, entity] of Object.entries(entries)) {
-        if (isWellFormed(name, entity)) this.upsert(name, entity as Entity<typeof name>, key);
+        const checked = z.safeParse(ENTITY_SCHEMAS[name], entity);
+        if (checked.success) this.upsert(name, checked.data as Entity<typeof name>, key);
         else {
           const bucket = (this.#passthrough.get(section) ?? {}) as Record<string, unknown>;
           bucket[key] = entity;
@@ -385,23 +373,16 @@ export function parseCacheJson(json: string): Record<string, Record<string, unkn
   } catch {
     throw new CacheFormatError('The serialized token cache is not valid JSON');
   }
-  if (!isRecord(parsed)) throw new CacheFormatError('The serialized token cache must be a JSON object');
-  for (const section of SECTIONS) {
-    if (section in parsed && !isRecord(parsed[section])) throw new CacheFormatError(`Cache section "${section}" must be an object of entries`);
+  const checked = z.safeParse(cacheDocumentSchema, parsed);
+  if (!checked.success) {
+    const [path] = describeIssue(checked.error);
+    throw new CacheFormatError(path ? `Cache section "${path.split('.')[0]}" must be an object of entries` : 'The serialized token cache must be a JSON object');
   }
   return parsed as Record<string, Record<string, unknown>>;
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function isWellFormed(section: SectionName, entity: unknown): boolean {
-  return (
-    isRecord(entity) &&
-    REQUIRED[section].every((f) => typeof entity[f] === 'string') &&
-    OPTIONAL_STRINGS[section].every((f) => entity[f] === undefined || typeof entity[f] === 'string')
-  );
-}
+/** A cache document: an object whose MSAL sections are objects of entries (checked one by one on load). */
+const entries = z.optional(z.custom<Record<string, unknown>>(isRecord));
+const cacheDocumentSchema = z.looseObject(Object.fromEntries(SECTIONS.map((section) => [section, entries])));
 
 export type { AccessTokenEntity, AccountEntity, AppMetadataEntity, IdTokenEntity, RefreshTokenEntity };

@@ -15,6 +15,14 @@ import {
   initiateAuthCodeFlow,
 } from '../flows/auth-code.js';
 import type { FlowContext, RefreshLock, RequestOptions } from '../flows/context.js';
+import {
+  authCodeFlowSchema,
+  authorizationUrlOptionsSchema,
+  byCodeOptionsSchema,
+  requestOptionsSchema,
+  scopedRequestOptionsSchema,
+  silentOptionsSchema,
+} from '../flows/options.js';
 import { refreshAccessToken } from '../flows/refresh-token.js';
 import { type SilentOptions, acquireTokenSilent } from '../flows/silent.js';
 import { acquireTokenByUsernamePassword } from '../flows/username-password.js';
@@ -24,6 +32,11 @@ import { LogSink, type LoggerOptions } from '../logger.js';
 import { type AccountInfo, type AuthenticationResult, accountInfo, accountsOf } from '../results.js';
 import type { ClientAuthenticator } from './client-credential.js';
 import { SingleFlight } from './single-flight.js';
+import { checkOptions, nonEmpty } from '../http/schemas.js';
+import { checkClientOptions } from './client-options.js';
+
+const codeArgument = nonEmpty('expected the authorization code (a non-empty string)');
+const refreshTokenArgument = nonEmpty('expected the refresh token (a non-empty string)');
 
 export interface ClientApplicationOptions extends AuthorityOptions, LoggerOptions {
   clientId: string;
@@ -67,6 +80,7 @@ export class ClientApplication {
   private readonly options: ClientApplicationOptions;
 
   constructor(options: ClientApplicationOptions, authenticate?: ClientAuthenticator) {
+    checkClientOptions(options);
     this.options = options;
     this.clientId = options.clientId;
     this.authority = resolveAuthority(options);
@@ -110,27 +124,37 @@ export class ClientApplication {
 
   /** The configured authority, or the same one for another tenant. */
   protected authorityFor(options: RequestOptions): Authority {
-    return options.tenant ? forTenant(this.authority, options.tenant) : this.authority;
+    return options?.tenant ? forTenant(this.authority, options.tenant) : this.authority;
   }
 
-  getAuthorizationRequestUrl(options: AuthorizationUrlOptions): Promise<string> {
+  // Options are checked here, not in the flow functions, which @tessera/browser calls with options
+  // it builds itself: its bundle does not carry these schemas.
+  async getAuthorizationRequestUrl(options: AuthorizationUrlOptions): Promise<string> {
+    checkOptions(authorizationUrlOptionsSchema, options, 'getAuthorizationRequestUrl');
     return getAuthorizationRequestUrl(this.context, this.authorityFor(options), options);
   }
 
-  initiateAuthCodeFlow(options: Omit<AuthorizationUrlOptions, 'codeChallenge'>): Promise<AuthCodeFlow> {
+  async initiateAuthCodeFlow(options: Omit<AuthorizationUrlOptions, 'codeChallenge'>): Promise<AuthCodeFlow> {
+    checkOptions(authorizationUrlOptionsSchema, options, 'initiateAuthCodeFlow');
     return initiateAuthCodeFlow(this.context, this.authorityFor(options), options);
   }
 
-  acquireTokenByAuthCodeFlow(flow: AuthCodeFlow, response: AuthResponse, options: RequestOptions & { scopes?: string | string[] } = {}): Promise<AuthenticationResult> {
+  async acquireTokenByAuthCodeFlow(flow: AuthCodeFlow, response: AuthResponse, options: RequestOptions & { scopes?: string | string[] } = {}): Promise<AuthenticationResult> {
+    checkOptions(authCodeFlowSchema, flow, 'acquireTokenByAuthCodeFlow (flow)');
+    checkOptions(requestOptionsSchema, options, 'acquireTokenByAuthCodeFlow');
     return acquireTokenByAuthCodeFlow(this.context, this.authorityFor(options), flow, response, options);
   }
 
-  acquireTokenByCode(code: string, options: AcquireTokenByCodeOptions): Promise<AuthenticationResult> {
+  async acquireTokenByCode(code: string, options: AcquireTokenByCodeOptions): Promise<AuthenticationResult> {
+    checkOptions(codeArgument, code, 'acquireTokenByCode (code)');
+    checkOptions(byCodeOptionsSchema, options, 'acquireTokenByCode');
     return acquireTokenByCode(this.context, this.authorityFor(options), code, options);
   }
 
   /** Redeems a refresh token obtained elsewhere (migration); the result and new tokens are cached. */
-  acquireTokenByRefreshToken(refreshToken: string, options: RequestOptions & { scopes: string | string[] }): Promise<AuthenticationResult> {
+  async acquireTokenByRefreshToken(refreshToken: string, options: RequestOptions & { scopes: string | string[] }): Promise<AuthenticationResult> {
+    checkOptions(refreshTokenArgument, refreshToken, 'acquireTokenByRefreshToken (refreshToken)');
+    checkOptions(scopedRequestOptionsSchema, options, 'acquireTokenByRefreshToken');
     return refreshAccessToken(this.context, this.authorityFor(options), refreshToken, options);
   }
 
@@ -139,7 +163,8 @@ export class ClientApplication {
     return acquireTokenByUsernamePassword(this.context, this.authorityFor(options), options);
   }
 
-  acquireTokenSilent(options: SilentOptions): Promise<AuthenticationResult> {
+  async acquireTokenSilent(options: SilentOptions): Promise<AuthenticationResult> {
+    checkOptions(silentOptionsSchema, options, 'acquireTokenSilent');
     return acquireTokenSilent(this.context, this.authorityFor(options), options);
   }
 

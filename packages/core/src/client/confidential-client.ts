@@ -16,7 +16,7 @@ export interface ConfidentialClientOptions extends ClientApplicationOptions {
 /** Apps that can keep a secret: web apps, APIs, daemons. */
 export class ConfidentialClientApplication extends ClientApplication {
   constructor(options: ConfidentialClientOptions) {
-    if (!options.clientCredential) {
+    if (!options?.clientCredential) {
       throw new ConfigurationError('A confidential client needs `clientCredential`: a secret, a certificate or an assertion');
     }
     super(options, clientAuthenticator(options.clientId, options.clientCredential, options));

@@ -1,19 +1,33 @@
-import type { JWTPayload } from 'jose';
+import * as z from '../http/zod.js';
 import { ValidationError } from '../errors.js';
+import { describeIssue, stringOrStrings } from '../http/schemas.js';
 import { base64UrlDecodeToString } from './encoding.js';
 
-export interface IdTokenClaims extends JWTPayload {
-  nonce?: string;
-  auth_time?: number;
-  azp?: string;
-  tid?: string;
-  oid?: string;
-  name?: string;
-  preferred_username?: string;
-  email?: string;
-  upn?: string;
-  [claim: string]: unknown;
-}
+const time = z.optional(z.number());
+const text = z.optional(z.string());
+
+/**
+ * The claims checked or used for identity, with their JSON types (OpenID Connect Core 2); others
+ * pass through.
+ * A claim of the wrong type (a string `nbf`) fails the token, it is never skipped.
+ */
+export const idTokenClaimsSchema = z.looseObject({
+  iss: z.string(),
+  sub: text,
+  aud: stringOrStrings('expected a string or an array of strings'),
+  exp: z.number(),
+  iat: time,
+  nbf: time,
+  auth_time: time,
+  nonce: text,
+  azp: text,
+  tid: text,
+  oid: text,
+  // Display claims (name, preferred_username, email, upn) stay unchecked: a null name is no attack.
+});
+
+/** ID-token claims as validated: the standard ones typed, any others as the issuer sent them. */
+export type IdTokenClaims = z.infer<typeof idTokenClaimsSchema>;
 
 /** Verifies a JWS signature; injected so that apps which do not verify never bundle the code. */
 export type IdTokenSignatureVerifier = (idToken: string, context: { jwksUri?: string; issuer: string }) => Promise<void>;
@@ -43,6 +57,7 @@ export function decodeIdToken(idToken: string): IdTokenClaims {
   }
   const claims = decodeSegment(parts[1]!);
   if (!claims) throw new ValidationError('jwt', 'The ID token payload is not valid JSON claims');
+  // Typed later by validateIdTokenClaims, which names the failed claim as its check.
   return claims as IdTokenClaims;
 }
 
@@ -57,13 +72,22 @@ function decodeSegment(segment: string): Record<string, unknown> | undefined {
   }
 }
 
-/** OpenID Connect Core 3.1.3.7 claim checks; the error names the failed check. */
-export function validateIdTokenClaims(claims: IdTokenClaims, expect: IdTokenExpectations): void {
+/**
+ * OpenID Connect Core 3.1.3.7 claim checks; the error names the failed check (for a claim of the
+ * wrong type or missing, the claim's name).
+ */
+export function validateIdTokenClaims(input: IdTokenClaims, expect: IdTokenExpectations): void {
+  const parsed = z.safeParse(idTokenClaimsSchema, input);
+  if (!parsed.success) {
+    const [path, message] = describeIssue(parsed.error);
+    const claim = path.split('.')[0] || 'jwt';
+    throw new ValidationError(claim, `The ID token claim "${path || '(payload)'}" is invalid: ${message}`);
+  }
+  const claims = parsed.data;
   const now = expect.now ?? Math.floor(Date.now() / 1000);
   const skew = expect.clockSkew ?? 300;
   const iss = claims.iss;
-  const issuerOk =
-    typeof iss === 'string' && (typeof expect.issuer === 'string' ? iss === expect.issuer : expect.issuer(iss, claims));
+  const issuerOk = typeof expect.issuer === 'string' ? iss === expect.issuer : expect.issuer(iss, claims);
   if (!issuerOk) throw new ValidationError('iss', 'The ID token issuer does not match the authority');
   const aud = typeof claims.aud === 'string' ? [claims.aud] : claims.aud;
   if (!Array.isArray(aud) || !aud.includes(expect.clientId)) {
@@ -75,17 +99,21 @@ export function validateIdTokenClaims(claims: IdTokenClaims, expect: IdTokenExpe
   if (claims.azp !== undefined && claims.azp !== expect.clientId) {
     throw new ValidationError('azp', 'The ID token azp is not this client id');
   }
-  if (typeof claims.exp !== 'number' || claims.exp + skew < now) {
+  if (claims.exp + skew < now) {
     throw new ValidationError('exp', 'The ID token has expired');
   }
-  if (typeof claims.nbf === 'number' && claims.nbf - skew > now) {
+  if (claims.nbf !== undefined && claims.nbf - skew > now) {
     throw new ValidationError('nbf', 'The ID token is not valid yet (nbf is in the future)');
+  }
+  // A token issued after now (beyond the skew) comes from a wrong clock or was minted for later use.
+  if (claims.iat !== undefined && claims.iat - skew > now) {
+    throw new ValidationError('iat', 'The ID token was issued in the future (iat is later than now plus the clock skew)');
   }
   if (expect.nonce !== undefined && claims.nonce !== expect.nonce) {
     throw new ValidationError('nonce', 'The ID token nonce does not match the request');
   }
   if (expect.maxAge !== undefined) {
-    if (typeof claims.auth_time !== 'number') {
+    if (claims.auth_time === undefined) {
       throw new ValidationError('auth_time', 'max_age was requested but the ID token has no auth_time');
     }
     if (claims.auth_time + expect.maxAge + skew < now) {

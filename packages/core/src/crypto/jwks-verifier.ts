@@ -30,9 +30,25 @@ export function jwksSignatureVerifier(http: HttpClient): IdTokenSignatureVerifie
     const verify = async (refreshed: boolean): Promise<void> => {
       const keySet = await (refreshed ? load(jwksUri) : (sets.get(jwksUri) ?? load(jwksUri)));
       const { jwtVerify, errors: joseErrors } = await loadJose();
+      // Claims are checked by validateIdTokenClaims; here only the signature and algorithm.
+      const options = { algorithms: ASYMMETRIC, clockTolerance: Number.MAX_SAFE_INTEGER };
       try {
-        // Claims are checked by validateIdTokenClaims; here only the signature and algorithm.
-        await jwtVerify(idToken, keySet, { algorithms: ASYMMETRIC, clockTolerance: Number.MAX_SAFE_INTEGER });
+        try {
+          await jwtVerify(idToken, keySet, options);
+        } catch (error) {
+          if (!(error instanceof joseErrors.JWKSMultipleMatchingKeys)) throw error;
+          // Several keys match the token's kid (and kty/alg), e.g. during a rotation that reused a
+          // kid: the token is valid when one of them verifies it; otherwise the signature is invalid.
+          for await (const key of error) {
+            try {
+              await jwtVerify(idToken, key, options);
+              return;
+            } catch (inner) {
+              if (!(inner instanceof joseErrors.JWSSignatureVerificationFailed)) throw inner;
+            }
+          }
+          throw new joseErrors.JWSSignatureVerificationFailed();
+        }
       } catch (error) {
         if (error instanceof joseErrors.JWKSNoMatchingKey && !refreshed) return verify(true);
         if (error instanceof joseErrors.JOSEAlgNotAllowed) {

@@ -2,7 +2,9 @@ import type { Authority } from '../authority/authority.js';
 import type { AuthorityMetadata } from '../authority/discovery.js';
 import { partitionKeys } from '../cache/cache-store.js';
 import { createPkce, randomToken } from '../crypto/encoding.js';
+import * as z from '../http/zod.js';
 import { ConfigurationError, InteractionRequiredError, InvalidResponseError, ServerError, ValidationError } from '../errors.js';
+import { checkShape } from '../http/oauth-response.js';
 import type { AuthenticationResult } from '../results.js';
 import { normalizeScopes, withOidcScopes } from '../scopes.js';
 import { mergeClaims } from './claims.js';
@@ -131,9 +133,16 @@ export function parseAuthResponse(response: AuthResponse): Record<string, string
   if (typeof response !== 'object' || response === null) {
     throw new InvalidResponseError('The authorization response must be a URL, query string, URLSearchParams or parameter object');
   }
+  // The protocol's parameters must be strings; other members (not from a redirect) are dropped.
+  checkShape(authResponseSchema, response, 'The authorization response');
   // fromEntries defines own properties, so a "__proto__" parameter cannot reach the prototype.
   return Object.fromEntries(Object.entries(response).filter((e): e is [string, string] => typeof e[1] === 'string'));
 }
+
+const param = z.optional(z.string());
+/** Parameters of an authorization response (RFC 6749 4.1.2, RFC 9207 `iss`), as a redirect brings them. */
+const authResponseSchema = z.looseObject({ code: param, state: param, iss: param, error: param, error_description: param, session_state: param });
+export type AuthResponseParams = z.infer<typeof authResponseSchema>;
 
 /**
  * Checks the redirect against the flow before anything else: state (CSRF), then `iss`

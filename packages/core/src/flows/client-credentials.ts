@@ -4,6 +4,8 @@ import { cachedResult } from './silent.js';
 import type { AuthenticationResult } from '../results.js';
 import { normalizeScopes, resourceScopes } from '../scopes.js';
 import type { FlowContext, RequestOptions } from './context.js';
+import { checkOptions } from '../http/schemas.js';
+import { optionalBoolean, requestOptions, requiredScopesOption } from './options.js';
 import { requestToken } from './token-request.js';
 
 export interface ClientCredentialsOptions extends RequestOptions {
@@ -12,8 +14,11 @@ export interface ClientCredentialsOptions extends RequestOptions {
   forceRefresh?: boolean;
 }
 
+const clientCredentialsOptionsSchema = requestOptions({ scopes: requiredScopesOption, forceRefresh: optionalBoolean });
+
 /** App-only token (client credentials grant): cache first, then one shared request per identical ask. */
 export async function acquireTokenForClient(ctx: FlowContext, authority: Authority, options: ClientCredentialsOptions): Promise<AuthenticationResult> {
+  checkOptions(clientCredentialsOptionsSchema, options, 'acquireTokenForClient');
   const scopes = normalizeScopes(options.scopes);
   const realm = authority.tenant;
   const partition = partitionKeys.app(ctx.partitioning, ctx.clientId, realm);

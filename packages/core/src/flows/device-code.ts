@@ -3,11 +3,14 @@ import { partitionKeys } from '../cache/cache-store.js';
 import { ConfigurationError, ServerError } from '../errors.js';
 import { formPost, requestJson } from '../http/oauth-response.js';
 import { sleep } from '../http/retry.js';
-import { deviceAuthorizationSchema, toSeconds } from '../http/schemas.js';
+import { deviceAuthorizationSchema } from '../http/schemas.js';
 import type { AuthenticationResult } from '../results.js';
 import { normalizeScopes, withOidcScopes } from '../scopes.js';
 import { mergeClaims } from './claims.js';
 import type { FlowContext, RequestOptions } from './context.js';
+import * as z from '../http/zod.js';
+import { checkOptions, nonEmpty } from '../http/schemas.js';
+import { requestOptionsSchema, requestOptions, requiredScopesOption } from './options.js';
 import { requestToken } from './token-request.js';
 
 export interface DeviceCodeFlow {
@@ -26,6 +29,13 @@ export interface DeviceCodeFlow {
   claims?: string;
 }
 
+const deviceFlowOptionsSchema = requestOptions({ scopes: requiredScopesOption });
+/** A flow object as initiateDeviceFlow returned it. */
+const deviceCodeFlowSchema = z.object(
+  { deviceCode: nonEmpty(), interval: z.number(), expiresAt: z.number(), scopes: z.array(z.string()) },
+  'expected the flow object initiateDeviceFlow returned',
+);
+
 const DEFAULT_INTERVAL = 5;
 const SLOW_DOWN_STEP = 5;
 
@@ -35,6 +45,7 @@ export async function initiateDeviceFlow(
   authority: Authority,
   options: RequestOptions & { scopes: string | string[] },
 ): Promise<DeviceCodeFlow> {
+  checkOptions(deviceFlowOptionsSchema, options, 'initiateDeviceFlow');
   const metadata = await ctx.metadata(authority, options.signal);
   const endpoint = metadata.device_authorization_endpoint;
   if (!endpoint) throw new ConfigurationError(`The authority ${authority.url} does not support the device code flow`);
@@ -47,8 +58,9 @@ export async function initiateDeviceFlow(
     'Device authorization response',
     auth.secrets,
   );
-  const verificationUri = r.verification_uri ?? r.verification_url ?? '';
-  const expiresIn = toSeconds(r.expires_in)!;
+  // The schema requires one of the two, https (or loopback http), and clamps the durations.
+  const verificationUri = (r.verification_uri ?? r.verification_url)!;
+  const expiresIn = r.expires_in;
   return {
     userCode: r.user_code,
     deviceCode: r.device_code,
@@ -57,7 +69,7 @@ export async function initiateDeviceFlow(
     expiresIn,
     expiresAt: Date.now() + expiresIn * 1000,
     // A server's interval below 1 s would have us poll back to back; RFC 8628's default is 5 s.
-    interval: Math.max(toSeconds(r.interval) ?? DEFAULT_INTERVAL, 1),
+    interval: Math.max(r.interval ?? DEFAULT_INTERVAL, 1),
     message: r.message ?? `To sign in, open ${verificationUri} and enter the code ${r.user_code}`,
     scopes,
     claims: options.claims,
@@ -74,6 +86,8 @@ export async function acquireTokenByDeviceFlow(
   flow: DeviceCodeFlow,
   options: RequestOptions = {},
 ): Promise<AuthenticationResult> {
+  checkOptions(deviceCodeFlowSchema, flow, 'acquireTokenByDeviceFlow (flow)');
+  checkOptions(requestOptionsSchema, options, 'acquireTokenByDeviceFlow');
   let interval = flow.interval;
   for (;;) {
     const remaining = flow.expiresAt - Date.now();

@@ -7,6 +7,8 @@ import { normalizeScopes, resourceScopes, withOidcScopes } from '../scopes.js';
 import type { FlowContext, RequestOptions } from './context.js';
 import { refreshAccessToken } from './refresh-token.js';
 import { cachedResult } from './silent.js';
+import { checkOptions, nonEmpty } from '../http/schemas.js';
+import { optionalBoolean, requestOptions, requiredScopesOption } from './options.js';
 import { requestToken } from './token-request.js';
 
 export interface OnBehalfOfOptions extends RequestOptions {
@@ -16,11 +18,18 @@ export interface OnBehalfOfOptions extends RequestOptions {
   forceRefresh?: boolean;
 }
 
+const onBehalfOfOptionsSchema = requestOptions({
+  scopes: requiredScopesOption,
+  userAssertion: nonEmpty('expected the access token your API received (a non-empty string)'),
+  forceRefresh: optionalBoolean,
+});
+
 /**
  * A middle-tier API exchanges its caller's token for one to a downstream API (OAuth 2.0
  * on-behalf-of). Tokens are cached under a hash of the incoming assertion.
  */
 export async function acquireTokenOnBehalfOf(ctx: FlowContext, authority: Authority, options: OnBehalfOfOptions): Promise<AuthenticationResult> {
+  checkOptions(onBehalfOfOptionsSchema, options, 'acquireTokenOnBehalfOf');
   const scopes = normalizeScopes(options.scopes);
   const hash = await assertionHash(options.userAssertion);
   const partition = partitionKeys.onBehalfOf(ctx.partitioning, hash);

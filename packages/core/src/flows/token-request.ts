@@ -7,7 +7,7 @@ import { type IdTokenClaims, decodeIdToken, validateIdTokenClaims } from '../cry
 import { InvalidResponseError, ValidationError } from '../errors.js';
 import { formPost, requestJson } from '../http/oauth-response.js';
 import { abortable } from '../http/retry.js';
-import { type TokenResponse, toSeconds, tokenResponseSchema } from '../http/schemas.js';
+import { type TokenResponse, tokenResponseSchema } from '../http/schemas.js';
 import { type AccountInfo, type AuthenticationResult, accountFields, tokenResult } from '../results.js';
 import { normalizeScopes, resourceScopes } from '../scopes.js';
 import { mergeClaims } from './claims.js';
@@ -92,7 +92,8 @@ async function acceptTokenResponse(
   }
 
   const now = ctx.now();
-  const expiresIn = toSeconds(response.expires_in) ?? DEFAULT_EXPIRES_IN;
+  // Durations arrive clamped to MAX_SERVER_SECONDS by the schema.
+  const expiresIn = response.expires_in ?? DEFAULT_EXPIRES_IN;
   const granted = response.scope !== undefined ? normalizeScopes(response.scope) : normalizeScopes(req.scopes);
   const missing = resourceScopes(req.scopes).filter((s) => !granted.some((g) => g.toLowerCase() === s));
   if (missing.length > 0) ctx.log.log('warning', `The server granted fewer scopes than asked; missing: ${missing.join(' ')}`);
@@ -111,9 +112,9 @@ async function acceptTokenResponse(
     token_type: 'Bearer',
     cached_at: String(now),
     expires_on: String(now + expiresIn),
-    extended_expires_on: String(now + (toSeconds(response.ext_expires_in) ?? expiresIn)),
+    extended_expires_on: String(now + (response.ext_expires_in ?? expiresIn)),
   };
-  const refreshIn = toSeconds(response.refresh_in);
+  const refreshIn = response.refresh_in;
   if (refreshIn !== undefined) at.refresh_on = String(now + refreshIn);
   if (req.userAssertionHash) at.user_assertion_hash = req.userAssertionHash;
 

@@ -3,7 +3,11 @@ import { partitionKeys } from '../cache/cache-store.js';
 import type { AuthenticationResult } from '../results.js';
 import { normalizeScopes, withOidcScopes } from '../scopes.js';
 import type { FlowContext, RequestOptions } from './context.js';
+import { checkOptions, nonEmpty } from '../http/schemas.js';
+import { requestOptions, requiredScopesOption } from './options.js';
 import { requestToken } from './token-request.js';
+
+const usernamePasswordOptionsSchema = requestOptions({ scopes: requiredScopesOption, username: nonEmpty(), password: nonEmpty() });
 
 /**
  * Resource owner password credentials (RFC 6749 4.3).
@@ -14,6 +18,7 @@ export function acquireTokenByUsernamePassword(
   authority: Authority,
   options: RequestOptions & { scopes: string | string[]; username: string; password: string },
 ): Promise<AuthenticationResult> {
+  checkOptions(usernamePasswordOptionsSchema, options, 'acquireTokenByUsernamePassword');
   const scopes = normalizeScopes(options.scopes);
   return requestToken(ctx, {
     authority,

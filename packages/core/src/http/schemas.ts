@@ -1,178 +1,179 @@
-// Response shapes, checked by a few small combinators: a validation library would be half of a
-// browser bundle's size (@tessera/browser's CDN file has a 12 kB gzip budget), and these
-// responses need only types, lengths, URLs and digits checked. Unknown fields are kept.
+// zod schemas of what servers send (built with ./zod.ts, zod/mini's builders over zod's engine).
+// Objects are loose: fields nobody reads pass through unchecked and are kept. Types come from the
+// schemas (z.infer). Bundle size: only object, string, number, boolean, optional, array and custom
+// schemas with checks are used (each further zod type costs a browser bundle 200-600 bytes
+// gzipped): unions, enums, literals and records are written as `custom` schemas with the helpers
+// below. No object spreads in schema arguments at module level: bundlers keep such schemas.
+import * as z from './zod.js';
+import { ConfigurationError } from '../errors.js';
 
-/** The failing field's path and what was wrong; undefined when the value is acceptable. */
-type Issue = [path: string, message: string];
-type Check = (value: unknown) => Issue | undefined;
+/** The zod schemas this library parses untrusted values with. */
+export type Schema<T = unknown> = z.Schema<T>;
 
-/** A checked shape of T (the type parameter only carries the result type). */
-export interface Schema<T> {
-  check: Check;
-  readonly type?: T;
-}
+/**
+ * The upper bound of every duration a server gives (expires_in, ext_expires_in, refresh_in, device
+ * code expires_in and interval): 24 days, in seconds. Larger values (1e20, 400 digits, Infinity)
+ * are clamped to it: they would cache a token "forever" or give NaN dates, and a timer above
+ * 2^31 ms (24.8 days) fires after 1 ms in JavaScript, so a device flow would poll non-stop.
+ */
+export const MAX_SERVER_SECONDS = 24 * 24 * 60 * 60;
 
-const fail = (message: string): Issue => ['', message];
-const within = (key: string | number, issue: Issue | undefined): Issue | undefined =>
-  issue && [issue[0] ? `${key}.${issue[0]}` : String(key), issue[1]];
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** Clamps seconds to [0, MAX_SERVER_SECONDS], whole seconds (cache timestamps are integers). */
+export const clampSeconds = (seconds: number): number => Math.min(Math.floor(seconds), MAX_SERVER_SECONDS);
 
-const string = (minLength = 0): Check => (v) =>
-  typeof v !== 'string' ? fail('expected a string') : v.length < minLength ? fail('expected a non-empty string') : undefined;
-const number: Check = (v) => (typeof v === 'number' && Number.isFinite(v) ? undefined : fail('expected a number'));
-const boolean: Check = (v) => (typeof v === 'boolean' ? undefined : fail('expected a boolean'));
-/** Seconds: a JSON number, or a string of digits as some Entra endpoints send. */
-const seconds: Check = (v) =>
-  (typeof v === 'number' && Number.isFinite(v) && v >= 0) || (typeof v === 'string' && /^\d+$/.test(v))
-    ? undefined
-    : fail('expected a non-negative number of seconds');
-const url: Check = (v) => {
+/** A string with at least one character. */
+export const nonEmpty = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected a non-empty string') => z.check(z.string(message), z.refine((v: string) => v.length > 0, message));
+const text = () => z.optional(z.string());
+
+/**
+ * Seconds: a JSON number >= 0, or a string of digits as some Entra endpoints send; never negative
+ * or NaN. Clamped to MAX_SERVER_SECONDS (see there): Infinity too, which a 400-digit JSON number
+ * parses to.
+ */
+export const seconds = z.check(
+  z.custom<number>((v) => (typeof v === 'number' && v >= 0) || (typeof v === 'string' && /^\d+$/.test(v)), 'expected a non-negative number of seconds'),
+  z.overwrite((v) => clampSeconds(Number(v))),
+);
+
+/** One of these strings (a zod enum, in fewer bytes). */
+export const oneOf = /* @__NO_SIDE_EFFECTS__ */ <const T extends string>(values: readonly T[], message: string) => z.custom<T>((v) => values.includes(v as T), message);
+
+/** A string, or an array of strings (a zod union, in fewer bytes). */
+export const stringOrStrings = /* @__NO_SIDE_EFFECTS__ */ (message: string) =>
+  z.custom<string | string[]>((v) => typeof v === 'string' || (Array.isArray(v) && v.every((s) => typeof s === 'string')), message);
+
+/** A plain object (not an array, not null). */
+export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** An absolute http(s) URL. */
+const httpUrl = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected an http(s) URL') => z.check(z.string(message), z.refine((v: string) => /^https?:$/.test(urlOf(v)?.protocol ?? ''), message));
+
+/** The URL, or undefined when the text is not an absolute URL. */
+function urlOf(text: string): URL | undefined {
   try {
-    return /^https?:$/.test(new URL(v as string).protocol) ? undefined : fail('expected an http(s) URL');
+    return new URL(text);
   } catch {
-    return fail('expected a URL');
+    return undefined;
   }
-};
-const optional = (check: Check): Check => (v) => (v === undefined ? undefined : check(v));
-const array = (item: Check): Check => (v) => {
-  if (!Array.isArray(v)) return fail('expected an array');
-  for (let i = 0; i < v.length; i++) {
-    const issue = within(i, item(v[i]));
-    if (issue) return issue;
+}
+
+/** Hosts that are this machine: http is safe there (nothing crosses the network). */
+export const isLoopbackHost = (hostname: string): boolean => hostname === '127.0.0.1' || hostname === 'localhost' || hostname === '[::1]';
+
+/** A URL we show the user or open for them: https, or http on loopback; never javascript:, data:, ... */
+const userFacingUrl = z.check(
+  z.string('expected a URL'),
+  z.refine((v: string) => {
+    const u = urlOf(v);
+    return u?.protocol === 'https:' || (u?.protocol === 'http:' && isLoopbackHost(u.hostname));
+  }, 'expected an https URL (http only on a loopback host)'),
+);
+
+/** The first issue as "field path" and what is wrong, for error messages (never the value itself). */
+export function describeIssue(error: z.ZodError): [path: string, message: string] {
+  const issue = error.issues[0]!;
+  const path = issue.path.map(String).join('.');
+  const message =
+    issue.message && issue.message !== 'Invalid input'
+      ? issue.message
+      : issue.code === 'invalid_type'
+        ? `expected ${issue.expected === 'object' || issue.expected === 'array' ? 'an' : 'a'} ${issue.expected}`
+        : 'invalid value';
+  return [path, message];
+}
+
+/**
+ * Parses `options` with `schema`; a ConfigurationError names the method, the option and what to
+ * pass. Returns the options as given (zod's copy is not needed).
+ */
+export function checkOptions<T>(schema: Schema, options: T, method: string): T {
+  const result = z.safeParse(schema, options);
+  if (!result.success) {
+    const [path, message] = describeIssue(result.error);
+    throw new ConfigurationError(`${method}: ${path ? `options.${path}` : 'options'}: ${message}`, 'invalid_options');
   }
-  return undefined;
-};
-const object = (fields: Record<string, Check>): Check => (v) => {
-  if (!isRecord(v)) return fail('expected an object');
-  for (const key in fields) {
-    const issue = within(key, fields[key]!(v[key]));
-    if (issue) return issue;
-  }
-  return undefined;
-};
-const schema = <T>(fields: Record<string, Check>): Schema<T> => ({ check: object(fields) });
-
-/** `value` as T when it conforms, else undefined. */
-export function parseShape<T>(s: Schema<T>, value: unknown): T | undefined {
-  return s.check(value) ? undefined : (value as T);
+  return options;
 }
 
-export interface TokenResponse {
-  access_token: string;
-  token_type: string;
-  expires_in?: number | string;
-  ext_expires_in?: number | string;
-  refresh_in?: number | string;
-  refresh_token?: string;
-  id_token?: string;
-  scope?: string;
-  client_info?: string;
-  foci?: string;
-  [extra: string]: unknown;
+/** `value` as the schema's output when it conforms, else undefined. */
+export function parseShape<T>(schema: Schema<T>, value: unknown): T | undefined {
+  const result = z.safeParse(schema, value);
+  return result.success ? result.data : undefined;
 }
 
-export const tokenResponseSchema = schema<TokenResponse>({
-  access_token: string(1),
-  token_type: string(1),
-  expires_in: optional(seconds),
-  ext_expires_in: optional(seconds),
-  refresh_in: optional(seconds),
-  refresh_token: optional(string()),
-  id_token: optional(string()),
-  scope: optional(string()),
-  client_info: optional(string()),
-  foci: optional(string()),
+/**
+ * An access token goes into Authorization headers and terminals (`tessera token`): RFC 6749's
+ * VSCHARs only (printable ASCII and space), with at least one visible character. An empty or blank
+ * token, or one carrying CR/LF or other control characters (header or terminal injection), is
+ * refused. (A space is legal here; tools that build a header refuse it themselves.)
+ */
+const accessToken = z.check(
+  z.string(),
+  z.refine((v: string) => /^[\x20-\x7e]*[\x21-\x7e][\x20-\x7e]*$/.test(v), 'expected printable ASCII with a visible character (no control characters)'),
+);
+
+export const tokenResponseSchema = z.looseObject({
+  access_token: accessToken,
+  token_type: nonEmpty(),
+  expires_in: z.optional(seconds),
+  ext_expires_in: z.optional(seconds),
+  refresh_in: z.optional(seconds),
+  refresh_token: text(),
+  id_token: text(),
+  scope: text(),
+  client_info: text(),
+  foci: text(),
 });
+export type TokenResponse = z.infer<typeof tokenResponseSchema>;
 
-export interface ErrorResponse {
-  error: string;
-  error_description?: string;
-  error_codes?: number[];
-  correlation_id?: string;
-  trace_id?: string;
-  claims?: string;
-  suberror?: string;
-  [extra: string]: unknown;
-}
-
-export const errorResponseSchema = schema<ErrorResponse>({
-  error: string(),
-  error_description: optional(string()),
-  error_codes: optional(array(number)),
-  correlation_id: optional(string()),
-  trace_id: optional(string()),
-  claims: optional(string()),
-  suberror: optional(string()),
+export const errorResponseSchema = z.looseObject({
+  error: z.string(),
+  error_description: text(),
+  error_codes: z.optional(z.array(z.number())),
+  correlation_id: text(),
+  trace_id: text(),
+  claims: text(),
+  suberror: text(),
 });
+export type ErrorResponse = z.infer<typeof errorResponseSchema>;
 
-export interface DiscoveryDocument {
-  issuer: string;
-  authorization_endpoint?: string;
-  token_endpoint: string;
-  jwks_uri?: string;
-  device_authorization_endpoint?: string;
-  end_session_endpoint?: string;
-  token_endpoint_auth_methods_supported?: string[];
-  authorization_response_iss_parameter_supported?: boolean;
-  /** Other fields are kept unchecked: nothing reads them. */
-  [extra: string]: unknown;
-}
-
-export const discoverySchema = schema<DiscoveryDocument>({
-  issuer: string(1),
-  authorization_endpoint: optional(url),
-  token_endpoint: url,
-  jwks_uri: optional(url),
-  device_authorization_endpoint: optional(url),
-  end_session_endpoint: optional(url),
-  token_endpoint_auth_methods_supported: optional(array(string())),
-  authorization_response_iss_parameter_supported: optional(boolean),
+export const discoverySchema = z.looseObject({
+  issuer: nonEmpty(),
+  authorization_endpoint: z.optional(httpUrl()),
+  token_endpoint: httpUrl(),
+  jwks_uri: z.optional(httpUrl()),
+  device_authorization_endpoint: z.optional(httpUrl()),
+  end_session_endpoint: z.optional(httpUrl()),
+  token_endpoint_auth_methods_supported: z.optional(z.array(z.string())),
+  authorization_response_iss_parameter_supported: z.optional(z.boolean()),
 });
+export type DiscoveryDocument = z.infer<typeof discoverySchema>;
 
-export interface DeviceAuthorizationResponse {
-  device_code: string;
-  user_code: string;
-  verification_uri?: string;
-  /** Entra's v1 endpoint spells it verification_url. */
-  verification_url?: string;
-  verification_uri_complete?: string;
-  expires_in: number | string;
-  interval?: number | string;
-  message?: string;
-  [extra: string]: unknown;
-}
+export const deviceAuthorizationSchema = z.check(
+  z.looseObject({
+    device_code: nonEmpty(),
+    user_code: nonEmpty(),
+    verification_uri: z.optional(userFacingUrl),
+    /** Entra's v1 endpoint spells it verification_url. */
+    verification_url: z.optional(userFacingUrl),
+    verification_uri_complete: z.optional(userFacingUrl),
+    expires_in: seconds,
+    interval: z.optional(seconds),
+    message: text(),
+  }),
+  z.refine((r: { verification_uri?: string; verification_url?: string }) => r.verification_uri !== undefined || r.verification_url !== undefined, {
+    message: 'expected the URL where the user enters the code',
+    path: ['verification_uri'],
+  }),
+);
+export type DeviceAuthorizationResponse = z.infer<typeof deviceAuthorizationSchema>;
 
-export const deviceAuthorizationSchema = schema<DeviceAuthorizationResponse>({
-  device_code: string(1),
-  user_code: string(1),
-  verification_uri: optional(string()),
-  verification_url: optional(string()),
-  verification_uri_complete: optional(string()),
-  expires_in: seconds,
-  interval: optional(seconds),
-  message: optional(string()),
+export const instanceDiscoverySchema = z.looseObject({
+  tenant_discovery_endpoint: text(),
+  metadata: z.optional(z.array(z.looseObject({ preferred_network: z.string(), preferred_cache: text(), aliases: z.array(z.string()) }))),
+  error: text(),
 });
+export type InstanceDiscoveryResponse = z.infer<typeof instanceDiscoverySchema>;
 
-export interface InstanceDiscoveryResponse {
-  tenant_discovery_endpoint?: string;
-  metadata?: { preferred_network: string; preferred_cache?: string; aliases: string[]; [extra: string]: unknown }[];
-  error?: string;
-  [extra: string]: unknown;
-}
-
-export const instanceDiscoverySchema = schema<InstanceDiscoveryResponse>({
-  tenant_discovery_endpoint: optional(string()),
-  metadata: optional(array(object({ preferred_network: string(), preferred_cache: optional(string()), aliases: array(string()) }))),
-  error: optional(string()),
-});
-
-export interface JwksResponse {
-  keys: { kty: string; [extra: string]: unknown }[];
-  [extra: string]: unknown;
-}
-
-export const jwksSchema = schema<JwksResponse>({ keys: array(object({ kty: string() })) });
-
-export function toSeconds(value: number | string | undefined): number | undefined {
-  return value === undefined ? undefined : Number(value);
-}
+export const jwksSchema = z.looseObject({ keys: z.array(z.looseObject({ kty: z.string(), kid: text() })) });
+export type JwksResponse = z.infer<typeof jwksSchema>;

@@ -1,0 +1,42 @@
+// The options every client (core's and @tessera/browser's) checks when it is built. Its own module:
+// the browser bundle takes this schema without ClientApplication's flows and their option schemas.
+import * as z from '../http/zod.js';
+import { checkOptions, nonEmpty, oneOf } from '../http/schemas.js';
+
+/** What every client needs: its id and where its authority is (also checked by @tessera/browser). */
+const clientId = nonEmpty('expected the application (client) id registered with the provider, a non-empty string');
+const authority = z.optional(z.string('expected the authority URL as a string'));
+const oidcAuthority = z.optional(z.string('expected the issuer URL as a string'));
+const NOT_AN_OBJECT = 'expected an options object with at least clientId';
+// No object spreads in schema arguments: bundlers keep a schema built with one, used or not.
+const clientIdentitySchema = z.object({ clientId, authority, oidcAuthority }, NOT_AN_OBJECT);
+
+const strings = z.optional(z.array(z.string()));
+/** The options ClientApplication checks when it is built (its own fields; the rest pass through). */
+const clientOptionsSchema = z.object(
+  {
+    clientId,
+    authority,
+    oidcAuthority,
+    knownEntraHosts: strings,
+    clientCapabilities: strings,
+    excludeScopes: strings,
+    authorityMetadata: z.optional(z.string('expected the discovery document as a JSON string')),
+    clockSkewSeconds: z.optional(z.custom<number>((v) => typeof v === 'number' && v >= 0, 'expected seconds (a number, 0 or more)')),
+    cachePartitioning: z.optional(oneOf(['single', 'perKey'], 'expected "single" or "perKey"')),
+    instanceDiscovery: z.optional(z.boolean('expected true or false')),
+    validateAuthority: z.optional(z.boolean('expected true or false')),
+  },
+  NOT_AN_OBJECT,
+);
+
+const MESSAGE_PREFIX = 'Client configuration';
+/** Checks a ClientApplication's options; ConfigurationError names the wrong one. */
+export function checkClientOptions<T>(options: T): T {
+  return checkOptions(clientOptionsSchema, options, MESSAGE_PREFIX);
+}
+
+/** Checks what every client needs (clientId, authority), for clients built on core's flows (@tessera/browser). */
+export function checkClientIdentity<T>(options: T): T {
+  return checkOptions(clientIdentitySchema, options, MESSAGE_PREFIX);
+}

@@ -1,0 +1,70 @@
+// zod schemas of the options the public methods take: a wrong call fails at once with a
+// ConfigurationError naming the option and what to pass, not deep inside a flow with a TypeError.
+// Plain (stripping) objects: only the named options are checked, others are ignored, and the
+// parse stays cheap enough for the cache-hit path (no copy of unknown keys).
+import * as z from '../http/zod.js';
+import { isRecord, nonEmpty, oneOf, stringOrStrings } from '../http/schemas.js';
+
+const NON_BLANK = /\S/;
+const SCOPES = 'expected a string or an array of strings';
+/** Scopes as given (a space-separated string or an array); may be empty where signing in alone is useful. */
+export const scopesOption = stringOrStrings(SCOPES);
+/** Scopes that must name at least one scope: a token is for something. */
+export const requiredScopesOption = z.check(
+  scopesOption,
+  // Cheap (this runs on every cache hit): some scope has a non-blank character.
+  z.refine((s) => (typeof s === 'string' ? NON_BLANK.test(s) : s.some((scope) => NON_BLANK.test(scope))), 'name at least one scope, e.g. ["api://my-api/.default"] or "User.Read"'),
+);
+
+export const optionalString = z.optional(z.string());
+export const optionalBoolean = z.optional(z.boolean('expected true or false'));
+
+/** What every token method accepts (RequestOptions). */
+const requestOptionsShape = {
+  signal: z.optional(z.custom<AbortSignal>((v) => typeof v === 'object' && v !== null && 'aborted' in v, 'expected an AbortSignal')),
+  claims: optionalString,
+  tenant: optionalString,
+  correlationId: optionalString,
+};
+
+/**
+ * An options object: the common request options and these fields. Built in a function: a schema
+ * argument with an object spread would keep every schema in bundles, used or not.
+ */
+export const requestOptions = /* @__NO_SIDE_EFFECTS__ */ <S extends Record<string, z.Schema>>(shape: S, message?: string) =>
+  z.object({ ...requestOptionsShape, ...shape }, message);
+
+/** An account object as getAccounts() and sign-in results give it. */
+export const accountOption = z.object(
+  { homeAccountId: z.string(), environment: z.string(), tenantId: z.string() },
+  'expected an account from getAccounts() or a sign-in result; none means nobody signed in yet (an empty cache): sign in interactively first',
+);
+
+export const silentOptionsSchema = requestOptions({ scopes: requiredScopesOption, account: accountOption, forceRefresh: optionalBoolean });
+/** Options of a method that takes scopes and the common request options. */
+export const scopedRequestOptionsSchema = requestOptions({ scopes: requiredScopesOption });
+export const requestOptionsSchema = z.optional(requestOptions({}));
+
+
+const redirectUri = nonEmpty('expected the redirect URI registered for the app');
+export const authorizationUrlOptionsSchema = requestOptions({
+  scopes: scopesOption,
+  redirectUri,
+  state: optionalString,
+  nonce: optionalString,
+  prompt: z.optional(oneOf(['none', 'login', 'consent', 'select_account', 'create'], 'expected none, login, consent, select_account or create')),
+  loginHint: optionalString,
+  domainHint: optionalString,
+  maxAge: z.optional(z.custom<number>((v) => typeof v === 'number' && v >= 0, 'expected seconds (a number, 0 or more)')),
+  responseMode: z.optional(oneOf(['query', 'fragment', 'form_post'], 'expected query, fragment or form_post')),
+  extraScopesToConsent: z.optional(z.array(z.string())),
+  extraQueryParameters: z.optional(z.custom<Record<string, string>>((v) => isRecord(v) && Object.values(v).every((s) => typeof s === 'string'), 'expected an object of string values')),
+});
+
+/** A flow object as initiateAuthCodeFlow returned it (kept by the app until the redirect returns). */
+export const authCodeFlowSchema = z.object(
+  { state: nonEmpty(), nonce: z.string(), codeVerifier: nonEmpty(), redirectUri, scopes: z.array(z.string()), issuer: z.string() },
+  'expected the flow object initiateAuthCodeFlow returned',
+);
+export const byCodeOptionsSchema = requestOptions({ scopes: scopesOption, redirectUri, codeVerifier: optionalString, nonce: optionalString });
+
