@@ -278,7 +278,8 @@ export class TokenCache {
       const name = section as SectionName;
       for (const [key, entity] of Object.entries(entries)) {
         const checked = z.safeParse(ENTITY_SCHEMAS[name], entity);
-        if (checked.success) this.upsert(name, checked.data as Entity<typeof name>, key);
+        // The parsed object itself, not zod's copy (the schemas transform nothing): JSON.parse's objects are the compact ones (memory).
+        if (checked.success) this.upsert(name, entity as Entity<typeof name>, key);
         else {
           const bucket = (this.#passthrough.get(section) ?? {}) as Record<string, unknown>;
           bucket[key] = entity;
