@@ -13,6 +13,7 @@ import { INTERACTION_PREFIX, handleInteraction } from './interactions.js';
 import { generateSigningJwks, loadFixtureClientKey } from './keys.js';
 import { apiResourceInfo, providerConfiguration, type Ttls } from './provider-config.js';
 import { RequestLog, basicClientId } from './request-log.js';
+import { restrictResponseModes } from './response-modes.js';
 import type { DevAuthority, DevAuthorityOptions } from './types.js';
 
 const HOST = '127.0.0.1';
@@ -90,6 +91,7 @@ export async function startDevAuthority(options: DevAuthorityOptions = {}): Prom
     created.registerGrantType(JWT_BEARER, onBehalfOfGrant({ issuer, publicJwks, apiInfo, userJwtIds }), onBehalfOfParameters);
     created.use(recordParsedRequest(log));
     created.use(keepOfflineAccess);
+    if (options.responseModes) created.use(restrictResponseModes(options.responseModes));
     // Expected provider errors reach the client as OAuth errors; keep the console quiet.
     created.on('server_error', (_ctx, error) => console.error('[dev-authority] server_error', error));
 

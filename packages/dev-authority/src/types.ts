@@ -1,3 +1,5 @@
+import type { ResponseMode } from './response-modes.js';
+
 /** Options for {@link startDevAuthority}. Every TTL is in seconds. */
 export interface DevAuthorityOptions {
   /** Port on 127.0.0.1; default 0 lets the system choose. */
@@ -26,6 +28,11 @@ export interface DevAuthorityOptions {
    * served with the path as mount point. Default `http://127.0.0.1:<port>`.
    */
   issuer?: string;
+  /**
+   * Support only these response modes (e.g. `['form_post']` for a provider that requires it):
+   * discovery lists only them and other authorization requests are refused. Default: all three.
+   */
+  responseModes?: ResponseMode[];
 }
 
 export interface DevClients {

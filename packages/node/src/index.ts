@@ -15,7 +15,8 @@ export {
   type RedisConnectionOptions,
   type RedisClientLike,
 } from './cache/redis-cache-store.js';
-export { CacheStoreUnavailableError, CacheStoreBusyError } from './cache/errors.js';
+export { CacheStoreUnavailableError, CacheStoreBusyError, CacheStoreRefusedError, type CacheStoreRefusal } from './cache/errors.js';
+export { keyringEncryption, type CacheEncryption, type KeyringEncryptionOptions } from './cache/keyring-encryption.js';
 // ---- end of cache stores ----
 
 // ---- Transport, interactive sign-in, device code (HTTP layer and public-client UX) ----

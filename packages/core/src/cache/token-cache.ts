@@ -33,7 +33,7 @@ export interface AccessTokenQuery {
   realm: string;
   /** On-behalf-of tokens belong to the incoming assertion, not to an account. */
   userAssertionHash?: string;
-  /** Lower-cased resource scopes; the token's target must contain them all. */
+  /** Lower-cased resource scopes; the token's target must contain them all (none: the target must be empty). */
   scopes: readonly string[];
   tokenType?: string;
 }
@@ -183,7 +183,8 @@ export class TokenCache {
       const at = entry.entity as AccessTokenEntity;
       if ((at.token_type ?? 'Bearer').toLowerCase() !== wantType) continue;
       const scopes = scopesOf(entry);
-      if (q.scopes.every((s) => scopes.has(s))) return at;
+      // No resource scope (an OIDC-only ask) selects only a token issued for no resource, never any token.
+      if (q.scopes.length === 0 ? scopes.size === 0 : q.scopes.every((s) => scopes.has(s))) return at;
     }
     return undefined;
   }

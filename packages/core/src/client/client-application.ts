@@ -127,6 +127,11 @@ export class ClientApplication {
     return options?.tenant ? forTenant(this.authority, options.tenant) : this.authority;
   }
 
+  /** The authority's discovery document (cached per process), e.g. to read `response_modes_supported`. */
+  getAuthorityMetadata(options: RequestOptions = {}): Promise<AuthorityMetadata> {
+    return this.metadata(this.authorityFor(options), options.signal);
+  }
+
   // Options are checked here, not in the flow functions, which @tessera/browser calls with options
   // it builds itself: its bundle does not carry these schemas.
   async getAuthorizationRequestUrl(options: AuthorizationUrlOptions): Promise<string> {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { AbortError, type CacheStore, ConfigurationError } from '@tessera/core';
-import { CacheStoreBusyError, CacheStoreUnavailableError, describeCause } from './errors.js';
+import { AbortError, CacheFormatError, type CacheStore, ConfigurationError, parseCacheJson } from '@tessera/core';
+import { CacheStoreBusyError, CacheStoreRefusedError, CacheStoreUnavailableError, describeCause } from './errors.js';
 import { KeyedQueue, sleep, throwIfAborted, withDeadline } from './util.js';
 
 /**
@@ -32,6 +32,13 @@ export interface RedisCacheStoreOptions {
   maxAttempts?: number;
   /** Close the client in `close()`; set by `createRedisCacheStore`. */
   ownsClient?: boolean;
+  /**
+   * What to do with a value at one of our keys that is not cache JSON (another application's data,
+   * a key collision, tampering): `'refuse'` (default) leaves it untouched and fails with
+   * `CacheStoreRefusedError` (reason `corrupt`) on load and write; `'overwrite'` treats it as empty
+   * and replaces it on the next write.
+   */
+  onCorrupt?: 'refuse' | 'overwrite';
 }
 
 export interface RedisConnectionOptions extends Omit<RedisCacheStoreOptions, 'client' | 'ownsClient'> {
@@ -74,6 +81,8 @@ const CAS_SHA = sha1(CAS_SCRIPT);
  *   only if the key still holds what was read; on conflict it retries with jitter (bounded), so two
  *   instances writing one partition never lose each other's entries.
  * - Every write sets the key's TTL (see `ttlSeconds`).
+ * - A value at one of its keys that is not cache JSON is refused (`CacheStoreRefusedError`), never
+ *   overwritten, unless `onCorrupt: 'overwrite'`.
  * - Redis being down or slow surfaces as `CacheStoreUnavailableError` within `operationTimeoutMs`;
  *   core's persistence logs it and keeps working from memory and the network.
  */
@@ -85,6 +94,9 @@ export class RedisCacheStore implements CacheStore {
   private readonly maxAttempts: number;
   private readonly ownsClient: boolean;
   private readonly queue = new KeyedQueue();
+  private readonly refuseCorrupt: boolean;
+  /** The last value seen valid at each key: an unchanged value is not parsed again. */
+  private readonly valid = new Map<string, string>();
 
   constructor(options: RedisCacheStoreOptions) {
     if (!options?.client) throw new ConfigurationError('RedisCacheStore needs `client`: an ioredis client (or use createRedisCacheStore)');
@@ -94,6 +106,7 @@ export class RedisCacheStore implements CacheStore {
     this.timeoutMs = options.operationTimeoutMs ?? 5000;
     this.maxAttempts = options.maxAttempts ?? 100;
     this.ownsClient = options.ownsClient ?? false;
+    this.refuseCorrupt = (options.onCorrupt ?? 'refuse') === 'refuse';
     if (!(this.minTtlSeconds > 0)) throw new ConfigurationError('RedisCacheStore: `minTtlSeconds` must be positive');
     if (!(this.timeoutMs > 0)) throw new ConfigurationError('RedisCacheStore: `operationTimeoutMs` must be positive');
     if (!(this.maxAttempts >= 1)) throw new ConfigurationError('RedisCacheStore: `maxAttempts` must be at least 1');
@@ -129,8 +142,9 @@ export class RedisCacheStore implements CacheStore {
 
   async load(partitionKey: string, signal?: AbortSignal): Promise<string | undefined> {
     const deadline = Date.now() + this.timeoutMs;
-    const value = await this.command('load a partition', deadline, signal, () => this.client.get(this.key(partitionKey)));
-    return value ?? undefined;
+    const key = this.key(partitionKey);
+    const value = await this.command('load a partition', deadline, signal, () => this.client.get(key));
+    return this.checked(key, value ?? undefined);
   }
 
   async save(partitionKey: string, data: string, signal?: AbortSignal): Promise<void> {
@@ -149,7 +163,7 @@ export class RedisCacheStore implements CacheStore {
       async () => {
         let current = (await this.command('load a partition', deadline, signal, () => this.client.get(key))) ?? undefined;
         for (let attempt = 1; ; attempt++) {
-          const next = mutate(current);
+          const next = mutate(this.checked(key, current));
           if (typeof next !== 'string') throw new TypeError('RedisCacheStore.update: `mutate` must return a string');
           const reply = await this.cas(partitionKey, current === undefined ? '' : sha1(current), next, deadline, signal);
           if (reply.written) return next;
@@ -179,6 +193,28 @@ export class RedisCacheStore implements CacheStore {
     } catch {
       this.client.disconnect?.();
     }
+  }
+
+  /**
+   * The value if it is cache JSON. Otherwise: refused (left as it is), or, with `onCorrupt:
+   * 'overwrite'`, handed on as it is (core treats it as empty and the next write replaces it).
+   */
+  private checked(key: string, value: string | undefined): string | undefined {
+    if (value === undefined || !this.refuseCorrupt || this.valid.get(key) === value) return value;
+    try {
+      parseCacheJson(value);
+    } catch (error) {
+      if (!(error instanceof CacheFormatError)) throw error;
+      throw new CacheStoreRefusedError(
+        STORE,
+        key,
+        'corrupt',
+        `Redis key ${key} holds something that is not a token cache (${error.message}); it was neither used nor changed. ` +
+          "To fix: delete the key if it is stale, give this store another `prefix` if another application owns it, or pass `onCorrupt: 'overwrite'`",
+      );
+    }
+    this.valid.set(key, value);
+    return value;
   }
 
   private async cas(

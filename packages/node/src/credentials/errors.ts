@@ -58,3 +58,14 @@ export class AuthenticationError extends TesseraError {
     this.errorResponse = options.errorResponse;
   }
 }
+
+/**
+ * No credential of a chain (ChainedTokenCredential, DefaultAzureCredential) could give a token:
+ * `errors` holds each one's reason, in order, and the message lists them by credential name.
+ * A CredentialUnavailableError, so that a chain nested in another moves on.
+ */
+export class AggregateAuthenticationError extends CredentialUnavailableError {
+  constructor(message: string, errors: readonly Error[]) {
+    super(message, { errors });
+  }
+}

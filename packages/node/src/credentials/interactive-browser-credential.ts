@@ -18,7 +18,10 @@ export interface InteractiveBrowserCredentialOptions extends InteractiveCredenti
   loginHint?: string;
   /** HTML the browser shows after the sign-in succeeded or failed. */
   browserCustomizationOptions?: { successMessage?: string; errorMessage?: string };
-  /** Shows the sign-in page; default the system browser. For tests, kiosks, or printing the URL. */
+  /**
+   * Shows the sign-in page; default the system browser. For tests, kiosks, or printing the URL. It gets a
+   * one-time loopback URL that forwards to the provider (see `acquireTokenInteractive`).
+   */
   openBrowser?: (url: string) => void | Promise<void>;
 }
 
