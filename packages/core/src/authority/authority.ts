@@ -2,10 +2,12 @@ import { ConfigurationError } from '../errors.js';
 import { isLoopbackHost } from '../http/schemas.js';
 import { B2C_HOST_SUFFIX, CIAM_HOST_SUFFIX, MULTI_TENANTS, isKnownEntraHost } from './entra.js';
 
+/** The protocol dialect of an authority: Microsoft Entra or generic OpenID Connect. */
 export type AuthorityKind = 'entra' | 'oidc';
 
 /** A resolved authority: which protocol dialect it speaks and where its metadata lives. */
 export interface Authority {
+  /** Entra or generic OpenID Connect. */
   kind: AuthorityKind;
   /** Canonical URL, without a trailing slash. */
   url: string;
@@ -15,6 +17,7 @@ export interface Authority {
   tenant: string;
   /** Multi-tenant Entra authority (common, organizations, consumers). */
   multiTenant: boolean;
+  /** The discovery document's URL. */
   metadataUrl: string;
   /** Azure AD B2C user flow or custom policy (`B2C_1_susi`, `B2C_1A_signin`) from the path. */
   policy?: string;
@@ -22,6 +25,7 @@ export interface Authority {
   needsInstanceDiscovery?: boolean;
 }
 
+/** Where a client signs users in. */
 export interface AuthorityOptions {
   /**
    * Entra authority (`https://login.microsoftonline.com/<tenant>`, B2C
@@ -44,9 +48,10 @@ const DEFAULT_AUTHORITY = 'https://login.microsoftonline.com/common';
 const B2C_POLICY = /^b2c_1a?_/i;
 
 /**
- * Resolves the authority URL. `looksLikeEntra` (core's clients pass `entra.ts › looksLikeEntra`)
- * makes unknown Entra-looking hosts Entra authorities that need instance discovery; without it
- * (@tessera/browser, which has no instance discovery) unknown hosts are generic OIDC.
+ * Resolves the authority options to an Authority; throws ConfigurationError for an unusable URL.
+ * `looksLikeEntra` (core's clients pass `instance-discovery.ts › looksLikeEntra`) makes unknown
+ * Entra-looking hosts Entra authorities that need instance discovery; without it (@tessera/browser,
+ * which has no instance discovery) unknown hosts are generic OIDC.
  */
 export function resolveAuthority(options: AuthorityOptions, looksLikeEntra?: (hostname: string, firstSegment?: string) => boolean): Authority {
   if (options.authority && options.oidcAuthority) {
