@@ -3,11 +3,20 @@ import { type ClientCredentialsOptions, acquireTokenForClient } from '../flows/c
 import { type OnBehalfOfOptions, acquireTokenOnBehalfOf } from '../flows/on-behalf-of.js';
 import type { AuthenticationResult } from '../results.js';
 import { ClientApplication, type ClientApplicationOptions } from './client-application.js';
-import { type ClientCredential, type PrivateKeyDecryptor, clientAuthenticator } from './client-credential.js';
+import { type ClientAuthMethod, type ClientCredential, type PrivateKeyDecryptor, clientAuthenticator } from './client-credential.js';
 
+/** Options of {@link ConfidentialClientApplication}. */
 export interface ConfidentialClientOptions extends ClientApplicationOptions {
+  /** A secret, a certificate or bare private key (PEM, JWK, CryptoKey), or a client assertion. */
   clientCredential: ClientCredential;
-  /** Extra claims signed into certificate assertions. */
+  /**
+   * The token endpoint authentication method the client is registered with. Default: a key signs
+   * `private_key_jwt`; a secret goes as `client_secret_basic`, or `client_secret_post` /
+   * `client_secret_jwt` when the provider's `token_endpoint_auth_methods_supported` lists that
+   * first or only (Entra lists post first: the secret goes in the body).
+   */
+  clientAuthMethod?: ClientAuthMethod;
+  /** Extra claims signed into client assertions. */
   clientClaims?: Record<string, unknown>;
   /** Decrypts passphrase-protected PEM keys (provided by @tessera/node). */
   decryptPrivateKey?: PrivateKeyDecryptor;
