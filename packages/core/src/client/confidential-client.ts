@@ -2,6 +2,7 @@ import { ConfigurationError } from '../errors.js';
 import { type ClientCredentialsOptions, acquireTokenForClient } from '../flows/client-credentials.js';
 import { type OnBehalfOfOptions, acquireTokenOnBehalfOf } from '../flows/on-behalf-of.js';
 import type { AuthenticationResult } from '../results.js';
+import { resolveRegion } from '../authority/region.js';
 import { ClientApplication, type ClientApplicationOptions } from './client-application.js';
 import { type ClientAuthMethod, type ClientCredential, type PrivateKeyDecryptor, clientAuthenticator } from './client-credential.js';
 
@@ -16,6 +17,17 @@ export interface ConfidentialClientOptions extends ClientApplicationOptions {
    * first or only (Entra lists post first: the secret goes in the body).
    */
   clientAuthMethod?: ClientAuthMethod;
+  /**
+   * Microsoft Entra only, app-only tokens (acquireTokenForClient): send them to this region's
+   * token endpoint (e.g. "westus2"), or `"TryAutoDetect"` to take the region from
+   * `environmentRegion`. No region found, or the regional endpoint unreachable: the global endpoint.
+   */
+  azureRegion?: string;
+  /**
+   * The region the environment names, for `azureRegion: "TryAutoDetect"` (MSAL reads `REGION_NAME`;
+   * @tessera/node's NodeConfidentialClientApplication passes it in). Detection through IMDS is not done.
+   */
+  environmentRegion?: string;
   /** Extra claims signed into client assertions. */
   clientClaims?: Record<string, unknown>;
   /** Decrypts passphrase-protected PEM keys (provided by @tessera/node). */
@@ -29,6 +41,12 @@ export class ConfidentialClientApplication extends ClientApplication {
       throw new ConfigurationError('A confidential client needs `clientCredential`: a secret, a certificate or an assertion');
     }
     super(options, clientAuthenticator(options.clientId, options.clientCredential, options));
+    if (options.azureRegion && this.authority.kind !== 'entra') {
+      throw new ConfigurationError('`azureRegion` is for Microsoft Entra authorities; this authority is a generic OpenID Connect issuer');
+    }
+    const region = resolveRegion(options.azureRegion, options.environmentRegion);
+    if (options.azureRegion && !region) this.context.log.log('warning', 'No Azure region found in the environment (REGION_NAME); using the global token endpoint');
+    this.context.azureRegion = region;
   }
 
   /** App-only token. Cache first; 100 concurrent identical calls make one request. */

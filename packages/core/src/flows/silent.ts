@@ -69,13 +69,16 @@ function refreshWithCachedToken(ctx: FlowContext, authority: Authority, options:
   const { account } = options;
   // Concurrent silent calls for the same account and scopes share one refresh (and one rotation).
   const key = ['rt', account.homeAccountId, account.environment, authority.url, ctx.clientId, resourceScopes(options.scopes).sort().join(' '), options.claims ?? ''].join('\n');
-  const refresh = async () => {
+  const redeem = (refreshToken: string) => refreshAccessToken(ctx, authority, refreshToken, { ...options, account });
+  const refreshOwn = async () => {
     const rt = ctx.persistence.cache.findRefreshToken(account.homeAccountId, account.environment, ctx.clientId);
     if (!rt) {
       throw new InteractionRequiredError({ error: 'no_tokens_found', errorDescription: 'No refresh token is cached for this account; sign in interactively' });
     }
-    return refreshAccessToken(ctx, authority, rt.secret, { ...options, account });
+    return redeem(rt.secret);
   };
+  const family = ctx.familyRefresh;
+  const refresh = family ? () => family(ctx, authority, account, refreshOwn, redeem) : refreshOwn;
   const lock = ctx.refreshLock;
   if (!lock) return ctx.singleFlight.run(key, refresh);
   return ctx.singleFlight.run(key, () =>
