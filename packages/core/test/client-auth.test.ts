@@ -82,6 +82,25 @@ describe('client authentication against the dev authority', () => {
       expect(request.assertionHeader).toEqual({ alg: 'ES256', typ: 'JWT', kid: c.kid });
     });
 
+    it('signs EdDSA with an Ed25519 key (PEM and JWK)', async () => {
+      const c = idp.current.clients.ed25519KeyJwt;
+      expect((await tokenRequest(app(c.clientId, { privateKey: c.privateKeyPem }))).assertionHeader).toEqual({ alg: 'EdDSA', typ: 'JWT', kid: c.kid });
+      expect((await tokenRequest(app(c.clientId, { privateKey: c.privateJwk as JsonWebKey }))).assertionHeader).toEqual({ alg: 'EdDSA', typ: 'JWT', kid: c.kid });
+    });
+
+    it('refuses Ed25519 when the provider lists neither EdDSA nor Ed25519', async () => {
+      const c = idp.current.clients.ed25519KeyJwt;
+      const metadata = await (await fetch(`${idp.current.issuer}/.well-known/openid-configuration`)).json();
+      metadata.token_endpoint_auth_signing_alg_values_supported = ['RS256', 'ES256'];
+      idp.current.clearRequests();
+      const error = await app(c.clientId, { privateKey: c.privateKeyPem }, { authorityMetadata: JSON.stringify(metadata) })
+        .acquireTokenForClient({ scopes: SCOPES })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConfigurationError);
+      expect((error as Error).message).toMatch(/private_key_jwt needs a key the provider can verify: it lists RS256, ES256 .* not EdDSA/);
+      expect(idp.current.countRequests({ path: '/token' })).toBe(0);
+    });
+
     it('signs RS256 with the RSA key alone (no certificate): kid, and no bogus x5t', async () => {
       const c = idp.current.clients.privateKeyJwt;
       const request = await tokenRequest(app(c.clientId, { privateKey: c.privateKeyPem }));

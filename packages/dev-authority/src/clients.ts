@@ -1,6 +1,6 @@
 import type { ClientMetadata } from 'oidc-provider';
 import type { DevClients } from './types.js';
-import type { EcClientKey, FixtureClientKey } from './keys.js';
+import type { BareClientKey, FixtureClientKey } from './keys.js';
 import { JWT_BEARER, PASSWORD } from './grants/names.js';
 
 export const SPA_CLIENT_ID = 'tessera-spa';
@@ -10,6 +10,7 @@ export const PRIVATE_KEY_JWT_CLIENT_ID = 'tessera-private-key-jwt';
 export const SECRET_POST_CLIENT_ID = 'tessera-secret-post';
 export const SECRET_JWT_CLIENT_ID = 'tessera-secret-jwt';
 export const EC_KEY_JWT_CLIENT_ID = 'tessera-ec-key-jwt';
+export const ED25519_KEY_JWT_CLIENT_ID = 'tessera-ed25519-key-jwt';
 /** Development-only secret, published on purpose. */
 export const CONFIDENTIAL_CLIENT_SECRET = 'tessera-dev-secret-DEVELOPMENT-ONLY';
 /** Development-only secret of the client_secret_post and client_secret_jwt clients (HS256 wants 32+ bytes). */
@@ -22,7 +23,8 @@ export interface ClientSetup {
   confidentialRedirectUris: string[];
   postLogoutRedirectUris: string[];
   fixtureKey: FixtureClientKey;
-  ecKey: EcClientKey;
+  ecKey: BareClientKey;
+  ed25519Key: BareClientKey;
 }
 
 const APP_ONLY = { grant_types: ['client_credentials'], response_types: [], redirect_uris: [] };
@@ -83,6 +85,13 @@ export function clientMetadata(setup: ClientSetup): ClientMetadata[] {
       jwks: { keys: [setup.ecKey.publicJwk] },
       ...APP_ONLY,
     },
+    {
+      client_id: ED25519_KEY_JWT_CLIENT_ID,
+      token_endpoint_auth_method: 'private_key_jwt',
+      token_endpoint_auth_signing_alg: 'EdDSA',
+      jwks: { keys: [setup.ed25519Key.publicJwk] },
+      ...APP_ONLY,
+    },
   ] as ClientMetadata[];
 }
 
@@ -98,7 +107,12 @@ export function describeClients(setup: ClientSetup): DevClients {
     },
     secretPost: { clientId: SECRET_POST_CLIENT_ID, clientSecret: SECRET_JWT_CLIENT_SECRET },
     secretJwt: { clientId: SECRET_JWT_CLIENT_ID, clientSecret: SECRET_JWT_CLIENT_SECRET },
-    ecKeyJwt: { clientId: EC_KEY_JWT_CLIENT_ID, privateJwk: { ...setup.ecKey.privateJwk }, privateKeyPem: setup.ecKey.privateKeyPem, kid: setup.ecKey.kid },
+    ecKeyJwt: bareKeyClient(EC_KEY_JWT_CLIENT_ID, setup.ecKey),
+    ed25519KeyJwt: bareKeyClient(ED25519_KEY_JWT_CLIENT_ID, setup.ed25519Key),
     privateKeyJwt: { clientId: PRIVATE_KEY_JWT_CLIENT_ID, privateKeyPem, certificatePem, thumbprint, thumbprintSha256 },
   };
+}
+
+function bareKeyClient(clientId: string, key: BareClientKey): DevClients['ecKeyJwt'] {
+  return { clientId, privateJwk: { ...key.privateJwk }, privateKeyPem: key.privateKeyPem, kid: key.kid };
 }

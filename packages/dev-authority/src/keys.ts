@@ -33,8 +33,8 @@ export async function loadFixtureClientKey(): Promise<FixtureClientKey> {
   };
 }
 
-/** A bare EC P-256 client key (no certificate), generated per authority. */
-export interface EcClientKey {
+/** A bare client key (no certificate), generated per authority: EC P-256 or Ed25519. */
+export interface BareClientKey {
   privateJwk: JWK;
   privateKeyPem: string;
   /** Its RFC 7638 thumbprint, the kid it is registered with. */
@@ -43,15 +43,15 @@ export interface EcClientKey {
   publicJwk: JWK;
 }
 
-/** Generates the EC key of the ES256 private_key_jwt client. */
-export async function generateEcClientKey(): Promise<EcClientKey> {
-  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+/** Generates the key of a bare-key private_key_jwt client (ES256, or EdDSA with Ed25519). */
+export async function generateBareClientKey(alg: 'ES256' | 'EdDSA' = 'ES256'): Promise<BareClientKey> {
+  const { privateKey, publicKey } = await generateKeyPair(alg, alg === 'EdDSA' ? { extractable: true, crv: 'Ed25519' } : { extractable: true });
   const publicJwk = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(publicJwk);
   return {
     privateJwk: await exportJWK(privateKey),
     privateKeyPem: await exportPKCS8(privateKey),
     kid,
-    publicJwk: { ...publicJwk, kid, alg: 'ES256', use: 'sig' },
+    publicJwk: { ...publicJwk, kid, alg, use: 'sig' },
   };
 }

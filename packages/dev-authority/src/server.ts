@@ -9,7 +9,7 @@ import { onBehalfOfGrant, onBehalfOfParameters } from './grants/on-behalf-of.js'
 import { passwordGrant, passwordParameters } from './grants/password.js';
 import { keepOfflineAccess } from './offline-access.js';
 import { INTERACTION_PREFIX, handleInteraction } from './interactions.js';
-import { generateEcClientKey, generateSigningJwks, loadFixtureClientKey } from './keys.js';
+import { generateBareClientKey, generateSigningJwks, loadFixtureClientKey } from './keys.js';
 import { apiResourceInfo, providerConfiguration, type Ttls } from './provider-config.js';
 import { RequestLog, basicClientId, clientAuthentication } from './request-log.js';
 import { restrictResponseModes } from './response-modes.js';
@@ -58,7 +58,8 @@ export async function startDevAuthority(options: DevAuthorityOptions = {}): Prom
       ],
       postLogoutRedirectUris: options.postLogoutRedirectUris ?? [],
       fixtureKey: await loadFixtureClientKey(),
-      ecKey: await generateEcClientKey(),
+      ecKey: await generateBareClientKey('ES256'),
+      ed25519Key: await generateBareClientKey('EdDSA'),
     };
     const spaOrigins = new Set([...spaRedirectUris.map((u) => new URL(u).origin), ...(options.spaOrigins ?? [])]);
     const jwks = await generateSigningJwks();

@@ -43,6 +43,8 @@ export interface DevClients {
    * registered as a bare JWK whose kid is its RFC 7638 thumbprint.
    */
   ecKeyJwt: { clientId: string; privateJwk: Record<string, unknown>; privateKeyPem: string; kid: string };
+  /** The same with an Ed25519 key (EdDSA). */
+  ed25519KeyJwt: { clientId: string; privateJwk: Record<string, unknown>; privateKeyPem: string; kid: string };
   /** client_credentials with private_key_jwt (RS256) using the public fixture key. */
   privateKeyJwt: {
     clientId: string;
