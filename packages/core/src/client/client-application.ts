@@ -119,7 +119,8 @@ export class ClientApplication {
       now,
       refreshLock: options.refreshLock,
       appHeaders: appHeaders(options),
-      familyRefresh: this.authority.kind === 'entra' ? refreshWithFamily : undefined,
+      // Families are public (first-party) apps: a confidential client never redeems another app's refresh token.
+      familyRefresh: this.authority.kind === 'entra' && !authenticate ? refreshWithFamily : undefined,
     };
   }
 
