@@ -60,6 +60,14 @@ describe('client authentication against the dev authority', () => {
     });
   });
 
+  it('picks client_secret_jwt for a secret when the provider lists only it (and no basic/post)', async () => {
+    const c = idp.current.clients.secretJwt;
+    const metadata = await (await fetch(`${idp.current.issuer}/.well-known/openid-configuration`)).json();
+    metadata.token_endpoint_auth_methods_supported = ['private_key_jwt', 'client_secret_jwt'];
+    const request = await tokenRequest(app(c.clientId, c.clientSecret, { authorityMetadata: JSON.stringify(metadata) }));
+    expect(request).toMatchObject({ authMethod: 'client_secret_jwt', status: 200 });
+  });
+
   describe('private_key_jwt with a bare key', () => {
     it('signs ES256 with an EC PEM key, kid = the JWK thumbprint, no x5t', async () => {
       const c = idp.current.clients.ecKeyJwt;
