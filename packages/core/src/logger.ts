@@ -1,3 +1,5 @@
+import { ServerError } from './errors.js';
+
 /** Injectable logging. Messages pass through `pii()` so secrets show only when PII logging is on. */
 export type LogLevel = 'error' | 'warning' | 'info' | 'verbose';
 
@@ -34,5 +36,20 @@ export class LogSink {
   pii(value: string | undefined): string {
     if (value === undefined) return '';
     return this.piiLoggingEnabled ? value : '<redacted>';
+  }
+  /**
+   * An error for a log line. With PII logging off, a server error shows its code and ids only
+   * (its description may name the user, e.g. an email, or quote the request), and email
+   * addresses in any other message are replaced.
+   */
+  describeError(error: unknown): string {
+    const message = String((error as Error)?.message ?? error);
+    if (this.piiLoggingEnabled) return message;
+    if (error instanceof ServerError) return `${error.error} (codes ${error.errorCodes ?? []}, correlation id ${error.correlationId}; description omitted: PII logging is off)`;
+    return message.replace(/[^\s"'<>@]+@[^\s"'<>@]+\.\w+/g, '<email>');
+  }
+  /** A cache partition name for a log line: the account in `account:<home account id>` is personal. */
+  partition(name: string): string {
+    return this.piiLoggingEnabled ? name : name.replace(/^account:.*/s, 'account:<redacted>');
   }
 }

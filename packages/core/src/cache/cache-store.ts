@@ -105,7 +105,7 @@ export class CachePersistence {
         } catch (error) {
           // Stores move damaged data aside themselves; here we only refuse to build on it.
           if (!(error instanceof CacheFormatError)) throw error;
-          this.#log.log('warning', `Cache partition "${partition}" was unreadable and is rewritten`);
+          this.#log.log('warning', `Cache partition "${this.#log.partition(partition)}" was unreadable and is rewritten`);
         }
       }
       change(copy);
@@ -134,8 +134,8 @@ export class CachePersistence {
   #storeFailed(action: string, partition: string, error: unknown, signal?: AbortSignal): void {
     if (error instanceof AbortError || signal?.aborted || this.#errors === 'throw') throw error;
     const code = (error as { code?: unknown } | null)?.code;
-    const detail = error instanceof Error ? `${error.name}${typeof code === 'string' ? ` (${code})` : ''}: ${error.message}` : String(error);
-    this.#log.log('warning', `Cache store could not ${action} partition "${partition}"; continuing with the in-memory cache. ${detail}`);
+    const detail = error instanceof Error ? `${error.name}${typeof code === 'string' ? ` (${code})` : ''}: ${this.#log.describeError(error)}` : String(error);
+    this.#log.log('warning', `Cache store could not ${action} partition "${this.#log.partition(partition)}"; continuing with the in-memory cache. ${detail}`);
   }
 
   #absorb(partition: string, data: string): void {
@@ -147,7 +147,7 @@ export class CachePersistence {
       this.#seen.set(partition, data);
     } catch (error) {
       if (!(error instanceof CacheFormatError)) throw error;
-      this.#log.log('warning', `Cache partition "${partition}" is not valid cache JSON; ignored`);
+      this.#log.log('warning', `Cache partition "${this.#log.partition(partition)}" is not valid cache JSON; ignored`);
     }
   }
 }

@@ -29,7 +29,7 @@ export interface AccessTokenQuery {
   realm: string;
   /** On-behalf-of tokens belong to the incoming assertion, not to an account. */
   userAssertionHash?: string;
-  /** Lower-cased resource scopes; the token's target must contain them all. */
+  /** Lower-cased resource scopes; the token's target must contain them all (none: the target must be empty). */
   scopes: readonly string[];
   tokenType?: string;
 }
@@ -99,7 +99,9 @@ export class TokenCache {
     const wantType = (q.tokenType ?? 'bearer').toLowerCase();
     for (const { entity, scopes } of this.#group('AccessToken', owner(q.homeAccountId, q.userAssertionHash), q.environment, q.clientId, q.realm)) {
       const at = entity as AccessTokenEntity;
-      if ((at.token_type ?? 'Bearer').toLowerCase() === wantType && q.scopes.every((s) => scopes!.has(s))) return at;
+      // No resource scope (an OIDC-only ask) selects only a token issued for no resource, never any token.
+      const matches = q.scopes.length === 0 ? scopes!.size === 0 : q.scopes.every((s) => scopes!.has(s));
+      if ((at.token_type ?? 'Bearer').toLowerCase() === wantType && matches) return at;
     }
     return undefined;
   }

@@ -57,8 +57,8 @@ export interface ClientAuthentication {
   params: Record<string, string>;
   headers: Record<string, string>;
   /**
-   * Secret values in `headers` (e.g. Basic credentials), redacted from server errors like secret
-   * form parameters are. Parameters named like secrets (client_secret, client_assertion) need no entry.
+   * Raw secret values the request carries elsewhere than in secret form parameters or Basic
+   * credentials (those are found in the request); every encoding of them is redacted from server errors.
    */
   secrets?: string[];
 }
@@ -155,7 +155,7 @@ function basicAuthentication(clientId: string, secret: string): ClientAuthentica
   const user = encodeURIComponent(clientId).replace(/%20/g, '+');
   const pass = encodeURIComponent(secret).replace(/%20/g, '+');
   const credentials = btoa(`${user}:${pass}`);
-  return { params: {}, headers: { authorization: `Basic ${credentials}` }, secrets: [credentials, secret, encodeURIComponent(secret)].filter(Boolean) };
+  return { params: {}, headers: { authorization: `Basic ${credentials}` }, secrets: [secret] };
 }
 
 function assertionAuthentication(clientId: string, assertion: string): ClientAuthentication {

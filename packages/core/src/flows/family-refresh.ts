@@ -27,7 +27,8 @@ export const refreshWithFamily: FamilyRefresh = async (ctx, _authority, account,
       } catch (error) {
         // The provider's answer (e.g. invalid_grant, client_mismatch): this app may use only its own token.
         if (!(error instanceof ServerError)) throw error;
-        ctx.log.log('info', `The family refresh token was refused (${error.message}); trying the app's own`);
+        // The code only: a description may name the user (see SECURITY.md, coresec).
+        ctx.log.log('info', `The family refresh token was refused (${error.error}${error.suberror ? `, ${error.suberror}` : ''}); trying the app's own`);
       }
     }
   }

@@ -39,7 +39,7 @@ export async function acquireTokenOnBehalfOf(ctx: FlowContext, authority: Author
     const rt = ctx.persistence.cache.findRefreshToken('', authority.environment, ctx.clientId, { userAssertionHash: hash });
     if (rt) {
       try {
-        return await refreshAccessToken(ctx, authority, rt.secret, { ...options, userAssertionHash: hash, partition });
+        return await refreshAccessToken(ctx, authority, rt.secret, { ...options, userAssertionHash: hash, partition, expectedHomeAccountId: rt.home_account_id });
       } catch (error) {
         if (!(error instanceof InteractionRequiredError)) throw error;
         // The refresh token is spent; a new exchange of the assertion may still work.

@@ -20,18 +20,31 @@ export function refreshAccessToken(
     userAssertionHash?: string;
     /** Cache partition to write to; default: the account's. */
     partition?: string;
+    /** Whose refresh token this is (its cached home account id); looked up in the cache when neither this nor `account` is given. */
+    expectedHomeAccountId?: string;
   },
 ): Promise<AuthenticationResult> {
   const scopes = normalizeScopes(options.scopes);
+  // A refresh token we have cached belongs to someone: the answer must be for them (see checkIdentity).
+  const expectedHomeAccountId = options.expectedHomeAccountId ?? (options.account ? undefined : cachedOwner(ctx, refreshToken));
   return requestToken(ctx, {
     authority,
     params: { grant_type: 'refresh_token', refresh_token: refreshToken, scope: withOidcScopes(scopes, ctx.excludeScopes).join(' ') },
     scopes,
     claims: options.claims,
     account: options.account,
+    expectedHomeAccountId,
     userAssertionHash: options.userAssertionHash,
     partition: (home) => options.partition ?? partitionKeys.account(ctx.partitioning, options.account?.homeAccountId ?? home),
     signal: options.signal,
     correlationId: options.correlationId,
   });
+}
+
+/** The home account id a cached refresh token of this client is filed under (a scan: refresh by token only). */
+function cachedOwner(ctx: FlowContext, refreshToken: string): string | undefined {
+  for (const [, rt] of ctx.persistence.cache.entries('RefreshToken')) {
+    if (rt.secret === refreshToken && rt.client_id === ctx.clientId && rt.home_account_id) return rt.home_account_id;
+  }
+  return undefined;
 }

@@ -56,7 +56,7 @@ export async function acquireTokenSilent(ctx: FlowContext, authority: Authority,
     if (hit) {
       if (hit.refreshOn && hit.refreshOn.getTime() <= ctx.now() * 1000) {
         refreshWithCachedToken(ctx, authority, { ...options, scopes }).catch((error: unknown) =>
-          ctx.log.log('warning', `Background refresh failed: ${(error as Error).message}`),
+          ctx.log.log('warning', () => `Background refresh failed: ${ctx.log.describeError(error)}`),
         );
       }
       return hit;

@@ -22,6 +22,11 @@ export interface TokenRequest {
   claims?: string;
   /** The account the token is for, when already known (silent refresh). */
   account?: AccountInfo;
+  /**
+   * Whose tokens the answer must hold, when known without an AccountInfo: the home account id
+   * the redeemed refresh token is cached under (refresh by token, on-behalf-of refresh).
+   */
+  expectedHomeAccountId?: string;
   /** ID-token checks tied to the request. */
   nonce?: string;
   maxAge?: number;
@@ -87,10 +92,11 @@ async function acceptTokenResponse(
     });
     // The verifier's JWKS fetch is shared by callers: the caller's signal ends only its own wait.
     if (ctx.verifySignature) await abortable(ctx.verifySignature(response.id_token, { jwksUri: metadata.jwks_uri, issuer: metadata.issuer }), req.signal);
-    if (req.account && !req.userAssertionHash) checkSameUser(req.account, req.authority, response, claims);
   } else if (req.nonce !== undefined && req.params.grant_type === 'authorization_code') {
     throw new InvalidResponseError('The token response has no id_token although openid was requested', 200, 'missing_id_token');
   }
+
+  checkIdentity(req, response, claims);
 
   const now = ctx.now();
   // Durations arrive clamped to MAX_SERVER_SECONDS by the schema.
@@ -161,15 +167,40 @@ async function acceptTokenResponse(
   return { ...tokenResult(at, identity.accountInfo, false), scopes: granted, idToken: response.id_token, idTokenClaims: claims, correlationId: req.correlationId };
 }
 
+/** The home account id a request expects the answer to be for, if any. */
+function expectedHome(req: TokenRequest): string | undefined {
+  return (req.userAssertionHash ? undefined : req.account?.homeAccountId) || req.expectedHomeAccountId || undefined;
+}
+
 /**
- * OpenID Connect Core 12.2: the ID token of a refresh must be for the account being refreshed;
- * otherwise another user's tokens would be filed under this account (token substitution).
+ * Whose tokens these are must be unambiguous and, on a refresh, the account being refreshed
+ * (OpenID Connect Core 12.2): otherwise another user's tokens would be filed under this account.
+ * Every ID token names its user (`sub`); Entra's client_info and the ID token's oid/tid must agree
+ * where they can be compared; and the answer's user must be the expected one, proven by
+ * client_info or (Entra without it) by an oid/tid pair the account is known by, or by `sub`.
+ * Runs before anything is cached: a refusal leaves the account and its tokens as they were.
  */
-function checkSameUser(account: AccountInfo, authority: Authority, response: TokenResponse, claims: IdTokenClaims): void {
-  const entra = authority.kind === 'entra';
-  const who = clientInfoHome(authority, response) ?? (!entra && typeof claims.sub === 'string' ? claims.sub : undefined);
-  if (who !== undefined && who.toLowerCase() !== account.homeAccountId.toLowerCase()) {
-    throw new ValidationError('sub', 'The ID token of the refresh is for another user than the account');
+function checkIdentity(req: TokenRequest, response: TokenResponse, claims: IdTokenClaims | undefined): void {
+  const refuse = (why: string) => new ValidationError('sub', `${why}; nothing was cached`);
+  if (claims && (typeof claims.sub !== 'string' || !claims.sub)) throw refuse('The ID token names no user (no sub)');
+  const expected = expectedHome(req);
+  if (req.authority.kind !== 'entra') {
+    if (claims && expected !== undefined && claims.sub !== expected) throw refuse('The refreshed ID token is for another user than the account');
+    return;
+  }
+  // Entra users as `oid.tenant` pairs (GUIDs: case-insensitive): client_info's home pair, the
+  // expected home account id, the account's own pair in its tenant; and the ID token's.
+  const info = clientInfoHome(req.authority, response);
+  const account = req.account && !req.userAssertionHash ? `${req.account.localAccountId}.${req.account.tenantId}` : undefined;
+  const known = [info, expected, account].filter((k): k is string => !!k).map((k) => k.toLowerCase());
+  const pair = claims && typeof claims.oid === 'string' && typeof claims.tid === 'string' ? `${claims.oid}.${claims.tid}`.toLowerCase() : undefined;
+  const tenantOf = (k: string) => k.slice(k.indexOf('.') + 1);
+  const sameTenant = pair ? known.filter((k) => tenantOf(k) === tenantOf(pair)) : [];
+  if (sameTenant.some((k) => k !== pair)) throw refuse('The ID token (oid) is for another user than client_info or the account');
+  if (expected === undefined) return;
+  // Proof that the answer is the expected user's: client_info, or else an ID token pair known for them.
+  if (info ? info.toLowerCase() !== expected.toLowerCase() : claims && sameTenant.length === 0) {
+    throw refuse('The refreshed tokens are for another user than the account (or, without client_info, their ID token is not shown to be the account\'s)');
   }
 }
 
@@ -196,7 +227,7 @@ function identify(ctx: FlowContext, req: TokenRequest, response: TokenResponse, 
   }
   const entra = authority.kind === 'entra';
   const sub = typeof claims.sub === 'string' ? claims.sub : '';
-  const homeAccountId = clientInfoHome(authority, response) ?? req.account?.homeAccountId ?? sub;
+  const homeAccountId = clientInfoHome(authority, response) ?? expectedHome(req) ?? sub;
   // On-behalf-of tokens are looked up by assertion and configured tenant, not by the user's home tenant.
   const realm = entra && !req.userAssertionHash && typeof claims.tid === 'string' ? claims.tid : authority.tenant;
   const username = String(claims.preferred_username ?? claims.upn ?? claims.email ?? claims.unique_name ?? '');

@@ -94,7 +94,8 @@ export abstract class CredentialBase<App extends ClientApplication> implements T
       this.logSuccess(list, result);
       return result;
     } catch (error) {
-      this.log('info', `${this.credentialName}.getToken failed: ${(error as Error).message}`);
+      // The server's description may name the user: describeError leaves it out unless PII logging is on.
+      this.log('info', () => `${this.credentialName}.getToken failed: ${this.logSink!.describeError(error)}`);
       throw error;
     } finally {
       release();

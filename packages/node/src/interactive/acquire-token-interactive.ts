@@ -40,6 +40,7 @@ export interface InteractiveOptions extends RequestOptions {
   successPage?: string;
   /** HTML shown in the browser when sign-in failed. */
   failurePage?: string;
+  /** Further authorization parameters (e.g. `ui_locales`); one the library sets (`state`, `redirect_uri`, ...) is a ConfigurationError. */
   extraQueryParameters?: Record<string, string>;
 }
 
