@@ -2,7 +2,7 @@
 // no local product serves: a stub on 127.0.0.1 plays Entra here; every other flow runs against the real dev authority.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SignJWT, generateKeyPair } from 'jose';
+import { SignJWT, exportPKCS8, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AZURE_REGION_AUTO_DETECT,
@@ -233,6 +233,17 @@ describe('MSAL ClientApplication options on Entra', () => {
       const app = daemon({ azureRegion: 'westus2' });
       await app.acquireTokenByCode('c', { scopes: ['https://graph.microsoft.com/User.Read'], redirectUri: 'http://localhost:8400' }).catch(() => undefined);
       expect(tokenUrls()).toEqual([`https://login.microsoftonline.com/${TID}/oauth2/v2.0/token`]);
+    });
+
+    it('keeps certificate assertions for Entra (x5t#S256, PS256, no kid) and refuses a bare key', async () => {
+      const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+      const pem = await exportPKCS8(privateKey);
+      const app = daemon({ clientCredential: { privateKey: pem, thumbprintSha256: 'ab'.repeat(32) } });
+      seen.length = 0;
+      await app.acquireTokenForClient({ scopes: GRAPH });
+      const assertion = seen.find((s) => s.path.endsWith('/token'))!.body.get('client_assertion')!;
+      expect(JSON.parse(Buffer.from(assertion.split('.')[0]!, 'base64url').toString())).toEqual({ alg: 'PS256', typ: 'JWT', 'x5t#S256': Buffer.from('ab'.repeat(32), 'hex').toString('base64url') });
+      expect(() => daemon({ clientCredential: { privateKey: pem } })).toThrow(/private_key_jwt on Microsoft Entra needs the certificate's `thumbprintSha256`/);
     });
 
     it('refuses a malformed region and a non-Entra authority', () => {

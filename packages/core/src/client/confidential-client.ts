@@ -41,6 +41,11 @@ export class ConfidentialClientApplication extends ClientApplication {
       throw new ConfigurationError('A confidential client needs `clientCredential`: a secret, a certificate or an assertion');
     }
     super(options, clientAuthenticator(options.clientId, options.clientCredential, options));
+    const credential = options.clientCredential;
+    if (this.authority.kind === 'entra' && typeof credential === 'object' && 'privateKey' in credential && !credential.thumbprint && !credential.thumbprintSha256) {
+      // Entra finds the key by its certificate (x5t#S256 / x5t), never by kid.
+      throw new ConfigurationError('private_key_jwt on Microsoft Entra needs the certificate\'s `thumbprintSha256` (or `thumbprint`): Entra identifies the key by its certificate, not by a bare key\'s kid');
+    }
     if (options.azureRegion && this.authority.kind !== 'entra') {
       throw new ConfigurationError('`azureRegion` is for Microsoft Entra authorities; this authority is a generic OpenID Connect issuer');
     }
