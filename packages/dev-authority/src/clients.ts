@@ -7,9 +7,13 @@ export const SPA_CLIENT_ID = 'tessera-spa';
 export const NATIVE_CLIENT_ID = 'tessera-native';
 export const CONFIDENTIAL_CLIENT_ID = 'tessera-confidential';
 export const PRIVATE_KEY_JWT_CLIENT_ID = 'tessera-private-key-jwt';
+/** App-only client registered for client_secret_post. */
 export const SECRET_POST_CLIENT_ID = 'tessera-secret-post';
+/** App-only client registered for client_secret_jwt (HS256). */
 export const SECRET_JWT_CLIENT_ID = 'tessera-secret-jwt';
+/** App-only client registered for private_key_jwt with a bare P-256 key (ES256). */
 export const EC_KEY_JWT_CLIENT_ID = 'tessera-ec-key-jwt';
+/** App-only client registered for private_key_jwt with a bare Ed25519 key (EdDSA). */
 export const ED25519_KEY_JWT_CLIENT_ID = 'tessera-ed25519-key-jwt';
 /** Development-only secret, published on purpose. */
 export const CONFIDENTIAL_CLIENT_SECRET = 'tessera-dev-secret-DEVELOPMENT-ONLY';
