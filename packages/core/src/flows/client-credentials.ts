@@ -6,11 +6,13 @@ import { normalizeScopes, resourceScopes } from '../scopes.js';
 import type { FlowContext, RequestOptions } from './context.js';
 import { checkOptions } from '../http/schemas.js';
 import { optionalBoolean, requestOptions, requiredScopesOption } from './options.js';
-import { requestToken } from './token-request.js';
+import { requestToken, throwNotInteractive } from './token-request.js';
 import { regionalEndpoint } from '../authority/region.js';
 import { InvalidResponseError, NetworkError } from '../errors.js';
 
+/** Options of acquireTokenForClient. */
 export interface ClientCredentialsOptions extends RequestOptions {
+  /** The resource's scopes, usually `<resource>/.default`. */
   scopes: string | string[];
   /** Skip the cache and get a new token. */
   forceRefresh?: boolean;
@@ -46,7 +48,7 @@ export async function acquireTokenForClient(ctx: FlowContext, authority: Authori
       signal: options.signal,
       correlationId: options.correlationId,
       tokenEndpoint,
-    });
+    }).catch(throwNotInteractive);
   const region = authority.kind === 'entra' ? ctx.azureRegion : undefined;
   if (!region) return ctx.singleFlight.run(key, () => request());
   return ctx.singleFlight.run(key, async () => {

@@ -23,7 +23,7 @@ export const refreshWithFamily: FamilyRefresh = async (ctx, _authority, account,
     const frt = familyRefreshToken(cache.entries('RefreshToken'), account.homeAccountId, environment, familyId);
     if (frt) {
       try {
-        return await redeem(frt.secret);
+        return await redeem(frt.secret, frt.target);
       } catch (error) {
         // The provider's answer (e.g. invalid_grant, client_mismatch): this app may use only its own token.
         if (!(error instanceof ServerError)) throw error;
