@@ -32,6 +32,7 @@ export interface CertificateCredential {
 
 /** A client secret: sent as `client_secret_basic`, `client_secret_post`, or signed into `client_secret_jwt`. */
 export interface SecretCredential {
+  /** The client secret. */
   clientSecret: string;
 }
 
