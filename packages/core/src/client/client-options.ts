@@ -27,6 +27,8 @@ const clientOptionsSchema = z.object(
     cachePartitioning: z.optional(oneOf(['single', 'perKey'], 'expected "single" or "perKey"')),
     instanceDiscovery: z.optional(z.boolean('expected true or false')),
     validateAuthority: z.optional(z.boolean('expected true or false')),
+    appName: z.optional(z.string('expected the app name as a string')),
+    appVersion: z.optional(z.string('expected the app version as a string')),
   },
   NOT_AN_OBJECT,
 );
