@@ -32,8 +32,6 @@ export const FORBIDDEN = {
   'client assertions (credential code)': 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
   'password grant': "grant_type:\"password\"",
   'jose (JWT signing/verification)': 'ERR_JWS',
-  // Core builds its schemas on zod's engine (zod/v4/core): zod/mini's schema classes would add 1.2 kB.
-  'zod/mini schema classes': 'ZodMiniType',
   'Node built-ins': 'node:',
   'cross-fetch / node-fetch': 'node-fetch',
   'instance discovery (Entra)': 'discovery/instance',

@@ -1,5 +1,5 @@
 // Microsoft Entra ID: cloud hosts, tenant shapes, issuer templates and client_info.
-import * as z from '../http/zod.js';
+import * as z from 'zod/mini';
 import { base64UrlDecodeToString } from '../crypto/encoding.js';
 import { parseShape } from '../http/schemas.js';
 

@@ -1,6 +1,6 @@
 // MSAL's unified cache schema: section names, field names and key formats as MSAL writes them,
 // so a cache file is shared with MSAL Python, MSAL Node and the Azure CLI.
-import * as z from '../http/zod.js';
+import * as z from 'zod/mini';
 
 /** Fields every entry has as a string when MSAL (or we) wrote it. */
 const str = z.string();

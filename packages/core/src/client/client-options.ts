@@ -1,6 +1,6 @@
 // The options every client (core's and @tessera/browser's) checks when it is built. Its own module:
 // the browser bundle takes this schema without ClientApplication's flows and their option schemas.
-import * as z from '../http/zod.js';
+import * as z from 'zod/mini';
 import { checkOptions, nonEmpty, oneOf } from '../http/schemas.js';
 
 /** What every client needs: its id and where its authority is (also checked by @tessera/browser). */

@@ -1,4 +1,4 @@
-import * as z from '../http/zod.js';
+import * as z from 'zod/mini';
 import { ValidationError } from '../errors.js';
 import { describeIssue, stringOrStrings } from '../http/schemas.js';
 import { base64UrlDecodeToString } from './encoding.js';

@@ -2,7 +2,7 @@ import type { Authority } from '../authority/authority.js';
 import type { AuthorityMetadata } from '../authority/discovery.js';
 import { partitionKeys } from '../cache/cache-store.js';
 import { createPkce, randomToken } from '../crypto/encoding.js';
-import * as z from '../http/zod.js';
+import * as z from 'zod/mini';
 import { ConfigurationError, InteractionRequiredError, InvalidResponseError, ServerError, ValidationError } from '../errors.js';
 import { checkShape } from '../http/oauth-response.js';
 import type { AuthenticationResult } from '../results.js';

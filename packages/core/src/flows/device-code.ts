@@ -8,7 +8,7 @@ import type { AuthenticationResult } from '../results.js';
 import { normalizeScopes, withOidcScopes } from '../scopes.js';
 import { mergeClaims } from './claims.js';
 import type { FlowContext, RequestOptions } from './context.js';
-import * as z from '../http/zod.js';
+import * as z from 'zod/mini';
 import { checkOptions, nonEmpty } from '../http/schemas.js';
 import { requestOptionsSchema, requestOptions, requiredScopesOption } from './options.js';
 import { requestToken } from './token-request.js';

@@ -2,7 +2,7 @@
 // ConfigurationError naming the option and what to pass, not deep inside a flow with a TypeError.
 // Plain (stripping) objects: only the named options are checked, others are ignored, and the
 // parse stays cheap enough for the cache-hit path (no copy of unknown keys).
-import * as z from '../http/zod.js';
+import * as z from 'zod/mini';
 import { isRecord, nonEmpty, oneOf, stringOrStrings } from '../http/schemas.js';
 
 const NON_BLANK = /\S/;
@@ -10,8 +10,7 @@ const SCOPES = 'expected a string or an array of strings';
 /** Scopes as given (a space-separated string or an array); may be empty where signing in alone is useful. */
 export const scopesOption = stringOrStrings(SCOPES);
 /** Scopes that must name at least one scope: a token is for something. */
-export const requiredScopesOption = z.check(
-  scopesOption,
+export const requiredScopesOption = scopesOption.check(
   // Cheap (this runs on every cache hit): some scope has a non-blank character.
   z.refine((s) => (typeof s === 'string' ? NON_BLANK.test(s) : s.some((scope) => NON_BLANK.test(scope))), 'name at least one scope, e.g. ["api://my-api/.default"] or "User.Read"'),
 );
@@ -31,7 +30,7 @@ const requestOptionsShape = {
  * An options object: the common request options and these fields. Built in a function: a schema
  * argument with an object spread would keep every schema in bundles, used or not.
  */
-export const requestOptions = /* @__NO_SIDE_EFFECTS__ */ <S extends Record<string, z.Schema>>(shape: S, message?: string) =>
+export const requestOptions = /* @__NO_SIDE_EFFECTS__ */ <S extends Record<string, z.ZodMiniType>>(shape: S, message?: string) =>
   z.object({ ...requestOptionsShape, ...shape }, message);
 
 /** An account object as getAccounts() and sign-in results give it. */

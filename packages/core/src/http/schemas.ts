@@ -1,14 +1,14 @@
-// zod schemas of what servers send (built with ./zod.ts, zod/mini's builders over zod's engine).
+// zod/mini schemas of what servers send.
 // Objects are loose: fields nobody reads pass through unchecked and are kept. Types come from the
 // schemas (z.infer). Bundle size: only object, string, number, boolean, optional, array and custom
 // schemas with checks are used (each further zod type costs a browser bundle 200-600 bytes
 // gzipped): unions, enums, literals and records are written as `custom` schemas with the helpers
 // below. No object spreads in schema arguments at module level: bundlers keep such schemas.
-import * as z from './zod.js';
+import * as z from 'zod/mini';
 import { ConfigurationError } from '../errors.js';
 
 /** The zod schemas this library parses untrusted values with. */
-export type Schema<T = unknown> = z.Schema<T>;
+export type Schema<T = unknown> = z.ZodMiniType<T>;
 
 /**
  * The upper bound of every duration a server gives (expires_in, ext_expires_in, refresh_in, device
@@ -22,7 +22,7 @@ export const MAX_SERVER_SECONDS = 24 * 24 * 60 * 60;
 export const clampSeconds = (seconds: number): number => Math.min(Math.floor(seconds), MAX_SERVER_SECONDS);
 
 /** A string with at least one character. */
-export const nonEmpty = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected a non-empty string') => z.check(z.string(message), z.refine((v: string) => v.length > 0, message));
+export const nonEmpty = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected a non-empty string') => z.string(message).check(z.refine((v: string) => v.length > 0, message));
 const text = () => z.optional(z.string());
 
 /**
@@ -30,10 +30,9 @@ const text = () => z.optional(z.string());
  * or NaN. Clamped to MAX_SERVER_SECONDS (see there): Infinity too, which a 400-digit JSON number
  * parses to.
  */
-export const seconds = z.check(
-  z.custom<number>((v) => (typeof v === 'number' && v >= 0) || (typeof v === 'string' && /^\d+$/.test(v)), 'expected a non-negative number of seconds'),
-  z.overwrite((v) => clampSeconds(Number(v))),
-);
+export const seconds = z
+  .custom<number>((v) => (typeof v === 'number' && v >= 0) || (typeof v === 'string' && /^\d+$/.test(v)), 'expected a non-negative number of seconds')
+  .check(z.overwrite((v) => clampSeconds(Number(v))));
 
 /** One of these strings (a zod enum, in fewer bytes). */
 export const oneOf = /* @__NO_SIDE_EFFECTS__ */ <const T extends string>(values: readonly T[], message: string) => z.custom<T>((v) => values.includes(v as T), message);
@@ -46,7 +45,7 @@ export const stringOrStrings = /* @__NO_SIDE_EFFECTS__ */ (message: string) =>
 export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** An absolute http(s) URL. */
-const httpUrl = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected an http(s) URL') => z.check(z.string(message), z.refine((v: string) => /^https?:$/.test(urlOf(v)?.protocol ?? ''), message));
+const httpUrl = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected an http(s) URL') => z.string(message).check(z.refine((v: string) => /^https?:$/.test(urlOf(v)?.protocol ?? ''), message));
 
 /** The URL, or undefined when the text is not an absolute URL. */
 function urlOf(text: string): URL | undefined {
@@ -61,8 +60,7 @@ function urlOf(text: string): URL | undefined {
 export const isLoopbackHost = (hostname: string): boolean => hostname === '127.0.0.1' || hostname === 'localhost' || hostname === '[::1]';
 
 /** A URL we show the user or open for them: https, or http on loopback; never javascript:, data:, ... */
-const userFacingUrl = z.check(
-  z.string('expected a URL'),
+const userFacingUrl = z.string('expected a URL').check(
   z.refine((v: string) => {
     const u = urlOf(v);
     return u?.protocol === 'https:' || (u?.protocol === 'http:' && isLoopbackHost(u.hostname));
@@ -70,7 +68,7 @@ const userFacingUrl = z.check(
 );
 
 /** The first issue as "field path" and what is wrong, for error messages (never the value itself). */
-export function describeIssue(error: z.ZodError): [path: string, message: string] {
+export function describeIssue(error: z.core.$ZodError): [path: string, message: string] {
   const issue = error.issues[0]!;
   const path = issue.path.map(String).join('.');
   const message =
@@ -107,8 +105,7 @@ export function parseShape<T>(schema: Schema<T>, value: unknown): T | undefined 
  * token, or one carrying CR/LF or other control characters (header or terminal injection), is
  * refused. (A space is legal here; tools that build a header refuse it themselves.)
  */
-const accessToken = z.check(
-  z.string(),
+const accessToken = z.string().check(
   z.refine((v: string) => /^[\x20-\x7e]*[\x21-\x7e][\x20-\x7e]*$/.test(v), 'expected printable ASCII with a visible character (no control characters)'),
 );
 
@@ -149,8 +146,8 @@ export const discoverySchema = z.looseObject({
 });
 export type DiscoveryDocument = z.infer<typeof discoverySchema>;
 
-export const deviceAuthorizationSchema = z.check(
-  z.looseObject({
+export const deviceAuthorizationSchema = z
+  .looseObject({
     device_code: nonEmpty(),
     user_code: nonEmpty(),
     verification_uri: z.optional(userFacingUrl),
@@ -160,12 +157,13 @@ export const deviceAuthorizationSchema = z.check(
     expires_in: seconds,
     interval: z.optional(seconds),
     message: text(),
-  }),
-  z.refine((r: { verification_uri?: string; verification_url?: string }) => r.verification_uri !== undefined || r.verification_url !== undefined, {
-    message: 'expected the URL where the user enters the code',
-    path: ['verification_uri'],
-  }),
-);
+  })
+  .check(
+    z.refine((r: { verification_uri?: string; verification_url?: string }) => r.verification_uri !== undefined || r.verification_url !== undefined, {
+      message: 'expected the URL where the user enters the code',
+      path: ['verification_uri'],
+    }),
+  );
 export type DeviceAuthorizationResponse = z.infer<typeof deviceAuthorizationSchema>;
 
 export const instanceDiscoverySchema = z.looseObject({
