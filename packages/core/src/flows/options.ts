@@ -10,7 +10,7 @@ const SCOPES = 'expected a string or an array of strings';
 /** Scopes as given (a space-separated string or an array); may be empty where signing in alone is useful. */
 export const scopesOption = stringOrStrings(SCOPES);
 /** Scopes that must name at least one scope: a token is for something. */
-export const requiredScopesOption = scopesOption.check(
+export const requiredScopesOption = /* @__PURE__ */ scopesOption.check(
   // Cheap (this runs on every cache hit): some scope has a non-blank character.
   z.refine((s) => (typeof s === 'string' ? NON_BLANK.test(s) : s.some((scope) => NON_BLANK.test(scope))), 'name at least one scope, e.g. ["api://my-api/.default"] or "User.Read"'),
 );

@@ -3,7 +3,8 @@
 // schemas (z.infer). Bundle size: only object, string, number, boolean, optional, array and custom
 // schemas with checks are used (each further zod type costs a browser bundle 200-600 bytes
 // gzipped): unions, enums, literals and records are written as `custom` schemas with the helpers
-// below. No object spreads in schema arguments at module level: bundlers keep such schemas.
+// below. No object spreads in schema arguments at module level: bundlers keep such schemas; and a
+// module-level `schema.check(...)` is a method call, marked pure so that unused schemas are dropped.
 import * as z from 'zod/mini';
 import { ConfigurationError } from '../errors.js';
 
@@ -30,7 +31,7 @@ const text = () => z.optional(z.string());
  * or NaN. Clamped to MAX_SERVER_SECONDS (see there): Infinity too, which a 400-digit JSON number
  * parses to.
  */
-export const seconds = z
+export const seconds = /* @__PURE__ */ z
   .custom<number>((v) => (typeof v === 'number' && v >= 0) || (typeof v === 'string' && /^\d+$/.test(v)), 'expected a non-negative number of seconds')
   .check(z.overwrite((v) => clampSeconds(Number(v))));
 
@@ -60,7 +61,7 @@ function urlOf(text: string): URL | undefined {
 export const isLoopbackHost = (hostname: string): boolean => hostname === '127.0.0.1' || hostname === 'localhost' || hostname === '[::1]';
 
 /** A URL we show the user or open for them: https, or http on loopback; never javascript:, data:, ... */
-const userFacingUrl = z.string('expected a URL').check(
+const userFacingUrl = /* @__PURE__ */ z.string('expected a URL').check(
   z.refine((v: string) => {
     const u = urlOf(v);
     return u?.protocol === 'https:' || (u?.protocol === 'http:' && isLoopbackHost(u.hostname));
@@ -105,7 +106,7 @@ export function parseShape<T>(schema: Schema<T>, value: unknown): T | undefined 
  * token, or one carrying CR/LF or other control characters (header or terminal injection), is
  * refused. (A space is legal here; tools that build a header refuse it themselves.)
  */
-const accessToken = z.string().check(
+const accessToken = /* @__PURE__ */ z.string().check(
   z.refine((v: string) => /^[\x20-\x7e]*[\x21-\x7e][\x20-\x7e]*$/.test(v), 'expected printable ASCII with a visible character (no control characters)'),
 );
 
@@ -146,7 +147,7 @@ export const discoverySchema = z.looseObject({
 });
 export type DiscoveryDocument = z.infer<typeof discoverySchema>;
 
-export const deviceAuthorizationSchema = z
+export const deviceAuthorizationSchema = /* @__PURE__ */ z
   .looseObject({
     device_code: nonEmpty(),
     user_code: nonEmpty(),
