@@ -1,10 +1,11 @@
 // MSAL's unified cache schema: section names, field names and key formats as MSAL writes them,
 // so a cache file is shared with MSAL Python, MSAL Node and the Azure CLI.
 import * as z from 'zod/mini';
+import { optionalString } from '../http/schemas.js';
 
 /** Fields every entry has as a string when MSAL (or we) wrote it. */
 const str = z.string();
-const opt = z.optional(z.string());
+const opt = optionalString;
 const credential = /* @__NO_SIDE_EFFECTS__ */ <T extends CredentialType>(type: T) => ({
   credential_type: z.custom<T>((v) => v === type),
   secret: str,

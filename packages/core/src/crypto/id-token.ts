@@ -1,10 +1,10 @@
 import * as z from 'zod/mini';
 import { ValidationError } from '../errors.js';
-import { describeIssue, stringOrStrings } from '../http/schemas.js';
+import { describeIssue, optionalString, stringOrStrings } from '../http/schemas.js';
 import { base64UrlDecodeToString } from './encoding.js';
 
 const time = z.optional(z.number());
-const text = z.optional(z.string());
+const text = optionalString;
 
 /**
  * The claims checked or used for identity, with their JSON types (OpenID Connect Core 2); others
