@@ -14,6 +14,8 @@ export default defineConfig({
   },
   test: {
     include: ['packages/*/test/**/*.test.ts'],
+    // Suites that drive a browser are Playwright specs (packages/*/e2e, playwright.config.ts).
+    exclude: ['**/node_modules/**', '**/dist/**', 'packages/*/e2e/**'],
     testTimeout: 30_000,
     // The JSON report feeds the one-line summary that .ci/run prints.
     reporters: ['default', ['json', { outputFile: '.tmp/vitest-results.json' }]],

@@ -125,9 +125,11 @@ describe('Microsoft Entra shapes', () => {
     const stale = await app.acquireTokenSilent({ scopes: ['https://graph.microsoft.com/User.Read'], account: first.account! });
     expect(stale.fromCache).toBe(true);
     expect(stale.accessToken).toBe(first.accessToken);
-    await expect.poll(() => seen.slice(before).filter((s) => s.body.get('grant_type') === 'refresh_token').length).toBe(1);
-    const fresh = await app.acquireTokenSilent({ scopes: ['https://graph.microsoft.com/User.Read'], account: first.account! });
-    expect(fresh.accessToken).not.toBe(first.accessToken);
+    // The background refresh has landed when a silent call returns the new token (the request
+    // reaching the server is not enough: storing its answer comes after).
+    const silentToken = async () => (await app.acquireTokenSilent({ scopes: ['https://graph.microsoft.com/User.Read'], account: first.account! })).accessToken;
+    await expect.poll(silentToken, { timeout: 10_000 }).not.toBe(first.accessToken);
+    expect(seen.slice(before).filter((s) => s.body.get('grant_type') === 'refresh_token')).toHaveLength(1);
   });
 
   it('sends client secrets in the body as Entra prefers, and caches app tokens per tenant', async () => {

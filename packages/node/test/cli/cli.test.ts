@@ -3,11 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DevAuthority, approveDeviceCode, startDevAuthority } from '@tessera/dev-authority';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium, signInAs, warnIfNoChromium } from '../support/chromium.js';
 import { cleanEnv, runCli, startCli } from './run-cli.js';
 
-// Each run is a real process (tsx compiles the source on start: about a second each).
-warnIfNoChromium('the `tessera login --no-browser` test in Chromium');
+// Each run is a real process (tsx compiles the source on start: about a second each). The
+// `login --no-browser` test with a real browser is a Playwright spec: packages/node/e2e/cli-login.spec.ts.
 
 describe('tessera CLI', { timeout: 60_000 }, () => {
   let idp: DevAuthority;
@@ -85,44 +84,6 @@ describe('tessera CLI', { timeout: 60_000 }, () => {
     expect(logout).toMatchObject({ code: 0, stdout: 'Signed out cli-user\n' });
     expect((await runCli(['token', '-s', 'api.read', ...flags])).code).toBe(3);
     expect((await runCli(['accounts', '-o', 'json', ...flags])).stdout).toBe('[]\n');
-  });
-
-  it.skipIf(!chromiumAvailable)('signs in with --no-browser: prints the URL, a real browser follows it to the loopback redirect', async () => {
-    const browserFlags = ['--authority', idp.issuer, '--client-id', idp.clients.native.clientId, '--cache-file', join(home, 'browser.json')];
-    // -s api.read: a refresh token only covers the scopes granted at sign-in.
-    const login = startCli(['login', '--no-browser', '-s', 'api.read', ...browserFlags]);
-    const browser = await launchChromium();
-    try {
-      // The whole line: the URL is complete once its newline is there.
-      const [, url] = await login.waitForStderr(/^Open this URL to sign in: (\S+)\n/m);
-      expect(new URL(url!).origin).toBe(idp.issuer);
-      const page = await browser.newPage();
-      page.setDefaultTimeout(15_000);
-      await signInAs(page, url!, 'browser-user');
-    } catch (error) {
-      login.child.kill(); // not left waiting for a redirect that will not come
-      throw error;
-    } finally {
-      await browser.close();
-    }
-    const signedIn = await login.done;
-    expect(signedIn.code, signedIn.stderr).toBe(0);
-    expect(signedIn.stdout).toBe('Signed in as browser-user\n');
-    expect(signedIn.stderr).not.toContain('Opening a browser');
-    expect(signedIn.stderr.match(/^Open this URL to sign in: /gm)).toHaveLength(1);
-
-    const accounts = await runCli(['accounts', ...browserFlags]);
-    expect(accounts.code, accounts.stderr).toBe(0);
-    expect(accounts.stdout).toMatch(/^browser-user\t127\.0\.0\.1:\d+\tbrowser-user\n$/);
-
-    // From the cache file: no new sign-in, not even a token request.
-    idp.clearRequests();
-    const token = await runCli(['token', '-s', 'api.read', '-o', 'bare', ...browserFlags]);
-    expect(token.code, token.stderr).toBe(0);
-    expect(token.stdout).toMatch(/^[\w.~+/=-]{20,}\n$/);
-    expect(token.stderr).toBe('');
-    expect(idp.countRequests({ path: '/auth' })).toBe(0);
-    expect(idp.countRequests({ path: '/token' })).toBe(0);
   });
 
   it('reads the authority and client id from the environment, and exits 130 on Ctrl-C', async () => {

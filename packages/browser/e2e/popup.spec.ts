@@ -1,24 +1,19 @@
 // Popup sign-in with the bundled sample SPA in Chromium against the dev authority.
-import type { Page } from 'playwright-core';
-import { describe, expect, it } from 'vitest';
-import { expectWorkingToken, openSample, signInAtAuthority, skipBrowserTests, storedSession, text, useE2E } from './support/e2e.js';
+import type { Page } from '@playwright/test';
+import { expect, expectWorkingToken, openSample, signInAtAuthority, storedSession, test, text } from './support/e2e.js';
 
 type Result = { account: { username: string }; fromCache: boolean };
 type SampleWindow = {
   sample: { client: { loginPopup(): Promise<unknown>; on(type: string, listener: (r: Result) => void): () => void; constructor: unknown } };
 };
 
-describe.skipIf(skipBrowserTests)('popup sign-in (bundled sample)', () => {
-  const e2e = useE2E();
-
+test.describe('popup sign-in (bundled sample)', () => {
   async function openPopup(page: Page): Promise<Page> {
     const [popup] = await Promise.all([page.context().waitForEvent('page'), page.click('#login-popup')]);
     return popup;
   }
 
-  it('signs in in a popup that returns to the redirect URI; the opener redeems the code once', async () => {
-    const { idp, app } = e2e;
-    const page = await (await e2e.newContext()).newPage();
+  test('signs in in a popup that returns to the redirect URI; the opener redeems the code once', async ({ idp, app, page }) => {
     await openSample(page, `${app.origin}/`);
     await page.evaluate(() => {
       const w = window as unknown as SampleWindow & { events: string[] };
@@ -42,9 +37,7 @@ describe.skipIf(skipBrowserTests)('popup sign-in (bundled sample)', () => {
     expect(await page.evaluate(() => (window as unknown as { events: string[] }).events)).toEqual(['signedIn:grace', 'tokenAcquired:false']);
   });
 
-  it('rejects with popup_timeout when the popup does not come back in time', async () => {
-    const { idp, app } = e2e;
-    const page = await (await e2e.newContext()).newPage();
+  test('rejects with popup_timeout when the popup does not come back in time', async ({ idp, app, page }) => {
     await openSample(page, `${app.origin}/`);
     const popupOpened = page.context().waitForEvent('page');
     const outcome = page.evaluate(
@@ -66,9 +59,7 @@ describe.skipIf(skipBrowserTests)('popup sign-in (bundled sample)', () => {
     expect(await page.evaluate(() => Object.keys(sessionStorage))).toEqual([]);
   });
 
-  it('rejects with user_cancelled when the user closes the popup, and refuses a second interaction meanwhile', async () => {
-    const { idp, app } = e2e;
-    const page = await (await e2e.newContext()).newPage();
+  test('rejects with user_cancelled when the user closes the popup, and refuses a second interaction meanwhile', async ({ idp, app, page }) => {
     await openSample(page, `${app.origin}/`);
 
     const popup = await openPopup(page);

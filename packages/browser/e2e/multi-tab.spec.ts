@@ -1,27 +1,33 @@
 // Two tabs of one browser whose shared token expired refresh at the same moment: Web Locks let
 // one refresh request through, and the other tab takes the new token from IndexedDB.
-import { describe, expect, it } from 'vitest';
-import { expectWorkingToken, openSample, signInAtAuthority, skipBrowserTests, storedCache, text, useE2E, waitUntilExpired } from './support/e2e.js';
+import type { BrowserContext, Page } from '@playwright/test';
+import type { DevAuthority } from '@tessera/dev-authority';
+import type { SampleServer } from '../sample/serve.mjs';
+import { expect, expectWorkingToken, openSample, signInAtAuthority, storedCache, test, text, waitUntilExpired } from './support/e2e.js';
 
 type SampleWindow = { sample: { client: { acquireTokenSilent(r: { scopes: string[]; forceRefresh?: boolean }): Promise<{ accessToken: string; fromCache: boolean }> } } };
 
 // 306 s: the token is fresh for 6 s after sign-in, then every tab needs a refresh.
-describe.skipIf(skipBrowserTests)('two tabs, one refresh', () => {
-  const e2e = useE2E({ idp: { accessTokenTtl: 306 } });
+test.use({ idpOptions: { accessTokenTtl: 306 } });
 
-  it('makes exactly one refresh request at the provider, and both tabs get a working token', async () => {
-    const { idp, app } = e2e;
-    const context = await e2e.newContext();
+test.describe('two tabs, one refresh', () => {
+  // Both tabs are pages of the test's one browser context (one profile: shared IndexedDB).
+  /** Signs `username` in with a redirect in tab A, then opens tab B, which finds the session. */
+  async function twoSignedInTabs(context: BrowserContext, app: SampleServer, idp: DevAuthority, username: string): Promise<[Page, Page]> {
     const tabA = await context.newPage();
     await openSample(tabA, `${app.origin}/`);
     await tabA.click('#login-redirect');
-    await signInAtAuthority(tabA, idp, 'barbara');
+    await signInAtAuthority(tabA, idp, username);
     await tabA.waitForSelector('body[data-ready="true"]');
-    const signedIn = await text(tabA, '#token');
-
     const tabB = await context.newPage();
     await openSample(tabB, `${app.origin}/`);
-    expect(await text(tabB, '#status')).toBe('Signed in as barbara');
+    expect(await text(tabB, '#status')).toBe(`Signed in as ${username}`);
+    return [tabA, tabB];
+  }
+
+  test('makes exactly one refresh request at the provider, and both tabs get a working token', async ({ idp, app, context }) => {
+    const [tabA, tabB] = await twoSignedInTabs(context, app, idp, 'barbara');
+    const signedIn = await text(tabA, '#token');
     const rotatedBefore = Object.values((await storedCache(tabA))?.RefreshToken ?? {}).length;
     expect(rotatedBefore).toBe(1);
 
@@ -46,17 +52,8 @@ describe.skipIf(skipBrowserTests)('two tabs, one refresh', () => {
     await expectWorkingToken(idp, again.accessToken);
   });
 
-  it('signs out every tab when one tab signs out', async () => {
-    const { idp, app } = e2e;
-    const context = await e2e.newContext();
-    const tabA = await context.newPage();
-    await openSample(tabA, `${app.origin}/`);
-    await tabA.click('#login-redirect');
-    await signInAtAuthority(tabA, idp, 'edsger');
-    await tabA.waitForSelector('body[data-ready="true"]');
-    const tabB = await context.newPage();
-    await openSample(tabB, `${app.origin}/`);
-    expect(await text(tabB, '#status')).toBe('Signed in as edsger');
+  test('signs out every tab when one tab signs out', async ({ idp, app, context }) => {
+    const [tabA, tabB] = await twoSignedInTabs(context, app, idp, 'edsger');
 
     await tabA.click('#logout');
     // BroadcastChannel: tab B hears of the sign-out (accountRemoved) without a reload.

@@ -1,16 +1,13 @@
 // Redirect sign-in with the bundled sample SPA in Chromium against the dev authority.
-import { completeAuthorization } from '@tessera/dev-authority';
-import type { Page } from 'playwright-core';
-import { describe, expect, it } from 'vitest';
-import { expectWorkingToken, openSample, signInAtAuthority, skipBrowserTests, storedSession, text, useE2E, waitUntilExpired } from './support/e2e.js';
+import type { Page } from '@playwright/test';
+import { type DevAuthority, completeAuthorization } from '@tessera/dev-authority';
+import { expect, expectWorkingToken, openSample, signInAtAuthority, storedSession, test, text, waitUntilExpired } from './support/e2e.js';
 
 // 306 s: a new token is usable from the cache for 6 s, then core (300 s margin) refreshes it.
-describe.skipIf(skipBrowserTests)('redirect sign-in (bundled sample)', () => {
-  const e2e = useE2E({ idp: { accessTokenTtl: 306 } });
+test.use({ idpOptions: { accessTokenTtl: 306 } });
 
-  it('signs in, serves from the cache, survives a reload, refreshes after expiry, signs out', async () => {
-    const { idp, app } = e2e;
-    const page = await (await e2e.newContext()).newPage();
+test.describe('redirect sign-in (bundled sample)', () => {
+  test('signs in, serves from the cache, survives a reload, refreshes after expiry, signs out', async ({ idp, app, page }) => {
     await openSample(page, `${app.origin}/`);
     expect(await text(page, '#status')).toBe('Signed out');
     // Silent with nobody signed in: only the user can help.
@@ -77,8 +74,7 @@ describe.skipIf(skipBrowserTests)('redirect sign-in (bundled sample)', () => {
    * Starts a redirect sign-in in the page but stops the navigation to the provider, completes the
    * authorization over HTTP (the dev authority's driver), and returns the provider's redirect back.
    */
-  async function authorizationResponse(page: Page): Promise<URL> {
-    const { idp } = e2e;
+  async function authorizationResponse(page: Page, idp: DevAuthority): Promise<URL> {
     let authorizeUrl = '';
     await page.route(
       (url) => url.href.startsWith(`${idp.issuer}/auth?`),
@@ -98,11 +94,9 @@ describe.skipIf(skipBrowserTests)('redirect sign-in (bundled sample)', () => {
     ['state', 'forged-state', 'invalid_state'],
     ['iss', 'http://127.0.0.1:9/attacker', 'invalid_iss'],
   ] as const) {
-    it(`refuses a response with a tampered ${param}: error shown, code not redeemed, nothing stored`, async () => {
-      const { idp, app } = e2e;
-      const page = await (await e2e.newContext()).newPage();
+    test(`refuses a response with a tampered ${param}: error shown, code not redeemed, nothing stored`, async ({ idp, app, page }) => {
       await openSample(page, `${app.origin}/`);
-      const response = await authorizationResponse(page);
+      const response = await authorizationResponse(page, idp);
       const params = new URLSearchParams(response.hash.slice(1));
       expect(params.get('code')).toBeTruthy();
       expect(params.get(param)).toBeTruthy();
@@ -121,11 +115,9 @@ describe.skipIf(skipBrowserTests)('redirect sign-in (bundled sample)', () => {
     });
   }
 
-  it('reads a response in the query (responseMode "query") and removes it from the address bar', async () => {
-    const { idp, app } = e2e;
+  test('reads a response in the query (responseMode "query") and removes it from the address bar', async ({ idp, app, page }) => {
     app.config.responseMode = 'query';
     try {
-      const page = await (await e2e.newContext()).newPage();
       await openSample(page, `${app.origin}/`);
       const requested: string[] = [];
       page.on('request', (r) => requested.push(r.url()));
@@ -140,9 +132,7 @@ describe.skipIf(skipBrowserTests)('redirect sign-in (bundled sample)', () => {
     }
   });
 
-  it('sends the interactive request options to the authorization endpoint', async () => {
-    const { idp, app } = e2e;
-    const page = await (await e2e.newContext()).newPage();
+  test('sends the interactive request options to the authorization endpoint', async ({ idp, app, page }) => {
     await openSample(page, `${app.origin}/`);
     let authorizeUrl = '';
     await page.route(
@@ -187,9 +177,7 @@ describe.skipIf(skipBrowserTests)('redirect sign-in (bundled sample)', () => {
     expect(stored.flow.codeVerifier).toMatch(/^[\w-]{43}$/);
   });
 
-  it('removes the transient entries of abandoned interactions older than 10 minutes', async () => {
-    const { app } = e2e;
-    const page = await (await e2e.newContext()).newPage();
+  test('removes the transient entries of abandoned interactions older than 10 minutes', async ({ app, page }) => {
     await openSample(page, `${app.origin}/`);
     await page.evaluate(() => {
       const entry = (ageMs: number) => JSON.stringify({ mode: 'redirect', createdAt: Date.now() - ageMs });

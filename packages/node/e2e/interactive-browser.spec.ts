@@ -1,30 +1,14 @@
+// The whole interactive flow of @tessera/node (built dist) in a real (headless) Chromium.
 import { PublicClientApplication, clearMetadataCache } from '@tessera/core';
-import { type DevAuthority, startDevAuthority } from '@tessera/dev-authority';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acquireTokenInteractive } from '../../src/index.js';
-import { chromiumAvailable, launchChromium, signInAs, warnIfNoChromium } from '../support/chromium.js';
-import { isRefused, redirectPort } from './net-probes.js';
+import { acquireTokenInteractive } from '@tessera/node';
+import { isRefused, redirectPort } from '../test/interactive/net-probes.js';
+import { expect, signInAs, test } from './support/fixtures.js';
 
-// The whole interactive flow in a real (headless) Chromium (see ../support/chromium.ts).
-warnIfNoChromium('the Chromium sign-in test');
+test.describe('acquireTokenInteractive in Chromium', () => {
+  test.beforeAll(() => clearMetadataCache());
 
-describe.skipIf(!chromiumAvailable)('acquireTokenInteractive in Chromium', () => {
-  let idp: DevAuthority;
-  let browser: Browser;
-  beforeAll(async () => {
-    idp = await startDevAuthority();
-    clearMetadataCache();
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await idp?.close();
-  });
-
-  it('signs in through the login and consent pages and the loopback redirect', async () => {
+  test('signs in through the login and consent pages and the loopback redirect', async ({ idp, page }) => {
     const app = new PublicClientApplication({ clientId: idp.clients.native.clientId, authority: idp.issuer });
-    const page = await browser.newPage();
     page.setDefaultTimeout(15_000);
     let port = 0;
     let driving: Promise<void> | undefined;
@@ -53,6 +37,5 @@ describe.skipIf(!chromiumAvailable)('acquireTokenInteractive in Chromium', () =>
     expect(result.accessToken.length).toBeGreaterThan(10);
     expect(await page.getByRole('heading').textContent()).toBe('Signed in');
     expect(await isRefused('127.0.0.1', port)).toBe(true);
-    await page.close();
   });
 });

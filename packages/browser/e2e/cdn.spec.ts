@@ -1,15 +1,12 @@
 // The CDN file (dist/tessera-browser.min.js) loaded with <script type="module"> from a second
 // origin, driving the same sample UI through redirect sign-in, refresh and sign-out.
-import { describe, expect, it } from 'vitest';
-import { expectWorkingToken, openSample, signInAtAuthority, skipBrowserTests, storedSession, text, useE2E } from './support/e2e.js';
+import { expect, expectWorkingToken, openSample, signInAtAuthority, storedSession, test, text } from './support/e2e.js';
 
 // Below core's 300 s expiry margin: every silent call refreshes.
-describe.skipIf(skipBrowserTests)('CDN file from another origin', () => {
-  const e2e = useE2E({ idp: { accessTokenTtl: 120 }, cdnOrigin: true });
+test.use({ idpOptions: { accessTokenTtl: 120 }, cdnOrigin: true });
 
-  it('signs in with redirect, refreshes silently, reloads, signs out', async () => {
-    const { idp, app } = e2e;
-    const page = await (await e2e.newContext()).newPage();
+test.describe('CDN file from another origin', () => {
+  test('signs in with redirect, refreshes silently, reloads, signs out', async ({ idp, app, page }) => {
     const scripts: string[] = [];
     page.on('request', (request) => {
       if (request.resourceType() === 'script') scripts.push(request.url());

@@ -1,20 +1,16 @@
-// End-to-end harness: the sample SPA and the CDN file built once per source state, a real dev
-// authority, static servers on 127.0.0.1, and Debian's Chromium driven by playwright-core.
+// End-to-end harness for Playwright Test: the sample SPA and the CDN file built from the sources once
+// per source state, a real dev authority and static servers on 127.0.0.1 (worker fixtures), and
+// Playwright's own browser, context and page fixtures (Debian's Chromium, see playwright.config.ts).
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
+import { type Page, test as base, expect } from '@playwright/test';
 import { rollup } from 'rollup';
-import { afterAll, beforeAll, expect } from 'vitest';
 import { startDevAuthority, type DevAuthority, type DevAuthorityOptions } from '@tessera/dev-authority';
 import { bundleConfigs } from '../../rollup.bundles.mjs';
 import { type SampleServer, startSampleServer } from '../../sample/serve.mjs';
-
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-/** Browser tests run wherever Chromium is; CI must have it (there a missing browser fails). */
-export const skipBrowserTests = !existsSync(CHROMIUM) && !process.env.CI;
 
 const browserPackage = fileURLToPath(new URL('../..', import.meta.url));
 const packages = resolve(browserPackage, '..');
@@ -30,8 +26,8 @@ function* files(dir: string): Generator<string> {
 
 /**
  * Builds the sample (app.js) and the CDN file (tessera-browser.min.js) into a temporary directory
- * named by a hash of their sources, once for all test files (workers race harmlessly: the first
- * rename wins).
+ * named by a hash of their sources, once for all workers and runs (workers race harmlessly: the
+ * first rename wins).
  */
 export async function buildBundles(): Promise<{ appFile: string; cdnFile: string }> {
   const hash = createHash('sha256');
@@ -57,47 +53,49 @@ export async function buildBundles(): Promise<{ appFile: string; cdnFile: string
   return result;
 }
 
-export interface E2E {
-  idp: DevAuthority;
-  app: SampleServer;
-  browser: Browser;
-  /** A fresh browser profile (own IndexedDB, storage, cookies): one user's browser. */
-  newContext(): Promise<BrowserContext>;
+/** Per-file settings of the servers (`test.use({ idpOptions, cdnOrigin })`); a worker serves one combination. */
+export interface E2EOptions {
+  /** Options of the dev authority (its redirect URIs are the sample server's). */
+  idpOptions: DevAuthorityOptions;
+  /** A second origin serves the CDN file, as a CDN would. */
+  cdnOrigin: boolean;
 }
 
-/** Starts the sample server, a dev authority that knows its redirect URIs, and Chromium. */
-export function useE2E(options: { idp?: DevAuthorityOptions; cdnOrigin?: boolean } = {}): E2E {
-  const env = {} as E2E & { cdn?: SampleServer };
-  const contexts: BrowserContext[] = [];
-  beforeAll(async () => {
-    const bundles = await buildBundles();
-    env.app = await startSampleServer({ ...bundles });
-    if (options.cdnOrigin) {
-      // A second origin serves the CDN file, as a CDN would.
-      env.cdn = await startSampleServer({ ...bundles });
-      env.app.config.cdnUrl = `${env.cdn.origin}/tessera-browser.min.js`;
-    }
-    env.idp = await startDevAuthority({ ...options.idp, spaRedirectUris: env.app.redirectUris });
-    env.app.config.authority = env.idp.issuer;
-    // Playwright gives the browser a fresh temporary profile; each context is a separate user.
-    env.browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    });
-    env.newContext = async () => {
-      const context = await env.browser.newContext();
-      contexts.push(context);
-      return context;
-    };
-  }, 120_000);
-  afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => {});
-    await env.browser?.close();
-    await Promise.all([env.app?.close(), env.cdn?.close(), env.idp?.close()]);
-  });
-  return env;
+/** The servers of one worker: the sample app and the dev authority that knows its redirect URIs. */
+export interface E2EServers {
+  idp: DevAuthority;
+  app: SampleServer;
 }
+
+/**
+ * Playwright Test with the end-to-end servers as worker fixtures (started once per worker and
+ * settings, shared by the file's tests). Each test gets Playwright's fresh `context` and `page`: a
+ * separate browser profile (own IndexedDB, storage, cookies), one user's browser.
+ */
+export const test = base.extend<object, E2EOptions & E2EServers & { servers: E2EServers }>({
+  idpOptions: [{}, { scope: 'worker', option: true }],
+  cdnOrigin: [false, { scope: 'worker', option: true }],
+  servers: [
+    async ({ idpOptions, cdnOrigin }, use) => {
+      const bundles = await buildBundles();
+      const app = await startSampleServer({ ...bundles });
+      const cdn = cdnOrigin ? await startSampleServer({ ...bundles }) : undefined;
+      if (cdn) app.config.cdnUrl = `${cdn.origin}/tessera-browser.min.js`;
+      const idp = await startDevAuthority({ ...idpOptions, spaRedirectUris: app.redirectUris });
+      app.config.authority = idp.issuer;
+      try {
+        await use({ idp, app });
+      } finally {
+        await Promise.all([app.close(), cdn?.close(), idp.close()]);
+      }
+    },
+    { scope: 'worker', timeout: 120_000 },
+  ],
+  idp: [async ({ servers }, use) => use(servers.idp), { scope: 'worker' }],
+  app: [async ({ servers }, use) => use(servers.app), { scope: 'worker' }],
+});
+
+export { expect };
 
 /** Opens a sample page and waits until it has handled a possible redirect. */
 export async function openSample(page: Page, url: string): Promise<void> {
