@@ -15,7 +15,7 @@ const packages = {
 
 /**
  * Dependencies inlined (tree-shaken) into a package's JavaScript instead of imported at run time;
- * the .d.ts still refer to the package. zod: its `zod/v4/core` index loads every module and 40
+ * the .d.ts still refer to the package. zod: `zod/mini` re-exports `zod/v4/core` and its 40
  * locales (about 50 ms at import, against @tessera/node's 30 ms budget), and core uses a small part.
  */
 const INLINED = { core: ['zod'] };
