@@ -3,7 +3,7 @@
 // Plain (stripping) objects: only the named options are checked, others are ignored, and the
 // parse stays cheap enough for the cache-hit path (no copy of unknown keys).
 import * as z from 'zod/mini';
-import { isRecord, nonEmpty, oneOf, optionalString, stringOrStrings } from '../http/schemas.js';
+import { isRecord, nonEmpty, oneOf, optionalString, stringOrStrings, strings } from '../http/schemas.js';
 
 const NON_BLANK = /\S/;
 const SCOPES = 'expected a string or an array of strings';
@@ -55,13 +55,13 @@ export const authorizationUrlOptionsSchema = requestOptions({
   domainHint: optionalString,
   maxAge: z.optional(z.custom<number>((v) => typeof v === 'number' && v >= 0, 'expected seconds (a number, 0 or more)')),
   responseMode: z.optional(oneOf(['query', 'fragment', 'form_post'], 'expected query, fragment or form_post')),
-  extraScopesToConsent: z.optional(z.array(z.string())),
+  extraScopesToConsent: z.optional(strings()),
   extraQueryParameters: z.optional(z.custom<Record<string, string>>((v) => isRecord(v) && Object.values(v).every((s) => typeof s === 'string'), 'expected an object of string values')),
 });
 
 /** A flow object as initiateAuthCodeFlow returned it (kept by the app until the redirect returns). */
 export const authCodeFlowSchema = z.object(
-  { state: nonEmpty(), nonce: z.string(), codeVerifier: nonEmpty(), redirectUri, scopes: z.array(z.string()), issuer: z.string() },
+  { state: nonEmpty(), nonce: z.string(), codeVerifier: nonEmpty(), redirectUri, scopes: strings(), issuer: z.string() },
   'expected the flow object initiateAuthCodeFlow returned',
 );
 export const byCodeOptionsSchema = requestOptions({ scopes: scopesOption, redirectUri, codeVerifier: optionalString, nonce: optionalString });
