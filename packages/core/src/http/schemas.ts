@@ -1,9 +1,9 @@
 // zod/mini schemas of what servers send.
 // Objects are loose: fields nobody reads pass through unchecked and are kept. Types come from the
-// schemas (z.infer). Bundle size: only object, string, number, boolean, optional, array and custom
-// schemas with checks are used (each further zod type costs a browser bundle 200-600 bytes
-// gzipped): unions, enums, literals and records are written as `custom` schemas with the helpers
-// below. No object spreads in schema arguments at module level: bundlers keep such schemas; and a
+// schemas (z.infer). Bundle size: an SPA's schemas use only object, string, number, boolean,
+// optional and custom schemas with checks (each further zod type costs a browser bundle 100-600
+// bytes gzipped): unions, enums, literals, records and arrays of strings or numbers are written as
+// `custom` schemas with the helpers below (`z.array` only for arrays of objects, off the SPA path). No object spreads in schema arguments at module level: bundlers keep such schemas; and a
 // module-level `schema.check(...)` is a method call, marked pure so that unused schemas are dropped.
 import * as z from 'zod/mini';
 import { ConfigurationError } from '../errors.js';
