@@ -3,4 +3,5 @@ export { completeAuthorization, approveDeviceCode, denyDeviceCode } from './driv
 export type { AuthorizationOptions, AuthorizationResult, LoginOptions } from './driver.js';
 export { DEV_PASSWORD_REJECTED } from './accounts.js';
 export { API_RESOURCE, API_SCOPES } from './scopes.js';
+export type { ResponseMode } from './response-modes.js';
 export type { DevAuthority, DevAuthorityOptions, DevClients, RecordedRequest, RequestFilter } from './types.js';

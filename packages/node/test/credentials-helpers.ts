@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { FetchHttpClient, type HttpClient, type HttpRequest } from '@tessera/core';
 import { completeAuthorization } from '@tessera/dev-authority';
 import { afterAll, beforeAll } from 'vitest';
+import { authorizationUrlOf } from './interactive/net-probes.js';
 
 // One definition for every package's tests.
 export { useDevAuthority } from '../../core/test/helpers.js';
@@ -55,7 +56,7 @@ export function browserAs(username: string): { open: (url: string) => void; done
   return {
     open: (url) => {
       driving = (async () => {
-        const { redirectUrl } = await completeAuthorization(url, { username });
+        const { redirectUrl } = await completeAuthorization(await authorizationUrlOf(url), { username });
         await (await fetch(redirectUrl)).text();
       })();
     },

@@ -2,6 +2,9 @@
 // verbose logger and PII off; no token, code, secret, assertion or password may reach a log line
 // or an error. With PII on, the same capture does see them (so the capture itself works).
 import { startDevAuthority, approveDeviceCode, completeAuthorization, DEV_PASSWORD_REJECTED, type DevAuthority } from '@tessera/dev-authority';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SignJWT, importPKCS8 } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -9,10 +12,13 @@ import {
   ConfidentialClientApplication,
   type ConfidentialClientOptions,
   PublicClientApplication,
+  type ServerError,
   clearMetadataCache,
   jwksSignatureVerifier,
 } from '@tessera/core';
 import { FAST_RETRY, REDIRECT_URI, SCOPES, useHostileServers } from './support/harness.js';
+import type { HostileServer, SeenRequest } from './support/hostile-server.js';
+import { runCli } from '../../node/test/cli/run-cli.js';
 import { SecretRecorder, errorTexts, expectNoSecrets, failing } from './support/secrets.js';
 
 const PASSWORD = 'correct-horse-battery-staple-42';
@@ -136,6 +142,22 @@ describe('secret hygiene against the dev authority', () => {
   });
 });
 
+/** A secret recorder, captured logs and errors, and client options wired to the stub through the recorder. */
+function capturing(server: HostileServer) {
+  const recorder = new SecretRecorder();
+  const logs: string[] = [];
+  const errors: unknown[] = [];
+  const common = {
+    clientId: server.clientId,
+    authority: server.authority,
+    httpClient: recorder,
+    retry: FAST_RETRY,
+    logger: { log: (_: string, m: string) => logs.push(m) },
+    level: 'verbose' as const,
+  } satisfies ClientApplicationOptions;
+  return { recorder, logs, errors, common };
+}
+
 describe('secret hygiene against a hostile server that echoes secrets back', () => {
   const start = useHostileServers();
 
@@ -146,17 +168,7 @@ describe('secret hygiene against a hostile server that echoes secrets back', () 
       status: 400,
       body: { error: 'invalid_grant', error_description: `rejected: ${[...request.params].map(([k, v]) => `${k}=${v}`).join(' ')}` },
     }));
-    const recorder = new SecretRecorder();
-    const logs: string[] = [];
-    const errors: unknown[] = [];
-    const common = {
-      clientId: server.clientId,
-      authority: server.authority,
-      httpClient: recorder,
-      retry: FAST_RETRY,
-      logger: { log: (_: string, m: string) => logs.push(m) },
-      level: 'verbose' as const,
-    };
+    const { recorder, logs, errors, common } = capturing(server);
     const secret = 'echoed-client-secret-value';
     recorder.add('client_secret', secret);
     const app = new ConfidentialClientApplication({ ...common, clientCredential: secret });
@@ -170,5 +182,109 @@ describe('secret hygiene against a hostile server that echoes secrets back', () 
     expectNoSecrets(recorder, [...logs, ...errors.flatMap(errorTexts)]);
     // The rest of the description survives, so the error stays useful.
     expect((errors[0] as Error).message).toContain('grant_type=client_credentials');
+  });
+});
+
+describe('secret hygiene against a gateway that echoes the raw request', () => {
+  const start = useHostileServers();
+  // Characters each encoding treats differently: `~` (in every new Entra secret), `!'()*`, space, `/+=`, non-ASCII.
+  const odd = (name: string) => `${name}~Ab8Q.x!y'(z)*w /+=é-0123456789`;
+
+  /** Answers every POST with the request quoted: raw form body, Authorization header, parameters as JSON, and a cut-off quote. */
+  async function gateway(authMethods: string[] = ['client_secret_post']) {
+    const server = await start();
+    server.discovery.token_endpoint_auth_methods_supported = authMethods;
+    const echo = (request: SeenRequest) => ({
+      status: 400,
+      body: {
+        error: 'invalid_request',
+        error_description: `gateway saw body=${request.body} authorization=${request.headers.authorization ?? '-'} params=${JSON.stringify(Object.fromEntries(request.params))}`,
+        trace_id: `first bytes: ${request.body.slice(0, 90)}`,
+        correlation_id: request.body,
+      },
+    });
+    server.on('token', echo);
+    server.on('device', async () => ({ body: { device_code: odd('device-code'), user_code: 'ABCD-EFGH', verification_uri: `${server.origin}/device`, expires_in: 600, interval: 1 } }));
+    return server;
+  }
+
+  async function run(work: (common: ClientApplicationOptions, server: HostileServer) => Promise<unknown>[]) {
+    const server = await gateway();
+    const { recorder, logs, errors, common } = capturing(server);
+    for (const call of work(common, server)) await failing(errors, call);
+    return { recorder, texts: [...logs, ...errors.flatMap(errorTexts)], errors };
+  }
+
+  it('redacts a client secret with ~ sent in the form body, and one sent as Basic credentials', async () => {
+    const secret = odd('client-secret');
+    for (const methods of [['client_secret_post'], ['client_secret_basic']]) {
+      const recorder = new SecretRecorder();
+      const errors: unknown[] = [];
+      const server = await gateway(methods);
+      const app = new ConfidentialClientApplication({ clientId: server.clientId, authority: server.authority, httpClient: recorder, retry: FAST_RETRY, clientCredential: secret });
+      await failing(errors, app.acquireTokenForClient({ scopes: SCOPES }));
+      expect(recorder.kinds()).toContain(methods[0] === 'client_secret_basic' ? 'basic_credentials' : 'client_secret');
+      expect(recorder.secrets.get(secret)).toBe('client_secret');
+      expectNoSecrets(recorder, errors.flatMap(errorTexts));
+      // The gateway did quote it (so the scan is meaningful), and the rest of its text survives.
+      const seen = server.seen('token')[0]!;
+      expect(seen.body.includes('client_secret=') || String(seen.headers.authorization).startsWith('Basic ')).toBe(true);
+      expect((errors[0] as ServerError).errorDescription).toContain('grant_type=client_credentials');
+    }
+  });
+
+  it('redacts a password with ! and space, a refresh token, an OBO assertion, an auth code and a device code', async () => {
+    const password = odd('pass word!');
+    const refreshToken = odd('refresh-token');
+    const assertion = `eyJhbGciOiJSUzI1NiJ9.${odd('assertion')}`;
+    const { recorder, texts, errors } = await run((common, server) => {
+      const app = new ConfidentialClientApplication({ ...common, clientCredential: odd('client-secret') });
+      const native = new PublicClientApplication(common);
+      return [
+        app.acquireTokenByUsernamePassword({ scopes: SCOPES, username: 'user@example.com', password }),
+        app.acquireTokenByRefreshToken(refreshToken, { scopes: SCOPES }),
+        app.acquireTokenOnBehalfOf({ scopes: SCOPES, userAssertion: assertion }),
+        (async () => {
+          const flow = await native.initiateAuthCodeFlow({ scopes: SCOPES, redirectUri: REDIRECT_URI });
+          const redirect = new URL(REDIRECT_URI);
+          for (const [k, v] of Object.entries({ code: odd('auth-code'), state: flow.state, iss: server.issuer })) redirect.searchParams.set(k, v);
+          return native.acquireTokenByAuthCodeFlow(flow, redirect.href);
+        })(),
+        (async () => {
+          const flow = await native.initiateDeviceFlow({ scopes: SCOPES });
+          return native.acquireTokenByDeviceFlow(flow);
+        })(),
+      ];
+    });
+    expect(recorder.kinds()).toEqual(new Set(['client_secret', 'password', 'refresh_token', 'assertion', 'code', 'code_verifier', 'device_code']));
+    expect(errors).toHaveLength(5);
+    expectNoSecrets(recorder, texts);
+    // Echoed text is capped: the whole form body came back, the message stays short.
+    for (const error of errors) expect((error as Error).message.length).toBeLessThan(1200);
+  });
+});
+
+describe('the tessera CLI against a gateway that echoes the raw request', () => {
+  const start = useHostileServers();
+
+  it('prints no encoding of the device code to stderr, even with -v', async () => {
+    const server = await start();
+    const deviceCode = "device-code~Ab8Q.x!y'(z)*w /+=é-0123456789";
+    server.on('device', { body: { device_code: deviceCode, user_code: 'ABCD-EFGH', verification_uri: `${server.origin}/device`, expires_in: 600, interval: 1 } });
+    server.on('token', (request) => ({ status: 400, body: { error: 'invalid_request', error_description: `gateway saw body=${request.body}`, correlation_id: request.body } }));
+    const dir = await mkdtemp(join(tmpdir(), 'tessera-echo-'));
+    try {
+      const flags = ['--authority', server.authority, '--client-id', server.clientId, '--cache-file', join(dir, 'cache.json')];
+      const result = await runCli(['login', '--device', '--poll-interval', '0.2', '-s', 'api.read', '-v', ...flags]);
+      expect(result.code).not.toBe(0);
+      // The gateway did quote it, and the CLI reported the failure.
+      expect(server.seen('token')[0]!.body).toContain('device_code=');
+      expect(result.stderr).toContain('invalid_request');
+      const recorder = new SecretRecorder();
+      recorder.add('device_code', deviceCode);
+      expectNoSecrets(recorder, [result.stderr, result.stdout]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -5,9 +5,13 @@ import { parseShape } from '../http/schemas.js';
 
 /** Authority hosts of the Entra clouds, like @azure/identity's AzureAuthorityHosts. */
 export const AzureAuthorityHosts = {
+  /** The public cloud. */
   AzurePublicCloud: 'https://login.microsoftonline.com',
+  /** Azure operated by 21Vianet. */
   AzureChina: 'https://login.chinacloudapi.cn',
+  /** Azure US Government. */
   AzureGovernment: 'https://login.microsoftonline.us',
+  /** The former Azure Germany cloud. */
   AzureGermany: 'https://login.microsoftonline.de',
 } as const;
 
@@ -39,10 +43,29 @@ export function entraAuthority(tenant = 'organizations', host: string = AzureAut
   return `${host.replace(/\/+$/, '')}/${encodeURIComponent(tenant)}`;
 }
 
+/**
+ * A tenant id that may fill the `{tenantid}` issuer template: Entra's are GUIDs; letters, digits
+ * and inner hyphens are allowed (test authorities), never `/`, `.`, `$` or anything that could
+ * make the filled issuer name another path or, through a replacement pattern, another string.
+ */
+const SAFE_TENANT_ID = /^[0-9a-z](?:[0-9a-z-]{0,62}[0-9a-z])?$/i;
+
+/** Fills every `{tenantid}` of an issuer template literally (no replacement patterns); undefined for an unsafe tenant id. */
+export function fillTenantTemplate(template: string, tid: unknown): string | undefined {
+  return typeof tid === 'string' && SAFE_TENANT_ID.test(tid) ? template.split('{tenantid}').join(tid) : undefined;
+}
+
 /** Entra's multi-tenant issuer holds the `{tenantid}` placeholder; the token's `tid` fills it. */
 export function entraIssuerMatches(template: string, iss: string, tid: unknown): boolean {
   if (!template.includes('{tenantid}')) return iss === template;
-  return typeof tid === 'string' && iss === template.replace('{tenantid}', tid);
+  return iss === fillTenantTemplate(template, tid);
+}
+
+/** Whether an issuer is the template filled with some safe tenant id (RFC 9207 `iss`, where no tid comes with it). */
+export function issuerFillsTemplate(template: string, iss: string): boolean {
+  const [before, after] = template.split('{tenantid}') as [string, string];
+  const tenant = iss.slice(before.length, iss.length - after.length);
+  return iss.length > before.length + after.length && iss.startsWith(before) && iss.endsWith(after) && iss === fillTenantTemplate(template, tenant);
 }
 
 const clientInfoSchema = z.looseObject({ uid: z.string(), utid: z.string() });

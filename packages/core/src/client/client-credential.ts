@@ -4,6 +4,7 @@ import { ConfigurationError } from '../errors.js';
 import { base64UrlEncode, randomToken } from '../crypto/encoding.js';
 import type { AuthorityMetadata } from '../authority/discovery.js';
 
+/** A certificate credential: the private key signs a client assertion (RFC 7523), the thumbprint names the certificate. */
 export interface CertificateCredential {
   /** PKCS#8 PEM ("BEGIN PRIVATE KEY"), or a key already imported. */
   privateKey: string | CryptoKey;
@@ -19,22 +20,30 @@ export interface CertificateCredential {
   algorithm?: string;
 }
 
+/** A client assertion credential (a JWT signed elsewhere). */
 export interface AssertionCredential {
   /** A signed client assertion, or a callback returning a fresh one (workload identity, managed keys). */
   clientAssertion: string | ((context: { clientId: string; tokenEndpoint: string; signal?: AbortSignal }) => Promise<string>);
 }
 
 /** A client secret, a certificate, or a client assertion. */
-export type ClientCredential = string | { clientSecret: string } | CertificateCredential | AssertionCredential;
+export type ClientCredential =
+  | string
+  | {
+      /** The client secret. */
+      clientSecret: string;
+    }
+  | CertificateCredential | AssertionCredential;
 
+/** Decrypts an encrypted PEM private key (supplied by @tessera/node, which has the crypto for it). */
 export type PrivateKeyDecryptor = (pem: string, passphrase: string) => Promise<CryptoKey | string>;
 
 export interface ClientAuthentication {
   params: Record<string, string>;
   headers: Record<string, string>;
   /**
-   * Secret values in `headers` (e.g. Basic credentials), redacted from server errors like secret
-   * form parameters are. Parameters named like secrets (client_secret, client_assertion) need no entry.
+   * Raw secret values the request carries elsewhere than in secret form parameters or Basic
+   * credentials (those are found in the request); every encoding of them is redacted from server errors.
    */
   secrets?: string[];
 }
@@ -105,7 +114,7 @@ function secretAuthentication(clientId: string, secret: string, metadata: Author
   const user = encodeURIComponent(clientId).replace(/%20/g, '+');
   const pass = encodeURIComponent(secret).replace(/%20/g, '+');
   const credentials = btoa(`${user}:${pass}`);
-  return { params: {}, headers: { authorization: `Basic ${credentials}` }, secrets: [credentials, secret, encodeURIComponent(secret)].filter(Boolean) };
+  return { params: {}, headers: { authorization: `Basic ${credentials}` }, secrets: [secret] };
 }
 
 async function importKey(credential: CertificateCredential, alg: string, decrypt?: PrivateKeyDecryptor): Promise<CryptoKey | JoseKey> {

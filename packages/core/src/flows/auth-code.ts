@@ -1,5 +1,6 @@
 import type { Authority } from '../authority/authority.js';
 import type { AuthorityMetadata } from '../authority/discovery.js';
+import { issuerFillsTemplate } from '../authority/entra.js';
 import { partitionKeys } from '../cache/cache-store.js';
 import { createPkce, randomToken } from '../crypto/encoding.js';
 import * as z from 'zod/mini';
@@ -9,47 +10,72 @@ import { optionalString } from '../http/schemas.js';
 import type { AuthenticationResult } from '../results.js';
 import { normalizeScopes, withOidcScopes } from '../scopes.js';
 import { mergeClaims } from './claims.js';
+import { withExtraParameters } from './extra-parameters.js';
 import type { FlowContext, RequestOptions } from './context.js';
 import { requestToken } from './token-request.js';
 
+/** How the authorization server returns the response: in the query, the fragment, or a POSTed form. */
 export type ResponseMode = 'query' | 'fragment' | 'form_post';
+/** The OpenID Connect `prompt` values. */
 export type Prompt = 'none' | 'login' | 'consent' | 'select_account' | 'create';
 
+/** Options of an authorization request (initiateAuthCodeFlow, getAuthorizationRequestUrl). */
 export interface AuthorizationUrlOptions extends RequestOptions {
+  /** Scopes to request; `openid profile offline_access` are added unless excluded. */
   scopes: string | string[];
+  /** The registered redirect URI the response comes back to. */
   redirectUri: string;
+  /** The `state` value (initiateAuthCodeFlow makes a random one). */
   state?: string;
+  /** The `nonce` value (initiateAuthCodeFlow makes a random one). */
   nonce?: string;
+  /** `prompt`: force a login, consent or account picker, or `none` for no UI. */
   prompt?: Prompt;
+  /** `login_hint`: the username to preselect. */
   loginHint?: string;
+  /** `domain_hint` (Entra): skip home-realm discovery. */
   domainHint?: string;
   /** Seconds: the user must have signed in within this time; checked against auth_time. */
   maxAge?: number;
+  /** `response_mode`: how the response comes back. */
   responseMode?: ResponseMode;
   /** Scopes of other resources to consent to now, without getting a token for them. */
   extraScopesToConsent?: string[];
+  /** The PKCE S256 challenge (initiateAuthCodeFlow makes one). */
   codeChallenge?: string;
+  /** Further authorization parameters (e.g. `ui_locales`); a parameter the library sets is a ConfigurationError. */
   extraQueryParameters?: Record<string, string>;
 }
 
 /** Everything needed to finish an authorization-code sign-in; keep it (e.g. in the session) until the redirect returns. */
 export interface AuthCodeFlow {
+  /** The URL to open in the browser. */
   authUri: string;
+  /** The `state` sent; the response must carry it back. */
   state: string;
+  /** The `nonce` sent; the ID token must carry it. */
   nonce: string;
+  /** The PKCE verifier, sent with the code (a secret: keep it server-side or in session storage). */
   codeVerifier: string;
+  /** The redirect URI sent. */
   redirectUri: string;
+  /** The scopes requested. */
   scopes: string[];
+  /** The claims request sent, if any. */
   claims?: string;
+  /** `max_age` sent, checked against `auth_time`. */
   maxAge?: number;
+  /** The response mode requested. */
   responseMode: ResponseMode;
   /** The authority's issuer, to compare with the RFC 9207 `iss` response parameter. */
   issuer: string;
   /** Whether the server promised to send `iss` (then a missing one is an attack). */
   issRequired: boolean;
+  /** The authority URL the flow started at. */
   authority: string;
 }
 
+/** An authorization response: the redirect URL, its query or fragment string, or its parameters. */
 export type AuthResponse = URLSearchParams | Record<string, string | undefined> | string;
 
 export async function getAuthorizationRequestUrl(
@@ -64,7 +90,7 @@ export async function getAuthorizationRequestUrl(
   }
   const url = new URL(metadata.authorization_endpoint);
   const scopes = withOidcScopes([...normalizeScopes(options.scopes), ...(options.extraScopesToConsent ?? [])], ctx.excludeScopes);
-  const params: Record<string, string | undefined> = {
+  const params = withExtraParameters({
     client_id: ctx.clientId,
     response_type: 'code',
     redirect_uri: options.redirectUri,
@@ -80,8 +106,7 @@ export async function getAuthorizationRequestUrl(
     code_challenge_method: options.codeChallenge ? 'S256' : undefined,
     claims: mergeClaims(options.claims, ctx.clientCapabilities),
     client_info: authority.kind === 'entra' ? '1' : undefined,
-    ...options.extraQueryParameters,
-  };
+  }, options.extraQueryParameters);
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') url.searchParams.set(k, v);
   return url.toString();
 }
@@ -114,20 +139,34 @@ export async function initiateAuthCodeFlow(
   };
 }
 
-/** Reads redirect parameters from a URL, a query or fragment string, or an object (form_post body). */
-export function parseAuthResponse(response: AuthResponse): Record<string, string> {
+/**
+ * Reads redirect parameters from a URL, a query or fragment string, or an object (form_post body).
+ * With `responseMode` (the one the flow requested), a URL or `?`/`#` string is read only in that
+ * part: a `query` flow never takes parameters from a fragment, nor a `fragment` flow from the
+ * query (an attacker-appended `#code=...` or `?code=...` is not the response). Without it, a URL's
+ * fragment is read when it has one, else its query. A `form_post` flow reads only a body
+ * (a bare parameter string or an object), never a URL.
+ */
+export function parseAuthResponse(response: AuthResponse, responseMode?: ResponseMode): Record<string, string> {
   if (typeof response === 'string') {
-    let text = response;
-    if (/^[a-z][a-z0-9+.-]*:/i.test(text)) {
+    let query = response;
+    let fragment = response;
+    const bare = !/^([a-z][a-z0-9+.-]*:|[?#])/i.test(response);
+    if (/^[a-z][a-z0-9+.-]*:/i.test(response)) {
       let url: URL;
       try {
-        url = new URL(text);
+        url = new URL(response);
       } catch {
         // The platform's error would quote the input, code and all: name the problem only.
         throw new InvalidResponseError('The authorization response is not a valid URL');
       }
-      text = url.hash.length > 1 ? url.hash.slice(1) : url.search.slice(1);
-    }
+      query = url.search;
+      fragment = url.hash;
+    } else if (response.startsWith('#')) query = '';
+    else if (response.startsWith('?')) fragment = '';
+    // form_post answers in the POST body: a URL's own parts are never the response.
+    if (responseMode === 'form_post' && !bare) return {};
+    const text = responseMode === 'query' ? query : responseMode === 'fragment' ? fragment : fragment.length > 1 ? fragment : query;
     return Object.fromEntries(new URLSearchParams(text.replace(/^[?#]/, '')));
   }
   if (response instanceof URLSearchParams) return Object.fromEntries(response);
@@ -198,7 +237,7 @@ export async function acquireTokenByAuthCodeFlow(
   response: AuthResponse,
   options: RequestOptions & { scopes?: string | string[] } = {},
 ): Promise<AuthenticationResult> {
-  const code = checkAuthResponse(flow, parseAuthResponse(response));
+  const code = checkAuthResponse(flow, parseAuthResponse(response, flow.responseMode));
   // Only an authentic response (state and iss checked) spends the flow: a forged one cannot burn it.
   markRedeemed(flow);
   return acquireTokenByCode(ctx, authority, code, {
@@ -212,11 +251,17 @@ export async function acquireTokenByAuthCodeFlow(
   });
 }
 
+/** Options of acquireTokenByCode. */
 export interface AcquireTokenByCodeOptions extends RequestOptions {
+  /** The scopes the code was requested for. */
   scopes: string | string[];
+  /** The redirect URI of the authorization request. */
   redirectUri: string;
+  /** The PKCE verifier of the authorization request. */
   codeVerifier?: string;
+  /** The nonce sent; the ID token must carry it. */
   nonce?: string;
+  /** `max_age` sent, checked against `auth_time`. */
   maxAge?: number;
 }
 
@@ -244,8 +289,5 @@ export function acquireTokenByCode(ctx: FlowContext, authority: Authority, code:
 
 /** RFC 9207 comparison; Entra's multi-tenant issuer is a `{tenantid}` template, filled by one tenant segment. */
 function issuerParameterMatches(expected: string, iss: string): boolean {
-  if (!expected.includes('{tenantid}')) return iss === expected;
-  const [before, after] = expected.split('{tenantid}') as [string, string];
-  const tenant = iss.slice(before.length, iss.length - after.length);
-  return iss.startsWith(before) && iss.endsWith(after) && /^[\w.-]+$/.test(tenant);
+  return expected.includes('{tenantid}') ? issuerFillsTemplate(expected, iss) : iss === expected;
 }

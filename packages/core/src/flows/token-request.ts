@@ -2,9 +2,9 @@ import type { Authority } from '../authority/authority.js';
 import { entraIssuerMatches, parseClientInfo } from '../authority/entra.js';
 import type { AuthorityMetadata } from '../authority/discovery.js';
 import type { AccessTokenEntity, AccountEntity, IdTokenEntity, RefreshTokenEntity } from '../cache/schema.js';
-import type { TokenCache } from '../cache/token-cache.js';
+import { type TokenCache, refreshTokenRealm } from '../cache/token-cache.js';
 import { type IdTokenClaims, decodeIdToken, validateIdTokenClaims } from '../crypto/id-token.js';
-import { InvalidResponseError, ValidationError } from '../errors.js';
+import { InteractionRequiredError, InvalidResponseError, ServerError, ValidationError } from '../errors.js';
 import { formPost, requestJson } from '../http/oauth-response.js';
 import { abortable } from '../http/retry.js';
 import { type TokenResponse, tokenResponseSchema } from '../http/schemas.js';
@@ -22,6 +22,11 @@ export interface TokenRequest {
   claims?: string;
   /** The account the token is for, when already known (silent refresh). */
   account?: AccountInfo;
+  /**
+   * Whose tokens the answer must hold, when known without an AccountInfo: the home account id
+   * the redeemed refresh token is cached under (refresh by token, on-behalf-of refresh).
+   */
+  expectedHomeAccountId?: string;
   /** ID-token checks tied to the request. */
   nonce?: string;
   maxAge?: number;
@@ -29,6 +34,8 @@ export interface TokenRequest {
   partition?: (home: string) => string;
   /** On-behalf-of tokens are found by the hash of the incoming assertion. */
   userAssertionHash?: string;
+  /** Refresh: the scopes the redeemed refresh token was granted, kept when the answer does not say. */
+  grantedScopes?: string;
   /** Whose tokens these are, when the request itself says: app-only tokens (client credentials) have no account. */
   identity?: Identity;
   signal?: AbortSignal;
@@ -36,6 +43,8 @@ export interface TokenRequest {
 }
 
 const DEFAULT_EXPIRES_IN = 3600;
+/** What to do when a sign-in got no refresh token. */
+export const OFFLINE_ACCESS_HINT = "No refresh token issued? Sign in with prompt: 'consent' (offline_access may need consent, OIDC Core 11) or enable refresh tokens at the provider.";
 
 /** POSTs to the token endpoint, checks everything in the answer, caches it, returns the result. */
 export async function requestToken(ctx: FlowContext, req: TokenRequest): Promise<AuthenticationResult> {
@@ -52,13 +61,7 @@ export async function requestToken(ctx: FlowContext, req: TokenRequest): Promise
     client_info: req.authority.kind === 'entra' ? '1' : undefined,
   };
   ctx.log.log('info', () => `Token request: grant_type=${req.params.grant_type} to ${metadata.token_endpoint}`);
-  const response = await requestJson(
-    ctx.http,
-    formPost(metadata.token_endpoint, params, headers, req.signal),
-    tokenResponseSchema,
-    'Token response',
-    auth.secrets,
-  );
+  const response = await requestJson(ctx.http, formPost(metadata.token_endpoint, params, headers, req.signal), tokenResponseSchema, 'Token response', auth.secrets);
   const result = await acceptTokenResponse(ctx, req, metadata, response);
   ctx.log.log('verbose', () => `Token acquired for scopes "${result.scopes.join(' ')}" (access token ${ctx.log.pii(result.accessToken)})`);
   return result;
@@ -86,10 +89,11 @@ async function acceptTokenResponse(
     });
     // The verifier's JWKS fetch is shared by callers: the caller's signal ends only its own wait.
     if (ctx.verifySignature) await abortable(ctx.verifySignature(response.id_token, { jwksUri: metadata.jwks_uri, issuer: metadata.issuer }), req.signal);
-    if (req.account && !req.userAssertionHash) checkSameUser(req.account, req.authority, response, claims);
   } else if (req.nonce !== undefined && req.params.grant_type === 'authorization_code') {
     throw new InvalidResponseError('The token response has no id_token although openid was requested', 200, 'missing_id_token');
   }
+
+  checkIdentity(req, response, claims);
 
   const now = ctx.now();
   // Durations arrive clamped to MAX_SERVER_SECONDS by the schema.
@@ -97,6 +101,13 @@ async function acceptTokenResponse(
   const granted = response.scope !== undefined ? normalizeScopes(response.scope) : normalizeScopes(req.scopes);
   const missing = resourceScopes(req.scopes).filter((s) => !granted.some((g) => g.toLowerCase() === s));
   if (missing.length > 0) ctx.log.log('warning', `The server granted fewer scopes than asked; missing: ${missing.join(' ')}`);
+
+  // A user sign-in (they all ask for offline_access unless excluded) that got no refresh token; a
+  // refresh may keep the old refresh token.
+  const signIn = !req.identity && !req.userAssertionHash && req.params.grant_type !== 'refresh_token';
+  if (signIn && !response.refresh_token && !ctx.excludeScopes.includes('offline_access')) {
+    ctx.log.log('warning', `Silent calls will fail once this token expires. ${OFFLINE_ACCESS_HINT}`);
+  }
 
   const identity = req.identity ?? identify(ctx, req, response, claims);
   const environment = req.authority.environment;
@@ -125,7 +136,7 @@ async function acceptTokenResponse(
       partition,
       (cache) => {
         replaceOverlappingTokens(cache, at);
-        cache.upsert('AccessToken', at);
+        cache.store('AccessToken', at);
         if (response.refresh_token) {
           const rt: RefreshTokenEntity = {
             credential_type: 'RefreshToken',
@@ -135,11 +146,17 @@ async function acceptTokenResponse(
             client_id: ctx.clientId,
             last_modification_time: String(now),
           };
+          // What the grant holds, so refreshes ask for no OIDC scope it lacks (see refreshAccessToken).
+          const target = response.scope ?? req.grantedScopes;
+          if (target !== undefined) rt.target = target;
           if (response.foci) rt.family_id = response.foci;
           if (req.userAssertionHash) rt.user_assertion_hash = req.userAssertionHash;
-          cache.upsert('RefreshToken', rt);
+          // Several OIDC issuers can share a host (/realms/a, /realms/b): each one's refresh token is its own.
+          const realm = refreshTokenRealm(req.authority);
+          if (realm) rt.realm = realm;
+          cache.store('RefreshToken', rt);
         }
-        if (identity.account) cache.upsert('Account', identity.account);
+        if (identity.account) cache.store('Account', identity.account);
         if (response.id_token && identity.account) {
           const idt: IdTokenEntity = {
             credential_type: 'IdToken',
@@ -149,9 +166,9 @@ async function acceptTokenResponse(
             client_id: ctx.clientId,
             realm: identity.realm,
           };
-          cache.upsert('IdToken', idt);
+          cache.store('IdToken', idt);
         }
-        cache.upsert('AppMetadata', { client_id: ctx.clientId, environment, ...(response.foci ? { family_id: response.foci } : {}) });
+        cache.store('AppMetadata', { client_id: ctx.clientId, environment, ...(response.foci ? { family_id: response.foci } : {}) });
       },
       req.signal,
     );
@@ -160,15 +177,51 @@ async function acceptTokenResponse(
   return { ...tokenResult(at, identity.accountInfo, false), scopes: granted, idToken: response.id_token, idTokenClaims: claims, correlationId: req.correlationId };
 }
 
+/** The home account id a request expects the answer to be for, if any. */
+function expectedHome(req: TokenRequest): string | undefined {
+  return (req.userAssertionHash ? undefined : req.account?.homeAccountId) || req.expectedHomeAccountId || undefined;
+}
+
 /**
- * OpenID Connect Core 12.2: the ID token of a refresh must be for the account being refreshed;
- * otherwise another user's tokens would be filed under this account (token substitution).
+ * invalid_grant means "sign in again" only where a user signs in. For client credentials and
+ * on-behalf-of (a bad or expired assertion, a revoked app grant) no interaction can help: it is a
+ * ServerError for the caller to act on, with the provider's (already redacted) description.
+ * Those flows end their token request with `.catch(throwNotInteractive)`.
  */
-function checkSameUser(account: AccountInfo, authority: Authority, response: TokenResponse, claims: IdTokenClaims): void {
-  const entra = authority.kind === 'entra';
-  const who = clientInfoHome(authority, response) ?? (!entra && typeof claims.sub === 'string' ? claims.sub : undefined);
-  if (who !== undefined && who.toLowerCase() !== account.homeAccountId.toLowerCase()) {
-    throw new ValidationError('sub', 'The ID token of the refresh is for another user than the account');
+export function throwNotInteractive(error: unknown): never {
+  // The error's own fields are the details a ServerError is made of.
+  throw error instanceof InteractionRequiredError && error.error === 'invalid_grant' ? new ServerError(error) : error;
+}
+
+/**
+ * Whose tokens these are must be unambiguous and, on a refresh, the account being refreshed
+ * (OpenID Connect Core 12.2): otherwise another user's tokens would be filed under this account.
+ * Every ID token names its user (`sub`); Entra's client_info and the ID token's oid/tid must agree
+ * where they can be compared; and the answer's user must be the expected one, proven by
+ * client_info or (Entra without it) by an oid/tid pair the account is known by, or by `sub`.
+ * Runs before anything is cached: a refusal leaves the account and its tokens as they were.
+ */
+function checkIdentity(req: TokenRequest, response: TokenResponse, claims: IdTokenClaims | undefined): void {
+  const refuse = (why: string) => new ValidationError('sub', `${why}; nothing was cached`);
+  if (claims && (typeof claims.sub !== 'string' || !claims.sub)) throw refuse('The ID token names no user (no sub)');
+  const expected = expectedHome(req);
+  if (req.authority.kind !== 'entra') {
+    if (claims && expected !== undefined && claims.sub !== expected) throw refuse('The refreshed ID token is for another user than the account');
+    return;
+  }
+  // Entra users as `oid.tenant` pairs (GUIDs: case-insensitive): client_info's home pair, the
+  // expected home account id, the account's own pair in its tenant; and the ID token's.
+  const info = clientInfoHome(req.authority, response);
+  const account = req.account && !req.userAssertionHash ? `${req.account.localAccountId}.${req.account.tenantId}` : undefined;
+  const known = [info, expected, account].filter((k): k is string => !!k).map((k) => k.toLowerCase());
+  const pair = claims && typeof claims.oid === 'string' && typeof claims.tid === 'string' ? `${claims.oid}.${claims.tid}`.toLowerCase() : undefined;
+  const tenantOf = (k: string) => k.slice(k.indexOf('.') + 1);
+  const sameTenant = pair ? known.filter((k) => tenantOf(k) === tenantOf(pair)) : [];
+  if (sameTenant.some((k) => k !== pair)) throw refuse('The ID token (oid) is for another user than client_info or the account');
+  if (expected === undefined) return;
+  // Proof that the answer is the expected user's: client_info, or else an ID token pair known for them.
+  if (info ? info.toLowerCase() !== expected.toLowerCase() : claims && sameTenant.length === 0) {
+    throw refuse('The refreshed tokens are for another user than the account (or, without client_info, their ID token is not shown to be the account\'s)');
   }
 }
 
@@ -195,7 +248,7 @@ function identify(ctx: FlowContext, req: TokenRequest, response: TokenResponse, 
   }
   const entra = authority.kind === 'entra';
   const sub = typeof claims.sub === 'string' ? claims.sub : '';
-  const homeAccountId = clientInfoHome(authority, response) ?? req.account?.homeAccountId ?? sub;
+  const homeAccountId = clientInfoHome(authority, response) ?? expectedHome(req) ?? sub;
   // On-behalf-of tokens are looked up by assertion and configured tenant, not by the user's home tenant.
   const realm = entra && !req.userAssertionHash && typeof claims.tid === 'string' ? claims.tid : authority.tenant;
   const username = String(claims.preferred_username ?? claims.upn ?? claims.email ?? claims.unique_name ?? '');

@@ -1,5 +1,6 @@
 import { InteractionRequiredError, InvalidResponseError, ServerError } from '../errors.js';
 import type { HttpClient, HttpRequest, HttpResponse } from './http-client.js';
+import { capText, redactor, requestSecrets } from './redaction.js';
 import * as z from 'zod/mini';
 import { type Schema, describeIssue, errorResponseSchema, parseShape } from './schemas.js';
 
@@ -22,21 +23,24 @@ export function checkShape<T>(schema: Schema<T>, value: unknown, what: string, s
 }
 
 /**
- * Turns an OAuth error body into the typed error, if the body is one. `redact` cleans the texts
- * that end up in the message and fields (the error type is chosen on the server's own values).
+ * Turns an OAuth error body into the typed error, if the body is one. `redact` cleans every text
+ * that ends up in the message and fields (the error type is chosen on the server's own values);
+ * by default it only caps their length.
  */
-export function oauthErrorFrom(body: unknown, status: number, redact: (text: string) => string = (text) => text): ServerError | undefined {
+export function oauthErrorFrom(body: unknown, status: number, redact: (text: string) => string = capText): ServerError | undefined {
   const e = parseShape(errorResponseSchema, body);
   if (!e) return undefined;
   const clean = (text?: string) => (text === undefined ? text : redact(text));
+  // A claims challenge is handed back to the server whole: one that had to be cut is dropped.
+  const claims = clean(e.claims);
   const details = {
     error: redact(e.error),
     errorDescription: clean(e.error_description),
     errorCodes: e.error_codes,
-    correlationId: e.correlation_id,
-    traceId: e.trace_id,
+    correlationId: clean(e.correlation_id),
+    traceId: clean(e.trace_id),
     status,
-    claims: clean(e.claims),
+    claims: claims === e.claims ? claims : undefined,
     suberror: clean(e.suberror),
   };
   return InteractionRequiredError.matches(e.error, e.suberror) ? new InteractionRequiredError(details) : new ServerError(details);
@@ -45,8 +49,8 @@ export function oauthErrorFrom(body: unknown, status: number, redact: (text: str
 /**
  * Sends a request to an OAuth endpoint and returns the checked JSON body of a success.
  * Error bodies (whatever the status, including 200 with `error`) become ServerError.
- * `secrets`: secret values the request carries beyond its secret form parameters (e.g. the
- * client's Basic credentials, see ClientAuthentication.secrets).
+ * `secrets`: raw secret values the request carries beyond its secret form parameters and Basic
+ * credentials (see ClientAuthentication.secrets).
  */
 export async function requestJson<T>(
   http: HttpClient,
@@ -58,30 +62,15 @@ export async function requestJson<T>(
   const response = await http.send(request);
   const body = parseJsonBody(response, what);
   // A server that quotes the request back (e.g. "code XYZ is invalid") must not put a secret into
-  // our error messages and logs: any secret the request carried is replaced with <redacted>.
-  const hidden = [...secrets, ...formSecrets(request)];
-  const error = oauthErrorFrom(body, response.status, (text) => hidden.reduce((out, secret) => out.split(secret).join('<redacted>'), text));
+  // our error messages and logs, in whatever encoding it quotes it (see redactor).
+  // Built only when the body is an error: successes pay nothing for it.
+  let redact: ((text: string) => string) | undefined;
+  const error = oauthErrorFrom(body, response.status, (text) => (redact ??= redactor([...secrets, ...requestSecrets(request)]))(text));
   if (error) throw error;
   if (response.status < 200 || response.status >= 300) {
     throw new InvalidResponseError(`${what} answered HTTP ${response.status} without an OAuth error`, response.status);
   }
   return checkShape(schema, body, what, response.status);
-}
-
-/** Form parameters whose values are secrets. */
-const SECRET_PARAMS = ['code', 'code_verifier', 'refresh_token', 'client_secret', 'client_assertion', 'password', 'assertion', 'device_code'];
-
-/** The values of a request's secret form parameters, as sent and URL-encoded. */
-function formSecrets(request: HttpRequest): string[] {
-  const out: string[] = [];
-  if (request.body) {
-    const params = new URLSearchParams(request.body);
-    for (const name of SECRET_PARAMS) {
-      const value = params.get(name);
-      if (value) out.push(value, encodeURIComponent(value));
-    }
-  }
-  return out;
 }
 
 export function formPost(url: string, params: Record<string, string | undefined>, headers: Record<string, string> = {}, signal?: AbortSignal): HttpRequest {

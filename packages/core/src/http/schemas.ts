@@ -147,13 +147,21 @@ export const errorResponseSchema = z.looseObject({
 export type ErrorResponse = z.infer<typeof errorResponseSchema>;
 
 export const discoverySchema = z.looseObject({
+  /** The issuer identifier; must equal the configured authority. */
   issuer: nonEmpty(),
+  /** Where users sign in. */
   authorization_endpoint: z.optional(httpUrl()),
+  /** Where codes and refresh tokens are redeemed. */
   token_endpoint: httpUrl(),
+  /** The issuer's signing keys. */
   jwks_uri: z.optional(httpUrl()),
+  /** Where the device code flow starts (RFC 8628). */
   device_authorization_endpoint: z.optional(httpUrl()),
+  /** Where RP-initiated logout goes. */
   end_session_endpoint: z.optional(httpUrl()),
+  /** The client authentication methods the token endpoint accepts. */
   token_endpoint_auth_methods_supported: z.optional(strings()),
+  /** Whether authorization responses carry `iss` (RFC 9207). */
   authorization_response_iss_parameter_supported: z.optional(z.boolean()),
 });
 export type DiscoveryDocument = z.infer<typeof discoverySchema>;

@@ -8,9 +8,30 @@ import { TesseraError } from '@tessera/core';
 export class CacheStoreUnavailableError extends TesseraError {
   /** Which store failed, e.g. "redis" or "file". */
   readonly store: string;
-  constructor(store: string, message: string) {
-    super('cache_store_unavailable', message);
+  constructor(store: string, message: string, code = 'cache_store_unavailable') {
+    super(code, message);
     this.store = store;
+  }
+}
+
+/** Why a store refused what it found. */
+export type CacheStoreRefusal = 'owner' | 'mode' | 'symlink' | 'not_a_file' | 'too_large' | 'lock_owner' | 'corrupt';
+
+/**
+ * The store refused data it cannot trust, and neither read nor changed it: a cache file owned by
+ * another user, writable by group or others, a symbolic link or not a regular file, larger than the
+ * size cap, a lock held by another user, or (with `onCorrupt: 'refuse'`) a value that is not cache
+ * JSON. The message names the file or key and how to fix it. Code `cache_store_refused`.
+ */
+export class CacheStoreRefusedError extends CacheStoreUnavailableError {
+  /** The file or Redis key that was refused. */
+  readonly target: string;
+  /** Why it was refused (see CacheStoreRefusal). */
+  readonly reason: CacheStoreRefusal;
+  constructor(store: string, target: string, reason: CacheStoreRefusal, message: string) {
+    super(store, message, 'cache_store_refused');
+    this.target = target;
+    this.reason = reason;
   }
 }
 
@@ -19,6 +40,7 @@ export class CacheStoreUnavailableError extends TesseraError {
  * the file lock was not acquired in time, or Redis compare-and-set lost every attempt.
  */
 export class CacheStoreBusyError extends TesseraError {
+  /** Which store was busy, e.g. "redis" or "file". */
   readonly store: string;
   constructor(store: string, message: string) {
     super('cache_store_busy', message);
@@ -26,10 +48,5 @@ export class CacheStoreBusyError extends TesseraError {
   }
 }
 
-/** A short, data-free description of an underlying error (its code and first line). */
-export function describeCause(error: unknown): string {
-  if (!(error instanceof Error)) return String(error).slice(0, 200);
-  const code = (error as { code?: unknown }).code;
-  const first = error.message.split('\n', 1)[0] ?? '';
-  return `${typeof code === 'string' && !first.includes(code) ? `${code}: ` : ''}${first}`.slice(0, 200);
-}
+// One description of causes for every package (core's: the innermost cause's code and first line).
+export { describeCause } from '@tessera/core';

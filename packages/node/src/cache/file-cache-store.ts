@@ -1,15 +1,18 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { type BigIntStats, constants } from 'node:fs';
 import { type FileHandle, chmod, lstat, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AbortError, CacheFormatError, type CacheStore, ConfigurationError, parseCacheJson } from '@tessera/core';
 import type * as ProperLockfile from 'proper-lockfile';
-import { CacheStoreBusyError, CacheStoreUnavailableError, describeCause } from './errors.js';
+import { CacheStoreBusyError, type CacheStoreRefusal, CacheStoreRefusedError, CacheStoreUnavailableError, describeCause } from './errors.js';
+import type { CacheEncryption } from './keyring-encryption.js';
 import { KeyedQueue, sleep, throwIfAborted, withDeadline } from './util.js';
 
 /** The partition that core's default `'single'` partitioning uses for everything. */
 export const DEFAULT_PARTITION = 'default';
 
+/** Options of FileCacheStore (and tokenCachePersistence). */
 export interface FileCacheStoreOptions {
   /**
    * File name (without `.json`) of the cache in `directory`: `<directory>/<name>.json`.
@@ -24,10 +27,16 @@ export interface FileCacheStoreOptions {
    */
   path?: string;
   /**
-   * Must be `true`: the file is plain JSON protected only by its permissions (0600 in a 0700
-   * folder). OS keyring encryption is not available in this package.
+   * Must be `true` unless `encryption` is set: the file is then plain JSON protected only by its
+   * permissions (0600 in a 0700 folder).
    */
   allowUnencryptedStorage?: boolean;
+  /**
+   * Encrypts the file, e.g. `keyringEncryption({ name })` (AES-256-GCM under a key in the OS secret
+   * store). A file that cannot be decrypted is never moved aside or overwritten: reads and writes fail
+   * with CacheStoreUnavailableError.
+   */
+  encryption?: CacheEncryption;
   /**
    * What to do with a file that is not cache JSON: `'quarantine'` (default) moves it aside and goes on
    * empty; `'refuse'` leaves it untouched and fails with CacheStoreUnavailableError, for files that
@@ -43,6 +52,11 @@ export interface FileCacheStoreOptions {
   staleLockMs?: number;
   /** How long `update` waits for the lock before failing with `CacheStoreBusyError`. Default 3 x staleLockMs. */
   lockTimeoutMs?: number;
+  /**
+   * A cache file larger than this is refused (`CacheStoreRefusedError`, reason `too_large`) rather
+   * than read into memory. Default 64 MiB (about 15,000 accounts with their tokens).
+   */
+  maxFileBytes?: number;
 }
 
 type Contents =
@@ -67,6 +81,9 @@ const STORE = 'file';
 /** One queue per file for the whole process, whichever store instance writes it. */
 const queue = new KeyedQueue();
 const isWindows = process.platform === 'win32';
+/** Never follow a symlink at the cache path; never block on a FIFO planted there. */
+const READ_FLAGS = isWindows ? 'r' : constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
 
 /**
  * Token cache in JSON files, in MSAL's unified schema (the same text `TokenCache.serialize()` makes),
@@ -81,31 +98,39 @@ const isWindows = process.platform === 'win32';
  *   so readers and crashed writers only ever see the old or the new contents.
  * - `load` re-reads only when the file changed and otherwise returns the very same string.
  * - A corrupt file is moved aside to `<file>.corrupt-<timestamp>` with a warning; the store goes on empty.
+ * - A file another user could have written or planted (owned by someone else, group/other-writable,
+ *   a symlink, not a regular file, over `maxFileBytes`) and a lock held by another user are refused
+ *   with `CacheStoreRefusedError`, untouched.
+ * - `lock(name)` (taken by clients around a refresh) is the cross-process lock
+ *   `<file>.<hash of name>.lock`, beside the cache and apart from the write lock.
  */
 export class FileCacheStore implements CacheStore {
   /** The file of the `default` partition. */
   readonly path: string;
+  /** The folder of the cache file. */
   readonly directory: string;
   private readonly stem: string;
   private readonly warn: (message: string) => void;
   private readonly refuseCorrupt: boolean;
   private readonly staleLockMs: number;
   private readonly lockTimeoutMs: number;
+  private readonly maxFileBytes: number;
   /** The folder is ours alone (the default folder, or one we created): its mode may be tightened. */
   private readonly dedicatedDirectory: boolean;
   private directoryChecked = false;
   private readonly snapshots = new Map<string, Snapshot>();
   private readonly tempsSwept = new Set<string>();
+  private readonly encryption?: CacheEncryption;
 
   constructor(options: FileCacheStoreOptions = {}) {
-    if (options.allowUnencryptedStorage !== true) {
+    if (options.allowUnencryptedStorage !== true && !options.encryption) {
       throw new ConfigurationError(
-        'FileCacheStore would store tokens unencrypted: encrypting the cache with an OS keyring (Keychain, DPAPI, libsecret) ' +
-          'is not available in @tessera/node. To store the cache as a plain JSON file readable only by your user ' +
-          '(mode 0600 in a 0700 folder), pass `allowUnencryptedStorage: true`; otherwise keep the cache in memory or ' +
-          'supply a CacheStore that encrypts.',
+        'FileCacheStore would store tokens unencrypted. Pass `encryption: keyringEncryption({ name })` to encrypt the file ' +
+          'with a key kept in the OS secret store (Keychain, Credential Manager, Secret Service; needs @napi-rs/keyring), ' +
+          'or `allowUnencryptedStorage: true` to store it as a plain JSON file readable only by your user (mode 0600 in a 0700 folder).',
       );
     }
+    this.encryption = options.encryption;
     if (options.path !== undefined && (options.name !== undefined || options.directory !== undefined)) {
       throw new ConfigurationError('FileCacheStore: set either `path`, or `name` and/or `directory`, not both');
     }
@@ -113,6 +138,8 @@ export class FileCacheStore implements CacheStore {
     if (!(staleLockMs >= 2000)) throw new ConfigurationError('FileCacheStore: `staleLockMs` must be at least 2000');
     this.staleLockMs = staleLockMs;
     this.lockTimeoutMs = options.lockTimeoutMs ?? 3 * staleLockMs;
+    this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+    if (!(this.maxFileBytes > 0)) throw new ConfigurationError('FileCacheStore: `maxFileBytes` must be positive');
     this.refuseCorrupt = options.onCorrupt === 'refuse';
     this.warn = options.onWarning ?? ((message) => process.emitWarning(message, { type: 'TesseraCacheWarning' }));
 
@@ -178,29 +205,44 @@ export class FileCacheStore implements CacheStore {
     });
   }
 
+  /**
+   * Runs `work` holding the cross-process lock `name` (`<file>.<hash of name>.lock`; clients take it
+   * around a refresh, so processes sharing this file make one refresh and never redeem a refresh
+   * token another process rotated). Waits up to `lockTimeoutMs`, then fails with CacheStoreBusyError;
+   * a lock left by a crashed process is broken after `staleLockMs`.
+   */
+  async lock<T>(name: string, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    throwIfAborted(signal);
+    await this.ensureDirectory();
+    const target = `${this.path}.${createHash('sha256').update(name).digest('hex').slice(0, 16)}`;
+    return this.withLock(target, signal, () => work());
+  }
+
   /** Reads a file unless its signature is the one we saw last time. */
   private async read(file: string): Promise<Snapshot> {
     let handle: FileHandle;
     try {
-      handle = await open(file, 'r');
+      // Windows has no O_NOFOLLOW: check for a link first (a race there only makes us read the target).
+      if (isWindows && (await lstat(file).catch(() => undefined))?.isSymbolicLink()) throw Object.assign(new Error('symbolic link'), { code: 'ELOOP' });
+      handle = await open(file, READ_FLAGS);
     } catch (error) {
       if (errorCode(error) === 'ENOENT') {
         this.snapshots.delete(file);
         return { signature: '', contents: { kind: 'missing' } };
       }
+      if (errorCode(error) === 'ELOOP') {
+        throw refusal(file, 'symlink', 'is a symbolic link; a token cache must be a regular file', `replace the link with the file itself, or point \`path\` at the real file`);
+      }
       throw unavailable('read', file, error);
     }
     try {
       let st = await handle.stat({ bigint: true });
-      if (!isWindows && (Number(st.mode) & 0o077) !== 0) {
-        // Someone loosened the mode (or another tool created the file): tighten it back to 0600.
-        await handle.chmod(0o600).catch(() => undefined);
-        st = await handle.stat({ bigint: true });
-      }
+      st = await this.checkFile(file, handle, st);
       const signature = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
       const known = this.snapshots.get(file);
       if (known?.signature === signature) return known;
-      const snapshot: Snapshot = { signature, contents: classify(await handle.readFile('utf8')) };
+      const text = await readAtMost(handle, this.maxFileBytes, file);
+      const snapshot: Snapshot = { signature, contents: classify(this.encryption ? await this.encryption.decrypt(text) : text) };
       this.snapshots.set(file, snapshot);
       return snapshot;
     } catch (error) {
@@ -210,8 +252,43 @@ export class FileCacheStore implements CacheStore {
     }
   }
 
-  private refused(file: string, reason: string): CacheStoreUnavailableError {
-    return new CacheStoreUnavailableError(STORE, `${file} is not a plain cache JSON file (${reason}); it was left untouched`);
+  private refused(file: string, reason: string): CacheStoreRefusedError {
+    return new CacheStoreRefusedError(STORE, file, 'corrupt', `${file} is not a plain cache JSON file (${reason}); it was left untouched`);
+  }
+
+  /**
+   * Refuses a file another user could have written (or planted): not a regular file, owned by
+   * someone else, writable by group or others, or too large. A file others may only read (another
+   * tool's umask) is tightened to 0600, and a failure to do so is an error, not ignored.
+   */
+  private async checkFile(file: string, handle: FileHandle, st: BigIntStats): Promise<BigIntStats> {
+    if (!st.isFile()) throw refusal(file, 'not_a_file', 'is not a regular file', 'remove it; the store creates the file itself');
+    if (st.size > BigInt(this.maxFileBytes)) {
+      throw refusal(
+        file,
+        'too_large',
+        `is ${st.size} bytes, more than the ${this.maxFileBytes}-byte limit`,
+        'move it aside (it is not a cache this store wrote) or raise `maxFileBytes`',
+      );
+    }
+    if (isWindows) return st;
+    const uid = process.getuid?.();
+    if (uid !== undefined && Number(st.uid) !== uid) {
+      throw refusal(file, 'owner', `belongs to another user (uid ${st.uid}), who could have put tokens of their choosing in it`, `remove it, or \`chown ${uid} ${file}\` if its contents are yours`);
+    }
+    const mode = Number(st.mode) & 0o777;
+    if (mode & 0o022) {
+      throw refusal(file, 'mode', `is writable by ${mode & 0o020 ? 'its group' : 'other users'} (mode ${mode.toString(8).padStart(4, '0')})`, `if its contents are yours, \`chmod 600 ${file}\`; otherwise remove it`);
+    }
+    if (mode & 0o077) {
+      try {
+        await handle.chmod(0o600);
+      } catch (error) {
+        throw refusal(file, 'mode', `is readable by other users (mode ${mode.toString(8).padStart(4, '0')}) and could not be made private (${describeCause(error)})`, `\`chmod 600 ${file}\``);
+      }
+      return handle.stat({ bigint: true });
+    }
+    return st;
   }
 
   /** Moves a corrupt file to `<file>.corrupt-<timestamp>` and warns. Called with the lock held. */
@@ -234,12 +311,13 @@ export class FileCacheStore implements CacheStore {
 
   /** Writes a temporary file beside the target, fsyncs it and renames it over the target. Lock held. */
   private async replace(file: string, data: string, lock: LockState): Promise<void> {
+    const stored = this.encryption ? await this.encryption.encrypt(data) : data;
     const temp = join(this.directory, `${basename(file)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
     try {
       const handle = await open(temp, 'wx', 0o600);
       try {
         if (!isWindows) await handle.chmod(0o600); // the umask may have taken bits from 0600
-        await handle.writeFile(data, 'utf8');
+        await handle.writeFile(stored, 'utf8');
         await handle.sync();
       } finally {
         await handle.close();
@@ -342,6 +420,7 @@ export class FileCacheStore implements CacheStore {
         });
       } catch (error) {
         if (errorCode(error) !== 'ELOCKED') throw unavailable('lock', file, error);
+        await checkLockOwner(file);
       }
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw this.busy(file);
@@ -365,6 +444,47 @@ export function partitionFileKey(partitionKey: string): string {
     .slice(0, 48);
   const hash = createHash('sha256').update(partitionKey).digest('hex').slice(0, 12);
   return readable ? `${readable}-${hash}` : hash;
+}
+
+function refusal(file: string, reason: CacheStoreRefusal, problem: string, fix: string): CacheStoreRefusedError {
+  return new CacheStoreRefusedError(STORE, file, reason, `Token cache file ${file} ${problem}; it was neither read nor changed. To fix: ${fix}`);
+}
+
+/**
+ * A lock that another user holds (or planted) would block every write until the timeout, and a
+ * crashed process of theirs would never release it: say so at once, with the fix.
+ */
+async function checkLockOwner(file: string): Promise<void> {
+  const uid = isWindows ? undefined : process.getuid?.();
+  const lock = `${file}.lock`;
+  const st = await lstat(lock).catch(() => undefined);
+  if (!st) return;
+  if (!st.isDirectory()) {
+    throw refusal(file, 'lock_owner', `cannot be locked: ${lock} is not a lock directory`, `remove ${lock}`);
+  }
+  if (uid !== undefined && st.uid !== uid) {
+    throw refusal(
+      file,
+      'lock_owner',
+      `is locked by another user (uid ${st.uid} owns ${lock}), so this user can never write it`,
+      `if no process of that user is writing this cache, remove ${lock}; better, give each user their own cache file`,
+    );
+  }
+}
+
+/** The file's text, refusing it if it grew past the limit after it was checked. */
+async function readAtMost(handle: FileHandle, max: number, file: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    const buffer = Buffer.allocUnsafe(Math.min(1 << 20, max + 1 - total));
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+    if (bytesRead === 0) break;
+    chunks.push(buffer.subarray(0, bytesRead));
+    total += bytesRead;
+    if (total > max) throw refusal(file, 'too_large', `is more than the ${max}-byte limit`, 'move it aside or raise `maxFileBytes`');
+  }
+  return Buffer.concat(chunks, total).toString('utf8');
 }
 
 function classify(text: string): Contents {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { approveDeviceCode } from '@tessera/dev-authority';
 import { FileCacheStore, NodePublicClientApplication } from '@tessera/node';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { authorizationUrlOf } from '../interactive/net-probes.js';
 import { useCliSetup } from './cli-setup.js';
 import { runCli, startCli } from './run-cli.js';
 
@@ -16,10 +17,12 @@ describe('tessera CLI: prompts and accounts without a username', { timeout: 60_0
 
   it('passes --prompt to the browser sign-in, and refuses a prompt it does not know', async () => {
     const login = startCli(['login', '--no-browser', '--prompt', 'consent', '-s', 'api.read', ...flags]);
-    const [, url] = await login.waitForStderr(/^Open this URL to sign in: (\S+)\n/m);
+    const [, startUrl] = await login.waitForStderr(/^Open this URL to sign in: (\S+)\n/m);
+    // The printed URL is the one-time loopback start page; it forwards to the authorization request.
+    const url = await authorizationUrlOf(startUrl!);
     login.child.kill('SIGINT');
     expect((await login.done).code).toBe(130);
-    expect(new URL(url!).searchParams.get('prompt')).toBe('consent');
+    expect(new URL(url).searchParams.get('prompt')).toBe('consent');
 
     const [bogus, device] = await Promise.all([
       runCli(['login', '--prompt', 'always', ...flags]),

@@ -4,7 +4,7 @@ import { AbortError, ConfigurationError, PublicClientApplication, ServerError, T
 import { completeAuthorization } from '@tessera/dev-authority';
 import { describe, expect, it } from 'vitest';
 import { acquireTokenInteractive } from '../../src/index.js';
-import { isRefused, redirectPort } from './net-probes.js';
+import { authorizationUrlOf, isRefused, offlineEntraApp, redirectPort } from './net-probes.js';
 import { useDevAuthority } from '../../../core/test/helpers.js';
 
 // Interactive sign-in without a browser: the dev authority's HTTP driver plays the user, and the
@@ -17,8 +17,9 @@ describe('acquireTokenInteractive', () => {
   it('ignores unrelated requests and forged states, then finishes with the real redirect', async () => {
     let port = 0;
     const statuses: Record<string, number> = {};
-    const play = async (url: string) => {
-      port = redirectPort(url);
+    const play = async (startUrl: string) => {
+      port = redirectPort(startUrl);
+      const url = await authorizationUrlOf(startUrl);
       expect(new URL(url).searchParams.get('redirect_uri')).toBe(`http://127.0.0.1:${port}/`);
       for (const path of ['/favicon.ico', '/', '/other?code=x&state=y', '/?state=forged&code=stolen']) {
         statuses[path] = (await fetch(`http://127.0.0.1:${port}${path}`)).status;
@@ -40,8 +41,8 @@ describe('acquireTokenInteractive', () => {
 
   it('reports an error redirect (access denied) and shows the failure page', async () => {
     let page: Promise<string> | undefined;
-    const deny = async (url: string) => {
-      const { redirectUrl } = await completeAuthorization(url, { consent: false });
+    const deny = async (startUrl: string) => {
+      const { redirectUrl } = await completeAuthorization(await authorizationUrlOf(startUrl), { consent: false });
       return (await fetch(redirectUrl)).text();
     };
     const error = await acquireTokenInteractive(app(), { scopes: ['api.read'], openBrowser: (url) => void (page = deny(url)) }).catch((e) => e);
@@ -106,24 +107,14 @@ describe('acquireTokenInteractive', () => {
   });
 
   it('uses http://localhost:<port>/ for Entra authorities', async () => {
-    const entra = new PublicClientApplication({
-      clientId: '11111111-2222-3333-4444-555555555555',
-      authority: 'https://login.microsoftonline.com/contoso.onmicrosoft.com',
-      instanceDiscovery: false,
-      authorityMetadata: JSON.stringify({
-        issuer: 'https://login.microsoftonline.com/{tenantid}/v2.0',
-        authorization_endpoint: 'https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize',
-        token_endpoint: 'https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token',
-        jwks_uri: 'https://login.microsoftonline.com/contoso.onmicrosoft.com/discovery/v2.0/keys',
-      }),
-    });
+    const entra = offlineEntraApp();
     const controller = new AbortController();
     let redirectUri = '';
     await acquireTokenInteractive(entra, {
       scopes: ['User.Read'],
       signal: controller.signal,
-      openBrowser: (url) => {
-        redirectUri = new URL(url).searchParams.get('redirect_uri')!;
+      openBrowser: async (url) => {
+        redirectUri = new URL(await authorizationUrlOf(url)).searchParams.get('redirect_uri')!;
         controller.abort();
       },
     }).catch(() => undefined);

@@ -29,6 +29,8 @@ export interface SeenRequest {
   path: string;
   /** The form body of a POST. */
   params: URLSearchParams;
+  /** The body as it arrived (what a gateway that echoes requests quotes). */
+  body: string;
   headers: Record<string, string | string[] | undefined>;
   /** Date.now() when the request arrived. */
   at: number;
@@ -219,11 +221,13 @@ export class HostileServer {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const url = new URL(req.url ?? '/', this.origin);
     const route = this.route(req.method ?? 'GET', url.pathname);
+    const body = Buffer.concat(chunks).toString('utf8');
     const seen: SeenRequest = {
       route,
       method: req.method ?? 'GET',
       path: url.pathname,
-      params: new URLSearchParams(req.method === 'POST' ? Buffer.concat(chunks).toString('utf8') : url.search),
+      params: new URLSearchParams(req.method === 'POST' ? body : url.search),
+      body,
       headers: req.headers,
       at: Date.now(),
     };
@@ -251,7 +255,7 @@ export class HostileServer {
       req.socket.destroy();
       return;
     }
-    const body =
+    const payload =
       reply.body === undefined
         ? Buffer.alloc(0)
         : Buffer.isBuffer(reply.body)
@@ -263,16 +267,16 @@ export class HostileServer {
     };
     if (reply.resetAfterHeaders) {
       // Promise a full body, deliver half of it, then cut the connection.
-      res.writeHead(reply.status ?? 200, { ...headers, 'content-length': String(Math.max(body.length, 64)) });
-      res.write(body.subarray(0, Math.floor(body.length / 2)));
+      res.writeHead(reply.status ?? 200, { ...headers, 'content-length': String(Math.max(payload.length, 64)) });
+      res.write(payload.subarray(0, Math.floor(payload.length / 2)));
       setTimeout(() => req.socket.destroy(), 20);
       return;
     }
     if (reply.chunked) {
       res.writeHead(reply.status ?? 200, headers);
       const size = 64 * 1024;
-      for (let i = 0; i < body.length && !res.destroyed; i += size) {
-        if (!res.write(body.subarray(i, i + size))) {
+      for (let i = 0; i < payload.length && !res.destroyed; i += size) {
+        if (!res.write(payload.subarray(i, i + size))) {
           await new Promise<void>((r) => {
             res.once('drain', () => r());
             res.once('close', () => r());
@@ -282,8 +286,8 @@ export class HostileServer {
       res.end();
       return;
     }
-    res.writeHead(reply.status ?? 200, { ...headers, 'content-length': String(body.length) });
-    res.end(body);
+    res.writeHead(reply.status ?? 200, { ...headers, 'content-length': String(payload.length) });
+    res.end(payload);
   }
 }
 

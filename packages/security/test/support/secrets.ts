@@ -74,12 +74,22 @@ export function errorTexts(error: unknown): string[] {
   return out;
 }
 
-/** Fails naming each kind of secret found in `texts`, and where. */
+/**
+ * The spellings a request gives a secret, written independently of the SDK's redactor: as is,
+ * URL-encoded, form-urlencoded (URLSearchParams: `+` for space, `~!'()*` escaped), JSON-escaped.
+ */
+export function encodings(value: string): string[] {
+  return [value, encodeURIComponent(value), new URLSearchParams({ v: value }).toString().slice(2), JSON.stringify(value).slice(1, -1)];
+}
+
+/** Fails naming each kind of secret found in `texts` (in any of its encodings), and where. */
 export function expectNoSecrets(recorder: SecretRecorder, texts: string[]): void {
   const leaks: string[] = [];
   for (const [value, kind] of recorder.secrets) {
-    const where = texts.find((t) => t.includes(value));
-    if (where !== undefined) leaks.push(`${kind} in: ${where.slice(0, 200)}`);
+    for (const spelling of new Set(encodings(value))) {
+      const where = texts.find((t) => t.includes(spelling));
+      if (where !== undefined) leaks.push(`${kind} (${spelling === value ? 'raw' : 'encoded'}) in: ${where.slice(0, 200)}`);
+    }
   }
   expect(leaks).toEqual([]);
 }

@@ -1,0 +1,101 @@
+// Hiding request secrets in server text: a server or gateway that quotes the request back (in
+// `error_description`, say) may quote it in any encoding the request used, so every spelling of
+// each raw secret value is derived here and replaced, and echoed text is capped in length.
+import type { HttpRequest } from './http-client.js';
+
+/** Form parameters whose values are secrets. */
+const SECRET_PARAMS = ['code', 'code_verifier', 'refresh_token', 'client_secret', 'client_assertion', 'password', 'assertion', 'device_code'];
+
+/** What replaces a secret. */
+export const REDACTED = '<redacted>';
+
+/** Longest server text kept in an error field; the rest is cut (a gateway may echo a whole body). */
+export const MAX_SERVER_TEXT = 1024;
+
+/** `!'()*~` percent-encoded too (RFC 3986 strict), which encodeURIComponent leaves alone. */
+const strictPercent = (value: string) => encodeURIComponent(value).replace(/[!'()*~]/g, (c) => `%${c.charCodeAt(0).toString(16)}`);
+const jsonString = (value: string) => JSON.stringify(value).slice(1, -1);
+
+/**
+ * Every spelling of a raw secret a request may carry and a server echo back: as is, URL/query
+ * encoded (`%20`), form-urlencoded (`+` for space, `~!'()*` percent-encoded, as URLSearchParams
+ * writes the body), Basic-credential encoded (`%20` as `+`), strict RFC 3986, JSON-escaped (also
+ * with `\/`, and with `\uXXXX` for non-ASCII). Matching is case-insensitive, so `%7e` and `%7E` both go.
+ */
+export function secretSpellings(raw: string): string[] {
+  const url = encodeURIComponent(raw);
+  const strict = strictPercent(raw);
+  const json = jsonString(raw);
+  const spellings = [raw, url, new URLSearchParams({ v: raw }).toString().slice(2), url.replace(/%20/g, '+'), strict, strict.replace(/%20/g, '+'), json, json.replace(/\//g, '\\/'), json.replace(/[^\0-~]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)];
+  return [...new Set(spellings)].filter(Boolean);
+}
+
+/** The raw secret values a request carries: secret form parameters, and the Basic credentials with the secret inside them. */
+export function requestSecrets(request: HttpRequest): string[] {
+  const out: string[] = [];
+  for (const name of SECRET_PARAMS) out.push(...new URLSearchParams(request.body).getAll(name));
+  const basic = /^basic\s+(\S+)/i.exec(request.headers?.authorization ?? '')?.[1];
+  if (basic) {
+    out.push(basic);
+    try {
+      const decoded = atob(basic);
+      // RFC 6749 2.3.1: "id:secret", each form-encoded before base64.
+      out.push(decoded, new URLSearchParams(`v=${decoded.slice(decoded.indexOf(':') + 1)}`).get('v')!);
+    } catch {
+      // not base64: the header value itself is hidden above
+    }
+  }
+  return out;
+}
+
+/** A quoted piece of a secret at least this long is hidden too (a gateway may cut its quote mid-secret). */
+const FRAGMENT = 12;
+
+/** ASCII letters folded (length-preserving), so `%7e` matches `%7E`. */
+const fold = (text: string) => text.replace(/[A-Z]+/g, (c) => c.toLowerCase());
+
+/**
+ * A function that cleans server text of the given raw secrets and caps its length. Every
+ * spelling (see secretSpellings) is hidden wherever it appears, and so is any run of 12 or more
+ * characters that starts or ends a spelling (a quote the server cut short). Redaction runs before
+ * the cap, so a cut never leaves the start of a secret behind; the text scanned is bounded first.
+ */
+export function redactor(rawSecrets: readonly string[]): (text: string) => string {
+  const spellings = [...new Set(rawSecrets.filter(Boolean).flatMap(secretSpellings).map(fold))];
+  const scanned = MAX_SERVER_TEXT + Math.max(0, ...spellings.map((s) => s.length));
+  return (input) => {
+    const text = input.length > scanned ? `${input.slice(0, scanned)}...` : input;
+    const folded = fold(text);
+    const hidden: [number, number][] = [];
+    for (const s of spellings) {
+      const head = s.slice(0, FRAGMENT);
+      for (let at = folded.indexOf(head); at >= 0; at = folded.indexOf(head, at + 1)) {
+        let end = at + head.length;
+        while (end - at < s.length && folded[end] === s[end - at]) end++;
+        hidden.push([at, end]);
+      }
+      const tail = s.slice(-FRAGMENT);
+      for (let at = folded.indexOf(tail); s.length > FRAGMENT && at >= 0; at = folded.indexOf(tail, at + 1)) {
+        let begin = at;
+        const stop = at + tail.length;
+        while (stop - begin < s.length && folded[begin - 1] === s[s.length - 1 - (stop - begin)]) begin--;
+        hidden.push([begin, stop]);
+      }
+    }
+    // Overlapping ranges become one marker.
+    hidden.sort((a, b) => a[0] - b[0]);
+    let out = '';
+    let pos = 0;
+    for (const [begin, end] of hidden) {
+      if (end <= pos) continue;
+      out += begin >= pos ? `${text.slice(pos, begin)}${REDACTED}` : '';
+      pos = end;
+    }
+    return capText(out + text.slice(pos));
+  };
+}
+
+/** Cuts text longer than `max` characters, saying so. */
+export function capText(text: string, max = MAX_SERVER_TEXT): string {
+  return text.length <= max ? text : `${text.slice(0, max)}... (${text.length - max} more characters cut)`;
+}

@@ -1,0 +1,37 @@
+import { readFile } from 'node:fs/promises';
+import type { Socket } from 'node:net';
+
+const TABLES = ['/proc/net/tcp', '/proc/net/tcp6'];
+
+/**
+ * Linux only: the uid that owns the other end of a loopback TCP connection, read from the kernel's
+ * socket tables as identd does (both ends of a loopback connection are listed there). Undefined on
+ * other systems, or when the tables cannot be read.
+ */
+export async function loopbackPeerUid(socket: Socket): Promise<number | undefined> {
+  if (process.platform !== 'linux' || socket.remotePort === undefined || socket.localPort === undefined) return undefined;
+  const hex = (port: number) => port.toString(16).toUpperCase().padStart(4, '0');
+  // The client's row: its own address is the connection's remote end, and ours is its remote.
+  const clientEnd = `:${hex(socket.remotePort)}`;
+  const ourEnd = `:${hex(socket.localPort)}`;
+  for (const table of TABLES) {
+    const text = await readFile(table, 'latin1').catch(() => '');
+    for (const line of text.split('\n')) {
+      const fields = line.trim().split(/\s+/);
+      if (fields[1]?.endsWith(clientEnd) && fields[2]?.endsWith(ourEnd)) return Number(fields[7]);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Whether a loopback client is another (non-root) user of this machine: the sign-in answers only
+ * the user's own programs (their browser), and root, which could read the process anyway (and runs
+ * the port forwarders of containers).
+ */
+export async function isOtherUser(socket: Socket): Promise<boolean> {
+  const ours = process.getuid?.();
+  if (ours === undefined) return false;
+  const peer = await loopbackPeerUid(socket);
+  return peer !== undefined && peer !== ours && peer !== 0;
+}
