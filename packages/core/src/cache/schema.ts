@@ -75,6 +75,7 @@ export const refreshTokenEntitySchema = z.looseObject({
   last_modification_time: opt,
   /** On-behalf-of entries: the hash of the incoming assertion. */
   user_assertion_hash: opt,
+  /** msal-node's name for user_assertion_hash. */
   userAssertionHash: opt,
 });
 export const idTokenEntitySchema = z.looseObject({

@@ -38,6 +38,22 @@ export interface AccessTokenQuery {
   tokenType?: string;
 }
 
+/** Narrows a refresh-token lookup. */
+export interface RefreshTokenQuery {
+  /** On-behalf-of: the hash of the incoming assertion. */
+  userAssertionHash?: string;
+  /** The issuer path of an OIDC issuer (see findRefreshToken). */
+  realm?: string;
+}
+
+/** A cache entry with its key. */
+export interface KeyedEntry<E> {
+  /** The entry's key in its section. */
+  key: string;
+  /** The entry. */
+  entity: E;
+}
+
 /** The entries of one owner (an account, or an on-behalf-of assertion), in the order they were stored. */
 class OwnerGroup extends Set<StoredEntry> {
   constructor(readonly who: string) {
@@ -92,6 +108,7 @@ export class TokenCache {
   /** One copy of each repeated field value (see SHARED_VALUES). */
   readonly #shared = new Map<string, string>();
 
+  /** The number of entries in all sections. */
   get size(): number {
     let n = 0;
     for (const s of SECTIONS) n += this.#sections[s].size;
@@ -159,6 +176,7 @@ export class TokenCache {
     return out;
   }
 
+  /** Removes an entry; whether it was there. */
   remove(section: SectionName, key: string): boolean {
     const entry = this.#sections[section].delete(key);
     if (!entry) return false;
@@ -169,14 +187,17 @@ export class TokenCache {
     return true;
   }
 
+  /** The entry with this key, if any. */
   get<S extends SectionName>(section: S, key: string): Entity<S> | undefined {
     return this.#sections[section].get(key)?.entity as Entity<S> | undefined;
   }
 
+  /** The entries of a section, as [key, entry] pairs. */
   *entries<S extends SectionName>(section: S): IterableIterator<[string, Entity<S>]> {
     for (const entry of this.#sections[section]) yield [keyOfEntry(entry), entry.entity as Entity<S>];
   }
 
+  /** The access token for the account, client, tenant and scopes, if one is cached (indexed: O(1) in the number of accounts). */
   findAccessToken(q: AccessTokenQuery): AccessTokenEntity | undefined {
     const wantType = (q.tokenType ?? 'bearer').toLowerCase();
     for (const entry of this.#matching('AccessToken', owner(q.homeAccountId, { user_assertion_hash: q.userAssertionHash }), q.environment, q.clientId, q.realm)) {
@@ -190,7 +211,7 @@ export class TokenCache {
   }
 
   /** All access tokens of one account/client/realm; used to replace tokens whose scopes overlap. */
-  accessTokensInGroup(homeAccountId: string, environment: string, clientId: string, realm: string, userAssertionHash?: string): { key: string; entity: AccessTokenEntity }[] {
+  accessTokensInGroup(homeAccountId: string, environment: string, clientId: string, realm: string, userAssertionHash?: string): KeyedEntry<AccessTokenEntity>[] {
     // With the keys they are stored under: a file written by another tool may key an entry differently than we would.
     return this.#matching('AccessToken', owner(homeAccountId, { user_assertion_hash: userAssertionHash }), environment, clientId, realm).map((e) => ({ key: keyOfEntry(e), entity: e.entity as AccessTokenEntity }));
   }
@@ -204,7 +225,7 @@ export class TokenCache {
     homeAccountId: string,
     environment: string,
     clientId: string,
-    options: { userAssertionHash?: string; realm?: string } = {},
+    options: RefreshTokenQuery = {},
   ): RefreshTokenEntity | undefined {
     const who = owner(homeAccountId, { user_assertion_hash: options.userAssertionHash });
     const realm = options.realm ?? '';
@@ -218,14 +239,17 @@ export class TokenCache {
     return this.#matching('RefreshToken', who, environment, clientId, '').pop()?.entity as RefreshTokenEntity | undefined;
   }
 
+  /** The ID token of the account for this client and tenant, if cached. */
   findIdToken(homeAccountId: string, environment: string, clientId: string, realm: string): IdTokenEntity | undefined {
     return this.#matching('IdToken', homeAccountId, environment, clientId, realm).pop()?.entity as IdTokenEntity | undefined;
   }
 
+  /** Every cached account. */
   getAccounts(): AccountEntity[] {
     return Array.from(this.#sections.Account, (e) => e.entity as AccountEntity);
   }
 
+  /** The cached accounts with this home account id (one per tenant). */
   accountsOf(homeAccountId: string): AccountEntity[] {
     const out: AccountEntity[] = [];
     for (const e of this.#owners.get(homeAccountId) ?? []) if (e.section === 'Account') out.push(e.entity as AccountEntity);
@@ -242,6 +266,7 @@ export class TokenCache {
     return removed;
   }
 
+  /** Removes every entry. */
   clear(): void {
     for (const s of SECTIONS) this.#sections[s].clear();
     this.#owners.clear();
@@ -249,6 +274,7 @@ export class TokenCache {
     this.#passthrough.clear();
   }
 
+  /** MSAL's cache JSON of every entry (unknown sections and fields included). */
   serialize(): string {
     const out: Record<string, Record<string, unknown>> = {};
     for (const s of SECTIONS) out[s] = Object.fromEntries(Array.from(this.#sections[s], (e) => [keyOfEntry(e), e.entity]));

@@ -19,6 +19,7 @@ const clientOptionsSchema = z.object(
     authority,
     oidcAuthority,
     knownEntraHosts: optionalStrings,
+    knownAuthorities: optionalStrings,
     clientCapabilities: optionalStrings,
     excludeScopes: optionalStrings,
     authorityMetadata: z.optional(z.string('expected the discovery document as a JSON string')),

@@ -143,6 +143,7 @@ export const errorResponseSchema = z.looseObject({
   trace_id: optionalString,
   claims: optionalString,
   suberror: optionalString,
+  timestamp: optionalString,
 });
 export type ErrorResponse = z.infer<typeof errorResponseSchema>;
 
@@ -190,6 +191,7 @@ export const instanceDiscoverySchema = z.looseObject({
   tenant_discovery_endpoint: optionalString,
   metadata: z.optional(z.array(z.looseObject({ preferred_network: z.string(), preferred_cache: optionalString, aliases: strings() }))),
   error: optionalString,
+  error_description: optionalString,
 });
 export type InstanceDiscoveryResponse = z.infer<typeof instanceDiscoverySchema>;
 
