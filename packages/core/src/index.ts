@@ -1,9 +1,10 @@
 // @tessera/core: platform-neutral OAuth 2.0 / OpenID Connect engine.
 export { PublicClientApplication } from './client/public-client.js';
 export { ConfidentialClientApplication, type ConfidentialClientOptions } from './client/confidential-client.js';
+export { AZURE_REGION_AUTO_DETECT } from './authority/region.js';
 export { ClientApplication, type ClientApplicationOptions } from './client/client-application.js';
 export { generateDpopKeyPair, type DpopFetchOptions, type DpopHeaders, type DpopKeySource, type DpopOption, type DpopProofRequest } from './crypto/dpop.js';
-export type { ClientCredential, CertificateCredential, AssertionCredential, PrivateKeyDecryptor } from './client/client-credential.js';
+export type { ClientCredential, CertificateCredential, SecretCredential, AssertionCredential, ClientAuthMethod, PrivateKeyDecryptor } from './client/client-credential.js';
 
 export type { AuthCodeFlow, AuthResponse, AuthorizationUrlOptions, AcquireTokenByCodeOptions, ResponseMode, Prompt } from './flows/auth-code.js';
 export { parseAuthResponse } from './flows/auth-code.js';
@@ -18,7 +19,7 @@ export { resolveAuthority, type Authority, type AuthorityOptions, type Authority
 export { AzureAuthorityHosts, entraAuthority } from './authority/entra.js';
 export { clearMetadataCache, type AuthorityMetadata, type HttpCache } from './authority/discovery.js';
 
-export { TokenCache, CacheFormatError, parseCacheJson } from './cache/token-cache.js';
+export { TokenCache, CacheFormatError, parseCacheJson, refreshTokenRealm } from './cache/token-cache.js';
 export { MemoryCacheStore, type CacheStore, type CachePartitioning, type CacheStoreErrors } from './cache/cache-store.js';
 // Types only: the key helpers and section list are internals of the cache (not part of the runtime API).
 export type {

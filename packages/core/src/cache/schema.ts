@@ -1,13 +1,14 @@
 // MSAL's unified cache schema: section names, field names and key formats as MSAL writes them,
 // so a cache file is shared with MSAL Python, MSAL Node and the Azure CLI.
-import * as z from '../http/zod.js';
+import * as z from 'zod/mini';
+import { optionalString } from '../http/schemas.js';
 
 /** MSAL's credential type of access tokens bound to a key (token_type `DPoP` or `pop`). */
 export const ACCESS_TOKEN_WITH_AUTH_SCHEME = 'AccessToken_With_AuthScheme';
 
 /** Fields every entry has as a string when MSAL (or we) wrote it. */
 const str = z.string();
-const opt = z.optional(z.string());
+const opt = optionalString;
 const credential = /* @__NO_SIDE_EFFECTS__ */ <T extends CredentialType>(type: T) => ({
   /** Which kind of credential this entry is. */
   credential_type: z.custom<T>((v) => v === type),
@@ -66,6 +67,8 @@ export const accessTokenEntitySchema = z.looseObject({
   refresh_on: opt,
   /** On-behalf-of entries: the hash of the incoming assertion. */
   user_assertion_hash: opt,
+  /** msal-node's name for user_assertion_hash. */
+  userAssertionHash: opt,
 });
 export const refreshTokenEntitySchema = z.looseObject({
   ...credential('RefreshToken'),
@@ -73,12 +76,16 @@ export const refreshTokenEntitySchema = z.looseObject({
   family_id: opt,
   /** The scopes, space-separated. */
   target: opt,
+  /** Set for OIDC issuers only: several can share a host (see TokenCache.findRefreshToken). */
+  realm: opt,
   /** Seconds since the epoch. */
   last_modification_time: opt,
   /** On-behalf-of entries: the hash of the incoming assertion. */
   user_assertion_hash: opt,
   /** A refresh token obtained with a DPoP proof: the key's thumbprint (it may be bound to that key). */
   key_id: opt,
+  /** msal-node's name for user_assertion_hash. */
+  userAssertionHash: opt,
 });
 export const idTokenEntitySchema = z.looseObject({
   ...credential('IdToken'),
@@ -97,15 +104,15 @@ export const appMetadataEntitySchema = z.looseObject({
 /** The kinds of credential entries in MSAL's cache. */
 export type CredentialType = 'AccessToken' | 'RefreshToken' | 'IdToken';
 /** An `Account` entry of MSAL's unified cache, as MSAL writes it (other fields kept). */
-export type AccountEntity = z.Infer<typeof accountEntitySchema>;
+export type AccountEntity = z.infer<typeof accountEntitySchema>;
 /** An `AccessToken` entry of MSAL's unified cache. */
-export type AccessTokenEntity = z.Infer<typeof accessTokenEntitySchema>;
+export type AccessTokenEntity = z.infer<typeof accessTokenEntitySchema>;
 /** A `RefreshToken` entry of MSAL's unified cache. */
-export type RefreshTokenEntity = z.Infer<typeof refreshTokenEntitySchema>;
+export type RefreshTokenEntity = z.infer<typeof refreshTokenEntitySchema>;
 /** An `IdToken` entry of MSAL's unified cache. */
-export type IdTokenEntity = z.Infer<typeof idTokenEntitySchema>;
+export type IdTokenEntity = z.infer<typeof idTokenEntitySchema>;
 /** An `AppMetadata` entry of MSAL's unified cache (the client's FOCI family). */
-export type AppMetadataEntity = z.Infer<typeof appMetadataEntitySchema>;
+export type AppMetadataEntity = z.infer<typeof appMetadataEntitySchema>;
 
 /** The schema of each MSAL section's entries. */
 export const ENTITY_SCHEMAS = {
@@ -134,11 +141,20 @@ export interface CacheSections {
 export type SectionName = keyof CacheSections;
 export const SECTIONS: readonly SectionName[] = ['Account', 'IdToken', 'AccessToken', 'RefreshToken', 'AppMetadata'];
 
+/**
+ * The key an account is filed under, as msal-node 7 writes it: home account id, cloud, home tenant
+ * (from `uid.utid`, else the realm). Accounts of other tenants than the home one (guests) are filed
+ * as MSAL Python files them, under their realm, so one tenant's entry never overwrites another's.
+ * The home account id keeps its case: only hosts and tenant ids are case-insensitive by definition.
+ */
 export function accountKey(a: Pick<AccountEntity, 'home_account_id' | 'environment' | 'realm'>): string {
-  return [a.home_account_id, a.environment, a.realm].join('-').toLowerCase();
+  const homeTenant = a.home_account_id.split('.')[1];
+  const tenant = homeTenant && homeTenant.toLowerCase() === a.realm.toLowerCase() ? homeTenant : a.realm;
+  return `${a.home_account_id}-${[a.environment, tenant].join('-').toLowerCase()}`;
 }
 
-export function credentialKey(c: {
+/** What a credential key is made of (the entity's own fields). */
+export interface CredentialKeyFields {
   home_account_id: string;
   environment: string;
   credential_type: CredentialType | typeof ACCESS_TOKEN_WITH_AUTH_SCHEME;
@@ -146,14 +162,34 @@ export function credentialKey(c: {
   realm?: string;
   target?: string;
   token_type?: string;
-}): string {
-  const realm = c.credential_type === 'RefreshToken' ? '' : (c.realm ?? '');
-  const bound = c.credential_type === ACCESS_TOKEN_WITH_AUTH_SCHEME;
-  const target = c.credential_type === 'AccessToken' || bound ? (c.target ?? '') : '';
-  // MSAL appends the scheme (`dpop`) to the key of a key-bound token.
-  const parts = [c.home_account_id, c.environment, c.credential_type, c.client_id, realm, target];
-  if (bound && c.token_type) parts.push(c.token_type);
-  return parts.join('-').toLowerCase();
+  family_id?: string;
+  user_assertion_hash?: unknown;
+  userAssertionHash?: unknown;
+}
+
+/**
+ * The key a credential is filed under, as msal-node 7 writes it: home account id, cloud, type,
+ * client (a family refresh token: its family id), realm, target (access tokens), scheme (empty for
+ * Bearer). Two departures keep different owners apart where msal-node's key would not: the home
+ * account id keeps its case (OIDC subjects are case-sensitive), and on-behalf-of tokens end with
+ * the assertion hash (one middle tier holds tokens of many users, often without an ID token).
+ */
+export function credentialKey(c: CredentialKeyFields): string {
+  const rt = c.credential_type === 'RefreshToken';
+  const client = (rt && c.family_id) || c.client_id;
+  const at = c.credential_type === 'AccessToken' || c.credential_type === ACCESS_TOKEN_WITH_AUTH_SCHEME;
+  const target = at ? (c.target ?? '') : '';
+  // A key-bound token (MSAL's AccessToken_With_AuthScheme) ends with its scheme, `dpop`.
+  const scheme = at && c.token_type && c.token_type.toLowerCase() !== 'bearer' ? c.token_type : '';
+  const folded = [c.environment, c.credential_type, client, c.realm ?? '', target, scheme].join('-').toLowerCase();
+  const assertion = assertionHashOf(c);
+  return `${c.home_account_id}-${folded}${assertion ? `-${assertion}` : ''}`;
+}
+
+/** The on-behalf-of assertion hash of an entity: MSAL Python and Tessera write `user_assertion_hash`, msal-node `userAssertionHash`. */
+export function assertionHashOf(e: { user_assertion_hash?: unknown; userAssertionHash?: unknown }): string | undefined {
+  const hash = e.user_assertion_hash ?? e.userAssertionHash;
+  return typeof hash === 'string' && hash ? hash : undefined;
 }
 
 export function appMetadataKey(m: Pick<AppMetadataEntity, 'environment' | 'client_id'>): string {
@@ -167,6 +203,23 @@ export function keyOf(section: SectionName, entity: unknown): string {
     case 'AppMetadata':
       return appMetadataKey(entity as AppMetadataEntity);
     default:
-      return credentialKey(entity as AccessTokenEntity);
+      return credentialKey(entity as CredentialKeyFields);
   }
+}
+
+/**
+ * The `tenantProfiles` of an account entry: msal-node 7 lists an account once per tenant profile
+ * (JSON strings) and lists none for an entry without profiles and an empty realm (OIDC issuers).
+ * Profiles already there (msal-node's, richer) are kept as they are.
+ */
+export function withTenantProfile(account: AccountEntity, existing: unknown): unknown {
+  if (existing !== undefined) return existing;
+  const profile = {
+    tenantId: account.realm,
+    localAccountId: account.local_account_id,
+    name: account.name,
+    username: account.username,
+    isHomeTenant: !!account.realm && account.realm === account.home_account_id.split('.')[1],
+  };
+  return [JSON.stringify(profile)];
 }

@@ -1,5 +1,6 @@
 import type { Authority } from '../authority/authority.js';
 import { partitionKeys } from '../cache/cache-store.js';
+import { refreshTokenRealm } from '../cache/token-cache.js';
 import { InteractionRequiredError } from '../errors.js';
 import { type AccountInfo, type AuthenticationResult, tokenResult } from '../results.js';
 import { normalizeScopes, resourceScopes } from '../scopes.js';
@@ -101,11 +102,14 @@ function refreshWithCachedToken(ctx: FlowContext, authority: Authority, options:
   const { account } = options;
   // Concurrent silent calls for the same account and scopes share one refresh (and one rotation).
   const key = ['rt', account.homeAccountId, account.environment, authority.url, ctx.clientId, resourceScopes(options.scopes).sort().join(' '), options.claims ?? ''].join('\n');
-  const refresh = async () => {
-    const rt = ctx.persistence.cache.findRefreshToken(account.homeAccountId, account.environment, ctx.clientId, { keyId: ctx.dpop?.keyId });
+  const redeem = (refreshToken: string, grantedScopes?: string) => refreshAccessToken(ctx, authority, refreshToken, { ...options, account, grantedScopes });
+  const refreshOwn = async () => {
+    const rt = ctx.persistence.cache.findRefreshToken(account.homeAccountId, account.environment, ctx.clientId, { realm: refreshTokenRealm(authority), keyId: ctx.dpop?.keyId });
     if (!rt) throw new InteractionRequiredError({ error: 'no_tokens_found', errorDescription: `No refresh token is cached; sign in interactively. ${OFFLINE_ACCESS_HINT}` });
-    return refreshAccessToken(ctx, authority, rt.secret, { ...options, account, grantedScopes: rt.target });
+    return redeem(rt.secret, rt.target);
   };
+  const family = ctx.familyRefresh;
+  const refresh = family ? () => family(ctx, authority, account, refreshOwn, redeem) : refreshOwn;
   const lock = ctx.refreshLock;
   if (!lock) return ctx.singleFlight.run(key, refresh);
   return ctx.singleFlight.run(key, () =>

@@ -2,7 +2,7 @@ import type { Authority } from '../authority/authority.js';
 import { entraIssuerMatches, parseClientInfo } from '../authority/entra.js';
 import type { AuthorityMetadata } from '../authority/discovery.js';
 import type { AccessTokenEntity, AccountEntity, IdTokenEntity, RefreshTokenEntity } from '../cache/schema.js';
-import type { TokenCache } from '../cache/token-cache.js';
+import { type TokenCache, refreshTokenRealm } from '../cache/token-cache.js';
 import { type IdTokenClaims, decodeIdToken, validateIdTokenClaims } from '../crypto/id-token.js';
 import { ACCESS_TOKEN_WITH_AUTH_SCHEME } from '../cache/schema.js';
 import { DPOP_ALG } from '../crypto/dpop.js';
@@ -42,6 +42,8 @@ export interface TokenRequest {
   grantedScopes?: string;
   /** Whose tokens these are, when the request itself says: app-only tokens (client credentials) have no account. */
   identity?: Identity;
+  /** Send to this token endpoint instead of the discovered one (an Entra regional endpoint). */
+  tokenEndpoint?: string;
   signal?: AbortSignal;
   correlationId?: string;
 }
@@ -53,10 +55,9 @@ export const OFFLINE_ACCESS_HINT = "No refresh token issued? Sign in with prompt
 /** POSTs to the token endpoint, checks everything in the answer, caches it, returns the result. */
 export async function requestToken(ctx: FlowContext, req: TokenRequest): Promise<AuthenticationResult> {
   const metadata = await ctx.metadata(req.authority, req.signal);
-  const auth = ctx.authenticate
-    ? await ctx.authenticate(metadata.token_endpoint, metadata, req.signal)
-    : { params: { client_id: ctx.clientId }, headers: {} };
-  const headers: Record<string, string> = { ...auth.headers };
+  const endpoint = req.tokenEndpoint ?? metadata.token_endpoint;
+  const auth = ctx.authenticate ? await ctx.authenticate(endpoint, metadata, req.signal) : { params: { client_id: ctx.clientId }, headers: {} };
+  const headers: Record<string, string> = { ...ctx.appHeaders, ...auth.headers };
   if (req.correlationId) headers['client-request-id'] = req.correlationId;
   const params = {
     ...req.params,
@@ -64,10 +65,10 @@ export async function requestToken(ctx: FlowContext, req: TokenRequest): Promise
     claims: mergeClaims(req.claims, ctx.clientCapabilities),
     client_info: req.authority.kind === 'entra' ? '1' : undefined,
   };
-  ctx.log.log('info', () => `Token request: grant_type=${req.params.grant_type} to ${metadata.token_endpoint}`);
+  ctx.log.log('info', () => `Token request: grant_type=${req.params.grant_type} to ${endpoint}`);
   const send = (http: HttpClient, extra?: Record<string, string>) =>
-    requestJson(http, formPost(metadata.token_endpoint, params, { ...headers, ...extra }, req.signal), tokenResponseSchema, 'Token response', auth.secrets);
-  const response = ctx.dpop ? await sendWithDpop(ctx, ctx.dpop, metadata, send) : await send(ctx.http);
+    requestJson(http, formPost(endpoint, params, { ...headers, ...extra }, req.signal), tokenResponseSchema, 'Token response', auth.secrets);
+  const response = ctx.dpop ? await sendWithDpop(ctx, ctx.dpop, metadata, endpoint, send) : await send(ctx.http);
   const result = await acceptTokenResponse(ctx, req, metadata, response);
   ctx.log.log('verbose', () => `Token acquired for scopes "${result.scopes.join(' ')}" (access token ${ctx.log.pii(result.accessToken)})`);
   return result;
@@ -78,12 +79,11 @@ export async function requestToken(ctx: FlowContext, req: TokenRequest): Promise
  * `use_dpop_nonce` with a `DPoP-Nonce` header: the request is sent once more with a new proof
  * carrying it; the nonce is remembered for the server, so the next request needs no retry.
  */
-async function sendWithDpop<T>(ctx: FlowContext, dpop: DpopSession, metadata: AuthorityMetadata, send: (http: HttpClient, extra: Record<string, string>) => Promise<T>): Promise<T> {
+async function sendWithDpop<T>(ctx: FlowContext, dpop: DpopSession, metadata: AuthorityMetadata, url: string, send: (http: HttpClient, extra: Record<string, string>) => Promise<T>): Promise<T> {
   const algs = metadata.dpop_signing_alg_values_supported;
   if (Array.isArray(algs) && !algs.includes(DPOP_ALG)) {
     throw new ConfigurationError(`dpop: the provider accepts DPoP proofs signed with ${algs.join(', ')} only (dpop_signing_alg_values_supported); Tessera signs with ${DPOP_ALG}`);
   }
-  const url = metadata.token_endpoint;
   const http = dpop.recordingNonces(ctx.http);
   const attempt = async () => send(http, { DPoP: await dpop.proof({ method: 'POST', url }, ctx.now()) });
   const sentNonce = dpop.nonceFor(url);
@@ -178,7 +178,7 @@ async function acceptTokenResponse(
       partition,
       (cache) => {
         replaceOverlappingTokens(cache, at);
-        cache.upsert('AccessToken', at);
+        cache.store('AccessToken', at);
         if (response.refresh_token) {
           const rt: RefreshTokenEntity = {
             credential_type: 'RefreshToken',
@@ -194,9 +194,12 @@ async function acceptTokenResponse(
           if (response.foci) rt.family_id = response.foci;
           if (req.userAssertionHash) rt.user_assertion_hash = req.userAssertionHash;
           if (keyId) rt.key_id = keyId;
-          cache.upsert('RefreshToken', rt);
+          // Several OIDC issuers can share a host (/realms/a, /realms/b): each one's refresh token is its own.
+          const realm = refreshTokenRealm(req.authority);
+          if (realm) rt.realm = realm;
+          cache.store('RefreshToken', rt);
         }
-        if (identity.account) cache.upsert('Account', identity.account);
+        if (identity.account) cache.store('Account', identity.account);
         if (response.id_token && identity.account) {
           const idt: IdTokenEntity = {
             credential_type: 'IdToken',
@@ -206,9 +209,9 @@ async function acceptTokenResponse(
             client_id: ctx.clientId,
             realm: identity.realm,
           };
-          cache.upsert('IdToken', idt);
+          cache.store('IdToken', idt);
         }
-        cache.upsert('AppMetadata', { client_id: ctx.clientId, environment, ...(response.foci ? { family_id: response.foci } : {}) });
+        cache.store('AppMetadata', { client_id: ctx.clientId, environment, ...(response.foci ? { family_id: response.foci } : {}) });
       },
       req.signal,
     );
@@ -253,7 +256,7 @@ function checkIdentity(req: TokenRequest, response: TokenResponse, claims: IdTok
   // expected home account id, the account's own pair in its tenant; and the ID token's.
   const info = clientInfoHome(req.authority, response);
   const account = req.account && !req.userAssertionHash ? `${req.account.localAccountId}.${req.account.tenantId}` : undefined;
-  const known = [info, expected, account].filter((k): k is string => !!k).map((k) => k.toLowerCase());
+  const known = [b2cUser(info, claims), b2cUser(expected, claims), account].filter((k): k is string => !!k).map((k) => k.toLowerCase());
   const pair = claims && typeof claims.oid === 'string' && typeof claims.tid === 'string' ? `${claims.oid}.${claims.tid}`.toLowerCase() : undefined;
   const tenantOf = (k: string) => k.slice(k.indexOf('.') + 1);
   const sameTenant = pair ? known.filter((k) => tenantOf(k) === tenantOf(pair)) : [];
@@ -263,6 +266,16 @@ function checkIdentity(req: TokenRequest, response: TokenResponse, claims: IdTok
   if (info ? info.toLowerCase() !== expected.toLowerCase() : claims && sameTenant.length === 0) {
     throw refuse('The refreshed tokens are for another user than the account (or, without client_info, their ID token is not shown to be the account\'s)');
   }
+}
+
+/**
+ * B2C's client_info uid is `<oid>-<policy>` (the policy lower-cased, as the ID token's tfp or, in
+ * older policies, acr): the user's `oid.tid` pair is the home account id without it.
+ */
+function b2cUser(home: string | undefined, claims: IdTokenClaims | undefined): string | undefined {
+  const policy = claims?.tfp ?? claims?.acr;
+  const suffix = typeof policy === 'string' && `-${policy}.`.toLowerCase();
+  return home && suffix && home.toLowerCase().includes(suffix) ? home.toLowerCase().replace(suffix, '.') : home;
 }
 
 /** Entra's home account id, `uid.utid` from client_info. */
@@ -291,19 +304,31 @@ function identify(ctx: FlowContext, req: TokenRequest, response: TokenResponse, 
   const homeAccountId = clientInfoHome(authority, response) ?? expectedHome(req) ?? sub;
   // On-behalf-of tokens are looked up by assertion and configured tenant, not by the user's home tenant.
   const realm = entra && !req.userAssertionHash && typeof claims.tid === 'string' ? claims.tid : authority.tenant;
-  const username = String(claims.preferred_username ?? claims.upn ?? claims.email ?? claims.unique_name ?? '');
   const account: AccountEntity = {
     home_account_id: homeAccountId,
     environment: authority.environment,
     realm,
     local_account_id: String((entra ? claims.oid : undefined) ?? sub),
-    username,
+    username: usernameOf(claims),
     authority_type: entra ? 'MSSTS' : 'Generic',
     last_modified_time: String(ctx.now()),
   };
   if (typeof claims.name === 'string') account.name = claims.name;
   if (response.client_info) account.client_info = response.client_info;
   return { homeAccountId, realm, account, accountInfo: { ...accountFields(account), idTokenClaims: claims } };
+}
+
+/**
+ * The account's username: the first non-empty of preferred_username, upn, B2C's `emails[0]`, email,
+ * unique_name (MSAL skips empty values too, and takes B2C's emails array).
+ */
+function usernameOf(claims: IdTokenClaims): string {
+  const emails = claims.emails;
+  const first = Array.isArray(emails) ? emails[0] : undefined;
+  for (const value of [claims.preferred_username, claims.upn, first, claims.email, claims.unique_name]) {
+    if (typeof value === 'string' && value !== '') return value;
+  }
+  return '';
 }
 
 /**

@@ -1,7 +1,7 @@
 import { InteractionRequiredError, InvalidResponseError, ServerError } from '../errors.js';
 import type { HttpClient, HttpRequest, HttpResponse } from './http-client.js';
 import { capText, redactor, requestSecrets } from './redaction.js';
-import * as z from './zod.js';
+import * as z from 'zod/mini';
 import { type Schema, describeIssue, errorResponseSchema, parseShape } from './schemas.js';
 
 /** Parses a JSON body, naming the endpoint when it is not JSON (an HTML error page, a truncated body). */
@@ -42,6 +42,7 @@ export function oauthErrorFrom(body: unknown, status: number, redact: (text: str
     status,
     claims: claims === e.claims ? claims : undefined,
     suberror: clean(e.suberror),
+    timestamp: clean(e.timestamp),
   };
   return InteractionRequiredError.matches(e.error, e.suberror) ? new InteractionRequiredError(details) : new ServerError(details);
 }
