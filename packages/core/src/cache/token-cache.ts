@@ -237,7 +237,7 @@ export class TokenCache {
   ): RefreshTokenEntity | undefined {
     const who = owner(homeAccountId, { user_assertion_hash: options.userAssertionHash });
     const realm = options.realm ?? '';
-    const ofKey = (entries: IndexEntry[]) => ('keyId' in options ? entries.filter((e) => (e.entity as RefreshTokenEntity).key_id === options.keyId) : entries);
+    const ofKey = (entries: StoredEntry[]) => ('keyId' in options ? entries.filter((e) => (e.entity as RefreshTokenEntity).key_id === options.keyId) : entries);
     const found = ofKey(this.#matching('RefreshToken', who, environment, clientId, realm)).pop()?.entity as RefreshTokenEntity | undefined;
     if (found || !realm) return found;
     // Filed without a realm (msal-node, older Tessera): it can only be this issuer's when the account
