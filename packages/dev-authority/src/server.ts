@@ -30,6 +30,9 @@ export async function startDevAuthority(options: DevAuthorityOptions = {}): Prom
       res.writeHead(503).end();
     } else if (req.url?.startsWith(INTERACTION_PREFIX)) {
       void handleInteraction(provider, req, res);
+    } else if (options.tokenEndpointDelayMs && req.url?.startsWith('/token')) {
+      const handle = providerCallback;
+      setTimeout(() => handle(req, res), options.tokenEndpointDelayMs);
     } else {
       providerCallback(req, res);
     }
@@ -71,6 +74,8 @@ export async function startDevAuthority(options: DevAuthorityOptions = {}): Prom
         clients: clientMetadata(clientSetup),
         spaOrigins,
         adapter: (model: string) => store.adapterFor(model),
+        rotateRefreshTokens: options.rotateRefreshTokens ?? true,
+        refreshTokensAlways: options.refreshTokens === 'always',
       }),
     );
     const apiInfo = apiResourceInfo(ttls);
@@ -82,7 +87,7 @@ export async function startDevAuthority(options: DevAuthorityOptions = {}): Prom
     created.on('access_token.issued', (token: { jti: string }) => userJwtIds.add(token.jti));
     created.registerGrantType(JWT_BEARER, onBehalfOfGrant({ issuer, publicJwks, apiInfo, userJwtIds }), onBehalfOfParameters);
     created.use(recordParsedRequest(log));
-    created.use(keepOfflineAccess);
+    if (options.offlineAccess !== 'consent') created.use(keepOfflineAccess);
     if (options.responseModes) created.use(restrictResponseModes(options.responseModes));
     // Expected provider errors reach the client as OAuth errors; keep the console quiet.
     created.on('server_error', (_ctx, error) => console.error('[dev-authority] server_error', error));

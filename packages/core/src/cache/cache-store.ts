@@ -12,6 +12,14 @@ export interface CacheStore {
   load(partitionKey: string, signal?: AbortSignal): Promise<string | undefined>;
   save(partitionKey: string, data: string, signal?: AbortSignal): Promise<void>;
   update?(partitionKey: string, mutate: (current: string | undefined) => string, signal?: AbortSignal): Promise<string>;
+  /**
+   * Runs `work` while holding the store-wide lock named `name` (one holder among every process or
+   * machine sharing the store). Clients use it around refresh-token redemption, so that callers
+   * sharing the store make one refresh and never redeem a refresh token another caller rotated.
+   * `work` writes to the store, so this must not be the lock `update` takes. A store that cannot
+   * share a lock leaves this out.
+   */
+  lock?<T>(name: string, work: () => Promise<T>, signal?: AbortSignal): Promise<T>;
 }
 
 /** A CacheStore in memory (tests, and a model for writing others). */

@@ -2,6 +2,7 @@ import { type Authority, type AuthorityOptions, forTenant, resolveAuthority } fr
 import { type AuthorityMetadata, type HttpCache, fetchMetadataVia, getAuthorityMetadata } from '../authority/discovery.js';
 import { validateEntraInstance } from '../authority/instance-discovery.js';
 import { type CachePartitioning, type CacheStore, type CacheStoreErrors, CachePersistence, SINGLE_PARTITION, partitionKeys } from '../cache/cache-store.js';
+import { defaultRefreshLock } from './refresh-lock.js';
 import { TokenCache } from '../cache/token-cache.js';
 import type { IdTokenSignatureVerifier } from '../crypto/id-token.js';
 import {
@@ -67,7 +68,10 @@ export interface ClientApplicationOptions extends AuthorityOptions, LoggerOption
   clockSkewSeconds?: number;
   /** Seconds since the epoch; for tests. */
   now?: () => number;
-  /** Cross-tab/cross-process lock around refresh-token redemption (see RefreshLock). */
+  /**
+   * Cross-tab/cross-process lock around refresh-token redemption (see RefreshLock). Default: the
+   * cache store's `lock` when it has one. Clients sharing one TokenCache always take turns.
+   */
   refreshLock?: RefreshLock;
 }
 
@@ -104,7 +108,7 @@ export class ClientApplication {
       verifySignature: options.idTokenSignatureVerifier?.(http),
       clockSkew: options.clockSkewSeconds ?? 300,
       now,
-      refreshLock: options.refreshLock,
+      refreshLock: defaultRefreshLock(this.tokenCache, options.refreshLock, options.cacheStore),
     };
   }
 

@@ -6,7 +6,7 @@ import { normalizeScopes, resourceScopes } from '../scopes.js';
 import type { FlowContext, RequestOptions } from './context.js';
 import { checkOptions } from '../http/schemas.js';
 import { optionalBoolean, requestOptions, requiredScopesOption } from './options.js';
-import { requestToken } from './token-request.js';
+import { requestToken, throwNotInteractive } from './token-request.js';
 
 export interface ClientCredentialsOptions extends RequestOptions {
   scopes: string | string[];
@@ -43,6 +43,6 @@ export async function acquireTokenForClient(ctx: FlowContext, authority: Authori
       partition: () => partition,
       signal: options.signal,
       correlationId: options.correlationId,
-    }),
+    }).catch(throwNotInteractive),
   );
 }

@@ -13,7 +13,7 @@ import type { AccountInfo } from '../results.js';
  * file lock). Core re-reads the cache inside it and refreshes only if still needed, so N waiters
  * whose token expired make one refresh request (rotating refresh tokens stay valid).
  */
-export type RefreshLock = <T>(account: AccountInfo, work: () => Promise<T>) => Promise<T>;
+export type RefreshLock = <T>(account: AccountInfo, work: () => Promise<T>, signal?: AbortSignal) => Promise<T>;
 
 /** What every flow needs from the client that runs it. Flows are functions over this. */
 export interface FlowContext {

@@ -8,7 +8,7 @@ import { refreshAccessToken } from './refresh-token.js';
 import { cachedResult } from './silent.js';
 import { checkOptions, nonEmpty } from '../http/schemas.js';
 import { optionalBoolean, requestOptions, requiredScopesOption } from './options.js';
-import { requestToken } from './token-request.js';
+import { requestToken, throwNotInteractive } from './token-request.js';
 
 export interface OnBehalfOfOptions extends RequestOptions {
   scopes: string | string[];
@@ -62,6 +62,6 @@ export async function acquireTokenOnBehalfOf(ctx: FlowContext, authority: Author
       partition: () => partition,
       signal: options.signal,
       correlationId: options.correlationId,
-    }),
+    }).catch(throwNotInteractive),
   );
 }

@@ -100,6 +100,8 @@ const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
  * - A file another user could have written or planted (owned by someone else, group/other-writable,
  *   a symlink, not a regular file, over `maxFileBytes`) and a lock held by another user are refused
  *   with `CacheStoreRefusedError`, untouched.
+ * - `lock(name)` (taken by clients around a refresh) is the cross-process lock
+ *   `<file>.<hash of name>.lock`, beside the cache and apart from the write lock.
  */
 export class FileCacheStore implements CacheStore {
   /** The file of the `default` partition. */
@@ -199,6 +201,19 @@ export class FileCacheStore implements CacheStore {
       await this.replace(file, next, lock);
       return next;
     });
+  }
+
+  /**
+   * Runs `work` holding the cross-process lock `name` (`<file>.<hash of name>.lock`; clients take it
+   * around a refresh, so processes sharing this file make one refresh and never redeem a refresh
+   * token another process rotated). Waits up to `lockTimeoutMs`, then fails with CacheStoreBusyError;
+   * a lock left by a crashed process is broken after `staleLockMs`.
+   */
+  async lock<T>(name: string, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    throwIfAborted(signal);
+    await this.ensureDirectory();
+    const target = `${this.path}.${createHash('sha256').update(name).digest('hex').slice(0, 16)}`;
+    return this.withLock(target, signal, () => work());
   }
 
   /** Reads a file unless its signature is the one we saw last time. */
