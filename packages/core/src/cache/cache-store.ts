@@ -63,9 +63,25 @@ export const assertionHash = sha256Base64Url;
  */
 export type CacheStoreErrors = 'warn' | 'throw';
 
+/** Whether serialized cache JSON holds a refresh token or an access token not yet expired (worth writing back). */
+function stillUseful(data: string, nowSeconds = Date.now() / 1000): boolean {
+  try {
+    const parsed = JSON.parse(data) as { AccessToken?: Record<string, { expires_on?: unknown }>; RefreshToken?: Record<string, unknown> };
+    if (Object.keys(parsed?.RefreshToken ?? {}).length > 0) return true;
+    return Object.values(parsed?.AccessToken ?? {}).some((at) => Number(at?.expires_on) > nowSeconds);
+  } catch {
+    return false;
+  }
+}
+
 /** Keeps the in-memory TokenCache and a CacheStore in step. */
 export class CachePersistence {
   readonly #seen = new Map<string, string>();
+  /**
+   * Changes the store did not take (it was down): replayed, in order, with the partition's next
+   * successful write or load, so tokens acquired during an outage reach the store once it is back.
+   */
+  readonly #pending = new Map<string, ((cache: TokenCache) => void)[]>();
   readonly #store: CacheStore | undefined;
   readonly #log: LogSink;
   readonly #errors: CacheStoreErrors;
@@ -95,7 +111,17 @@ export class CachePersistence {
       this.#storeFailed('load', partition, error, signal);
       return;
     }
-    if (data === undefined || data === this.#seen.get(partition)) return;
+    const seen = this.#seen.get(partition);
+    if (data === undefined && seen !== undefined && stillUseful(seen)) {
+      // The store lost a partition we had read or written (a Redis master restarted empty, a
+      // flushed key): memory still holds it, so write it back.
+      this.#pending.set(partition, [(cache) => cache.merge(seen), ...(this.#pending.get(partition) ?? [])]);
+    }
+    if (this.#pending.has(partition)) {
+      await this.write(partition, () => undefined, signal);
+      return;
+    }
+    if (data === undefined || data === seen) return;
     this.#absorb(partition, data);
   }
 
@@ -103,6 +129,7 @@ export class CachePersistence {
   async write(partition: string, change: (cache: TokenCache) => void, signal?: AbortSignal): Promise<void> {
     change(this.cache);
     if (!this.#store) return;
+    const replay = this.#pending.get(partition) ?? [];
     let othersWrote = true;
     const apply = (current: string | undefined) => {
       othersWrote = current !== undefined && current !== this.#seen.get(partition);
@@ -116,6 +143,7 @@ export class CachePersistence {
           this.#log.log('warning', `Cache partition "${this.#log.partition(partition)}" was unreadable and is rewritten`);
         }
       }
+      for (const missed of replay) missed(copy);
       change(copy);
       return copy.serialize();
     };
@@ -129,10 +157,15 @@ export class CachePersistence {
             return data;
           });
     } catch (error) {
-      // Memory has the change already: the caller gets its token even when the store is down.
+      // Memory has the change already: the caller gets its token even when the store is down; the
+      // store gets it with the partition's next successful write or load.
+      this.#pending.set(partition, [...(this.#pending.get(partition) ?? []), change]);
       this.#storeFailed('save', partition, error, signal);
       return;
     }
+    const rest = (this.#pending.get(partition) ?? []).filter((missed) => !replay.includes(missed));
+    if (rest.length) this.#pending.set(partition, rest);
+    else this.#pending.delete(partition);
     // Memory already has our change; re-reading is needed only for entries other writers added.
     if (othersWrote) this.#absorb(partition, next);
     else this.#seen.set(partition, next);

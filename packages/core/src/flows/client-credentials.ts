@@ -6,7 +6,7 @@ import { normalizeScopes, resourceScopes } from '../scopes.js';
 import type { FlowContext, RequestOptions } from './context.js';
 import { checkOptions } from '../http/schemas.js';
 import { optionalBoolean, requestOptions, requiredScopesOption } from './options.js';
-import { requestToken, throwNotInteractive } from './token-request.js';
+import { requestToken, singleFlightAcrossInstances, throwNotInteractive } from './token-request.js';
 
 export interface ClientCredentialsOptions extends RequestOptions {
   scopes: string | string[];
@@ -22,18 +22,15 @@ export async function acquireTokenForClient(ctx: FlowContext, authority: Authori
   const scopes = normalizeScopes(options.scopes);
   const realm = authority.tenant;
   const partition = partitionKeys.app(ctx.partitioning, ctx.clientId, realm);
-  if (!options.forceRefresh && !options.claims) {
+  const query = { homeAccountId: '', environment: authority.environment, realm, scopes: resourceScopes(scopes) };
+  const reuse = !options.forceRefresh && !options.claims;
+  if (reuse) {
     await ctx.persistence.sync(partition, options.signal);
-    const hit = cachedResult(ctx, {
-      homeAccountId: '',
-      environment: authority.environment,
-      realm,
-      scopes: resourceScopes(scopes),
-    });
+    const hit = cachedResult(ctx, query);
     if (hit) return hit;
   }
   const key = ['cc', authority.url, ctx.clientId, resourceScopes(scopes).sort().join(' '), options.claims ?? ''].join('\n');
-  return ctx.singleFlight.run(key, () =>
+  const ask = () =>
     requestToken(ctx, {
       authority,
       params: { grant_type: 'client_credentials', scope: scopes.join(' ') },
@@ -43,6 +40,7 @@ export async function acquireTokenForClient(ctx: FlowContext, authority: Authori
       partition: () => partition,
       signal: options.signal,
       correlationId: options.correlationId,
-    }).catch(throwNotInteractive),
-  );
+    }).catch(throwNotInteractive);
+  // Instances sharing a store make one request per token: the others read its answer from the store.
+  return ctx.singleFlight.run(key, () => (reuse ? singleFlightAcrossInstances(ctx, { name: key, partition, signal: options.signal }, () => cachedResult(ctx, query), ask) : ask()));
 }

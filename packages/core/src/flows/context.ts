@@ -15,6 +15,13 @@ import type { AccountInfo } from '../results.js';
  */
 export type RefreshLock = <T>(account: AccountInfo, work: () => Promise<T>, signal?: AbortSignal) => Promise<T>;
 
+/**
+ * Runs `work` holding the lock `name` among every client sharing the cache store (see
+ * `defaultAcquisitionLock`): app-only and on-behalf-of acquisitions re-read the store inside it, so
+ * instances asking for one new token make one request.
+ */
+export type AcquisitionLock = <T>(name: string, work: () => Promise<T>, signal?: AbortSignal) => Promise<T>;
+
 /** What every flow needs from the client that runs it. Flows are functions over this. */
 export interface FlowContext {
   clientId: string;
@@ -36,6 +43,8 @@ export interface FlowContext {
   /** Seconds since the epoch; injectable for tests. */
   now(): number;
   refreshLock?: RefreshLock;
+  /** Set when the cache store can lock (shared between instances). */
+  acquisitionLock?: AcquisitionLock;
 }
 
 /** Options every token method accepts. */
