@@ -32,9 +32,10 @@ export interface RedisCacheStoreOptions {
    */
   operationTimeoutMs?: number;
   /**
-   * Circuit breaker: after this many Redis calls in a row failed or timed out, the store fails at
-   * once (served from memory) for `breakerCooldownMs`, then lets one probe through; the probe's
-   * success closes it again. Default 3.
+   * Circuit breaker: after this many Redis calls failed or timed out within 5 s (successes in
+   * between do not reset the count: with one dead master of a Cluster, calls to the others still
+   * succeed), the store fails at once (core answers from memory) for `breakerCooldownMs`, then lets
+   * one probe through; the probe's success closes it again. Default 3.
    */
   breakerThreshold?: number;
   /** How long the breaker stays open before the next probe. Default 1,000 ms. */
@@ -75,6 +76,8 @@ const DAY = 86_400;
 /** No key is written without an expiry, nor with one shorter than this. */
 const FLOOR_TTL_SECONDS = 60;
 const DOWN = new Set(['close', 'reconnecting', 'end']);
+/** The breaker counts failures within this window. */
+const FAILURE_WINDOW_MS = 5000;
 
 /** The store's circuit breaker: `closed` (calls go to Redis), `open` (they fail at once), `half-open` (one probe is out). */
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -137,12 +140,16 @@ export class RedisCacheStore implements CacheStore {
   private readonly lockTimeoutMs: number;
   private readonly breakerThreshold: number;
   private readonly breakerCooldownMs: number;
-  private failuresInARow = 0;
+  private failures = 0;
+  private failuresSince = 0;
   private openUntil = 0;
   private probing = false;
   #breaker: BreakerState = 'closed';
-  /** Redis calls attempted, and calls refused at once because the breaker was open (for monitoring). */
-  readonly stats = { calls: 0, failed: 0, shortCircuited: 0, breakerOpened: 0 };
+  /**
+   * For monitoring: Redis calls attempted and how many failed, calls refused at once because the
+   * breaker was open, how often it opened, and probes sent while it was open.
+   */
+  readonly stats = { calls: 0, failed: 0, shortCircuited: 0, breakerOpened: 0, probes: 0 };
 
   constructor(options: RedisCacheStoreOptions) {
     if (!options?.client) throw new ConfigurationError('RedisCacheStore needs `client`: an ioredis client (or use createRedisCacheStore)');
@@ -379,6 +386,7 @@ export class RedisCacheStore implements CacheStore {
     if (this.#breaker === 'open' && Date.now() >= this.openUntil && !this.probing) {
       this.#breaker = 'half-open';
       this.probing = true;
+      this.stats.probes++;
       return true;
     }
     this.stats.shortCircuited++;
@@ -391,17 +399,21 @@ export class RedisCacheStore implements CacheStore {
       this.probing = false;
       this.#breaker = 'closed';
     }
-    if (this.#breaker === 'closed') this.failuresInARow = 0;
   }
 
   private failed(probe: boolean): void {
     this.stats.failed++;
     if (probe) this.probing = false;
-    if (probe || ++this.failuresInARow >= this.breakerThreshold) {
+    const now = Date.now();
+    if (now - this.failuresSince > FAILURE_WINDOW_MS) {
+      this.failures = 0;
+      this.failuresSince = now;
+    }
+    if (probe || ++this.failures >= this.breakerThreshold) {
       if (this.#breaker === 'closed') this.stats.breakerOpened++;
       this.#breaker = 'open';
-      this.openUntil = Date.now() + this.breakerCooldownMs;
-      this.failuresInARow = 0;
+      this.openUntil = now + this.breakerCooldownMs;
+      this.failures = 0;
     }
   }
 
