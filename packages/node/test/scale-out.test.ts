@@ -10,7 +10,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfidentialClientApplication, PublicClientApplication } from '@tessera/core';
-import { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useDevAuthority } from '../../core/test/helpers.js';
 import { RedisCacheStore } from '../src/cache/redis-cache-store.js';
@@ -46,8 +46,8 @@ describe.skipIf(SKIP)('service instances sharing a Redis Cluster', () => {
     );
   }
 
-  function clusterClient(cluster: RedisClusterFixture): Redis.Cluster {
-    const client = new Redis.Cluster(cluster.startupNodes, { redisOptions: { maxRetriesPerRequest: 1 } });
+  function clusterClient(cluster: RedisClusterFixture): Cluster {
+    const client = new Cluster(cluster.startupNodes, { redisOptions: { maxRetriesPerRequest: 1 } });
     client.on('error', () => undefined);
     return client;
   }
@@ -83,8 +83,8 @@ describe.skipIf(SKIP)('service instances sharing a Redis Cluster', () => {
 
   describe('a master dies, then comes back empty (3 masters, no replicas)', () => {
     let cluster: RedisClusterFixture;
-    let client: Redis.Cluster;
-    let inspect: Redis.Cluster;
+    let client: Cluster;
+    let inspect: Cluster;
     let store: RedisCacheStore;
     let api: ConfidentialClientApplication;
     let users: string[];
