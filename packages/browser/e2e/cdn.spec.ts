@@ -25,7 +25,7 @@ test.describe('CDN file from another origin', () => {
         (e: Error & { code: string }) => [e instanceof lib.InteractionRequiredError!, e instanceof lib.TesseraError!, e.name, e.code],
       );
     });
-    expect(signedOut).toEqual([true, true, 'InteractionRequiredError', 'interaction_required']);
+    expect(signedOut).toEqual([true, true, 'InteractionRequiredError', 'no_account']);
 
     await page.click('#login-redirect');
     await signInAtAuthority(page, idp, 'linus');

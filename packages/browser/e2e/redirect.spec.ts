@@ -13,7 +13,7 @@ test.describe('redirect sign-in (bundled sample)', () => {
     expect(await text(page, '#status')).toBe('Signed out');
     // Silent with nobody signed in: only the user can help.
     await page.click('#get-token');
-    await page.waitForFunction(() => document.querySelector('#error')?.getAttribute('data-code') === 'interaction_required');
+    await page.waitForFunction(() => document.querySelector('#error')?.getAttribute('data-code') === 'no_account');
 
     idp.clearRequests();
     await page.click('#login-redirect');

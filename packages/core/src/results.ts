@@ -14,28 +14,43 @@ export interface AccountInfo {
   environment: string;
   /** Entra tenant id, or the OIDC issuer path. */
   tenantId: string;
+  /** The user's sign-in name (`preferred_username`, `upn` or `email`). */
   username: string;
   /** `oid` in Entra, `sub` elsewhere. */
   localAccountId: string;
+  /** The display name from the ID token. */
   name?: string;
+  /** `MSSTS` for Entra, `Generic` for other OpenID Connect issuers. */
   authorityType: string;
+  /** The claims of the cached ID token, if any. */
   idTokenClaims?: IdTokenClaims;
 }
 
+/** What every token method returns. */
 export interface AuthenticationResult {
+  /** The access token to send as `Authorization: Bearer <token>`. */
   accessToken: string;
+  /** The token type, `Bearer`. */
   tokenType: string;
+  /** When the access token expires. */
   expiresOn: Date;
+  /** Entra's extended expiry (usable during an outage of the authority). */
   extExpiresOn?: Date;
   /** When a proactive refresh is due (Entra's refresh_in). */
   refreshOn?: Date;
   /** Scopes the token was granted for. */
   scopes: string[];
+  /** The raw ID token, for sign-ins. */
   idToken?: string;
+  /** The ID token's claims (checked), for sign-ins. */
   idTokenClaims?: IdTokenClaims;
+  /** The signed-in account (user flows). */
   account?: AccountInfo;
+  /** The tenant that issued the token. */
   tenantId?: string;
+  /** Whether the token came from the cache without a request. */
   fromCache: boolean;
+  /** The request's correlation id, when one was sent. */
   correlationId?: string;
 }
 
@@ -106,7 +121,9 @@ export function accountsOf(cache: TokenCache, clientId: string): AccountInfo[] {
   const out: AccountInfo[] = [];
   for (const a of cache.getAccounts()) {
     const idToken = cache.findIdToken(a.home_account_id, a.environment, clientId, a.realm);
-    if (idToken || cache.findRefreshToken(a.home_account_id, a.environment, clientId)) out.push(accountInfo(a, idToken));
+    // OIDC issuers file refresh tokens per issuer path (realm); Entra's serve every tenant.
+    const realm = a.authority_type === 'MSSTS' ? undefined : a.realm;
+    if (idToken || cache.findRefreshToken(a.home_account_id, a.environment, clientId, { realm })) out.push(accountInfo(a, idToken));
   }
   return out;
 }

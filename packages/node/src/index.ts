@@ -30,3 +30,20 @@ export { NodePublicClientApplication, type NodePublicClientOptions } from './nod
 // ---- Credentials (@azure/identity-shaped TokenCredential implementations) ----
 export * from './credentials/index.js';
 // ---- end of credentials ----
+
+// ---- Core's errors and authority hosts, so Node apps catch and configure with one import ----
+export {
+  AzureAuthorityHosts,
+  TesseraError,
+  ConfigurationError,
+  ServerError,
+  InteractionRequiredError,
+  ValidationError,
+  InvalidResponseError,
+  NetworkError,
+  AbortError,
+  CacheFormatError,
+  type ServerErrorDetails,
+  type AccountInfo,
+  type AuthenticationResult,
+} from '@tessera/core';

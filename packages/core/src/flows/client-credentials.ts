@@ -8,7 +8,9 @@ import { checkOptions } from '../http/schemas.js';
 import { optionalBoolean, requestOptions, requiredScopesOption } from './options.js';
 import { requestToken, singleFlightAcrossInstances, throwNotInteractive } from './token-request.js';
 
+/** Options of acquireTokenForClient. */
 export interface ClientCredentialsOptions extends RequestOptions {
+  /** The resource's scopes, usually `<resource>/.default`. */
   scopes: string | string[];
   /** Skip the cache and get a new token. */
   forceRefresh?: boolean;

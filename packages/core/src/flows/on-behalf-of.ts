@@ -1,5 +1,6 @@
 import type { Authority } from '../authority/authority.js';
 import { assertionHash, partitionKeys } from '../cache/cache-store.js';
+import { refreshTokenRealm } from '../cache/token-cache.js';
 import { InteractionRequiredError } from '../errors.js';
 import type { AuthenticationResult } from '../results.js';
 import { normalizeScopes, resourceScopes, withOidcScopes } from '../scopes.js';
@@ -10,10 +11,13 @@ import { checkOptions, nonEmpty } from '../http/schemas.js';
 import { optionalBoolean, requestOptions, requiredScopesOption } from './options.js';
 import { requestToken, singleFlightAcrossInstances, throwNotInteractive } from './token-request.js';
 
+/** Options of acquireTokenOnBehalfOf. */
 export interface OnBehalfOfOptions extends RequestOptions {
+  /** The downstream API's scopes. */
   scopes: string | string[];
   /** The access token the middle-tier API received from its caller. */
   userAssertion: string;
+  /** Skip the cache and get a new token. */
   forceRefresh?: boolean;
 }
 
@@ -60,7 +64,7 @@ export async function acquireTokenOnBehalfOf(ctx: FlowContext, authority: Author
   // Refresh and exchange under one lock per assertion: instances sharing a store redeem a (rotating)
   // refresh token once and make one exchange per token; the others read the answer from the store.
   const refreshOrExchange = async () => {
-    const rt = ctx.persistence.cache.findRefreshToken('', authority.environment, ctx.clientId, { userAssertionHash: hash });
+    const rt = ctx.persistence.cache.findRefreshToken('', authority.environment, ctx.clientId, { userAssertionHash: hash, realm: refreshTokenRealm(authority) });
     if (rt) {
       try {
         return await refreshAccessToken(ctx, authority, rt.secret, { ...options, userAssertionHash: hash, partition, expectedHomeAccountId: rt.home_account_id });

@@ -2,7 +2,7 @@ import type { Authority } from '../authority/authority.js';
 import { entraIssuerMatches, parseClientInfo } from '../authority/entra.js';
 import type { AuthorityMetadata } from '../authority/discovery.js';
 import type { AccessTokenEntity, AccountEntity, IdTokenEntity, RefreshTokenEntity } from '../cache/schema.js';
-import type { TokenCache } from '../cache/token-cache.js';
+import { type TokenCache, refreshTokenRealm } from '../cache/token-cache.js';
 import { type IdTokenClaims, decodeIdToken, validateIdTokenClaims } from '../crypto/id-token.js';
 import { InteractionRequiredError, InvalidResponseError, ServerError, ValidationError } from '../errors.js';
 import { formPost, requestJson } from '../http/oauth-response.js';
@@ -159,7 +159,7 @@ async function acceptTokenResponse(
       partition,
       (cache) => {
         replaceOverlappingTokens(cache, at);
-        cache.upsert('AccessToken', at);
+        cache.store('AccessToken', at);
         if (response.refresh_token) {
           const rt: RefreshTokenEntity = {
             credential_type: 'RefreshToken',
@@ -174,9 +174,12 @@ async function acceptTokenResponse(
           if (target !== undefined) rt.target = target;
           if (response.foci) rt.family_id = response.foci;
           if (req.userAssertionHash) rt.user_assertion_hash = req.userAssertionHash;
-          cache.upsert('RefreshToken', rt);
+          // Several OIDC issuers can share a host (/realms/a, /realms/b): each one's refresh token is its own.
+          const realm = refreshTokenRealm(req.authority);
+          if (realm) rt.realm = realm;
+          cache.store('RefreshToken', rt);
         }
-        if (identity.account) cache.upsert('Account', identity.account);
+        if (identity.account) cache.store('Account', identity.account);
         if (response.id_token && identity.account) {
           const idt: IdTokenEntity = {
             credential_type: 'IdToken',
@@ -186,9 +189,9 @@ async function acceptTokenResponse(
             client_id: ctx.clientId,
             realm: identity.realm,
           };
-          cache.upsert('IdToken', idt);
+          cache.store('IdToken', idt);
         }
-        cache.upsert('AppMetadata', { client_id: ctx.clientId, environment, ...(response.foci ? { family_id: response.foci } : {}) });
+        cache.store('AppMetadata', { client_id: ctx.clientId, environment, ...(response.foci ? { family_id: response.foci } : {}) });
       },
       req.signal,
     );

@@ -12,6 +12,7 @@ import { KeyedQueue, sleep, throwIfAborted, withDeadline } from './util.js';
 /** The partition that core's default `'single'` partitioning uses for everything. */
 export const DEFAULT_PARTITION = 'default';
 
+/** Options of FileCacheStore (and tokenCachePersistence). */
 export interface FileCacheStoreOptions {
   /**
    * File name (without `.json`) of the cache in `directory`: `<directory>/<name>.json`.
@@ -106,6 +107,7 @@ const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
 export class FileCacheStore implements CacheStore {
   /** The file of the `default` partition. */
   readonly path: string;
+  /** The folder of the cache file. */
   readonly directory: string;
   private readonly stem: string;
   private readonly warn: (message: string) => void;

@@ -7,7 +7,9 @@ import { CacheStoreUnavailableError, describeCause } from './errors.js';
  * which leaves the file untouched.
  */
 export interface CacheEncryption {
+  /** The text to write to disk for the cache JSON `plain`. */
   encrypt(plain: string): Promise<string>;
+  /** The cache JSON back from what `encrypt` wrote. */
   decrypt(stored: string): Promise<string>;
 }
 

@@ -8,16 +8,23 @@ import { KeyedQueue, sleep, throwIfAborted, withDeadline } from './util.js';
  * any other client can be adapted with these three commands.
  */
 export interface RedisClientLike {
+  /** Redis GET. */
   get(key: string): Promise<string | null>;
+  /** Redis EVAL. */
   eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  /** Redis EVALSHA. */
   evalsha(sha1: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
   /** ioredis' connection state; when it says the connection is down, calls fail at once instead of queueing. */
   readonly status?: string;
+  /** Closes the connection gracefully (used by close() when the store owns the client). */
   quit?(): Promise<unknown>;
+  /** Closes the connection at once. */
   disconnect?(): void;
 }
 
+/** Options of RedisCacheStore. */
 export interface RedisCacheStoreOptions {
+  /** The ioredis client (Redis or Cluster) to use. */
   client: RedisClientLike;
   /** Keys are `<prefix>:<partitionKey>`. Default `tessera:cache`. */
   prefix?: string;
@@ -60,6 +67,7 @@ export interface RedisCacheStoreOptions {
   onCorrupt?: 'refuse' | 'overwrite';
 }
 
+/** Options of createRedisCacheStore: the store's options plus how to connect. */
 export interface RedisConnectionOptions extends Omit<RedisCacheStoreOptions, 'client' | 'ownsClient'> {
   /** `redis://[user:password@]host:port/db` or `rediss://` for TLS. Default `redis://127.0.0.1:6379`. */
   url?: string;
@@ -126,7 +134,9 @@ const RENEW_SHA = sha1(RENEW_SCRIPT);
  *   core's persistence logs it and keeps working from memory and the network.
  */
 export class RedisCacheStore implements CacheStore {
+  /** The Redis client in use. */
   readonly client: RedisClientLike;
+  /** Keys are `<prefix>:<partitionKey>`. */
   readonly prefix: string;
   private readonly minTtlSeconds: number;
   private readonly timeoutMs: number;

@@ -20,6 +20,7 @@ export class ChainedTokenCredential implements TokenCredential {
     this.sources = sources;
   }
 
+  /** The first source's token; moves on only when a source is unavailable (CredentialUnavailableError or null). */
   async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
     const unavailable: Error[] = [];
     for (const source of this.sources) {
@@ -48,6 +49,7 @@ export class ChainedTokenCredential implements TokenCredential {
     await Promise.all(this.sources.map((s) => (s as { close?: () => Promise<void> }).close?.()));
   }
 
+  /** `await using` support: the same as close(). */
   [asyncDispose](): Promise<void> {
     return this.close();
   }

@@ -61,6 +61,7 @@ export abstract class CredentialBase<App extends ClientApplication> implements T
     this.stores = this.persistentStores();
   }
 
+  /** An access token for the scopes: from the cache, else from the authority. Rejects with a TesseraError (e.g. CredentialUnavailableError, ServerError) that says what to fix. */
   async getToken(scopes: string | string[], options: GetTokenOptions = {}): Promise<BearerToken> {
     const result = await this.execute(scopes, options, (app, request) => this.acquire(app, request));
     return {
@@ -179,6 +180,7 @@ export abstract class CredentialBase<App extends ClientApplication> implements T
     if (this.http instanceof NodeHttpClient && this.http !== this.options.httpClient) await this.http.close();
   }
 
+  /** `await using` support: the same as close(). */
   [asyncDispose](): Promise<void> {
     return this.close();
   }

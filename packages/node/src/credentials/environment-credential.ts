@@ -109,6 +109,7 @@ export class EnvironmentCredential implements TokenCredential {
     await this.inner?.close();
   }
 
+  /** `await using` support: the same as close(). */
   [asyncDispose](): Promise<void> {
     return this.close();
   }

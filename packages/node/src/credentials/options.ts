@@ -9,7 +9,7 @@ import { TenantNotAllowedError } from './errors.js';
  * CacheStoreUnavailableError unless `unsafeAllowUnencryptedStorage` is set.
  */
 export interface TokenCachePersistenceOptions {
-  /** Persist tokens (default: in memory only). */
+  /** Persist tokens to an encrypted file (default: in memory only). */
   enabled: boolean;
   /** File name in `~/.tessera` (default `tessera.cache`); CAE and non-CAE tokens get `<name>.cae` / `<name>.nocae`. */
   name?: string;
@@ -24,8 +24,11 @@ export interface TokenCachePersistenceOptions {
   unsafeAllowUnencryptedStorage?: boolean;
 }
 
+/** Logging options of a credential. */
 export interface CredentialLoggingOptions {
+  /** Where log lines go (none by default). */
   logger?: Logger;
+  /** The most verbose level written (default `info`). */
   level?: LogLevel;
   /** Log the client id, tenant and user of each token acquired (as @azure/identity's option). */
   allowLoggingAccountIdentifiers?: boolean;
@@ -55,6 +58,7 @@ export interface TokenCredentialOptions extends TransportOptions {
   httpClient?: HttpClient;
   /** Core's retry policy for token and discovery requests. */
   retryOptions?: RetryOptions;
+  /** Logging: where, how verbose, and whether account identifiers or PII may appear. */
   loggingOptions?: CredentialLoggingOptions;
 }
 
