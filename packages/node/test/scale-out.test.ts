@@ -14,7 +14,7 @@ import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useDevAuthority } from '../../core/test/helpers.js';
 import { RedisCacheStore } from '../src/cache/redis-cache-store.js';
-import { finished, sleep, startWorker } from './cache-helpers.js';
+import { expireAccessTokens, finished, sleep, startWorker } from './cache-helpers.js';
 import { type RedisClusterFixture, startRedisCluster } from './support/redis-server.mjs';
 
 const HAVE_REDIS = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -27,8 +27,9 @@ const CC = { grantType: 'client_credentials' };
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 describe.skipIf(SKIP)('service instances sharing a Redis Cluster', () => {
-  // The token endpoint answers after 0.3 s: the instances' asks surely overlap.
-  const idp = useDevAuthority({ tokenEndpointDelayMs: 300 });
+  // The token endpoint answers after 0.3 s: the instances' asks surely overlap. Refresh tokens rotate,
+  // and a reused one revokes the grant.
+  const idp = useDevAuthority({ tokenEndpointDelayMs: 300, rotateRefreshTokens: true });
   let dir: string;
 
   beforeAll(async () => {
@@ -80,6 +81,33 @@ describe.skipIf(SKIP)('service instances sharing a Redis Cluster', () => {
       }
     });
   }
+
+  it('on-behalf-of refresh takes the lock: two instances whose shared token expired make one refresh request', async () => {
+    const cluster = await startRedisCluster({ replicas: 0 });
+    const clients = [clusterClient(cluster), clusterClient(cluster), clusterClient(cluster)];
+    try {
+      const { confidential } = idp.current.clients;
+      const instance = (client: Cluster) =>
+        new ConfidentialClientApplication({ clientId: confidential.clientId, clientCredential: confidential.clientSecret!, authority: idp.current.issuer, cacheStore: new RedisCacheStore({ client, prefix: 'obo-refresh' }), cachePartitioning: 'perKey' });
+      const [userAssertion] = await assertions(1, 'obo-refresh-');
+      const first = await instance(clients[0]!).acquireTokenOnBehalfOf({ scopes: SCOPES, userAssertion: userAssertion! });
+      const key = `obo-refresh:obo:${createHash('sha256').update(userAssertion!).digest('base64url')}`;
+      const stored = await clients[0]!.get(key);
+      expect(stored).toContain('"RefreshToken"');
+      await clients[0]!.set(key, expireAccessTokens(stored!));
+      idp.current.clearRequests();
+
+      const [b, c] = await Promise.all([clients[1]!, clients[2]!].map((client) => instance(client).acquireTokenOnBehalfOf({ scopes: SCOPES, userAssertion: userAssertion! })));
+      expect(idp.current.countRequests({ grantType: 'refresh_token' })).toBe(1);
+      expect(idp.current.countRequests(OBO)).toBe(0);
+      expect(b!.accessToken).toBe(c!.accessToken);
+      expect(b!.accessToken).not.toBe(first.accessToken);
+      expect([b!.fromCache, c!.fromCache].sort()).toEqual([false, true]);
+    } finally {
+      for (const client of clients) client.disconnect();
+      await cluster.stop();
+    }
+  });
 
   describe('a master dies, then comes back empty (3 masters, no replicas)', () => {
     let cluster: RedisClusterFixture;
