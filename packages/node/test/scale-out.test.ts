@@ -9,13 +9,13 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfidentialClientApplication, PublicClientApplication } from '@tessera/core';
-import { Cluster } from 'ioredis';
+import { type CacheStore, ConfidentialClientApplication, PublicClientApplication } from '@tessera/core';
+import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useDevAuthority } from '../../core/test/helpers.js';
 import { RedisCacheStore } from '../src/cache/redis-cache-store.js';
 import { expireAccessTokens, finished, sleep, startWorker } from './cache-helpers.js';
-import { type RedisClusterFixture, startRedisCluster } from './support/redis-server.mjs';
+import { type RedisClusterFixture, freePort, startRedis, startRedisCluster, stopRedis } from './support/redis-server.mjs';
 
 const HAVE_REDIS = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
 const SKIP = !HAVE_REDIS && !process.env.CI;
@@ -106,6 +106,44 @@ describe.skipIf(SKIP)('service instances sharing a Redis Cluster', () => {
     } finally {
       for (const client of clients) client.disconnect();
       await cluster.stop();
+    }
+  });
+
+  it('an instance that cannot get the lock in time asks the authority itself; the holder then uses its answer', async () => {
+    const port = await freePort();
+    const redis = await startRedis(port);
+    const connections = [new Redis(`redis://127.0.0.1:${port}`), new Redis(`redis://127.0.0.1:${port}`)];
+    try {
+      const { confidential } = idp.current.clients;
+      const app = (cacheStore: CacheStore) =>
+        new ConfidentialClientApplication({ clientId: confidential.clientId, clientCredential: confidential.clientSecret!, authority: idp.current.issuer, cacheStore, cachePartitioning: 'perKey' });
+      // Instance A holds the lease and hangs inside it (a stuck holder) until released.
+      const held = new RedisCacheStore({ client: connections[0]!, prefix: 'busy' });
+      let taken!: () => void;
+      const isTaken = new Promise<void>((resolve) => (taken = resolve));
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const stuck: CacheStore = {
+        load: (key, signal) => held.load(key, signal),
+        save: (key, data, signal) => held.save(key, data, signal),
+        update: (key, mutate, signal) => held.update(key, mutate, signal),
+        lock: (name, work, signal) => held.lock(name, async () => (taken(), await released, work()), signal),
+      };
+      const a = app(stuck).acquireTokenForClient({ scopes: SCOPES });
+      await isTaken;
+      idp.current.clearRequests();
+      // Instance B waits at most its lockTimeoutMs, then asks itself.
+      const b = await app(new RedisCacheStore({ client: connections[1]!, prefix: 'busy', lockLeaseMs: 1000, lockTimeoutMs: 300 })).acquireTokenForClient({ scopes: SCOPES });
+      expect(b.fromCache).toBe(false);
+      expect(idp.current.countRequests(CC)).toBe(1);
+      release();
+      // A, inside the lock, re-reads the store and takes B's token: still one request.
+      const fromA = await a;
+      expect(fromA.accessToken).toBe(b.accessToken);
+      expect(idp.current.countRequests(CC)).toBe(1);
+    } finally {
+      for (const c of connections) c.disconnect();
+      await stopRedis(redis);
     }
   });
 
