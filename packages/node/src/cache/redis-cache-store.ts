@@ -277,8 +277,10 @@ export class RedisCacheStore implements CacheStore {
         const step = Math.min(deadline, Date.now() + this.timeoutMs);
         taken = await this.command('take a lock', step, signal, () => this.script(LEASE_SCRIPT, LEASE_SHA, key, token, this.lockLeaseMs));
       } catch (error) {
-        if (error instanceof CacheStoreUnavailableError) return work();
-        throw error;
+        if (!(error instanceof CacheStoreUnavailableError)) throw error;
+        // Redis unreachable: go ahead unlocked. A step cut short by the lock's own deadline is not
+        // an outage, though: the lease stayed taken (CacheStoreBusyError below).
+        if (Date.now() < deadline) return work();
       }
       if (taken === 'OK') break;
       const remaining = deadline - Date.now();
