@@ -18,7 +18,8 @@ export interface CacheStore {
   /**
    * Runs `work` while holding the store-wide lock named `name` (one holder among every process or
    * machine sharing the store). Clients use it around refresh-token redemption, so that callers
-   * sharing the store make one refresh and never redeem a refresh token another caller rotated.
+   * sharing the store make one refresh and never redeem a refresh token another caller rotated, and
+   * around app-only and on-behalf-of acquisitions, so that they make one token request per token.
    * `work` writes to the store, so this must not be the lock `update` takes. A store that cannot
    * share a lock leaves this out.
    */
@@ -119,10 +120,12 @@ export class CachePersistence {
       return;
     }
     const seen = this.#seen.get(partition);
-    if (data === undefined && seen !== undefined && stillUseful(seen)) {
+    if (data === undefined && seen !== undefined) {
       // The store lost a partition we had read or written (a Redis master restarted empty, a
-      // flushed key): memory still holds it, so write it back.
-      this.#pending.set(partition, [(cache) => cache.merge(seen), ...(this.#pending.get(partition) ?? [])]);
+      // flushed key): memory still holds it, so write it back, unless it only held expired tokens
+      // (the key expired with them).
+      if (stillUseful(seen)) this.#pending.set(partition, [(cache) => cache.merge(seen), ...(this.#pending.get(partition) ?? [])]);
+      this.#seen.delete(partition);
     }
     if (this.#pending.has(partition)) {
       await this.write(partition, () => undefined, signal);
