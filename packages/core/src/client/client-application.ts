@@ -2,7 +2,7 @@ import { type Authority, type AuthorityOptions, forTenant, resolveAuthority } fr
 import { type AuthorityMetadata, type HttpCache, fetchMetadataVia, getAuthorityMetadata } from '../authority/discovery.js';
 import { looksLikeEntra, validateEntraInstance } from '../authority/instance-discovery.js';
 import { type CachePartitioning, type CacheStore, type CacheStoreErrors, CachePersistence, SINGLE_PARTITION, partitionKeys } from '../cache/cache-store.js';
-import { defaultRefreshLock } from './refresh-lock.js';
+import { defaultAcquisitionLock, defaultRefreshLock } from './refresh-lock.js';
 import { TokenCache } from '../cache/token-cache.js';
 import type { IdTokenSignatureVerifier } from '../crypto/id-token.js';
 import {
@@ -131,6 +131,7 @@ export class ClientApplication {
       clockSkew: options.clockSkewSeconds ?? 300,
       now,
       refreshLock: defaultRefreshLock(this.tokenCache, options.refreshLock, options.cacheStore),
+      acquisitionLock: defaultAcquisitionLock(this.tokenCache, options.cacheStore),
       appHeaders: appHeaders(options),
       // Families are public (first-party) apps: a confidential client never redeems another app's refresh token.
       familyRefresh: this.authority.kind === 'entra' && !authenticate ? refreshWithFamily : undefined,

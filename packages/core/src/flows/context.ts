@@ -15,6 +15,13 @@ import type { AccountInfo, AuthenticationResult } from '../results.js';
  */
 export type RefreshLock = <T>(account: AccountInfo, work: () => Promise<T>, signal?: AbortSignal) => Promise<T>;
 
+/**
+ * Runs `work` holding the lock `name` among every client sharing the cache store (see
+ * `defaultAcquisitionLock`): app-only and on-behalf-of acquisitions re-read the store inside it, so
+ * instances asking for one new token make one request.
+ */
+export type AcquisitionLock = <T>(name: string, work: () => Promise<T>, signal?: AbortSignal) => Promise<T>;
+
 /** What every flow needs from the client that runs it. Flows are functions over this. */
 export interface FlowContext {
   /** The client id. */
@@ -47,6 +54,8 @@ export interface FlowContext {
   now(): number;
   /** Serializes refresh-token redemption across tabs or processes when set. */
   refreshLock?: RefreshLock;
+  /** Set when the cache store can lock (shared between instances). */
+  acquisitionLock?: AcquisitionLock;
   /** Headers every token request carries: the app's identity (MSAL's `x-app-name`, `x-app-ver`). */
   appHeaders?: Record<string, string>;
   /**

@@ -13,6 +13,29 @@ import { normalizeScopes, resourceScopes } from '../scopes.js';
 import { mergeClaims } from './claims.js';
 import type { FlowContext } from './context.js';
 
+/**
+ * Runs an acquisition that would ask the authority under the shared acquisition lock `name`:
+ * inside it, `partition` is re-read from the store and `cached()` tried again, so an answer another
+ * instance stored while we waited is used instead of a second request. Without a shared store it is `ask()`.
+ */
+export async function singleFlightAcrossInstances(
+  ctx: FlowContext,
+  lock: { name: string; partition: string; signal?: AbortSignal },
+  cached: () => AuthenticationResult | undefined,
+  ask: () => Promise<AuthenticationResult>,
+): Promise<AuthenticationResult> {
+  const shared = ctx.acquisitionLock;
+  if (!shared) return ask();
+  return shared(
+    lock.name,
+    async () => {
+      await ctx.persistence.sync(lock.partition, lock.signal);
+      return cached() ?? ask();
+    },
+    lock.signal,
+  );
+}
+
 export interface TokenRequest {
   authority: Authority;
   /** Grant parameters (grant_type, code, refresh_token, ...). */
