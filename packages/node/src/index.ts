@@ -12,6 +12,7 @@ export {
   RedisCacheStore,
   createRedisCacheStore,
   type RedisCacheStoreOptions,
+  type RedisStoreStats,
   type RedisConnectionOptions,
   type RedisClientLike,
   type BreakerState,

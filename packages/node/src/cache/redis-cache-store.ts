@@ -116,6 +116,20 @@ const RENEW_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis
 return 0`;
 const RENEW_SHA = sha1(RENEW_SCRIPT);
 
+/** RedisCacheStore's counters (see `stats`). */
+export interface RedisStoreStats {
+  /** Redis calls attempted. */
+  calls: number;
+  /** Calls that failed or missed their deadline. */
+  failed: number;
+  /** Calls refused at once because the breaker was open. */
+  shortCircuited: number;
+  /** How often the breaker opened. */
+  breakerOpened: number;
+  /** Probes sent while the breaker was open. */
+  probes: number;
+}
+
 /**
  * Token cache in Redis for services on many machines: one string key per cache partition holding
  * the serialized TokenCache JSON (MSAL's unified schema).
@@ -159,7 +173,7 @@ export class RedisCacheStore implements CacheStore {
    * For monitoring: Redis calls attempted and how many failed, calls refused at once because the
    * breaker was open, how often it opened, and probes sent while it was open.
    */
-  readonly stats = { calls: 0, failed: 0, shortCircuited: 0, breakerOpened: 0, probes: 0 };
+  readonly stats: RedisStoreStats = { calls: 0, failed: 0, shortCircuited: 0, breakerOpened: 0, probes: 0 };
 
   constructor(options: RedisCacheStoreOptions) {
     if (!options?.client) throw new ConfigurationError('RedisCacheStore needs `client`: an ioredis client (or use createRedisCacheStore)');
