@@ -4,6 +4,11 @@
  */
 export class TesseraError extends Error {
   readonly code: string;
+  /**
+   * The correlation id of the call that failed (sent as `client-request-id`): quote it to the
+   * identity provider's support. Set by the client on every error a token method throws.
+   */
+  correlationId?: string;
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
@@ -36,7 +41,6 @@ export class ServerError extends TesseraError {
   readonly error: string;
   readonly errorDescription?: string;
   readonly errorCodes?: number[];
-  readonly correlationId?: string;
   readonly traceId?: string;
   readonly status?: number;
   readonly claims?: string;
@@ -90,6 +94,23 @@ export class InvalidResponseError extends TesseraError {
 export class NetworkError extends TesseraError {
   constructor(message: string, options?: { cause?: unknown; code?: string }) {
     super(options?.code ?? 'network_error', message, options);
+  }
+}
+
+/**
+ * The server throttles this request (HTTP 429, or 5xx with Retry-After) and asked for a wait
+ * longer than the client blocks a caller (RetryOptions.maxDelayMs), or still refused after the
+ * one retry. Calls of the same shape fail fast with this error, sending nothing, until `retryAfter`.
+ */
+export class ThrottledError extends TesseraError {
+  /** When the server accepts this request again. */
+  readonly retryAfter: Date;
+  /** The HTTP status that throttled (429, 503, ...). */
+  readonly status: number;
+  constructor(message: string, retryAfter: Date, status: number) {
+    super('throttled', message);
+    this.retryAfter = retryAfter;
+    this.status = status;
   }
 }
 

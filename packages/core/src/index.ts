@@ -48,5 +48,6 @@ export {
   ValidationError,
   InvalidResponseError,
   NetworkError,
+  ThrottledError,
   AbortError,
 } from './errors.js';

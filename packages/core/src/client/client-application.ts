@@ -28,6 +28,7 @@ import { type SilentOptions, acquireTokenSilent } from '../flows/silent.js';
 import { acquireTokenByUsernamePassword } from '../flows/username-password.js';
 import { FetchHttpClient, type HttpClient } from '../http/http-client.js';
 import { type RetryOptions, RetryingHttpClient, abortable } from '../http/retry.js';
+import { ThrottleMemory } from '../http/throttling.js';
 import { LogSink, type LoggerOptions } from '../logger.js';
 import { type AccountInfo, type AuthenticationResult, accountInfo, accountsOf } from '../results.js';
 import type { ClientAuthenticator } from './client-credential.js';
@@ -87,8 +88,9 @@ export class ClientApplication {
     this.tokenCache = options.tokenCache ?? new TokenCache();
     const log = new LogSink(options);
     const transport = options.httpClient ?? new FetchHttpClient();
-    const http = options.retry === false ? transport : new RetryingHttpClient(transport, options.retry);
     const now = options.now ?? (() => Math.floor(Date.now() / 1000));
+    const retryNow = options.now && (() => options.now!() * 1000);
+    const http = options.retry === false ? transport : new RetryingHttpClient(transport, { now: retryNow, ...options.retry });
     this.context = {
       clientId: options.clientId,
       authority: this.authority,
@@ -105,6 +107,7 @@ export class ClientApplication {
       clockSkew: options.clockSkewSeconds ?? 300,
       now,
       refreshLock: options.refreshLock,
+      throttles: new ThrottleMemory(),
     };
   }
 

@@ -5,6 +5,7 @@ import type { ClientAuthenticator } from '../client/client-credential.js';
 import type { SingleFlight } from '../client/single-flight.js';
 import type { IdTokenSignatureVerifier } from '../crypto/id-token.js';
 import type { HttpClient } from '../http/http-client.js';
+import type { ThrottleMemory } from '../http/throttling.js';
 import type { LogSink } from '../logger.js';
 import type { AccountInfo } from '../results.js';
 
@@ -36,6 +37,8 @@ export interface FlowContext {
   /** Seconds since the epoch; injectable for tests. */
   now(): number;
   refreshLock?: RefreshLock;
+  /** Request shapes the server throttled (MSAL's throttling cache); none kept when absent. */
+  throttles?: ThrottleMemory;
 }
 
 /** Options every token method accepts. */

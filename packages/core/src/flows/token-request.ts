@@ -4,7 +4,7 @@ import type { AuthorityMetadata } from '../authority/discovery.js';
 import type { AccessTokenEntity, AccountEntity, IdTokenEntity, RefreshTokenEntity } from '../cache/schema.js';
 import type { TokenCache } from '../cache/token-cache.js';
 import { type IdTokenClaims, decodeIdToken, validateIdTokenClaims } from '../crypto/id-token.js';
-import { InvalidResponseError, ValidationError } from '../errors.js';
+import { InvalidResponseError, ThrottledError, ValidationError } from '../errors.js';
 import { formPost, requestJson } from '../http/oauth-response.js';
 import { abortable } from '../http/retry.js';
 import { type TokenResponse, tokenResponseSchema } from '../http/schemas.js';
@@ -44,6 +44,18 @@ const DEFAULT_EXPIRES_IN = 3600;
 
 /** POSTs to the token endpoint, checks everything in the answer, caches it, returns the result. */
 export async function requestToken(ctx: FlowContext, req: TokenRequest): Promise<AuthenticationResult> {
+  // Throttled shapes fail fast before anything is sent (MSAL's key: client, authority, scopes, account).
+  const shape = ctx.throttles && [ctx.clientId, req.authority.url, [...req.scopes].sort().join(' '), req.account?.homeAccountId ?? req.expectedHomeAccountId ?? req.userAssertionHash ?? req.params.grant_type].join('\n');
+  if (shape) ctx.throttles!.check(shape, ctx.now() * 1000);
+  try {
+    return await sendTokenRequest(ctx, req);
+  } catch (error) {
+    if (shape && error instanceof ThrottledError) ctx.throttles!.record(shape, error);
+    throw error;
+  }
+}
+
+async function sendTokenRequest(ctx: FlowContext, req: TokenRequest): Promise<AuthenticationResult> {
   const metadata = await ctx.metadata(req.authority, req.signal);
   const auth = ctx.authenticate
     ? await ctx.authenticate(metadata.token_endpoint, metadata, req.signal)
