@@ -1,7 +1,7 @@
 // @tessera/core: platform-neutral OAuth 2.0 / OpenID Connect engine.
 export { PublicClientApplication } from './client/public-client.js';
 export { ConfidentialClientApplication, type ConfidentialClientOptions } from './client/confidential-client.js';
-export { ClientApplication, type ClientApplicationOptions } from './client/client-application.js';
+export { ClientApplication, type ClientApplicationOptions, LIBRARY_VERSION } from './client/client-application.js';
 export type { ClientCredential, CertificateCredential, AssertionCredential, PrivateKeyDecryptor } from './client/client-credential.js';
 
 export type { AuthCodeFlow, AuthResponse, AuthorizationUrlOptions, AcquireTokenByCodeOptions, ResponseMode, Prompt } from './flows/auth-code.js';
@@ -10,7 +10,7 @@ export type { DeviceCodeFlow } from './flows/device-code.js';
 export type { ClientCredentialsOptions } from './flows/client-credentials.js';
 export type { OnBehalfOfOptions } from './flows/on-behalf-of.js';
 export type { SilentOptions } from './flows/silent.js';
-export type { RequestOptions, RefreshLock } from './flows/context.js';
+export type { RequestOptions, RefreshLock, LibraryInfo } from './flows/context.js';
 export type { AccountInfo, AuthenticationResult } from './results.js';
 
 export { resolveAuthority, type Authority, type AuthorityOptions, type AuthorityKind } from './authority/authority.js';

@@ -36,11 +36,12 @@ export interface AuthenticationResult {
   account?: AccountInfo;
   tenantId?: string;
   fromCache: boolean;
+  /** The call's correlation id (sent as client-request-id), also on cache hits: quote it to the provider's support. */
   correlationId?: string;
 }
 
 /** The result an access-token entity gives (cached, or just issued; the latter adds what the response says). */
-export function tokenResult(at: AccessTokenEntity, account: AccountInfo | undefined, fromCache: boolean): AuthenticationResult {
+export function tokenResult(at: AccessTokenEntity, account: AccountInfo | undefined, fromCache: boolean, correlationId?: string): AuthenticationResult {
   const date = (seconds: string | undefined) => (seconds === undefined ? undefined : new Date(Number(seconds) * 1000));
   return {
     accessToken: at.secret,
@@ -52,6 +53,7 @@ export function tokenResult(at: AccessTokenEntity, account: AccountInfo | undefi
     account,
     tenantId: at.realm,
     fromCache,
+    correlationId,
   };
 }
 

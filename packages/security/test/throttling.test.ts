@@ -14,7 +14,7 @@ describe('throttling', () => {
     const server = await start();
     const clock = { now: T0 };
     const h = confidentialClient(server, { now: () => clock.now, ...overrides });
-    return { server, clock, h, call: (scopes = SCOPES) => h.app.acquireTokenForClient({ scopes, skipCache: true }) };
+    return { server, clock, h, call: (scopes = SCOPES) => h.app.acquireTokenForClient({ scopes }) };
   };
 
   it('a Retry-After beyond the bound fails at once with the retry time: 1 request, no wait', async () => {

@@ -14,7 +14,8 @@ import {
   getAuthorizationRequestUrl,
   initiateAuthCodeFlow,
 } from '../flows/auth-code.js';
-import type { FlowContext, RefreshLock, RequestOptions } from '../flows/context.js';
+import { type FlowContext, type LibraryInfo, type RefreshLock, type RequestOptions, forCall, libraryHeaders } from '../flows/context.js';
+import { TesseraError } from '../errors.js';
 import {
   authCodeFlowSchema,
   authorizationUrlOptionsSchema,
@@ -70,7 +71,12 @@ export interface ClientApplicationOptions extends AuthorityOptions, LoggerOption
   now?: () => number;
   /** Cross-tab/cross-process lock around refresh-token redemption (see RefreshLock). */
   refreshLock?: RefreshLock;
+  /** Who is calling, for Entra's x-client-SKU/VER/OS headers; platform packages set it (default SKU `tessera.js.core`). */
+  libraryInfo?: Partial<LibraryInfo>;
 }
+
+/** @tessera/core's version, sent as x-client-VER when no platform package says otherwise. */
+export const LIBRARY_VERSION = '0.1.0';
 
 /** What public and confidential clients share: auth code, refresh, silent, accounts. */
 export class ClientApplication {
@@ -99,7 +105,7 @@ export class ClientApplication {
       persistence: new CachePersistence(this.tokenCache, options.cacheStore, log, options.cacheStoreErrors),
       partitioning: options.cachePartitioning ?? 'single',
       singleFlight: new SingleFlight(),
-      metadata: (authority, signal) => this.metadata(authority, signal),
+      metadata: (authority, signal, http) => this.metadata(authority, signal, http),
       authenticate,
       clientCapabilities: options.clientCapabilities ?? [],
       excludeScopes: options.excludeScopes ?? [],
@@ -108,17 +114,30 @@ export class ClientApplication {
       now,
       refreshLock: options.refreshLock,
       throttles: new ThrottleMemory(),
+      libraryHeaders: libraryHeaders(this.authority.kind === 'entra', { sku: 'tessera.js.core', version: LIBRARY_VERSION, ...options.libraryInfo }),
     };
   }
 
-  private async metadata(authority: Authority, signal?: AbortSignal): Promise<AuthorityMetadata> {
+  /**
+   * Runs one call with its correlation id (the caller's or a fresh one; see forCall), and stamps
+   * that id on any TesseraError the call throws.
+   */
+  protected call<T>(options: RequestOptions | undefined, work: (ctx: FlowContext) => Promise<T>): Promise<T> {
+    const ctx = forCall(this.context, options?.correlationId);
+    return work(ctx).catch((error: unknown) => {
+      if (error instanceof TesseraError) error.correlationId ??= ctx.correlationId;
+      throw error;
+    });
+  }
+
+  private async metadata(authority: Authority, signal?: AbortSignal, http = this.context.http): Promise<AuthorityMetadata> {
     if (this.options.instanceDiscovery !== false && this.options.validateAuthority !== false) {
       // Shared by every client in the process: the caller's signal ends only its own wait.
-      await abortable(validateEntraInstance(authority, this.context.http), signal);
+      await abortable(validateEntraInstance(authority, http), signal);
     }
     const httpCache = this.options.httpCache;
     return getAuthorityMetadata(authority, {
-      http: this.context.http,
+      http,
       fetch: httpCache && fetchMetadataVia(httpCache),
       authorityMetadata: authority === this.authority ? this.options.authorityMetadata : undefined,
       signal,
@@ -132,48 +151,48 @@ export class ClientApplication {
 
   /** The authority's discovery document (cached per process), e.g. to read `response_modes_supported`. */
   getAuthorityMetadata(options: RequestOptions = {}): Promise<AuthorityMetadata> {
-    return this.metadata(this.authorityFor(options), options.signal);
+    return this.call(options, (ctx) => ctx.metadata(this.authorityFor(options), options.signal));
   }
 
   // Options are checked here, not in the flow functions, which @tessera/browser calls with options
   // it builds itself: its bundle does not carry these schemas.
   async getAuthorizationRequestUrl(options: AuthorizationUrlOptions): Promise<string> {
     checkOptions(authorizationUrlOptionsSchema, options, 'getAuthorizationRequestUrl');
-    return getAuthorizationRequestUrl(this.context, this.authorityFor(options), options);
+    return this.call(options, (ctx) => getAuthorizationRequestUrl(ctx, this.authorityFor(options), options));
   }
 
   async initiateAuthCodeFlow(options: Omit<AuthorizationUrlOptions, 'codeChallenge'>): Promise<AuthCodeFlow> {
     checkOptions(authorizationUrlOptionsSchema, options, 'initiateAuthCodeFlow');
-    return initiateAuthCodeFlow(this.context, this.authorityFor(options), options);
+    return this.call(options, (ctx) => initiateAuthCodeFlow(ctx, this.authorityFor(options), options));
   }
 
   async acquireTokenByAuthCodeFlow(flow: AuthCodeFlow, response: AuthResponse, options: RequestOptions & { scopes?: string | string[] } = {}): Promise<AuthenticationResult> {
     checkOptions(authCodeFlowSchema, flow, 'acquireTokenByAuthCodeFlow (flow)');
     checkOptions(requestOptionsSchema, options, 'acquireTokenByAuthCodeFlow');
-    return acquireTokenByAuthCodeFlow(this.context, this.authorityFor(options), flow, response, options);
+    return this.call({ correlationId: options.correlationId ?? flow.correlationId }, (ctx) => acquireTokenByAuthCodeFlow(ctx, this.authorityFor(options), flow, response, options));
   }
 
   async acquireTokenByCode(code: string, options: AcquireTokenByCodeOptions): Promise<AuthenticationResult> {
     checkOptions(codeArgument, code, 'acquireTokenByCode (code)');
     checkOptions(byCodeOptionsSchema, options, 'acquireTokenByCode');
-    return acquireTokenByCode(this.context, this.authorityFor(options), code, options);
+    return this.call(options, (ctx) => acquireTokenByCode(ctx, this.authorityFor(options), code, options));
   }
 
   /** Redeems a refresh token obtained elsewhere (migration); the result and new tokens are cached. */
   async acquireTokenByRefreshToken(refreshToken: string, options: RequestOptions & { scopes: string | string[] }): Promise<AuthenticationResult> {
     checkOptions(refreshTokenArgument, refreshToken, 'acquireTokenByRefreshToken (refreshToken)');
     checkOptions(scopedRequestOptionsSchema, options, 'acquireTokenByRefreshToken');
-    return refreshAccessToken(this.context, this.authorityFor(options), refreshToken, options);
+    return this.call(options, (ctx) => refreshAccessToken(ctx, this.authorityFor(options), refreshToken, options));
   }
 
   /** @deprecated The password grant cannot do MFA; use the device code or interactive flows. */
   acquireTokenByUsernamePassword(options: RequestOptions & { scopes: string | string[]; username: string; password: string }): Promise<AuthenticationResult> {
-    return acquireTokenByUsernamePassword(this.context, this.authorityFor(options), options);
+    return this.call(options, (ctx) => acquireTokenByUsernamePassword(ctx, this.authorityFor(options), options));
   }
 
   async acquireTokenSilent(options: SilentOptions): Promise<AuthenticationResult> {
     checkOptions(silentOptionsSchema, options, 'acquireTokenSilent');
-    return acquireTokenSilent(this.context, this.authorityFor(options), options);
+    return this.call(options, (ctx) => acquireTokenSilent(ctx, this.authorityFor(options), options));
   }
 
   /** Accounts with tokens for this client, optionally only those with this username. */

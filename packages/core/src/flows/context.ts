@@ -4,7 +4,8 @@ import type { CachePartitioning, CachePersistence } from '../cache/cache-store.j
 import type { ClientAuthenticator } from '../client/client-credential.js';
 import type { SingleFlight } from '../client/single-flight.js';
 import type { IdTokenSignatureVerifier } from '../crypto/id-token.js';
-import type { HttpClient } from '../http/http-client.js';
+import type { HttpClient, HttpRequest } from '../http/http-client.js';
+import { randomUuid } from '../crypto/encoding.js';
 import type { ThrottleMemory } from '../http/throttling.js';
 import type { LogSink } from '../logger.js';
 import type { AccountInfo } from '../results.js';
@@ -25,7 +26,8 @@ export interface FlowContext {
   persistence: CachePersistence;
   partitioning: CachePartitioning;
   singleFlight: SingleFlight;
-  metadata(authority: Authority, signal?: AbortSignal): Promise<AuthorityMetadata>;
+  /** Discovery (cached per process); `http`, when given, sends it (a call's, with its correlation id). */
+  metadata(authority: Authority, signal?: AbortSignal, http?: HttpClient): Promise<AuthorityMetadata>;
   /** Confidential clients authenticate; public clients send only client_id. */
   authenticate?: ClientAuthenticator;
   clientCapabilities: readonly string[];
@@ -39,6 +41,44 @@ export interface FlowContext {
   refreshLock?: RefreshLock;
   /** Request shapes the server throttled (MSAL's throttling cache); none kept when absent. */
   throttles?: ThrottleMemory;
+  /** Headers every request carries (Entra's x-client-* and x-ms-lib-capability; see libraryHeaders). */
+  libraryHeaders?: Readonly<Record<string, string>>;
+  /** The correlation id of the call this context runs (see forCall). */
+  correlationId?: string;
+}
+
+/** Who is calling, for Entra's diagnostics headers (MSAL's libraryInfo). */
+export interface LibraryInfo {
+  /** x-client-SKU, e.g. `tessera.js.node`. */
+  sku: string;
+  /** x-client-VER. */
+  version: string;
+  /** x-client-OS (a platform package knows it; browsers leave it out). */
+  os?: string;
+}
+
+/**
+ * The headers Entra support reads on every request (MSAL sends the same): who the library is,
+ * and that it understands Retry-After and 429 (x-ms-lib-capability). Entra-specific: empty for
+ * other providers.
+ */
+export function libraryHeaders(entra: boolean, info: LibraryInfo): Record<string, string> {
+  if (!entra) return {};
+  const headers: Record<string, string> = { 'x-client-SKU': info.sku, 'x-client-VER': info.version, 'x-ms-lib-capability': 'retry-after, h429' };
+  if (info.os) headers['x-client-OS'] = info.os;
+  return headers;
+}
+
+/**
+ * The context for one call: a correlation id (the caller's, else a fresh UUID) sent as
+ * `client-request-id` (with `return-client-request-id: true`) and the library headers on every
+ * request the call makes, discovery included.
+ */
+export function forCall(ctx: FlowContext, correlationId?: string): FlowContext & { correlationId: string } {
+  const id = correlationId || randomUuid();
+  const headers = { ...ctx.libraryHeaders, 'client-request-id': id, 'return-client-request-id': 'true' };
+  const http: HttpClient = { send: (r: HttpRequest) => ctx.http.send({ ...r, headers: { ...headers, ...r.headers } }) };
+  return { ...ctx, http, correlationId: id, metadata: (a, signal) => ctx.metadata(a, signal, http) };
 }
 
 /** Options every token method accepts. */

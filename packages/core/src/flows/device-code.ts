@@ -27,6 +27,8 @@ export interface DeviceCodeFlow {
   message: string;
   scopes: string[];
   claims?: string;
+  /** The correlation id of the flow, used again by the polls. */
+  correlationId?: string;
 }
 
 const deviceFlowOptionsSchema = requestOptions({ scopes: requiredScopesOption });
@@ -73,6 +75,7 @@ export async function initiateDeviceFlow(
     message: r.message ?? `To sign in, open ${verificationUri} and enter the code ${r.user_code}`,
     scopes,
     claims: options.claims,
+    correlationId: ctx.correlationId,
   };
 }
 

@@ -61,7 +61,10 @@ async function sendTokenRequest(ctx: FlowContext, req: TokenRequest): Promise<Au
     ? await ctx.authenticate(metadata.token_endpoint, metadata, req.signal)
     : { params: { client_id: ctx.clientId }, headers: {} };
   const headers: Record<string, string> = { ...auth.headers };
-  if (req.correlationId) headers['client-request-id'] = req.correlationId;
+  // The call's context sends client-request-id (see forCall); a bare context sends the request's.
+  if (req.correlationId && !ctx.correlationId) headers['client-request-id'] = req.correlationId;
+  const anchor = req.params.grant_type === 'refresh_token' && req.authority.kind === 'entra' && anchorMailbox(req.account);
+  if (anchor) headers['x-anchormailbox'] = anchor;
   const params = {
     ...req.params,
     ...auth.params,
@@ -175,7 +178,18 @@ async function acceptTokenResponse(
     );
   }
 
-  return { ...tokenResult(at, identity.accountInfo, false), scopes: granted, idToken: response.id_token, idTokenClaims: claims, correlationId: req.correlationId };
+  return { ...tokenResult(at, identity.accountInfo, false), scopes: granted, idToken: response.id_token, idTokenClaims: claims, correlationId: ctx.correlationId ?? req.correlationId };
+}
+
+/**
+ * Entra's routing hint for a refresh (MSAL's CCS credential): `Oid:<uid>@<utid>` from the home
+ * account id (client_info), else `UPN:<username>`.
+ */
+function anchorMailbox(account: AccountInfo | undefined): string | undefined {
+  if (!account) return undefined;
+  const [uid, utid, extra] = account.homeAccountId.split('.');
+  if (uid && utid && extra === undefined) return `Oid:${uid}@${utid}`;
+  return account.username ? `UPN:${account.username}` : undefined;
 }
 
 /** The home account id a request expects the answer to be for, if any. */

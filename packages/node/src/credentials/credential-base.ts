@@ -10,7 +10,7 @@ import {
 } from '@tessera/core';
 import { FileCacheStore } from '../cache/file-cache-store.js';
 import { NodeHttpClient, createNodeHttpClient } from '../http/node-http-client.js';
-import { retryWithTimeout } from '../node-client.js';
+import { NODE_LIBRARY_INFO, retryWithTimeout } from '../node-client.js';
 import { type CredentialAuthority, type TokenCredentialOptions, credentialAuthority, requestTenant } from './options.js';
 import type { AbortSignalLike, AccessToken, GetTokenOptions, TokenCredential } from './token-credential.js';
 
@@ -132,6 +132,7 @@ export abstract class CredentialBase<App extends ClientApplication> implements T
       knownEntraHosts: this.authority.knownEntraHosts,
       httpClient: this.http,
       retry: retryWithTimeout(this.options.retryOptions, this.options.timeoutMs),
+      libraryInfo: NODE_LIBRARY_INFO,
       instanceDiscovery: this.options.disableInstanceDiscovery !== true,
       cacheStore: this.cacheStore(cae),
       clientCapabilities: cae ? ['CP1'] : undefined,
