@@ -52,6 +52,10 @@ export interface RecordedRequest {
   path: string;
   grantType?: string;
   clientId?: string;
+  /** The client's correlation id: the `client-request-id` header, or query parameter (authorize). */
+  clientRequestId?: string;
+  /** Whether the client asked for it back (`return-client-request-id: true`). */
+  returnClientRequestId?: boolean;
 }
 
 export interface RequestFilter {
