@@ -31,7 +31,7 @@ import { FetchHttpClient, type HttpClient } from '../http/http-client.js';
 import { type RetryOptions, RetryingHttpClient, abortable } from '../http/retry.js';
 import { ThrottleMemory } from '../http/throttling.js';
 import { LogSink, type LoggerOptions } from '../logger.js';
-import { type AccountInfo, type AuthenticationResult, accountInfo, accountsOf } from '../results.js';
+import { type AccountInfo, type AuthenticationResult, accountView, accountsOf } from '../results.js';
 import type { ClientAuthenticator } from './client-credential.js';
 import { SingleFlight } from './single-flight.js';
 import { checkOptions, nonEmpty } from '../http/schemas.js';
@@ -114,6 +114,7 @@ export class ClientApplication {
       now,
       refreshLock: options.refreshLock,
       throttles: new ThrottleMemory(),
+      tenantIds: new Map(),
       libraryHeaders: libraryHeaders(this.authority.kind === 'entra', { sku: 'tessera.js.core', version: LIBRARY_VERSION, ...options.libraryInfo }),
     };
   }
@@ -205,9 +206,9 @@ export class ClientApplication {
 
   async getAccount(homeAccountId: string, signal?: AbortSignal): Promise<AccountInfo | undefined> {
     await this.context.persistence.sync(partitionKeys.account(this.context.partitioning, homeAccountId), signal);
-    const entity = this.tokenCache.accountsOf(homeAccountId)[0];
-    if (!entity) return undefined;
-    return accountInfo(entity, this.tokenCache.findIdToken(entity.home_account_id, entity.environment, this.clientId, entity.realm));
+    const entities = this.tokenCache.accountsOf(homeAccountId);
+    const environment = entities[0]?.environment;
+    return accountView(this.tokenCache, this.clientId, entities.filter((e) => e.environment === environment));
   }
 
   /** Signs the account out of this app: removes it and all its tokens from the cache. */

@@ -43,6 +43,8 @@ export interface FlowContext {
   throttles?: ThrottleMemory;
   /** Headers every request carries (Entra's x-client-* and x-ms-lib-capability; see libraryHeaders). */
   libraryHeaders?: Readonly<Record<string, string>>;
+  /** Entra tenants named by domain -> their tenant id (GUID), learnt from discovery or a token's tid. */
+  tenantIds?: Map<string, string>;
   /** The correlation id of the call this context runs (see forCall). */
   correlationId?: string;
 }

@@ -120,6 +120,10 @@ async function acceptTokenResponse(
   if (missing.length > 0) ctx.log.log('warning', `The server granted fewer scopes than asked; missing: ${missing.join(' ')}`);
 
   const identity = req.identity ?? identify(ctx, req, response, claims);
+  // A tenant named by domain is this tenant id from now on (silent calls find its tokens by either).
+  if (req.authority.kind === 'entra' && typeof claims?.tid === 'string' && req.authority.tenant.includes('.')) {
+    ctx.tenantIds?.set(req.authority.tenant.toLowerCase(), claims.tid);
+  }
   const environment = req.authority.environment;
   const cachedScopes = granted.filter((s) => resourceScopes([s]).length > 0);
   const at: AccessTokenEntity = {
