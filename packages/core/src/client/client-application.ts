@@ -34,6 +34,7 @@ import { LogSink, type LoggerOptions } from '../logger.js';
 import { type AccountInfo, type AuthenticationResult, accountView, accountsOf } from '../results.js';
 import type { ClientAuthenticator } from './client-credential.js';
 import { SingleFlight } from './single-flight.js';
+import { inTenantView, tenantIdOf } from './tenants.js';
 import { checkOptions, nonEmpty } from '../http/schemas.js';
 import { checkClientOptions } from './client-options.js';
 
@@ -193,7 +194,12 @@ export class ClientApplication {
 
   async acquireTokenSilent(options: SilentOptions): Promise<AuthenticationResult> {
     checkOptions(silentOptionsSchema, options, 'acquireTokenSilent');
-    return this.call(options, (ctx) => acquireTokenSilent(ctx, this.authorityFor(options), options));
+    return this.call(options, async (ctx) => {
+      const authority = this.authorityFor(options);
+      if (!options.tenant) return acquireTokenSilent(ctx, authority, options);
+      const tenant = await tenantIdOf(ctx, authority, options.tenant, options.signal);
+      return inTenantView(ctx, options.account, await acquireTokenSilent(ctx, authority, { ...options, tenant }));
+    });
   }
 
   /** Accounts with tokens for this client, optionally only those with this username. */

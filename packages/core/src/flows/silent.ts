@@ -1,7 +1,7 @@
 import type { Authority } from '../authority/authority.js';
 import { partitionKeys } from '../cache/cache-store.js';
 import { InteractionRequiredError } from '../errors.js';
-import { type AccountInfo, type AuthenticationResult, accountView, tokenResult } from '../results.js';
+import { type AccountInfo, type AuthenticationResult, tokenResult } from '../results.js';
 import { normalizeScopes, resourceScopes } from '../scopes.js';
 import type { FlowContext, RequestOptions } from './context.js';
 import { refreshAccessToken } from './refresh-token.js';
@@ -45,55 +45,27 @@ export async function acquireTokenSilent(ctx: FlowContext, authority: Authority,
   const { account } = options;
   const scopes = normalizeScopes(options.scopes);
   const resource = resourceScopes(scopes);
-  const realm = options.tenant ? await tenantIdOf(ctx, authority, options.tenant, options.signal) : account.tenantId;
+  const realm = options.tenant ?? account.tenantId;
   if (ctx.persistence.persistent) {
     await ctx.persistence.sync(partitionKeys.account(ctx.partitioning, account.homeAccountId), options.signal);
   }
-  // Another tenant's hit is that tenant's view of the user (as msal-node returns it).
-  const view = realm === account.tenantId ? account : tenantView(ctx, account, realm);
-  const query = { homeAccountId: account.homeAccountId, environment: account.environment, realm, scopes: resource, account: view };
+  const query = { homeAccountId: account.homeAccountId, environment: account.environment, realm, scopes: resource, account };
 
   if (!options.forceRefresh && !options.claims) {
     const hit = cachedResult(ctx, query);
     if (hit) {
       if (hit.refreshOn && hit.refreshOn.getTime() <= ctx.now() * 1000) {
-        refreshWithCachedToken(ctx, authority, { ...options, scopes, realm, view }).catch((error: unknown) =>
+        refreshWithCachedToken(ctx, authority, { ...options, scopes }).catch((error: unknown) =>
           ctx.log.log('warning', () => `Background refresh failed: ${ctx.log.describeError(error)}`),
         );
       }
       return hit;
     }
   }
-  return refreshWithCachedToken(ctx, authority, { ...options, scopes, realm, view });
+  return refreshWithCachedToken(ctx, authority, { ...options, scopes });
 }
 
-/** The Entra tenant id (GUID) a `tenant` option names: a domain is resolved once, from its discovery document's issuer. */
-async function tenantIdOf(ctx: FlowContext, authority: Authority, tenant: string, signal?: AbortSignal): Promise<string> {
-  if (authority.kind !== 'entra' || TENANT_ID.test(tenant)) return tenant;
-  const key = tenant.toLowerCase();
-  const known = ctx.tenantIds?.get(key);
-  if (known) return known;
-  // `https://<host>/<tenant id>/v2.0`; common/organizations/consumers stay as they are ({tenantid}).
-  const id = new URL((await ctx.metadata(authority, signal)).issuer).pathname.split('/').find((segment) => TENANT_ID.test(segment));
-  if (!id) return tenant;
-  ctx.tenantIds?.set(key, id);
-  return id;
-}
-
-const TENANT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** The account as its `realm` tenant profile, when the cache has one; else the account itself. */
-function tenantView(ctx: FlowContext, account: AccountInfo, realm: string): AccountInfo {
-  const cache = ctx.persistence.cache;
-  const group = cache.accountsOf(account.homeAccountId).filter((e) => e.environment === account.environment);
-  return accountView(cache, ctx.clientId, group, realm) ?? account;
-}
-
-function refreshWithCachedToken(
-  ctx: FlowContext,
-  authority: Authority,
-  options: SilentOptions & { scopes: string[]; realm: string; view: AccountInfo },
-): Promise<AuthenticationResult> {
+function refreshWithCachedToken(ctx: FlowContext, authority: Authority, options: SilentOptions & { scopes: string[] }): Promise<AuthenticationResult> {
   const { account } = options;
   // Concurrent silent calls for the same account and scopes share one refresh (and one rotation).
   const key = ['rt', account.homeAccountId, account.environment, authority.url, ctx.clientId, resourceScopes(options.scopes).sort().join(' '), options.claims ?? ''].join('\n');
@@ -111,7 +83,7 @@ function refreshWithCachedToken(
       // Another tab or process may have refreshed while we waited: re-read, re-check, then refresh.
       await ctx.persistence.sync(partitionKeys.account(ctx.partitioning, account.homeAccountId), options.signal);
       if (!options.forceRefresh && !options.claims) {
-        const hit = cachedResult(ctx, { homeAccountId: account.homeAccountId, environment: account.environment, realm: options.realm, scopes: resourceScopes(options.scopes), account: options.view });
+        const hit = cachedResult(ctx, { homeAccountId: account.homeAccountId, environment: account.environment, realm: options.tenant ?? account.tenantId, scopes: resourceScopes(options.scopes), account });
         if (hit && !(hit.refreshOn && hit.refreshOn.getTime() <= ctx.now() * 1000)) return hit;
       }
       return refresh();

@@ -4,7 +4,7 @@ import type { AuthorityMetadata } from '../authority/discovery.js';
 import type { AccessTokenEntity, AccountEntity, IdTokenEntity, RefreshTokenEntity } from '../cache/schema.js';
 import type { TokenCache } from '../cache/token-cache.js';
 import { type IdTokenClaims, decodeIdToken, validateIdTokenClaims } from '../crypto/id-token.js';
-import { InvalidResponseError, ThrottledError, ValidationError } from '../errors.js';
+import { InvalidResponseError, TesseraError, type ThrottledError, ValidationError } from '../errors.js';
 import { formPost, requestJson } from '../http/oauth-response.js';
 import { abortable } from '../http/retry.js';
 import { type TokenResponse, tokenResponseSchema } from '../http/schemas.js';
@@ -50,7 +50,8 @@ export async function requestToken(ctx: FlowContext, req: TokenRequest): Promise
   try {
     return await sendTokenRequest(ctx, req);
   } catch (error) {
-    if (shape && error instanceof ThrottledError) ctx.throttles!.record(shape, error);
+    // By code, not class: bundles without a throttle memory (the browser's) need not carry ThrottledError.
+    if (shape && error instanceof TesseraError && error.code === 'throttled') ctx.throttles!.record(shape, error as ThrottledError);
     throw error;
   }
 }
