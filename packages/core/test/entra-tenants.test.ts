@@ -2,12 +2,12 @@
 // product serves Entra's shapes, so a stub on 127.0.0.1 plays Entra as Microsoft documents it:
 // a guest user has its own oid in each tenant, client_info always names the home tenant, and a
 // tenant's discovery document (by GUID or by domain) names the tenant GUID in its issuer.
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders, Server } from 'node:http';
 import { SignJWT, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FetchHttpClient, type HttpClient, PublicClientApplication, ServerError, clearMetadataCache } from '../src/index.js';
 import { base64UrlEncode } from '../src/crypto/encoding.js';
+import { startJsonStub } from './helpers.js';
 
 const CLIENT_ID = '11111111-2222-3333-4444-555555555555';
 const HOME = '72f988bf-86f1-41af-91ab-2d7cd011db47';
@@ -31,62 +31,50 @@ const tenantId = (segment: string) => (segment === GUEST_DOMAIN ? GUEST : segmen
 
 beforeAll(async () => {
   ({ privateKey } = await generateKeyPair('RS256'));
-  server = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (c) => (raw += c));
-    req.on('end', async () => {
-      const url = new URL(req.url!, origin);
-      seen.push({ path: url.pathname, query: url.searchParams, body: new URLSearchParams(raw), headers: req.headers });
-      const json = (status: number, body: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/json', 'client-request-id': String(req.headers['client-request-id'] ?? '') });
-        res.end(JSON.stringify(body));
-      };
-      if (url.pathname === '/common/discovery/instance') {
-        return json(200, { tenant_discovery_endpoint: `${url.searchParams.get('authorization_endpoint')}/../v2.0/.well-known/openid-configuration`, metadata: [] });
-      }
-      const m = /^\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|oauth2\/v2\.0\/token|oauth2\/v2\.0\/devicecode)$/.exec(url.pathname);
-      if (!m) return json(404, { error: 'not_found' });
-      const [, segment, what] = m as unknown as [string, string, string];
-      if (what.startsWith('v2.0')) {
-        const issuerTenant = ['common', 'organizations', 'consumers'].includes(segment) ? '{tenantid}' : tenantId(segment);
-        return json(200, {
-          issuer: `${origin}/${issuerTenant}/v2.0`,
-          authorization_endpoint: `${origin}/${segment}/oauth2/v2.0/authorize`,
-          token_endpoint: `${origin}/${segment}/oauth2/v2.0/token`,
-          device_authorization_endpoint: `${origin}/${segment}/oauth2/v2.0/devicecode`,
-          jwks_uri: `${origin}/${segment}/discovery/v2.0/keys`,
-        });
-      }
-      if (what.endsWith('devicecode')) {
-        return json(200, { device_code: 'dc', user_code: 'ABCD', verification_uri: `${origin}/devicelogin`, expires_in: 900, interval: 1 });
-      }
-      const body = new URLSearchParams(raw);
-      if (body.get('code') === 'bad-code') return json(400, { error: 'invalid_grant', error_description: 'AADSTS70008: expired' });
-      const tid = tenantId(segment);
-      const now = Math.floor(Date.now() / 1000);
-      const idToken = await new SignJWT({ oid: OID[tid], tid, preferred_username: 'ada@contoso.com', name: tid === HOME ? 'Ada' : 'Ada (guest)' })
-        .setProtectedHeader({ alg: 'RS256' })
-        .setIssuer(`${origin}/${tid}/v2.0`)
-        .setAudience(CLIENT_ID)
-        .setSubject(`sub-${tid}`)
-        .setIssuedAt(now)
-        .setExpirationTime(now + 3600)
-        .sign(privateKey);
-      issued++;
+  ({ server, origin, host } = await startJsonStub(async (req, url, raw, json) => {
+    seen.push({ path: url.pathname, query: url.searchParams, body: new URLSearchParams(raw), headers: req.headers });
+    if (url.pathname === '/common/discovery/instance') {
+      return json(200, { tenant_discovery_endpoint: `${url.searchParams.get('authorization_endpoint')}/../v2.0/.well-known/openid-configuration`, metadata: [] });
+    }
+    const m = /^\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|oauth2\/v2\.0\/token|oauth2\/v2\.0\/devicecode)$/.exec(url.pathname);
+    if (!m) return json(404, { error: 'not_found' });
+    const [, segment, what] = m as unknown as [string, string, string];
+    if (what.startsWith('v2.0')) {
+      const issuerTenant = ['common', 'organizations', 'consumers'].includes(segment) ? '{tenantid}' : tenantId(segment);
       return json(200, {
-        token_type: 'Bearer',
-        scope: SCOPES.join(' '),
-        expires_in: 3599,
-        access_token: `at-${tid}-${issued}`,
-        refresh_token: `rt-${issued}`,
-        id_token: idToken,
-        client_info: base64UrlEncode(new TextEncoder().encode(JSON.stringify({ uid: UID, utid: HOME }))),
+        issuer: `${origin}/${issuerTenant}/v2.0`,
+        authorization_endpoint: `${origin}/${segment}/oauth2/v2.0/authorize`,
+        token_endpoint: `${origin}/${segment}/oauth2/v2.0/token`,
+        device_authorization_endpoint: `${origin}/${segment}/oauth2/v2.0/devicecode`,
+        jwks_uri: `${origin}/${segment}/discovery/v2.0/keys`,
       });
+    }
+    if (what.endsWith('devicecode')) {
+      return json(200, { device_code: 'dc', user_code: 'ABCD', verification_uri: `${origin}/devicelogin`, expires_in: 900, interval: 1 });
+    }
+    const body = new URLSearchParams(raw);
+    if (body.get('code') === 'bad-code') return json(400, { error: 'invalid_grant', error_description: 'AADSTS70008: expired' });
+    const tid = tenantId(segment);
+    const now = Math.floor(Date.now() / 1000);
+    const idToken = await new SignJWT({ oid: OID[tid], tid, preferred_username: 'ada@contoso.com', name: tid === HOME ? 'Ada' : 'Ada (guest)' })
+      .setProtectedHeader({ alg: 'RS256' })
+      .setIssuer(`${origin}/${tid}/v2.0`)
+      .setAudience(CLIENT_ID)
+      .setSubject(`sub-${tid}`)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 3600)
+      .sign(privateKey);
+    issued++;
+    return json(200, {
+      token_type: 'Bearer',
+      scope: SCOPES.join(' '),
+      expires_in: 3599,
+      access_token: `at-${tid}-${issued}`,
+      refresh_token: `rt-${issued}`,
+      id_token: idToken,
+      client_info: base64UrlEncode(new TextEncoder().encode(JSON.stringify({ uid: UID, utid: HOME }))),
     });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
-  origin = `http://${host}`;
+  }));
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 beforeEach(() => {

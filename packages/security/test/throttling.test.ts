@@ -8,6 +8,8 @@ import { SCOPES, confidentialClient, useHostileServers } from './support/harness
 describe('throttling', () => {
   const start = useHostileServers();
   const T0 = 2_000_000_000;
+  /** A throttling answer. */
+  const throttled = (retryAfter: string, status = 429) => ({ status, body: '', headers: { 'retry-after': retryAfter } });
 
   /** A client whose clock the test moves (seconds since the epoch). */
   const clocked = async (overrides = {}) => {
@@ -30,7 +32,7 @@ describe('throttling', () => {
 
   it('an HTTP-date Retry-After is read against the clock', async () => {
     const { server, call } = await clocked();
-    server.on('token', { status: 503, body: '', headers: { 'retry-after': new Date((T0 + 7200) * 1000).toUTCString() } });
+    server.on('token', throttled(new Date((T0 + 7200) * 1000).toUTCString(), 503));
     const error = (await call().catch((e: unknown) => e)) as ThrottledError;
     expect(error).toBeInstanceOf(ThrottledError);
     expect(error.retryAfter.getTime()).toBe((T0 + 7200) * 1000);
@@ -39,14 +41,14 @@ describe('throttling', () => {
 
   it('a Retry-After within the bound is waited out and the request retried once', async () => {
     const { server, call } = await clocked();
-    server.on('token', { status: 429, body: '', headers: { 'retry-after': '0' } }, { body: server.tokenResponse() });
+    server.on('token', throttled('0'), { body: server.tokenResponse() });
     await expect(call()).resolves.toMatchObject({ fromCache: false });
     expect(server.count('token')).toBe(2);
   });
 
   it('a persistent 429: 2 requests on the first call, 0 on later calls until the throttle expires', async () => {
     const { server, clock, call } = await clocked();
-    server.on('token', { status: 429, body: '', headers: { 'retry-after': '0' } });
+    server.on('token', throttled('0'));
     await expect(call()).rejects.toBeInstanceOf(ThrottledError);
     expect(server.count('token')).toBe(2);
     // Retry-After 0 on a throttle means MSAL's default of 60 s.
@@ -65,7 +67,7 @@ describe('throttling', () => {
 
   it('remembers a long throttle: later calls send nothing until Retry-After, then go out', async () => {
     const { server, clock, call } = await clocked();
-    server.on('token', { status: 429, body: '', headers: { 'retry-after': '600' } });
+    server.on('token', throttled('600'));
     await expect(call()).rejects.toBeInstanceOf(ThrottledError);
     clock.now = T0 + 599;
     await expect(call()).rejects.toBeInstanceOf(ThrottledError);
