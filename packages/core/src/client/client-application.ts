@@ -194,12 +194,14 @@ export class ClientApplication {
 
   async acquireTokenSilent(options: SilentOptions): Promise<AuthenticationResult> {
     checkOptions(silentOptionsSchema, options, 'acquireTokenSilent');
-    return this.call(options, async (ctx) => {
-      const authority = this.authorityFor(options);
-      if (!options.tenant) return acquireTokenSilent(ctx, authority, options);
-      const tenant = await tenantIdOf(ctx, authority, options.tenant, options.signal);
-      return inTenantView(ctx, options.account, await acquireTokenSilent(ctx, authority, { ...options, tenant }));
-    });
+    return this.call(options, (ctx) => (options.tenant ? this.silentInTenant(ctx, options, options.tenant) : acquireTokenSilent(ctx, this.authority, options)));
+  }
+
+  /** A silent call for a tenant given by id or domain: found by its id, answered in its view of the account. */
+  private async silentInTenant(ctx: FlowContext, options: SilentOptions, tenant: string): Promise<AuthenticationResult> {
+    const authority = this.authorityFor(options);
+    const id = await tenantIdOf(ctx, authority, tenant, options.signal);
+    return inTenantView(ctx, options.account, await acquireTokenSilent(ctx, authority, { ...options, tenant: id }));
   }
 
   /** Accounts with tokens for this client, optionally only those with this username. */
