@@ -1,4 +1,4 @@
-// Builds every package: ESM + CJS + bundled .d.ts per entry point.
+// Builds every package: ESM + CJS + bundled .d.ts (and its .d.cts twin) per entry point.
 import { readFileSync, existsSync, rmSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
@@ -57,7 +57,12 @@ for (const [dir, entries] of Object.entries(packages)) {
     input,
     external,
     plugins: [dts({ tsconfig: 'tsconfig.base.json', compilerOptions: { types: ['node'] } })],
-    output: { dir: `${root}/dist`, format: 'es', entryFileNames: '[name].d.ts', chunkFileNames: 'chunks/[name]-[hash].d.ts' },
+    // The `require` condition's types are a .d.cts twin whose chunk imports name the .cjs files, so
+    // CommonJS consumers (`module: node16`) see CommonJS declarations, not ESM ones (TS1479).
+    output: [
+      { dir: `${root}/dist`, format: 'es', entryFileNames: '[name].d.ts', chunkFileNames: 'chunks/[name]-[hash].d.ts' },
+      { dir: `${root}/dist`, format: 'es', entryFileNames: '[name].d.cts', chunkFileNames: 'chunks/[name]-[hash].d.cts' },
+    ],
   });
 }
 

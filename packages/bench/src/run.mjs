@@ -10,7 +10,7 @@ import { QuietGate } from './machine.mjs';
 import { runConcurrencySuite } from './concurrency.mjs';
 import { runManagedIdentitySuite } from './managed-identity.mjs';
 import * as report from './report.mjs';
-import { runSilentSuite } from './silent.mjs';
+import { runLockedSilentSuite, runSilentSuite } from './silent.mjs';
 import { runSizeSuite, toolVersions } from './size.mjs';
 import { fmt } from './stats.mjs';
 import { runStoreSuite } from './stores.mjs';
@@ -97,6 +97,13 @@ await section(
     console.log(t.speed.text);
     console.log(t.listing.text);
   },
+);
+
+await section(
+  'silentLocked',
+  '   Silent acquisition, cache hit, store with a refresh lock (lock, as the file and Redis stores)',
+  () => runLockedSilentSuite(plan.silent, (r) => console.log(`  ${r.size}: ${fmt(r.silentUs.median)} µs`), gate),
+  (s) => console.log(`  ${report.lockedSilentLine(s)}`),
 );
 
 await section(

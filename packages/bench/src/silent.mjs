@@ -51,11 +51,26 @@ export async function benchSilent(adapter, size, { budgetMs, warmupCapMs, list }
     // measure() reports µs; listings read better in ms.
     for (const k of ['median', 'min', 'max']) listing[k] /= 1000;
   }
+  if (client.locksTaken?.() > 0) throw new Error(`${library.name}: the refresh lock was taken ${client.locksTaken()} time(s) on cache hits`);
   if (networkAttempts() > 0) throw new Error(`${library.name} attempted ${networkAttempts()} network call(s) during the cache-hit benchmark`);
   return { library: library.name, version: versionOf(library.packageName), size, heapMb, loadMs, silentUs: silent, listMs: listing };
 }
 
 export const SILENT_SIZES = [1, 100, 1_000, 10_000];
+
+/** Tessera's cache hit when its store has a refresh lock (the lock must not be taken on a hit). */
+export async function runLockedSilentSuite({ budgetMs, warmupCapMs }, log = () => {}, gate = { wait: async () => {} }) {
+  const self = new URL('./silent.mjs', import.meta.url);
+  const { inChild } = await import('./child.mjs');
+  const rows = [];
+  for (const size of SILENT_SIZES) {
+    await gate.wait();
+    const r = await inChild(self, 'benchSilent', ['tessera-locked', size, { budgetMs, warmupCapMs, list: false }]);
+    rows.push({ size, silentUs: r.silentUs });
+    log(r);
+  }
+  return { sizes: SILENT_SIZES, rows };
+}
 export const SILENT_ADAPTERS = ['tessera', 'msal'];
 
 /**

@@ -3,8 +3,9 @@ import type { Page } from '@playwright/test';
 import { type DevAuthority, completeAuthorization } from '@tessera/dev-authority';
 import { expect, expectWorkingToken, openSample, signInAtAuthority, storedSession, test, text, waitUntilExpired } from './support/e2e.js';
 
-// 306 s: a new token is usable from the cache for 6 s, then core (300 s margin) refreshes it.
-test.use({ idpOptions: { accessTokenTtl: 306 } });
+// 16 s: a new token is usable from the cache for 11 s, then core (margin: 10% of the lifetime, at least 5 s) refreshes it.
+const TTL = 16;
+test.use({ idpOptions: { accessTokenTtl: TTL } });
 
 test.describe('redirect sign-in (bundled sample)', () => {
   test('signs in, serves from the cache, survives a reload, refreshes after expiry, signs out', async ({ idp, app, page }) => {
@@ -12,7 +13,7 @@ test.describe('redirect sign-in (bundled sample)', () => {
     expect(await text(page, '#status')).toBe('Signed out');
     // Silent with nobody signed in: only the user can help.
     await page.click('#get-token');
-    await page.waitForFunction(() => document.querySelector('#error')?.getAttribute('data-code') === 'interaction_required');
+    await page.waitForFunction(() => document.querySelector('#error')?.getAttribute('data-code') === 'no_account');
 
     idp.clearRequests();
     await page.click('#login-redirect');
@@ -44,7 +45,7 @@ test.describe('redirect sign-in (bundled sample)', () => {
     expect(idp.countRequests({ grantType: 'refresh_token' })).toBe(0);
 
     // After expiry the refresh token is used (and rotated).
-    await waitUntilExpired(await text(page, '#expires'));
+    await waitUntilExpired(await text(page, '#expires'), TTL);
     await page.click('#get-token');
     await page.waitForFunction(() => document.querySelector('#from-cache')?.textContent === 'false');
     const refreshed = await text(page, '#token');

@@ -32,6 +32,7 @@ import { IndexedDbCacheStore } from './stores.js';
 import { fetchTransport } from './transport.js';
 
 export interface BrowserClientOptions extends AuthorityOptions, LoggerOptions {
+  /** The SPA's client id, registered with the authority as a single-page app. */
   clientId: string;
   /** Registered redirect URI: a page of this app that calls `handleRedirect()`. Default: this page, without query or fragment. */
   redirectUri?: string;
@@ -59,11 +60,15 @@ export interface BrowserClientOptions extends AuthorityOptions, LoggerOptions {
 
 /** Options of loginRedirect, loginPopup, acquireTokenRedirect and acquireTokenPopup. */
 export interface InteractiveRequest {
+  /** Scopes to request (default: the client's `scopes`). */
   scopes?: string[];
   /** Signs this account in again: its username becomes the login hint. */
   account?: AccountInfo;
+  /** `prompt`: force a login, consent or account picker. */
   prompt?: Prompt;
+  /** `login_hint`: the username to preselect. */
   loginHint?: string;
+  /** `domain_hint` (Entra): skip home-realm discovery. */
   domainHint?: string;
   /** Seconds: the user must have signed in within this time (checked against auth_time). */
   maxAge?: number;
@@ -75,29 +80,41 @@ export interface InteractiveRequest {
   extraQueryParameters?: Record<string, string>;
   /** Your own value (e.g. the route to return to), handed back as `appState` by `handleRedirect()`. */
   appState?: string;
+  /** Sent as `client-request-id` with the token request. */
   correlationId?: string;
 }
 
+/** Options of acquireTokenSilent. */
 export interface SilentRequest {
+  /** The scopes the token must carry. */
   scopes: string | string[];
   /** Default: the first signed-in account. */
   account?: AccountInfo;
   /** Skip the cached access token and use the refresh token. */
   forceRefresh?: boolean;
+  /** A claims challenge from a resource (forces a refresh). */
   claims?: string;
+  /** Aborts the call (AbortError). */
   signal?: AbortSignal;
+  /** Sent as `client-request-id` with a refresh. */
   correlationId?: string;
 }
 
+/** Options of logoutRedirect. */
 export interface LogoutRequest {
   /** Default: every account of this client. */
   account?: AccountInfo;
+  /** Where the provider sends the user after signing out (default: the client's `postLogoutRedirectUri`). */
   postLogoutRedirectUri?: string;
   /** Sent as `state` to the end-session endpoint. */
   state?: string;
 }
 
-export type BrowserAuthResult = AuthenticationResult & { appState?: string };
+/** A sign-in result, with the `appState` passed to loginRedirect when it came back from a redirect. */
+export type BrowserAuthResult = AuthenticationResult & {
+  /** The `appState` given to loginRedirect or acquireTokenRedirect. */
+  appState?: string;
+};
 
 type TabMessage = { type: 'cache' } | { type: 'signout'; account: AccountInfo };
 
@@ -111,7 +128,9 @@ const RESPONSE_PARAMS = ['code', 'state', 'iss', 'session_state', 'error', 'erro
  * The protocol steps are core's flow functions; this class adds the browser around them.
  */
 export class BrowserClient {
+  /** The SPA's client id. */
   readonly clientId: string;
+  /** The redirect URI sign-ins return to. */
   readonly redirectUri: string;
   /** The in-memory token cache (MSAL schema), persisted to the configured store. */
   readonly tokenCache = new TokenCache();
@@ -207,6 +226,7 @@ export class BrowserClient {
     return this.#popup(request, true);
   }
 
+  /** Signs in (or consents to more scopes) in a popup and resolves with the tokens; the page stays. */
   acquireTokenPopup(request: InteractiveRequest): Promise<AuthenticationResult> {
     return this.#popup(request, false);
   }

@@ -1,14 +1,29 @@
 /**
- * Typed errors. Every error has a stable string `code` that callers can switch on;
- * messages say what failed and what to fix, and never carry token or secret values.
+ * Typed errors. Every error has a stable string `code` that callers can switch on (the table of codes
+ * is in core's README, "Error codes"); messages say what failed and what to fix, and never carry
+ * token or secret values.
+ */
+
+/**
+ * Base class of every error Tessera throws on purpose.
+ *
+ * `code` is the most specific stable code: the OAuth `error` value for server errors (`invalid_grant`,
+ * `access_denied`, ...), otherwise one of Tessera's own codes (`network_error`, `timeout`,
+ * `invalid_state`, `configuration_error`, ...). Switch on `code`, or test the class with `instanceof`.
  */
 export class TesseraError extends Error {
+  /** The stable code to switch on; see the table in core's README. */
   readonly code: string;
   /**
    * The correlation id of the call that failed (sent as `client-request-id`): quote it to the
    * identity provider's support. Set by the client on every error a token method throws.
    */
   correlationId?: string;
+  /**
+   * @param code - the stable code.
+   * @param message - what failed and what to fix (never a token or secret).
+   * @param options - `cause`: the underlying error, kept for diagnostics.
+   */
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
@@ -18,6 +33,10 @@ export class TesseraError extends Error {
 
 /** The library was configured or called wrongly; the message says what to change. */
 export class ConfigurationError extends TesseraError {
+  /**
+   * @param message - what is wrong and what to change.
+   * @param code - a more specific code than `configuration_error` (e.g. `port_in_use`).
+   */
   constructor(message: string, code = 'configuration_error') {
     super(code, message);
   }
@@ -25,27 +44,55 @@ export class ConfigurationError extends TesseraError {
 
 /** Fields of an OAuth error response (RFC 6749 section 5.2, plus Entra extensions). */
 export interface ServerErrorDetails {
+  /** The OAuth `error` value, e.g. `invalid_grant`. */
   error: string;
+  /** The server's `error_description`. */
   errorDescription?: string;
+  /** Entra's numeric `error_codes` (AADSTS numbers). */
   errorCodes?: number[];
+  /** Entra's `correlation_id`, for support requests. */
   correlationId?: string;
+  /** Entra's `trace_id`, for support requests. */
   traceId?: string;
+  /** The HTTP status of the error response, when there was one. */
   status?: number;
   /** A claims challenge the caller must satisfy (Entra `claims`, CAE). */
   claims?: string;
+  /** Entra's `suberror`, e.g. `bad_token`. */
   suberror?: string;
 }
 
-/** The authorization server answered with an OAuth error. */
+/**
+ * An OAuth `error` value is a stable code when it is a plain snake_case token (every value in RFC 6749,
+ * RFC 8628, OpenID Connect and Entra is); anything else a server sends stays in `error` only.
+ */
+const OAUTH_ERROR_CODE = /^[a-z][a-z0-9_]{0,63}$/;
+
+/**
+ * The authorization server answered with an OAuth error. `code` is the OAuth `error` value itself
+ * (`invalid_grant`, `access_denied`, `invalid_scope`, `expired_token`, ...), or `server_error` when the
+ * server sent something that is not a plain code.
+ */
 export class ServerError extends TesseraError {
+  /** The OAuth `error` value as the server sent it. */
   readonly error: string;
+  /** The server's `error_description`. */
   readonly errorDescription?: string;
+  /** Entra's numeric `error_codes` (AADSTS numbers). */
   readonly errorCodes?: number[];
+  /** Entra's `trace_id`, for support requests. */
   readonly traceId?: string;
+  /** The HTTP status of the error response, when there was one. */
   readonly status?: number;
+  /** A claims challenge the caller must satisfy (Entra `claims`, CAE). */
   readonly claims?: string;
+  /** Entra's `suberror`, e.g. `bad_token`. */
   readonly suberror?: string;
-  constructor(details: ServerErrorDetails, code = 'server_error') {
+  /**
+   * @param details - the fields of the error response.
+   * @param code - overrides the code taken from `details.error`.
+   */
+  constructor(details: ServerErrorDetails, code = OAUTH_ERROR_CODE.test(details.error) ? details.error : 'server_error') {
     super(code, `${details.error}${details.errorDescription ? `: ${details.errorDescription}` : ''}`);
     this.error = details.error;
     this.errorDescription = details.errorDescription;
@@ -60,11 +107,13 @@ export class ServerError extends TesseraError {
 
 const INTERACTION_ERRORS = new Set(['interaction_required', 'login_required', 'consent_required', 'invalid_grant']);
 
-/** Only the user can help: call an interactive method (or the device flow). */
+/**
+ * Only the user can help: call an interactive method (or the device flow). `code` says why, e.g.
+ * `interaction_required`, `login_required`, `consent_required`, `invalid_grant`, or Tessera's
+ * `no_tokens_found` (nothing cached to refresh with) and `no_account` (nobody signed in).
+ */
 export class InteractionRequiredError extends ServerError {
-  constructor(details: ServerErrorDetails) {
-    super(details, 'interaction_required');
-  }
+  /** Whether an OAuth error (and Entra suberror) means that only the user can help. */
   static matches(error: string, suberror?: string): boolean {
     // `bad_token`/`token_expired` suberrors of invalid_grant are interaction too; `client_mismatch` is not.
     return INTERACTION_ERRORS.has(error) && suberror !== 'client_mismatch';
@@ -75,6 +124,10 @@ export class InteractionRequiredError extends ServerError {
 export class ValidationError extends TesseraError {
   /** The name of the check that failed. */
   readonly check: string;
+  /**
+   * @param check - the check that failed; the code is `invalid_<check>`.
+   * @param message - what did not match.
+   */
   constructor(check: string, message: string) {
     super(`invalid_${check}`, message);
     this.check = check;
@@ -83,15 +136,29 @@ export class ValidationError extends TesseraError {
 
 /** The server's response was not what the protocol allows (bad JSON, missing or mistyped field). */
 export class InvalidResponseError extends TesseraError {
+  /** The HTTP status of the response. */
   readonly status?: number;
+  /**
+   * @param message - what was wrong with the response.
+   * @param status - its HTTP status.
+   * @param code - a more specific code than `invalid_response` (e.g. `response_too_large`).
+   */
   constructor(message: string, status?: number, code = 'invalid_response') {
     super(code, message);
     this.status = status;
   }
 }
 
-/** The request never got a usable HTTP answer (DNS, refused, reset, timeout). */
+/**
+ * The request never got a usable HTTP answer (DNS, refused, reset, timeout). `code` is `timeout` or
+ * `network_error`; the message names the reason (e.g. `connect ECONNREFUSED 127.0.0.1:443`), and
+ * `cause` holds the underlying error.
+ */
 export class NetworkError extends TesseraError {
+  /**
+   * @param message - the request and the reason it failed.
+   * @param options - `cause`: the underlying error; `code`: `timeout` instead of `network_error`.
+   */
   constructor(message: string, options?: { cause?: unknown; code?: string }) {
     super(options?.code ?? 'network_error', message, options);
   }
@@ -114,8 +181,9 @@ export class ThrottledError extends TesseraError {
   }
 }
 
-/** The caller's AbortSignal fired. */
+/** The caller's AbortSignal fired (code `aborted`); `cause` is the signal's reason. */
 export class AbortError extends TesseraError {
+  /** @param reason - the signal's reason. */
   constructor(reason?: unknown) {
     super('aborted', 'The operation was aborted', { cause: reason });
   }
@@ -124,4 +192,20 @@ export class AbortError extends TesseraError {
 /** Throws AbortError when the signal has fired. */
 export function throwIfAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw new AbortError(signal.reason);
+}
+
+/**
+ * A short, data-free description of why an operation failed: the innermost cause's code and first
+ * line. Runtimes wrap the real reason ("fetch failed" around `connect ECONNREFUSED 127.0.0.1:443`).
+ */
+export function describeCause(error: unknown): string {
+  let e = error;
+  for (let depth = 0; depth < 8 && e instanceof Error && e.cause instanceof Error; depth++) e = e.cause;
+  if (!(e instanceof Error)) return String(e).slice(0, 200);
+  const code = (e as { code?: unknown }).code;
+  // Node's happy-eyeballs failure is an AggregateError with an empty message and one error per address.
+  const inner = e instanceof AggregateError && !e.message ? e.errors.find((x) => x instanceof Error) : undefined;
+  const first = (e.message || (inner instanceof Error ? inner.message : '')).split('\n', 1)[0] ?? '';
+  const prefix = typeof code === 'string' && !first.includes(code) ? (first ? `${code}: ` : code) : '';
+  return `${prefix}${first}`.slice(0, 200);
 }

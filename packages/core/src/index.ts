@@ -17,11 +17,21 @@ export { resolveAuthority, type Authority, type AuthorityOptions, type Authority
 export { AzureAuthorityHosts, entraAuthority } from './authority/entra.js';
 export { clearMetadataCache, type AuthorityMetadata, type HttpCache } from './authority/discovery.js';
 
-export { TokenCache, CacheFormatError, parseCacheJson } from './cache/token-cache.js';
+export { TokenCache, CacheFormatError, parseCacheJson, refreshTokenRealm } from './cache/token-cache.js';
 export { MemoryCacheStore, type CacheStore, type CachePartitioning, type CacheStoreErrors } from './cache/cache-store.js';
-export type * from './cache/schema.js';
+// Types only: the key helpers and section list are internals of the cache (not part of the runtime API).
+export type {
+  CredentialType,
+  AccountEntity,
+  AccessTokenEntity,
+  RefreshTokenEntity,
+  IdTokenEntity,
+  AppMetadataEntity,
+  CacheSections,
+  SectionName,
+} from './cache/schema.js';
 
-export { FetchHttpClient, type HttpClient, type HttpRequest, type HttpResponse, type FetchFunction } from './http/http-client.js';
+export { FetchHttpClient, type FetchHttpClientOptions, type HttpClient, type HttpRequest, type HttpResponse, type FetchFunction } from './http/http-client.js';
 export { RetryingHttpClient, type RetryOptions } from './http/retry.js';
 
 export { jwksSignatureVerifier } from './crypto/jwks-verifier.js';
@@ -50,4 +60,6 @@ export {
   NetworkError,
   ThrottledError,
   AbortError,
+  describeCause,
+  type ServerErrorDetails,
 } from './errors.js';

@@ -3,12 +3,17 @@ import { ServerError } from './errors.js';
 /** Injectable logging. Messages pass through `pii()` so secrets show only when PII logging is on. */
 export type LogLevel = 'error' | 'warning' | 'info' | 'verbose';
 
+/** Receives log lines; plug in console, pino, winston, ... */
 export interface Logger {
+  /** Writes one line at `level`. */
   log(level: LogLevel, message: string): void;
 }
 
+/** Logging options of every client. */
 export interface LoggerOptions {
+  /** Where log lines go (none by default). */
   logger?: Logger;
+  /** The most verbose level written (default `info`). */
   level?: LogLevel;
   /** Include personal data and secrets (tokens, codes, usernames) in log lines. Off by default. */
   piiLoggingEnabled?: boolean;
@@ -16,18 +21,23 @@ export interface LoggerOptions {
 
 const RANK: Record<LogLevel, number> = { error: 0, warning: 1, info: 2, verbose: 3 };
 
+/** The logger flows write to: filters by level, builds messages lazily, redacts personal data unless PII logging is on. */
 export class LogSink {
   readonly #target?: Logger;
   readonly #max: number;
+  /** Whether personal data and secrets may appear in log lines. */
   readonly piiLoggingEnabled: boolean;
+  /** @param options - the client's logging options. */
   constructor(options: LoggerOptions = {}) {
     this.#target = options.logger;
     this.#max = RANK[options.level ?? 'info'];
     this.piiLoggingEnabled = options.piiLoggingEnabled ?? false;
   }
+  /** Whether a line at `level` would be written (skip building expensive messages otherwise). */
   enabled(level: LogLevel): boolean {
     return this.#target !== undefined && RANK[level] <= this.#max;
   }
+  /** Writes a line at `level`; a function message is called only when the line is written. */
   log(level: LogLevel, message: string | (() => string)): void {
     if (!this.enabled(level)) return;
     this.#target!.log(level, typeof message === 'function' ? message() : message);

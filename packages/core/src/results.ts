@@ -14,11 +14,15 @@ export interface AccountInfo {
   environment: string;
   /** Entra tenant id, or the OIDC issuer path. */
   tenantId: string;
+  /** The user's sign-in name (`preferred_username`, `upn` or `email`). */
   username: string;
   /** `oid` in Entra, `sub` elsewhere. */
   localAccountId: string;
+  /** The display name from the ID token. */
   name?: string;
+  /** `MSSTS` for Entra, `Generic` for other OpenID Connect issuers. */
   authorityType: string;
+  /** The claims of the cached ID token, if any. */
   idTokenClaims?: IdTokenClaims;
   /**
    * The user in each tenant they signed in to with this client (as msal-node's AccountInfo):
@@ -38,19 +42,29 @@ export interface TenantProfile {
   isHomeTenant: boolean;
 }
 
+/** What every token method returns. */
 export interface AuthenticationResult {
+  /** The access token to send as `Authorization: Bearer <token>`. */
   accessToken: string;
+  /** The token type, `Bearer`. */
   tokenType: string;
+  /** When the access token expires. */
   expiresOn: Date;
+  /** Entra's extended expiry (usable during an outage of the authority). */
   extExpiresOn?: Date;
   /** When a proactive refresh is due (Entra's refresh_in). */
   refreshOn?: Date;
   /** Scopes the token was granted for. */
   scopes: string[];
+  /** The raw ID token, for sign-ins. */
   idToken?: string;
+  /** The ID token's claims (checked), for sign-ins. */
   idTokenClaims?: IdTokenClaims;
+  /** The signed-in account (user flows). */
   account?: AccountInfo;
+  /** The tenant that issued the token. */
   tenantId?: string;
+  /** Whether the token came from the cache without a request. */
   fromCache: boolean;
   /** The call's correlation id (sent as client-request-id), also on cache hits: quote it to the provider's support. */
   correlationId?: string;
@@ -150,7 +164,10 @@ function decodeQuietly(idToken: string): IdTokenClaims | undefined {
 export function accountsOf(cache: TokenCache, clientId: string): AccountInfo[] {
   const groups = new Map<string, AccountEntity[]>();
   for (const a of cache.getAccounts()) {
-    if (!cache.findIdToken(a.home_account_id, a.environment, clientId, a.realm) && !cache.findRefreshToken(a.home_account_id, a.environment, clientId)) continue;
+    const idToken = cache.findIdToken(a.home_account_id, a.environment, clientId, a.realm);
+    // OIDC issuers file refresh tokens per issuer path (realm); Entra's serve every tenant.
+    const realm = a.authority_type === 'MSSTS' ? undefined : a.realm;
+    if (!idToken && !cache.findRefreshToken(a.home_account_id, a.environment, clientId, { realm })) continue;
     const key = `${a.home_account_id}\n${a.environment}`;
     const group = groups.get(key);
     if (group) group.push(a);

@@ -188,7 +188,7 @@ describe('flows against the dev authority', () => {
       const app = native();
       const flow = await app.initiateAuthCodeFlow({ scopes: SCOPES, redirectUri: LOOPBACK_REDIRECT, prompt: 'consent' });
       const { redirectUrl } = await completeAuthorization(flow.authUri, { consent: false });
-      await expect(app.acquireTokenByAuthCodeFlow(flow, redirectUrl)).rejects.toMatchObject({ error: 'access_denied' });
+      await expect(app.acquireTokenByAuthCodeFlow(flow, redirectUrl)).rejects.toMatchObject({ code: 'access_denied', error: 'access_denied' });
     });
 
     it('verifies ID-token signatures against the JWKS when asked', async () => {
@@ -308,7 +308,7 @@ describe('flows against the dev authority', () => {
       flow.interval = 0.3;
       const pending = app.acquireTokenByDeviceFlow(flow);
       await denyDeviceCode(idp.current.issuer, flow.userCode);
-      await expect(pending).rejects.toMatchObject({ error: 'access_denied' });
+      await expect(pending).rejects.toMatchObject({ code: 'access_denied', error: 'access_denied' });
     });
 
     it('stops polling when aborted', async () => {
@@ -331,7 +331,7 @@ describe('flows against the dev authority', () => {
         .acquireTokenByUsernamePassword({ scopes: SCOPES, username: 'pat', password: DEV_PASSWORD_REJECTED })
         .catch((e) => e);
       expect(error).toBeInstanceOf(ServerError);
-      expect(error.error).toBe('invalid_grant');
+      expect(error).toMatchObject({ code: 'invalid_grant', error: 'invalid_grant' });
     });
 
     it('exchanges a user token on behalf of the user and caches by assertion', async () => {

@@ -28,6 +28,9 @@ export interface ConfigSetup {
   clients: ClientMetadata[];
   spaOrigins: Set<string>;
   adapter: Configuration['adapter'];
+  rotateRefreshTokens: boolean;
+  /** Issue refresh tokens without offline_access granted. */
+  refreshTokensAlways: boolean;
 }
 
 export function apiResourceInfo(ttls: Ttls): ResourceServerInfo {
@@ -88,10 +91,11 @@ export function providerConfiguration(setup: ConfigSetup): Configuration {
     },
     // Public clients must use PKCE (S256 is the only method oidc-provider 9 supports).
     pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
-    // Refresh tokens whenever the client may refresh and offline_access was granted.
+    // Refresh tokens whenever the client may refresh and offline_access was granted (or always).
     issueRefreshToken: (_ctx, client, code) =>
-      client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
-    rotateRefreshToken: true,
+      client.grantTypeAllowed('refresh_token') && (setup.refreshTokensAlways || code.scopes.has('offline_access')),
+    // Rotation: oidc-provider refuses a rotated (consumed) refresh token and revokes its grant.
+    rotateRefreshToken: setup.rotateRefreshTokens,
     clientBasedCORS: (_ctx, origin, client) => client.clientId === SPA_CLIENT_ID && setup.spaOrigins.has(origin),
     renderError,
     ttl: {

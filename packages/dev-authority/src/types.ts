@@ -20,6 +20,37 @@ export interface DevAuthorityOptions {
   postLogoutRedirectUris?: string[];
   /** Extra exact redirect URIs for the confidential (web) client. */
   confidentialRedirectUris?: string[];
+  /** Subjects keep the username's case ("Alice" and "alice" are two users), as many providers' do. Default false: lower-cased. */
+  caseSensitiveSubjects?: boolean;
+  /**
+   * The issuer URL clients see, when they reach this authority through a proxy, e.g.
+   * `http://127.0.0.1:8080/realms/a` (several issuers on one host). Requests under its path are
+   * served with the path as mount point. Default `http://127.0.0.1:<port>`.
+   */
+  issuer?: string;
+  /**
+   * Refresh-token rotation with reuse detection (default true): every refresh returns a new refresh
+   * token, and redeeming an already-rotated one fails with invalid_grant and revokes the whole grant.
+   * `false`: a refresh token stays the same until it expires.
+   */
+  rotateRefreshTokens?: boolean;
+  /**
+   * When `offline_access` is granted. `'always'` (default): whenever asked for (the authority adds
+   * `prompt=consent` itself, as most production IdPs behave). `'consent'`: only with `prompt=consent`
+   * in the authorization request, as OpenID Connect Core 11 says; otherwise it is dropped silently.
+   */
+  offlineAccess?: 'always' | 'consent';
+  /**
+   * When refresh tokens are issued to a client allowed to refresh. `'offline_access'` (default): only
+   * when `offline_access` was granted. `'always'`: also without it (as Keycloak and others do); the
+   * refresh token's grant then lacks `offline_access`, and a refresh asking for it gets invalid_scope.
+   */
+  refreshTokens?: 'offline_access' | 'always';
+  /**
+   * Milliseconds the token endpoint waits before handling a request (default 0): widens the window in
+   * which concurrent clients race, so tests of concurrent refreshes do not depend on process timing.
+   */
+  tokenEndpointDelayMs?: number;
   /**
    * Support only these response modes (e.g. `['form_post']` for a provider that requires it):
    * discovery lists only them and other authorization requests are refused. Default: all three.

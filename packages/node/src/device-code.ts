@@ -1,6 +1,8 @@
 import type { AuthenticationResult, DeviceCodeFlow, PublicClientApplication, RequestOptions } from '@tessera/core';
 
+/** Options of acquireTokenByDeviceCode. */
 export interface DeviceCodeOptions extends RequestOptions {
+  /** Scopes to request. */
   scopes: string | string[];
   /**
    * Shows the user where to go and which code to enter; polling starts when it returns.

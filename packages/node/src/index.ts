@@ -16,6 +16,7 @@ export {
   type RedisClientLike,
 } from './cache/redis-cache-store.js';
 export { CacheStoreUnavailableError, CacheStoreBusyError, CacheStoreRefusedError, type CacheStoreRefusal } from './cache/errors.js';
+export { keyringEncryption, type CacheEncryption, type KeyringEncryptionOptions } from './cache/keyring-encryption.js';
 // ---- end of cache stores ----
 
 // ---- Transport, interactive sign-in, device code (HTTP layer and public-client UX) ----
@@ -28,3 +29,20 @@ export { NodePublicClientApplication, type NodePublicClientOptions } from './nod
 // ---- Credentials (@azure/identity-shaped TokenCredential implementations) ----
 export * from './credentials/index.js';
 // ---- end of credentials ----
+
+// ---- Core's errors and authority hosts, so Node apps catch and configure with one import ----
+export {
+  AzureAuthorityHosts,
+  TesseraError,
+  ConfigurationError,
+  ServerError,
+  InteractionRequiredError,
+  ValidationError,
+  InvalidResponseError,
+  NetworkError,
+  AbortError,
+  CacheFormatError,
+  type ServerErrorDetails,
+  type AccountInfo,
+  type AuthenticationResult,
+} from '@tessera/core';

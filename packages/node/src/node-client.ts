@@ -33,10 +33,12 @@ export class NodePublicClientApplication extends PublicClientApplication {
     super(withNodeTransport(options));
   }
 
+  /** Signs the user in with the system browser over a loopback redirect (auth code + PKCE); see acquireTokenInteractive. */
   acquireTokenInteractive(options: InteractiveOptions): Promise<AuthenticationResult> {
     return acquireTokenInteractive(this, options);
   }
 
+  /** Signs the user in with the device code flow, prompting through `onPrompt` (default: stderr); see acquireTokenByDeviceCode. */
   acquireTokenByDeviceCode(options: DeviceCodeOptions): Promise<AuthenticationResult> {
     return acquireTokenByDeviceCode(this, options);
   }

@@ -97,3 +97,14 @@ export async function finished(worker: Worker): Promise<void> {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** Makes every cached access token look two seconds from expiry (inside any expiry margin). */
+export function expireAccessTokens(json: string): string {
+  const cache = JSON.parse(json) as { AccessToken?: Record<string, { expires_on: string; cached_at: string }> };
+  const now = Math.floor(Date.now() / 1000);
+  for (const at of Object.values(cache.AccessToken ?? {})) {
+    at.cached_at = String(now - 3600);
+    at.expires_on = String(now + 2);
+  }
+  return JSON.stringify(cache);
+}

@@ -303,8 +303,8 @@ describe('tenant rules (Entra-shaped authority, no network)', () => {
     await expect(pending).rejects.toMatchObject({ code: 'aborted' });
   });
 
-  it('persists only when unencrypted storage is accepted explicitly', () => {
-    expect(() => entraSecret({ tokenCachePersistenceOptions: { enabled: true } })).toThrow(/unsafeAllowUnencryptedStorage: true/);
+  it('builds persistence lazily: the OS secret store is first used by getToken (credentials-persistence-keyring.test.ts)', () => {
+    expect(() => entraSecret({ tokenCachePersistenceOptions: { enabled: true } })).not.toThrow();
     expect(() => entraSecret({ tokenCachePersistenceOptions: { enabled: false } })).not.toThrow();
   });
 

@@ -107,14 +107,14 @@ describe('authorization response from a hostile server', () => {
     const denied = await refusal(
       h.app.acquireTokenByAuthCodeFlow(h.flow, redirectFor(h.flow, server, { code: undefined, error: 'access_denied', error_description: 'The user said no' })),
       ServerError,
-      'server_error',
+      'access_denied',
     );
     expect(denied.error).toBe('access_denied');
     expect(denied.errorDescription).toBe('The user said no');
     const login = await refusal(
       h.app.acquireTokenByAuthCodeFlow(h.flow, redirectFor(h.flow, server, { code: undefined, error: 'login_required' })),
       InteractionRequiredError,
-      'interaction_required',
+      'login_required',
     );
     expect(login.error).toBe('login_required');
     expect(server.count('token')).toBe(0);
@@ -179,7 +179,7 @@ describe('authorization response from a hostile server', () => {
       const server = await start();
       const h = await begin(server);
       server.on('token', { status: 400, body: { error: 'invalid_grant', error_description: 'code expired' } });
-      await refusal(h.app.acquireTokenByAuthCodeFlow(h.flow, redirectFor(h.flow, server)), InteractionRequiredError, 'interaction_required');
+      await refusal(h.app.acquireTokenByAuthCodeFlow(h.flow, redirectFor(h.flow, server)), InteractionRequiredError, 'invalid_grant');
       await refusal(h.app.acquireTokenByAuthCodeFlow(h.flow, redirectFor(h.flow, server)), ValidationError, 'invalid_replay');
       expect(server.count('token')).toBe(1);
       expectUntouched(h);

@@ -62,7 +62,7 @@ describe('device flow against a hostile server', () => {
     server.on('device', { body: { device_code: 'dc', user_code: 'UC', verification_uri: `${server.origin}/device`, expires_in: 1, interval: 1 } });
     server.on('token', oauthError('authorization_pending'));
     const { app, flow, ...h } = await begin(server, 0.1);
-    const error = await refusal(app.acquireTokenByDeviceFlow(flow), ServerError, 'server_error');
+    const error = await refusal(app.acquireTokenByDeviceFlow(flow), ServerError, 'expired_token');
     expect(error.error).toBe('expired_token');
     expect(server.count('token')).toBeGreaterThanOrEqual(2);
     // Bounded by the code's lifetime: at most one poll per interval (plus the last at expiry).
@@ -74,7 +74,7 @@ describe('device flow against a hostile server', () => {
     const server = await start();
     server.on('token', oauthError('access_denied'));
     const { app, flow, ...h } = await begin(server);
-    const error = await refusal(app.acquireTokenByDeviceFlow(flow), ServerError, 'server_error');
+    const error = await refusal(app.acquireTokenByDeviceFlow(flow), ServerError, 'access_denied');
     expect(error.error).toBe('access_denied');
     expect(server.count('token')).toBe(1);
     expectUntouched({ app, ...h });
@@ -84,7 +84,7 @@ describe('device flow against a hostile server', () => {
     const server = await start();
     server.on('token', oauthError('authorization_pending'), oauthError('expired_token'));
     const { app, flow, ...h } = await begin(server);
-    const error = await refusal(app.acquireTokenByDeviceFlow(flow), ServerError, 'server_error');
+    const error = await refusal(app.acquireTokenByDeviceFlow(flow), ServerError, 'expired_token');
     expect(error.error).toBe('expired_token');
     expect(server.count('token')).toBe(2);
     expectUntouched({ app, ...h });
@@ -94,7 +94,7 @@ describe('device flow against a hostile server', () => {
     const server = await start();
     server.on('token', oauthError('invalid_grant'));
     const { app, flow, ...h } = await begin(server);
-    await refusal(app.acquireTokenByDeviceFlow(flow), InteractionRequiredError, 'interaction_required');
+    await refusal(app.acquireTokenByDeviceFlow(flow), InteractionRequiredError, 'invalid_grant');
     expect(server.count('token')).toBe(1);
     expectUntouched({ app, ...h });
   });

@@ -45,7 +45,7 @@ describe('faults from a hostile server', () => {
       const server = await start();
       server.on('token', { status: 503, body: { error: 'temporarily_unavailable' } });
       const { h, outcome } = clientCredentials(server);
-      const error = await refusal(outcome, ServerError, 'server_error');
+      const error = await refusal(outcome, ServerError, 'temporarily_unavailable');
       expect(error.error).toBe('temporarily_unavailable');
       expect(server.count('token')).toBe(MAX_ATTEMPTS);
       expectUntouched(h);

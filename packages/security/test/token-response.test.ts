@@ -93,10 +93,18 @@ describe('token response from a hostile server', () => {
   it('treats a 200 whose body is an OAuth error as that error', async () => {
     const server = await start();
     const { h, outcome } = await clientCredentials(server, { status: 200, body: { error: 'invalid_client', error_description: 'Client authentication failed' } });
-    const error = await refusal(outcome, ServerError, 'server_error');
+    const error = await refusal(outcome, ServerError, 'invalid_client');
     expect(error.error).toBe('invalid_client');
     expect(error.status).toBe(200);
     expect(server.count('token')).toBe(1);
+    expectUntouched(h);
+  });
+
+  it('keeps an error value that is not a plain code out of `code` (server_error), but in `error`', async () => {
+    const server = await start();
+    const { h, outcome } = await clientCredentials(server, { status: 400, body: { error: 'Bad <Thing> happened', error_description: 'x' } });
+    const error = await refusal(outcome, ServerError, 'server_error');
+    expect(error.error).toBe('Bad <Thing> happened');
     expectUntouched(h);
   });
 

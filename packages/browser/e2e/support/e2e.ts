@@ -1,6 +1,7 @@
 // End-to-end harness for Playwright Test: the sample SPA and the CDN file built from the sources once
 // per source state, a real dev authority and static servers on 127.0.0.1 (worker fixtures), and
 // Playwright's own browser, context and page fixtures (Debian's Chromium, see playwright.config.ts).
+import { expiryMarginSeconds } from '../../../core/src/flows/silent.js';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -135,8 +136,9 @@ export async function expectWorkingToken(idp: DevAuthority, token: string): Prom
 }
 
 /** Waits until core would treat a token expiring at `expiresOn` as expired (300 s margin). */
-export async function waitUntilExpired(expiresOnIso: string): Promise<void> {
-  const due = Date.parse(expiresOnIso) - 300_000 + 250;
+/** Waits until core no longer serves a token of `lifetimeSeconds` expiring at `expiresOnIso` from the cache. */
+export async function waitUntilExpired(expiresOnIso: string, lifetimeSeconds: number): Promise<void> {
+  const due = Date.parse(expiresOnIso) - expiryMarginSeconds(lifetimeSeconds) * 1000 + 250;
   await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now())));
 }
 

@@ -2,10 +2,12 @@ import { ConfigurationError } from '../errors.js';
 import { isLoopbackHost } from '../http/schemas.js';
 import { MULTI_TENANTS, isKnownEntraHost } from './entra.js';
 
+/** The protocol dialect of an authority: Microsoft Entra or generic OpenID Connect. */
 export type AuthorityKind = 'entra' | 'oidc';
 
 /** A resolved authority: which protocol dialect it speaks and where its metadata lives. */
 export interface Authority {
+  /** Entra or generic OpenID Connect. */
   kind: AuthorityKind;
   /** Canonical URL, without a trailing slash. */
   url: string;
@@ -15,9 +17,11 @@ export interface Authority {
   tenant: string;
   /** Multi-tenant Entra authority (common, organizations, consumers). */
   multiTenant: boolean;
+  /** The discovery document's URL. */
   metadataUrl: string;
 }
 
+/** Where a client signs users in. */
 export interface AuthorityOptions {
   /** Entra authority (`https://login.microsoftonline.com/<tenant>`) or any OIDC issuer URL. */
   authority?: string;
@@ -29,6 +33,7 @@ export interface AuthorityOptions {
 
 const DEFAULT_AUTHORITY = 'https://login.microsoftonline.com/common';
 
+/** Resolves the authority options to an Authority; throws ConfigurationError for an unusable URL. */
 export function resolveAuthority(options: AuthorityOptions): Authority {
   if (options.authority && options.oidcAuthority) {
     throw new ConfigurationError('Set either `authority` or `oidcAuthority`, not both');

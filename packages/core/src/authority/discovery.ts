@@ -7,11 +7,14 @@ import { type DiscoveryDocument, discoverySchema, isLoopbackHost } from '../http
 import type { Authority } from './authority.js';
 import { canonicalEnvironment } from './entra.js';
 
+/** An authority's OpenID Connect discovery document (checked fields). */
 export type AuthorityMetadata = DiscoveryDocument;
 
 /** Optional persistent cache for metadata documents (MSAL's http_cache): survives restarts. */
 export interface HttpCache {
+  /** The value stored under `key`, if any. */
   get(key: string): string | undefined | Promise<string | undefined>;
+  /** Stores `value` under `key`. */
   set(key: string, value: string): void | Promise<void>;
 }
 
@@ -32,6 +35,7 @@ export interface MetadataSource {
   fetch?: (authority: Authority, http: HttpClient) => Promise<AuthorityMetadata>;
 }
 
+/** The authority's metadata: fetched once per process (concurrent callers share the request) and checked. */
 export function getAuthorityMetadata(authority: Authority, source: MetadataSource): Promise<AuthorityMetadata> {
   if (source.signal?.aborted) return Promise.reject(new AbortError(source.signal.reason));
   if (source.authorityMetadata) {

@@ -5,9 +5,13 @@ import { parseShape } from '../http/schemas.js';
 
 /** Authority hosts of the Entra clouds, like @azure/identity's AzureAuthorityHosts. */
 export const AzureAuthorityHosts = {
+  /** The public cloud. */
   AzurePublicCloud: 'https://login.microsoftonline.com',
+  /** Azure operated by 21Vianet. */
   AzureChina: 'https://login.chinacloudapi.cn',
+  /** Azure US Government. */
   AzureGovernment: 'https://login.microsoftonline.us',
+  /** The former Azure Germany cloud. */
   AzureGermany: 'https://login.microsoftonline.de',
 } as const;
 
@@ -65,7 +69,7 @@ export function issuerFillsTemplate(template: string, iss: string): boolean {
 }
 
 const clientInfoSchema = z.looseObject({ uid: z.string(), utid: z.string() });
-export type ClientInfo = z.infer<typeof clientInfoSchema>;
+export type ClientInfo = z.Infer<typeof clientInfoSchema>;
 
 /** Entra's `client_info` (requested with client_info=1): base64url JSON giving uid and utid. */
 export function parseClientInfo(clientInfo: string | undefined): ClientInfo | undefined {

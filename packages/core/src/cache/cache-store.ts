@@ -9,13 +9,25 @@ import type { LogSink } from '../logger.js';
  * several processes or machines merge their entries instead of overwriting each other.
  */
 export interface CacheStore {
+  /** The serialized partition, or undefined when there is none. */
   load(partitionKey: string, signal?: AbortSignal): Promise<string | undefined>;
+  /** Replaces the partition with `data`. */
   save(partitionKey: string, data: string, signal?: AbortSignal): Promise<void>;
+  /** Read-modify-write under a lock or compare-and-set: `mutate` gets the current value and returns the new one, which is stored and returned. */
   update?(partitionKey: string, mutate: (current: string | undefined) => string, signal?: AbortSignal): Promise<string>;
+  /**
+   * Runs `work` while holding the store-wide lock named `name` (one holder among every process or
+   * machine sharing the store). Clients use it around refresh-token redemption, so that callers
+   * sharing the store make one refresh and never redeem a refresh token another caller rotated.
+   * `work` writes to the store, so this must not be the lock `update` takes. A store that cannot
+   * share a lock leaves this out.
+   */
+  lock?<T>(name: string, work: () => Promise<T>, signal?: AbortSignal): Promise<T>;
 }
 
 /** A CacheStore in memory (tests, and a model for writing others). */
 export class MemoryCacheStore implements CacheStore {
+  /** The partitions by key. */
   readonly data = new Map<string, string>();
   async load(key: string): Promise<string | undefined> {
     return this.data.get(key);
@@ -37,6 +49,7 @@ export class MemoryCacheStore implements CacheStore {
  */
 export type CachePartitioning = 'single' | 'perKey';
 
+/** The partition key of `single` partitioning. */
 export const SINGLE_PARTITION = 'default';
 
 export const partitionKeys = {
@@ -63,6 +76,7 @@ export class CachePersistence {
   readonly #errors: CacheStoreErrors;
 
   constructor(
+    /** The in-memory cache. */
     readonly cache: TokenCache,
     store: CacheStore | undefined,
     log: LogSink,
@@ -73,6 +87,7 @@ export class CachePersistence {
     this.#errors = errors;
   }
 
+  /** Whether a store is attached. */
   get persistent(): boolean {
     return this.#store !== undefined;
   }

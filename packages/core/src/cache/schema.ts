@@ -6,10 +6,15 @@ import * as z from '../http/zod.js';
 const str = z.string();
 const opt = z.optional(z.string());
 const credential = /* @__NO_SIDE_EFFECTS__ */ <T extends CredentialType>(type: T) => ({
+  /** Which kind of credential this entry is. */
   credential_type: z.custom<T>((v) => v === type),
+  /** The token itself. */
   secret: str,
+  /** The account's home account id: `<uid>.<utid>` for Entra, the ID token's `sub` for other issuers (empty for app-only tokens). */
   home_account_id: str,
+  /** The authority's host (and port), e.g. `login.microsoftonline.com`. */
   environment: str,
+  /** The client the entry belongs to. */
   client_id: str,
 });
 
@@ -17,44 +22,87 @@ const credential = /* @__NO_SIDE_EFFECTS__ */ <T extends CredentialType>(type: T
 // Required fields are those reads rely on (as MSAL requires them); optional ones read by lookups
 // must be strings when present. An entry that does not conform is kept aside, untouched.
 export const accountEntitySchema = z.looseObject({
+  /** The account's home account id: `<uid>.<utid>` for Entra, the ID token's `sub` for other issuers (empty for app-only tokens). */
   home_account_id: str,
+  /** The authority's host (and port), e.g. `login.microsoftonline.com`. */
   environment: str,
+  /** The tenant (Entra) or the issuer's path (other issuers). */
   realm: str,
+  /** Entra's `oid`, else `sub`. */
   local_account_id: str,
+  /** `preferred_username` (or `upn`/`email`) from the ID token. */
   username: str,
   /** "MSSTS" for Entra, "Generic" for other OpenID Connect issuers. */
   authority_type: str,
+  /** The display name from the ID token. */
   name: opt,
+  /** Entra's `client_info` as received (base64url JSON of uid and utid). */
   client_info: opt,
+  /** Seconds since the epoch, as a string. */
   last_modified_time: opt,
 });
 export const accessTokenEntitySchema = z.looseObject({
   ...credential('AccessToken'),
+  /** The tenant (Entra) or the issuer's path (other issuers). */
   realm: str,
+  /** The scopes, space-separated. */
   target: str,
+  /** `Bearer` unless stated. */
   token_type: opt,
+  /** When it was cached, seconds since the epoch. */
   cached_at: opt,
+  /** When it expires, seconds since the epoch. */
   expires_on: str,
+  /** Entra's extended expiry, seconds since the epoch. */
   extended_expires_on: opt,
+  /** When to refresh it proactively, seconds since the epoch. */
   refresh_on: opt,
+  /** On-behalf-of entries: the hash of the incoming assertion. */
   user_assertion_hash: opt,
+  /** msal-node's name for user_assertion_hash. */
+  userAssertionHash: opt,
 });
 export const refreshTokenEntitySchema = z.looseObject({
   ...credential('RefreshToken'),
+  /** The FOCI family (`1`) of a family refresh token or client. */
   family_id: opt,
+  /** The scopes, space-separated. */
   target: opt,
+  /** Set for OIDC issuers only: several can share a host (see TokenCache.findRefreshToken). */
+  realm: opt,
+  /** Seconds since the epoch. */
   last_modification_time: opt,
+  /** On-behalf-of entries: the hash of the incoming assertion. */
   user_assertion_hash: opt,
+  /** msal-node's name for user_assertion_hash. */
+  userAssertionHash: opt,
 });
-export const idTokenEntitySchema = z.looseObject({ ...credential('IdToken'), realm: str });
-export const appMetadataEntitySchema = z.looseObject({ client_id: str, environment: str, family_id: opt });
+export const idTokenEntitySchema = z.looseObject({
+  ...credential('IdToken'),
+  /** The tenant (Entra) or the issuer's path. */
+  realm: str,
+});
+export const appMetadataEntitySchema = z.looseObject({
+  /** The client this entry describes. */
+  client_id: str,
+  /** The authority's host (and port). */
+  environment: str,
+  /** The client's FOCI family, if any. */
+  family_id: opt,
+});
 
+/** The kinds of credential entries in MSAL's cache. */
 export type CredentialType = 'AccessToken' | 'RefreshToken' | 'IdToken';
-export type AccountEntity = z.infer<typeof accountEntitySchema>;
-export type AccessTokenEntity = z.infer<typeof accessTokenEntitySchema>;
-export type RefreshTokenEntity = z.infer<typeof refreshTokenEntitySchema>;
-export type IdTokenEntity = z.infer<typeof idTokenEntitySchema>;
-export type AppMetadataEntity = z.infer<typeof appMetadataEntitySchema>;
+/** An `Account` entry of MSAL's unified cache, as MSAL writes it (other fields kept). */
+export type AccountEntity = z.Infer<typeof accountEntitySchema>;
+/** An `AccessToken` entry of MSAL's unified cache. */
+export type AccessTokenEntity = z.Infer<typeof accessTokenEntitySchema>;
+/** A `RefreshToken` entry of MSAL's unified cache. */
+export type RefreshTokenEntity = z.Infer<typeof refreshTokenEntitySchema>;
+/** An `IdToken` entry of MSAL's unified cache. */
+export type IdTokenEntity = z.Infer<typeof idTokenEntitySchema>;
+/** An `AppMetadata` entry of MSAL's unified cache (the client's FOCI family). */
+export type AppMetadataEntity = z.Infer<typeof appMetadataEntitySchema>;
 
 /** The schema of each MSAL section's entries. */
 export const ENTITY_SCHEMAS = {
@@ -65,32 +113,71 @@ export const ENTITY_SCHEMAS = {
   AppMetadata: appMetadataEntitySchema,
 };
 
+/** The sections of MSAL's cache JSON, each a map from the entry's key to the entry. */
 export interface CacheSections {
+  /** Accounts by key. */
   Account: Record<string, AccountEntity>;
+  /** ID tokens by key. */
   IdToken: Record<string, IdTokenEntity>;
+  /** Access tokens by key. */
   AccessToken: Record<string, AccessTokenEntity>;
+  /** Refresh tokens by key. */
   RefreshToken: Record<string, RefreshTokenEntity>;
+  /** App metadata by key. */
   AppMetadata: Record<string, AppMetadataEntity>;
 }
 
+/** The name of a cache section. */
 export type SectionName = keyof CacheSections;
 export const SECTIONS: readonly SectionName[] = ['Account', 'IdToken', 'AccessToken', 'RefreshToken', 'AppMetadata'];
 
+/**
+ * The key an account is filed under, as msal-node 7 writes it: home account id, cloud, home tenant
+ * (from `uid.utid`, else the realm). Accounts of other tenants than the home one (guests) are filed
+ * as MSAL Python files them, under their realm, so one tenant's entry never overwrites another's.
+ * The home account id keeps its case: only hosts and tenant ids are case-insensitive by definition.
+ */
 export function accountKey(a: Pick<AccountEntity, 'home_account_id' | 'environment' | 'realm'>): string {
-  return [a.home_account_id, a.environment, a.realm].join('-').toLowerCase();
+  const homeTenant = a.home_account_id.split('.')[1];
+  const tenant = homeTenant && homeTenant.toLowerCase() === a.realm.toLowerCase() ? homeTenant : a.realm;
+  return `${a.home_account_id}-${[a.environment, tenant].join('-').toLowerCase()}`;
 }
 
-export function credentialKey(c: {
+/** What a credential key is made of (the entity's own fields). */
+export interface CredentialKeyFields {
   home_account_id: string;
   environment: string;
   credential_type: CredentialType;
   client_id: string;
   realm?: string;
   target?: string;
-}): string {
-  const realm = c.credential_type === 'RefreshToken' ? '' : (c.realm ?? '');
+  token_type?: string;
+  family_id?: string;
+  user_assertion_hash?: unknown;
+  userAssertionHash?: unknown;
+}
+
+/**
+ * The key a credential is filed under, as msal-node 7 writes it: home account id, cloud, type,
+ * client (a family refresh token: its family id), realm, target (access tokens), scheme (empty for
+ * Bearer). Two departures keep different owners apart where msal-node's key would not: the home
+ * account id keeps its case (OIDC subjects are case-sensitive), and on-behalf-of tokens end with
+ * the assertion hash (one middle tier holds tokens of many users, often without an ID token).
+ */
+export function credentialKey(c: CredentialKeyFields): string {
+  const rt = c.credential_type === 'RefreshToken';
+  const client = (rt && c.family_id) || c.client_id;
   const target = c.credential_type === 'AccessToken' ? (c.target ?? '') : '';
-  return [c.home_account_id, c.environment, c.credential_type, c.client_id, realm, target].join('-').toLowerCase();
+  const scheme = c.credential_type === 'AccessToken' && c.token_type && c.token_type.toLowerCase() !== 'bearer' ? c.token_type : '';
+  const folded = [c.environment, c.credential_type, client, c.realm ?? '', target, scheme].join('-').toLowerCase();
+  const assertion = assertionHashOf(c);
+  return `${c.home_account_id}-${folded}${assertion ? `-${assertion}` : ''}`;
+}
+
+/** The on-behalf-of assertion hash of an entity: MSAL Python and Tessera write `user_assertion_hash`, msal-node `userAssertionHash`. */
+export function assertionHashOf(e: { user_assertion_hash?: unknown; userAssertionHash?: unknown }): string | undefined {
+  const hash = e.user_assertion_hash ?? e.userAssertionHash;
+  return typeof hash === 'string' && hash ? hash : undefined;
 }
 
 export function appMetadataKey(m: Pick<AppMetadataEntity, 'environment' | 'client_id'>): string {
@@ -104,6 +191,23 @@ export function keyOf(section: SectionName, entity: unknown): string {
     case 'AppMetadata':
       return appMetadataKey(entity as AppMetadataEntity);
     default:
-      return credentialKey(entity as AccessTokenEntity);
+      return credentialKey(entity as CredentialKeyFields);
   }
+}
+
+/**
+ * The `tenantProfiles` of an account entry: msal-node 7 lists an account once per tenant profile
+ * (JSON strings) and lists none for an entry without profiles and an empty realm (OIDC issuers).
+ * Profiles already there (msal-node's, richer) are kept as they are.
+ */
+export function withTenantProfile(account: AccountEntity, existing: unknown): unknown {
+  if (existing !== undefined) return existing;
+  const profile = {
+    tenantId: account.realm,
+    localAccountId: account.local_account_id,
+    name: account.name,
+    username: account.username,
+    isHomeTenant: !!account.realm && account.realm === account.home_account_id.split('.')[1],
+  };
+  return [JSON.stringify(profile)];
 }

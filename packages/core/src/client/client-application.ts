@@ -2,6 +2,7 @@ import { type Authority, type AuthorityOptions, forTenant, resolveAuthority } fr
 import { type AuthorityMetadata, type HttpCache, fetchMetadataVia, getAuthorityMetadata } from '../authority/discovery.js';
 import { validateEntraInstance } from '../authority/instance-discovery.js';
 import { type CachePartitioning, type CacheStore, type CacheStoreErrors, CachePersistence, SINGLE_PARTITION, partitionKeys } from '../cache/cache-store.js';
+import { defaultRefreshLock } from './refresh-lock.js';
 import { TokenCache } from '../cache/token-cache.js';
 import type { IdTokenSignatureVerifier } from '../crypto/id-token.js';
 import {
@@ -41,15 +42,19 @@ import { checkClientOptions } from './client-options.js';
 const codeArgument = nonEmpty('expected the authorization code (a non-empty string)');
 const refreshTokenArgument = nonEmpty('expected the refresh token (a non-empty string)');
 
+/** Options of every client: the app registration, the authority, transport, cache and checks. */
 export interface ClientApplicationOptions extends AuthorityOptions, LoggerOptions {
+  /** The application (client) id registered with the authority. */
   clientId: string;
   /** Replaces the transport (proxies, tracing, tests). Retries and timeouts still wrap it unless `retry: false`. */
   httpClient?: HttpClient;
+  /** Retry and timeout policy of token and discovery requests; `false` sends each request once with no timeout. */
   retry?: RetryOptions | false;
   /** Share one in-memory cache between clients. */
   tokenCache?: TokenCache;
   /** Persist the cache (file, Redis, IndexedDB). */
   cacheStore?: CacheStore;
+  /** How the persisted cache is split: `'single'` (default, apps and CLIs) or `'perKey'` (services). See "Cache partitions" in the README. */
   cachePartitioning?: CachePartitioning;
   /** When `cacheStore` fails: `'warn'` (default) logs and goes on in memory; `'throw'` fails the call (see CacheStoreErrors). */
   cacheStoreErrors?: CacheStoreErrors;
@@ -67,10 +72,14 @@ export interface ClientApplicationOptions extends AuthorityOptions, LoggerOption
   excludeScopes?: string[];
   /** Checks ID-token signatures, e.g. `jwksSignatureVerifier`. Off by default: tokens come straight from the token endpoint over TLS. */
   idTokenSignatureVerifier?: (http: HttpClient) => IdTokenSignatureVerifier;
+  /** Tolerance for `exp`, `nbf` and `iat` checks and for access-token expiry, in seconds (default 300). */
   clockSkewSeconds?: number;
   /** Seconds since the epoch; for tests. */
   now?: () => number;
-  /** Cross-tab/cross-process lock around refresh-token redemption (see RefreshLock). */
+  /**
+   * Cross-tab/cross-process lock around refresh-token redemption (see RefreshLock). Default: the
+   * cache store's `lock` when it has one. Clients sharing one TokenCache always take turns.
+   */
   refreshLock?: RefreshLock;
   /** Who is calling, for Entra's x-client-SKU/VER/OS headers; platform packages set it (default SKU `tessera.js.core`). */
   libraryInfo?: Partial<LibraryInfo>;
@@ -81,12 +90,16 @@ export const LIBRARY_VERSION = '0.1.0';
 
 /** What public and confidential clients share: auth code, refresh, silent, accounts. */
 export class ClientApplication {
+  /** The application (client) id. */
   readonly clientId: string;
+  /** The resolved authority every request goes to (unless a request names a tenant). */
   readonly authority: Authority;
+  /** The in-memory token cache (MSAL schema); `serialize()` gives the JSON MSAL tools read. */
   readonly tokenCache: TokenCache;
   protected readonly context: FlowContext;
   private readonly options: ClientApplicationOptions;
 
+  /** @param options - the app registration and settings. @param authenticate - how a confidential client authenticates (set by ConfidentialClientApplication). */
   constructor(options: ClientApplicationOptions, authenticate?: ClientAuthenticator) {
     checkClientOptions(options);
     this.options = options;
@@ -113,7 +126,7 @@ export class ClientApplication {
       verifySignature: options.idTokenSignatureVerifier?.(http),
       clockSkew: options.clockSkewSeconds ?? 300,
       now,
-      refreshLock: options.refreshLock,
+      refreshLock: defaultRefreshLock(this.tokenCache, options.refreshLock, options.cacheStore),
       throttles: new ThrottleMemory(),
       tenantIds: new Map(),
       libraryHeaders: libraryHeaders(this.authority.kind === 'entra', { sku: 'tessera.js.core', version: LIBRARY_VERSION, ...options.libraryInfo }),
@@ -158,22 +171,26 @@ export class ClientApplication {
 
   // Options are checked here, not in the flow functions, which @tessera/browser calls with options
   // it builds itself: its bundle does not carry these schemas.
+  /** The authorization endpoint URL for these options (use initiateAuthCodeFlow for PKCE, state and nonce handled for you). */
   async getAuthorizationRequestUrl(options: AuthorizationUrlOptions): Promise<string> {
     checkOptions(authorizationUrlOptionsSchema, options, 'getAuthorizationRequestUrl');
     return this.call(options, (ctx) => getAuthorizationRequestUrl(ctx, this.authorityFor(options), options));
   }
 
+  /** Starts an authorization code flow with PKCE (S256), state and nonce: open `authUri`, keep the flow for acquireTokenByAuthCodeFlow. */
   async initiateAuthCodeFlow(options: Omit<AuthorizationUrlOptions, 'codeChallenge'>): Promise<AuthCodeFlow> {
     checkOptions(authorizationUrlOptionsSchema, options, 'initiateAuthCodeFlow');
     return this.call(options, (ctx) => initiateAuthCodeFlow(ctx, this.authorityFor(options), options));
   }
 
+  /** Completes the flow with the authorization response (redirect URL or its parameters): checks state, `iss` and nonce, redeems the code, caches the tokens. */
   async acquireTokenByAuthCodeFlow(flow: AuthCodeFlow, response: AuthResponse, options: RequestOptions & { scopes?: string | string[] } = {}): Promise<AuthenticationResult> {
     checkOptions(authCodeFlowSchema, flow, 'acquireTokenByAuthCodeFlow (flow)');
     checkOptions(requestOptionsSchema, options, 'acquireTokenByAuthCodeFlow');
     return this.call({ correlationId: options.correlationId ?? flow.correlationId }, (ctx) => acquireTokenByAuthCodeFlow(ctx, this.authorityFor(options), flow, response, options));
   }
 
+  /** Redeems an authorization code you handled yourself (with its redirect URI and PKCE verifier); the tokens are cached. */
   async acquireTokenByCode(code: string, options: AcquireTokenByCodeOptions): Promise<AuthenticationResult> {
     checkOptions(codeArgument, code, 'acquireTokenByCode (code)');
     checkOptions(byCodeOptionsSchema, options, 'acquireTokenByCode');
@@ -192,6 +209,7 @@ export class ClientApplication {
     return this.call(options, (ctx) => acquireTokenByUsernamePassword(ctx, this.authorityFor(options), options));
   }
 
+  /** A token for the account from the cache, or refreshed with its refresh token; InteractionRequiredError when only the user can help. */
   async acquireTokenSilent(options: SilentOptions): Promise<AuthenticationResult> {
     checkOptions(silentOptionsSchema, options, 'acquireTokenSilent');
     return this.call(options, (ctx) => (options.tenant ? this.silentInTenant(ctx, options, options.tenant) : acquireTokenSilent(ctx, this.authority, options)));
@@ -212,6 +230,7 @@ export class ClientApplication {
     return wanted === undefined ? accounts : accounts.filter((a) => a.username.toLowerCase() === wanted);
   }
 
+  /** The cached account with this home account id, or undefined. */
   async getAccount(homeAccountId: string, signal?: AbortSignal): Promise<AccountInfo | undefined> {
     await this.context.persistence.sync(partitionKeys.account(this.context.partitioning, homeAccountId), signal);
     const entities = this.tokenCache.accountsOf(homeAccountId);

@@ -4,6 +4,7 @@ import { ConfigurationError } from '../errors.js';
 import { base64UrlEncode, randomToken } from '../crypto/encoding.js';
 import type { AuthorityMetadata } from '../authority/discovery.js';
 
+/** A certificate credential: the private key signs a client assertion (RFC 7523), the thumbprint names the certificate. */
 export interface CertificateCredential {
   /** PKCS#8 PEM ("BEGIN PRIVATE KEY"), or a key already imported. */
   privateKey: string | CryptoKey;
@@ -19,14 +20,22 @@ export interface CertificateCredential {
   algorithm?: string;
 }
 
+/** A client assertion credential (a JWT signed elsewhere). */
 export interface AssertionCredential {
   /** A signed client assertion, or a callback returning a fresh one (workload identity, managed keys). */
   clientAssertion: string | ((context: { clientId: string; tokenEndpoint: string; signal?: AbortSignal }) => Promise<string>);
 }
 
 /** A client secret, a certificate, or a client assertion. */
-export type ClientCredential = string | { clientSecret: string } | CertificateCredential | AssertionCredential;
+export type ClientCredential =
+  | string
+  | {
+      /** The client secret. */
+      clientSecret: string;
+    }
+  | CertificateCredential | AssertionCredential;
 
+/** Decrypts an encrypted PEM private key (supplied by @tessera/node, which has the crypto for it). */
 export type PrivateKeyDecryptor = (pem: string, passphrase: string) => Promise<CryptoKey | string>;
 
 export interface ClientAuthentication {

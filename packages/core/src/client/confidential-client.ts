@@ -5,7 +5,9 @@ import type { AuthenticationResult } from '../results.js';
 import { ClientApplication, type ClientApplicationOptions } from './client-application.js';
 import { type ClientCredential, type PrivateKeyDecryptor, clientAuthenticator } from './client-credential.js';
 
+/** Options of a confidential client: a client's options plus its credential. */
 export interface ConfidentialClientOptions extends ClientApplicationOptions {
+  /** How the client authenticates: a secret, a certificate or a client assertion. */
   clientCredential: ClientCredential;
   /** Extra claims signed into certificate assertions. */
   clientClaims?: Record<string, unknown>;

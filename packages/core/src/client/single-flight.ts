@@ -2,6 +2,7 @@
 export class SingleFlight {
   readonly #inflight = new Map<string, Promise<unknown>>();
 
+  /** Runs `work`, or joins the call already running under `key`. */
   run<T>(key: string, work: () => Promise<T>): Promise<T> {
     const existing = this.#inflight.get(key);
     if (existing) return existing as Promise<T>;
@@ -10,6 +11,7 @@ export class SingleFlight {
     return p;
   }
 
+  /** How many calls are in flight. */
   get size(): number {
     return this.#inflight.size;
   }

@@ -12,22 +12,33 @@ const text = z.optional(z.string());
  * A claim of the wrong type (a string `nbf`) fails the token, it is never skipped.
  */
 export const idTokenClaimsSchema = z.looseObject({
+  /** Issuer. */
   iss: z.string(),
+  /** Subject: the user's id at the issuer. */
   sub: text,
+  /** Audience: the client id(s). */
   aud: stringOrStrings('expected a string or an array of strings'),
+  /** Expiry, seconds since the epoch. */
   exp: z.number(),
+  /** Issued at, seconds since the epoch. */
   iat: time,
+  /** Not before, seconds since the epoch. */
   nbf: time,
+  /** When the user signed in, seconds since the epoch. */
   auth_time: time,
+  /** The nonce of the authorization request. */
   nonce: text,
+  /** Authorized party: the client id, when there are several audiences. */
   azp: text,
+  /** Entra tenant id. */
   tid: text,
+  /** Entra object id of the user. */
   oid: text,
   // Display claims (name, preferred_username, email, upn) stay unchecked: a null name is no attack.
 });
 
 /** ID-token claims as validated: the standard ones typed, any others as the issuer sent them. */
-export type IdTokenClaims = z.infer<typeof idTokenClaimsSchema>;
+export type IdTokenClaims = z.Infer<typeof idTokenClaimsSchema>;
 
 /** Verifies a JWS signature; injected so that apps which do not verify never bundle the code. */
 export type IdTokenSignatureVerifier = (idToken: string, context: { jwksUri?: string; issuer: string }) => Promise<void>;

@@ -13,22 +13,34 @@ import { withExtraParameters } from './extra-parameters.js';
 import type { FlowContext, RequestOptions } from './context.js';
 import { requestToken } from './token-request.js';
 
+/** How the authorization server returns the response: in the query, the fragment, or a POSTed form. */
 export type ResponseMode = 'query' | 'fragment' | 'form_post';
+/** The OpenID Connect `prompt` values. */
 export type Prompt = 'none' | 'login' | 'consent' | 'select_account' | 'create';
 
+/** Options of an authorization request (initiateAuthCodeFlow, getAuthorizationRequestUrl). */
 export interface AuthorizationUrlOptions extends RequestOptions {
+  /** Scopes to request; `openid profile offline_access` are added unless excluded. */
   scopes: string | string[];
+  /** The registered redirect URI the response comes back to. */
   redirectUri: string;
+  /** The `state` value (initiateAuthCodeFlow makes a random one). */
   state?: string;
+  /** The `nonce` value (initiateAuthCodeFlow makes a random one). */
   nonce?: string;
+  /** `prompt`: force a login, consent or account picker, or `none` for no UI. */
   prompt?: Prompt;
+  /** `login_hint`: the username to preselect. */
   loginHint?: string;
+  /** `domain_hint` (Entra): skip home-realm discovery. */
   domainHint?: string;
   /** Seconds: the user must have signed in within this time; checked against auth_time. */
   maxAge?: number;
+  /** `response_mode`: how the response comes back. */
   responseMode?: ResponseMode;
   /** Scopes of other resources to consent to now, without getting a token for them. */
   extraScopesToConsent?: string[];
+  /** The PKCE S256 challenge (initiateAuthCodeFlow makes one). */
   codeChallenge?: string;
   /** Further authorization parameters (e.g. `ui_locales`); a parameter the library sets is a ConfigurationError. */
   extraQueryParameters?: Record<string, string>;
@@ -36,19 +48,29 @@ export interface AuthorizationUrlOptions extends RequestOptions {
 
 /** Everything needed to finish an authorization-code sign-in; keep it (e.g. in the session) until the redirect returns. */
 export interface AuthCodeFlow {
+  /** The URL to open in the browser. */
   authUri: string;
+  /** The `state` sent; the response must carry it back. */
   state: string;
+  /** The `nonce` sent; the ID token must carry it. */
   nonce: string;
+  /** The PKCE verifier, sent with the code (a secret: keep it server-side or in session storage). */
   codeVerifier: string;
+  /** The redirect URI sent. */
   redirectUri: string;
+  /** The scopes requested. */
   scopes: string[];
+  /** The claims request sent, if any. */
   claims?: string;
+  /** `max_age` sent, checked against `auth_time`. */
   maxAge?: number;
+  /** The response mode requested. */
   responseMode: ResponseMode;
   /** The authority's issuer, to compare with the RFC 9207 `iss` response parameter. */
   issuer: string;
   /** Whether the server promised to send `iss` (then a missing one is an attack). */
   issRequired: boolean;
+  /** The authority URL the flow started at. */
   authority: string;
   /** The correlation id of the sign-in, used again when the code is redeemed. */
   correlationId?: string;
@@ -61,6 +83,7 @@ function libraryQuery(ctx: FlowContext): Record<string, string> {
   return out;
 }
 
+/** An authorization response: the redirect URL, its query or fragment string, or its parameters. */
 export type AuthResponse = URLSearchParams | Record<string, string | undefined> | string;
 
 export async function getAuthorizationRequestUrl(
@@ -171,7 +194,7 @@ export function parseAuthResponse(response: AuthResponse, responseMode?: Respons
 const param = z.optional(z.string());
 /** Parameters of an authorization response (RFC 6749 4.1.2, RFC 9207 `iss`), as a redirect brings them. */
 const authResponseSchema = z.looseObject({ code: param, state: param, iss: param, error: param, error_description: param, session_state: param });
-export type AuthResponseParams = z.infer<typeof authResponseSchema>;
+export type AuthResponseParams = z.Infer<typeof authResponseSchema>;
 
 /**
  * Checks the redirect against the flow before anything else: state (CSRF), then `iss`
@@ -240,11 +263,17 @@ export async function acquireTokenByAuthCodeFlow(
   });
 }
 
+/** Options of acquireTokenByCode. */
 export interface AcquireTokenByCodeOptions extends RequestOptions {
+  /** The scopes the code was requested for. */
   scopes: string | string[];
+  /** The redirect URI of the authorization request. */
   redirectUri: string;
+  /** The PKCE verifier of the authorization request. */
   codeVerifier?: string;
+  /** The nonce sent; the ID token must carry it. */
   nonce?: string;
+  /** `max_age` sent, checked against `auth_time`. */
   maxAge?: number;
 }
 

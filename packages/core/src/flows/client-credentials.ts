@@ -6,9 +6,11 @@ import { normalizeScopes, resourceScopes } from '../scopes.js';
 import type { FlowContext, RequestOptions } from './context.js';
 import { checkOptions } from '../http/schemas.js';
 import { optionalBoolean, requestOptions, requiredScopesOption } from './options.js';
-import { requestToken } from './token-request.js';
+import { requestToken, throwNotInteractive } from './token-request.js';
 
+/** Options of acquireTokenForClient. */
 export interface ClientCredentialsOptions extends RequestOptions {
+  /** The resource's scopes, usually `<resource>/.default`. */
   scopes: string | string[];
   /** Skip the cache and get a new token. */
   forceRefresh?: boolean;
@@ -43,6 +45,6 @@ export async function acquireTokenForClient(ctx: FlowContext, authority: Authori
       partition: () => partition,
       signal: options.signal,
       correlationId: options.correlationId,
-    }),
+    }).catch(throwNotInteractive),
   );
 }

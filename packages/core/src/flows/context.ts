@@ -15,29 +15,39 @@ import type { AccountInfo } from '../results.js';
  * file lock). Core re-reads the cache inside it and refreshes only if still needed, so N waiters
  * whose token expired make one refresh request (rotating refresh tokens stay valid).
  */
-export type RefreshLock = <T>(account: AccountInfo, work: () => Promise<T>) => Promise<T>;
+export type RefreshLock = <T>(account: AccountInfo, work: () => Promise<T>, signal?: AbortSignal) => Promise<T>;
 
 /** What every flow needs from the client that runs it. Flows are functions over this. */
 export interface FlowContext {
+  /** The client id. */
   clientId: string;
+  /** The configured authority. */
   authority: Authority;
+  /** The transport, with the retry policy around it. */
   http: HttpClient;
+  /** Where flows log. */
   log: LogSink;
+  /** The cache and its store. */
   persistence: CachePersistence;
+  /** How the persisted cache is partitioned. */
   partitioning: CachePartitioning;
+  /** Shares one request between identical concurrent calls. */
   singleFlight: SingleFlight;
-  /** Discovery (cached per process); `http`, when given, sends it (a call's, with its correlation id). */
+  /** The authority's metadata (discovery), cached per process; `http`, when given, sends the requests (a call's, with its correlation id). */
   metadata(authority: Authority, signal?: AbortSignal, http?: HttpClient): Promise<AuthorityMetadata>;
   /** Confidential clients authenticate; public clients send only client_id. */
   authenticate?: ClientAuthenticator;
+  /** Client capabilities sent in the claims request, e.g. `CP1`. */
   clientCapabilities: readonly string[];
   /** OIDC scopes the app asked us not to add (MSAL's exclude_scopes). */
   excludeScopes: readonly string[];
+  /** Checks ID-token signatures when set. */
   verifySignature?: IdTokenSignatureVerifier;
   /** Seconds of clock skew tolerated in ID-token checks. */
   clockSkew: number;
   /** Seconds since the epoch; injectable for tests. */
   now(): number;
+  /** Serializes refresh-token redemption across tabs or processes when set. */
   refreshLock?: RefreshLock;
   /** Request shapes the server throttled (MSAL's throttling cache); none kept when absent. */
   throttles?: ThrottleMemory;
@@ -92,10 +102,12 @@ export function forCall(ctx: FlowContext, correlationId?: string): FlowContext &
 
 /** Options every token method accepts. */
 export interface RequestOptions {
+  /** Aborts the call (AbortError); the shared request goes on for other callers. */
   signal?: AbortSignal;
   /** A claims challenge (JSON) from a resource, merged with the client capabilities. */
   claims?: string;
   /** Send the request to this tenant instead of the configured one (Entra). */
   tenant?: string;
+  /** Sent as `client-request-id` so server logs can be matched with yours. */
   correlationId?: string;
 }

@@ -13,19 +13,27 @@ import { checkOptions, nonEmpty } from '../http/schemas.js';
 import { requestOptionsSchema, requestOptions, requiredScopesOption } from './options.js';
 import { requestToken } from './token-request.js';
 
+/** A started device code flow (RFC 8628): show `message`, then pass the flow to acquireTokenByDeviceFlow. */
 export interface DeviceCodeFlow {
+  /** The code the user types at `verificationUri`. */
   userCode: string;
+  /** The device code the client polls with (a secret: never show or log it). */
   deviceCode: string;
+  /** Where the user enters the code. */
   verificationUri: string;
+  /** The verification URI with the code filled in, when the server gives one. */
   verificationUriComplete?: string;
   /** Seconds the code stays valid, and the moment it expires (ms since epoch). */
   expiresIn: number;
+  /** When the code expires, milliseconds since the epoch. */
   expiresAt: number;
   /** Seconds between polls (RFC 8628: 5 when the server does not say); grows by 5 on each `slow_down`. */
   interval: number;
   /** Text to show the user. */
   message: string;
+  /** The scopes requested. */
   scopes: string[];
+  /** The claims request sent, if any. */
   claims?: string;
   /** The correlation id of the flow, used again by the polls. */
   correlationId?: string;

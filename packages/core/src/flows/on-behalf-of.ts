@@ -1,5 +1,6 @@
 import type { Authority } from '../authority/authority.js';
 import { assertionHash, partitionKeys } from '../cache/cache-store.js';
+import { refreshTokenRealm } from '../cache/token-cache.js';
 import { InteractionRequiredError } from '../errors.js';
 import type { AuthenticationResult } from '../results.js';
 import { normalizeScopes, resourceScopes, withOidcScopes } from '../scopes.js';
@@ -8,12 +9,15 @@ import { refreshAccessToken } from './refresh-token.js';
 import { cachedResult } from './silent.js';
 import { checkOptions, nonEmpty } from '../http/schemas.js';
 import { optionalBoolean, requestOptions, requiredScopesOption } from './options.js';
-import { requestToken } from './token-request.js';
+import { requestToken, throwNotInteractive } from './token-request.js';
 
+/** Options of acquireTokenOnBehalfOf. */
 export interface OnBehalfOfOptions extends RequestOptions {
+  /** The downstream API's scopes. */
   scopes: string | string[];
   /** The access token the middle-tier API received from its caller. */
   userAssertion: string;
+  /** Skip the cache and get a new token. */
   forceRefresh?: boolean;
 }
 
@@ -36,7 +40,7 @@ export async function acquireTokenOnBehalfOf(ctx: FlowContext, authority: Author
     await ctx.persistence.sync(partition, options.signal);
     const hit = cachedResult(ctx, { homeAccountId: '', userAssertionHash: hash, environment: authority.environment, realm: authority.tenant, scopes: resourceScopes(scopes) });
     if (hit) return hit;
-    const rt = ctx.persistence.cache.findRefreshToken('', authority.environment, ctx.clientId, { userAssertionHash: hash });
+    const rt = ctx.persistence.cache.findRefreshToken('', authority.environment, ctx.clientId, { userAssertionHash: hash, realm: refreshTokenRealm(authority) });
     if (rt) {
       try {
         return await refreshAccessToken(ctx, authority, rt.secret, { ...options, userAssertionHash: hash, partition, expectedHomeAccountId: rt.home_account_id });
@@ -62,6 +66,6 @@ export async function acquireTokenOnBehalfOf(ctx: FlowContext, authority: Author
       partition: () => partition,
       signal: options.signal,
       correlationId: options.correlationId,
-    }),
+    }).catch(throwNotInteractive),
   );
 }

@@ -1,7 +1,7 @@
 import type { Authority } from '../authority/authority.js';
 import { partitionKeys } from '../cache/cache-store.js';
 import type { AuthenticationResult, AccountInfo } from '../results.js';
-import { normalizeScopes, withOidcScopes } from '../scopes.js';
+import { OIDC_SCOPES, normalizeScopes, withOidcScopes } from '../scopes.js';
 import type { FlowContext, RequestOptions } from './context.js';
 import { requestToken } from './token-request.js';
 
@@ -20,6 +20,8 @@ export function refreshAccessToken(
     userAssertionHash?: string;
     /** Cache partition to write to; default: the account's. */
     partition?: string;
+    /** The scopes the refresh token was granted with (the cached refresh token's `target`), when known. */
+    grantedScopes?: string;
     /** Whose refresh token this is (its cached home account id); looked up in the cache when neither this nor `account` is given. */
     expectedHomeAccountId?: string;
   },
@@ -29,7 +31,8 @@ export function refreshAccessToken(
   const expectedHomeAccountId = options.expectedHomeAccountId ?? (options.account ? undefined : cachedOwner(ctx, refreshToken));
   return requestToken(ctx, {
     authority,
-    params: { grant_type: 'refresh_token', refresh_token: refreshToken, scope: withOidcScopes(scopes, ctx.excludeScopes).join(' ') },
+    params: { grant_type: 'refresh_token', refresh_token: refreshToken, scope: refreshScopes(ctx, authority, scopes, options.grantedScopes).join(' ') },
+    grantedScopes: options.grantedScopes,
     scopes,
     claims: options.claims,
     account: options.account,
@@ -39,6 +42,19 @@ export function refreshAccessToken(
     signal: options.signal,
     correlationId: options.correlationId,
   });
+}
+
+/**
+ * The scopes a refresh asks for: the caller's, plus the OIDC scopes the refresh token was granted.
+ * A provider that did not grant `offline_access` (OpenID Connect Core 11) refuses a refresh asking
+ * for it with invalid_scope (RFC 6749 6: no scope beyond the original grant). Entra, and refresh
+ * tokens whose grant is unknown (written by other tools), get every OIDC scope, as MSAL sends.
+ */
+function refreshScopes(ctx: FlowContext, authority: Authority, scopes: string[], grantedScopes: string | undefined): string[] {
+  const all = withOidcScopes(scopes, ctx.excludeScopes);
+  if (grantedScopes === undefined || authority.kind === 'entra') return all;
+  const granted = new Set(normalizeScopes(grantedScopes).map((s) => s.toLowerCase()));
+  return all.filter((s) => !OIDC_SCOPES.has(s.toLowerCase()) || granted.has(s.toLowerCase()));
 }
 
 /** The home account id a cached refresh token of this client is filed under (a scan: refresh by token only). */

@@ -1,20 +1,38 @@
 import type { Authority } from '../authority/authority.js';
 import { partitionKeys } from '../cache/cache-store.js';
+import { refreshTokenRealm } from '../cache/token-cache.js';
 import { InteractionRequiredError } from '../errors.js';
 import { type AccountInfo, type AuthenticationResult, tokenResult } from '../results.js';
 import { normalizeScopes, resourceScopes } from '../scopes.js';
 import type { FlowContext, RequestOptions } from './context.js';
 import { refreshAccessToken } from './refresh-token.js';
+import { OFFLINE_ACCESS_HINT } from './token-request.js';
 
+/** Options of acquireTokenSilent. */
 export interface SilentOptions extends RequestOptions {
+  /** The scopes the token must carry. */
   scopes: string | string[];
+  /** The signed-in account (from getAccounts or a sign-in result). */
   account: AccountInfo;
   /** Ignore a cached access token and use the refresh token. */
   forceRefresh?: boolean;
 }
 
-/** A cached token within this many seconds of expiry is not handed out. */
+/** The most a cached token's expiry margin can be (MSAL's five minutes). */
 export const EXPIRY_MARGIN_SECONDS = 300;
+/** The least margin: time for the token to reach the resource and be checked there. */
+export const MIN_EXPIRY_MARGIN_SECONDS = 5;
+
+/**
+ * A cached access token within this many seconds of expiry is not handed out:
+ * 10% of its lifetime (`expires_on - cached_at`), at least 5 s and at most 300 s. So a one-hour
+ * token is refreshed 5 minutes early, as MSAL does, and a 60 s token is still served for 54 s
+ * (a fixed 5 minutes would refresh it on every call). Unknown lifetime: 300 s.
+ */
+export function expiryMarginSeconds(lifetimeSeconds: number): number {
+  if (!Number.isFinite(lifetimeSeconds) || lifetimeSeconds <= 0) return EXPIRY_MARGIN_SECONDS;
+  return Math.min(EXPIRY_MARGIN_SECONDS, Math.max(MIN_EXPIRY_MARGIN_SECONDS, lifetimeSeconds / 10));
+}
 
 interface CacheQuery {
   homeAccountId: string;
@@ -31,7 +49,7 @@ export function cachedResult(ctx: FlowContext, q: CacheQuery): AuthenticationRes
   if (!at) return undefined;
   const expiresOn = Number(at.expires_on);
   // An expiry that cannot be read (a damaged cache) means expired, never "valid forever" (NaN compares false).
-  if (!Number.isFinite(expiresOn) || expiresOn - ctx.now() <= EXPIRY_MARGIN_SECONDS) return undefined;
+  if (!Number.isFinite(expiresOn) || expiresOn - ctx.now() <= expiryMarginSeconds(expiresOn - Number(at.cached_at))) return undefined;
   return tokenResult(at, q.account, true, ctx.correlationId);
 }
 
@@ -70,16 +88,16 @@ function refreshWithCachedToken(ctx: FlowContext, authority: Authority, options:
   // Concurrent silent calls for the same account and scopes share one refresh (and one rotation).
   const key = ['rt', account.homeAccountId, account.environment, authority.url, ctx.clientId, resourceScopes(options.scopes).sort().join(' '), options.claims ?? ''].join('\n');
   const refresh = async () => {
-    const rt = ctx.persistence.cache.findRefreshToken(account.homeAccountId, account.environment, ctx.clientId);
-    if (!rt) {
-      throw new InteractionRequiredError({ error: 'no_tokens_found', errorDescription: 'No refresh token is cached for this account; sign in interactively' });
-    }
-    return refreshAccessToken(ctx, authority, rt.secret, { ...options, account });
+    const rt = ctx.persistence.cache.findRefreshToken(account.homeAccountId, account.environment, ctx.clientId, { realm: refreshTokenRealm(authority) });
+    if (!rt) throw new InteractionRequiredError({ error: 'no_tokens_found', errorDescription: `No refresh token is cached; sign in interactively. ${OFFLINE_ACCESS_HINT}` });
+    return refreshAccessToken(ctx, authority, rt.secret, { ...options, account, grantedScopes: rt.target });
   };
   const lock = ctx.refreshLock;
   if (!lock) return ctx.singleFlight.run(key, refresh);
   return ctx.singleFlight.run(key, () =>
-    lock(account, async () => {
+    lock(
+      account,
+      async () => {
       // Another tab or process may have refreshed while we waited: re-read, re-check, then refresh.
       await ctx.persistence.sync(partitionKeys.account(ctx.partitioning, account.homeAccountId), options.signal);
       if (!options.forceRefresh && !options.claims) {
@@ -87,6 +105,8 @@ function refreshWithCachedToken(ctx: FlowContext, authority: Authority, options:
         if (hit && !(hit.refreshOn && hit.refreshOn.getTime() <= ctx.now() * 1000)) return hit;
       }
       return refresh();
-    }),
+      },
+      options.signal,
+    ),
   );
 }

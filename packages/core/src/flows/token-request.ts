@@ -2,9 +2,9 @@ import type { Authority } from '../authority/authority.js';
 import { entraIssuerMatches, parseClientInfo } from '../authority/entra.js';
 import type { AuthorityMetadata } from '../authority/discovery.js';
 import type { AccessTokenEntity, AccountEntity, IdTokenEntity, RefreshTokenEntity } from '../cache/schema.js';
-import type { TokenCache } from '../cache/token-cache.js';
+import { type TokenCache, refreshTokenRealm } from '../cache/token-cache.js';
 import { type IdTokenClaims, decodeIdToken, validateIdTokenClaims } from '../crypto/id-token.js';
-import { InvalidResponseError, TesseraError, type ThrottledError, ValidationError } from '../errors.js';
+import { InteractionRequiredError, InvalidResponseError, ServerError, TesseraError, type ThrottledError, ValidationError } from '../errors.js';
 import { formPost, requestJson } from '../http/oauth-response.js';
 import { abortable } from '../http/retry.js';
 import { type TokenResponse, tokenResponseSchema } from '../http/schemas.js';
@@ -34,6 +34,8 @@ export interface TokenRequest {
   partition?: (home: string) => string;
   /** On-behalf-of tokens are found by the hash of the incoming assertion. */
   userAssertionHash?: string;
+  /** Refresh: the scopes the redeemed refresh token was granted, kept when the answer does not say. */
+  grantedScopes?: string;
   /** Whose tokens these are, when the request itself says: app-only tokens (client credentials) have no account. */
   identity?: Identity;
   signal?: AbortSignal;
@@ -41,6 +43,8 @@ export interface TokenRequest {
 }
 
 const DEFAULT_EXPIRES_IN = 3600;
+/** What to do when a sign-in got no refresh token. */
+export const OFFLINE_ACCESS_HINT = "No refresh token issued? Sign in with prompt: 'consent' (offline_access may need consent, OIDC Core 11) or enable refresh tokens at the provider.";
 
 /** POSTs to the token endpoint, checks everything in the answer, caches it, returns the result. */
 export async function requestToken(ctx: FlowContext, req: TokenRequest): Promise<AuthenticationResult> {
@@ -73,13 +77,7 @@ async function sendTokenRequest(ctx: FlowContext, req: TokenRequest): Promise<Au
     client_info: req.authority.kind === 'entra' ? '1' : undefined,
   };
   ctx.log.log('info', () => `Token request: grant_type=${req.params.grant_type} to ${metadata.token_endpoint}`);
-  const response = await requestJson(
-    ctx.http,
-    formPost(metadata.token_endpoint, params, headers, req.signal),
-    tokenResponseSchema,
-    'Token response',
-    auth.secrets,
-  );
+  const response = await requestJson(ctx.http, formPost(metadata.token_endpoint, params, headers, req.signal), tokenResponseSchema, 'Token response', auth.secrets);
   const result = await acceptTokenResponse(ctx, req, metadata, response);
   ctx.log.log('verbose', () => `Token acquired for scopes "${result.scopes.join(' ')}" (access token ${ctx.log.pii(result.accessToken)})`);
   return result;
@@ -120,6 +118,13 @@ async function acceptTokenResponse(
   const missing = resourceScopes(req.scopes).filter((s) => !granted.some((g) => g.toLowerCase() === s));
   if (missing.length > 0) ctx.log.log('warning', `The server granted fewer scopes than asked; missing: ${missing.join(' ')}`);
 
+  // A user sign-in (they all ask for offline_access unless excluded) that got no refresh token; a
+  // refresh may keep the old refresh token.
+  const signIn = !req.identity && !req.userAssertionHash && req.params.grant_type !== 'refresh_token';
+  if (signIn && !response.refresh_token && !ctx.excludeScopes.includes('offline_access')) {
+    ctx.log.log('warning', `Silent calls will fail once this token expires. ${OFFLINE_ACCESS_HINT}`);
+  }
+
   const identity = req.identity ?? identify(ctx, req, response, claims);
   // A tenant named by domain is this tenant id from now on (silent calls find its tokens by either).
   if (req.authority.kind === 'entra' && typeof claims?.tid === 'string' && req.authority.tenant.includes('.')) {
@@ -151,7 +156,7 @@ async function acceptTokenResponse(
       partition,
       (cache) => {
         replaceOverlappingTokens(cache, at);
-        cache.upsert('AccessToken', at);
+        cache.store('AccessToken', at);
         if (response.refresh_token) {
           const rt: RefreshTokenEntity = {
             credential_type: 'RefreshToken',
@@ -161,11 +166,17 @@ async function acceptTokenResponse(
             client_id: ctx.clientId,
             last_modification_time: String(now),
           };
+          // What the grant holds, so refreshes ask for no OIDC scope it lacks (see refreshAccessToken).
+          const target = response.scope ?? req.grantedScopes;
+          if (target !== undefined) rt.target = target;
           if (response.foci) rt.family_id = response.foci;
           if (req.userAssertionHash) rt.user_assertion_hash = req.userAssertionHash;
-          cache.upsert('RefreshToken', rt);
+          // Several OIDC issuers can share a host (/realms/a, /realms/b): each one's refresh token is its own.
+          const realm = refreshTokenRealm(req.authority);
+          if (realm) rt.realm = realm;
+          cache.store('RefreshToken', rt);
         }
-        if (identity.account) cache.upsert('Account', identity.account);
+        if (identity.account) cache.store('Account', identity.account);
         if (response.id_token && identity.account) {
           const idt: IdTokenEntity = {
             credential_type: 'IdToken',
@@ -175,9 +186,9 @@ async function acceptTokenResponse(
             client_id: ctx.clientId,
             realm: identity.realm,
           };
-          cache.upsert('IdToken', idt);
+          cache.store('IdToken', idt);
         }
-        cache.upsert('AppMetadata', { client_id: ctx.clientId, environment, ...(response.foci ? { family_id: response.foci } : {}) });
+        cache.store('AppMetadata', { client_id: ctx.clientId, environment, ...(response.foci ? { family_id: response.foci } : {}) });
       },
       req.signal,
     );
@@ -200,6 +211,17 @@ function anchorMailbox(account: AccountInfo | undefined): string | undefined {
 /** The home account id a request expects the answer to be for, if any. */
 function expectedHome(req: TokenRequest): string | undefined {
   return (req.userAssertionHash ? undefined : req.account?.homeAccountId) || req.expectedHomeAccountId || undefined;
+}
+
+/**
+ * invalid_grant means "sign in again" only where a user signs in. For client credentials and
+ * on-behalf-of (a bad or expired assertion, a revoked app grant) no interaction can help: it is a
+ * ServerError for the caller to act on, with the provider's (already redacted) description.
+ * Those flows end their token request with `.catch(throwNotInteractive)`.
+ */
+export function throwNotInteractive(error: unknown): never {
+  // The error's own fields are the details a ServerError is made of.
+  throw error instanceof InteractionRequiredError && error.error === 'invalid_grant' ? new ServerError(error) : error;
 }
 
 /**

@@ -1,33 +1,46 @@
-import { AbortError, InvalidResponseError, NetworkError, throwIfAborted } from '../errors.js';
+import { AbortError, InvalidResponseError, NetworkError, describeCause, throwIfAborted } from '../errors.js';
 
+/** A request core asks the transport to send. */
 export interface HttpRequest {
+  /** The HTTP method. */
   method: 'GET' | 'POST';
+  /** The absolute URL. */
   url: string;
+  /** Request headers. */
   headers?: Record<string, string>;
+  /** The body (form-encoded for token requests). */
   body?: string;
+  /** Aborts the request. */
   signal?: AbortSignal;
 }
 
+/** The transport's answer: status, lower-cased headers and the body as text. */
 export interface HttpResponse {
+  /** The HTTP status. */
   status: number;
   /** Header names in lower case. */
   headers: Record<string, string>;
+  /** The body as text. */
   body: string;
 }
 
 /** The one way core reaches the network. Replace it to add proxies, tracing or test doubles. */
 export interface HttpClient {
+  /** Sends the request; rejects with NetworkError (or AbortError) when no HTTP answer came. */
   send(request: HttpRequest): Promise<HttpResponse>;
 }
 
+/** A WHATWG `fetch`. */
 export type FetchFunction = (input: string, init?: RequestInit) => Promise<Response>;
 
 /** Responses larger than this are refused: an identity provider never needs more. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 
+/** Options of FetchHttpClient. */
 export interface FetchHttpClientOptions {
   /** Defaults to globalThis.fetch, or `cross-fetch` where the runtime has none. */
   fetch?: FetchFunction;
+  /** Larger bodies are refused (InvalidResponseError `response_too_large`); default 1 MiB. */
   maxResponseBytes?: number;
 }
 
@@ -36,6 +49,7 @@ export class FetchHttpClient implements HttpClient {
   private fetchFn?: Promise<FetchFunction>;
   private readonly maxBytes: number;
 
+  /** @param options - fetch and size limit. */
   constructor(private readonly options: FetchHttpClientOptions = {}) {
     this.maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   }
@@ -83,7 +97,7 @@ export function toTransportError(error: unknown, request: HttpRequest): Error {
   if (request.signal?.aborted) return new AbortError(request.signal.reason);
   if (error instanceof NetworkError) return error;
   const origin = safeOrigin(request.url);
-  return new NetworkError(`${request.method} ${origin} failed: ${(error as Error)?.message ?? String(error)}`, {
+  return new NetworkError(`${request.method} ${origin} failed: ${describeCause(error)}`, {
     cause: error,
   });
 }

@@ -1,6 +1,7 @@
 import { AbortError, NetworkError, TesseraError, ThrottledError, throwIfAborted } from '../errors.js';
 import { type HttpClient, type HttpRequest, type HttpResponse, safeOrigin, toTransportError } from './http-client.js';
 
+/** Retry and timeout policy of a client's requests. */
 export interface RetryOptions {
   /** Retries after the first attempt. Default 3. */
   maxRetries?: number;

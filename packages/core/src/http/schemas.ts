@@ -124,7 +124,7 @@ export const tokenResponseSchema = z.looseObject({
   client_info: text(),
   foci: text(),
 });
-export type TokenResponse = z.infer<typeof tokenResponseSchema>;
+export type TokenResponse = z.Infer<typeof tokenResponseSchema>;
 
 export const errorResponseSchema = z.looseObject({
   error: z.string(),
@@ -135,19 +135,27 @@ export const errorResponseSchema = z.looseObject({
   claims: text(),
   suberror: text(),
 });
-export type ErrorResponse = z.infer<typeof errorResponseSchema>;
+export type ErrorResponse = z.Infer<typeof errorResponseSchema>;
 
 export const discoverySchema = z.looseObject({
+  /** The issuer identifier; must equal the configured authority. */
   issuer: nonEmpty(),
+  /** Where users sign in. */
   authorization_endpoint: z.optional(httpUrl()),
+  /** Where codes and refresh tokens are redeemed. */
   token_endpoint: httpUrl(),
+  /** The issuer's signing keys. */
   jwks_uri: z.optional(httpUrl()),
+  /** Where the device code flow starts (RFC 8628). */
   device_authorization_endpoint: z.optional(httpUrl()),
+  /** Where RP-initiated logout goes. */
   end_session_endpoint: z.optional(httpUrl()),
+  /** The client authentication methods the token endpoint accepts. */
   token_endpoint_auth_methods_supported: z.optional(z.array(z.string())),
+  /** Whether authorization responses carry `iss` (RFC 9207). */
   authorization_response_iss_parameter_supported: z.optional(z.boolean()),
 });
-export type DiscoveryDocument = z.infer<typeof discoverySchema>;
+export type DiscoveryDocument = z.Infer<typeof discoverySchema>;
 
 export const deviceAuthorizationSchema = z.check(
   z.looseObject({
@@ -166,14 +174,14 @@ export const deviceAuthorizationSchema = z.check(
     path: ['verification_uri'],
   }),
 );
-export type DeviceAuthorizationResponse = z.infer<typeof deviceAuthorizationSchema>;
+export type DeviceAuthorizationResponse = z.Infer<typeof deviceAuthorizationSchema>;
 
 export const instanceDiscoverySchema = z.looseObject({
   tenant_discovery_endpoint: text(),
   metadata: z.optional(z.array(z.looseObject({ preferred_network: z.string(), preferred_cache: text(), aliases: z.array(z.string()) }))),
   error: text(),
 });
-export type InstanceDiscoveryResponse = z.infer<typeof instanceDiscoverySchema>;
+export type InstanceDiscoveryResponse = z.Infer<typeof instanceDiscoverySchema>;
 
 export const jwksSchema = z.looseObject({ keys: z.array(z.looseObject({ kty: z.string(), kid: text() })) });
-export type JwksResponse = z.infer<typeof jwksSchema>;
+export type JwksResponse = z.Infer<typeof jwksSchema>;

@@ -11,8 +11,8 @@ import * as core from 'zod/v4/core';
 
 /** A zod schema whose output is T. */
 export type Schema<T = unknown> = core.$ZodType<T>;
-/** The type a schema parses to (zod's `z.infer`). */
-export type infer<S extends core.$ZodType> = core.output<S>;
+/** The type a schema parses to (zod's `z.infer`; capitalized because a bundled `.d.ts` cannot name a type `infer`). */
+export type Infer<S extends core.$ZodType> = core.output<S>;
 /** A failed parse's error: its `issues` name paths and codes. */
 export type ZodError = core.$ZodError;
 /** An error message for the schema's own issue (zod's string `params`). */

@@ -26,6 +26,7 @@ export type CacheStoreRefusal = 'owner' | 'mode' | 'symlink' | 'not_a_file' | 't
 export class CacheStoreRefusedError extends CacheStoreUnavailableError {
   /** The file or Redis key that was refused. */
   readonly target: string;
+  /** Why it was refused (see CacheStoreRefusal). */
   readonly reason: CacheStoreRefusal;
   constructor(store: string, target: string, reason: CacheStoreRefusal, message: string) {
     super(store, message, 'cache_store_refused');
@@ -39,6 +40,7 @@ export class CacheStoreRefusedError extends CacheStoreUnavailableError {
  * the file lock was not acquired in time, or Redis compare-and-set lost every attempt.
  */
 export class CacheStoreBusyError extends TesseraError {
+  /** Which store was busy, e.g. "redis" or "file". */
   readonly store: string;
   constructor(store: string, message: string) {
     super('cache_store_busy', message);
@@ -46,10 +48,5 @@ export class CacheStoreBusyError extends TesseraError {
   }
 }
 
-/** A short, data-free description of an underlying error (its code and first line). */
-export function describeCause(error: unknown): string {
-  if (!(error instanceof Error)) return String(error).slice(0, 200);
-  const code = (error as { code?: unknown }).code;
-  const first = error.message.split('\n', 1)[0] ?? '';
-  return `${typeof code === 'string' && !first.includes(code) ? `${code}: ` : ''}${first}`.slice(0, 200);
-}
+// One description of causes for every package (core's: the innermost cause's code and first line).
+export { describeCause } from '@tessera/core';

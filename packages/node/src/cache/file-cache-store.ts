@@ -6,11 +6,13 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { AbortError, CacheFormatError, type CacheStore, ConfigurationError, parseCacheJson } from '@tessera/core';
 import type * as ProperLockfile from 'proper-lockfile';
 import { CacheStoreBusyError, type CacheStoreRefusal, CacheStoreRefusedError, CacheStoreUnavailableError, describeCause } from './errors.js';
+import type { CacheEncryption } from './keyring-encryption.js';
 import { KeyedQueue, sleep, throwIfAborted, withDeadline } from './util.js';
 
 /** The partition that core's default `'single'` partitioning uses for everything. */
 export const DEFAULT_PARTITION = 'default';
 
+/** Options of FileCacheStore (and tokenCachePersistence). */
 export interface FileCacheStoreOptions {
   /**
    * File name (without `.json`) of the cache in `directory`: `<directory>/<name>.json`.
@@ -25,10 +27,16 @@ export interface FileCacheStoreOptions {
    */
   path?: string;
   /**
-   * Must be `true`: the file is plain JSON protected only by its permissions (0600 in a 0700
-   * folder). OS keyring encryption is not available in this package.
+   * Must be `true` unless `encryption` is set: the file is then plain JSON protected only by its
+   * permissions (0600 in a 0700 folder).
    */
   allowUnencryptedStorage?: boolean;
+  /**
+   * Encrypts the file, e.g. `keyringEncryption({ name })` (AES-256-GCM under a key in the OS secret
+   * store). A file that cannot be decrypted is never moved aside or overwritten: reads and writes fail
+   * with CacheStoreUnavailableError.
+   */
+  encryption?: CacheEncryption;
   /**
    * What to do with a file that is not cache JSON: `'quarantine'` (default) moves it aside and goes on
    * empty; `'refuse'` leaves it untouched and fails with CacheStoreUnavailableError, for files that
@@ -93,10 +101,13 @@ const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
  * - A file another user could have written or planted (owned by someone else, group/other-writable,
  *   a symlink, not a regular file, over `maxFileBytes`) and a lock held by another user are refused
  *   with `CacheStoreRefusedError`, untouched.
+ * - `lock(name)` (taken by clients around a refresh) is the cross-process lock
+ *   `<file>.<hash of name>.lock`, beside the cache and apart from the write lock.
  */
 export class FileCacheStore implements CacheStore {
   /** The file of the `default` partition. */
   readonly path: string;
+  /** The folder of the cache file. */
   readonly directory: string;
   private readonly stem: string;
   private readonly warn: (message: string) => void;
@@ -109,16 +120,17 @@ export class FileCacheStore implements CacheStore {
   private directoryChecked = false;
   private readonly snapshots = new Map<string, Snapshot>();
   private readonly tempsSwept = new Set<string>();
+  private readonly encryption?: CacheEncryption;
 
   constructor(options: FileCacheStoreOptions = {}) {
-    if (options.allowUnencryptedStorage !== true) {
+    if (options.allowUnencryptedStorage !== true && !options.encryption) {
       throw new ConfigurationError(
-        'FileCacheStore would store tokens unencrypted: encrypting the cache with an OS keyring (Keychain, DPAPI, libsecret) ' +
-          'is not available in @tessera/node. To store the cache as a plain JSON file readable only by your user ' +
-          '(mode 0600 in a 0700 folder), pass `allowUnencryptedStorage: true`; otherwise keep the cache in memory or ' +
-          'supply a CacheStore that encrypts.',
+        'FileCacheStore would store tokens unencrypted. Pass `encryption: keyringEncryption({ name })` to encrypt the file ' +
+          'with a key kept in the OS secret store (Keychain, Credential Manager, Secret Service; needs @napi-rs/keyring), ' +
+          'or `allowUnencryptedStorage: true` to store it as a plain JSON file readable only by your user (mode 0600 in a 0700 folder).',
       );
     }
+    this.encryption = options.encryption;
     if (options.path !== undefined && (options.name !== undefined || options.directory !== undefined)) {
       throw new ConfigurationError('FileCacheStore: set either `path`, or `name` and/or `directory`, not both');
     }
@@ -193,6 +205,19 @@ export class FileCacheStore implements CacheStore {
     });
   }
 
+  /**
+   * Runs `work` holding the cross-process lock `name` (`<file>.<hash of name>.lock`; clients take it
+   * around a refresh, so processes sharing this file make one refresh and never redeem a refresh
+   * token another process rotated). Waits up to `lockTimeoutMs`, then fails with CacheStoreBusyError;
+   * a lock left by a crashed process is broken after `staleLockMs`.
+   */
+  async lock<T>(name: string, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    throwIfAborted(signal);
+    await this.ensureDirectory();
+    const target = `${this.path}.${createHash('sha256').update(name).digest('hex').slice(0, 16)}`;
+    return this.withLock(target, signal, () => work());
+  }
+
   /** Reads a file unless its signature is the one we saw last time. */
   private async read(file: string): Promise<Snapshot> {
     let handle: FileHandle;
@@ -216,7 +241,8 @@ export class FileCacheStore implements CacheStore {
       const signature = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
       const known = this.snapshots.get(file);
       if (known?.signature === signature) return known;
-      const snapshot: Snapshot = { signature, contents: classify(await readAtMost(handle, this.maxFileBytes, file)) };
+      const text = await readAtMost(handle, this.maxFileBytes, file);
+      const snapshot: Snapshot = { signature, contents: classify(this.encryption ? await this.encryption.decrypt(text) : text) };
       this.snapshots.set(file, snapshot);
       return snapshot;
     } catch (error) {
@@ -285,12 +311,13 @@ export class FileCacheStore implements CacheStore {
 
   /** Writes a temporary file beside the target, fsyncs it and renames it over the target. Lock held. */
   private async replace(file: string, data: string, lock: LockState): Promise<void> {
+    const stored = this.encryption ? await this.encryption.encrypt(data) : data;
     const temp = join(this.directory, `${basename(file)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
     try {
       const handle = await open(temp, 'wx', 0o600);
       try {
         if (!isWindows) await handle.chmod(0o600); // the umask may have taken bits from 0600
-        await handle.writeFile(data, 'utf8');
+        await handle.writeFile(stored, 'utf8');
         await handle.sync();
       } finally {
         await handle.close();

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { AbortError, CacheFormatError, type CacheStore, ConfigurationError, parseCacheJson } from '@tessera/core';
 import { CacheStoreBusyError, CacheStoreRefusedError, CacheStoreUnavailableError, describeCause } from './errors.js';
 import { KeyedQueue, sleep, throwIfAborted, withDeadline } from './util.js';
@@ -8,16 +8,23 @@ import { KeyedQueue, sleep, throwIfAborted, withDeadline } from './util.js';
  * any other client can be adapted with these three commands.
  */
 export interface RedisClientLike {
+  /** Redis GET. */
   get(key: string): Promise<string | null>;
+  /** Redis EVAL. */
   eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  /** Redis EVALSHA. */
   evalsha(sha1: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
   /** ioredis' connection state; when it says the connection is down, calls fail at once instead of queueing. */
   readonly status?: string;
+  /** Closes the connection gracefully (used by close() when the store owns the client). */
   quit?(): Promise<unknown>;
+  /** Closes the connection at once. */
   disconnect?(): void;
 }
 
+/** Options of RedisCacheStore. */
 export interface RedisCacheStoreOptions {
+  /** The ioredis client (Redis or Cluster) to use. */
   client: RedisClientLike;
   /** Keys are `<prefix>:<partitionKey>`. Default `tessera:cache`. */
   prefix?: string;
@@ -30,6 +37,13 @@ export interface RedisCacheStoreOptions {
   operationTimeoutMs?: number;
   /** Compare-and-set attempts before `update` fails with `CacheStoreBusyError`. Default 100. */
   maxAttempts?: number;
+  /**
+   * Expiry of the lease `lock` takes (clients take it around a refresh). The holder extends it every
+   * lockLeaseMs/3 while it works; a holder that crashed keeps others waiting at most this long. Default 30,000 ms.
+   */
+  lockLeaseMs?: number;
+  /** How long `lock` waits for the lease before failing with `CacheStoreBusyError`. Default lockLeaseMs + 5,000 ms. */
+  lockTimeoutMs?: number;
   /** Close the client in `close()`; set by `createRedisCacheStore`. */
   ownsClient?: boolean;
   /**
@@ -41,6 +55,7 @@ export interface RedisCacheStoreOptions {
   onCorrupt?: 'refuse' | 'overwrite';
 }
 
+/** Options of createRedisCacheStore: the store's options plus how to connect. */
 export interface RedisConnectionOptions extends Omit<RedisCacheStoreOptions, 'client' | 'ownsClient'> {
   /** `redis://[user:password@]host:port/db` or `rediss://` for TLS. Default `redis://127.0.0.1:6379`. */
   url?: string;
@@ -72,6 +87,17 @@ end
 redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
 return {1}`;
 const CAS_SHA = sha1(CAS_SCRIPT);
+// A lease: taken only if free (NX), with an expiry (PX); ARGV[1] is the holder's random token.
+const LEASE_SCRIPT = `return redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])`;
+const LEASE_SHA = sha1(LEASE_SCRIPT);
+// Compare-and-delete: a holder whose lease expired and was taken by another never frees the other's.
+const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+const RELEASE_SHA = sha1(RELEASE_SCRIPT);
+// Compare-and-extend: the holder keeps its lease alive while it works (only its own lease).
+const RENEW_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`;
+const RENEW_SHA = sha1(RENEW_SCRIPT);
 
 /**
  * Token cache in Redis for services on many machines: one string key per cache partition holding
@@ -83,11 +109,17 @@ const CAS_SHA = sha1(CAS_SCRIPT);
  * - Every write sets the key's TTL (see `ttlSeconds`).
  * - A value at one of its keys that is not cache JSON is refused (`CacheStoreRefusedError`), never
  *   overwritten, unless `onCorrupt: 'overwrite'`.
+ * - `lock(name)` is a lease `<prefix>:lock:<hash of name>` (SET NX PX with a random token,
+ *   extended while its holder works, freed by compare-and-delete when the work ends or fails, expiring
+ *   `lockLeaseMs` after its holder died), so
+ *   instances on many machines make one refresh and never redeem a rotated refresh token.
  * - Redis being down or slow surfaces as `CacheStoreUnavailableError` within `operationTimeoutMs`;
  *   core's persistence logs it and keeps working from memory and the network.
  */
 export class RedisCacheStore implements CacheStore {
+  /** The Redis client in use. */
   readonly client: RedisClientLike;
+  /** Keys are `<prefix>:<partitionKey>`. */
   readonly prefix: string;
   private readonly minTtlSeconds: number;
   private readonly timeoutMs: number;
@@ -97,6 +129,8 @@ export class RedisCacheStore implements CacheStore {
   private readonly refuseCorrupt: boolean;
   /** The last value seen valid at each key: an unchanged value is not parsed again. */
   private readonly valid = new Map<string, string>();
+  private readonly lockLeaseMs: number;
+  private readonly lockTimeoutMs: number;
 
   constructor(options: RedisCacheStoreOptions) {
     if (!options?.client) throw new ConfigurationError('RedisCacheStore needs `client`: an ioredis client (or use createRedisCacheStore)');
@@ -107,6 +141,10 @@ export class RedisCacheStore implements CacheStore {
     this.maxAttempts = options.maxAttempts ?? 100;
     this.ownsClient = options.ownsClient ?? false;
     this.refuseCorrupt = (options.onCorrupt ?? 'refuse') === 'refuse';
+    this.lockLeaseMs = options.lockLeaseMs ?? 30_000;
+    this.lockTimeoutMs = options.lockTimeoutMs ?? this.lockLeaseMs + 5000;
+    if (!(this.lockLeaseMs >= 1000)) throw new ConfigurationError('RedisCacheStore: `lockLeaseMs` must be at least 1000');
+    if (!(this.lockTimeoutMs > 0)) throw new ConfigurationError('RedisCacheStore: `lockTimeoutMs` must be positive');
     if (!(this.minTtlSeconds > 0)) throw new ConfigurationError('RedisCacheStore: `minTtlSeconds` must be positive');
     if (!(this.timeoutMs > 0)) throw new ConfigurationError('RedisCacheStore: `operationTimeoutMs` must be positive');
     if (!(this.maxAttempts >= 1)) throw new ConfigurationError('RedisCacheStore: `maxAttempts` must be at least 1');
@@ -185,6 +223,48 @@ export class RedisCacheStore implements CacheStore {
     );
   }
 
+  /**
+   * Runs `work` holding the lease `name` (see the class notes). Waits up to `lockTimeoutMs`, then
+   * fails with CacheStoreBusyError. When Redis cannot be reached, `work` runs without the lease:
+   * the cache is not shared then either, and refusing would only fail the caller.
+   */
+  async lock<T>(name: string, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const key = `${this.prefix}:lock:${createHash('sha256').update(name).digest('hex').slice(0, 32)}`;
+    const token = randomBytes(16).toString('hex');
+    const deadline = Date.now() + this.lockTimeoutMs;
+    let delay = 5;
+    for (;;) {
+      let taken: unknown;
+      try {
+        const step = Math.min(deadline, Date.now() + this.timeoutMs);
+        taken = await this.command('take a lock', step, signal, () => this.script(LEASE_SCRIPT, LEASE_SHA, key, token, this.lockLeaseMs));
+      } catch (error) {
+        if (error instanceof CacheStoreUnavailableError) return work();
+        throw error;
+      }
+      if (taken === 'OK') break;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        throw new CacheStoreBusyError(STORE, `Redis cache store: the lock ${key} stayed taken for ${this.lockTimeoutMs} ms (a lease expires ${this.lockLeaseMs} ms after it was taken)`);
+      }
+      await sleep(Math.min(remaining, delay / 2 + Math.random() * delay), signal);
+      delay = Math.min(delay * 2, 50);
+    }
+    // While the holder lives its lease is extended (a slow refresh keeps it); if it dies, the lease
+    // expires lockLeaseMs after the last extension.
+    const renew = setInterval(() => {
+      void this.command('extend a lock', Date.now() + this.timeoutMs, undefined, () => this.script(RENEW_SCRIPT, RENEW_SHA, key, token, this.lockLeaseMs)).catch(() => undefined);
+    }, this.lockLeaseMs / 3);
+    renew.unref?.();
+    try {
+      return await work();
+    } finally {
+      clearInterval(renew);
+      // Best effort: if this fails the lease still expires after lockLeaseMs.
+      await this.command('free a lock', Date.now() + this.timeoutMs, undefined, () => this.script(RELEASE_SCRIPT, RELEASE_SHA, key, token)).catch(() => undefined);
+    }
+  }
+
   /** Closes the client if this store created it (createRedisCacheStore). */
   async close(): Promise<void> {
     if (!this.ownsClient) return;
@@ -225,18 +305,21 @@ export class RedisCacheStore implements CacheStore {
     signal?: AbortSignal,
   ): Promise<{ written: true } | { written: false; current: string | undefined }> {
     const args = [this.key(partitionKey), expected, next, this.ttlSeconds(next)] as const;
-    const reply = await this.command('write a partition', deadline, signal, async () => {
-      try {
-        return await this.client.evalsha(CAS_SHA, 1, ...args);
-      } catch (error) {
-        if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-        return this.client.eval(CAS_SCRIPT, 1, ...args);
-      }
-    });
+    const reply = await this.command('write a partition', deadline, signal, () => this.script(CAS_SCRIPT, CAS_SHA, ...args));
     if (!Array.isArray(reply)) throw new CacheStoreUnavailableError(STORE, 'Redis cache store: unexpected reply to the compare-and-set script');
     if (Number(reply[0]) === 1) return { written: true };
     const current = reply[1];
     return { written: false, current: typeof current === 'string' ? current : current == null ? undefined : String(current) };
+  }
+
+  /** Runs a Lua script on one key by its SHA-1, loading it when the server does not know it yet. */
+  private async script(source: string, sha: string, key: string, ...args: (string | number)[]): Promise<unknown> {
+    try {
+      return await this.client.evalsha(sha, 1, key, ...args);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return this.client.eval(source, 1, key, ...args);
+    }
   }
 
   /** One Redis call, bounded by the operation's deadline and the caller's signal; errors become typed. */

@@ -1,6 +1,6 @@
 import { ConfigurationError } from '@tessera/core';
 import { asyncDispose } from './credential-base.js';
-import { CredentialUnavailableError } from './errors.js';
+import { AggregateAuthenticationError, CredentialUnavailableError } from './errors.js';
 import type { AccessToken, GetTokenOptions, TokenCredential } from './token-credential.js';
 
 /**
@@ -9,7 +9,9 @@ import type { AccessToken, GetTokenOptions, TokenCredential } from './token-cred
  * a real failure and ends the chain, so a misconfiguration is reported instead of hidden.
  */
 export class ChainedTokenCredential implements TokenCredential {
-  private readonly sources: readonly TokenCredential[];
+  /** Shown in log lines and errors. */
+  readonly credentialName: string = 'ChainedTokenCredential';
+  protected readonly sources: readonly TokenCredential[];
   /** The source that gave the last token, for diagnostics. */
   selectedCredential?: TokenCredential;
 
@@ -18,6 +20,7 @@ export class ChainedTokenCredential implements TokenCredential {
     this.sources = sources;
   }
 
+  /** The first source's token; moves on only when a source is unavailable (CredentialUnavailableError or null). */
   async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
     const unavailable: Error[] = [];
     for (const source of this.sources) {
@@ -37,8 +40,8 @@ export class ChainedTokenCredential implements TokenCredential {
       }
       unavailable.push(new CredentialUnavailableError(`${nameOf(source)} returned no token`));
     }
-    const lines = unavailable.map((e) => `- ${e.message}`).join('\n');
-    throw new CredentialUnavailableError(`ChainedTokenCredential: no credential was available:\n${lines}`, { errors: unavailable });
+    const lines = unavailable.map((e, i) => `- ${describe(this.sources[i]!, e)}`).join('\n');
+    throw new AggregateAuthenticationError(`${this.credentialName}: no credential was available:\n${lines}`, unavailable);
   }
 
   /** Closes every source that can be closed. */
@@ -46,11 +49,19 @@ export class ChainedTokenCredential implements TokenCredential {
     await Promise.all(this.sources.map((s) => (s as { close?: () => Promise<void> }).close?.()));
   }
 
+  /** `await using` support: the same as close(). */
   [asyncDispose](): Promise<void> {
     return this.close();
   }
 }
 
+/** "Name: reason", without repeating a name the message already starts with. */
+function describe(source: TokenCredential, error: Error): string {
+  const name = nameOf(source);
+  return error.message.startsWith(name) ? error.message : `${name}: ${error.message}`;
+}
+
+/** A source's name for messages: its credentialName, else its class name. */
 function nameOf(source: TokenCredential): string {
   return (source as { credentialName?: string }).credentialName ?? source.constructor?.name ?? 'A credential';
 }

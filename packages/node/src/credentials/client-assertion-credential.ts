@@ -2,6 +2,7 @@ import { ConfigurationError } from '@tessera/core';
 import type { TokenCredentialOptions } from './options.js';
 import { type ClientAuthenticationOptions, ServicePrincipalCredential } from './service-principal-credential.js';
 
+/** Options of ClientAssertionCredential: those every credential takes. */
 export type ClientAssertionCredentialOptions = TokenCredentialOptions;
 
 /**

@@ -7,8 +7,18 @@ import { type ClientAuthenticationOptions, ServicePrincipalCredential } from './
 /** A PEM file path, or the PEM itself: private key plus certificate(s), leaf first. */
 export type ClientCertificateSource =
   | string
-  | { certificate: string; certificatePassword?: string }
-  | { certificatePath: string; certificatePassword?: string };
+  | {
+      /** The PEM text. */
+      certificate: string;
+      /** The password of an encrypted private key. */
+      certificatePassword?: string;
+    }
+  | {
+      /** The path of the PEM file. */
+      certificatePath: string;
+      /** The password of an encrypted private key. */
+      certificatePassword?: string;
+    };
 
 export interface ClientCertificateCredentialOptions extends TokenCredentialOptions {
   /** Send the certificate chain (x5c) for subject-name/issuer authentication. */

@@ -9,6 +9,7 @@ import {
   LogSink,
 } from '@tessera/core';
 import { FileCacheStore } from '../cache/file-cache-store.js';
+import { keyringEncryption } from '../cache/keyring-encryption.js';
 import { NodeHttpClient, createNodeHttpClient } from '../http/node-http-client.js';
 import { NODE_LIBRARY_INFO, retryWithTimeout } from '../node-client.js';
 import { type CredentialAuthority, type TokenCredentialOptions, credentialAuthority, requestTenant } from './options.js';
@@ -60,6 +61,7 @@ export abstract class CredentialBase<App extends ClientApplication> implements T
     this.stores = this.persistentStores();
   }
 
+  /** An access token for the scopes: from the cache, else from the authority. Rejects with a TesseraError (e.g. CredentialUnavailableError, ServerError) that says what to fix. */
   async getToken(scopes: string | string[], options: GetTokenOptions = {}): Promise<BearerToken> {
     const result = await this.execute(scopes, options, (app, request) => this.acquire(app, request));
     return {
@@ -126,6 +128,7 @@ export abstract class CredentialBase<App extends ClientApplication> implements T
 
   private clientOptions(cae: boolean): ClientApplicationOptions {
     const logging = this.options.loggingOptions ?? {};
+    const persistence = this.options.tokenCachePersistenceOptions;
     return {
       clientId: this.clientId,
       authority: this.authority.url,
@@ -135,6 +138,8 @@ export abstract class CredentialBase<App extends ClientApplication> implements T
       libraryInfo: NODE_LIBRARY_INFO,
       instanceDiscovery: this.options.disableInstanceDiscovery !== true,
       cacheStore: this.cacheStore(cae),
+      // An encrypted cache that cannot be used (no secret store, wrong key) is an error to show, not a warning.
+      cacheStoreErrors: persistence?.enabled && persistence.unsafeAllowUnencryptedStorage !== true ? 'throw' : undefined,
       clientCapabilities: cae ? ['CP1'] : undefined,
       logger: logging.logger,
       level: logging.level,
@@ -145,19 +150,12 @@ export abstract class CredentialBase<App extends ClientApplication> implements T
   private persistentStores(): { cae?: CacheStore; nocae?: CacheStore } {
     const persistence = this.options.tokenCachePersistenceOptions;
     if (!persistence?.enabled) return {};
-    if (persistence.unsafeAllowUnencryptedStorage !== true) {
-      throw new ConfigurationError(
-        'tokenCachePersistenceOptions: the cache would be a plain JSON file (readable only by your user; no OS keyring ' +
-          'encryption in @tessera/node). Set `unsafeAllowUnencryptedStorage: true` to accept that, or leave persistence off.',
-      );
-    }
-    // Separate files per CAE mode, named as @azure/identity names them.
-    const store = (suffix: string) =>
-      new FileCacheStore({
-        name: `${persistence.name ?? 'tessera.cache'}.${suffix}`,
-        directory: persistence.directory,
-        allowUnencryptedStorage: true,
-      });
+    // Separate files per CAE mode, named as @azure/identity names them, each with its own key.
+    const fallback = persistence.unsafeAllowUnencryptedStorage === true;
+    const store = (suffix: string) => {
+      const name = `${persistence.name ?? 'tessera.cache'}.${suffix}`;
+      return new FileCacheStore({ name, directory: persistence.directory, encryption: keyringEncryption({ name, allowPlaintextFallback: fallback }) });
+    };
     return { cae: store('cae'), nocae: store('nocae') };
   }
 
@@ -183,6 +181,7 @@ export abstract class CredentialBase<App extends ClientApplication> implements T
     if (this.http instanceof NodeHttpClient && this.http !== this.options.httpClient) await this.http.close();
   }
 
+  /** `await using` support: the same as close(). */
   [asyncDispose](): Promise<void> {
     return this.close();
   }

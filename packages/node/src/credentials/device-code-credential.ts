@@ -6,7 +6,9 @@ import { InteractiveCredential, type InteractiveCredentialOptions } from './user
 
 /** What the user needs to approve the sign-in on another device. */
 export interface DeviceCodeInfo {
+  /** The code the user types. */
   userCode: string;
+  /** Where the user types it. */
   verificationUri: string;
   /** The authority's instructions, ready to show. */
   message: string;

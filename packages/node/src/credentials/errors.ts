@@ -19,6 +19,7 @@ export class CredentialUnavailableError extends TesseraError {
  * It is a CredentialUnavailableError so that a chain tries its next source, as in @azure/identity.
  */
 export class AuthenticationRequiredError extends CredentialUnavailableError {
+  /** The scopes the sign-in is needed for (pass them to `authenticate`). */
   readonly scopes: readonly string[];
   constructor(message: string, scopes: readonly string[], cause?: unknown) {
     super(message, { cause, code: 'authentication_required' });
@@ -28,6 +29,7 @@ export class AuthenticationRequiredError extends CredentialUnavailableError {
 
 /** getToken asked for a tenant the credential was not configured to reach. Raised before any request. */
 export class TenantNotAllowedError extends ConfigurationError {
+  /** The tenant that was refused. */
   readonly tenantId: string;
   constructor(tenantId: string) {
     super(
@@ -48,7 +50,12 @@ export class AuthenticationError extends TesseraError {
   /** HTTP status of the refusal; undefined when the answer could not be used at all. */
   readonly statusCode?: number;
   /** The server's error fields, redacted, when its body had them. */
-  readonly errorResponse?: { error: string; errorDescription?: string };
+  readonly errorResponse?: {
+    /** The OAuth `error` value. */
+    error: string;
+    /** The server's `error_description`. */
+    errorDescription?: string;
+  };
   constructor(
     message: string,
     options: { statusCode?: number; errorResponse?: { error: string; errorDescription?: string }; cause?: unknown; code?: string } = {},
@@ -56,5 +63,16 @@ export class AuthenticationError extends TesseraError {
     super(options.code ?? 'authentication_failed', message, { cause: options.cause });
     this.statusCode = options.statusCode;
     this.errorResponse = options.errorResponse;
+  }
+}
+
+/**
+ * No credential of a chain (ChainedTokenCredential, DefaultAzureCredential) could give a token:
+ * `errors` holds each one's reason, in order, and the message lists them by credential name.
+ * A CredentialUnavailableError, so that a chain nested in another moves on.
+ */
+export class AggregateAuthenticationError extends CredentialUnavailableError {
+  constructor(message: string, errors: readonly Error[]) {
+    super(message, { errors });
   }
 }

@@ -1,7 +1,13 @@
 // Credentials shaped like @azure/identity's: any Azure SDK client accepting a TokenCredential accepts them.
 export type { AccessToken, AbortSignalLike, GetTokenOptions, TokenCredential } from './token-credential.js';
 export type { TokenCredentialOptions, TokenCachePersistenceOptions, CredentialLoggingOptions } from './options.js';
-export { CredentialUnavailableError, AuthenticationRequiredError, AuthenticationError, TenantNotAllowedError } from './errors.js';
+export {
+  CredentialUnavailableError,
+  AuthenticationRequiredError,
+  AuthenticationError,
+  TenantNotAllowedError,
+  AggregateAuthenticationError,
+} from './errors.js';
 export { ClientSecretCredential, type ClientSecretCredentialOptions } from './client-secret-credential.js';
 export {
   ClientCertificateCredential,
@@ -34,3 +40,13 @@ export {
   DEFAULT_IMDS_RETRY,
 } from './managed-identity/index.js';
 export { WorkloadIdentityCredential, type WorkloadIdentityCredentialOptions } from './workload-identity-credential.js';
+export {
+  EnvironmentCredential,
+  type EnvironmentCredentialOptions,
+  ENVIRONMENT_CREDENTIAL_VARIABLES,
+} from './environment-credential.js';
+export { UsernamePasswordCredential, type UsernamePasswordCredentialOptions } from './username-password-credential.js';
+export { type CliCredentialOptions, sanitizeCliOutput } from './cli-credential.js';
+export { AzureCliCredential, type AzureCliCredentialOptions } from './azure-cli-credential.js';
+export { AzureDeveloperCliCredential, type AzureDeveloperCliCredentialOptions } from './azure-developer-cli-credential.js';
+export { DefaultAzureCredential, type DefaultAzureCredentialOptions } from './default-azure-credential.js';

@@ -17,7 +17,12 @@ export interface InteractiveBrowserCredentialOptions extends InteractiveCredenti
   /** Pre-fills the user name on the sign-in page. */
   loginHint?: string;
   /** HTML the browser shows after the sign-in succeeded or failed. */
-  browserCustomizationOptions?: { successMessage?: string; errorMessage?: string };
+  browserCustomizationOptions?: {
+    /** Shown in the browser after a successful sign-in. */
+    successMessage?: string;
+    /** Shown in the browser after a failed sign-in. */
+    errorMessage?: string;
+  };
   /**
    * Shows the sign-in page; default the system browser. For tests, kiosks, or printing the URL. It gets a
    * one-time loopback URL that forwards to the provider (see `acquireTokenInteractive`).

@@ -2,19 +2,33 @@ import { AzureAuthorityHosts, ConfigurationError, type HttpClient, type LogLevel
 import type { TransportOptions } from '../http/node-http-client.js';
 import { TenantNotAllowedError } from './errors.js';
 
-/** Shaped like @azure/identity's option of the same name; backed by FileCacheStore. */
+/**
+ * Shaped like @azure/identity's option of the same name: a FileCacheStore encrypted with AES-256-GCM
+ * under a key the OS secret store keeps (see keyringEncryption; needs the optional peer dependency
+ * `@napi-rs/keyring`). Where no secret store can be used, getToken fails with
+ * CacheStoreUnavailableError unless `unsafeAllowUnencryptedStorage` is set.
+ */
 export interface TokenCachePersistenceOptions {
+  /** Persist tokens to an encrypted file (default: in memory only). */
   enabled: boolean;
   /** File name in `~/.tessera` (default `tessera.cache`); CAE and non-CAE tokens get `<name>.cae` / `<name>.nocae`. */
   name?: string;
   /** Folder of the cache files (default `~/.tessera`). */
   directory?: string;
-  /** Must be true: the cache is a plain JSON file readable only by the user (no OS keyring here). */
+  /**
+   * When the OS secret store cannot be used (a Linux machine without a Secret Service), store the cache
+   * as plain JSON readable only by your user instead of failing, as @azure/identity does; plain files
+   * are then also read. Encryption is still used where the secret store works. Cache errors are then
+   * warnings (tokens come from the network) rather than getToken failures.
+   */
   unsafeAllowUnencryptedStorage?: boolean;
 }
 
+/** Logging options of a credential. */
 export interface CredentialLoggingOptions {
+  /** Where log lines go (none by default). */
   logger?: Logger;
+  /** The most verbose level written (default `info`). */
   level?: LogLevel;
   /** Log the client id, tenant and user of each token acquired (as @azure/identity's option). */
   allowLoggingAccountIdentifiers?: boolean;
@@ -44,6 +58,7 @@ export interface TokenCredentialOptions extends TransportOptions {
   httpClient?: HttpClient;
   /** Core's retry policy for token and discovery requests. */
   retryOptions?: RetryOptions;
+  /** Logging: where, how verbose, and whether account identifiers or PII may appear. */
   loggingOptions?: CredentialLoggingOptions;
 }
 

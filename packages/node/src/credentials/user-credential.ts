@@ -8,9 +8,13 @@ import type { GetTokenOptions } from './token-credential.js';
 export interface AuthenticationRecord {
   /** Host of the authority, e.g. "login.microsoftonline.com". */
   authority: string;
+  /** The account's home account id. */
   homeAccountId: string;
+  /** The client the account signed in to. */
   clientId: string;
+  /** The tenant the account signed in to. */
   tenantId: string;
+  /** The user's sign-in name. */
   username: string;
 }
 
@@ -117,6 +121,7 @@ export function serializeAuthenticationRecord(record: AuthenticationRecord): str
   return JSON.stringify({ authority, homeAccountId, clientId, tenantId, username, version: '1.0' });
 }
 
+/** Reads a record written by serializeAuthenticationRecord; throws ConfigurationError for text that is not one. */
 export function deserializeAuthenticationRecord(text: string): AuthenticationRecord {
   const parsed = JSON.parse(text) as Partial<AuthenticationRecord> & { version?: string };
   if (parsed.version !== '1.0') throw new ConfigurationError(`Unsupported AuthenticationRecord version "${String(parsed.version)}"`);

@@ -89,6 +89,7 @@ export class WorkloadIdentityCredential implements TokenCredential {
     await this.inner?.close();
   }
 
+  /** `await using` support: the same as close(). */
   [asyncDispose](): Promise<void> {
     return this.close();
   }

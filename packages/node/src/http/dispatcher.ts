@@ -2,6 +2,7 @@ import { rootCertificates } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
 import type { Dispatcher, buildConnector } from 'undici';
 
+/** Settings of the Node transport: proxy, extra CA certificates, timeouts. */
 export interface TransportOptions {
   /**
    * Proxy URL for every request (`http://user:pass@proxy:3128`). Default: `HTTPS_PROXY` /

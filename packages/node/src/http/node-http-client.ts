@@ -4,6 +4,7 @@ import { type TransportOptions, createDispatcher } from './dispatcher.js';
 
 export type { TransportOptions } from './dispatcher.js';
 
+/** Options of NodeHttpClient: transport settings plus the response size limit. */
 export interface NodeHttpClientOptions extends TransportOptions {
   /** Responses larger than this are refused (default 1 MiB, as in core). */
   maxResponseBytes?: number;

@@ -14,10 +14,15 @@ import { type CallbackAnswer, LoopbackListener, type LoopbackResponseMode } from
 import { DEFAULT_SUCCESS_PAGE, defaultFailurePage } from './pages.js';
 import { openSystemBrowser } from './system-browser.js';
 
+/** Options of acquireTokenInteractive. */
 export interface InteractiveOptions extends RequestOptions {
+  /** Scopes to request. */
   scopes: string | string[];
+  /** `prompt`: force a login, consent or account picker. */
   prompt?: Prompt;
+  /** `login_hint`: the username to preselect. */
   loginHint?: string;
+  /** `domain_hint` (Entra): skip home-realm discovery. */
   domainHint?: string;
   /** Seconds: the user must have signed in within this time. */
   maxAge?: number;

@@ -83,6 +83,20 @@ describe('NodeHttpClient', () => {
     }
   });
 
+  it('names the reason of a refused connection (network_error, ECONNREFUSED), not "fetch failed"', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const app = new NodePublicClientApplication({ clientId: 'c', authority: `http://127.0.0.1:${port}`, retry: false });
+    const error = await app.initiateDeviceFlow({ scopes: ['api.read'] }).catch((e) => e);
+    expect(error).toBeInstanceOf(NetworkError);
+    expect(error.code).toBe('network_error');
+    expect(error.message).toContain(`127.0.0.1:${port}`);
+    expect(error.message).toMatch(/ECONNREFUSED/);
+    expect(error.message).not.toMatch(/fetch failed/);
+  });
+
   it('times out a server that never answers, with code "timeout"', async () => {
     const silent = createServer(() => {}); // accepts, never responds
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));

@@ -14,7 +14,19 @@ import type { ImdsRetrySchedule, ManagedIdentityId, ManagedIdentitySource, Sourc
 import { tokenExchangeSource } from './token-exchange.js';
 
 /** A user-assigned managed identity, by exactly one of its ids. */
-export type ManagedIdentityIdOptions = { clientId: string } | { objectId: string } | { resourceId: string };
+export type ManagedIdentityIdOptions =
+  | {
+      /** The user-assigned identity's client id. */
+      clientId: string;
+    }
+  | {
+      /** The user-assigned identity's object (principal) id. */
+      objectId: string;
+    }
+  | {
+      /** The user-assigned identity's Azure resource id. */
+      resourceId: string;
+    };
 
 /**
  * Options of ManagedIdentityCredential. `authorityHost` / `authority`, `proxy` and `noProxy` apply to
@@ -204,6 +216,7 @@ export class ManagedIdentityCredential implements TokenCredential {
     if (this.http instanceof NodeHttpClient && this.http !== this.options.httpClient) await this.http.close();
   }
 
+  /** `await using` support: the same as close(). */
   [asyncDispose](): Promise<void> {
     return this.close();
   }

@@ -11,10 +11,15 @@ export type Environment = Readonly<Record<string, string | undefined>>;
 
 /** IMDS retry schedule; delays are options so that tests can shorten them. */
 export interface ImdsRetrySchedule {
+  /** Retries when the first failure is a retriable status other than 410 (throttling, server errors). */
   maxRetries: number;
+  /** Retries when the first failure is 410 Gone (IMDS restarting). */
   maxRetriesOnGone: number;
+  /** The first back-off delay; later ones grow exponentially. */
   minDelayMs: number;
+  /** The longest back-off delay. */
   maxDelayMs: number;
+  /** The delay after a 410 Gone. */
   goneDelayMs: number;
 }
 

@@ -1,0 +1,241 @@
+// EnvironmentCredential and DefaultAzureCredential against the real dev authority (secret,
+// certificate and password variables) and stub `az` / `azd` executables on PATH. Managed identity's
+// IMDS probe goes to a closed loopback port (AZURE_POD_IDENTITY_AUTHORITY_HOST), never to 169.254.169.254.
+import { createServer } from 'node:net';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ConfigurationError, ServerError } from '@tessera/core';
+import { DEV_PASSWORD_REJECTED } from '@tessera/dev-authority';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  AggregateAuthenticationError,
+  AzureCliCredential,
+  CredentialUnavailableError,
+  DefaultAzureCredential,
+  ENVIRONMENT_CREDENTIAL_VARIABLES,
+  EnvironmentCredential,
+} from '../src/index.js';
+import { fail, printJson, useCliStubs } from './support/cli-stub.js';
+import { jwtClaims, recordingHttpClient, useDevAuthority, useTempDir } from './credentials-helpers.js';
+
+const SCOPE = 'api.read';
+const AZ_TOKEN = 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJheiJ9.';
+const AZ_ANSWER = { accessToken: AZ_TOKEN, expires_on: 1_900_000_000 };
+
+/** Variables any of the chain's credentials read: cleared so that the machine's own do not leak in. */
+const CHAIN_VARIABLES = [
+  ...ENVIRONMENT_CREDENTIAL_VARIABLES,
+  'AZURE_FEDERATED_TOKEN_FILE',
+  'AZURE_TOKEN_CREDENTIALS',
+  'IDENTITY_ENDPOINT',
+  'IDENTITY_HEADER',
+  'MSI_ENDPOINT',
+  'MSI_SECRET',
+  'IDENTITY_SERVER_THUMBPRINT',
+  'IMDS_ENDPOINT',
+  'AZURE_POD_IDENTITY_AUTHORITY_HOST',
+];
+
+/** A loopback port with nothing listening: a refused connection, at once. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+const idp = useDevAuthority();
+const tmp = useTempDir();
+const stubs = useCliStubs();
+let imdsHost = '';
+beforeAll(async () => {
+  imdsHost = `http://127.0.0.1:${await closedPort()}`;
+});
+beforeEach(() => {
+  for (const name of CHAIN_VARIABLES) vi.stubEnv(name, undefined);
+  vi.stubEnv('AZURE_POD_IDENTITY_AUTHORITY_HOST', imdsHost);
+});
+afterEach(() => vi.unstubAllEnvs());
+
+const setEnv = (vars: Record<string, string>) => {
+  for (const [name, value] of Object.entries(vars)) vi.stubEnv(name, value);
+};
+
+describe('EnvironmentCredential', () => {
+  it('uses the client secret first, with the authority host and allowed tenants from the environment', async () => {
+    const c = idp.current.clients.confidential;
+    setEnv({
+      AZURE_TENANT_ID: 'tenant',
+      AZURE_CLIENT_ID: c.clientId,
+      AZURE_CLIENT_SECRET: c.clientSecret,
+      AZURE_CLIENT_CERTIFICATE_PATH: '/nonexistent.pem', // the secret wins
+      AZURE_USERNAME: 'pat',
+      AZURE_PASSWORD: 'pw',
+    });
+    const http = recordingHttpClient();
+    const credential = new EnvironmentCredential({ authority: idp.current.issuer, httpClient: http });
+    expect(credential.selectedCredentialName).toBe('ClientSecretCredential');
+    const token = await credential.getToken(SCOPE);
+    expect(jwtClaims(token.token).client_id).toBe(c.clientId);
+    const body = new URLSearchParams(http.requests.find((r) => r.method === 'POST')!.body);
+    expect(body.get('grant_type')).toBe('client_credentials');
+  });
+
+  it('uses the certificate file (with its chain when AZURE_CLIENT_SEND_CERTIFICATE_CHAIN=true) when there is no secret', async () => {
+    const f = idp.current.clients.privateKeyJwt;
+    const path = join(tmp.path, 'env-cert.pem');
+    await writeFile(path, `${f.privateKeyPem}\n${f.certificatePem}`);
+    setEnv({ AZURE_TENANT_ID: 'tenant', AZURE_CLIENT_ID: f.clientId, AZURE_CLIENT_CERTIFICATE_PATH: path, AZURE_CLIENT_SEND_CERTIFICATE_CHAIN: 'true' });
+    const http = recordingHttpClient();
+    const credential = new EnvironmentCredential({ authority: idp.current.issuer, httpClient: http });
+    expect(credential.selectedCredentialName).toBe('ClientCertificateCredential');
+    const token = await credential.getToken(SCOPE);
+    expect(jwtClaims(token.token).client_id).toBe(f.clientId);
+    const assertion = new URLSearchParams(http.requests.find((r) => r.method === 'POST')!.body).get('client_assertion')!;
+    const header = JSON.parse(Buffer.from(assertion.split('.')[0]!, 'base64url').toString()) as { x5c?: string[] };
+    expect(header.x5c).toHaveLength(1);
+  });
+
+  it('uses the username and password last, and reports a refused password as the server error', async () => {
+    setEnv({ AZURE_TENANT_ID: 'tenant', AZURE_CLIENT_ID: idp.current.clients.native.clientId, AZURE_USERNAME: 'pat', AZURE_PASSWORD: 'pw' });
+    const http = recordingHttpClient();
+    const credential = new EnvironmentCredential({ authority: idp.current.issuer, httpClient: http });
+    expect(credential.selectedCredentialName).toBe('UsernamePasswordCredential');
+    const token = await credential.getToken(SCOPE);
+    expect(token.token).toBeTruthy();
+    const body = new URLSearchParams(http.requests.find((r) => r.method === 'POST')!.body);
+    expect([body.get('grant_type'), body.get('username'), body.get('client_id')]).toEqual(['password', 'pat', idp.current.clients.native.clientId]);
+    vi.stubEnv('AZURE_PASSWORD', DEV_PASSWORD_REJECTED);
+    const error = await new EnvironmentCredential({ authority: idp.current.issuer }).getToken(SCOPE).catch((e) => e);
+    expect(error).toBeInstanceOf(ServerError);
+    expect(error.message).not.toContain(DEV_PASSWORD_REJECTED);
+  });
+
+  it('names the missing variables when the environment configures nothing', async () => {
+    setEnv({ AZURE_CLIENT_ID: 'app', AZURE_USERNAME: 'pat' });
+    const error = await new EnvironmentCredential().getToken(SCOPE).catch((e) => e);
+    expect(error).toBeInstanceOf(CredentialUnavailableError);
+    expect(error.message).toContain('missing AZURE_TENANT_ID, one of AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or AZURE_PASSWORD');
+  });
+
+  it('reads AZURE_ADDITIONALLY_ALLOWED_TENANTS and AZURE_AUTHORITY_HOST (Entra-shaped, refused before any request)', async () => {
+    setEnv({
+      AZURE_TENANT_ID: 'tenant-a',
+      AZURE_CLIENT_ID: 'app',
+      AZURE_CLIENT_SECRET: 'secret',
+      AZURE_ADDITIONALLY_ALLOWED_TENANTS: 'tenant-b;tenant-c',
+      AZURE_AUTHORITY_HOST: 'http://127.0.0.1:1',
+    });
+    const urls: string[] = [];
+    const credential = new EnvironmentCredential({ disableInstanceDiscovery: true, httpClient: { send: async (r) => (urls.push(r.url), Promise.reject(new Error('offline'))) } });
+    await expect(credential.getToken(SCOPE, { tenantId: 'tenant-d' })).rejects.toMatchObject({ code: 'tenant_not_allowed' });
+    expect(urls).toEqual([]);
+    await credential.getToken(SCOPE, { tenantId: 'tenant-c' }).catch(() => undefined);
+    expect(urls[0]).toMatch(/^http:\/\/127\.0\.0\.1:1\/tenant-c\//);
+  });
+});
+
+describe('DefaultAzureCredential', () => {
+  it('tries every credential in order and reports what each one tried and why it failed', async () => {
+    await stubs.install('az', fail("ERROR: Please run 'az login' to setup account."));
+    await stubs.install('azd', fail('ERROR: not logged in, run `azd auth login` to login'));
+    const credential = new DefaultAzureCredential();
+    expect(credential.credentialNames).toEqual([
+      'EnvironmentCredential',
+      'WorkloadIdentityCredential',
+      'ManagedIdentityCredential',
+      'AzureCliCredential',
+      'AzureDeveloperCliCredential',
+    ]);
+    const error = await credential.getToken('https://management.azure.com/.default').catch((e) => e);
+    expect(error).toBeInstanceOf(AggregateAuthenticationError);
+    expect(error).toBeInstanceOf(CredentialUnavailableError);
+    expect(error.errors).toHaveLength(5);
+    const lines = (error.message as string).split('\n');
+    expect(lines[0]).toBe('DefaultAzureCredential: no credential was available:');
+    expect(lines[1]).toMatch(/^- EnvironmentCredential is unavailable: missing AZURE_TENANT_ID, AZURE_CLIENT_ID/);
+    expect(lines[2]).toMatch(/^- WorkloadIdentityCredential: not configured; set tenantId \(AZURE_TENANT_ID\)/);
+    expect(lines[3]).toMatch(/^- ManagedIdentityCredential \(IMDS\): the endpoint .*127\.0\.0\.1/);
+    expect(lines[4]).toBe('- AzureCliCredential: not signed in: run "az login" (or "az login --tenant <tenant>")');
+    expect(lines[5]).toBe('- AzureDeveloperCliCredential: not signed in: run "azd auth login"');
+  });
+
+  it('picks the first working credential (az here) and keeps it for later calls', async () => {
+    const az = await stubs.install('az', printJson(AZ_ANSWER));
+    const azd = await stubs.install('azd', printJson({ token: 'azd-token', expiresOn: '2030-01-01T00:00:00Z' }));
+    const credential = new DefaultAzureCredential({ tenantId: 'tenant-a', processTimeoutInMs: 5000 });
+    const token = await credential.getToken('https://management.azure.com/.default');
+    expect(token.token).toBe(AZ_TOKEN);
+    expect(credential.selectedCredential).toBeInstanceOf(AzureCliCredential);
+    expect((await az.record())!.argv.slice(-2)).toEqual(['--tenant', 'tenant-a']);
+    expect(await azd.record()).toBeUndefined();
+    // Later calls go straight to az: even a newly configured environment is not consulted.
+    const c = idp.current.clients.confidential;
+    setEnv({ AZURE_TENANT_ID: 'tenant', AZURE_CLIENT_ID: c.clientId, AZURE_CLIENT_SECRET: c.clientSecret });
+    expect((await credential.getToken('https://vault.azure.net/.default')).token).toBe(AZ_TOKEN);
+    expect((await az.record())!.argv).toContain('https://vault.azure.net');
+  });
+
+  it('uses the environment secret first when it is set (against the dev authority), without running az', async () => {
+    const az = await stubs.install('az', printJson(AZ_ANSWER));
+    const c = idp.current.clients.confidential;
+    setEnv({ AZURE_TENANT_ID: 'tenant', AZURE_CLIENT_ID: c.clientId, AZURE_CLIENT_SECRET: c.clientSecret });
+    const credential = new DefaultAzureCredential({ authority: idp.current.issuer });
+    const token = await credential.getToken(SCOPE);
+    expect(jwtClaims(token.token).client_id).toBe(c.clientId);
+    expect(await az.record()).toBeUndefined();
+  });
+
+  it('stops at a credential that is set up but refused, with its own error', async () => {
+    const az = await stubs.install('az', printJson(AZ_ANSWER));
+    setEnv({ AZURE_TENANT_ID: 'tenant', AZURE_CLIENT_ID: idp.current.clients.confidential.clientId, AZURE_CLIENT_SECRET: 'wrong' });
+    const error = await new DefaultAzureCredential({ authority: idp.current.issuer }).getToken(SCOPE).catch((e) => e);
+    expect(error).toBeInstanceOf(ServerError);
+    expect(error.message).not.toContain('wrong');
+    expect(await az.record()).toBeUndefined();
+  });
+
+  it('AZURE_TOKEN_CREDENTIALS selects dev, prod or one credential; unknown values are refused', async () => {
+    vi.stubEnv('AZURE_TOKEN_CREDENTIALS', 'dev');
+    expect(new DefaultAzureCredential().credentialNames).toEqual(['AzureCliCredential', 'AzureDeveloperCliCredential']);
+    vi.stubEnv('AZURE_TOKEN_CREDENTIALS', ' Prod ');
+    expect(new DefaultAzureCredential().credentialNames).toEqual(['EnvironmentCredential', 'WorkloadIdentityCredential', 'ManagedIdentityCredential']);
+    vi.stubEnv('AZURE_TOKEN_CREDENTIALS', 'azuredeveloperclicredential');
+    const azd = await stubs.install('azd', printJson({ token: 'azd-token', expiresOn: '2030-01-01T00:00:00Z' }));
+    const only = new DefaultAzureCredential();
+    expect(only.credentialNames).toEqual(['AzureDeveloperCliCredential']);
+    expect((await only.getToken('https://management.azure.com/.default')).token).toBe('azd-token');
+    expect((await azd.record())!.argv).toContain('https://management.azure.com/.default');
+    vi.stubEnv('AZURE_TOKEN_CREDENTIALS', 'AzurePowerShellCredential');
+    expect(() => new DefaultAzureCredential()).toThrow(/AzurePowerShellCredential is not available in @tessera\/node/);
+    vi.stubEnv('AZURE_TOKEN_CREDENTIALS', 'everything');
+    expect(() => new DefaultAzureCredential()).toThrow(ConfigurationError);
+  });
+
+  it('leaves out excluded credentials, and refuses to exclude them all', async () => {
+    const az = await stubs.install('az', printJson(AZ_ANSWER));
+    const azd = await stubs.install('azd', printJson({ token: 'azd-token', expiresOn: '2030-01-01T00:00:00Z' }));
+    const credential = new DefaultAzureCredential({ excludeManagedIdentityCredential: true, excludeAzureCliCredential: true });
+    expect(credential.credentialNames).toEqual(['EnvironmentCredential', 'WorkloadIdentityCredential', 'AzureDeveloperCliCredential']);
+    expect((await credential.getToken('https://management.azure.com/.default')).token).toBe('azd-token');
+    expect(await az.record()).toBeUndefined();
+    expect(await azd.record()).toBeDefined();
+    vi.stubEnv('AZURE_TOKEN_CREDENTIALS', 'dev');
+    expect(() => new DefaultAzureCredential({ excludeAzureCliCredential: true, excludeAzureDeveloperCliCredential: true })).toThrow(/every credential is excluded/);
+  });
+
+  it('reports a credential whose environment is invalid at getToken, not at construction', async () => {
+    await stubs.emptyPath();
+    setEnv({ AZURE_TENANT_ID: 'bad tenant!', AZURE_CLIENT_ID: 'app', AZURE_CLIENT_SECRET: 'secret', AZURE_TOKEN_CREDENTIALS: 'EnvironmentCredential' });
+    const error = await new DefaultAzureCredential().getToken(SCOPE).catch((e) => e);
+    expect(error).toBeInstanceOf(AggregateAuthenticationError);
+    expect(error.message).toContain('- EnvironmentCredential: Invalid tenant id "bad tenant!"');
+  });
+
+  it('checks requiredEnvVars at construction', () => {
+    expect(() => new DefaultAzureCredential({ requiredEnvVars: ['AZURE_CLIENT_ID', 'AZURE_TENANT_ID'] })).toThrow(
+      'Required environment variable(s) AZURE_CLIENT_ID, AZURE_TENANT_ID for DefaultAzureCredential are not set or empty',
+    );
+  });
+});
