@@ -8,7 +8,7 @@ import type { HttpClient, HttpRequest } from '../http/http-client.js';
 import { randomUuid } from '../crypto/encoding.js';
 import type { ThrottleMemory } from '../http/throttling.js';
 import type { LogSink } from '../logger.js';
-import type { AccountInfo } from '../results.js';
+import type { AccountInfo, AuthenticationResult } from '../results.js';
 
 /**
  * Serializes refresh-token redemption for one account across tabs or processes (Web Locks, a
@@ -57,6 +57,15 @@ export interface FlowContext {
   tenantIds?: Map<string, string>;
   /** The correlation id of the call this context runs (see forCall). */
   correlationId?: string;
+  /** Headers every token request carries: the app's identity (MSAL's `x-app-name`, `x-app-ver`). */
+  appHeaders?: Record<string, string>;
+  /**
+   * Silent refresh that may use the refresh token of the app's family (FOCI, Entra); it calls
+   * `refreshOwn` to use the app's own. Absent: only the own refresh token is used.
+   */
+  familyRefresh?: FamilyRefresh;
+  /** The Entra region whose token endpoint app-only requests go to (see ConfidentialClientOptions.azureRegion). */
+  azureRegion?: string;
 }
 
 /** Who is calling, for Entra's diagnostics headers (MSAL's libraryInfo). */
@@ -99,6 +108,15 @@ export function forCall(ctx: FlowContext, correlationId?: string): FlowContext &
   call.metadata = (a, signal) => ctx.metadata(a, signal, http);
   return call;
 }
+
+/** See FlowContext.familyRefresh. */
+export type FamilyRefresh = (
+  ctx: FlowContext,
+  authority: Authority,
+  account: AccountInfo,
+  refreshOwn: () => Promise<AuthenticationResult>,
+  redeem: (refreshToken: string, grantedScopes?: string) => Promise<AuthenticationResult>,
+) => Promise<AuthenticationResult>;
 
 /** Options every token method accepts. */
 export interface RequestOptions {
