@@ -2,7 +2,7 @@
 export { PublicClientApplication } from './client/public-client.js';
 export { ConfidentialClientApplication, type ConfidentialClientOptions } from './client/confidential-client.js';
 export { AZURE_REGION_AUTO_DETECT } from './authority/region.js';
-export { ClientApplication, type ClientApplicationOptions } from './client/client-application.js';
+export { ClientApplication, type ClientApplicationOptions, LIBRARY_VERSION } from './client/client-application.js';
 export type { ClientCredential, CertificateCredential, SecretCredential, AssertionCredential, ClientAuthMethod, PrivateKeyDecryptor } from './client/client-credential.js';
 
 export type { AuthCodeFlow, AuthResponse, AuthorizationUrlOptions, AcquireTokenByCodeOptions, ResponseMode, Prompt } from './flows/auth-code.js';
@@ -11,7 +11,7 @@ export type { DeviceCodeFlow } from './flows/device-code.js';
 export type { ClientCredentialsOptions } from './flows/client-credentials.js';
 export type { OnBehalfOfOptions } from './flows/on-behalf-of.js';
 export type { SilentOptions } from './flows/silent.js';
-export type { RequestOptions, RefreshLock } from './flows/context.js';
+export type { RequestOptions, RefreshLock, LibraryInfo } from './flows/context.js';
 export type { AccountInfo, AuthenticationResult } from './results.js';
 
 export { resolveAuthority, type Authority, type AuthorityOptions, type AuthorityKind } from './authority/authority.js';
@@ -59,6 +59,7 @@ export {
   ValidationError,
   InvalidResponseError,
   NetworkError,
+  ThrottledError,
   AbortError,
   describeCause,
   type ServerErrorDetails,

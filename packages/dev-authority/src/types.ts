@@ -106,6 +106,10 @@ export interface RecordedRequest extends ClientAuthSeen {
   status?: number;
   /** The OAuth `error` of the answer, if it was one. */
   error?: string;
+  /** The client's correlation id: the `client-request-id` header, or query parameter (authorize). */
+  clientRequestId?: string;
+  /** Whether the client asked for it back (`return-client-request-id: true`). */
+  returnClientRequestId?: boolean;
 }
 
 export interface RequestFilter {

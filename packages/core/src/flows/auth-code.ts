@@ -73,6 +73,15 @@ export interface AuthCodeFlow {
   issRequired: boolean;
   /** The authority URL the flow started at. */
   authority: string;
+  /** The correlation id of the sign-in, used again when the code is redeemed. */
+  correlationId?: string;
+}
+
+/** The x-client-* library headers as query parameters (the browser cannot send headers to the authorize endpoint). */
+function libraryQuery(ctx: FlowContext): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(ctx.libraryHeaders ?? {})) if (name.startsWith('x-client-')) out[name] = value;
+  return out;
 }
 
 /** An authorization response: the redirect URL, its query or fragment string, or its parameters. */
@@ -106,6 +115,9 @@ export async function getAuthorizationRequestUrl(
     code_challenge_method: options.codeChallenge ? 'S256' : undefined,
     claims: mergeClaims(options.claims, ctx.clientCapabilities),
     client_info: authority.kind === 'entra' ? '1' : undefined,
+    // Diagnostics as MSAL sends them on the authorize URL: the call's correlation id, and who we are (Entra).
+    'client-request-id': ctx.correlationId,
+    ...libraryQuery(ctx),
   }, options.extraQueryParameters);
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') url.searchParams.set(k, v);
   return url.toString();
@@ -136,6 +148,7 @@ export async function initiateAuthCodeFlow(
     issuer: metadata.issuer,
     issRequired: metadata.authorization_response_iss_parameter_supported === true,
     authority: authority.url,
+    correlationId: ctx.correlationId,
   };
 }
 
