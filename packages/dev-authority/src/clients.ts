@@ -17,12 +17,16 @@ export interface ClientSetup {
   confidentialRedirectUris: string[];
   postLogoutRedirectUris: string[];
   fixtureKey: FixtureClientKey;
+  /** Clients registered with `require_pushed_authorization_requests: true`. */
+  parRequired?: ReadonlyArray<'spa' | 'native' | 'confidential'>;
 }
 
 export function clientMetadata(setup: ClientSetup): ClientMetadata[] {
+  const par = (name: 'spa' | 'native' | 'confidential') => (setup.parRequired?.includes(name) ? { require_pushed_authorization_requests: true } : {});
   return [
     {
       client_id: SPA_CLIENT_ID,
+      ...par('spa'),
       application_type: 'web',
       token_endpoint_auth_method: 'none',
       grant_types: ['authorization_code', 'refresh_token'],
@@ -32,6 +36,7 @@ export function clientMetadata(setup: ClientSetup): ClientMetadata[] {
     },
     {
       client_id: NATIVE_CLIENT_ID,
+      ...par('native'),
       // Native + http loopback: oidc-provider ignores the port when matching (RFC 8252 7.3).
       application_type: 'native',
       token_endpoint_auth_method: 'none',
@@ -42,6 +47,7 @@ export function clientMetadata(setup: ClientSetup): ClientMetadata[] {
     },
     {
       client_id: CONFIDENTIAL_CLIENT_ID,
+      ...par('confidential'),
       client_secret: CONFIDENTIAL_CLIENT_SECRET,
       application_type: 'web',
       // oidc-provider accepts the secret via basic or post for either registered method.

@@ -7,8 +7,9 @@ export class RequestLog {
   readonly #byRequest = new WeakMap<IncomingMessage, RecordedRequest>();
 
   start(req: IncomingMessage): RecordedRequest {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const entry: RecordedRequest = { method: req.method ?? 'GET', path };
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const entry: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname };
+    if (entry.method === 'GET' && url.search) entry.queryParameters = [...new Set(url.searchParams.keys())];
     this.requests.push(entry);
     this.#byRequest.set(req, entry);
     return entry;

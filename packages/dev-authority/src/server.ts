@@ -61,6 +61,7 @@ export async function startDevAuthority(options: DevAuthorityOptions = {}): Prom
       ],
       postLogoutRedirectUris: options.postLogoutRedirectUris ?? [],
       fixtureKey: await loadFixtureClientKey(),
+      parRequired: options.pushedAuthorizationRequestsRequiredFor,
     };
     const spaOrigins = new Set([...spaRedirectUris.map((u) => new URL(u).origin), ...(options.spaOrigins ?? [])]);
     const jwks = await generateSigningJwks();
@@ -76,6 +77,7 @@ export async function startDevAuthority(options: DevAuthorityOptions = {}): Prom
         adapter: (model: string) => store.adapterFor(model),
         rotateRefreshTokens: options.rotateRefreshTokens ?? true,
         refreshTokensAlways: options.refreshTokens === 'always',
+        requirePushedAuthorizationRequests: options.requirePushedAuthorizationRequests === true,
       }),
     );
     const apiInfo = apiResourceInfo(ttls);

@@ -14,7 +14,9 @@ import {
   acquireTokenByCode,
   getAuthorizationRequestUrl,
   initiateAuthCodeFlow,
+  refreshAuthUri,
 } from '../flows/auth-code.js';
+import type { PushedAuthorizationRequests } from '../flows/pushed-authorization.js';
 import type { FlowContext, RefreshLock, RequestOptions } from '../flows/context.js';
 import {
   authCodeFlowSchema,
@@ -78,6 +80,14 @@ export interface ClientApplicationOptions extends AuthorityOptions, LoggerOption
    * cache store's `lock` when it has one. Clients sharing one TokenCache always take turns.
    */
   refreshLock?: RefreshLock;
+  /**
+   * When authorization requests are pushed to the provider first (RFC 9126, PAR), so the browser
+   * gets only client_id and a short-lived request_uri. `'auto'` (default): when discovery says
+   * `require_pushed_authorization_requests`. `'always'`: every time (e.g. the client's registration
+   * requires PAR, which discovery cannot tell). `'never'`: never; a provider requiring PAR is then a
+   * ConfigurationError (`par_required`).
+   */
+  pushedAuthorizationRequests?: PushedAuthorizationRequests;
 }
 
 /** What public and confidential clients share: auth code, refresh, silent, accounts. */
@@ -118,6 +128,7 @@ export class ClientApplication {
       clockSkew: options.clockSkewSeconds ?? 300,
       now,
       refreshLock: defaultRefreshLock(this.tokenCache, options.refreshLock, options.cacheStore),
+      pushedAuthorizationRequests: options.pushedAuthorizationRequests,
     };
   }
 
@@ -157,6 +168,15 @@ export class ClientApplication {
   async initiateAuthCodeFlow(options: Omit<AuthorizationUrlOptions, 'codeChallenge'>): Promise<AuthCodeFlow> {
     checkOptions(authorizationUrlOptionsSchema, options, 'initiateAuthCodeFlow');
     return initiateAuthCodeFlow(this.context, this.authorityFor(options), options);
+  }
+
+  /**
+   * The URL to open for the flow now: `flow.authUri`, or the request pushed again when its pushed
+   * request_uri (RFC 9126) has expired. Call it right before sending the browser to the provider.
+   */
+  async refreshAuthUri(flow: AuthCodeFlow, options: RequestOptions = {}): Promise<string> {
+    checkOptions(authCodeFlowSchema, flow, 'refreshAuthUri (flow)');
+    return refreshAuthUri(this.context, this.authorityFor(options), flow, options.signal);
   }
 
   /** Completes the flow with the authorization response (redirect URL or its parameters): checks state, `iss` and nonce, redeems the code, caches the tokens. */

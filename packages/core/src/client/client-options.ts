@@ -26,6 +26,7 @@ const clientOptionsSchema = z.object(
     cachePartitioning: z.optional(oneOf(['single', 'perKey'], 'expected "single" or "perKey"')),
     instanceDiscovery: z.optional(z.boolean('expected true or false')),
     validateAuthority: z.optional(z.boolean('expected true or false')),
+    pushedAuthorizationRequests: z.optional(oneOf(['auto', 'always', 'never'], 'expected "auto", "always" or "never"')),
   },
   NOT_AN_OBJECT,
 );

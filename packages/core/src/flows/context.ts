@@ -6,6 +6,7 @@ import type { SingleFlight } from '../client/single-flight.js';
 import type { IdTokenSignatureVerifier } from '../crypto/id-token.js';
 import type { HttpClient } from '../http/http-client.js';
 import type { LogSink } from '../logger.js';
+import type { PushedAuthorizationRequests } from './pushed-authorization.js';
 import type { AccountInfo } from '../results.js';
 
 /**
@@ -47,6 +48,8 @@ export interface FlowContext {
   now(): number;
   /** Serializes refresh-token redemption across tabs or processes when set. */
   refreshLock?: RefreshLock;
+  /** When authorization requests are pushed (RFC 9126); default `'auto'`. */
+  pushedAuthorizationRequests?: PushedAuthorizationRequests;
 }
 
 /** Options every token method accepts. */
