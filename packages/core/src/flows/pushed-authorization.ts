@@ -31,22 +31,17 @@ function parEndpoint(ctx: FlowContext, metadata: AuthorityMetadata): string | un
   const mode = ctx.pushedAuthorizationRequests ?? 'auto';
   const endpoint = metadata.pushed_authorization_request_endpoint;
   const required = metadata.require_pushed_authorization_requests === true;
-  if (mode === 'never') {
-    if (required) {
-      throw new ConfigurationError(
-        "The provider requires pushed authorization requests (require_pushed_authorization_requests), but pushedAuthorizationRequests is 'never'; use 'auto'",
-        'par_required',
-      );
-    }
-    return undefined;
-  }
-  if (!endpoint && (mode === 'always' || required)) {
+  const push = mode === 'always' || required;
+  // 'never' against a provider requiring PAR would only show the user its error page.
+  if (mode === 'never' ? required : push && !endpoint) {
     throw new ConfigurationError(
-      `Pushed authorization requests are ${mode === 'always' ? "configured ('always')" : 'required by the provider'}, but its discovery document has no pushed_authorization_request_endpoint`,
-      'par_unsupported',
+      mode === 'never'
+        ? "The provider requires pushed authorization requests, but pushedAuthorizationRequests is 'never'"
+        : 'Pushed authorization requests are required, but the provider publishes no pushed_authorization_request_endpoint',
+      mode === 'never' ? 'par_required' : 'par_unsupported',
     );
   }
-  return mode === 'always' || required ? endpoint : undefined;
+  return mode !== 'never' && push ? endpoint : undefined;
 }
 
 /**
@@ -68,12 +63,11 @@ export async function authorizationRequest(
     // Confidential clients authenticate as at the token endpoint, whose URL RFC 9126 (section 2)
     // makes a valid assertion audience here too.
     const auth = ctx.authenticate ? await ctx.authenticate(metadata.token_endpoint, metadata, signal) : { params: {}, headers: {} };
-    ctx.log.log('info', () => `Pushed authorization request to ${endpoint}`);
     const pushed = await requestJson(ctx.http, formPost(endpoint, { ...params, ...auth.params }, auth.headers, signal), parResponseSchema, 'Pushed authorization response', auth.secrets);
     expiresAt = ctx.now() + pushed.expires_in;
     // A browser sent there would only see the provider's error page.
     if (!requestUriFresh(ctx, expiresAt)) {
-      throw new InvalidResponseError(`The pushed authorization request_uri expires in ${pushed.expires_in} s, too soon for a browser to use it`, undefined, 'request_uri_expired');
+      throw new InvalidResponseError('The pushed request_uri expires too soon for a browser to use it', undefined, 'request_uri_expired');
     }
     params = { client_id: params.client_id, request_uri: pushed.request_uri };
   }
