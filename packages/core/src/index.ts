@@ -18,7 +18,7 @@ export { resolveAuthority, type Authority, type AuthorityOptions, type Authority
 export { AzureAuthorityHosts, entraAuthority } from './authority/entra.js';
 export { clearMetadataCache, type AuthorityMetadata, type HttpCache } from './authority/discovery.js';
 
-export { TokenCache, CacheFormatError, parseCacheJson } from './cache/token-cache.js';
+export { TokenCache, CacheFormatError, parseCacheJson, refreshTokenRealm } from './cache/token-cache.js';
 export { MemoryCacheStore, type CacheStore, type CachePartitioning, type CacheStoreErrors } from './cache/cache-store.js';
 // Types only: the key helpers and section list are internals of the cache (not part of the runtime API).
 export type {

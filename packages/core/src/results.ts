@@ -121,7 +121,9 @@ export function accountsOf(cache: TokenCache, clientId: string): AccountInfo[] {
   const out: AccountInfo[] = [];
   for (const a of cache.getAccounts()) {
     const idToken = cache.findIdToken(a.home_account_id, a.environment, clientId, a.realm);
-    if (idToken || cache.findRefreshToken(a.home_account_id, a.environment, clientId)) out.push(accountInfo(a, idToken));
+    // OIDC issuers file refresh tokens per issuer path (realm); Entra's serve every tenant.
+    const realm = a.authority_type === 'MSSTS' ? undefined : a.realm;
+    if (idToken || cache.findRefreshToken(a.home_account_id, a.environment, clientId, { realm })) out.push(accountInfo(a, idToken));
   }
   return out;
 }

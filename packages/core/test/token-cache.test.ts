@@ -31,18 +31,25 @@ describe('TokenCache with MSAL unified schema', () => {
     expect(JSON.parse(cache.serialize())).toEqual(JSON.parse(golden));
   });
 
-  it('forms keys as MSAL does (lower case, dash-joined)', () => {
-    expect(accountKey({ home_account_id: 'U.T', environment: 'Login.Microsoftonline.com', realm: 'T' })).toBe('u.t-login.microsoftonline.com-t');
+  it('forms keys as msal-node 7 does: 7 parts, scheme last (empty for Bearer); owners keep their case', () => {
+    expect(accountKey({ home_account_id: 'u.t', environment: 'Login.Microsoftonline.com', realm: 'T' })).toBe('u.t-login.microsoftonline.com-t');
+    // A guest account (realm other than the home tenant) is filed per tenant, as MSAL Python does.
+    expect(accountKey({ home_account_id: 'u.t', environment: 'e', realm: 'guest' })).toBe('u.t-e-guest');
     expect(
       credentialKey({ home_account_id: 'u.t', environment: 'e', credential_type: 'AccessToken', client_id: 'C', realm: 'r', target: 'User.Read' }),
-    ).toBe('u.t-e-accesstoken-c-r-user.read');
-    expect(credentialKey({ home_account_id: 'u.t', environment: 'e', credential_type: 'RefreshToken', client_id: 'c', realm: 'r' })).toBe(
-      'u.t-e-refreshtoken-c--',
-    );
-    const parsed = JSON.parse(golden) as Record<string, Record<string, unknown>>;
-    for (const section of ['AccessToken', 'RefreshToken', 'IdToken'] as const) {
-      for (const [key, entity] of Object.entries(parsed[section]!)) expect(credentialKey(entity as never)).toBe(key);
-    }
+    ).toBe('u.t-e-accesstoken-c-r-user.read-');
+    expect(
+      credentialKey({ home_account_id: 'u.t', environment: 'e', credential_type: 'AccessToken', client_id: 'c', realm: 'r', target: 's', token_type: 'pop' }),
+    ).toBe('u.t-e-accesstoken-c-r-s-pop');
+    expect(credentialKey({ home_account_id: 'u.t', environment: 'e', credential_type: 'RefreshToken', client_id: 'c' })).toBe('u.t-e-refreshtoken-c---');
+    expect(credentialKey({ home_account_id: 'u.t', environment: 'e', credential_type: 'RefreshToken', client_id: 'c', family_id: '1' })).toBe('u.t-e-refreshtoken-1---');
+    expect(credentialKey({ home_account_id: 'u.t', environment: 'e', credential_type: 'IdToken', client_id: 'c', realm: 'r' })).toBe('u.t-e-idtoken-c-r--');
+    // OIDC subjects are case-sensitive: "Alice" and "alice" are two users with two keys.
+    expect(credentialKey({ home_account_id: 'Alice', environment: 'e', credential_type: 'IdToken', client_id: 'c', realm: '' })).toBe('Alice-e-idtoken-c---');
+    // On-behalf-of tokens end with the assertion hash (kept as it is: base64url is case-sensitive).
+    expect(
+      credentialKey({ home_account_id: '', environment: 'e', credential_type: 'AccessToken', client_id: 'c', realm: 'r', target: 's', user_assertion_hash: 'AbC' }),
+    ).toBe('-e-accesstoken-c-r-s--AbC');
   });
 
   it('rejects malformed input with a typed error and keeps what it had', () => {
@@ -81,5 +88,53 @@ describe('TokenCache with MSAL unified schema', () => {
     expect(cache.findAccessToken({ ...q, scopes: ['api.read', 'api.write'] })?.secret).toBe('s');
     expect(cache.findAccessToken({ ...q, scopes: ['api.admin'] })).toBeUndefined();
     expect(cache.findAccessToken({ ...q, realm: 'other', scopes: ['api.read'] })).toBeUndefined();
+  });
+});
+
+describe('storing into caches other MSAL libraries wrote', () => {
+  const ENV = 'login.microsoftonline.com';
+  const rt = (secret: string) => ({ credential_type: 'RefreshToken' as const, secret, home_account_id: HOME, environment: ENV, client_id: CLIENT, family_id: '1' });
+  const idt = (secret: string) => ({ credential_type: 'IdToken' as const, secret, home_account_id: HOME, environment: ENV, client_id: CLIENT, realm: TENANT });
+
+  it("replaces MSAL Python's entries (6-part keys) instead of adding a second one, keeping their other fields", () => {
+    const cache = new TokenCache();
+    cache.deserialize(golden);
+    cache.store('RefreshToken', rt('new-refresh-token'));
+    cache.store('IdToken', idt('new-id-token'));
+    cache.store('Account', {
+      home_account_id: HOME, environment: ENV, realm: TENANT, local_account_id: '9f4880d8-80ba-4c40-97bc-f7a23c703084', username: 'ada@contoso.com', authority_type: 'MSSTS',
+    });
+    const out = JSON.parse(cache.serialize());
+    expect(Object.keys(out.RefreshToken)).toEqual([`${HOME}-${ENV}-refreshtoken-1---`]);
+    // MSAL Python's `target` on its refresh token is not ours to drop.
+    expect(Object.values(out.RefreshToken)[0]).toMatchObject({ secret: 'new-refresh-token', target: expect.stringContaining('user_impersonation') });
+    expect(Object.keys(out.IdToken)).toEqual([`${HOME}-${ENV}-idtoken-${CLIENT}-${TENANT}--`]);
+    expect(Object.values(out.IdToken)).toMatchObject([{ secret: 'new-id-token' }]);
+    // The account key is the same in every MSAL (home tenant); its client_info and time survive.
+    expect(Object.values(out.Account)).toMatchObject([{ client_info: expect.any(String), last_modified_time: '1700000000' }]);
+    expect(out.MsalExtensionSection).toEqual({ note: { kept: true } });
+    expect(cache.findRefreshToken(HOME, ENV, CLIENT)?.secret).toBe('new-refresh-token');
+  });
+
+  it("reads msal-node's on-behalf-of tokens (`userAssertionHash`) as the assertion's, not as the empty account's", () => {
+    const cache = new TokenCache();
+    const at = { credential_type: 'AccessToken', secret: 'obo', home_account_id: '', environment: ENV, client_id: CLIENT, realm: TENANT, target: 'api.read', cached_at: '0', expires_on: '9999999999' };
+    cache.deserialize(JSON.stringify({ AccessToken: { '-login.microsoftonline.com-accesstoken-c-t-api.read-': { ...at, userAssertionHash: 'H1' } } }));
+    const q = { homeAccountId: '', environment: ENV, clientId: CLIENT, realm: TENANT, scopes: ['api.read'] };
+    expect(cache.findAccessToken({ ...q, userAssertionHash: 'H1' })?.secret).toBe('obo');
+    expect(cache.findAccessToken({ ...q, userAssertionHash: 'h1' })).toBeUndefined();
+    expect(cache.findAccessToken(q)).toBeUndefined();
+  });
+
+  it('a new access token replaces the same token under an older key shape and keeps unknown fields', () => {
+    const cache = new TokenCache();
+    const at = { credential_type: 'AccessToken' as const, secret: 'old', home_account_id: 'h', environment: 'e', client_id: 'c', realm: 'r', target: 'a b', cached_at: '0', expires_on: '1', refresh_on: '1' };
+    cache.upsert('AccessToken', { ...at, x_tool: 'kept' }, 'h-e-accesstoken-c-r-a b'); // 6-part
+    cache.store('AccessToken', { ...at, secret: 'new', target: 'B A', refresh_on: undefined } as never);
+    const out = JSON.parse(cache.serialize()).AccessToken;
+    expect(Object.keys(out)).toEqual(['h-e-accesstoken-c-r-b a-']);
+    // Ours (refresh_on) is what the new token says; other tools' fields survive.
+    expect(out['h-e-accesstoken-c-r-b a-']).toMatchObject({ secret: 'new', x_tool: 'kept' });
+    expect(out['h-e-accesstoken-c-r-b a-'].refresh_on).toBeUndefined();
   });
 });

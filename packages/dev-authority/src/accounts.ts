@@ -10,9 +10,10 @@ export function isPasswordAccepted(password: string | undefined): boolean {
   return typeof password === 'string' && password !== DEV_PASSWORD_REJECTED;
 }
 
-/** Stable subject for a username: the username itself, trimmed and lowercased. */
-export function subjectFor(username: string): string {
-  return username.trim().toLowerCase();
+/** Stable subject for a username: the username itself, trimmed and (unless `caseSensitive`) lowercased. */
+export function subjectFor(username: string, caseSensitive = false): string {
+  const trimmed = username.trim();
+  return caseSensitive ? trimmed : trimmed.toLowerCase();
 }
 
 /** Every subject exists; claims are derived from it. */

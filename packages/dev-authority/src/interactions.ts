@@ -20,7 +20,12 @@ function sendHtml(res: ServerResponse, status: number, html: string): void {
 }
 
 /** Handles `/interaction/:uid[/login|/confirm|/abort]`; the provider handles everything else. */
-export async function handleInteraction(provider: Provider, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleInteraction(
+  provider: Provider,
+  req: IncomingMessage,
+  res: ServerResponse,
+  subject: (username: string) => string = subjectFor,
+): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://localhost').pathname;
   const [, action = ''] = path.slice(INTERACTION_PREFIX.length).split('/');
   try {
@@ -39,7 +44,7 @@ export async function handleInteraction(provider: Provider, req: IncomingMessage
       if (!username || !isPasswordAccepted(form.get('password') ?? '')) {
         return sendHtml(res, 401, loginPage(details.uid, clientId, 'Invalid username or password.'));
       }
-      const result = { login: { accountId: subjectFor(username) } };
+      const result = { login: { accountId: subject(username) } };
       return await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: false });
     }
 

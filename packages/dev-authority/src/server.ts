@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 // Named import: the CJS build gets the ESM-only package's namespace via require(esm).
 import { Provider, type KoaContextWithOIDC } from 'oidc-provider';
+import { subjectFor } from './accounts.js';
 import { MemoryStore } from './adapter.js';
 import { clientMetadata, describeClients, type ClientSetup } from './clients.js';
 import { JWT_BEARER, PASSWORD } from './grants/names.js';
@@ -24,12 +25,19 @@ export async function startDevAuthority(options: DevAuthorityOptions = {}): Prom
   let provider: Provider | undefined;
   let providerCallback: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
 
+  const subject = (username: string) => subjectFor(username, options.caseSensitiveSubjects);
+  const mountPath = options.issuer ? new URL(options.issuer).pathname.replace(/\/+$/, '') : '';
   const server = createServer((req, res) => {
+    if (mountPath && (req.url === mountPath || req.url?.startsWith(`${mountPath}/`))) {
+      // oidc-provider builds its URLs from originalUrl minus url (its mount point); the log records paths below it.
+      (req as IncomingMessage & { originalUrl?: string }).originalUrl = req.url;
+      req.url = req.url.slice(mountPath.length) || '/';
+    }
     log.start(req);
     if (!provider || !providerCallback) {
       res.writeHead(503).end();
     } else if (req.url?.startsWith(INTERACTION_PREFIX)) {
-      void handleInteraction(provider, req, res);
+      void handleInteraction(provider, req, res, subject);
     } else if (options.tokenEndpointDelayMs && req.url?.startsWith('/token')) {
       const handle = providerCallback;
       setTimeout(() => handle(req, res), options.tokenEndpointDelayMs);
@@ -44,7 +52,7 @@ export async function startDevAuthority(options: DevAuthorityOptions = {}): Prom
     server.listen(options.port ?? 0, HOST, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  const issuer = `http://${HOST}:${port}`;
+  const issuer = options.issuer?.replace(/\/+$/, '') ?? `http://${HOST}:${port}`;
 
   try {
     const ttls: Ttls = {
@@ -84,7 +92,7 @@ export async function startDevAuthority(options: DevAuthorityOptions = {}): Prom
     const publicJwks = {
       keys: jwks.keys.map((k) => Object.fromEntries(Object.entries(k).filter(([name]) => !PRIVATE_JWK_MEMBERS.includes(name)))),
     };
-    created.registerGrantType(PASSWORD, passwordGrant(apiInfo), passwordParameters);
+    created.registerGrantType(PASSWORD, passwordGrant(apiInfo, subject), passwordParameters);
     const userJwtIds = new Set<string>();
     created.on('access_token.issued', (token: { jti: string }) => userJwtIds.add(token.jti));
     created.registerGrantType(JWT_BEARER, onBehalfOfGrant({ issuer, publicJwks, apiInfo, userJwtIds }), onBehalfOfParameters);

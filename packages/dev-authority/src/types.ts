@@ -20,6 +20,14 @@ export interface DevAuthorityOptions {
   postLogoutRedirectUris?: string[];
   /** Extra exact redirect URIs for the confidential (web) client. */
   confidentialRedirectUris?: string[];
+  /** Subjects keep the username's case ("Alice" and "alice" are two users), as many providers' do. Default false: lower-cased. */
+  caseSensitiveSubjects?: boolean;
+  /**
+   * The issuer URL clients see, when they reach this authority through a proxy, e.g.
+   * `http://127.0.0.1:8080/realms/a` (several issuers on one host). Requests under its path are
+   * served with the path as mount point. Default `http://127.0.0.1:<port>`.
+   */
+  issuer?: string;
   /**
    * Refresh-token rotation with reuse detection (default true): every refresh returns a new refresh
    * token, and redeeming an already-rotated one fails with invalid_grant and revokes the whole grant.

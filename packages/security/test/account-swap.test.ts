@@ -74,7 +74,7 @@ describe('refresh answers for another user (Entra-shaped stub)', () => {
     const server = await start({ entra: true });
     const h = confidentialClient(server);
     // The first exchange: Alice's tokens, the access token already due (so the next call refreshes).
-    server.on('token', async () => ({ body: server.tokenResponse({ expires_in: 60, id_token: await server.idToken({ oid: ALICE, tid: HOME_TENANT }), client_info: clientInfo(ALICE, HOME_TENANT) }) }));
+    server.on('token', async () => ({ body: server.tokenResponse({ expires_in: 3, id_token: await server.idToken({ oid: ALICE, tid: HOME_TENANT }), client_info: clientInfo(ALICE, HOME_TENANT) }) }));
     const assertion = 'incoming-assertion-for-alice';
     await h.app.acquireTokenOnBehalfOf({ scopes: SCOPES, userAssertion: assertion });
     const before = [h.app.tokenCache.serialize(), [...h.store.data.values()]];

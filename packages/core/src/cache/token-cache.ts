@@ -1,5 +1,6 @@
 import * as z from '../http/zod.js';
 import { TesseraError } from '../errors.js';
+import type { Authority } from '../authority/authority.js';
 import { describeIssue, isRecord } from '../http/schemas.js';
 import { canonicalEnvironment } from '../authority/entra.js';
 import {
@@ -12,12 +13,14 @@ import {
   ENTITY_SCHEMAS,
   type SectionName,
   SECTIONS,
+  assertionHashOf,
   keyOf,
+  withTenantProfile,
 } from './schema.js';
+import { KeyedEntries, type StoredEntry, compactKey, keyOfEntry } from './keyed-entries.js';
 
 /** The serialized cache could not be read; nothing was changed. */
 export class CacheFormatError extends TesseraError {
-  /** @param message - what is wrong with the cache JSON. */
   constructor(message: string) {
     super('invalid_cache', message);
   }
@@ -35,6 +38,14 @@ export interface AccessTokenQuery {
   tokenType?: string;
 }
 
+/** Narrows a refresh-token lookup. */
+export interface RefreshTokenQuery {
+  /** On-behalf-of: the hash of the incoming assertion. */
+  userAssertionHash?: string;
+  /** The issuer path of an OIDC issuer (see findRefreshToken). */
+  realm?: string;
+}
+
 /** A cache entry with its key. */
 export interface KeyedEntry<E> {
   /** The entry's key in its section. */
@@ -43,20 +54,36 @@ export interface KeyedEntry<E> {
   entity: E;
 }
 
-/** An entry as the lookup index holds it; access tokens also carry their lower-cased scopes. */
-interface IndexEntry {
-  section: SectionName;
-  key: string;
-  entity: unknown;
-  scopes?: ReadonlySet<string>;
+/** The entries of one owner (an account, or an on-behalf-of assertion), in the order they were stored. */
+class OwnerGroup extends Set<StoredEntry> {
+  constructor(readonly who: string) {
+    super();
+  }
 }
+
+/** Fields whose few distinct values (clouds, clients, tenants, types) are shared by every entity instead of copied. */
+const SHARED_VALUES = ['environment', 'client_id', 'realm', 'credential_type', 'token_type', 'authority_type', 'target'];
+const MAX_SHARED_VALUES = 4096;
 
 type Entity<S extends SectionName> = CacheSections[S][string];
 
-const groupKey = (...parts: string[]) => parts.join('|').toLowerCase();
+/**
+ * Fields a write of ours sets or clears: a credential's other fields (other tools' data, such as
+ * MSAL Python's `target` on refresh tokens) survive our writes. Accounts and app metadata keep
+ * every field the new entity does not set.
+ */
+const CREDENTIAL_FIELDS = ['credential_type', 'secret', 'home_account_id', 'environment', 'client_id', 'realm', 'user_assertion_hash', 'userAssertionHash'];
+const OWN_FIELDS: Partial<Record<SectionName, ReadonlySet<string>>> = {
+  AccessToken: new Set([...CREDENTIAL_FIELDS, 'target', 'token_type', 'cached_at', 'expires_on', 'extended_expires_on', 'refresh_on']),
+  RefreshToken: new Set([...CREDENTIAL_FIELDS, 'family_id', 'last_modification_time']),
+  IdToken: new Set(CREDENTIAL_FIELDS),
+};
+
 /** Whose token it is: the account, or for on-behalf-of tokens the incoming assertion. */
-const owner = (homeAccountId: string, userAssertionHash?: unknown) =>
-  typeof userAssertionHash === 'string' && userAssertionHash ? `uah:${userAssertionHash}` : homeAccountId;
+const owner = (homeAccountId: string, e: { user_assertion_hash?: unknown; userAssertionHash?: unknown }) => {
+  const hash = assertionHashOf(e);
+  return hash ? `uah:${hash}` : homeAccountId;
+};
 
 /**
  * The token cache in memory: MSAL's sections, plus indexes so a lookup costs the same
@@ -64,17 +91,22 @@ const owner = (homeAccountId: string, userAssertionHash?: unknown) =>
  * and written back, so other tools' data survives a round trip.
  */
 export class TokenCache {
-  readonly #sections: { [S in SectionName]: Map<string, Entity<S>> } = {
-    Account: new Map(),
-    IdToken: new Map(),
-    AccessToken: new Map(),
-    RefreshToken: new Map(),
-    AppMetadata: new Map(),
+  readonly #sections: Record<SectionName, KeyedEntries> = {
+    Account: new KeyedEntries(),
+    IdToken: new KeyedEntries(),
+    AccessToken: new KeyedEntries(),
+    RefreshToken: new KeyedEntries(),
+    AppMetadata: new KeyedEntries(),
   };
   /** Entries we do not understand (unknown sections, malformed entries), written back untouched. */
   readonly #passthrough = new Map<string, unknown>();
-  /** Lookup groups (see groupsOf) to their entries in upsert order, by section and key (keys are unique only within a section). */
-  readonly #groups = new Map<string, Map<string, IndexEntry>>();
+  /**
+   * The lookup index: each owner's entries (a handful per account, so lookups cost the same at 1 or
+   * 10,000 accounts; MSAL scans every entry). Owners compare exactly: OIDC subjects are case-sensitive.
+   */
+  readonly #owners = new Map<string, OwnerGroup>();
+  /** One copy of each repeated field value (see SHARED_VALUES). */
+  readonly #shared = new Map<string, string>();
 
   /** The number of entries in all sections. */
   get size(): number {
@@ -83,40 +115,97 @@ export class TokenCache {
     return n;
   }
 
-  /** Adds or replaces an entry; returns its key. */
+  /**
+   * Files an entity under exactly this key (loading what another tool wrote). New tokens and
+   * accounts go through `store`, which also replaces and merges the entries they supersede.
+   */
   upsert<S extends SectionName>(section: S, entity: Entity<S>, key = keyOf(section, entity)): string {
-    this.#unindex(section, key);
-    (this.#sections[section] as Map<string, Entity<S>>).set(key, entity);
-    this.#index(section, key, entity, true);
+    this.remove(section, key);
+    const shared = this.#share(entity);
+    const entry: StoredEntry = { section, key: compactKey(section, key, shared), entity: shared };
+    this.#sections[section].add(key, entry);
+    for (const who of ownersOf(entity)) {
+      let group = this.#owners.get(who);
+      if (!group) this.#owners.set(who, (group = new OwnerGroup(who)));
+      group.add(entry);
+    }
     return key;
+  }
+
+  /**
+   * Stores a new token, account or app metadata under the key msal-node 7 gives it. The same
+   * credential or account filed under another key (older MSAL versions, MSAL Python, another
+   * case) is removed, and fields of the entry it replaces that this write does not set (other
+   * tools' data: `tenantProfiles`, `name`, unknown fields) survive.
+   */
+  store<S extends SectionName>(section: S, entity: Entity<S>): string {
+    const key = keyOf(section, entity);
+    const own = OWN_FIELDS[section];
+    const kept: Record<string, unknown> = {};
+    const atKey = this.get(section, key);
+    for (const [oldKey, old] of atKey ? [...this.#sameAs(section, entity), [key, atKey] as const] : this.#sameAs(section, entity)) {
+      for (const [field, value] of Object.entries(old as Record<string, unknown>)) if (!own?.has(field)) kept[field] = value;
+      if (oldKey !== key) this.remove(section, oldKey);
+    }
+    const merged: Record<string, unknown> = { ...kept, ...entity };
+    if (section === 'Account') merged.tenantProfiles = withTenantProfile(entity as AccountEntity, kept.tenantProfiles);
+    return this.upsert(section, merged as Entity<S>, key);
+  }
+
+  /** Entries that hold the same credential or account as `entity` (under any key), with their keys. */
+  #sameAs(section: SectionName, entity: unknown): [string, unknown][] {
+    const e = entity as Record<string, string>;
+    const out: [string, unknown][] = [];
+    if (section === 'AppMetadata') {
+      for (const entry of this.#sections.AppMetadata) {
+        const meta = entry.entity as AppMetadataEntity;
+        if (meta.client_id === e.client_id && canonicalEnvironment(meta.environment) === canonicalEnvironment(e.environment!)) out.push([keyOfEntry(entry), meta]);
+      }
+      return out;
+    }
+    const scopes = section === 'AccessToken' ? scopeSet(e.target!) : undefined;
+    const scheme = (e.token_type ?? 'Bearer').toLowerCase();
+    // Accounts are the same by cloud and realm; credentials by owner, cloud, client and realm (a refresh token's is set for OIDC issuers only).
+    const clientId = section === 'Account' ? undefined : e.client_id;
+    const realm = section === 'RefreshToken' ? (e.realm ?? '') : e.realm;
+    for (const found of this.#matching(section, owner(e.home_account_id!, e), e.environment!, clientId, realm)) {
+      const old = found.entity as Record<string, string>;
+      if (scopes && ((old.token_type ?? 'Bearer').toLowerCase() !== scheme || !sameSet(scopesOf(found), scopes))) continue;
+      out.push([keyOfEntry(found), found.entity]);
+    }
+    return out;
   }
 
   /** Removes an entry; whether it was there. */
   remove(section: SectionName, key: string): boolean {
-    if (!this.#sections[section].has(key)) return false;
-    this.#unindex(section, key);
-    this.#sections[section].delete(key);
+    const entry = this.#sections[section].delete(key);
+    if (!entry) return false;
+    for (const who of ownersOf(entry.entity)) {
+      const group = this.#owners.get(who);
+      if (group?.delete(entry) && group.size === 0) this.#owners.delete(who);
+    }
     return true;
   }
 
   /** The entry with this key, if any. */
   get<S extends SectionName>(section: S, key: string): Entity<S> | undefined {
-    return this.#sections[section].get(key) as Entity<S> | undefined;
+    return this.#sections[section].get(key)?.entity as Entity<S> | undefined;
   }
 
   /** The entries of a section, as [key, entry] pairs. */
-  entries<S extends SectionName>(section: S): IterableIterator<[string, Entity<S>]> {
-    return (this.#sections[section] as Map<string, Entity<S>>).entries();
+  *entries<S extends SectionName>(section: S): IterableIterator<[string, Entity<S>]> {
+    for (const entry of this.#sections[section]) yield [keyOfEntry(entry), entry.entity as Entity<S>];
   }
 
   /** The access token for the account, client, tenant and scopes, if one is cached (indexed: O(1) in the number of accounts). */
   findAccessToken(q: AccessTokenQuery): AccessTokenEntity | undefined {
     const wantType = (q.tokenType ?? 'bearer').toLowerCase();
-    for (const { entity, scopes } of this.#group('AccessToken', owner(q.homeAccountId, q.userAssertionHash), q.environment, q.clientId, q.realm)) {
-      const at = entity as AccessTokenEntity;
+    for (const entry of this.#matching('AccessToken', owner(q.homeAccountId, { user_assertion_hash: q.userAssertionHash }), q.environment, q.clientId, q.realm)) {
+      const at = entry.entity as AccessTokenEntity;
+      if ((at.token_type ?? 'Bearer').toLowerCase() !== wantType) continue;
+      const scopes = scopesOf(entry);
       // No resource scope (an OIDC-only ask) selects only a token issued for no resource, never any token.
-      const matches = q.scopes.length === 0 ? scopes!.size === 0 : q.scopes.every((s) => scopes!.has(s));
-      if ((at.token_type ?? 'Bearer').toLowerCase() === wantType && matches) return at;
+      if (q.scopes.length === 0 ? scopes.size === 0 : q.scopes.every((s) => scopes.has(s))) return at;
     }
     return undefined;
   }
@@ -124,28 +213,46 @@ export class TokenCache {
   /** All access tokens of one account/client/realm; used to replace tokens whose scopes overlap. */
   accessTokensInGroup(homeAccountId: string, environment: string, clientId: string, realm: string, userAssertionHash?: string): KeyedEntry<AccessTokenEntity>[] {
     // With the keys they are stored under: a file written by another tool may key an entry differently than we would.
-    return [...this.#group('AccessToken', owner(homeAccountId, userAssertionHash), environment, clientId, realm)].map((e) => ({ key: e.key, entity: e.entity as AccessTokenEntity }));
+    return this.#matching('AccessToken', owner(homeAccountId, { user_assertion_hash: userAssertionHash }), environment, clientId, realm).map((e) => ({ key: keyOfEntry(e), entity: e.entity as AccessTokenEntity }));
   }
 
-  /** This client's own refresh token for the account (those of its family, FOCI, are not used). */
-  findRefreshToken(homeAccountId: string, environment: string, clientId: string, options: { userAssertionHash?: string } = {}): RefreshTokenEntity | undefined {
-    return latest(this.#group('RefreshToken', owner(homeAccountId, options.userAssertionHash), environment, clientId)) as RefreshTokenEntity | undefined;
+  /**
+   * This client's own refresh token for the account (those of its family, FOCI, are not used).
+   * `realm`: the issuer path for OIDC issuers (whose refresh tokens are filed per issuer, since
+   * several issuers can share a host); leave it out for Entra, whose refresh tokens span tenants.
+   */
+  findRefreshToken(
+    homeAccountId: string,
+    environment: string,
+    clientId: string,
+    options: RefreshTokenQuery = {},
+  ): RefreshTokenEntity | undefined {
+    const who = owner(homeAccountId, { user_assertion_hash: options.userAssertionHash });
+    const realm = options.realm ?? '';
+    const found = this.#matching('RefreshToken', who, environment, clientId, realm).pop()?.entity as RefreshTokenEntity | undefined;
+    if (found || !realm) return found;
+    // Filed without a realm (msal-node, older Tessera): it can only be this issuer's when the account
+    // has signed in on this host through this issuer path alone.
+    const env = canonicalEnvironment(environment);
+    const accounts = this.accountsOf(homeAccountId).filter((a) => canonicalEnvironment(a.environment) === env);
+    if (accounts.length === 0 || accounts.some((a) => a.realm.toLowerCase() !== realm.toLowerCase())) return undefined;
+    return this.#matching('RefreshToken', who, environment, clientId, '').pop()?.entity as RefreshTokenEntity | undefined;
   }
 
   /** The ID token of the account for this client and tenant, if cached. */
   findIdToken(homeAccountId: string, environment: string, clientId: string, realm: string): IdTokenEntity | undefined {
-    return latest(this.#group('IdToken', homeAccountId, environment, clientId, realm)) as IdTokenEntity | undefined;
+    return this.#matching('IdToken', homeAccountId, environment, clientId, realm).pop()?.entity as IdTokenEntity | undefined;
   }
 
   /** Every cached account. */
   getAccounts(): AccountEntity[] {
-    return [...this.#sections.Account.values()];
+    return Array.from(this.#sections.Account, (e) => e.entity as AccountEntity);
   }
 
   /** The cached accounts with this home account id (one per tenant). */
   accountsOf(homeAccountId: string): AccountEntity[] {
     const out: AccountEntity[] = [];
-    for (const e of this.#group('home', homeAccountId)) if (e.section === 'Account') out.push(e.entity as AccountEntity);
+    for (const e of this.#owners.get(homeAccountId) ?? []) if (e.section === 'Account') out.push(e.entity as AccountEntity);
     return out;
   }
 
@@ -153,8 +260,8 @@ export class TokenCache {
   removeAccount(homeAccountId: string, environment: string): number {
     const env = canonicalEnvironment(environment);
     let removed = 0;
-    for (const { section, key, entity } of [...this.#group('home', homeAccountId)]) {
-      if (canonicalEnvironment((entity as { environment: string }).environment) === env && this.remove(section, key)) removed++;
+    for (const entry of [...(this.#owners.get(homeAccountId) ?? [])]) {
+      if (canonicalEnvironment((entry.entity as { environment: string }).environment) === env && this.remove(entry.section, keyOfEntry(entry))) removed++;
     }
     return removed;
   }
@@ -162,14 +269,15 @@ export class TokenCache {
   /** Removes every entry. */
   clear(): void {
     for (const s of SECTIONS) this.#sections[s].clear();
-    this.#groups.clear();
+    this.#owners.clear();
+    this.#shared.clear();
     this.#passthrough.clear();
   }
 
   /** MSAL's cache JSON of every entry (unknown sections and fields included). */
   serialize(): string {
     const out: Record<string, Record<string, unknown>> = {};
-    for (const s of SECTIONS) out[s] = Object.fromEntries(this.#sections[s]);
+    for (const s of SECTIONS) out[s] = Object.fromEntries(Array.from(this.#sections[s], (e) => [keyOfEntry(e), e.entity]));
     for (const [section, kept] of this.#passthrough) out[section] = isRecord(kept) ? { ...kept, ...out[section] } : (kept as Record<string, unknown>);
     return JSON.stringify(out);
   }
@@ -197,7 +305,8 @@ export class TokenCache {
       const name = section as SectionName;
       for (const [key, entity] of Object.entries(entries)) {
         const checked = z.safeParse(ENTITY_SCHEMAS[name], entity);
-        if (checked.success) this.upsert(name, checked.data as Entity<typeof name>, key);
+        // The parsed object itself, not zod's copy (the schemas transform nothing): JSON.parse's objects are the compact ones (memory).
+        if (checked.success) this.upsert(name, entity as Entity<typeof name>, key);
         else {
           const bucket = (this.#passthrough.get(section) ?? {}) as Record<string, unknown>;
           bucket[key] = entity;
@@ -207,54 +316,78 @@ export class TokenCache {
     }
   }
 
-  /** The entries of one lookup group (see groupsOf), oldest first. */
-  #group(kind: string, who: string, environment?: string, ...rest: string[]): Iterable<IndexEntry> {
-    const group = environment === undefined ? groupKey(kind, who) : groupKey(kind, who, canonicalEnvironment(environment), ...rest);
-    return this.#groups.get(group)?.values() ?? [];
+  /**
+   * The entries of `section` that `who` owns in `environment`'s cloud, for `clientId` and `realm`
+   * when given (compared case-insensitively: client ids, tenants and hosts are), oldest first.
+   */
+  #matching(section: SectionName, who: string, environment: string, clientId?: string, realm?: string): StoredEntry[] {
+    const out: StoredEntry[] = [];
+    const group = this.#owners.get(who);
+    if (!group) return out;
+    const env = canonicalEnvironment(environment);
+    for (const entry of group) {
+      if (entry.section !== section) continue;
+      const e = entry.entity as Record<string, string | undefined>;
+      // An owner's group also holds the on-behalf-of tokens filed for that user: those are the assertion's.
+      if (owner(e.home_account_id!, e) !== group.who) continue;
+      if (canonicalEnvironment(e.environment!) !== env) continue;
+      if (clientId !== undefined && !sameFolded(e.client_id!, clientId)) continue;
+      if (realm !== undefined && !sameFolded(e.realm ?? '', realm)) continue;
+      out.push(entry);
+    }
+    return out;
   }
 
-  /** Adds (`add`) or removes the lookup-index entries of an entity stored under `key`. */
-  #index(section: SectionName, key: string, entity: unknown, add: boolean): void {
-    const e = entity as Record<string, string>;
-    const entry = add && { section, key, entity, scopes: section === 'AccessToken' ? new Set(e.target!.toLowerCase().split(/\s+/).filter(Boolean)) : undefined };
-    for (const group of groupsOf(section, e)) editGroup(this.#groups, group, `${section}\n${key}`, entry);
+  /** The entity with its repeated values shared (memory: one copy per cloud, client, tenant), and its owner's id string. */
+  #share<T>(entity: T): T {
+    const e = entity as Record<string, unknown>;
+    if (Object.isFrozen(e)) return entity;
+    for (const field of SHARED_VALUES) {
+      const value = e[field];
+      if (typeof value !== 'string') continue;
+      const known = this.#shared.get(value);
+      if (known !== undefined) e[field] = known;
+      else if (this.#shared.size < MAX_SHARED_VALUES) this.#shared.set(value, value);
+    }
+    const home = this.#owners.get(e.home_account_id as string)?.who;
+    if (home !== undefined) e.home_account_id = home;
+    return entity;
   }
+}
 
-  #unindex(section: SectionName, key: string): void {
-    const entity = this.#sections[section].get(key);
-    if (entity) this.#index(section, key, entity, false);
-  }
+/** Who owns an entity: its owner (account or assertion), and its account too for on-behalf-of tokens with one. */
+function ownersOf(entity: unknown): string[] {
+  const e = entity as Record<string, unknown>;
+  // Sections that do not require home_account_id (AppMetadata) may hold anything there: index strings only.
+  if (typeof e.home_account_id !== 'string') return [];
+  const who = owner(e.home_account_id, e);
+  return who === e.home_account_id || !e.home_account_id ? [who] : [who, e.home_account_id];
+}
+
+const sameFolded = (a: string, b: string) => a === b || a.toLowerCase() === b.toLowerCase();
+
+/** An access token's lower-cased scopes, worked out on first use (not at load: memory). */
+function scopesOf(entry: StoredEntry): ReadonlySet<string> {
+  return (entry.scopes ??= scopeSet((entry.entity as AccessTokenEntity).target));
+}
+
+/** The lower-cased scopes of a target. */
+function scopeSet(target: string): Set<string> {
+  return new Set(target.toLowerCase().split(/\s+/).filter(Boolean));
+}
+
+function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const x of a) if (!b.has(x)) return false;
+  return true;
 }
 
 /**
- * The lookup groups of an entity: its home account (every section); access tokens by owner (the
- * account, or the assertion of on-behalf-of tokens), cloud, client and realm; refresh tokens by owner,
- * cloud and client; ID tokens by account, cloud, client and realm.
+ * The realm an authority's refresh tokens are filed under (see `findRefreshToken`): the issuer path
+ * of an OIDC issuer; none for Entra, whose refresh tokens serve every tenant of the cloud.
  */
-function groupsOf(section: SectionName, e: Record<string, string | undefined>): string[] {
-  // Sections that do not require home_account_id (AppMetadata) may hold anything there: index strings only.
-  const groups = typeof e.home_account_id === 'string' ? [groupKey('home', e.home_account_id)] : [];
-  const who = owner(e.home_account_id!, e.user_assertion_hash);
-  if (section === 'AccessToken') groups.push(groupKey(section, who, canonicalEnvironment(e.environment!), e.client_id!, e.realm!));
-  if (section === 'RefreshToken') groups.push(groupKey(section, who, canonicalEnvironment(e.environment!), e.client_id!));
-  if (section === 'IdToken') groups.push(groupKey(section, e.home_account_id!, canonicalEnvironment(e.environment!), e.client_id!, e.realm!));
-  return groups;
-}
-
-/** The entity most recently stored in a group. */
-function latest(entries: Iterable<IndexEntry>): unknown {
-  let last: unknown;
-  for (const e of entries) last = e.entity;
-  return last;
-}
-
-/** Sets (`value`) or deletes `key` in the inner map of `group`, dropping inner maps that become empty. */
-function editGroup<V>(byGroup: Map<string, Map<string, V>>, group: string, key: string, value: V | false): void {
-  const inner = byGroup.get(group) ?? new Map<string, V>();
-  if (value) inner.set(key, value);
-  else inner.delete(key);
-  if (inner.size) byGroup.set(group, inner);
-  else byGroup.delete(group);
+export function refreshTokenRealm(authority: Pick<Authority, 'kind' | 'tenant'>): string | undefined {
+  return authority.kind === 'entra' ? undefined : authority.tenant || undefined;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { type Authority, type AuthorityOptions, forTenant, resolveAuthority } from '../authority/authority.js';
 import { type AuthorityMetadata, type HttpCache, fetchMetadataVia, getAuthorityMetadata } from '../authority/discovery.js';
-import { validateEntraInstance } from '../authority/instance-discovery.js';
+import { looksLikeEntra, validateEntraInstance } from '../authority/instance-discovery.js';
 import { type CachePartitioning, type CacheStore, type CacheStoreErrors, CachePersistence, SINGLE_PARTITION, partitionKeys } from '../cache/cache-store.js';
 import { defaultRefreshLock } from './refresh-lock.js';
 import { TokenCache } from '../cache/token-cache.js';
@@ -106,7 +106,7 @@ export class ClientApplication {
     checkClientOptions(options);
     this.options = options;
     this.clientId = options.clientId;
-    this.authority = resolveAuthority(options);
+    this.authority = resolveAuthority(options, looksLikeEntra);
     this.tokenCache = options.tokenCache ?? new TokenCache();
     const log = new LogSink(options);
     const transport = options.httpClient ?? new FetchHttpClient();

@@ -19,6 +19,7 @@ const clientOptionsSchema = z.object(
     authority,
     oidcAuthority,
     knownEntraHosts: strings,
+    knownAuthorities: strings,
     clientCapabilities: strings,
     excludeScopes: strings,
     authorityMetadata: z.optional(z.string('expected the discovery document as a JSON string')),

@@ -1,5 +1,6 @@
 import type { Authority } from '../authority/authority.js';
 import { assertionHash, partitionKeys } from '../cache/cache-store.js';
+import { refreshTokenRealm } from '../cache/token-cache.js';
 import { InteractionRequiredError } from '../errors.js';
 import type { AuthenticationResult } from '../results.js';
 import { normalizeScopes, resourceScopes, withOidcScopes } from '../scopes.js';
@@ -39,7 +40,7 @@ export async function acquireTokenOnBehalfOf(ctx: FlowContext, authority: Author
     await ctx.persistence.sync(partition, options.signal);
     const hit = cachedResult(ctx, { homeAccountId: '', userAssertionHash: hash, environment: authority.environment, realm: authority.tenant, scopes: resourceScopes(scopes) });
     if (hit) return hit;
-    const rt = ctx.persistence.cache.findRefreshToken('', authority.environment, ctx.clientId, { userAssertionHash: hash });
+    const rt = ctx.persistence.cache.findRefreshToken('', authority.environment, ctx.clientId, { userAssertionHash: hash, realm: refreshTokenRealm(authority) });
     if (rt) {
       try {
         return await refreshAccessToken(ctx, authority, rt.secret, { ...options, userAssertionHash: hash, partition, expectedHomeAccountId: rt.home_account_id });

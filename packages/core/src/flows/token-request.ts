@@ -2,7 +2,7 @@ import type { Authority } from '../authority/authority.js';
 import { entraIssuerMatches, parseClientInfo } from '../authority/entra.js';
 import type { AuthorityMetadata } from '../authority/discovery.js';
 import type { AccessTokenEntity, AccountEntity, IdTokenEntity, RefreshTokenEntity } from '../cache/schema.js';
-import type { TokenCache } from '../cache/token-cache.js';
+import { type TokenCache, refreshTokenRealm } from '../cache/token-cache.js';
 import { type IdTokenClaims, decodeIdToken, validateIdTokenClaims } from '../crypto/id-token.js';
 import { InteractionRequiredError, InvalidResponseError, ServerError, ValidationError } from '../errors.js';
 import { formPost, requestJson } from '../http/oauth-response.js';
@@ -136,7 +136,7 @@ async function acceptTokenResponse(
       partition,
       (cache) => {
         replaceOverlappingTokens(cache, at);
-        cache.upsert('AccessToken', at);
+        cache.store('AccessToken', at);
         if (response.refresh_token) {
           const rt: RefreshTokenEntity = {
             credential_type: 'RefreshToken',
@@ -151,9 +151,12 @@ async function acceptTokenResponse(
           if (target !== undefined) rt.target = target;
           if (response.foci) rt.family_id = response.foci;
           if (req.userAssertionHash) rt.user_assertion_hash = req.userAssertionHash;
-          cache.upsert('RefreshToken', rt);
+          // Several OIDC issuers can share a host (/realms/a, /realms/b): each one's refresh token is its own.
+          const realm = refreshTokenRealm(req.authority);
+          if (realm) rt.realm = realm;
+          cache.store('RefreshToken', rt);
         }
-        if (identity.account) cache.upsert('Account', identity.account);
+        if (identity.account) cache.store('Account', identity.account);
         if (response.id_token && identity.account) {
           const idt: IdTokenEntity = {
             credential_type: 'IdToken',
@@ -163,9 +166,9 @@ async function acceptTokenResponse(
             client_id: ctx.clientId,
             realm: identity.realm,
           };
-          cache.upsert('IdToken', idt);
+          cache.store('IdToken', idt);
         }
-        cache.upsert('AppMetadata', { client_id: ctx.clientId, environment, ...(response.foci ? { family_id: response.foci } : {}) });
+        cache.store('AppMetadata', { client_id: ctx.clientId, environment, ...(response.foci ? { family_id: response.foci } : {}) });
       },
       req.signal,
     );
@@ -210,7 +213,7 @@ function checkIdentity(req: TokenRequest, response: TokenResponse, claims: IdTok
   // expected home account id, the account's own pair in its tenant; and the ID token's.
   const info = clientInfoHome(req.authority, response);
   const account = req.account && !req.userAssertionHash ? `${req.account.localAccountId}.${req.account.tenantId}` : undefined;
-  const known = [info, expected, account].filter((k): k is string => !!k).map((k) => k.toLowerCase());
+  const known = [b2cUser(info, claims), b2cUser(expected, claims), account].filter((k): k is string => !!k).map((k) => k.toLowerCase());
   const pair = claims && typeof claims.oid === 'string' && typeof claims.tid === 'string' ? `${claims.oid}.${claims.tid}`.toLowerCase() : undefined;
   const tenantOf = (k: string) => k.slice(k.indexOf('.') + 1);
   const sameTenant = pair ? known.filter((k) => tenantOf(k) === tenantOf(pair)) : [];
@@ -220,6 +223,16 @@ function checkIdentity(req: TokenRequest, response: TokenResponse, claims: IdTok
   if (info ? info.toLowerCase() !== expected.toLowerCase() : claims && sameTenant.length === 0) {
     throw refuse('The refreshed tokens are for another user than the account (or, without client_info, their ID token is not shown to be the account\'s)');
   }
+}
+
+/**
+ * B2C's client_info uid is `<oid>-<policy>` (the policy lower-cased, as the ID token's tfp or, in
+ * older policies, acr): the user's `oid.tid` pair is the home account id without it.
+ */
+function b2cUser(home: string | undefined, claims: IdTokenClaims | undefined): string | undefined {
+  const policy = claims?.tfp ?? claims?.acr;
+  const suffix = typeof policy === 'string' && `-${policy}.`.toLowerCase();
+  return home && suffix && home.toLowerCase().includes(suffix) ? home.toLowerCase().replace(suffix, '.') : home;
 }
 
 /** Entra's home account id, `uid.utid` from client_info. */
@@ -248,19 +261,31 @@ function identify(ctx: FlowContext, req: TokenRequest, response: TokenResponse, 
   const homeAccountId = clientInfoHome(authority, response) ?? expectedHome(req) ?? sub;
   // On-behalf-of tokens are looked up by assertion and configured tenant, not by the user's home tenant.
   const realm = entra && !req.userAssertionHash && typeof claims.tid === 'string' ? claims.tid : authority.tenant;
-  const username = String(claims.preferred_username ?? claims.upn ?? claims.email ?? claims.unique_name ?? '');
   const account: AccountEntity = {
     home_account_id: homeAccountId,
     environment: authority.environment,
     realm,
     local_account_id: String((entra ? claims.oid : undefined) ?? sub),
-    username,
+    username: usernameOf(claims),
     authority_type: entra ? 'MSSTS' : 'Generic',
     last_modified_time: String(ctx.now()),
   };
   if (typeof claims.name === 'string') account.name = claims.name;
   if (response.client_info) account.client_info = response.client_info;
   return { homeAccountId, realm, account, accountInfo: { ...accountFields(account), idTokenClaims: claims } };
+}
+
+/**
+ * The account's username: the first non-empty of preferred_username, upn, B2C's `emails[0]`, email,
+ * unique_name (MSAL skips empty values too, and takes B2C's emails array).
+ */
+function usernameOf(claims: IdTokenClaims): string {
+  const emails = claims.emails;
+  const first = Array.isArray(emails) ? emails[0] : undefined;
+  for (const value of [claims.preferred_username, claims.upn, first, claims.email, claims.unique_name]) {
+    if (typeof value === 'string' && value !== '') return value;
+  }
+  return '';
 }
 
 /** A new token replaces cached ones whose scopes overlap it, as MSAL does, so lookups stay unambiguous. */

@@ -7,6 +7,7 @@ import {
   type ClientApplicationOptions,
   InteractionRequiredError,
   PublicClientApplication,
+  refreshTokenRealm,
 } from '@tessera/core';
 import { CacheStoreUnavailableError } from '../cache/errors.js';
 import { DEFAULT_PARTITION, FileCacheStore } from '../cache/file-cache-store.js';
@@ -92,7 +93,7 @@ export class SharedTokenCacheCredential extends CredentialBase<PublicClientAppli
   private async selectAccount(app: PublicClientApplication, signal?: AbortSignal): Promise<AccountInfo> {
     // getAccounts also loads the file if it changed since the last call.
     const refreshable = (await app.getAccounts({ signal })).filter((a) =>
-      app.tokenCache.findRefreshToken(a.homeAccountId, app.authority.environment, this.clientId),
+      app.tokenCache.findRefreshToken(a.homeAccountId, app.authority.environment, this.clientId, { realm: refreshTokenRealm(app.authority) }),
     );
     if (refreshable.length === 0) throw new CredentialUnavailableError(`${UNAVAILABLE} No accounts were found in the cache.`);
 

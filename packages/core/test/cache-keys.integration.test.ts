@@ -1,0 +1,134 @@
+// Whose token a cache entry is: owners that differ must never share an entry. Against the real
+// dev authority: case-sensitive subjects, on-behalf-of answers with and without an ID token, and
+// two issuers on one host (path issuers behind one loopback front door).
+import { type IncomingMessage, type Server, type ServerResponse, createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type DevAuthority, startDevAuthority } from '@tessera/dev-authority';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfidentialClientApplication, MemoryCacheStore, PublicClientApplication, TokenCache, clearMetadataCache } from '../src/index.js';
+import { useDevAuthority } from './helpers.js';
+
+const SCOPES = ['api.read'];
+const OBO = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+
+describe('subjects are compared exactly (OIDC subjects are case-sensitive)', () => {
+  const idp = useDevAuthority({ caseSensitiveSubjects: true });
+
+  it('"Alice" and "ALICE" are two accounts with their own tokens', async () => {
+    const app = new PublicClientApplication({ clientId: idp.current.clients.native.clientId, authority: idp.current.issuer });
+    const alice = await app.acquireTokenByUsernamePassword({ scopes: SCOPES, username: 'Alice', password: 'pw' });
+    const upper = await app.acquireTokenByUsernamePassword({ scopes: SCOPES, username: 'ALICE', password: 'pw' });
+    expect([alice.account?.homeAccountId, upper.account?.homeAccountId]).toEqual(['Alice', 'ALICE']);
+
+    const accounts = await app.getAccounts();
+    expect(accounts.map((a) => a.homeAccountId).sort()).toEqual(['ALICE', 'Alice']);
+    idp.current.clearRequests();
+    for (const [account, expected] of [
+      [alice.account!, alice],
+      [upper.account!, upper],
+    ] as const) {
+      const silent = await app.acquireTokenSilent({ account, scopes: SCOPES });
+      expect(silent).toMatchObject({ accessToken: expected.accessToken, fromCache: true });
+      expect(silent.account?.idTokenClaims?.sub).toBe(account.homeAccountId);
+    }
+    expect(idp.current.requests).toHaveLength(0);
+    // Each refresh token is its owner's: a refresh for Alice is answered for Alice.
+    const refreshed = await app.acquireTokenSilent({ account: alice.account!, scopes: SCOPES, forceRefresh: true });
+    expect(refreshed.idTokenClaims?.sub).toBe('Alice');
+  });
+});
+
+describe('on-behalf-of tokens are keyed by the assertion they were exchanged for', () => {
+  const idp = useDevAuthority();
+
+  for (const withIdToken of [true, false]) {
+    it(`user1, user2, user1 make 2 requests, each user gets their own token (${withIdToken ? 'with' : 'without'} an ID token)`, async () => {
+      const native = new PublicClientApplication({ clientId: idp.current.clients.native.clientId, authority: idp.current.issuer });
+      const [user1, user2] = await Promise.all(
+        ['obo-one', 'obo-two'].map(async (username) => (await native.acquireTokenByUsernamePassword({ scopes: SCOPES, username, password: 'pw' })).accessToken),
+      );
+      // A store partitioned per assertion, as services share one (Redis): each user's partition holds their token.
+      const store = new MemoryCacheStore();
+      const api = new ConfidentialClientApplication({
+        cacheStore: store,
+        cachePartitioning: 'perKey',
+        clientId: idp.current.clients.confidential.clientId,
+        clientCredential: idp.current.clients.confidential.clientSecret,
+        authority: idp.current.issuer,
+        // Without `openid` the dev authority answers without an id_token, as Entra's OBO and RFC 8693 exchanges often do.
+        excludeScopes: withIdToken ? [] : ['openid', 'profile', 'offline_access'],
+      });
+      idp.current.clearRequests();
+      const first = await api.acquireTokenOnBehalfOf({ scopes: SCOPES, userAssertion: user1! });
+      expect(first.idToken === undefined).toBe(!withIdToken);
+      const second = await api.acquireTokenOnBehalfOf({ scopes: SCOPES, userAssertion: user2! });
+      const again = await api.acquireTokenOnBehalfOf({ scopes: SCOPES, userAssertion: user1! });
+      expect(idp.current.countRequests({ grantType: OBO })).toBe(2);
+      expect(second.accessToken).not.toBe(first.accessToken);
+      expect(again).toMatchObject({ accessToken: first.accessToken, fromCache: true });
+      const stored = [...store.data.values()].map((json) => Object.values(JSON.parse(json).AccessToken).map((at) => (at as { secret: string }).secret));
+      expect(stored.sort()).toEqual([[first.accessToken], [second.accessToken]].sort());
+    });
+  }
+});
+
+/** Issuers `http://127.0.0.1:<port>/realms/<name>` on one host: a front door forwarding each path to its dev authority. */
+function usePathIssuers(names: string[]): { readonly current: Record<string, DevAuthority> } {
+  const holder = { current: {} as Record<string, DevAuthority> };
+  let front: Server;
+  beforeAll(async () => {
+    const targets = new Map<string, number>();
+    front = createServer((req: IncomingMessage, res: ServerResponse) => {
+      const name = /^\/realms\/([^/]+)/.exec(req.url ?? '')?.[1];
+      const port = name === undefined ? undefined : targets.get(name);
+      if (port === undefined) return void res.writeHead(404).end();
+      // Host stays the front door's: the authority builds its URLs from it.
+      const upstream = request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      upstream.on('error', () => res.writeHead(502).end());
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+    const { port } = front.address() as AddressInfo;
+    for (const name of names) {
+      const idp = await startDevAuthority({ issuer: `http://127.0.0.1:${port}/realms/${name}` });
+      targets.set(name, idp.port);
+      holder.current[name] = idp;
+    }
+    clearMetadataCache();
+  });
+  afterAll(async () => {
+    await Promise.all(Object.values(holder.current).map((idp) => idp.close()));
+    front.closeAllConnections();
+    await new Promise((resolve) => front.close(resolve));
+  });
+  return holder;
+}
+
+describe('two issuers on one host (/realms/a and /realms/b), same client id and user', () => {
+  const realms = usePathIssuers(['a', 'b']);
+
+  it("each realm's refresh token goes to its own token endpoint", async () => {
+    const { a, b } = realms.current;
+    const cache = new TokenCache();
+    const app = (idp: DevAuthority) => new PublicClientApplication({ clientId: idp.clients.native.clientId, authority: idp.issuer, tokenCache: cache });
+    const [appA, appB] = [app(a!), app(b!)];
+    expect(a!.clients.native.clientId).toBe(b!.clients.native.clientId);
+    const inA = await appA.acquireTokenByUsernamePassword({ scopes: SCOPES, username: 'ada', password: 'pw' });
+    await appB.acquireTokenByUsernamePassword({ scopes: SCOPES, username: 'ada', password: 'pw' });
+    expect(inA.account?.environment).toBe(new URL(b!.issuer).host);
+
+    a!.clearRequests();
+    b!.clearRequests();
+    const refreshedA = await appA.acquireTokenSilent({ account: inA.account!, scopes: SCOPES, forceRefresh: true });
+    expect(refreshedA.idTokenClaims?.iss).toBe(a!.issuer);
+    expect(a!.countRequests({ path: '/token', grantType: 'refresh_token' })).toBe(1);
+    expect(b!.requests).toHaveLength(0);
+    // And b's still works at b.
+    const [accountB] = (await appB.getAccounts()).filter((x) => x.tenantId === 'realms/b');
+    await appB.acquireTokenSilent({ account: accountB!, scopes: SCOPES, forceRefresh: true });
+    expect(b!.countRequests({ grantType: 'refresh_token' })).toBe(1);
+  });
+});
