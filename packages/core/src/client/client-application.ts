@@ -27,6 +27,7 @@ import {
   silentOptionsSchema,
 } from '../flows/options.js';
 import { refreshAccessToken } from '../flows/refresh-token.js';
+import { refreshWithFamily } from '../flows/family-refresh.js';
 import { type SilentOptions, acquireTokenSilent } from '../flows/silent.js';
 import { acquireTokenByUsernamePassword } from '../flows/username-password.js';
 import { FetchHttpClient, type HttpClient } from '../http/http-client.js';
@@ -88,6 +89,18 @@ export interface ClientApplicationOptions extends AuthorityOptions, LoggerOption
    * ConfigurationError (`par_required`).
    */
   pushedAuthorizationRequests?: PushedAuthorizationRequests;
+  /** The app's name, sent to the token endpoint as `x-app-name` (as MSAL does; shows in Entra's sign-in logs). */
+  appName?: string;
+  /** The app's version, sent as `x-app-ver`. */
+  appVersion?: string;
+}
+
+/** MSAL's app identity headers, for the options that are set. */
+function appHeaders(options: ClientApplicationOptions): Record<string, string> | undefined {
+  const headers: Record<string, string> = {};
+  if (options.appName) headers['x-app-name'] = options.appName;
+  if (options.appVersion) headers['x-app-ver'] = options.appVersion;
+  return Object.keys(headers).length > 0 ? headers : undefined;
 }
 
 /** What public and confidential clients share: auth code, refresh, silent, accounts. */
@@ -129,6 +142,9 @@ export class ClientApplication {
       now,
       refreshLock: defaultRefreshLock(this.tokenCache, options.refreshLock, options.cacheStore),
       pushedAuthorizationRequests: options.pushedAuthorizationRequests,
+      appHeaders: appHeaders(options),
+      // Families are public (first-party) apps: a confidential client never redeems another app's refresh token.
+      familyRefresh: this.authority.kind === 'entra' && !authenticate ? refreshWithFamily : undefined,
     };
   }
 

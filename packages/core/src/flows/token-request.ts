@@ -38,6 +38,8 @@ export interface TokenRequest {
   grantedScopes?: string;
   /** Whose tokens these are, when the request itself says: app-only tokens (client credentials) have no account. */
   identity?: Identity;
+  /** Send to this token endpoint instead of the discovered one (an Entra regional endpoint). */
+  tokenEndpoint?: string;
   signal?: AbortSignal;
   correlationId?: string;
 }
@@ -49,10 +51,9 @@ export const OFFLINE_ACCESS_HINT = "No refresh token issued? Sign in with prompt
 /** POSTs to the token endpoint, checks everything in the answer, caches it, returns the result. */
 export async function requestToken(ctx: FlowContext, req: TokenRequest): Promise<AuthenticationResult> {
   const metadata = await ctx.metadata(req.authority, req.signal);
-  const auth = ctx.authenticate
-    ? await ctx.authenticate(metadata.token_endpoint, metadata, req.signal)
-    : { params: { client_id: ctx.clientId }, headers: {} };
-  const headers: Record<string, string> = { ...auth.headers };
+  const endpoint = req.tokenEndpoint ?? metadata.token_endpoint;
+  const auth = ctx.authenticate ? await ctx.authenticate(endpoint, metadata, req.signal) : { params: { client_id: ctx.clientId }, headers: {} };
+  const headers: Record<string, string> = { ...ctx.appHeaders, ...auth.headers };
   if (req.correlationId) headers['client-request-id'] = req.correlationId;
   const params = {
     ...req.params,
@@ -60,8 +61,8 @@ export async function requestToken(ctx: FlowContext, req: TokenRequest): Promise
     claims: mergeClaims(req.claims, ctx.clientCapabilities),
     client_info: req.authority.kind === 'entra' ? '1' : undefined,
   };
-  ctx.log.log('info', () => `Token request: grant_type=${req.params.grant_type} to ${metadata.token_endpoint}`);
-  const response = await requestJson(ctx.http, formPost(metadata.token_endpoint, params, headers, req.signal), tokenResponseSchema, 'Token response', auth.secrets);
+  ctx.log.log('info', () => `Token request: grant_type=${req.params.grant_type} to ${endpoint}`);
+  const response = await requestJson(ctx.http, formPost(endpoint, params, headers, req.signal), tokenResponseSchema, 'Token response', auth.secrets);
   const result = await acceptTokenResponse(ctx, req, metadata, response);
   ctx.log.log('verbose', () => `Token acquired for scopes "${result.scopes.join(' ')}" (access token ${ctx.log.pii(result.accessToken)})`);
   return result;
