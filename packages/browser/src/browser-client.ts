@@ -12,6 +12,7 @@ import {
   LogSink,
   type LoggerOptions,
   type Prompt,
+  type PushedAuthorizationRequests,
   SingleFlight,
   TokenCache,
   ValidationError,
@@ -56,6 +57,12 @@ export interface BrowserClientOptions extends AuthorityOptions, LoggerOptions {
   clientCapabilities?: string[];
   /** Checks ID-token signatures, e.g. core's `jwksSignatureVerifier` (adds jose to the bundle). */
   idTokenSignatureVerifier?: (http: HttpClient) => IdTokenSignatureVerifier;
+  /**
+   * When sign-ins push their authorization request first (RFC 9126, PAR): `'auto'` (default) when
+   * the provider requires it, `'always'`, or `'never'` (a provider requiring it is then a
+   * ConfigurationError). The provider must allow this origin (CORS) at its PAR endpoint.
+   */
+  pushedAuthorizationRequests?: PushedAuthorizationRequests;
 }
 
 /** Options of loginRedirect, loginPopup, acquireTokenRedirect and acquireTokenPopup. */
@@ -171,6 +178,7 @@ export class BrowserClient {
       clockSkew: 300,
       now: () => Math.floor(Date.now() / 1000),
       refreshLock: (account, work) => this.#refreshLock(account, work),
+      pushedAuthorizationRequests: options.pushedAuthorizationRequests,
     };
     this.#interaction = new InteractionStore(clientId);
   }

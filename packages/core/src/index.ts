@@ -7,6 +7,7 @@ export type { ClientCredential, CertificateCredential, SecretCredential, Asserti
 
 export type { AuthCodeFlow, AuthResponse, AuthorizationUrlOptions, AcquireTokenByCodeOptions, ResponseMode, Prompt } from './flows/auth-code.js';
 export { parseAuthResponse } from './flows/auth-code.js';
+export type { PushedAuthorizationRequests } from './flows/pushed-authorization.js';
 export type { DeviceCodeFlow } from './flows/device-code.js';
 export type { ClientCredentialsOptions } from './flows/client-credentials.js';
 export type { OnBehalfOfOptions } from './flows/on-behalf-of.js';
@@ -43,7 +44,7 @@ export type { Logger, LogLevel, LoggerOptions } from './logger.js';
 // Building blocks for platform packages that assemble a client from the flow functions instead of
 // ClientApplication (e.g. @tessera/browser, whose bundle must not carry what SPAs never use).
 export type { FlowContext } from './flows/context.js';
-export { initiateAuthCodeFlow, acquireTokenByAuthCodeFlow } from './flows/auth-code.js';
+export { initiateAuthCodeFlow, acquireTokenByAuthCodeFlow, refreshAuthUri } from './flows/auth-code.js';
 export { acquireTokenSilent } from './flows/silent.js';
 export { getAuthorityMetadata } from './authority/discovery.js';
 export { CachePersistence } from './cache/cache-store.js';

@@ -27,6 +27,8 @@ export interface ClientSetup {
   confidentialRedirectUris: string[];
   postLogoutRedirectUris: string[];
   fixtureKey: FixtureClientKey;
+  /** Clients registered with `require_pushed_authorization_requests: true`. */
+  parRequired?: ReadonlyArray<'spa' | 'native' | 'confidential'>;
   ecKey: BareClientKey;
   ed25519Key: BareClientKey;
 }
@@ -34,9 +36,11 @@ export interface ClientSetup {
 const APP_ONLY = { grant_types: ['client_credentials'], response_types: [], redirect_uris: [] };
 
 export function clientMetadata(setup: ClientSetup): ClientMetadata[] {
+  const par = (name: 'spa' | 'native' | 'confidential') => (setup.parRequired?.includes(name) ? { require_pushed_authorization_requests: true } : {});
   return [
     {
       client_id: SPA_CLIENT_ID,
+      ...par('spa'),
       application_type: 'web',
       token_endpoint_auth_method: 'none',
       grant_types: ['authorization_code', 'refresh_token'],
@@ -46,6 +50,7 @@ export function clientMetadata(setup: ClientSetup): ClientMetadata[] {
     },
     {
       client_id: NATIVE_CLIENT_ID,
+      ...par('native'),
       // Native + http loopback: oidc-provider ignores the port when matching (RFC 8252 7.3).
       application_type: 'native',
       token_endpoint_auth_method: 'none',
@@ -56,6 +61,7 @@ export function clientMetadata(setup: ClientSetup): ClientMetadata[] {
     },
     {
       client_id: CONFIDENTIAL_CLIENT_ID,
+      ...par('confidential'),
       client_secret: CONFIDENTIAL_CLIENT_SECRET,
       application_type: 'web',
       // oidc-provider accepts the secret via basic or post for either registered method.

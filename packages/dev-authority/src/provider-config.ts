@@ -31,6 +31,8 @@ export interface ConfigSetup {
   rotateRefreshTokens: boolean;
   /** Issue refresh tokens without offline_access granted. */
   refreshTokensAlways: boolean;
+  /** Every client must use Pushed Authorization Requests (RFC 9126). */
+  requirePushedAuthorizationRequests?: boolean;
 }
 
 export function apiResourceInfo(ttls: Ttls): ResourceServerInfo {
@@ -67,6 +69,7 @@ export function providerConfiguration(setup: ConfigSetup): Configuration {
     features: {
       devInteractions: { enabled: false },
       claimsParameter: { enabled: true },
+      pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: setup.requirePushedAuthorizationRequests === true },
       clientCredentials: { enabled: true },
       introspection: { enabled: true },
       revocation: { enabled: true },

@@ -13,6 +13,7 @@ export class RequestLog {
     const id = req.headers['client-request-id'] ?? url.searchParams.get('client-request-id') ?? undefined;
     if (typeof id === 'string') entry.clientRequestId = id;
     if (req.headers['return-client-request-id'] === 'true') entry.returnClientRequestId = true;
+    if (entry.method === 'GET' && url.search) entry.queryParameters = [...new Set(url.searchParams.keys())];
     this.requests.push(entry);
     this.#byRequest.set(req, entry);
     return entry;

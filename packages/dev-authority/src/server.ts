@@ -69,6 +69,7 @@ export async function startDevAuthority(options: DevAuthorityOptions = {}): Prom
       ],
       postLogoutRedirectUris: options.postLogoutRedirectUris ?? [],
       fixtureKey: await loadFixtureClientKey(),
+      parRequired: options.pushedAuthorizationRequestsRequiredFor,
       ecKey: await generateBareClientKey('ES256'),
       ed25519Key: await generateBareClientKey('EdDSA'),
     };
@@ -86,6 +87,7 @@ export async function startDevAuthority(options: DevAuthorityOptions = {}): Prom
         adapter: (model: string) => store.adapterFor(model),
         rotateRefreshTokens: options.rotateRefreshTokens ?? true,
         refreshTokensAlways: options.refreshTokens === 'always',
+        requirePushedAuthorizationRequests: options.requirePushedAuthorizationRequests === true,
       }),
     );
     const apiInfo = apiResourceInfo(ttls);

@@ -56,6 +56,17 @@ export interface DevAuthorityOptions {
    * discovery lists only them and other authorization requests are refused. Default: all three.
    */
   responseModes?: ResponseMode[];
+  /**
+   * Pushed Authorization Requests (RFC 9126; the endpoint is always on, at `/request`). `true`:
+   * every client must push its authorization requests, and discovery says
+   * `require_pushed_authorization_requests: true`. Default false.
+   */
+  requirePushedAuthorizationRequests?: boolean;
+  /**
+   * These clients must push their authorization requests (their registration says
+   * `require_pushed_authorization_requests: true`; discovery does not tell). Default none.
+   */
+  pushedAuthorizationRequestsRequiredFor?: Array<'spa' | 'native' | 'confidential'>;
 }
 
 export interface DevClients {
@@ -102,6 +113,8 @@ export interface RecordedRequest extends ClientAuthSeen {
   path: string;
   grantType?: string;
   clientId?: string;
+  /** The names (never the values) of a GET request's query parameters, e.g. of `/auth`. */
+  queryParameters?: string[];
   /** HTTP status of the provider's answer (requests the provider handled). */
   status?: number;
   /** The OAuth `error` of the answer, if it was one. */

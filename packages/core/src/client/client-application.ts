@@ -14,9 +14,11 @@ import {
   acquireTokenByCode,
   getAuthorizationRequestUrl,
   initiateAuthCodeFlow,
+  refreshAuthUri,
 } from '../flows/auth-code.js';
 import { type FlowContext, type LibraryInfo, type RefreshLock, type RequestOptions, forCall, libraryHeaders } from '../flows/context.js';
 import { TesseraError } from '../errors.js';
+import type { PushedAuthorizationRequests } from '../flows/pushed-authorization.js';
 import {
   authCodeFlowSchema,
   authorizationUrlOptionsSchema,
@@ -84,6 +86,14 @@ export interface ClientApplicationOptions extends AuthorityOptions, LoggerOption
   refreshLock?: RefreshLock;
   /** Who is calling, for Entra's x-client-SKU/VER/OS headers; platform packages set it (default SKU `tessera.js.core`). */
   libraryInfo?: Partial<LibraryInfo>;
+  /**
+   * When authorization requests are pushed to the provider first (RFC 9126, PAR), so the browser
+   * gets only client_id and a short-lived request_uri. `'auto'` (default): when discovery says
+   * `require_pushed_authorization_requests`. `'always'`: every time (e.g. the client's registration
+   * requires PAR, which discovery cannot tell). `'never'`: never; a provider requiring PAR is then a
+   * ConfigurationError (`par_required`).
+   */
+  pushedAuthorizationRequests?: PushedAuthorizationRequests;
   /** The app's name, sent to the token endpoint as `x-app-name` (as MSAL does; shows in Entra's sign-in logs). */
   appName?: string;
   /** The app's version, sent as `x-app-ver`. */
@@ -144,6 +154,7 @@ export class ClientApplication {
       throttles: new ThrottleMemory(),
       tenantIds: new Map(),
       libraryHeaders: libraryHeaders(this.authority.kind === 'entra', { sku: 'tessera.js.core', version: LIBRARY_VERSION, ...options.libraryInfo }),
+      pushedAuthorizationRequests: options.pushedAuthorizationRequests,
       appHeaders: appHeaders(options),
       // Families are public (first-party) apps: a confidential client never redeems another app's refresh token.
       familyRefresh: this.authority.kind === 'entra' && !authenticate ? refreshWithFamily : undefined,
@@ -198,6 +209,15 @@ export class ClientApplication {
   async initiateAuthCodeFlow(options: Omit<AuthorizationUrlOptions, 'codeChallenge'>): Promise<AuthCodeFlow> {
     checkOptions(authorizationUrlOptionsSchema, options, 'initiateAuthCodeFlow');
     return this.call(options, (ctx) => initiateAuthCodeFlow(ctx, this.authorityFor(options), options));
+  }
+
+  /**
+   * The URL to open for the flow now: `flow.authUri`, or the request pushed again when its pushed
+   * request_uri (RFC 9126) has expired. Call it right before sending the browser to the provider.
+   */
+  async refreshAuthUri(flow: AuthCodeFlow, options: RequestOptions = {}): Promise<string> {
+    checkOptions(authCodeFlowSchema, flow, 'refreshAuthUri (flow)');
+    return refreshAuthUri(this.context, this.authorityFor(options), flow, options.signal);
   }
 
   /** Completes the flow with the authorization response (redirect URL or its parameters): checks state, `iss` and nonce, redeems the code, caches the tokens. */

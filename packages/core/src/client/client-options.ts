@@ -27,6 +27,7 @@ const clientOptionsSchema = z.object(
     cachePartitioning: z.optional(oneOf(['single', 'perKey'], 'expected "single" or "perKey"')),
     instanceDiscovery: z.optional(z.boolean('expected true or false')),
     validateAuthority: z.optional(z.boolean('expected true or false')),
+    pushedAuthorizationRequests: z.optional(oneOf(['auto', 'always', 'never'], 'expected "auto", "always" or "never"')),
     appName: z.optional(z.string('expected the app name as a string')),
     appVersion: z.optional(z.string('expected the app version as a string')),
   },

@@ -8,6 +8,7 @@ import type { HttpClient, HttpRequest } from '../http/http-client.js';
 import { randomUuid } from '../crypto/encoding.js';
 import type { ThrottleMemory } from '../http/throttling.js';
 import type { LogSink } from '../logger.js';
+import type { PushedAuthorizationRequests } from './pushed-authorization.js';
 import type { AccountInfo, AuthenticationResult } from '../results.js';
 
 /**
@@ -66,6 +67,8 @@ export interface FlowContext {
   tenantIds?: Map<string, string>;
   /** The correlation id of the call this context runs (see forCall). */
   correlationId?: string;
+  /** When authorization requests are pushed (RFC 9126); default `'auto'`. */
+  pushedAuthorizationRequests?: PushedAuthorizationRequests;
   /** Headers every token request carries: the app's identity (MSAL's `x-app-name`, `x-app-ver`). */
   appHeaders?: Record<string, string>;
   /**

@@ -164,6 +164,10 @@ export const discoverySchema = z.looseObject({
   token_endpoint_auth_methods_supported: z.optional(strings()),
   /** Whether authorization responses carry `iss` (RFC 9207). */
   authorization_response_iss_parameter_supported: z.optional(z.boolean()),
+  /** Where authorization requests are pushed (RFC 9126). */
+  pushed_authorization_request_endpoint: z.optional(httpUrl()),
+  /** Whether every authorization request must be pushed (RFC 9126). */
+  require_pushed_authorization_requests: z.optional(z.boolean()),
 });
 export type DiscoveryDocument = z.infer<typeof discoverySchema>;
 
