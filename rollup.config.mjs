@@ -18,7 +18,7 @@ const packages = {
  * the .d.ts still refer to the package. zod: its `zod/v4/core` index loads every module and 40
  * locales (about 50 ms at import, against @tessera/node's 30 ms budget), and core uses a small part.
  */
-const INLINED = { core: ['zod'] };
+const INLINED = { core: ['zod'], node: ['zod'] };
 
 const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
 

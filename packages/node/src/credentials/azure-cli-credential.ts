@@ -1,7 +1,9 @@
 import { stat } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
-import { ConfigurationError } from '@tessera/core';
-import { type CliCredentialOptions, CliCredential, type CliDialect, cliToken, field, parseCliDate } from './cli-credential.js';
+import { ConfigurationError, accessTokenSchema } from '@tessera/core';
+import * as z from 'zod/mini';
+import { dateText, epochSeconds } from './answers.js';
+import { type CliCredentialOptions, CliCredential, type CliDialect } from './cli-credential.js';
 
 /** Options of AzureCliCredential. */
 export interface AzureCliCredentialOptions extends CliCredentialOptions {
@@ -30,12 +32,13 @@ const AZURE_CLI: CliDialect = {
   ],
   // "az login --scope ..." asks for consent or MFA for one resource: a real failure, not "signed out".
   notSignedIn: (stderr) => /az login/.test(stderr) && !/az login --scope/.test(stderr),
-  parse: (output) => {
-    // expires_on (epoch seconds, Azure CLI 2.54+) is exact; expiresOn is a local time without zone.
-    const epoch = Number(field(output, 'expires_on'));
-    const expiresOn = Number.isFinite(epoch) && epoch > 0 ? epoch * 1000 : parseCliDate(field(output, 'expiresOn'));
-    return cliToken(field(output, 'accessToken'), expiresOn, { token: 'accessToken', expiry: '"expires_on" or "expiresOn"' });
-  },
+  // expires_on (epoch seconds, Azure CLI 2.54+) is exact; expiresOn is a local time without zone.
+  answer: z.pipe(
+    z
+      .looseObject({ accessToken: accessTokenSchema, expires_on: z.optional(epochSeconds), expiresOn: z.optional(dateText) })
+      .check(z.refine((a) => a.expires_on !== undefined || a.expiresOn !== undefined, { message: 'expected "expires_on" or "expiresOn"', path: ['expires_on'] })),
+    z.transform((a) => ({ token: a.accessToken, expiresOn: a.expires_on ?? a.expiresOn! })),
+  ),
 };
 
 /**
