@@ -1,8 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
-import { ConfigurationError, accessTokenSchema } from '@tessera/core';
-import * as z from 'zod/mini';
-import { dateText, epochSeconds } from './answers.js';
+import { ConfigurationError } from '@tessera/core';
 import { type CliCredentialOptions, CliCredential, type CliDialect } from './cli-credential.js';
 
 /** Options of AzureCliCredential. */
@@ -32,13 +30,7 @@ const AZURE_CLI: CliDialect = {
   ],
   // "az login --scope ..." asks for consent or MFA for one resource: a real failure, not "signed out".
   notSignedIn: (stderr) => /az login/.test(stderr) && !/az login --scope/.test(stderr),
-  // expires_on (epoch seconds, Azure CLI 2.54+) is exact; expiresOn is a local time without zone.
-  answer: z.pipe(
-    z
-      .looseObject({ accessToken: accessTokenSchema, expires_on: z.optional(epochSeconds), expiresOn: z.optional(dateText) })
-      .check(z.refine((a) => a.expires_on !== undefined || a.expiresOn !== undefined, { message: 'expected "expires_on" or "expiresOn"', path: ['expires_on'] })),
-    z.transform((a) => ({ token: a.accessToken, expiresOn: a.expires_on ?? a.expiresOn! })),
-  ),
+  answer: (schemas) => schemas.azAnswerSchema,
 };
 
 /**

@@ -1,6 +1,3 @@
-import { accessTokenSchema } from '@tessera/core';
-import * as z from 'zod/mini';
-import { dateText } from './answers.js';
 import { type CliCredentialOptions, CliCredential, type CliDialect } from './cli-credential.js';
 
 /** Options of AzureDeveloperCliCredential. */
@@ -14,10 +11,7 @@ const AZURE_DEVELOPER_CLI: CliDialect = {
   singleScope: false,
   args: (scopes, tenant) => ['auth', 'token', '--output', 'json', ...scopes.flatMap((s) => ['--scope', s]), ...(tenant ? ['--tenant-id', tenant] : [])],
   notSignedIn: (stderr) => /not logged in, run `azd (auth )?login`/.test(stderr),
-  answer: z.pipe(
-    z.looseObject({ token: accessTokenSchema, expiresOn: dateText }),
-    z.transform((a) => ({ token: a.token, expiresOn: a.expiresOn })),
-  ),
+  answer: (schemas) => schemas.azdAnswerSchema,
 };
 
 /**

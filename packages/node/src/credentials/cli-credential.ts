@@ -1,6 +1,5 @@
 import { AbortError, ConfigurationError } from '@tessera/core';
-import * as z from 'zod/mini';
-import { answerIssue } from './answers.js';
+import type { ZodMiniType } from 'zod/mini';
 import { AuthenticationError, CredentialUnavailableError } from './errors.js';
 import { checkTenantId, requestTenant } from './options.js';
 import type { AccessToken, GetTokenOptions, TokenCredential } from './token-credential.js';
@@ -91,8 +90,8 @@ export interface CliDialect {
   args(scopes: string[], tenant: string | undefined): string[];
   /** The stderr of a CLI that is installed but not signed in. */
   notSignedIn(stderr: string): boolean;
-  /** The schema of a successful answer (its JSON), read as the token and its expiry. */
-  answer: z.ZodMiniType<CliAnswer>;
+  /** The schema of a successful answer (its JSON), read as the token and its expiry; of the schemas loaded on first use. */
+  answer(schemas: typeof import('./answers.js')): ZodMiniType<CliAnswer>;
 }
 
 /**
@@ -150,7 +149,7 @@ export abstract class CliCredential implements TokenCredential {
     return [];
   }
 
-  private interpret(o: CliOutcome): AccessToken {
+  private async interpret(o: CliOutcome): Promise<AccessToken> {
     const d = this.dialect;
     if (o.failure === 'missing') throw new CredentialUnavailableError(`${d.name}: ${d.command} not found on PATH: ${d.install}`, { code: 'cli_not_found' });
     if (o.failure === 'timeout') {
@@ -170,8 +169,9 @@ export abstract class CliCredential implements TokenCredential {
       // Never quote stdout: it may hold a token.
       throw new AuthenticationError(`${d.name}: ${d.command} printed something that is not JSON (${o.stdout.length} characters); is it up to date?`, { code: 'invalid_response' });
     }
-    const answer = z.safeParse(d.answer, parsed);
-    if (!answer.success) throw new AuthenticationError(`${d.name}: unexpected answer from ${d.command}: ${answerIssue(answer.error, parsed)}`, { code: 'invalid_response' });
+    const schemas = await import('./answers.js');
+    const answer = schemas.parseAnswer(d.answer(schemas), parsed);
+    if (!answer.ok) throw new AuthenticationError(`${d.name}: unexpected answer from ${d.command}: ${answer.issue}`, { code: 'invalid_response' });
     return { token: answer.data.token, expiresOnTimestamp: answer.data.expiresOn, tokenType: 'Bearer' };
   }
 }

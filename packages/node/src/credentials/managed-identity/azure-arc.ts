@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
 import { lstat, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import * as z from 'zod/mini';
-import { answerIssue } from '../answers.js';
+import type { TokenAnswer } from '../answers.js';
 import { AuthenticationError } from '../errors.js';
-import { type ManagedIdentitySource, type SourceContext, type TokenAnswer, endpointFrom, send, tokenFrom, userAssignedParam, withQuery } from './source.js';
+import { type ManagedIdentitySource, type SourceContext, endpointFrom, send, tokenFrom, userAssignedParam, withQuery } from './source.js';
 
 /** The api-version of Azure Arc token requests (MSAL's). */
 export const AZURE_ARC_API_VERSION = '2020-06-01';
@@ -55,29 +54,18 @@ export function azureArcSource(ctx: SourceContext, tokenDirectory: string | unde
         response = await send(ctx.http, 'Azure Arc', { method: 'GET', url, headers: { Metadata: 'true', Authorization: `Basic ${secret}` }, signal });
       }
       // A token without the challenge is checked for the identity too.
-      const { answer, ...token } = tokenFrom('Azure Arc', response, [secret]);
-      confirmIdentity(answer, selector);
+      const { answer, ...token } = await tokenFrom('Azure Arc', response, [secret]);
+      await confirmIdentity(answer, selector);
       return token;
     },
   };
 }
 
-/**
- * The agent's challenge, `Basic realm=<path of the challenge file>`, as the path. A path is short
- * and has no control characters; anything else is not the agent's.
- */
-const challengeSchema = z.pipe(
-  z.string('is missing').check(
-    z.maxLength(1024, 'is longer than 1024 characters'),
-    z.regex(/^\s*Basic realm=[^\x00-\x1f\x7f]+$/i, 'is not "Basic realm=<file>"'),
-  ),
-  z.transform((header) => header.trim().slice('Basic realm='.length)),
-);
-
 async function readChallengeFile(header: string | undefined, directory: string | undefined): Promise<string> {
   const fail = (message: string) => new AuthenticationError(`ManagedIdentityCredential (Azure Arc): ${message}`, { statusCode: 401, code: 'invalid_arc_challenge' });
-  const challenge = z.safeParse(challengeSchema, header);
-  if (!challenge.success) throw fail(`the 401 answer's WWW-Authenticate header ${answerIssue(challenge.error, header)}`);
+  const { parseAnswer, arcChallengeSchema } = await import('../answers.js');
+  const challenge = parseAnswer(arcChallengeSchema, header);
+  if (!challenge.ok) throw fail(`the 401 answer's WWW-Authenticate header ${challenge.issue}`);
   const realm = challenge.data;
   if (!directory) throw fail(`Azure Arc is supported on Linux and Windows only, not ${process.platform}`);
   const name = basename(realm);
@@ -98,25 +86,16 @@ async function readChallengeFile(header: string | undefined, directory: string |
   }
 }
 
-/** The user-assigned identity an answer names, in any of its ids. */
-const echoSchema = z.object({
-  client_id: z.optional(z.string()),
-  object_id: z.optional(z.string()),
-  msi_res_id: z.optional(z.string()),
-  mi_res_id: z.optional(z.string()),
-});
-
 /**
  * An agent without user-assigned support ignores the selector and returns the machine's own
  * identity; like MSAL, a token that does not echo the requested id is refused.
  */
-function confirmIdentity(answer: TokenAnswer, selector: Record<string, string>): void {
+async function confirmIdentity(answer: TokenAnswer, selector: Record<string, string>): Promise<void> {
   const [name, wanted] = Object.entries(selector)[0] ?? [];
   if (!name) return;
-  const echo = z.safeParse(echoSchema, answer);
-  if (!echo.success) {
-    throw new AuthenticationError(`ManagedIdentityCredential (Azure Arc): the answer is not a token: ${answerIssue(echo.error, answer)}`, { code: 'invalid_response' });
-  }
+  const { parseAnswer, arcEchoSchema } = await import('../answers.js');
+  const echo = parseAnswer(arcEchoSchema, answer);
+  if (!echo.ok) throw new AuthenticationError(`ManagedIdentityCredential (Azure Arc): the answer is not a token: ${echo.issue}`, { code: 'invalid_response' });
   const fields = echo.data as Record<string, string | undefined>;
   // Either spelling of the resource id is accepted on the echo, as MSAL does.
   const got = fields[name] ?? (name === 'msi_res_id' ? fields.mi_res_id : undefined);

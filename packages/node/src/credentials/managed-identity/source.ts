@@ -1,6 +1,5 @@
-import { type HttpClient, type HttpRequest, type HttpResponse, type LogLevel, NetworkError, accessTokenSchema, secondsSchema } from '@tessera/core';
-import * as z from 'zod/mini';
-import { answerIssue, clampExpiry, dateText, epochSeconds } from '../answers.js';
+import { type HttpClient, type HttpRequest, type HttpResponse, type LogLevel, NetworkError } from '@tessera/core';
+import type { TokenAnswer } from '../answers.js';
 import { AuthenticationError, CredentialUnavailableError } from '../errors.js';
 
 /** Which managed identity to use: the resource's own (system-assigned) or a user-assigned one. */
@@ -109,38 +108,16 @@ export async function send(http: HttpClient, source: string, request: HttpReques
 
 const TWO_HOURS_S = 2 * 3600;
 
-/** expires_on: epoch seconds (IMDS, App Service, ...) or a date (older App Service, Machine Learning). */
-const instant = z.union([epochSeconds, dateText]);
-
-/**
- * A 2xx answer: the token and its expiry. Loose: other fields (resource, client_id, ...) are kept
- * unchecked for whoever reads them. Durations are clamped to MAX_SERVER_SECONDS (core's schema).
- */
-const tokenAnswerSchema = z
-  .looseObject({
-    access_token: accessTokenSchema,
-    expires_on: z.optional(instant),
-    expires_in: z.optional(secondsSchema),
-    refresh_in: z.optional(secondsSchema),
-  })
-  .check(z.refine((a) => a.expires_on !== undefined || a.expires_in !== undefined, { message: 'expected expires_on or expires_in', path: ['expires_on'] }));
-/** A managed identity endpoint's token answer. */
-export type TokenAnswer = z.infer<typeof tokenAnswerSchema>;
-
-/** The error bodies these endpoints send: OAuth (`error`, `error_description`), App Service (`message`), Service Fabric (`error.code/message`). */
-const errorAnswerSchema = z.looseObject({
-  error: z.optional(z.union([z.string(), z.looseObject({ code: z.optional(z.string()), message: z.optional(z.string()) })])),
-  error_description: z.optional(z.string()),
-  message: z.optional(z.string()),
-  Message: z.optional(z.string()),
-});
+/** The schemas of answers, loaded with the first answer. */
+type Answers = typeof import('../answers.js');
 
 /**
  * The token of a 2xx answer (and the answer, for the fields a source checks), or the typed error
  * of any other, with the server's message (`secrets` the request carried, such as the identity
  * header, replaced by <redacted>).
  */
-export function tokenFrom(source: string, response: HttpResponse, secrets: readonly string[] = [], now = Date.now()): SourceToken & { answer: TokenAnswer } {
+export async function tokenFrom(source: string, response: HttpResponse, secrets: readonly string[] = [], now = Date.now()): Promise<SourceToken & { answer: TokenAnswer }> {
+  const answers = await import('../answers.js');
   const redact = (text: string) => secrets.filter(Boolean).reduce((out, s) => out.split(s).join('<redacted>'), text);
   let body: unknown;
   try {
@@ -148,15 +125,15 @@ export function tokenFrom(source: string, response: HttpResponse, secrets: reado
   } catch {
     // Described below.
   }
-  if (response.status < 200 || response.status >= 300) throw refusal(source, response, body, redact);
+  if (response.status < 200 || response.status >= 300) throw refusal(answers, source, response, body, redact);
   const invalid = (what: string) =>
     new AuthenticationError(`ManagedIdentityCredential (${source}): the answer (HTTP ${response.status}) is not a token: ${what}`, { statusCode: response.status, code: 'invalid_response' });
   if (body === undefined) throw invalid(`not JSON (${response.body.length} characters)`);
-  const parsed = z.safeParse(tokenAnswerSchema, body);
-  if (!parsed.success) throw invalid(answerIssue(parsed.error, body));
+  const parsed = answers.parseAnswer(answers.tokenAnswerSchema, body);
+  if (!parsed.ok) throw invalid(parsed.issue);
   const answer = parsed.data;
   // expires_on wins (exact), as in MSAL; an instant far ahead is clamped like a duration.
-  const expiresOn = clampExpiry(answer.expires_on ?? now + answer.expires_in! * 1000, now);
+  const expiresOn = answers.clampExpiry(answer.expires_on ?? now + answer.expires_in! * 1000, now);
   const lifetime = (expiresOn - now) / 1000;
   // As MSAL: renew at refresh_in, else at half-life for tokens living 2 h or more; never after expiry.
   const refreshOn =
@@ -164,8 +141,8 @@ export function tokenFrom(source: string, response: HttpResponse, secrets: reado
   return { token: answer.access_token, expiresOn, ...(refreshOn !== undefined ? { refreshOn } : {}), answer };
 }
 
-function refusal(source: string, response: HttpResponse, body: unknown, redact: (t: string) => string): AuthenticationError {
-  const fields = errorFields(body);
+function refusal(answers: Answers, source: string, response: HttpResponse, body: unknown, redact: (t: string) => string): AuthenticationError {
+  const fields = errorFields(answers, body);
   const detail = fields
     ? `${fields.error}${fields.errorDescription ? `: ${fields.errorDescription}` : ''}`
     : response.body.trim().slice(0, 200) || '(empty body)';
@@ -176,9 +153,9 @@ function refusal(source: string, response: HttpResponse, body: unknown, redact: 
 }
 
 /** The error and its description, if the body is one of the known error shapes; else the raw text describes it. */
-function errorFields(body: unknown): { error: string; errorDescription?: string } | undefined {
-  const parsed = z.safeParse(errorAnswerSchema, body);
-  if (!parsed.success) return undefined;
+function errorFields(answers: Answers, body: unknown): { error: string; errorDescription?: string } | undefined {
+  const parsed = answers.parseAnswer(answers.errorAnswerSchema, body);
+  if (!parsed.ok) return undefined;
   const { error, error_description, message, Message } = parsed.data;
   if (typeof error === 'string') return { error, errorDescription: error_description };
   if (error) return { error: error.code ?? 'error', errorDescription: error.message };
