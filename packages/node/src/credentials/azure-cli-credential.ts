@@ -30,7 +30,7 @@ const AZURE_CLI: CliDialect = {
   ],
   // "az login --scope ..." asks for consent or MFA for one resource: a real failure, not "signed out".
   notSignedIn: (stderr) => /az login/.test(stderr) && !/az login --scope/.test(stderr),
-  answer: (schemas) => schemas.azAnswerSchema,
+  answer: 'azAnswerSchema',
 };
 
 /**

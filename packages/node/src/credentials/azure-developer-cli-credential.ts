@@ -11,7 +11,7 @@ const AZURE_DEVELOPER_CLI: CliDialect = {
   singleScope: false,
   args: (scopes, tenant) => ['auth', 'token', '--output', 'json', ...scopes.flatMap((s) => ['--scope', s]), ...(tenant ? ['--tenant-id', tenant] : [])],
   notSignedIn: (stderr) => /not logged in, run `azd (auth )?login`/.test(stderr),
-  answer: (schemas) => schemas.azdAnswerSchema,
+  answer: 'azdAnswerSchema',
 };
 
 /**

@@ -1,5 +1,4 @@
 import { AbortError, ConfigurationError } from '@tessera/core';
-import type { ZodMiniType } from 'zod/mini';
 import { AuthenticationError, CredentialUnavailableError } from './errors.js';
 import { checkTenantId, requestTenant } from './options.js';
 import type { AccessToken, GetTokenOptions, TokenCredential } from './token-credential.js';
@@ -90,8 +89,8 @@ export interface CliDialect {
   args(scopes: string[], tenant: string | undefined): string[];
   /** The stderr of a CLI that is installed but not signed in. */
   notSignedIn(stderr: string): boolean;
-  /** The schema of a successful answer (its JSON), read as the token and its expiry; of the schemas loaded on first use. */
-  answer(schemas: typeof import('./answers.js')): ZodMiniType<CliAnswer>;
+  /** The schema (in ./answers.ts, loaded on first use) of a successful answer's JSON. */
+  answer: 'azAnswerSchema' | 'azdAnswerSchema';
 }
 
 /**
@@ -170,14 +169,8 @@ export abstract class CliCredential implements TokenCredential {
       throw new AuthenticationError(`${d.name}: ${d.command} printed something that is not JSON (${o.stdout.length} characters); is it up to date?`, { code: 'invalid_response' });
     }
     const schemas = await import('./answers.js');
-    const answer = schemas.parseAnswer(d.answer(schemas), parsed);
+    const answer = schemas.parseAnswer(schemas[d.answer], parsed);
     if (!answer.ok) throw new AuthenticationError(`${d.name}: unexpected answer from ${d.command}: ${answer.issue}`, { code: 'invalid_response' });
     return { token: answer.data.token, expiresOnTimestamp: answer.data.expiresOn, tokenType: 'Bearer' };
   }
-}
-
-/** A CLI's answer as the dialect reads it: the token and its expiry in ms since the epoch. */
-export interface CliAnswer {
-  token: string;
-  expiresOn: number;
 }
