@@ -55,6 +55,8 @@ export interface ServerErrorDetails {
   claims?: string;
   /** Entra's `suberror`, e.g. `bad_token`. */
   suberror?: string;
+  /** When Entra saw the error (its `timestamp`, e.g. "2026-12-07 10:00:00Z"): support asks for it with the ids. */
+  timestamp?: string;
 }
 
 /**
@@ -85,6 +87,8 @@ export class ServerError extends TesseraError {
   readonly claims?: string;
   /** Entra's `suberror`, e.g. `bad_token`. */
   readonly suberror?: string;
+  /** Entra's `timestamp` of the error, for support requests. */
+  readonly timestamp?: string;
   /**
    * @param details - the fields of the error response.
    * @param code - overrides the code taken from `details.error`.
@@ -99,6 +103,7 @@ export class ServerError extends TesseraError {
     this.status = details.status;
     this.claims = details.claims;
     this.suberror = details.suberror;
+    this.timestamp = details.timestamp;
   }
 }
 
@@ -139,9 +144,10 @@ export class InvalidResponseError extends TesseraError {
    * @param message - what was wrong with the response.
    * @param status - its HTTP status.
    * @param code - a more specific code than `invalid_response` (e.g. `response_too_large`).
+   * @param options - `cause`: the server's own error (a ServerError with Entra's ids), when it sent one.
    */
-  constructor(message: string, status?: number, code = 'invalid_response') {
-    super(code, message);
+  constructor(message: string, status?: number, code = 'invalid_response', options?: { cause?: unknown }) {
+    super(code, message, options);
     this.status = status;
   }
 }

@@ -1,8 +1,9 @@
 // @tessera/core: platform-neutral OAuth 2.0 / OpenID Connect engine.
 export { PublicClientApplication } from './client/public-client.js';
 export { ConfidentialClientApplication, type ConfidentialClientOptions } from './client/confidential-client.js';
+export { AZURE_REGION_AUTO_DETECT } from './authority/region.js';
 export { ClientApplication, type ClientApplicationOptions } from './client/client-application.js';
-export type { ClientCredential, CertificateCredential, AssertionCredential, PrivateKeyDecryptor } from './client/client-credential.js';
+export type { ClientCredential, CertificateCredential, SecretCredential, AssertionCredential, ClientAuthMethod, PrivateKeyDecryptor } from './client/client-credential.js';
 
 export type { AuthCodeFlow, AuthResponse, AuthorizationUrlOptions, AcquireTokenByCodeOptions, ResponseMode, Prompt } from './flows/auth-code.js';
 export { parseAuthResponse } from './flows/auth-code.js';

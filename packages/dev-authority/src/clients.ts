@@ -1,14 +1,24 @@
 import type { ClientMetadata } from 'oidc-provider';
 import type { DevClients } from './types.js';
-import type { FixtureClientKey } from './keys.js';
+import type { BareClientKey, FixtureClientKey } from './keys.js';
 import { JWT_BEARER, PASSWORD } from './grants/names.js';
 
 export const SPA_CLIENT_ID = 'tessera-spa';
 export const NATIVE_CLIENT_ID = 'tessera-native';
 export const CONFIDENTIAL_CLIENT_ID = 'tessera-confidential';
 export const PRIVATE_KEY_JWT_CLIENT_ID = 'tessera-private-key-jwt';
+/** App-only client registered for client_secret_post. */
+export const SECRET_POST_CLIENT_ID = 'tessera-secret-post';
+/** App-only client registered for client_secret_jwt (HS256). */
+export const SECRET_JWT_CLIENT_ID = 'tessera-secret-jwt';
+/** App-only client registered for private_key_jwt with a bare P-256 key (ES256). */
+export const EC_KEY_JWT_CLIENT_ID = 'tessera-ec-key-jwt';
+/** App-only client registered for private_key_jwt with a bare Ed25519 key (EdDSA). */
+export const ED25519_KEY_JWT_CLIENT_ID = 'tessera-ed25519-key-jwt';
 /** Development-only secret, published on purpose. */
 export const CONFIDENTIAL_CLIENT_SECRET = 'tessera-dev-secret-DEVELOPMENT-ONLY';
+/** Development-only secret of the client_secret_post and client_secret_jwt clients (HS256 wants 32+ bytes). */
+export const SECRET_JWT_CLIENT_SECRET = 'tessera-dev-hmac-secret-DEVELOPMENT-ONLY-0123456789';
 
 const DEVICE_CODE = 'urn:ietf:params:oauth:grant-type:device_code';
 
@@ -17,7 +27,11 @@ export interface ClientSetup {
   confidentialRedirectUris: string[];
   postLogoutRedirectUris: string[];
   fixtureKey: FixtureClientKey;
+  ecKey: BareClientKey;
+  ed25519Key: BareClientKey;
 }
+
+const APP_ONLY = { grant_types: ['client_credentials'], response_types: [], redirect_uris: [] };
 
 export function clientMetadata(setup: ClientSetup): ClientMetadata[] {
   return [
@@ -60,6 +74,28 @@ export function clientMetadata(setup: ClientSetup): ClientMetadata[] {
       redirect_uris: [],
       jwks: { keys: [setup.fixtureKey.publicJwk] },
     },
+    { client_id: SECRET_POST_CLIENT_ID, client_secret: SECRET_JWT_CLIENT_SECRET, token_endpoint_auth_method: 'client_secret_post', ...APP_ONLY },
+    {
+      client_id: SECRET_JWT_CLIENT_ID,
+      client_secret: SECRET_JWT_CLIENT_SECRET,
+      token_endpoint_auth_method: 'client_secret_jwt',
+      token_endpoint_auth_signing_alg: 'HS256',
+      ...APP_ONLY,
+    },
+    {
+      client_id: EC_KEY_JWT_CLIENT_ID,
+      token_endpoint_auth_method: 'private_key_jwt',
+      token_endpoint_auth_signing_alg: 'ES256',
+      jwks: { keys: [setup.ecKey.publicJwk] },
+      ...APP_ONLY,
+    },
+    {
+      client_id: ED25519_KEY_JWT_CLIENT_ID,
+      token_endpoint_auth_method: 'private_key_jwt',
+      token_endpoint_auth_signing_alg: 'EdDSA',
+      jwks: { keys: [setup.ed25519Key.publicJwk] },
+      ...APP_ONLY,
+    },
   ] as ClientMetadata[];
 }
 
@@ -73,6 +109,14 @@ export function describeClients(setup: ClientSetup): DevClients {
       clientSecret: CONFIDENTIAL_CLIENT_SECRET,
       redirectUris: [...setup.confidentialRedirectUris],
     },
+    secretPost: { clientId: SECRET_POST_CLIENT_ID, clientSecret: SECRET_JWT_CLIENT_SECRET },
+    secretJwt: { clientId: SECRET_JWT_CLIENT_ID, clientSecret: SECRET_JWT_CLIENT_SECRET },
+    ecKeyJwt: bareKeyClient(EC_KEY_JWT_CLIENT_ID, setup.ecKey),
+    ed25519KeyJwt: bareKeyClient(ED25519_KEY_JWT_CLIENT_ID, setup.ed25519Key),
     privateKeyJwt: { clientId: PRIVATE_KEY_JWT_CLIENT_ID, privateKeyPem, certificatePem, thumbprint, thumbprintSha256 },
   };
+}
+
+function bareKeyClient(clientId: string, key: BareClientKey): DevClients['ecKeyJwt'] {
+  return { clientId, privateJwk: { ...key.privateJwk }, privateKeyPem: key.privateKeyPem, kid: key.kid };
 }

@@ -4,4 +4,4 @@ export type { AuthorizationOptions, AuthorizationResult, LoginOptions } from './
 export { DEV_PASSWORD_REJECTED } from './accounts.js';
 export { API_RESOURCE, API_SCOPES } from './scopes.js';
 export type { ResponseMode } from './response-modes.js';
-export type { DevAuthority, DevAuthorityOptions, DevClients, RecordedRequest, RequestFilter } from './types.js';
+export type { ClientAuthSeen, DevAuthority, DevAuthorityOptions, DevClients, RecordedRequest, RequestFilter } from './types.js';

@@ -1,5 +1,5 @@
 import { X509Certificate, createHash } from 'node:crypto';
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importX509, type JWK } from 'jose';
+import { calculateJwkThumbprint, exportJWK, exportPKCS8, generateKeyPair, importX509, type JWK } from 'jose';
 import { FIXTURE_CERTIFICATE_PEM, FIXTURE_PRIVATE_KEY_PEM } from './fixture-keys.js';
 
 /** A fresh RSA signing key per authority: RS256 ID tokens need an RSA key in `jwks`. */
@@ -30,5 +30,28 @@ export async function loadFixtureClientKey(): Promise<FixtureClientKey> {
     thumbprint: createHash('sha1').update(der).digest('hex'),
     thumbprintSha256: createHash('sha256').update(der).digest('hex'),
     publicJwk: { ...publicJwk, kid, alg: 'RS256', use: 'sig', x5c: [der.toString('base64')] },
+  };
+}
+
+/** A bare client key (no certificate), generated per authority: EC P-256 or Ed25519. */
+export interface BareClientKey {
+  privateJwk: JWK;
+  privateKeyPem: string;
+  /** Its RFC 7638 thumbprint, the kid it is registered with. */
+  kid: string;
+  /** Public JWK as registered for the ES256 private_key_jwt client. */
+  publicJwk: JWK;
+}
+
+/** Generates the key of a bare-key private_key_jwt client (ES256, or EdDSA with Ed25519). */
+export async function generateBareClientKey(alg: 'ES256' | 'EdDSA' = 'ES256'): Promise<BareClientKey> {
+  const { privateKey, publicKey } = await generateKeyPair(alg, alg === 'EdDSA' ? { extractable: true, crv: 'Ed25519' } : { extractable: true });
+  const publicJwk = await exportJWK(publicKey);
+  const kid = await calculateJwkThumbprint(publicJwk);
+  return {
+    privateJwk: await exportJWK(privateKey),
+    privateKeyPem: await exportPKCS8(privateKey),
+    kid,
+    publicJwk: { ...publicJwk, kid, alg, use: 'sig' },
   };
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { RecordedRequest, RequestFilter } from './types.js';
+import type { ClientAuthSeen, RecordedRequest, RequestFilter } from './types.js';
 
 /** Records what tests need to count requests, never secrets, passwords, codes or tokens. */
 export class RequestLog {
@@ -44,4 +44,22 @@ export function basicClientId(header: string | undefined): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * How a request authenticated the client, as sent: the method and, for assertions, the JOSE
+ * header (alg, kid, x5t...; never the signature or claims).
+ */
+export function clientAuthentication(params: Record<string, unknown>, authorization: string): ClientAuthSeen {
+  if (typeof params.client_secret === 'string' && params.client_secret) return { authMethod: 'client_secret_post' };
+  if (authorization.toLowerCase().startsWith('basic ')) return { authMethod: 'client_secret_basic' };
+  if (typeof params.client_assertion !== 'string') return {};
+  let header: Record<string, unknown> | undefined;
+  try {
+    header = JSON.parse(Buffer.from(params.client_assertion.split('.')[0] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+  } catch {
+    return { authMethod: 'private_key_jwt' };
+  }
+  const hmac = typeof header.alg === 'string' && header.alg.startsWith('HS');
+  return { authMethod: hmac ? 'client_secret_jwt' : 'private_key_jwt', assertionHeader: header };
 }

@@ -10,9 +10,9 @@ import { onBehalfOfGrant, onBehalfOfParameters } from './grants/on-behalf-of.js'
 import { passwordGrant, passwordParameters } from './grants/password.js';
 import { keepOfflineAccess } from './offline-access.js';
 import { INTERACTION_PREFIX, handleInteraction } from './interactions.js';
-import { generateSigningJwks, loadFixtureClientKey } from './keys.js';
+import { generateBareClientKey, generateSigningJwks, loadFixtureClientKey } from './keys.js';
 import { apiResourceInfo, providerConfiguration, type Ttls } from './provider-config.js';
-import { RequestLog, basicClientId } from './request-log.js';
+import { RequestLog, basicClientId, clientAuthentication } from './request-log.js';
 import { restrictResponseModes } from './response-modes.js';
 import type { DevAuthority, DevAuthorityOptions } from './types.js';
 
@@ -69,6 +69,8 @@ export async function startDevAuthority(options: DevAuthorityOptions = {}): Prom
       ],
       postLogoutRedirectUris: options.postLogoutRedirectUris ?? [],
       fixtureKey: await loadFixtureClientKey(),
+      ecKey: await generateBareClientKey('ES256'),
+      ed25519Key: await generateBareClientKey('EdDSA'),
     };
     const spaOrigins = new Set([...spaRedirectUris.map((u) => new URL(u).origin), ...(options.spaOrigins ?? [])]);
     const jwks = await generateSigningJwks();
@@ -132,6 +134,10 @@ function recordParsedRequest(log: RequestLog) {
         if (typeof params.grant_type === 'string') entry.grantType = params.grant_type;
         const clientId = oidc?.client?.clientId ?? params.client_id ?? basicClientId(ctx.get('authorization') || undefined);
         if (typeof clientId === 'string') entry.clientId = clientId;
+        Object.assign(entry, clientAuthentication(params, ctx.get('authorization')));
+        entry.status = ctx.status;
+        const body = ctx.body as { error?: unknown } | undefined;
+        if (body && typeof body === 'object' && typeof body.error === 'string') entry.error = body.error;
       }
     }
   };

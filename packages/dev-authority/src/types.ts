@@ -65,6 +65,17 @@ export interface DevClients {
   native: { clientId: string };
   /** Web client with a secret (basic or post): every grant incl. on-behalf-of. */
   confidential: { clientId: string; clientSecret: string; redirectUris: string[] };
+  /** client_credentials with client_secret_post. */
+  secretPost: { clientId: string; clientSecret: string };
+  /** client_credentials with client_secret_jwt (HS256 assertion signed with the secret). */
+  secretJwt: { clientId: string; clientSecret: string };
+  /**
+   * client_credentials with private_key_jwt (ES256) using an EC P-256 key generated per authority,
+   * registered as a bare JWK whose kid is its RFC 7638 thumbprint.
+   */
+  ecKeyJwt: { clientId: string; privateJwk: Record<string, unknown>; privateKeyPem: string; kid: string };
+  /** The same with an Ed25519 key (EdDSA). */
+  ed25519KeyJwt: { clientId: string; privateJwk: Record<string, unknown>; privateKeyPem: string; kid: string };
   /** client_credentials with private_key_jwt (RS256) using the public fixture key. */
   privateKeyJwt: {
     clientId: string;
@@ -77,12 +88,24 @@ export interface DevClients {
   };
 }
 
+/** How a request authenticated its client (see {@link RecordedRequest}). */
+export interface ClientAuthSeen {
+  /** client_secret_basic / client_secret_post / client_secret_jwt (HS* assertion) / private_key_jwt. */
+  authMethod?: string;
+  /** The client assertion's JOSE header (alg, kid, x5t, x5t#S256, x5c...). */
+  assertionHeader?: Record<string, unknown>;
+}
+
 /** One request received by the authority; never holds secrets, codes or tokens. */
-export interface RecordedRequest {
+export interface RecordedRequest extends ClientAuthSeen {
   method: string;
   path: string;
   grantType?: string;
   clientId?: string;
+  /** HTTP status of the provider's answer (requests the provider handled). */
+  status?: number;
+  /** The OAuth `error` of the answer, if it was one. */
+  error?: string;
 }
 
 export interface RequestFilter {

@@ -24,6 +24,7 @@ export { NodeHttpClient, createNodeHttpClient, type NodeHttpClientOptions, type 
 export { acquireTokenInteractive, type InteractiveOptions } from './interactive/acquire-token-interactive.js';
 export { acquireTokenByDeviceCode, type DeviceCodeOptions } from './device-code.js';
 export { NodePublicClientApplication, type NodePublicClientOptions } from './node-client.js';
+export { NodeConfidentialClientApplication, type NodeConfidentialClientOptions } from './node-confidential-client.js';
 // ---- end of transport, interactive sign-in, device code ----
 
 // ---- Credentials (@azure/identity-shaped TokenCredential implementations) ----

@@ -136,6 +136,18 @@ describe('service principal credentials against the dev authority', () => {
       expect(header.x5c).toBeUndefined();
     });
 
+    it('takes a bare key (no certificate) for a generic issuer: kid from its thumbprint, no x5t', async () => {
+      const ec = idp.current.clients.ecKeyJwt;
+      const sec1 = createPrivateKey(ec.privateKeyPem).export({ format: 'pem', type: 'sec1' }) as string;
+      const path = join(tmp.path, 'bare-key.pem');
+      await writeFile(path, sec1);
+      const http = recordingHttpClient();
+      const token = await new ClientCertificateCredential('', ec.clientId, path, { authority: idp.current.issuer, httpClient: http }).getToken(SCOPE);
+      expect(jwtClaims(token.token).client_id).toBe(ec.clientId);
+      const body = new URLSearchParams(http.requests.find((r) => r.method === 'POST')!.body);
+      expect(jwtHeader(body.get('client_assertion')!)).toEqual({ alg: 'ES256', typ: 'JWT', kid: ec.kid });
+    });
+
     it('reads PKCS#1 keys, certificates first, and sends the chain (x5c) on request', async () => {
       const pkcs1 = createPrivateKey(fixture().privateKeyPem).export({ format: 'pem', type: 'pkcs1' }) as string;
       expect(pkcs1).toContain('BEGIN RSA PRIVATE KEY');

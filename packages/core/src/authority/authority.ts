@@ -1,6 +1,6 @@
 import { ConfigurationError } from '../errors.js';
 import { isLoopbackHost } from '../http/schemas.js';
-import { MULTI_TENANTS, isKnownEntraHost } from './entra.js';
+import { B2C_HOST_SUFFIX, CIAM_HOST_SUFFIX, MULTI_TENANTS, isKnownEntraHost } from './entra.js';
 
 /** The protocol dialect of an authority: Microsoft Entra or generic OpenID Connect. */
 export type AuthorityKind = 'entra' | 'oidc';
@@ -19,60 +19,97 @@ export interface Authority {
   multiTenant: boolean;
   /** The discovery document's URL. */
   metadataUrl: string;
+  /** Azure AD B2C user flow or custom policy (`B2C_1_susi`, `B2C_1A_signin`) from the path. */
+  policy?: string;
+  /** Entra authority on a host neither built in nor trusted: Entra's instance discovery must accept it first. */
+  needsInstanceDiscovery?: boolean;
 }
 
 /** Where a client signs users in. */
 export interface AuthorityOptions {
-  /** Entra authority (`https://login.microsoftonline.com/<tenant>`) or any OIDC issuer URL. */
+  /**
+   * Entra authority (`https://login.microsoftonline.com/<tenant>`, B2C
+   * `https://<t>.b2clogin.com[/tfp]/<t>.onmicrosoft.com/<policy>`, External ID `https://<t>.ciamlogin.com`)
+   * or any OIDC issuer URL (see the core README for how a URL is classified).
+   */
   authority?: string;
-  /** An OIDC issuer to treat as generic OpenID Connect even on an Entra host (MSAL's oidc_authority). */
+  /** An OIDC issuer to treat as generic OpenID Connect on any host (MSAL's oidc_authority); never instance discovery. */
   oidcAuthority?: string;
-  /** Extra hosts to treat as Entra (private clouds, proxies, test servers). */
+  /** Extra hosts to treat as Entra (private clouds, proxies, test servers); checked with instance discovery unless it is off. */
   knownEntraHosts?: readonly string[];
+  /**
+   * Hosts trusted as Entra-family authorities without instance discovery, as MSAL's knownAuthorities:
+   * B2C and External ID custom domains (`login.contoso.com`). `*.b2clogin.com` and `*.ciamlogin.com` need not be listed.
+   */
+  knownAuthorities?: readonly string[];
 }
 
 const DEFAULT_AUTHORITY = 'https://login.microsoftonline.com/common';
+const B2C_POLICY = /^b2c_1a?_/i;
 
-/** Resolves the authority options to an Authority; throws ConfigurationError for an unusable URL. */
-export function resolveAuthority(options: AuthorityOptions): Authority {
+/**
+ * Resolves the authority options to an Authority; throws ConfigurationError for an unusable URL.
+ * `looksLikeEntra` (core's clients pass `instance-discovery.ts › looksLikeEntra`) makes unknown
+ * Entra-looking hosts Entra authorities that need instance discovery; without it (@tessera/browser,
+ * which has no instance discovery) unknown hosts are generic OIDC.
+ */
+export function resolveAuthority(options: AuthorityOptions, looksLikeEntra?: (hostname: string, firstSegment?: string) => boolean): Authority {
   if (options.authority && options.oidcAuthority) {
     throw new ConfigurationError('Set either `authority` or `oidcAuthority`, not both');
   }
   const raw = options.oidcAuthority ?? options.authority ?? DEFAULT_AUTHORITY;
   const url = parseAuthorityUrl(raw);
   const host = url.host.toLowerCase();
-  const entra =
-    !options.oidcAuthority && (isKnownEntraHost(url.hostname) || (options.knownEntraHosts ?? []).some((h) => h.toLowerCase() === host));
   const path = url.pathname.replace(/\/+$/, '');
-  if (entra) {
-    const tenant = path.split('/').filter(Boolean)[0];
-    if (!tenant) throw new ConfigurationError(`Entra authority "${raw}" needs a tenant, e.g. ${url.origin}/organizations`);
-    const base = `${url.origin}/${tenant}`;
+  const segments = path.split('/').filter(Boolean);
+  const listed = (hosts?: readonly string[]) => (hosts ?? []).some((h) => h.toLowerCase() === host);
+  const builtIn = isKnownEntraHost(url.hostname);
+  const ciam = host.endsWith(CIAM_HOST_SUFFIX);
+  const trusted = builtIn || ciam || host.endsWith(B2C_HOST_SUFFIX) || listed(options.knownAuthorities);
+  // Unknown hosts are generic OIDC unless they look like Entra: those must pass instance discovery
+  // (a look-alike of login.microsoftonline.com gets no code or secret). Loopback is always a dev server.
+  const entra =
+    !options.oidcAuthority &&
+    (trusted || listed(options.knownEntraHosts) || (!!looksLikeEntra && !isLoopbackHost(url.hostname) && looksLikeEntra(url.hostname, segments[0])));
+  if (!entra) {
+    const issuer = `${url.origin}${path}`;
     return {
-      kind: 'entra',
-      url: base,
+      kind: 'oidc',
+      url: issuer,
       environment: host,
-      tenant,
-      multiTenant: MULTI_TENANTS.has(tenant.toLowerCase()),
-      metadataUrl: `${base}/v2.0/.well-known/openid-configuration`,
+      tenant: path.replace(/^\//, ''),
+      multiTenant: false,
+      metadataUrl: `${issuer}/.well-known/openid-configuration`,
     };
   }
-  const issuer = `${url.origin}${path}`;
+  // The path is [tfp/]<tenant>[/<policy>][/v2.0]; discovery is always under <authority>/v2.0 (as msal-common).
+  if (segments.at(-1)?.toLowerCase() === 'v2.0') segments.pop();
+  const tfp = segments[0]?.toLowerCase() === 'tfp';
+  // External ID without a path is its tenant's domain, as msal-common's transformCIAMAuthority.
+  const tenant = segments[tfp ? 1 : 0] ?? (ciam ? `${url.hostname.split('.')[0]}.onmicrosoft.com` : undefined);
+  if (!tenant) throw new ConfigurationError(`Entra authority "${raw}" needs a tenant, e.g. ${url.origin}/organizations`);
+  const second = segments[tfp ? 2 : 1];
+  const policy = second && (tfp || B2C_POLICY.test(second) || (trusted && !builtIn)) ? second : undefined;
+  const base = `${url.origin}/${tfp ? 'tfp/' : ''}${tenant}${policy ? `/${policy}` : ''}`;
   return {
-    kind: 'oidc',
-    url: issuer,
+    kind: 'entra',
+    url: base,
     environment: host,
-    tenant: path.replace(/^\//, ''),
-    multiTenant: false,
-    metadataUrl: `${issuer}/.well-known/openid-configuration`,
+    tenant,
+    multiTenant: MULTI_TENANTS.has(tenant.toLowerCase()),
+    metadataUrl: `${base}/v2.0/.well-known/openid-configuration`,
+    policy,
+    needsInstanceDiscovery: !trusted,
   };
 }
 
 /** The same Entra authority for another tenant (per-request `tenant` / `tenantId`). */
 export function forTenant(authority: Authority, tenant: string): Authority {
   if (authority.kind !== 'entra' || tenant === authority.tenant) return authority;
-  const origin = new URL(authority.url).origin;
-  return resolveAuthority({ authority: `${origin}/${tenant}`, knownEntraHosts: [authority.environment] });
+  if (authority.policy) throw new ConfigurationError('A B2C authority (with a policy) has one tenant; use another authority instead of `tenant`');
+  // Parsed like a configured authority (a tenant cannot add a query or climb the path); the host keeps its trust.
+  const other = resolveAuthority({ authority: `${new URL(authority.url).origin}/${tenant}`, knownEntraHosts: [authority.environment] });
+  return { ...other, needsInstanceDiscovery: authority.needsInstanceDiscovery };
 }
 
 function parseAuthorityUrl(raw: string): URL {

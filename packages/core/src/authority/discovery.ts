@@ -1,11 +1,11 @@
 import { rememberUnlessFailed } from '../client/single-flight.js';
 import type { HttpClient } from '../http/http-client.js';
-import { checkShape, parseJsonBody } from '../http/oauth-response.js';
-import { AbortError, InvalidResponseError, ValidationError } from '../errors.js';
+import { checkShape, oauthErrorFrom, parseJsonBody } from '../http/oauth-response.js';
+import { AbortError, InvalidResponseError, type ServerError, ValidationError } from '../errors.js';
 import { abortable } from '../http/retry.js';
 import { type DiscoveryDocument, discoverySchema, isLoopbackHost } from '../http/schemas.js';
 import type { Authority } from './authority.js';
-import { canonicalEnvironment } from './entra.js';
+import { CIAM_HOST_SUFFIX, canonicalEnvironment } from './entra.js';
 
 /** An authority's OpenID Connect discovery document (checked fields). */
 export type AuthorityMetadata = DiscoveryDocument;
@@ -54,7 +54,15 @@ export async function fetchMetadata(authority: Authority, http: HttpClient): Pro
   // Discovery is shared by concurrent callers, so one caller's abort must not fail the others.
   const response = await http.send({ method: 'GET', url: authority.metadataUrl, headers: { accept: 'application/json' } });
   if (response.status !== 200) {
-    throw new InvalidResponseError(`Discovery at ${authority.metadataUrl} answered HTTP ${response.status}`, response.status, 'discovery_failed');
+    // Entra explains an unknown tenant or policy in an OAuth error body (AADSTS90002 ...): keep its text and ids.
+    let server: ServerError | undefined;
+    try {
+      server = oauthErrorFrom(JSON.parse(response.body), response.status);
+    } catch {
+      // Not JSON: the status is all there is.
+    }
+    const why = server ? `: ${server.message}` : '';
+    throw new InvalidResponseError(`Discovery at ${authority.metadataUrl} answered HTTP ${response.status}${why}`, response.status, 'discovery_failed', { cause: server });
   }
   return checkMetadata(authority, checkShape(discoverySchema, parseJsonBody(response, 'Discovery'), 'Discovery document', 200));
 }
@@ -84,7 +92,7 @@ export function checkMetadata(authority: Authority, doc: AuthorityMetadata): Aut
     }
   } else {
     const issuerHost = hostOf(doc.issuer.replace('{tenantid}', 'tenant'));
-    if (!issuerHost || !sameEntraCloud(issuerHost, authority.environment)) {
+    if (!issuerHost || !(sameEntraCloud(issuerHost, authority.environment) || isCiamIssuer(doc.issuer, authority))) {
       throw new ValidationError('issuer', `Discovery issuer "${doc.issuer}" is not on the authority's host ${authority.environment}`);
     }
   }
@@ -105,6 +113,19 @@ export function checkMetadata(authority: Authority, doc: AuthorityMetadata): Aut
 
 function sameEntraCloud(host: string, environment: string): boolean {
   return canonicalEnvironment(host) === canonicalEnvironment(environment);
+}
+
+/**
+ * External ID names its issuer `https://<tenant id>.ciamlogin.com/<tenant id>/v2.0`, also behind a
+ * domain-named or custom-domain authority: the host label must be the tenant the issuer path or the
+ * authority names (msal-common's CIAM issuer rule).
+ */
+function isCiamIssuer(issuer: string, authority: Authority): boolean {
+  const u = new URL(issuer);
+  if (u.protocol !== 'https:' || !u.hostname.endsWith(CIAM_HOST_SUFFIX) || u.port) return false;
+  const label = u.hostname.slice(0, -CIAM_HOST_SUFFIX.length);
+  const tenant = authority.tenant.toLowerCase().replace(/\.onmicrosoft\.com$/, '');
+  return !label.includes('.') && (label === tenant || label === u.pathname.split('/')[1]?.toLowerCase());
 }
 
 function hostOf(url: string): string | undefined {

@@ -15,12 +15,19 @@ export const AzureAuthorityHosts = {
   AzureGermany: 'https://login.microsoftonline.de',
 } as const;
 
-/** Hosts that name the same cloud; tokens cached under one are found under any. */
+/**
+ * Hosts that name the same cloud; tokens cached under one are found under any. Kept in step with
+ * msal-common's built-in InstanceDiscoveryMetadata (16.17: adds login-us and the sovereign clouds).
+ */
 const ALIAS_GROUPS: readonly (readonly string[])[] = [
   ['login.microsoftonline.com', 'login.windows.net', 'login.microsoft.com', 'sts.windows.net'],
   ['login.partner.microsoftonline.cn', 'login.chinacloudapi.cn'],
   ['login.microsoftonline.de'],
   ['login.microsoftonline.us', 'login.usgovcloudapi.net'],
+  ['login-us.microsoftonline.com'],
+  ['login.sovcloud-identity.fr'],
+  ['login.sovcloud-identity.de'],
+  ['login.sovcloud-identity.sg'],
 ];
 
 const CANONICAL = new Map<string, string>();
@@ -35,6 +42,10 @@ export function canonicalEnvironment(host: string): string {
   const lower = host.toLowerCase();
   return CANONICAL.get(lower) ?? lower;
 }
+
+/** Azure AD B2C and Entra External ID (CIAM) hosts: Microsoft's own, trusted without instance discovery (as MSAL). */
+export const B2C_HOST_SUFFIX = '.b2clogin.com';
+export const CIAM_HOST_SUFFIX = '.ciamlogin.com';
 
 export const MULTI_TENANTS: ReadonlySet<string> = new Set(['common', 'organizations', 'consumers']);
 

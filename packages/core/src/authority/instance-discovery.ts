@@ -4,19 +4,33 @@ import type { HttpClient } from '../http/http-client.js';
 import { parseJsonBody, checkShape } from '../http/oauth-response.js';
 import { instanceDiscoverySchema } from '../http/schemas.js';
 import type { Authority } from './authority.js';
-import { isKnownEntraHost } from './entra.js';
 
 /** Where Entra answers "is this a real Entra authority?" (MSAL's instance discovery). */
 export const INSTANCE_DISCOVERY_ENDPOINT = 'https://login.microsoftonline.com/common/discovery/instance';
 
+/**
+ * Host or first path segment an Entra authority would have (a name of Microsoft's login hosts; a
+ * tenant GUID, `*.onmicrosoft.com`, common/organizations/consumers, B2C's `tfp`). Core's clients
+ * send an unknown host with such a URL to instance discovery, so a look-alike never receives a code
+ * or secret. Here, not in entra.ts: the browser bundle (no instance discovery) does without it.
+ */
+const ENTRA_LOOKING_HOST = /microsoftonline|login\.microsoft|login\.windows|windows\.net|chinacloudapi|usgovcloudapi|sovcloud-identity|b2clogin|ciamlogin/i;
+const ENTRA_LOOKING_SEGMENT = /^(common|organizations|consumers|tfp|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[^/]+\.onmicrosoft\.com)$/i;
+
+/** Whether an authority URL on a host that is not configured looks like an Entra one (see ENTRA_LOOKING_HOST). */
+export function looksLikeEntra(hostname: string, firstSegment: string | undefined): boolean {
+  return ENTRA_LOOKING_HOST.test(hostname) || (firstSegment !== undefined && ENTRA_LOOKING_SEGMENT.test(firstSegment));
+}
+
 const validated = new Map<string, Promise<void>>();
 
 /**
- * Checks a custom Entra host with Entra's instance discovery before any token is sent to it.
- * The public clouds' hosts are built in and never checked over the network.
+ * Checks a custom or Entra-looking host with Entra's instance discovery before any code, secret or
+ * token is sent to it. Built-in clouds, B2C, External ID and `knownAuthorities` hosts are trusted
+ * without a network check, as in msal-common.
  */
 export function validateEntraInstance(authority: Authority, http: HttpClient): Promise<void> {
-  if (authority.kind !== 'entra' || isKnownEntraHost(new URL(authority.url).hostname)) return Promise.resolve();
+  if (authority.kind !== 'entra' || !authority.needsInstanceDiscovery) return Promise.resolve();
   return rememberUnlessFailed(validated, authority.url, () => discover(authority, http));
 }
 
@@ -27,9 +41,11 @@ async function discover(authority: Authority, http: HttpClient): Promise<void> {
   const response = await http.send({ method: 'GET', url: url.toString(), headers: { accept: 'application/json' } });
   const body = checkShape(instanceDiscoverySchema, parseJsonBody(response, 'Instance discovery'), 'Instance discovery', response.status);
   if (body.error || !body.tenant_discovery_endpoint) {
+    // Entra's AADSTS text (error_description) says why; the request carried nothing secret.
+    const why = body.error ? `${body.error}${body.error_description ? `: ${body.error_description}` : ''}` : 'no tenant_discovery_endpoint';
     throw new ConfigurationError(
-      `Entra does not recognise the authority ${authority.url} (${body.error ?? 'no tenant_discovery_endpoint'}); ` +
-        'check the host, or set instanceDiscovery: false for a trusted private deployment',
+      `Entra does not recognise the authority ${authority.url} (${why}); check the host, set oidcAuthority for a ` +
+        'generic OpenID Connect provider, or knownAuthorities / instanceDiscovery: false for a trusted private deployment',
       'invalid_instance',
     );
   }

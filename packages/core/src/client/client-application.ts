@@ -1,6 +1,6 @@
 import { type Authority, type AuthorityOptions, forTenant, resolveAuthority } from '../authority/authority.js';
 import { type AuthorityMetadata, type HttpCache, fetchMetadataVia, getAuthorityMetadata } from '../authority/discovery.js';
-import { validateEntraInstance } from '../authority/instance-discovery.js';
+import { looksLikeEntra, validateEntraInstance } from '../authority/instance-discovery.js';
 import { type CachePartitioning, type CacheStore, type CacheStoreErrors, CachePersistence, SINGLE_PARTITION, partitionKeys } from '../cache/cache-store.js';
 import { defaultRefreshLock } from './refresh-lock.js';
 import { TokenCache } from '../cache/token-cache.js';
@@ -25,6 +25,7 @@ import {
   silentOptionsSchema,
 } from '../flows/options.js';
 import { refreshAccessToken } from '../flows/refresh-token.js';
+import { refreshWithFamily } from '../flows/family-refresh.js';
 import { type SilentOptions, acquireTokenSilent } from '../flows/silent.js';
 import { acquireTokenByUsernamePassword } from '../flows/username-password.js';
 import { FetchHttpClient, type HttpClient } from '../http/http-client.js';
@@ -78,6 +79,18 @@ export interface ClientApplicationOptions extends AuthorityOptions, LoggerOption
    * cache store's `lock` when it has one. Clients sharing one TokenCache always take turns.
    */
   refreshLock?: RefreshLock;
+  /** The app's name, sent to the token endpoint as `x-app-name` (as MSAL does; shows in Entra's sign-in logs). */
+  appName?: string;
+  /** The app's version, sent as `x-app-ver`. */
+  appVersion?: string;
+}
+
+/** MSAL's app identity headers, for the options that are set. */
+function appHeaders(options: ClientApplicationOptions): Record<string, string> | undefined {
+  const headers: Record<string, string> = {};
+  if (options.appName) headers['x-app-name'] = options.appName;
+  if (options.appVersion) headers['x-app-ver'] = options.appVersion;
+  return Object.keys(headers).length > 0 ? headers : undefined;
 }
 
 /** What public and confidential clients share: auth code, refresh, silent, accounts. */
@@ -96,7 +109,7 @@ export class ClientApplication {
     checkClientOptions(options);
     this.options = options;
     this.clientId = options.clientId;
-    this.authority = resolveAuthority(options);
+    this.authority = resolveAuthority(options, looksLikeEntra);
     this.tokenCache = options.tokenCache ?? new TokenCache();
     const log = new LogSink(options);
     const transport = options.httpClient ?? new FetchHttpClient();
@@ -118,6 +131,9 @@ export class ClientApplication {
       clockSkew: options.clockSkewSeconds ?? 300,
       now,
       refreshLock: defaultRefreshLock(this.tokenCache, options.refreshLock, options.cacheStore),
+      appHeaders: appHeaders(options),
+      // Families are public (first-party) apps: a confidential client never redeems another app's refresh token.
+      familyRefresh: this.authority.kind === 'entra' && !authenticate ? refreshWithFamily : undefined,
     };
   }
 

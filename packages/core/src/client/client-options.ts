@@ -19,6 +19,7 @@ const clientOptionsSchema = z.object(
     authority,
     oidcAuthority,
     knownEntraHosts: strings,
+    knownAuthorities: strings,
     clientCapabilities: strings,
     excludeScopes: strings,
     authorityMetadata: z.optional(z.string('expected the discovery document as a JSON string')),
@@ -26,6 +27,8 @@ const clientOptionsSchema = z.object(
     cachePartitioning: z.optional(oneOf(['single', 'perKey'], 'expected "single" or "perKey"')),
     instanceDiscovery: z.optional(z.boolean('expected true or false')),
     validateAuthority: z.optional(z.boolean('expected true or false')),
+    appName: z.optional(z.string('expected the app name as a string')),
+    appVersion: z.optional(z.string('expected the app version as a string')),
   },
   NOT_AN_OBJECT,
 );

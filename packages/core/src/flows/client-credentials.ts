@@ -7,6 +7,8 @@ import type { FlowContext, RequestOptions } from './context.js';
 import { checkOptions } from '../http/schemas.js';
 import { optionalBoolean, requestOptions, requiredScopesOption } from './options.js';
 import { requestToken, throwNotInteractive } from './token-request.js';
+import { regionalEndpoint } from '../authority/region.js';
+import { InvalidResponseError, NetworkError } from '../errors.js';
 
 /** Options of acquireTokenForClient. */
 export interface ClientCredentialsOptions extends RequestOptions {
@@ -35,7 +37,7 @@ export async function acquireTokenForClient(ctx: FlowContext, authority: Authori
     if (hit) return hit;
   }
   const key = ['cc', authority.url, ctx.clientId, resourceScopes(scopes).sort().join(' '), options.claims ?? ''].join('\n');
-  return ctx.singleFlight.run(key, () =>
+  const request = (tokenEndpoint?: string) =>
     requestToken(ctx, {
       authority,
       params: { grant_type: 'client_credentials', scope: scopes.join(' ') },
@@ -45,6 +47,20 @@ export async function acquireTokenForClient(ctx: FlowContext, authority: Authori
       partition: () => partition,
       signal: options.signal,
       correlationId: options.correlationId,
-    }).catch(throwNotInteractive),
-  );
+      tokenEndpoint,
+    }).catch(throwNotInteractive);
+  const region = authority.kind === 'entra' ? ctx.azureRegion : undefined;
+  if (!region) return ctx.singleFlight.run(key, () => request());
+  return ctx.singleFlight.run(key, async () => {
+    const regional = regionalEndpoint((await ctx.metadata(authority, options.signal)).token_endpoint, region);
+    try {
+      return await request(regional);
+    } catch (error) {
+      // No usable answer from the region (unreachable, not an OAuth reply): the global endpoint serves
+      // the same tokens. An OAuth error is the service's answer and stands.
+      if (!(error instanceof NetworkError || error instanceof InvalidResponseError) || options.signal?.aborted) throw error;
+      ctx.log.log('warning', `The regional token endpoint ${regional} failed (${error.message}); using the global endpoint`);
+      return request();
+    }
+  });
 }

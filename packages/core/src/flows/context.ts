@@ -6,7 +6,7 @@ import type { SingleFlight } from '../client/single-flight.js';
 import type { IdTokenSignatureVerifier } from '../crypto/id-token.js';
 import type { HttpClient } from '../http/http-client.js';
 import type { LogSink } from '../logger.js';
-import type { AccountInfo } from '../results.js';
+import type { AccountInfo, AuthenticationResult } from '../results.js';
 
 /**
  * Serializes refresh-token redemption for one account across tabs or processes (Web Locks, a
@@ -47,7 +47,25 @@ export interface FlowContext {
   now(): number;
   /** Serializes refresh-token redemption across tabs or processes when set. */
   refreshLock?: RefreshLock;
+  /** Headers every token request carries: the app's identity (MSAL's `x-app-name`, `x-app-ver`). */
+  appHeaders?: Record<string, string>;
+  /**
+   * Silent refresh that may use the refresh token of the app's family (FOCI, Entra); it calls
+   * `refreshOwn` to use the app's own. Absent: only the own refresh token is used.
+   */
+  familyRefresh?: FamilyRefresh;
+  /** The Entra region whose token endpoint app-only requests go to (see ConfidentialClientOptions.azureRegion). */
+  azureRegion?: string;
 }
+
+/** See FlowContext.familyRefresh. */
+export type FamilyRefresh = (
+  ctx: FlowContext,
+  authority: Authority,
+  account: AccountInfo,
+  refreshOwn: () => Promise<AuthenticationResult>,
+  redeem: (refreshToken: string, grantedScopes?: string) => Promise<AuthenticationResult>,
+) => Promise<AuthenticationResult>;
 
 /** Options every token method accepts. */
 export interface RequestOptions {

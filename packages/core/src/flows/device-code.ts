@@ -61,7 +61,7 @@ export async function initiateDeviceFlow(
   const auth = ctx.authenticate ? await ctx.authenticate(metadata.token_endpoint, metadata, options.signal) : { params: { client_id: ctx.clientId }, headers: {} };
   const r = await requestJson(
     ctx.http,
-    formPost(endpoint, { ...auth.params, scope: withOidcScopes(scopes, ctx.excludeScopes).join(' '), claims: mergeClaims(options.claims, ctx.clientCapabilities) }, auth.headers, options.signal),
+    formPost(endpoint, { ...auth.params, scope: withOidcScopes(scopes, ctx.excludeScopes).join(' '), claims: mergeClaims(options.claims, ctx.clientCapabilities) }, { ...ctx.appHeaders, ...auth.headers }, options.signal),
     deviceAuthorizationSchema,
     'Device authorization response',
     auth.secrets,

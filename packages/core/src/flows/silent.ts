@@ -87,11 +87,14 @@ function refreshWithCachedToken(ctx: FlowContext, authority: Authority, options:
   const { account } = options;
   // Concurrent silent calls for the same account and scopes share one refresh (and one rotation).
   const key = ['rt', account.homeAccountId, account.environment, authority.url, ctx.clientId, resourceScopes(options.scopes).sort().join(' '), options.claims ?? ''].join('\n');
-  const refresh = async () => {
+  const redeem = (refreshToken: string, grantedScopes?: string) => refreshAccessToken(ctx, authority, refreshToken, { ...options, account, grantedScopes });
+  const refreshOwn = async () => {
     const rt = ctx.persistence.cache.findRefreshToken(account.homeAccountId, account.environment, ctx.clientId, { realm: refreshTokenRealm(authority) });
     if (!rt) throw new InteractionRequiredError({ error: 'no_tokens_found', errorDescription: `No refresh token is cached; sign in interactively. ${OFFLINE_ACCESS_HINT}` });
-    return refreshAccessToken(ctx, authority, rt.secret, { ...options, account, grantedScopes: rt.target });
+    return redeem(rt.secret, rt.target);
   };
+  const family = ctx.familyRefresh;
+  const refresh = family ? () => family(ctx, authority, account, refreshOwn, redeem) : refreshOwn;
   const lock = ctx.refreshLock;
   if (!lock) return ctx.singleFlight.run(key, refresh);
   return ctx.singleFlight.run(key, () =>

@@ -38,6 +38,8 @@ export interface TokenRequest {
   grantedScopes?: string;
   /** Whose tokens these are, when the request itself says: app-only tokens (client credentials) have no account. */
   identity?: Identity;
+  /** Send to this token endpoint instead of the discovered one (an Entra regional endpoint). */
+  tokenEndpoint?: string;
   signal?: AbortSignal;
   correlationId?: string;
 }
@@ -49,10 +51,9 @@ export const OFFLINE_ACCESS_HINT = "No refresh token issued? Sign in with prompt
 /** POSTs to the token endpoint, checks everything in the answer, caches it, returns the result. */
 export async function requestToken(ctx: FlowContext, req: TokenRequest): Promise<AuthenticationResult> {
   const metadata = await ctx.metadata(req.authority, req.signal);
-  const auth = ctx.authenticate
-    ? await ctx.authenticate(metadata.token_endpoint, metadata, req.signal)
-    : { params: { client_id: ctx.clientId }, headers: {} };
-  const headers: Record<string, string> = { ...auth.headers };
+  const endpoint = req.tokenEndpoint ?? metadata.token_endpoint;
+  const auth = ctx.authenticate ? await ctx.authenticate(endpoint, metadata, req.signal) : { params: { client_id: ctx.clientId }, headers: {} };
+  const headers: Record<string, string> = { ...ctx.appHeaders, ...auth.headers };
   if (req.correlationId) headers['client-request-id'] = req.correlationId;
   const params = {
     ...req.params,
@@ -60,8 +61,8 @@ export async function requestToken(ctx: FlowContext, req: TokenRequest): Promise
     claims: mergeClaims(req.claims, ctx.clientCapabilities),
     client_info: req.authority.kind === 'entra' ? '1' : undefined,
   };
-  ctx.log.log('info', () => `Token request: grant_type=${req.params.grant_type} to ${metadata.token_endpoint}`);
-  const response = await requestJson(ctx.http, formPost(metadata.token_endpoint, params, headers, req.signal), tokenResponseSchema, 'Token response', auth.secrets);
+  ctx.log.log('info', () => `Token request: grant_type=${req.params.grant_type} to ${endpoint}`);
+  const response = await requestJson(ctx.http, formPost(endpoint, params, headers, req.signal), tokenResponseSchema, 'Token response', auth.secrets);
   const result = await acceptTokenResponse(ctx, req, metadata, response);
   ctx.log.log('verbose', () => `Token acquired for scopes "${result.scopes.join(' ')}" (access token ${ctx.log.pii(result.accessToken)})`);
   return result;
@@ -213,7 +214,7 @@ function checkIdentity(req: TokenRequest, response: TokenResponse, claims: IdTok
   // expected home account id, the account's own pair in its tenant; and the ID token's.
   const info = clientInfoHome(req.authority, response);
   const account = req.account && !req.userAssertionHash ? `${req.account.localAccountId}.${req.account.tenantId}` : undefined;
-  const known = [info, expected, account].filter((k): k is string => !!k).map((k) => k.toLowerCase());
+  const known = [b2cUser(info, claims), b2cUser(expected, claims), account].filter((k): k is string => !!k).map((k) => k.toLowerCase());
   const pair = claims && typeof claims.oid === 'string' && typeof claims.tid === 'string' ? `${claims.oid}.${claims.tid}`.toLowerCase() : undefined;
   const tenantOf = (k: string) => k.slice(k.indexOf('.') + 1);
   const sameTenant = pair ? known.filter((k) => tenantOf(k) === tenantOf(pair)) : [];
@@ -223,6 +224,16 @@ function checkIdentity(req: TokenRequest, response: TokenResponse, claims: IdTok
   if (info ? info.toLowerCase() !== expected.toLowerCase() : claims && sameTenant.length === 0) {
     throw refuse('The refreshed tokens are for another user than the account (or, without client_info, their ID token is not shown to be the account\'s)');
   }
+}
+
+/**
+ * B2C's client_info uid is `<oid>-<policy>` (the policy lower-cased, as the ID token's tfp or, in
+ * older policies, acr): the user's `oid.tid` pair is the home account id without it.
+ */
+function b2cUser(home: string | undefined, claims: IdTokenClaims | undefined): string | undefined {
+  const policy = claims?.tfp ?? claims?.acr;
+  const suffix = typeof policy === 'string' && `-${policy}.`.toLowerCase();
+  return home && suffix && home.toLowerCase().includes(suffix) ? home.toLowerCase().replace(suffix, '.') : home;
 }
 
 /** Entra's home account id, `uid.utid` from client_info. */
@@ -251,19 +262,31 @@ function identify(ctx: FlowContext, req: TokenRequest, response: TokenResponse, 
   const homeAccountId = clientInfoHome(authority, response) ?? expectedHome(req) ?? sub;
   // On-behalf-of tokens are looked up by assertion and configured tenant, not by the user's home tenant.
   const realm = entra && !req.userAssertionHash && typeof claims.tid === 'string' ? claims.tid : authority.tenant;
-  const username = String(claims.preferred_username ?? claims.upn ?? claims.email ?? claims.unique_name ?? '');
   const account: AccountEntity = {
     home_account_id: homeAccountId,
     environment: authority.environment,
     realm,
     local_account_id: String((entra ? claims.oid : undefined) ?? sub),
-    username,
+    username: usernameOf(claims),
     authority_type: entra ? 'MSSTS' : 'Generic',
     last_modified_time: String(ctx.now()),
   };
   if (typeof claims.name === 'string') account.name = claims.name;
   if (response.client_info) account.client_info = response.client_info;
   return { homeAccountId, realm, account, accountInfo: { ...accountFields(account), idTokenClaims: claims } };
+}
+
+/**
+ * The account's username: the first non-empty of preferred_username, upn, B2C's `emails[0]`, email,
+ * unique_name (MSAL skips empty values too, and takes B2C's emails array).
+ */
+function usernameOf(claims: IdTokenClaims): string {
+  const emails = claims.emails;
+  const first = Array.isArray(emails) ? emails[0] : undefined;
+  for (const value of [claims.preferred_username, claims.upn, first, claims.email, claims.unique_name]) {
+    if (typeof value === 'string' && value !== '') return value;
+  }
+  return '';
 }
 
 /** A new token replaces cached ones whose scopes overlap it, as MSAL does, so lookups stay unambiguous. */

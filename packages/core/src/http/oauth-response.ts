@@ -42,6 +42,7 @@ export function oauthErrorFrom(body: unknown, status: number, redact: (text: str
     status,
     claims: claims === e.claims ? claims : undefined,
     suberror: clean(e.suberror),
+    timestamp: clean(e.timestamp),
   };
   return InteractionRequiredError.matches(e.error, e.suberror) ? new InteractionRequiredError(details) : new ServerError(details);
 }

@@ -134,6 +134,7 @@ export const errorResponseSchema = z.looseObject({
   trace_id: text(),
   claims: text(),
   suberror: text(),
+  timestamp: text(),
 });
 export type ErrorResponse = z.Infer<typeof errorResponseSchema>;
 
@@ -180,6 +181,7 @@ export const instanceDiscoverySchema = z.looseObject({
   tenant_discovery_endpoint: text(),
   metadata: z.optional(z.array(z.looseObject({ preferred_network: z.string(), preferred_cache: text(), aliases: z.array(z.string()) }))),
   error: text(),
+  error_description: text(),
 });
 export type InstanceDiscoveryResponse = z.Infer<typeof instanceDiscoverySchema>;
 

@@ -25,9 +25,7 @@ const EC_ALGORITHMS: Record<string, string> = { prime256v1: 'ES256', secp384r1: 
  * (the first one when the key is encrypted and so cannot be compared before core decrypts it).
  */
 export function parsePemCertificate(pem: string): PemCertificate {
-  const keyMatch = PRIVATE_KEY.exec(pem);
-  if (!keyMatch) throw invalid('holds no private key ("BEGIN PRIVATE KEY" or "BEGIN RSA PRIVATE KEY")');
-  const keyPem = keyMatch[0];
+  const { keyPem, encrypted } = findPrivateKey(pem);
   const certificates = [...pem.matchAll(CERTIFICATE)].map((m) => m[0]);
   if (certificates.length === 0) throw invalid('holds no certificate ("BEGIN CERTIFICATE")');
   const parsed = certificates.map((c, i) => {
@@ -38,8 +36,6 @@ export function parsePemCertificate(pem: string): PemCertificate {
     }
   });
 
-  // PKCS#8 "ENCRYPTED PRIVATE KEY", or a legacy PEM with "Proc-Type: 4,ENCRYPTED".
-  const encrypted = keyMatch[1] === 'ENCRYPTED PRIVATE KEY' || /Proc-Type:\s*4,ENCRYPTED/i.test(keyPem);
   let privateKey = keyPem;
   let leafIndex = 0;
   if (!encrypted) {
@@ -66,6 +62,30 @@ export function parsePemCertificate(pem: string): PemCertificate {
       return alg;
     },
   };
+}
+
+/** The private key of a PEM text, and whether it is encrypted. */
+function findPrivateKey(pem: string): { keyPem: string; encrypted: boolean } {
+  const keyMatch = PRIVATE_KEY.exec(pem);
+  if (!keyMatch) throw invalid('holds no private key ("BEGIN PRIVATE KEY" or "BEGIN RSA PRIVATE KEY")');
+  const keyPem = keyMatch[0];
+  // PKCS#8 "ENCRYPTED PRIVATE KEY", or a legacy PEM with "Proc-Type: 4,ENCRYPTED".
+  return { keyPem, encrypted: keyMatch[1] === 'ENCRYPTED PRIVATE KEY' || /Proc-Type:\s*4,ENCRYPTED/i.test(keyPem) };
+}
+
+/** Whether PEM text holds a certificate (else it is a bare key, see parsePemKey). */
+export function hasCertificate(pem: string): boolean {
+  return /-----BEGIN CERTIFICATE-----/.test(pem);
+}
+
+/**
+ * A PEM private key without a certificate (PKCS#8, PKCS#1, SEC1), in the form core imports: PKCS#8,
+ * or the PEM as given when encrypted (core decrypts it with `decryptPrivateKey`).
+ */
+export function parsePemKey(pem: string): { privateKey: string; encrypted: boolean } {
+  const { keyPem, encrypted } = findPrivateKey(pem);
+  if (encrypted) return { privateKey: keyPem, encrypted };
+  return { privateKey: readKey(() => createPrivateKey(keyPem)).export({ format: 'pem', type: 'pkcs8' }) as string, encrypted };
 }
 
 /**

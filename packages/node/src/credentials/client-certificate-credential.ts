@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigurationError } from '@tessera/core';
-import { decryptPrivateKey, parsePemCertificate } from './certificate.js';
+import { decryptPrivateKey, hasCertificate, parsePemCertificate, parsePemKey } from './certificate.js';
 import type { TokenCredentialOptions } from './options.js';
 import { type ClientAuthenticationOptions, ServicePrincipalCredential } from './service-principal-credential.js';
 
@@ -31,7 +31,9 @@ export interface ClientCertificateCredentialOptions extends TokenCredentialOptio
  * A service principal that signs its assertion with a certificate's private key.
  * Entra gets the SHA-256 thumbprint (`x5t#S256`) with PS256, as MSAL sends today; other OpenID
  * Connect issuers get the SHA-1 thumbprint (`x5t`) with RS256, which they all support.
- * EC keys sign with ES256/384/512. The PEM file is read on the first getToken.
+ * EC keys sign with ES256/384/512. The PEM file is read on the first getToken. For a generic
+ * issuer the PEM may hold the private key alone (a key registered as a JWK): the assertion then
+ * carries its `kid` (RFC 7638 thumbprint) and no certificate thumbprint.
  */
 export class ClientCertificateCredential extends ServicePrincipalCredential {
   protected readonly credentialName = 'ClientCertificateCredential';
@@ -60,11 +62,15 @@ export class ClientCertificateCredential extends ServicePrincipalCredential {
 
   private async loadAuthentication(): Promise<ClientAuthenticationOptions> {
     const pem = await this.readPem();
-    const parsed = parsePemCertificate(pem);
-    if (parsed.encrypted && !this.password) {
-      throw new ConfigurationError('The certificate\'s private key is encrypted: set `certificatePassword`', 'invalid_certificate');
-    }
     const entra = this.authority.entra;
+    // A generic OpenID Connect issuer may register the key itself (a JWK): kid, no certificate.
+    if (!entra && !hasCertificate(pem)) {
+      const key = parsePemKey(pem);
+      this.checkPassword(key.encrypted);
+      return { clientCredential: { privateKey: key.privateKey, passphrase: key.encrypted ? this.password : undefined }, decryptPrivateKey };
+    }
+    const parsed = parsePemCertificate(pem);
+    this.checkPassword(parsed.encrypted);
     return {
       clientCredential: {
         privateKey: parsed.privateKey,
@@ -75,6 +81,12 @@ export class ClientCertificateCredential extends ServicePrincipalCredential {
       },
       decryptPrivateKey,
     };
+  }
+
+  private checkPassword(encrypted: boolean): void {
+    if (encrypted && !this.password) {
+      throw new ConfigurationError('The certificate\'s private key is encrypted: set `certificatePassword`', 'invalid_certificate');
+    }
   }
 
   private async readPem(): Promise<string> {

@@ -1,0 +1,42 @@
+import { createPrivateKey } from 'node:crypto';
+import type { HttpRequest } from '@tessera/core';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { NodeConfidentialClientApplication } from '../src/index.js';
+import { useDevAuthority } from './credentials-helpers.js';
+
+describe('NodeConfidentialClientApplication', () => {
+  const idp = useDevAuthority();
+  afterEach(() => vi.unstubAllEnvs());
+
+  it('signs private_key_jwt with an encrypted bare PEM key (decrypted with node:crypto, kid from its thumbprint)', async () => {
+    const c = idp.current.clients.ecKeyJwt;
+    const encrypted = createPrivateKey(c.privateKeyPem).export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: 'pass-phrase' }) as string;
+    const app = new NodeConfidentialClientApplication({ clientId: c.clientId, authority: idp.current.issuer, clientCredential: { privateKey: encrypted, passphrase: 'pass-phrase' } });
+    idp.current.clearRequests();
+    const result = await app.acquireTokenForClient({ scopes: ['api.read'] });
+    expect(result.accessToken.split('.')).toHaveLength(3);
+    const token = idp.current.requests.find((r) => r.path === '/token')!;
+    expect(token).toMatchObject({ status: 200, authMethod: 'private_key_jwt', assertionHeader: { alg: 'ES256', typ: 'JWT', kid: c.kid } });
+  });
+
+  it('takes the region for azureRegion "TryAutoDetect" from REGION_NAME', async () => {
+    vi.stubEnv('REGION_NAME', 'centralus');
+    const sent: HttpRequest[] = [];
+    const tenant = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+    const app = new NodeConfidentialClientApplication({
+      clientId: 'daemon',
+      clientCredential: 's3cret',
+      authority: `https://login.microsoftonline.com/${tenant}`,
+      azureRegion: 'TryAutoDetect',
+      instanceDiscovery: false,
+      authorityMetadata: JSON.stringify({
+        issuer: `https://login.microsoftonline.com/${tenant}/v2.0`,
+        token_endpoint: `https://login.microsoftonline.com/${tenant}/oauth2/v2.0/token`,
+      }),
+      // Entra answers on the Internet: a canned token response, loopback-only tests.
+      httpClient: { send: async (request) => (sent.push(request), { status: 200, headers: {}, body: JSON.stringify({ token_type: 'Bearer', expires_in: 3599, access_token: 'app-token' }) }) },
+    });
+    expect((await app.acquireTokenForClient({ scopes: ['https://graph.microsoft.com/.default'] })).accessToken).toBe('app-token');
+    expect(sent.map((r) => r.url)).toEqual([`https://centralus.login.microsoft.com/${tenant}/oauth2/v2.0/token`]);
+  });
+});
