@@ -15,12 +15,18 @@ const packages = {
 
 /**
  * Dependencies inlined (tree-shaken) into a package's JavaScript instead of imported at run time;
- * the .d.ts still refer to the package. zod: its `zod/v4/core` index loads every module and 40
+ * the .d.ts still refer to the package. zod: `zod/mini` re-exports `zod/v4/core` and its 40
  * locales (about 50 ms at import, against @tessera/node's 30 ms budget), and core uses a small part.
  * @tessera/node's own schemas (credentials/answers.ts) use zod/mini, also inlined, in a chunk that
  * loads with the first managed identity or CLI answer, not at import.
  */
 const INLINED = { core: ['zod'], node: ['zod'] };
+
+/**
+ * Packages an SPA bundles: class fields become constructor assignments, as in the CDN build (the
+ * same objects, fewer bytes in an app's bundle).
+ */
+const ASSIGNED_FIELDS = ['core', 'browser'];
 
 const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
 
@@ -45,7 +51,7 @@ for (const [dir, entries] of Object.entries(packages)) {
   configs.push({
     input,
     external: (id) => !isInlined(id) && external(id),
-    plugins: [...(inlined.length ? [nodeResolve({ rootDir: root })] : []), typescript({ tsconfig: 'tsconfig.base.json', include: [`${root}/src/**/*.ts`], compilerOptions: { types: ['node'] } })],
+    plugins: [...(inlined.length ? [nodeResolve({ rootDir: root })] : []), typescript({ tsconfig: 'tsconfig.base.json', include: [`${root}/src/**/*.ts`], compilerOptions: { types: ['node'], useDefineForClassFields: !ASSIGNED_FIELDS.includes(dir) } })],
     output: [
       { dir: `${root}/dist`, format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
       { dir: `${root}/dist`, format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs', exports: 'named' },

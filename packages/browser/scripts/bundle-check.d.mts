@@ -4,6 +4,7 @@ export const SPA_GZIP_BUDGET: number;
 export const CDN_GZIP_CEILING: number;
 export const SPA_GZIP_CEILING: number;
 export const FORBIDDEN: Record<string, string>;
+export const ZOD_MINI_MARKERS: string[];
 export function sizes(code: string): { min: number; gzip: number; brotli: number };
 export function forbiddenIn(code: string, names?: string[]): string[];
 export function cdnCode(): Promise<string>;

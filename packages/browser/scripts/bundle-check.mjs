@@ -17,14 +17,17 @@ export const CDN_GZIP_BUDGET = 16_000;
 /** gzip budget of the README's SPA bundled against the package builds (SPA_ENTRY), zod inside. */
 export const SPA_GZIP_BUDGET = 15_000;
 /**
- * What test/bundle.test.ts holds today: the budgets above are not met yet with zod inside (see the
- * README's "Bundle size"); these ceilings stop growth and stay below oidc-client-ts (18,153 B CDN
- * file, 17,379 B SPA bundle). Lower them to the budgets as the bundles shrink. Issue 9's refresh work
- * (lifetime-scaled expiry margin, granted-scope refreshes, offline_access hints) added ~270 B, which
- * puts the SPA bundle ~100 B above oidc-client-ts's until savings elsewhere.
+ * What test/bundle.test.ts holds today: the budgets above are not met with zod/mini inside (see the
+ * README's "Bundle size"; measured 20,347 and 20,533 B). These ceilings only stop growth: both
+ * bundles are above oidc-client-ts's (18,153 B CDN file, 17,379 B SPA bundle) since the refresh,
+ * cache-fidelity and secret-redaction work merged on main (about 3.2 kB). Lower them to the
+ * budgets as the bundles shrink.
  */
-export const CDN_GZIP_CEILING = 17_250;
-export const SPA_GZIP_CEILING = 17_500;
+export const CDN_GZIP_CEILING = 20_400;
+export const SPA_GZIP_CEILING = 20_600;
+
+/** Strings only zod/mini's schema classes carry: the bundles parse with zod/mini itself. */
+export const ZOD_MINI_MARKERS = ['ZodMiniObject', '$ZodObject'];
 
 /** Code an SPA using redirect sign-in and silent acquisition must not carry: string literals only those parts have. */
 export const FORBIDDEN = {
@@ -34,8 +37,6 @@ export const FORBIDDEN = {
   'client assertions (credential code)': 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
   'password grant': "grant_type:\"password\"",
   'jose (JWT signing/verification)': 'ERR_JWS',
-  // Core builds its schemas on zod's engine (zod/v4/core): zod/mini's schema classes would add 1.2 kB.
-  'zod/mini schema classes': 'ZodMiniType',
   'Node built-ins': 'node:',
   'cross-fetch / node-fetch': 'node-fetch',
   'instance discovery (Entra)': 'discovery/instance',

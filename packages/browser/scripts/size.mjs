@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `pnpm size`: sizes of the CDN file (built from the sources) against its gzip budget, and of an
 // SPA bundled against the package builds (after `pnpm build`), with a check that the SPA bundle
-// carries no device-code, client-credential, credential/JWT-signing or Node code (zod's engine is
+// carries no device-code, client-credential, credential/JWT-signing or Node code (zod/mini is
 // inside: it validates every response and stored value). Exits non-zero above a budget.
 import {
   CDN_GZIP_BUDGET,

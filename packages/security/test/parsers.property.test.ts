@@ -19,7 +19,6 @@ import { decodeIdToken, validateIdTokenClaims } from '../../core/src/crypto/id-t
 import { oauthErrorFrom, requestJson } from '../../core/src/http/oauth-response.js';
 import { parseRetryAfter } from '../../core/src/http/retry.js';
 import { MAX_SERVER_SECONDS, seconds, tokenResponseSchema } from '../../core/src/http/schemas.js';
-import { safeParse } from '../../core/src/http/zod.js';
 
 /** TESSERA_PROPERTY_RUNS_SCALE=20 for a deeper local search; CI runs the default. */
 const SCALE = Math.max(1, Number(process.env.TESSERA_PROPERTY_RUNS_SCALE) || 1);
@@ -353,7 +352,7 @@ describe('error-response parsing (oauthErrorFrom, requestJson)', () => {
     const value = fc.oneof(fc.anything(), fc.double(), fc.bigInt().map(String), fc.nat().map(String), fc.stringMatching(/^\d{1,400}$/), fc.constantFrom(Infinity, -0, 1e20, 2 ** 31, '0', ''));
     fc.assert(
       fc.property(value, (v) => {
-        const result = safeParse(seconds, v);
+        const result = seconds.safeParse(v);
         if (!result.success) return;
         expect(Number.isInteger(result.data)).toBe(true);
         expect(result.data).toBeGreaterThanOrEqual(0);
@@ -367,7 +366,7 @@ describe('error-response parsing (oauthErrorFrom, requestJson)', () => {
   it('access_token: a parsed token response only ever carries printable ASCII with a visible character', () => {
     fc.assert(
       fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom(' ', 'a\r\nb', 'a b', '\u001b[2J')), (access_token) => {
-        const result = safeParse(tokenResponseSchema, { access_token, token_type: 'Bearer' });
+        const result = tokenResponseSchema.safeParse({ access_token, token_type: 'Bearer' });
         expect(result.success).toBe(/^[\x20-\x7e]*[\x21-\x7e][\x20-\x7e]*$/.test(access_token));
       }),
       runs(500),

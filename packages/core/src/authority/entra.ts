@@ -1,5 +1,5 @@
 // Microsoft Entra ID: cloud hosts, tenant shapes, issuer templates and client_info.
-import * as z from '../http/zod.js';
+import * as z from 'zod/mini';
 import { base64UrlDecodeToString } from '../crypto/encoding.js';
 import { parseShape } from '../http/schemas.js';
 
@@ -80,7 +80,7 @@ export function issuerFillsTemplate(template: string, iss: string): boolean {
 }
 
 const clientInfoSchema = z.looseObject({ uid: z.string(), utid: z.string() });
-export type ClientInfo = z.Infer<typeof clientInfoSchema>;
+export type ClientInfo = z.infer<typeof clientInfoSchema>;
 
 /** Entra's `client_info` (requested with client_info=1): base64url JSON giving uid and utid. */
 export function parseClientInfo(clientInfo: string | undefined): ClientInfo | undefined {

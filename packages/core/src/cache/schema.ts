@@ -1,10 +1,11 @@
 // MSAL's unified cache schema: section names, field names and key formats as MSAL writes them,
 // so a cache file is shared with MSAL Python, MSAL Node and the Azure CLI.
-import * as z from '../http/zod.js';
+import * as z from 'zod/mini';
+import { optionalString } from '../http/schemas.js';
 
 /** Fields every entry has as a string when MSAL (or we) wrote it. */
 const str = z.string();
-const opt = z.optional(z.string());
+const opt = optionalString;
 const credential = /* @__NO_SIDE_EFFECTS__ */ <T extends CredentialType>(type: T) => ({
   /** Which kind of credential this entry is. */
   credential_type: z.custom<T>((v) => v === type),
@@ -94,15 +95,15 @@ export const appMetadataEntitySchema = z.looseObject({
 /** The kinds of credential entries in MSAL's cache. */
 export type CredentialType = 'AccessToken' | 'RefreshToken' | 'IdToken';
 /** An `Account` entry of MSAL's unified cache, as MSAL writes it (other fields kept). */
-export type AccountEntity = z.Infer<typeof accountEntitySchema>;
+export type AccountEntity = z.infer<typeof accountEntitySchema>;
 /** An `AccessToken` entry of MSAL's unified cache. */
-export type AccessTokenEntity = z.Infer<typeof accessTokenEntitySchema>;
+export type AccessTokenEntity = z.infer<typeof accessTokenEntitySchema>;
 /** A `RefreshToken` entry of MSAL's unified cache. */
-export type RefreshTokenEntity = z.Infer<typeof refreshTokenEntitySchema>;
+export type RefreshTokenEntity = z.infer<typeof refreshTokenEntitySchema>;
 /** An `IdToken` entry of MSAL's unified cache. */
-export type IdTokenEntity = z.Infer<typeof idTokenEntitySchema>;
+export type IdTokenEntity = z.infer<typeof idTokenEntitySchema>;
 /** An `AppMetadata` entry of MSAL's unified cache (the client's FOCI family). */
-export type AppMetadataEntity = z.Infer<typeof appMetadataEntitySchema>;
+export type AppMetadataEntity = z.infer<typeof appMetadataEntitySchema>;
 
 /** The schema of each MSAL section's entries. */
 export const ENTITY_SCHEMAS = {

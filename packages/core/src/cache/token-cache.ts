@@ -1,4 +1,4 @@
-import * as z from '../http/zod.js';
+import * as z from 'zod/mini';
 import { TesseraError } from '../errors.js';
 import type { Authority } from '../authority/authority.js';
 import { describeIssue, isRecord } from '../http/schemas.js';

@@ -1,7 +1,7 @@
 // The options every client (core's and @tessera/browser's) checks when it is built. Its own module:
 // the browser bundle takes this schema without ClientApplication's flows and their option schemas.
-import * as z from '../http/zod.js';
-import { checkOptions, nonEmpty, oneOf } from '../http/schemas.js';
+import * as z from 'zod/mini';
+import { checkOptions, nonEmpty, oneOf, strings } from '../http/schemas.js';
 
 /** What every client needs: its id and where its authority is (also checked by @tessera/browser). */
 const clientId = nonEmpty('expected the application (client) id registered with the provider, a non-empty string');
@@ -11,17 +11,17 @@ const NOT_AN_OBJECT = 'expected an options object with at least clientId';
 // No object spreads in schema arguments: bundlers keep a schema built with one, used or not.
 const clientIdentitySchema = z.object({ clientId, authority, oidcAuthority }, NOT_AN_OBJECT);
 
-const strings = z.optional(z.array(z.string()));
+const optionalStrings = z.optional(strings());
 /** The options ClientApplication checks when it is built (its own fields; the rest pass through). */
 const clientOptionsSchema = z.object(
   {
     clientId,
     authority,
     oidcAuthority,
-    knownEntraHosts: strings,
-    knownAuthorities: strings,
-    clientCapabilities: strings,
-    excludeScopes: strings,
+    knownEntraHosts: optionalStrings,
+    knownAuthorities: optionalStrings,
+    clientCapabilities: optionalStrings,
+    excludeScopes: optionalStrings,
     authorityMetadata: z.optional(z.string('expected the discovery document as a JSON string')),
     clockSkewSeconds: z.optional(z.custom<number>((v) => typeof v === 'number' && v >= 0, 'expected seconds (a number, 0 or more)')),
     cachePartitioning: z.optional(oneOf(['single', 'perKey'], 'expected "single" or "perKey"')),

@@ -1,10 +1,10 @@
-import * as z from '../http/zod.js';
+import * as z from 'zod/mini';
 import { ValidationError } from '../errors.js';
-import { describeIssue, stringOrStrings } from '../http/schemas.js';
+import { describeIssue, optionalString, stringOrStrings } from '../http/schemas.js';
 import { base64UrlDecodeToString } from './encoding.js';
 
 const time = z.optional(z.number());
-const text = z.optional(z.string());
+const text = optionalString;
 
 /**
  * The claims checked or used for identity, with their JSON types (OpenID Connect Core 2); others
@@ -38,7 +38,7 @@ export const idTokenClaimsSchema = z.looseObject({
 });
 
 /** ID-token claims as validated: the standard ones typed, any others as the issuer sent them. */
-export type IdTokenClaims = z.Infer<typeof idTokenClaimsSchema>;
+export type IdTokenClaims = z.infer<typeof idTokenClaimsSchema>;
 
 /** Verifies a JWS signature; injected so that apps which do not verify never bundle the code. */
 export type IdTokenSignatureVerifier = (idToken: string, context: { jwksUri?: string; issuer: string }) => Promise<void>;

@@ -3,9 +3,10 @@ import type { AuthorityMetadata } from '../authority/discovery.js';
 import { issuerFillsTemplate } from '../authority/entra.js';
 import { partitionKeys } from '../cache/cache-store.js';
 import { createPkce, randomToken } from '../crypto/encoding.js';
-import * as z from '../http/zod.js';
+import * as z from 'zod/mini';
 import { ConfigurationError, InteractionRequiredError, InvalidResponseError, ServerError, ValidationError } from '../errors.js';
 import { checkShape } from '../http/oauth-response.js';
+import { optionalString } from '../http/schemas.js';
 import type { AuthenticationResult } from '../results.js';
 import { normalizeScopes, withOidcScopes } from '../scopes.js';
 import { mergeClaims } from './claims.js';
@@ -178,10 +179,10 @@ export function parseAuthResponse(response: AuthResponse, responseMode?: Respons
   return Object.fromEntries(Object.entries(response).filter((e): e is [string, string] => typeof e[1] === 'string'));
 }
 
-const param = z.optional(z.string());
+const param = optionalString;
 /** Parameters of an authorization response (RFC 6749 4.1.2, RFC 9207 `iss`), as a redirect brings them. */
 const authResponseSchema = z.looseObject({ code: param, state: param, iss: param, error: param, error_description: param, session_state: param });
-export type AuthResponseParams = z.Infer<typeof authResponseSchema>;
+export type AuthResponseParams = z.infer<typeof authResponseSchema>;
 
 /**
  * Checks the redirect against the flow before anything else: state (CSRF), then `iss`

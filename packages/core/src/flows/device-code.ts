@@ -8,8 +8,8 @@ import type { AuthenticationResult } from '../results.js';
 import { normalizeScopes, withOidcScopes } from '../scopes.js';
 import { mergeClaims } from './claims.js';
 import type { FlowContext, RequestOptions } from './context.js';
-import * as z from '../http/zod.js';
-import { checkOptions, nonEmpty } from '../http/schemas.js';
+import * as z from 'zod/mini';
+import { checkOptions, nonEmpty, strings } from '../http/schemas.js';
 import { requestOptionsSchema, requestOptions, requiredScopesOption } from './options.js';
 import { requestToken } from './token-request.js';
 
@@ -40,7 +40,7 @@ export interface DeviceCodeFlow {
 const deviceFlowOptionsSchema = requestOptions({ scopes: requiredScopesOption });
 /** A flow object as initiateDeviceFlow returned it. */
 const deviceCodeFlowSchema = z.object(
-  { deviceCode: nonEmpty(), interval: z.number(), expiresAt: z.number(), scopes: z.array(z.string()) },
+  { deviceCode: nonEmpty(), interval: z.number(), expiresAt: z.number(), scopes: strings() },
   'expected the flow object initiateDeviceFlow returned',
 );
 

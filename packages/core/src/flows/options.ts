@@ -2,21 +2,19 @@
 // ConfigurationError naming the option and what to pass, not deep inside a flow with a TypeError.
 // Plain (stripping) objects: only the named options are checked, others are ignored, and the
 // parse stays cheap enough for the cache-hit path (no copy of unknown keys).
-import * as z from '../http/zod.js';
-import { isRecord, nonEmpty, oneOf, stringOrStrings } from '../http/schemas.js';
+import * as z from 'zod/mini';
+import { isRecord, nonEmpty, oneOf, optionalString, stringOrStrings, strings } from '../http/schemas.js';
 
 const NON_BLANK = /\S/;
 const SCOPES = 'expected a string or an array of strings';
 /** Scopes as given (a space-separated string or an array); may be empty where signing in alone is useful. */
 export const scopesOption = stringOrStrings(SCOPES);
 /** Scopes that must name at least one scope: a token is for something. */
-export const requiredScopesOption = z.check(
-  scopesOption,
+export const requiredScopesOption = /* @__PURE__ */ scopesOption.check(
   // Cheap (this runs on every cache hit): some scope has a non-blank character.
   z.refine((s) => (typeof s === 'string' ? NON_BLANK.test(s) : s.some((scope) => NON_BLANK.test(scope))), 'name at least one scope, e.g. ["api://my-api/.default"] or "User.Read"'),
 );
 
-export const optionalString = z.optional(z.string());
 export const optionalBoolean = z.optional(z.boolean('expected true or false'));
 
 /** What every token method accepts (RequestOptions). */
@@ -31,7 +29,7 @@ const requestOptionsShape = {
  * An options object: the common request options and these fields. Built in a function: a schema
  * argument with an object spread would keep every schema in bundles, used or not.
  */
-export const requestOptions = /* @__NO_SIDE_EFFECTS__ */ <S extends Record<string, z.Schema>>(shape: S, message?: string) =>
+export const requestOptions = /* @__NO_SIDE_EFFECTS__ */ <S extends Record<string, z.ZodMiniType>>(shape: S, message?: string) =>
   z.object({ ...requestOptionsShape, ...shape }, message);
 
 /** An account object as getAccounts() and sign-in results give it. */
@@ -57,13 +55,13 @@ export const authorizationUrlOptionsSchema = requestOptions({
   domainHint: optionalString,
   maxAge: z.optional(z.custom<number>((v) => typeof v === 'number' && v >= 0, 'expected seconds (a number, 0 or more)')),
   responseMode: z.optional(oneOf(['query', 'fragment', 'form_post'], 'expected query, fragment or form_post')),
-  extraScopesToConsent: z.optional(z.array(z.string())),
+  extraScopesToConsent: z.optional(strings()),
   extraQueryParameters: z.optional(z.custom<Record<string, string>>((v) => isRecord(v) && Object.values(v).every((s) => typeof s === 'string'), 'expected an object of string values')),
 });
 
 /** A flow object as initiateAuthCodeFlow returned it (kept by the app until the redirect returns). */
 export const authCodeFlowSchema = z.object(
-  { state: nonEmpty(), nonce: z.string(), codeVerifier: nonEmpty(), redirectUri, scopes: z.array(z.string()), issuer: z.string() },
+  { state: nonEmpty(), nonce: z.string(), codeVerifier: nonEmpty(), redirectUri, scopes: strings(), issuer: z.string() },
   'expected the flow object initiateAuthCodeFlow returned',
 );
 export const byCodeOptionsSchema = requestOptions({ scopes: scopesOption, redirectUri, codeVerifier: optionalString, nonce: optionalString });

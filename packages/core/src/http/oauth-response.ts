@@ -1,7 +1,7 @@
 import { InteractionRequiredError, InvalidResponseError, ServerError } from '../errors.js';
 import type { HttpClient, HttpRequest, HttpResponse } from './http-client.js';
 import { capText, redactor, requestSecrets } from './redaction.js';
-import * as z from './zod.js';
+import * as z from 'zod/mini';
 import { type Schema, describeIssue, errorResponseSchema, parseShape } from './schemas.js';
 
 /** Parses a JSON body, naming the endpoint when it is not JSON (an HTML error page, a truncated body). */

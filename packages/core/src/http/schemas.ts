@@ -1,14 +1,15 @@
-// zod schemas of what servers send (built with ./zod.ts, zod/mini's builders over zod's engine).
+// zod/mini schemas of what servers send.
 // Objects are loose: fields nobody reads pass through unchecked and are kept. Types come from the
-// schemas (z.infer). Bundle size: only object, string, number, boolean, optional, array and custom
-// schemas with checks are used (each further zod type costs a browser bundle 200-600 bytes
-// gzipped): unions, enums, literals and records are written as `custom` schemas with the helpers
-// below. No object spreads in schema arguments at module level: bundlers keep such schemas.
-import * as z from './zod.js';
+// schemas (z.infer). Bundle size: an SPA's schemas use only object, string, number, boolean,
+// optional and custom schemas with checks (each further zod type costs a browser bundle 100-600
+// bytes gzipped): unions, enums, literals, records and arrays of strings or numbers are written as
+// `custom` schemas with the helpers below (`z.array` only for arrays of objects, off the SPA path). No object spreads in schema arguments at module level: bundlers keep such schemas; and a
+// module-level `schema.check(...)` is a method call, marked pure so that unused schemas are dropped.
+import * as z from 'zod/mini';
 import { ConfigurationError } from '../errors.js';
 
 /** The zod schemas this library parses untrusted values with. */
-export type Schema<T = unknown> = z.Schema<T>;
+export type Schema<T = unknown> = z.ZodMiniType<T>;
 
 /**
  * The upper bound of every duration a server gives (expires_in, ext_expires_in, refresh_in, device
@@ -22,31 +23,41 @@ export const MAX_SERVER_SECONDS = 24 * 24 * 60 * 60;
 export const clampSeconds = (seconds: number): number => Math.min(Math.floor(seconds), MAX_SERVER_SECONDS);
 
 /** A string with at least one character. */
-export const nonEmpty = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected a non-empty string') => z.check(z.string(message), z.refine((v: string) => v.length > 0, message));
-const text = () => z.optional(z.string());
+export const nonEmpty = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected a non-empty string') => z.string(message).check(z.refine((v: string) => v.length > 0, message));
+/** An optional string: one schema shared by every such field (fewer bytes in bundles). */
+export const optionalString = z.optional(z.string());
 
 /**
  * Seconds: a JSON number >= 0, or a string of digits as some Entra endpoints send; never negative
  * or NaN. Clamped to MAX_SERVER_SECONDS (see there): Infinity too, which a 400-digit JSON number
  * parses to.
  */
-export const seconds = z.check(
-  z.custom<number>((v) => (typeof v === 'number' && v >= 0) || (typeof v === 'string' && /^\d+$/.test(v)), 'expected a non-negative number of seconds'),
-  z.overwrite((v) => clampSeconds(Number(v))),
-);
+export const seconds = /* @__PURE__ */ z
+  .custom<number>((v) => (typeof v === 'number' && v >= 0) || (typeof v === 'string' && /^\d+$/.test(v)), 'expected a non-negative number of seconds')
+  .check(z.overwrite((v) => clampSeconds(Number(v))));
 
 /** One of these strings (a zod enum, in fewer bytes). */
 export const oneOf = /* @__NO_SIDE_EFFECTS__ */ <const T extends string>(values: readonly T[], message: string) => z.custom<T>((v) => values.includes(v as T), message);
 
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isNumber = (v: unknown): v is number => Number.isFinite(v);
+/** An array of strings. */
+const areStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
+
+/**
+ * An array of strings (a zod array of strings, in fewer bytes: zod's array type costs a browser
+ * bundle about 400 bytes gzipped). The error names the field; arrays of objects use `z.array`.
+ */
+export const strings = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected an array of strings') => z.custom<string[]>(areStrings, message);
+
 /** A string, or an array of strings (a zod union, in fewer bytes). */
-export const stringOrStrings = /* @__NO_SIDE_EFFECTS__ */ (message: string) =>
-  z.custom<string | string[]>((v) => typeof v === 'string' || (Array.isArray(v) && v.every((s) => typeof s === 'string')), message);
+export const stringOrStrings = /* @__NO_SIDE_EFFECTS__ */ (message: string) => z.custom<string | string[]>((v) => isString(v) || areStrings(v), message);
 
 /** A plain object (not an array, not null). */
 export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** An absolute http(s) URL. */
-const httpUrl = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected an http(s) URL') => z.check(z.string(message), z.refine((v: string) => /^https?:$/.test(urlOf(v)?.protocol ?? ''), message));
+const httpUrl = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected an http(s) URL') => z.string(message).check(z.refine((v: string) => /^https?:$/.test(urlOf(v)?.protocol ?? ''), message));
 
 /** The URL, or undefined when the text is not an absolute URL. */
 function urlOf(text: string): URL | undefined {
@@ -61,8 +72,7 @@ function urlOf(text: string): URL | undefined {
 export const isLoopbackHost = (hostname: string): boolean => hostname === '127.0.0.1' || hostname === 'localhost' || hostname === '[::1]';
 
 /** A URL we show the user or open for them: https, or http on loopback; never javascript:, data:, ... */
-const userFacingUrl = z.check(
-  z.string('expected a URL'),
+const userFacingUrl = /* @__PURE__ */ z.string('expected a URL').check(
   z.refine((v: string) => {
     const u = urlOf(v);
     return u?.protocol === 'https:' || (u?.protocol === 'http:' && isLoopbackHost(u.hostname));
@@ -70,7 +80,7 @@ const userFacingUrl = z.check(
 );
 
 /** The first issue as "field path" and what is wrong, for error messages (never the value itself). */
-export function describeIssue(error: z.ZodError): [path: string, message: string] {
+export function describeIssue(error: z.core.$ZodError): [path: string, message: string] {
   const issue = error.issues[0]!;
   const path = issue.path.map(String).join('.');
   const message =
@@ -107,8 +117,7 @@ export function parseShape<T>(schema: Schema<T>, value: unknown): T | undefined 
  * token, or one carrying CR/LF or other control characters (header or terminal injection), is
  * refused. (A space is legal here; tools that build a header refuse it themselves.)
  */
-export const accessToken = z.check(
-  z.string(),
+export const accessToken = /* @__PURE__ */ z.string().check(
   z.refine((v: string) => /^[\x20-\x7e]*[\x21-\x7e][\x20-\x7e]*$/.test(v), 'expected printable ASCII with a visible character (no control characters)'),
 );
 
@@ -118,25 +127,25 @@ export const tokenResponseSchema = z.looseObject({
   expires_in: z.optional(seconds),
   ext_expires_in: z.optional(seconds),
   refresh_in: z.optional(seconds),
-  refresh_token: text(),
-  id_token: text(),
-  scope: text(),
-  client_info: text(),
-  foci: text(),
+  refresh_token: optionalString,
+  id_token: optionalString,
+  scope: optionalString,
+  client_info: optionalString,
+  foci: optionalString,
 });
-export type TokenResponse = z.Infer<typeof tokenResponseSchema>;
+export type TokenResponse = z.infer<typeof tokenResponseSchema>;
 
 export const errorResponseSchema = z.looseObject({
   error: z.string(),
-  error_description: text(),
-  error_codes: z.optional(z.array(z.number())),
-  correlation_id: text(),
-  trace_id: text(),
-  claims: text(),
-  suberror: text(),
-  timestamp: text(),
+  error_description: optionalString,
+  error_codes: z.optional(z.custom<number[]>((v) => Array.isArray(v) && v.every(isNumber), 'expected an array of numbers')),
+  correlation_id: optionalString,
+  trace_id: optionalString,
+  claims: optionalString,
+  suberror: optionalString,
+  timestamp: optionalString,
 });
-export type ErrorResponse = z.Infer<typeof errorResponseSchema>;
+export type ErrorResponse = z.infer<typeof errorResponseSchema>;
 
 export const discoverySchema = z.looseObject({
   /** The issuer identifier; must equal the configured authority. */
@@ -152,14 +161,14 @@ export const discoverySchema = z.looseObject({
   /** Where RP-initiated logout goes. */
   end_session_endpoint: z.optional(httpUrl()),
   /** The client authentication methods the token endpoint accepts. */
-  token_endpoint_auth_methods_supported: z.optional(z.array(z.string())),
+  token_endpoint_auth_methods_supported: z.optional(strings()),
   /** Whether authorization responses carry `iss` (RFC 9207). */
   authorization_response_iss_parameter_supported: z.optional(z.boolean()),
 });
-export type DiscoveryDocument = z.Infer<typeof discoverySchema>;
+export type DiscoveryDocument = z.infer<typeof discoverySchema>;
 
-export const deviceAuthorizationSchema = z.check(
-  z.looseObject({
+export const deviceAuthorizationSchema = /* @__PURE__ */ z
+  .looseObject({
     device_code: nonEmpty(),
     user_code: nonEmpty(),
     verification_uri: z.optional(userFacingUrl),
@@ -168,22 +177,23 @@ export const deviceAuthorizationSchema = z.check(
     verification_uri_complete: z.optional(userFacingUrl),
     expires_in: seconds,
     interval: z.optional(seconds),
-    message: text(),
-  }),
-  z.refine((r: { verification_uri?: string; verification_url?: string }) => r.verification_uri !== undefined || r.verification_url !== undefined, {
-    message: 'expected the URL where the user enters the code',
-    path: ['verification_uri'],
-  }),
-);
-export type DeviceAuthorizationResponse = z.Infer<typeof deviceAuthorizationSchema>;
+    message: optionalString,
+  })
+  .check(
+    z.refine((r: { verification_uri?: string; verification_url?: string }) => r.verification_uri !== undefined || r.verification_url !== undefined, {
+      message: 'expected the URL where the user enters the code',
+      path: ['verification_uri'],
+    }),
+  );
+export type DeviceAuthorizationResponse = z.infer<typeof deviceAuthorizationSchema>;
 
 export const instanceDiscoverySchema = z.looseObject({
-  tenant_discovery_endpoint: text(),
-  metadata: z.optional(z.array(z.looseObject({ preferred_network: z.string(), preferred_cache: text(), aliases: z.array(z.string()) }))),
-  error: text(),
-  error_description: text(),
+  tenant_discovery_endpoint: optionalString,
+  metadata: z.optional(z.array(z.looseObject({ preferred_network: z.string(), preferred_cache: optionalString, aliases: strings() }))),
+  error: optionalString,
+  error_description: optionalString,
 });
-export type InstanceDiscoveryResponse = z.Infer<typeof instanceDiscoverySchema>;
+export type InstanceDiscoveryResponse = z.infer<typeof instanceDiscoverySchema>;
 
-export const jwksSchema = z.looseObject({ keys: z.array(z.looseObject({ kty: z.string(), kid: text() })) });
-export type JwksResponse = z.Infer<typeof jwksSchema>;
+export const jwksSchema = z.looseObject({ keys: z.array(z.looseObject({ kty: z.string(), kid: optionalString })) });
+export type JwksResponse = z.infer<typeof jwksSchema>;
