@@ -52,6 +52,8 @@ export { SingleFlight } from './client/single-flight.js';
 export { checkClientIdentity } from './client/client-options.js';
 export { LogSink } from './logger.js';
 export { accountsOf } from './results.js';
+// The checks of server answers, for the answers platform packages parse themselves (managed identity endpoints, CLIs).
+export { MAX_SERVER_SECONDS, seconds as secondsSchema, accessToken as accessTokenSchema, describeIssue } from './http/schemas.js';
 export {
   TesseraError,
   ConfigurationError,

@@ -117,7 +117,7 @@ export function parseShape<T>(schema: Schema<T>, value: unknown): T | undefined 
  * token, or one carrying CR/LF or other control characters (header or terminal injection), is
  * refused. (A space is legal here; tools that build a header refuse it themselves.)
  */
-const accessToken = /* @__PURE__ */ z.string().check(
+export const accessToken = /* @__PURE__ */ z.string().check(
   z.refine((v: string) => /^[\x20-\x7e]*[\x21-\x7e][\x20-\x7e]*$/.test(v), 'expected printable ASCII with a visible character (no control characters)'),
 );
 
