@@ -17,8 +17,10 @@ const packages = {
  * Dependencies inlined (tree-shaken) into a package's JavaScript instead of imported at run time;
  * the .d.ts still refer to the package. zod: `zod/mini` re-exports `zod/v4/core` and its 40
  * locales (about 50 ms at import, against @tessera/node's 30 ms budget), and core uses a small part.
+ * @tessera/node's own schemas (credentials/answers.ts) use zod/mini, also inlined, in a chunk that
+ * loads with the first managed identity or CLI answer, not at import.
  */
-const INLINED = { core: ['zod'] };
+const INLINED = { core: ['zod'], node: ['zod'] };
 
 /**
  * Packages an SPA bundles: class fields become constructor assignments, as in the CDN build (the

@@ -145,6 +145,16 @@ export function storeTable(rows) {
   );
 }
 
+/** Scale-out (scaleout.mjs): instances sharing a Redis Cluster. */
+export function scaleOutTable(r) {
+  if (r.pending) return table(['instances x users', 'scale-out'], [['', `pending (${r.pending})`]], ['l', 'l']);
+  return table(
+    ['instances x users', 'token requests per distinct token (goal 1)', 'cache hits/s across instances', 'longest hit', 'longest stall when a master dies (deadline)', 'hits/s during the outage', 'token requests during the outage'],
+    [[`${r.instances} x ${n(r.users)}`, fmt(r.requestsPerToken, 2), n(Math.round(r.hitsPerSecond)), `${fmt(r.longestHitMs, 0)} ms`, `${fmt(r.longestStallMs, 0)} ms (${r.deadlineMs} ms)`, n(Math.round(r.outagePerSecond)), n(r.requestsDuringOutage)]],
+    ['l', 'r', 'r', 'r', 'r', 'r', 'r'],
+  );
+}
+
 // ---------------------------------------------------------------- headline
 
 /** The headline ratios, as bullet lines (shared by BENCHMARKS.md and the README's Speed section). */
@@ -295,6 +305,10 @@ export function markdown(res) {
     lines.push(`Cache-store writes under contention (${res.stores[0]?.writers ?? 8} writers updating one partition for ${res.stores.find((s) => s.seconds)?.seconds ?? '?'} s):`, '', storeTable(res.stores).md, '');
   }
   lines.push(...failed('stores'));
+  if (res.scaleOut) {
+    lines.push('Scale-out: service instances sharing a 3-master Redis Cluster on loopback (on-behalf-of tokens):', '', scaleOutTable(res.scaleOut).md, '');
+  }
+  lines.push(...failed('scaleOut'));
 
   lines.push(
     '## How each number is produced',
@@ -309,6 +323,7 @@ export function markdown(res) {
     '- **Bundle size** (`size.mjs`, `size-entries/*.js`): each entry uses its library\'s usual SPA API for redirect sign-in, silent acquisition and a persistent cache (Tessera: IndexedDB; the peers: localStorage). Each is bundled with rollup, `@rollup/plugin-node-resolve` (`browser: true`), `@rollup/plugin-commonjs` and `@rollup/plugin-terser` (defaults), ES module output; sizes are bytes minified, gzip level 9 and brotli quality 11 (Node\'s zlib). The CDN rows measure the ready-made minified file each peer package ships, and Tessera\'s \`tessera-browser.min.js\` built for the run by \`packages/browser/rollup.bundles.mjs\` (the browser package\'s own CDN build). `--quick` reuses a peer\'s sizes when its entry, version and the build tools are unchanged.',
     '- **Cold start** (`coldstart.mjs`): `spawnSync(node, ["-e", "import(\'<package>\')"])` from `packages/bench` (so `@tessera/node` is its built `dist`), wall time; rounds run one process of each kind in a rotating order after one warm-up each.',
     '- **Throughput** (`throughput.mjs`, `stores.mjs`, `store-file.mjs`, `store-redis.mjs`): calls completed in a fixed time. The cache-store writers each run in a worker thread with their own `@tessera/node` store instance (own file lock, own Redis connection) and start together; each update is a read-modify-write of one ~26 KB cache partition; at the end every writer\'s own entry must hold its count (no lost update). Redis: a `redis-server` started for the run on a free 127.0.0.1 port without persistence.',
+    "- **Scale-out** (`scaleout.mjs`): a 3-master Redis Cluster of `redis-server`s in cluster mode on loopback (the node package's test fixture, `startRedisCluster`), and N instances in one process, each with its own `ConfidentialClientApplication`, memory cache, `RedisCacheStore` (defaults) and `Redis.Cluster` connection. Every instance asks at once for an on-behalf-of token for each user; the dev authority's request log gives token requests per distinct token. Then each instance calls in a loop over the users (one call at a time per instance) for a fixed time: hits/s and the longest call; then again while one master is SIGKILLed a quarter into the window: the longest stall, to compare with the store's per-operation deadline.",
     '',
   );
   const pending = pendingItems(res);
@@ -331,6 +346,7 @@ export function pendingItems(res) {
   for (const r of res.concurrency ?? []) if (r.pending) out.push(`${r.library}: ${r.pending}`);
   for (const r of res.size ?? []) if (r.pending) out.push(`${r.library} bundle: ${r.pending}`);
   for (const r of res.stores ?? []) if (r.pending) out.push(`${r.store}: ${r.pending}`);
+  if (res.scaleOut?.pending) out.push(`scale-out: ${res.scaleOut.pending}`);
   return out;
 }
 

@@ -14,6 +14,7 @@ import { runLockedSilentSuite, runSilentSuite } from './silent.mjs';
 import { runSizeSuite, toolVersions } from './size.mjs';
 import { fmt } from './stats.mjs';
 import { runStoreSuite } from './stores.mjs';
+import { runScaleOutSuite } from './scaleout.mjs';
 import { runThroughputSuite } from './throughput.mjs';
 import { versionOf } from './versions.mjs';
 
@@ -41,6 +42,7 @@ const plan = quick
       managedIdentity: { budgetMs: 250 },
       throughput: { seconds: 1, silentSize: 1_000 },
       stores: { writers: 8, seconds: 1 },
+      scaleOut: { instances: 4, users: 20, seconds: 1, outageSeconds: 2 },
     }
   : {
       silent: { budgetMs: 2_500, warmupCapMs: 3_000, list: { budgetMs: 2_000, minRuns: 3, capMs: 60_000 } },
@@ -49,6 +51,7 @@ const plan = quick
       managedIdentity: { budgetMs: 1_000 },
       throughput: { seconds: 5, silentSize: 1_000 },
       stores: { writers: 8, seconds: 5 },
+      scaleOut: { instances: 4, users: 100, seconds: 3, outageSeconds: 4 },
     };
 
 const started = performance.now();
@@ -149,6 +152,8 @@ await section('throughput', '5. Throughput', () => runThroughputSuite(plan.throu
 });
 
 await section('stores', `   Cache-store writes, ${plan.stores.writers} writers`, () => runStoreSuite(plan.stores, undefined, gate), (rows) => console.log(report.storeTable(rows).text));
+
+await section('scaleOut', `   Scale-out: ${plan.scaleOut.instances} instances on a Redis Cluster`, () => runScaleOutSuite(plan.scaleOut), (r) => console.log(report.scaleOutTable(r).text));
 
 res.machine.loadEnd = load();
 res.quiet = gate.summary();

@@ -18,6 +18,7 @@ import {
   LogSink,
   type LoggerOptions,
   type Prompt,
+  type PushedAuthorizationRequests,
   SingleFlight,
   TokenCache,
   ValidationError,
@@ -68,6 +69,12 @@ export interface BrowserClientOptions extends AuthorityOptions, LoggerOptions {
    * Needed for a client registered DPoP-bound. Call APIs with `dpopHeaders` or `fetchWithDpop`.
    */
   dpop?: boolean;
+  /**
+   * When sign-ins push their authorization request first (RFC 9126, PAR): `'auto'` (default) when
+   * the provider requires it, `'always'`, or `'never'` (a provider requiring it is then a
+   * ConfigurationError). The provider must allow this origin (CORS) at its PAR endpoint.
+   */
+  pushedAuthorizationRequests?: PushedAuthorizationRequests;
 }
 
 /** Options of loginRedirect, loginPopup, acquireTokenRedirect and acquireTokenPopup. */
@@ -184,6 +191,7 @@ export class BrowserClient {
       now: () => Math.floor(Date.now() / 1000),
       refreshLock: (account, work) => this.#refreshLock(account, work),
       dpop: options.dpop ? new DpopSession(store instanceof IndexedDbCacheStore ? () => dpopKeyPair(clientId) : undefined) : undefined,
+      pushedAuthorizationRequests: options.pushedAuthorizationRequests,
     };
     this.#interaction = new InteractionStore(clientId);
   }

@@ -15,6 +15,11 @@ export class TesseraError extends Error {
   /** The stable code to switch on; see the table in core's README. */
   readonly code: string;
   /**
+   * The correlation id of the call that failed (sent as `client-request-id`): quote it to the
+   * identity provider's support. Set by the client on every error a token method throws.
+   */
+  correlationId?: string;
+  /**
    * @param code - the stable code.
    * @param message - what failed and what to fix (never a token or secret).
    * @param options - `cause`: the underlying error, kept for diagnostics.
@@ -77,8 +82,6 @@ export class ServerError extends TesseraError {
   readonly errorDescription?: string;
   /** Entra's numeric `error_codes` (AADSTS numbers). */
   readonly errorCodes?: number[];
-  /** Entra's `correlation_id`, for support requests. */
-  readonly correlationId?: string;
   /** Entra's `trace_id`, for support requests. */
   readonly traceId?: string;
   /** The HTTP status of the error response, when there was one. */
@@ -164,6 +167,23 @@ export class NetworkError extends TesseraError {
    */
   constructor(message: string, options?: { cause?: unknown; code?: string }) {
     super(options?.code ?? 'network_error', message, options);
+  }
+}
+
+/**
+ * The server throttles this request (HTTP 429, or 5xx with Retry-After) and asked for a wait
+ * longer than the client blocks a caller (RetryOptions.maxDelayMs), or still refused after the
+ * one retry. Calls of the same shape fail fast with this error, sending nothing, until `retryAfter`.
+ */
+export class ThrottledError extends TesseraError {
+  /** When the server accepts this request again. */
+  readonly retryAfter: Date;
+  /** The HTTP status that throttled (429, 503, ...). */
+  readonly status: number;
+  constructor(message: string, retryAfter: Date, status: number) {
+    super('throttled', message);
+    this.retryAfter = retryAfter;
+    this.status = status;
   }
 }
 

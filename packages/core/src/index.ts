@@ -2,17 +2,18 @@
 export { PublicClientApplication } from './client/public-client.js';
 export { ConfidentialClientApplication, type ConfidentialClientOptions } from './client/confidential-client.js';
 export { AZURE_REGION_AUTO_DETECT } from './authority/region.js';
-export { ClientApplication, type ClientApplicationOptions } from './client/client-application.js';
+export { ClientApplication, type ClientApplicationOptions, LIBRARY_VERSION } from './client/client-application.js';
 export { generateDpopKeyPair, type DpopFetchOptions, type DpopHeaders, type DpopKeySource, type DpopOption, type DpopProofRequest } from './crypto/dpop.js';
 export type { ClientCredential, CertificateCredential, SecretCredential, AssertionCredential, ClientAuthMethod, PrivateKeyDecryptor } from './client/client-credential.js';
 
 export type { AuthCodeFlow, AuthResponse, AuthorizationUrlOptions, AcquireTokenByCodeOptions, ResponseMode, Prompt } from './flows/auth-code.js';
 export { parseAuthResponse } from './flows/auth-code.js';
+export type { PushedAuthorizationRequests } from './flows/pushed-authorization.js';
 export type { DeviceCodeFlow } from './flows/device-code.js';
 export type { ClientCredentialsOptions } from './flows/client-credentials.js';
 export type { OnBehalfOfOptions } from './flows/on-behalf-of.js';
 export type { SilentOptions } from './flows/silent.js';
-export type { RequestOptions, RefreshLock } from './flows/context.js';
+export type { RequestOptions, RefreshLock, LibraryInfo } from './flows/context.js';
 export type { AccountInfo, AuthenticationResult } from './results.js';
 
 export { resolveAuthority, type Authority, type AuthorityOptions, type AuthorityKind } from './authority/authority.js';
@@ -44,7 +45,7 @@ export type { Logger, LogLevel, LoggerOptions } from './logger.js';
 // Building blocks for platform packages that assemble a client from the flow functions instead of
 // ClientApplication (e.g. @tessera/browser, whose bundle must not carry what SPAs never use).
 export type { FlowContext } from './flows/context.js';
-export { initiateAuthCodeFlow, acquireTokenByAuthCodeFlow } from './flows/auth-code.js';
+export { initiateAuthCodeFlow, acquireTokenByAuthCodeFlow, refreshAuthUri } from './flows/auth-code.js';
 export { acquireTokenSilent } from './flows/silent.js';
 export { getAuthorityMetadata } from './authority/discovery.js';
 export { CachePersistence } from './cache/cache-store.js';
@@ -53,6 +54,8 @@ export { SingleFlight } from './client/single-flight.js';
 export { checkClientIdentity } from './client/client-options.js';
 export { LogSink } from './logger.js';
 export { accountsOf } from './results.js';
+// The checks of server answers, for the answers platform packages parse themselves (managed identity endpoints, CLIs).
+export { MAX_SERVER_SECONDS, seconds as secondsSchema, accessToken as accessTokenSchema, describeIssue } from './http/schemas.js';
 export {
   TesseraError,
   ConfigurationError,
@@ -61,6 +64,7 @@ export {
   ValidationError,
   InvalidResponseError,
   NetworkError,
+  ThrottledError,
   AbortError,
   describeCause,
   type ServerErrorDetails,

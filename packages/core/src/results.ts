@@ -24,6 +24,22 @@ export interface AccountInfo {
   authorityType: string;
   /** The claims of the cached ID token, if any. */
   idTokenClaims?: IdTokenClaims;
+  /**
+   * The user in each tenant they signed in to with this client (as msal-node's AccountInfo):
+   * tenant id -> profile. Filled on accounts the cache lists; the account itself is the home
+   * tenant's view, or the requested tenant's on a silent result for another tenant.
+   */
+  tenantProfiles?: Map<string, TenantProfile>;
+}
+
+/** One user in one tenant (msal-node's TenantProfile). */
+export interface TenantProfile {
+  tenantId: string;
+  /** `oid` in that tenant. */
+  localAccountId: string;
+  name?: string;
+  /** The tenant of the home account id (where the user comes from). */
+  isHomeTenant: boolean;
 }
 
 /** What every token method returns. */
@@ -50,12 +66,12 @@ export interface AuthenticationResult {
   tenantId?: string;
   /** Whether the token came from the cache without a request. */
   fromCache: boolean;
-  /** The request's correlation id, when one was sent. */
+  /** The call's correlation id (sent as client-request-id), also on cache hits: quote it to the provider's support. */
   correlationId?: string;
 }
 
 /** The result an access-token entity gives (cached, or just issued; the latter adds what the response says). */
-export function tokenResult(at: AccessTokenEntity, account: AccountInfo | undefined, fromCache: boolean): AuthenticationResult {
+export function tokenResult(at: AccessTokenEntity, account: AccountInfo | undefined, fromCache: boolean, correlationId?: string): AuthenticationResult {
   const date = (seconds: string | undefined) => (seconds === undefined ? undefined : new Date(Number(seconds) * 1000));
   return {
     accessToken: at.secret,
@@ -67,18 +83,40 @@ export function tokenResult(at: AccessTokenEntity, account: AccountInfo | undefi
     account,
     tenantId: at.realm,
     fromCache,
+    correlationId,
   };
 }
 
-// One AccountInfo per cache entity (and ID token): listing accounts again allocates nothing.
-const views = new WeakMap<AccountEntity, { idToken?: IdTokenEntity; info: AccountInfo }>();
+// One AccountInfo per cache entity, ID token and tenant group: listing accounts again builds no new views.
+const views = new WeakMap<AccountEntity, { idToken?: IdTokenEntity; group: readonly AccountEntity[]; info: AccountInfo }>();
 
-export function accountInfo(entity: AccountEntity, idToken?: IdTokenEntity): AccountInfo {
+/** The view of `entity` (one tenant of a user) with the tenant profiles of its `group` (all of the user's tenants). */
+export function accountInfo(entity: AccountEntity, idToken?: IdTokenEntity, group: readonly AccountEntity[] = [entity]): AccountInfo {
   const known = views.get(entity);
-  if (known && known.idToken === idToken) return known.info;
-  const info = createAccountInfo(entity, idToken);
-  views.set(entity, { idToken, info });
+  if (known && known.idToken === idToken && sameEntities(known.group, group)) return known.info;
+  const info = createAccountInfo(entity, idToken, group);
+  views.set(entity, { idToken, group, info });
   return info;
+}
+
+function sameEntities(a: readonly AccountEntity[], b: readonly AccountEntity[]): boolean {
+  return a.length === b.length && a.every((e, i) => e === b[i]);
+}
+
+/** Whether an account entity is its user's home tenant: Entra's home account id ends with `.<home tenant id>`. */
+function isHomeTenant(entity: AccountEntity): boolean {
+  if (entity.authority_type !== 'MSSTS') return true;
+  const home = entity.home_account_id;
+  return home.slice(home.lastIndexOf('.') + 1).toLowerCase() === entity.realm.toLowerCase();
+}
+
+/**
+ * The view of one user's accounts: `realm`'s entity when given (undefined if the user has none
+ * there), else the home tenant's (or the first), with the tenant profiles of them all.
+ */
+export function accountView(cache: TokenCache, clientId: string, group: readonly AccountEntity[], realm?: string): AccountInfo | undefined {
+  const entity = realm === undefined ? (group.find(isHomeTenant) ?? group[0]) : group.find((e) => e.realm.toLowerCase() === realm.toLowerCase());
+  return entity && accountInfo(entity, cache.findIdToken(entity.home_account_id, entity.environment, clientId, entity.realm), group);
 }
 
 /** The AccountInfo fields of an account entity (without its ID-token claims). */
@@ -94,8 +132,11 @@ export function accountFields(entity: AccountEntity): AccountInfo {
   };
 }
 
-function createAccountInfo(entity: AccountEntity, idToken?: IdTokenEntity): AccountInfo {
+function createAccountInfo(entity: AccountEntity, idToken: IdTokenEntity | undefined, group: readonly AccountEntity[]): AccountInfo {
   const info = accountFields(entity);
+  info.tenantProfiles = new Map(
+    group.map((e) => [e.realm, { tenantId: e.realm, localAccountId: e.local_account_id, name: e.name, isHomeTenant: isHomeTenant(e) }]),
+  );
   if (idToken) {
     // Decoded on first read: listing 10,000 accounts must not decode 10,000 JWTs.
     let claims: IdTokenClaims | undefined | null = null;
@@ -116,14 +157,23 @@ function decodeQuietly(idToken: string): IdTokenClaims | undefined {
   }
 }
 
-/** The cached accounts that have tokens of this client (an ID token or a refresh token). */
+/**
+ * The cached accounts that have tokens of this client (an ID token or a refresh token): one per
+ * user (home account id and environment), in its home tenant's view with its tenant profiles.
+ */
 export function accountsOf(cache: TokenCache, clientId: string): AccountInfo[] {
-  const out: AccountInfo[] = [];
+  const groups = new Map<string, AccountEntity[]>();
   for (const a of cache.getAccounts()) {
     const idToken = cache.findIdToken(a.home_account_id, a.environment, clientId, a.realm);
     // OIDC issuers file refresh tokens per issuer path (realm); Entra's serve every tenant.
     const realm = a.authority_type === 'MSSTS' ? undefined : a.realm;
-    if (idToken || cache.findRefreshToken(a.home_account_id, a.environment, clientId, { realm })) out.push(accountInfo(a, idToken));
+    if (!idToken && !cache.findRefreshToken(a.home_account_id, a.environment, clientId, { realm })) continue;
+    const key = `${a.home_account_id}\n${a.environment}`;
+    const group = groups.get(key);
+    if (group) group.push(a);
+    else groups.set(key, [a]);
   }
+  const out: AccountInfo[] = [];
+  for (const group of groups.values()) out.push(accountView(cache, clientId, group)!);
   return out;
 }

@@ -1,4 +1,6 @@
 import { startDevAuthority, type DevAuthority, type DevAuthorityOptions } from '@tessera/dev-authority';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll } from 'vitest';
 import { clearMetadataCache } from '../src/index.js';
 
@@ -17,3 +19,31 @@ export function useDevAuthority(options: DevAuthorityOptions = {}): { readonly c
 
 /** A loopback redirect URI for the native client; nothing listens there, the driver stops before it. */
 export const LOOPBACK_REDIRECT = 'http://127.0.0.1:53682/';
+
+/** Answers a stub request with a JSON body. */
+export type JsonReply = (status: number, body: unknown) => void;
+
+/**
+ * Starts an HTTP stub on 127.0.0.1 for shapes no local product serves (Entra's); `handle` gets
+ * each request with its URL and whole body. Close `server` when done.
+ */
+export async function startJsonStub(
+  handle: (req: IncomingMessage, url: URL, body: string, json: JsonReply) => void | Promise<void>,
+): Promise<{ server: Server; origin: string; host: string }> {
+  let origin = '';
+  const server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c) => (raw += c));
+    req.on('end', () => {
+      const json: JsonReply = (status, body) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body));
+      };
+      void handle(req, new URL(req.url!, origin), raw, json);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  origin = `http://${host}`;
+  return { server, origin, host };
+}

@@ -29,6 +29,8 @@ export interface ClientSetup {
   fixtureKey: FixtureClientKey;
   /** Client ids registered with dpop_bound_access_tokens. */
   dpopBoundClients?: string[];
+  /** Clients registered with `require_pushed_authorization_requests: true`. */
+  parRequired?: ReadonlyArray<'spa' | 'native' | 'confidential'>;
   ecKey: BareClientKey;
   ed25519Key: BareClientKey;
 }
@@ -37,9 +39,11 @@ const APP_ONLY = { grant_types: ['client_credentials'], response_types: [], redi
 
 export function clientMetadata(setup: ClientSetup): ClientMetadata[] {
   const bound = new Set(setup.dpopBoundClients ?? []);
+  const par = (name: 'spa' | 'native' | 'confidential') => (setup.parRequired?.includes(name) ? { require_pushed_authorization_requests: true } : {});
   return withDpopBinding(bound, [
     {
       client_id: SPA_CLIENT_ID,
+      ...par('spa'),
       application_type: 'web',
       token_endpoint_auth_method: 'none',
       grant_types: ['authorization_code', 'refresh_token'],
@@ -49,6 +53,7 @@ export function clientMetadata(setup: ClientSetup): ClientMetadata[] {
     },
     {
       client_id: NATIVE_CLIENT_ID,
+      ...par('native'),
       // Native + http loopback: oidc-provider ignores the port when matching (RFC 8252 7.3).
       application_type: 'native',
       token_endpoint_auth_method: 'none',
@@ -59,6 +64,7 @@ export function clientMetadata(setup: ClientSetup): ClientMetadata[] {
     },
     {
       client_id: CONFIDENTIAL_CLIENT_ID,
+      ...par('confidential'),
       client_secret: CONFIDENTIAL_CLIENT_SECRET,
       application_type: 'web',
       // oidc-provider accepts the secret via basic or post for either registered method.

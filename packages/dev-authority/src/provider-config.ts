@@ -33,6 +33,8 @@ export interface ConfigSetup {
   refreshTokensAlways: boolean;
   /** DPoP proofs must carry a server nonce. */
   dpopRequireNonce: boolean;
+  /** Every client must use Pushed Authorization Requests (RFC 9126). */
+  requirePushedAuthorizationRequests?: boolean;
 }
 
 export function apiResourceInfo(ttls: Ttls): ResourceServerInfo {
@@ -69,6 +71,7 @@ export function providerConfiguration(setup: ConfigSetup): Configuration {
     features: {
       devInteractions: { enabled: false },
       claimsParameter: { enabled: true },
+      pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: setup.requirePushedAuthorizationRequests === true },
       clientCredentials: { enabled: true },
       introspection: { enabled: true },
       revocation: { enabled: true },

@@ -7,8 +7,13 @@ export class RequestLog {
   readonly #byRequest = new WeakMap<IncomingMessage, RecordedRequest>();
 
   start(req: IncomingMessage): RecordedRequest {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const entry: RecordedRequest = { method: req.method ?? 'GET', path };
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const entry: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname };
+    // Diagnostics, not secrets: what a client sends for support to correlate.
+    const id = req.headers['client-request-id'] ?? url.searchParams.get('client-request-id') ?? undefined;
+    if (typeof id === 'string') entry.clientRequestId = id;
+    if (req.headers['return-client-request-id'] === 'true') entry.returnClientRequestId = true;
+    if (entry.method === 'GET' && url.search) entry.queryParameters = [...new Set(url.searchParams.keys())];
     if (req.headers.dpop) entry.dpopProof = true;
     this.requests.push(entry);
     this.#byRequest.set(req, entry);

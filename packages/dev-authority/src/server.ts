@@ -70,6 +70,7 @@ export async function startDevAuthority(options: DevAuthorityOptions = {}): Prom
       postLogoutRedirectUris: options.postLogoutRedirectUris ?? [],
       fixtureKey: await loadFixtureClientKey(),
       dpopBoundClients: options.dpop?.boundClients,
+      parRequired: options.pushedAuthorizationRequestsRequiredFor,
       ecKey: await generateBareClientKey('ES256'),
       ed25519Key: await generateBareClientKey('EdDSA'),
     };
@@ -88,6 +89,7 @@ export async function startDevAuthority(options: DevAuthorityOptions = {}): Prom
         rotateRefreshTokens: options.rotateRefreshTokens ?? true,
         refreshTokensAlways: options.refreshTokens === 'always',
         dpopRequireNonce: options.dpop?.requireNonce ?? false,
+        requirePushedAuthorizationRequests: options.requirePushedAuthorizationRequests === true,
       }),
     );
     const apiInfo = apiResourceInfo(ttls);

@@ -65,6 +65,17 @@ export interface DevAuthorityOptions {
    * "DPoP proof JWT not provided") as error_description, as most providers do.
    */
   dpop?: { requireNonce?: boolean; boundClients?: string[]; exposeErrorDetail?: boolean };
+  /**
+   * Pushed Authorization Requests (RFC 9126; the endpoint is always on, at `/request`). `true`:
+   * every client must push its authorization requests, and discovery says
+   * `require_pushed_authorization_requests: true`. Default false.
+   */
+  requirePushedAuthorizationRequests?: boolean;
+  /**
+   * These clients must push their authorization requests (their registration says
+   * `require_pushed_authorization_requests: true`; discovery does not tell). Default none.
+   */
+  pushedAuthorizationRequestsRequiredFor?: Array<'spa' | 'native' | 'confidential'>;
 }
 
 export interface DevClients {
@@ -113,10 +124,16 @@ export interface RecordedRequest extends ClientAuthSeen {
   clientId?: string;
   /** Whether the request carried a DPoP proof header. */
   dpopProof?: boolean;
+  /** The names (never the values) of a GET request's query parameters, e.g. of `/auth`. */
+  queryParameters?: string[];
   /** HTTP status of the provider's answer (requests the provider handled). */
   status?: number;
   /** The OAuth `error` of the answer, if it was one. */
   error?: string;
+  /** The client's correlation id: the `client-request-id` header, or query parameter (authorize). */
+  clientRequestId?: string;
+  /** Whether the client asked for it back (`return-client-request-id: true`). */
+  returnClientRequestId?: boolean;
 }
 
 export interface RequestFilter {

@@ -12,8 +12,10 @@ export {
   RedisCacheStore,
   createRedisCacheStore,
   type RedisCacheStoreOptions,
+  type RedisStoreStats,
   type RedisConnectionOptions,
   type RedisClientLike,
+  type BreakerState,
 } from './cache/redis-cache-store.js';
 export { CacheStoreUnavailableError, CacheStoreBusyError, CacheStoreRefusedError, type CacheStoreRefusal } from './cache/errors.js';
 export { keyringEncryption, type CacheEncryption, type KeyringEncryptionOptions } from './cache/keyring-encryption.js';

@@ -1,9 +1,12 @@
-import { type AuthenticationResult, type ClientApplicationOptions, PublicClientApplication, type RetryOptions } from '@tessera/core';
+import { type AuthenticationResult, type ClientApplicationOptions, LIBRARY_VERSION, PublicClientApplication, type RetryOptions } from '@tessera/core';
 import { type DeviceCodeOptions, acquireTokenByDeviceCode } from './device-code.js';
 import { type NodeHttpClientOptions, createNodeHttpClient } from './http/node-http-client.js';
 import { type InteractiveOptions, acquireTokenInteractive } from './interactive/acquire-token-interactive.js';
 
 export interface NodePublicClientOptions extends ClientApplicationOptions, NodeHttpClientOptions {}
+
+/** Who calls, for Entra's x-client-SKU/VER/OS headers. */
+export const NODE_LIBRARY_INFO = { sku: 'tessera.js.node', version: LIBRARY_VERSION, os: process.platform } as const;
 
 /**
  * Core's options with the Node transport: `proxy`, `noProxy`, `ca` and `timeoutMs` configure it
@@ -12,6 +15,7 @@ export interface NodePublicClientOptions extends ClientApplicationOptions, NodeH
 export function withNodeTransport(options: NodePublicClientOptions): ClientApplicationOptions {
   const { proxy, noProxy, ca, timeoutMs, maxResponseBytes, httpClient, retry, ...rest } = options;
   return {
+    libraryInfo: NODE_LIBRARY_INFO,
     ...rest,
     httpClient: createNodeHttpClient({ proxy, noProxy, ca, timeoutMs, maxResponseBytes, httpClient }),
     retry: retryWithTimeout(retry, timeoutMs),

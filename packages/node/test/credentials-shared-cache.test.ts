@@ -82,8 +82,8 @@ describe('SharedTokenCacheCredential', () => {
 });
 
 describe('SharedTokenCacheCredential silent refresh', () => {
-  // 5 s tokens are inside core's expiry margin: the credential must use the refresh token.
-  const idp = useDevAuthority({ accessTokenTtl: 5 });
+  // 3 s tokens are inside core's expiry margin (at least 5 s): the credential must use the refresh token.
+  const idp = useDevAuthority({ accessTokenTtl: 3 });
   const tmp = useTempDir();
 
   it('refreshes with the cached refresh token and writes the new tokens back into the file', async () => {

@@ -66,8 +66,8 @@ describe('AuthorizationCodeCredential', () => {
 });
 
 describe('AuthorizationCodeCredential with short-lived tokens', () => {
-  // 5 s tokens are inside core's 300 s expiry margin: every later getToken must refresh.
-  const idp = useDevAuthority({ accessTokenTtl: 5 });
+  // 3 s tokens are inside core's expiry margin (at least 5 s): every later getToken must refresh.
+  const idp = useDevAuthority({ accessTokenTtl: 3 });
 
   it('refreshes silently with the refresh token of the redeemed code', async () => {
     const c = idp.current.clients.confidential;

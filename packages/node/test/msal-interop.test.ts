@@ -124,8 +124,8 @@ describe('a cache file shared with @azure/msal-node', () => {
 });
 
 describe('SharedTokenCacheCredential on a msal.cache msal-node produced', () => {
-  // 5 s tokens are inside both libraries' expiry margins: every call refreshes.
-  const idp = useDevAuthority({ accessTokenTtl: 5 });
+  // 3 s tokens are inside both libraries' expiry margins (Tessera's is at least 5 s): every call refreshes.
+  const idp = useDevAuthority({ accessTokenTtl: 3 });
   const tmp = useTempDir();
 
   it('refreshes and writes back: msal-node\'s entries and sections intact, one refresh token, which msal-node then redeems', async () => {

@@ -96,7 +96,7 @@ export function checkMetadata(authority: Authority, doc: AuthorityMetadata): Aut
       throw new ValidationError('issuer', `Discovery issuer "${doc.issuer}" is not on the authority's host ${authority.environment}`);
     }
   }
-  const endpoints = [doc.token_endpoint, doc.authorization_endpoint, doc.device_authorization_endpoint, doc.jwks_uri, doc.end_session_endpoint];
+  const endpoints = [doc.token_endpoint, doc.authorization_endpoint, doc.device_authorization_endpoint, doc.jwks_uri, doc.end_session_endpoint, doc.pushed_authorization_request_endpoint];
   const authorityUrl = new URL(authority.url);
   for (const endpoint of endpoints) {
     if (!endpoint) continue;

@@ -18,7 +18,8 @@ export interface CacheStore {
   /**
    * Runs `work` while holding the store-wide lock named `name` (one holder among every process or
    * machine sharing the store). Clients use it around refresh-token redemption, so that callers
-   * sharing the store make one refresh and never redeem a refresh token another caller rotated.
+   * sharing the store make one refresh and never redeem a refresh token another caller rotated, and
+   * around app-only and on-behalf-of acquisitions, so that they make one token request per token.
    * `work` writes to the store, so this must not be the lock `update` takes. A store that cannot
    * share a lock leaves this out.
    */
@@ -68,9 +69,25 @@ export const assertionHash = sha256Base64Url;
  */
 export type CacheStoreErrors = 'warn' | 'throw';
 
+/** Whether serialized cache JSON holds a refresh token or an access token not yet expired (worth writing back). */
+function stillUseful(data: string, nowSeconds = Date.now() / 1000): boolean {
+  try {
+    const parsed = JSON.parse(data) as { AccessToken?: Record<string, { expires_on?: unknown }>; RefreshToken?: Record<string, unknown> };
+    if (Object.keys(parsed?.RefreshToken ?? {}).length > 0) return true;
+    return Object.values(parsed?.AccessToken ?? {}).some((at) => Number(at?.expires_on) > nowSeconds);
+  } catch {
+    return false;
+  }
+}
+
 /** Keeps the in-memory TokenCache and a CacheStore in step. */
 export class CachePersistence {
   readonly #seen = new Map<string, string>();
+  /**
+   * Changes the store did not take (it was down): replayed, in order, with the partition's next
+   * successful write or load, so tokens acquired during an outage reach the store once it is back.
+   */
+  readonly #pending = new Map<string, ((cache: TokenCache) => void)[]>();
   readonly #store: CacheStore | undefined;
   readonly #log: LogSink;
   readonly #errors: CacheStoreErrors;
@@ -102,7 +119,19 @@ export class CachePersistence {
       this.#storeFailed('load', partition, error, signal);
       return;
     }
-    if (data === undefined || data === this.#seen.get(partition)) return;
+    const seen = this.#seen.get(partition);
+    if (data === undefined && seen !== undefined) {
+      // The store lost a partition we had read or written (a Redis master restarted empty, a
+      // flushed key): memory still holds it, so write it back, unless it only held expired tokens
+      // (the key expired with them).
+      if (stillUseful(seen)) this.#pending.set(partition, [(cache) => cache.merge(seen), ...(this.#pending.get(partition) ?? [])]);
+      this.#seen.delete(partition);
+    }
+    if (this.#pending.has(partition)) {
+      await this.write(partition, () => undefined, signal);
+      return;
+    }
+    if (data === undefined || data === seen) return;
     this.#absorb(partition, data);
   }
 
@@ -110,6 +139,7 @@ export class CachePersistence {
   async write(partition: string, change: (cache: TokenCache) => void, signal?: AbortSignal): Promise<void> {
     change(this.cache);
     if (!this.#store) return;
+    const replay = this.#pending.get(partition) ?? [];
     let othersWrote = true;
     const apply = (current: string | undefined) => {
       othersWrote = current !== undefined && current !== this.#seen.get(partition);
@@ -123,6 +153,7 @@ export class CachePersistence {
           this.#log.log('warning', `Cache partition "${this.#log.partition(partition)}" was unreadable and is rewritten`);
         }
       }
+      for (const missed of replay) missed(copy);
       change(copy);
       return copy.serialize();
     };
@@ -136,10 +167,15 @@ export class CachePersistence {
             return data;
           });
     } catch (error) {
-      // Memory has the change already: the caller gets its token even when the store is down.
+      // Memory has the change already: the caller gets its token even when the store is down; the
+      // store gets it with the partition's next successful write or load.
+      this.#pending.set(partition, [...(this.#pending.get(partition) ?? []), change]);
       this.#storeFailed('save', partition, error, signal);
       return;
     }
+    const rest = (this.#pending.get(partition) ?? []).filter((missed) => !replay.includes(missed));
+    if (rest.length) this.#pending.set(partition, rest);
+    else this.#pending.delete(partition);
     // Memory already has our change; re-reading is needed only for entries other writers added.
     if (othersWrote) this.#absorb(partition, next);
     else this.#seen.set(partition, next);

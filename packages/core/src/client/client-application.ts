@@ -2,7 +2,7 @@ import { type Authority, type AuthorityOptions, forTenant, resolveAuthority } fr
 import { type AuthorityMetadata, type HttpCache, fetchMetadataVia, getAuthorityMetadata } from '../authority/discovery.js';
 import { looksLikeEntra, validateEntraInstance } from '../authority/instance-discovery.js';
 import { type CachePartitioning, type CacheStore, type CacheStoreErrors, CachePersistence, SINGLE_PARTITION, partitionKeys } from '../cache/cache-store.js';
-import { defaultRefreshLock } from './refresh-lock.js';
+import { defaultAcquisitionLock, defaultRefreshLock } from './refresh-lock.js';
 import { TokenCache } from '../cache/token-cache.js';
 import { type DpopFetchOptions, type DpopHeaders, type DpopOption, type DpopProofRequest, DpopSession, dpopHeaders, fetchWithDpop } from '../crypto/dpop.js';
 import type { IdTokenSignatureVerifier } from '../crypto/id-token.js';
@@ -15,8 +15,11 @@ import {
   acquireTokenByCode,
   getAuthorizationRequestUrl,
   initiateAuthCodeFlow,
+  refreshAuthUri,
 } from '../flows/auth-code.js';
-import type { FlowContext, RefreshLock, RequestOptions } from '../flows/context.js';
+import { type FlowContext, type LibraryInfo, type RefreshLock, type RequestOptions, forCall, libraryHeaders } from '../flows/context.js';
+import { TesseraError } from '../errors.js';
+import type { PushedAuthorizationRequests } from '../flows/pushed-authorization.js';
 import {
   authCodeFlowSchema,
   authorizationUrlOptionsSchema,
@@ -31,10 +34,12 @@ import { type SilentOptions, acquireTokenSilent } from '../flows/silent.js';
 import { acquireTokenByUsernamePassword } from '../flows/username-password.js';
 import { FetchHttpClient, type HttpClient } from '../http/http-client.js';
 import { type RetryOptions, RetryingHttpClient, abortable } from '../http/retry.js';
+import { ThrottleMemory } from '../http/throttling.js';
 import { LogSink, type LoggerOptions } from '../logger.js';
-import { type AccountInfo, type AuthenticationResult, accountInfo, accountsOf } from '../results.js';
+import { type AccountInfo, type AuthenticationResult, accountView, accountsOf } from '../results.js';
 import type { ClientAuthenticator } from './client-credential.js';
 import { SingleFlight } from './single-flight.js';
+import { inTenantView, tenantIdOf } from './tenants.js';
 import { checkOptions, nonEmpty } from '../http/schemas.js';
 import { checkClientOptions } from './client-options.js';
 
@@ -89,6 +94,16 @@ export interface ClientApplicationOptions extends AuthorityOptions, LoggerOption
    * provider can). Use `dpopHeaders` or `fetchWithDpop` to call APIs with the tokens.
    */
   dpop?: DpopOption;
+  /** Who is calling, for Entra's x-client-SKU/VER/OS headers; platform packages set it (default SKU `tessera.js.core`). */
+  libraryInfo?: Partial<LibraryInfo>;
+  /**
+   * When authorization requests are pushed to the provider first (RFC 9126, PAR), so the browser
+   * gets only client_id and a short-lived request_uri. `'auto'` (default): when discovery says
+   * `require_pushed_authorization_requests`. `'always'`: every time (e.g. the client's registration
+   * requires PAR, which discovery cannot tell). `'never'`: never; a provider requiring PAR is then a
+   * ConfigurationError (`par_required`).
+   */
+  pushedAuthorizationRequests?: PushedAuthorizationRequests;
   /** The app's name, sent to the token endpoint as `x-app-name` (as MSAL does; shows in Entra's sign-in logs). */
   appName?: string;
   /** The app's version, sent as `x-app-ver`. */
@@ -102,6 +117,9 @@ function appHeaders(options: ClientApplicationOptions): Record<string, string> |
   if (options.appVersion) headers['x-app-ver'] = options.appVersion;
   return Object.keys(headers).length > 0 ? headers : undefined;
 }
+
+/** @tessera/core's version, sent as x-client-VER when no platform package says otherwise. */
+export const LIBRARY_VERSION = '0.1.0';
 
 /** What public and confidential clients share: auth code, refresh, silent, accounts. */
 export class ClientApplication {
@@ -123,8 +141,9 @@ export class ClientApplication {
     this.tokenCache = options.tokenCache ?? new TokenCache();
     const log = new LogSink(options);
     const transport = options.httpClient ?? new FetchHttpClient();
-    const http = options.retry === false ? transport : new RetryingHttpClient(transport, options.retry);
     const now = options.now ?? (() => Math.floor(Date.now() / 1000));
+    const retryNow = options.now && (() => options.now!() * 1000);
+    const http = options.retry === false ? transport : new RetryingHttpClient(transport, { now: retryNow, ...options.retry });
     this.context = {
       clientId: options.clientId,
       authority: this.authority,
@@ -133,7 +152,7 @@ export class ClientApplication {
       persistence: new CachePersistence(this.tokenCache, options.cacheStore, log, options.cacheStoreErrors),
       partitioning: options.cachePartitioning ?? 'single',
       singleFlight: new SingleFlight(),
-      metadata: (authority, signal) => this.metadata(authority, signal),
+      metadata: (authority, signal, http) => this.metadata(authority, signal, http),
       authenticate,
       clientCapabilities: options.clientCapabilities ?? [],
       excludeScopes: options.excludeScopes ?? [],
@@ -141,6 +160,11 @@ export class ClientApplication {
       clockSkew: options.clockSkewSeconds ?? 300,
       now,
       refreshLock: defaultRefreshLock(this.tokenCache, options.refreshLock, options.cacheStore),
+      acquisitionLock: defaultAcquisitionLock(this.tokenCache, options.cacheStore),
+      throttles: new ThrottleMemory(),
+      tenantIds: new Map(),
+      libraryHeaders: libraryHeaders(this.authority.kind === 'entra', { sku: 'tessera.js.core', version: LIBRARY_VERSION, ...options.libraryInfo }),
+      pushedAuthorizationRequests: options.pushedAuthorizationRequests,
       dpop: options.dpop ? new DpopSession(options.dpop === true ? undefined : options.dpop.key) : undefined,
       appHeaders: appHeaders(options),
       // Families are public (first-party) apps: a confidential client never redeems another app's refresh token.
@@ -166,14 +190,26 @@ export class ClientApplication {
     return fetchWithDpop(this.context.dpop, result, url, options, this.context.now);
   }
 
-  private async metadata(authority: Authority, signal?: AbortSignal): Promise<AuthorityMetadata> {
+  /**
+   * Runs one call with its correlation id (the caller's or a fresh one; see forCall), and stamps
+   * that id on any TesseraError the call throws.
+   */
+  protected call<T>(options: RequestOptions | undefined, work: (ctx: FlowContext) => Promise<T>): Promise<T> {
+    const ctx = forCall(this.context, options?.correlationId);
+    return work(ctx).catch((error: unknown) => {
+      if (error instanceof TesseraError) error.correlationId ??= ctx.correlationId;
+      throw error;
+    });
+  }
+
+  private async metadata(authority: Authority, signal?: AbortSignal, http = this.context.http): Promise<AuthorityMetadata> {
     if (this.options.instanceDiscovery !== false && this.options.validateAuthority !== false) {
       // Shared by every client in the process: the caller's signal ends only its own wait.
-      await abortable(validateEntraInstance(authority, this.context.http), signal);
+      await abortable(validateEntraInstance(authority, http), signal);
     }
     const httpCache = this.options.httpCache;
     return getAuthorityMetadata(authority, {
-      http: this.context.http,
+      http,
       fetch: httpCache && fetchMetadataVia(httpCache),
       authorityMetadata: authority === this.authority ? this.options.authorityMetadata : undefined,
       signal,
@@ -187,7 +223,7 @@ export class ClientApplication {
 
   /** The authority's discovery document (cached per process), e.g. to read `response_modes_supported`. */
   getAuthorityMetadata(options: RequestOptions = {}): Promise<AuthorityMetadata> {
-    return this.metadata(this.authorityFor(options), options.signal);
+    return this.call(options, (ctx) => ctx.metadata(this.authorityFor(options), options.signal));
   }
 
   // Options are checked here, not in the flow functions, which @tessera/browser calls with options
@@ -195,45 +231,61 @@ export class ClientApplication {
   /** The authorization endpoint URL for these options (use initiateAuthCodeFlow for PKCE, state and nonce handled for you). */
   async getAuthorizationRequestUrl(options: AuthorizationUrlOptions): Promise<string> {
     checkOptions(authorizationUrlOptionsSchema, options, 'getAuthorizationRequestUrl');
-    return getAuthorizationRequestUrl(this.context, this.authorityFor(options), options);
+    return this.call(options, (ctx) => getAuthorizationRequestUrl(ctx, this.authorityFor(options), options));
   }
 
   /** Starts an authorization code flow with PKCE (S256), state and nonce: open `authUri`, keep the flow for acquireTokenByAuthCodeFlow. */
   async initiateAuthCodeFlow(options: Omit<AuthorizationUrlOptions, 'codeChallenge'>): Promise<AuthCodeFlow> {
     checkOptions(authorizationUrlOptionsSchema, options, 'initiateAuthCodeFlow');
-    return initiateAuthCodeFlow(this.context, this.authorityFor(options), options);
+    return this.call(options, (ctx) => initiateAuthCodeFlow(ctx, this.authorityFor(options), options));
+  }
+
+  /**
+   * The URL to open for the flow now: `flow.authUri`, or the request pushed again when its pushed
+   * request_uri (RFC 9126) has expired. Call it right before sending the browser to the provider.
+   */
+  async refreshAuthUri(flow: AuthCodeFlow, options: RequestOptions = {}): Promise<string> {
+    checkOptions(authCodeFlowSchema, flow, 'refreshAuthUri (flow)');
+    return refreshAuthUri(this.context, this.authorityFor(options), flow, options.signal);
   }
 
   /** Completes the flow with the authorization response (redirect URL or its parameters): checks state, `iss` and nonce, redeems the code, caches the tokens. */
   async acquireTokenByAuthCodeFlow(flow: AuthCodeFlow, response: AuthResponse, options: RequestOptions & { scopes?: string | string[] } = {}): Promise<AuthenticationResult> {
     checkOptions(authCodeFlowSchema, flow, 'acquireTokenByAuthCodeFlow (flow)');
     checkOptions(requestOptionsSchema, options, 'acquireTokenByAuthCodeFlow');
-    return acquireTokenByAuthCodeFlow(this.context, this.authorityFor(options), flow, response, options);
+    return this.call({ correlationId: options.correlationId ?? flow.correlationId }, (ctx) => acquireTokenByAuthCodeFlow(ctx, this.authorityFor(options), flow, response, options));
   }
 
   /** Redeems an authorization code you handled yourself (with its redirect URI and PKCE verifier); the tokens are cached. */
   async acquireTokenByCode(code: string, options: AcquireTokenByCodeOptions): Promise<AuthenticationResult> {
     checkOptions(codeArgument, code, 'acquireTokenByCode (code)');
     checkOptions(byCodeOptionsSchema, options, 'acquireTokenByCode');
-    return acquireTokenByCode(this.context, this.authorityFor(options), code, options);
+    return this.call(options, (ctx) => acquireTokenByCode(ctx, this.authorityFor(options), code, options));
   }
 
   /** Redeems a refresh token obtained elsewhere (migration); the result and new tokens are cached. */
   async acquireTokenByRefreshToken(refreshToken: string, options: RequestOptions & { scopes: string | string[] }): Promise<AuthenticationResult> {
     checkOptions(refreshTokenArgument, refreshToken, 'acquireTokenByRefreshToken (refreshToken)');
     checkOptions(scopedRequestOptionsSchema, options, 'acquireTokenByRefreshToken');
-    return refreshAccessToken(this.context, this.authorityFor(options), refreshToken, options);
+    return this.call(options, (ctx) => refreshAccessToken(ctx, this.authorityFor(options), refreshToken, options));
   }
 
   /** @deprecated The password grant cannot do MFA; use the device code or interactive flows. */
   acquireTokenByUsernamePassword(options: RequestOptions & { scopes: string | string[]; username: string; password: string }): Promise<AuthenticationResult> {
-    return acquireTokenByUsernamePassword(this.context, this.authorityFor(options), options);
+    return this.call(options, (ctx) => acquireTokenByUsernamePassword(ctx, this.authorityFor(options), options));
   }
 
   /** A token for the account from the cache, or refreshed with its refresh token; InteractionRequiredError when only the user can help. */
   async acquireTokenSilent(options: SilentOptions): Promise<AuthenticationResult> {
     checkOptions(silentOptionsSchema, options, 'acquireTokenSilent');
-    return acquireTokenSilent(this.context, this.authorityFor(options), options);
+    return this.call(options, (ctx) => (options.tenant ? this.silentInTenant(ctx, options, options.tenant) : acquireTokenSilent(ctx, this.authority, options)));
+  }
+
+  /** A silent call for a tenant given by id or domain: found by its id, answered in its view of the account. */
+  private async silentInTenant(ctx: FlowContext, options: SilentOptions, tenant: string): Promise<AuthenticationResult> {
+    const authority = this.authorityFor(options);
+    const id = await tenantIdOf(ctx, authority, tenant, options.signal);
+    return inTenantView(ctx, options.account, await acquireTokenSilent(ctx, authority, { ...options, tenant: id }));
   }
 
   /** Accounts with tokens for this client, optionally only those with this username. */
@@ -247,9 +299,9 @@ export class ClientApplication {
   /** The cached account with this home account id, or undefined. */
   async getAccount(homeAccountId: string, signal?: AbortSignal): Promise<AccountInfo | undefined> {
     await this.context.persistence.sync(partitionKeys.account(this.context.partitioning, homeAccountId), signal);
-    const entity = this.tokenCache.accountsOf(homeAccountId)[0];
-    if (!entity) return undefined;
-    return accountInfo(entity, this.tokenCache.findIdToken(entity.home_account_id, entity.environment, this.clientId, entity.realm));
+    const entities = this.tokenCache.accountsOf(homeAccountId);
+    const environment = entities[0]?.environment;
+    return accountView(this.tokenCache, this.clientId, entities.filter((e) => e.environment === environment));
   }
 
   /** Signs the account out of this app: removes it and all its tokens from the cache. */

@@ -30,6 +30,7 @@ const clientOptionsSchema = z.object(
     dpop: z.optional(
       z.custom<unknown>((v) => typeof v === 'boolean' || (typeof v === 'object' && v !== null && 'key' in v), 'expected true, false or { key: a CryptoKeyPair or a private P-256 JWK }'),
     ),
+    pushedAuthorizationRequests: z.optional(oneOf(['auto', 'always', 'never'], 'expected "auto", "always" or "never"')),
     appName: z.optional(z.string('expected the app name as a string')),
     appVersion: z.optional(z.string('expected the app version as a string')),
   },

@@ -56,11 +56,11 @@ export class ConfidentialClientApplication extends ClientApplication {
 
   /** App-only token. Cache first; 100 concurrent identical calls make one request. */
   acquireTokenForClient(options: ClientCredentialsOptions): Promise<AuthenticationResult> {
-    return acquireTokenForClient(this.context, this.authorityFor(options), options);
+    return this.call(options, (ctx) => acquireTokenForClient(ctx, this.authorityFor(options), options));
   }
 
   /** Exchanges the caller's token for one to a downstream API. */
   acquireTokenOnBehalfOf(options: OnBehalfOfOptions): Promise<AuthenticationResult> {
-    return acquireTokenOnBehalfOf(this.context, this.authorityFor(options), options);
+    return this.call(options, (ctx) => acquireTokenOnBehalfOf(ctx, this.authorityFor(options), options));
   }
 }

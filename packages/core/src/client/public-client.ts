@@ -11,11 +11,11 @@ export class PublicClientApplication extends ClientApplication {
 
   /** Starts the device code flow: show `flow.message` to the user. */
   initiateDeviceFlow(options: RequestOptions & { scopes: string | string[] }): Promise<DeviceCodeFlow> {
-    return initiateDeviceFlow(this.context, this.authorityFor(options), options);
+    return this.call(options, (ctx) => initiateDeviceFlow(ctx, this.authorityFor(options), options));
   }
 
   /** Polls until the user approves, denies, or the code expires; stops when `signal` aborts. */
   acquireTokenByDeviceFlow(flow: DeviceCodeFlow, options: RequestOptions = {}): Promise<AuthenticationResult> {
-    return acquireTokenByDeviceFlow(this.context, this.authorityFor(options), flow, options);
+    return this.call({ correlationId: options.correlationId ?? flow.correlationId }, (ctx) => acquireTokenByDeviceFlow(ctx, this.authorityFor(options), flow, options));
   }
 }

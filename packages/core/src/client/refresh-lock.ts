@@ -1,4 +1,4 @@
-import type { RefreshLock } from '../flows/context.js';
+import type { AcquisitionLock, RefreshLock } from '../flows/context.js';
 import type { AccountInfo } from '../results.js';
 import type { CacheStore } from '../cache/cache-store.js';
 import type { TokenCache } from '../cache/token-cache.js';
@@ -37,4 +37,29 @@ export function defaultRefreshLock(cache: TokenCache, outer: RefreshLock | undef
   const shared: RefreshLock | undefined =
     outer ?? (store?.lock ? (account, work, signal) => store.lock!(refreshLockName(account), work, signal) : undefined);
   return (account, work, signal) => runExclusive(cache, refreshLockName(account), shared ? () => shared(account, work, signal) : work);
+}
+
+/**
+ * The lock around a token acquisition that is not a user's silent refresh (client credentials,
+ * on-behalf-of): one request per token among the clients sharing this TokenCache and, through the
+ * store's `lock`, among every instance sharing the store. The holder asks the authority; the others
+ * wait, then re-read the store and take its answer. When the store cannot give the lock (busy past
+ * its bounded wait, unreachable), the caller asks the authority itself: that costs a request, not the call.
+ */
+export function defaultAcquisitionLock(cache: TokenCache, store: CacheStore | undefined): AcquisitionLock | undefined {
+  const lock = store?.lock?.bind(store);
+  if (!lock) return undefined;
+  return (name, work, signal) =>
+    runExclusive(cache, name, async () => {
+      let started = false;
+      try {
+        return await lock(name, () => {
+          started = true;
+          return work();
+        }, signal);
+      } catch (error) {
+        if (started || signal?.aborted) throw error;
+        return work();
+      }
+    });
 }

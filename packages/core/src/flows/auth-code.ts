@@ -4,7 +4,7 @@ import { issuerFillsTemplate } from '../authority/entra.js';
 import { partitionKeys } from '../cache/cache-store.js';
 import { createPkce, randomToken } from '../crypto/encoding.js';
 import * as z from 'zod/mini';
-import { ConfigurationError, InteractionRequiredError, InvalidResponseError, ServerError, ValidationError } from '../errors.js';
+import { InteractionRequiredError, InvalidResponseError, ServerError, ValidationError } from '../errors.js';
 import { checkShape } from '../http/oauth-response.js';
 import { optionalString } from '../http/schemas.js';
 import type { AuthenticationResult } from '../results.js';
@@ -13,6 +13,7 @@ import { mergeClaims } from './claims.js';
 import { withExtraParameters } from './extra-parameters.js';
 import type { FlowContext, RequestOptions } from './context.js';
 import { requestToken } from './token-request.js';
+import { authorizationRequest, requestUriFresh } from './pushed-authorization.js';
 
 /** How the authorization server returns the response: in the query, the fragment, or a POSTed form. */
 export type ResponseMode = 'query' | 'fragment' | 'form_post';
@@ -73,24 +74,28 @@ export interface AuthCodeFlow {
   issRequired: boolean;
   /** The authority URL the flow started at. */
   authority: string;
+  /** The correlation id of the sign-in, used again when the code is redeemed. */
+  correlationId?: string;
+  /** A pushed request (RFC 9126): when `authUri`'s request_uri expires (epoch seconds); see refreshAuthUri. */
+  requestUriExpiresAt?: number;
+  /** A pushed request: its parameters, pushed again by refreshAuthUri when the request_uri expired. */
+  pushedParameters?: Record<string, string | undefined>;
+}
+
+/** The x-client-* library headers as query parameters (the browser cannot send headers to the authorize endpoint). */
+function libraryQuery(ctx: FlowContext): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(ctx.libraryHeaders ?? {})) if (name.startsWith('x-client-')) out[name] = value;
+  return out;
 }
 
 /** An authorization response: the redirect URL, its query or fragment string, or its parameters. */
 export type AuthResponse = URLSearchParams | Record<string, string | undefined> | string;
 
-export async function getAuthorizationRequestUrl(
-  ctx: FlowContext,
-  authority: Authority,
-  options: AuthorizationUrlOptions,
-  metadata?: AuthorityMetadata,
-): Promise<string> {
-  metadata ??= await ctx.metadata(authority, options.signal);
-  if (!metadata.authorization_endpoint) {
-    throw new ConfigurationError(`The authority ${authority.url} publishes no authorization_endpoint`);
-  }
-  const url = new URL(metadata.authorization_endpoint);
+/** The authorization request's parameters (before any push). */
+function authorizationParameters(ctx: FlowContext, authority: Authority, options: AuthorizationUrlOptions): Record<string, string | undefined> {
   const scopes = withOidcScopes([...normalizeScopes(options.scopes), ...(options.extraScopesToConsent ?? [])], ctx.excludeScopes);
-  const params = withExtraParameters({
+  return withExtraParameters({
     client_id: ctx.clientId,
     response_type: 'code',
     redirect_uri: options.redirectUri,
@@ -106,9 +111,25 @@ export async function getAuthorizationRequestUrl(
     code_challenge_method: options.codeChallenge ? 'S256' : undefined,
     claims: mergeClaims(options.claims, ctx.clientCapabilities),
     client_info: authority.kind === 'entra' ? '1' : undefined,
+    // Diagnostics as MSAL sends them on the authorize URL: the call's correlation id, and who we are (Entra).
+    'client-request-id': ctx.correlationId,
+    ...libraryQuery(ctx),
   }, options.extraQueryParameters);
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') url.searchParams.set(k, v);
-  return url.toString();
+}
+
+/**
+ * The authorization URL for these options. When the request is pushed (RFC 9126, see
+ * PushedAuthorizationRequests) the URL holds a request_uri that expires within a minute or so:
+ * open it at once (initiateAuthCodeFlow tracks the expiry for you).
+ */
+export async function getAuthorizationRequestUrl(
+  ctx: FlowContext,
+  authority: Authority,
+  options: AuthorizationUrlOptions,
+  metadata?: AuthorityMetadata,
+): Promise<string> {
+  metadata ??= await ctx.metadata(authority, options.signal);
+  return (await authorizationRequest(ctx, metadata, authorizationParameters(ctx, authority, options), options.signal)).url;
 }
 
 /** Step 1: the URL to send the user to, with fresh state, nonce and a PKCE (S256) verifier. */
@@ -122,9 +143,12 @@ export async function initiateAuthCodeFlow(
   const nonce = options.nonce ?? randomToken();
   const responseMode = options.responseMode ?? 'query';
   const metadata = await ctx.metadata(authority, options.signal);
-  const authUri = await getAuthorizationRequestUrl(ctx, authority, { ...options, state, nonce, responseMode, codeChallenge: pkce.challenge }, metadata);
+  const params = authorizationParameters(ctx, authority, { ...options, state, nonce, responseMode, codeChallenge: pkce.challenge });
+  const request = await authorizationRequest(ctx, metadata, params, options.signal);
   return {
-    authUri,
+    authUri: request.url,
+    // Pushed: what to push again when the request_uri expires before the browser opens it.
+    ...(request.expiresAt !== undefined && { requestUriExpiresAt: request.expiresAt, pushedParameters: params }),
     state,
     nonce,
     codeVerifier: pkce.verifier,
@@ -136,7 +160,21 @@ export async function initiateAuthCodeFlow(
     issuer: metadata.issuer,
     issRequired: metadata.authorization_response_iss_parameter_supported === true,
     authority: authority.url,
+    correlationId: ctx.correlationId,
   };
+}
+
+/**
+ * The URL to open for the flow now: its `authUri`, or, when that holds a pushed request_uri that
+ * has expired (or is about to), the same request pushed again. Call it right before sending the
+ * browser: an expired request_uri would only show the user the provider's error page.
+ */
+export async function refreshAuthUri(ctx: FlowContext, authority: Authority, flow: AuthCodeFlow, signal?: AbortSignal): Promise<string> {
+  if (!flow.pushedParameters || requestUriFresh(ctx, flow.requestUriExpiresAt)) return flow.authUri;
+  const request = await authorizationRequest(ctx, await ctx.metadata(authority, signal), flow.pushedParameters, signal);
+  flow.authUri = request.url;
+  flow.requestUriExpiresAt = request.expiresAt;
+  return request.url;
 }
 
 /**

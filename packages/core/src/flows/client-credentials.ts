@@ -6,7 +6,7 @@ import { normalizeScopes, resourceScopes } from '../scopes.js';
 import type { FlowContext, RequestOptions } from './context.js';
 import { checkOptions } from '../http/schemas.js';
 import { optionalBoolean, requestOptions, requiredScopesOption } from './options.js';
-import { requestToken, throwNotInteractive } from './token-request.js';
+import { requestToken, singleFlightAcrossInstances, throwNotInteractive } from './token-request.js';
 import { regionalEndpoint } from '../authority/region.js';
 import { InvalidResponseError, NetworkError } from '../errors.js';
 
@@ -26,16 +26,13 @@ export async function acquireTokenForClient(ctx: FlowContext, authority: Authori
   const scopes = normalizeScopes(options.scopes);
   const realm = authority.tenant;
   const partition = partitionKeys.app(ctx.partitioning, ctx.clientId, realm);
-  if (!options.forceRefresh && !options.claims) {
+  const query = { homeAccountId: '', environment: authority.environment, realm, scopes: resourceScopes(scopes) };
+  const reuse = !options.forceRefresh && !options.claims;
+  if (reuse) {
     const loading = dpopKeyLoading(ctx);
     if (loading) await loading;
     await ctx.persistence.sync(partition, options.signal);
-    const hit = cachedResult(ctx, {
-      homeAccountId: '',
-      environment: authority.environment,
-      realm,
-      scopes: resourceScopes(scopes),
-    });
+    const hit = cachedResult(ctx, query);
     if (hit) return hit;
   }
   const key = ['cc', authority.url, ctx.clientId, resourceScopes(scopes).sort().join(' '), options.claims ?? ''].join('\n');
@@ -52,17 +49,20 @@ export async function acquireTokenForClient(ctx: FlowContext, authority: Authori
       tokenEndpoint,
     }).catch(throwNotInteractive);
   const region = authority.kind === 'entra' ? ctx.azureRegion : undefined;
-  if (!region) return ctx.singleFlight.run(key, () => request());
-  return ctx.singleFlight.run(key, async () => {
-    const regional = regionalEndpoint((await ctx.metadata(authority, options.signal)).token_endpoint, region);
-    try {
-      return await request(regional);
-    } catch (error) {
-      // No usable answer from the region (unreachable, not an OAuth reply): the global endpoint serves
-      // the same tokens. An OAuth error is the service's answer and stands.
-      if (!(error instanceof NetworkError || error instanceof InvalidResponseError) || options.signal?.aborted) throw error;
-      ctx.log.log('warning', `The regional token endpoint ${regional} failed (${error.message}); using the global endpoint`);
-      return request();
-    }
-  });
+  const ask = !region
+    ? () => request()
+    : async () => {
+        const regional = regionalEndpoint((await ctx.metadata(authority, options.signal)).token_endpoint, region);
+        try {
+          return await request(regional);
+        } catch (error) {
+          // No usable answer from the region (unreachable, not an OAuth reply): the global endpoint serves
+          // the same tokens. An OAuth error is the service's answer and stands.
+          if (!(error instanceof NetworkError || error instanceof InvalidResponseError) || options.signal?.aborted) throw error;
+          ctx.log.log('warning', `The regional token endpoint ${regional} failed (${error.message}); using the global endpoint`);
+          return request();
+        }
+      };
+  // Instances sharing a store make one request per token: the others read its answer from the store.
+  return ctx.singleFlight.run(key, () => (reuse ? singleFlightAcrossInstances(ctx, { name: key, partition, signal: options.signal }, () => cachedResult(ctx, query), ask) : ask()));
 }

@@ -5,8 +5,11 @@ import type { ClientAuthenticator } from '../client/client-credential.js';
 import type { SingleFlight } from '../client/single-flight.js';
 import type { DpopSession } from '../crypto/dpop.js';
 import type { IdTokenSignatureVerifier } from '../crypto/id-token.js';
-import type { HttpClient } from '../http/http-client.js';
+import type { HttpClient, HttpRequest } from '../http/http-client.js';
+import { randomUuid } from '../crypto/encoding.js';
+import type { ThrottleMemory } from '../http/throttling.js';
 import type { LogSink } from '../logger.js';
+import type { PushedAuthorizationRequests } from './pushed-authorization.js';
 import type { AccountInfo, AuthenticationResult } from '../results.js';
 
 /**
@@ -15,6 +18,13 @@ import type { AccountInfo, AuthenticationResult } from '../results.js';
  * whose token expired make one refresh request (rotating refresh tokens stay valid).
  */
 export type RefreshLock = <T>(account: AccountInfo, work: () => Promise<T>, signal?: AbortSignal) => Promise<T>;
+
+/**
+ * Runs `work` holding the lock `name` among every client sharing the cache store (see
+ * `defaultAcquisitionLock`): app-only and on-behalf-of acquisitions re-read the store inside it, so
+ * instances asking for one new token make one request.
+ */
+export type AcquisitionLock = <T>(name: string, work: () => Promise<T>, signal?: AbortSignal) => Promise<T>;
 
 /** What every flow needs from the client that runs it. Flows are functions over this. */
 export interface FlowContext {
@@ -32,8 +42,8 @@ export interface FlowContext {
   partitioning: CachePartitioning;
   /** Shares one request between identical concurrent calls. */
   singleFlight: SingleFlight;
-  /** The authority's metadata (discovery), cached per process. */
-  metadata(authority: Authority, signal?: AbortSignal): Promise<AuthorityMetadata>;
+  /** The authority's metadata (discovery), cached per process; `http`, when given, sends the requests (a call's, with its correlation id). */
+  metadata(authority: Authority, signal?: AbortSignal, http?: HttpClient): Promise<AuthorityMetadata>;
   /** Confidential clients authenticate; public clients send only client_id. */
   authenticate?: ClientAuthenticator;
   /** Client capabilities sent in the claims request, e.g. `CP1`. */
@@ -48,6 +58,18 @@ export interface FlowContext {
   now(): number;
   /** Serializes refresh-token redemption across tabs or processes when set. */
   refreshLock?: RefreshLock;
+  /** Set when the cache store can lock (shared between instances). */
+  acquisitionLock?: AcquisitionLock;
+  /** Request shapes the server throttled (MSAL's throttling cache); none kept when absent. */
+  throttles?: ThrottleMemory;
+  /** Headers every request carries (Entra's x-client-* and x-ms-lib-capability; see libraryHeaders). */
+  libraryHeaders?: Readonly<Record<string, string>>;
+  /** Entra tenants named by domain -> their tenant id (GUID), learnt from discovery or a token's tid. */
+  tenantIds?: Map<string, string>;
+  /** The correlation id of the call this context runs (see forCall). */
+  correlationId?: string;
+  /** When authorization requests are pushed (RFC 9126); default `'auto'`. */
+  pushedAuthorizationRequests?: PushedAuthorizationRequests;
   /** Headers every token request carries: the app's identity (MSAL's `x-app-name`, `x-app-ver`). */
   appHeaders?: Record<string, string>;
   /**
@@ -59,6 +81,47 @@ export interface FlowContext {
   azureRegion?: string;
   /** Set when tokens are bound to a DPoP key (RFC 9449): every token request carries a proof. */
   dpop?: DpopSession;
+}
+
+/** Who is calling, for Entra's diagnostics headers (MSAL's libraryInfo). */
+export interface LibraryInfo {
+  /** x-client-SKU, e.g. `tessera.js.node`. */
+  sku: string;
+  /** x-client-VER. */
+  version: string;
+  /** x-client-OS (a platform package knows it; browsers leave it out). */
+  os?: string;
+}
+
+/**
+ * The headers Entra support reads on every request (MSAL sends the same): who the library is,
+ * and that it understands Retry-After and 429 (x-ms-lib-capability). Entra-specific: empty for
+ * other providers.
+ */
+export function libraryHeaders(entra: boolean, info: LibraryInfo): Record<string, string> {
+  if (!entra) return {};
+  const headers: Record<string, string> = { 'x-client-SKU': info.sku, 'x-client-VER': info.version, 'x-ms-lib-capability': 'retry-after, h429' };
+  if (info.os) headers['x-client-OS'] = info.os;
+  return headers;
+}
+
+/**
+ * The context for one call: a correlation id (the caller's, else a fresh UUID) sent as
+ * `client-request-id` (with `return-client-request-id: true`) and the library headers on every
+ * request the call makes, discovery included.
+ */
+export function forCall(ctx: FlowContext, correlationId?: string): FlowContext & { correlationId: string } {
+  const id = correlationId || randomUuid();
+  // A child of the client's context, not a copy: spreading its ~20 fields would cost a cache hit
+  // microseconds (see the cache-hit budget); headers are built only when a request is sent.
+  const call = Object.create(ctx) as FlowContext & { correlationId: string };
+  const http: HttpClient = {
+    send: (r: HttpRequest) => ctx.http.send({ ...r, headers: { ...ctx.libraryHeaders, 'client-request-id': id, 'return-client-request-id': 'true', ...r.headers } }),
+  };
+  call.correlationId = id;
+  call.http = http;
+  call.metadata = (a, signal) => ctx.metadata(a, signal, http);
+  return call;
 }
 
 /** See FlowContext.familyRefresh. */

@@ -35,6 +35,8 @@ export interface DeviceCodeFlow {
   scopes: string[];
   /** The claims request sent, if any. */
   claims?: string;
+  /** The correlation id of the flow, used again by the polls. */
+  correlationId?: string;
 }
 
 const deviceFlowOptionsSchema = requestOptions({ scopes: requiredScopesOption });
@@ -81,6 +83,7 @@ export async function initiateDeviceFlow(
     message: r.message ?? `To sign in, open ${verificationUri} and enter the code ${r.user_code}`,
     scopes,
     claims: options.claims,
+    correlationId: ctx.correlationId,
   };
 }
 

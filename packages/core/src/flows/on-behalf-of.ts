@@ -9,7 +9,7 @@ import { refreshAccessToken } from './refresh-token.js';
 import { cachedResult, dpopKeyLoading } from './silent.js';
 import { checkOptions, nonEmpty } from '../http/schemas.js';
 import { optionalBoolean, requestOptions, requiredScopesOption } from './options.js';
-import { requestToken, throwNotInteractive } from './token-request.js';
+import { requestToken, singleFlightAcrossInstances, throwNotInteractive } from './token-request.js';
 
 /** Options of acquireTokenOnBehalfOf. */
 export interface OnBehalfOfOptions extends RequestOptions {
@@ -36,24 +36,16 @@ export async function acquireTokenOnBehalfOf(ctx: FlowContext, authority: Author
   const scopes = normalizeScopes(options.scopes);
   const hash = await assertionHash(options.userAssertion);
   const partition = partitionKeys.onBehalfOf(ctx.partitioning, hash);
-  if (!options.forceRefresh && !options.claims) {
+  const query = { homeAccountId: '', userAssertionHash: hash, environment: authority.environment, realm: authority.tenant, scopes: resourceScopes(scopes) };
+  const reuse = !options.forceRefresh && !options.claims;
+  if (reuse) {
     const loading = dpopKeyLoading(ctx);
     if (loading) await loading;
     await ctx.persistence.sync(partition, options.signal);
-    const hit = cachedResult(ctx, { homeAccountId: '', userAssertionHash: hash, environment: authority.environment, realm: authority.tenant, scopes: resourceScopes(scopes) });
+    const hit = cachedResult(ctx, query);
     if (hit) return hit;
-    const rt = ctx.persistence.cache.findRefreshToken('', authority.environment, ctx.clientId, { userAssertionHash: hash, realm: refreshTokenRealm(authority), keyId: ctx.dpop?.keyId });
-    if (rt) {
-      try {
-        return await refreshAccessToken(ctx, authority, rt.secret, { ...options, userAssertionHash: hash, partition, expectedHomeAccountId: rt.home_account_id });
-      } catch (error) {
-        if (!(error instanceof InteractionRequiredError)) throw error;
-        // The refresh token is spent; a new exchange of the assertion may still work.
-      }
-    }
   }
-  const key = ['obo', authority.url, ctx.clientId, hash, resourceScopes(scopes).sort().join(' '), options.claims ?? ''].join('\n');
-  return ctx.singleFlight.run(key, () =>
+  const exchange = () =>
     requestToken(ctx, {
       authority,
       params: {
@@ -68,6 +60,24 @@ export async function acquireTokenOnBehalfOf(ctx: FlowContext, authority: Author
       partition: () => partition,
       signal: options.signal,
       correlationId: options.correlationId,
-    }).catch(throwNotInteractive),
+    }).catch(throwNotInteractive);
+  const key = ['obo', authority.url, ctx.clientId, hash, resourceScopes(scopes).sort().join(' '), options.claims ?? ''].join('\n');
+  if (!reuse) return ctx.singleFlight.run(key, exchange);
+  // Refresh and exchange under one lock per assertion: instances sharing a store redeem a (rotating)
+  // refresh token once and make one exchange per token; the others read the answer from the store.
+  const refreshOrExchange = async () => {
+    const rt = ctx.persistence.cache.findRefreshToken('', authority.environment, ctx.clientId, { userAssertionHash: hash, realm: refreshTokenRealm(authority), keyId: ctx.dpop?.keyId });
+    if (rt) {
+      try {
+        return await refreshAccessToken(ctx, authority, rt.secret, { ...options, userAssertionHash: hash, partition, expectedHomeAccountId: rt.home_account_id });
+      } catch (error) {
+        if (!(error instanceof InteractionRequiredError)) throw error;
+        // The refresh token is spent; a new exchange of the assertion may still work.
+      }
+    }
+    return exchange();
+  };
+  return ctx.singleFlight.run(key, () =>
+    singleFlightAcrossInstances(ctx, { name: ['obo', authority.url, ctx.clientId, hash].join('\n'), partition, signal: options.signal }, () => cachedResult(ctx, query), refreshOrExchange),
   );
 }

@@ -63,7 +63,7 @@ export function cachedResult(ctx: FlowContext, q: CacheQuery): AuthenticationRes
   const expiresOn = Number(at.expires_on);
   // An expiry that cannot be read (a damaged cache) means expired, never "valid forever" (NaN compares false).
   if (!Number.isFinite(expiresOn) || expiresOn - ctx.now() <= expiryMarginSeconds(expiresOn - Number(at.cached_at))) return undefined;
-  return tokenResult(at, q.account, true);
+  return tokenResult(at, q.account, true, ctx.correlationId);
 }
 
 /**

@@ -4,9 +4,9 @@ import type { AuthorityMetadata } from '../authority/discovery.js';
 import type { AccessTokenEntity, AccountEntity, IdTokenEntity, RefreshTokenEntity } from '../cache/schema.js';
 import { type TokenCache, refreshTokenRealm } from '../cache/token-cache.js';
 import { type IdTokenClaims, decodeIdToken, validateIdTokenClaims } from '../crypto/id-token.js';
+import { ConfigurationError, InteractionRequiredError, InvalidResponseError, ServerError, TesseraError, type ThrottledError, ValidationError } from '../errors.js';
 import { ACCESS_TOKEN_WITH_AUTH_SCHEME } from '../cache/schema.js';
 import { DPOP_ALG } from '../crypto/dpop.js';
-import { ConfigurationError, InteractionRequiredError, InvalidResponseError, ServerError, ValidationError } from '../errors.js';
 import type { DpopSession } from '../crypto/dpop.js';
 import type { HttpClient } from '../http/http-client.js';
 import { formPost, requestJson } from '../http/oauth-response.js';
@@ -16,6 +16,29 @@ import { type AccountInfo, type AuthenticationResult, accountFields, tokenResult
 import { normalizeScopes, resourceScopes } from '../scopes.js';
 import { mergeClaims } from './claims.js';
 import type { FlowContext } from './context.js';
+
+/**
+ * Runs an acquisition that would ask the authority under the shared acquisition lock `name`:
+ * inside it, `partition` is re-read from the store and `cached()` tried again, so an answer another
+ * instance stored while we waited is used instead of a second request. Without a shared store it is `ask()`.
+ */
+export async function singleFlightAcrossInstances(
+  ctx: FlowContext,
+  lock: { name: string; partition: string; signal?: AbortSignal },
+  cached: () => AuthenticationResult | undefined,
+  ask: () => Promise<AuthenticationResult>,
+): Promise<AuthenticationResult> {
+  const shared = ctx.acquisitionLock;
+  if (!shared) return ask();
+  return shared(
+    lock.name,
+    async () => {
+      await ctx.persistence.sync(lock.partition, lock.signal);
+      return cached() ?? ask();
+    },
+    lock.signal,
+  );
+}
 
 export interface TokenRequest {
   authority: Authority;
@@ -54,11 +77,27 @@ export const OFFLINE_ACCESS_HINT = "No refresh token issued? Sign in with prompt
 
 /** POSTs to the token endpoint, checks everything in the answer, caches it, returns the result. */
 export async function requestToken(ctx: FlowContext, req: TokenRequest): Promise<AuthenticationResult> {
+  // Throttled shapes fail fast before anything is sent (MSAL's key: client, authority, scopes, account).
+  const shape = ctx.throttles && [ctx.clientId, req.authority.url, [...req.scopes].sort().join(' '), req.account?.homeAccountId ?? req.expectedHomeAccountId ?? req.userAssertionHash ?? req.params.grant_type].join('\n');
+  if (shape) ctx.throttles!.check(shape, ctx.now() * 1000);
+  try {
+    return await sendTokenRequest(ctx, req);
+  } catch (error) {
+    // By code, not class: bundles without a throttle memory (the browser's) need not carry ThrottledError.
+    if (shape && error instanceof TesseraError && error.code === 'throttled') ctx.throttles!.record(shape, error as ThrottledError);
+    throw error;
+  }
+}
+
+async function sendTokenRequest(ctx: FlowContext, req: TokenRequest): Promise<AuthenticationResult> {
   const metadata = await ctx.metadata(req.authority, req.signal);
   const endpoint = req.tokenEndpoint ?? metadata.token_endpoint;
   const auth = ctx.authenticate ? await ctx.authenticate(endpoint, metadata, req.signal) : { params: { client_id: ctx.clientId }, headers: {} };
   const headers: Record<string, string> = { ...ctx.appHeaders, ...auth.headers };
-  if (req.correlationId) headers['client-request-id'] = req.correlationId;
+  // The call's context sends client-request-id (see forCall); a bare context sends the request's.
+  if (req.correlationId && !ctx.correlationId) headers['client-request-id'] = req.correlationId;
+  const anchor = req.params.grant_type === 'refresh_token' && req.authority.kind === 'entra' && anchorMailbox(req.account);
+  if (anchor) headers['x-anchormailbox'] = anchor;
   const params = {
     ...req.params,
     ...auth.params,
@@ -149,6 +188,10 @@ async function acceptTokenResponse(
   }
 
   const identity = req.identity ?? identify(ctx, req, response, claims);
+  // A tenant named by domain is this tenant id from now on (silent calls find its tokens by either).
+  if (req.authority.kind === 'entra' && typeof claims?.tid === 'string' && req.authority.tenant.includes('.')) {
+    ctx.tenantIds?.set(req.authority.tenant.toLowerCase(), claims.tid);
+  }
   const environment = req.authority.environment;
   const cachedScopes = granted.filter((s) => resourceScopes([s]).length > 0);
   const keyId = ctx.dpop?.keyId;
@@ -217,7 +260,18 @@ async function acceptTokenResponse(
     );
   }
 
-  return { ...tokenResult(at, identity.accountInfo, false), scopes: granted, idToken: response.id_token, idTokenClaims: claims, correlationId: req.correlationId };
+  return { ...tokenResult(at, identity.accountInfo, false), scopes: granted, idToken: response.id_token, idTokenClaims: claims, correlationId: ctx.correlationId ?? req.correlationId };
+}
+
+/**
+ * Entra's routing hint for a refresh (MSAL's CCS credential): `Oid:<uid>@<utid>` from the home
+ * account id (client_info), else `UPN:<username>`.
+ */
+function anchorMailbox(account: AccountInfo | undefined): string | undefined {
+  if (!account) return undefined;
+  const [uid, utid, extra] = account.homeAccountId.split('.');
+  if (uid && utid && extra === undefined) return `Oid:${uid}@${utid}`;
+  return account.username ? `UPN:${account.username}` : undefined;
 }
 
 /** The home account id a request expects the answer to be for, if any. */

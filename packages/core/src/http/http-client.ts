@@ -92,7 +92,8 @@ async function resolveFetch(explicit?: FetchFunction): Promise<FetchFunction> {
   return mod.default;
 }
 
-function toTransportError(error: unknown, request: HttpRequest): Error {
+/** What a transport failure becomes: AbortError when the caller aborted, else NetworkError naming the endpoint. */
+export function toTransportError(error: unknown, request: HttpRequest): Error {
   if (request.signal?.aborted) return new AbortError(request.signal.reason);
   if (error instanceof NetworkError) return error;
   const origin = safeOrigin(request.url);

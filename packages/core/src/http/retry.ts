@@ -1,5 +1,5 @@
-import { AbortError, NetworkError, throwIfAborted } from '../errors.js';
-import type { HttpClient, HttpRequest, HttpResponse } from './http-client.js';
+import { AbortError, NetworkError, TesseraError, ThrottledError, throwIfAborted } from '../errors.js';
+import { type HttpClient, type HttpRequest, type HttpResponse, safeOrigin, toTransportError } from './http-client.js';
 
 /** Retry and timeout policy of a client's requests. */
 export interface RetryOptions {
@@ -9,15 +9,38 @@ export interface RetryOptions {
   timeoutMs?: number;
   /** First backoff delay in ms, doubled each retry. Default 250. */
   baseDelayMs?: number;
-  /** Upper bound on any wait, including a server's Retry-After. Default 60,000. */
+  /**
+   * The longest a caller is blocked by one wait. A server's Retry-After up to it is waited out
+   * (once); a longer one fails the call at once with ThrottledError carrying the retry time.
+   * Default 60,000.
+   */
   maxDelayMs?: number;
+  /** Milliseconds since the epoch (reads Retry-After dates); for tests. Default Date.now. */
+  now?: () => number;
 }
 
 const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 
 /**
+ * A throttling answer (as MSAL's ThrottlingUtils sees it): 429, or a 5xx that says when to come
+ * back. Returns when the server accepts requests again (ms since the epoch), else undefined.
+ * Without a usable Retry-After, MSAL's default of 60 s.
+ */
+export function throttledUntil(response: HttpResponse, now: number): number | undefined {
+  const after = parseRetryAfter(response.headers['retry-after'], now);
+  if (response.status !== 429 && !(response.status >= 500 && after !== undefined)) return undefined;
+  return now + (after || DEFAULT_THROTTLE_MS);
+}
+
+/** MSAL's DEFAULT_THROTTLE_TIME_SECONDS, for a throttling answer without Retry-After. */
+const DEFAULT_THROTTLE_MS = 60_000;
+
+/**
  * Wraps a transport with timeouts and bounded retries: network errors and 408/429/5xx
- * (never other 4xx, which would only repeat the same refusal), honouring Retry-After.
+ * (never other 4xx, which would only repeat the same refusal). A throttled request (see
+ * throttledUntil) is retried at most once, after the server's Retry-After in full when that is
+ * within maxDelayMs; otherwise, or when the retry is throttled again, ThrottledError.
+ * Whatever the transport throws that is not a TesseraError (fetch's TypeError) becomes NetworkError.
  */
 export class RetryingHttpClient implements HttpClient {
   private readonly maxRetries: number;
@@ -33,9 +56,13 @@ export class RetryingHttpClient implements HttpClient {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.baseDelayMs = options.baseDelayMs ?? 250;
     this.maxDelayMs = options.maxDelayMs ?? 60_000;
+    this.now = options.now ?? Date.now;
   }
 
+  private readonly now: () => number;
+
   async send(request: HttpRequest): Promise<HttpResponse> {
+    let throttled = false;
     for (let attempt = 0; ; attempt++) {
       throwIfAborted(request.signal);
       const last = attempt >= this.maxRetries;
@@ -47,9 +74,22 @@ export class RetryingHttpClient implements HttpClient {
         await sleep(this.backoff(attempt), request.signal);
         continue;
       }
-      if (!RETRYABLE_STATUS.has(response.status) || last) return response;
-      const wait = parseRetryAfter(response.headers['retry-after']);
-      await sleep(Math.min(wait ?? this.backoff(attempt), this.maxDelayMs), request.signal);
+      if (!RETRYABLE_STATUS.has(response.status)) return response;
+      const now = this.now();
+      const until = throttledUntil(response, now);
+      if (until !== undefined) {
+        const wait = parseRetryAfter(response.headers['retry-after'], now) ?? this.backoff(attempt);
+        // Once only: a server still throttling after its own Retry-After will not stop for ours.
+        if (throttled || wait > this.maxDelayMs || this.maxRetries === 0) {
+          const retryAt = new Date(until);
+          throw new ThrottledError(`${safeOrigin(request.url)} is throttling requests (HTTP ${response.status}); retry after ${retryAt.toISOString()}`, retryAt, response.status);
+        }
+        throttled = true;
+        await sleep(wait, request.signal);
+        continue;
+      }
+      if (last) return response;
+      await sleep(this.backoff(attempt), request.signal);
     }
   }
 
@@ -69,7 +109,8 @@ export class RetryingHttpClient implements HttpClient {
       if (timeout.signal.aborted) {
         throw new NetworkError(`Request timed out after ${this.timeoutMs} ms`, { code: 'timeout', cause: error });
       }
-      throw error;
+      // fetch rejects with a plain TypeError; a custom transport may throw anything.
+      throw error instanceof TesseraError ? error : toTransportError(error, request);
     } finally {
       clearTimeout(timer);
       request.signal?.removeEventListener('abort', onAbort);

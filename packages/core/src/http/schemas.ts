@@ -117,7 +117,7 @@ export function parseShape<T>(schema: Schema<T>, value: unknown): T | undefined 
  * token, or one carrying CR/LF or other control characters (header or terminal injection), is
  * refused. (A space is legal here; tools that build a header refuse it themselves.)
  */
-const accessToken = /* @__PURE__ */ z.string().check(
+export const accessToken = /* @__PURE__ */ z.string().check(
   z.refine((v: string) => /^[\x20-\x7e]*[\x21-\x7e][\x20-\x7e]*$/.test(v), 'expected printable ASCII with a visible character (no control characters)'),
 );
 
@@ -166,6 +166,10 @@ export const discoverySchema = z.looseObject({
   authorization_response_iss_parameter_supported: z.optional(z.boolean()),
   /** The algorithms the provider accepts DPoP proofs in (RFC 9449 5.1); its presence does not say a client is DPoP-bound. */
   dpop_signing_alg_values_supported: z.optional(z.array(z.string())),
+  /** Where authorization requests are pushed (RFC 9126). */
+  pushed_authorization_request_endpoint: z.optional(httpUrl()),
+  /** Whether every authorization request must be pushed (RFC 9126). */
+  require_pushed_authorization_requests: z.optional(z.boolean()),
 });
 export type DiscoveryDocument = z.infer<typeof discoverySchema>;
 

@@ -33,8 +33,20 @@ export interface RedisCacheStoreOptions {
    * schema). Default 90 days, Entra's refresh-token inactivity lifetime. See `ttlSeconds`.
    */
   minTtlSeconds?: number;
-  /** Each load, save or update fails with `CacheStoreUnavailableError` after this long. Default 5,000 ms. */
+  /**
+   * Each load, save or update fails with `CacheStoreUnavailableError` after this long (core then
+   * answers from memory), so a dead or slow Redis node never stalls a token call for longer. Default 250 ms.
+   */
   operationTimeoutMs?: number;
+  /**
+   * Circuit breaker: after this many Redis calls failed or timed out within 5 s (successes in
+   * between do not reset the count: with one dead master of a Cluster, calls to the others still
+   * succeed), the store fails at once (core answers from memory) for `breakerCooldownMs`, then lets
+   * one probe through; the probe's success closes it again. Default 3.
+   */
+  breakerThreshold?: number;
+  /** How long the breaker stays open before the next probe. Default 1,000 ms. */
+  breakerCooldownMs?: number;
   /** Compare-and-set attempts before `update` fails with `CacheStoreBusyError`. Default 100. */
   maxAttempts?: number;
   /**
@@ -72,6 +84,11 @@ const DAY = 86_400;
 /** No key is written without an expiry, nor with one shorter than this. */
 const FLOOR_TTL_SECONDS = 60;
 const DOWN = new Set(['close', 'reconnecting', 'end']);
+/** The breaker counts failures within this window. */
+const FAILURE_WINDOW_MS = 5000;
+
+/** The store's circuit breaker: `closed` (calls go to Redis), `open` (they fail at once), `half-open` (one probe is out). */
+export type BreakerState = 'closed' | 'open' | 'half-open';
 
 // Compare-and-set in one atomic step. ARGV[1]: SHA-1 of the value the caller read ('' when there was
 // none, '*' to write unconditionally); ARGV[2]: new value; ARGV[3]: TTL in seconds.
@@ -98,6 +115,20 @@ const RELEASE_SHA = sha1(RELEASE_SCRIPT);
 const RENEW_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0`;
 const RENEW_SHA = sha1(RENEW_SCRIPT);
+
+/** RedisCacheStore's counters (see `stats`). */
+export interface RedisStoreStats {
+  /** Redis calls attempted. */
+  calls: number;
+  /** Calls that failed or missed their deadline. */
+  failed: number;
+  /** Calls refused at once because the breaker was open. */
+  shortCircuited: number;
+  /** How often the breaker opened. */
+  breakerOpened: number;
+  /** Probes sent while the breaker was open. */
+  probes: number;
+}
 
 /**
  * Token cache in Redis for services on many machines: one string key per cache partition holding
@@ -131,13 +162,29 @@ export class RedisCacheStore implements CacheStore {
   private readonly valid = new Map<string, string>();
   private readonly lockLeaseMs: number;
   private readonly lockTimeoutMs: number;
+  private readonly breakerThreshold: number;
+  private readonly breakerCooldownMs: number;
+  private failures = 0;
+  private failuresSince = 0;
+  private openUntil = 0;
+  private probing = false;
+  #breaker: BreakerState = 'closed';
+  /**
+   * For monitoring: Redis calls attempted and how many failed, calls refused at once because the
+   * breaker was open, how often it opened, and probes sent while it was open.
+   */
+  readonly stats: RedisStoreStats = { calls: 0, failed: 0, shortCircuited: 0, breakerOpened: 0, probes: 0 };
 
   constructor(options: RedisCacheStoreOptions) {
     if (!options?.client) throw new ConfigurationError('RedisCacheStore needs `client`: an ioredis client (or use createRedisCacheStore)');
     this.client = options.client;
     this.prefix = options.prefix ?? 'tessera:cache';
     this.minTtlSeconds = options.minTtlSeconds ?? 90 * DAY;
-    this.timeoutMs = options.operationTimeoutMs ?? 5000;
+    this.timeoutMs = options.operationTimeoutMs ?? 250;
+    this.breakerThreshold = options.breakerThreshold ?? 3;
+    this.breakerCooldownMs = options.breakerCooldownMs ?? 1000;
+    if (!(this.breakerThreshold >= 1)) throw new ConfigurationError('RedisCacheStore: `breakerThreshold` must be at least 1');
+    if (!(this.breakerCooldownMs > 0)) throw new ConfigurationError('RedisCacheStore: `breakerCooldownMs` must be positive');
     this.maxAttempts = options.maxAttempts ?? 100;
     this.ownsClient = options.ownsClient ?? false;
     this.refuseCorrupt = (options.onCorrupt ?? 'refuse') === 'refuse';
@@ -148,6 +195,11 @@ export class RedisCacheStore implements CacheStore {
     if (!(this.minTtlSeconds > 0)) throw new ConfigurationError('RedisCacheStore: `minTtlSeconds` must be positive');
     if (!(this.timeoutMs > 0)) throw new ConfigurationError('RedisCacheStore: `operationTimeoutMs` must be positive');
     if (!(this.maxAttempts >= 1)) throw new ConfigurationError('RedisCacheStore: `maxAttempts` must be at least 1');
+  }
+
+  /** The circuit breaker's state (see `breakerThreshold`). */
+  get breaker(): BreakerState {
+    return this.#breaker;
   }
 
   /** The Redis key of a partition. */
@@ -239,8 +291,10 @@ export class RedisCacheStore implements CacheStore {
         const step = Math.min(deadline, Date.now() + this.timeoutMs);
         taken = await this.command('take a lock', step, signal, () => this.script(LEASE_SCRIPT, LEASE_SHA, key, token, this.lockLeaseMs));
       } catch (error) {
-        if (error instanceof CacheStoreUnavailableError) return work();
-        throw error;
+        if (!(error instanceof CacheStoreUnavailableError)) throw error;
+        // Redis unreachable: go ahead unlocked. A step cut short by the lock's own deadline is not
+        // an outage, though: the lease stayed taken (CacheStoreBusyError below).
+        if (Date.now() < deadline) return work();
       }
       if (taken === 'OK') break;
       const remaining = deadline - Date.now();
@@ -322,7 +376,11 @@ export class RedisCacheStore implements CacheStore {
     }
   }
 
-  /** One Redis call, bounded by the operation's deadline and the caller's signal; errors become typed. */
+  /**
+   * One Redis call, bounded by the operation's deadline and the caller's signal; errors become typed.
+   * The breaker decides whether it goes to Redis at all: a Cluster client stays `ready` while one of
+   * its masters is dead, so its status alone cannot tell.
+   */
   private async command<T>(what: string, deadline: number, signal: AbortSignal | undefined, call: () => Promise<T>): Promise<T> {
     throwIfAborted(signal);
     const status = this.client.status;
@@ -330,12 +388,58 @@ export class RedisCacheStore implements CacheStore {
       throw new CacheStoreUnavailableError(STORE, `Redis cache store is unavailable: could not ${what}, the connection is ${status}`);
     }
     if (Date.now() >= deadline) throw this.timedOut(what);
+    const probe = this.admit(what);
+    this.stats.calls++;
     try {
-      return await withDeadline(call(), deadline, signal, () => this.timedOut(what));
+      const result = await withDeadline(call(), deadline, signal, () => this.timedOut(what));
+      this.succeeded(probe);
+      return result;
     } catch (error) {
-      if (error instanceof CacheStoreUnavailableError || error instanceof AbortError) throw error;
+      if (error instanceof AbortError) {
+        if (probe) this.probing = false;
+        throw error;
+      }
+      this.failed(probe);
+      if (error instanceof CacheStoreUnavailableError) throw error;
       // Client errors may carry the command and its arguments (our data): keep only their first line.
       throw new CacheStoreUnavailableError(STORE, `Redis cache store is unavailable: could not ${what} (${describeCause(error)})`);
+    }
+  }
+
+  /** Lets a call through (true when it is the half-open probe) or fails it at once while the breaker is open. */
+  private admit(what: string): boolean {
+    if (this.#breaker === 'closed') return false;
+    if (this.#breaker === 'open' && Date.now() >= this.openUntil && !this.probing) {
+      this.#breaker = 'half-open';
+      this.probing = true;
+      this.stats.probes++;
+      return true;
+    }
+    this.stats.shortCircuited++;
+    throw new CacheStoreUnavailableError(STORE, `Redis cache store is unavailable: could not ${what}, recent calls failed (circuit open; next probe within ${this.breakerCooldownMs} ms)`);
+  }
+
+  private succeeded(probe: boolean): void {
+    // Only the probe closes an open breaker: a call sent before it opened says nothing about now.
+    if (probe) {
+      this.probing = false;
+      this.#breaker = 'closed';
+    }
+  }
+
+  private failed(probe: boolean): void {
+    this.stats.failed++;
+    if (probe) this.probing = false;
+    const now = Date.now();
+    if (now - this.failuresSince > FAILURE_WINDOW_MS) {
+      this.failures = 0;
+      this.failuresSince = now;
+    }
+    if (probe || ++this.failures >= this.breakerThreshold) {
+      if (this.#breaker === 'closed') this.stats.breakerOpened++;
+      this.#breaker = 'open';
+      this.openUntil = now + this.breakerCooldownMs;
+      this.failures = 0;
     }
   }
 

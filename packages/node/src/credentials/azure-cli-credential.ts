@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { ConfigurationError } from '@tessera/core';
-import { type CliCredentialOptions, CliCredential, type CliDialect, cliToken, field, parseCliDate } from './cli-credential.js';
+import { type CliCredentialOptions, CliCredential, type CliDialect } from './cli-credential.js';
 
 /** Options of AzureCliCredential. */
 export interface AzureCliCredentialOptions extends CliCredentialOptions {
@@ -30,12 +30,7 @@ const AZURE_CLI: CliDialect = {
   ],
   // "az login --scope ..." asks for consent or MFA for one resource: a real failure, not "signed out".
   notSignedIn: (stderr) => /az login/.test(stderr) && !/az login --scope/.test(stderr),
-  parse: (output) => {
-    // expires_on (epoch seconds, Azure CLI 2.54+) is exact; expiresOn is a local time without zone.
-    const epoch = Number(field(output, 'expires_on'));
-    const expiresOn = Number.isFinite(epoch) && epoch > 0 ? epoch * 1000 : parseCliDate(field(output, 'expiresOn'));
-    return cliToken(field(output, 'accessToken'), expiresOn, { token: 'accessToken', expiry: '"expires_on" or "expiresOn"' });
-  },
+  answer: 'azAnswerSchema',
 };
 
 /**

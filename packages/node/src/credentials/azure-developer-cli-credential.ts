@@ -1,4 +1,4 @@
-import { type CliCredentialOptions, CliCredential, type CliDialect, cliToken, field, parseCliDate } from './cli-credential.js';
+import { type CliCredentialOptions, CliCredential, type CliDialect } from './cli-credential.js';
 
 /** Options of AzureDeveloperCliCredential. */
 export type AzureDeveloperCliCredentialOptions = CliCredentialOptions;
@@ -11,7 +11,7 @@ const AZURE_DEVELOPER_CLI: CliDialect = {
   singleScope: false,
   args: (scopes, tenant) => ['auth', 'token', '--output', 'json', ...scopes.flatMap((s) => ['--scope', s]), ...(tenant ? ['--tenant-id', tenant] : [])],
   notSignedIn: (stderr) => /not logged in, run `azd (auth )?login`/.test(stderr),
-  parse: (output) => cliToken(field(output, 'token'), parseCliDate(field(output, 'expiresOn')), { token: 'token', expiry: '"expiresOn"' }),
+  answer: 'azdAnswerSchema',
 };
 
 /**

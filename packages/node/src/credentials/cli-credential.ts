@@ -89,8 +89,8 @@ export interface CliDialect {
   args(scopes: string[], tenant: string | undefined): string[];
   /** The stderr of a CLI that is installed but not signed in. */
   notSignedIn(stderr: string): boolean;
-  /** The token of a successful answer, or a description of what is wrong with it. */
-  parse(output: unknown): AccessToken | string;
+  /** The schema (in ./answers.ts, loaded on first use) of a successful answer's JSON. */
+  answer: 'azAnswerSchema' | 'azdAnswerSchema';
 }
 
 /**
@@ -148,7 +148,7 @@ export abstract class CliCredential implements TokenCredential {
     return [];
   }
 
-  private interpret(o: CliOutcome): AccessToken {
+  private async interpret(o: CliOutcome): Promise<AccessToken> {
     const d = this.dialect;
     if (o.failure === 'missing') throw new CredentialUnavailableError(`${d.name}: ${d.command} not found on PATH: ${d.install}`, { code: 'cli_not_found' });
     if (o.failure === 'timeout') {
@@ -168,27 +168,9 @@ export abstract class CliCredential implements TokenCredential {
       // Never quote stdout: it may hold a token.
       throw new AuthenticationError(`${d.name}: ${d.command} printed something that is not JSON (${o.stdout.length} characters); is it up to date?`, { code: 'invalid_response' });
     }
-    const token = d.parse(parsed);
-    if (typeof token === 'string') throw new AuthenticationError(`${d.name}: unexpected answer from ${d.command}: ${token}`, { code: 'invalid_response' });
-    return token;
+    const schemas = await import('./answers.js');
+    const answer = schemas.parseAnswer(schemas[d.answer], parsed);
+    if (!answer.ok) throw new AuthenticationError(`${d.name}: unexpected answer from ${d.command}: ${answer.issue}`, { code: 'invalid_response' });
+    return { token: answer.data.token, expiresOnTimestamp: answer.data.expiresOn, tokenType: 'Bearer' };
   }
-}
-
-/** Reads a JSON object's string field. */
-export function field(output: unknown, name: string): unknown {
-  return output && typeof output === 'object' && !Array.isArray(output) ? (output as Record<string, unknown>)[name] : undefined;
-}
-
-/** The AccessToken of a CLI answer's token and expiry fields, or what is missing (named by `fields`). */
-export function cliToken(token: unknown, expiresOnTimestamp: number | undefined, fields: { token: string; expiry: string }): AccessToken | string {
-  if (typeof token !== 'string' || !token) return `no "${fields.token}"`;
-  if (expiresOnTimestamp === undefined) return `no readable ${fields.expiry}`;
-  return { token, expiresOnTimestamp, tokenType: 'Bearer' };
-}
-
-/** A date the CLIs print ("2024-05-01 12:30:00.000000" in local time, or ISO 8601) in ms since the epoch. */
-export function parseCliDate(value: unknown): number | undefined {
-  if (typeof value !== 'string' || value.trim() === '') return undefined;
-  const ms = new Date(value).getTime();
-  return Number.isNaN(ms) ? undefined : ms;
 }

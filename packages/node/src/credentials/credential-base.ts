@@ -11,7 +11,7 @@ import {
 import { FileCacheStore } from '../cache/file-cache-store.js';
 import { keyringEncryption } from '../cache/keyring-encryption.js';
 import { NodeHttpClient, createNodeHttpClient } from '../http/node-http-client.js';
-import { retryWithTimeout } from '../node-client.js';
+import { NODE_LIBRARY_INFO, retryWithTimeout } from '../node-client.js';
 import { type CredentialAuthority, type TokenCredentialOptions, credentialAuthority, requestTenant } from './options.js';
 import type { AbortSignalLike, AccessToken, GetTokenOptions, TokenCredential } from './token-credential.js';
 
@@ -135,6 +135,7 @@ export abstract class CredentialBase<App extends ClientApplication> implements T
       knownEntraHosts: this.authority.knownEntraHosts,
       httpClient: this.http,
       retry: retryWithTimeout(this.options.retryOptions, this.options.timeoutMs),
+      libraryInfo: NODE_LIBRARY_INFO,
       instanceDiscovery: this.options.disableInstanceDiscovery !== true,
       cacheStore: this.cacheStore(cae),
       // An encrypted cache that cannot be used (no secret store, wrong key) is an error to show, not a warning.

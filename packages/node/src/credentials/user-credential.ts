@@ -123,7 +123,14 @@ export function serializeAuthenticationRecord(record: AuthenticationRecord): str
 
 /** Reads a record written by serializeAuthenticationRecord; throws ConfigurationError for text that is not one. */
 export function deserializeAuthenticationRecord(text: string): AuthenticationRecord {
-  const parsed = JSON.parse(text) as Partial<AuthenticationRecord> & { version?: string };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ConfigurationError('The AuthenticationRecord is not JSON (pass the text serializeAuthenticationRecord returned)');
+  }
+  // Sync and checked by hand: zod loads on first use only (import-time budget), this function cannot wait for it.
+  const parsed = (value !== null && typeof value === 'object' ? value : {}) as Partial<AuthenticationRecord> & { version?: string };
   if (parsed.version !== '1.0') throw new ConfigurationError(`Unsupported AuthenticationRecord version "${String(parsed.version)}"`);
   for (const field of ['authority', 'homeAccountId', 'clientId', 'tenantId', 'username'] as const) {
     if (typeof parsed[field] !== 'string') throw new ConfigurationError(`The AuthenticationRecord has no "${field}"`);

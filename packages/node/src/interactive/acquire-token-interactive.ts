@@ -79,7 +79,8 @@ export async function acquireTokenInteractive(app: PublicClientApplication, opti
   try {
     const redirectUri = `http://${entra ? 'localhost' : '127.0.0.1'}:${listener.port}/`;
     const flow = await app.initiateAuthCodeFlow({ ...authorization, responseMode, redirectUri, signal: stop.signal });
-    const startUrl = listener.serveStartPage(flow.authUri);
+    // A pushed request_uri (RFC 9126) lives about a minute: pushed again if the browser comes later.
+    const startUrl = listener.serveStartPage(flow.requestUriExpiresAt === undefined ? flow.authUri : () => app.refreshAuthUri(flow, { ...authorization, signal: stop.signal }));
     const redirect = listener.waitForRedirect(responseMode, async (params): Promise<CallbackAnswer<AuthenticationResult>> => {
       try {
         const result = await app.acquireTokenByAuthCodeFlow(flow, params, { ...authorization, signal: stop.signal });

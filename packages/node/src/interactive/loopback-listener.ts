@@ -13,6 +13,9 @@ export interface CallbackAnswer<T> {
   outcome?: { value: T } | { error: unknown };
 }
 
+/** Where the start page sends the browser: a URL, or a function resolving to it when the browser arrives. */
+export type StartTarget = string | (() => Promise<string>);
+
 /** How the provider returns the response: a GET with a query, or a POSTed form (`form_post`). */
 export type LoopbackResponseMode = 'query' | 'form_post';
 
@@ -45,7 +48,7 @@ export class LoopbackListener {
   private queue: Promise<void> = Promise.resolve();
   private settled = false;
   private opened = false;
-  private start?: { path: string; target: string; used: boolean };
+  private start?: { path: string; target: StartTarget; used: boolean };
   private mode: LoopbackResponseMode = 'query';
   private onRedirect?: (params: URLSearchParams, res: ServerResponse) => void;
   private fail?: (error: unknown) => void;
@@ -94,10 +97,11 @@ export class LoopbackListener {
   }
 
   /**
-   * Serves `target` (the authorization URL) once, as a redirect from an unguessable path; returns
+   * Serves `target` (the authorization URL, or a function giving it when the browser arrives: a
+   * pushed request_uri may need pushing again by then) once, as a redirect from an unguessable path; returns
    * the URL of that path, which is all the browser launcher gets to see.
    */
-  serveStartPage(target: string): string {
+  serveStartPage(target: StartTarget): string {
     const path = `/start/${randomBytes(32).toString('base64url')}`;
     this.start = { path, target, used: false };
     return `http://127.0.0.1:${this.port}${path}`;
@@ -199,8 +203,19 @@ export class LoopbackListener {
     if (this.settled) return void send(res, 404, NOT_FOUND);
     start.used = true;
     this.opened = true;
-    res.writeHead(302, { location: start.target, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
-    res.end();
+    void Promise.resolve(typeof start.target === 'string' ? start.target : start.target()).then(
+      (location) => {
+        res.writeHead(302, { location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
+        res.end();
+      },
+      (error: unknown) => {
+        // No URL to send the browser to (e.g. pushing the request again failed): the sign-in ends.
+        const fail = this.fail;
+        this.settled = true;
+        res.setHeader('connection', 'close');
+        void send(res, 502, plainPage('Sign-in failed', 'Return to the application for details.')).then(() => fail?.(error));
+      },
+    );
   }
 
   private deliver(params: URLSearchParams, res: ServerResponse): void {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { lstat, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import type { TokenAnswer } from '../answers.js';
 import { AuthenticationError } from '../errors.js';
 import { type ManagedIdentitySource, type SourceContext, endpointFrom, send, tokenFrom, userAssignedParam, withQuery } from './source.js';
 
@@ -46,11 +47,15 @@ export function azureArcSource(ctx: SourceContext, tokenDirectory: string | unde
       const selector = userAssignedParam(ctx.id, 'msi_res_id');
       const url = withQuery(endpoint, { 'api-version': AZURE_ARC_API_VERSION, resource, ...selector });
       const challenge = await send(ctx.http, 'Azure Arc', { method: 'GET', url, headers: { Metadata: 'true' }, signal });
-      if (challenge.status !== 401) return tokenFrom('Azure Arc', challenge);
-      const secret = await readChallengeFile(challenge.headers['www-authenticate'], tokenDirectory);
-      const response = await send(ctx.http, 'Azure Arc', { method: 'GET', url, headers: { Metadata: 'true', Authorization: `Basic ${secret}` }, signal });
-      const token = tokenFrom('Azure Arc', response, [secret]);
-      confirmIdentity(response.body, selector);
+      let secret = '';
+      let response = challenge;
+      if (challenge.status === 401) {
+        secret = await readChallengeFile(challenge.headers['www-authenticate'], tokenDirectory);
+        response = await send(ctx.http, 'Azure Arc', { method: 'GET', url, headers: { Metadata: 'true', Authorization: `Basic ${secret}` }, signal });
+      }
+      // A token without the challenge is checked for the identity too.
+      const { answer, ...token } = await tokenFrom('Azure Arc', response, [secret]);
+      await confirmIdentity(answer, selector);
       return token;
     },
   };
@@ -58,9 +63,10 @@ export function azureArcSource(ctx: SourceContext, tokenDirectory: string | unde
 
 async function readChallengeFile(header: string | undefined, directory: string | undefined): Promise<string> {
   const fail = (message: string) => new AuthenticationError(`ManagedIdentityCredential (Azure Arc): ${message}`, { statusCode: 401, code: 'invalid_arc_challenge' });
-  if (!header) throw fail('the 401 answer has no WWW-Authenticate header');
-  const realm = /^Basic realm=(.+)$/i.exec(header.trim())?.[1];
-  if (!realm) throw fail(`the WWW-Authenticate header is not "Basic realm=<file>": ${header.slice(0, 100)}`);
+  const { parseAnswer, arcChallengeSchema } = await import('../answers.js');
+  const challenge = parseAnswer(arcChallengeSchema, header);
+  if (!challenge.ok) throw fail(`the 401 answer's WWW-Authenticate header ${challenge.issue}`);
+  const realm = challenge.data;
   if (!directory) throw fail(`Azure Arc is supported on Linux and Windows only, not ${process.platform}`);
   const name = basename(realm);
   if (!name.endsWith('.key')) throw fail(`the challenge file "${realm}" is not a .key file`);
@@ -84,12 +90,15 @@ async function readChallengeFile(header: string | undefined, directory: string |
  * An agent without user-assigned support ignores the selector and returns the machine's own
  * identity; like MSAL, a token that does not echo the requested id is refused.
  */
-function confirmIdentity(body: string, selector: Record<string, string>): void {
+async function confirmIdentity(answer: TokenAnswer, selector: Record<string, string>): Promise<void> {
   const [name, wanted] = Object.entries(selector)[0] ?? [];
   if (!name) return;
-  const fields = JSON.parse(body) as Record<string, unknown>;
+  const { parseAnswer, arcEchoSchema } = await import('../answers.js');
+  const echo = parseAnswer(arcEchoSchema, answer);
+  if (!echo.ok) throw new AuthenticationError(`ManagedIdentityCredential (Azure Arc): the answer is not a token: ${echo.issue}`, { code: 'invalid_response' });
+  const fields = echo.data as Record<string, string | undefined>;
   // Either spelling of the resource id is accepted on the echo, as MSAL does.
-  const got = [fields[name], name === 'msi_res_id' ? fields.mi_res_id : undefined].find((v): v is string => typeof v === 'string');
+  const got = fields[name] ?? (name === 'msi_res_id' ? fields.mi_res_id : undefined);
   if (!got || got.toLowerCase() !== wanted!.toLowerCase()) {
     throw new AuthenticationError(
       `ManagedIdentityCredential (Azure Arc): the agent did not confirm the user-assigned identity (${name}) in its answer; it may not support user-assigned identities and have returned the machine's own`,

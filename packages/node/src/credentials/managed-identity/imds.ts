@@ -56,7 +56,7 @@ export function imdsSource(ctx: SourceContext): ManagedIdentitySource {
         // The schedule is chosen by the first failure, as MSAL does.
         maxRetries ??= status === 410 ? schedule.maxRetriesOnGone : schedule.maxRetries;
         if (!retriable || attempt >= maxRetries) {
-          if (status === 400) throw identityNotFound(response);
+          if (status === 400) throw await identityNotFound(response);
           return tokenFrom('IMDS', response);
         }
         const delay = status === 410 ? schedule.goneDelayMs : attempt === 0 ? schedule.minDelayMs : Math.min(2 ** attempt * schedule.minDelayMs, schedule.maxDelayMs);
@@ -68,10 +68,10 @@ export function imdsSource(ctx: SourceContext): ManagedIdentitySource {
 }
 
 /** IMDS answers 400 when the identity is not assigned to this VM: not available here, as @azure/identity reports it. */
-function identityNotFound(response: HttpResponse): CredentialUnavailableError {
+async function identityNotFound(response: HttpResponse): Promise<CredentialUnavailableError> {
   let cause: unknown;
   try {
-    tokenFrom('IMDS', response);
+    await tokenFrom('IMDS', response);
   } catch (error) {
     cause = error;
   }

@@ -1,4 +1,5 @@
 import { type HttpClient, type HttpRequest, type HttpResponse, type LogLevel, NetworkError } from '@tessera/core';
+import type { TokenAnswer } from '../answers.js';
 import { AuthenticationError, CredentialUnavailableError } from '../errors.js';
 
 /** Which managed identity to use: the resource's own (system-assigned) or a user-assigned one. */
@@ -107,37 +108,41 @@ export async function send(http: HttpClient, source: string, request: HttpReques
 
 const TWO_HOURS_S = 2 * 3600;
 
+/** The schemas of answers, loaded with the first answer. */
+type Answers = typeof import('../answers.js');
+
 /**
- * The token of a 2xx answer, or the typed error of any other, with the server's message
- * (`secrets` the request carried, such as the identity header, replaced by <redacted>).
+ * The token of a 2xx answer (and the answer, for the fields a source checks), or the typed error
+ * of any other, with the server's message (`secrets` the request carried, such as the identity
+ * header, replaced by <redacted>).
  */
-export function tokenFrom(source: string, response: HttpResponse, secrets: readonly string[] = [], now = Date.now()): SourceToken {
+export async function tokenFrom(source: string, response: HttpResponse, secrets: readonly string[] = [], now = Date.now()): Promise<SourceToken & { answer: TokenAnswer }> {
+  const answers = await import('../answers.js');
   const redact = (text: string) => secrets.filter(Boolean).reduce((out, s) => out.split(s).join('<redacted>'), text);
-  let body: Record<string, unknown> | undefined;
+  let body: unknown;
   try {
-    const parsed: unknown = JSON.parse(response.body);
-    if (parsed && typeof parsed === 'object') body = parsed as Record<string, unknown>;
+    body = JSON.parse(response.body);
   } catch {
-    // Described below from the raw text.
+    // Described below.
   }
-  if (response.status < 200 || response.status >= 300) throw refusal(source, response, body, redact);
-  const token = body?.access_token;
-  if (typeof token !== 'string' || !token) {
-    throw new AuthenticationError(`ManagedIdentityCredential (${source}): the answer (HTTP ${response.status}) has no access_token`, { statusCode: response.status, code: 'invalid_response' });
-  }
-  const expiresOn = expiry(body!.expires_on, body!.expires_in, now);
-  if (expiresOn === undefined) {
-    throw new AuthenticationError(`ManagedIdentityCredential (${source}): the answer has no readable expires_on or expires_in`, { statusCode: response.status, code: 'invalid_response' });
-  }
-  const refreshIn = seconds(body!.refresh_in);
+  if (response.status < 200 || response.status >= 300) throw refusal(answers, source, response, body, redact);
+  const invalid = (what: string) =>
+    new AuthenticationError(`ManagedIdentityCredential (${source}): the answer (HTTP ${response.status}) is not a token: ${what}`, { statusCode: response.status, code: 'invalid_response' });
+  if (body === undefined) throw invalid(`not JSON (${response.body.length} characters)`);
+  const parsed = answers.parseAnswer(answers.tokenAnswerSchema, body);
+  if (!parsed.ok) throw invalid(parsed.issue);
+  const answer = parsed.data;
+  // expires_on wins (exact), as in MSAL; an instant far ahead is clamped like a duration.
+  const expiresOn = answers.clampExpiry(answer.expires_on ?? now + answer.expires_in! * 1000, now);
   const lifetime = (expiresOn - now) / 1000;
-  // As MSAL: renew at refresh_in, else at half-life for tokens living 2 h or more.
-  const refreshOn = refreshIn !== undefined ? now + refreshIn * 1000 : lifetime >= TWO_HOURS_S ? now + (lifetime / 2) * 1000 : undefined;
-  return { token, expiresOn, ...(refreshOn !== undefined ? { refreshOn } : {}) };
+  // As MSAL: renew at refresh_in, else at half-life for tokens living 2 h or more; never after expiry.
+  const refreshOn =
+    answer.refresh_in !== undefined ? Math.min(now + answer.refresh_in * 1000, expiresOn) : lifetime >= TWO_HOURS_S ? now + (lifetime / 2) * 1000 : undefined;
+  return { token: answer.access_token, expiresOn, ...(refreshOn !== undefined ? { refreshOn } : {}), answer };
 }
 
-function refusal(source: string, response: HttpResponse, body: Record<string, unknown> | undefined, redact: (t: string) => string): AuthenticationError {
-  const fields = errorFields(body);
+function refusal(answers: Answers, source: string, response: HttpResponse, body: unknown, redact: (t: string) => string): AuthenticationError {
+  const fields = errorFields(answers, body);
   const detail = fields
     ? `${fields.error}${fields.errorDescription ? `: ${fields.errorDescription}` : ''}`
     : response.body.trim().slice(0, 200) || '(empty body)';
@@ -147,34 +152,15 @@ function refusal(source: string, response: HttpResponse, body: Record<string, un
   });
 }
 
-/** The error of the bodies these endpoints send: OAuth (`error`, `error_description`), App Service (`message`), Service Fabric (`error.code/message`). */
-function errorFields(body: Record<string, unknown> | undefined): { error: string; errorDescription?: string } | undefined {
-  if (!body) return undefined;
-  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-  if (typeof body.error === 'string') return { error: body.error, errorDescription: str(body.error_description) };
-  if (body.error && typeof body.error === 'object') {
-    const e = body.error as Record<string, unknown>;
-    return { error: str(e.code) ?? 'error', errorDescription: str(e.message) };
-  }
-  const message = str(body.message) ?? str(body.Message);
-  return message ? { error: 'error', errorDescription: message } : undefined;
-}
-
-function seconds(value: unknown): number | undefined {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
-  return Number.isFinite(n) ? n : undefined;
-}
-
-/** expires_on as epoch seconds (number or string) or a date string (App Service), else expires_in. */
-function expiry(expiresOn: unknown, expiresIn: unknown, now: number): number | undefined {
-  const epoch = seconds(expiresOn);
-  if (epoch !== undefined) return epoch * 1000;
-  if (typeof expiresOn === 'string') {
-    const date = Date.parse(expiresOn);
-    if (!Number.isNaN(date)) return date;
-  }
-  const lifetime = seconds(expiresIn);
-  return lifetime === undefined ? undefined : now + lifetime * 1000;
+/** The error and its description, if the body is one of the known error shapes; else the raw text describes it. */
+function errorFields(answers: Answers, body: unknown): { error: string; errorDescription?: string } | undefined {
+  const parsed = answers.parseAnswer(answers.errorAnswerSchema, body);
+  if (!parsed.ok) return undefined;
+  const { error, error_description, message, Message } = parsed.data;
+  if (typeof error === 'string') return { error, errorDescription: error_description };
+  if (error) return { error: error.code ?? 'error', errorDescription: error.message };
+  const text = message ?? Message;
+  return text ? { error: 'error', errorDescription: text } : undefined;
 }
 
 /** Resolves after `ms`, or rejects when the signal fires. */

@@ -1,0 +1,84 @@
+// Pushed Authorization Requests (RFC 9126): the authorization parameters go to the provider over
+// the back channel (authenticated like a token request); the browser gets only client_id and the
+// short-lived request_uri the provider answered with.
+import type { AuthorityMetadata } from '../authority/discovery.js';
+import { ConfigurationError, InvalidResponseError } from '../errors.js';
+import { formPost, requestJson } from '../http/oauth-response.js';
+import { nonEmpty, seconds } from '../http/schemas.js';
+import * as z from 'zod/mini';
+import type { FlowContext } from './context.js';
+
+/**
+ * When the authorization request is pushed (RFC 9126). `'auto'` (default): when the provider's
+ * discovery document says `require_pushed_authorization_requests: true`. `'always'`: every time
+ * (for a client whose registration requires it, or to keep the parameters out of the browser); a
+ * provider without `pushed_authorization_request_endpoint` is a ConfigurationError. `'never'`:
+ * never; a provider that requires it is a ConfigurationError before any browser opens.
+ */
+export type PushedAuthorizationRequests = 'auto' | 'always' | 'never';
+
+/** The PAR endpoint's answer (RFC 9126 section 2.2); one expiring too soon is refused after parsing. */
+const parResponseSchema = z.looseObject({ request_uri: nonEmpty(), expires_in: seconds });
+
+/** An authorization URL to open, and until when (epoch seconds) its pushed request_uri is valid. */
+export interface AuthorizationRequest {
+  url: string;
+  expiresAt?: number;
+}
+
+/** The PAR endpoint to push to, or undefined when the request goes through the browser. */
+function parEndpoint(ctx: FlowContext, metadata: AuthorityMetadata): string | undefined {
+  const mode = ctx.pushedAuthorizationRequests ?? 'auto';
+  const endpoint = metadata.pushed_authorization_request_endpoint;
+  const required = metadata.require_pushed_authorization_requests === true;
+  const push = mode === 'always' || required;
+  // 'never' against a provider requiring PAR would only show the user its error page.
+  if (mode === 'never' ? required : push && !endpoint) {
+    throw new ConfigurationError(
+      mode === 'never'
+        ? "The provider requires pushed authorization requests, but pushedAuthorizationRequests is 'never'"
+        : 'Pushed authorization requests are required, but the provider publishes no pushed_authorization_request_endpoint',
+      mode === 'never' ? 'par_required' : 'par_unsupported',
+    );
+  }
+  return mode !== 'never' && push ? endpoint : undefined;
+}
+
+/**
+ * The authorization URL for these parameters: pushed to the PAR endpoint when the client's mode
+ * and the provider say so (then the URL carries only client_id and request_uri), else all of
+ * them in the query. Errors of the PAR endpoint are ServerErrors (redacted).
+ */
+export async function authorizationRequest(
+  ctx: FlowContext,
+  metadata: AuthorityMetadata,
+  params: Record<string, string | undefined>,
+  signal?: AbortSignal,
+): Promise<AuthorizationRequest> {
+  if (!metadata.authorization_endpoint) throw new ConfigurationError(`The authority ${metadata.issuer} publishes no authorization_endpoint`);
+  const url = new URL(metadata.authorization_endpoint);
+  const endpoint = parEndpoint(ctx, metadata);
+  let expiresAt: number | undefined;
+  if (endpoint) {
+    // Confidential clients authenticate as at the token endpoint, whose URL RFC 9126 (section 2)
+    // makes a valid assertion audience here too.
+    const auth = ctx.authenticate ? await ctx.authenticate(metadata.token_endpoint, metadata, signal) : { params: {}, headers: {} };
+    const pushed = await requestJson(ctx.http, formPost(endpoint, { ...params, ...auth.params }, auth.headers, signal), parResponseSchema, 'Pushed authorization response', auth.secrets);
+    expiresAt = ctx.now() + pushed.expires_in;
+    // A browser sent there would only see the provider's error page.
+    if (!requestUriFresh(ctx, expiresAt)) {
+      throw new InvalidResponseError('The pushed request_uri expires too soon for a browser to use it', undefined, 'request_uri_expired');
+    }
+    params = { client_id: params.client_id, request_uri: pushed.request_uri };
+  }
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') url.searchParams.set(k, v);
+  return { url: url.toString(), expiresAt };
+}
+
+/** Seconds a browser may take to reach the provider: a request_uri expiring sooner is pushed again. */
+const EXPIRY_MARGIN = 5;
+
+/** Whether a pushed request_uri expiring at `expiresAt` can still be opened. */
+export function requestUriFresh(ctx: FlowContext, expiresAt: number | undefined): boolean {
+  return expiresAt === undefined || ctx.now() + EXPIRY_MARGIN < expiresAt;
+}
