@@ -18,13 +18,12 @@ export const CDN_GZIP_BUDGET = 16_000;
 export const SPA_GZIP_BUDGET = 15_000;
 /**
  * What test/bundle.test.ts holds today: the budgets above are not met with zod/mini inside (see the
- * README's "Bundle size"; measured 20,347 and 20,533 B). These ceilings only stop growth: both
- * bundles are above oidc-client-ts's (18,153 B CDN file, 17,379 B SPA bundle) since the refresh,
- * cache-fidelity and secret-redaction work merged on main (about 3.2 kB). Lower them to the
- * budgets as the bundles shrink.
+ * README's "Bundle size"; measured 23,686 and 23,925 B with PAR, DPoP, Entra diagnostics and
+ * throttling, refresh locks, cache fidelity and secret redaction on the browser path). These
+ * ceilings only stop growth; lower them to the budgets as the bundles shrink.
  */
-export const CDN_GZIP_CEILING = 20_400;
-export const SPA_GZIP_CEILING = 20_600;
+export const CDN_GZIP_CEILING = 23_800;
+export const SPA_GZIP_CEILING = 24_050;
 
 /** Strings only zod/mini's schema classes carry: the bundles parse with zod/mini itself. */
 export const ZOD_MINI_MARKERS = ['ZodMiniObject', '$ZodObject'];
