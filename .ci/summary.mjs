@@ -40,5 +40,10 @@ for (const { name, file, count } of runners) {
   console.log(`${name}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
   for (const key of Object.keys(total)) total[key] += counts[key];
 }
+// `pnpm test` also fails on what no count shows (an unhandled error, the build, typecheck, package checks).
+if (Number(process.env.TEST_STATUS || 0) !== 0 && total.failed === 0) {
+  console.log(`pnpm test exited ${process.env.TEST_STATUS} outside the counted tests (see above)`);
+  total.failed = 1;
+}
 console.log(`tests: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
 process.exit(total.failed > 0 ? 1 : 0);
