@@ -35,7 +35,7 @@ export interface RedisCacheStoreOptions {
   minTtlSeconds?: number;
   /**
    * Each load, save or update fails with `CacheStoreUnavailableError` after this long (core then
-   * answers from memory), so a dead or slow Redis node never stalls a token call for longer. Default 250 ms.
+   * answers from memory), so a dead or slow Redis node never stalls a token call for longer. Default 1,000 ms (a whole update, compare-and-set retries included: a busy machine needs headroom).
    */
   operationTimeoutMs?: number;
   /**
@@ -180,7 +180,7 @@ export class RedisCacheStore implements CacheStore {
     this.client = options.client;
     this.prefix = options.prefix ?? 'tessera:cache';
     this.minTtlSeconds = options.minTtlSeconds ?? 90 * DAY;
-    this.timeoutMs = options.operationTimeoutMs ?? 250;
+    this.timeoutMs = options.operationTimeoutMs ?? 1_000;
     this.breakerThreshold = options.breakerThreshold ?? 3;
     this.breakerCooldownMs = options.breakerCooldownMs ?? 1000;
     if (!(this.breakerThreshold >= 1)) throw new ConfigurationError('RedisCacheStore: `breakerThreshold` must be at least 1');
