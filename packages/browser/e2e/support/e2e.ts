@@ -36,6 +36,8 @@ export async function buildBundles(): Promise<{ appFile: string; cdnFile: string
     for (const file of [...files(dir)].sort()) hash.update(file).update(readFileSync(file));
   }
   hash.update(readFileSync(join(browserPackage, 'rollup.bundles.mjs')));
+  // The bundles carry the packages' versions (x-client-VER).
+  for (const dir of [join(packages, 'core'), browserPackage]) hash.update(readFileSync(join(dir, 'package.json')));
   const dir = join(tmpdir(), `tessera-browser-e2e-${hash.digest('hex').slice(0, 16)}`);
   const result = { appFile: join(dir, 'app.js'), cdnFile: join(dir, 'tessera-browser.min.js') };
   if (existsSync(join(dir, 'done'))) return result;

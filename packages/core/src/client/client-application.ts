@@ -6,6 +6,7 @@ import { defaultAcquisitionLock, defaultRefreshLock } from './refresh-lock.js';
 import { TokenCache } from '../cache/token-cache.js';
 import { type DpopFetchOptions, type DpopHeaders, type DpopOption, type DpopProofRequest, DpopSession, dpopHeaders, fetchWithDpop } from '../crypto/dpop.js';
 import type { IdTokenSignatureVerifier } from '../crypto/id-token.js';
+import { randomUuid } from '../crypto/encoding.js';
 import {
   type AcquireTokenByCodeOptions,
   type AuthCodeFlow,
@@ -17,8 +18,7 @@ import {
   initiateAuthCodeFlow,
   refreshAuthUri,
 } from '../flows/auth-code.js';
-import { type FlowContext, type LibraryInfo, type RefreshLock, type RequestOptions, forCall, libraryHeaders } from '../flows/context.js';
-import { TesseraError } from '../errors.js';
+import { type FlowContext, type LibraryInfo, type RefreshLock, type RequestOptions, diagnosticHeaders, libraryHeaders, runCall } from '../flows/context.js';
 import type { PushedAuthorizationRequests } from '../flows/pushed-authorization.js';
 import {
   authCodeFlowSchema,
@@ -118,8 +118,11 @@ function appHeaders(options: ClientApplicationOptions): Record<string, string> |
   return Object.keys(headers).length > 0 ? headers : undefined;
 }
 
-/** @tessera/core's version, sent as x-client-VER when no platform package says otherwise. */
-export const LIBRARY_VERSION = '0.1.0';
+/**
+ * @tessera/core's version (its package.json's, put in at build time: scripts/package-version.mjs),
+ * sent as x-client-VER when no platform package says otherwise.
+ */
+export const LIBRARY_VERSION: string = '0.0.0-tessera-package-version';
 
 /** What public and confidential clients share: auth code, refresh, silent, accounts. */
 export class ClientApplication {
@@ -191,15 +194,11 @@ export class ClientApplication {
   }
 
   /**
-   * Runs one call with its correlation id (the caller's or a fresh one; see forCall), and stamps
+   * Runs one call with its correlation id (the caller's or a fresh one) as headers (see runCall), and stamps
    * that id on any TesseraError the call throws.
    */
   protected call<T>(options: RequestOptions | undefined, work: (ctx: FlowContext) => Promise<T>): Promise<T> {
-    const ctx = forCall(this.context, options?.correlationId);
-    return work(ctx).catch((error: unknown) => {
-      if (error instanceof TesseraError) error.correlationId ??= ctx.correlationId;
-      throw error;
-    });
+    return runCall(this.context, options?.correlationId || randomUuid(), diagnosticHeaders, work);
   }
 
   private async metadata(authority: Authority, signal?: AbortSignal, http = this.context.http): Promise<AuthorityMetadata> {
