@@ -18,16 +18,17 @@ export function packageVersionOf(file) {
 }
 
 /**
- * Rollup/Vite plugin: in every package source that names the placeholder, the placeholder becomes
- * that package's version. `versionOf` replaces the package.json lookup (tests).
+ * Rollup/Vite plugin: in every package source (packages/<name>/src) that names the placeholder, the
+ * placeholder becomes that package's version. `versionOf` replaces the package.json lookup (tests).
  */
 export function packageVersion({ versionOf = packageVersionOf } = {}) {
   return {
     name: 'tessera-package-version',
     transform(code, id) {
-      if (!code.includes(PACKAGE_VERSION_PLACEHOLDER)) return null;
-      const version = versionOf(id.split('?')[0]);
-      if (!version) throw new Error(`${id} names the package version placeholder but is not a package source (packages/<name>/src)`);
+      const file = id.split('?')[0];
+      if (!SOURCE.test(file) || !code.includes(PACKAGE_VERSION_PLACEHOLDER)) return null;
+      const version = versionOf(file);
+      if (!version) throw new Error(`No version in the package.json of ${file}`);
       return { code: code.replaceAll(PACKAGE_VERSION_PLACEHOLDER, version), map: null };
     },
   };
