@@ -146,11 +146,11 @@ export async function waitUntilExpired(expiresOnIso: string, lifetimeSeconds: nu
 
 
 /** The sample's cache record in IndexedDB (as the page's origin sees it), parsed; undefined when none. */
-export function storedCache(page: Page): Promise<Record<string, Record<string, unknown>> | undefined> {
+export function storedCache(page: Page, clientId = 'tessera-spa'): Promise<Record<string, Record<string, unknown>> | undefined> {
   return page.evaluate(
-    () =>
+    (clientId) =>
       new Promise<Record<string, Record<string, unknown>> | undefined>((resolve, reject) => {
-        const open = indexedDB.open('tessera-tessera-spa');
+        const open = indexedDB.open(`tessera-${clientId}`);
         open.onupgradeneeded = () => open.result.createObjectStore('cache');
         open.onerror = () => reject(open.error);
         open.onsuccess = () => {
@@ -162,6 +162,7 @@ export function storedCache(page: Page): Promise<Record<string, Record<string, u
           get.onerror = () => reject(get.error);
         };
       }),
+    clientId,
   );
 }
 

@@ -63,16 +63,20 @@ interface IssuedCode {
   base: string;
 }
 
-function entraError(status: number, error: string, description: string, code: number) {
+/**
+ * An Entra error answer. Entra names the request by the `client-request-id` the client sent (header
+ * or query), or by its own id when none came.
+ */
+function entraError(status: number, error: string, description: string, code: number, correlationId = '6f1d2c3b-0000-4000-8000-000000000002') {
   return {
     status,
     body: {
       error,
-      error_description: `${description}\r\nTrace ID: 0b5f4c1e-1c2d-4e5f-8a9b-000000000001\r\nCorrelation ID: 6f1d2c3b-0000-4000-8000-000000000002\r\nTimestamp: 2026-12-07 10:00:00Z`,
+      error_description: `${description}\r\nTrace ID: 0b5f4c1e-1c2d-4e5f-8a9b-000000000001\r\nCorrelation ID: ${correlationId}\r\nTimestamp: 2026-12-07 10:00:00Z`,
       error_codes: [code],
       timestamp: '2026-12-07 10:00:00Z',
       trace_id: '0b5f4c1e-1c2d-4e5f-8a9b-000000000001',
-      correlation_id: '6f1d2c3b-0000-4000-8000-000000000002',
+      correlation_id: correlationId,
       error_uri: `https://login.microsoftonline.com/error?code=${code}`,
     },
   };
@@ -98,7 +102,7 @@ export async function startEntraCloudsStub(): Promise<EntraCloudsStub> {
   const clientInfo = (uid: string) => base64UrlEncode(new TextEncoder().encode(JSON.stringify({ uid, utid: TID })));
 
   /** What a host serves: a discovery document for a path, and the ID token it issues there. */
-  const route = (host: string, path: string): { doc?: Record<string, unknown>; error?: { status: number; body: unknown } } => {
+  const route = (host: string, path: string, requestId?: string): { doc?: Record<string, unknown>; error?: { status: number; body: unknown } } => {
     const https = `https://${host}`;
     const endpoints = (base: string) => ({
       authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
@@ -126,7 +130,7 @@ export async function startEntraCloudsStub(): Promise<EntraCloudsStub> {
       const tenant = m[1]!;
       if (!TENANTS.has(tenant)) {
         return {
-          error: entraError(400, 'invalid_tenant', `AADSTS90002: Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`, 90002),
+          error: entraError(400, 'invalid_tenant', `AADSTS90002: Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`, 90002, requestId),
         };
       }
       const issuerTenant = ['common', 'organizations', 'consumers'].includes(tenant) ? '{tenantid}' : TID;
@@ -143,6 +147,7 @@ export async function startEntraCloudsStub(): Promise<EntraCloudsStub> {
       const host = String(req.headers['x-stub-host'] ?? '');
       const url = new URL(req.url!, `https://${host}`);
       const body = new URLSearchParams(raw);
+      const requestId = (req.headers['client-request-id'] as string | undefined) ?? url.searchParams.get('client-request-id') ?? undefined;
       seen.push({ method: req.method!, host, path: url.pathname, query: url.searchParams, body, headers: req.headers });
       // Entra's discovery and token endpoints answer browsers' cross-origin requests (CORS).
       const cors = { 'access-control-allow-origin': '*' };
@@ -158,7 +163,7 @@ export async function startEntraCloudsStub(): Promise<EntraCloudsStub> {
         // Instance discovery: known clouds get their metadata; anything else invalid_instance (AADSTS50049).
         const endpoint = new URL(url.searchParams.get('authorization_endpoint') ?? 'https://invalid.invalid');
         if (!ENTRA_HOSTS.has(endpoint.host)) {
-          const e = entraError(400, 'invalid_instance', 'AADSTS50049: Unknown or invalid instance.', 50049);
+          const e = entraError(400, 'invalid_instance', 'AADSTS50049: Unknown or invalid instance.', 50049, requestId);
           return send(e.status, e.body);
         }
         return send(200, {
@@ -168,7 +173,7 @@ export async function startEntraCloudsStub(): Promise<EntraCloudsStub> {
         });
       }
       if (url.pathname.endsWith('/.well-known/openid-configuration')) {
-        const r = route(host, url.pathname);
+        const r = route(host, url.pathname, requestId);
         return r.doc ? send(200, r.doc) : send(r.error!.status, r.error!.body);
       }
       const authorize = /^(\/.*)\/oauth2\/v2\.0\/authorize$/.exec(url.pathname);
@@ -191,24 +196,24 @@ export async function startEntraCloudsStub(): Promise<EntraCloudsStub> {
         const code = body.get('code');
         const spa = code === null ? undefined : codes.get(code);
         if (code === 'bad-code' || (code?.startsWith('spa.') && !spa)) {
-          const e = entraError(400, 'invalid_grant', 'AADSTS70000: The provided value for the code parameter is not valid.', 70000);
+          const e = entraError(400, 'invalid_grant', 'AADSTS70000: The provided value for the code parameter is not valid.', 70000, requestId);
           return send(e.status, e.body);
         }
         if (spa) {
           codes.delete(code!);
           if (!req.headers.origin) {
-            const e = entraError(400, 'invalid_request', "AADSTS9002327: Tokens issued for the 'Single-Page Application' client-type may only be redeemed via cross-origin requests.", 9002327);
+            const e = entraError(400, 'invalid_request', "AADSTS9002327: Tokens issued for the 'Single-Page Application' client-type may only be redeemed via cross-origin requests.", 9002327, requestId);
             return send(e.status, e.body);
           }
           const verifier = body.get('code_verifier') ?? '';
           if (spa.base !== token[1] || spa.redirectUri !== body.get('redirect_uri') || (await sha256Base64Url(verifier)) !== spa.challenge) {
-            const e = entraError(400, 'invalid_grant', 'AADSTS501481: The Code_Verifier does not match the code_challenge supplied in the authorization request.', 501481);
+            const e = entraError(400, 'invalid_grant', 'AADSTS501481: The Code_Verifier does not match the code_challenge supplied in the authorization request.', 501481, requestId);
             return send(e.status, e.body);
           }
         }
         const refreshToken = body.get('refresh_token');
         if (refreshToken !== null && revoked.has(refreshToken)) {
-          const e = entraError(400, 'invalid_grant', 'AADSTS50173: The provided grant has expired due to it being revoked.', 50173);
+          const e = entraError(400, 'invalid_grant', 'AADSTS50173: The provided grant has expired due to it being revoked.', 50173, requestId);
           return send(e.status, e.body);
         }
         // The stub keeps no sessions for core's tests: their code `code.<nonce>` carries the nonce.
