@@ -63,7 +63,8 @@ export function generateDpopKeyPair(extractable = false): Promise<CryptoKeyPair>
   return globalThis.crypto.subtle.generateKey(EC_PARAMS, extractable, ['sign', 'verify']) as Promise<CryptoKeyPair>;
 }
 
-async function keyPairFrom(source: DpopKeySource): Promise<CryptoKeyPair> {
+/** The key pair of a `dpop: { key }` option (a JWK is imported; the private key stays non-extractable). */
+export async function dpopKeyPairFrom(source: DpopKeySource): Promise<CryptoKeyPair> {
   if (typeof source === 'function') return source();
   const value = await source;
   if ('privateKey' in value && 'publicKey' in value) return value;
@@ -79,9 +80,9 @@ async function keyPairFrom(source: DpopKeySource): Promise<CryptoKeyPair> {
   };
 }
 
-/** Loads a key source: the pair, its public JWK and thumbprint. */
-export async function loadDpopKey(source: DpopKeySource): Promise<DpopKey> {
-  const keyPair = await keyPairFrom(source);
+/** Loads a key pair: the pair, its public JWK and thumbprint. */
+async function loadDpopKey(pair: Promise<CryptoKeyPair>): Promise<DpopKey> {
+  const keyPair = await pair;
   const algorithm = keyPair.privateKey.algorithm as EcKeyAlgorithm;
   if (algorithm.name !== 'ECDSA' || algorithm.namedCurve !== 'P-256') {
     throw new ConfigurationError(`dpop.key: expected an ECDSA P-256 (ES256) key pair, got ${algorithm.name}${algorithm.namedCurve ? ` ${algorithm.namedCurve}` : ''}`);
@@ -124,18 +125,22 @@ const originOf = (url: string) => new URL(url).origin;
 export class DpopSession {
   /** The key's thumbprint once loaded. */
   keyId?: string;
-  readonly #source: DpopKeySource | undefined;
+  readonly #source: (() => Promise<CryptoKeyPair>) | undefined;
   #key?: Promise<DpopKey>;
   readonly #nonces = new Map<string, string>();
 
-  /** @param source - the key; none generates a non-extractable ES256 key on first use. */
-  constructor(source?: DpopKeySource) {
+  /**
+   * @param source - gives the key pair (see dpopKeyPairFrom for a `dpop: { key }` option; a function,
+   * so that bundles without such an option carry no JWK import); none generates a non-extractable
+   * ES256 key on first use.
+   */
+  constructor(source?: () => Promise<CryptoKeyPair>) {
     this.#source = source;
   }
 
   /** The key, loaded (or generated) on first use. */
   key(): Promise<DpopKey> {
-    this.#key ??= loadDpopKey(this.#source ?? (() => generateDpopKeyPair())).then((key) => {
+    this.#key ??= loadDpopKey(this.#source ? this.#source() : generateDpopKeyPair()).then((key) => {
       this.keyId = key.thumbprint;
       return key;
     });

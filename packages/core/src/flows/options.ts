@@ -3,7 +3,7 @@
 // Plain (stripping) objects: only the named options are checked, others are ignored, and the
 // parse stays cheap enough for the cache-hit path (no copy of unknown keys).
 import * as z from 'zod/mini';
-import { isRecord, nonEmpty, oneOf, optionalString, stringOrStrings, strings } from '../http/schemas.js';
+import { flag, isRecord, nonEmpty, oneOf, optionalString, stringOrStrings, strings } from '../http/schemas.js';
 
 const NON_BLANK = /\S/;
 const SCOPES = 'expected a string or an array of strings';
@@ -15,7 +15,7 @@ export const requiredScopesOption = /* @__PURE__ */ scopesOption.check(
   z.refine((s) => (typeof s === 'string' ? NON_BLANK.test(s) : s.some((scope) => NON_BLANK.test(scope))), 'name at least one scope, e.g. ["api://my-api/.default"] or "User.Read"'),
 );
 
-export const optionalBoolean = z.optional(z.boolean('expected true or false'));
+export const optionalBoolean = z.optional(flag());
 
 /** What every token method accepts (RequestOptions). */
 const requestOptionsShape = {
