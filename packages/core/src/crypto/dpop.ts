@@ -211,25 +211,35 @@ export interface DpopFetchOptions {
  * server gave a new one (RFC 9449 8, 9). Only once: a server that asks again after the retry, or
  * asks without giving a nonce, gets a typed error (`dpop_nonce_refused`) instead of a loop.
  */
-export async function retryingForDpopNonce<T>(dpop: DpopSession | undefined, url: string, send: () => Promise<T>, asksForNonce: (answer: { value: T } | { error: unknown }) => boolean): Promise<T> {
+export async function retryingForDpopNonce<T>(dpop: DpopSession | undefined, url: string, send: () => Promise<T>, asksForNonce: (answer: DpopAnswer<T>) => boolean): Promise<T> {
   // Without a session `send` fails (dpopHeaders says why) and that error is thrown.
   let sent = dpop?.nonceFor(url);
   for (let retried = false; ; retried = true) {
-    const answer = await send().then(
+    const answer: DpopAnswer<T> = await send().then(
       (value) => ({ value }),
-      (error: unknown) => ({ error }),
+      (error: unknown) => ({ error, failed: true }),
     );
     if (!asksForNonce(answer)) {
-      if ('error' in answer) throw answer.error;
-      return answer.value;
+      if (answer.failed) throw answer.error;
+      return answer.value!;
     }
     const given = dpop?.nonceFor(url);
     if (retried || given === sent) {
-      const problem = retried ? 'asked for a new DPoP nonce again right after the retry with the one it gave (Tessera retries once)' : 'asked for a DPoP nonce without giving one (a DPoP-Nonce header; cross-origin, it must be in Access-Control-Expose-Headers)';
-      throw new InvalidResponseError(`${new URL(url).origin} ${problem}`, undefined, 'dpop_nonce_refused', { cause: 'error' in answer ? answer.error : undefined });
+      const problem = retried ? 'again after the retry with its nonce' : 'without a DPoP-Nonce header (CORS must expose it)';
+      throw new InvalidResponseError(`${new URL(url).origin} answered use_dpop_nonce ${problem}`, undefined, 'dpop_nonce_refused', { cause: answer.error });
     }
     sent = given;
   }
+}
+
+/** What a request of retryingForDpopNonce gave: its value, or (`failed`) its error. */
+export interface DpopAnswer<T> {
+  /** The answer, when the request did not fail. */
+  value?: T;
+  /** Why the request failed. */
+  error?: unknown;
+  /** Whether the request failed. */
+  failed?: boolean;
 }
 
 /** An API call with a DPoP-bound token, retried once for the resource server's nonce; see ClientApplication.fetchWithDpop. */
@@ -243,9 +253,10 @@ export function fetchWithDpop(dpop: DpopSession | undefined, result: Authenticat
     return response;
   };
   return retryingForDpopNonce(dpop, url, send, (answer) => {
-    const asks = 'value' in answer && asksForDpopNonce(answer.value.status, { 'www-authenticate': answer.value.headers.get('www-authenticate') ?? '' });
+    const response = answer.value;
+    const asks = !!response && asksForDpopNonce(response.status, { 'www-authenticate': response.headers.get('www-authenticate') ?? '' });
     // A challenge's body is never read: sent again or refused.
-    if (asks) void answer.value.body?.cancel().catch(() => {});
+    if (asks) void response.body?.cancel().catch(() => {});
     return asks;
   });
 }

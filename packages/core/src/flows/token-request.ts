@@ -128,7 +128,7 @@ async function sendWithDpop<T>(ctx: FlowContext, dpop: DpopSession, metadata: Au
     dpop,
     url,
     async () => send(http, { DPoP: await dpop.proof({ method: 'POST', url }, ctx.now()) }),
-    (answer) => 'error' in answer && answer.error instanceof ServerError && answer.error.error === 'use_dpop_nonce',
+    (answer) => answer.error instanceof ServerError && answer.error.error === 'use_dpop_nonce',
   );
 }
 
