@@ -138,6 +138,11 @@ const tokenRequests = (idp: DevAuthority, grantType: string): RecordedRequest[] 
 test('a DPoP-bound SPA signs in, refreshes, survives a reload and calls an API, all bound to its IndexedDB key', async ({ idp, app, page }) => {
   app.config.dpop = true;
   const api = await startResourceServer(idp, app.origin);
+  // The token_type of each successful token response, as Chromium received it.
+  const tokenTypes: Array<Promise<unknown>> = [];
+  page.context().on('response', (r) => {
+    if (r.url() === `${idp.issuer}/token` && r.request().method() === 'POST' && r.status() === 200) tokenTypes.push(r.json().then((body: { token_type?: unknown }) => body.token_type));
+  });
   try {
     await openSample(page, `${app.origin}/`);
     idp.clearRequests();
@@ -163,6 +168,7 @@ test('a DPoP-bound SPA signs in, refreshes, survives a reload and calls an API, 
     expect(redeemed.every((r) => r.dpopProof && r.dpopJkt === jkt)).toBe(true);
     expect(redeemed[0]!.dpopNonce).toBeUndefined();
     expect(redeemed[1]!.dpopNonce).toBeTruthy();
+    expect(await Promise.all(tokenTypes)).toEqual(['DPoP']);
 
     // Cached as MSAL files DPoP tokens: the access and refresh tokens carry the key's thumbprint.
     const cache = await storedCache(page);
@@ -179,6 +185,7 @@ test('a DPoP-bound SPA signs in, refreshes, survives a reload and calls an API, 
     expect(await jktOf(idp, refreshed.accessToken)).toBe(jkt);
     const refreshes = tokenRequests(idp, 'refresh_token');
     expect(refreshes.map((r) => [r.status, r.dpopJkt, Boolean(r.dpopNonce)])).toEqual([[200, jkt, true]]);
+    expect(await Promise.all(tokenTypes)).toEqual(['DPoP', 'DPoP']);
 
     // A reload: the same key from IndexedDB, the cached token served, and a refresh works with that key
     // (the refresh token is bound to it); the new page has no nonce yet, so the provider asks once.
