@@ -212,11 +212,12 @@ test('a DPoP-bound SPA signs in, refreshes, survives a reload and calls an API, 
         const viaHelper = await client.fetchWithDpop(result, url);
         const headers = await client.dpopHeaders(result, { method: 'GET', url });
         const plain = await fetch(url, { headers: { ...headers } });
-        return { helper: [viaHelper.status, await viaHelper.json()], plain: [plain.status, await plain.json()], authorization: headers.authorization === `DPoP ${result.accessToken}` };
+        // Text, not JSON: a refusal's body names the check that failed.
+        return { helper: [viaHelper.status, await viaHelper.text()], plain: [plain.status, await plain.text()], authorization: headers.authorization === `DPoP ${result.accessToken}` };
       },
       { url },
     );
-    expect(answers).toEqual({ helper: [200, { orders: [7] }], plain: [200, { orders: [7] }], authorization: true });
+    expect(answers).toEqual({ helper: [200, '{"orders":[7]}'], plain: [200, '{"orders":[7]}'], authorization: true });
     expect(api.calls).toEqual([
       { status: 401, nonce: undefined },
       { status: 200, nonce: api.nonce },
