@@ -7,7 +7,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo } from 'node:net';
 import type { Page } from '@playwright/test';
 import type { DevAuthority, RecordedRequest } from '@tessera/dev-authority';
-import { expect, openSample, signInAtAuthority, storedCache, test, text } from './support/e2e.js';
+import { expect, openSample, signInWithRedirect, storedCache, storedDpopKey, test, text } from './support/e2e.js';
 
 test.use({ idpOptions: { dpop: { requireNonce: true, boundClients: ['tessera-spa'], exposeErrorDetail: true } } });
 
@@ -107,25 +107,6 @@ type SampleClient = {
   fetchWithDpop(result: object, url: string): Promise<Response>;
 };
 
-/** The stored DPoP key: whether its private half is a non-extractable CryptoKey, and its public JWK. */
-function storedKey(page: Page) {
-  return page.evaluate(async () => {
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const open = indexedDB.open('tessera-tessera-spa');
-      open.onsuccess = () => resolve(open.result);
-      open.onerror = () => reject(open.error);
-    });
-    const pair = await new Promise<CryptoKeyPair | undefined>((resolve, reject) => {
-      const get = db.transaction('cache').objectStore('cache').get('dpop-key');
-      get.onsuccess = () => resolve(get.result as CryptoKeyPair | undefined);
-      get.onerror = () => reject(get.error);
-    });
-    db.close();
-    if (!pair) return undefined;
-    return { cryptoKey: pair.privateKey instanceof CryptoKey, extractable: pair.privateKey.extractable, jwk: await crypto.subtle.exportKey('jwk', pair.publicKey) };
-  });
-}
-
 /** Silent acquisition through the sample's client, in the page. */
 const silent = (page: Page, forceRefresh: boolean) =>
   page.evaluate(async (force) => {
@@ -146,15 +127,10 @@ test('a DPoP-bound SPA signs in, refreshes, survives a reload and calls an API, 
   try {
     await openSample(page, `${app.origin}/`);
     idp.clearRequests();
-    await page.click('#login-redirect');
-    await signInAtAuthority(page, idp, 'dpop-spa');
-    await page.waitForSelector('body[data-ready="true"]');
-    expect(await text(page, '#error')).toBe('');
-    expect(await text(page, '#status')).toBe('Signed in as dpop-spa');
-    const first = await text(page, '#token');
+    const first = await signInWithRedirect(page, idp, 'dpop-spa');
 
     // The key: a non-extractable CryptoKey in IndexedDB; the token is bound to its thumbprint.
-    const key = await storedKey(page);
+    const key = await storedDpopKey(page);
     expect(key).toMatchObject({ cryptoKey: true, extractable: false });
     const jkt = thumbprint(key!.jwk as JsonWebKey);
     expect(await jktOf(idp, first)).toBe(jkt);
@@ -191,7 +167,7 @@ test('a DPoP-bound SPA signs in, refreshes, survives a reload and calls an API, 
     // (the refresh token is bound to it); the new page has no nonce yet, so the provider asks once.
     await openSample(page, `${app.origin}/`);
     expect(await text(page, '#status')).toBe('Signed in as dpop-spa');
-    expect(thumbprint((await storedKey(page))!.jwk as JsonWebKey)).toBe(jkt);
+    expect(thumbprint((await storedDpopKey(page))!.jwk as JsonWebKey)).toBe(jkt);
     const hit = await silent(page, false);
     expect(hit).toMatchObject({ accessToken: refreshed.accessToken, tokenType: 'DPoP', fromCache: true });
     idp.clearRequests();
