@@ -54,7 +54,7 @@ describe('NodeConfidentialClientApplication', () => {
     }
   });
 
-  it('without REGION_NAME asks IMDS (at the endpoint given) through the Node transport', async () => {
+  it('without REGION_NAME asks IMDS (at the endpoint given) and uses the region it names', async () => {
     vi.stubEnv('REGION_NAME', '');
     const sent: HttpRequest[] = [];
     await detectingDaemon(sent, 'http://127.0.0.1:9/metadata/instance/compute/location').acquireTokenForClient(GRAPH);
