@@ -116,9 +116,20 @@ describe('a token endpoint that keeps asking for a DPoP nonce', () => {
     server.on('token', alwaysAsksForNonce(false));
     const h = confidentialClient(server, { dpop: true });
     const error = await refusal(h.app.acquireTokenForClient({ scopes: SCOPES }), InvalidResponseError, 'dpop_nonce_refused');
-    expect(error.message).toBe(`${server.origin} answered use_dpop_nonce without a DPoP-Nonce header (CORS must expose it)`);
+    expect(error.message).toBe(`${server.origin} answered use_dpop_nonce without a new DPoP-Nonce (CORS must expose the header)`);
     expect(server.count('token')).toBe(1);
     expectUntouched(h);
+  });
+
+  it('use_dpop_nonce with the very nonce the proof carried is not retried', async () => {
+    const server = await start();
+    const h = confidentialClient(server, { dpop: true });
+    server.on('token', { status: 400, headers: { 'dpop-nonce': 'n1' }, body: { error: 'use_dpop_nonce' } }, { body: server.tokenResponse({ token_type: 'DPoP' }) }, { status: 400, headers: { 'dpop-nonce': 'n1' }, body: { error: 'use_dpop_nonce' } });
+    await h.app.acquireTokenForClient({ scopes: SCOPES });
+    const error = await refusal(h.app.acquireTokenForClient({ scopes: SCOPES, forceRefresh: true }), InvalidResponseError, 'dpop_nonce_refused');
+    expect(error.message).toContain('without a new DPoP-Nonce');
+    // n1 was sent, refused with n1 again: no third request with it.
+    expect(server.seen('token').map((r) => proofOf(r)!.nonce)).toEqual([undefined, 'n1', 'n1']);
   });
 
   it('a nonce asked for on a later request is retried once again (the rule is per request, not per client)', async () => {

@@ -225,7 +225,7 @@ export async function retryingForDpopNonce<T>(dpop: DpopSession | undefined, url
     }
     const given = dpop?.nonceFor(url);
     if (retried || given === sent) {
-      const problem = retried ? 'again after the retry with its nonce' : 'without a DPoP-Nonce header (CORS must expose it)';
+      const problem = retried ? 'again after the retry with its nonce' : 'without a new DPoP-Nonce (CORS must expose the header)';
       throw new InvalidResponseError(`${new URL(url).origin} answered use_dpop_nonce ${problem}`, undefined, 'dpop_nonce_refused', { cause: answer.error });
     }
     sent = given;
