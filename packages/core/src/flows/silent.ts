@@ -58,7 +58,17 @@ export function dpopKeyLoading(ctx: FlowContext): Promise<unknown> | undefined {
 export function cachedResult(ctx: FlowContext, q: CacheQuery): AuthenticationResult | undefined {
   const dpop = ctx.dpop;
   if (dpop && !dpop.keyId) return undefined;
-  const at = ctx.persistence.cache.findAccessToken({ ...q, clientId: ctx.clientId, tokenType: dpop ? 'DPoP' : undefined, keyId: dpop?.keyId });
+  // Fields named one by one: a spread plus extra fields takes V8's slow path (microseconds on a hit).
+  const at = ctx.persistence.cache.findAccessToken({
+    homeAccountId: q.homeAccountId,
+    environment: q.environment,
+    realm: q.realm,
+    scopes: q.scopes,
+    userAssertionHash: q.userAssertionHash,
+    clientId: ctx.clientId,
+    tokenType: dpop && 'DPoP',
+    keyId: dpop?.keyId,
+  });
   if (!at) return undefined;
   const expiresOn = Number(at.expires_on);
   // An expiry that cannot be read (a damaged cache) means expired, never "valid forever" (NaN compares false).
