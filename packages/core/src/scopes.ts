@@ -22,6 +22,23 @@ export function resourceScopes(scopes: readonly string[]): string[] {
   return scopes.map((s) => s.toLowerCase()).filter((s) => !OIDC_SCOPES.has(s));
 }
 
+const lookups = new Map<string, readonly string[]>();
+
+/**
+ * resourceScopes of normalizeScopes(scopes), remembered per distinct request (an app asks for a
+ * few): a cache hit does not split and lower-case them again. Frozen: they are shared.
+ */
+export function lookupScopes(scopes: string | readonly string[] | undefined): readonly string[] {
+  // normalizeScopes joins an array with spaces first, so the joined string stands for the array.
+  const key = typeof scopes === 'string' ? scopes : (scopes ?? []).join(' ');
+  let found = lookups.get(key);
+  if (!found) {
+    if (lookups.size >= 256) lookups.clear(); // an app asking for ever new scopes
+    lookups.set(key, (found = Object.freeze(resourceScopes(normalizeScopes(key)))));
+  }
+  return found;
+}
+
 /** Scopes sent to the server: the caller's plus the OIDC ones a user sign-in needs. */
 export function withOidcScopes(scopes: readonly string[], excluded: readonly string[] = []): string[] {
   return normalizeScopes([...scopes, ...[...OIDC_SCOPES].filter((s) => !excluded.includes(s))]);

@@ -17,7 +17,7 @@ import {
   initiateAuthCodeFlow,
   refreshAuthUri,
 } from '../flows/auth-code.js';
-import { type FlowContext, type LibraryInfo, type RefreshLock, type RequestOptions, forCall, libraryHeaders } from '../flows/context.js';
+import { type FlowContext, type LibraryInfo, type RefreshLock, type RequestOptions, forCall, libraryHeaders, newCorrelationId } from '../flows/context.js';
 import { TesseraError } from '../errors.js';
 import type { PushedAuthorizationRequests } from '../flows/pushed-authorization.js';
 import {
@@ -26,11 +26,12 @@ import {
   byCodeOptionsSchema,
   requestOptionsSchema,
   scopedRequestOptionsSchema,
+  plainSilentOptions,
   silentOptionsSchema,
 } from '../flows/options.js';
 import { refreshAccessToken } from '../flows/refresh-token.js';
 import { refreshWithFamily } from '../flows/family-refresh.js';
-import { type SilentOptions, acquireTokenSilent } from '../flows/silent.js';
+import { type SilentOptions, acquireTokenSilent, freshSilentHit, silentCacheReady, silentWithReadyCache } from '../flows/silent.js';
 import { acquireTokenByUsernamePassword } from '../flows/username-password.js';
 import { FetchHttpClient, type HttpClient } from '../http/http-client.js';
 import { type RetryOptions, RetryingHttpClient, abortable } from '../http/retry.js';
@@ -118,6 +119,12 @@ function appHeaders(options: ClientApplicationOptions): Record<string, string> |
   return Object.keys(headers).length > 0 ? headers : undefined;
 }
 
+/** Rethrows a call's error, a TesseraError with the call's correlation id unless it has one. */
+function stampAndThrow(error: unknown, correlationId: string): never {
+  if (error instanceof TesseraError) error.correlationId ??= correlationId;
+  throw error;
+}
+
 /** @tessera/core's version, sent as x-client-VER when no platform package says otherwise. */
 export const LIBRARY_VERSION = '0.1.0';
 
@@ -196,10 +203,7 @@ export class ClientApplication {
    */
   protected call<T>(options: RequestOptions | undefined, work: (ctx: FlowContext) => Promise<T>): Promise<T> {
     const ctx = forCall(this.context, options?.correlationId);
-    return work(ctx).catch((error: unknown) => {
-      if (error instanceof TesseraError) error.correlationId ??= ctx.correlationId;
-      throw error;
-    });
+    return work(ctx).catch((error: unknown) => stampAndThrow(error, ctx.correlationId));
   }
 
   private async metadata(authority: Authority, signal?: AbortSignal, http = this.context.http): Promise<AuthorityMetadata> {
@@ -277,8 +281,22 @@ export class ClientApplication {
 
   /** A token for the account from the cache, or refreshed with its refresh token; InteractionRequiredError when only the user can help. */
   async acquireTokenSilent(options: SilentOptions): Promise<AuthenticationResult> {
-    checkOptions(silentOptionsSchema, options, 'acquireTokenSilent');
-    return this.call(options, (ctx) => (options.tenant ? this.silentInTenant(ctx, options, options.tenant) : acquireTokenSilent(ctx, this.authority, options)));
+    if (!plainSilentOptions(options)) checkOptions(silentOptionsSchema, options, 'acquireTokenSilent');
+    const { tenant } = options;
+    if (tenant) return this.call(options, (ctx) => this.silentInTenant(ctx, options, tenant));
+    // A cache hit is answered before anything a request needs is built (see the cache-hit budget);
+    // the rest of the call runs with the same correlation id.
+    const ctx = this.context;
+    const correlationId = options.correlationId || newCorrelationId();
+    const ready = silentCacheReady(ctx, options);
+    if (ready) {
+      try {
+        await ready;
+      } catch (error) {
+        stampAndThrow(error, correlationId);
+      }
+    }
+    return freshSilentHit(ctx, options, correlationId) ?? this.call({ correlationId }, (call) => silentWithReadyCache(call, this.authority, options));
   }
 
   /** A silent call for a tenant given by id or domain: found by its id, answered in its view of the account. */

@@ -105,13 +105,31 @@ export function libraryHeaders(entra: boolean, info: LibraryInfo): Record<string
   return headers;
 }
 
+let idPrefix = '';
+let idCount = 0xffffff;
+
+/**
+ * A fresh correlation id: a v4 UUID (Entra's client-request-id is a GUID) made of a random UUID's
+ * first 26 hex digits and a 24-bit counter that starts at a random value; a new random UUID when
+ * the counter runs out. Unique within the process and random across processes, at a third of
+ * randomUUID's cost: every call makes one, cache hits included.
+ */
+export function newCorrelationId(): string {
+  if (idCount >= 0xffffff) {
+    const seed = randomUuid();
+    idPrefix = seed.slice(0, 30);
+    idCount = parseInt(seed.slice(30), 16) & 0x7fffff;
+  }
+  return idPrefix + (++idCount + 0x1000000).toString(16).slice(1);
+}
+
 /**
  * The context for one call: a correlation id (the caller's, else a fresh UUID) sent as
  * `client-request-id` (with `return-client-request-id: true`) and the library headers on every
  * request the call makes, discovery included.
  */
 export function forCall(ctx: FlowContext, correlationId?: string): FlowContext & { correlationId: string } {
-  const id = correlationId || randomUuid();
+  const id = correlationId || newCorrelationId();
   // A child of the client's context, not a copy: spreading its ~20 fields would cost a cache hit
   // microseconds (see the cache-hit budget); headers are built only when a request is sent.
   const call = Object.create(ctx) as FlowContext & { correlationId: string };

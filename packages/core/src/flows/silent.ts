@@ -3,7 +3,7 @@ import { partitionKeys } from '../cache/cache-store.js';
 import { refreshTokenRealm } from '../cache/token-cache.js';
 import { InteractionRequiredError } from '../errors.js';
 import { type AccountInfo, type AuthenticationResult, tokenResult } from '../results.js';
-import { normalizeScopes, resourceScopes } from '../scopes.js';
+import { lookupScopes, normalizeScopes, resourceScopes } from '../scopes.js';
 import type { FlowContext, RequestOptions } from './context.js';
 import { refreshAccessToken } from './refresh-token.js';
 import { OFFLINE_ACCESS_HINT } from './token-request.js';
@@ -38,7 +38,7 @@ interface CacheQuery {
   homeAccountId: string;
   environment: string;
   realm: string;
-  scopes: string[];
+  scopes: readonly string[];
   userAssertionHash?: string;
   account?: AccountInfo;
 }
@@ -55,7 +55,7 @@ export function dpopKeyLoading(ctx: FlowContext): Promise<unknown> | undefined {
  * A usable cached access token as a result, or undefined. Kept free of awaits: it is the hot path.
  * A DPoP client gets only DPoP tokens of its own key; a Bearer client only Bearer tokens.
  */
-export function cachedResult(ctx: FlowContext, q: CacheQuery): AuthenticationResult | undefined {
+export function cachedResult(ctx: FlowContext, q: CacheQuery, correlationId = ctx.correlationId): AuthenticationResult | undefined {
   const dpop = ctx.dpop;
   if (dpop && !dpop.keyId) return undefined;
   // Fields named one by one: a spread plus extra fields takes V8's slow path (microseconds on a hit).
@@ -73,7 +73,7 @@ export function cachedResult(ctx: FlowContext, q: CacheQuery): AuthenticationRes
   const expiresOn = Number(at.expires_on);
   // An expiry that cannot be read (a damaged cache) means expired, never "valid forever" (NaN compares false).
   if (!Number.isFinite(expiresOn) || expiresOn - ctx.now() <= expiryMarginSeconds(expiresOn - Number(at.cached_at))) return undefined;
-  return tokenResult(at, q.account, true, ctx.correlationId);
+  return tokenResult(at, q.account, true, correlationId);
 }
 
 /**
@@ -83,30 +83,53 @@ export function cachedResult(ctx: FlowContext, q: CacheQuery): AuthenticationRes
  * (ClientApplication does); `tenant` itself selects the cached tokens' realm.
  */
 export async function acquireTokenSilent(ctx: FlowContext, authority: Authority, options: SilentOptions): Promise<AuthenticationResult> {
-  const { account } = options;
-  const scopes = normalizeScopes(options.scopes);
-  const resource = resourceScopes(scopes);
-  const realm = options.tenant ?? account.tenantId;
-  const loading = dpopKeyLoading(ctx);
-  if (loading) await loading;
-  if (ctx.persistence.persistent) {
-    await ctx.persistence.sync(partitionKeys.account(ctx.partitioning, account.homeAccountId), options.signal);
-  }
-  const query = { homeAccountId: account.homeAccountId, environment: account.environment, realm, scopes: resource, account };
-
-  if (!options.forceRefresh && !options.claims) {
-    const hit = cachedResult(ctx, query);
-    if (hit) {
-      if (hit.refreshOn && hit.refreshOn.getTime() <= ctx.now() * 1000) {
-        refreshWithCachedToken(ctx, authority, { ...options, scopes }).catch((error: unknown) =>
-          ctx.log.log('warning', () => `Background refresh failed: ${ctx.log.describeError(error)}`),
-        );
-      }
-      return hit;
-    }
-  }
-  return refreshWithCachedToken(ctx, authority, { ...options, scopes });
+  const ready = silentCacheReady(ctx, options);
+  if (ready) await ready;
+  return silentWithReadyCache(ctx, authority, options);
 }
+
+/**
+ * What a silent call's cache lookup waits for: the DPoP key (its thumbprint selects tokens) and
+ * the store's copy of the account's partition. Undefined when there is nothing to wait for.
+ */
+export function silentCacheReady(ctx: FlowContext, options: Pick<SilentOptions, 'account' | 'signal'>): Promise<unknown> | undefined {
+  const loading = dpopKeyLoading(ctx);
+  if (!ctx.persistence.persistent) return loading;
+  const sync = () => ctx.persistence.sync(partitionKeys.account(ctx.partitioning, options.account.homeAccountId), options.signal);
+  return loading ? loading.then(sync) : sync();
+}
+
+/**
+ * The cache hit of a silent call once the cache is ready (see silentCacheReady), when it needs
+ * nothing else: no claims or forceRefresh, and no refresh due (`refresh_on`). The hot path:
+ * ClientApplication answers hits with it before building anything for a request.
+ */
+export function freshSilentHit(ctx: FlowContext, options: SilentOptions, correlationId?: string): AuthenticationResult | undefined {
+  const hit = silentHit(ctx, options, correlationId);
+  return hit && !refreshDue(ctx, hit) ? hit : undefined;
+}
+
+/** acquireTokenSilent once the cache is ready (see silentCacheReady). */
+export async function silentWithReadyCache(ctx: FlowContext, authority: Authority, options: SilentOptions): Promise<AuthenticationResult> {
+  const hit = silentHit(ctx, options, ctx.correlationId);
+  const refreshing = () => refreshWithCachedToken(ctx, authority, { ...options, scopes: normalizeScopes(options.scopes) });
+  if (!hit) return refreshing();
+  if (refreshDue(ctx, hit)) {
+    refreshing().catch((error: unknown) => ctx.log.log('warning', () => `Background refresh failed: ${ctx.log.describeError(error)}`));
+  }
+  return hit;
+}
+
+/** The cached token for the call (claims and forceRefresh always go to the server). */
+function silentHit(ctx: FlowContext, options: SilentOptions, correlationId: string | undefined): AuthenticationResult | undefined {
+  if (options.forceRefresh || options.claims) return undefined;
+  const { account } = options;
+  const realm = options.tenant ?? account.tenantId;
+  return cachedResult(ctx, { homeAccountId: account.homeAccountId, environment: account.environment, realm, scopes: lookupScopes(options.scopes), account }, correlationId);
+}
+
+/** Whether a cached token's `refresh_on` has passed. */
+const refreshDue = (ctx: FlowContext, hit: AuthenticationResult) => hit.refreshOn !== undefined && hit.refreshOn.getTime() <= ctx.now() * 1000;
 
 function refreshWithCachedToken(ctx: FlowContext, authority: Authority, options: SilentOptions & { scopes: string[] }): Promise<AuthenticationResult> {
   const { account } = options;
@@ -128,11 +151,7 @@ function refreshWithCachedToken(ctx: FlowContext, authority: Authority, options:
       async () => {
       // Another tab or process may have refreshed while we waited: re-read, re-check, then refresh.
       await ctx.persistence.sync(partitionKeys.account(ctx.partitioning, account.homeAccountId), options.signal);
-      if (!options.forceRefresh && !options.claims) {
-        const hit = cachedResult(ctx, { homeAccountId: account.homeAccountId, environment: account.environment, realm: options.tenant ?? account.tenantId, scopes: resourceScopes(options.scopes), account });
-        if (hit && !(hit.refreshOn && hit.refreshOn.getTime() <= ctx.now() * 1000)) return hit;
-      }
-      return refresh();
+      return freshSilentHit(ctx, options, ctx.correlationId) ?? refresh();
       },
       options.signal,
     ),
