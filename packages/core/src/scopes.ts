@@ -3,18 +3,10 @@ export const OIDC_SCOPES: ReadonlySet<string> = new Set(['openid', 'profile', 'o
 
 /** Splits, trims, de-duplicates; keeps the caller's order. */
 export function normalizeScopes(scopes: string | readonly string[] | undefined): string[] {
-  // A scope-token never holds whitespace (RFC 6749 3.3): ['a b'] is two scopes, as 'a b' is.
-  const list = (typeof scopes === 'string' ? scopes : (scopes ?? []).join(' ')).split(/\s+/);
   const seen = new Set<string>();
-  const out: string[] = [];
-  for (const raw of list) {
-    const s = raw.trim();
-    if (s && !seen.has(s.toLowerCase())) {
-      seen.add(s.toLowerCase());
-      out.push(s);
-    }
-  }
-  return out;
+  // A scope-token never holds whitespace (RFC 6749 3.3): ['a b'] is two scopes, as 'a b' is. Splitting
+  // at whitespace trims too (split's \s is trim's whitespace), leaving '' at the ends only.
+  return (typeof scopes === 'string' ? scopes : (scopes ?? []).join(' ')).split(/\s+/).filter((s) => s && !seen.has(s.toLowerCase()) && seen.add(s.toLowerCase()));
 }
 
 /** Scopes used to match cached access tokens: lower-cased, without the OIDC scopes. */

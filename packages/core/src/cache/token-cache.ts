@@ -204,19 +204,15 @@ export class TokenCache {
 
   /** The access token for the account, client, tenant and scopes, if one is cached (indexed: O(1) in the number of accounts). */
   findAccessToken(q: AccessTokenQuery): AccessTokenEntity | undefined {
-    // The cache-hit path: no intermediate arrays or objects (see the cache-hit budget).
-    const hash = q.userAssertionHash;
-    const group = this.#owners.get(hash ? `uah:${hash}` : q.homeAccountId);
-    if (!group) return undefined;
     const wantType = (q.tokenType ?? 'bearer').toLowerCase();
-    const env = canonicalEnvironment(q.environment);
-    for (const entry of group) {
-      if (!matches(entry, group, 'AccessToken', env, q.clientId, q.realm)) continue;
+    const hash = q.userAssertionHash;
+    for (const entry of this.#matching('AccessToken', hash ? `uah:${hash}` : q.homeAccountId, q.environment, q.clientId, q.realm)) {
       const at = entry.entity as AccessTokenEntity;
-      if (at.key_id !== q.keyId || (at.token_type ?? 'Bearer').toLowerCase() !== wantType) continue;
+      if ((at.token_type ?? 'Bearer').toLowerCase() !== wantType) continue;
       const scopes = scopesOf(entry);
       // No resource scope (an OIDC-only ask) selects only a token issued for no resource, never any token.
-      if (q.scopes.length === 0 ? scopes.size === 0 : hasAll(scopes, q.scopes)) return at;
+      if (at.key_id !== q.keyId) continue;
+      if (q.scopes.length === 0 ? scopes.size === 0 : q.scopes.every((s) => scopes.has(s))) return at;
     }
     return undefined;
   }
@@ -339,7 +335,16 @@ export class TokenCache {
     const group = this.#owners.get(who);
     if (!group) return out;
     const env = canonicalEnvironment(environment);
-    for (const entry of group) if (matches(entry, group, section, env, clientId, realm)) out.push(entry);
+    for (const entry of group) {
+      if (entry.section !== section) continue;
+      const e = entry.entity as Record<string, string | undefined>;
+      // An owner's group also holds the on-behalf-of tokens filed for that user: those are the assertion's.
+      if (owner(e.home_account_id!, e) !== group.who) continue;
+      if (canonicalEnvironment(e.environment!) !== env) continue;
+      if (clientId !== undefined && !sameFolded(e.client_id!, clientId)) continue;
+      if (realm !== undefined && !sameFolded(e.realm ?? '', realm)) continue;
+      out.push(entry);
+    }
     return out;
   }
 
@@ -367,25 +372,6 @@ function ownersOf(entity: unknown): string[] {
   if (typeof e.home_account_id !== 'string') return [];
   const who = owner(e.home_account_id, e);
   return who === e.home_account_id || !e.home_account_id ? [who] : [who, e.home_account_id];
-}
-
-/** Whether an entry of `group` is of `section`, in cloud `env` (canonical), for `clientId` and `realm` when given (see #matching). */
-function matches(entry: StoredEntry, group: OwnerGroup, section: SectionName, env: string, clientId?: string, realm?: string): boolean {
-  if (entry.section !== section) return false;
-  const e = entry.entity as Record<string, string | undefined>;
-  // An owner's group also holds the on-behalf-of tokens filed for that user: those are the assertion's.
-  return (
-    owner(e.home_account_id!, e) === group.who &&
-    canonicalEnvironment(e.environment!) === env &&
-    (clientId === undefined || sameFolded(e.client_id!, clientId)) &&
-    (realm === undefined || sameFolded(e.realm ?? '', realm))
-  );
-}
-
-/** Whether the set holds every one of the scopes. */
-function hasAll(set: ReadonlySet<string>, scopes: readonly string[]): boolean {
-  for (const s of scopes) if (!set.has(s)) return false;
-  return true;
 }
 
 const sameFolded = (a: string, b: string) => a === b || a.toLowerCase() === b.toLowerCase();

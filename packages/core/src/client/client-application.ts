@@ -31,7 +31,7 @@ import {
 } from '../flows/options.js';
 import { refreshAccessToken } from '../flows/refresh-token.js';
 import { refreshWithFamily } from '../flows/family-refresh.js';
-import { type SilentOptions, acquireTokenSilent, freshSilentHit, silentCacheReady, silentWithReadyCache } from '../flows/silent.js';
+import { type SilentOptions, acquireTokenSilent, silentCacheReady, silentHit, silentWithReadyCache } from '../flows/silent.js';
 import { acquireTokenByUsernamePassword } from '../flows/username-password.js';
 import { FetchHttpClient, type HttpClient } from '../http/http-client.js';
 import { type RetryOptions, RetryingHttpClient, abortable } from '../http/retry.js';
@@ -42,6 +42,7 @@ import type { ClientAuthenticator } from './client-credential.js';
 import { SingleFlight } from './single-flight.js';
 import { inTenantView, tenantIdOf } from './tenants.js';
 import { checkOptions, nonEmpty } from '../http/schemas.js';
+import { lookupScopes } from '../scopes.js';
 import { checkClientOptions } from './client-options.js';
 
 const codeArgument = nonEmpty('expected the authorization code (a non-empty string)');
@@ -296,7 +297,7 @@ export class ClientApplication {
         stampAndThrow(error, correlationId);
       }
     }
-    return freshSilentHit(ctx, options, correlationId) ?? this.call({ correlationId }, (call) => silentWithReadyCache(call, this.authority, options));
+    return silentHit(ctx, options, correlationId, true, lookupScopes(options.scopes)) ?? this.call({ correlationId }, (call) => silentWithReadyCache(call, this.authority, options));
   }
 
   /** A silent call for a tenant given by id or domain: found by its id, answered in its view of the account. */

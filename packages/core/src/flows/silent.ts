@@ -3,7 +3,7 @@ import { partitionKeys } from '../cache/cache-store.js';
 import { refreshTokenRealm } from '../cache/token-cache.js';
 import { InteractionRequiredError } from '../errors.js';
 import { type AccountInfo, type AuthenticationResult, tokenResult } from '../results.js';
-import { lookupScopes, normalizeScopes, resourceScopes } from '../scopes.js';
+import { normalizeScopes, resourceScopes } from '../scopes.js';
 import type { FlowContext, RequestOptions } from './context.js';
 import { refreshAccessToken } from './refresh-token.js';
 import { OFFLINE_ACCESS_HINT } from './token-request.js';
@@ -83,8 +83,7 @@ export function cachedResult(ctx: FlowContext, q: CacheQuery, correlationId = ct
  * (ClientApplication does); `tenant` itself selects the cached tokens' realm.
  */
 export async function acquireTokenSilent(ctx: FlowContext, authority: Authority, options: SilentOptions): Promise<AuthenticationResult> {
-  const ready = silentCacheReady(ctx, options);
-  if (ready) await ready;
+  await silentCacheReady(ctx, options);
   return silentWithReadyCache(ctx, authority, options);
 }
 
@@ -92,21 +91,22 @@ export async function acquireTokenSilent(ctx: FlowContext, authority: Authority,
  * What a silent call's cache lookup waits for: the DPoP key (its thumbprint selects tokens) and
  * the store's copy of the account's partition. Undefined when there is nothing to wait for.
  */
-export function silentCacheReady(ctx: FlowContext, options: Pick<SilentOptions, 'account' | 'signal'>): Promise<unknown> | undefined {
+export function silentCacheReady(ctx: FlowContext, { account, signal }: Pick<SilentOptions, 'account' | 'signal'>): Promise<unknown> | undefined {
   const loading = dpopKeyLoading(ctx);
-  if (!ctx.persistence.persistent) return loading;
-  const sync = () => ctx.persistence.sync(partitionKeys.account(ctx.partitioning, options.account.homeAccountId), options.signal);
-  return loading ? loading.then(sync) : sync();
+  const sync = () => ctx.persistence.sync(partitionKeys.account(ctx.partitioning, account.homeAccountId), signal);
+  return ctx.persistence.persistent ? (loading ? loading.then(sync) : sync()) : loading;
 }
 
 /**
- * The cache hit of a silent call once the cache is ready (see silentCacheReady), when it needs
- * nothing else: no claims or forceRefresh, and no refresh due (`refresh_on`). The hot path:
- * ClientApplication answers hits with it before building anything for a request.
+ * The cached token for a silent call once the cache is ready (see silentCacheReady); claims and
+ * forceRefresh always go to the server. `fresh`: only a token whose `refresh_on` has not passed,
+ * a hit that needs nothing else (ClientApplication answers these before building a call context).
+ * `scopes`: the lookup scopes of `options.scopes` (lookupScopes gives them remembered).
  */
-export function freshSilentHit(ctx: FlowContext, options: SilentOptions, correlationId?: string): AuthenticationResult | undefined {
-  const hit = silentHit(ctx, options, correlationId);
-  return hit && !refreshDue(ctx, hit) ? hit : undefined;
+export function silentHit(ctx: FlowContext, options: SilentOptions, correlationId?: string, fresh?: boolean, scopes = resourceScopes(normalizeScopes(options.scopes))): AuthenticationResult | undefined {
+  const { account } = options;
+  const hit = options.forceRefresh || options.claims ? undefined : cachedResult(ctx, { homeAccountId: account.homeAccountId, environment: account.environment, realm: options.tenant ?? account.tenantId, scopes, account }, correlationId);
+  return fresh && hit && refreshDue(ctx, hit) ? undefined : hit;
 }
 
 /** acquireTokenSilent once the cache is ready (see silentCacheReady). */
@@ -118,14 +118,6 @@ export async function silentWithReadyCache(ctx: FlowContext, authority: Authorit
     refreshing().catch((error: unknown) => ctx.log.log('warning', () => `Background refresh failed: ${ctx.log.describeError(error)}`));
   }
   return hit;
-}
-
-/** The cached token for the call (claims and forceRefresh always go to the server). */
-function silentHit(ctx: FlowContext, options: SilentOptions, correlationId: string | undefined): AuthenticationResult | undefined {
-  if (options.forceRefresh || options.claims) return undefined;
-  const { account } = options;
-  const realm = options.tenant ?? account.tenantId;
-  return cachedResult(ctx, { homeAccountId: account.homeAccountId, environment: account.environment, realm, scopes: lookupScopes(options.scopes), account }, correlationId);
 }
 
 /** Whether a cached token's `refresh_on` has passed. */
@@ -151,7 +143,7 @@ function refreshWithCachedToken(ctx: FlowContext, authority: Authority, options:
       async () => {
       // Another tab or process may have refreshed while we waited: re-read, re-check, then refresh.
       await ctx.persistence.sync(partitionKeys.account(ctx.partitioning, account.homeAccountId), options.signal);
-      return freshSilentHit(ctx, options, ctx.correlationId) ?? refresh();
+      return silentHit(ctx, options, ctx.correlationId, true) ?? refresh();
       },
       options.signal,
     ),
