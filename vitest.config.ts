@@ -22,5 +22,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Two cores: keep parallelism modest so servers under test are not starved.
     maxWorkers: 2,
+    // No test reaches the developer's own keyring: suites that need a Secret Service start a private
+    // session bus and point this at it (test/support/secret-service.ts); the rest see none, as in CI.
+    env: { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/tessera-tests-use-private-buses' },
   },
 });

@@ -1,9 +1,7 @@
 // The browser's DPoP key (issue 12) in Chromium: a non-extractable ES256 CryptoKey kept in
 // IndexedDB, the same key after a reload, and proofs that verify with the key they carry.
 import { type JsonWebKey, verify } from 'node:crypto';
-import { expect, openSample, test } from './support/e2e.js';
-
-type Proofs = { proof: string; extractable: boolean; stored: boolean };
+import { expect, openSample, storedDpopKey, test } from './support/e2e.js';
 
 /** Checks a proof's ES256 signature with the key in its header; returns its header and payload. */
 function verifyProof(proof: string) {
@@ -17,26 +15,17 @@ function verifyProof(proof: string) {
 }
 
 test('dpop: true keeps a non-extractable key in IndexedDB and signs proofs with it, across reloads', async ({ idp, app, page }) => {
-  const makeProof = () =>
-    page.evaluate(async (authority): Promise<Proofs> => {
+  const makeProof = async () => {
+    const proof = await page.evaluate(async (authority): Promise<string> => {
       const { client } = (window as unknown as { sample: { client: { constructor: unknown } } }).sample;
       const Client = client.constructor as new (o: object) => { dpopHeaders(r: object, q: object): Promise<{ dpop: string }> };
       const dpopClient = new Client({ clientId: 'tessera-spa', authority, dpop: true });
       const result = { accessToken: 'token', tokenType: 'DPoP', expiresOn: new Date(), scopes: [], fromCache: false };
-      const { dpop: proof } = await dpopClient.dpopHeaders(result, { method: 'GET', url: 'https://api.example/orders?x=1' });
-      const db = await new Promise<IDBDatabase>((resolve, reject) => {
-        const open = indexedDB.open('tessera-tessera-spa');
-        open.onsuccess = () => resolve(open.result);
-        open.onerror = () => reject(open.error);
-      });
-      const pair = await new Promise<CryptoKeyPair | undefined>((resolve, reject) => {
-        const get = db.transaction('cache').objectStore('cache').get('dpop-key');
-        get.onsuccess = () => resolve(get.result as CryptoKeyPair | undefined);
-        get.onerror = () => reject(get.error);
-      });
-      db.close();
-      return { proof, extractable: pair?.privateKey.extractable ?? true, stored: pair?.privateKey instanceof CryptoKey };
+      return (await dpopClient.dpopHeaders(result, { method: 'GET', url: 'https://api.example/orders?x=1' })).dpop;
     }, idp.issuer);
+    const stored = await storedDpopKey(page);
+    return { proof, extractable: stored?.extractable ?? true, stored: stored?.cryptoKey ?? false };
+  };
 
   await openSample(page, `${app.origin}/`);
   const first = await makeProof();

@@ -31,6 +31,8 @@ export async function startSampleServer(options = {}) {
     cdnUrl: options.cdnUrl ?? '/tessera-browser.min.js',
     /** 'query' or 'fragment' (the client's default). */
     responseMode: undefined,
+    /** Bind tokens to a DPoP key (the client's `dpop` option). */
+    dpop: undefined,
   };
 
   const page = async (title, script) =>

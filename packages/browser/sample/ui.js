@@ -10,6 +10,7 @@ export async function start(lib, config) {
     redirectUri: location.origin + location.pathname,
     scopes: config.scopes,
     responseMode: config.responseMode,
+    dpop: config.dpop,
   });
   // For the end-to-end tests and for poking around in the console.
   window.sample = { client, config, lib };

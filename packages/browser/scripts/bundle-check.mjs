@@ -1,5 +1,6 @@
 // Shared by `pnpm size` and test/bundle.test.ts: how big a bundle is, and what must not be in it.
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
@@ -114,3 +115,26 @@ export const PUBLIC_CLIENT_ENTRY = `
 import { PublicClientApplication } from '@tessera/core';
 const app = new PublicClientApplication({ clientId: 'spa', authority: 'https://id.example.com' });
 export const token = (account) => app.acquireTokenSilent({ scopes: ['api.read'], account });`;
+
+/**
+ * Where the CDN file's bytes go: each module of the tree-shaken CDN build, minified on its own
+ * (top-level names kept) and gzipped, largest first. The sum exceeds the file's size (gzip shares
+ * strings across modules); the ranking says what to look at first.
+ */
+export async function moduleSizes() {
+  const { minify } = createRequire(createRequire(import.meta.url).resolve('@rollup/plugin-terser'))('terser');
+  const [cdn] = bundleConfigs();
+  const build = await rollup({ input: cdn.input, plugins: cdn.plugins.filter((p) => p.name !== 'terser'), onwarn: () => {} });
+  try {
+    const { output } = await build.generate({ format: 'es', inlineDynamicImports: true });
+    const rows = [];
+    for (const [id, module] of Object.entries(output[0].modules)) {
+      if (!module.code) continue;
+      const min = (await minify(module.code, { module: false, toplevel: false, compress: { passes: 2 } })).code ?? '';
+      rows.push({ module: id.replace(/^.*[\\/]packages[\\/]/, '').replace(/^.*[\\/]node_modules[\\/]/, ''), min: min.length, gzip: gzipSync(min, { level: 9 }).length });
+    }
+    return rows.sort((a, b) => b.gzip - a.gzip);
+  } finally {
+    await build.close();
+  }
+}

@@ -3,6 +3,7 @@
 // SPA bundled against the package builds (after `pnpm build`), with a check that the SPA bundle
 // carries no device-code, client-credential, credential/JWT-signing or Node code (zod/mini is
 // inside: it validates every response and stored value). Exits non-zero above a budget.
+// `pnpm size --modules`: also each module's share of the CDN file (minified and gzipped alone).
 import {
   CDN_GZIP_BUDGET,
   SPA_GZIP_BUDGET,
@@ -12,6 +13,7 @@ import {
   appCode,
   cdnCode,
   forbiddenIn,
+  moduleSizes,
   packageBuildsExist,
   sizes,
 } from './bundle-check.mjs';
@@ -44,6 +46,10 @@ const budget = (name, gzip, limit) => {
   console.log(`${name} budget: ${gzip} of ${limit} bytes gzipped: ${over > 0 ? `OVER by ${over}` : 'within budget'}`);
   return over > 0;
 };
+if (process.argv.includes('--modules')) {
+  console.log(`\n${'CDN file by module (alone)'.padEnd(54)} ${'min'.padStart(7)} ${'gzip'.padStart(7)}`);
+  for (const m of await moduleSizes()) console.log(`${m.module.padEnd(54)} ${String(m.min).padStart(7)} ${String(m.gzip).padStart(7)}`);
+}
 console.log('');
 failed = budget('CDN file', cdn.gzip, CDN_GZIP_BUDGET) || failed;
 if (spaGzip !== undefined) failed = budget('SPA bundle', spaGzip, SPA_GZIP_BUDGET) || failed;

@@ -1,7 +1,7 @@
 // @tessera/core: platform-neutral OAuth 2.0 / OpenID Connect engine.
 export { PublicClientApplication } from './client/public-client.js';
 export { ConfidentialClientApplication, type ConfidentialClientOptions } from './client/confidential-client.js';
-export { AZURE_REGION_AUTO_DETECT } from './authority/region.js';
+export { AZURE_REGION_AUTO_DETECT, IMDS_REGION_ENDPOINT } from './authority/region.js';
 export { ClientApplication, type ClientApplicationOptions, LIBRARY_VERSION } from './client/client-application.js';
 export { generateDpopKeyPair, type DpopFetchOptions, type DpopHeaders, type DpopKeySource, type DpopOption, type DpopProofRequest } from './crypto/dpop.js';
 export type { ClientCredential, CertificateCredential, SecretCredential, AssertionCredential, ClientAuthMethod, PrivateKeyDecryptor } from './client/client-credential.js';

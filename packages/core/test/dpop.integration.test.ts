@@ -25,7 +25,7 @@ const APP_ONLY = ['urn:tessera:api/.default'];
 
 describe('DPoP with a provider that requires nonces and DPoP-bound clients', () => {
   const idp = useDevAuthority({ dpop: { requireNonce: true, boundClients: ['tessera-confidential', 'tessera-native'], exposeErrorDetail: true } });
-  const confidential = (extra: { tokenCache?: TokenCache; dpop?: boolean | { key: CryptoKeyPair } } = {}) =>
+  const confidential = (extra: { tokenCache?: TokenCache; dpop?: boolean | { key: CryptoKeyPair | JsonWebKey } } = {}) =>
     new ConfidentialClientApplication({
       clientId: idp.current.clients.confidential.clientId,
       clientCredential: idp.current.clients.confidential.clientSecret,
@@ -76,6 +76,20 @@ describe('DPoP with a provider that requires nonces and DPoP-bound clients', () 
     const other = await confidential({ tokenCache: cache, dpop: { key: await generateDpopKeyPair() } }).acquireTokenForClient({ scopes: APP_ONLY });
     expect(other.fromCache).toBe(false);
     expect(other.accessToken).not.toBe(dpopResult.accessToken);
+  });
+
+  it('a supplied private JWK is the key the provider binds tokens to; a key that is not P-256 is refused by name', async () => {
+    const pair = await generateDpopKeyPair(true);
+    const jwk = await crypto.subtle.exportKey('jwk', pair.privateKey);
+    const result = await confidential({ dpop: { key: jwk } }).acquireTokenForClient({ scopes: APP_ONLY });
+    const { kty, crv, x, y } = jwk;
+    expect((decodeJwt(result.accessToken).cnf as { jkt: string }).jkt).toBe(await calculateJwkThumbprint({ kty: kty!, crv: crv!, x: x!, y: y! }));
+
+    idp.current.clearRequests();
+    const rsa = await crypto.subtle.generateKey({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['sign', 'verify']);
+    const wrong = await confidential({ dpop: { key: await crypto.subtle.exportKey('jwk', rsa.privateKey) } }).acquireTokenForClient({ scopes: APP_ONLY }).catch((e: unknown) => e);
+    expect(wrong).toMatchObject({ name: 'ConfigurationError', message: expect.stringContaining('dpop.key: expected a CryptoKeyPair or a private EC P-256 JWK') });
+    expect(idp.current.countRequests(cc)).toBe(0);
   });
 
   it('auth code and refresh: a public DPoP-bound client signs in and refreshes with proofs; the refresh token is filed with the key', async () => {

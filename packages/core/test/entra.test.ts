@@ -211,13 +211,13 @@ describe('MSAL ClientApplication options on Entra', () => {
       expect(tokenUrls()).toEqual([`https://usgovvirginia.login.microsoftonline.us/${TID}/oauth2/v2.0/token`]);
     });
 
-    it('TryAutoDetect takes the environment region (REGION_NAME), and the global endpoint when there is none', async () => {
+    // IMDS detection (no environment region): region-discovery.test.ts.
+    it('TryAutoDetect takes the environment region (REGION_NAME); one that is no region name means the global endpoint, IMDS not asked', async () => {
       await daemon({ azureRegion: AZURE_REGION_AUTO_DETECT, environmentRegion: 'eastus' }).acquireTokenForClient({ scopes: GRAPH });
       expect(tokenUrls()).toEqual([`https://eastus.login.microsoft.com/${TID}/oauth2/v2.0/token`]);
-      await daemon({ azureRegion: AZURE_REGION_AUTO_DETECT }).acquireTokenForClient({ scopes: GRAPH });
-      expect(tokenUrls()).toEqual([`https://login.microsoftonline.com/${TID}/oauth2/v2.0/token`]);
       await daemon({ azureRegion: AZURE_REGION_AUTO_DETECT, environmentRegion: 'not a region' }).acquireTokenForClient({ scopes: GRAPH });
       expect(tokenUrls()).toEqual([`https://login.microsoftonline.com/${TID}/oauth2/v2.0/token`]);
+      expect(urls.filter((u) => u.includes('/metadata/instance'))).toEqual([]);
     });
 
     it('falls back to the global endpoint when the regional one is unreachable', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { ClientAuthSeen, RecordedRequest, RequestFilter } from './types.js';
 
@@ -14,7 +15,7 @@ export class RequestLog {
     if (typeof id === 'string') entry.clientRequestId = id;
     if (req.headers['return-client-request-id'] === 'true') entry.returnClientRequestId = true;
     if (entry.method === 'GET' && url.search) entry.queryParameters = [...new Set(url.searchParams.keys())];
-    if (req.headers.dpop) entry.dpopProof = true;
+    if (req.headers.dpop) Object.assign(entry, dpopSeen(String(req.headers.dpop)));
     this.requests.push(entry);
     this.#byRequest.set(req, entry);
     return entry;
@@ -69,4 +70,23 @@ export function clientAuthentication(params: Record<string, unknown>, authorizat
   }
   const hmac = typeof header.alg === 'string' && header.alg.startsWith('HS');
   return { authMethod: hmac ? 'client_secret_jwt' : 'private_key_jwt', assertionHeader: header };
+}
+
+/**
+ * What a DPoP proof says about the client, read without checking it (oidc-provider checks it):
+ * its key's RFC 7638 thumbprint and its nonce, so tests can compare them with the token's `cnf.jkt`.
+ */
+function dpopSeen(proof: string): Pick<RecordedRequest, 'dpopProof' | 'dpopJkt' | 'dpopNonce'> {
+  try {
+    const [header, payload] = proof.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>);
+    const { kty, crv, x, y } = header!.jwk as Record<string, unknown>;
+    const seen: Pick<RecordedRequest, 'dpopProof' | 'dpopJkt' | 'dpopNonce'> = {
+      dpopProof: true,
+      dpopJkt: createHash('sha256').update(JSON.stringify({ crv, kty, x, y })).digest('base64url'),
+    };
+    if (typeof payload!.nonce === 'string') seen.dpopNonce = payload!.nonce;
+    return seen;
+  } catch {
+    return { dpopProof: true }; // not a JWT with an EC jwk: the provider refuses it and says why
+  }
 }

@@ -124,6 +124,10 @@ export interface RecordedRequest extends ClientAuthSeen {
   clientId?: string;
   /** Whether the request carried a DPoP proof header. */
   dpopProof?: boolean;
+  /** The RFC 7638 thumbprint of the proof's key (`jkt`): the key the answer binds tokens to. */
+  dpopJkt?: string;
+  /** The server nonce the proof carried, if any (nonces are public). */
+  dpopNonce?: string;
   /** The names (never the values) of a GET request's query parameters, e.g. of `/auth`. */
   queryParameters?: string[];
   /** HTTP status of the provider's answer (requests the provider handled). */

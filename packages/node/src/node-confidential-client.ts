@@ -11,14 +11,14 @@ const REGION_VARIABLE = 'REGION_NAME';
 
 /**
  * A confidential client for Node: the Node transport, encrypted PEM keys decrypted with
- * node:crypto, and the region for `azureRegion: "TryAutoDetect"` read from `REGION_NAME`
- * (as MSAL does; IMDS is not asked).
+ * node:crypto, and for `azureRegion: "TryAutoDetect"` the region read from `REGION_NAME` (as
+ * MSAL Python does: "West US 2" is `westus2`); when it is not set, core asks IMDS.
  */
 export class NodeConfidentialClientApplication extends ConfidentialClientApplication {
   constructor(options: NodeConfidentialClientOptions) {
     super({
       decryptPrivateKey,
-      environmentRegion: process.env[REGION_VARIABLE] || undefined,
+      environmentRegion: process.env[REGION_VARIABLE]?.replace(/\s/g, '').toLowerCase() || undefined,
       ...(withNodeTransport(options) as ConfidentialClientOptions),
     });
   }

@@ -19,24 +19,48 @@ describe('NodeConfidentialClientApplication', () => {
     expect(token).toMatchObject({ status: 200, authMethod: 'private_key_jwt', assertionHeader: { alg: 'ES256', typ: 'JWT', kid: c.kid } });
   });
 
-  it('takes the region for azureRegion "TryAutoDetect" from REGION_NAME', async () => {
-    vi.stubEnv('REGION_NAME', 'centralus');
-    const sent: HttpRequest[] = [];
+  /** A daemon for Entra with TryAutoDetect whose transport answers every request and records its URL. */
+  const detectingDaemon = (sent: HttpRequest[], imdsEndpoint?: string) => {
     const tenant = '72f988bf-86f1-41af-91ab-2d7cd011db47';
-    const app = new NodeConfidentialClientApplication({
+    return new NodeConfidentialClientApplication({
       clientId: 'daemon',
       clientCredential: 's3cret',
       authority: `https://login.microsoftonline.com/${tenant}`,
       azureRegion: 'TryAutoDetect',
+      imdsEndpoint,
       instanceDiscovery: false,
       authorityMetadata: JSON.stringify({
         issuer: `https://login.microsoftonline.com/${tenant}/v2.0`,
         token_endpoint: `https://login.microsoftonline.com/${tenant}/oauth2/v2.0/token`,
       }),
-      // Entra answers on the Internet: a canned token response, loopback-only tests.
-      httpClient: { send: async (request) => (sent.push(request), { status: 200, headers: {}, body: JSON.stringify({ token_type: 'Bearer', expires_in: 3599, access_token: 'app-token' }) }) },
+      // Entra answers on the Internet: a canned token response, loopback-only tests; IMDS (when asked) names francecentral.
+      httpClient: {
+        send: async (request) => {
+          sent.push(request);
+          const body = request.method === 'GET' ? 'francecentral' : JSON.stringify({ token_type: 'Bearer', expires_in: 3599, access_token: 'app-token' });
+          return { status: 200, headers: {}, body };
+        },
+      },
     });
-    expect((await app.acquireTokenForClient({ scopes: ['https://graph.microsoft.com/.default'] })).accessToken).toBe('app-token');
-    expect(sent.map((r) => r.url)).toEqual([`https://centralus.login.microsoft.com/${tenant}/oauth2/v2.0/token`]);
+  };
+  const GRAPH = { scopes: ['https://graph.microsoft.com/.default'] };
+
+  it('takes the region for azureRegion "TryAutoDetect" from REGION_NAME (as MSAL Python writes it), without asking IMDS', async () => {
+    for (const [value, region] of [['centralus', 'centralus'], ['West US 2', 'westus2']]) {
+      vi.stubEnv('REGION_NAME', value!);
+      const sent: HttpRequest[] = [];
+      expect((await detectingDaemon(sent, 'http://127.0.0.1:9/never').acquireTokenForClient(GRAPH)).accessToken).toBe('app-token');
+      expect(sent.map((r) => r.url)).toEqual([`https://${region}.login.microsoft.com/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token`]);
+    }
+  });
+
+  it('without REGION_NAME asks IMDS (at the endpoint given) and uses the region it names', async () => {
+    vi.stubEnv('REGION_NAME', '');
+    const sent: HttpRequest[] = [];
+    await detectingDaemon(sent, 'http://127.0.0.1:9/metadata/instance/compute/location').acquireTokenForClient(GRAPH);
+    expect(sent.map((r) => [r.method, r.url, r.headers?.Metadata])).toEqual([
+      ['GET', 'http://127.0.0.1:9/metadata/instance/compute/location?api-version=2021-02-01&format=text', 'true'],
+      ['POST', 'https://francecentral.login.microsoft.com/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token', undefined],
+    ]);
   });
 });

@@ -129,6 +129,41 @@ export async function signInAtAuthority(page: Page, idp: DevAuthority, username 
 
 export const text = (page: Page, selector: string) => page.locator(selector).innerText();
 
+/**
+ * Redirect sign-in through the sample's button, back on the app with no error shown; resolves
+ * to the access token the page shows.
+ */
+export async function signInWithRedirect(page: Page, idp: DevAuthority, username: string): Promise<string> {
+  await page.click('#login-redirect');
+  await signInAtAuthority(page, idp, username);
+  await page.waitForSelector('body[data-ready="true"]');
+  expect(await text(page, '#error')).toBe('');
+  expect(await text(page, '#status')).toBe(`Signed in as ${username}`);
+  return text(page, '#token');
+}
+
+/**
+ * The sample client's DPoP key as IndexedDB holds it (record `dpop-key`): whether the private half
+ * is a CryptoKey and extractable, and the public JWK; undefined when none is stored.
+ */
+export function storedDpopKey(page: Page): Promise<{ cryptoKey: boolean; extractable: boolean; jwk: JsonWebKey } | undefined> {
+  return page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const open = indexedDB.open('tessera-tessera-spa');
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    const pair = await new Promise<CryptoKeyPair | undefined>((resolve, reject) => {
+      const get = db.transaction('cache').objectStore('cache').get('dpop-key');
+      get.onsuccess = () => resolve(get.result as CryptoKeyPair | undefined);
+      get.onerror = () => reject(get.error);
+    });
+    db.close();
+    if (!pair) return undefined;
+    return { cryptoKey: pair.privateKey instanceof CryptoKey, extractable: pair.privateKey.extractable, jwk: await crypto.subtle.exportKey('jwk', pair.publicKey) };
+  });
+}
+
 /** The access token works at the authority's userinfo endpoint. */
 export async function expectWorkingToken(idp: DevAuthority, token: string): Promise<void> {
   const response = await fetch(`${idp.issuer}/me`, { headers: { authorization: `Bearer ${token}` } });

@@ -4,7 +4,7 @@ import { looksLikeEntra, validateEntraInstance } from '../authority/instance-dis
 import { type CachePartitioning, type CacheStore, type CacheStoreErrors, CachePersistence, SINGLE_PARTITION, partitionKeys } from '../cache/cache-store.js';
 import { defaultAcquisitionLock, defaultRefreshLock } from './refresh-lock.js';
 import { TokenCache } from '../cache/token-cache.js';
-import { type DpopFetchOptions, type DpopHeaders, type DpopOption, type DpopProofRequest, DpopSession, dpopHeaders, fetchWithDpop } from '../crypto/dpop.js';
+import { type DpopFetchOptions, type DpopHeaders, type DpopOption, type DpopProofRequest, DpopSession, dpopHeaders, dpopKeyPairFrom, fetchWithDpop } from '../crypto/dpop.js';
 import type { IdTokenSignatureVerifier } from '../crypto/id-token.js';
 import {
   type AcquireTokenByCodeOptions,
@@ -173,7 +173,7 @@ export class ClientApplication {
       tenantIds: new Map(),
       libraryHeaders: libraryHeaders(this.authority.kind === 'entra', { sku: 'tessera.js.core', version: LIBRARY_VERSION, ...options.libraryInfo }),
       pushedAuthorizationRequests: options.pushedAuthorizationRequests,
-      dpop: options.dpop ? new DpopSession(options.dpop === true ? undefined : options.dpop.key) : undefined,
+      dpop: dpopSession(options.dpop),
       appHeaders: appHeaders(options),
       // Families are public (first-party) apps: a confidential client never redeems another app's refresh token.
       familyRefresh: this.authority.kind === 'entra' && !authenticate ? refreshWithFamily : undefined,
@@ -328,4 +328,10 @@ export class ClientApplication {
     const partition = partitionKeys.account(this.context.partitioning, account.homeAccountId);
     await this.context.persistence.write(partition, (cache) => cache.removeAccount(account.homeAccountId, account.environment), signal);
   }
+}
+
+/** The client's DPoP session for its `dpop` option, if any. */
+function dpopSession(option: DpopOption | undefined): DpopSession | undefined {
+  if (!option) return undefined;
+  return new DpopSession(option === true ? undefined : () => dpopKeyPairFrom(option.key));
 }

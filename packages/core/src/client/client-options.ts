@@ -1,7 +1,7 @@
 // The options every client (core's and @tessera/browser's) checks when it is built. Its own module:
 // the browser bundle takes this schema without ClientApplication's flows and their option schemas.
 import * as z from 'zod/mini';
-import { checkOptions, nonEmpty, oneOf, strings } from '../http/schemas.js';
+import { checkOptions, flag, nonEmpty, oneOf, strings } from '../http/schemas.js';
 
 /** What every client needs: its id and where its authority is (also checked by @tessera/browser). */
 const clientId = nonEmpty('expected the application (client) id registered with the provider, a non-empty string');
@@ -25,8 +25,8 @@ const clientOptionsSchema = z.object(
     authorityMetadata: z.optional(z.string('expected the discovery document as a JSON string')),
     clockSkewSeconds: z.optional(z.custom<number>((v) => typeof v === 'number' && v >= 0, 'expected seconds (a number, 0 or more)')),
     cachePartitioning: z.optional(oneOf(['single', 'perKey'], 'expected "single" or "perKey"')),
-    instanceDiscovery: z.optional(z.boolean('expected true or false')),
-    validateAuthority: z.optional(z.boolean('expected true or false')),
+    instanceDiscovery: z.optional(flag()),
+    validateAuthority: z.optional(flag()),
     dpop: z.optional(
       z.custom<unknown>((v) => typeof v === 'boolean' || (typeof v === 'object' && v !== null && 'key' in v), 'expected true, false or { key: a CryptoKeyPair or a private P-256 JWK }'),
     ),

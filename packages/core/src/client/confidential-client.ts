@@ -2,7 +2,8 @@ import { ConfigurationError } from '../errors.js';
 import { type ClientCredentialsOptions, acquireTokenForClient } from '../flows/client-credentials.js';
 import { type OnBehalfOfOptions, acquireTokenOnBehalfOf } from '../flows/on-behalf-of.js';
 import type { AuthenticationResult } from '../results.js';
-import { resolveRegion } from '../authority/region.js';
+import { imdsRegionDetector, resolveRegion } from '../authority/region.js';
+import { FetchHttpClient } from '../http/http-client.js';
 import { ClientApplication, type ClientApplicationOptions } from './client-application.js';
 import { type ClientAuthMethod, type ClientCredential, type PrivateKeyDecryptor, clientAuthenticator } from './client-credential.js';
 
@@ -19,15 +20,21 @@ export interface ConfidentialClientOptions extends ClientApplicationOptions {
   clientAuthMethod?: ClientAuthMethod;
   /**
    * Microsoft Entra only, app-only tokens (acquireTokenForClient): send them to this region's
-   * token endpoint (e.g. "westus2"), or `"TryAutoDetect"` to take the region from
-   * `environmentRegion`. No region found, or the regional endpoint unreachable: the global endpoint.
+   * token endpoint (e.g. "westus2"), or `"TryAutoDetect"` to detect the region as MSAL does:
+   * `environmentRegion` first, else Azure's Instance Metadata Service (IMDS, asked once per client
+   * with a 2 s limit). No region found, or the regional endpoint unreachable: the global endpoint.
    */
   azureRegion?: string;
   /**
    * The region the environment names, for `azureRegion: "TryAutoDetect"` (MSAL reads `REGION_NAME`;
-   * @tessera/node's NodeConfidentialClientApplication passes it in). Detection through IMDS is not done.
+   * @tessera/node's NodeConfidentialClientApplication passes it in). When set, IMDS is not asked.
    */
   environmentRegion?: string;
+  /**
+   * Where `TryAutoDetect` asks IMDS for the region (default `IMDS_REGION_ENDPOINT`,
+   * http://169.254.169.254/metadata/instance/compute/location): for tests and IMDS proxies.
+   */
+  imdsEndpoint?: string;
   /** Extra claims signed into client assertions. */
   clientClaims?: Record<string, unknown>;
   /** Decrypts passphrase-protected PEM keys (provided by @tessera/node). */
@@ -50,8 +57,11 @@ export class ConfidentialClientApplication extends ClientApplication {
       throw new ConfigurationError('`azureRegion` is for Microsoft Entra authorities; this authority is a generic OpenID Connect issuer');
     }
     const region = resolveRegion(options.azureRegion, options.environmentRegion);
-    if (options.azureRegion && !region) this.context.log.log('warning', 'No Azure region found in the environment (REGION_NAME); using the global token endpoint');
-    this.context.azureRegion = region;
+    const log = this.context.log;
+    if (options.azureRegion && !region) log.log('warning', `The environment's region (REGION_NAME) "${options.environmentRegion}" is not a region name; using the global token endpoint`);
+    // IMDS is asked with the bare transport: one attempt with its own short limit, no retries.
+    this.context.azureRegion =
+      region === 'detect' ? imdsRegionDetector(options.httpClient ?? new FetchHttpClient(), options.imdsEndpoint, log) : region ? () => Promise.resolve(region) : undefined;
   }
 
   /** App-only token. Cache first; 100 concurrent identical calls make one request. */

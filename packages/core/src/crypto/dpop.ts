@@ -1,7 +1,7 @@
 // DPoP (RFC 9449): ES256 proofs signed with WebCrypto directly (an ECDSA signature from WebCrypto
 // is already the JWS r||s form), so no JOSE library is loaded for them; server nonces remembered
 // per origin. Nothing here needs Node or the DOM.
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError, InvalidResponseError } from '../errors.js';
 import type { FetchFunction, HttpClient, HttpRequest, HttpResponse } from '../http/http-client.js';
 import type { AuthenticationResult } from '../results.js';
 import { base64UrlEncode, randomToken, sha256Base64Url } from './encoding.js';
@@ -63,7 +63,8 @@ export function generateDpopKeyPair(extractable = false): Promise<CryptoKeyPair>
   return globalThis.crypto.subtle.generateKey(EC_PARAMS, extractable, ['sign', 'verify']) as Promise<CryptoKeyPair>;
 }
 
-async function keyPairFrom(source: DpopKeySource): Promise<CryptoKeyPair> {
+/** The key pair of a `dpop: { key }` option (a JWK is imported; the private key stays non-extractable). */
+export async function dpopKeyPairFrom(source: DpopKeySource): Promise<CryptoKeyPair> {
   if (typeof source === 'function') return source();
   const value = await source;
   if ('privateKey' in value && 'publicKey' in value) return value;
@@ -79,9 +80,9 @@ async function keyPairFrom(source: DpopKeySource): Promise<CryptoKeyPair> {
   };
 }
 
-/** Loads a key source: the pair, its public JWK and thumbprint. */
-export async function loadDpopKey(source: DpopKeySource): Promise<DpopKey> {
-  const keyPair = await keyPairFrom(source);
+/** Loads a key pair: the pair, its public JWK and thumbprint. */
+async function loadDpopKey(pair: Promise<CryptoKeyPair>): Promise<DpopKey> {
+  const keyPair = await pair;
   const algorithm = keyPair.privateKey.algorithm as EcKeyAlgorithm;
   if (algorithm.name !== 'ECDSA' || algorithm.namedCurve !== 'P-256') {
     throw new ConfigurationError(`dpop.key: expected an ECDSA P-256 (ES256) key pair, got ${algorithm.name}${algorithm.namedCurve ? ` ${algorithm.namedCurve}` : ''}`);
@@ -124,18 +125,22 @@ const originOf = (url: string) => new URL(url).origin;
 export class DpopSession {
   /** The key's thumbprint once loaded. */
   keyId?: string;
-  readonly #source: DpopKeySource | undefined;
+  readonly #source: (() => Promise<CryptoKeyPair>) | undefined;
   #key?: Promise<DpopKey>;
   readonly #nonces = new Map<string, string>();
 
-  /** @param source - the key; none generates a non-extractable ES256 key on first use. */
-  constructor(source?: DpopKeySource) {
+  /**
+   * @param source - gives the key pair (see dpopKeyPairFrom for a `dpop: { key }` option; a function,
+   * so that bundles without such an option carry no JWK import); none generates a non-extractable
+   * ES256 key on first use.
+   */
+  constructor(source?: () => Promise<CryptoKeyPair>) {
     this.#source = source;
   }
 
   /** The key, loaded (or generated) on first use. */
   key(): Promise<DpopKey> {
-    this.#key ??= loadDpopKey(this.#source ?? (() => generateDpopKeyPair())).then((key) => {
+    this.#key ??= loadDpopKey(this.#source ? this.#source() : generateDpopKeyPair()).then((key) => {
       this.keyId = key.thumbprint;
       return key;
     });
@@ -201,19 +206,57 @@ export interface DpopFetchOptions {
   fetch?: FetchFunction;
 }
 
+/**
+ * Sends a DPoP request, and once more when the answer asks for a nonce (`asksForNonce`) and the
+ * server gave a new one (RFC 9449 8, 9). Only once: a server that asks again after the retry, or
+ * asks without giving a nonce, gets a typed error (`dpop_nonce_refused`) instead of a loop.
+ */
+export async function retryingForDpopNonce<T>(dpop: DpopSession | undefined, url: string, send: () => Promise<T>, asksForNonce: (answer: DpopAnswer<T>) => boolean): Promise<T> {
+  // Without a session `send` fails (dpopHeaders says why) and that error is thrown.
+  let sent = dpop?.nonceFor(url);
+  for (let retried = false; ; retried = true) {
+    const answer: DpopAnswer<T> = await send().then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error, failed: true }),
+    );
+    if (!asksForNonce(answer)) {
+      if (answer.failed) throw answer.error;
+      return answer.value!;
+    }
+    const given = dpop?.nonceFor(url);
+    if (retried || given === sent) {
+      const problem = retried ? 'again after the retry with its nonce' : 'without a new DPoP-Nonce (CORS must expose the header)';
+      throw new InvalidResponseError(`${new URL(url).origin} answered use_dpop_nonce ${problem}`, undefined, 'dpop_nonce_refused', { cause: answer.error });
+    }
+    sent = given;
+  }
+}
+
+/** What a request of retryingForDpopNonce gave: its value, or (`failed`) its error. */
+export interface DpopAnswer<T> {
+  /** The answer, when the request did not fail. */
+  value?: T;
+  /** Why the request failed. */
+  error?: unknown;
+  /** Whether the request failed. */
+  failed?: boolean;
+}
+
 /** An API call with a DPoP-bound token, retried once for the resource server's nonce; see ClientApplication.fetchWithDpop. */
-export async function fetchWithDpop(dpop: DpopSession | undefined, result: AuthenticationResult, url: string, options: DpopFetchOptions, now: () => number): Promise<Response> {
+export function fetchWithDpop(dpop: DpopSession | undefined, result: AuthenticationResult, url: string, options: DpopFetchOptions, now: () => number): Promise<Response> {
   const fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
   const method = options.method ?? 'GET';
-  const sentNonce = dpop?.nonceFor(url);
   const send = async () => {
     const headers = { ...options.headers, ...(await dpopHeaders(dpop, result, { method, url }, now())) };
     const response = await fetchFn(url, { method, body: options.body, signal: options.signal, headers });
     dpop!.rememberNonce(url, { 'dpop-nonce': response.headers.get('dpop-nonce') ?? '' });
     return response;
   };
-  const first = await send();
-  if (!asksForDpopNonce(first.status, { 'www-authenticate': first.headers.get('www-authenticate') ?? '' }) || dpop!.nonceFor(url) === sentNonce) return first;
-  await first.body?.cancel().catch(() => {});
-  return send();
+  return retryingForDpopNonce(dpop, url, send, (answer) => {
+    const response = answer.value;
+    const asks = !!response && asksForDpopNonce(response.status, { 'www-authenticate': response.headers.get('www-authenticate') ?? '' });
+    // A challenge's body is never read: sent again or refused.
+    if (asks) void response.body?.cancel().catch(() => {});
+    return asks;
+  });
 }

@@ -1,9 +1,9 @@
 import * as z from 'zod/mini';
 import { ValidationError } from '../errors.js';
-import { describeIssue, optionalString, stringOrStrings } from '../http/schemas.js';
+import { describeIssue, finiteNumber, optionalString, stringOrStrings } from '../http/schemas.js';
 import { base64UrlDecodeToString } from './encoding.js';
 
-const time = z.optional(z.number());
+const time = z.optional(finiteNumber());
 const text = optionalString;
 
 /**
@@ -19,7 +19,7 @@ export const idTokenClaimsSchema = z.looseObject({
   /** Audience: the client id(s). */
   aud: stringOrStrings('expected a string or an array of strings'),
   /** Expiry, seconds since the epoch. */
-  exp: z.number(),
+  exp: finiteNumber(),
   /** Issued at, seconds since the epoch. */
   iat: time,
   /** Not before, seconds since the epoch. */

@@ -9,6 +9,7 @@ import { optionalBoolean, requestOptions, requiredScopesOption } from './options
 import { requestToken, singleFlightAcrossInstances, throwNotInteractive } from './token-request.js';
 import { regionalEndpoint } from '../authority/region.js';
 import { InvalidResponseError, NetworkError } from '../errors.js';
+import { abortable } from '../http/retry.js';
 
 /** Options of acquireTokenForClient. */
 export interface ClientCredentialsOptions extends RequestOptions {
@@ -48,10 +49,13 @@ export async function acquireTokenForClient(ctx: FlowContext, authority: Authori
       correlationId: options.correlationId,
       tokenEndpoint,
     }).catch(throwNotInteractive);
-  const region = authority.kind === 'entra' ? ctx.azureRegion : undefined;
-  const ask = !region
+  const regionOf = authority.kind === 'entra' ? ctx.azureRegion : undefined;
+  const ask = !regionOf
     ? () => request()
     : async () => {
+        // Detection is shared by the client's calls: this caller's signal ends only its own wait.
+        const region = await abortable(regionOf(), options.signal);
+        if (!region) return request();
         const regional = regionalEndpoint((await ctx.metadata(authority, options.signal)).token_endpoint, region);
         try {
           return await request(regional);

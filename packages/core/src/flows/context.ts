@@ -77,8 +77,11 @@ export interface FlowContext {
    * `refreshOwn` to use the app's own. Absent: only the own refresh token is used.
    */
   familyRefresh?: FamilyRefresh;
-  /** The Entra region whose token endpoint app-only requests go to (see ConfidentialClientOptions.azureRegion). */
-  azureRegion?: string;
+  /**
+   * The Entra region whose token endpoint app-only requests go to (see ConfidentialClientOptions.azureRegion):
+   * configured, or detected on first use; undefined from it means the global endpoint.
+   */
+  azureRegion?: () => Promise<string | undefined>;
   /** Set when tokens are bound to a DPoP key (RFC 9449): every token request carries a proof. */
   dpop?: DpopSession;
 }

@@ -9,7 +9,7 @@ import { normalizeScopes, withOidcScopes } from '../scopes.js';
 import { mergeClaims } from './claims.js';
 import type { FlowContext, RequestOptions } from './context.js';
 import * as z from 'zod/mini';
-import { checkOptions, nonEmpty, strings } from '../http/schemas.js';
+import { checkOptions, finiteNumber, nonEmpty, strings } from '../http/schemas.js';
 import { requestOptionsSchema, requestOptions, requiredScopesOption } from './options.js';
 import { requestToken } from './token-request.js';
 
@@ -42,7 +42,7 @@ export interface DeviceCodeFlow {
 const deviceFlowOptionsSchema = requestOptions({ scopes: requiredScopesOption });
 /** A flow object as initiateDeviceFlow returned it. */
 const deviceCodeFlowSchema = z.object(
-  { deviceCode: nonEmpty(), interval: z.number(), expiresAt: z.number(), scopes: strings() },
+  { deviceCode: nonEmpty(), interval: finiteNumber(), expiresAt: finiteNumber(), scopes: strings() },
   'expected the flow object initiateDeviceFlow returned',
 );
 

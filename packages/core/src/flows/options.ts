@@ -3,7 +3,7 @@
 // Plain (stripping) objects: only the named options are checked, others are ignored, and the
 // parse stays cheap enough for the cache-hit path (no copy of unknown keys).
 import * as z from 'zod/mini';
-import { isRecord, isString, isStringOrStrings, nonEmpty, oneOf, optionalString, stringOrStrings, strings } from '../http/schemas.js';
+import { flag, isRecord, isString, isStringOrStrings, nonEmpty, oneOf, optionalString, stringOrStrings, strings } from '../http/schemas.js';
 
 const NON_BLANK = /\S/;
 const visible = (scope: string) => NON_BLANK.test(scope);
@@ -16,7 +16,7 @@ export const scopesOption = stringOrStrings(SCOPES);
 /** Scopes that must name at least one scope: a token is for something. */
 export const requiredScopesOption = /* @__PURE__ */ scopesOption.check(z.refine(namesScope, 'name at least one scope, e.g. ["api://my-api/.default"] or "User.Read"'));
 
-export const optionalBoolean = z.optional(z.boolean('expected true or false'));
+export const optionalBoolean = z.optional(flag());
 
 /** What every token method accepts (RequestOptions). */
 const requestOptionsShape = {

@@ -6,7 +6,7 @@ import { type TokenCache, refreshTokenRealm } from '../cache/token-cache.js';
 import { type IdTokenClaims, decodeIdToken, validateIdTokenClaims } from '../crypto/id-token.js';
 import { ConfigurationError, InteractionRequiredError, InvalidResponseError, ServerError, TesseraError, type ThrottledError, ValidationError } from '../errors.js';
 import { ACCESS_TOKEN_WITH_AUTH_SCHEME } from '../cache/schema.js';
-import { DPOP_ALG } from '../crypto/dpop.js';
+import { DPOP_ALG, retryingForDpopNonce } from '../crypto/dpop.js';
 import type { DpopSession } from '../crypto/dpop.js';
 import type { HttpClient } from '../http/http-client.js';
 import { formPost, requestJson } from '../http/oauth-response.js';
@@ -124,16 +124,12 @@ async function sendWithDpop<T>(ctx: FlowContext, dpop: DpopSession, metadata: Au
     throw new ConfigurationError(`dpop: the provider accepts DPoP proofs signed with ${algs.join(', ')} only (dpop_signing_alg_values_supported); Tessera signs with ${DPOP_ALG}`);
   }
   const http = dpop.recordingNonces(ctx.http);
-  const attempt = async () => send(http, { DPoP: await dpop.proof({ method: 'POST', url }, ctx.now()) });
-  const sentNonce = dpop.nonceFor(url);
-  try {
-    return await attempt();
-  } catch (error) {
-    // Retried once, and only for a nonce that is new: a server that keeps refusing gets no loop.
-    if (!(error instanceof ServerError && error.error === 'use_dpop_nonce') || dpop.nonceFor(url) === sentNonce) throw error;
-    ctx.log.log('info', 'The token endpoint asked for a DPoP nonce; sending the request again with it');
-    return attempt();
-  }
+  return retryingForDpopNonce(
+    dpop,
+    url,
+    async () => send(http, { DPoP: await dpop.proof({ method: 'POST', url }, ctx.now()) }),
+    (answer) => answer.error instanceof ServerError && answer.error.error === 'use_dpop_nonce',
+  );
 }
 
 async function acceptTokenResponse(
