@@ -103,9 +103,17 @@ export function silentCacheReady(ctx: FlowContext, { account, signal }: Pick<Sil
  * a hit that needs nothing else (ClientApplication answers these before building a call context).
  * `scopes`: the lookup scopes of `options.scopes` (lookupScopes gives them remembered).
  */
-export function silentHit(ctx: FlowContext, options: SilentOptions, correlationId?: string, fresh?: boolean, scopes = resourceScopes(normalizeScopes(options.scopes))): AuthenticationResult | undefined {
+export function silentHit(
+  ctx: FlowContext,
+  options: SilentOptions,
+  correlationId?: string,
+  fresh?: boolean,
+  scopes: readonly string[] = resourceScopes(normalizeScopes(options.scopes)),
+): AuthenticationResult | undefined {
+  if (options.forceRefresh || options.claims) return undefined;
   const { account } = options;
-  const hit = options.forceRefresh || options.claims ? undefined : cachedResult(ctx, { homeAccountId: account.homeAccountId, environment: account.environment, realm: options.tenant ?? account.tenantId, scopes, account }, correlationId);
+  const realm = options.tenant ?? account.tenantId;
+  const hit = cachedResult(ctx, { homeAccountId: account.homeAccountId, environment: account.environment, realm, scopes, account }, correlationId);
   return fresh && hit && refreshDue(ctx, hit) ? undefined : hit;
 }
 
