@@ -5,6 +5,7 @@ import { nodeResolve } from '@rollup/plugin-node-resolve';
 import typescript from '@rollup/plugin-typescript';
 import { dts } from 'rollup-plugin-dts';
 import { bundleConfigs as browserBundles } from './packages/browser/rollup.bundles.mjs';
+import { packageVersion } from './scripts/package-version.mjs';
 
 const packages = {
   core: ['index'],
@@ -51,7 +52,7 @@ for (const [dir, entries] of Object.entries(packages)) {
   configs.push({
     input,
     external: (id) => !isInlined(id) && external(id),
-    plugins: [...(inlined.length ? [nodeResolve({ rootDir: root })] : []), typescript({ tsconfig: 'tsconfig.base.json', include: [`${root}/src/**/*.ts`], compilerOptions: { types: ['node'], useDefineForClassFields: !ASSIGNED_FIELDS.includes(dir) } })],
+    plugins: [...(inlined.length ? [nodeResolve({ rootDir: root })] : []), typescript({ tsconfig: 'tsconfig.base.json', include: [`${root}/src/**/*.ts`], compilerOptions: { types: ['node'], useDefineForClassFields: !ASSIGNED_FIELDS.includes(dir) } }), packageVersion()],
     output: [
       { dir: `${root}/dist`, format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
       { dir: `${root}/dist`, format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs', exports: 'named' },

@@ -1,9 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { packageVersion } from './scripts/package-version.mjs';
 
 const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
 
 export default defineConfig({
+  // Sources name their package's version by a placeholder that builds replace (scripts/package-version.mjs).
+  plugins: [packageVersion()],
   resolve: {
     alias: {
       '@tessera/core': src('core'),

@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import ts from 'typescript';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
+import { packageVersion } from '../../scripts/package-version.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const packagesDir = resolve(here, '..');
@@ -66,7 +67,7 @@ const minify = () =>
 
 /** Rollup configs of the CDN file and the sample app; `outDir` defaults to the package's dist and sample/dist. */
 export function bundleConfigs({ outDir } = {}) {
-  const plugins = [tesseraSources(), nodeResolve({ browser: true, extensions: ['.mjs', '.js', '.ts'] }), minify()];
+  const plugins = [tesseraSources(), packageVersion(), nodeResolve({ browser: true, extensions: ['.mjs', '.js', '.ts'] }), minify()];
   const onwarn = (warning, warn) => {
     if (warning.code === 'CIRCULAR_DEPENDENCY' && warning.ids?.some((id) => id.includes('node_modules'))) return;
     warn(warning);

@@ -119,10 +119,10 @@ const tokenRequests = (idp: DevAuthority, grantType: string): RecordedRequest[] 
 test('a DPoP-bound SPA signs in, refreshes, survives a reload and calls an API, all bound to its IndexedDB key', async ({ idp, app, page }) => {
   app.config.dpop = true;
   const api = await startResourceServer(idp, app.origin);
-  // The token_type of each successful token response, as Chromium received it.
+  // The token_type of each successful token response, as Chromium received it (the URL's query holds client-request-id).
   const tokenTypes: Array<Promise<unknown>> = [];
   page.context().on('response', (r) => {
-    if (r.url() === `${idp.issuer}/token` && r.request().method() === 'POST' && r.status() === 200) tokenTypes.push(r.json().then((body: { token_type?: unknown }) => body.token_type));
+    if (r.url().split('?')[0] === `${idp.issuer}/token` && r.request().method() === 'POST' && r.status() === 200) tokenTypes.push(r.json().then((body: { token_type?: unknown }) => body.token_type));
   });
   try {
     await openSample(page, `${app.origin}/`);

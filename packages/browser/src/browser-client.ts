@@ -26,10 +26,13 @@ import {
   acquireTokenByAuthCodeFlow,
   acquireTokenSilent,
   checkClientIdentity,
+  diagnosticParameters,
   getAuthorityMetadata,
   initiateAuthCodeFlow,
+  libraryHeaders,
   parseAuthResponse,
   resolveAuthority,
+  runCall,
 } from '@tessera/core';
 import { type BrowserClientEvents, Emitter } from './events.js';
 import { InteractionStore } from './interaction.js';
@@ -99,7 +102,7 @@ export interface InteractiveRequest {
   extraQueryParameters?: Record<string, string>;
   /** Your own value (e.g. the route to return to), handed back as `appState` by `handleRedirect()`. */
   appState?: string;
-  /** Sent as `client-request-id` with the token request. */
+  /** The sign-in's correlation id (default: a new one): `client-request-id` of its authorize URL and code redemption, and on its result or error. */
   correlationId?: string;
 }
 
@@ -115,7 +118,7 @@ export interface SilentRequest {
   claims?: string;
   /** Aborts the call (AbortError). */
   signal?: AbortSignal;
-  /** Sent as `client-request-id` with a refresh. */
+  /** The call's correlation id (default: a new one): `client-request-id` of a refresh, and on the result or error. */
   correlationId?: string;
 }
 
@@ -192,6 +195,8 @@ export class BrowserClient {
       refreshLock: (account, work) => this.#refreshLock(account, work),
       dpop: options.dpop ? new DpopSession(store instanceof IndexedDbCacheStore ? () => dpopKeyPair(clientId) : undefined) : undefined,
       pushedAuthorizationRequests: options.pushedAuthorizationRequests,
+      // Entra's x-client-* (sent as parameters, see #call); this package's own version, put in at build time.
+      libraryHeaders: libraryHeaders(authority.kind === 'entra', { sku: 'tessera.js.browser', version: '0.0.0-tessera-package-version' }),
     };
     this.#interaction = new InteractionStore(clientId);
   }
@@ -292,19 +297,30 @@ export class BrowserClient {
     }
   }
 
+  /**
+   * Runs one call with its correlation id (the caller's or a fresh one), returned on results and
+   * errors. It travels as parameters, not headers (see diagnosticParameters): no CORS preflight.
+   * crypto.randomUUID, not core's fallback: PKCE needs a secure context, which has it.
+   */
+  #call<T>(correlationId: string | undefined, work: (ctx: FlowContext) => Promise<T>): Promise<T> {
+    return runCall(this.#context, correlationId || crypto.randomUUID(), diagnosticParameters, work);
+  }
+
   #startFlow({ account, appState: _, ...request }: InteractiveRequest): Promise<AuthCodeFlow> {
-    const context = this.#context;
-    return initiateAuthCodeFlow(context, context.authority, {
-      ...request,
-      scopes: request.scopes ?? this.#options.scopes ?? [],
-      redirectUri: this.redirectUri,
-      responseMode: this.#options.responseMode ?? 'fragment',
-      loginHint: request.loginHint ?? account?.username,
-    });
+    return this.#call(request.correlationId, (ctx) =>
+      initiateAuthCodeFlow(ctx, ctx.authority, {
+        ...request,
+        scopes: request.scopes ?? this.#options.scopes ?? [],
+        redirectUri: this.redirectUri,
+        responseMode: this.#options.responseMode ?? 'fragment',
+        loginHint: request.loginHint ?? account?.username,
+      }),
+    );
   }
 
   async #complete(flow: AuthCodeFlow, response: string | Record<string, string>, login?: boolean): Promise<AuthenticationResult> {
-    const result = await acquireTokenByAuthCodeFlow(this.#context, this.#context.authority, flow, response);
+    // The code is redeemed in the sign-in's call: the flow's correlation id.
+    const result = await this.#call(flow.correlationId, (ctx) => acquireTokenByAuthCodeFlow(ctx, ctx.authority, flow, response));
     this.#post({ type: 'cache' });
     if (login) this.#events.emit('signedIn', result);
     this.#events.emit('tokenAcquired', result);
@@ -318,8 +334,10 @@ export class BrowserClient {
   async acquireTokenSilent(request: SilentRequest): Promise<AuthenticationResult> {
     // Memory first: core syncs the store right after, and other tabs' sign-outs reach memory by message.
     const account = request.account ?? accountsOf(this.tokenCache, this.clientId)[0] ?? (await this.getAccounts())[0];
-    if (!account) throw new InteractionRequiredError({ error: 'no_account', errorDescription: 'Nobody is signed in; sign in interactively' });
-    const result = await acquireTokenSilent(this.#context, this.#context.authority, { ...request, account });
+    const result = await this.#call(request.correlationId, async (ctx) => {
+      if (!account) throw new InteractionRequiredError({ error: 'no_account', errorDescription: 'Nobody is signed in; sign in interactively' });
+      return acquireTokenSilent(ctx, ctx.authority, { ...request, account });
+    });
     if (!result.fromCache) this.#post({ type: 'cache' });
     this.#events.emit('tokenAcquired', result);
     return result;

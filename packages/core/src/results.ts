@@ -119,6 +119,14 @@ export function accountView(cache: TokenCache, clientId: string, group: readonly
   return entity && accountInfo(entity, cache.findIdToken(entity.home_account_id, entity.environment, clientId, entity.realm), group);
 }
 
+/**
+ * The view of the user `homeAccountId` at `environment` (see accountView): what getAccounts,
+ * cache hits and network results all return, so each carries the tenant profiles.
+ */
+export function userView(cache: TokenCache, clientId: string, homeAccountId: string, environment: string, realm?: string): AccountInfo | undefined {
+  return accountView(cache, clientId, cache.accountsOf(homeAccountId).filter((e) => e.environment === environment), realm);
+}
+
 /** The AccountInfo fields of an account entity (without its ID-token claims). */
 export function accountFields(entity: AccountEntity): AccountInfo {
   return {

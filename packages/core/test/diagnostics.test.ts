@@ -1,6 +1,8 @@
 // Diagnostics (issue 15 item 6) against the real dev authority: every request of a call carries
 // its correlation id as client-request-id (the authorize URL as a query parameter), results
 // (cache hits too) and errors return it; Entra-only headers stay away from other providers.
+// The browser's variant (diagnosticParameters) is checked here on request shapes and in Chromium
+// (packages/browser/e2e/entra-b2c-ciam.spec.ts).
 import { approveDeviceCode, completeAuthorization } from '@tessera/dev-authority';
 import { describe, expect, it } from 'vitest';
 import {
@@ -10,6 +12,8 @@ import {
   PublicClientApplication,
   ServerError,
   clearMetadataCache,
+  diagnosticParameters,
+  libraryHeaders,
 } from '../src/index.js';
 import { LOOPBACK_REDIRECT, useDevAuthority } from './helpers.js';
 
@@ -80,5 +84,33 @@ describe('correlation ids against the dev authority', () => {
     expect(idp.current.requests.find((r) => r.grantType === 'client_credentials')?.clientRequestId).toBe('failing-call');
     const other = (await app.acquireTokenForClient({ scopes: SCOPES }).catch((e: unknown) => e)) as ServerError;
     expect(other.correlationId).toMatch(UUID);
+  });
+});
+
+describe('diagnostics as parameters (the browser package: no custom header, no CORS preflight)', () => {
+  const entra = libraryHeaders(true, { sku: 'tessera.js.browser', version: '1.2.3' });
+  const post = (url: string): HttpRequest => ({ method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=refresh_token&refresh_token=rt' });
+
+  it("an Entra token POST: the id in the query (kept beside the endpoint's own), the library info in the body, headers as they were", () => {
+    // Legacy B2C endpoints name the policy in the query (?p=...).
+    const sent = diagnosticParameters(post('https://contoso.b2clogin.com/contoso.onmicrosoft.com/oauth2/v2.0/token?p=b2c_1_susi'), 'id &=1', entra);
+    const url = new URL(sent.url);
+    expect([...url.searchParams]).toEqual([['p', 'b2c_1_susi'], ['client-request-id', 'id &=1']]);
+    expect(Object.fromEntries(new URLSearchParams(sent.body))).toEqual({
+      grant_type: 'refresh_token',
+      refresh_token: 'rt',
+      'x-client-SKU': 'tessera.js.browser',
+      'x-client-VER': '1.2.3',
+      'x-ms-lib-capability': 'retry-after, h429',
+    });
+    expect(sent.headers).toEqual({ 'content-type': 'application/x-www-form-urlencoded' });
+  });
+
+  it('another provider gets the id only; GETs (discovery) go as they are', () => {
+    const sent = diagnosticParameters(post('https://idp.example.com/token'), 'call-1', libraryHeaders(false, { sku: 'x', version: '1' }));
+    expect(sent.url).toBe('https://idp.example.com/token?client-request-id=call-1');
+    expect(sent.body).toBe('grant_type=refresh_token&refresh_token=rt');
+    const get: HttpRequest = { method: 'GET', url: 'https://idp.example.com/.well-known/openid-configuration' };
+    expect(diagnosticParameters(get, 'call-1', entra)).toBe(get);
   });
 });

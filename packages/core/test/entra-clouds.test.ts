@@ -196,13 +196,17 @@ describe("Entra's error details", () => {
     expect(error).toMatchObject({ code: 'discovery_failed', status: 400, message: expect.stringContaining("AADSTS90002: Tenant 'nosuchtenant.onmicrosoft.com' not found") });
     const cause = (error as Error).cause;
     expect(cause).toBeInstanceOf(ServerError);
-    expect(cause).toMatchObject({ error: 'invalid_tenant', errorCodes: [90002], timestamp: '2026-12-07 10:00:00Z', traceId: '0b5f4c1e-1c2d-4e5f-8a9b-000000000001', correlationId: '6f1d2c3b-0000-4000-8000-000000000002' });
+    // Entra names the failed request by the client-request-id it was sent.
+    const sentId = entra.current.seen.at(-1)!.headers['client-request-id'];
+    expect(sentId).toBe((error as InvalidResponseError).correlationId);
+    expect(cause).toMatchObject({ error: 'invalid_tenant', errorCodes: [90002], timestamp: '2026-12-07 10:00:00Z', traceId: '0b5f4c1e-1c2d-4e5f-8a9b-000000000001', correlationId: sentId });
   });
 
   it('carries timestamp, trace and correlation ids on token errors', async () => {
     const app = publicApp(`https://login.microsoftonline.com/${TID}`);
     const error = await app.acquireTokenByCode('bad-code', { scopes: SCOPES, redirectUri: REDIRECT }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ServerError);
-    expect(error).toMatchObject({ error: 'invalid_grant', errorCodes: [70000], timestamp: '2026-12-07 10:00:00Z', traceId: '0b5f4c1e-1c2d-4e5f-8a9b-000000000001', correlationId: '6f1d2c3b-0000-4000-8000-000000000002' });
+    const sentId = entra.current.seen.at(-1)!.headers['client-request-id'];
+    expect(error).toMatchObject({ error: 'invalid_grant', errorCodes: [70000], timestamp: '2026-12-07 10:00:00Z', traceId: '0b5f4c1e-1c2d-4e5f-8a9b-000000000001', correlationId: sentId });
   });
 });

@@ -96,6 +96,8 @@ describe('multi-tenant accounts', () => {
     const client = app();
     const home = await client.acquireTokenByCode('c', { scopes: SCOPES, redirectUri: 'http://localhost:8400' });
     expect(home.account).toMatchObject({ homeAccountId: `${UID}.${HOME}`, tenantId: HOME, localAccountId: UID });
+    // A network result has the account as the cache lists it: with its tenant profiles.
+    expect(Object.fromEntries(home.account!.tenantProfiles!)).toEqual({ [HOME]: { tenantId: HOME, localAccountId: UID, name: 'Ada', isHomeTenant: true } });
 
     // First call for the guest tenant by domain: a refresh there (no cached token yet).
     const guest = await client.acquireTokenSilent({ scopes: SCOPES, account: home.account!, tenant: GUEST_DOMAIN });
@@ -103,6 +105,9 @@ describe('multi-tenant accounts', () => {
     expect(guest.tenantId).toBe(GUEST);
     expect(guest.account).toMatchObject({ homeAccountId: `${UID}.${HOME}`, tenantId: GUEST, localAccountId: OID[GUEST] });
     expect(tokenRequests().at(-1)!.path).toBe(`/${GUEST_DOMAIN}/oauth2/v2.0/token`);
+    // The refreshed (network) result for tenant B has both tenant profiles, as its cache hits do.
+    expect(guest.account?.idTokenClaims?.tid).toBe(GUEST);
+    expect([...guest.account!.tenantProfiles!.keys()]).toEqual([HOME, GUEST]);
 
     const accounts = await client.getAccounts();
     expect(accounts).toHaveLength(1);
@@ -126,7 +131,13 @@ describe('multi-tenant accounts', () => {
       expect(hit.account).toMatchObject({ homeAccountId: account.homeAccountId, tenantId: GUEST, localAccountId: OID[GUEST] });
       expect(hit.account?.idTokenClaims?.tid).toBe(GUEST);
       expect(hit.account?.tenantProfiles?.size).toBe(2);
+      // Network and cache results give the same account.
+      expect(hit.account).toEqual(guest.account);
     }
+    // A home-tenant refresh too: the home view, with both profiles.
+    const refreshedHome = await client.acquireTokenSilent({ scopes: SCOPES, account, forceRefresh: true });
+    expect(refreshedHome.fromCache).toBe(false);
+    expect(refreshedHome.account).toEqual(account);
     expect(byHome).toMatchObject({ fromCache: true, accessToken: home.accessToken, account });
   });
 

@@ -1,12 +1,12 @@
-import { type AuthenticationResult, type ClientApplicationOptions, LIBRARY_VERSION, PublicClientApplication, type RetryOptions } from '@tessera/core';
+import { type AuthenticationResult, type ClientApplicationOptions, PublicClientApplication, type RetryOptions } from '@tessera/core';
 import { type DeviceCodeOptions, acquireTokenByDeviceCode } from './device-code.js';
 import { type NodeHttpClientOptions, createNodeHttpClient } from './http/node-http-client.js';
 import { type InteractiveOptions, acquireTokenInteractive } from './interactive/acquire-token-interactive.js';
 
 export interface NodePublicClientOptions extends ClientApplicationOptions, NodeHttpClientOptions {}
 
-/** Who calls, for Entra's x-client-SKU/VER/OS headers. */
-export const NODE_LIBRARY_INFO = { sku: 'tessera.js.node', version: LIBRARY_VERSION, os: process.platform } as const;
+/** Who calls, for Entra's x-client-SKU/VER/OS headers: @tessera/node at its own package.json version (put in at build time). */
+export const NODE_LIBRARY_INFO = { sku: 'tessera.js.node', version: '0.0.0-tessera-package-version' as string, os: process.platform } as const;
 
 /**
  * Core's options with the Node transport: `proxy`, `noProxy`, `ca` and `timeoutMs` configure it

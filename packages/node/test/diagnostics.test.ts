@@ -1,9 +1,13 @@
 // @tessera/node tells Entra who calls (issue 15 item 6): x-client-SKU tessera.js.node and the OS,
 // from the public client and the credentials. Entra's answers come from an in-memory stub
 // transport (Entra-specific shapes; nothing leaves the process).
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { HttpClient, HttpRequest } from '@tessera/core';
+import { type HttpClient, type HttpRequest, LIBRARY_VERSION, PublicClientApplication } from '@tessera/core';
 import { ClientSecretCredential, NodePublicClientApplication } from '../src/index.js';
+import { PACKAGE_VERSION_PLACEHOLDER, packageVersion } from '../../../scripts/package-version.mjs';
 
 const TID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const CLIENT_ID = '11111111-2222-3333-4444-555555555555';
@@ -51,5 +55,55 @@ describe('@tessera/node diagnostics headers', () => {
       expectNodeHeaders(r);
       expect(r.headers?.['client-request-id']).toBe('node-call');
     }
+  });
+});
+
+const packagesDir = fileURLToPath(new URL('../..', import.meta.url));
+/** A package's package.json version. */
+const versionOf = (pkg: string) => (JSON.parse(readFileSync(join(packagesDir, pkg, 'package.json'), 'utf8')) as { version: string }).version;
+
+/** The x-client-VER a client sends to Entra. */
+async function sentVersion(create: (http: HttpClient) => { acquireTokenByCode(code: string, o: object): Promise<unknown> }): Promise<string | undefined> {
+  const { http, sent } = entraStub();
+  await create(http).acquireTokenByCode('code', { scopes: ['User.Read'], redirectUri: 'http://localhost' }).catch(() => undefined);
+  expect(sent.length).toBeGreaterThan(0);
+  return sent.at(-1)!.headers?.['x-client-VER'];
+}
+
+const AUTHORITY = `https://login.microsoftonline.com/${TID}`;
+
+describe('x-client-VER is the sending package\'s package.json version', () => {
+  it('in the sources (as Vitest runs them): core and node each send their own', async () => {
+    expect(LIBRARY_VERSION).toBe(versionOf('core'));
+    expect(await sentVersion((http) => new PublicClientApplication({ clientId: CLIENT_ID, authority: AUTHORITY, httpClient: http, retry: false }))).toBe(versionOf('core'));
+    expect(await sentVersion((http) => new NodePublicClientApplication({ clientId: CLIENT_ID, authority: AUTHORITY, httpClient: http }))).toBe(versionOf('node'));
+  });
+
+  it('comes from the build: each source names the placeholder, which the plugin makes its own package.json version', async () => {
+    for (const [pkg, file] of [['core', 'client/client-application.ts'], ['node', 'node-client.ts'], ['browser', 'browser-client.ts']] as const) {
+      const id = join(packagesDir, pkg, 'src', file);
+      const source = readFileSync(id, 'utf8');
+      expect(source, file).toContain(PACKAGE_VERSION_PLACEHOLDER);
+      const plugin = packageVersion({ versionOf: (f) => (f === id ? `9.8.7-${pkg}` : undefined) }) as unknown as { transform(code: string, id: string): { code: string } };
+      const out = plugin.transform(source, id).code;
+      expect(out).toContain(`'9.8.7-${pkg}'`);
+      expect(out).not.toContain(PACKAGE_VERSION_PLACEHOLDER);
+    }
+  });
+
+  it('in the built packages (pnpm build): dist carries no placeholder, and core, node and the CDN file their own versions', async () => {
+    const dist = (pkg: string) => join(packagesDir, pkg, 'dist');
+    expect(existsSync(join(dist('core'), 'index.js')), 'run `pnpm build` first').toBe(true);
+    for (const pkg of ['core', 'node', 'browser']) {
+      const files = readdirSync(dist(pkg), { recursive: true, encoding: 'utf8' }).filter((f) => /\.(c?js)$/.test(f));
+      for (const f of files) expect(readFileSync(join(dist(pkg), f), 'utf8'), `${pkg}/dist/${f}`).not.toContain(PACKAGE_VERSION_PLACEHOLDER);
+    }
+    const core = (await import(join(dist('core'), 'index.js'))) as typeof import('@tessera/core');
+    expect(core.LIBRARY_VERSION).toBe(versionOf('core'));
+    expect(await sentVersion((http) => new core.PublicClientApplication({ clientId: CLIENT_ID, authority: AUTHORITY, httpClient: http, retry: false }))).toBe(versionOf('core'));
+    const node = (await import(join(dist('node'), 'index.js'))) as typeof import('../src/index.js');
+    expect(await sentVersion((http) => new node.NodePublicClientApplication({ clientId: CLIENT_ID, authority: AUTHORITY, httpClient: http }))).toBe(versionOf('node'));
+    const cdn = readFileSync(join(dist('browser'), 'tessera-browser.min.js'), 'utf8');
+    expect(/"tessera\.js\.browser",version:"([^"]+)"/.exec(cdn)?.[1]).toBe(versionOf('browser'));
   });
 });

@@ -36,6 +36,8 @@ export async function buildBundles(): Promise<{ appFile: string; cdnFile: string
     for (const file of [...files(dir)].sort()) hash.update(file).update(readFileSync(file));
   }
   hash.update(readFileSync(join(browserPackage, 'rollup.bundles.mjs')));
+  // The bundles carry the packages' versions (x-client-VER).
+  for (const dir of [join(packages, 'core'), browserPackage]) hash.update(readFileSync(join(dir, 'package.json')));
   const dir = join(tmpdir(), `tessera-browser-e2e-${hash.digest('hex').slice(0, 16)}`);
   const result = { appFile: join(dir, 'app.js'), cdnFile: join(dir, 'tessera-browser.min.js') };
   if (existsSync(join(dir, 'done'))) return result;
@@ -179,11 +181,11 @@ export async function waitUntilExpired(expiresOnIso: string, lifetimeSeconds: nu
 
 
 /** The sample's cache record in IndexedDB (as the page's origin sees it), parsed; undefined when none. */
-export function storedCache(page: Page): Promise<Record<string, Record<string, unknown>> | undefined> {
+export function storedCache(page: Page, clientId = 'tessera-spa'): Promise<Record<string, Record<string, unknown>> | undefined> {
   return page.evaluate(
-    () =>
+    (clientId) =>
       new Promise<Record<string, Record<string, unknown>> | undefined>((resolve, reject) => {
-        const open = indexedDB.open('tessera-tessera-spa');
+        const open = indexedDB.open(`tessera-${clientId}`);
         open.onupgradeneeded = () => open.result.createObjectStore('cache');
         open.onerror = () => reject(open.error);
         open.onsuccess = () => {
@@ -195,6 +197,7 @@ export function storedCache(page: Page): Promise<Record<string, Record<string, u
           get.onerror = () => reject(get.error);
         };
       }),
+    clientId,
   );
 }
 

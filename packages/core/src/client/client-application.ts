@@ -17,8 +17,16 @@ import {
   initiateAuthCodeFlow,
   refreshAuthUri,
 } from '../flows/auth-code.js';
-import { type FlowContext, type LibraryInfo, type RefreshLock, type RequestOptions, forCall, libraryHeaders, newCorrelationId } from '../flows/context.js';
-import { TesseraError } from '../errors.js';
+import {
+  type FlowContext,
+  type LibraryInfo,
+  type RefreshLock,
+  type RequestOptions,
+  diagnosticHeaders,
+  libraryHeaders,
+  rethrowWithId,
+  runCall,
+} from '../flows/context.js';
 import type { PushedAuthorizationRequests } from '../flows/pushed-authorization.js';
 import {
   authCodeFlowSchema,
@@ -43,6 +51,7 @@ import { SingleFlight } from './single-flight.js';
 import { inTenantView, tenantIdOf } from './tenants.js';
 import { checkOptions, nonEmpty } from '../http/schemas.js';
 import { lookupScopes } from '../scopes.js';
+import { newCorrelationId } from '../crypto/encoding.js';
 import { checkClientOptions } from './client-options.js';
 
 const codeArgument = nonEmpty('expected the authorization code (a non-empty string)');
@@ -120,14 +129,11 @@ function appHeaders(options: ClientApplicationOptions): Record<string, string> |
   return Object.keys(headers).length > 0 ? headers : undefined;
 }
 
-/** Rethrows a call's error, a TesseraError with the call's correlation id unless it has one. */
-function stampAndThrow(error: unknown, correlationId: string): never {
-  if (error instanceof TesseraError) error.correlationId ??= correlationId;
-  throw error;
-}
-
-/** @tessera/core's version, sent as x-client-VER when no platform package says otherwise. */
-export const LIBRARY_VERSION = '0.1.0';
+/**
+ * @tessera/core's version (its package.json's, put in at build time: scripts/package-version.mjs),
+ * sent as x-client-VER when no platform package says otherwise.
+ */
+export const LIBRARY_VERSION: string = '0.0.0-tessera-package-version';
 
 /** What public and confidential clients share: auth code, refresh, silent, accounts. */
 export class ClientApplication {
@@ -199,12 +205,11 @@ export class ClientApplication {
   }
 
   /**
-   * Runs one call with its correlation id (the caller's or a fresh one; see forCall), and stamps
+   * Runs one call with its correlation id (the caller's or a fresh one) as headers (see runCall), and stamps
    * that id on any TesseraError the call throws.
    */
   protected call<T>(options: RequestOptions | undefined, work: (ctx: FlowContext) => Promise<T>): Promise<T> {
-    const ctx = forCall(this.context, options?.correlationId);
-    return work(ctx).catch((error: unknown) => stampAndThrow(error, ctx.correlationId));
+    return runCall(this.context, options?.correlationId || newCorrelationId(), diagnosticHeaders, work);
   }
 
   private async metadata(authority: Authority, signal?: AbortSignal, http = this.context.http): Promise<AuthorityMetadata> {
@@ -294,7 +299,7 @@ export class ClientApplication {
       try {
         await ready;
       } catch (error) {
-        stampAndThrow(error, correlationId);
+        rethrowWithId(error, correlationId);
       }
     }
     return silentHit(ctx, options, correlationId, true, lookupScopes(options.scopes)) ?? this.call({ correlationId }, (call) => silentWithReadyCache(call, this.authority, options));

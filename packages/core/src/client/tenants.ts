@@ -1,6 +1,6 @@
 import type { Authority } from '../authority/authority.js';
 import type { FlowContext } from '../flows/context.js';
-import { type AccountInfo, type AuthenticationResult, accountView } from '../results.js';
+import { type AccountInfo, type AuthenticationResult, userView } from '../results.js';
 
 const TENANT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -27,8 +27,6 @@ export async function tenantIdOf(ctx: FlowContext, authority: Authority, tenant:
  */
 export function inTenantView(ctx: FlowContext, account: AccountInfo, result: AuthenticationResult): AuthenticationResult {
   if (!result.fromCache || !result.tenantId || result.tenantId === account.tenantId) return result;
-  const cache = ctx.persistence.cache;
-  const group = cache.accountsOf(account.homeAccountId).filter((e) => e.environment === account.environment);
-  const view = accountView(cache, ctx.clientId, group, result.tenantId);
+  const view = userView(ctx.persistence.cache, ctx.clientId, account.homeAccountId, account.environment, result.tenantId);
   return view ? { ...result, account: view } : result;
 }

@@ -6,7 +6,7 @@ import type { SingleFlight } from '../client/single-flight.js';
 import type { DpopSession } from '../crypto/dpop.js';
 import type { IdTokenSignatureVerifier } from '../crypto/id-token.js';
 import type { HttpClient, HttpRequest } from '../http/http-client.js';
-import { randomUuid } from '../crypto/encoding.js';
+import { TesseraError } from '../errors.js';
 import type { ThrottleMemory } from '../http/throttling.js';
 import type { LogSink } from '../logger.js';
 import type { PushedAuthorizationRequests } from './pushed-authorization.js';
@@ -108,41 +108,56 @@ export function libraryHeaders(entra: boolean, info: LibraryInfo): Record<string
   return headers;
 }
 
-let idPrefix = '';
-let idCount = 0xffffff;
+/**
+ * How a call's correlation id and the library headers travel on one of its requests (see forCall):
+ * `diagnosticHeaders` or `diagnosticParameters`.
+ */
+export type CallDiagnostics = (request: HttpRequest, correlationId: string, library?: Readonly<Record<string, string>>) => HttpRequest;
+
+/** Servers (as MSAL node): `client-request-id`, `return-client-request-id` and the library headers on every request. */
+export const diagnosticHeaders: CallDiagnostics = (r, id, library) => ({ ...r, headers: { ...library, 'client-request-id': id, 'return-client-request-id': 'true', ...r.headers } });
 
 /**
- * A fresh correlation id: a v4 UUID (Entra's client-request-id is a GUID) made of a random UUID's
- * first 26 hex digits and a 24-bit counter that starts at a random value; a new random UUID when
- * the counter runs out. Unique within the process and random across processes, at a third of
- * randomUUID's cost: every call makes one, cache hits included.
+ * Browsers (as msal-browser): custom headers would make every token request a CORS preflight, which
+ * a provider need not allow, so POSTs (token, pushed authorization) carry `client-request-id` in the
+ * query and the library headers (Entra's only, empty elsewhere) as body parameters; servers ignore
+ * parameters they do not know (RFC 6749 3.1, 3.2). Discovery GETs go as they are.
  */
-export function newCorrelationId(): string {
-  if (idCount >= 0xffffff) {
-    const seed = randomUuid();
-    idPrefix = seed.slice(0, 30);
-    idCount = parseInt(seed.slice(30), 16) & 0x7fffff;
-  }
-  return idPrefix + (++idCount + 0x1000000).toString(16).slice(1);
-}
+export const diagnosticParameters: CallDiagnostics = (r, id, library) => {
+  if (r.method !== 'POST') return r;
+  const url = new URL(r.url);
+  url.searchParams.set('client-request-id', id);
+  const extra = String(new URLSearchParams(library));
+  return { ...r, url: url.href, body: extra ? `${r.body}&${extra}` : r.body };
+};
 
 /**
- * The context for one call: a correlation id (the caller's, else a fresh UUID) sent as
- * `client-request-id` (with `return-client-request-id: true`) and the library headers on every
- * request the call makes, discovery included.
+ * The context for one call: its correlation id `id` (the caller's, else a fresh UUID), which every
+ * request the call makes, discovery included, carries with the library headers, as `diagnostics` puts them.
  */
-export function forCall(ctx: FlowContext, correlationId?: string): FlowContext & { correlationId: string } {
-  const id = correlationId || newCorrelationId();
+export function forCall(ctx: FlowContext, id: string, diagnostics: CallDiagnostics): FlowContext & { correlationId: string } {
   // A child of the client's context, not a copy: spreading its ~20 fields would cost a cache hit
   // microseconds (see the cache-hit budget); headers are built only when a request is sent.
   const call = Object.create(ctx) as FlowContext & { correlationId: string };
-  const http: HttpClient = {
-    send: (r: HttpRequest) => ctx.http.send({ ...r, headers: { ...ctx.libraryHeaders, 'client-request-id': id, 'return-client-request-id': 'true', ...r.headers } }),
-  };
+  const http: HttpClient = { send: (r: HttpRequest) => ctx.http.send(diagnostics(r, id, ctx.libraryHeaders)) };
   call.correlationId = id;
   call.http = http;
   call.metadata = (a, signal) => ctx.metadata(a, signal, http);
   return call;
+}
+
+/**
+ * Runs `work` as one call with correlation id `id` (see forCall) and stamps it on any TesseraError
+ * the call throws, so every error can be quoted to the provider's support.
+ */
+export function runCall<T>(ctx: FlowContext, id: string, diagnostics: CallDiagnostics, work: (ctx: FlowContext) => Promise<T>): Promise<T> {
+  return work(forCall(ctx, id, diagnostics)).catch((error: unknown) => rethrowWithId(error, id));
+}
+
+/** Rethrows an error of the call with correlation id `id`: a TesseraError gets the id unless it has one. */
+export function rethrowWithId(error: unknown, id: string): never {
+  if (error instanceof TesseraError) error.correlationId ??= id;
+  throw error;
 }
 
 /** See FlowContext.familyRefresh. */

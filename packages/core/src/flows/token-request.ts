@@ -12,7 +12,7 @@ import type { HttpClient } from '../http/http-client.js';
 import { formPost, requestJson } from '../http/oauth-response.js';
 import { abortable } from '../http/retry.js';
 import { type TokenResponse, tokenResponseSchema } from '../http/schemas.js';
-import { type AccountInfo, type AuthenticationResult, accountFields, tokenResult } from '../results.js';
+import { type AccountInfo, type AuthenticationResult, accountFields, tokenResult, userView } from '../results.js';
 import { normalizeScopes, resourceScopes } from '../scopes.js';
 import { mergeClaims } from './claims.js';
 import type { FlowContext } from './context.js';
@@ -256,7 +256,9 @@ async function acceptTokenResponse(
     );
   }
 
-  return { ...tokenResult(at, identity.accountInfo, false), scopes: granted, idToken: response.id_token, idTokenClaims: claims, correlationId: ctx.correlationId ?? req.correlationId };
+  // The cache's view of the user, as cache hits give it (tenant profiles), in the token's tenant.
+  const view = partition !== undefined && identity.account ? userView(ctx.persistence.cache, ctx.clientId, home, environment, identity.realm) : undefined;
+  return { ...tokenResult(at, view ?? identity.accountInfo, false), scopes: granted, idToken: response.id_token, idTokenClaims: claims, correlationId: ctx.correlationId ?? req.correlationId };
 }
 
 /**
