@@ -39,7 +39,7 @@ import {
 } from '../flows/options.js';
 import { refreshAccessToken } from '../flows/refresh-token.js';
 import { refreshWithFamily } from '../flows/family-refresh.js';
-import { type SilentOptions, acquireTokenSilent, silentCacheReady, silentHit, silentWithReadyCache } from '../flows/silent.js';
+import { type SilentOptions, acquireTokenSilent, refreshDue, silentCacheReady, silentHit, silentWithReadyCache } from '../flows/silent.js';
 import { acquireTokenByUsernamePassword } from '../flows/username-password.js';
 import { FetchHttpClient, type HttpClient } from '../http/http-client.js';
 import { type RetryOptions, RetryingHttpClient, abortable } from '../http/retry.js';
@@ -302,7 +302,9 @@ export class ClientApplication {
         rethrowWithId(error, correlationId);
       }
     }
-    return silentHit(ctx, options, correlationId, true, lookupScopes(options.scopes)) ?? this.call({ correlationId }, (call) => silentWithReadyCache(call, this.authority, options));
+    const hit = silentHit(ctx, options, correlationId, lookupScopes(options.scopes));
+    if (hit && !refreshDue(ctx, hit)) return hit;
+    return this.call({ correlationId }, (call) => silentWithReadyCache(call, this.authority, options));
   }
 
   /** A silent call for a tenant given by id or domain: found by its id, answered in its view of the account. */

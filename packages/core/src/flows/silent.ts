@@ -99,22 +99,19 @@ export function silentCacheReady(ctx: FlowContext, { account, signal }: Pick<Sil
 
 /**
  * The cached token for a silent call once the cache is ready (see silentCacheReady); claims and
- * forceRefresh always go to the server. `fresh`: only a token whose `refresh_on` has not passed,
- * a hit that needs nothing else (ClientApplication answers these before building a call context).
- * `scopes`: the lookup scopes of `options.scopes` (lookupScopes gives them remembered).
+ * forceRefresh always go to the server. `scopes`: the lookup scopes of `options.scopes`
+ * (ClientApplication passes lookupScopes', remembered per request).
  */
 export function silentHit(
   ctx: FlowContext,
   options: SilentOptions,
   correlationId?: string,
-  fresh?: boolean,
   scopes: readonly string[] = resourceScopes(normalizeScopes(options.scopes)),
 ): AuthenticationResult | undefined {
   if (options.forceRefresh || options.claims) return undefined;
   const { account } = options;
   const realm = options.tenant ?? account.tenantId;
-  const hit = cachedResult(ctx, { homeAccountId: account.homeAccountId, environment: account.environment, realm, scopes, account }, correlationId);
-  return fresh && hit && refreshDue(ctx, hit) ? undefined : hit;
+  return cachedResult(ctx, { homeAccountId: account.homeAccountId, environment: account.environment, realm, scopes, account }, correlationId);
 }
 
 /** acquireTokenSilent once the cache is ready (see silentCacheReady). */
@@ -128,8 +125,8 @@ export async function silentWithReadyCache(ctx: FlowContext, authority: Authorit
   return hit;
 }
 
-/** Whether a cached token's `refresh_on` has passed. */
-const refreshDue = (ctx: FlowContext, hit: AuthenticationResult) => hit.refreshOn !== undefined && hit.refreshOn.getTime() <= ctx.now() * 1000;
+/** Whether a cached token's `refresh_on` has passed (it is still served, and refreshed in the background). */
+export const refreshDue = (ctx: FlowContext, hit: AuthenticationResult) => hit.refreshOn !== undefined && hit.refreshOn.getTime() <= ctx.now() * 1000;
 
 function refreshWithCachedToken(ctx: FlowContext, authority: Authority, options: SilentOptions & { scopes: string[] }): Promise<AuthenticationResult> {
   const { account } = options;
@@ -151,7 +148,8 @@ function refreshWithCachedToken(ctx: FlowContext, authority: Authority, options:
       async () => {
       // Another tab or process may have refreshed while we waited: re-read, re-check, then refresh.
       await ctx.persistence.sync(partitionKeys.account(ctx.partitioning, account.homeAccountId), options.signal);
-      return silentHit(ctx, options, ctx.correlationId, true) ?? refresh();
+      const hit = silentHit(ctx, options, ctx.correlationId);
+      return hit && !refreshDue(ctx, hit) ? hit : refresh();
       },
       options.signal,
     ),
