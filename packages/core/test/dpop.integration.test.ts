@@ -115,6 +115,26 @@ describe('DPoP with a provider that requires nonces and DPoP-bound clients', () 
     await expect(bearer.acquireTokenSilent({ scopes: API, account: signedIn.account! })).rejects.toMatchObject({ code: 'no_tokens_found' });
     expect(idp.current.countRequests({ path: '/token', grantType: 'refresh_token' })).toBe(1);
   });
+  it('binds the authorization code to the key (dpop_jkt, RFC 9449 10): another key cannot redeem it, the provider says so', async () => {
+    const native = idp.current.clients.native.clientId;
+    const holder = new PublicClientApplication({ clientId: native, authority: idp.current.issuer, dpop: true });
+    const flow = await holder.initiateAuthCodeFlow({ scopes: API, redirectUri: LOOPBACK_REDIRECT });
+    const jkt = new URL(flow.authUri).searchParams.get('dpop_jkt');
+    const { redirectUrl } = await completeAuthorization(flow.authUri, { username: 'dora' });
+
+    // A thief with the code (and even the PKCE verifier) but another key: the provider refuses.
+    const thief = new PublicClientApplication({ clientId: native, authority: idp.current.issuer, dpop: true });
+    const stolen = await thief.acquireTokenByAuthCodeFlow({ ...flow }, redirectUrl).catch((e: unknown) => e);
+    expect(stolen).toBeInstanceOf(ServerError);
+    expect((stolen as ServerError).errorDescription).toBe('DPoP proof key thumbprint does not match dpop_jkt');
+
+    const minted = await holder.initiateAuthCodeFlow({ scopes: API, redirectUri: LOOPBACK_REDIRECT });
+    const { redirectUrl: second } = await completeAuthorization(minted.authUri, { username: 'dora' });
+    expect((await holder.acquireTokenByAuthCodeFlow(minted, second)).tokenType).toBe('DPoP');
+    // The dpop_jkt sent is the thumbprint of the key the tokens are bound to.
+    const [[, at]] = [...holder.tokenCache.entries('AccessToken')];
+    expect(jkt).toBe(at!.key_id);
+  });
 });
 
 describe('DPoP with a provider that ignores it for unbound clients', () => {

@@ -93,7 +93,9 @@ function libraryQuery(ctx: FlowContext): Record<string, string> {
 export type AuthResponse = URLSearchParams | Record<string, string | undefined> | string;
 
 /** The authorization request's parameters (before any push). */
-function authorizationParameters(ctx: FlowContext, authority: Authority, options: AuthorizationUrlOptions): Record<string, string | undefined> {
+async function authorizationParameters(ctx: FlowContext, authority: Authority, options: AuthorizationUrlOptions): Promise<Record<string, string | undefined>> {
+  // RFC 9449 10: the code is bound to the DPoP key, so only a holder of the key can redeem it.
+  const dpopJkt = ctx.dpop && (await ctx.dpop.key()).thumbprint;
   const scopes = withOidcScopes([...normalizeScopes(options.scopes), ...(options.extraScopesToConsent ?? [])], ctx.excludeScopes);
   return withExtraParameters({
     client_id: ctx.clientId,
@@ -111,6 +113,7 @@ function authorizationParameters(ctx: FlowContext, authority: Authority, options
     code_challenge_method: options.codeChallenge ? 'S256' : undefined,
     claims: mergeClaims(options.claims, ctx.clientCapabilities),
     client_info: authority.kind === 'entra' ? '1' : undefined,
+    dpop_jkt: dpopJkt,
     // Diagnostics as MSAL sends them on the authorize URL: the call's correlation id, and who we are (Entra).
     'client-request-id': ctx.correlationId,
     ...libraryQuery(ctx),
@@ -129,7 +132,7 @@ export async function getAuthorizationRequestUrl(
   metadata?: AuthorityMetadata,
 ): Promise<string> {
   metadata ??= await ctx.metadata(authority, options.signal);
-  return (await authorizationRequest(ctx, metadata, authorizationParameters(ctx, authority, options), options.signal)).url;
+  return (await authorizationRequest(ctx, metadata, await authorizationParameters(ctx, authority, options), options.signal)).url;
 }
 
 /** Step 1: the URL to send the user to, with fresh state, nonce and a PKCE (S256) verifier. */
@@ -143,7 +146,7 @@ export async function initiateAuthCodeFlow(
   const nonce = options.nonce ?? randomToken();
   const responseMode = options.responseMode ?? 'query';
   const metadata = await ctx.metadata(authority, options.signal);
-  const params = authorizationParameters(ctx, authority, { ...options, state, nonce, responseMode, codeChallenge: pkce.challenge });
+  const params = await authorizationParameters(ctx, authority, { ...options, state, nonce, responseMode, codeChallenge: pkce.challenge });
   const request = await authorizationRequest(ctx, metadata, params, options.signal);
   return {
     authUri: request.url,
