@@ -1,12 +1,10 @@
 // Whose token a cache entry is: owners that differ must never share an entry. Against the real
 // dev authority: case-sensitive subjects, on-behalf-of answers with and without an ID token, and
 // two issuers on one host (path issuers behind one loopback front door).
-import { type IncomingMessage, type Server, type ServerResponse, createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type DevAuthority, startDevAuthority } from '@tessera/dev-authority';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfidentialClientApplication, MemoryCacheStore, PublicClientApplication, TokenCache, clearMetadataCache } from '../src/index.js';
-import { useDevAuthority } from './helpers.js';
+import { startFrontDoor, useDevAuthority } from './helpers.js';
 
 const SCOPES = ['api.read'];
 const OBO = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -75,34 +73,19 @@ describe('on-behalf-of tokens are keyed by the assertion they were exchanged for
 /** Issuers `http://127.0.0.1:<port>/realms/<name>` on one host: a front door forwarding each path to its dev authority. */
 function usePathIssuers(names: string[]): { readonly current: Record<string, DevAuthority> } {
   const holder = { current: {} as Record<string, DevAuthority> };
-  let front: Server;
+  let front: Awaited<ReturnType<typeof startFrontDoor>>;
   beforeAll(async () => {
-    const targets = new Map<string, number>();
-    front = createServer((req: IncomingMessage, res: ServerResponse) => {
-      const name = /^\/realms\/([^/]+)/.exec(req.url ?? '')?.[1];
-      const port = name === undefined ? undefined : targets.get(name);
-      if (port === undefined) return void res.writeHead(404).end();
-      // Host stays the front door's: the authority builds its URLs from it.
-      const upstream = request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
-      upstream.on('error', () => res.writeHead(502).end());
-      req.pipe(upstream);
-    });
-    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
-    const { port } = front.address() as AddressInfo;
+    front = await startFrontDoor();
     for (const name of names) {
-      const idp = await startDevAuthority({ issuer: `http://127.0.0.1:${port}/realms/${name}` });
-      targets.set(name, idp.port);
+      const idp = await startDevAuthority({ issuer: `${front.origin}/realms/${name}` });
+      front.route(`/realms/${name}`, idp.port);
       holder.current[name] = idp;
     }
     clearMetadataCache();
   });
   afterAll(async () => {
     await Promise.all(Object.values(holder.current).map((idp) => idp.close()));
-    front.closeAllConnections();
-    await new Promise((resolve) => front.close(resolve));
+    await front.close();
   });
   return holder;
 }

@@ -1,10 +1,12 @@
 // Provider features combined, against the real dev authority (each is tested alone elsewhere):
 // pushed authorization requests (RFC 9126) with DPoP-bound clients whose proofs need nonces,
-// PAR with offline_access, and DPoP with rotating refresh tokens under the refresh lock.
-import { completeAuthorization } from '@tessera/dev-authority';
-import { describe, expect, it } from 'vitest';
-import { ConfidentialClientApplication, PublicClientApplication, TokenCache, generateDpopKeyPair } from '../src/index.js';
-import { LOOPBACK_REDIRECT, useDevAuthority } from './helpers.js';
+// PAR with offline_access, DPoP with rotating refresh tokens under the refresh lock, and an
+// authorization server and an API on one origin, each with its own DPoP nonces.
+import { type DevAuthority, completeAuthorization, startDevAuthority } from '@tessera/dev-authority';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfidentialClientApplication, PublicClientApplication, TokenCache, clearMetadataCache, generateDpopKeyPair } from '../src/index.js';
+import { LOOPBACK_REDIRECT, startFrontDoor, useDevAuthority } from './helpers.js';
+import { startResourceServer } from './support/dpop-resource-server.js';
 
 const API = ['api.read'];
 const outcomes = (requests: Array<{ status?: number; error?: string }>) => requests.map((r) => r.error ?? r.status);
@@ -64,5 +66,51 @@ describe('DPoP nonces + rotating refresh tokens: clients sharing one cache refre
     // The grant is alive (no reuse was detected): the rotated refresh token refreshes again.
     const again = await client(later).acquireTokenSilent({ scopes: API, account: account!, forceRefresh: true });
     expect(again.tokenType).toBe('DPoP');
+  });
+});
+
+describe('DPoP nonces of an authorization server and an API on one origin (a path issuer and /api behind one front door)', () => {
+  let front: Awaited<ReturnType<typeof startFrontDoor>>;
+  let idp: DevAuthority;
+  const rs = startResourceServer(() => front.origin);
+  beforeAll(async () => {
+    front = await startFrontDoor();
+    idp = await startDevAuthority({ issuer: `${front.origin}/realms/a`, dpop: { requireNonce: true } });
+    await new Promise<void>((resolve) => rs.server.listen(0, '127.0.0.1', resolve));
+    front.route('/realms/a', idp.port);
+    front.route('/api', (rs.server.address() as { port: number }).port);
+    clearMetadataCache();
+  });
+  afterAll(async () => {
+    await idp.close();
+    await new Promise((resolve) => rs.server.close(resolve));
+    await front.close();
+  });
+
+  it("each server's nonce is kept apart (RFC 9449 8, 9): once known, neither is asked for again, alone or at once", async () => {
+    const c = idp.clients.confidential;
+    const app = new ConfidentialClientApplication({ clientId: c.clientId, clientCredential: c.clientSecret, authority: idp.issuer, dpop: true });
+    const scopes = ['urn:tessera:api/.default'];
+    const tokenAsks = () => idp.countRequests({ path: '/token', grantType: 'client_credentials' });
+    const result = await app.acquireTokenForClient({ scopes });
+    expect(await (await app.fetchWithDpop(result, `${front.origin}/api/orders`)).json()).toEqual({ hello: 'dpop' });
+    // Each server asked once for its nonce.
+    expect([tokenAsks(), rs.seen.length]).toEqual([2, 2]);
+
+    // The API's nonce did not replace the authorization server's, nor the other way round.
+    await app.acquireTokenForClient({ scopes, forceRefresh: true });
+    expect(tokenAsks()).toBe(3);
+    expect((await app.fetchWithDpop(result, `${front.origin}/api/orders`)).status).toBe(200);
+    expect(rs.seen).toHaveLength(3);
+
+    // Both at once, each with a nonce the other server does not know: every retry carries the
+    // nonce its own server gave (not the one another answer left in memory).
+    const fresh = new ConfidentialClientApplication({ clientId: c.clientId, clientCredential: c.clientSecret, authority: idp.issuer, dpop: true });
+    const token = await fresh.acquireTokenForClient({ scopes });
+    const calls = await Promise.all([
+      fresh.acquireTokenForClient({ scopes, forceRefresh: true }).then((r) => r.tokenType),
+      ...[1, 2].map(() => fresh.fetchWithDpop(token, `${front.origin}/api/orders`).then((r) => r.status)),
+    ]);
+    expect(calls).toEqual(['DPoP', 200, 200]);
   });
 });

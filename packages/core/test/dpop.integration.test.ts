@@ -2,11 +2,9 @@
 // (oidc-provider's validation), binds tokens to the key (cnf.jkt), demands nonces, and refuses
 // requests without a proof for clients registered DPoP-bound. The resource-request helper is
 // checked by a loopback resource server that verifies proofs with jose (its code, not ours).
-import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { completeAuthorization } from '@tessera/dev-authority';
-import { EmbeddedJWK, calculateJwkThumbprint, decodeJwt, jwtVerify } from 'jose';
-import { createHash } from 'node:crypto';
+import { calculateJwkThumbprint, decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AuthenticationResult,
@@ -19,6 +17,7 @@ import {
   generateDpopKeyPair,
 } from '../src/index.js';
 import { LOOPBACK_REDIRECT, useDevAuthority } from './helpers.js';
+import { startResourceServer } from './support/dpop-resource-server.js';
 
 const API = ['api.read'];
 const APP_ONLY = ['urn:tessera:api/.default'];
@@ -164,35 +163,6 @@ describe('DPoP with a provider that ignores it for unbound clients', () => {
     await expect(sneaky.acquireTokenForClient({ scopes: APP_ONLY, forceRefresh: true })).rejects.toBeInstanceOf(InvalidResponseError);
   });
 });
-
-/** A resource server that accepts DPoP tokens only, verifying proofs with jose, and demands its own nonce. */
-function startResourceServer() {
-  const nonce = 'rs-nonce-1';
-  const seen: Array<{ nonce?: unknown; ok: boolean }> = [];
-  const server: Server = createServer(async (req, res) => {
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${req.url}`;
-    try {
-      const [scheme, token] = (req.headers.authorization ?? '').split(' ');
-      if (scheme !== 'DPoP' || !token) throw new Error('not DPoP');
-      const { payload, protectedHeader } = await jwtVerify(String(req.headers.dpop), EmbeddedJWK, { typ: 'dpop+jwt', algorithms: ['ES256'] });
-      expect(payload.htm).toBe(req.method);
-      expect(payload.htu).toBe(url.split('?')[0]);
-      expect(payload.ath).toBe(createHash('sha256').update(token).digest('base64url'));
-      expect(await calculateJwkThumbprint(protectedHeader.jwk!)).toBe((decodeJwt(token).cnf as { jkt: string }).jkt);
-      if (payload.nonce !== nonce) {
-        seen.push({ nonce: payload.nonce, ok: false });
-        res.writeHead(401, { 'www-authenticate': 'DPoP error="use_dpop_nonce", error_description="Resource server requires nonce in DPoP proof"', 'dpop-nonce': nonce }).end();
-        return;
-      }
-      seen.push({ nonce: payload.nonce, ok: true });
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ hello: 'dpop' }));
-    } catch (error) {
-      seen.push({ ok: false });
-      res.writeHead(401, { 'www-authenticate': 'DPoP error="invalid_token"' }).end(String(error));
-    }
-  });
-  return { server, seen };
-}
 
 describe('calling an API with a DPoP-bound token', () => {
   const idp = useDevAuthority();

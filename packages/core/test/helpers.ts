@@ -1,5 +1,5 @@
 import { startDevAuthority, type DevAuthority, type DevAuthorityOptions } from '@tessera/dev-authority';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll } from 'vitest';
 import { clearMetadataCache } from '../src/index.js';
@@ -46,4 +46,32 @@ export async function startJsonStub(
   const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
   origin = `http://${host}`;
   return { server, origin, host };
+}
+
+/**
+ * One loopback origin in front of several servers (path issuers `/realms/a`, an API under `/api`):
+ * a request whose path starts with a routed prefix is forwarded to that server's port, keeping
+ * the `Host` header (the dev authority builds its URLs from it); anything else is a 404.
+ */
+export async function startFrontDoor(): Promise<{ origin: string; route(prefix: string, port: number): void; close(): Promise<void> }> {
+  const routes = new Map<string, number>();
+  const front = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const prefix = [...routes.keys()].find((p) => req.url === p || req.url?.startsWith(`${p}/`));
+    if (prefix === undefined) return void res.writeHead(404).end();
+    const upstream = request({ host: '127.0.0.1', port: routes.get(prefix), method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => res.writeHead(502).end());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+  return {
+    origin: `http://127.0.0.1:${(front.address() as AddressInfo).port}`,
+    route: (prefix, port) => void routes.set(prefix, port),
+    close: () => {
+      front.closeAllConnections();
+      return new Promise((resolve) => front.close(() => resolve()));
+    },
+  };
 }

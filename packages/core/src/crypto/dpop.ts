@@ -1,8 +1,9 @@
 // DPoP (RFC 9449): ES256 proofs signed with WebCrypto directly (an ECDSA signature from WebCrypto
 // is already the JWS r||s form), so no JOSE library is loaded for them; server nonces remembered
-// per origin. Nothing here needs Node or the DOM.
+// per server (an authorization server by its token endpoint, a resource server by its origin).
+// Nothing here needs Node or the DOM.
 import { ConfigurationError, InvalidResponseError } from '../errors.js';
-import type { FetchFunction, HttpClient, HttpRequest, HttpResponse } from '../http/http-client.js';
+import type { FetchFunction } from '../http/http-client.js';
 import type { AuthenticationResult } from '../results.js';
 import { base64UrlEncode, randomToken, sha256Base64Url } from './encoding.js';
 
@@ -115,11 +116,14 @@ export async function createDpopProof(key: DpopKey, request: DpopProofRequest & 
   return `${input}.${base64UrlEncode(new Uint8Array(signature))}`;
 }
 
-/** The origin a nonce belongs to (RFC 9449 8: nonces are per server). */
+/** A resource server's nonces are kept per origin (RFC 9449 9). */
 const originOf = (url: string) => new URL(url).origin;
 
 /**
- * One client's DPoP state: its key (loaded once) and the latest nonce each server (origin) gave.
+ * One client's DPoP state: its key (loaded once) and the latest nonce each server gave. Servers
+ * are told apart by a key: an authorization server by its token endpoint (several issuers, and
+ * an API, may share one origin), a resource server by its origin; RFC 9449 9: the nonces of an
+ * authorization server and a resource server are different.
  * `keyId` is set once the key is loaded, so cache lookups stay synchronous.
  */
 export class DpopSession {
@@ -149,31 +153,19 @@ export class DpopSession {
     return this.#key;
   }
 
-  /** The nonce last received from this URL's server, if any. */
-  nonceFor(url: string): string | undefined {
-    return this.#nonces.get(originOf(url));
+  /** The nonce last received from this server (see the class), if any. */
+  nonceFor(server: string): string | undefined {
+    return this.#nonces.get(server);
   }
 
-  /** Remembers the `DPoP-Nonce` a response from this URL's server carried. */
-  rememberNonce(url: string, headers: Record<string, string>): void {
-    const nonce = headers['dpop-nonce'];
-    if (nonce) this.#nonces.set(originOf(url), nonce);
+  /** Remembers the `DPoP-Nonce` an answer of this server carried, if any. */
+  rememberNonce(server: string, nonce: string | null | undefined): void {
+    if (nonce) this.#nonces.set(server, nonce);
   }
 
-  /** A proof for the request, with the server's remembered nonce unless one is given. */
+  /** A proof for the request, with its `nonce` if it has one. */
   async proof(request: DpopProofRequest, iat: number): Promise<string> {
-    return createDpopProof(await this.key(), { ...request, nonce: request.nonce ?? this.nonceFor(request.url), iat });
-  }
-
-  /** The transport with every answer's `DPoP-Nonce` remembered for its server. */
-  recordingNonces(http: HttpClient): HttpClient {
-    return {
-      send: async (request: HttpRequest): Promise<HttpResponse> => {
-        const response = await http.send(request);
-        this.rememberNonce(request.url, response.headers);
-        return response;
-      },
-    };
+    return createDpopProof(await this.key(), { ...request, iat });
   }
 }
 
@@ -188,7 +180,7 @@ export async function dpopHeaders(dpop: DpopSession | undefined, result: Authent
   if (result.tokenType.toLowerCase() !== 'dpop') {
     throw new ConfigurationError(`dpopHeaders: the token is a ${result.tokenType} token, not DPoP-bound; send it as "authorization: ${result.tokenType} <token>"`);
   }
-  const proof = await dpop.proof({ ...request, accessToken: result.accessToken }, iat);
+  const proof = await dpop.proof({ ...request, accessToken: result.accessToken, nonce: request.nonce ?? dpop.nonceFor(originOf(request.url)) }, iat);
   return { authorization: `DPoP ${result.accessToken}`, dpop: proof };
 }
 
@@ -207,15 +199,28 @@ export interface DpopFetchOptions {
 }
 
 /**
- * Sends a DPoP request, and once more when the answer asks for a nonce (`asksForNonce`) and the
- * server gave a new one (RFC 9449 8, 9). Only once: a server that asks again after the retry, or
- * asks without giving a nonce, gets a typed error (`dpop_nonce_refused`) instead of a loop.
+ * Sends a DPoP request to `server` (see DpopSession) with the nonce remembered for it, and once
+ * more when the answer asks for a nonce (`asksForNonce`) and gave a new one (RFC 9449 8, 9).
+ * `send` gets the nonce to put in its proof and reports the `DPoP-Nonce` of each answer with
+ * `heard`; the retry carries the nonce of its own answer, never one another request's answer left
+ * in memory meanwhile. Only once: a server that asks again after the retry, or asks without giving
+ * a new nonce, gets a typed error (`dpop_nonce_refused`) instead of a loop.
  */
-export async function retryingForDpopNonce<T>(dpop: DpopSession | undefined, url: string, send: () => Promise<T>, asksForNonce: (answer: DpopAnswer<T>) => boolean): Promise<T> {
+export async function retryingForDpopNonce<T>(
+  dpop: DpopSession | undefined,
+  server: string,
+  send: (nonce: string | undefined, heard: (nonce: string | null | undefined) => void) => Promise<T>,
+  asksForNonce: (answer: DpopAnswer<T>) => boolean,
+): Promise<T> {
   // Without a session `send` fails (dpopHeaders says why) and that error is thrown.
-  let sent = dpop?.nonceFor(url);
+  let sent = dpop?.nonceFor(server);
   for (let retried = false; ; retried = true) {
-    const answer: DpopAnswer<T> = await send().then(
+    let given: string | undefined;
+    const heard = (nonce: string | null | undefined) => {
+      given = nonce || given;
+      dpop?.rememberNonce(server, nonce);
+    };
+    const answer: DpopAnswer<T> = await send(sent, heard).then(
       (value) => ({ value }),
       (error: unknown) => ({ error, failed: true }),
     );
@@ -223,10 +228,9 @@ export async function retryingForDpopNonce<T>(dpop: DpopSession | undefined, url
       if (answer.failed) throw answer.error;
       return answer.value!;
     }
-    const given = dpop?.nonceFor(url);
-    if (retried || given === sent) {
+    if (retried || !given || given === sent) {
       const problem = retried ? 'again after the retry with its nonce' : 'without a new DPoP-Nonce (CORS must expose the header)';
-      throw new InvalidResponseError(`${new URL(url).origin} answered use_dpop_nonce ${problem}`, undefined, 'dpop_nonce_refused', { cause: answer.error });
+      throw new InvalidResponseError(`${originOf(server)} answered use_dpop_nonce ${problem}`, undefined, 'dpop_nonce_refused', { cause: answer.error });
     }
     sent = given;
   }
@@ -246,13 +250,13 @@ export interface DpopAnswer<T> {
 export function fetchWithDpop(dpop: DpopSession | undefined, result: AuthenticationResult, url: string, options: DpopFetchOptions, now: () => number): Promise<Response> {
   const fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
   const method = options.method ?? 'GET';
-  const send = async () => {
-    const headers = { ...options.headers, ...(await dpopHeaders(dpop, result, { method, url }, now())) };
+  const send = async (nonce: string | undefined, heard: (nonce: string | null) => void) => {
+    const headers = { ...options.headers, ...(await dpopHeaders(dpop, result, { method, url, nonce }, now())) };
     const response = await fetchFn(url, { method, body: options.body, signal: options.signal, headers });
-    dpop!.rememberNonce(url, { 'dpop-nonce': response.headers.get('dpop-nonce') ?? '' });
+    heard(response.headers.get('dpop-nonce'));
     return response;
   };
-  return retryingForDpopNonce(dpop, url, send, (answer) => {
+  return retryingForDpopNonce(dpop, originOf(url), send, (answer) => {
     const response = answer.value;
     const asks = !!response && asksForDpopNonce(response.status, { 'www-authenticate': response.headers.get('www-authenticate') ?? '' });
     // A challenge's body is never read: sent again or refused.

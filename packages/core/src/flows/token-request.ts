@@ -6,7 +6,7 @@ import { type TokenCache, refreshTokenRealm } from '../cache/token-cache.js';
 import { type IdTokenClaims, decodeIdToken, validateIdTokenClaims } from '../crypto/id-token.js';
 import { ConfigurationError, InteractionRequiredError, InvalidResponseError, ServerError, TesseraError, type ThrottledError, ValidationError } from '../errors.js';
 import { ACCESS_TOKEN_WITH_AUTH_SCHEME } from '../cache/schema.js';
-import { DPOP_ALG, retryingForDpopNonce } from '../crypto/dpop.js';
+import { DPOP_ALG, dpopHtu, retryingForDpopNonce } from '../crypto/dpop.js';
 import type { DpopSession } from '../crypto/dpop.js';
 import type { HttpClient } from '../http/http-client.js';
 import { formPost, requestJson } from '../http/oauth-response.js';
@@ -123,11 +123,14 @@ async function sendWithDpop<T>(ctx: FlowContext, dpop: DpopSession, metadata: Au
   if (Array.isArray(algs) && !algs.includes(DPOP_ALG)) {
     throw new ConfigurationError(`dpop: the provider accepts DPoP proofs signed with ${algs.join(', ')} only (dpop_signing_alg_values_supported); Tessera signs with ${DPOP_ALG}`);
   }
-  const http = dpop.recordingNonces(ctx.http);
+  // This authorization server's nonces, apart from those of other issuers or an API on its origin.
   return retryingForDpopNonce(
     dpop,
-    url,
-    async () => send(http, { DPoP: await dpop.proof({ method: 'POST', url }, ctx.now()) }),
+    dpopHtu(url),
+    async (nonce, heard) => {
+      const http: HttpClient = { send: (request) => ctx.http.send(request).then((response) => (heard(response.headers['dpop-nonce']), response)) };
+      return send(http, { DPoP: await dpop.proof({ method: 'POST', url, nonce }, ctx.now()) });
+    },
     (answer) => answer.error instanceof ServerError && answer.error.error === 'use_dpop_nonce',
   );
 }
