@@ -159,6 +159,8 @@ export class BrowserClient {
   readonly #options: BrowserClientOptions;
   readonly #context: FlowContext;
   readonly #store?: CacheStore;
+  /** Whether the DPoP key is kept in IndexedDB (else it lives in this page only). */
+  readonly #dpopKeyStored: boolean;
   readonly #channel?: BroadcastChannel;
   readonly #interaction: InteractionStore;
   readonly #events = new Emitter<BrowserClientEvents>();
@@ -171,6 +173,7 @@ export class BrowserClient {
     this.redirectUri = options.redirectUri ?? location.origin + location.pathname;
     const store = typeof cache === 'object' ? cache : cache === 'indexeddb' && typeof indexedDB === 'object' ? new IndexedDbCacheStore(clientId) : undefined;
     this.#store = store;
+    this.#dpopKeyStored = store instanceof IndexedDbCacheStore;
     if (store && typeof BroadcastChannel === 'function') {
       this.#channel = new BroadcastChannel(`tessera.${clientId}`);
       this.#channel.onmessage = (event: MessageEvent<TabMessage>) => this.#onTabMessage(event.data);
@@ -193,7 +196,7 @@ export class BrowserClient {
       clockSkew: 300,
       now: () => Math.floor(Date.now() / 1000),
       refreshLock: (account, work) => this.#refreshLock(account, work),
-      dpop: options.dpop ? new DpopSession(store instanceof IndexedDbCacheStore ? () => dpopKeyPair(clientId) : undefined) : undefined,
+      dpop: options.dpop ? new DpopSession(this.#dpopKeyStored ? () => dpopKeyPair(clientId) : undefined) : undefined,
       pushedAuthorizationRequests: options.pushedAuthorizationRequests,
       // Entra's x-client-* (sent as parameters, see #call); this package's own version, put in at build time.
       libraryHeaders: libraryHeaders(authority.kind === 'entra', { sku: 'tessera.js.browser', version: '0.0.0-tessera-package-version' }),
@@ -270,7 +273,7 @@ export class BrowserClient {
   async #redirect(request: InteractiveRequest, login: boolean): Promise<void> {
     this.#interaction.begin('redirect');
     try {
-      const flow = await this.#startFlow(request);
+      const flow = await this.#startFlow(request, true);
       this.#interaction.save({ mode: 'redirect', createdAt: Date.now(), flow, login, appState: request.appState });
       location.assign(flow.authUri);
     } catch (error) {
@@ -286,7 +289,7 @@ export class BrowserClient {
     try {
       popup = window.open('about:blank', popupName(this.clientId), this.#options.popupFeatures ?? 'popup,width=480,height=640') ?? undefined;
       if (!popup) throw new BrowserAuthError('popup_blocked', 'The sign-in popup was blocked; open it from a click handler');
-      const flow = await this.#startFlow(request);
+      const flow = await this.#startFlow(request, false);
       popup.location.href = flow.authUri;
       const url = await waitForPopup(popup, flow.redirectUri, this.#options.popupTimeoutMs ?? 300_000);
       popup.close();
@@ -306,10 +309,12 @@ export class BrowserClient {
     return runCall(this.#context, correlationId || crypto.randomUUID(), diagnosticParameters, work);
   }
 
-  #startFlow({ account, appState: _, ...request }: InteractiveRequest): Promise<AuthCodeFlow> {
+  #startFlow({ account, appState: _, ...request }: InteractiveRequest, redirect: boolean): Promise<AuthCodeFlow> {
     return this.#call(request.correlationId, (ctx) =>
       initiateAuthCodeFlow(ctx, ctx.authority, {
         ...request,
+        // After a redirect a key that lived in the page is gone: a code bound to it could not be redeemed.
+        bindCodeToDpopKey: !redirect || this.#dpopKeyStored,
         scopes: request.scopes ?? this.#options.scopes ?? [],
         redirectUri: this.redirectUri,
         responseMode: this.#options.responseMode ?? 'fragment',
