@@ -21,6 +21,7 @@ import {
   type PushedAuthorizationRequests,
   SingleFlight,
   TokenCache,
+  TesseraError,
   ValidationError,
   accountsOf,
   acquireTokenByAuthCodeFlow,
@@ -286,14 +287,19 @@ export class BrowserClient {
     // Up to window.open everything runs synchronously, inside the caller's click.
     this.#interaction.begin('popup');
     let popup: Window | undefined;
+    let flow: AuthCodeFlow | undefined;
     try {
       popup = window.open('about:blank', popupName(this.clientId), this.#options.popupFeatures ?? 'popup,width=480,height=640') ?? undefined;
       if (!popup) throw new BrowserAuthError('popup_blocked', 'The sign-in popup was blocked; open it from a click handler');
-      const flow = await this.#startFlow(request, false);
+      flow = await this.#startFlow(request, false);
       popup.location.href = flow.authUri;
       const url = await waitForPopup(popup, flow.redirectUri, this.#options.popupTimeoutMs ?? 300_000);
       popup.close();
       return await this.#complete(flow, url, login);
+    } catch (error) {
+      // A popup that timed out or was closed: the sign-in's id, which its authorization request carried.
+      if (error instanceof TesseraError) error.correlationId ??= flow?.correlationId;
+      throw error;
     } finally {
       popup?.close();
       this.#interaction.clear();
