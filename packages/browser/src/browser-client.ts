@@ -160,8 +160,6 @@ export class BrowserClient {
   readonly #options: BrowserClientOptions;
   readonly #context: FlowContext;
   readonly #store?: CacheStore;
-  /** Whether the DPoP key is kept in IndexedDB (else it lives in this page only). */
-  readonly #dpopKeyStored: boolean;
   readonly #channel?: BroadcastChannel;
   readonly #interaction: InteractionStore;
   readonly #events = new Emitter<BrowserClientEvents>();
@@ -174,7 +172,6 @@ export class BrowserClient {
     this.redirectUri = options.redirectUri ?? location.origin + location.pathname;
     const store = typeof cache === 'object' ? cache : cache === 'indexeddb' && typeof indexedDB === 'object' ? new IndexedDbCacheStore(clientId) : undefined;
     this.#store = store;
-    this.#dpopKeyStored = store instanceof IndexedDbCacheStore;
     if (store && typeof BroadcastChannel === 'function') {
       this.#channel = new BroadcastChannel(`tessera.${clientId}`);
       this.#channel.onmessage = (event: MessageEvent<TabMessage>) => this.#onTabMessage(event.data);
@@ -197,7 +194,7 @@ export class BrowserClient {
       clockSkew: 300,
       now: () => Math.floor(Date.now() / 1000),
       refreshLock: (account, work) => this.#refreshLock(account, work),
-      dpop: options.dpop ? new DpopSession(this.#dpopKeyStored ? () => dpopKeyPair(clientId) : undefined) : undefined,
+      dpop: options.dpop ? new DpopSession(store instanceof IndexedDbCacheStore ? () => dpopKeyPair(clientId) : undefined) : undefined,
       pushedAuthorizationRequests: options.pushedAuthorizationRequests,
       // Entra's x-client-* (sent as parameters, see #call); this package's own version, put in at build time.
       libraryHeaders: libraryHeaders(authority.kind === 'entra', { sku: 'tessera.js.browser', version: '0.0.0-tessera-package-version' }),
@@ -319,8 +316,8 @@ export class BrowserClient {
     return this.#call(request.correlationId, (ctx) =>
       initiateAuthCodeFlow(ctx, ctx.authority, {
         ...request,
-        // After a redirect a key that lived in the page is gone: a code bound to it could not be redeemed.
-        bindCodeToDpopKey: !redirect || this.#dpopKeyStored,
+        // After a redirect a key that lived in the page (not in IndexedDB) is gone: a code bound to it could not be redeemed.
+        bindCodeToDpopKey: !redirect || this.#store instanceof IndexedDbCacheStore,
         scopes: request.scopes ?? this.#options.scopes ?? [],
         redirectUri: this.redirectUri,
         responseMode: this.#options.responseMode ?? 'fragment',
