@@ -1,8 +1,11 @@
 // Options of the public entry points are checked by zod schemas: a wrong call fails before any
 // request with a ConfigurationError that names the option and what to pass.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
 import { ConfidentialClientApplication, ConfigurationError, PublicClientApplication } from '../src/index.js';
 import { BrowserClient } from '../../browser/src/browser-client.js';
+import { plainSilentOptions, silentOptionsSchema } from '../src/flows/options.js';
 import { LOOPBACK_REDIRECT, useDevAuthority } from './helpers.js';
 
 const SCOPES = ['api.read'];
@@ -90,5 +93,40 @@ describe('client configuration', () => {
       await misuse(() => build({ clientId: 'c', cachePartitioning: 'per-user' }), /options\.cachePartitioning: expected "single" or "perKey"/);
     }
     await misuse(() => new PublicClientApplication(undefined as never), /^Client configuration: options: expected an options object/);
+  });
+});
+
+describe("acquireTokenSilent's quick options check (plainSilentOptions, used before zod on cache hits)", () => {
+  const account = { homeAccountId: 'h', environment: 'e', tenantId: 't' };
+  const anything = fc.oneof(fc.anything(), fc.constant(undefined), fc.constant(new AbortController().signal), fc.boolean(), fc.string());
+  const scopes = fc.oneof(fc.string(), fc.array(fc.string()), fc.array(fc.oneof(fc.string(), fc.integer())), anything);
+  const accounts = fc.oneof(fc.constant(account), fc.record({ homeAccountId: anything, environment: anything, tenantId: anything }, { requiredKeys: [] }), anything);
+  const options = fc.oneof(
+    fc.record({ scopes, account: accounts, signal: anything, claims: anything, tenant: anything, correlationId: anything, forceRefresh: anything }, { requiredKeys: [] }),
+    anything,
+  );
+
+  it('never accepts what the schema refuses (so a wrong call still gets the schema\'s invalid_options error)', () => {
+    fc.assert(
+      fc.property(options, (o) => {
+        if (plainSilentOptions(o)) expect(z.safeParse(silentOptionsSchema, o).success).toBe(true);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('accepts options as apps pass them on every call, so cache hits skip the zod parse', () => {
+    const signal = new AbortController().signal;
+    for (const o of [
+      { scopes: ['api.read'], account },
+      { scopes: 'User.Read offline_access', account: Object.freeze({ ...account, username: 'u' }) },
+      { scopes: ['a', ' '], account, correlationId: 'c', forceRefresh: false, signal, claims: undefined, tenant: undefined, extra: 1 },
+    ]) {
+      expect(plainSilentOptions(o)).toBe(true);
+      expect(z.safeParse(silentOptionsSchema, o).success).toBe(true);
+    }
+    for (const o of [undefined, [], { scopes: [], account }, { scopes: ' ', account }, { scopes: ['a'], account: { ...account, tenantId: 1 } }, { scopes: ['a'], account, signal: {} }]) {
+      expect(plainSilentOptions(o)).toBe(false);
+    }
   });
 });

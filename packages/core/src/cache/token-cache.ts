@@ -205,7 +205,8 @@ export class TokenCache {
   /** The access token for the account, client, tenant and scopes, if one is cached (indexed: O(1) in the number of accounts). */
   findAccessToken(q: AccessTokenQuery): AccessTokenEntity | undefined {
     const wantType = (q.tokenType ?? 'bearer').toLowerCase();
-    for (const entry of this.#matching('AccessToken', owner(q.homeAccountId, { user_assertion_hash: q.userAssertionHash }), q.environment, q.clientId, q.realm)) {
+    const hash = q.userAssertionHash;
+    for (const entry of this.#matching('AccessToken', hash ? `uah:${hash}` : q.homeAccountId, q.environment, q.clientId, q.realm)) {
       const at = entry.entity as AccessTokenEntity;
       if ((at.token_type ?? 'Bearer').toLowerCase() !== wantType) continue;
       const scopes = scopesOf(entry);

@@ -6,7 +6,6 @@ import { defaultAcquisitionLock, defaultRefreshLock } from './refresh-lock.js';
 import { TokenCache } from '../cache/token-cache.js';
 import { type DpopFetchOptions, type DpopHeaders, type DpopOption, type DpopProofRequest, DpopSession, dpopHeaders, dpopKeyPairFrom, fetchWithDpop } from '../crypto/dpop.js';
 import type { IdTokenSignatureVerifier } from '../crypto/id-token.js';
-import { randomUuid } from '../crypto/encoding.js';
 import {
   type AcquireTokenByCodeOptions,
   type AuthCodeFlow,
@@ -18,7 +17,16 @@ import {
   initiateAuthCodeFlow,
   refreshAuthUri,
 } from '../flows/auth-code.js';
-import { type FlowContext, type LibraryInfo, type RefreshLock, type RequestOptions, diagnosticHeaders, libraryHeaders, runCall } from '../flows/context.js';
+import {
+  type FlowContext,
+  type LibraryInfo,
+  type RefreshLock,
+  type RequestOptions,
+  diagnosticHeaders,
+  libraryHeaders,
+  rethrowWithId,
+  runCall,
+} from '../flows/context.js';
 import type { PushedAuthorizationRequests } from '../flows/pushed-authorization.js';
 import {
   authCodeFlowSchema,
@@ -26,11 +34,12 @@ import {
   byCodeOptionsSchema,
   requestOptionsSchema,
   scopedRequestOptionsSchema,
+  plainSilentOptions,
   silentOptionsSchema,
 } from '../flows/options.js';
 import { refreshAccessToken } from '../flows/refresh-token.js';
 import { refreshWithFamily } from '../flows/family-refresh.js';
-import { type SilentOptions, acquireTokenSilent } from '../flows/silent.js';
+import { type SilentOptions, acquireTokenSilent, refreshDue, silentCacheReady, silentHit, silentWithReadyCache } from '../flows/silent.js';
 import { acquireTokenByUsernamePassword } from '../flows/username-password.js';
 import { FetchHttpClient, type HttpClient } from '../http/http-client.js';
 import { type RetryOptions, RetryingHttpClient, abortable } from '../http/retry.js';
@@ -41,6 +50,8 @@ import type { ClientAuthenticator } from './client-credential.js';
 import { SingleFlight } from './single-flight.js';
 import { inTenantView, tenantIdOf } from './tenants.js';
 import { checkOptions, nonEmpty } from '../http/schemas.js';
+import { lookupScopes } from '../scopes.js';
+import { newCorrelationId } from '../crypto/encoding.js';
 import { checkClientOptions } from './client-options.js';
 
 const codeArgument = nonEmpty('expected the authorization code (a non-empty string)');
@@ -198,7 +209,7 @@ export class ClientApplication {
    * that id on any TesseraError the call throws.
    */
   protected call<T>(options: RequestOptions | undefined, work: (ctx: FlowContext) => Promise<T>): Promise<T> {
-    return runCall(this.context, options?.correlationId || randomUuid(), diagnosticHeaders, work);
+    return runCall(this.context, options?.correlationId || newCorrelationId(), diagnosticHeaders, work);
   }
 
   private async metadata(authority: Authority, signal?: AbortSignal, http = this.context.http): Promise<AuthorityMetadata> {
@@ -277,8 +288,24 @@ export class ClientApplication {
 
   /** A token for the account from the cache, or refreshed with its refresh token; InteractionRequiredError when only the user can help. */
   async acquireTokenSilent(options: SilentOptions): Promise<AuthenticationResult> {
-    checkOptions(silentOptionsSchema, options, 'acquireTokenSilent');
-    return this.call(options, (ctx) => (options.tenant ? this.silentInTenant(ctx, options, options.tenant) : acquireTokenSilent(ctx, this.authority, options)));
+    if (!plainSilentOptions(options)) checkOptions(silentOptionsSchema, options, 'acquireTokenSilent');
+    const { tenant } = options;
+    if (tenant) return this.call(options, (ctx) => this.silentInTenant(ctx, options, tenant));
+    // A cache hit is answered before anything a request needs is built (see the cache-hit budget);
+    // the rest of the call runs with the same correlation id.
+    const ctx = this.context;
+    const correlationId = options.correlationId || newCorrelationId();
+    const ready = silentCacheReady(ctx, options);
+    if (ready) {
+      try {
+        await ready;
+      } catch (error) {
+        rethrowWithId(error, correlationId);
+      }
+    }
+    const hit = silentHit(ctx, options, correlationId, lookupScopes(options.scopes));
+    if (hit && !refreshDue(ctx, hit)) return hit;
+    return this.call({ correlationId }, (call) => silentWithReadyCache(call, this.authority, options));
   }
 
   /** A silent call for a tenant given by id or domain: found by its id, answered in its view of the account. */

@@ -29,6 +29,24 @@ export function randomUuid(): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+let idPrefix = '';
+let idCount = 0xffffff;
+
+/**
+ * A fresh correlation id: a v4 UUID (Entra's client-request-id is a GUID) made of a random UUID's
+ * first 26 hex digits and a 24-bit counter that starts at a random value; a new random UUID when
+ * the counter runs out. Unique within the process and random across processes, at a third of
+ * randomUUID's cost: every call makes one, cache hits included.
+ */
+export function newCorrelationId(): string {
+  if (idCount >= 0xffffff) {
+    const seed = randomUuid();
+    idPrefix = seed.slice(0, 30);
+    idCount = parseInt(seed.slice(30), 16) & 0x7fffff;
+  }
+  return idPrefix + (++idCount + 0x1000000).toString(16).slice(1);
+}
+
 export async function sha256Base64Url(input: string): Promise<string> {
   const digest = await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(input));
   return base64UrlEncode(new Uint8Array(digest));

@@ -151,11 +151,13 @@ export function forCall(ctx: FlowContext, id: string, diagnostics: CallDiagnosti
  * the call throws, so every error can be quoted to the provider's support.
  */
 export function runCall<T>(ctx: FlowContext, id: string, diagnostics: CallDiagnostics, work: (ctx: FlowContext) => Promise<T>): Promise<T> {
-  const call = forCall(ctx, id, diagnostics);
-  return work(call).catch((error: unknown) => {
-    if (error instanceof TesseraError) error.correlationId ??= call.correlationId;
-    throw error;
-  });
+  return work(forCall(ctx, id, diagnostics)).catch((error: unknown) => rethrowWithId(error, id));
+}
+
+/** Rethrows an error of the call with correlation id `id`: a TesseraError gets the id unless it has one. */
+export function rethrowWithId(error: unknown, id: string): never {
+  if (error instanceof TesseraError) error.correlationId ??= id;
+  throw error;
 }
 
 /** See FlowContext.familyRefresh. */

@@ -38,7 +38,7 @@ interface CacheQuery {
   homeAccountId: string;
   environment: string;
   realm: string;
-  scopes: string[];
+  scopes: readonly string[];
   userAssertionHash?: string;
   account?: AccountInfo;
 }
@@ -55,15 +55,25 @@ export function dpopKeyLoading(ctx: FlowContext): Promise<unknown> | undefined {
  * A usable cached access token as a result, or undefined. Kept free of awaits: it is the hot path.
  * A DPoP client gets only DPoP tokens of its own key; a Bearer client only Bearer tokens.
  */
-export function cachedResult(ctx: FlowContext, q: CacheQuery): AuthenticationResult | undefined {
+export function cachedResult(ctx: FlowContext, q: CacheQuery, correlationId = ctx.correlationId): AuthenticationResult | undefined {
   const dpop = ctx.dpop;
   if (dpop && !dpop.keyId) return undefined;
-  const at = ctx.persistence.cache.findAccessToken({ ...q, clientId: ctx.clientId, tokenType: dpop ? 'DPoP' : undefined, keyId: dpop?.keyId });
+  // Fields named one by one: a spread plus extra fields takes V8's slow path (microseconds on a hit).
+  const at = ctx.persistence.cache.findAccessToken({
+    homeAccountId: q.homeAccountId,
+    environment: q.environment,
+    realm: q.realm,
+    scopes: q.scopes,
+    userAssertionHash: q.userAssertionHash,
+    clientId: ctx.clientId,
+    tokenType: dpop && 'DPoP',
+    keyId: dpop?.keyId,
+  });
   if (!at) return undefined;
   const expiresOn = Number(at.expires_on);
   // An expiry that cannot be read (a damaged cache) means expired, never "valid forever" (NaN compares false).
   if (!Number.isFinite(expiresOn) || expiresOn - ctx.now() <= expiryMarginSeconds(expiresOn - Number(at.cached_at))) return undefined;
-  return tokenResult(at, q.account, true, ctx.correlationId);
+  return tokenResult(at, q.account, true, correlationId);
 }
 
 /**
@@ -73,30 +83,50 @@ export function cachedResult(ctx: FlowContext, q: CacheQuery): AuthenticationRes
  * (ClientApplication does); `tenant` itself selects the cached tokens' realm.
  */
 export async function acquireTokenSilent(ctx: FlowContext, authority: Authority, options: SilentOptions): Promise<AuthenticationResult> {
-  const { account } = options;
-  const scopes = normalizeScopes(options.scopes);
-  const resource = resourceScopes(scopes);
-  const realm = options.tenant ?? account.tenantId;
-  const loading = dpopKeyLoading(ctx);
-  if (loading) await loading;
-  if (ctx.persistence.persistent) {
-    await ctx.persistence.sync(partitionKeys.account(ctx.partitioning, account.homeAccountId), options.signal);
-  }
-  const query = { homeAccountId: account.homeAccountId, environment: account.environment, realm, scopes: resource, account };
-
-  if (!options.forceRefresh && !options.claims) {
-    const hit = cachedResult(ctx, query);
-    if (hit) {
-      if (hit.refreshOn && hit.refreshOn.getTime() <= ctx.now() * 1000) {
-        refreshWithCachedToken(ctx, authority, { ...options, scopes }).catch((error: unknown) =>
-          ctx.log.log('warning', () => `Background refresh failed: ${ctx.log.describeError(error)}`),
-        );
-      }
-      return hit;
-    }
-  }
-  return refreshWithCachedToken(ctx, authority, { ...options, scopes });
+  await silentCacheReady(ctx, options);
+  return silentWithReadyCache(ctx, authority, options);
 }
+
+/**
+ * What a silent call's cache lookup waits for: the DPoP key (its thumbprint selects tokens) and
+ * the store's copy of the account's partition. Undefined when there is nothing to wait for.
+ */
+export function silentCacheReady(ctx: FlowContext, { account, signal }: Pick<SilentOptions, 'account' | 'signal'>): Promise<unknown> | undefined {
+  const loading = dpopKeyLoading(ctx);
+  const sync = () => ctx.persistence.sync(partitionKeys.account(ctx.partitioning, account.homeAccountId), signal);
+  return ctx.persistence.persistent ? (loading ? loading.then(sync) : sync()) : loading;
+}
+
+/**
+ * The cached token for a silent call once the cache is ready (see silentCacheReady); claims and
+ * forceRefresh always go to the server. `scopes`: the lookup scopes of `options.scopes`
+ * (ClientApplication passes lookupScopes', remembered per request).
+ */
+export function silentHit(
+  ctx: FlowContext,
+  options: SilentOptions,
+  correlationId?: string,
+  scopes: readonly string[] = resourceScopes(normalizeScopes(options.scopes)),
+): AuthenticationResult | undefined {
+  if (options.forceRefresh || options.claims) return undefined;
+  const { account } = options;
+  const realm = options.tenant ?? account.tenantId;
+  return cachedResult(ctx, { homeAccountId: account.homeAccountId, environment: account.environment, realm, scopes, account }, correlationId);
+}
+
+/** acquireTokenSilent once the cache is ready (see silentCacheReady). */
+export async function silentWithReadyCache(ctx: FlowContext, authority: Authority, options: SilentOptions): Promise<AuthenticationResult> {
+  const hit = silentHit(ctx, options, ctx.correlationId);
+  const refreshing = () => refreshWithCachedToken(ctx, authority, { ...options, scopes: normalizeScopes(options.scopes) });
+  if (!hit) return refreshing();
+  if (refreshDue(ctx, hit)) {
+    refreshing().catch((error: unknown) => ctx.log.log('warning', () => `Background refresh failed: ${ctx.log.describeError(error)}`));
+  }
+  return hit;
+}
+
+/** Whether a cached token's `refresh_on` has passed (it is still served, and refreshed in the background). */
+export const refreshDue = (ctx: FlowContext, hit: AuthenticationResult) => hit.refreshOn !== undefined && hit.refreshOn.getTime() <= ctx.now() * 1000;
 
 function refreshWithCachedToken(ctx: FlowContext, authority: Authority, options: SilentOptions & { scopes: string[] }): Promise<AuthenticationResult> {
   const { account } = options;
@@ -118,11 +148,8 @@ function refreshWithCachedToken(ctx: FlowContext, authority: Authority, options:
       async () => {
       // Another tab or process may have refreshed while we waited: re-read, re-check, then refresh.
       await ctx.persistence.sync(partitionKeys.account(ctx.partitioning, account.homeAccountId), options.signal);
-      if (!options.forceRefresh && !options.claims) {
-        const hit = cachedResult(ctx, { homeAccountId: account.homeAccountId, environment: account.environment, realm: options.tenant ?? account.tenantId, scopes: resourceScopes(options.scopes), account });
-        if (hit && !(hit.refreshOn && hit.refreshOn.getTime() <= ctx.now() * 1000)) return hit;
-      }
-      return refresh();
+      const hit = silentHit(ctx, options, ctx.correlationId);
+      return hit && !refreshDue(ctx, hit) ? hit : refresh();
       },
       options.signal,
     ),

@@ -40,7 +40,7 @@ export const seconds = /* @__PURE__ */ z
 /** One of these strings (a zod enum, in fewer bytes). */
 export const oneOf = /* @__NO_SIDE_EFFECTS__ */ <const T extends string>(values: readonly T[], message: string) => z.custom<T>((v) => values.includes(v as T), message);
 
-const isString = (v: unknown): v is string => typeof v === 'string';
+export const isString = (v: unknown): v is string => typeof v === 'string';
 const isNumber = (v: unknown): v is number => Number.isFinite(v);
 /** true or false (a zod boolean, in fewer bytes: each further zod type costs a browser bundle 100-400 bytes gzipped). */
 export const flag = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected true or false') => z.custom<boolean>((v) => typeof v === 'boolean', message);
@@ -55,8 +55,11 @@ const areStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every(is
  */
 export const strings = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected an array of strings') => z.custom<string[]>(areStrings, message);
 
+/** Whether `v` is a string or an array of strings. */
+export const isStringOrStrings = (v: unknown): v is string | string[] => isString(v) || areStrings(v);
+
 /** A string, or an array of strings (a zod union, in fewer bytes). */
-export const stringOrStrings = /* @__NO_SIDE_EFFECTS__ */ (message: string) => z.custom<string | string[]>((v) => isString(v) || areStrings(v), message);
+export const stringOrStrings = /* @__NO_SIDE_EFFECTS__ */ (message: string) => z.custom<string | string[]>(isStringOrStrings, message);
 
 /** A plain object (not an array, not null). */
 export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
