@@ -13,6 +13,7 @@ import {
   fetchWithDpop,
   type FlowContext,
   type HttpClient,
+  type HttpRequest,
   type IdTokenSignatureVerifier,
   InteractionRequiredError,
   LogSink,
@@ -138,6 +139,9 @@ export type BrowserAuthResult = AuthenticationResult & {
   /** The `appState` given to loginRedirect or acquireTokenRedirect. */
   appState?: string;
 };
+
+/** Requests as they are: no diagnostics for providers other than Entra (see #call). */
+const sentAsIs = (request: HttpRequest) => request;
 
 type TabMessage = { type: 'cache' } | { type: 'signout'; account: AccountInfo };
 
@@ -305,11 +309,12 @@ export class BrowserClient {
 
   /**
    * Runs one call with its correlation id (the caller's or a fresh one), returned on results and
-   * errors. It travels as parameters, not headers (see diagnosticParameters): no CORS preflight.
-   * crypto.randomUUID, not core's fallback: PKCE needs a secure context, which has it.
+   * errors. To Entra it travels as parameters, not headers (see diagnosticParameters): no CORS
+   * preflight; other providers get none (only Entra reads it, and a URL parameter a provider does
+   * not know may be refused). crypto.randomUUID, not core's fallback: PKCE needs a secure context.
    */
   #call<T>(correlationId: string | undefined, work: (ctx: FlowContext) => Promise<T>): Promise<T> {
-    return runCall(this.#context, correlationId || crypto.randomUUID(), diagnosticParameters, work);
+    return runCall(this.#context, correlationId || crypto.randomUUID(), this.#context.authority.kind === 'entra' ? diagnosticParameters : sentAsIs, work);
   }
 
   #startFlow({ account, appState: _, ...request }: InteractiveRequest, redirect: boolean): Promise<AuthCodeFlow> {

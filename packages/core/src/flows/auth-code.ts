@@ -121,8 +121,9 @@ async function authorizationParameters(ctx: FlowContext, authority: Authority, o
     claims: mergeClaims(options.claims, ctx.clientCapabilities),
     client_info: authority.kind === 'entra' ? '1' : undefined,
     dpop_jkt: dpopJkt,
-    // Diagnostics as MSAL sends them on the authorize URL: the call's correlation id, and who we are (Entra).
-    'client-request-id': ctx.correlationId,
+    // Diagnostics as MSAL sends them on the authorize URL, to Entra only: the call's correlation id and
+    // who we are. Other providers may refuse parameters they do not know (not every one ignores them).
+    'client-request-id': authority.kind === 'entra' ? ctx.correlationId : undefined,
     ...libraryQuery(ctx),
   }, options.extraQueryParameters);
 }
