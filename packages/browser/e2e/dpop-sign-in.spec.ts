@@ -203,3 +203,41 @@ test('a DPoP-bound SPA signs in, refreshes, survives a reload and calls an API, 
     await api.close();
   }
 });
+
+test('with the memory cache (a key for this page only) a redirect sign-in completes; a popup binds the code to the key (dpop_jkt)', async ({ idp, app, page }) => {
+  app.config.dpop = true;
+  app.config.cache = 'memory';
+  try {
+    // Redirect: the page that redeems the code is not the page that made the key, so the code
+    // cannot be bound to that key; the token is bound to the new page's key.
+    await openSample(page, `${app.origin}/`);
+    idp.clearRequests();
+    const token = await signInWithRedirect(page, idp, 'dpop-memory');
+    const redeemed = tokenRequests(idp, 'authorization_code').filter((r) => r.status === 200);
+    expect(redeemed).toHaveLength(1);
+    expect(await jktOf(idp, token)).toBe(redeemed[0]!.dpopJkt);
+    expect(idp.requests.find((r) => r.path === '/auth')?.queryParameters).not.toContain('dpop_jkt');
+
+    // Popup: the page (and its key) stays, so the code is bound to the key that redeems it. The
+    // authority still has the user's session: the popup asks for consent only.
+    idp.clearRequests();
+    const popupOpened = page.context().waitForEvent('page');
+    const popupSignIn = page.evaluate(async () => {
+      const { client, config } = (window as unknown as { sample: { client: { loginPopup(r: object): Promise<{ accessToken: string }> }; config: { scopes: string[] } } }).sample;
+      return client.loginPopup({ scopes: config.scopes }).then(
+        (r) => r.accessToken,
+        (e: Error & { code?: string }) => `${e.code}: ${e.message}`,
+      );
+    });
+    await (await popupOpened).locator('#consent-form button[type="submit"]').click();
+    const popupResult = await popupSignIn;
+    expect(await jktOf(idp, popupResult)).toBe(redeemed[0]!.dpopJkt);
+    expect(idp.requests.find((r) => r.path === '/auth')?.queryParameters).toContain('dpop_jkt');
+    const popupToken = tokenRequests(idp, 'authorization_code').filter((r) => r.status === 200);
+    expect(popupToken).toHaveLength(1);
+    expect(popupToken[0]!.dpopJkt).toBe(redeemed[0]!.dpopJkt);
+  } finally {
+    app.config.cache = undefined;
+    app.config.dpop = undefined;
+  }
+});

@@ -37,25 +37,28 @@ test.describe('popup sign-in (bundled sample)', () => {
     expect(await page.evaluate(() => (window as unknown as { events: string[] }).events)).toEqual(['signedIn:grace', 'tokenAcquired:false']);
   });
 
-  test('rejects with popup_timeout when the popup does not come back in time', async ({ idp, app, page }) => {
+  test('rejects with popup_timeout when the popup does not come back in time; the error carries the sign-in\'s correlation id', async ({ idp, app, page }) => {
     await openSample(page, `${app.origin}/`);
+    idp.clearRequests();
     const popupOpened = page.context().waitForEvent('page');
     const outcome = page.evaluate(
       ({ authority }) => {
         const { client } = (window as unknown as SampleWindow).sample;
         const Client = client.constructor as new (o: object) => SampleWindow['sample']['client'];
         const impatient = new Client({ clientId: 'tessera-spa', authority, popupTimeoutMs: 1500 });
-        return impatient.loginPopup().then(
+        return (impatient.loginPopup as (r: object) => Promise<unknown>)({ correlationId: 'popup-call-1' }).then(
           () => 'resolved',
-          (error: { code: string }) => error.code,
+          (error: { code: string; correlationId?: string }) => `${error.code} ${error.correlationId}`,
         );
       },
       { authority: idp.issuer },
     );
     const popup = await popupOpened;
     const closed = popup.waitForEvent('close');
-    expect(await outcome).toBe('popup_timeout');
+    expect(await outcome).toBe('popup_timeout popup-call-1');
     await closed;
+    // The id support can look up: the one the authorization request carried.
+    expect(idp.requests.find((r) => r.path === '/auth')?.clientRequestId).toBe('popup-call-1');
     expect(await page.evaluate(() => Object.keys(sessionStorage))).toEqual([]);
   });
 

@@ -13,7 +13,7 @@ export interface SampleServerOptions {
 export interface SampleServer {
   origin: string;
   port: number;
-  config: { authority?: string; clientId: string; scopes: string[]; cdnUrl: string; responseMode?: 'query' | 'fragment'; dpop?: boolean };
+  config: { authority?: string; clientId: string; scopes: string[]; cdnUrl: string; responseMode?: 'query' | 'fragment'; dpop?: boolean; cache?: 'indexeddb' | 'memory' };
   /** Redirect URIs to register for the SPA client: `${origin}/` and `${origin}/cdn.html`. */
   redirectUris: string[];
   close(): Promise<void>;

@@ -33,6 +33,8 @@ export async function startSampleServer(options = {}) {
     responseMode: undefined,
     /** Bind tokens to a DPoP key (the client's `dpop` option). */
     dpop: undefined,
+    /** Where the client keeps its cache (the client's `cache` option; default IndexedDB). */
+    cache: undefined,
   };
 
   const page = async (title, script) =>

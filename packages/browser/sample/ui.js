@@ -11,6 +11,7 @@ export async function start(lib, config) {
     scopes: config.scopes,
     responseMode: config.responseMode,
     dpop: config.dpop,
+    cache: config.cache,
   });
   // For the end-to-end tests and for poking around in the console.
   window.sample = { client, config, lib };

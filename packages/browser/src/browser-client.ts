@@ -13,6 +13,7 @@ import {
   fetchWithDpop,
   type FlowContext,
   type HttpClient,
+  type HttpRequest,
   type IdTokenSignatureVerifier,
   InteractionRequiredError,
   LogSink,
@@ -21,6 +22,7 @@ import {
   type PushedAuthorizationRequests,
   SingleFlight,
   TokenCache,
+  TesseraError,
   ValidationError,
   accountsOf,
   acquireTokenByAuthCodeFlow,
@@ -137,6 +139,9 @@ export type BrowserAuthResult = AuthenticationResult & {
   /** The `appState` given to loginRedirect or acquireTokenRedirect. */
   appState?: string;
 };
+
+/** Requests as they are: no diagnostics for providers other than Entra (see #call). */
+const sentAsIs = (request: HttpRequest) => request;
 
 type TabMessage = { type: 'cache' } | { type: 'signout'; account: AccountInfo };
 
@@ -270,7 +275,7 @@ export class BrowserClient {
   async #redirect(request: InteractiveRequest, login: boolean): Promise<void> {
     this.#interaction.begin('redirect');
     try {
-      const flow = await this.#startFlow(request);
+      const flow = await this.#startFlow(request, true);
       this.#interaction.save({ mode: 'redirect', createdAt: Date.now(), flow, login, appState: request.appState });
       location.assign(flow.authUri);
     } catch (error) {
@@ -283,14 +288,19 @@ export class BrowserClient {
     // Up to window.open everything runs synchronously, inside the caller's click.
     this.#interaction.begin('popup');
     let popup: Window | undefined;
+    let flow: AuthCodeFlow | undefined;
     try {
       popup = window.open('about:blank', popupName(this.clientId), this.#options.popupFeatures ?? 'popup,width=480,height=640') ?? undefined;
       if (!popup) throw new BrowserAuthError('popup_blocked', 'The sign-in popup was blocked; open it from a click handler');
-      const flow = await this.#startFlow(request);
+      flow = await this.#startFlow(request, false);
       popup.location.href = flow.authUri;
       const url = await waitForPopup(popup, flow.redirectUri, this.#options.popupTimeoutMs ?? 300_000);
       popup.close();
       return await this.#complete(flow, url, login);
+    } catch (error) {
+      // A popup that timed out or was closed: the sign-in's id, which its authorization request carried.
+      if (error instanceof TesseraError) error.correlationId ??= flow?.correlationId;
+      throw error;
     } finally {
       popup?.close();
       this.#interaction.clear();
@@ -299,17 +309,20 @@ export class BrowserClient {
 
   /**
    * Runs one call with its correlation id (the caller's or a fresh one), returned on results and
-   * errors. It travels as parameters, not headers (see diagnosticParameters): no CORS preflight.
-   * crypto.randomUUID, not core's fallback: PKCE needs a secure context, which has it.
+   * errors. To Entra it travels as parameters, not headers (see diagnosticParameters): no CORS
+   * preflight; other providers get none (only Entra reads it, and a URL parameter a provider does
+   * not know may be refused). crypto.randomUUID, not core's fallback: PKCE needs a secure context.
    */
   #call<T>(correlationId: string | undefined, work: (ctx: FlowContext) => Promise<T>): Promise<T> {
-    return runCall(this.#context, correlationId || crypto.randomUUID(), diagnosticParameters, work);
+    return runCall(this.#context, correlationId || crypto.randomUUID(), this.#context.authority.kind === 'entra' ? diagnosticParameters : sentAsIs, work);
   }
 
-  #startFlow({ account, appState: _, ...request }: InteractiveRequest): Promise<AuthCodeFlow> {
+  #startFlow({ account, appState: _, ...request }: InteractiveRequest, redirect: boolean): Promise<AuthCodeFlow> {
     return this.#call(request.correlationId, (ctx) =>
       initiateAuthCodeFlow(ctx, ctx.authority, {
         ...request,
+        // After a redirect a key that lived in the page (not in IndexedDB) is gone: a code bound to it could not be redeemed.
+        bindCodeToDpopKey: !redirect || this.#store instanceof IndexedDbCacheStore,
         scopes: request.scopes ?? this.#options.scopes ?? [],
         redirectUri: this.redirectUri,
         responseMode: this.#options.responseMode ?? 'fragment',

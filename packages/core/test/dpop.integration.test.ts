@@ -91,6 +91,30 @@ describe('DPoP with a provider that requires nonces and DPoP-bound clients', () 
     expect(idp.current.countRequests(cc)).toBe(0);
   });
 
+  it('with pushed authorization requests the pushed request carries dpop_jkt: another key cannot redeem the code', async () => {
+    const native = idp.current.clients.native.clientId;
+    const holder = new PublicClientApplication({ clientId: native, authority: idp.current.issuer, dpop: true, pushedAuthorizationRequests: 'always' });
+    idp.current.clearRequests();
+    const flow = await holder.initiateAuthCodeFlow({ scopes: API, redirectUri: LOOPBACK_REDIRECT });
+    expect(flow.pushedParameters?.dpop_jkt).toMatch(/^[\w-]{43}$/);
+    expect(idp.current.countRequests({ path: '/request' })).toBe(1);
+    const { redirectUrl } = await completeAuthorization(flow.authUri, { username: 'dora' });
+    const thief = new PublicClientApplication({ clientId: native, authority: idp.current.issuer, dpop: true });
+    await expect(thief.acquireTokenByAuthCodeFlow({ ...flow }, redirectUrl)).rejects.toMatchObject({ errorDescription: 'DPoP proof key thumbprint does not match dpop_jkt' });
+  });
+
+  it('a P-256 JWK that WebCrypto cannot import (damaged x/y/d) is a ConfigurationError naming dpop.key, at sign-in start (dpop_jkt) too, with the call\'s id', async () => {
+    const jwk = await crypto.subtle.exportKey('jwk', (await generateDpopKeyPair(true)).privateKey);
+    const damaged = { ...jwk, x: jwk.x!.slice(0, 10) };
+    idp.current.clearRequests();
+    const app = new PublicClientApplication({ clientId: idp.current.clients.native.clientId, authority: idp.current.issuer, dpop: { key: damaged } });
+    const error = await app.initiateAuthCodeFlow({ scopes: API, redirectUri: LOOPBACK_REDIRECT, correlationId: 'bad-key-1' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'ConfigurationError', correlationId: 'bad-key-1', message: expect.stringMatching(/^dpop\.key: the private P-256 JWK could not be imported/) });
+    const app2 = confidential({ dpop: { key: damaged } });
+    await expect(app2.acquireTokenForClient({ scopes: APP_ONLY })).rejects.toMatchObject({ name: 'ConfigurationError', message: expect.stringContaining('dpop.key:') });
+    expect(idp.current.countRequests({ path: '/token' })).toBe(0);
+  });
+
   it('auth code and refresh: a public DPoP-bound client signs in and refreshes with proofs; the refresh token is filed with the key', async () => {
     const cache = new TokenCache();
     const app = new PublicClientApplication({ clientId: idp.current.clients.native.clientId, authority: idp.current.issuer, tokenCache: cache, dpop: true });

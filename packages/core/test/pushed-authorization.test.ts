@@ -50,6 +50,20 @@ describe('pushed authorization requests', () => {
     expect(flow.requestUriExpiresAt).toBeGreaterThan(Date.now() / 1000 + 50);
   });
 
+  it("a request pushed again (refreshAuthUri) is part of the sign-in's call: its correlation id on the request and on an error", async () => {
+    const { app, sent } = client({ request_uri: 'urn:ietf:params:oauth:request_uri:abc', expires_in: 60 });
+    const flow = await app.initiateAuthCodeFlow({ scopes: ['api.read'], redirectUri: 'http://127.0.0.1:1/', correlationId: 'par-call-1' });
+    flow.requestUriExpiresAt = 0;
+    await app.refreshAuthUri(flow);
+    expect(sent.map((r) => r.headers?.['client-request-id'])).toEqual(['par-call-1', 'par-call-1']);
+    flow.requestUriExpiresAt = 0;
+    const failing = client({ error: 'invalid_request' }, { status: 400 });
+    const error = await failing.app.refreshAuthUri(flow).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ServerError);
+    expect(error).toMatchObject({ correlationId: 'par-call-1' });
+    expect(failing.sent[0]!.headers?.['client-request-id']).toBe('par-call-1');
+  });
+
   it("refuses a request_uri that expires too soon for a browser (expires_in 0), and a negative or missing one", async () => {
     for (const expires_in of [0, 3]) {
       const error = await start(client({ request_uri: 'urn:x', expires_in }).app).catch((e: unknown) => e);

@@ -8,7 +8,15 @@ const SCOPES = ['api.read'];
 const keepRunning = !process.argv.includes('--once');
 const bold = (s) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const show = (title) => console.log(`\n${bold(`== ${title}`)}`);
-const preview = (token) => `${token.slice(0, 16)}… (${token.length} chars)`;
+// What a token is, never any of its characters: terminals and logs must not show tokens.
+const preview = (token) => {
+  const [header, , signature] = token.split('.');
+  let kind = 'opaque';
+  try {
+    if (signature !== undefined) kind = `JWT, ${JSON.parse(Buffer.from(header, 'base64url').toString()).alg}`;
+  } catch {}
+  return `(${kind}, ${token.length} chars)`;
+};
 const when = (date) => date.toISOString().replace('.000Z', 'Z');
 
 // The sample SPA's origin must be registered with the provider before it starts (exact redirect URIs).

@@ -1,4 +1,6 @@
 import { createPrivateKey } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { HttpRequest } from '@tessera/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { NodeConfidentialClientApplication } from '../src/index.js';
@@ -62,5 +64,52 @@ describe('NodeConfidentialClientApplication', () => {
       ['GET', 'http://127.0.0.1:9/metadata/instance/compute/location?api-version=2021-02-01&format=text', 'true'],
       ['POST', 'https://francecentral.login.microsoft.com/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token', undefined],
     ]);
+  });
+});
+
+describe('NodeConfidentialClientApplication region detection through IMDS', () => {
+  afterEach(() => vi.unstubAllEnvs());
+
+  /** A loopback server that records what reaches it: plain requests (IMDS, or a proxy's) and CONNECT tunnels it refuses. */
+  async function recorder(answer: string) {
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(answer);
+    });
+    server.on('connect', (req, socket) => {
+      seen.push(`CONNECT ${req.url}`);
+      socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { seen, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  }
+
+  it('asks IMDS directly, never through the proxy of the environment (IMDS is link-local; Azure does not support it behind a proxy)', async () => {
+    const imds = await recorder('westeurope');
+    const proxy = await recorder('eastus');
+    vi.stubEnv('REGION_NAME', '');
+    for (const name of ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy']) vi.stubEnv(name, proxy.origin);
+    for (const name of ['NO_PROXY', 'no_proxy']) vi.stubEnv(name, '');
+    const tenant = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+    try {
+      const app = new NodeConfidentialClientApplication({
+        clientId: 'daemon',
+        clientCredential: 's3cret',
+        authority: `https://login.microsoftonline.com/${tenant}`,
+        azureRegion: 'TryAutoDetect',
+        imdsEndpoint: `${imds.origin}/metadata/instance/compute/location`,
+        instanceDiscovery: false,
+        retry: false,
+        authorityMetadata: JSON.stringify({ issuer: `https://login.microsoftonline.com/${tenant}/v2.0`, token_endpoint: `https://login.microsoftonline.com/${tenant}/oauth2/v2.0/token` }),
+      });
+      // The token request goes through the proxy (which refuses the tunnel: loopback-only tests).
+      await expect(app.acquireTokenForClient({ scopes: ['https://graph.microsoft.com/.default'] })).rejects.toThrow();
+    } finally {
+      await Promise.all([imds.close(), proxy.close()]);
+    }
+    expect(imds.seen).toEqual(['GET /metadata/instance/compute/location?api-version=2021-02-01&format=text']);
+    expect(proxy.seen[0]).toBe('CONNECT westeurope.login.microsoft.com:443');
+    expect(proxy.seen.filter((s) => !s.startsWith('CONNECT '))).toEqual([]);
   });
 });

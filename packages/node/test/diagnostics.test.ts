@@ -107,3 +107,17 @@ describe('x-client-VER is the sending package\'s package.json version', () => {
     expect(/"tessera\.js\.browser",version:"([^"]+)"/.exec(cdn)?.[1]).toBe(versionOf('browser'));
   });
 });
+
+describe('the API reference (pnpm docs)', () => {
+  it('shows LIBRARY_VERSION as core\'s package.json version, not the build placeholder', async () => {
+    const { Application, TSConfigReader, TypeDocReader } = await import('typedoc');
+    const root = fileURLToPath(new URL('../../..', import.meta.url));
+    // typedoc.json as `pnpm docs` reads it (its plugins included), for core's entry point only.
+    const app = await Application.bootstrapWithPlugins(
+      { options: join(root, 'typedoc.json'), entryPoints: [join(root, 'packages/core/src/index.ts')], validation: false, treatWarningsAsErrors: false, logLevel: 'Error' },
+      [new TypeDocReader(), new TSConfigReader()],
+    );
+    const project = await app.convert();
+    expect(project?.getChildByName('LIBRARY_VERSION')).toMatchObject({ defaultValue: `'${versionOf('core')}'` });
+  }, 60_000);
+});

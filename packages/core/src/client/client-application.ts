@@ -256,7 +256,8 @@ export class ClientApplication {
    */
   async refreshAuthUri(flow: AuthCodeFlow, options: RequestOptions = {}): Promise<string> {
     checkOptions(authCodeFlowSchema, flow, 'refreshAuthUri (flow)');
-    return refreshAuthUri(this.context, this.authorityFor(options), flow, options.signal);
+    // Pushed again within the sign-in's call: its correlation id, as the first push and the redemption.
+    return this.call({ correlationId: options.correlationId ?? flow.correlationId }, (ctx) => refreshAuthUri(ctx, this.authorityFor(options), flow, options.signal));
   }
 
   /** Completes the flow with the authorization response (redirect URL or its parameters): checks state, `iss` and nonce, redeems the code, caches the tokens. */

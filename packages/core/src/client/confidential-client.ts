@@ -3,7 +3,7 @@ import { type ClientCredentialsOptions, acquireTokenForClient } from '../flows/c
 import { type OnBehalfOfOptions, acquireTokenOnBehalfOf } from '../flows/on-behalf-of.js';
 import type { AuthenticationResult } from '../results.js';
 import { imdsRegionDetector, resolveRegion } from '../authority/region.js';
-import { FetchHttpClient } from '../http/http-client.js';
+import { FetchHttpClient, type HttpClient } from '../http/http-client.js';
 import { ClientApplication, type ClientApplicationOptions } from './client-application.js';
 import { type ClientAuthMethod, type ClientCredential, type PrivateKeyDecryptor, clientAuthenticator } from './client-credential.js';
 
@@ -35,6 +35,11 @@ export interface ConfidentialClientOptions extends ClientApplicationOptions {
    * http://169.254.169.254/metadata/instance/compute/location): for tests and IMDS proxies.
    */
   imdsEndpoint?: string;
+  /**
+   * The transport `TryAutoDetect` asks IMDS with (default `httpClient`). IMDS is link-local and not
+   * supported behind a proxy: @tessera/node passes a direct one.
+   */
+  imdsHttpClient?: HttpClient;
   /** Extra claims signed into client assertions. */
   clientClaims?: Record<string, unknown>;
   /** Decrypts passphrase-protected PEM keys (provided by @tessera/node). */
@@ -61,7 +66,7 @@ export class ConfidentialClientApplication extends ClientApplication {
     if (options.azureRegion && !region) log.log('warning', `The environment's region (REGION_NAME) "${options.environmentRegion}" is not a region name; using the global token endpoint`);
     // IMDS is asked with the bare transport: one attempt with its own short limit, no retries.
     this.context.azureRegion =
-      region === 'detect' ? imdsRegionDetector(options.httpClient ?? new FetchHttpClient(), options.imdsEndpoint, log) : region ? () => Promise.resolve(region) : undefined;
+      region === 'detect' ? imdsRegionDetector(options.imdsHttpClient ?? options.httpClient ?? new FetchHttpClient(), options.imdsEndpoint, log) : region ? () => Promise.resolve(region) : undefined;
   }
 
   /** App-only token. Cache first; 100 concurrent identical calls make one request. */

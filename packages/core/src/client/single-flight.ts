@@ -1,20 +1,58 @@
-/** Concurrent calls with the same key share one in-flight promise (one network call). */
-export class SingleFlight {
-  readonly #inflight = new Map<string, Promise<unknown>>();
+import { abortable } from '../http/retry.js';
 
-  /** Runs `work`, or joins the call already running under `key`. */
-  run<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const existing = this.#inflight.get(key);
-    if (existing) return existing as Promise<T>;
-    const p = work().finally(() => this.#inflight.delete(key));
-    this.#inflight.set(key, p);
-    return p;
+/** One shared call: its promise, the signal its work runs with, and how many callers still wait for it. */
+interface Flight {
+  promise: Promise<unknown>;
+  stop: AbortController;
+  waiting: number;
+}
+
+/**
+ * Concurrent calls with the same key share one in-flight promise (one network call). Each caller's
+ * AbortSignal ends only its own wait; the shared work, which runs with a signal of its own, is
+ * stopped only when every caller has aborted (a caller without a signal waits to the end).
+ */
+export class SingleFlight {
+  readonly #inflight = new Map<string, Flight>();
+
+  /** Runs `work`, or joins the call already running under `key`; `signal` is this caller's. */
+  run<T>(key: string, signal: AbortSignal | undefined, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    let flight = this.#inflight.get(key);
+    // A call every caller gave up on is ending: a new caller starts its own.
+    if (!flight || flight.stop.signal.aborted) {
+      const stop = new AbortController();
+      const started: Flight = { promise: Promise.resolve(), stop, waiting: 0 };
+      started.promise = work(stop.signal).finally(() => {
+        if (this.#inflight.get(key) === started) this.#inflight.delete(key);
+      });
+      this.#inflight.set(key, started);
+      flight = started;
+    }
+    return join(flight, signal) as Promise<T>;
   }
 
   /** How many calls are in flight. */
   get size(): number {
     return this.#inflight.size;
   }
+}
+
+function join(flight: Flight, signal: AbortSignal | undefined): Promise<unknown> {
+  flight.waiting++;
+  if (!signal) return flight.promise;
+  const leave = () => {
+    if (--flight.waiting === 0) flight.stop.abort(signal.reason);
+  };
+  if (signal.aborted) leave();
+  else {
+    signal.addEventListener('abort', leave, { once: true });
+    // Settled: this caller's listener goes (a long-lived signal must not collect one per call).
+    flight.promise.then(
+      () => signal.removeEventListener('abort', leave),
+      () => signal.removeEventListener('abort', leave),
+    );
+  }
+  return abortable(flight.promise, signal);
 }
 
 /** Like single-flight, but a success is kept for later callers; a failure is forgotten so the next caller retries. */

@@ -75,10 +75,15 @@ export async function dpopKeyPairFrom(source: DpopKeySource): Promise<CryptoKeyP
   }
   const { kty, crv, x, y, d } = jwk;
   const subtle = globalThis.crypto.subtle;
-  return {
-    privateKey: await subtle.importKey('jwk', { kty, crv, x, y, d }, EC_PARAMS, false, ['sign']),
-    publicKey: await subtle.importKey('jwk', { kty, crv, x, y }, EC_PARAMS, true, ['verify']),
-  };
+  try {
+    return {
+      privateKey: await subtle.importKey('jwk', { kty, crv, x, y, d }, EC_PARAMS, false, ['sign']),
+      publicKey: await subtle.importKey('jwk', { kty, crv, x, y }, EC_PARAMS, true, ['verify']),
+    };
+  } catch (error) {
+    // WebCrypto's DataError says neither which option nor what to fix.
+    throw new ConfigurationError(`dpop.key: the private P-256 JWK could not be imported (${error instanceof Error ? error.message : String(error)}); check that x, y and d are its base64url members`);
+  }
 }
 
 /** Loads a key pair: the pair, its public JWK and thumbprint. */

@@ -46,6 +46,13 @@ export interface AuthorizationUrlOptions extends RequestOptions {
   codeChallenge?: string;
   /** Further authorization parameters (e.g. `ui_locales`); a parameter the library sets is a ConfigurationError. */
   extraQueryParameters?: Record<string, string>;
+  /**
+   * With DPoP: bind the code to this client's key (`dpop_jkt`, RFC 9449 10), so only the key's holder
+   * can redeem it. Default true; false when the code is redeemed where this key is gone (e.g. by
+   * another process, or after a redirect from a page whose key was not stored), as the provider
+   * would then refuse the redemption.
+   */
+  bindCodeToDpopKey?: boolean;
 }
 
 /** Everything needed to finish an authorization-code sign-in; keep it (e.g. in the session) until the redirect returns. */
@@ -95,7 +102,7 @@ export type AuthResponse = URLSearchParams | Record<string, string | undefined> 
 /** The authorization request's parameters (before any push). */
 async function authorizationParameters(ctx: FlowContext, authority: Authority, options: AuthorizationUrlOptions): Promise<Record<string, string | undefined>> {
   // RFC 9449 10: the code is bound to the DPoP key, so only a holder of the key can redeem it.
-  const dpopJkt = ctx.dpop && (await ctx.dpop.key()).thumbprint;
+  const dpopJkt = ctx.dpop && options.bindCodeToDpopKey !== false ? (await ctx.dpop.key()).thumbprint : undefined;
   const scopes = withOidcScopes([...normalizeScopes(options.scopes), ...(options.extraScopesToConsent ?? [])], ctx.excludeScopes);
   return withExtraParameters({
     client_id: ctx.clientId,
@@ -114,8 +121,9 @@ async function authorizationParameters(ctx: FlowContext, authority: Authority, o
     claims: mergeClaims(options.claims, ctx.clientCapabilities),
     client_info: authority.kind === 'entra' ? '1' : undefined,
     dpop_jkt: dpopJkt,
-    // Diagnostics as MSAL sends them on the authorize URL: the call's correlation id, and who we are (Entra).
-    'client-request-id': ctx.correlationId,
+    // Diagnostics as MSAL sends them on the authorize URL, to Entra only: the call's correlation id and
+    // who we are. Other providers may refuse parameters they do not know (not every one ignores them).
+    'client-request-id': authority.kind === 'entra' ? ctx.correlationId : undefined,
     ...libraryQuery(ctx),
   }, options.extraQueryParameters);
 }

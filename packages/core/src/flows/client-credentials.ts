@@ -1,6 +1,6 @@
 import type { Authority } from '../authority/authority.js';
 import { partitionKeys } from '../cache/cache-store.js';
-import { cachedResult, dpopKeyLoading } from './silent.js';
+import { type CacheQuery, cachedResult, dpopKeyLoading } from './silent.js';
 import type { AuthenticationResult } from '../results.js';
 import { normalizeScopes, resourceScopes } from '../scopes.js';
 import type { FlowContext, RequestOptions } from './context.js';
@@ -37,6 +37,17 @@ export async function acquireTokenForClient(ctx: FlowContext, authority: Authori
     if (hit) return hit;
   }
   const key = ['cc', authority.url, ctx.clientId, resourceScopes(scopes).sort().join(' '), options.claims ?? ''].join('\n');
+  // Identical calls share one request, run with the flight's signal: it stops only when every caller has aborted.
+  return ctx.singleFlight.run(key, options.signal, (signal) => requestAppToken(ctx, authority, { ...options, signal }, { key, scopes, partition, query, reuse }));
+}
+
+/** The shared request of acquireTokenForClient (after the cache missed). */
+function requestAppToken(
+  ctx: FlowContext,
+  authority: Authority,
+  options: ClientCredentialsOptions,
+  { key, scopes, partition, query, reuse }: { key: string; scopes: string[]; partition: string; query: CacheQuery; reuse: boolean },
+): Promise<AuthenticationResult> {
   const request = (tokenEndpoint?: string) =>
     requestToken(ctx, {
       authority,
@@ -68,5 +79,5 @@ export async function acquireTokenForClient(ctx: FlowContext, authority: Authori
         }
       };
   // Instances sharing a store make one request per token: the others read its answer from the store.
-  return ctx.singleFlight.run(key, () => (reuse ? singleFlightAcrossInstances(ctx, { name: key, partition, signal: options.signal }, () => cachedResult(ctx, query), ask) : ask()));
+  return reuse ? singleFlightAcrossInstances(ctx, { name: key, partition, signal: options.signal }, () => cachedResult(ctx, query), ask) : ask();
 }

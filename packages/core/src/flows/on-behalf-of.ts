@@ -6,7 +6,7 @@ import type { AuthenticationResult } from '../results.js';
 import { normalizeScopes, resourceScopes, withOidcScopes } from '../scopes.js';
 import type { FlowContext, RequestOptions } from './context.js';
 import { refreshAccessToken } from './refresh-token.js';
-import { cachedResult, dpopKeyLoading } from './silent.js';
+import { type CacheQuery, cachedResult, dpopKeyLoading } from './silent.js';
 import { checkOptions, nonEmpty } from '../http/schemas.js';
 import { optionalBoolean, requestOptions, requiredScopesOption } from './options.js';
 import { requestToken, singleFlightAcrossInstances, throwNotInteractive } from './token-request.js';
@@ -45,6 +45,18 @@ export async function acquireTokenOnBehalfOf(ctx: FlowContext, authority: Author
     const hit = cachedResult(ctx, query);
     if (hit) return hit;
   }
+  const key = ['obo', authority.url, ctx.clientId, hash, resourceScopes(scopes).sort().join(' '), options.claims ?? ''].join('\n');
+  // Identical calls share one exchange, run with the flight's signal: it stops only when every caller has aborted.
+  return ctx.singleFlight.run(key, options.signal, (signal) => exchangeShared(ctx, authority, { ...options, signal }, { scopes, hash, partition, query, reuse }));
+}
+
+/** The shared exchange (or refresh) of acquireTokenOnBehalfOf, after the cache missed. */
+function exchangeShared(
+  ctx: FlowContext,
+  authority: Authority,
+  options: OnBehalfOfOptions,
+  { scopes, hash, partition, query, reuse }: { scopes: string[]; hash: string; partition: string; query: CacheQuery; reuse: boolean },
+): Promise<AuthenticationResult> {
   const exchange = () =>
     requestToken(ctx, {
       authority,
@@ -61,8 +73,7 @@ export async function acquireTokenOnBehalfOf(ctx: FlowContext, authority: Author
       signal: options.signal,
       correlationId: options.correlationId,
     }).catch(throwNotInteractive);
-  const key = ['obo', authority.url, ctx.clientId, hash, resourceScopes(scopes).sort().join(' '), options.claims ?? ''].join('\n');
-  if (!reuse) return ctx.singleFlight.run(key, exchange);
+  if (!reuse) return exchange();
   // Refresh and exchange under one lock per assertion: instances sharing a store redeem a (rotating)
   // refresh token once and make one exchange per token; the others read the answer from the store.
   const refreshOrExchange = async () => {
@@ -77,7 +88,5 @@ export async function acquireTokenOnBehalfOf(ctx: FlowContext, authority: Author
     }
     return exchange();
   };
-  return ctx.singleFlight.run(key, () =>
-    singleFlightAcrossInstances(ctx, { name: ['obo', authority.url, ctx.clientId, hash].join('\n'), partition, signal: options.signal }, () => cachedResult(ctx, query), refreshOrExchange),
-  );
+  return singleFlightAcrossInstances(ctx, { name: ['obo', authority.url, ctx.clientId, hash].join('\n'), partition, signal: options.signal }, () => cachedResult(ctx, query), refreshOrExchange);
 }

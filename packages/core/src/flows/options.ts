@@ -84,6 +84,7 @@ export const authorizationUrlOptionsSchema = requestOptions({
   responseMode: z.optional(oneOf(['query', 'fragment', 'form_post'], 'expected query, fragment or form_post')),
   extraScopesToConsent: z.optional(strings()),
   extraQueryParameters: z.optional(z.custom<Record<string, string>>((v) => isRecord(v) && Object.values(v).every((s) => typeof s === 'string'), 'expected an object of string values')),
+  bindCodeToDpopKey: optionalBoolean,
 });
 
 /** A flow object as initiateAuthCodeFlow returned it (kept by the app until the redirect returns). */

@@ -34,7 +34,8 @@ export function expiryMarginSeconds(lifetimeSeconds: number): number {
   return Math.min(EXPIRY_MARGIN_SECONDS, Math.max(MIN_EXPIRY_MARGIN_SECONDS, lifetimeSeconds / 10));
 }
 
-interface CacheQuery {
+/** What a cached token is looked up by (see cachedResult). */
+export interface CacheQuery {
   homeAccountId: string;
   environment: string;
   realm: string;
@@ -130,8 +131,15 @@ export const refreshDue = (ctx: FlowContext, hit: AuthenticationResult) => hit.r
 
 function refreshWithCachedToken(ctx: FlowContext, authority: Authority, options: SilentOptions & { scopes: string[] }): Promise<AuthenticationResult> {
   const { account } = options;
-  // Concurrent silent calls for the same account and scopes share one refresh (and one rotation).
+  // Concurrent silent calls for the same account and scopes share one refresh (and one rotation),
+  // run with the flight's signal: it stops only when every caller has aborted.
   const key = ['rt', account.homeAccountId, account.environment, authority.url, ctx.clientId, resourceScopes(options.scopes).sort().join(' '), options.claims ?? ''].join('\n');
+  return ctx.singleFlight.run(key, options.signal, (signal) => refreshShared(ctx, authority, { ...options, signal }));
+}
+
+/** The shared refresh of refreshWithCachedToken: under the refresh lock when the store has one. */
+function refreshShared(ctx: FlowContext, authority: Authority, options: SilentOptions & { scopes: string[] }): Promise<AuthenticationResult> {
+  const { account } = options;
   const redeem = (refreshToken: string, grantedScopes?: string) => refreshAccessToken(ctx, authority, refreshToken, { ...options, account, grantedScopes });
   const refreshOwn = async () => {
     const rt = ctx.persistence.cache.findRefreshToken(account.homeAccountId, account.environment, ctx.clientId, { realm: refreshTokenRealm(authority), keyId: ctx.dpop?.keyId });
@@ -141,17 +149,15 @@ function refreshWithCachedToken(ctx: FlowContext, authority: Authority, options:
   const family = ctx.familyRefresh;
   const refresh = family ? () => family(ctx, authority, account, refreshOwn, redeem) : refreshOwn;
   const lock = ctx.refreshLock;
-  if (!lock) return ctx.singleFlight.run(key, refresh);
-  return ctx.singleFlight.run(key, () =>
-    lock(
-      account,
-      async () => {
+  if (!lock) return refresh();
+  return lock(
+    account,
+    async () => {
       // Another tab or process may have refreshed while we waited: re-read, re-check, then refresh.
       await ctx.persistence.sync(partitionKeys.account(ctx.partitioning, account.homeAccountId), options.signal);
       const hit = silentHit(ctx, options, ctx.correlationId);
       return hit && !refreshDue(ctx, hit) ? hit : refresh();
-      },
-      options.signal,
-    ),
+    },
+    options.signal,
   );
 }

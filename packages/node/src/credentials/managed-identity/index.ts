@@ -147,7 +147,7 @@ export class ManagedIdentityCredential implements TokenCredential {
 
   /** One request per scope at a time, whoever asks; the caller's signal ends only its own wait. */
   private fetch(scope: string, resource: string): Promise<BearerToken> {
-    return this.flights.run(scope.toLowerCase(), async () => {
+    return this.flights.run(scope.toLowerCase(), undefined, async () => {
       const source = this.selectSource();
       const t = await source.getToken(resource, scope);
       const at: AccessTokenEntity = {
