@@ -41,6 +41,31 @@ describe('PAR required + DPoP-bound clients + nonces required', () => {
     expect((await app.acquireTokenByAuthCodeFlow(flow, redirectUrl)).tokenType).toBe('DPoP');
     expect(idp.current.requests.find((r) => r.path === '/request')).toMatchObject({ status: 201, authMethod: 'client_secret_basic', clientId: c.clientId });
   });
+
+  it('private_key_jwt and client_secret_jwt: a fresh assertion at the PAR endpoint and another at the token endpoint (jti used once); DPoP refresh', async () => {
+    const { ecKeyJwt, secretJwt, confidential } = idp.current.clients;
+    for (const [clientId, clientCredential, authMethod] of [
+      [ecKeyJwt.clientId, { privateKey: ecKeyJwt.privateJwk as JsonWebKey }, 'private_key_jwt'],
+      [secretJwt.clientId, { clientSecret: secretJwt.clientSecret, clientAuthMethod: 'client_secret_jwt' as const }, 'client_secret_jwt'],
+    ] as const) {
+      const { clientAuthMethod, ...credential } = { clientAuthMethod: undefined, ...clientCredential };
+      const app = new ConfidentialClientApplication({ clientId, clientCredential: credential, clientAuthMethod, authority: idp.current.issuer, dpop: true });
+      idp.current.clearRequests();
+      const flow = await app.initiateAuthCodeFlow({ scopes: API, redirectUri: confidential.redirectUris[0]! });
+      const { redirectUrl } = await completeAuthorization(flow.authUri, { username: 'keyed' });
+      const signedIn = await app.acquireTokenByAuthCodeFlow(flow, redirectUrl);
+      expect(signedIn.tokenType).toBe('DPoP');
+      const refreshed = await app.acquireTokenSilent({ scopes: API, account: signedIn.account!, forceRefresh: true });
+      expect(refreshed.tokenType).toBe('DPoP');
+      const backChannel = idp.current.requests.filter((r) => r.path === '/request' || r.path === '/token');
+      expect(backChannel.map((r) => [r.path, r.grantType ?? null, r.authMethod, r.error ?? r.status])).toEqual([
+        ['/request', null, authMethod, 201],
+        ['/token', 'authorization_code', authMethod, 'use_dpop_nonce'],
+        ['/token', 'authorization_code', authMethod, 200],
+        ['/token', 'refresh_token', authMethod, 200],
+      ]);
+    }
+  });
 });
 
 describe('DPoP nonces + rotating refresh tokens: clients sharing one cache refresh an expired token together', () => {

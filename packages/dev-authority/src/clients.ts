@@ -36,6 +36,8 @@ export interface ClientSetup {
 }
 
 const APP_ONLY = { grant_types: ['client_credentials'], response_types: [], redirect_uris: [] };
+/** Client credentials and user sign-in (auth code, refresh) at the web client's redirect URIs: assertion authentication at PAR and token endpoints. */
+const webWith = (setup: ClientSetup) => ({ grant_types: ['client_credentials', 'authorization_code', 'refresh_token'], response_types: ['code'], redirect_uris: setup.confidentialRedirectUris });
 
 export function clientMetadata(setup: ClientSetup): ClientMetadata[] {
   const bound = new Set(setup.dpopBoundClients ?? []);
@@ -89,14 +91,14 @@ export function clientMetadata(setup: ClientSetup): ClientMetadata[] {
       client_secret: SECRET_JWT_CLIENT_SECRET,
       token_endpoint_auth_method: 'client_secret_jwt',
       token_endpoint_auth_signing_alg: 'HS256',
-      ...APP_ONLY,
+      ...webWith(setup),
     },
     {
       client_id: EC_KEY_JWT_CLIENT_ID,
       token_endpoint_auth_method: 'private_key_jwt',
       token_endpoint_auth_signing_alg: 'ES256',
       jwks: { keys: [setup.ecKey.publicJwk] },
-      ...APP_ONLY,
+      ...webWith(setup),
     },
     {
       client_id: ED25519_KEY_JWT_CLIENT_ID,

@@ -139,7 +139,9 @@ function recordParsedRequest(log: RequestLog) {
         if (typeof params.grant_type === 'string') entry.grantType = params.grant_type;
         const clientId = oidc?.client?.clientId ?? params.client_id ?? basicClientId(ctx.get('authorization') || undefined);
         if (typeof clientId === 'string') entry.clientId = clientId;
-        Object.assign(entry, clientAuthentication(params, ctx.get('authorization')));
+        // The PAR endpoint keeps client authentication out of its (authorization) params: read the body.
+        const sent = (oidc as { body?: Record<string, unknown> } | undefined)?.body;
+        Object.assign(entry, clientAuthentication({ ...sent, ...params }, ctx.get('authorization')));
         entry.status = ctx.status;
         const body = ctx.body as { error?: unknown } | undefined;
         if (body && typeof body === 'object' && typeof body.error === 'string') entry.error = body.error;

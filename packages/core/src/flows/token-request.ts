@@ -92,21 +92,23 @@ export async function requestToken(ctx: FlowContext, req: TokenRequest): Promise
 async function sendTokenRequest(ctx: FlowContext, req: TokenRequest): Promise<AuthenticationResult> {
   const metadata = await ctx.metadata(req.authority, req.signal);
   const endpoint = req.tokenEndpoint ?? metadata.token_endpoint;
-  const auth = ctx.authenticate ? await ctx.authenticate(endpoint, metadata, req.signal) : { params: { client_id: ctx.clientId }, headers: {} };
-  const headers: Record<string, string> = { ...ctx.appHeaders, ...auth.headers };
+  const headers: Record<string, string> = { ...ctx.appHeaders };
   // The call's context sends client-request-id (see forCall); a bare context sends the request's.
   if (req.correlationId && !ctx.correlationId) headers['client-request-id'] = req.correlationId;
   const anchor = req.params.grant_type === 'refresh_token' && req.authority.kind === 'entra' && anchorMailbox(req.account);
   if (anchor) headers['x-anchormailbox'] = anchor;
   const params = {
     ...req.params,
-    ...auth.params,
     claims: mergeClaims(req.claims, ctx.clientCapabilities),
     client_info: req.authority.kind === 'entra' ? '1' : undefined,
   };
   ctx.log.log('info', () => `Token request: grant_type=${req.params.grant_type} to ${endpoint}`);
-  const send = (http: HttpClient, extra?: Record<string, string>) =>
-    requestJson(http, formPost(endpoint, params, { ...headers, ...extra }, req.signal), tokenResponseSchema, 'Token response', auth.secrets);
+  // Each send authenticates anew: a client assertion's jti is single-use (RFC 7523 3), so the
+  // DPoP nonce retry (whose first request the provider already authenticated) needs its own.
+  const send = async (http: HttpClient, extra?: Record<string, string>) => {
+    const auth = ctx.authenticate ? await ctx.authenticate(endpoint, metadata, req.signal) : { params: { client_id: ctx.clientId }, headers: {} };
+    return requestJson(http, formPost(endpoint, { ...params, ...auth.params }, { ...headers, ...auth.headers, ...extra }, req.signal), tokenResponseSchema, 'Token response', auth.secrets);
+  };
   const response = ctx.dpop ? await sendWithDpop(ctx, ctx.dpop, metadata, endpoint, send) : await send(ctx.http);
   const result = await acceptTokenResponse(ctx, req, metadata, response);
   ctx.log.log('verbose', () => `Token acquired for scopes "${result.scopes.join(' ')}" (access token ${ctx.log.pii(result.accessToken)})`);
