@@ -139,3 +139,35 @@ describe('DPoP nonces of an authorization server and an API on one origin (a pat
     expect(calls).toEqual(['DPoP', 200, 200]);
   });
 });
+
+describe('a path issuer (/realms/p) + PAR required + DPoP nonces + consent-gated offline_access', () => {
+  let front: Awaited<ReturnType<typeof startFrontDoor>>;
+  let idp: DevAuthority;
+  beforeAll(async () => {
+    front = await startFrontDoor();
+    idp = await startDevAuthority({ issuer: `${front.origin}/realms/p`, requirePushedAuthorizationRequests: true, offlineAccess: 'consent', dpop: { requireNonce: true, boundClients: ['tessera-native'] } });
+    front.route('/realms/p', idp.port);
+    clearMetadataCache();
+  });
+  afterAll(async () => {
+    await idp.close();
+    await front.close();
+  });
+
+  it("pushes under the issuer's path; prompt=consent inside the pushed request gets a bound refresh token, without it none", async () => {
+    const app = new PublicClientApplication({ clientId: idp.clients.native.clientId, authority: idp.issuer, dpop: true });
+    const signIn = async (prompt?: 'consent') => {
+      const flow = await app.initiateAuthCodeFlow({ scopes: API, redirectUri: LOOPBACK_REDIRECT, prompt });
+      expect(flow.authUri.startsWith(`${idp.issuer}/auth?`)).toBe(true);
+      const { redirectUrl } = await completeAuthorization(flow.authUri, { username: prompt ? 'consenting' : 'plain' });
+      return app.acquireTokenByAuthCodeFlow(flow, redirectUrl);
+    };
+    const consented = await signIn('consent');
+    expect(consented).toMatchObject({ tokenType: 'DPoP', idTokenClaims: { iss: idp.issuer } });
+    expect((await app.acquireTokenSilent({ scopes: API, account: consented.account!, forceRefresh: true })).tokenType).toBe('DPoP');
+    const plain = await signIn();
+    expect(plain.scopes).not.toContain('offline_access');
+    await expect(app.acquireTokenSilent({ scopes: API, account: plain.account!, forceRefresh: true })).rejects.toMatchObject({ code: 'no_tokens_found' });
+    expect(idp.countRequests({ path: '/request' })).toBe(2);
+  });
+});

@@ -28,21 +28,24 @@ export async function handleInteraction(
 ): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://localhost').pathname;
   const [, action = ''] = path.slice(INTERACTION_PREFIX.length).split('/');
+  // Under a path issuer (/realms/a, see server.ts) the forms post back below its path.
+  const original = (req as IncomingMessage & { originalUrl?: string }).originalUrl;
+  const prefix = `${original ? original.slice(0, original.length - (req.url ?? '').length) : ''}${INTERACTION_PREFIX}`;
   try {
     const details = await provider.interactionDetails(req, res);
     const clientId = String(details.params.client_id ?? '');
 
     if (req.method === 'GET' && action === '') {
-      if (details.prompt.name === 'login') return sendHtml(res, 200, loginPage(details.uid, clientId));
+      if (details.prompt.name === 'login') return sendHtml(res, 200, loginPage(details.uid, clientId, undefined, prefix));
       const missing = (details.prompt.details.missingOIDCScope as string[] | undefined) ?? [];
-      return sendHtml(res, 200, consentPage(details.uid, clientId, missing));
+      return sendHtml(res, 200, consentPage(details.uid, clientId, missing, prefix));
     }
 
     if (req.method === 'POST' && action === 'login') {
       const form = await readForm(req);
       const username = form.get('username')?.trim() ?? '';
       if (!username || !isPasswordAccepted(form.get('password') ?? '')) {
-        return sendHtml(res, 401, loginPage(details.uid, clientId, 'Invalid username or password.'));
+        return sendHtml(res, 401, loginPage(details.uid, clientId, 'Invalid username or password.', prefix));
       }
       const result = { login: { accountId: subject(username) } };
       return await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: false });

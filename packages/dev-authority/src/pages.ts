@@ -17,27 +17,27 @@ ${body}
 </body></html>`;
 }
 
-export function loginPage(uid: string, clientId: string, error?: string): string {
+export function loginPage(uid: string, clientId: string, error?: string, prefix = '/interaction/'): string {
   return page(
     'Sign in',
     `<p>Client <code>${escapeHtml(clientId)}</code>. Any username and password work, except the password
 <code>${DEV_PASSWORD_REJECTED}</code>.</p>
 ${error ? `<p class="error">${escapeHtml(error)}</p>` : ''}
-<form id="login-form" method="post" action="/interaction/${escapeHtml(uid)}/login">
+<form id="login-form" method="post" action="${escapeHtml(prefix)}${escapeHtml(uid)}/login">
   <input type="text" name="username" placeholder="username" autofocus required>
   <input type="password" name="password" placeholder="password">
   <button type="submit">Sign in</button>
 </form>
-<form id="abort-form" method="post" action="/interaction/${escapeHtml(uid)}/abort"><button type="submit">Cancel</button></form>`,
+<form id="abort-form" method="post" action="${escapeHtml(prefix)}${escapeHtml(uid)}/abort"><button type="submit">Cancel</button></form>`,
   );
 }
 
-export function consentPage(uid: string, clientId: string, scopes: string[]): string {
+export function consentPage(uid: string, clientId: string, scopes: string[], prefix = '/interaction/'): string {
   return page(
     'Authorize',
     `<p>Client <code>${escapeHtml(clientId)}</code> asks for: ${scopes.map((s) => `<code>${escapeHtml(s)}</code>`).join(' ') || '(no new scopes)'}</p>
-<form id="consent-form" method="post" action="/interaction/${escapeHtml(uid)}/confirm"><button type="submit" autofocus>Allow</button></form>
-<form id="abort-form" method="post" action="/interaction/${escapeHtml(uid)}/abort"><button type="submit">Deny</button></form>`,
+<form id="consent-form" method="post" action="${escapeHtml(prefix)}${escapeHtml(uid)}/confirm"><button type="submit" autofocus>Allow</button></form>
+<form id="abort-form" method="post" action="${escapeHtml(prefix)}${escapeHtml(uid)}/abort"><button type="submit">Deny</button></form>`,
   );
 }
 

@@ -35,6 +35,8 @@ export interface ConfigSetup {
   dpopRequireNonce: boolean;
   /** Every client must use Pushed Authorization Requests (RFC 9126). */
   requirePushedAuthorizationRequests?: boolean;
+  /** The issuer's path (`/realms/a`) when it has one: the login pages live under it too. */
+  mountPath?: string;
 }
 
 export function apiResourceInfo(ttls: Ttls): ResourceServerInfo {
@@ -67,7 +69,7 @@ export function providerConfiguration(setup: ConfigSetup): Configuration {
     conformIdTokenClaims: false,
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     clientDefaults: { id_token_signed_response_alg: 'RS256' },
-    interactions: { url: (_ctx, interaction) => `${INTERACTION_PREFIX}${interaction.uid}` },
+    interactions: { url: (_ctx, interaction) => `${setup.mountPath ?? ''}${INTERACTION_PREFIX}${interaction.uid}` },
     features: {
       devInteractions: { enabled: false },
       claimsParameter: { enabled: true },

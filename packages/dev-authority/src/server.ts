@@ -90,6 +90,7 @@ export async function startDevAuthority(options: DevAuthorityOptions = {}): Prom
         refreshTokensAlways: options.refreshTokens === 'always',
         dpopRequireNonce: options.dpop?.requireNonce ?? false,
         requirePushedAuthorizationRequests: options.requirePushedAuthorizationRequests === true,
+        mountPath,
       }),
     );
     const apiInfo = apiResourceInfo(ttls);
