@@ -23,6 +23,40 @@ const REFRESH = { grantType: 'refresh_token' };
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
+describe('two processes, DPoP-bound tokens with nonces required, rotating refresh tokens, one cache file', () => {
+  const idp = useDevAuthority({ rotateRefreshTokens: true, tokenEndpointDelayMs: 500, dpop: { requireNonce: true, boundClients: ['tessera-native'] } });
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tessera-refresh-lock-dpop-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('one refresh: the holder retries once for its nonce with the same refresh token; the other takes its tokens; the grant stays alive', async () => {
+    const path = join(dir, 'dpop.json');
+    const pair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+    const jwk = await crypto.subtle.exportKey('jwk', pair.privateKey);
+    const store = new FileCacheStore({ path, allowUnencryptedStorage: true });
+    const app = new PublicClientApplication({ clientId: idp.current.clients.native.clientId, authority: idp.current.issuer, cacheStore: store, dpop: { key: jwk } });
+    const flow = await app.initiateAuthCodeFlow({ scopes: SCOPES, redirectUri: REDIRECT });
+    const { redirectUrl } = await completeAuthorization(flow.authUri, { username: 'dpop-twins' });
+    const result = await app.acquireTokenByAuthCodeFlow(flow, redirectUrl);
+    await writeFile(path, expireAccessTokens(await readFile(path, 'utf8')));
+    idp.current.clearRequests();
+
+    const startAt = String(Date.now() + 1500);
+    const args = ['silent', 'file', path, idp.current.issuer, idp.current.clients.native.clientId, startAt, JSON.stringify(jwk)];
+    const workers = await Promise.all([startWorker('refresh-worker.mjs', args), startWorker('refresh-worker.mjs', args)]);
+    await Promise.all(workers.map(finished));
+    const [a, b] = workers.map((w) => w.output().split('\n').find((l) => l.startsWith('result '))!.split(' '));
+    // Each process starts without a nonce: the holder is asked for one, then redeems; no reuse.
+    expect(idp.current.requests.filter((r) => r.grantType === 'refresh_token').map((r) => r.error ?? r.status)).toEqual(['use_dpop_nonce', 200]);
+    expect(a![1]).toBe(b![1]);
+    expect([a![2], b![2]].sort()).toEqual(['false', 'true']);
+    const later = await app.acquireTokenSilent({ scopes: SCOPES, account: result.account!, forceRefresh: true });
+    expect(later.tokenType).toBe('DPoP');
+  });
+});
+
 describe('two processes sharing one cache store, rotating refresh tokens with reuse detection', () => {
   // The token endpoint answers after 0.5 s: the two processes' refreshes surely overlap.
   const idp = useDevAuthority({ rotateRefreshTokens: true, tokenEndpointDelayMs: 500 });
