@@ -27,6 +27,8 @@ export interface CliArgs {
   /** login: print the sign-in URL instead of opening a browser (--no-browser). */
   browser: boolean;
   prompt?: Prompt;
+  /** login: push the authorization request (--par; a provider requiring it for every client gets it anyway). */
+  par: boolean;
   port?: number;
   /** The port option as the user typed it, for messages about the port. */
   portFlag: string;
@@ -53,6 +55,7 @@ const OPTIONS = [
   // A plain option named 'no-browser': Node 20's parseArgs may not know allowNegative.
   { name: 'no-browser', type: 'boolean', for: ['login'], help: 'Print the sign-in URL instead of opening a browser (SSH, containers)' },
   { name: 'prompt', type: 'string', arg: '<prompt>', for: ['login'], help: `Browser sign-in prompt: ${PROMPTS.join(', ')} (consent: to be granted offline_access)` },
+  { name: 'par', type: 'boolean', for: ['login'], help: 'Push the browser sign-in request first (RFC 9126), for a client registered to require it' },
   { name: 'port', type: 'string', arg: '<n>', for: ['login'], help: 'Loopback port for the browser redirect (default: any free port)' },
   { name: 'timeout', type: 'string', arg: '<seconds>', for: ['login'], help: 'How long to wait for the browser (default 300)' },
   { name: 'poll-interval', type: 'string', arg: '<s>', for: ['login'], help: 'With --device: poll every <s> seconds instead of the authority\'s interval' },
@@ -162,6 +165,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     device: values.device ?? false,
     browser: !(values['no-browser'] ?? false),
     prompt: prompt as Prompt | undefined,
+    par: values.par ?? false,
     port: number(portFlag, values.port, (n) => Number.isInteger(n) && n >= 0 && n <= 65535),
     portFlag,
     timeoutSeconds: number(timeoutFlag, values.timeout, (n) => n > 0),

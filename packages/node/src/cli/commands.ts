@@ -19,6 +19,7 @@ export const commands: Record<Command, Handler> = {
     embedded: false,
     check(args) {
       if (args.prompt !== undefined && args.device) throw usageError('--prompt is for the browser sign-in; the device code flow has no prompt');
+      if (args.par && args.device) throw usageError('--par is for the browser sign-in; the device code flow has no authorization request to push');
     },
     async run(session, args, io) {
       const result = await signIn(session, args, io);

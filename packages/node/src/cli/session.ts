@@ -5,7 +5,7 @@ import { CliError, ExitCode, usageError } from './errors.js';
 import type { TextOut } from './io.js';
 
 /** Where the commands get tokens: a configured authority, or (--dev-authority) the embedded dev authority. */
-export type Target = { embedded: true } | { embedded: false; authority?: string; clientId: string; cacheFile?: string };
+export type Target = { embedded: true } | { embedded: false; authority?: string; clientId: string; cacheFile?: string; par?: boolean };
 
 /** The client the commands use, and what to release afterwards. */
 export interface Session {
@@ -34,7 +34,7 @@ export function resolveTarget(args: CliArgs, env: NodeJS.ProcessEnv): Target {
   }
   if (!clientId) throw usageError('--client-id (or TESSERA_CLIENT_ID) is needed with an authority');
   // Without an authority, core's default applies (Entra, common tenant).
-  return { embedded: false, authority, clientId, cacheFile: args.cacheFile ?? (env.TESSERA_CACHE_FILE || undefined) };
+  return { embedded: false, authority, clientId, cacheFile: args.cacheFile ?? (env.TESSERA_CACHE_FILE || undefined), par: args.par };
 }
 
 export async function openSession(target: Target, warnings: TextOut): Promise<Session> {
@@ -48,6 +48,8 @@ export async function openSession(target: Target, warnings: TextOut): Promise<Se
     cacheStore,
     // A sign-in or sign-out that the cache file did not take is a failure, not "Signed in".
     cacheStoreErrors: 'throw',
+    // A client registered to require PAR: nothing in discovery says so.
+    ...(target.par && { pushedAuthorizationRequests: 'always' as const }),
     logger: { log: (level, message) => warn(message, level) },
     level: 'warning',
   });

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { DevAuthority } from '@tessera/dev-authority';
+import type { DevAuthority, DevAuthorityOptions } from '@tessera/dev-authority';
 import { afterAll, beforeAll } from 'vitest';
 import { useDevAuthority } from '../../../core/test/helpers.js';
 
@@ -9,8 +9,8 @@ import { useDevAuthority } from '../../../core/test/helpers.js';
  * A dev authority and a temporary folder for the enclosing describe block; `flags(file)` are the
  * options that point the CLI at both (the cache file: a path in that folder, or absolute).
  */
-export function useCliSetup(): { readonly idp: DevAuthority; readonly home: string; flags(cacheFile: string): string[] } {
-  const authority = useDevAuthority();
+export function useCliSetup(options?: DevAuthorityOptions): { readonly idp: DevAuthority; readonly home: string; flags(cacheFile: string): string[] } {
+  const authority = useDevAuthority(options);
   let home = '';
   beforeAll(() => {
     home = mkdtempSync(join(tmpdir(), 'tessera-cli-'));
