@@ -53,6 +53,10 @@ function explain(e: Error, context: ErrorContext): string {
   if (e instanceof CacheStoreUnavailableError || e instanceof CacheStoreBusyError) {
     return `${e.message} (check --cache-file or TESSERA_CACHE_FILE: the token cache must be a file in a folder you can write)`;
   }
+  // A DPoP-bound client (the provider names DPoP): signing in again cannot help, the CLI sends no proofs.
+  if (e instanceof TesseraError && /\bDPoP\b/.test(e.message) && !/use_dpop_nonce/.test(e.message)) {
+    return `${e.message} (this client requires DPoP-bound tokens, which the tessera CLI does not request: use a client id registered without dpop_bound_access_tokens)`;
+  }
   if (e instanceof InteractionRequiredError) return `${e.message} (sign in again with \`tessera login\`)`;
   return e.message;
 }

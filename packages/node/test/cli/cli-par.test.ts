@@ -2,11 +2,12 @@ import { completeAuthorization } from '@tessera/dev-authority';
 import { describe, expect, it } from 'vitest';
 import { authorizationUrlOf } from '../interactive/net-probes.js';
 import { useCliSetup } from './cli-setup.js';
-import { runCli, startCli } from './run-cli.js';
+import { deviceLogin, runCli, startCli } from './run-cli.js';
 
 // `tessera login --par` against a client registered to require pushed authorization requests
 // (RFC 9126), which discovery does not tell: without the option the user only sees the provider's
-// error page and the CLI waits for a redirect that never comes.
+// error page and the CLI waits for a redirect that never comes. And a DPoP-bound client, which
+// the CLI cannot serve: the error says so instead of "sign in again".
 
 describe('tessera CLI: a client that requires PAR', { timeout: 60_000 }, () => {
   const setup = useCliSetup({ pushedAuthorizationRequestsRequiredFor: ['native'] });
@@ -34,5 +35,16 @@ describe('tessera CLI: a client that requires PAR', { timeout: 60_000 }, () => {
     const device = await runCli(['login', '--device', '--par', ...flags]);
     expect(device.code).toBe(2);
     expect(device.stderr).toContain('--par is for the browser sign-in');
+  });
+});
+
+describe('tessera CLI: a DPoP-bound client', { timeout: 60_000 }, () => {
+  const setup = useCliSetup({ dpop: { boundClients: ['tessera-native'], exposeErrorDetail: true } });
+
+  it('login says the client needs DPoP, which the CLI does not send, not "sign in again"', async () => {
+    const done = await deviceLogin(setup.idp.issuer, setup.flags('dpop.json'), 'dpop-cli');
+    expect(done.code).toBe(3);
+    expect(done.stderr).toContain('tessera: invalid_grant: DPoP proof JWT not provided (this client requires DPoP-bound tokens, which the tessera CLI does not request');
+    expect(done.stderr).not.toContain('sign in again');
   });
 });
