@@ -1,6 +1,5 @@
 import { PublicClientApplication, clearMetadataCache } from '@tessera/core';
-import { acquireTokenInteractive } from '@tessera/node';
-import { expect, recordRequests, signInAs, test } from './support/fixtures.js';
+import { expect, loopbackSignIn, recordRequests, test } from './support/fixtures.js';
 
 // Provider features combined, in a real Chromium: a provider that requires form_post AND pushed
 // authorization requests, with the native client DPoP-bound and nonces required. The loopback
@@ -17,22 +16,10 @@ test.use({
 test.beforeAll(() => clearMetadataCache());
 
 test('form_post + PAR + DPoP-bound with nonces: loopback sign-in, then a silent refresh', async ({ idp, page }) => {
-  page.setDefaultTimeout(15_000);
   const requests = recordRequests(page);
   idp.clearRequests();
   const app = new PublicClientApplication({ clientId: idp.clients.native.clientId, authority: idp.issuer, dpop: true });
-  let port = 0;
-  let driving: Promise<void> | undefined;
-  const result = await acquireTokenInteractive(app, {
-    scopes: ['api.read'],
-    timeoutMs: 30_000,
-    openBrowser: (url) => {
-      port = Number(new URL(url).port);
-      driving = signInAs(page, url, 'combo-user');
-      driving.catch(() => undefined);
-    },
-  });
-  await driving;
+  const { result, port } = await loopbackSignIn(app, page, 'combo-user');
 
   expect(result.idTokenClaims?.sub).toBe('combo-user');
   expect(result.tokenType).toBe('DPoP');

@@ -2,7 +2,9 @@
 // own `browser` and `page` (Debian's Chromium, see playwright.config.ts), and the user's part of
 // signing in. Specs import the built packages (`pnpm build` first).
 import { type Page, type Request, test as base, expect } from '@playwright/test';
+import type { AuthenticationResult, PublicClientApplication } from '@tessera/core';
 import { type DevAuthority, type DevAuthorityOptions, startDevAuthority } from '@tessera/dev-authority';
+import { acquireTokenInteractive } from '@tessera/node';
 
 /**
  * Playwright Test with `idp`: a dev authority shared by a worker's tests, in its default
@@ -47,4 +49,25 @@ export function recordRequests(page: Page): Request[] {
   const requests: Request[] = [];
   page.on('request', (request) => requests.push(request));
   return requests;
+}
+
+/**
+ * acquireTokenInteractive (scope api.read) with Chromium as the user's browser, signing in as
+ * `username`; gives the result and the loopback listener's port.
+ */
+export async function loopbackSignIn(app: PublicClientApplication, page: Page, username: string): Promise<{ result: AuthenticationResult; port: number }> {
+  page.setDefaultTimeout(15_000);
+  let port = 0;
+  let driving: Promise<void> | undefined;
+  const result = await acquireTokenInteractive(app, {
+    scopes: ['api.read'],
+    timeoutMs: 30_000,
+    openBrowser: (url) => {
+      port = Number(new URL(url).port);
+      driving = signInAs(page, url, username);
+      driving.catch(() => undefined);
+    },
+  });
+  await driving;
+  return { result, port };
 }
