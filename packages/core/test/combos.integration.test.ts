@@ -2,7 +2,7 @@
 // pushed authorization requests (RFC 9126) with DPoP-bound clients whose proofs need nonces,
 // PAR with offline_access, DPoP with rotating refresh tokens under the refresh lock, and an
 // authorization server and an API on one origin, each with its own DPoP nonces.
-import { type DevAuthority, completeAuthorization, startDevAuthority } from '@tessera/dev-authority';
+import { type DevAuthority, approveDeviceCode, completeAuthorization, startDevAuthority } from '@tessera/dev-authority';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfidentialClientApplication, PublicClientApplication, TokenCache, clearMetadataCache, generateDpopKeyPair } from '../src/index.js';
 import { LOOPBACK_REDIRECT, startFrontDoor, useDevAuthority } from './helpers.js';
@@ -91,6 +91,26 @@ describe('DPoP nonces + rotating refresh tokens: clients sharing one cache refre
     // The grant is alive (no reuse was detected): the rotated refresh token refreshes again.
     const again = await client(later).acquireTokenSilent({ scopes: API, account: account!, forceRefresh: true });
     expect(again.tokenType).toBe('DPoP');
+  });
+});
+
+describe('device code + DPoP-bound + nonces required', () => {
+  const idp = useDevAuthority({ dpop: { requireNonce: true, boundClients: ['tessera-native'] } });
+
+  it('polls with proofs: one use_dpop_nonce at the first poll, then pending polls and the token carry the nonce', async () => {
+    const app = new PublicClientApplication({ clientId: idp.current.clients.native.clientId, authority: idp.current.issuer, dpop: true });
+    const flow = await app.initiateDeviceFlow({ scopes: API });
+    idp.current.clearRequests();
+    flow.interval = 0.2;
+    const polling = app.acquireTokenByDeviceFlow(flow);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await approveDeviceCode(idp.current.issuer, flow.userCode, { username: 'device-dpop' });
+    const result = await polling;
+    expect(result.tokenType).toBe('DPoP');
+    const polls = idp.current.requests.filter((r) => r.path === '/token');
+    expect(polls[0]!.error).toBe('use_dpop_nonce');
+    expect(polls.slice(1).every((r) => r.dpopNonce && r.error !== 'use_dpop_nonce')).toBe(true);
+    expect(polls.at(-1)!.status).toBe(200);
   });
 });
 
