@@ -3,29 +3,56 @@
 // dev authority, counting the token requests it saw.
 import { completeAuthorization } from '@tessera/dev-authority';
 import { describe, expect, it } from 'vitest';
-import { AbortError, type AccountInfo, ConfidentialClientApplication, PublicClientApplication, clearMetadataCache } from '../src/index.js';
+import { AbortError, type AccountInfo, ConfidentialClientApplication, FetchHttpClient, type HttpClient, type HttpRequest, PublicClientApplication, clearMetadataCache } from '../src/index.js';
 import { LOOPBACK_REDIRECT, useDevAuthority } from './helpers.js';
 
 const APP_ONLY = ['urn:tessera:api/.default'];
 
+/** A transport that holds token requests until released, so callers can abort while one is in flight. */
+function gatedTransport() {
+  let release!: () => void;
+  const opened = new Promise<void>((resolve) => (release = resolve));
+  let reached!: () => void;
+  const waiting = new Promise<void>((resolve) => (reached = resolve));
+  const http = new FetchHttpClient();
+  return {
+    httpClient: {
+      send: async (request: HttpRequest) => {
+        if (request.url.endsWith('/token')) {
+          reached();
+          await opened;
+        }
+        return http.send(request);
+      },
+    },
+    /** Resolves once a token request is held. */
+    waiting,
+    release,
+  };
+}
+
 describe('a caller that aborts a shared call', () => {
   const idp = useDevAuthority();
-  const confidential = () =>
-    new ConfidentialClientApplication({ clientId: idp.current.clients.confidential.clientId, clientCredential: idp.current.clients.confidential.clientSecret, authority: idp.current.issuer });
+  const confidential = (httpClient?: HttpClient) =>
+    new ConfidentialClientApplication({ clientId: idp.current.clients.confidential.clientId, clientCredential: idp.current.clients.confidential.clientSecret, authority: idp.current.issuer, httpClient });
   const cc = { path: '/token', grantType: 'client_credentials' };
 
   it('client credentials: the first caller aborts, the second still gets the one token; an aborting joiner stops waiting at once', async () => {
     clearMetadataCache();
-    const app = confidential();
+    const gate = gatedTransport();
+    const app = confidential(gate.httpClient);
     idp.current.clearRequests();
     const first = new AbortController();
     const a = app.acquireTokenForClient({ scopes: APP_ONLY, signal: first.signal });
     const b = app.acquireTokenForClient({ scopes: APP_ONLY });
     const joiner = new AbortController();
     const c = app.acquireTokenForClient({ scopes: APP_ONLY, signal: joiner.signal });
+    // All three have joined the one request, which is in flight: two callers give up.
+    await gate.waiting;
     first.abort();
     joiner.abort();
     await expect(a).rejects.toBeInstanceOf(AbortError);
+    gate.release();
     await expect(c).rejects.toBeInstanceOf(AbortError);
     const token = await b;
     expect(token.fromCache).toBe(false);
@@ -36,13 +63,20 @@ describe('a caller that aborts a shared call', () => {
 
   it('client credentials: when every caller aborts, the shared request stops and nothing is cached; the next call starts afresh', async () => {
     clearMetadataCache();
-    const app = confidential();
+    const gate = gatedTransport();
+    const app = confidential(gate.httpClient);
+    idp.current.clearRequests();
     const one = new AbortController();
     const two = new AbortController();
     const calls = [app.acquireTokenForClient({ scopes: APP_ONLY, signal: one.signal }), app.acquireTokenForClient({ scopes: APP_ONLY, signal: two.signal })];
+    await gate.waiting;
     one.abort();
     two.abort();
     for (const call of calls) await expect(call).rejects.toBeInstanceOf(AbortError);
+    // The held request goes on with an aborted signal: it is never sent.
+    gate.release();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(idp.current.countRequests(cc)).toBe(0);
     expect([...app.tokenCache.entries('AccessToken')]).toEqual([]);
     idp.current.clearRequests();
     expect((await app.acquireTokenForClient({ scopes: APP_ONLY })).fromCache).toBe(false);

@@ -1,3 +1,4 @@
+import { AbortError } from '../errors.js';
 import { abortable } from '../http/retry.js';
 
 /** One shared call: its promise, the signal its work runs with, and how many callers still wait for it. */
@@ -17,6 +18,8 @@ export class SingleFlight {
 
   /** Runs `work`, or joins the call already running under `key`; `signal` is this caller's. */
   run<T>(key: string, signal: AbortSignal | undefined, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    // A caller that has given up already neither starts nor joins a call.
+    if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
     let flight = this.#inflight.get(key);
     // A call every caller gave up on is ending: a new caller starts its own.
     if (!flight || flight.stop.signal.aborted) {
@@ -25,6 +28,8 @@ export class SingleFlight {
       started.promise = work(stop.signal).finally(() => {
         if (this.#inflight.get(key) === started) this.#inflight.delete(key);
       });
+      // Callers get the outcome through their own waits (see join); a call every caller left ends unobserved.
+      started.promise.catch(() => undefined);
       this.#inflight.set(key, started);
       flight = started;
     }
@@ -43,15 +48,10 @@ function join(flight: Flight, signal: AbortSignal | undefined): Promise<unknown>
   const leave = () => {
     if (--flight.waiting === 0) flight.stop.abort(signal.reason);
   };
-  if (signal.aborted) leave();
-  else {
-    signal.addEventListener('abort', leave, { once: true });
-    // Settled: this caller's listener goes (a long-lived signal must not collect one per call).
-    flight.promise.then(
-      () => signal.removeEventListener('abort', leave),
-      () => signal.removeEventListener('abort', leave),
-    );
-  }
+  signal.addEventListener('abort', leave, { once: true });
+  // Settled: this caller's listener goes (a long-lived signal must not collect one per call).
+  const forget = () => signal.removeEventListener('abort', leave);
+  flight.promise.then(forget, forget);
   return abortable(flight.promise, signal);
 }
 
