@@ -139,7 +139,13 @@ export function forCall(ctx: FlowContext, id: string, diagnostics: CallDiagnosti
   // A child of the client's context, not a copy: spreading its ~20 fields would cost a cache hit
   // microseconds (see the cache-hit budget); headers are built only when a request is sent.
   const call = Object.create(ctx) as FlowContext & { correlationId: string };
-  const http: HttpClient = { send: (r: HttpRequest) => ctx.http.send(diagnostics(r, id, ctx.libraryHeaders)) };
+  const withDiagnostics = (r: HttpRequest): HttpRequest => {
+    const out = diagnostics(r, id, ctx.libraryHeaders);
+    // Copies sent again (see HttpRequest.renew) carry them too.
+    const renew = r.renew;
+    return renew ? { ...out, renew: async () => withDiagnostics(await renew()) } : out;
+  };
+  const http: HttpClient = { send: (r: HttpRequest) => ctx.http.send(withDiagnostics(r)) };
   call.correlationId = id;
   call.http = http;
   call.metadata = (a, signal) => ctx.metadata(a, signal, http);

@@ -1,12 +1,12 @@
 import type { Authority } from '../authority/authority.js';
 import { partitionKeys } from '../cache/cache-store.js';
 import { ConfigurationError, ServerError } from '../errors.js';
-import { formPost, requestJson } from '../http/oauth-response.js';
 import { sleep } from '../http/retry.js';
 import { deviceAuthorizationSchema } from '../http/schemas.js';
 import type { AuthenticationResult } from '../results.js';
 import { normalizeScopes, withOidcScopes } from '../scopes.js';
 import { mergeClaims } from './claims.js';
+import { postAsClient } from './client-post.js';
 import type { FlowContext, RequestOptions } from './context.js';
 import * as z from 'zod/mini';
 import { checkOptions, finiteNumber, nonEmpty, strings } from '../http/schemas.js';
@@ -60,13 +60,13 @@ export async function initiateDeviceFlow(
   const endpoint = metadata.device_authorization_endpoint;
   if (!endpoint) throw new ConfigurationError(`The authority ${authority.url} does not support the device code flow`);
   const scopes = normalizeScopes(options.scopes);
-  const auth = ctx.authenticate ? await ctx.authenticate(metadata.token_endpoint, metadata, options.signal) : { params: { client_id: ctx.clientId }, headers: {} };
-  const r = await requestJson(
+  const r = await postAsClient(
+    ctx,
     ctx.http,
-    formPost(endpoint, { ...auth.params, scope: withOidcScopes(scopes, ctx.excludeScopes).join(' '), claims: mergeClaims(options.claims, ctx.clientCapabilities) }, { ...ctx.appHeaders, ...auth.headers }, options.signal),
+    metadata,
+    { url: endpoint, params: { scope: withOidcScopes(scopes, ctx.excludeScopes).join(' '), claims: mergeClaims(options.claims, ctx.clientCapabilities) }, headers: { ...ctx.appHeaders }, signal: options.signal },
     deviceAuthorizationSchema,
     'Device authorization response',
-    auth.secrets,
   );
   // The schema requires one of the two, https (or loopback http), and clamps the durations.
   const verificationUri = (r.verification_uri ?? r.verification_url)!;

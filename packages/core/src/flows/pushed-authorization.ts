@@ -3,9 +3,9 @@
 // short-lived request_uri the provider answered with.
 import type { AuthorityMetadata } from '../authority/discovery.js';
 import { ConfigurationError, InvalidResponseError } from '../errors.js';
-import { formPost, requestJson } from '../http/oauth-response.js';
 import { nonEmpty, seconds } from '../http/schemas.js';
 import * as z from 'zod/mini';
+import { postAsClient } from './client-post.js';
 import type { FlowContext } from './context.js';
 
 /**
@@ -62,8 +62,7 @@ export async function authorizationRequest(
   if (endpoint) {
     // Confidential clients authenticate as at the token endpoint, whose URL RFC 9126 (section 2)
     // makes a valid assertion audience here too.
-    const auth = ctx.authenticate ? await ctx.authenticate(metadata.token_endpoint, metadata, signal) : { params: {}, headers: {} };
-    const pushed = await requestJson(ctx.http, formPost(endpoint, { ...params, ...auth.params }, auth.headers, signal), parResponseSchema, 'Pushed authorization response', auth.secrets);
+    const pushed = await postAsClient(ctx, ctx.http, metadata, { url: endpoint, params, signal }, parResponseSchema, 'Pushed authorization response');
     expiresAt = ctx.now() + pushed.expires_in;
     // A browser sent there would only see the provider's error page.
     if (!requestUriFresh(ctx, expiresAt)) {

@@ -9,12 +9,12 @@ import { ACCESS_TOKEN_WITH_AUTH_SCHEME } from '../cache/schema.js';
 import { DPOP_ALG, dpopHtu, retryingForDpopNonce } from '../crypto/dpop.js';
 import type { DpopSession } from '../crypto/dpop.js';
 import type { HttpClient } from '../http/http-client.js';
-import { formPost, requestJson } from '../http/oauth-response.js';
 import { abortable } from '../http/retry.js';
 import { type TokenResponse, tokenResponseSchema } from '../http/schemas.js';
 import { type AccountInfo, type AuthenticationResult, accountFields, tokenResult, userView } from '../results.js';
 import { normalizeScopes, resourceScopes } from '../scopes.js';
 import { mergeClaims } from './claims.js';
+import { postAsClient } from './client-post.js';
 import type { FlowContext } from './context.js';
 
 /**
@@ -103,12 +103,10 @@ async function sendTokenRequest(ctx: FlowContext, req: TokenRequest): Promise<Au
     client_info: req.authority.kind === 'entra' ? '1' : undefined,
   };
   ctx.log.log('info', () => `Token request: grant_type=${req.params.grant_type} to ${endpoint}`);
-  // Each send authenticates anew: a client assertion's jti is single-use (RFC 7523 3), so the
-  // DPoP nonce retry (whose first request the provider already authenticated) needs its own.
-  const send = async (http: HttpClient, extra?: Record<string, string>) => {
-    const auth = ctx.authenticate ? await ctx.authenticate(endpoint, metadata, req.signal) : { params: { client_id: ctx.clientId }, headers: {} };
-    return requestJson(http, formPost(endpoint, { ...params, ...auth.params }, { ...headers, ...auth.headers, ...extra }, req.signal), tokenResponseSchema, 'Token response', auth.secrets);
-  };
+  // Each send is built anew, assertion and proof included (see postAsClient): the DPoP nonce retry
+  // and the transport's retries resend requests the provider may already have processed.
+  const send = (http: HttpClient, fresh?: () => Promise<Record<string, string>>) =>
+    postAsClient(ctx, http, metadata, { url: endpoint, params, headers, audience: endpoint, fresh, signal: req.signal }, tokenResponseSchema, 'Token response');
   const response = ctx.dpop ? await sendWithDpop(ctx, ctx.dpop, metadata, endpoint, send) : await send(ctx.http);
   const result = await acceptTokenResponse(ctx, req, metadata, response);
   ctx.log.log('verbose', () => `Token acquired for scopes "${result.scopes.join(' ')}" (access token ${ctx.log.pii(result.accessToken)})`);
@@ -120,7 +118,7 @@ async function sendTokenRequest(ctx: FlowContext, req: TokenRequest): Promise<Au
  * `use_dpop_nonce` with a `DPoP-Nonce` header: the request is sent once more with a new proof
  * carrying it; the nonce is remembered for the server, so the next request needs no retry.
  */
-async function sendWithDpop<T>(ctx: FlowContext, dpop: DpopSession, metadata: AuthorityMetadata, url: string, send: (http: HttpClient, extra: Record<string, string>) => Promise<T>): Promise<T> {
+async function sendWithDpop<T>(ctx: FlowContext, dpop: DpopSession, metadata: AuthorityMetadata, url: string, send: (http: HttpClient, fresh: () => Promise<Record<string, string>>) => Promise<T>): Promise<T> {
   const algs = metadata.dpop_signing_alg_values_supported;
   if (Array.isArray(algs) && !algs.includes(DPOP_ALG)) {
     throw new ConfigurationError(`dpop: the provider accepts DPoP proofs signed with ${algs.join(', ')} only (dpop_signing_alg_values_supported); Tessera signs with ${DPOP_ALG}`);
@@ -131,7 +129,7 @@ async function sendWithDpop<T>(ctx: FlowContext, dpop: DpopSession, metadata: Au
     dpopHtu(url),
     async (nonce, heard) => {
       const http: HttpClient = { send: (request) => ctx.http.send(request).then((response) => (heard(response.headers['dpop-nonce']), response)) };
-      return send(http, { DPoP: await dpop.proof({ method: 'POST', url, nonce }, ctx.now()) });
+      return send(http, async () => ({ DPoP: await dpop.proof({ method: 'POST', url, nonce }, ctx.now()) }));
     },
     (answer) => answer.error instanceof ServerError && answer.error.error === 'use_dpop_nonce',
   );

@@ -12,6 +12,11 @@ export interface HttpRequest {
   body?: string;
   /** Aborts the request. */
   signal?: AbortSignal;
+  /**
+   * A fresh copy for sending again (a retry): single-use parts, such as a client assertion or a
+   * DPoP proof, made anew. Without it the same request is sent again.
+   */
+  renew?: () => Promise<HttpRequest>;
 }
 
 /** The transport's answer: status, lower-cased headers and the body as text. */

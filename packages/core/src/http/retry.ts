@@ -61,10 +61,13 @@ export class RetryingHttpClient implements HttpClient {
 
   private readonly now: () => number;
 
-  async send(request: HttpRequest): Promise<HttpResponse> {
+  async send(first: HttpRequest): Promise<HttpResponse> {
     let throttled = false;
+    let request = first;
     for (let attempt = 0; ; attempt++) {
       throwIfAborted(request.signal);
+      // A resend of a request the server may have processed: single-use parts must be new.
+      if (attempt > 0 && request.renew) request = await request.renew();
       const last = attempt >= this.maxRetries;
       let response: HttpResponse;
       try {
