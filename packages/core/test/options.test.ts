@@ -115,6 +115,16 @@ describe("acquireTokenSilent's quick options check (plainSilentOptions, used bef
     );
   });
 
+  it('checks every option the schema has: a wrong value of any of them goes to zod (an option added to the schema alone fails here)', () => {
+    const keys = Object.keys(silentOptionsSchema.shape);
+    expect(keys.length).toBeGreaterThan(0);
+    for (const key of keys) {
+      const o = { scopes: ['api.read'], account, [key]: Symbol('wrong') };
+      expect(z.safeParse(silentOptionsSchema, o).success).toBe(false);
+      expect(plainSilentOptions(o)).toBe(false);
+    }
+  });
+
   it('accepts options as apps pass them on every call, so cache hits skip the zod parse', () => {
     const signal = new AbortController().signal;
     for (const o of [
