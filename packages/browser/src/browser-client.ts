@@ -5,12 +5,10 @@ import {
   type AuthorityOptions,
   type CacheStore,
   CachePersistence,
+  ConfigurationError,
   type DpopFetchOptions,
   type DpopHeaders,
   type DpopProofRequest,
-  DpopSession,
-  dpopHeaders,
-  fetchWithDpop,
   type FlowContext,
   type HttpClient,
   type HttpRequest,
@@ -40,7 +38,8 @@ import { type BrowserClientEvents, Emitter } from './events.js';
 import { InteractionStore } from './interaction.js';
 import { BrowserAuthError } from './errors.js';
 import { popupName, waitForPopup } from './popup.js';
-import { IndexedDbCacheStore, dpopKeyPair } from './stores.js';
+import type { BrowserDpop } from './dpop.js';
+import { IndexedDbCacheStore } from './stores.js';
 import { fetchTransport } from './transport.js';
 
 export interface BrowserClientOptions extends AuthorityOptions, LoggerOptions {
@@ -69,11 +68,12 @@ export interface BrowserClientOptions extends AuthorityOptions, LoggerOptions {
   /** Checks ID-token signatures, e.g. core's `jwksSignatureVerifier` (adds jose to the bundle). */
   idTokenSignatureVerifier?: (http: HttpClient) => IdTokenSignatureVerifier;
   /**
-   * DPoP (RFC 9449): bind tokens to a non-extractable ES256 key kept in IndexedDB (with the
-   * `indexeddb` cache; otherwise in memory for this page), so a stolen token is useless elsewhere.
-   * Needed for a client registered DPoP-bound. Call APIs with `dpopHeaders` or `fetchWithDpop`.
+   * DPoP (RFC 9449): pass `browserDpop` (exported here) to bind tokens to a non-extractable ES256
+   * key kept in IndexedDB (with the `indexeddb` cache; otherwise in memory for this page), so a
+   * stolen token is useless elsewhere. Needed for a client registered DPoP-bound. Call APIs with
+   * `dpopHeaders` or `fetchWithDpop`.
    */
-  dpop?: boolean;
+  dpop?: (clientId: string, persistentKey: boolean) => BrowserDpop;
   /**
    * When sign-ins push their authorization request first (RFC 9126, PAR): `'auto'` (default) when
    * the provider requires it, `'always'`, or `'never'` (a provider requiring it is then a
@@ -143,6 +143,9 @@ export type BrowserAuthResult = AuthenticationResult & {
 /** Requests as they are: no diagnostics for providers other than Entra (see #call). */
 const sentAsIs = (request: HttpRequest) => request;
 
+/** The fix for a client without DPoP, or with `dpop: true`. */
+const USE_BROWSER_DPOP = 'set the `dpop` option to browserDpop';
+
 type TabMessage = { type: 'cache' } | { type: 'signout'; account: AccountInfo };
 
 /** The whole cache is one partition (MSAL's "single" layout): one IndexedDB record. */
@@ -166,6 +169,7 @@ export class BrowserClient {
   readonly #store?: CacheStore;
   readonly #channel?: BroadcastChannel;
   readonly #interaction: InteractionStore;
+  readonly #dpop?: BrowserDpop;
   readonly #events = new Emitter<BrowserClientEvents>();
   #redirectResult?: Promise<BrowserAuthResult | null>;
 
@@ -183,6 +187,10 @@ export class BrowserClient {
     const authority = resolveAuthority(options);
     const http = options.httpClient ?? fetchTransport();
     const log = new LogSink(options);
+    const { dpop } = options;
+    // `dpop: true` was this option's form before browserDpop.
+    if (dpop && typeof dpop !== 'function') throw new ConfigurationError(`options.dpop: ${USE_BROWSER_DPOP}`, 'invalid_options');
+    this.#dpop = dpop?.(clientId, store instanceof IndexedDbCacheStore);
     this.#context = {
       clientId,
       authority,
@@ -198,7 +206,7 @@ export class BrowserClient {
       clockSkew: 300,
       now: () => Math.floor(Date.now() / 1000),
       refreshLock: (account, work) => this.#refreshLock(account, work),
-      dpop: options.dpop ? new DpopSession(store instanceof IndexedDbCacheStore ? () => dpopKeyPair(clientId) : undefined) : undefined,
+      dpop: this.#dpop?.session,
       pushedAuthorizationRequests: options.pushedAuthorizationRequests,
       // Entra's x-client-* (sent as parameters, see #call); this package's own version, put in at build time.
       libraryHeaders: libraryHeaders(authority.kind === 'entra', { sku: 'tessera.js.browser', version: '0.0.0-tessera-package-version' }),
@@ -207,13 +215,18 @@ export class BrowserClient {
   }
 
   /** The headers of an API request with a DPoP-bound token: `authorization: DPoP <token>` and the `dpop` proof. */
-  dpopHeaders(result: AuthenticationResult, request: Omit<DpopProofRequest, 'accessToken'>): Promise<DpopHeaders> {
-    return dpopHeaders(this.#context.dpop, result, request, this.#context.now());
+  async dpopHeaders(result: AuthenticationResult, request: Omit<DpopProofRequest, 'accessToken'>): Promise<DpopHeaders> {
+    return this.#dpopOrThrow().headers(result, request, this.#context.now());
   }
 
   /** Calls an API with a DPoP-bound token; a 401 asking for the resource server's nonce is retried once with it. */
-  fetchWithDpop(result: AuthenticationResult, url: string, options: DpopFetchOptions = {}): Promise<Response> {
-    return fetchWithDpop(this.#context.dpop, result, url, options, this.#context.now);
+  async fetchWithDpop(result: AuthenticationResult, url: string, options: DpopFetchOptions = {}): Promise<Response> {
+    return this.#dpopOrThrow().fetch(result, url, options, this.#context.now);
+  }
+
+  #dpopOrThrow(): BrowserDpop {
+    if (!this.#dpop) throw new ConfigurationError(`No DPoP key: ${USE_BROWSER_DPOP}`);
+    return this.#dpop;
   }
 
   /** Subscribes to an event; returns the unsubscribe function. */
