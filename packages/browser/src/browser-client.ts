@@ -34,8 +34,8 @@ import {
   resolveAuthority,
   runCall,
 } from '@tessera/core';
-import { type BrowserClientEvents, Emitter } from './events.js';
-import { InteractionStore } from './interaction.js';
+import type { BrowserClientEvents } from './events.js';
+import { beginInteraction, clearInteraction, interactionKey, readInteraction, saveInteraction } from './interaction.js';
 import { BrowserAuthError } from './errors.js';
 import { popupName, waitForPopup } from './popup.js';
 import type { BrowserDpop } from './dpop.js';
@@ -146,7 +146,8 @@ const sentAsIs = (request: HttpRequest) => request;
 /** The fix for a client without DPoP, or with `dpop: true`. */
 const USE_BROWSER_DPOP = 'set the `dpop` option to browserDpop';
 
-type TabMessage = { type: 'cache' } | { type: 'signout'; account: AccountInfo };
+/** To the other tabs: the cache changed (re-read it), and who signed out, if someone did. */
+type TabMessage = { signedOut?: AccountInfo };
 
 /** The whole cache is one partition (MSAL's "single" layout): one IndexedDB record. */
 const PARTITION = 'default';
@@ -168,9 +169,10 @@ export class BrowserClient {
   readonly #context: FlowContext;
   readonly #store?: CacheStore;
   readonly #channel?: BroadcastChannel;
-  readonly #interaction: InteractionStore;
+  /** This client's sessionStorage entry (see interactionKey). */
+  readonly #interaction: string;
   readonly #dpop?: BrowserDpop;
-  readonly #events = new Emitter<BrowserClientEvents>();
+  readonly #listeners = new Set<[keyof BrowserClientEvents, (payload: never) => void]>();
   #redirectResult?: Promise<BrowserAuthResult | null>;
 
   constructor(options: BrowserClientOptions) {
@@ -182,7 +184,7 @@ export class BrowserClient {
     this.#store = store;
     if (store && typeof BroadcastChannel === 'function') {
       this.#channel = new BroadcastChannel(`tessera.${clientId}`);
-      this.#channel.onmessage = (event: MessageEvent<TabMessage>) => this.#onTabMessage(event.data);
+      this.#channel.onmessage = (event: MessageEvent<TabMessage>) => this.#onTabMessage(event.data.signedOut);
     }
     const authority = resolveAuthority(options);
     const http = options.httpClient ?? fetchTransport();
@@ -211,7 +213,7 @@ export class BrowserClient {
       // Entra's x-client-* (sent as parameters, see #call); this package's own version, put in at build time.
       libraryHeaders: libraryHeaders(authority.kind === 'entra', { sku: 'tessera.js.browser', version: '0.0.0-tessera-package-version' }),
     };
-    this.#interaction = new InteractionStore(clientId);
+    this.#interaction = interactionKey(clientId);
   }
 
   /** The headers of an API request with a DPoP-bound token: `authorization: DPoP <token>` and the `dpop` proof. */
@@ -231,7 +233,13 @@ export class BrowserClient {
 
   /** Subscribes to an event; returns the unsubscribe function. */
   on<K extends keyof BrowserClientEvents>(type: K, listener: (payload: BrowserClientEvents[K]) => void): () => void {
-    return this.#events.on(type, listener);
+    const entry: [K, (payload: never) => void] = [type, listener];
+    this.#listeners.add(entry);
+    return () => void this.#listeners.delete(entry);
+  }
+
+  #emit<K extends keyof BrowserClientEvents>(type: K, payload: BrowserClientEvents[K]): void {
+    for (const [t, listener] of this.#listeners) if (t === type) (listener as (payload: BrowserClientEvents[K]) => void)(payload);
   }
 
   /**
@@ -246,9 +254,9 @@ export class BrowserClient {
   async #completeRedirect(): Promise<BrowserAuthResult | null> {
     // In the popup the opener reads this page's URL and redeems the code: leave both alone.
     if (window.opener && window.name === popupName(this.clientId)) return null;
-    const record = this.#interaction.read();
+    const record = readInteraction(this.#interaction);
     // A page load ends this tab's interaction: it completes here, or it was abandoned.
-    this.#interaction.clear();
+    clearInteraction(this.#interaction);
     const url = new URL(location.href);
     const fromHash = record?.flow ? record.flow.responseMode === 'fragment' : /[#&](state|code|error)=/.test(url.hash);
     const params = parseAuthResponse(fromHash ? url.hash : url.search);
@@ -286,20 +294,20 @@ export class BrowserClient {
   }
 
   async #redirect(request: InteractiveRequest, login: boolean): Promise<void> {
-    this.#interaction.begin('redirect');
+    beginInteraction(this.#interaction, 'redirect');
     try {
       const flow = await this.#startFlow(request, true);
-      this.#interaction.save({ mode: 'redirect', createdAt: Date.now(), flow, login, appState: request.appState });
+      saveInteraction(this.#interaction, { mode: 'redirect', createdAt: Date.now(), flow, login, appState: request.appState });
       location.assign(flow.authUri);
     } catch (error) {
-      this.#interaction.clear();
+      clearInteraction(this.#interaction);
       throw error;
     }
   }
 
   async #popup(request: InteractiveRequest, login: boolean): Promise<AuthenticationResult> {
     // Up to window.open everything runs synchronously, inside the caller's click.
-    this.#interaction.begin('popup');
+    beginInteraction(this.#interaction, 'popup');
     let popup: Window | undefined;
     let flow: AuthCodeFlow | undefined;
     try {
@@ -316,7 +324,7 @@ export class BrowserClient {
       throw error;
     } finally {
       popup?.close();
-      this.#interaction.clear();
+      clearInteraction(this.#interaction);
     }
   }
 
@@ -347,9 +355,9 @@ export class BrowserClient {
   async #complete(flow: AuthCodeFlow, response: string | Record<string, string>, login?: boolean): Promise<AuthenticationResult> {
     // The code is redeemed in the sign-in's call: the flow's correlation id.
     const result = await this.#call(flow.correlationId, (ctx) => acquireTokenByAuthCodeFlow(ctx, ctx.authority, flow, response));
-    this.#post({ type: 'cache' });
-    if (login) this.#events.emit('signedIn', result);
-    this.#events.emit('tokenAcquired', result);
+    this.#post({});
+    if (login) this.#emit('signedIn', result);
+    this.#emit('tokenAcquired', result);
     return result;
   }
 
@@ -364,8 +372,8 @@ export class BrowserClient {
       if (!account) throw new InteractionRequiredError({ error: 'no_account', errorDescription: 'Nobody is signed in; sign in interactively' });
       return acquireTokenSilent(ctx, ctx.authority, { ...request, account });
     });
-    if (!result.fromCache) this.#post({ type: 'cache' });
-    this.#events.emit('tokenAcquired', result);
+    if (!result.fromCache) this.#post({});
+    this.#emit('tokenAcquired', result);
     return result;
   }
 
@@ -378,8 +386,8 @@ export class BrowserClient {
   /** Signs the account out of this app in every tab of the origin (cache only; the provider's session stays). */
   async removeAccount(account: AccountInfo): Promise<void> {
     await this.#context.persistence.write(PARTITION, (cache) => cache.removeAccount(account.homeAccountId, account.environment));
-    this.#post({ type: 'signout', account });
-    this.#events.emit('accountRemoved', account);
+    this.#post({ signedOut: account });
+    this.#emit('accountRemoved', account);
   }
 
   /**
@@ -425,10 +433,10 @@ export class BrowserClient {
     this.#channel?.postMessage(message);
   }
 
-  #onTabMessage(message: TabMessage): void {
-    if (message.type === 'cache') return void this.#reload();
-    this.tokenCache.removeAccount(message.account.homeAccountId, message.account.environment);
-    this.#events.emit('accountRemoved', message.account);
+  #onTabMessage(signedOut: AccountInfo | undefined): void {
+    if (!signedOut) return void this.#reload();
+    this.tokenCache.removeAccount(signedOut.homeAccountId, signedOut.environment);
+    this.#emit('accountRemoved', signedOut);
   }
 }
 
