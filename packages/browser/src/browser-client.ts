@@ -20,7 +20,6 @@ import {
   type PushedAuthorizationRequests,
   SingleFlight,
   TokenCache,
-  TesseraError,
   ValidationError,
   accountsOf,
   acquireTokenByAuthCodeFlow,
@@ -36,8 +35,7 @@ import {
 } from '@tessera/core';
 import type { BrowserClientEvents } from './events.js';
 import { beginInteraction, clearInteraction, interactionKey, readInteraction, saveInteraction } from './interaction.js';
-import { BrowserAuthError } from './errors.js';
-import { popupName, waitForPopup } from './popup.js';
+import { type browserPopup, popupName } from './popup.js';
 import type { BrowserDpop } from './dpop.js';
 import { IndexedDbCacheStore } from './stores.js';
 import { fetchTransport } from './transport.js';
@@ -55,7 +53,13 @@ export interface BrowserClientOptions extends AuthorityOptions, LoggerOptions {
   responseMode?: 'query' | 'fragment';
   /** Scopes of an interactive request that names none. */
   scopes?: string[];
-  /** Default 300,000 (5 minutes). */
+  /**
+   * Popup sign-in: pass `browserPopup` (exported here) to make `loginPopup` and `acquireTokenPopup`
+   * work; without it they reject with a ConfigurationError (apps that sign in by redirect only
+   * bundle none of the popup code).
+   */
+  popup?: typeof browserPopup;
+  /** Milliseconds a popup sign-in may take. Default 300,000 (5 minutes). */
   popupTimeoutMs?: number;
   /** window.open features of the popup. */
   popupFeatures?: string;
@@ -143,10 +147,6 @@ export type BrowserAuthResult = AuthenticationResult & {
 /** Requests as they are: no diagnostics for providers other than Entra (see #call). */
 const sentAsIs = (request: HttpRequest) => request;
 
-/** The fix for a client without DPoP, or with `dpop: true`. */
-const USE_BROWSER_DPOP = 'set the `dpop` option to browserDpop';
-
-/** To the other tabs: the cache changed (re-read it), and who signed out, if someone did. */
 type TabMessage = { signedOut?: AccountInfo };
 
 /** The whole cache is one partition (MSAL's "single" layout): one IndexedDB record. */
@@ -191,7 +191,7 @@ export class BrowserClient {
     const log = new LogSink(options);
     const { dpop } = options;
     // `dpop: true` was this option's form before browserDpop.
-    if (dpop && typeof dpop !== 'function') throw new ConfigurationError(`options.dpop: ${USE_BROWSER_DPOP}`, 'invalid_options');
+    if (dpop && typeof dpop !== 'function') throw new ConfigurationError('options.dpop: set it to browserDpop', 'invalid_options');
     this.#dpop = dpop?.(clientId, store instanceof IndexedDbCacheStore);
     this.#context = {
       clientId,
@@ -227,7 +227,7 @@ export class BrowserClient {
   }
 
   #dpopOrThrow(): BrowserDpop {
-    if (!this.#dpop) throw new ConfigurationError(`No DPoP key: ${USE_BROWSER_DPOP}`);
+    if (!this.#dpop) throw new ConfigurationError('No DPoP key: set the `dpop` option to browserDpop');
     return this.#dpop;
   }
 
@@ -306,24 +306,17 @@ export class BrowserClient {
   }
 
   async #popup(request: InteractiveRequest, login: boolean): Promise<AuthenticationResult> {
-    // Up to window.open everything runs synchronously, inside the caller's click.
+    const { popup } = this.#options;
+    if (!popup) throw new ConfigurationError('No popup sign-in: set the `popup` option to browserPopup');
+    // Up to window.open (in `popup`) everything runs synchronously, inside the caller's click.
     beginInteraction(this.#interaction, 'popup');
-    let popup: Window | undefined;
-    let flow: AuthCodeFlow | undefined;
     try {
-      popup = window.open('about:blank', popupName(this.clientId), this.#options.popupFeatures ?? 'popup,width=480,height=640') ?? undefined;
-      if (!popup) throw new BrowserAuthError('popup_blocked', 'The sign-in popup was blocked; open it from a click handler');
-      flow = await this.#startFlow(request, false);
-      popup.location.href = flow.authUri;
-      const url = await waitForPopup(popup, flow.redirectUri, this.#options.popupTimeoutMs ?? 300_000);
-      popup.close();
-      return await this.#complete(flow, url, login);
-    } catch (error) {
-      // A popup that timed out or was closed: the sign-in's id, which its authorization request carried.
-      if (error instanceof TesseraError) error.correlationId ??= flow?.correlationId;
-      throw error;
+      return await popup(
+        this.#options,
+        () => this.#startFlow(request, false),
+        (flow, url) => this.#complete(flow, url, login),
+      );
     } finally {
-      popup?.close();
       clearInteraction(this.#interaction);
     }
   }
