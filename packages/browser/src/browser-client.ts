@@ -147,6 +147,9 @@ export type BrowserAuthResult = AuthenticationResult & {
 /** Requests as they are: no diagnostics for providers other than Entra (see #call). */
 const sentAsIs = (request: HttpRequest) => request;
 
+/** Without DPoP (or with `dpop: true`, this option's earlier form): what to do. */
+const NO_DPOP = 'No DPoP: set the `dpop` option to browserDpop';
+
 type TabMessage = { signedOut?: AccountInfo };
 
 /** The whole cache is one partition (MSAL's "single" layout): one IndexedDB record. */
@@ -191,7 +194,7 @@ export class BrowserClient {
     const log = new LogSink(options);
     const { dpop } = options;
     // `dpop: true` was this option's form before browserDpop.
-    if (dpop && typeof dpop !== 'function') throw new ConfigurationError('options.dpop: set it to browserDpop', 'invalid_options');
+    if (dpop && typeof dpop !== 'function') throw new ConfigurationError(NO_DPOP);
     this.#dpop = dpop?.(clientId, store instanceof IndexedDbCacheStore);
     this.#context = {
       clientId,
@@ -227,7 +230,7 @@ export class BrowserClient {
   }
 
   #dpopOrThrow(): BrowserDpop {
-    if (!this.#dpop) throw new ConfigurationError('No DPoP key: set the `dpop` option to browserDpop');
+    if (!this.#dpop) throw new ConfigurationError(NO_DPOP);
     return this.#dpop;
   }
 
