@@ -149,6 +149,10 @@ const sentAsIs = (request: HttpRequest) => request;
 
 /** Without DPoP (or with `dpop: true`, this option's earlier form): what to do. */
 const NO_DPOP = 'No DPoP: set the `dpop` option to browserDpop';
+/** dpopHeaders and fetchWithDpop of a client without DPoP. */
+const withoutDpop = async (): Promise<never> => {
+  throw new ConfigurationError(NO_DPOP);
+};
 
 type TabMessage = { signedOut?: AccountInfo };
 
@@ -220,18 +224,13 @@ export class BrowserClient {
   }
 
   /** The headers of an API request with a DPoP-bound token: `authorization: DPoP <token>` and the `dpop` proof. */
-  async dpopHeaders(result: AuthenticationResult, request: Omit<DpopProofRequest, 'accessToken'>): Promise<DpopHeaders> {
-    return this.#dpopOrThrow().headers(result, request, this.#context.now());
+  dpopHeaders(result: AuthenticationResult, request: Omit<DpopProofRequest, 'accessToken'>): Promise<DpopHeaders> {
+    return (this.#dpop?.headers ?? withoutDpop)(result, request, this.#context.now());
   }
 
   /** Calls an API with a DPoP-bound token; a 401 asking for the resource server's nonce is retried once with it. */
-  async fetchWithDpop(result: AuthenticationResult, url: string, options: DpopFetchOptions = {}): Promise<Response> {
-    return this.#dpopOrThrow().fetch(result, url, options, this.#context.now);
-  }
-
-  #dpopOrThrow(): BrowserDpop {
-    if (!this.#dpop) throw new ConfigurationError(NO_DPOP);
-    return this.#dpop;
+  fetchWithDpop(result: AuthenticationResult, url: string, options: DpopFetchOptions = {}): Promise<Response> {
+    return (this.#dpop?.fetch ?? withoutDpop)(result, url, options, this.#context.now);
   }
 
   /** Subscribes to an event; returns the unsubscribe function. */
