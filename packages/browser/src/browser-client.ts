@@ -1,6 +1,7 @@
 import {
   type AccountInfo,
   type AuthCodeFlow,
+  type AuthResponse,
   type AuthenticationResult,
   type AuthorityOptions,
   type CacheStore,
@@ -347,9 +348,9 @@ export class BrowserClient {
     );
   }
 
-  async #complete(flow: AuthCodeFlow, response: string | Record<string, string>, login?: boolean): Promise<AuthenticationResult> {
-    // The code is redeemed in the sign-in's call: the flow's correlation id.
-    const result = await this.#call(flow.correlationId, (ctx) => acquireTokenByAuthCodeFlow(ctx, ctx.authority, flow, response));
+  /** Redeems the response (a popup's, once it comes back) in the sign-in's call: its errors carry the flow's correlation id. */
+  async #complete(flow: AuthCodeFlow, response: AuthResponse | Promise<string>, login?: boolean): Promise<AuthenticationResult> {
+    const result = await this.#call(flow.correlationId, async (ctx) => acquireTokenByAuthCodeFlow(ctx, ctx.authority, flow, await response));
     this.#post({});
     if (login) this.#emit('signedIn', result);
     this.#emit('tokenAcquired', result);

@@ -1,5 +1,4 @@
 import type { AuthCodeFlow, AuthenticationResult } from '@tessera/core';
-import { TesseraError } from '@tessera/core';
 import type { BrowserClientOptions } from './browser-client.js';
 import { BrowserAuthError } from './errors.js';
 
@@ -15,26 +14,20 @@ export const popupName = (clientId: string) => `tessera.popup.${clientId}`;
  * in by redirect only bundle none of it. Opens the popup synchronously (inside the caller's click),
  * sends it to the provider and waits until it is back on the redirect URI (see waitForPopup).
  * @param start - prepares the authorization request (PKCE, state, nonce), once the popup is open.
- * @param complete - checks the URL the popup came back with and redeems its code.
+ * @param complete - checks the URL the popup comes back with and redeems its code.
  */
 export async function browserPopup(
   { clientId, popupFeatures, popupTimeoutMs }: PopupOptions,
   start: () => Promise<AuthCodeFlow>,
-  complete: (flow: AuthCodeFlow, responseUrl: string) => Promise<AuthenticationResult>,
+  complete: (flow: AuthCodeFlow, responseUrl: Promise<string>) => Promise<AuthenticationResult>,
 ): Promise<AuthenticationResult> {
   const popup = window.open('about:blank', popupName(clientId), popupFeatures ?? 'popup,width=480,height=640');
-  let flow: AuthCodeFlow | undefined;
   try {
     if (!popup) throw new BrowserAuthError('popup_blocked', 'The sign-in popup was blocked; open it from a click handler');
-    flow = await start();
+    const flow = await start();
     popup.location.href = flow.authUri;
-    const url = await waitForPopup(popup, flow.redirectUri, popupTimeoutMs ?? 300_000);
-    popup.close();
-    return await complete(flow, url);
-  } catch (error) {
-    // A popup that timed out or was closed: the sign-in's id, which its authorization request carried.
-    if (error instanceof TesseraError) error.correlationId ??= flow?.correlationId;
-    throw error;
+    // Waited for inside the sign-in's call: a timeout or a closed popup carries its correlation id.
+    return await complete(flow, waitForPopup(popup, flow.redirectUri, popupTimeoutMs ?? 300_000).finally(() => popup.close()));
   } finally {
     popup?.close();
   }
