@@ -159,7 +159,8 @@ type TabMessage = { signedOut?: AccountInfo };
 
 /** The whole cache is one partition (MSAL's "single" layout): one IndexedDB record. */
 const PARTITION = 'default';
-const RESPONSE_PARAMS = ['code', 'state', 'iss', 'session_state', 'error', 'error_description', 'error_uri', 'client_info'];
+/** The authorization response's parameters, removed from the address bar (the app's own stay). */
+const RESPONSE_PARAMS = 'code state iss session_state error error_description error_uri client_info'.split(' ');
 
 /**
  * A public client for single-page apps: redirect and popup sign-in (authorization code + PKCE),
@@ -238,7 +239,7 @@ export class BrowserClient {
   on<K extends keyof BrowserClientEvents>(type: K, listener: (payload: BrowserClientEvents[K]) => void): () => void {
     const entry: [K, (payload: never) => void] = [type, listener];
     this.#listeners.add(entry);
-    return () => void this.#listeners.delete(entry);
+    return () => this.#listeners.delete(entry);
   }
 
   #emit<K extends keyof BrowserClientEvents>(type: K, payload: BrowserClientEvents[K]): void {
@@ -269,7 +270,8 @@ export class BrowserClient {
     else for (const name of RESPONSE_PARAMS) url.searchParams.delete(name);
     history.replaceState(history.state, '', url.href);
 
-    if (record?.mode !== 'redirect' || !record.flow) {
+    // Only a redirect sign-in stores its flow (a popup's stays in the page that waits for it).
+    if (!record?.flow) {
       throw new ValidationError('state', 'This page holds a sign-in response, but this tab started no redirect sign-in (or it expired)');
     }
     const result = await this.#complete(record.flow, params, record.login);
@@ -297,10 +299,10 @@ export class BrowserClient {
   }
 
   async #redirect(request: InteractiveRequest, login: boolean): Promise<void> {
-    beginInteraction(this.#interaction, 'redirect');
+    beginInteraction(this.#interaction);
     try {
       const flow = await this.#startFlow(request, true);
-      saveInteraction(this.#interaction, { mode: 'redirect', createdAt: Date.now(), flow, login, appState: request.appState });
+      saveInteraction(this.#interaction, { createdAt: Date.now(), flow, login, appState: request.appState });
       location.assign(flow.authUri);
     } catch (error) {
       clearInteraction(this.#interaction);
@@ -312,7 +314,7 @@ export class BrowserClient {
     const { popup } = this.#options;
     if (!popup) throw new ConfigurationError('No popup sign-in: set the `popup` option to browserPopup');
     // Up to window.open (in `popup`) everything runs synchronously, inside the caller's click.
-    beginInteraction(this.#interaction, 'popup');
+    beginInteraction(this.#interaction);
     try {
       return await popup(
         this.#options,
