@@ -163,6 +163,18 @@ const PARTITION = 'default';
 const RESPONSE_PARAMS = 'code state iss session_state error error_description error_uri client_info'.split(' ');
 
 /**
+ * One refresh per account across tabs: the Web Lock serializes refreshes, and core re-reads the
+ * cache inside it, so a tab that waited finds the new token instead of spending the rotated
+ * refresh token again. Without Web Locks (or a shared store: no `sharedBy`) each tab refreshes on its own.
+ * @param sharedBy - the client id, when a store shares the cache between tabs.
+ */
+function underWebLock<T>(sharedBy: string | undefined, account: AccountInfo, work: () => Promise<T>): Promise<T> {
+  const locks = globalThis.navigator?.locks;
+  // Core re-reads the store inside the lock (FlowContext.refreshLock); no second read here.
+  return locks && sharedBy ? (locks.request(`tessera-refresh-${sharedBy}-${account.homeAccountId}`, work) as Promise<T>) : work();
+}
+
+/**
  * A public client for single-page apps: redirect and popup sign-in (authorization code + PKCE),
  * silent acquisition (cache, then refresh token under a cross-tab Web Lock), sign-out and events.
  * The protocol steps are core's flow functions; this class adds the browser around them.
@@ -176,7 +188,8 @@ export class BrowserClient {
   readonly tokenCache = new TokenCache();
   readonly #options: BrowserClientOptions;
   readonly #context: FlowContext;
-  readonly #store?: CacheStore;
+  /** The DPoP key survives a redirect (kept in IndexedDB beside the cache). */
+  readonly #persistentKey: boolean;
   readonly #channel?: BroadcastChannel;
   /** This client's sessionStorage entry (see interactionKey). */
   readonly #interaction: string;
@@ -190,7 +203,7 @@ export class BrowserClient {
     this.clientId = clientId;
     this.redirectUri = options.redirectUri ?? location.origin + location.pathname;
     const store = typeof cache === 'object' ? cache : cache === 'indexeddb' && typeof indexedDB === 'object' ? new IndexedDbCacheStore(clientId) : undefined;
-    this.#store = store;
+    this.#persistentKey = store instanceof IndexedDbCacheStore;
     if (store && typeof BroadcastChannel === 'function') {
       this.#channel = new BroadcastChannel(`tessera.${clientId}`);
       this.#channel.onmessage = (event: MessageEvent<TabMessage>) => this.#onTabMessage(event.data.signedOut);
@@ -201,7 +214,7 @@ export class BrowserClient {
     const { dpop } = options;
     // `dpop: true` was this option's form before browserDpop.
     if (dpop && typeof dpop !== 'function') throw new ConfigurationError(NO_DPOP);
-    this.#dpop = dpop?.(clientId, store instanceof IndexedDbCacheStore);
+    this.#dpop = dpop?.(clientId, this.#persistentKey);
     this.#context = {
       clientId,
       authority,
@@ -216,7 +229,7 @@ export class BrowserClient {
       verifySignature: options.idTokenSignatureVerifier?.(http),
       clockSkew: 300,
       now: () => Math.floor(Date.now() / 1000),
-      refreshLock: (account, work) => this.#refreshLock(account, work),
+      refreshLock: (account, work) => underWebLock(store && clientId, account, work),
       dpop: this.#dpop?.session,
       pushedAuthorizationRequests: options.pushedAuthorizationRequests,
       // Entra's x-client-* (sent as parameters, see #call); this package's own version, put in at build time.
@@ -341,7 +354,7 @@ export class BrowserClient {
       initiateAuthCodeFlow(ctx, ctx.authority, {
         ...request,
         // After a redirect a key that lived in the page (not in IndexedDB) is gone: a code bound to it could not be redeemed.
-        bindCodeToDpopKey: !redirect || this.#store instanceof IndexedDbCacheStore,
+        bindCodeToDpopKey: !redirect || this.#persistentKey,
         scopes: request.scopes ?? this.#options.scopes ?? [],
         redirectUri: this.redirectUri,
         responseMode: this.#options.responseMode ?? 'fragment',
@@ -413,18 +426,6 @@ export class BrowserClient {
   #reload(): Promise<void> {
     // Core merges what other tabs wrote and drops what they removed; a failing store is logged, not thrown.
     return this.#context.persistence.sync(PARTITION);
-  }
-
-  /**
-   * One refresh per account across tabs: the Web Lock serializes refreshes, and core re-reads the
-   * cache inside it, so a tab that waited finds the new token instead of spending the rotated
-   * refresh token again. Without Web Locks (or a shared store) each tab refreshes on its own.
-   */
-  #refreshLock<T>(account: AccountInfo, work: () => Promise<T>): Promise<T> {
-    const locks = globalThis.navigator?.locks;
-    if (!locks || !this.#store) return work();
-    // Core re-reads the store inside the lock (FlowContext.refreshLock); no second read here.
-    return locks.request(`tessera-refresh-${this.clientId}-${account.homeAccountId}`, work) as Promise<T>;
   }
 
   #post(message: TabMessage): void {
