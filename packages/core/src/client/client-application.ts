@@ -37,7 +37,7 @@ import {
   plainSilentOptions,
   silentOptionsSchema,
 } from '../flows/options.js';
-import { refreshAccessToken } from '../flows/refresh-token.js';
+import { refreshByToken } from '../flows/refresh-token.js';
 import { refreshWithFamily } from '../flows/family-refresh.js';
 import { type SilentOptions, acquireTokenSilent, refreshDue, silentCacheReady, silentHit, silentWithReadyCache } from '../flows/silent.js';
 import { acquireTokenByUsernamePassword } from '../flows/username-password.js';
@@ -300,7 +300,7 @@ export class ClientApplication {
   async acquireTokenByRefreshToken(refreshToken: string, options: RequestOptions & { scopes: string | string[] }): Promise<AuthenticationResult> {
     checkOptions(refreshTokenArgument, refreshToken, 'acquireTokenByRefreshToken (refreshToken)');
     checkOptions(scopedRequestOptionsSchema, options, 'acquireTokenByRefreshToken');
-    return this.call(options, (ctx) => refreshAccessToken(ctx, this.authorityFor(options), refreshToken, options));
+    return this.call(options, (ctx) => refreshByToken(ctx, this.authorityFor(options), refreshToken, options));
   }
 
   /** @deprecated The password grant cannot do MFA; use the device code or interactive flows. */
