@@ -105,11 +105,8 @@ export interface LibraryInfo {
  * and that it understands Retry-After and 429 (x-ms-lib-capability). Entra-specific: empty for
  * other providers.
  */
-export function libraryHeaders(entra: boolean, info: LibraryInfo): Record<string, string> {
-  if (!entra) return {};
-  const headers: Record<string, string> = { 'x-client-SKU': info.sku, 'x-client-VER': info.version, 'x-ms-lib-capability': 'retry-after, h429' };
-  if (info.os) headers['x-client-OS'] = info.os;
-  return headers;
+export function libraryHeaders(entra: boolean, { sku, version, os }: LibraryInfo): Record<string, string> {
+  return entra ? { 'x-client-SKU': sku, 'x-client-VER': version, 'x-ms-lib-capability': 'retry-after, h429', ...(os ? { 'x-client-OS': os } : {}) } : {};
 }
 
 /**

@@ -116,7 +116,7 @@ async function sendTokenRequest(ctx: FlowContext, req: TokenRequest): Promise<Au
 function sendWithDpop<T>(ctx: FlowContext, dpop: DpopSession, metadata: AuthorityMetadata, url: string, send: (http: HttpClient, fresh: () => Promise<Record<string, string>>) => Promise<T>): Promise<T> {
   const algs = metadata.dpop_signing_alg_values_supported;
   if (algs && !algs.includes(DPOP_ALG)) {
-    throw new ConfigurationError(`dpop: the provider takes DPoP proofs signed with ${algs.join(', ')} only (dpop_signing_alg_values_supported), Tessera signs with ${DPOP_ALG}`);
+    throw new ConfigurationError(`dpop: the provider takes no ${DPOP_ALG} proofs (dpop_signing_alg_values_supported: ${algs}); turn off \`dpop\``);
   }
   // This authorization server's nonces, apart from those of other issuers or an API on its origin.
   return retryingForDpopNonce(
@@ -137,7 +137,7 @@ async function acceptTokenResponse(ctx: FlowContext, req: TokenRequest, metadata
   const keyId = ctx.dpop?.keyId;
   if (tokenType.toLowerCase() !== (ctx.dpop ? 'dpop' : 'bearer')) {
     throw new InvalidResponseError(
-      `Token response has token_type "${tokenType}", expected ${ctx.dpop ? 'DPoP: the provider did not bind the token to the DPoP key; turn off `dpop` or enable DPoP at the provider' : 'Bearer; set the `dpop` option for DPoP-bound tokens'}`,
+      `Token response has token_type "${tokenType}", expected ${ctx.dpop ? 'DPoP (the token is not bound to the key): turn off `dpop` or enable DPoP at the provider' : 'Bearer (set `dpop` for DPoP-bound tokens)'}`,
       200,
       'invalid_token_type',
     );
@@ -157,7 +157,7 @@ async function acceptTokenResponse(ctx: FlowContext, req: TokenRequest, metadata
     // The verifier's JWKS fetch is shared by callers: the caller's signal ends only its own wait.
     if (ctx.verifySignature) await abortable(ctx.verifySignature(idToken, { jwksUri: metadata.jwks_uri, issuer }), signal);
   } else if (req.nonce !== undefined && req.params.grant_type === 'authorization_code') {
-    throw new InvalidResponseError('The token response has no id_token although openid was requested', 200, 'missing_id_token');
+    throw new InvalidResponseError('Token response has no id_token although openid was requested', 200, 'missing_id_token');
   }
 
   checkIdentity(req, response, claims);
@@ -272,7 +272,7 @@ function checkIdentity(req: TokenRequest, response: TokenResponse, claims: IdTok
   if (claims && !claims.sub) throw refuse('The ID token names no user (no sub)');
   let expected = expectedHome(req);
   if (authority.kind !== 'entra') {
-    if (claims && expected !== undefined && claims.sub !== expected) throw refuse('The refreshed ID token is for another user than the account');
+    if (claims && expected !== undefined && claims.sub !== expected) throw refuse('The ID token (sub) is for another user than the account');
     return;
   }
   expected = expected?.toLowerCase();
@@ -284,7 +284,7 @@ function checkIdentity(req: TokenRequest, response: TokenResponse, claims: IdTok
   const sameTenant = pair ? [b2cUser(info, claims), b2cUser(expected, claims), account && `${account.localAccountId}.${account.tenantId}`.toLowerCase()].filter((k) => k && tenantOf(k) === tenantOf(pair)) : [];
   if (sameTenant.some((k) => k !== pair)) throw refuse('The ID token (oid) is for another user than client_info or the account');
   // Proof that the answer is the expected user's: client_info, or else an ID token pair known for them.
-  if (expected !== undefined && (info ? info !== expected : claims && !sameTenant.length)) throw refuse('The refreshed tokens are not shown to be the account\'s (client_info, or the ID token\'s oid and tid)');
+  if (expected !== undefined && (info ? info !== expected : claims && !sameTenant.length)) throw refuse('Neither client_info nor the ID token (oid, tid) shows the tokens are the account\'s');
 }
 
 /**
