@@ -29,18 +29,19 @@ export class SingleFlight {
       started.promise.catch(() => undefined);
       inflight.set(key, (flight = started));
     }
-    const { promise, stop } = flight;
+    // Joined: this caller's signal ends only its own wait, unless it is the last one waiting.
     const joined = flight;
+    const promise = joined.promise as Promise<T>;
     joined.waiting++;
-    if (!signal) return promise as Promise<T>;
+    if (!signal) return promise;
     return new Promise<T>((resolve, reject) => {
       const leave = () => {
         reject(new AbortError(signal.reason));
-        if (--joined.waiting === 0) stop.abort(signal.reason);
+        if (--joined.waiting === 0) joined.stop.abort(signal.reason);
       };
       signal.addEventListener('abort', leave, { once: true });
       // Settled: this caller's listener goes (a long-lived signal must not collect one per call).
-      (promise as Promise<T>).then(resolve, reject).finally(() => signal.removeEventListener('abort', leave));
+      promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', leave));
     });
   }
 
