@@ -44,12 +44,13 @@ export type { Logger, LogLevel, LoggerOptions } from './logger.js';
 
 // Building blocks for platform packages that assemble a client from the flow functions instead of
 // ClientApplication (e.g. @tessera/browser, whose bundle must not carry what SPAs never use).
-export { type FlowContext, type CallDiagnostics, runCall, diagnosticParameters, libraryHeaders } from './flows/context.js';
+export { type FlowContext, type TokenSend, type CallDiagnostics, runCall, diagnosticParameters, libraryHeaders } from './flows/context.js';
 export { initiateAuthCodeFlow, acquireTokenByAuthCodeFlow, refreshAuthUri } from './flows/auth-code.js';
 export { acquireTokenSilent } from './flows/silent.js';
 export { getAuthorityMetadata } from './authority/discovery.js';
 export { CachePersistence } from './cache/cache-store.js';
 export { DpopSession, dpopHeaders, fetchWithDpop } from './crypto/dpop.js';
+export { dpopContext } from './flows/dpop-request.js';
 export { SingleFlight } from './client/single-flight.js';
 export { checkClientIdentity } from './client/client-options.js';
 export { LogSink } from './logger.js';
