@@ -23,7 +23,7 @@ export const MAX_SERVER_SECONDS = 24 * 24 * 60 * 60;
 export const clampSeconds = (seconds: number): number => Math.min(Math.floor(seconds), MAX_SERVER_SECONDS);
 
 /** A string with at least one character. */
-export const nonEmpty = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected a non-empty string') => z.string(message).check(z.refine((v: string) => v.length > 0, message));
+export const nonEmpty = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected a non-empty string') => z.custom<string>((v) => isString(v) && v.length > 0, message);
 /** An optional string: one schema shared by every such field (fewer bytes in bundles). */
 export const optionalString = z.optional(z.string());
 
@@ -35,7 +35,10 @@ export const optionalString = z.optional(z.string());
  */
 export const seconds = /* @__PURE__ */ z
   .custom<number>((v) => (typeof v === 'number' && v >= 0) || (typeof v === 'string' && /^\d+$/.test(v)), 'expected a non-negative number of seconds')
-  .check(z.overwrite((v) => clampSeconds(Number(v))));
+  .check((payload) => {
+    // A check function rather than z.overwrite: the same rewrite, one zod class fewer in bundles.
+    payload.value = clampSeconds(Number(payload.value));
+  });
 
 /** One of these strings (a zod enum, in fewer bytes). */
 export const oneOf = /* @__NO_SIDE_EFFECTS__ */ <const T extends string>(values: readonly T[], message: string) => z.custom<T>((v) => values.includes(v as T), message);
@@ -65,7 +68,7 @@ export const stringOrStrings = /* @__NO_SIDE_EFFECTS__ */ (message: string) => z
 export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** An absolute http(s) URL. */
-const httpUrl = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected an http(s) URL') => z.string(message).check(z.refine((v: string) => /^https?:$/.test(urlOf(v)?.protocol ?? ''), message));
+const httpUrl = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected an http(s) URL') => z.custom<string>((v) => isString(v) && /^https?:$/.test(urlOf(v)?.protocol ?? ''), message);
 
 /** The URL, or undefined when the text is not an absolute URL. */
 function urlOf(text: string): URL | undefined {
@@ -125,9 +128,9 @@ export function parseShape<T>(schema: Schema<T>, value: unknown): T | undefined 
  * token, or one carrying CR/LF or other control characters (header or terminal injection), is
  * refused. (A space is legal here; tools that build a header refuse it themselves.)
  */
-export const accessToken = /* @__PURE__ */ z.string().check(
-  z.refine((v: string) => /^[\x20-\x7e]*[\x21-\x7e][\x20-\x7e]*$/.test(v), 'expected printable ASCII with a visible character (no control characters)'),
-);
+export const accessToken = /* @__PURE__ */ z.string().check((payload) => {
+  if (!/^[\x20-\x7e]*[\x21-\x7e][\x20-\x7e]*$/.test(payload.value)) payload.issues.push({ code: 'custom', message: 'expected printable ASCII with a visible character (no control characters)', input: payload.value });
+});
 
 export const tokenResponseSchema = z.looseObject({
   access_token: accessToken,
