@@ -9,11 +9,11 @@ const authority = z.optional(z.string('expected the authority URL as a string'))
 const oidcAuthority = z.optional(z.string('expected the issuer URL as a string'));
 const NOT_AN_OBJECT = 'expected an options object with at least clientId';
 // No object spreads in schema arguments: bundlers keep a schema built with one, used or not.
-const clientIdentitySchema = z.object({ clientId, authority, oidcAuthority }, NOT_AN_OBJECT);
+const clientIdentitySchema = z.looseObject({ clientId, authority, oidcAuthority }, NOT_AN_OBJECT);
 
 const optionalStrings = z.optional(strings());
 /** The options ClientApplication checks when it is built (its own fields; the rest pass through). */
-const clientOptionsSchema = z.object(
+const clientOptionsSchema = z.looseObject(
   {
     clientId,
     authority,
