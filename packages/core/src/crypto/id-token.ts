@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { ValidationError } from '../errors.js';
-import { describeIssue, finiteNumber, optionalString, stringOrStrings } from '../http/schemas.js';
+import { describeIssue, finiteNumber, optionalString, stringOrStrings, text as requiredString } from '../http/schemas.js';
 import { base64UrlDecodeToString } from './encoding.js';
 
 const time = z.optional(finiteNumber());
@@ -13,7 +13,7 @@ const text = optionalString;
  */
 export const idTokenClaimsSchema = z.looseObject({
   /** Issuer. */
-  iss: z.string(),
+  iss: requiredString,
   /** Subject: the user's id at the issuer. */
   sub: text,
   /** Audience: the client id(s). */

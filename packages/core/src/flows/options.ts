@@ -3,7 +3,7 @@
 // Plain (stripping) objects: only the named options are checked, others are ignored, and the
 // parse stays cheap enough for the cache-hit path (no copy of unknown keys).
 import * as z from 'zod/mini';
-import { flag, isRecord, isString, isStringOrStrings, nonEmpty, oneOf, optionalString, stringOrStrings, strings } from '../http/schemas.js';
+import { flag, isRecord, isString, isStringOrStrings, nonEmpty, oneOf, optionalString, stringOrStrings, strings, text } from '../http/schemas.js';
 
 const NON_BLANK = /\S/;
 const visible = (scope: string) => NON_BLANK.test(scope);
@@ -35,7 +35,7 @@ export const requestOptions = /* @__NO_SIDE_EFFECTS__ */ <S extends Record<strin
 
 /** An account object as getAccounts() and sign-in results give it. */
 export const accountOption = z.object(
-  { homeAccountId: z.string(), environment: z.string(), tenantId: z.string() },
+  { homeAccountId: text, environment: text, tenantId: text },
   'expected an account from getAccounts() or a sign-in result; none means nobody signed in yet (an empty cache): sign in interactively first',
 );
 
@@ -89,7 +89,7 @@ export const authorizationUrlOptionsSchema = requestOptions({
 
 /** A flow object as initiateAuthCodeFlow returned it (kept by the app until the redirect returns). */
 export const authCodeFlowSchema = z.object(
-  { state: nonEmpty(), nonce: z.string(), codeVerifier: nonEmpty(), redirectUri, scopes: strings(), issuer: z.string() },
+  { state: nonEmpty(), nonce: text, codeVerifier: nonEmpty(), redirectUri, scopes: strings(), issuer: text },
   'expected the flow object initiateAuthCodeFlow returned',
 );
 export const byCodeOptionsSchema = requestOptions({ scopes: scopesOption, redirectUri, codeVerifier: optionalString, nonce: optionalString });

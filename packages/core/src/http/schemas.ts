@@ -22,10 +22,22 @@ export const MAX_SERVER_SECONDS = 24 * 24 * 60 * 60;
 /** Clamps seconds to [0, MAX_SERVER_SECONDS], whole seconds (cache timestamps are integers). */
 export const clampSeconds = (seconds: number): number => Math.min(Math.floor(seconds), MAX_SERVER_SECONDS);
 
+/** Whether `v` is a string. */
+export const isString = (v: unknown): v is string => typeof v === 'string';
+
+/**
+ * A string (a zod string, in fewer bytes: every schema here is a custom schema, so zod's string
+ * class stays out of bundles). A failure is zod's own `invalid_type` issue ("expected a string"),
+ * as z.string() reports it: callers tell a missing field by that code.
+ */
+export const text = /* @__PURE__ */ z.custom<string>().check((payload) => {
+  if (!isString(payload.value)) payload.issues.push({ code: 'invalid_type', expected: 'string', input: payload.value });
+});
+
 /** A string with at least one character. */
 export const nonEmpty = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected a non-empty string') => z.custom<string>((v) => isString(v) && v.length > 0, message);
 /** An optional string: one schema shared by every such field (fewer bytes in bundles). */
-export const optionalString = z.optional(z.string());
+export const optionalString = z.optional(text);
 
 
 /**
@@ -43,7 +55,6 @@ export const seconds = /* @__PURE__ */ z
 /** One of these strings (a zod enum, in fewer bytes). */
 export const oneOf = /* @__NO_SIDE_EFFECTS__ */ <const T extends string>(values: readonly T[], message: string) => z.custom<T>((v) => values.includes(v as T), message);
 
-export const isString = (v: unknown): v is string => typeof v === 'string';
 const isNumber = (v: unknown): v is number => Number.isFinite(v);
 /** true or false (a zod boolean, in fewer bytes: each further zod type costs a browser bundle 100-400 bytes gzipped). */
 export const flag = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected true or false') => z.custom<boolean>((v) => typeof v === 'boolean', message);
@@ -83,12 +94,10 @@ function urlOf(text: string): URL | undefined {
 export const isLoopbackHost = (hostname: string): boolean => hostname === '127.0.0.1' || hostname === 'localhost' || hostname === '[::1]';
 
 /** A URL we show the user or open for them: https, or http on loopback; never javascript:, data:, ... */
-const userFacingUrl = /* @__PURE__ */ z.string('expected a URL').check(
-  z.refine((v: string) => {
-    const u = urlOf(v);
-    return u?.protocol === 'https:' || (u?.protocol === 'http:' && isLoopbackHost(u.hostname));
-  }, 'expected an https URL (http only on a loopback host)'),
-);
+const userFacingUrl = /* @__PURE__ */ z.custom<string>((v) => {
+  const u = isString(v) ? urlOf(v) : undefined;
+  return u?.protocol === 'https:' || (u?.protocol === 'http:' && isLoopbackHost(u.hostname));
+}, 'expected an https URL (http only on a loopback host)');
 
 /** The first issue as "field path" and what is wrong, for error messages (never the value itself). */
 export function describeIssue(error: z.core.$ZodError): [path: string, message: string] {
@@ -104,23 +113,26 @@ export function describeIssue(error: z.core.$ZodError): [path: string, message: 
 }
 
 /**
+ * The one way a zod failure becomes our error: `value` as the schema's output, or `fail` (given
+ * the first issue's field path and what is wrong, never the value) thrown.
+ */
+export function parseOrThrow<T>(schema: Schema<T>, value: unknown, fail: (path: string, message: string) => Error): T {
+  const result = z.safeParse(schema, value);
+  if (result.success) return result.data;
+  throw fail(...describeIssue(result.error));
+}
+
+/**
  * Parses `options` with `schema`; a ConfigurationError names the method, the option and what to
  * pass. Returns the options as given (zod's copy is not needed).
  */
 export function checkOptions<T>(schema: Schema, options: T, method: string): T {
-  const result = z.safeParse(schema, options);
-  if (!result.success) {
-    const [path, message] = describeIssue(result.error);
-    throw new ConfigurationError(`${method}: ${path ? `options.${path}` : 'options'}: ${message}`, 'invalid_options');
-  }
+  parseOrThrow(schema, options, (path, message) => new ConfigurationError(`${method}: ${path ? `options.${path}` : 'options'}: ${message}`, 'invalid_options'));
   return options;
 }
 
 /** `value` as the schema's output when it conforms, else undefined. */
-export function parseShape<T>(schema: Schema<T>, value: unknown): T | undefined {
-  const result = z.safeParse(schema, value);
-  return result.success ? result.data : undefined;
-}
+export const parseShape = <T>(schema: Schema<T>, value: unknown): T | undefined => z.safeParse(schema, value).data;
 
 /**
  * An access token goes into Authorization headers and terminals (`tessera token`): RFC 6749's
@@ -128,7 +140,7 @@ export function parseShape<T>(schema: Schema<T>, value: unknown): T | undefined 
  * token, or one carrying CR/LF or other control characters (header or terminal injection), is
  * refused. (A space is legal here; tools that build a header refuse it themselves.)
  */
-export const accessToken = /* @__PURE__ */ z.string().check((payload) => {
+export const accessToken = /* @__PURE__ */ text.check((payload) => {
   if (!/^[\x20-\x7e]*[\x21-\x7e][\x20-\x7e]*$/.test(payload.value)) payload.issues.push({ code: 'custom', message: 'expected printable ASCII with a visible character (no control characters)', input: payload.value });
 });
 
@@ -147,7 +159,7 @@ export const tokenResponseSchema = z.looseObject({
 export type TokenResponse = z.infer<typeof tokenResponseSchema>;
 
 export const errorResponseSchema = z.looseObject({
-  error: z.string(),
+  error: text,
   error_description: optionalString,
   error_codes: z.optional(z.custom<number[]>((v) => Array.isArray(v) && v.every(isNumber), 'expected an array of numbers')),
   correlation_id: optionalString,
@@ -206,11 +218,11 @@ export type DeviceAuthorizationResponse = z.infer<typeof deviceAuthorizationSche
 
 export const instanceDiscoverySchema = z.looseObject({
   tenant_discovery_endpoint: optionalString,
-  metadata: z.optional(z.array(z.looseObject({ preferred_network: z.string(), preferred_cache: optionalString, aliases: strings() }))),
+  metadata: z.optional(z.array(z.looseObject({ preferred_network: text, preferred_cache: optionalString, aliases: strings() }))),
   error: optionalString,
   error_description: optionalString,
 });
 export type InstanceDiscoveryResponse = z.infer<typeof instanceDiscoverySchema>;
 
-export const jwksSchema = z.looseObject({ keys: z.array(z.looseObject({ kty: z.string(), kid: optionalString })) });
+export const jwksSchema = z.looseObject({ keys: z.array(z.looseObject({ kty: text, kid: optionalString })) });
 export type JwksResponse = z.infer<typeof jwksSchema>;
