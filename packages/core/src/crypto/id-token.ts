@@ -1,9 +1,9 @@
 import * as z from 'zod/mini';
 import { ValidationError } from '../errors.js';
-import { describeIssue, finiteNumber, optionalString, stringOrStrings, text as requiredString } from '../http/schemas.js';
+import { describeIssue, finiteNumber, optional, optionalString, stringOrStrings, text as requiredString } from '../http/schemas.js';
 import { base64UrlDecodeToString } from './encoding.js';
 
-const time = z.optional(finiteNumber());
+const time = optional(finiteNumber());
 const text = optionalString;
 
 /**
