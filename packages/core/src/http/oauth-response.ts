@@ -71,8 +71,8 @@ export async function requestJson<T>(
 }
 
 export function formPost(url: string, params: Record<string, string | undefined>, headers: Record<string, string> = {}, signal?: AbortSignal): HttpRequest {
-  const body = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') body.set(k, v);
+  // Unset and empty parameters are left out.
+  const body = new URLSearchParams(Object.entries(params).filter((entry): entry is [string, string] => !!entry[1]));
   return {
     method: 'POST',
     url,

@@ -118,15 +118,10 @@ const userFacingUrl = /* @__PURE__ */ z.custom<string>((v) => {
 
 /** The first issue as "field path" and what is wrong, for error messages (never the value itself). */
 export function describeIssue(error: z.core.$ZodError): [path: string, message: string] {
-  const issue = error.issues[0]!;
-  const path = issue.path.map(String).join('.');
-  const message =
-    issue.message && issue.message !== 'Invalid input'
-      ? issue.message
-      : issue.code === 'invalid_type'
-        ? `expected ${issue.expected === 'object' || issue.expected === 'array' ? 'an' : 'a'} ${issue.expected}`
-        : 'invalid value';
-  return [path, message];
+  const { path, message, code, expected } = error.issues[0] as z.core.$ZodIssue & { expected?: string };
+  // zod's own text is "Invalid input": ours names what was expected.
+  const what = message !== 'Invalid input' ? message : code === 'invalid_type' ? `expected ${/^[aeiou]/.test(expected!) ? 'an' : 'a'} ${expected}` : 'invalid value';
+  return [path.join('.'), what];
 }
 
 /**
