@@ -4,7 +4,7 @@ import * as z from 'zod/mini';
 import { checkOptions, flag, isString, nonEmpty, oneOf, optional, strings } from '../http/schemas.js';
 
 /** What every client needs: its id and where its authority is (also checked by @tessera/browser). */
-const clientId = nonEmpty('expected the application (client) id registered with the provider, a non-empty string');
+const clientId = nonEmpty('expected the application (client) id registered with the provider');
 const authority = optional(z.custom<string>(isString, 'expected the authority URL as a string'));
 const oidcAuthority = optional(z.custom<string>(isString, 'expected the issuer URL as a string'));
 const NOT_AN_OBJECT = 'expected an options object with at least clientId';

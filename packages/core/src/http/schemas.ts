@@ -153,7 +153,7 @@ export const parseShape = <T>(schema: Schema<T>, value: unknown): T | undefined 
  * refused. (A space is legal here; tools that build a header refuse it themselves.)
  */
 export const accessToken = /* @__PURE__ */ text.check((payload) => {
-  if (!/^[\x20-\x7e]*[\x21-\x7e][\x20-\x7e]*$/.test(payload.value)) payload.issues.push({ code: 'custom', message: 'expected printable ASCII with a visible character (no control characters)', input: payload.value });
+  if (!/^[\x20-\x7e]*[\x21-\x7e][\x20-\x7e]*$/.test(payload.value)) payload.issues.push({ code: 'custom', message: 'expected printable ASCII with a visible character', input: payload.value });
 });
 
 export const tokenResponseSchema = z.looseObject({
