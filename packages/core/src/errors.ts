@@ -80,7 +80,7 @@ const DETAIL_FIELDS = ['error', 'errorDescription', 'errorCodes', 'correlationId
  */
 export class ServerError extends TesseraError {
   /** The OAuth `error` value as the server sent it. */
-  readonly error: string;
+  readonly error!: string;
   /** The server's `error_description`. */
   readonly errorDescription?: string;
   /** Entra's numeric `error_codes` (AADSTS numbers). */

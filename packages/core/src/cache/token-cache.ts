@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { TesseraError } from '../errors.js';
 import type { Authority } from '../authority/authority.js';
-import { isRecord, optional, parseOrThrow } from '../http/schemas.js';
+import { custom, isRecord, optional, parseOrThrow } from '../http/schemas.js';
 import { canonicalEnvironment } from '../authority/entra.js';
 import {
   type AccessTokenEntity,
@@ -416,7 +416,7 @@ export function parseCacheJson(json: string): Record<string, Record<string, unkn
 }
 
 /** A cache document: an object whose MSAL sections are objects of entries (checked one by one on load). */
-const entries = optional(z.custom<Record<string, unknown>>(isRecord));
+const entries = optional(custom<Record<string, unknown>>(isRecord));
 const cacheDocumentSchema = z.looseObject(Object.fromEntries(SECTIONS.map((section) => [section, entries])));
 
 export type { AccessTokenEntity, AccountEntity, AppMetadataEntity, IdTokenEntity, RefreshTokenEntity };

@@ -3,7 +3,7 @@
 // Plain (stripping) objects: only the named options are checked, others are ignored, and the
 // parse stays cheap enough for the cache-hit path (no copy of unknown keys).
 import * as z from 'zod/mini';
-import { flag, isRecord, isString, isStringOrStrings, nonEmpty, oneOf, optional, optionalString, stringOrStrings, strings, text } from '../http/schemas.js';
+import { custom, flag, isRecord, isString, isStringOrStrings, nonEmpty, oneOf, optional, optionalString, rule, stringOrStrings, strings, text } from '../http/schemas.js';
 
 const NON_BLANK = /\S/;
 const visible = (scope: string) => NON_BLANK.test(scope);
@@ -14,13 +14,13 @@ const SCOPES = 'expected a string or an array of strings';
 /** Scopes as given (a space-separated string or an array); may be empty where signing in alone is useful. */
 export const scopesOption = stringOrStrings(SCOPES);
 /** Scopes that must name at least one scope: a token is for something. */
-export const requiredScopesOption = /* @__PURE__ */ scopesOption.check(z.refine(namesScope, 'name at least one scope, e.g. ["api://my-api/.default"] or "User.Read"'));
+export const requiredScopesOption = /* @__PURE__ */ scopesOption.check(rule(namesScope, 'name at least one scope, e.g. ["api://my-api/.default"] or "User.Read"'));
 
 export const optionalBoolean = optional(flag());
 
 /** What every token method accepts (RequestOptions). */
 const requestOptionsShape = {
-  signal: optional(z.custom<AbortSignal>(isSignal, 'expected an AbortSignal')),
+  signal: optional(custom<AbortSignal>(isSignal, 'expected an AbortSignal')),
   claims: optionalString,
   tenant: optionalString,
   correlationId: optionalString,
@@ -80,10 +80,10 @@ export const authorizationUrlOptionsSchema = requestOptions({
   prompt: optional(oneOf(['none', 'login', 'consent', 'select_account', 'create'], 'expected none, login, consent, select_account or create')),
   loginHint: optionalString,
   domainHint: optionalString,
-  maxAge: optional(z.custom<number>((v) => typeof v === 'number' && v >= 0, 'expected seconds (a number, 0 or more)')),
+  maxAge: optional(custom<number>((v) => typeof v === 'number' && v >= 0, 'expected seconds (a number, 0 or more)')),
   responseMode: optional(oneOf(['query', 'fragment', 'form_post'], 'expected query, fragment or form_post')),
   extraScopesToConsent: optional(strings()),
-  extraQueryParameters: optional(z.custom<Record<string, string>>((v) => isRecord(v) && Object.values(v).every((s) => typeof s === 'string'), 'expected an object of string values')),
+  extraQueryParameters: optional(custom<Record<string, string>>((v) => isRecord(v) && Object.values(v).every((s) => typeof s === 'string'), 'expected an object of string values')),
   bindCodeToDpopKey: optionalBoolean,
 });
 

@@ -26,57 +26,73 @@ export const clampSeconds = (seconds: number): number => Math.min(Math.floor(sec
 export const isString = (v: unknown): v is string => typeof v === 'string';
 
 /**
- * A string (a zod string, in fewer bytes: every schema here is a custom schema, so zod's string
- * class stays out of bundles). A failure is zod's own `invalid_type` issue ("expected a string"),
- * as z.string() reports it: callers tell a missing field by that code.
+ * A check function (for `schema.check(...)`): an issue when `test` refuses the value, a custom one
+ * saying `issue` when it is text (a zod refine in fewer bytes), else `issue` itself.
  */
-export const text = /* @__PURE__ */ z.custom<string>().check((payload) => {
-  if (!isString(payload.value)) payload.issues.push({ code: 'invalid_type', expected: 'string', input: payload.value });
-});
-
-/** A string with at least one character. */
-export const nonEmpty = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected a non-empty string') => z.custom<string>((v) => isString(v) && v.length > 0, message);
-/** A custom schema whose key may be absent (or undefined): the marks z.object reads to allow that. */
-export type Optional<T> = z.ZodMiniCustom<T | undefined, T | undefined> & { _zod: { optin: 'optional'; optout: 'optional' } };
+export const rule = /* @__NO_SIDE_EFFECTS__ */ <T>(test: (v: T) => boolean, issue?: string | object) => {
+  const raw = typeof issue === 'object' ? issue : { code: 'custom', message: issue };
+  return (payload: z.core.ParsePayload<T>): void => {
+    if (!test(payload.value)) payload.issues.push({ ...raw, input: payload.value } as z.core.$ZodRawIssue);
+  };
+};
 
 /**
- * `schema` (a custom one: every leaf here is), or absent or undefined: a zod optional in fewer
- * bytes (zod's optional class costs the browser bundle about 280 bytes gzipped). A copy whose test
- * also accepts undefined, marked optional (`optin`/`optout`) as z.optional marks its schema, which
- * z.object reads to let the key be left out. Checks of `schema` must let undefined through.
+ * A value `test` accepts, else an issue (see `rule`): a zod custom schema in fewer bytes (zod's
+ * unknown schema, which every loose object carries anyway, with one check: zod's custom and check
+ * classes stay out of bundles, about 190 bytes gzipped).
  */
-export const optional = /* @__NO_SIDE_EFFECTS__ */ <T>(schema: z.ZodMiniCustom<T, T>): Optional<T> => {
+export const custom = /* @__NO_SIDE_EFFECTS__ */ <T>(test: (v: unknown) => boolean, issue?: string | object): Schema<T> =>
+  z.unknown().check(rule(test, issue)) as unknown as Schema<T>;
+
+/**
+ * A string (a zod string, in fewer bytes). A failure is zod's own `invalid_type` issue ("expected a
+ * string"), as z.string() reports it: callers tell a missing field by that code.
+ */
+export const text = /* @__PURE__ */ custom<string>(isString, { code: 'invalid_type', expected: 'string' });
+
+/** A string with at least one character. */
+export const nonEmpty = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected a non-empty string') => custom<string>((v) => isString(v) && v.length > 0, message);
+
+/** A schema whose key may be absent (or undefined): the marks z.object reads to allow that. */
+export type Optional<T> = Schema<T | undefined> & { _zod: { optin: 'optional'; optout: 'optional' } };
+
+/**
+ * `schema`, or absent or undefined: a zod optional in fewer bytes (zod's optional class costs the
+ * browser bundle about 280 bytes gzipped). A copy of `schema` whose checks run on defined values
+ * only, marked optional (`optin`/`optout`) as z.optional marks its schema, which z.object reads to
+ * let the key be left out. For the check-only schemas made here (`custom`), not objects or arrays.
+ */
+export const optional = /* @__NO_SIDE_EFFECTS__ */ <T>(schema: Schema<T>): Optional<T> => {
   const { def } = schema._zod;
-  const copy = schema.clone({ ...def, fn: (v: unknown) => v === undefined || def.fn(v) }) as Optional<T>;
+  const copy = schema.clone({ ...def, checks: [] }).check((payload) => {
+    // As zod runs checks: in order, none after the first issue.
+    for (const check of def.checks ?? []) if (payload.value !== undefined && !payload.issues.length) check._zod.check(payload as never);
+  }) as unknown as Optional<T>;
   copy._zod.optin = copy._zod.optout = 'optional';
   return copy;
 };
 
 /** An optional string: one schema shared by every such field (fewer bytes in bundles). */
-export const optionalString = optional(z.custom<string>(isString, 'expected a string'));
-
+export const optionalString = optional(custom<string>(isString, 'expected a string'));
 
 /**
  * Seconds: a JSON number >= 0, or a string of digits as some Entra endpoints send; never negative
  * or NaN. Clamped to MAX_SERVER_SECONDS (see there): Infinity too, which a 400-digit JSON number
  * parses to.
  */
-export const seconds = /* @__PURE__ */ z
-  .custom<number>((v) => (typeof v === 'number' && v >= 0) || (typeof v === 'string' && /^\d+$/.test(v)), 'expected a non-negative number of seconds')
-  .check((payload) => {
-    // A check function rather than z.overwrite: the same rewrite, one zod class fewer in bundles.
-    // (undefined passes: see `optional`.)
-    if (payload.value !== undefined) payload.value = clampSeconds(Number(payload.value));
-  });
+export const seconds = /* @__PURE__ */ custom<number>((v) => (typeof v === 'number' && v >= 0) || (typeof v === 'string' && /^\d+$/.test(v)), 'expected a non-negative number of seconds').check((payload) => {
+  // A check function rather than z.overwrite: the same rewrite, one zod class fewer in bundles.
+  payload.value = clampSeconds(Number(payload.value));
+});
 
 /** One of these strings (a zod enum, in fewer bytes). */
-export const oneOf = /* @__NO_SIDE_EFFECTS__ */ <const T extends string>(values: readonly T[], message: string) => z.custom<T>((v) => values.includes(v as T), message);
+export const oneOf = /* @__NO_SIDE_EFFECTS__ */ <const T extends string>(values: readonly T[], message: string) => custom<T>((v) => values.includes(v as T), message);
 
 const isNumber = (v: unknown): v is number => Number.isFinite(v);
 /** true or false (a zod boolean, in fewer bytes: each further zod type costs a browser bundle 100-400 bytes gzipped). */
-export const flag = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected true or false') => z.custom<boolean>((v) => typeof v === 'boolean', message);
+export const flag = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected true or false') => custom<boolean>((v) => typeof v === 'boolean', message);
 /** A finite JSON number (a zod number, in fewer bytes). */
-export const finiteNumber = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected a number') => z.custom<number>(isNumber, message);
+export const finiteNumber = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected a number') => custom<number>(isNumber, message);
 /** An array of strings. */
 const areStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
 
@@ -84,19 +100,19 @@ const areStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every(is
  * An array of strings (a zod array of strings, in fewer bytes: zod's array type costs a browser
  * bundle about 400 bytes gzipped). The error names the field; arrays of objects use `z.array`.
  */
-export const strings = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected an array of strings') => z.custom<string[]>(areStrings, message);
+export const strings = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected an array of strings') => custom<string[]>(areStrings, message);
 
 /** Whether `v` is a string or an array of strings. */
 export const isStringOrStrings = (v: unknown): v is string | string[] => isString(v) || areStrings(v);
 
 /** A string, or an array of strings (a zod union, in fewer bytes). */
-export const stringOrStrings = /* @__NO_SIDE_EFFECTS__ */ (message: string) => z.custom<string | string[]>(isStringOrStrings, message);
+export const stringOrStrings = /* @__NO_SIDE_EFFECTS__ */ (message: string) => custom<string | string[]>(isStringOrStrings, message);
 
 /** A plain object (not an array, not null). */
 export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** An absolute http(s) URL. */
-const httpUrl = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected an http(s) URL') => z.custom<string>((v) => isString(v) && /^https?:$/.test(urlOf(v)?.protocol ?? ''), message);
+const httpUrl = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected an http(s) URL') => custom<string>((v) => isString(v) && /^https?:$/.test(urlOf(v)?.protocol ?? ''), message);
 
 /** The URL, or undefined when the text is not an absolute URL. */
 function urlOf(text: string): URL | undefined {
@@ -111,7 +127,7 @@ function urlOf(text: string): URL | undefined {
 export const isLoopbackHost = (hostname: string): boolean => hostname === '127.0.0.1' || hostname === 'localhost' || hostname === '[::1]';
 
 /** A URL we show the user or open for them: https, or http on loopback; never javascript:, data:, ... */
-const userFacingUrl = /* @__PURE__ */ z.custom<string>((v) => {
+const userFacingUrl = /* @__PURE__ */ custom<string>((v) => {
   const u = isString(v) ? urlOf(v) : undefined;
   return u?.protocol === 'https:' || (u?.protocol === 'http:' && isLoopbackHost(u.hostname));
 }, 'expected an https URL (http only on a loopback host)');
@@ -152,9 +168,7 @@ export const parseShape = <T>(schema: Schema<T>, value: unknown): T | undefined 
  * token, or one carrying CR/LF or other control characters (header or terminal injection), is
  * refused. (A space is legal here; tools that build a header refuse it themselves.)
  */
-export const accessToken = /* @__PURE__ */ text.check((payload) => {
-  if (!/^[\x20-\x7e]*[\x21-\x7e][\x20-\x7e]*$/.test(payload.value)) payload.issues.push({ code: 'custom', message: 'expected printable ASCII with a visible character', input: payload.value });
-});
+export const accessToken = /* @__PURE__ */ text.check(rule((v: string) => /^[\x20-\x7e]*[\x21-\x7e][\x20-\x7e]*$/.test(v), 'expected printable ASCII with a visible character'));
 
 export const tokenResponseSchema = z.looseObject({
   access_token: accessToken,
@@ -173,7 +187,7 @@ export type TokenResponse = z.infer<typeof tokenResponseSchema>;
 export const errorResponseSchema = z.looseObject({
   error: text,
   error_description: optionalString,
-  error_codes: optional(z.custom<number[]>((v) => Array.isArray(v) && v.every(isNumber), 'expected an array of numbers')),
+  error_codes: optional(custom<number[]>((v) => Array.isArray(v) && v.every(isNumber), 'expected an array of numbers')),
   correlation_id: optionalString,
   trace_id: optionalString,
   claims: optionalString,
@@ -221,7 +235,8 @@ export const deviceAuthorizationSchema = /* @__PURE__ */ z
     message: optionalString,
   })
   .check(
-    z.refine((r: { verification_uri?: string; verification_url?: string }) => r.verification_uri !== undefined || r.verification_url !== undefined, {
+    rule((r: { verification_uri?: string; verification_url?: string }) => r.verification_uri !== undefined || r.verification_url !== undefined, {
+      code: 'custom',
       message: 'expected the URL where the user enters the code',
       path: ['verification_uri'],
     }),
