@@ -73,7 +73,7 @@ export const optional = /* @__NO_SIDE_EFFECTS__ */ <T>(schema: Schema<T>): Optio
 };
 
 /** An optional string: one schema shared by every such field (fewer bytes in bundles). */
-export const optionalString = optional(custom<string>(isString, 'expected a string'));
+export const optionalString = optional(text);
 
 /**
  * Seconds: a JSON number >= 0, or a string of digits as some Entra endpoints send; never negative
