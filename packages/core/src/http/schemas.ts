@@ -1,10 +1,12 @@
 // zod/mini schemas of what servers send.
 // Objects are loose: fields nobody reads pass through unchecked and are kept. Types come from the
-// schemas (z.infer). Bundle size: an SPA's schemas use only object, string, number, boolean,
-// optional and custom schemas with checks (each further zod type costs a browser bundle 100-600
-// bytes gzipped): unions, enums, literals, records and arrays of strings or numbers are written as
-// `custom` schemas with the helpers below (`z.array` only for arrays of objects, off the SPA path). No object spreads in schema arguments at module level: bundlers keep such schemas; and a
-// module-level `schema.check(...)` is a method call, marked pure so that unused schemas are dropped.
+// schemas (z.infer). Bundle size: the browser's schemas use only zod's loose object (and the
+// unknown schema it carries) with check functions: every leaf (strings, numbers, booleans, enums,
+// unions, arrays of strings) is a `custom` schema below and `optional` marks a key optional, so no
+// further zod class is bundled (each costs a browser bundle 100-600 bytes gzipped; `z.array` only
+// for arrays of objects, off the browser path). No object spreads in schema arguments at module
+// level: bundlers keep such schemas; and a module-level `schema.check(...)` is a method call,
+// marked pure so that unused schemas are dropped.
 import * as z from 'zod/mini';
 import { ConfigurationError } from '../errors.js';
 
