@@ -1,5 +1,5 @@
-// The schema helpers that stand in for zod classes (smaller bundles): each must validate as the zod
-// class it replaces, and report failures the way callers read them.
+// The schema helpers every response schema is written with: each must validate as zod's own class
+// would, and report failures the way callers read them.
 import * as z from 'zod/mini';
 import { describe, expect, it } from 'vitest';
 import { InvalidResponseError } from '../src/errors.js';
@@ -15,7 +15,7 @@ const issueOf = (schema: z.ZodMiniType, value: unknown) => {
   return result.error.issues[0]!;
 };
 
-describe('text (z.string in fewer bytes)', () => {
+describe('text', () => {
   it('accepts strings only, failing with zod invalid_type issue as z.string does', () => {
     expect(z.safeParse(text, 'a').data).toBe('a');
     for (const value of [1, null, undefined, ['a'], {}]) {
@@ -33,7 +33,7 @@ describe('text (z.string in fewer bytes)', () => {
   });
 });
 
-describe('optional (z.optional in fewer bytes)', () => {
+describe('optional', () => {
   const schema = z.looseObject({ note: optionalString, wait: optional(seconds), site: optionalUrl });
 
   it('lets the key be absent or undefined, and leaves an absent key absent', () => {

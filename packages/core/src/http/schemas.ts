@@ -1,10 +1,10 @@
 // zod/mini schemas of what servers send.
 // Objects are loose: fields nobody reads pass through unchecked and are kept. Types come from the
-// schemas (z.infer). Bundle size: the browser's schemas use only zod's loose object (and the
-// unknown schema it carries) with check functions: every leaf (strings, numbers, booleans, enums,
-// unions, arrays of strings) is a `custom` schema below and `optional` marks a key optional, so no
-// further zod class is bundled (each costs a browser bundle 100-600 bytes gzipped; `z.array` only
-// for arrays of objects, off the browser path). No object spreads in schema arguments at module
+// schemas (z.infer). Bundle size: the browser's schemas use only zod's loose object, string,
+// optional and unknown schemas with check functions: the other leaves (numbers, booleans, enums,
+// unions, arrays of strings, URLs) are `custom` schemas below, so no further zod class is bundled
+// (each costs a browser bundle 100-600 bytes gzipped; `z.array` only for arrays of objects, off the
+// browser path). No object spreads in schema arguments at module
 // level: bundlers keep such schemas; and a module-level `schema.check(...)` is a method call,
 // marked pure so that unused schemas are dropped.
 import * as z from 'zod/mini';
@@ -46,33 +46,17 @@ export const rule = /* @__NO_SIDE_EFFECTS__ */ <T>(test: (v: T) => boolean, issu
 export const custom = /* @__NO_SIDE_EFFECTS__ */ <T>(test: (v: unknown) => boolean, issue?: string | object): Schema<T> =>
   z.unknown().check(rule(test, issue)) as unknown as Schema<T>;
 
-/**
- * A string (a zod string, in fewer bytes). A failure is zod's own `invalid_type` issue ("expected a
- * string"), as z.string() reports it: callers tell a missing field by that code.
- */
-export const text = /* @__PURE__ */ custom<string>(isString, { code: 'invalid_type', expected: 'string' });
+/** A string: zod's own string schema (its failure is zod's `invalid_type`, which callers read as a missing field). */
+export const text = /* @__PURE__ */ z.string();
 
 /** A string with at least one character. */
 export const nonEmpty = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected a non-empty string') => custom<string>((v) => isString(v) && v.length > 0, message);
 
-/** A schema whose key may be absent (or undefined): the marks z.object reads to allow that. */
-export type Optional<T> = Schema<T | undefined> & { _zod: { optin: 'optional'; optout: 'optional' } };
-
 /**
- * `schema`, or absent or undefined: a zod optional in fewer bytes (zod's optional class costs the
- * browser bundle about 280 bytes gzipped). A copy of `schema` whose checks run on defined values
- * only, marked optional (`optin`/`optout`) as z.optional marks its schema, which z.object reads to
- * let the key be left out. For the check-only schemas made here (`custom`), not objects or arrays.
+ * `schema`, or absent or undefined (z.optional, named here so every field reads the same way).
+ * zod's own optional: the only supported way to let an object key be left out.
  */
-export const optional = /* @__NO_SIDE_EFFECTS__ */ <T>(schema: Schema<T>): Optional<T> => {
-  const { def } = schema._zod;
-  const copy = schema.clone({ ...def, checks: [] }).check((payload) => {
-    // As zod runs checks: in order, none after the first issue.
-    for (const check of def.checks ?? []) if (payload.value !== undefined && !payload.issues.length) check._zod.check(payload as never);
-  }) as unknown as Optional<T>;
-  copy._zod.optin = copy._zod.optout = 'optional';
-  return copy;
-};
+export const optional = /* @__NO_SIDE_EFFECTS__ */ <T>(schema: Schema<T>) => z.optional(schema);
 
 /** An optional string: one schema shared by every such field (fewer bytes in bundles). */
 export const optionalString = optional(text);
