@@ -61,22 +61,19 @@ export function entraAuthority(tenant = 'organizations', host: string = AzureAut
  */
 const SAFE_TENANT_ID = /^[0-9a-z](?:[0-9a-z-]{0,62}[0-9a-z])?$/i;
 
-/** Fills every `{tenantid}` of an issuer template literally (no replacement patterns); undefined for an unsafe tenant id. */
-export function fillTenantTemplate(template: string, tid: unknown): string | undefined {
-  return typeof tid === 'string' && SAFE_TENANT_ID.test(tid) ? template.split('{tenantid}').join(tid) : undefined;
-}
-
-/** Entra's multi-tenant issuer holds the `{tenantid}` placeholder; the token's `tid` fills it. */
+/**
+ * Whether `iss` is the issuer `template`, or Entra's multi-tenant issuer: the template with every
+ * `{tenantid}` filled (literally, no replacement patterns) by `tid` (the ID token's), a safe tenant id.
+ */
 export function entraIssuerMatches(template: string, iss: string, tid: unknown): boolean {
-  if (!template.includes('{tenantid}')) return iss === template;
-  return iss === fillTenantTemplate(template, tid);
+  const parts = template.split('{tenantid}');
+  return iss === (parts.length < 2 ? template : typeof tid === 'string' && SAFE_TENANT_ID.test(tid) ? parts.join(tid) : undefined);
 }
 
-/** Whether an issuer is the template filled with some safe tenant id (RFC 9207 `iss`, where no tid comes with it). */
-export function issuerFillsTemplate(template: string, iss: string): boolean {
-  const [before, after] = template.split('{tenantid}') as [string, string];
-  const tenant = iss.slice(before.length, iss.length - after.length);
-  return iss.length > before.length + after.length && iss.startsWith(before) && iss.endsWith(after) && iss === fillTenantTemplate(template, tenant);
+/** RFC 9207 `iss`, which comes with no tid: the tenant id is the part of `iss` in the placeholder's place. */
+export function issuerMatches(template: string, iss: string): boolean {
+  const [before, after = ''] = template.split('{tenantid}');
+  return entraIssuerMatches(template, iss, iss.slice(before!.length, iss.length - after.length));
 }
 
 const clientInfoSchema = z.looseObject({ uid: z.string(), utid: z.string() });
