@@ -64,11 +64,17 @@ export function generateDpopKeyPair(extractable = false): Promise<CryptoKeyPair>
   return globalThis.crypto.subtle.generateKey(EC_PARAMS, extractable, ['sign', 'verify']) as Promise<CryptoKeyPair>;
 }
 
-/** The key pair of a `dpop: { key }` option (a JWK is imported; the private key stays non-extractable). */
+/**
+ * The key pair of a `dpop: { key }` option (a JWK is imported; the private key stays non-extractable).
+ * The one way a key made elsewhere comes in, so its algorithm is checked here (not on the browser path).
+ */
 export async function dpopKeyPairFrom(source: DpopKeySource): Promise<CryptoKeyPair> {
-  if (typeof source === 'function') return source();
-  const value = await source;
-  if ('privateKey' in value && 'publicKey' in value) return value;
+  const value = await (typeof source === 'function' ? source() : source);
+  if ('privateKey' in value && 'publicKey' in value) {
+    const { name, namedCurve } = value.privateKey.algorithm as EcKeyAlgorithm;
+    if (name !== 'ECDSA' || namedCurve !== 'P-256') throw new ConfigurationError(`dpop.key: expected an ECDSA P-256 (ES256) key pair, got ${name}${namedCurve ? ` ${namedCurve}` : ''}`);
+    return value;
+  }
   const jwk = value as JsonWebKey;
   if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || !jwk.d) {
     throw new ConfigurationError('dpop.key: expected a CryptoKeyPair or a private EC P-256 JWK (kty "EC", crv "P-256", with "d"); only ES256 is supported');
@@ -89,8 +95,6 @@ export async function dpopKeyPairFrom(source: DpopKeySource): Promise<CryptoKeyP
 /** Loads a key pair: the pair, its public JWK and thumbprint. */
 async function loadDpopKey(pair: Promise<CryptoKeyPair>): Promise<DpopKey> {
   const keyPair = await pair;
-  const { name, namedCurve } = keyPair.privateKey.algorithm as EcKeyAlgorithm;
-  if (name !== 'ECDSA' || namedCurve !== 'P-256') throw new ConfigurationError(`dpop.key: expected an ECDSA P-256 (ES256) key pair, got ${name} ${namedCurve ?? ''}`);
   const { crv, kty, x, y } = await globalThis.crypto.subtle.exportKey('jwk', keyPair.publicKey);
   // RFC 7638: the thumbprint hashes the required members in lexicographic order, no whitespace.
   const publicJwk = { crv, kty, x, y } as DpopKey['publicJwk'];

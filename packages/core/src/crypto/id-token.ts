@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { ValidationError } from '../errors.js';
-import { describeIssue, finiteNumber, optionalString, stringOrStrings } from '../http/schemas.js';
+import { describeIssue, finiteNumber, isRecord, optionalString, stringOrStrings } from '../http/schemas.js';
 import { base64UrlDecodeToString } from './encoding.js';
 
 const time = z.optional(finiteNumber());
@@ -79,7 +79,7 @@ function decodeSegment(segment: string): Record<string, unknown> | undefined {
   try {
     if (!/^[\w-]+$/.test(segment)) return undefined;
     const value: unknown = JSON.parse(base64UrlDecodeToString(segment));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return isRecord(value) ? value : undefined;
   } catch {
     return undefined;
   }
