@@ -69,8 +69,8 @@ export function resolveAuthority(
   const ciam = host.endsWith(CIAM_HOST_SUFFIX);
   const trusted = builtIn || ciam || host.endsWith(B2C_HOST_SUFFIX) || listed(knownAuthorities);
   // Unknown hosts are generic OIDC unless they look like Entra: those must pass instance discovery
-  // (a look-alike of login.microsoftonline.com gets no code or secret). Loopback is always a dev server.
-  const entra = !oidcAuthority && (trusted || listed(knownEntraHosts) || (!!looksLikeEntra && !isLoopbackHost(hostname) && looksLikeEntra(hostname, segments[0])));
+  // (a look-alike of login.microsoftonline.com gets no code or secret).
+  const entra = !oidcAuthority && (trusted || listed(knownEntraHosts) || !!looksLikeEntra?.(hostname, segments[0]));
   if (!entra) {
     const issuer = origin + path;
     return { kind: 'oidc', url: issuer, environment: host, tenant: path.slice(1), multiTenant: false, metadataUrl: `${issuer}/.well-known/openid-configuration` };
@@ -105,13 +105,18 @@ export function forTenant(authority: Authority, tenant: string): Authority {
   return { ...other, needsInstanceDiscovery: authority.needsInstanceDiscovery };
 }
 
-function parseAuthorityUrl(raw: string): URL {
-  let url: URL;
+/** The URL, or undefined for text that is not an absolute URL. */
+export function urlOf(text: string): URL | undefined {
   try {
-    url = new URL(raw);
+    return new URL(text);
   } catch {
-    throw new ConfigurationError(`Authority "${raw}" is not an absolute URL`);
+    return undefined;
   }
+}
+
+function parseAuthorityUrl(raw: string): URL {
+  const url = urlOf(raw);
+  if (!url) throw new ConfigurationError(`Authority "${raw}" is not an absolute URL`);
   const loopback = isLoopbackHost(url.hostname);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
     throw new ConfigurationError(`Authority "${raw}" must use https (http only on loopback)`);

@@ -1,10 +1,10 @@
 import { rememberUnlessFailed } from '../client/single-flight.js';
 import type { HttpClient } from '../http/http-client.js';
 import { checkShape, oauthErrorFrom, parseJsonBody } from '../http/oauth-response.js';
-import { AbortError, InvalidResponseError, type ServerError, ValidationError } from '../errors.js';
+import { InvalidResponseError, type ServerError, ValidationError, throwIfAborted } from '../errors.js';
 import { abortable } from '../http/retry.js';
 import { type DiscoveryDocument, discoverySchema, isLoopbackHost } from '../http/schemas.js';
-import type { Authority } from './authority.js';
+import { type Authority, urlOf } from './authority.js';
 import { CIAM_HOST_SUFFIX, canonicalEnvironment } from './entra.js';
 
 /** An authority's OpenID Connect discovery document (checked fields). */
@@ -36,14 +36,13 @@ export interface MetadataSource {
 }
 
 /** The authority's metadata: fetched once per process (concurrent callers share the request) and checked. */
-export function getAuthorityMetadata(authority: Authority, source: MetadataSource): Promise<AuthorityMetadata> {
-  if (source.signal?.aborted) return Promise.reject(new AbortError(source.signal.reason));
-  const supplied = source.authorityMetadata;
-  if (supplied) return Promise.resolve(checkedMetadata(authority, parseJsonBody({ status: 200, headers: {}, body: supplied }, 'authorityMetadata'), 'authorityMetadata'));
+export async function getAuthorityMetadata(authority: Authority, { http, authorityMetadata, signal, fetch = fetchMetadata }: MetadataSource): Promise<AuthorityMetadata> {
+  throwIfAborted(signal);
+  if (authorityMetadata) return checkedMetadata(authority, parseJsonBody({ status: 200, headers: {}, body: authorityMetadata }, 'authorityMetadata'), 'authorityMetadata');
   // The fetch is shared, so it runs without any caller's signal; each caller's signal ends its own wait.
   return abortable(
-    rememberUnlessFailed(metadataByUrl, authority.metadataUrl, () => (source.fetch ?? fetchMetadata)(authority, source.http)),
-    source.signal,
+    rememberUnlessFailed(metadataByUrl, authority.metadataUrl, () => fetch(authority, http)),
+    signal,
   );
 }
 
@@ -124,13 +123,4 @@ function isCiamIssuer(issuer: string, { tenant }: Authority): boolean {
     !label!.includes('.') &&
     (label === tenant.toLowerCase().replace(/\.onmicrosoft\.com$/, '') || label === u.pathname.split('/')[1]?.toLowerCase())
   );
-}
-
-/** The URL, or undefined for text that is not an absolute URL. */
-function urlOf(text: string): URL | undefined {
-  try {
-    return new URL(text);
-  } catch {
-    return undefined;
-  }
 }

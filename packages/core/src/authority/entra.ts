@@ -19,19 +19,23 @@ export const AzureAuthorityHosts = {
  * Hosts that name the same cloud; tokens cached under one are found under any. Kept in step with
  * msal-common's built-in InstanceDiscoveryMetadata (16.17: adds login-us and the sovereign clouds).
  */
-const ALIAS_GROUPS: readonly (readonly string[])[] = [
-  ['login.microsoftonline.com', 'login.windows.net', 'login.microsoft.com', 'sts.windows.net'],
-  ['login.partner.microsoftonline.cn', 'login.chinacloudapi.cn'],
-  ['login.microsoftonline.de'],
-  ['login.microsoftonline.us', 'login.usgovcloudapi.net'],
-  ['login-us.microsoftonline.com'],
-  ['login.sovcloud-identity.fr'],
-  ['login.sovcloud-identity.de'],
-  ['login.sovcloud-identity.sg'],
+// Each group: the canonical host, then its aliases.
+const ALIAS_GROUPS = [
+  'login.microsoftonline.com login.windows.net login.microsoft.com sts.windows.net',
+  'login.partner.microsoftonline.cn login.chinacloudapi.cn',
+  'login.microsoftonline.de',
+  'login.microsoftonline.us login.usgovcloudapi.net',
+  'login-us.microsoftonline.com',
+  'login.sovcloud-identity.fr',
+  'login.sovcloud-identity.de',
+  'login.sovcloud-identity.sg',
 ];
 
 const CANONICAL = new Map<string, string>();
-for (const group of ALIAS_GROUPS) for (const host of group) CANONICAL.set(host, group[0]!);
+for (const group of ALIAS_GROUPS) {
+  const hosts = group.split(' ');
+  for (const host of hosts) CANONICAL.set(host, hosts[0]!);
+}
 
 export function isKnownEntraHost(host: string): boolean {
   return CANONICAL.has(host.toLowerCase());

@@ -1,4 +1,4 @@
-import type { Authority } from '../authority/authority.js';
+import { type Authority, urlOf } from '../authority/authority.js';
 import type { AuthorityMetadata } from '../authority/discovery.js';
 import { issuerMatches } from '../authority/entra.js';
 import { partitionKeys } from '../cache/cache-store.js';
@@ -194,12 +194,10 @@ export function parseAuthResponse(response: AuthResponse, responseMode?: Respons
     let query = response;
     let fragment = response;
     if (/^[a-z][a-z0-9+.-]*:/i.test(response)) {
-      try {
-        ({ search: query, hash: fragment } = new URL(response));
-      } catch {
-        // The platform's error would quote the input, code and all: name the problem only.
-        throw new InvalidResponseError(`${RESPONSE} is not a valid URL`);
-      }
+      const url = urlOf(response);
+      // (The platform's error would quote the input, code and all: name the problem only.)
+      if (!url) throw new InvalidResponseError(`${RESPONSE} is not a valid URL`);
+      ({ search: query, hash: fragment } = url);
     } else if (response[0] === '#') query = '';
     else if (response[0] === '?') fragment = '';
     // form_post answers in the POST body: a URL's own parts are never the response (a bare
