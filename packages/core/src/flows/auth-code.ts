@@ -228,7 +228,7 @@ export function checkAuthResponse(flow: AuthCodeFlow, { state, iss, error, error
   const bad = (check: string, problem: string) => new ValidationError(check, `${RESPONSE} ${problem}`);
   if (!state || state !== flow.state) throw bad('state', state ? 'state does not match the request' : 'has no state');
   if (iss === undefined ? flow.issRequired : !issuerMatches(flow.issuer, iss)) {
-    throw bad('iss', iss === undefined ? 'lacks iss, which the server advertises' : 'iss is not the authority (mix-up attack?)');
+    throw bad('iss', iss === undefined ? 'lacks the iss the server promised' : 'iss is not the authority (mix-up attack?)');
   }
   if (error) {
     const details = { error, errorDescription: error_description };

@@ -39,19 +39,19 @@ export async function authorizationRequest(
 ): Promise<AuthorizationRequest> {
   const { authorization_endpoint, pushed_authorization_request_endpoint: endpoint, require_pushed_authorization_requests: required } = metadata;
   const mode = ctx.pushedAuthorizationRequests;
-  if (!authorization_endpoint) throw new ConfigurationError(`The authority ${metadata.issuer} publishes no authorization_endpoint`);
+  if (!authorization_endpoint) throw new ConfigurationError(`${metadata.issuer} publishes no authorization_endpoint`);
   // 'never' against a provider requiring PAR would only show the user its error page.
-  if (mode === 'never' && required) throw new ConfigurationError("The provider requires pushed authorization requests; pushedAuthorizationRequests is 'never'", 'par_required');
+  if (mode === 'never' && required) throw new ConfigurationError("The provider requires PAR; pushedAuthorizationRequests is 'never'", 'par_required');
   const url = new URL(authorization_endpoint);
   let expiresAt: number | undefined;
   if (mode === 'always' || (mode !== 'never' && required)) {
-    if (!endpoint) throw new ConfigurationError('Pushed authorization requests are required; the provider has no pushed_authorization_request_endpoint', 'par_unsupported');
+    if (!endpoint) throw new ConfigurationError('PAR is required, but the provider has no pushed_authorization_request_endpoint', 'par_unsupported');
     // Confidential clients authenticate as at the token endpoint, whose URL RFC 9126 (section 2)
     // makes a valid assertion audience here too.
     const pushed = await postAsClient(ctx, ctx.http, metadata, { url: endpoint, params, signal }, parResponseSchema, 'Pushed authorization response');
     expiresAt = ctx.now() + pushed.expires_in;
     // A browser sent there would only see the provider's error page.
-    if (!requestUriFresh(ctx, expiresAt)) throw new InvalidResponseError('The pushed request_uri expires too soon for a browser', undefined, 'request_uri_expired');
+    if (!requestUriFresh(ctx, expiresAt)) throw new InvalidResponseError('Pushed request_uri expires too soon', undefined, 'request_uri_expired');
     params = { client_id: params.client_id, request_uri: pushed.request_uri };
   }
   for (const [k, v] of Object.entries(params)) if (v) url.searchParams.set(k, v);
