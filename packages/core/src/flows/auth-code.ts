@@ -274,15 +274,8 @@ export async function acquireTokenByAuthCodeFlow(
   const code = checkAuthResponse(flow, parseAuthResponse(response, flow.responseMode));
   // Only an authentic response (state and iss checked) spends the flow: a forged one cannot burn it.
   markRedeemed(flow);
-  return acquireTokenByCode(ctx, authority, code, {
-    ...options,
-    scopes: options.scopes ?? flow.scopes,
-    redirectUri: flow.redirectUri,
-    codeVerifier: flow.codeVerifier,
-    nonce: flow.nonce,
-    maxAge: flow.maxAge,
-    claims: options.claims ?? flow.claims,
-  });
+  // The flow's redirectUri, codeVerifier, nonce and maxAge; the call's scopes, claims and correlation id when given.
+  return acquireTokenByCode(ctx, authority, code, { ...options, ...flow, scopes: options.scopes ?? flow.scopes, claims: options.claims ?? flow.claims, correlationId: options.correlationId });
 }
 
 /** Options of acquireTokenByCode. */
