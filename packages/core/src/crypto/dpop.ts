@@ -92,15 +92,6 @@ export async function dpopKeyPairFrom(source: DpopKeySource): Promise<CryptoKeyP
   }
 }
 
-/** Loads a key pair: the pair, its public JWK and thumbprint. */
-async function loadDpopKey(pair: Promise<CryptoKeyPair>): Promise<DpopKey> {
-  const keyPair = await pair;
-  const { crv, kty, x, y } = await globalThis.crypto.subtle.exportKey('jwk', keyPair.publicKey);
-  // RFC 7638: the thumbprint hashes the required members in lexicographic order, no whitespace.
-  const publicJwk = { crv, kty, x, y } as DpopKey['publicJwk'];
-  return { keyPair, publicJwk, thumbprint: await sha256Base64Url(JSON.stringify(publicJwk)) };
-}
-
 const encodeJson = (value: unknown) => base64UrlEncode(utf8(JSON.stringify(value)));
 
 /** `htu`: the URL without query and fragment (RFC 9449 4.2). */
@@ -108,15 +99,6 @@ export function dpopHtu(url: string): string {
   const u = new URL(url);
   u.search = u.hash = '';
   return u.href;
-}
-
-/** A DPoP proof JWT (RFC 9449 4.2) for one request. `iat` is seconds since the epoch. */
-export async function createDpopProof(key: DpopKey, { method, url, accessToken, nonce, iat }: DpopProofRequest & { iat: number }): Promise<string> {
-  // JSON leaves out the members that are undefined.
-  const payload = { jti: randomToken(16), htm: method.toUpperCase(), htu: dpopHtu(url), iat, nonce: nonce || undefined, ath: accessToken === undefined ? undefined : await sha256Base64Url(accessToken) };
-  const input = `${encodeJson({ typ: 'dpop+jwt', alg: DPOP_ALG, jwk: key.publicJwk })}.${encodeJson(payload)}`;
-  const signature = await globalThis.crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key.keyPair.privateKey, utf8(input));
-  return `${input}.${base64UrlEncode(new Uint8Array(signature))}`;
 }
 
 /** A resource server's nonces are kept per origin (RFC 9449 9). */
@@ -144,19 +126,28 @@ export class DpopSession {
    */
   constructor(source?: () => Promise<CryptoKeyPair>) {
     let loaded: Promise<DpopKey> | undefined;
+    const load = async (): Promise<DpopKey> => {
+      const keyPair = await (source ? source() : generateDpopKeyPair());
+      const { crv, kty, x, y } = await globalThis.crypto.subtle.exportKey('jwk', keyPair.publicKey);
+      // RFC 7638: the thumbprint hashes the required members in lexicographic order, no whitespace.
+      const publicJwk = { crv, kty, x, y } as DpopKey['publicJwk'];
+      return { keyPair, publicJwk, thumbprint: (this.keyId = await sha256Base64Url(JSON.stringify(publicJwk))) };
+    };
     this.key = () =>
-      (loaded ??= loadDpopKey(source ? source() : generateDpopKeyPair()).then(
-        (key) => ((this.keyId = key.thumbprint), key),
-        (error: unknown) => {
-          loaded = undefined;
-          throw error;
-        },
-      ));
+      (loaded ??= load().catch((error: unknown) => {
+        loaded = undefined;
+        throw error;
+      }));
   }
 
-  /** A proof for the request, with its `nonce` if it has one. */
-  async proof(request: DpopProofRequest, iat: number): Promise<string> {
-    return createDpopProof(await this.key(), { ...request, iat });
+  /** A DPoP proof JWT (RFC 9449 4.2) for the request, with its `nonce` if it has one; `iat` is seconds since the epoch. */
+  async proof({ method, url, accessToken, nonce }: DpopProofRequest, iat: number): Promise<string> {
+    const { publicJwk, keyPair } = await this.key();
+    // JSON leaves out the members that are undefined.
+    const payload = { jti: randomToken(16), htm: method.toUpperCase(), htu: dpopHtu(url), iat, nonce: nonce || undefined, ath: accessToken === undefined ? undefined : await sha256Base64Url(accessToken) };
+    const input = `${encodeJson({ typ: 'dpop+jwt', alg: DPOP_ALG, jwk: publicJwk })}.${encodeJson(payload)}`;
+    const signature = await globalThis.crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, keyPair.privateKey, utf8(input));
+    return `${input}.${base64UrlEncode(new Uint8Array(signature))}`;
   }
 }
 
