@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AuthenticationResult,
   ConfidentialClientApplication,
+  type DpopKeySource,
   InteractionRequiredError,
   InvalidResponseError,
   PublicClientApplication,
@@ -24,7 +25,7 @@ const APP_ONLY = ['urn:tessera:api/.default'];
 
 describe('DPoP with a provider that requires nonces and DPoP-bound clients', () => {
   const idp = useDevAuthority({ dpop: { requireNonce: true, boundClients: ['tessera-confidential', 'tessera-native'], exposeErrorDetail: true } });
-  const confidential = (extra: { tokenCache?: TokenCache; dpop?: boolean | { key: CryptoKeyPair | JsonWebKey } } = {}) =>
+  const confidential = (extra: { tokenCache?: TokenCache; dpop?: boolean | { key: DpopKeySource } } = {}) =>
     new ConfidentialClientApplication({
       clientId: idp.current.clients.confidential.clientId,
       clientCredential: idp.current.clients.confidential.clientSecret,
