@@ -48,20 +48,21 @@ export async function getAuthorityMetadata(authority: Authority, { http, authori
 
 /** Fetches and checks the authority's discovery metadata. */
 export async function fetchMetadata(authority: Authority, http: HttpClient): Promise<AuthorityMetadata> {
+  const url = authority.metadataUrl;
   // Discovery is shared by concurrent callers, so one caller's abort must not fail the others.
-  const response = await http.send({ method: 'GET', url: authority.metadataUrl, headers: { accept: 'application/json' } });
-  if (response.status !== 200) {
+  const response = await http.send({ method: 'GET', url, headers: { accept: 'application/json' } });
+  const { status } = response;
+  if (status !== 200) {
     // Entra explains an unknown tenant or policy in an OAuth error body (AADSTS90002 ...): keep its text and ids.
     let server: ServerError | undefined;
     try {
-      server = oauthErrorFrom(JSON.parse(response.body), response.status);
+      server = oauthErrorFrom(JSON.parse(response.body), status);
     } catch {
       // Not JSON: the status is all there is.
     }
-    const why = server ? `: ${server.message}` : '';
-    throw new InvalidResponseError(`Discovery at ${authority.metadataUrl} answered HTTP ${response.status}${why}`, response.status, 'discovery_failed', { cause: server });
+    throw new InvalidResponseError(`Discovery at ${url} answered HTTP ${status}${server ? `: ${server.message}` : ''}`, status, 'discovery_failed', { cause: server });
   }
-  return checkedMetadata(authority, parseJsonBody(response, 'Discovery'), 'Discovery document', 200);
+  return checkedMetadata(authority, parseJsonBody(response, 'Discovery'), 'Discovery document', status);
 }
 
 /** A parsed discovery document, checked by its schema (the error names `what`) and by checkMetadata. */

@@ -44,7 +44,8 @@ export async function authorizationRequest(
   if (mode === 'never' && required) throw new ConfigurationError("The provider requires PAR; pushedAuthorizationRequests is 'never'", 'par_required');
   const url = new URL(authorization_endpoint);
   let expiresAt: number | undefined;
-  if (mode === 'always' || (mode !== 'never' && required)) {
+  // (With 'never', required was refused above.)
+  if (mode === 'always' || required) {
     if (!endpoint) throw new ConfigurationError('PAR is required, but the provider has no pushed_authorization_request_endpoint', 'par_unsupported');
     // Confidential clients authenticate as at the token endpoint, whose URL RFC 9126 (section 2)
     // makes a valid assertion audience here too.
