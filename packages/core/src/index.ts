@@ -44,7 +44,7 @@ export type { Logger, LogLevel, LoggerOptions } from './logger.js';
 
 // Building blocks for platform packages that assemble a client from the flow functions instead of
 // ClientApplication (e.g. @tessera/browser, whose bundle must not carry what SPAs never use).
-export { type FlowContext, type TokenSend, type CallDiagnostics, runCall, diagnosticParameters, libraryHeaders } from './flows/context.js';
+export { type FlowContext, type CallDiagnostics, runCall, diagnosticParameters, libraryHeaders } from './flows/context.js';
 export { initiateAuthCodeFlow, acquireTokenByAuthCodeFlow, refreshAuthUri } from './flows/auth-code.js';
 export { acquireTokenSilent } from './flows/silent.js';
 export { getAuthorityMetadata } from './authority/discovery.js';

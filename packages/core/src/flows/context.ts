@@ -90,9 +90,10 @@ export interface FlowContext {
   /** Set when tokens are bound to a DPoP key (RFC 9449): every token request carries a proof. */
   dpop?: DpopSession;
   /**
-   * Set with `dpop` (see dpopContext): sends a token request with DPoP proofs, retried once for the
+   * Set with `dpop`, only by dpopContext: sends a token request with DPoP proofs, retried once for the
    * server's nonce, and checks that the answer is a DPoP token. Apart from core's token request,
    * so that apps without DPoP bundle none of it.
+   * @internal
    */
   sendWithDpop?: (ctx: FlowContext, metadata: AuthorityMetadata, url: string, send: TokenSend) => Promise<TokenResponse>;
 }
