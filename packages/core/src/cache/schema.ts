@@ -9,9 +9,9 @@ export const ACCESS_TOKEN_WITH_AUTH_SCHEME = 'AccessToken_With_AuthScheme';
 /** Fields every entry has as a string when MSAL (or we) wrote it. */
 const str = z.string();
 const opt = optionalString;
-const credential = /* @__NO_SIDE_EFFECTS__ */ <T extends CredentialType>(type: T) => ({
-  /** Which kind of credential this entry is. */
-  credential_type: z.custom<T>((v) => v === type),
+const credential = /* @__NO_SIDE_EFFECTS__ */ <T extends CredentialType | typeof ACCESS_TOKEN_WITH_AUTH_SCHEME>(...types: T[]) => ({
+  /** Which kind of credential this entry is (access tokens bound to a key: `AccessToken_With_AuthScheme`). */
+  credential_type: z.custom<T>((v) => types.includes(v as T)),
   /** The token itself. */
   secret: str,
   /** The account's home account id: `<uid>.<utid>` for Entra, the ID token's `sub` for other issuers (empty for app-only tokens). */
@@ -46,9 +46,7 @@ export const accountEntitySchema = z.looseObject({
   last_modified_time: opt,
 });
 export const accessTokenEntitySchema = z.looseObject({
-  ...credential('AccessToken'),
-  /** `AccessToken`, or as MSAL files tokens bound to a key (DPoP) `AccessToken_With_AuthScheme`. */
-  credential_type: z.custom<'AccessToken' | typeof ACCESS_TOKEN_WITH_AUTH_SCHEME>((v) => v === 'AccessToken' || v === ACCESS_TOKEN_WITH_AUTH_SCHEME),
+  ...credential('AccessToken', ACCESS_TOKEN_WITH_AUTH_SCHEME),
   /** The tenant (Entra) or the issuer's path (other issuers). */
   realm: str,
   /** The scopes, space-separated. */
@@ -139,7 +137,7 @@ export interface CacheSections {
 
 /** The name of a cache section. */
 export type SectionName = keyof CacheSections;
-export const SECTIONS: readonly SectionName[] = ['Account', 'IdToken', 'AccessToken', 'RefreshToken', 'AppMetadata'];
+export const SECTIONS = Object.keys(ENTITY_SCHEMAS) as readonly SectionName[];
 
 /**
  * The key an account is filed under, as msal-node 7 writes it: home account id, cloud, home tenant
@@ -150,7 +148,7 @@ export const SECTIONS: readonly SectionName[] = ['Account', 'IdToken', 'AccessTo
 export function accountKey(a: Pick<AccountEntity, 'home_account_id' | 'environment' | 'realm'>): string {
   const homeTenant = a.home_account_id.split('.')[1];
   const tenant = homeTenant && homeTenant.toLowerCase() === a.realm.toLowerCase() ? homeTenant : a.realm;
-  return `${a.home_account_id}-${[a.environment, tenant].join('-').toLowerCase()}`;
+  return `${a.home_account_id}-${`${a.environment}-${tenant}`.toLowerCase()}`;
 }
 
 /** What a credential key is made of (the entity's own fields). */
@@ -192,19 +190,14 @@ export function assertionHashOf(e: { user_assertion_hash?: unknown; userAssertio
   return typeof hash === 'string' && hash ? hash : undefined;
 }
 
+/** The key app metadata is filed under: `appmetadata-<cloud>-<client>`. */
 export function appMetadataKey(m: Pick<AppMetadataEntity, 'environment' | 'client_id'>): string {
-  return ['appmetadata', m.environment, m.client_id].join('-').toLowerCase();
+  return `appmetadata-${m.environment}-${m.client_id}`.toLowerCase();
 }
 
+/** The key an entity of `section` is filed under, as msal-node 7 writes it. */
 export function keyOf(section: SectionName, entity: unknown): string {
-  switch (section) {
-    case 'Account':
-      return accountKey(entity as AccountEntity);
-    case 'AppMetadata':
-      return appMetadataKey(entity as AppMetadataEntity);
-    default:
-      return credentialKey(entity as CredentialKeyFields);
-  }
+  return section === 'Account' ? accountKey(entity as AccountEntity) : section === 'AppMetadata' ? appMetadataKey(entity as AppMetadataEntity) : credentialKey(entity as CredentialKeyFields);
 }
 
 /**

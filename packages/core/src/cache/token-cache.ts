@@ -60,7 +60,7 @@ export interface KeyedEntry<E> {
 }
 
 /** Fields whose few distinct values (clouds, clients, tenants, types) are shared by every entity instead of copied. */
-const SHARED_VALUES = ['environment', 'client_id', 'realm', 'credential_type', 'token_type', 'authority_type', 'target'];
+const SHARED_VALUES = 'environment client_id realm credential_type token_type authority_type target'.split(' ');
 const MAX_SHARED_VALUES = 4096;
 
 type Entity<S extends SectionName> = CacheSections[S][string];
@@ -362,12 +362,12 @@ export function parseCacheJson(json: string): Record<string, Record<string, unkn
   try {
     parsed = json.trim() === '' ? {} : JSON.parse(json);
   } catch {
-    throw new CacheFormatError('The serialized token cache is not valid JSON');
+    throw new CacheFormatError('The token cache is not valid JSON');
   }
   const checked = z.safeParse(cacheDocumentSchema, parsed);
   if (!checked.success) {
     const [path] = describeIssue(checked.error);
-    throw new CacheFormatError(path ? `Cache section "${path.split('.')[0]}" must be an object of entries` : 'The serialized token cache must be a JSON object');
+    throw new CacheFormatError(`The token cache${path ? ` section "${path.split('.')[0]}"` : ''} must be a JSON object`);
   }
   return parsed as Record<string, Record<string, unknown>>;
 }
