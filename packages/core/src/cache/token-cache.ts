@@ -130,24 +130,26 @@ export class TokenCache {
    * Stores a new token, account or app metadata under the key msal-node 7 gives it. The same
    * credential or account filed under another key (older MSAL versions, MSAL Python, another
    * case) is removed, and fields of the entry it replaces that this write does not set (other
-   * tools' data: `tenantProfiles`, `name`, unknown fields) survive.
+   * tools' data: `tenantProfiles`, `name`, unknown fields) survive. A new access token also
+   * replaces those of its scheme (Bearer, DPoP: of any key) whose scopes overlap its own, as MSAL
+   * does, so lookups stay unambiguous.
    */
   store<S extends SectionName>(section: S, entity: Entity<S>): string {
     const e = entity as Fields;
     const key = keyOf(section, e);
     const own = OWN_FIELDS[section];
     const kept: Record<string, unknown> = {};
-    // The same credential or account: by owner, cloud, client (not for accounts) and realm (a
-    // refresh token's is set for OIDC issuers only); an access token also by scheme and scopes.
+    // By owner, cloud, client (not for accounts) and realm (a refresh token's is set for OIDC issuers only).
     const scopes = section === 'AccessToken' && scopeSet(e.target!);
-    const same = this.#matching(section, owner(e.home_account_id!, e), e.environment!, section === 'Account' ? undefined : e.client_id, section === 'RefreshToken' ? (e.realm ?? '') : e.realm)
-      .filter((found) => !scopes || (schemeOf(found.entity as Fields) === schemeOf(e) && sameSet(scopesOf(found), scopes)))
-      .map((found) => [keyOfEntry(found), found.entity] as const);
+    const replaced = this.#matching(section, owner(e.home_account_id!, e), e.environment!, section === 'Account' ? undefined : e.client_id, section === 'RefreshToken' ? (e.realm ?? '') : e.realm).filter(
+      (found) => !scopes || (schemeOf(found.entity as Fields) === schemeOf(e) && overlap(scopesOf(found), scopes)),
+    );
     // The entry at our key too (a family refresh token of another client of the family).
-    const atKey = this.get(section, key);
-    for (const [oldKey, old] of atKey ? [...same, [key, atKey] as const] : same) {
-      for (const [field, value] of Object.entries(old as Fields)) if (!own?.has(field)) kept[field] = value;
-      this.remove(section, oldKey);
+    const atKey = this.#sections[section].get(key);
+    for (const found of atKey ? [...replaced, atKey] : replaced) {
+      // Fields of the same credential survive; those of tokens whose scopes only overlap do not.
+      if (!scopes || sameSet(scopesOf(found), scopes)) for (const [field, value] of Object.entries(found.entity as Fields)) if (!own?.has(field)) kept[field] = value;
+      this.remove(section, keyOfEntry(found));
     }
     const merged: Record<string, unknown> = { ...kept, ...e };
     if (section === 'Account') merged.tenantProfiles = withTenantProfile(e as AccountEntity, kept.tenantProfiles);
@@ -184,12 +186,6 @@ export class TokenCache {
       if (schemeOf(at) === scheme && at.key_id === q.keyId && (q.scopes.length ? q.scopes.every((s) => scopes.has(s)) : !scopes.size)) return at;
     }
     return undefined;
-  }
-
-  /** All access tokens of one account/client/realm; used to replace tokens whose scopes overlap. */
-  accessTokensInGroup(homeAccountId: string, environment: string, clientId: string, realm: string, userAssertionHash?: string): KeyedEntry<AccessTokenEntity>[] {
-    // With the keys they are stored under: a file written by another tool may key an entry differently than we would.
-    return this.#matching('AccessToken', owner(homeAccountId, { userAssertionHash }), environment, clientId, realm).map((e) => ({ key: keyOfEntry(e), entity: e.entity as AccessTokenEntity }));
   }
 
   /**
@@ -344,6 +340,8 @@ function scopeSet(target: string): Set<string> {
 }
 
 const sameSet = (a: ReadonlySet<string>, b: ReadonlySet<string>) => a.size === b.size && [...a].every((x) => b.has(x));
+/** Whether two scope sets share a scope (or are both empty). */
+const overlap = (a: ReadonlySet<string>, b: ReadonlySet<string>) => a.size + b.size === 0 || [...a].some((x) => b.has(x));
 
 /**
  * The realm an authority's refresh tokens are filed under (see `findRefreshToken`): the issuer path

@@ -2,7 +2,7 @@ import type { Authority } from '../authority/authority.js';
 import { entraIssuerMatches, parseClientInfo } from '../authority/entra.js';
 import type { AuthorityMetadata } from '../authority/discovery.js';
 import type { AccessTokenEntity, AccountEntity, IdTokenEntity, RefreshTokenEntity } from '../cache/schema.js';
-import { type TokenCache, refreshTokenRealm } from '../cache/token-cache.js';
+import { refreshTokenRealm } from '../cache/token-cache.js';
 import { type IdTokenClaims, decodeIdToken, validateIdTokenClaims } from '../crypto/id-token.js';
 import { ConfigurationError, InteractionRequiredError, InvalidResponseError, ServerError, TesseraError, type ThrottledError, ValidationError } from '../errors.js';
 import { ACCESS_TOKEN_WITH_AUTH_SCHEME } from '../cache/schema.js';
@@ -219,7 +219,6 @@ async function acceptTokenResponse(
     await ctx.persistence.write(
       partition,
       (cache) => {
-        replaceOverlappingTokens(cache, at);
         cache.store('AccessToken', at);
         if (response.refresh_token) {
           const rt: RefreshTokenEntity = {
@@ -386,15 +385,3 @@ function usernameOf(claims: IdTokenClaims): string {
   return '';
 }
 
-/**
- * A new token replaces cached ones of its type (Bearer, DPoP) whose scopes overlap it, as MSAL
- * does, so lookups stay unambiguous; a DPoP token also replaces those of an earlier key.
- */
-function replaceOverlappingTokens(cache: TokenCache, at: AccessTokenEntity): void {
-  const scopes = new Set(at.target.toLowerCase().split(' ').filter(Boolean));
-  const type = (at.token_type ?? 'Bearer').toLowerCase();
-  for (const { key, entity: old } of cache.accessTokensInGroup(at.home_account_id, at.environment, at.client_id, at.realm, at.user_assertion_hash as string | undefined)) {
-    if ((old.token_type ?? 'Bearer').toLowerCase() !== type) continue;
-    if (old.target.toLowerCase().split(' ').some((s) => scopes.has(s))) cache.remove('AccessToken', key);
-  }
-}
