@@ -140,15 +140,14 @@ export type SectionName = keyof CacheSections;
 export const SECTIONS = Object.keys(ENTITY_SCHEMAS) as readonly SectionName[];
 
 /**
- * The key an account is filed under, as msal-node 7 writes it: home account id, cloud, home tenant
- * (from `uid.utid`, else the realm). Accounts of other tenants than the home one (guests) are filed
- * as MSAL Python files them, under their realm, so one tenant's entry never overwrites another's.
- * The home account id keeps its case: only hosts and tenant ids are case-insensitive by definition.
+ * The key an account is filed under, as msal-node 7 writes it: home account id, cloud, tenant (for
+ * the home tenant's entry, its home tenant). Accounts of other tenants (guests) are filed as MSAL
+ * Python files them, under their realm, so one tenant's entry never overwrites another's. The home
+ * account id keeps its case: only hosts and tenant ids are case-insensitive by definition.
  */
 export function accountKey(a: Pick<AccountEntity, 'home_account_id' | 'environment' | 'realm'>): string {
-  const homeTenant = a.home_account_id.split('.')[1];
-  const tenant = homeTenant && homeTenant.toLowerCase() === a.realm.toLowerCase() ? homeTenant : a.realm;
-  return `${a.home_account_id}-${`${a.environment}-${tenant}`.toLowerCase()}`;
+  // A home-tenant entry's realm is its home tenant (at most in another case, and the key is lower-cased).
+  return `${a.home_account_id}-${`${a.environment}-${a.realm}`.toLowerCase()}`;
 }
 
 /** What a credential key is made of (the entity's own fields). */
@@ -175,7 +174,8 @@ export interface CredentialKeyFields {
 export function credentialKey(c: CredentialKeyFields): string {
   const rt = c.credential_type === 'RefreshToken';
   const client = (rt && c.family_id) || c.client_id;
-  const at = c.credential_type === 'AccessToken' || c.credential_type === ACCESS_TOKEN_WITH_AUTH_SCHEME;
+  // `AccessToken`, or `AccessToken_With_AuthScheme` for key-bound tokens.
+  const at = c.credential_type.startsWith('AccessToken');
   const target = at ? (c.target ?? '') : '';
   // A key-bound token (MSAL's AccessToken_With_AuthScheme) ends with its scheme, `dpop`.
   const scheme = at && c.token_type && c.token_type.toLowerCase() !== 'bearer' ? c.token_type : '';
