@@ -37,7 +37,7 @@ import {
   plainSilentOptions,
   silentOptionsSchema,
 } from '../flows/options.js';
-import { refreshAccessToken } from '../flows/refresh-token.js';
+import { refreshByToken } from '../flows/refresh-token.js';
 import { refreshWithFamily } from '../flows/family-refresh.js';
 import { type SilentOptions, acquireTokenSilent, refreshDue, silentCacheReady, silentHit, silentWithReadyCache } from '../flows/silent.js';
 import { acquireTokenByUsernamePassword } from '../flows/username-password.js';
@@ -45,10 +45,11 @@ import { FetchHttpClient, type HttpClient } from '../http/http-client.js';
 import { type RetryOptions, RetryingHttpClient, abortable } from '../http/retry.js';
 import { ThrottleMemory } from '../http/throttling.js';
 import { LogSink, type LoggerOptions } from '../logger.js';
+import { ThrottledError } from '../errors.js';
 import { type AccountInfo, type AuthenticationResult, accountView, accountsOf } from '../results.js';
 import type { ClientAuthenticator } from './client-credential.js';
 import { SingleFlight } from './single-flight.js';
-import { inTenantView, tenantIdOf } from './tenants.js';
+import { inTenantView, learnTenantId, tenantIdOf } from './tenants.js';
 import { checkOptions, nonEmpty } from '../http/schemas.js';
 import { lookupScopes } from '../scopes.js';
 import { newCorrelationId } from '../crypto/encoding.js';
@@ -121,6 +122,27 @@ export interface ClientApplicationOptions extends AuthorityOptions, LoggerOption
   appVersion?: string;
 }
 
+/**
+ * A client's FlowContext.aroundTokenRequest: a request of a shape the server throttled fails fast
+ * with the remembered ThrottledError and sends nothing (MSAL's throttling cache, keyed by client,
+ * authority, scopes, and account or grant), so a throttled app does not keep the server busy; and a
+ * token's tid is remembered for the tenant the request named by domain (see learnTenantId).
+ */
+function aroundTokenRequest(throttles: ThrottleMemory): FlowContext['aroundTokenRequest'] {
+  return async (ctx, req, send) => {
+    const shape = [ctx.clientId, req.authority.url, [...req.scopes].sort().join(' '), req.account?.homeAccountId ?? req.expectedHomeAccountId ?? req.userAssertionHash ?? req.params.grant_type].join('\n');
+    throttles.check(shape, ctx.now() * 1000);
+    try {
+      const result = await send();
+      learnTenantId(ctx, req.authority, result.idTokenClaims);
+      return result;
+    } catch (error) {
+      if (error instanceof ThrottledError) throttles.record(shape, error);
+      throw error;
+    }
+  };
+}
+
 /** MSAL's app identity headers, for the options that are set. */
 function appHeaders(options: ClientApplicationOptions): Record<string, string> | undefined {
   const headers: Record<string, string> = {};
@@ -175,8 +197,8 @@ export class ClientApplication {
       now,
       refreshLock: defaultRefreshLock(this.tokenCache, options.refreshLock, options.cacheStore),
       acquisitionLock: defaultAcquisitionLock(this.tokenCache, options.cacheStore),
-      throttles: new ThrottleMemory(),
       tenantIds: new Map(),
+      aroundTokenRequest: aroundTokenRequest(new ThrottleMemory()),
       libraryHeaders: libraryHeaders(this.authority.kind === 'entra', { sku: 'tessera.js.core', version: LIBRARY_VERSION, ...options.libraryInfo }),
       pushedAuthorizationRequests: options.pushedAuthorizationRequests,
       dpop: dpopSession(options.dpop),
@@ -278,7 +300,7 @@ export class ClientApplication {
   async acquireTokenByRefreshToken(refreshToken: string, options: RequestOptions & { scopes: string | string[] }): Promise<AuthenticationResult> {
     checkOptions(refreshTokenArgument, refreshToken, 'acquireTokenByRefreshToken (refreshToken)');
     checkOptions(scopedRequestOptionsSchema, options, 'acquireTokenByRefreshToken');
-    return this.call(options, (ctx) => refreshAccessToken(ctx, this.authorityFor(options), refreshToken, options));
+    return this.call(options, (ctx) => refreshByToken(ctx, this.authorityFor(options), refreshToken, options));
   }
 
   /** @deprecated The password grant cannot do MFA; use the device code or interactive flows. */

@@ -1,5 +1,4 @@
 import { AbortError } from '../errors.js';
-import { abortable } from '../http/retry.js';
 
 /** One shared call: its promise, the signal its work runs with, and how many callers still wait for it. */
 interface Flight {
@@ -20,39 +19,36 @@ export class SingleFlight {
   run<T>(key: string, signal: AbortSignal | undefined, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     // A caller that has given up already neither starts nor joins a call.
     if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
-    let flight = this.#inflight.get(key);
+    const inflight = this.#inflight;
+    let flight = inflight.get(key);
     // A call every caller gave up on is ending: a new caller starts its own.
     if (!flight || flight.stop.signal.aborted) {
       const stop = new AbortController();
-      const started: Flight = { promise: Promise.resolve(), stop, waiting: 0 };
-      started.promise = work(stop.signal).finally(() => {
-        if (this.#inflight.get(key) === started) this.#inflight.delete(key);
-      });
-      // Callers get the outcome through their own waits (see join); a call every caller left ends unobserved.
+      const started: Flight = { promise: work(stop.signal).finally(() => inflight.get(key) === started && inflight.delete(key)), stop, waiting: 0 };
+      // Callers get the outcome through their own waits (below); a call every caller left ends unobserved.
       started.promise.catch(() => undefined);
-      this.#inflight.set(key, started);
-      flight = started;
+      inflight.set(key, (flight = started));
     }
-    return join(flight, signal) as Promise<T>;
+    // Joined: this caller's signal ends only its own wait, unless it is the last one waiting.
+    const joined = flight;
+    const promise = joined.promise as Promise<T>;
+    joined.waiting++;
+    if (!signal) return promise;
+    return new Promise<T>((resolve, reject) => {
+      const leave = () => {
+        reject(new AbortError(signal.reason));
+        if (--joined.waiting === 0) joined.stop.abort(signal.reason);
+      };
+      signal.addEventListener('abort', leave, { once: true });
+      // Settled: this caller's listener goes (a long-lived signal must not collect one per call).
+      promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', leave));
+    });
   }
 
   /** How many calls are in flight. */
   get size(): number {
     return this.#inflight.size;
   }
-}
-
-function join(flight: Flight, signal: AbortSignal | undefined): Promise<unknown> {
-  flight.waiting++;
-  if (!signal) return flight.promise;
-  const leave = () => {
-    if (--flight.waiting === 0) flight.stop.abort(signal.reason);
-  };
-  signal.addEventListener('abort', leave, { once: true });
-  // Settled: this caller's listener goes (a long-lived signal must not collect one per call).
-  const forget = () => signal.removeEventListener('abort', leave);
-  flight.promise.then(forget, forget);
-  return abortable(flight.promise, signal);
 }
 
 /** Like single-flight, but a success is kept for later callers; a failure is forgotten so the next caller retries. */

@@ -1,4 +1,5 @@
 import type { Authority } from '../authority/authority.js';
+import type { IdTokenClaims } from '../crypto/id-token.js';
 import type { FlowContext } from '../flows/context.js';
 import { type AccountInfo, type AuthenticationResult, userView } from '../results.js';
 
@@ -6,7 +7,7 @@ const TENANT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 
 /**
  * The Entra tenant id (GUID) a `tenant` option names, which is what tokens are cached under: a
- * domain (`contoso.onmicrosoft.com`) is resolved once, from a token's `tid` (see requestToken) or
+ * domain (`contoso.onmicrosoft.com`) is resolved once, from a token's `tid` (see learnTenantId) or
  * else its discovery document's issuer (`https://<host>/<tenant id>/v2.0`); common/organizations/
  * consumers stay as they are.
  */
@@ -19,6 +20,15 @@ export async function tenantIdOf(ctx: FlowContext, authority: Authority, tenant:
   if (!id) return tenant;
   ctx.tenantIds?.set(key, id);
   return id;
+}
+
+/**
+ * Remembers the tenant id of an Entra tenant named by domain from a token's `tid` (see tenantIdOf):
+ * silent calls find its tokens by either from now on.
+ */
+export function learnTenantId(ctx: FlowContext, authority: Authority, claims: IdTokenClaims | undefined): void {
+  const tid = claims?.tid;
+  if (authority.kind === 'entra' && tid && authority.tenant.includes('.')) ctx.tenantIds?.set(authority.tenant.toLowerCase(), tid);
 }
 
 /**

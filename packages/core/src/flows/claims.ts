@@ -1,27 +1,22 @@
 import { ConfigurationError } from '../errors.js';
+import { isRecord } from '../http/schemas.js';
 
 /**
  * The `claims` request parameter: the caller's claims challenge merged with client capabilities
  * (`xms_cc`), which tell Entra the app can handle claims challenges (CAE).
  */
 export function mergeClaims(claims: string | undefined, capabilities: readonly string[]): string | undefined {
-  if (!claims && capabilities.length === 0) return undefined;
-  let merged: Record<string, unknown> = {};
+  if (!claims && !capabilities.length) return undefined;
+  let merged: unknown = {};
   if (claims) {
-    let parsed: unknown;
     try {
-      parsed = JSON.parse(claims);
+      merged = JSON.parse(claims);
     } catch {
-      parsed = undefined;
+      merged = undefined;
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      throw new ConfigurationError('`claims` must be a JSON object (a claims challenge from the resource)');
-    }
-    merged = parsed as Record<string, unknown>;
   }
-  if (capabilities.length > 0) {
-    const accessToken = (merged.access_token ?? {}) as Record<string, unknown>;
-    merged = { ...merged, access_token: { ...accessToken, xms_cc: { values: [...capabilities] } } };
-  }
+  if (!isRecord(merged)) throw new ConfigurationError('`claims` must be a JSON object (a claims challenge from the resource)');
+  // A fresh object (parsed above, or new): adding to it changes nothing of the caller's.
+  if (capabilities.length) merged.access_token = { ...(merged.access_token as object), xms_cc: { values: capabilities } };
   return JSON.stringify(merged);
 }

@@ -7,10 +7,10 @@ import type { DpopSession } from '../crypto/dpop.js';
 import type { IdTokenSignatureVerifier } from '../crypto/id-token.js';
 import type { HttpClient, HttpRequest } from '../http/http-client.js';
 import { TesseraError } from '../errors.js';
-import type { ThrottleMemory } from '../http/throttling.js';
 import type { LogSink } from '../logger.js';
 import type { PushedAuthorizationRequests } from './pushed-authorization.js';
 import type { AccountInfo, AuthenticationResult } from '../results.js';
+import type { TokenRequest } from './token-request.js';
 
 /**
  * Serializes refresh-token redemption for one account across tabs or processes (Web Locks, a
@@ -60,8 +60,12 @@ export interface FlowContext {
   refreshLock?: RefreshLock;
   /** Set when the cache store can lock (shared between instances). */
   acquisitionLock?: AcquisitionLock;
-  /** Request shapes the server throttled (MSAL's throttling cache); none kept when absent. */
-  throttles?: ThrottleMemory;
+  /**
+   * Runs every token request, `send`, with what a client adds around it: ClientApplication's
+   * throttling memory (MSAL's throttling cache) and the tenant ids its tokens name. Browsers set
+   * none, so their bundles carry neither.
+   */
+  aroundTokenRequest?: (ctx: FlowContext, req: TokenRequest, send: () => Promise<AuthenticationResult>) => Promise<AuthenticationResult>;
   /** Headers every request carries (Entra's x-client-* and x-ms-lib-capability; see libraryHeaders). */
   libraryHeaders?: Readonly<Record<string, string>>;
   /** Entra tenants named by domain -> their tenant id (GUID), learnt from discovery or a token's tid. */
@@ -101,11 +105,8 @@ export interface LibraryInfo {
  * and that it understands Retry-After and 429 (x-ms-lib-capability). Entra-specific: empty for
  * other providers.
  */
-export function libraryHeaders(entra: boolean, info: LibraryInfo): Record<string, string> {
-  if (!entra) return {};
-  const headers: Record<string, string> = { 'x-client-SKU': info.sku, 'x-client-VER': info.version, 'x-ms-lib-capability': 'retry-after, h429' };
-  if (info.os) headers['x-client-OS'] = info.os;
-  return headers;
+export function libraryHeaders(entra: boolean, { sku, version, os }: LibraryInfo): Record<string, string> {
+  return entra ? { 'x-client-SKU': sku, 'x-client-VER': version, 'x-ms-lib-capability': 'retry-after, h429', ...(os ? { 'x-client-OS': os } : {}) } : {};
 }
 
 /**

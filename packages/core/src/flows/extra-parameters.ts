@@ -13,11 +13,9 @@ export function withExtraParameters(
   option = 'extraQueryParameters',
 ): Record<string, string | undefined> {
   if (!extra) return builtIn;
-  const reserved = new Set(Object.keys(builtIn).map((name) => name.toLowerCase()));
+  const reserved = Object.keys(builtIn).map((name) => name.toLowerCase());
   for (const name of Object.keys(extra)) {
-    if (reserved.has(name.toLowerCase())) {
-      throw new ConfigurationError(`\`${option}\` must not set the protocol parameter "${name}": the library sets it (use the request option for it, if there is one)`);
-    }
+    if (reserved.includes(name.toLowerCase())) throw new ConfigurationError(`\`${option}\` must not set "${name}": the library sets it (use its request option, if any)`);
   }
   return { ...extra, ...builtIn };
 }

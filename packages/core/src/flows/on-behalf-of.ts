@@ -80,7 +80,8 @@ function exchangeShared(
     const rt = ctx.persistence.cache.findRefreshToken('', authority.environment, ctx.clientId, { userAssertionHash: hash, realm: refreshTokenRealm(authority), keyId: ctx.dpop?.keyId });
     if (rt) {
       try {
-        return await refreshAccessToken(ctx, authority, rt.secret, { ...options, userAssertionHash: hash, partition, expectedHomeAccountId: rt.home_account_id });
+        // No account: the user is the assertion's, whose refresh token this is (see checkIdentity).
+        return await refreshAccessToken(ctx, authority, rt.secret, { ...options, account: undefined, userAssertionHash: hash, partition, expectedHomeAccountId: rt.home_account_id });
       } catch (error) {
         if (!(error instanceof InteractionRequiredError)) throw error;
         // The refresh token is spent; a new exchange of the assertion may still work.

@@ -22,13 +22,11 @@ export function refreshAccessToken(
     partition?: string;
     /** The scopes the refresh token was granted with (the cached refresh token's `target`), when known. */
     grantedScopes?: string;
-    /** Whose refresh token this is (its cached home account id); looked up in the cache when neither this nor `account` is given. */
+    /** Whose refresh token this is (its cached home account id), when there is no `account`. */
     expectedHomeAccountId?: string;
   },
 ): Promise<AuthenticationResult> {
   const scopes = normalizeScopes(options.scopes);
-  // A refresh token we have cached belongs to someone: the answer must be for them (see checkIdentity).
-  const expectedHomeAccountId = options.expectedHomeAccountId ?? (options.account ? undefined : cachedOwner(ctx, refreshToken));
   return requestToken(ctx, {
     authority,
     params: { grant_type: 'refresh_token', refresh_token: refreshToken, scope: refreshScopes(ctx, authority, scopes, options.grantedScopes).join(' ') },
@@ -36,7 +34,7 @@ export function refreshAccessToken(
     scopes,
     claims: options.claims,
     account: options.account,
-    expectedHomeAccountId,
+    expectedHomeAccountId: options.expectedHomeAccountId,
     userAssertionHash: options.userAssertionHash,
     partition: (home) => options.partition ?? partitionKeys.account(ctx.partitioning, options.account?.homeAccountId ?? home),
     signal: options.signal,
@@ -57,10 +55,14 @@ function refreshScopes(ctx: FlowContext, authority: Authority, scopes: string[],
   return all.filter((s) => !OIDC_SCOPES.has(s.toLowerCase()) || granted.has(s.toLowerCase()));
 }
 
-/** The home account id a cached refresh token of this client is filed under (a scan: refresh by token only). */
-function cachedOwner(ctx: FlowContext, refreshToken: string): string | undefined {
+/**
+ * Redeems a refresh token obtained elsewhere (acquireTokenByRefreshToken). One we have cached belongs
+ * to someone: the answer must be for them (see checkIdentity), found by a scan of the cache.
+ */
+export function refreshByToken(ctx: FlowContext, authority: Authority, refreshToken: string, options: RequestOptions & { scopes: string | string[] }): Promise<AuthenticationResult> {
+  let owner: string | undefined;
   for (const [, rt] of ctx.persistence.cache.entries('RefreshToken')) {
-    if (rt.secret === refreshToken && rt.client_id === ctx.clientId && rt.home_account_id) return rt.home_account_id;
+    if (rt.secret === refreshToken && rt.client_id === ctx.clientId && (owner = rt.home_account_id)) break;
   }
-  return undefined;
+  return refreshAccessToken(ctx, authority, refreshToken, { ...options, expectedHomeAccountId: owner });
 }

@@ -115,32 +115,30 @@ export function silentHit(
   return cachedResult(ctx, { homeAccountId: account.homeAccountId, environment: account.environment, realm, scopes, account }, correlationId);
 }
 
-/** acquireTokenSilent once the cache is ready (see silentCacheReady). */
+/**
+ * acquireTokenSilent once the cache is ready (see silentCacheReady). Concurrent calls for the same
+ * account and scopes share one refresh (and one rotation), run with the flight's signal: it stops
+ * only when every caller has aborted.
+ */
 export async function silentWithReadyCache(ctx: FlowContext, authority: Authority, options: SilentOptions): Promise<AuthenticationResult> {
   const hit = silentHit(ctx, options, ctx.correlationId);
-  const refreshing = () => refreshWithCachedToken(ctx, authority, { ...options, scopes: normalizeScopes(options.scopes) });
-  if (!hit) return refreshing();
-  if (refreshDue(ctx, hit)) {
-    refreshing().catch((error: unknown) => ctx.log.log('warning', () => `Background refresh failed: ${ctx.log.describeError(error)}`));
-  }
+  if (hit && !refreshDue(ctx, hit)) return hit;
+  const { account } = options;
+  const scopes = normalizeScopes(options.scopes);
+  const key = ['rt', account.homeAccountId, account.environment, authority.url, ctx.clientId, resourceScopes(scopes).sort().join(' '), options.claims ?? ''].join('\n');
+  const refreshing = ctx.singleFlight.run(key, options.signal, (signal) => refreshShared(ctx, authority, { ...options, scopes, signal }));
+  if (!hit) return refreshing;
+  refreshing.catch((error: unknown) => ctx.log.log('warning', () => `Background refresh failed: ${ctx.log.describeError(error)}`));
   return hit;
 }
 
 /** Whether a cached token's `refresh_on` has passed (it is still served, and refreshed in the background). */
 export const refreshDue = (ctx: FlowContext, hit: AuthenticationResult) => hit.refreshOn !== undefined && hit.refreshOn.getTime() <= ctx.now() * 1000;
 
-function refreshWithCachedToken(ctx: FlowContext, authority: Authority, options: SilentOptions & { scopes: string[] }): Promise<AuthenticationResult> {
-  const { account } = options;
-  // Concurrent silent calls for the same account and scopes share one refresh (and one rotation),
-  // run with the flight's signal: it stops only when every caller has aborted.
-  const key = ['rt', account.homeAccountId, account.environment, authority.url, ctx.clientId, resourceScopes(options.scopes).sort().join(' '), options.claims ?? ''].join('\n');
-  return ctx.singleFlight.run(key, options.signal, (signal) => refreshShared(ctx, authority, { ...options, signal }));
-}
-
-/** The shared refresh of refreshWithCachedToken: under the refresh lock when the store has one. */
+/** The shared refresh of silentWithReadyCache: under the refresh lock when the store has one. */
 function refreshShared(ctx: FlowContext, authority: Authority, options: SilentOptions & { scopes: string[] }): Promise<AuthenticationResult> {
-  const { account } = options;
-  const redeem = (refreshToken: string, grantedScopes?: string) => refreshAccessToken(ctx, authority, refreshToken, { ...options, account, grantedScopes });
+  const { account, signal } = options;
+  const redeem = (refreshToken: string, grantedScopes?: string) => refreshAccessToken(ctx, authority, refreshToken, { ...options, grantedScopes });
   const refreshOwn = async () => {
     const rt = ctx.persistence.cache.findRefreshToken(account.homeAccountId, account.environment, ctx.clientId, { realm: refreshTokenRealm(authority), keyId: ctx.dpop?.keyId });
     if (!rt) throw new InteractionRequiredError({ error: 'no_tokens_found', errorDescription: `No refresh token is cached; sign in interactively. ${OFFLINE_ACCESS_HINT}` });
@@ -149,15 +147,16 @@ function refreshShared(ctx: FlowContext, authority: Authority, options: SilentOp
   const family = ctx.familyRefresh;
   const refresh = family ? () => family(ctx, authority, account, refreshOwn, redeem) : refreshOwn;
   const lock = ctx.refreshLock;
-  if (!lock) return refresh();
-  return lock(
-    account,
-    async () => {
-      // Another tab or process may have refreshed while we waited: re-read, re-check, then refresh.
-      await ctx.persistence.sync(partitionKeys.account(ctx.partitioning, account.homeAccountId), options.signal);
-      const hit = silentHit(ctx, options, ctx.correlationId);
-      return hit && !refreshDue(ctx, hit) ? hit : refresh();
-    },
-    options.signal,
-  );
+  return lock
+    ? lock(
+        account,
+        async () => {
+          // Another tab or process may have refreshed while we waited: re-read, re-check, then refresh.
+          await silentCacheReady(ctx, options);
+          const hit = silentHit(ctx, options, ctx.correlationId);
+          return hit && !refreshDue(ctx, hit) ? hit : refresh();
+        },
+        signal,
+      )
+    : refresh();
 }
