@@ -14,12 +14,12 @@ function verifyProof(proof: string) {
   return { protectedHeader, payload };
 }
 
-test('dpop: true keeps a non-extractable key in IndexedDB and signs proofs with it, across reloads', async ({ idp, app, page }) => {
+test('dpop: browserDpop keeps a non-extractable key in IndexedDB and signs proofs with it, across reloads', async ({ idp, app, page }) => {
   const makeProof = async () => {
     const proof = await page.evaluate(async (authority): Promise<string> => {
-      const { client } = (window as unknown as { sample: { client: { constructor: unknown } } }).sample;
+      const { client, lib } = (window as unknown as { sample: { client: { constructor: unknown }; lib: { browserDpop: unknown } } }).sample;
       const Client = client.constructor as new (o: object) => { dpopHeaders(r: object, q: object): Promise<{ dpop: string }> };
-      const dpopClient = new Client({ clientId: 'tessera-spa', authority, dpop: true });
+      const dpopClient = new Client({ clientId: 'tessera-spa', authority, dpop: lib.browserDpop });
       const result = { accessToken: 'token', tokenType: 'DPoP', expiresOn: new Date(), scopes: [], fromCache: false };
       return (await dpopClient.dpopHeaders(result, { method: 'GET', url: 'https://api.example/orders?x=1' })).dpop;
     }, idp.issuer);

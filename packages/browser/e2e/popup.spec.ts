@@ -4,7 +4,10 @@ import { expect, expectWorkingToken, openSample, signInAtAuthority, storedSessio
 
 type Result = { account: { username: string }; fromCache: boolean };
 type SampleWindow = {
-  sample: { client: { loginPopup(): Promise<unknown>; on(type: string, listener: (r: Result) => void): () => void; constructor: unknown } };
+  sample: {
+    client: { loginPopup(): Promise<unknown>; on(type: string, listener: (r: Result) => void): () => void; constructor: unknown };
+    lib: { browserPopup: unknown };
+  };
 };
 
 test.describe('popup sign-in (bundled sample)', () => {
@@ -43,9 +46,9 @@ test.describe('popup sign-in (bundled sample)', () => {
     const popupOpened = page.context().waitForEvent('page');
     const outcome = page.evaluate(
       ({ authority }) => {
-        const { client } = (window as unknown as SampleWindow).sample;
+        const { client, lib } = (window as unknown as SampleWindow).sample;
         const Client = client.constructor as new (o: object) => SampleWindow['sample']['client'];
-        const impatient = new Client({ clientId: 'tessera-spa', authority, popupTimeoutMs: 1500 });
+        const impatient = new Client({ clientId: 'tessera-spa', authority, popup: lib.browserPopup, popupTimeoutMs: 1500 });
         return (impatient.loginPopup as (r: object) => Promise<unknown>)({ correlationId: 'popup-call-1' }).then(
           () => 'resolved',
           (error: { code: string; correlationId?: string }) => `${error.code} ${error.correlationId}`,

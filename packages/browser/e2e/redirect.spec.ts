@@ -173,7 +173,7 @@ test.describe('redirect sign-in (bundled sample)', () => {
     for (const name of ['state', 'nonce', 'code_challenge']) expect(params.get(name)?.length).toBeGreaterThanOrEqual(43);
     // The transient state is in sessionStorage for this interaction only, with its timestamp.
     const stored = await page.evaluate(() => JSON.parse(sessionStorage.getItem('tessera.interaction.tessera-spa') ?? 'null'));
-    expect(stored).toMatchObject({ mode: 'redirect', flow: { state: params.get('state'), nonce: params.get('nonce'), scopes: ['api.read'] } });
+    expect(stored).toMatchObject({ flow: { state: params.get('state'), nonce: params.get('nonce'), scopes: ['api.read'] } });
     expect(Date.now() - stored.createdAt).toBeLessThan(60_000);
     expect(stored.flow.codeVerifier).toMatch(/^[\w-]{43}$/);
   });

@@ -2,7 +2,7 @@
 // `lib` is what the page imported from @tessera/browser (or from the CDN file); `config` comes
 // from the page (see serve.mjs).
 
-/** @param {{ createBrowserClient: Function }} lib */
+/** @param {{ createBrowserClient: Function, browserDpop?: Function, browserPopup?: Function }} lib */
 export async function start(lib, config) {
   const client = lib.createBrowserClient({
     clientId: config.clientId,
@@ -10,8 +10,10 @@ export async function start(lib, config) {
     redirectUri: location.origin + location.pathname,
     scopes: config.scopes,
     responseMode: config.responseMode,
-    dpop: config.dpop,
+    // `config.dpop` (a JSON flag) turns on the library's DPoP feature.
+    dpop: config.dpop ? lib.browserDpop : undefined,
     cache: config.cache,
+    popup: lib.browserPopup,
   });
   // For the end-to-end tests and for poking around in the console.
   window.sample = { client, config, lib };

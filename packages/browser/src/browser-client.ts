@@ -1,16 +1,15 @@
 import {
   type AccountInfo,
   type AuthCodeFlow,
+  type AuthResponse,
   type AuthenticationResult,
   type AuthorityOptions,
   type CacheStore,
   CachePersistence,
+  ConfigurationError,
   type DpopFetchOptions,
   type DpopHeaders,
   type DpopProofRequest,
-  DpopSession,
-  dpopHeaders,
-  fetchWithDpop,
   type FlowContext,
   type HttpClient,
   type HttpRequest,
@@ -22,7 +21,6 @@ import {
   type PushedAuthorizationRequests,
   SingleFlight,
   TokenCache,
-  TesseraError,
   ValidationError,
   accountsOf,
   acquireTokenByAuthCodeFlow,
@@ -36,11 +34,11 @@ import {
   resolveAuthority,
   runCall,
 } from '@tessera/core';
-import { type BrowserClientEvents, Emitter } from './events.js';
-import { InteractionStore } from './interaction.js';
-import { BrowserAuthError } from './errors.js';
-import { popupName, waitForPopup } from './popup.js';
-import { IndexedDbCacheStore, dpopKeyPair } from './stores.js';
+import type { BrowserClientEvents } from './events.js';
+import { beginInteraction, clearInteraction, interactionKey, readInteraction, saveInteraction } from './interaction.js';
+import { type browserPopup, popupName } from './popup.js';
+import type { BrowserDpop } from './dpop.js';
+import { IndexedDbCacheStore } from './stores.js';
 import { fetchTransport } from './transport.js';
 
 export interface BrowserClientOptions extends AuthorityOptions, LoggerOptions {
@@ -56,7 +54,13 @@ export interface BrowserClientOptions extends AuthorityOptions, LoggerOptions {
   responseMode?: 'query' | 'fragment';
   /** Scopes of an interactive request that names none. */
   scopes?: string[];
-  /** Default 300,000 (5 minutes). */
+  /**
+   * Popup sign-in: pass `browserPopup` (exported here) to make `loginPopup` and `acquireTokenPopup`
+   * work; without it they reject with a ConfigurationError (apps that sign in by redirect only
+   * bundle none of the popup code).
+   */
+  popup?: typeof browserPopup;
+  /** Milliseconds a popup sign-in may take. Default 300,000 (5 minutes). */
   popupTimeoutMs?: number;
   /** window.open features of the popup. */
   popupFeatures?: string;
@@ -69,11 +73,12 @@ export interface BrowserClientOptions extends AuthorityOptions, LoggerOptions {
   /** Checks ID-token signatures, e.g. core's `jwksSignatureVerifier` (adds jose to the bundle). */
   idTokenSignatureVerifier?: (http: HttpClient) => IdTokenSignatureVerifier;
   /**
-   * DPoP (RFC 9449): bind tokens to a non-extractable ES256 key kept in IndexedDB (with the
-   * `indexeddb` cache; otherwise in memory for this page), so a stolen token is useless elsewhere.
-   * Needed for a client registered DPoP-bound. Call APIs with `dpopHeaders` or `fetchWithDpop`.
+   * DPoP (RFC 9449): pass `browserDpop` (exported here) to bind tokens to a non-extractable ES256
+   * key kept in IndexedDB (with the `indexeddb` cache; otherwise in memory for this page), so a
+   * stolen token is useless elsewhere. Needed for a client registered DPoP-bound. Call APIs with
+   * `dpopHeaders` or `fetchWithDpop`.
    */
-  dpop?: boolean;
+  dpop?: (clientId: string, persistentKey: boolean) => BrowserDpop;
   /**
    * When sign-ins push their authorization request first (RFC 9126, PAR): `'auto'` (default) when
    * the provider requires it, `'always'`, or `'never'` (a provider requiring it is then a
@@ -143,11 +148,31 @@ export type BrowserAuthResult = AuthenticationResult & {
 /** Requests as they are: no diagnostics for providers other than Entra (see #call). */
 const sentAsIs = (request: HttpRequest) => request;
 
-type TabMessage = { type: 'cache' } | { type: 'signout'; account: AccountInfo };
+/** Without DPoP (or with `dpop: true`, this option's earlier form): what to do. */
+const NO_DPOP = 'No DPoP: set the `dpop` option to browserDpop';
+/** dpopHeaders and fetchWithDpop of a client without DPoP. */
+const withoutDpop = async (): Promise<never> => {
+  throw new ConfigurationError(NO_DPOP);
+};
+
+type TabMessage = { signedOut?: AccountInfo };
 
 /** The whole cache is one partition (MSAL's "single" layout): one IndexedDB record. */
 const PARTITION = 'default';
-const RESPONSE_PARAMS = ['code', 'state', 'iss', 'session_state', 'error', 'error_description', 'error_uri', 'client_info'];
+/** The authorization response's parameters, removed from the address bar (the app's own stay). */
+const RESPONSE_PARAMS = 'code state iss session_state error error_description error_uri client_info'.split(' ');
+
+/**
+ * One refresh per account across tabs: the Web Lock serializes refreshes, and core re-reads the
+ * cache inside it, so a tab that waited finds the new token instead of spending the rotated
+ * refresh token again. Without Web Locks (or a shared store: no `sharedBy`) each tab refreshes on its own.
+ * @param sharedBy - the client id, when a store shares the cache between tabs.
+ */
+function underWebLock<T>(sharedBy: string | undefined, account: AccountInfo, work: () => Promise<T>): Promise<T> {
+  const locks = globalThis.navigator?.locks;
+  // Core re-reads the store inside the lock (FlowContext.refreshLock); no second read here.
+  return locks && sharedBy ? (locks.request(`tessera-refresh-${sharedBy}-${account.homeAccountId}`, work) as Promise<T>) : work();
+}
 
 /**
  * A public client for single-page apps: redirect and popup sign-in (authorization code + PKCE),
@@ -163,10 +188,13 @@ export class BrowserClient {
   readonly tokenCache = new TokenCache();
   readonly #options: BrowserClientOptions;
   readonly #context: FlowContext;
-  readonly #store?: CacheStore;
+  /** The DPoP key survives a redirect (kept in IndexedDB beside the cache). */
+  readonly #persistentKey: boolean;
   readonly #channel?: BroadcastChannel;
-  readonly #interaction: InteractionStore;
-  readonly #events = new Emitter<BrowserClientEvents>();
+  /** This client's sessionStorage entry (see interactionKey). */
+  readonly #interaction: string;
+  readonly #dpop?: BrowserDpop;
+  readonly #listeners = new Set<[keyof BrowserClientEvents, (payload: never) => void]>();
   #redirectResult?: Promise<BrowserAuthResult | null>;
 
   constructor(options: BrowserClientOptions) {
@@ -175,14 +203,18 @@ export class BrowserClient {
     this.clientId = clientId;
     this.redirectUri = options.redirectUri ?? location.origin + location.pathname;
     const store = typeof cache === 'object' ? cache : cache === 'indexeddb' && typeof indexedDB === 'object' ? new IndexedDbCacheStore(clientId) : undefined;
-    this.#store = store;
+    this.#persistentKey = store instanceof IndexedDbCacheStore;
     if (store && typeof BroadcastChannel === 'function') {
       this.#channel = new BroadcastChannel(`tessera.${clientId}`);
-      this.#channel.onmessage = (event: MessageEvent<TabMessage>) => this.#onTabMessage(event.data);
+      this.#channel.onmessage = (event: MessageEvent<TabMessage>) => this.#onTabMessage(event.data.signedOut);
     }
     const authority = resolveAuthority(options);
     const http = options.httpClient ?? fetchTransport();
     const log = new LogSink(options);
+    const { dpop } = options;
+    // `dpop: true` was this option's form before browserDpop.
+    if (dpop && typeof dpop !== 'function') throw new ConfigurationError(NO_DPOP);
+    this.#dpop = dpop?.(clientId, this.#persistentKey);
     this.#context = {
       clientId,
       authority,
@@ -197,28 +229,34 @@ export class BrowserClient {
       verifySignature: options.idTokenSignatureVerifier?.(http),
       clockSkew: 300,
       now: () => Math.floor(Date.now() / 1000),
-      refreshLock: (account, work) => this.#refreshLock(account, work),
-      dpop: options.dpop ? new DpopSession(store instanceof IndexedDbCacheStore ? () => dpopKeyPair(clientId) : undefined) : undefined,
+      refreshLock: (account, work) => underWebLock(store && clientId, account, work),
+      dpop: this.#dpop?.session,
       pushedAuthorizationRequests: options.pushedAuthorizationRequests,
       // Entra's x-client-* (sent as parameters, see #call); this package's own version, put in at build time.
       libraryHeaders: libraryHeaders(authority.kind === 'entra', { sku: 'tessera.js.browser', version: '0.0.0-tessera-package-version' }),
     };
-    this.#interaction = new InteractionStore(clientId);
+    this.#interaction = interactionKey(clientId);
   }
 
   /** The headers of an API request with a DPoP-bound token: `authorization: DPoP <token>` and the `dpop` proof. */
   dpopHeaders(result: AuthenticationResult, request: Omit<DpopProofRequest, 'accessToken'>): Promise<DpopHeaders> {
-    return dpopHeaders(this.#context.dpop, result, request, this.#context.now());
+    return (this.#dpop?.headers ?? withoutDpop)(result, request, this.#context.now());
   }
 
   /** Calls an API with a DPoP-bound token; a 401 asking for the resource server's nonce is retried once with it. */
   fetchWithDpop(result: AuthenticationResult, url: string, options: DpopFetchOptions = {}): Promise<Response> {
-    return fetchWithDpop(this.#context.dpop, result, url, options, this.#context.now);
+    return (this.#dpop?.fetch ?? withoutDpop)(result, url, options, this.#context.now);
   }
 
   /** Subscribes to an event; returns the unsubscribe function. */
   on<K extends keyof BrowserClientEvents>(type: K, listener: (payload: BrowserClientEvents[K]) => void): () => void {
-    return this.#events.on(type, listener);
+    const entry: [K, (payload: never) => void] = [type, listener];
+    this.#listeners.add(entry);
+    return () => this.#listeners.delete(entry);
+  }
+
+  #emit<K extends keyof BrowserClientEvents>(type: K, payload: BrowserClientEvents[K]): void {
+    for (const [t, listener] of this.#listeners) if (t === type) (listener as (payload: BrowserClientEvents[K]) => void)(payload);
   }
 
   /**
@@ -233,9 +271,9 @@ export class BrowserClient {
   async #completeRedirect(): Promise<BrowserAuthResult | null> {
     // In the popup the opener reads this page's URL and redeems the code: leave both alone.
     if (window.opener && window.name === popupName(this.clientId)) return null;
-    const record = this.#interaction.read();
+    const record = readInteraction(this.#interaction);
     // A page load ends this tab's interaction: it completes here, or it was abandoned.
-    this.#interaction.clear();
+    clearInteraction(this.#interaction);
     const url = new URL(location.href);
     const fromHash = record?.flow ? record.flow.responseMode === 'fragment' : /[#&](state|code|error)=/.test(url.hash);
     const params = parseAuthResponse(fromHash ? url.hash : url.search);
@@ -245,7 +283,8 @@ export class BrowserClient {
     else for (const name of RESPONSE_PARAMS) url.searchParams.delete(name);
     history.replaceState(history.state, '', url.href);
 
-    if (record?.mode !== 'redirect' || !record.flow) {
+    // Only a redirect sign-in stores its flow (a popup's stays in the page that waits for it).
+    if (!record?.flow) {
       throw new ValidationError('state', 'This page holds a sign-in response, but this tab started no redirect sign-in (or it expired)');
     }
     const result = await this.#complete(record.flow, params, record.login);
@@ -273,37 +312,30 @@ export class BrowserClient {
   }
 
   async #redirect(request: InteractiveRequest, login: boolean): Promise<void> {
-    this.#interaction.begin('redirect');
+    beginInteraction(this.#interaction);
     try {
       const flow = await this.#startFlow(request, true);
-      this.#interaction.save({ mode: 'redirect', createdAt: Date.now(), flow, login, appState: request.appState });
+      saveInteraction(this.#interaction, { createdAt: Date.now(), flow, login, appState: request.appState });
       location.assign(flow.authUri);
     } catch (error) {
-      this.#interaction.clear();
+      clearInteraction(this.#interaction);
       throw error;
     }
   }
 
   async #popup(request: InteractiveRequest, login: boolean): Promise<AuthenticationResult> {
-    // Up to window.open everything runs synchronously, inside the caller's click.
-    this.#interaction.begin('popup');
-    let popup: Window | undefined;
-    let flow: AuthCodeFlow | undefined;
+    const { popup } = this.#options;
+    if (!popup) throw new ConfigurationError('No popup sign-in: set the `popup` option to browserPopup');
+    // Up to window.open (in `popup`) everything runs synchronously, inside the caller's click.
+    beginInteraction(this.#interaction);
     try {
-      popup = window.open('about:blank', popupName(this.clientId), this.#options.popupFeatures ?? 'popup,width=480,height=640') ?? undefined;
-      if (!popup) throw new BrowserAuthError('popup_blocked', 'The sign-in popup was blocked; open it from a click handler');
-      flow = await this.#startFlow(request, false);
-      popup.location.href = flow.authUri;
-      const url = await waitForPopup(popup, flow.redirectUri, this.#options.popupTimeoutMs ?? 300_000);
-      popup.close();
-      return await this.#complete(flow, url, login);
-    } catch (error) {
-      // A popup that timed out or was closed: the sign-in's id, which its authorization request carried.
-      if (error instanceof TesseraError) error.correlationId ??= flow?.correlationId;
-      throw error;
+      return await popup(
+        this.#options,
+        () => this.#startFlow(request, false),
+        (flow, url) => this.#complete(flow, url, login),
+      );
     } finally {
-      popup?.close();
-      this.#interaction.clear();
+      clearInteraction(this.#interaction);
     }
   }
 
@@ -322,7 +354,7 @@ export class BrowserClient {
       initiateAuthCodeFlow(ctx, ctx.authority, {
         ...request,
         // After a redirect a key that lived in the page (not in IndexedDB) is gone: a code bound to it could not be redeemed.
-        bindCodeToDpopKey: !redirect || this.#store instanceof IndexedDbCacheStore,
+        bindCodeToDpopKey: !redirect || this.#persistentKey,
         scopes: request.scopes ?? this.#options.scopes ?? [],
         redirectUri: this.redirectUri,
         responseMode: this.#options.responseMode ?? 'fragment',
@@ -331,12 +363,12 @@ export class BrowserClient {
     );
   }
 
-  async #complete(flow: AuthCodeFlow, response: string | Record<string, string>, login?: boolean): Promise<AuthenticationResult> {
-    // The code is redeemed in the sign-in's call: the flow's correlation id.
-    const result = await this.#call(flow.correlationId, (ctx) => acquireTokenByAuthCodeFlow(ctx, ctx.authority, flow, response));
-    this.#post({ type: 'cache' });
-    if (login) this.#events.emit('signedIn', result);
-    this.#events.emit('tokenAcquired', result);
+  /** Redeems the response (a popup's, once it comes back) in the sign-in's call: its errors carry the flow's correlation id. */
+  async #complete(flow: AuthCodeFlow, response: AuthResponse | Promise<string>, login?: boolean): Promise<AuthenticationResult> {
+    const result = await this.#call(flow.correlationId, async (ctx) => acquireTokenByAuthCodeFlow(ctx, ctx.authority, flow, await response));
+    this.#post({});
+    if (login) this.#emit('signedIn', result);
+    this.#emit('tokenAcquired', result);
     return result;
   }
 
@@ -351,8 +383,8 @@ export class BrowserClient {
       if (!account) throw new InteractionRequiredError({ error: 'no_account', errorDescription: 'Nobody is signed in; sign in interactively' });
       return acquireTokenSilent(ctx, ctx.authority, { ...request, account });
     });
-    if (!result.fromCache) this.#post({ type: 'cache' });
-    this.#events.emit('tokenAcquired', result);
+    if (!result.fromCache) this.#post({});
+    this.#emit('tokenAcquired', result);
     return result;
   }
 
@@ -365,8 +397,8 @@ export class BrowserClient {
   /** Signs the account out of this app in every tab of the origin (cache only; the provider's session stays). */
   async removeAccount(account: AccountInfo): Promise<void> {
     await this.#context.persistence.write(PARTITION, (cache) => cache.removeAccount(account.homeAccountId, account.environment));
-    this.#post({ type: 'signout', account });
-    this.#events.emit('accountRemoved', account);
+    this.#post({ signedOut: account });
+    this.#emit('accountRemoved', account);
   }
 
   /**
@@ -396,26 +428,14 @@ export class BrowserClient {
     return this.#context.persistence.sync(PARTITION);
   }
 
-  /**
-   * One refresh per account across tabs: the Web Lock serializes refreshes, and core re-reads the
-   * cache inside it, so a tab that waited finds the new token instead of spending the rotated
-   * refresh token again. Without Web Locks (or a shared store) each tab refreshes on its own.
-   */
-  #refreshLock<T>(account: AccountInfo, work: () => Promise<T>): Promise<T> {
-    const locks = globalThis.navigator?.locks;
-    if (!locks || !this.#store) return work();
-    // Core re-reads the store inside the lock (FlowContext.refreshLock); no second read here.
-    return locks.request(`tessera-refresh-${this.clientId}-${account.homeAccountId}`, work) as Promise<T>;
-  }
-
   #post(message: TabMessage): void {
     this.#channel?.postMessage(message);
   }
 
-  #onTabMessage(message: TabMessage): void {
-    if (message.type === 'cache') return void this.#reload();
-    this.tokenCache.removeAccount(message.account.homeAccountId, message.account.environment);
-    this.#events.emit('accountRemoved', message.account);
+  #onTabMessage(signedOut: AccountInfo | undefined): void {
+    if (!signedOut) return void this.#reload();
+    this.tokenCache.removeAccount(signedOut.homeAccountId, signedOut.environment);
+    this.#emit('accountRemoved', signedOut);
   }
 }
 

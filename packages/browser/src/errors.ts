@@ -14,7 +14,4 @@ export type BrowserAuthErrorCode =
 /** A browser interaction failed; protocol failures keep core's errors (ValidationError, ServerError, ...). */
 export class BrowserAuthError extends TesseraError {
   declare readonly code: BrowserAuthErrorCode;
-  constructor(code: BrowserAuthErrorCode, message: string) {
-    super(code, message);
-  }
 }

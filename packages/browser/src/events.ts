@@ -9,18 +9,3 @@ export interface BrowserClientEvents {
   /** An account was signed out, in this tab or in another tab of the origin. */
   accountRemoved: AccountInfo;
 }
-
-/** A tiny typed emitter. */
-export class Emitter<E> {
-  readonly #listeners = new Set<[keyof E, (payload: never) => void]>();
-
-  on<K extends keyof E>(type: K, listener: (payload: E[K]) => void): () => void {
-    const entry: [keyof E, (payload: never) => void] = [type, listener];
-    this.#listeners.add(entry);
-    return () => void this.#listeners.delete(entry);
-  }
-
-  emit<K extends keyof E>(type: K, payload: E[K]): void {
-    for (const [t, listener] of this.#listeners) if (t === type) (listener as (payload: E[K]) => void)(payload);
-  }
-}

@@ -1,9 +1,25 @@
-import type { CacheStore } from '@tessera/core';
+import { type CacheStore, generateDpopKeyPair } from '@tessera/core';
 import { type UseStore, createStore, promisifyRequest } from 'idb-keyval';
 
 const cacheDb = (clientId: string) => createStore(`tessera-${clientId}`, 'cache');
 /** The record holding the DPoP key pair, beside the cache's records. */
 const DPOP_KEY = 'dpop-key';
+
+const read = <T>(db: UseStore, key: string) => db('readonly', (store) => promisifyRequest<T | undefined>(store.get(key)));
+
+/**
+ * One readwrite transaction: reads the record, stores what `next` makes of it, and resolves with
+ * that once committed. Awaiting the read keeps the transaction alive: its continuation runs in the
+ * success event's microtasks. Writers in several tabs thus merge instead of overwriting each other.
+ */
+function readModifyWrite<T>(db: UseStore, key: string, next: (current: T | undefined) => T): Promise<T> {
+  return db('readwrite', async (store) => {
+    const value = next(await promisifyRequest<T | undefined>(store.get(key)));
+    store.put(value, key);
+    await promisifyRequest(store.transaction);
+    return value;
+  });
+}
 
 /**
  * The client's DPoP key pair, kept in IndexedDB (database `tessera-<clientId>`, record `dpop-key`):
@@ -13,16 +29,11 @@ const DPOP_KEY = 'dpop-key';
  */
 export async function dpopKeyPair(clientId: string): Promise<CryptoKeyPair> {
   const db = cacheDb(clientId);
-  const stored = await db('readonly', (store) => promisifyRequest<CryptoKeyPair | undefined>(store.get(DPOP_KEY)));
+  const stored = await read<CryptoKeyPair>(db, DPOP_KEY);
   if (stored) return stored;
-  const created = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])) as CryptoKeyPair;
-  return db('readwrite', async (store) => {
-    const first = await promisifyRequest<CryptoKeyPair | undefined>(store.get(DPOP_KEY));
-    if (first) return first;
-    store.put(created, DPOP_KEY);
-    await promisifyRequest(store.transaction);
-    return created;
-  });
+  // Generated outside the transaction (which would commit while WebCrypto works), then stored unless another tab was first.
+  const created = await generateDpopKeyPair();
+  return readModifyWrite<CryptoKeyPair>(db, DPOP_KEY, (first) => first ?? created);
 }
 
 /**
@@ -39,23 +50,14 @@ export class IndexedDbCacheStore implements CacheStore {
   }
 
   load(key: string): Promise<string | undefined> {
-    return this.#db('readonly', (store) => promisifyRequest(store.get(key)));
+    return read(this.#db, key);
   }
 
-  save(key: string, data: string): Promise<void> {
-    return this.#db('readwrite', (store) => {
-      store.put(data, key);
-      return promisifyRequest(store.transaction);
-    });
+  async save(key: string, data: string): Promise<void> {
+    await readModifyWrite(this.#db, key, () => data);
   }
 
   update(key: string, mutate: (current: string | undefined) => string): Promise<string> {
-    return this.#db('readwrite', async (store) => {
-      // Awaiting the read keeps the transaction alive: its continuation runs in the success event's microtasks.
-      const next = mutate(await promisifyRequest<string | undefined>(store.get(key)));
-      store.put(next, key);
-      await promisifyRequest(store.transaction);
-      return next;
-    });
+    return readModifyWrite(this.#db, key, mutate);
   }
 }

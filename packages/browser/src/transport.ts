@@ -9,8 +9,8 @@ export function fetchTransport(timeoutMs = 30_000): HttpClient {
   return {
     async send({ url, method, headers, body, signal }) {
       const limit = new AbortController();
-      const timer = setTimeout(() => limit.abort(), timeoutMs);
       const stop = () => limit.abort();
+      const timer = setTimeout(stop, timeoutMs);
       if (signal?.aborted) stop();
       signal?.addEventListener('abort', stop);
       try {

@@ -19,6 +19,9 @@ import {
   sizes,
 } from '../scripts/bundle-check.mjs';
 
+/** Strings only the optional features carry (popup sign-in: browserPopup; DPoP proofs and key storage: browserDpop). */
+const OPTIONAL_FEATURES = ['popup_blocked', 'dpop+jwt', 'dpop-key'];
+
 /** Property names of everything the package exports (options, requests, results, errors, ...), as far as our own types reach. */
 function publicPropertyNames(): Set<string> {
   const entry = join(browserDir, 'src', 'index.ts');
@@ -70,6 +73,7 @@ describe('browser bundles', () => {
     const code = await cdnCode();
     expect(forbiddenIn(code)).toEqual([]);
     expect(code).toContain('interaction_required'); // sanity: the marker search sees core's strings
+    for (const marker of OPTIONAL_FEATURES) expect(code).toContain(marker); // the whole API, popups and DPoP included
     for (const marker of ZOD_MINI_MARKERS) expect(code).toContain(marker); // responses and the cache are parsed by zod/mini
     expect(sizes(code).gzip).toBeLessThanOrEqual(CDN_GZIP_CEILING);
   }, 60_000);
@@ -91,7 +95,14 @@ describe('browser bundles', () => {
       expect(sizes(code).gzip).toBeLessThanOrEqual(SPA_GZIP_CEILING);
       // Option schemas of flows an SPA does not call stay out too.
       expect(code).not.toContain('name at least one scope');
+      // So do popup sign-in and DPoP, which an app turns on by importing browserPopup / browserDpop.
+      for (const marker of OPTIONAL_FEATURES) expect(code).not.toContain(marker);
       expect(Object.keys(FORBIDDEN).length).toBeGreaterThan(5);
+    }, 60_000);
+
+    it('an SPA that passes browserPopup and browserDpop gets their code (the markers above find it)', async () => {
+      const code = await appCode(SPA_ENTRY.replace("import { createBrowserClient }", "import { browserDpop, browserPopup, createBrowserClient }").replace("redirectUri:", 'popup: browserPopup, dpop: browserDpop, redirectUri:'));
+      for (const marker of OPTIONAL_FEATURES) expect(code).toContain(marker);
     }, 60_000);
 
     it('an app importing only core PublicClientApplication gets no confidential-client, credential or jose code', async () => {

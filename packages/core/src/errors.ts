@@ -70,6 +70,9 @@ export interface ServerErrorDetails {
  */
 const OAUTH_ERROR_CODE = /^[a-z][a-z0-9_]{0,63}$/;
 
+/** The fields a ServerError copies from its details (named, so an error passed as details brings no name or code). */
+const DETAIL_FIELDS = ['error', 'errorDescription', 'errorCodes', 'correlationId', 'traceId', 'status', 'claims', 'suberror', 'timestamp'] as const;
+
 /**
  * The authorization server answered with an OAuth error. `code` is the OAuth `error` value itself
  * (`invalid_grant`, `access_denied`, `invalid_scope`, `expired_token`, ...), or `server_error` when the
@@ -77,7 +80,7 @@ const OAUTH_ERROR_CODE = /^[a-z][a-z0-9_]{0,63}$/;
  */
 export class ServerError extends TesseraError {
   /** The OAuth `error` value as the server sent it. */
-  readonly error: string;
+  readonly error!: string;
   /** The server's `error_description`. */
   readonly errorDescription?: string;
   /** Entra's numeric `error_codes` (AADSTS numbers). */
@@ -98,15 +101,7 @@ export class ServerError extends TesseraError {
    */
   constructor(details: ServerErrorDetails, code = OAUTH_ERROR_CODE.test(details.error) ? details.error : 'server_error') {
     super(code, `${details.error}${details.errorDescription ? `: ${details.errorDescription}` : ''}`);
-    this.error = details.error;
-    this.errorDescription = details.errorDescription;
-    this.errorCodes = details.errorCodes;
-    this.correlationId = details.correlationId;
-    this.traceId = details.traceId;
-    this.status = details.status;
-    this.claims = details.claims;
-    this.suberror = details.suberror;
-    this.timestamp = details.timestamp;
+    for (const key of DETAIL_FIELDS) (this as Record<string, unknown>)[key] = details[key];
   }
 }
 

@@ -28,6 +28,13 @@ describe('redactor', () => {
     expect(redact(`...${form.slice(-15)} end`)).toBe(`...${REDACTED} end`);
   });
 
+  it('hides a quote of 12 or more characters cut from the middle of a secret, and nothing around it', () => {
+    const form = spellings.form;
+    expect(redact(`saw "${form.slice(5, 19)}" here`)).toBe(`saw "${REDACTED}" here`);
+    // Shorter pieces are not secrets on their own: ordinary text keeps them.
+    expect(redact(`saw "${form.slice(5, 15)}" here`)).toBe(`saw "${form.slice(5, 15)}" here`);
+  });
+
   it('handles secrets of any length (a 20,000-character assertion) and a megabyte of echo', () => {
     const assertion = `eyJ${'a~b!c'.repeat(4000)}`;
     const form = new URLSearchParams({ v: assertion }).toString().slice(2);

@@ -1,7 +1,7 @@
 // Microsoft Entra ID: cloud hosts, tenant shapes, issuer templates and client_info.
 import * as z from 'zod/mini';
 import { base64UrlDecodeToString } from '../crypto/encoding.js';
-import { parseShape } from '../http/schemas.js';
+import { parseShape, text } from '../http/schemas.js';
 
 /** Authority hosts of the Entra clouds, like @azure/identity's AzureAuthorityHosts. */
 export const AzureAuthorityHosts = {
@@ -79,7 +79,7 @@ export function issuerFillsTemplate(template: string, iss: string): boolean {
   return iss.length > before.length + after.length && iss.startsWith(before) && iss.endsWith(after) && iss === fillTenantTemplate(template, tenant);
 }
 
-const clientInfoSchema = z.looseObject({ uid: z.string(), utid: z.string() });
+const clientInfoSchema = z.looseObject({ uid: text, utid: text });
 export type ClientInfo = z.infer<typeof clientInfoSchema>;
 
 /** Entra's `client_info` (requested with client_info=1): base64url JSON giving uid and utid. */

@@ -1,17 +1,17 @@
 // MSAL's unified cache schema: section names, field names and key formats as MSAL writes them,
 // so a cache file is shared with MSAL Python, MSAL Node and the Azure CLI.
 import * as z from 'zod/mini';
-import { optionalString } from '../http/schemas.js';
+import { custom, optionalString, text } from '../http/schemas.js';
 
 /** MSAL's credential type of access tokens bound to a key (token_type `DPoP` or `pop`). */
 export const ACCESS_TOKEN_WITH_AUTH_SCHEME = 'AccessToken_With_AuthScheme';
 
 /** Fields every entry has as a string when MSAL (or we) wrote it. */
-const str = z.string();
+const str = text;
 const opt = optionalString;
 const credential = /* @__NO_SIDE_EFFECTS__ */ <T extends CredentialType | typeof ACCESS_TOKEN_WITH_AUTH_SCHEME>(...types: T[]) => ({
   /** Which kind of credential this entry is (access tokens bound to a key: `AccessToken_With_AuthScheme`). */
-  credential_type: z.custom<T>((v) => types.includes(v as T)),
+  credential_type: custom<T>((v) => types.includes(v as T)),
   /** The token itself. */
   secret: str,
   /** The account's home account id: `<uid>.<utid>` for Entra, the ID token's `sub` for other issuers (empty for app-only tokens). */

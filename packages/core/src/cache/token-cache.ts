@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { TesseraError } from '../errors.js';
 import type { Authority } from '../authority/authority.js';
-import { describeIssue, isRecord } from '../http/schemas.js';
+import { custom, isRecord, optional, parseOrThrow } from '../http/schemas.js';
 import { canonicalEnvironment } from '../authority/entra.js';
 import {
   type AccessTokenEntity,
@@ -178,7 +178,7 @@ export class TokenCache {
 
   /** The access token for the account, client, tenant and scopes, if one is cached (indexed: O(1) in the number of accounts). */
   findAccessToken(q: AccessTokenQuery): AccessTokenEntity | undefined {
-    const scheme = schemeOf({ token_type: q.tokenType });
+    const scheme = (q.tokenType ?? 'bearer').toLowerCase();
     for (const entry of this.#matching('AccessToken', owner(q.homeAccountId, q), q.environment, q.clientId, q.realm)) {
       const at = entry.entity as AccessTokenEntity;
       const scopes = scopesOf(entry);
@@ -362,16 +362,12 @@ export function parseCacheJson(json: string): Record<string, Record<string, unkn
   } catch {
     throw new CacheFormatError('The token cache is not valid JSON');
   }
-  const checked = z.safeParse(cacheDocumentSchema, parsed);
-  if (!checked.success) {
-    const [path] = describeIssue(checked.error);
-    throw new CacheFormatError(`The token cache${path ? ` section "${path.split('.')[0]}"` : ''} must be a JSON object`);
-  }
+  parseOrThrow(cacheDocumentSchema, parsed, (path) => new CacheFormatError(`The token cache${path ? ` section "${path.split('.')[0]}"` : ''} must be a JSON object`));
   return parsed as Record<string, Record<string, unknown>>;
 }
 
 /** A cache document: an object whose MSAL sections are objects of entries (checked one by one on load). */
-const entries = z.optional(z.custom<Record<string, unknown>>(isRecord));
+const entries = optional(custom<Record<string, unknown>>(isRecord));
 const cacheDocumentSchema = z.looseObject(Object.fromEntries(SECTIONS.map((section) => [section, entries])));
 
 export type { AccessTokenEntity, AccountEntity, AppMetadataEntity, IdTokenEntity, RefreshTokenEntity };

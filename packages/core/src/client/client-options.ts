@@ -1,19 +1,19 @@
 // The options every client (core's and @tessera/browser's) checks when it is built. Its own module:
 // the browser bundle takes this schema without ClientApplication's flows and their option schemas.
 import * as z from 'zod/mini';
-import { checkOptions, flag, nonEmpty, oneOf, strings } from '../http/schemas.js';
+import { checkOptions, custom, flag, isString, nonEmpty, oneOf, optional, strings } from '../http/schemas.js';
 
 /** What every client needs: its id and where its authority is (also checked by @tessera/browser). */
-const clientId = nonEmpty('expected the application (client) id registered with the provider, a non-empty string');
-const authority = z.optional(z.string('expected the authority URL as a string'));
-const oidcAuthority = z.optional(z.string('expected the issuer URL as a string'));
+const clientId = nonEmpty('expected the application (client) id registered with the provider');
+const authority = optional(custom<string>(isString, 'expected the authority URL as a string'));
+const oidcAuthority = optional(custom<string>(isString, 'expected the issuer URL as a string'));
 const NOT_AN_OBJECT = 'expected an options object with at least clientId';
 // No object spreads in schema arguments: bundlers keep a schema built with one, used or not.
-const clientIdentitySchema = z.object({ clientId, authority, oidcAuthority }, NOT_AN_OBJECT);
+const clientIdentitySchema = z.looseObject({ clientId, authority, oidcAuthority }, NOT_AN_OBJECT);
 
-const optionalStrings = z.optional(strings());
+const optionalStrings = optional(strings());
 /** The options ClientApplication checks when it is built (its own fields; the rest pass through). */
-const clientOptionsSchema = z.object(
+const clientOptionsSchema = z.looseObject(
   {
     clientId,
     authority,
@@ -22,17 +22,17 @@ const clientOptionsSchema = z.object(
     knownAuthorities: optionalStrings,
     clientCapabilities: optionalStrings,
     excludeScopes: optionalStrings,
-    authorityMetadata: z.optional(z.string('expected the discovery document as a JSON string')),
-    clockSkewSeconds: z.optional(z.custom<number>((v) => typeof v === 'number' && v >= 0, 'expected seconds (a number, 0 or more)')),
-    cachePartitioning: z.optional(oneOf(['single', 'perKey'], 'expected "single" or "perKey"')),
-    instanceDiscovery: z.optional(flag()),
-    validateAuthority: z.optional(flag()),
-    dpop: z.optional(
-      z.custom<unknown>((v) => typeof v === 'boolean' || (typeof v === 'object' && v !== null && 'key' in v), 'expected true, false or { key: a CryptoKeyPair or a private P-256 JWK }'),
+    authorityMetadata: optional(custom<string>(isString, 'expected the discovery document as a JSON string')),
+    clockSkewSeconds: optional(custom<number>((v) => typeof v === 'number' && v >= 0, 'expected seconds (a number, 0 or more)')),
+    cachePartitioning: optional(oneOf(['single', 'perKey'], 'expected "single" or "perKey"')),
+    instanceDiscovery: optional(flag()),
+    validateAuthority: optional(flag()),
+    dpop: optional(
+      custom<unknown>((v) => typeof v === 'boolean' || (typeof v === 'object' && v !== null && 'key' in v), 'expected true, false or { key: a CryptoKeyPair or a private P-256 JWK }'),
     ),
-    pushedAuthorizationRequests: z.optional(oneOf(['auto', 'always', 'never'], 'expected "auto", "always" or "never"')),
-    appName: z.optional(z.string('expected the app name as a string')),
-    appVersion: z.optional(z.string('expected the app version as a string')),
+    pushedAuthorizationRequests: optional(oneOf(['auto', 'always', 'never'], 'expected "auto", "always" or "never"')),
+    appName: optional(custom<string>(isString, 'expected the app name as a string')),
+    appVersion: optional(custom<string>(isString, 'expected the app version as a string')),
   },
   NOT_AN_OBJECT,
 );

@@ -1,9 +1,9 @@
 import * as z from 'zod/mini';
 import { ValidationError } from '../errors.js';
-import { describeIssue, finiteNumber, optionalString, stringOrStrings } from '../http/schemas.js';
+import { finiteNumber, parseOrThrow, optional, optionalString, stringOrStrings, text as requiredString } from '../http/schemas.js';
 import { base64UrlDecodeToString } from './encoding.js';
 
-const time = z.optional(finiteNumber());
+const time = optional(finiteNumber());
 const text = optionalString;
 
 /**
@@ -13,7 +13,7 @@ const text = optionalString;
  */
 export const idTokenClaimsSchema = z.looseObject({
   /** Issuer. */
-  iss: z.string(),
+  iss: requiredString,
   /** Subject: the user's id at the issuer. */
   sub: text,
   /** Audience: the client id(s). */
@@ -88,13 +88,7 @@ function decodeSegment(segment: string): Record<string, unknown> | undefined {
  * wrong type or missing, the claim's name).
  */
 export function validateIdTokenClaims(input: IdTokenClaims, expect: IdTokenExpectations): void {
-  const parsed = z.safeParse(idTokenClaimsSchema, input);
-  if (!parsed.success) {
-    const [path, message] = describeIssue(parsed.error);
-    const claim = path.split('.')[0] || 'jwt';
-    throw new ValidationError(claim, `The ID token claim "${path || '(payload)'}" is invalid: ${message}`);
-  }
-  const claims = parsed.data;
+  const claims = parseOrThrow(idTokenClaimsSchema, input, (path, message) => new ValidationError(path.split('.')[0] || 'jwt', `The ID token claim "${path || '(payload)'}" is invalid: ${message}`));
   const now = expect.now ?? Math.floor(Date.now() / 1000);
   const skew = expect.clockSkew ?? 300;
   const iss = claims.iss;

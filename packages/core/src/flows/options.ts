@@ -3,7 +3,7 @@
 // Plain (stripping) objects: only the named options are checked, others are ignored, and the
 // parse stays cheap enough for the cache-hit path (no copy of unknown keys).
 import * as z from 'zod/mini';
-import { flag, isRecord, isString, isStringOrStrings, nonEmpty, oneOf, optionalString, stringOrStrings, strings } from '../http/schemas.js';
+import { custom, flag, isRecord, isString, isStringOrStrings, nonEmpty, oneOf, optional, optionalString, rule, stringOrStrings, strings, text } from '../http/schemas.js';
 
 const NON_BLANK = /\S/;
 const visible = (scope: string) => NON_BLANK.test(scope);
@@ -14,13 +14,13 @@ const SCOPES = 'expected a string or an array of strings';
 /** Scopes as given (a space-separated string or an array); may be empty where signing in alone is useful. */
 export const scopesOption = stringOrStrings(SCOPES);
 /** Scopes that must name at least one scope: a token is for something. */
-export const requiredScopesOption = /* @__PURE__ */ scopesOption.check(z.refine(namesScope, 'name at least one scope, e.g. ["api://my-api/.default"] or "User.Read"'));
+export const requiredScopesOption = /* @__PURE__ */ scopesOption.check(rule(namesScope, 'name at least one scope, e.g. ["api://my-api/.default"] or "User.Read"'));
 
-export const optionalBoolean = z.optional(flag());
+export const optionalBoolean = optional(flag());
 
 /** What every token method accepts (RequestOptions). */
 const requestOptionsShape = {
-  signal: z.optional(z.custom<AbortSignal>(isSignal, 'expected an AbortSignal')),
+  signal: optional(custom<AbortSignal>(isSignal, 'expected an AbortSignal')),
   claims: optionalString,
   tenant: optionalString,
   correlationId: optionalString,
@@ -35,7 +35,7 @@ export const requestOptions = /* @__NO_SIDE_EFFECTS__ */ <S extends Record<strin
 
 /** An account object as getAccounts() and sign-in results give it. */
 export const accountOption = z.object(
-  { homeAccountId: z.string(), environment: z.string(), tenantId: z.string() },
+  { homeAccountId: text, environment: text, tenantId: text },
   'expected an account from getAccounts() or a sign-in result; none means nobody signed in yet (an empty cache): sign in interactively first',
 );
 
@@ -77,19 +77,19 @@ export const authorizationUrlOptionsSchema = requestOptions({
   redirectUri,
   state: optionalString,
   nonce: optionalString,
-  prompt: z.optional(oneOf(['none', 'login', 'consent', 'select_account', 'create'], 'expected none, login, consent, select_account or create')),
+  prompt: optional(oneOf(['none', 'login', 'consent', 'select_account', 'create'], 'expected none, login, consent, select_account or create')),
   loginHint: optionalString,
   domainHint: optionalString,
-  maxAge: z.optional(z.custom<number>((v) => typeof v === 'number' && v >= 0, 'expected seconds (a number, 0 or more)')),
-  responseMode: z.optional(oneOf(['query', 'fragment', 'form_post'], 'expected query, fragment or form_post')),
-  extraScopesToConsent: z.optional(strings()),
-  extraQueryParameters: z.optional(z.custom<Record<string, string>>((v) => isRecord(v) && Object.values(v).every((s) => typeof s === 'string'), 'expected an object of string values')),
+  maxAge: optional(custom<number>((v) => typeof v === 'number' && v >= 0, 'expected seconds (a number, 0 or more)')),
+  responseMode: optional(oneOf(['query', 'fragment', 'form_post'], 'expected query, fragment or form_post')),
+  extraScopesToConsent: optional(strings()),
+  extraQueryParameters: optional(custom<Record<string, string>>((v) => isRecord(v) && Object.values(v).every((s) => typeof s === 'string'), 'expected an object of string values')),
   bindCodeToDpopKey: optionalBoolean,
 });
 
 /** A flow object as initiateAuthCodeFlow returned it (kept by the app until the redirect returns). */
 export const authCodeFlowSchema = z.object(
-  { state: nonEmpty(), nonce: z.string(), codeVerifier: nonEmpty(), redirectUri, scopes: strings(), issuer: z.string() },
+  { state: nonEmpty(), nonce: text, codeVerifier: nonEmpty(), redirectUri, scopes: strings(), issuer: text },
   'expected the flow object initiateAuthCodeFlow returned',
 );
 export const byCodeOptionsSchema = requestOptions({ scopes: scopesOption, redirectUri, codeVerifier: optionalString, nonce: optionalString });

@@ -1,8 +1,7 @@
 import { InteractionRequiredError, InvalidResponseError, ServerError } from '../errors.js';
 import type { HttpClient, HttpRequest, HttpResponse } from './http-client.js';
 import { capText, redactor, requestSecrets } from './redaction.js';
-import * as z from 'zod/mini';
-import { type Schema, describeIssue, errorResponseSchema, parseShape } from './schemas.js';
+import { type Schema, errorResponseSchema, parseOrThrow, parseShape } from './schemas.js';
 
 /** Parses a JSON body, naming the endpoint when it is not JSON (an HTML error page, a truncated body). */
 export function parseJsonBody(response: HttpResponse, what: string): unknown {
@@ -16,10 +15,7 @@ export function parseJsonBody(response: HttpResponse, what: string): unknown {
 
 /** Validates a parsed body against a schema; the error names the first wrong field. */
 export function checkShape<T>(schema: Schema<T>, value: unknown, what: string, status?: number): T {
-  const result = z.safeParse(schema, value);
-  if (result.success) return result.data;
-  const [path, message] = describeIssue(result.error);
-  throw new InvalidResponseError(`${what} has an invalid field "${path || '(body)'}": ${message}`, status);
+  return parseOrThrow(schema, value, (path, message) => new InvalidResponseError(`${what} has an invalid field "${path || '(body)'}": ${message}`, status));
 }
 
 /**
@@ -75,8 +71,8 @@ export async function requestJson<T>(
 }
 
 export function formPost(url: string, params: Record<string, string | undefined>, headers: Record<string, string> = {}, signal?: AbortSignal): HttpRequest {
-  const body = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') body.set(k, v);
+  // Unset and empty parameters are left out.
+  const body = new URLSearchParams(Object.entries(params).filter((entry): entry is [string, string] => !!entry[1]));
   return {
     method: 'POST',
     url,

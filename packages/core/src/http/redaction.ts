@@ -26,14 +26,13 @@ export function secretSpellings(raw: string): string[] {
   const url = encodeURIComponent(raw);
   const strict = strictPercent(raw);
   const json = jsonString(raw);
-  const spellings = [raw, url, new URLSearchParams({ v: raw }).toString().slice(2), url.replace(/%20/g, '+'), strict, strict.replace(/%20/g, '+'), json, json.replace(/\//g, '\\/'), json.replace(/[^\0-~]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)];
-  return [...new Set(spellings)].filter(Boolean);
+  return [raw, url, new URLSearchParams({ v: raw }).toString().slice(2), url.replace(/%20/g, '+'), strict, strict.replace(/%20/g, '+'), json, json.replace(/\//g, '\\/'), json.replace(/[^\0-~]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)];
 }
 
 /** The raw secret values a request carries: secret form parameters, and the Basic credentials with the secret inside them. */
 export function requestSecrets(request: HttpRequest): string[] {
-  const out: string[] = [];
-  for (const name of SECRET_PARAMS) out.push(...new URLSearchParams(request.body).getAll(name));
+  const form = new URLSearchParams(request.body);
+  const out = SECRET_PARAMS.flatMap((name) => form.getAll(name));
   const basic = /^basic\s+(\S+)/i.exec(request.headers?.authorization ?? '')?.[1];
   if (basic) {
     out.push(basic);
@@ -56,42 +55,28 @@ const fold = (text: string) => text.replace(/[A-Z]+/g, (c) => c.toLowerCase());
 
 /**
  * A function that cleans server text of the given raw secrets and caps its length. Every
- * spelling (see secretSpellings) is hidden wherever it appears, and so is any run of 12 or more
- * characters that starts or ends a spelling (a quote the server cut short). Redaction runs before
- * the cap, so a cut never leaves the start of a secret behind; the text scanned is bounded first.
+ * spelling (see secretSpellings) is hidden wherever it appears, and so is every run of 12 or more
+ * characters of one (a quote the server cut short, at either end). Redaction runs before the cap,
+ * so a cut never leaves the start of a secret behind; the text scanned is bounded first.
  */
 export function redactor(rawSecrets: readonly string[]): (text: string) => string {
-  const spellings = [...new Set(rawSecrets.filter(Boolean).flatMap(secretSpellings).map(fold))];
-  const scanned = MAX_SERVER_TEXT + Math.max(0, ...spellings.map((s) => s.length));
+  // Each 12-character piece of each spelling (a shorter spelling whole): any quote of 12 or more
+  // characters of a spelling is made of such pieces.
+  const pieces = new Set<string>();
+  let longest = 0;
+  for (const spelling of rawSecrets.filter(Boolean).flatMap(secretSpellings).map(fold)) {
+    longest = Math.max(longest, spelling.length);
+    for (let at = 0; at === 0 || at + FRAGMENT <= spelling.length; at++) pieces.add(spelling.slice(at, at + FRAGMENT));
+  }
+  const sizes = new Set([...pieces].map((piece) => piece.length));
+  const scanned = MAX_SERVER_TEXT + longest;
   return (input) => {
     const text = input.length > scanned ? `${input.slice(0, scanned)}...` : input;
     const folded = fold(text);
-    const hidden: [number, number][] = [];
-    for (const s of spellings) {
-      const head = s.slice(0, FRAGMENT);
-      for (let at = folded.indexOf(head); at >= 0; at = folded.indexOf(head, at + 1)) {
-        let end = at + head.length;
-        while (end - at < s.length && folded[end] === s[end - at]) end++;
-        hidden.push([at, end]);
-      }
-      const tail = s.slice(-FRAGMENT);
-      for (let at = folded.indexOf(tail); s.length > FRAGMENT && at >= 0; at = folded.indexOf(tail, at + 1)) {
-        let begin = at;
-        const stop = at + tail.length;
-        while (stop - begin < s.length && folded[begin - 1] === s[s.length - 1 - (stop - begin)]) begin--;
-        hidden.push([begin, stop]);
-      }
-    }
-    // Overlapping ranges become one marker.
-    hidden.sort((a, b) => a[0] - b[0]);
-    let out = '';
-    let pos = 0;
-    for (const [begin, end] of hidden) {
-      if (end <= pos) continue;
-      out += begin >= pos ? `${text.slice(pos, begin)}${REDACTED}` : '';
-      pos = end;
-    }
-    return capText(out + text.slice(pos));
+    const hidden = new Uint8Array(text.length);
+    for (let at = 0; at < text.length; at++) for (const size of sizes) if (pieces.has(folded.substr(at, size))) hidden.fill(1, at, at + size);
+    // Each hidden run becomes one marker.
+    return capText(text.replace(/[^]/g, (c, at: number) => (hidden[at] ? (hidden[at - 1] ? '' : REDACTED) : c)));
   };
 }
 

@@ -1,10 +1,12 @@
 // zod/mini schemas of what servers send.
 // Objects are loose: fields nobody reads pass through unchecked and are kept. Types come from the
-// schemas (z.infer). Bundle size: an SPA's schemas use only object, string, number, boolean,
-// optional and custom schemas with checks (each further zod type costs a browser bundle 100-600
-// bytes gzipped): unions, enums, literals, records and arrays of strings or numbers are written as
-// `custom` schemas with the helpers below (`z.array` only for arrays of objects, off the SPA path). No object spreads in schema arguments at module level: bundlers keep such schemas; and a
-// module-level `schema.check(...)` is a method call, marked pure so that unused schemas are dropped.
+// schemas (z.infer). Bundle size: the browser's schemas use only zod's loose object, string,
+// optional and unknown schemas with check functions: the other leaves (numbers, booleans, enums,
+// unions, arrays of strings, URLs) are `custom` schemas below, so no further zod class is bundled
+// (each costs a browser bundle 100-600 bytes gzipped; `z.array` only for arrays of objects, off the
+// browser path). No object spreads in schema arguments at module
+// level: bundlers keep such schemas; and a module-level `schema.check(...)` is a method call,
+// marked pure so that unused schemas are dropped.
 import * as z from 'zod/mini';
 import { ConfigurationError } from '../errors.js';
 
@@ -22,30 +24,61 @@ export const MAX_SERVER_SECONDS = 24 * 24 * 60 * 60;
 /** Clamps seconds to [0, MAX_SERVER_SECONDS], whole seconds (cache timestamps are integers). */
 export const clampSeconds = (seconds: number): number => Math.min(Math.floor(seconds), MAX_SERVER_SECONDS);
 
-/** A string with at least one character. */
-export const nonEmpty = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected a non-empty string') => z.string(message).check(z.refine((v: string) => v.length > 0, message));
-/** An optional string: one schema shared by every such field (fewer bytes in bundles). */
-export const optionalString = z.optional(z.string());
+/** Whether `v` is a string. */
+export const isString = (v: unknown): v is string => typeof v === 'string';
 
+/**
+ * A check function (for `schema.check(...)`): an issue when `test` refuses the value, a custom one
+ * saying `issue` when it is text (a zod refine in fewer bytes), else `issue` itself.
+ */
+export const rule = /* @__NO_SIDE_EFFECTS__ */ <T>(test: (v: T) => boolean, issue?: string | object) => {
+  const raw = typeof issue === 'object' ? issue : { code: 'custom', message: issue };
+  return (payload: z.core.ParsePayload<T>): void => {
+    if (!test(payload.value)) payload.issues.push({ ...raw, input: payload.value } as z.core.$ZodRawIssue);
+  };
+};
+
+/**
+ * A value `test` accepts, else an issue (see `rule`): a zod custom schema in fewer bytes (zod's
+ * unknown schema, which every loose object carries anyway, with one check: zod's custom and check
+ * classes stay out of bundles, about 190 bytes gzipped).
+ */
+export const custom = /* @__NO_SIDE_EFFECTS__ */ <T>(test: (v: unknown) => boolean, issue?: string | object): Schema<T> =>
+  z.unknown().check(rule(test, issue)) as unknown as Schema<T>;
+
+/** A string: zod's own string schema (its failure is zod's `invalid_type`, which callers read as a missing field). */
+export const text = /* @__PURE__ */ z.string();
+
+/** A string with at least one character. */
+export const nonEmpty = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected a non-empty string') => custom<string>((v) => isString(v) && v.length > 0, message);
+
+/**
+ * `schema`, or absent or undefined (z.optional, named here so every field reads the same way).
+ * zod's own optional: the only supported way to let an object key be left out.
+ */
+export const optional = /* @__NO_SIDE_EFFECTS__ */ <T>(schema: Schema<T>) => z.optional(schema);
+
+/** An optional string: one schema shared by every such field (fewer bytes in bundles). */
+export const optionalString = optional(text);
 
 /**
  * Seconds: a JSON number >= 0, or a string of digits as some Entra endpoints send; never negative
  * or NaN. Clamped to MAX_SERVER_SECONDS (see there): Infinity too, which a 400-digit JSON number
  * parses to.
  */
-export const seconds = /* @__PURE__ */ z
-  .custom<number>((v) => (typeof v === 'number' && v >= 0) || (typeof v === 'string' && /^\d+$/.test(v)), 'expected a non-negative number of seconds')
-  .check(z.overwrite((v) => clampSeconds(Number(v))));
+export const seconds = /* @__PURE__ */ custom<number>((v) => (typeof v === 'number' && v >= 0) || (typeof v === 'string' && /^\d+$/.test(v)), 'expected a non-negative number of seconds').check((payload) => {
+  // A check function rather than z.overwrite: the same rewrite, one zod class fewer in bundles.
+  payload.value = clampSeconds(Number(payload.value));
+});
 
 /** One of these strings (a zod enum, in fewer bytes). */
-export const oneOf = /* @__NO_SIDE_EFFECTS__ */ <const T extends string>(values: readonly T[], message: string) => z.custom<T>((v) => values.includes(v as T), message);
+export const oneOf = /* @__NO_SIDE_EFFECTS__ */ <const T extends string>(values: readonly T[], message: string) => custom<T>((v) => values.includes(v as T), message);
 
-export const isString = (v: unknown): v is string => typeof v === 'string';
 const isNumber = (v: unknown): v is number => Number.isFinite(v);
 /** true or false (a zod boolean, in fewer bytes: each further zod type costs a browser bundle 100-400 bytes gzipped). */
-export const flag = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected true or false') => z.custom<boolean>((v) => typeof v === 'boolean', message);
+export const flag = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected true or false') => custom<boolean>((v) => typeof v === 'boolean', message);
 /** A finite JSON number (a zod number, in fewer bytes). */
-export const finiteNumber = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected a number') => z.custom<number>(isNumber, message);
+export const finiteNumber = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected a number') => custom<number>(isNumber, message);
 /** An array of strings. */
 const areStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
 
@@ -53,19 +86,19 @@ const areStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every(is
  * An array of strings (a zod array of strings, in fewer bytes: zod's array type costs a browser
  * bundle about 400 bytes gzipped). The error names the field; arrays of objects use `z.array`.
  */
-export const strings = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected an array of strings') => z.custom<string[]>(areStrings, message);
+export const strings = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected an array of strings') => custom<string[]>(areStrings, message);
 
 /** Whether `v` is a string or an array of strings. */
 export const isStringOrStrings = (v: unknown): v is string | string[] => isString(v) || areStrings(v);
 
 /** A string, or an array of strings (a zod union, in fewer bytes). */
-export const stringOrStrings = /* @__NO_SIDE_EFFECTS__ */ (message: string) => z.custom<string | string[]>(isStringOrStrings, message);
+export const stringOrStrings = /* @__NO_SIDE_EFFECTS__ */ (message: string) => custom<string | string[]>(isStringOrStrings, message);
 
 /** A plain object (not an array, not null). */
 export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** An absolute http(s) URL. */
-const httpUrl = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected an http(s) URL') => z.string(message).check(z.refine((v: string) => /^https?:$/.test(urlOf(v)?.protocol ?? ''), message));
+const httpUrl = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected an http(s) URL') => custom<string>((v) => isString(v) && /^https?:$/.test(urlOf(v)?.protocol ?? ''), message);
 
 /** The URL, or undefined when the text is not an absolute URL. */
 function urlOf(text: string): URL | undefined {
@@ -80,24 +113,27 @@ function urlOf(text: string): URL | undefined {
 export const isLoopbackHost = (hostname: string): boolean => hostname === '127.0.0.1' || hostname === 'localhost' || hostname === '[::1]';
 
 /** A URL we show the user or open for them: https, or http on loopback; never javascript:, data:, ... */
-const userFacingUrl = /* @__PURE__ */ z.string('expected a URL').check(
-  z.refine((v: string) => {
-    const u = urlOf(v);
-    return u?.protocol === 'https:' || (u?.protocol === 'http:' && isLoopbackHost(u.hostname));
-  }, 'expected an https URL (http only on a loopback host)'),
-);
+const userFacingUrl = /* @__PURE__ */ custom<string>((v) => {
+  const u = isString(v) ? urlOf(v) : undefined;
+  return u?.protocol === 'https:' || (u?.protocol === 'http:' && isLoopbackHost(u.hostname));
+}, 'expected an https URL (http only on a loopback host)');
 
 /** The first issue as "field path" and what is wrong, for error messages (never the value itself). */
 export function describeIssue(error: z.core.$ZodError): [path: string, message: string] {
-  const issue = error.issues[0]!;
-  const path = issue.path.map(String).join('.');
-  const message =
-    issue.message && issue.message !== 'Invalid input'
-      ? issue.message
-      : issue.code === 'invalid_type'
-        ? `expected ${issue.expected === 'object' || issue.expected === 'array' ? 'an' : 'a'} ${issue.expected}`
-        : 'invalid value';
-  return [path, message];
+  const { path, message, code, expected } = error.issues[0] as z.core.$ZodIssue & { expected?: string };
+  // zod's own text is "Invalid input": ours names what was expected.
+  const what = message !== 'Invalid input' ? message : code === 'invalid_type' ? `expected ${/^[aeiou]/.test(expected!) ? 'an' : 'a'} ${expected}` : 'invalid value';
+  return [path.join('.'), what];
+}
+
+/**
+ * The one way a zod failure becomes our error: `value` as the schema's output, or `fail` (given
+ * the first issue's field path and what is wrong, never the value) thrown.
+ */
+export function parseOrThrow<T>(schema: Schema<T>, value: unknown, fail: (path: string, message: string) => Error): T {
+  const result = z.safeParse(schema, value);
+  if (result.success) return result.data;
+  throw fail(...describeIssue(result.error));
 }
 
 /**
@@ -105,19 +141,12 @@ export function describeIssue(error: z.core.$ZodError): [path: string, message: 
  * pass. Returns the options as given (zod's copy is not needed).
  */
 export function checkOptions<T>(schema: Schema, options: T, method: string): T {
-  const result = z.safeParse(schema, options);
-  if (!result.success) {
-    const [path, message] = describeIssue(result.error);
-    throw new ConfigurationError(`${method}: ${path ? `options.${path}` : 'options'}: ${message}`, 'invalid_options');
-  }
+  parseOrThrow(schema, options, (path, message) => new ConfigurationError(`${method}: ${path ? `options.${path}` : 'options'}: ${message}`, 'invalid_options'));
   return options;
 }
 
 /** `value` as the schema's output when it conforms, else undefined. */
-export function parseShape<T>(schema: Schema<T>, value: unknown): T | undefined {
-  const result = z.safeParse(schema, value);
-  return result.success ? result.data : undefined;
-}
+export const parseShape = <T>(schema: Schema<T>, value: unknown): T | undefined => z.safeParse(schema, value).data;
 
 /**
  * An access token goes into Authorization headers and terminals (`tessera token`): RFC 6749's
@@ -125,16 +154,14 @@ export function parseShape<T>(schema: Schema<T>, value: unknown): T | undefined 
  * token, or one carrying CR/LF or other control characters (header or terminal injection), is
  * refused. (A space is legal here; tools that build a header refuse it themselves.)
  */
-export const accessToken = /* @__PURE__ */ z.string().check(
-  z.refine((v: string) => /^[\x20-\x7e]*[\x21-\x7e][\x20-\x7e]*$/.test(v), 'expected printable ASCII with a visible character (no control characters)'),
-);
+export const accessToken = /* @__PURE__ */ text.check(rule((v: string) => /^[\x20-\x7e]*[\x21-\x7e][\x20-\x7e]*$/.test(v), 'expected printable ASCII with a visible character'));
 
 export const tokenResponseSchema = z.looseObject({
   access_token: accessToken,
   token_type: nonEmpty(),
-  expires_in: z.optional(seconds),
-  ext_expires_in: z.optional(seconds),
-  refresh_in: z.optional(seconds),
+  expires_in: optional(seconds),
+  ext_expires_in: optional(seconds),
+  refresh_in: optional(seconds),
   refresh_token: optionalString,
   id_token: optionalString,
   scope: optionalString,
@@ -144,9 +171,9 @@ export const tokenResponseSchema = z.looseObject({
 export type TokenResponse = z.infer<typeof tokenResponseSchema>;
 
 export const errorResponseSchema = z.looseObject({
-  error: z.string(),
+  error: text,
   error_description: optionalString,
-  error_codes: z.optional(z.custom<number[]>((v) => Array.isArray(v) && v.every(isNumber), 'expected an array of numbers')),
+  error_codes: optional(custom<number[]>((v) => Array.isArray(v) && v.every(isNumber), 'expected an array of numbers')),
   correlation_id: optionalString,
   trace_id: optionalString,
   claims: optionalString,
@@ -159,25 +186,25 @@ export const discoverySchema = z.looseObject({
   /** The issuer identifier; must equal the configured authority. */
   issuer: nonEmpty(),
   /** Where users sign in. */
-  authorization_endpoint: z.optional(httpUrl()),
+  authorization_endpoint: optional(httpUrl()),
   /** Where codes and refresh tokens are redeemed. */
   token_endpoint: httpUrl(),
   /** The issuer's signing keys. */
-  jwks_uri: z.optional(httpUrl()),
+  jwks_uri: optional(httpUrl()),
   /** Where the device code flow starts (RFC 8628). */
-  device_authorization_endpoint: z.optional(httpUrl()),
+  device_authorization_endpoint: optional(httpUrl()),
   /** Where RP-initiated logout goes. */
-  end_session_endpoint: z.optional(httpUrl()),
+  end_session_endpoint: optional(httpUrl()),
   /** The client authentication methods the token endpoint accepts. */
-  token_endpoint_auth_methods_supported: z.optional(strings()),
+  token_endpoint_auth_methods_supported: optional(strings()),
   /** Whether authorization responses carry `iss` (RFC 9207). */
-  authorization_response_iss_parameter_supported: z.optional(flag()),
+  authorization_response_iss_parameter_supported: optional(flag()),
   /** The algorithms the provider accepts DPoP proofs in (RFC 9449 5.1); its presence does not say a client is DPoP-bound. */
-  dpop_signing_alg_values_supported: z.optional(strings()),
+  dpop_signing_alg_values_supported: optional(strings()),
   /** Where authorization requests are pushed (RFC 9126). */
-  pushed_authorization_request_endpoint: z.optional(httpUrl()),
+  pushed_authorization_request_endpoint: optional(httpUrl()),
   /** Whether every authorization request must be pushed (RFC 9126). */
-  require_pushed_authorization_requests: z.optional(flag()),
+  require_pushed_authorization_requests: optional(flag()),
 });
 export type DiscoveryDocument = z.infer<typeof discoverySchema>;
 
@@ -185,16 +212,17 @@ export const deviceAuthorizationSchema = /* @__PURE__ */ z
   .looseObject({
     device_code: nonEmpty(),
     user_code: nonEmpty(),
-    verification_uri: z.optional(userFacingUrl),
+    verification_uri: optional(userFacingUrl),
     /** Entra's v1 endpoint spells it verification_url. */
-    verification_url: z.optional(userFacingUrl),
-    verification_uri_complete: z.optional(userFacingUrl),
+    verification_url: optional(userFacingUrl),
+    verification_uri_complete: optional(userFacingUrl),
     expires_in: seconds,
-    interval: z.optional(seconds),
+    interval: optional(seconds),
     message: optionalString,
   })
   .check(
-    z.refine((r: { verification_uri?: string; verification_url?: string }) => r.verification_uri !== undefined || r.verification_url !== undefined, {
+    rule((r: { verification_uri?: string; verification_url?: string }) => r.verification_uri !== undefined || r.verification_url !== undefined, {
+      code: 'custom',
       message: 'expected the URL where the user enters the code',
       path: ['verification_uri'],
     }),
@@ -203,11 +231,11 @@ export type DeviceAuthorizationResponse = z.infer<typeof deviceAuthorizationSche
 
 export const instanceDiscoverySchema = z.looseObject({
   tenant_discovery_endpoint: optionalString,
-  metadata: z.optional(z.array(z.looseObject({ preferred_network: z.string(), preferred_cache: optionalString, aliases: strings() }))),
+  metadata: z.optional(z.array(z.looseObject({ preferred_network: text, preferred_cache: optionalString, aliases: strings() }))),
   error: optionalString,
   error_description: optionalString,
 });
 export type InstanceDiscoveryResponse = z.infer<typeof instanceDiscoverySchema>;
 
-export const jwksSchema = z.looseObject({ keys: z.array(z.looseObject({ kty: z.string(), kid: optionalString })) });
+export const jwksSchema = z.looseObject({ keys: z.array(z.looseObject({ kty: text, kid: optionalString })) });
 export type JwksResponse = z.infer<typeof jwksSchema>;

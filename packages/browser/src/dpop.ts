@@ -1,0 +1,27 @@
+import { type AuthenticationResult, type DpopFetchOptions, type DpopHeaders, type DpopProofRequest, DpopSession, dpopHeaders, fetchWithDpop } from '@tessera/core';
+import { dpopKeyPair } from './stores.js';
+
+/** DPoP as a BrowserClient uses it (see browserDpop): the session its token requests sign with, and the API helpers. */
+export interface BrowserDpop {
+  /** Signs the client's token requests and binds its codes (`dpop_jkt`). */
+  session: DpopSession;
+  /** BrowserClient.dpopHeaders; `iat` in seconds since the epoch. */
+  headers(result: AuthenticationResult, request: Omit<DpopProofRequest, 'accessToken'>, iat: number): Promise<DpopHeaders>;
+  /** BrowserClient.fetchWithDpop; `now` gives seconds since the epoch. */
+  fetch(result: AuthenticationResult, url: string, options: DpopFetchOptions, now: () => number): Promise<Response>;
+}
+
+/**
+ * The `dpop` option of a BrowserClient (RFC 9449): `createBrowserClient({ ..., dpop: browserDpop })`.
+ * A function rather than `true`, so that apps without DPoP bundle none of its code. With a
+ * persistent key (the `indexeddb` cache) the non-extractable ES256 key lives in IndexedDB, else in
+ * memory for this page.
+ */
+export function browserDpop(clientId: string, persistentKey: boolean): BrowserDpop {
+  const session = new DpopSession(persistentKey ? () => dpopKeyPair(clientId) : undefined);
+  return {
+    session,
+    headers: (result, request, iat) => dpopHeaders(session, result, request, iat),
+    fetch: (result, url, options, now) => fetchWithDpop(session, result, url, options, now),
+  };
+}
