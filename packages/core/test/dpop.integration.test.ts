@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AuthenticationResult,
   ConfidentialClientApplication,
+  type DpopKeySource,
   InteractionRequiredError,
   InvalidResponseError,
   PublicClientApplication,
@@ -24,7 +25,7 @@ const APP_ONLY = ['urn:tessera:api/.default'];
 
 describe('DPoP with a provider that requires nonces and DPoP-bound clients', () => {
   const idp = useDevAuthority({ dpop: { requireNonce: true, boundClients: ['tessera-confidential', 'tessera-native'], exposeErrorDetail: true } });
-  const confidential = (extra: { tokenCache?: TokenCache; dpop?: boolean | { key: CryptoKeyPair | JsonWebKey } } = {}) =>
+  const confidential = (extra: { tokenCache?: TokenCache; dpop?: boolean | { key: DpopKeySource } } = {}) =>
     new ConfidentialClientApplication({
       clientId: idp.current.clients.confidential.clientId,
       clientCredential: idp.current.clients.confidential.clientSecret,
@@ -88,6 +89,11 @@ describe('DPoP with a provider that requires nonces and DPoP-bound clients', () 
     const rsa = await crypto.subtle.generateKey({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['sign', 'verify']);
     const wrong = await confidential({ dpop: { key: await crypto.subtle.exportKey('jwk', rsa.privateKey) } }).acquireTokenForClient({ scopes: APP_ONLY }).catch((e: unknown) => e);
     expect(wrong).toMatchObject({ name: 'ConfigurationError', message: expect.stringContaining('dpop.key: expected a CryptoKeyPair or a private EC P-256 JWK') });
+    // A CryptoKeyPair of another algorithm (as a pair, a promise or a function) is refused by name too.
+    for (const key of [rsa, Promise.resolve(rsa), async () => rsa]) {
+      const wrongPair = await confidential({ dpop: { key } }).acquireTokenForClient({ scopes: APP_ONLY }).catch((e: unknown) => e);
+      expect(wrongPair).toMatchObject({ name: 'ConfigurationError', message: 'dpop.key: expected an ECDSA P-256 (ES256) key pair, got RSASSA-PKCS1-v1_5' });
+    }
     expect(idp.current.countRequests(cc)).toBe(0);
   });
 

@@ -53,44 +53,37 @@ const B2C_POLICY = /^b2c_1a?_/i;
  * Entra-looking hosts Entra authorities that need instance discovery; without it (@tessera/browser,
  * which has no instance discovery) unknown hosts are generic OIDC.
  */
-export function resolveAuthority(options: AuthorityOptions, looksLikeEntra?: (hostname: string, firstSegment?: string) => boolean): Authority {
-  if (options.authority && options.oidcAuthority) {
-    throw new ConfigurationError('Set either `authority` or `oidcAuthority`, not both');
-  }
-  const raw = options.oidcAuthority ?? options.authority ?? DEFAULT_AUTHORITY;
+export function resolveAuthority(
+  { authority, oidcAuthority, knownAuthorities, knownEntraHosts }: AuthorityOptions,
+  looksLikeEntra?: (hostname: string, firstSegment?: string) => boolean,
+): Authority {
+  if (authority && oidcAuthority) throw new ConfigurationError('Set either `authority` or `oidcAuthority`, not both');
+  const raw = oidcAuthority ?? authority ?? DEFAULT_AUTHORITY;
   const url = parseAuthorityUrl(raw);
-  const host = url.host.toLowerCase();
+  // The URL parser lower-cases http(s) hosts.
+  const { origin, host, hostname } = url;
   const path = url.pathname.replace(/\/+$/, '');
   const segments = path.split('/').filter(Boolean);
-  const listed = (hosts?: readonly string[]) => (hosts ?? []).some((h) => h.toLowerCase() === host);
-  const builtIn = isKnownEntraHost(url.hostname);
+  const listed = (hosts: readonly string[] = []) => hosts.some((h) => h.toLowerCase() === host);
+  const builtIn = isKnownEntraHost(hostname);
   const ciam = host.endsWith(CIAM_HOST_SUFFIX);
-  const trusted = builtIn || ciam || host.endsWith(B2C_HOST_SUFFIX) || listed(options.knownAuthorities);
+  const trusted = builtIn || ciam || host.endsWith(B2C_HOST_SUFFIX) || listed(knownAuthorities);
   // Unknown hosts are generic OIDC unless they look like Entra: those must pass instance discovery
-  // (a look-alike of login.microsoftonline.com gets no code or secret). Loopback is always a dev server.
-  const entra =
-    !options.oidcAuthority &&
-    (trusted || listed(options.knownEntraHosts) || (!!looksLikeEntra && !isLoopbackHost(url.hostname) && looksLikeEntra(url.hostname, segments[0])));
+  // (a look-alike of login.microsoftonline.com gets no code or secret).
+  const entra = !oidcAuthority && (trusted || listed(knownEntraHosts) || !!looksLikeEntra?.(hostname, segments[0]));
   if (!entra) {
-    const issuer = `${url.origin}${path}`;
-    return {
-      kind: 'oidc',
-      url: issuer,
-      environment: host,
-      tenant: path.replace(/^\//, ''),
-      multiTenant: false,
-      metadataUrl: `${issuer}/.well-known/openid-configuration`,
-    };
+    const issuer = origin + path;
+    return { kind: 'oidc', url: issuer, environment: host, tenant: path.slice(1), multiTenant: false, metadataUrl: `${issuer}/.well-known/openid-configuration` };
   }
   // The path is [tfp/]<tenant>[/<policy>][/v2.0]; discovery is always under <authority>/v2.0 (as msal-common).
   if (segments.at(-1)?.toLowerCase() === 'v2.0') segments.pop();
   const tfp = segments[0]?.toLowerCase() === 'tfp';
+  if (tfp) segments.shift();
   // External ID without a path is its tenant's domain, as msal-common's transformCIAMAuthority.
-  const tenant = segments[tfp ? 1 : 0] ?? (ciam ? `${url.hostname.split('.')[0]}.onmicrosoft.com` : undefined);
-  if (!tenant) throw new ConfigurationError(`Entra authority "${raw}" needs a tenant, e.g. ${url.origin}/organizations`);
-  const second = segments[tfp ? 2 : 1];
+  const [tenant = ciam ? `${hostname.split('.')[0]}.onmicrosoft.com` : '', second] = segments;
+  if (!tenant) throw new ConfigurationError(`Entra authority "${raw}" needs a tenant, e.g. ${origin}/organizations`);
   const policy = second && (tfp || B2C_POLICY.test(second) || (trusted && !builtIn)) ? second : undefined;
-  const base = `${url.origin}/${tfp ? 'tfp/' : ''}${tenant}${policy ? `/${policy}` : ''}`;
+  const base = `${origin}/${tfp ? 'tfp/' : ''}${tenant}${policy ? `/${policy}` : ''}`;
   return {
     kind: 'entra',
     url: base,
@@ -112,16 +105,21 @@ export function forTenant(authority: Authority, tenant: string): Authority {
   return { ...other, needsInstanceDiscovery: authority.needsInstanceDiscovery };
 }
 
-function parseAuthorityUrl(raw: string): URL {
-  let url: URL;
+/** The URL, or undefined for text that is not an absolute URL. */
+export function urlOf(text: string): URL | undefined {
   try {
-    url = new URL(raw);
+    return new URL(text);
   } catch {
-    throw new ConfigurationError(`Authority "${raw}" is not an absolute URL`);
+    return undefined;
   }
+}
+
+function parseAuthorityUrl(raw: string): URL {
+  const url = urlOf(raw);
+  if (!url) throw new ConfigurationError(`Authority "${raw}" is not an absolute URL`);
   const loopback = isLoopbackHost(url.hostname);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    throw new ConfigurationError(`Authority "${raw}" must use https (http is allowed only on loopback)`);
+    throw new ConfigurationError(`Authority "${raw}" must use https (http only on loopback)`);
   }
   if (url.search || url.hash) throw new ConfigurationError(`Authority "${raw}" must not have a query or fragment`);
   return url;

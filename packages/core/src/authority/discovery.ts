@@ -1,10 +1,10 @@
 import { rememberUnlessFailed } from '../client/single-flight.js';
 import type { HttpClient } from '../http/http-client.js';
 import { checkShape, oauthErrorFrom, parseJsonBody } from '../http/oauth-response.js';
-import { AbortError, InvalidResponseError, type ServerError, ValidationError } from '../errors.js';
+import { InvalidResponseError, type ServerError, ValidationError, throwIfAborted } from '../errors.js';
 import { abortable } from '../http/retry.js';
 import { type DiscoveryDocument, discoverySchema, isLoopbackHost } from '../http/schemas.js';
-import type { Authority } from './authority.js';
+import { type Authority, urlOf } from './authority.js';
 import { CIAM_HOST_SUFFIX, canonicalEnvironment } from './entra.js';
 
 /** An authority's OpenID Connect discovery document (checked fields). */
@@ -36,35 +36,38 @@ export interface MetadataSource {
 }
 
 /** The authority's metadata: fetched once per process (concurrent callers share the request) and checked. */
-export function getAuthorityMetadata(authority: Authority, source: MetadataSource): Promise<AuthorityMetadata> {
-  if (source.signal?.aborted) return Promise.reject(new AbortError(source.signal.reason));
-  if (source.authorityMetadata) {
-    const doc = checkShape(discoverySchema, parseJsonBody({ status: 200, headers: {}, body: source.authorityMetadata }, 'authorityMetadata'), 'authorityMetadata');
-    return Promise.resolve(checkMetadata(authority, doc));
-  }
+export async function getAuthorityMetadata(authority: Authority, { http, authorityMetadata, signal, fetch = fetchMetadata }: MetadataSource): Promise<AuthorityMetadata> {
+  throwIfAborted(signal);
+  if (authorityMetadata) return checkedMetadata(authority, parseJsonBody({ status: 200, headers: {}, body: authorityMetadata }, 'authorityMetadata'), 'authorityMetadata');
   // The fetch is shared, so it runs without any caller's signal; each caller's signal ends its own wait.
   return abortable(
-    rememberUnlessFailed(metadataByUrl, authority.metadataUrl, () => (source.fetch ?? fetchMetadata)(authority, source.http)),
-    source.signal,
+    rememberUnlessFailed(metadataByUrl, authority.metadataUrl, () => fetch(authority, http)),
+    signal,
   );
 }
 
 /** Fetches and checks the authority's discovery metadata. */
 export async function fetchMetadata(authority: Authority, http: HttpClient): Promise<AuthorityMetadata> {
+  const url = authority.metadataUrl;
   // Discovery is shared by concurrent callers, so one caller's abort must not fail the others.
-  const response = await http.send({ method: 'GET', url: authority.metadataUrl, headers: { accept: 'application/json' } });
-  if (response.status !== 200) {
+  const response = await http.send({ method: 'GET', url, headers: { accept: 'application/json' } });
+  const { status } = response;
+  if (status !== 200) {
     // Entra explains an unknown tenant or policy in an OAuth error body (AADSTS90002 ...): keep its text and ids.
     let server: ServerError | undefined;
     try {
-      server = oauthErrorFrom(JSON.parse(response.body), response.status);
+      server = oauthErrorFrom(JSON.parse(response.body), status);
     } catch {
       // Not JSON: the status is all there is.
     }
-    const why = server ? `: ${server.message}` : '';
-    throw new InvalidResponseError(`Discovery at ${authority.metadataUrl} answered HTTP ${response.status}${why}`, response.status, 'discovery_failed', { cause: server });
+    throw new InvalidResponseError(`Discovery at ${url} answered HTTP ${status}${server ? `: ${server.message}` : ''}`, status, 'discovery_failed', { cause: server });
   }
-  return checkMetadata(authority, checkShape(discoverySchema, parseJsonBody(response, 'Discovery'), 'Discovery document', 200));
+  return checkedMetadata(authority, parseJsonBody(response, 'Discovery'), 'Discovery document', status);
+}
+
+/** A parsed discovery document, checked by its schema (the error names `what`) and by checkMetadata. */
+function checkedMetadata(authority: Authority, value: unknown, what: string, status?: number): AuthorityMetadata {
+  return checkMetadata(authority, checkShape(discoverySchema, value, what, status));
 }
 
 /** `fetchMetadata` through an HttpCache: a valid cached document saves the request, a fetched one is kept. */
@@ -73,7 +76,7 @@ export function fetchMetadataVia(httpCache: HttpCache): (authority: Authority, h
     const cached = await httpCache.get(authority.metadataUrl);
     if (cached) {
       try {
-        return checkMetadata(authority, checkShape(discoverySchema, JSON.parse(cached), 'cached metadata'));
+        return checkedMetadata(authority, JSON.parse(cached), 'cached metadata');
       } catch {
         // A stale or damaged cached document is refetched below.
       }
@@ -86,33 +89,24 @@ export function fetchMetadataVia(httpCache: HttpCache): (authority: Authority, h
 
 /** The document must be the authority's own (mix-up defence) and its endpoints safe to call. */
 export function checkMetadata(authority: Authority, doc: AuthorityMetadata): AuthorityMetadata {
-  if (authority.kind === 'oidc') {
-    if (doc.issuer.replace(/\/+$/, '') !== authority.url) {
-      throw new ValidationError('issuer', `Discovery issuer "${doc.issuer}" differs from the configured authority "${authority.url}"`);
-    }
-  } else {
-    const issuerHost = hostOf(doc.issuer.replace('{tenantid}', 'tenant'));
-    if (!issuerHost || !(sameEntraCloud(issuerHost, authority.environment) || isCiamIssuer(doc.issuer, authority))) {
-      throw new ValidationError('issuer', `Discovery issuer "${doc.issuer}" is not on the authority's host ${authority.environment}`);
-    }
+  const { issuer } = doc;
+  const { kind, url, environment } = authority;
+  const oidc = kind === 'oidc';
+  // Entra's endpoints and issuer stay in the authority's cloud; an OIDC issuer is the authority URL itself.
+  const inCloud = (host: string) => oidc || canonicalEnvironment(host) === canonicalEnvironment(environment);
+  const issuerHost = urlOf(issuer.replace('{tenantid}', 'tenant'))?.host;
+  if (oidc ? issuer.replace(/\/+$/, '') !== url : !issuerHost || !(inCloud(issuerHost) || isCiamIssuer(issuer, authority))) {
+    throw new ValidationError('issuer', `Discovery issuer "${issuer}" is not the authority ${oidc ? url : environment}`);
   }
-  const endpoints = [doc.token_endpoint, doc.authorization_endpoint, doc.device_authorization_endpoint, doc.jwks_uri, doc.end_session_endpoint, doc.pushed_authorization_request_endpoint];
-  const authorityUrl = new URL(authority.url);
-  for (const endpoint of endpoints) {
-    if (!endpoint) continue;
-    const u = new URL(endpoint);
-    const sameCloud = authority.kind === 'entra' ? sameEntraCloud(u.host, authority.environment) : true;
-    const loopback = isLoopbackHost(u.hostname);
-    const downgrade = u.protocol === 'http:' && !(loopback && authorityUrl.protocol === 'http:');
-    if (!sameCloud || downgrade) {
-      throw new ValidationError('endpoint', `Discovery names an endpoint on a disallowed host: ${u.origin}`);
+  // zod checked that each endpoint is an http(s) URL; http only to loopback, for an http (development) authority.
+  const http = url.startsWith('http:');
+  for (const endpoint of [doc.token_endpoint, doc.authorization_endpoint, doc.device_authorization_endpoint, doc.jwks_uri, doc.end_session_endpoint, doc.pushed_authorization_request_endpoint]) {
+    const u = endpoint ? new URL(endpoint) : undefined;
+    if (u && (!inCloud(u.host) || (u.protocol === 'http:' && !(http && isLoopbackHost(u.hostname))))) {
+      throw new ValidationError('endpoint', `Discovery endpoint ${u.origin} is outside the authority's cloud or not https`);
     }
   }
   return doc;
-}
-
-function sameEntraCloud(host: string, environment: string): boolean {
-  return canonicalEnvironment(host) === canonicalEnvironment(environment);
 }
 
 /**
@@ -120,18 +114,14 @@ function sameEntraCloud(host: string, environment: string): boolean {
  * domain-named or custom-domain authority: the host label must be the tenant the issuer path or the
  * authority names (msal-common's CIAM issuer rule).
  */
-function isCiamIssuer(issuer: string, authority: Authority): boolean {
-  const u = new URL(issuer);
-  if (u.protocol !== 'https:' || !u.hostname.endsWith(CIAM_HOST_SUFFIX) || u.port) return false;
-  const label = u.hostname.slice(0, -CIAM_HOST_SUFFIX.length);
-  const tenant = authority.tenant.toLowerCase().replace(/\.onmicrosoft\.com$/, '');
-  return !label.includes('.') && (label === tenant || label === u.pathname.split('/')[1]?.toLowerCase());
-}
-
-function hostOf(url: string): string | undefined {
-  try {
-    return new URL(url).host.toLowerCase();
-  } catch {
-    return undefined;
-  }
+function isCiamIssuer(issuer: string, { tenant }: Authority): boolean {
+  const u = urlOf(issuer);
+  const label = u?.hostname.slice(0, -CIAM_HOST_SUFFIX.length);
+  return (
+    u?.protocol === 'https:' &&
+    !u.port &&
+    u.hostname.endsWith(CIAM_HOST_SUFFIX) &&
+    !label!.includes('.') &&
+    (label === tenant.toLowerCase().replace(/\.onmicrosoft\.com$/, '') || label === u.pathname.split('/')[1]?.toLowerCase())
+  );
 }

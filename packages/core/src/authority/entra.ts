@@ -19,19 +19,23 @@ export const AzureAuthorityHosts = {
  * Hosts that name the same cloud; tokens cached under one are found under any. Kept in step with
  * msal-common's built-in InstanceDiscoveryMetadata (16.17: adds login-us and the sovereign clouds).
  */
-const ALIAS_GROUPS: readonly (readonly string[])[] = [
-  ['login.microsoftonline.com', 'login.windows.net', 'login.microsoft.com', 'sts.windows.net'],
-  ['login.partner.microsoftonline.cn', 'login.chinacloudapi.cn'],
-  ['login.microsoftonline.de'],
-  ['login.microsoftonline.us', 'login.usgovcloudapi.net'],
-  ['login-us.microsoftonline.com'],
-  ['login.sovcloud-identity.fr'],
-  ['login.sovcloud-identity.de'],
-  ['login.sovcloud-identity.sg'],
+// Each group: the canonical host, then its aliases.
+const ALIAS_GROUPS = [
+  'login.microsoftonline.com login.windows.net login.microsoft.com sts.windows.net',
+  'login.partner.microsoftonline.cn login.chinacloudapi.cn',
+  'login.microsoftonline.de',
+  'login.microsoftonline.us login.usgovcloudapi.net',
+  'login-us.microsoftonline.com',
+  'login.sovcloud-identity.fr',
+  'login.sovcloud-identity.de',
+  'login.sovcloud-identity.sg',
 ];
 
 const CANONICAL = new Map<string, string>();
-for (const group of ALIAS_GROUPS) for (const host of group) CANONICAL.set(host, group[0]!);
+for (const group of ALIAS_GROUPS) {
+  const hosts = group.split(' ');
+  for (const host of hosts) CANONICAL.set(host, hosts[0]!);
+}
 
 export function isKnownEntraHost(host: string): boolean {
   return CANONICAL.has(host.toLowerCase());
@@ -61,22 +65,19 @@ export function entraAuthority(tenant = 'organizations', host: string = AzureAut
  */
 const SAFE_TENANT_ID = /^[0-9a-z](?:[0-9a-z-]{0,62}[0-9a-z])?$/i;
 
-/** Fills every `{tenantid}` of an issuer template literally (no replacement patterns); undefined for an unsafe tenant id. */
-export function fillTenantTemplate(template: string, tid: unknown): string | undefined {
-  return typeof tid === 'string' && SAFE_TENANT_ID.test(tid) ? template.split('{tenantid}').join(tid) : undefined;
-}
-
-/** Entra's multi-tenant issuer holds the `{tenantid}` placeholder; the token's `tid` fills it. */
+/**
+ * Whether `iss` is the issuer `template`, or Entra's multi-tenant issuer: the template with every
+ * `{tenantid}` filled (literally, no replacement patterns) by `tid` (the ID token's), a safe tenant id.
+ */
 export function entraIssuerMatches(template: string, iss: string, tid: unknown): boolean {
-  if (!template.includes('{tenantid}')) return iss === template;
-  return iss === fillTenantTemplate(template, tid);
+  const parts = template.split('{tenantid}');
+  return iss === (parts.length < 2 ? template : typeof tid === 'string' && SAFE_TENANT_ID.test(tid) ? parts.join(tid) : undefined);
 }
 
-/** Whether an issuer is the template filled with some safe tenant id (RFC 9207 `iss`, where no tid comes with it). */
-export function issuerFillsTemplate(template: string, iss: string): boolean {
-  const [before, after] = template.split('{tenantid}') as [string, string];
-  const tenant = iss.slice(before.length, iss.length - after.length);
-  return iss.length > before.length + after.length && iss.startsWith(before) && iss.endsWith(after) && iss === fillTenantTemplate(template, tenant);
+/** RFC 9207 `iss`, which comes with no tid: the tenant id is the part of `iss` in the placeholder's place. */
+export function issuerMatches(template: string, iss: string): boolean {
+  const [before, after = ''] = template.split('{tenantid}');
+  return entraIssuerMatches(template, iss, iss.slice(before!.length, iss.length - after.length));
 }
 
 const clientInfoSchema = z.looseObject({ uid: text, utid: text });

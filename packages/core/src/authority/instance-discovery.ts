@@ -2,7 +2,7 @@ import { rememberUnlessFailed } from '../client/single-flight.js';
 import { ConfigurationError } from '../errors.js';
 import type { HttpClient } from '../http/http-client.js';
 import { parseJsonBody, checkShape } from '../http/oauth-response.js';
-import { instanceDiscoverySchema } from '../http/schemas.js';
+import { instanceDiscoverySchema, isLoopbackHost } from '../http/schemas.js';
 import type { Authority } from './authority.js';
 
 /** Where Entra answers "is this a real Entra authority?" (MSAL's instance discovery). */
@@ -17,9 +17,12 @@ export const INSTANCE_DISCOVERY_ENDPOINT = 'https://login.microsoftonline.com/co
 const ENTRA_LOOKING_HOST = /microsoftonline|login\.microsoft|login\.windows|windows\.net|chinacloudapi|usgovcloudapi|sovcloud-identity|b2clogin|ciamlogin/i;
 const ENTRA_LOOKING_SEGMENT = /^(common|organizations|consumers|tfp|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[^/]+\.onmicrosoft\.com)$/i;
 
-/** Whether an authority URL on a host that is not configured looks like an Entra one (see ENTRA_LOOKING_HOST). */
+/**
+ * Whether an authority URL on a host that is not configured looks like an Entra one (see
+ * ENTRA_LOOKING_HOST). Loopback never does: it is a development server.
+ */
 export function looksLikeEntra(hostname: string, firstSegment: string | undefined): boolean {
-  return ENTRA_LOOKING_HOST.test(hostname) || (firstSegment !== undefined && ENTRA_LOOKING_SEGMENT.test(firstSegment));
+  return !isLoopbackHost(hostname) && (ENTRA_LOOKING_HOST.test(hostname) || (firstSegment !== undefined && ENTRA_LOOKING_SEGMENT.test(firstSegment)));
 }
 
 const validated = new Map<string, Promise<void>>();

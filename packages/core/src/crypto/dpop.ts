@@ -5,7 +5,7 @@
 import { ConfigurationError, InvalidResponseError } from '../errors.js';
 import type { FetchFunction } from '../http/http-client.js';
 import type { AuthenticationResult } from '../results.js';
-import { base64UrlEncode, randomToken, sha256Base64Url } from './encoding.js';
+import { base64UrlEncode, randomToken, sha256Base64Url, utf8 } from './encoding.js';
 
 /** The one DPoP algorithm Tessera signs with: ES256 (P-256), which every DPoP server supports. */
 export const DPOP_ALG = 'ES256';
@@ -64,11 +64,17 @@ export function generateDpopKeyPair(extractable = false): Promise<CryptoKeyPair>
   return globalThis.crypto.subtle.generateKey(EC_PARAMS, extractable, ['sign', 'verify']) as Promise<CryptoKeyPair>;
 }
 
-/** The key pair of a `dpop: { key }` option (a JWK is imported; the private key stays non-extractable). */
+/**
+ * The key pair of a `dpop: { key }` option (a JWK is imported; the private key stays non-extractable).
+ * The one way a key made elsewhere comes in, so its algorithm is checked here (not on the browser path).
+ */
 export async function dpopKeyPairFrom(source: DpopKeySource): Promise<CryptoKeyPair> {
-  if (typeof source === 'function') return source();
-  const value = await source;
-  if ('privateKey' in value && 'publicKey' in value) return value;
+  const value = await (typeof source === 'function' ? source() : source);
+  if ('privateKey' in value && 'publicKey' in value) {
+    const { name, namedCurve } = value.privateKey.algorithm as EcKeyAlgorithm;
+    if (name !== 'ECDSA' || namedCurve !== 'P-256') throw new ConfigurationError(`dpop.key: expected an ECDSA P-256 (ES256) key pair, got ${name}${namedCurve ? ` ${namedCurve}` : ''}`);
+    return value;
+  }
   const jwk = value as JsonWebKey;
   if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || !jwk.d) {
     throw new ConfigurationError('dpop.key: expected a CryptoKeyPair or a private EC P-256 JWK (kty "EC", crv "P-256", with "d"); only ES256 is supported');
@@ -86,39 +92,13 @@ export async function dpopKeyPairFrom(source: DpopKeySource): Promise<CryptoKeyP
   }
 }
 
-/** Loads a key pair: the pair, its public JWK and thumbprint. */
-async function loadDpopKey(pair: Promise<CryptoKeyPair>): Promise<DpopKey> {
-  const keyPair = await pair;
-  const algorithm = keyPair.privateKey.algorithm as EcKeyAlgorithm;
-  if (algorithm.name !== 'ECDSA' || algorithm.namedCurve !== 'P-256') {
-    throw new ConfigurationError(`dpop.key: expected an ECDSA P-256 (ES256) key pair, got ${algorithm.name}${algorithm.namedCurve ? ` ${algorithm.namedCurve}` : ''}`);
-  }
-  const { kty, crv, x, y } = await globalThis.crypto.subtle.exportKey('jwk', keyPair.publicKey);
-  const publicJwk = { kty: kty!, crv: crv!, x: x!, y: y! };
-  // RFC 7638: the required members in lexicographic order, no whitespace.
-  const thumbprint = await sha256Base64Url(JSON.stringify({ crv: publicJwk.crv, kty: publicJwk.kty, x: publicJwk.x, y: publicJwk.y }));
-  return { keyPair, publicJwk, thumbprint };
-}
-
-const encodeJson = (value: unknown) => base64UrlEncode(new TextEncoder().encode(JSON.stringify(value)));
+const encodeJson = (value: unknown) => base64UrlEncode(utf8(JSON.stringify(value)));
 
 /** `htu`: the URL without query and fragment (RFC 9449 4.2). */
 export function dpopHtu(url: string): string {
   const u = new URL(url);
-  u.search = '';
-  u.hash = '';
+  u.search = u.hash = '';
   return u.href;
-}
-
-/** A DPoP proof JWT (RFC 9449 4.2) for one request. `iat` is seconds since the epoch. */
-export async function createDpopProof(key: DpopKey, request: DpopProofRequest & { iat: number }): Promise<string> {
-  const header = { typ: 'dpop+jwt', alg: DPOP_ALG, jwk: key.publicJwk };
-  const payload: Record<string, string | number> = { jti: randomToken(16), htm: request.method.toUpperCase(), htu: dpopHtu(request.url), iat: request.iat };
-  if (request.nonce) payload.nonce = request.nonce;
-  if (request.accessToken !== undefined) payload.ath = await sha256Base64Url(request.accessToken);
-  const input = `${encodeJson(header)}.${encodeJson(payload)}`;
-  const signature = await globalThis.crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key.keyPair.privateKey, new TextEncoder().encode(input));
-  return `${input}.${base64UrlEncode(new Uint8Array(signature))}`;
 }
 
 /** A resource server's nonces are kept per origin (RFC 9449 9). */
@@ -134,9 +114,10 @@ const originOf = (url: string) => new URL(url).origin;
 export class DpopSession {
   /** The key's thumbprint once loaded. */
   keyId?: string;
-  readonly #source: (() => Promise<CryptoKeyPair>) | undefined;
-  #key?: Promise<DpopKey>;
-  readonly #nonces = new Map<string, string>();
+  /** The nonce last received from each server (see the class). */
+  readonly nonces = new Map<string, string>();
+  /** The key, loaded (or generated) on first use; a failed load is not kept: the next call tries again. */
+  readonly key: () => Promise<DpopKey>;
 
   /**
    * @param source - gives the key pair (see dpopKeyPairFrom for a `dpop: { key }` option; a function,
@@ -144,49 +125,38 @@ export class DpopSession {
    * ES256 key on first use.
    */
   constructor(source?: () => Promise<CryptoKeyPair>) {
-    this.#source = source;
+    let loaded: Promise<DpopKey> | undefined;
+    const load = async (): Promise<DpopKey> => {
+      const keyPair = await (source ? source() : generateDpopKeyPair());
+      const { crv, kty, x, y } = await globalThis.crypto.subtle.exportKey('jwk', keyPair.publicKey);
+      // RFC 7638: the thumbprint hashes the required members in lexicographic order, no whitespace.
+      const publicJwk = { crv, kty, x, y } as DpopKey['publicJwk'];
+      return { keyPair, publicJwk, thumbprint: (this.keyId = await sha256Base64Url(JSON.stringify(publicJwk))) };
+    };
+    this.key = () =>
+      (loaded ??= load().catch((error: unknown) => {
+        loaded = undefined;
+        throw error;
+      }));
   }
 
-  /** The key, loaded (or generated) on first use. */
-  key(): Promise<DpopKey> {
-    this.#key ??= loadDpopKey(this.#source ? this.#source() : generateDpopKeyPair()).then((key) => {
-      this.keyId = key.thumbprint;
-      return key;
-    });
-    // A failed load is not kept: the next call tries again.
-    this.#key.catch(() => (this.#key = undefined));
-    return this.#key;
+  /** A DPoP proof JWT (RFC 9449 4.2) for the request, with its `nonce` if it has one; `iat` is seconds since the epoch. */
+  async proof({ method, url, accessToken, nonce }: DpopProofRequest, iat: number): Promise<string> {
+    const { publicJwk, keyPair } = await this.key();
+    // JSON leaves out the members that are undefined.
+    const payload = { jti: randomToken(16), htm: method.toUpperCase(), htu: dpopHtu(url), iat, nonce: nonce || undefined, ath: accessToken === undefined ? undefined : await sha256Base64Url(accessToken) };
+    const input = `${encodeJson({ typ: 'dpop+jwt', alg: DPOP_ALG, jwk: publicJwk })}.${encodeJson(payload)}`;
+    const signature = await globalThis.crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, keyPair.privateKey, utf8(input));
+    return `${input}.${base64UrlEncode(new Uint8Array(signature))}`;
   }
-
-  /** The nonce last received from this server (see the class), if any. */
-  nonceFor(server: string): string | undefined {
-    return this.#nonces.get(server);
-  }
-
-  /** Remembers the `DPoP-Nonce` an answer of this server carried, if any. */
-  rememberNonce(server: string, nonce: string | null | undefined): void {
-    if (nonce) this.#nonces.set(server, nonce);
-  }
-
-  /** A proof for the request, with its `nonce` if it has one. */
-  async proof(request: DpopProofRequest, iat: number): Promise<string> {
-    return createDpopProof(await this.key(), { ...request, iat });
-  }
-}
-
-/** Whether an error answer asks for a (new) DPoP nonce: `use_dpop_nonce` in an OAuth error or a `WWW-Authenticate: DPoP` challenge. */
-export function asksForDpopNonce(status: number, headers: Record<string, string>): boolean {
-  return status === 401 && /^\s*DPoP\b[^]*\berror="?use_dpop_nonce/i.test(headers['www-authenticate'] ?? '');
 }
 
 /** The headers of an API request with a DPoP-bound token; see ClientApplication.dpopHeaders. */
-export async function dpopHeaders(dpop: DpopSession | undefined, result: AuthenticationResult, request: Omit<DpopProofRequest, 'accessToken'>, iat: number): Promise<DpopHeaders> {
-  if (!dpop) throw new ConfigurationError('dpopHeaders: this client has no DPoP key; set the `dpop` client option');
-  if (result.tokenType.toLowerCase() !== 'dpop') {
-    throw new ConfigurationError(`dpopHeaders: the token is a ${result.tokenType} token, not DPoP-bound; send it as "authorization: ${result.tokenType} <token>"`);
-  }
-  const proof = await dpop.proof({ ...request, accessToken: result.accessToken, nonce: request.nonce ?? dpop.nonceFor(originOf(request.url)) }, iat);
-  return { authorization: `DPoP ${result.accessToken}`, dpop: proof };
+export async function dpopHeaders(dpop: DpopSession | undefined, { tokenType, accessToken }: AuthenticationResult, request: Omit<DpopProofRequest, 'accessToken'>, iat: number): Promise<DpopHeaders> {
+  if (!dpop) throw new ConfigurationError('dpopHeaders: no DPoP key; set the `dpop` client option');
+  if (tokenType.toLowerCase() !== 'dpop') throw new ConfigurationError(`dpopHeaders: a ${tokenType} token is not DPoP-bound; send "authorization: ${tokenType} <token>"`);
+  const proof = await dpop.proof({ ...request, accessToken, nonce: request.nonce ?? dpop.nonces.get(originOf(request.url)) }, iat);
+  return { authorization: `DPoP ${accessToken}`, dpop: proof };
 }
 
 /** Options of fetchWithDpop: a subset of fetch's RequestInit. */
@@ -218,19 +188,18 @@ export async function retryingForDpopNonce<T>(
   asksForNonce: (answer: DpopAnswer<T>) => boolean,
 ): Promise<T> {
   // Without a session `send` fails (dpopHeaders says why) and that error is thrown.
-  let sent = dpop?.nonceFor(server);
+  let sent = dpop?.nonces.get(server);
   for (let retried = false; ; retried = true) {
     let given: string | undefined;
     const heard = (nonce: string | null | undefined) => {
-      given = nonce || given;
-      dpop?.rememberNonce(server, nonce);
+      if (nonce) dpop?.nonces.set(server, (given = nonce));
     };
     const answer: DpopAnswer<T> = await send(sent, heard).then(
       (value) => ({ value }),
-      (error: unknown) => ({ error, failed: true }),
+      (error: unknown) => ({ error }),
     );
     if (!asksForNonce(answer)) {
-      if (answer.failed) throw answer.error;
+      if ('error' in answer) throw answer.error;
       return answer.value!;
     }
     if (retried || !given || given === sent) {
@@ -241,29 +210,30 @@ export async function retryingForDpopNonce<T>(
   }
 }
 
-/** What a request of retryingForDpopNonce gave: its value, or (`failed`) its error. */
+/** What a request of retryingForDpopNonce gave: its value, or (then with an `error` member) its error. */
 export interface DpopAnswer<T> {
   /** The answer, when the request did not fail. */
   value?: T;
   /** Why the request failed. */
   error?: unknown;
-  /** Whether the request failed. */
-  failed?: boolean;
 }
 
 /** An API call with a DPoP-bound token, retried once for the resource server's nonce; see ClientApplication.fetchWithDpop. */
-export function fetchWithDpop(dpop: DpopSession | undefined, result: AuthenticationResult, url: string, options: DpopFetchOptions, now: () => number): Promise<Response> {
-  const fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
-  const method = options.method ?? 'GET';
+export function fetchWithDpop(
+  dpop: DpopSession | undefined,
+  result: AuthenticationResult,
+  url: string,
+  { method = 'GET', headers, body, signal, fetch = globalThis.fetch.bind(globalThis) }: DpopFetchOptions,
+  now: () => number,
+): Promise<Response> {
   const send = async (nonce: string | undefined, heard: (nonce: string | null) => void) => {
-    const headers = { ...options.headers, ...(await dpopHeaders(dpop, result, { method, url, nonce }, now())) };
-    const response = await fetchFn(url, { method, body: options.body, signal: options.signal, headers });
+    const response = await fetch(url, { method, body, signal, headers: { ...headers, ...(await dpopHeaders(dpop, result, { method, url, nonce }, now())) } });
     heard(response.headers.get('dpop-nonce'));
     return response;
   };
-  return retryingForDpopNonce(dpop, originOf(url), send, (answer) => {
-    const response = answer.value;
-    const asks = !!response && asksForDpopNonce(response.status, { 'www-authenticate': response.headers.get('www-authenticate') ?? '' });
+  return retryingForDpopNonce(dpop, originOf(url), send, ({ value: response }) => {
+    // The resource server asks with a `WWW-Authenticate: DPoP ... error="use_dpop_nonce"` challenge.
+    const asks = response?.status === 401 && /^\s*DPoP\b[^]*\berror="?use_dpop_nonce/i.test(response.headers.get('www-authenticate') ?? '');
     // A challenge's body is never read: sent again or refused.
     if (asks) void response.body?.cancel().catch(() => {});
     return asks;

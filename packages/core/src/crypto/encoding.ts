@@ -47,8 +47,12 @@ export function newCorrelationId(): string {
   return idPrefix + (++idCount + 0x1000000).toString(16).slice(1);
 }
 
+/** The UTF-8 bytes of a string. */
+export const utf8 = (text: string): Uint8Array<ArrayBuffer> => new TextEncoder().encode(text);
+
+/** The SHA-256 hash of a string's UTF-8 bytes, base64url (PKCE challenges, thumbprints, `ath`). */
 export async function sha256Base64Url(input: string): Promise<string> {
-  const digest = await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(input));
+  const digest = await globalThis.crypto.subtle.digest('SHA-256', utf8(input));
   return base64UrlEncode(new Uint8Array(digest));
 }
 

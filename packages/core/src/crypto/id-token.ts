@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { ValidationError } from '../errors.js';
-import { finiteNumber, parseOrThrow, optional, optionalString, stringOrStrings, text as requiredString } from '../http/schemas.js';
+import { finiteNumber, isRecord, optional, optionalString, parseOrThrow, stringOrStrings, text as requiredString } from '../http/schemas.js';
 import { base64UrlDecodeToString } from './encoding.js';
 
 const time = optional(finiteNumber());
@@ -55,6 +55,9 @@ export interface IdTokenExpectations {
   now?: number;
 }
 
+/** A ValidationError naming the failed check (`jwt` for the token's shape, else the claim). */
+const invalid = (check: string, problem: string) => new ValidationError(check, `ID token ${problem}`);
+
 /**
  * Decodes a compact JWT, refusing anything that is not a signed JWS. Only base64url and JSON:
  * signatures are jose's job (jwksSignatureVerifier), and browser bundles need not carry jose.
@@ -62,12 +65,11 @@ export interface IdTokenExpectations {
 export function decodeIdToken(idToken: string): IdTokenClaims {
   const parts = idToken.split('.');
   const header = parts.length === 3 ? decodeSegment(parts[0]!) : undefined;
-  if (!header) throw new ValidationError('jwt', 'The ID token is not a well-formed JWT');
-  if (typeof header.alg !== 'string' || header.alg.toLowerCase() === 'none') {
-    throw new ValidationError('alg', 'The ID token is unsigned (alg "none"), which is never accepted');
-  }
+  const malformed = 'is not a well-formed JWT';
+  if (!header) throw invalid('jwt', malformed);
+  if (typeof header.alg !== 'string' || header.alg.toLowerCase() === 'none') throw invalid('alg', 'is unsigned (alg "none")');
   const claims = decodeSegment(parts[1]!);
-  if (!claims) throw new ValidationError('jwt', 'The ID token payload is not valid JSON claims');
+  if (!claims) throw invalid('jwt', malformed);
   // Typed later by validateIdTokenClaims, which names the failed claim as its check.
   return claims as IdTokenClaims;
 }
@@ -77,7 +79,7 @@ function decodeSegment(segment: string): Record<string, unknown> | undefined {
   try {
     if (!/^[\w-]+$/.test(segment)) return undefined;
     const value: unknown = JSON.parse(base64UrlDecodeToString(segment));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return isRecord(value) ? value : undefined;
   } catch {
     return undefined;
   }
@@ -88,41 +90,21 @@ function decodeSegment(segment: string): Record<string, unknown> | undefined {
  * wrong type or missing, the claim's name).
  */
 export function validateIdTokenClaims(input: IdTokenClaims, expect: IdTokenExpectations): void {
-  const claims = parseOrThrow(idTokenClaimsSchema, input, (path, message) => new ValidationError(path.split('.')[0] || 'jwt', `The ID token claim "${path || '(payload)'}" is invalid: ${message}`));
-  const now = expect.now ?? Math.floor(Date.now() / 1000);
-  const skew = expect.clockSkew ?? 300;
-  const iss = claims.iss;
-  const issuerOk = typeof expect.issuer === 'string' ? iss === expect.issuer : expect.issuer(iss, claims);
-  if (!issuerOk) throw new ValidationError('iss', 'The ID token issuer does not match the authority');
-  const aud = typeof claims.aud === 'string' ? [claims.aud] : claims.aud;
-  if (!Array.isArray(aud) || !aud.includes(expect.clientId)) {
-    throw new ValidationError('aud', 'The ID token audience does not include this client id');
-  }
-  if (aud.length > 1 && claims.azp !== expect.clientId) {
-    throw new ValidationError('azp', 'The ID token has several audiences and its azp is not this client id');
-  }
-  if (claims.azp !== undefined && claims.azp !== expect.clientId) {
-    throw new ValidationError('azp', 'The ID token azp is not this client id');
-  }
-  if (claims.exp + skew < now) {
-    throw new ValidationError('exp', 'The ID token has expired');
-  }
-  if (claims.nbf !== undefined && claims.nbf - skew > now) {
-    throw new ValidationError('nbf', 'The ID token is not valid yet (nbf is in the future)');
-  }
+  const claims = parseOrThrow(idTokenClaimsSchema, input, (path, message) => invalid(path.split('.')[0] || 'jwt', `claim "${path || '(payload)'}" is invalid: ${message}`));
+  const { iss, aud, azp, exp, nbf, iat, nonce, auth_time } = claims;
+  const { issuer, clientId, maxAge, now = Math.floor(Date.now() / 1000), clockSkew: skew = 300 } = expect;
+  if (typeof issuer === 'string' ? iss !== issuer : !issuer(iss, claims)) throw invalid('iss', 'issuer is not the authority');
+  // zod checked aud: a string or an array of strings.
+  const audiences = typeof aud === 'string' ? [aud] : aud;
+  if (!audiences.includes(clientId)) throw invalid('aud', 'audience lacks this client id');
+  // With several audiences azp is required; when present it must be this client.
+  if ((audiences.length > 1 || azp !== undefined) && azp !== clientId) throw invalid('azp', 'azp is not this client id');
+  if (exp + skew < now) throw invalid('exp', 'has expired');
+  if (nbf !== undefined && nbf - skew > now) throw invalid('nbf', 'is not valid yet (nbf)');
   // A token issued after now (beyond the skew) comes from a wrong clock or was minted for later use.
-  if (claims.iat !== undefined && claims.iat - skew > now) {
-    throw new ValidationError('iat', 'The ID token was issued in the future (iat is later than now plus the clock skew)');
-  }
-  if (expect.nonce !== undefined && claims.nonce !== expect.nonce) {
-    throw new ValidationError('nonce', 'The ID token nonce does not match the request');
-  }
-  if (expect.maxAge !== undefined) {
-    if (claims.auth_time === undefined) {
-      throw new ValidationError('auth_time', 'max_age was requested but the ID token has no auth_time');
-    }
-    if (claims.auth_time + expect.maxAge + skew < now) {
-      throw new ValidationError('auth_time', 'The sign-in is older than the requested max_age');
-    }
+  if (iat !== undefined && iat - skew > now) throw invalid('iat', 'was issued in the future (iat)');
+  if (expect.nonce !== undefined && nonce !== expect.nonce) throw invalid('nonce', 'nonce does not match the request');
+  if (maxAge !== undefined && !(auth_time !== undefined && auth_time + maxAge + skew >= now)) {
+    throw invalid('auth_time', auth_time === undefined ? 'lacks auth_time (max_age was requested)' : 'sign-in is older than max_age');
   }
 }

@@ -1,6 +1,6 @@
-import type { Authority } from '../authority/authority.js';
+import { type Authority, urlOf } from '../authority/authority.js';
 import type { AuthorityMetadata } from '../authority/discovery.js';
-import { issuerFillsTemplate } from '../authority/entra.js';
+import { issuerMatches } from '../authority/entra.js';
 import { partitionKeys } from '../cache/cache-store.js';
 import { createPkce, randomToken } from '../crypto/encoding.js';
 import * as z from 'zod/mini';
@@ -89,13 +89,6 @@ export interface AuthCodeFlow {
   pushedParameters?: Record<string, string | undefined>;
 }
 
-/** The x-client-* library headers as query parameters (the browser cannot send headers to the authorize endpoint). */
-function libraryQuery(ctx: FlowContext): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(ctx.libraryHeaders ?? {})) if (name.startsWith('x-client-')) out[name] = value;
-  return out;
-}
-
 /** An authorization response: the redirect URL, its query or fragment string, or its parameters. */
 export type AuthResponse = URLSearchParams | Record<string, string | undefined> | string;
 
@@ -104,6 +97,7 @@ async function authorizationParameters(ctx: FlowContext, authority: Authority, o
   // RFC 9449 10: the code is bound to the DPoP key, so only a holder of the key can redeem it.
   const dpopJkt = ctx.dpop && options.bindCodeToDpopKey !== false ? (await ctx.dpop.key()).thumbprint : undefined;
   const scopes = withOidcScopes([...normalizeScopes(options.scopes), ...(options.extraScopesToConsent ?? [])], ctx.excludeScopes);
+  const entra = authority.kind === 'entra';
   return withExtraParameters({
     client_id: ctx.clientId,
     response_type: 'code',
@@ -114,17 +108,18 @@ async function authorizationParameters(ctx: FlowContext, authority: Authority, o
     prompt: options.prompt,
     login_hint: options.loginHint,
     domain_hint: options.domainHint,
-    max_age: options.maxAge !== undefined ? String(options.maxAge) : undefined,
+    max_age: options.maxAge?.toString(),
     response_mode: options.responseMode,
     code_challenge: options.codeChallenge,
     code_challenge_method: options.codeChallenge ? 'S256' : undefined,
     claims: mergeClaims(options.claims, ctx.clientCapabilities),
-    client_info: authority.kind === 'entra' ? '1' : undefined,
+    client_info: entra ? '1' : undefined,
     dpop_jkt: dpopJkt,
     // Diagnostics as MSAL sends them on the authorize URL, to Entra only: the call's correlation id and
     // who we are. Other providers may refuse parameters they do not know (not every one ignores them).
-    'client-request-id': authority.kind === 'entra' ? ctx.correlationId : undefined,
-    ...libraryQuery(ctx),
+    'client-request-id': entra ? ctx.correlationId : undefined,
+    // The x-client-* library headers as parameters: a browser cannot send headers to the authorize endpoint.
+    ...Object.fromEntries(Object.entries(ctx.libraryHeaders ?? {}).filter(([name]) => name.startsWith('x-client-'))),
   }, options.extraQueryParameters);
 }
 
@@ -149,27 +144,25 @@ export async function initiateAuthCodeFlow(
   authority: Authority,
   options: Omit<AuthorizationUrlOptions, 'codeChallenge'>,
 ): Promise<AuthCodeFlow> {
-  const pkce = await createPkce();
-  const state = options.state ?? randomToken();
-  const nonce = options.nonce ?? randomToken();
-  const responseMode = options.responseMode ?? 'query';
-  const metadata = await ctx.metadata(authority, options.signal);
-  const params = await authorizationParameters(ctx, authority, { ...options, state, nonce, responseMode, codeChallenge: pkce.challenge });
-  const request = await authorizationRequest(ctx, metadata, params, options.signal);
+  const { verifier, challenge } = await createPkce();
+  const { state = randomToken(), nonce = randomToken(), responseMode = 'query', signal } = options;
+  const metadata = await ctx.metadata(authority, signal);
+  const params = await authorizationParameters(ctx, authority, { ...options, state, nonce, responseMode, codeChallenge: challenge });
+  const request = await authorizationRequest(ctx, metadata, params, signal);
   return {
     authUri: request.url,
     // Pushed: what to push again when the request_uri expires before the browser opens it.
     ...(request.expiresAt !== undefined && { requestUriExpiresAt: request.expiresAt, pushedParameters: params }),
     state,
     nonce,
-    codeVerifier: pkce.verifier,
+    codeVerifier: verifier,
     redirectUri: options.redirectUri,
     scopes: normalizeScopes(options.scopes),
     claims: options.claims,
     maxAge: options.maxAge,
     responseMode,
     issuer: metadata.issuer,
-    issRequired: metadata.authorization_response_iss_parameter_supported === true,
+    issRequired: !!metadata.authorization_response_iss_parameter_supported,
     authority: authority.url,
     correlationId: ctx.correlationId,
   };
@@ -200,34 +193,28 @@ export function parseAuthResponse(response: AuthResponse, responseMode?: Respons
   if (typeof response === 'string') {
     let query = response;
     let fragment = response;
-    const bare = !/^([a-z][a-z0-9+.-]*:|[?#])/i.test(response);
     if (/^[a-z][a-z0-9+.-]*:/i.test(response)) {
-      let url: URL;
-      try {
-        url = new URL(response);
-      } catch {
-        // The platform's error would quote the input, code and all: name the problem only.
-        throw new InvalidResponseError('The authorization response is not a valid URL');
-      }
-      query = url.search;
-      fragment = url.hash;
-    } else if (response.startsWith('#')) query = '';
-    else if (response.startsWith('?')) fragment = '';
-    // form_post answers in the POST body: a URL's own parts are never the response.
-    if (responseMode === 'form_post' && !bare) return {};
-    const text = responseMode === 'query' ? query : responseMode === 'fragment' ? fragment : fragment.length > 1 ? fragment : query;
+      const url = urlOf(response);
+      // (The platform's error would quote the input, code and all: name the problem only.)
+      if (!url) throw new InvalidResponseError(`${RESPONSE} is not a valid URL`);
+      ({ search: query, hash: fragment } = url);
+    } else if (response[0] === '#') query = '';
+    else if (response[0] === '?') fragment = '';
+    // form_post answers in the POST body: a URL's own parts are never the response (a bare
+    // parameter string is both query and fragment).
+    if (responseMode === 'form_post' && query !== fragment) return {};
+    const text = responseMode === 'query' ? query : responseMode === 'fragment' || fragment.length > 1 ? fragment : query;
     return Object.fromEntries(new URLSearchParams(text.replace(/^[?#]/, '')));
   }
   if (response instanceof URLSearchParams) return Object.fromEntries(response);
-  if (typeof response !== 'object' || response === null) {
-    throw new InvalidResponseError('The authorization response must be a URL, query string, URLSearchParams or parameter object');
-  }
-  // The protocol's parameters must be strings; other members (not from a redirect) are dropped.
-  checkShape(authResponseSchema, response, 'The authorization response');
+  // An object (zod refuses anything else) whose protocol parameters are strings; other members
+  // (not from a redirect) are dropped.
+  checkShape(authResponseSchema, response, RESPONSE);
   // fromEntries defines own properties, so a "__proto__" parameter cannot reach the prototype.
   return Object.fromEntries(Object.entries(response).filter((e): e is [string, string] => typeof e[1] === 'string'));
 }
 
+const RESPONSE = 'Authorization response';
 const param = optionalString;
 /** Parameters of an authorization response (RFC 6749 4.1.2, RFC 9207 `iss`), as a redirect brings them. */
 const authResponseSchema = z.looseObject({ code: param, state: param, iss: param, error: param, error_description: param, session_state: param });
@@ -237,20 +224,18 @@ export type AuthResponseParams = z.infer<typeof authResponseSchema>;
  * Checks the redirect against the flow before anything else: state (CSRF), then `iss`
  * (RFC 9207 mix-up defence, for errors too), then the OAuth error, then the code.
  */
-export function checkAuthResponse(flow: AuthCodeFlow, params: Record<string, string>): string {
-  if (!params.state) throw new ValidationError('state', 'The authorization response has no state parameter');
-  if (params.state !== flow.state) throw new ValidationError('state', 'The authorization response state does not match the request');
-  if (params.iss === undefined) {
-    if (flow.issRequired) throw new ValidationError('iss', 'The authorization response lacks the iss parameter that the server advertises');
-  } else if (!issuerParameterMatches(flow.issuer, params.iss)) {
-    throw new ValidationError('iss', 'The authorization response iss does not match the authority (possible mix-up attack)');
+export function checkAuthResponse(flow: AuthCodeFlow, { state, iss, error, error_description, code }: Record<string, string>): string {
+  const bad = (check: string, problem: string) => new ValidationError(check, `${RESPONSE} ${problem}`);
+  if (!state || state !== flow.state) throw bad('state', state ? 'state does not match the request' : 'has no state');
+  if (iss === undefined ? flow.issRequired : !issuerMatches(flow.issuer, iss)) {
+    throw bad('iss', iss === undefined ? 'lacks the iss the server promised' : 'iss is not the authority (mix-up attack?)');
   }
-  if (params.error) {
-    const details = { error: params.error, errorDescription: params.error_description };
-    throw InteractionRequiredError.matches(params.error) && params.error !== 'invalid_grant' ? new InteractionRequiredError(details) : new ServerError(details);
+  if (error) {
+    const details = { error, errorDescription: error_description };
+    throw InteractionRequiredError.matches(error) && error !== 'invalid_grant' ? new InteractionRequiredError(details) : new ServerError(details);
   }
-  if (!params.code) throw new InvalidResponseError('The authorization response has neither code nor error', undefined, 'missing_code');
-  return params.code;
+  if (!code) throw new InvalidResponseError(`${RESPONSE} has neither code nor error`, undefined, 'missing_code');
+  return code;
 }
 
 /**
@@ -265,7 +250,7 @@ const REDEEMED_MAX = 10_000;
 function markRedeemed(flow: AuthCodeFlow): void {
   const key = `${flow.codeVerifier}\n${flow.state}`;
   if (redeemedFlows.has(key)) {
-    throw new ValidationError('replay', 'This auth code flow was already redeemed; start a new sign-in with initiateAuthCodeFlow');
+    throw new ValidationError('replay', 'This auth code flow was already redeemed; start a new sign-in');
   }
   const now = Date.now();
   for (const [k, at] of redeemedFlows) {
@@ -289,15 +274,8 @@ export async function acquireTokenByAuthCodeFlow(
   const code = checkAuthResponse(flow, parseAuthResponse(response, flow.responseMode));
   // Only an authentic response (state and iss checked) spends the flow: a forged one cannot burn it.
   markRedeemed(flow);
-  return acquireTokenByCode(ctx, authority, code, {
-    ...options,
-    scopes: options.scopes ?? flow.scopes,
-    redirectUri: flow.redirectUri,
-    codeVerifier: flow.codeVerifier,
-    nonce: flow.nonce,
-    maxAge: flow.maxAge,
-    claims: options.claims ?? flow.claims,
-  });
+  // The flow's redirectUri, codeVerifier, nonce and maxAge; the call's scopes, claims and correlation id when given.
+  return acquireTokenByCode(ctx, authority, code, { ...options, ...flow, scopes: options.scopes ?? flow.scopes, claims: options.claims ?? flow.claims, correlationId: options.correlationId });
 }
 
 /** Options of acquireTokenByCode. */
@@ -334,9 +312,4 @@ export function acquireTokenByCode(ctx: FlowContext, authority: Authority, code:
     signal: options.signal,
     correlationId: options.correlationId,
   });
-}
-
-/** RFC 9207 comparison; Entra's multi-tenant issuer is a `{tenantid}` template, filled by one tenant segment. */
-function issuerParameterMatches(expected: string, iss: string): boolean {
-  return expected.includes('{tenantid}') ? issuerFillsTemplate(expected, iss) : iss === expected;
 }

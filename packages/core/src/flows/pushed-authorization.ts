@@ -26,24 +26,6 @@ export interface AuthorizationRequest {
   expiresAt?: number;
 }
 
-/** The PAR endpoint to push to, or undefined when the request goes through the browser. */
-function parEndpoint(ctx: FlowContext, metadata: AuthorityMetadata): string | undefined {
-  const mode = ctx.pushedAuthorizationRequests ?? 'auto';
-  const endpoint = metadata.pushed_authorization_request_endpoint;
-  const required = metadata.require_pushed_authorization_requests === true;
-  const push = mode === 'always' || required;
-  // 'never' against a provider requiring PAR would only show the user its error page.
-  if (mode === 'never' ? required : push && !endpoint) {
-    throw new ConfigurationError(
-      mode === 'never'
-        ? "The provider requires pushed authorization requests, but pushedAuthorizationRequests is 'never'"
-        : 'Pushed authorization requests are required, but the provider publishes no pushed_authorization_request_endpoint',
-      mode === 'never' ? 'par_required' : 'par_unsupported',
-    );
-  }
-  return mode !== 'never' && push ? endpoint : undefined;
-}
-
 /**
  * The authorization URL for these parameters: pushed to the PAR endpoint when the client's mode
  * and the provider say so (then the URL carries only client_id and request_uri), else all of
@@ -55,23 +37,26 @@ export async function authorizationRequest(
   params: Record<string, string | undefined>,
   signal?: AbortSignal,
 ): Promise<AuthorizationRequest> {
-  if (!metadata.authorization_endpoint) throw new ConfigurationError(`The authority ${metadata.issuer} publishes no authorization_endpoint`);
-  const url = new URL(metadata.authorization_endpoint);
-  const endpoint = parEndpoint(ctx, metadata);
+  const { authorization_endpoint, pushed_authorization_request_endpoint: endpoint, require_pushed_authorization_requests: required } = metadata;
+  const mode = ctx.pushedAuthorizationRequests;
+  if (!authorization_endpoint) throw new ConfigurationError(`${metadata.issuer} publishes no authorization_endpoint`);
+  // 'never' against a provider requiring PAR would only show the user its error page.
+  if (mode === 'never' && required) throw new ConfigurationError("The provider requires PAR; pushedAuthorizationRequests is 'never'", 'par_required');
+  const url = new URL(authorization_endpoint);
   let expiresAt: number | undefined;
-  if (endpoint) {
+  // (With 'never', required was refused above.)
+  if (mode === 'always' || required) {
+    if (!endpoint) throw new ConfigurationError('PAR is required, but the provider has no pushed_authorization_request_endpoint', 'par_unsupported');
     // Confidential clients authenticate as at the token endpoint, whose URL RFC 9126 (section 2)
     // makes a valid assertion audience here too.
     const pushed = await postAsClient(ctx, ctx.http, metadata, { url: endpoint, params, signal }, parResponseSchema, 'Pushed authorization response');
     expiresAt = ctx.now() + pushed.expires_in;
     // A browser sent there would only see the provider's error page.
-    if (!requestUriFresh(ctx, expiresAt)) {
-      throw new InvalidResponseError('The pushed request_uri expires too soon for a browser to use it', undefined, 'request_uri_expired');
-    }
+    if (!requestUriFresh(ctx, expiresAt)) throw new InvalidResponseError('Pushed request_uri expires too soon', undefined, 'request_uri_expired');
     params = { client_id: params.client_id, request_uri: pushed.request_uri };
   }
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') url.searchParams.set(k, v);
-  return { url: url.toString(), expiresAt };
+  for (const [k, v] of Object.entries(params)) if (v) url.searchParams.set(k, v);
+  return { url: url.href, expiresAt };
 }
 
 /** Seconds a browser may take to reach the provider: a request_uri expiring sooner is pushed again. */
