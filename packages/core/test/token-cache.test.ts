@@ -146,6 +146,16 @@ describe('storing into caches other MSAL libraries wrote', () => {
     expect(cache.size).toBe(3);
   });
 
+  it('a refresh token written without a key does not inherit the key of the one it replaces (DPoP turned off)', () => {
+    const cache = new TokenCache();
+    cache.store('RefreshToken', { ...rt('bound'), key_id: 'k' });
+    expect(cache.findRefreshToken(HOME, ENV, CLIENT, { keyId: 'k' })?.secret).toBe('bound');
+    cache.store('RefreshToken', rt('plain'));
+    // Found by a client without DPoP, and no longer by the old key: it is not bound to it.
+    expect(cache.findRefreshToken(HOME, ENV, CLIENT, { keyId: undefined })?.secret).toBe('plain');
+    expect(cache.findRefreshToken(HOME, ENV, CLIENT, { keyId: 'k' })).toBeUndefined();
+  });
+
   it('a new access token replaces the same token under an older key shape and keeps unknown fields', () => {
     const cache = new TokenCache();
     const at = { credential_type: 'AccessToken' as const, secret: 'old', home_account_id: 'h', environment: 'e', client_id: 'c', realm: 'r', target: 'a b', cached_at: '0', expires_on: '1', refresh_on: '1' };
