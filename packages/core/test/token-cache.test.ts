@@ -146,6 +146,18 @@ describe('storing into caches other MSAL libraries wrote', () => {
     expect(cache.size).toBe(3);
   });
 
+  it("msal-node's attribute-token partition (additionalCacheKeyComponents): not served, not replaced, its components never taken", () => {
+    const cache = new TokenCache();
+    const at = { credential_type: 'AccessToken' as const, home_account_id: 'h', environment: 'e', client_id: 'c', realm: 'r', target: 'a', cached_at: '0', expires_on: '9999999999' };
+    // As msal-node 7 files it: its key ends with the components' hash.
+    cache.upsert('AccessToken', { ...at, secret: 'theirs', additionalCacheKeyComponents: { attribute_tokens: 'x' } } as never, 'h-e-accesstoken-c-r-a--hash');
+    const q = { homeAccountId: 'h', environment: 'e', clientId: 'c', realm: 'r', scopes: ['a'] };
+    expect(cache.findAccessToken(q)).toBeUndefined();
+    cache.store('AccessToken', { ...at, secret: 'mine' });
+    expect(cache.findAccessToken(q)).toEqual({ ...at, secret: 'mine' });
+    expect(cache.get('AccessToken', 'h-e-accesstoken-c-r-a--hash')).toMatchObject({ secret: 'theirs', additionalCacheKeyComponents: { attribute_tokens: 'x' } });
+  });
+
   it('a refresh token written without a key does not inherit the key of the one it replaces (DPoP turned off)', () => {
     const cache = new TokenCache();
     cache.store('RefreshToken', { ...rt('bound'), key_id: 'k' });

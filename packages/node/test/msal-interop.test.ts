@@ -234,3 +234,36 @@ describe('an Entra account (client_info, family refresh token) shared with @azur
     expect(entra.redeemed).toEqual(['rt-0', 'rt-1']);
   });
 });
+
+describe('msal-node access tokens partitioned by attribute tokens (additionalCacheKeyComponents)', () => {
+  const idp = useDevAuthority();
+  const tmp = useTempDir();
+
+  it("stay msal-node's partition: Tessera neither serves them to its requests nor replaces them with its tokens", async () => {
+    const path = join(tmp.path, 'partitioned.json');
+    const msal = await msalPublicClient(idp.current, path);
+    await msal.signIn('ada', SCOPES);
+    const msalAccount = await msal.account('ada');
+    // msal-node's token for the same scopes in its attribute-token partition (it replaces the plain one).
+    const partitioned = await msal.app.acquireTokenSilent({ account: msalAccount, scopes: SCOPES, attributeTokens: ['attr-1'] });
+    const withComponents = (cache: CacheJson) => Object.values(cache.AccessToken ?? {}).filter((e) => e.additionalCacheKeyComponents !== undefined);
+    expect(withComponents(await readCache(path)).map((e) => e.secret)).toEqual([partitioned.accessToken]);
+
+    const app = new PublicClientApplication({ clientId: idp.current.clients.native.clientId, authority: idp.current.issuer, cacheStore: new FileCacheStore({ path, allowUnencryptedStorage: true }) });
+    const [account] = await app.getAccounts();
+    // A plain request is no request of that partition: it refreshes rather than take that token.
+    idp.current.clearRequests();
+    const mine = await app.acquireTokenSilent({ account: account!, scopes: SCOPES });
+    expect(mine.accessToken).not.toBe(partitioned.accessToken);
+    expect(idp.current.countRequests({ grantType: 'refresh_token' })).toBe(1);
+
+    // Tessera's plain token sits beside msal-node's partitioned one, which keeps its components; each library's requests find their own.
+    const after = await readCache(path);
+    expect(withComponents(after).map((e) => e.secret)).toEqual([partitioned.accessToken]);
+    expect(Object.values(after.AccessToken!).map((e) => e.secret).sort()).toEqual([mine.accessToken, partitioned.accessToken].sort());
+    msal.requests.clear();
+    expect((await msal.app.acquireTokenSilent({ account: msalAccount, scopes: SCOPES, attributeTokens: ['attr-1'] })).accessToken).toBe(partitioned.accessToken);
+    expect((await msal.app.acquireTokenSilent({ account: msalAccount, scopes: SCOPES })).accessToken).toBe(mine.accessToken);
+    expect(msal.requests.size).toBe(0);
+  });
+});

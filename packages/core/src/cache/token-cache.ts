@@ -90,6 +90,12 @@ const owner = (homeAccountId: string, e: { user_assertion_hash?: unknown; userAs
 const schemeOf = (e: { token_type?: string }) => (e.token_type ?? 'bearer').toLowerCase();
 
 /**
+ * A token in msal-node's partition of a request with attribute tokens (additionalCacheKeyComponents):
+ * msal-node serves it only to such requests and never replaces it with another, so neither do we.
+ */
+const partitioned = (e: object) => isRecord((e as { additionalCacheKeyComponents?: unknown }).additionalCacheKeyComponents);
+
+/**
  * The token cache in memory: MSAL's sections, plus indexes so a lookup costs the same
  * at 1 account or 10,000 (MSAL scans every entry). Unknown sections and fields are kept
  * and written back, so other tools' data survives a round trip.
@@ -143,7 +149,7 @@ export class TokenCache {
     // By owner, cloud, client (not for accounts) and realm (a refresh token's is set for OIDC issuers only).
     const scopes = section === 'AccessToken' && scopeSet(e.target!);
     const replaced = this.#matching(section, owner(e.home_account_id!, e), e.environment!, section === 'Account' ? undefined : e.client_id, section === 'RefreshToken' ? (e.realm ?? '') : e.realm).filter(
-      (found) => !scopes || (schemeOf(found.entity as Fields) === schemeOf(e) && overlap(scopesOf(found), scopes)),
+      (found) => !scopes || (schemeOf(found.entity as Fields) === schemeOf(e) && !partitioned(found.entity) && overlap(scopesOf(found), scopes)),
     );
     // The entry at our key too (a family refresh token of another client of the family).
     const atKey = this.#sections[section].get(key);
@@ -184,7 +190,7 @@ export class TokenCache {
       const at = entry.entity as AccessTokenEntity;
       const scopes = scopesOf(entry);
       // No resource scope (an OIDC-only ask) selects only a token issued for no resource, never any token.
-      if (schemeOf(at) === scheme && at.key_id === q.keyId && (q.scopes.length ? q.scopes.every((s) => scopes.has(s)) : !scopes.size)) return at;
+      if (schemeOf(at) === scheme && at.key_id === q.keyId && !partitioned(at) && (q.scopes.length ? q.scopes.every((s) => scopes.has(s)) : !scopes.size)) return at;
     }
     return undefined;
   }
