@@ -267,3 +267,25 @@ describe('msal-node access tokens partitioned by attribute tokens (additionalCac
     expect(msal.requests.size).toBe(0);
   });
 });
+
+describe('on-behalf-of tokens in a cache file shared with @azure/msal-node', () => {
+  const idp = useDevAuthority();
+  const tmp = useTempDir();
+
+  it("Tessera answers msal-node's exchange of the same assertion from the file, and another assertion's exchange is not answered with it", async () => {
+    const path = join(tmp.path, 'obo.json');
+    const native = new PublicClientApplication({ clientId: idp.current.clients.native.clientId, authority: idp.current.issuer });
+    const assertion = async (username: string) => (await native.acquireTokenByUsernamePassword({ scopes: SCOPES, username, password: 'pw' })).accessToken;
+    const { clientId, clientSecret } = idp.current.clients.confidential;
+    const msal = await msalConfidentialClient(idp.current, path);
+    const [ada, bob] = [await assertion('ada'), await assertion('bob')];
+    const theirs = await msal.app.acquireTokenOnBehalfOf({ scopes: SCOPES, oboAssertion: ada });
+
+    idp.current.clearRequests();
+    const api = new ConfidentialClientApplication({ clientId, clientCredential: { clientSecret }, authority: idp.current.issuer, cacheStore: new FileCacheStore({ path, allowUnencryptedStorage: true }) });
+    expect(await api.acquireTokenOnBehalfOf({ scopes: SCOPES, userAssertion: ada })).toMatchObject({ accessToken: theirs!.accessToken, fromCache: true });
+    expect(idp.current.requests).toHaveLength(0);
+    // Another assertion is another user's: exchanged, not answered with ada's token.
+    expect((await api.acquireTokenOnBehalfOf({ scopes: SCOPES, userAssertion: bob })).accessToken).not.toBe(theirs!.accessToken);
+  });
+});
