@@ -2,8 +2,8 @@
 // retried at most once, and the throttle remembered per request shape (MSAL's throttling cache)
 // so later calls send nothing until it expires. Clock injected: no timed assertions.
 import { describe, expect, it } from 'vitest';
-import { type HttpClient, NetworkError, ThrottledError } from '@tessera/core';
-import { SCOPES, confidentialClient, useHostileServers } from './support/harness.js';
+import { type ConfidentialClientApplication, type HttpClient, NetworkError, type PublicClientApplication, ThrottledError } from '@tessera/core';
+import { SCOPES, confidentialClient, publicClient, useHostileServers } from './support/harness.js';
 
 describe('throttling', () => {
   const start = useHostileServers();
@@ -77,6 +77,28 @@ describe('throttling', () => {
     await expect(call()).resolves.toMatchObject({ fromCache: false });
     expect(server.count('token')).toBe(2);
   });
+
+  // The memory is every client's (ClientApplication's aroundTokenRequest), for every grant.
+  for (const [grant, kind, call] of [
+    ['on-behalf-of', 'confidential', (app: ConfidentialClientApplication) => app.acquireTokenOnBehalfOf({ scopes: SCOPES, userAssertion: 'incoming-token' })],
+    ['refresh token', 'public', (app: PublicClientApplication) => app.acquireTokenByRefreshToken('a-refresh-token', { scopes: SCOPES })],
+    ['password', 'public', (app: PublicClientApplication) => app.acquireTokenByUsernamePassword({ scopes: SCOPES, username: 'ada', password: 'pw' })],
+  ] as const) {
+    it(`remembers a throttle of the ${grant} grant (${kind} client): the next call sends nothing`, async () => {
+      const server = await start();
+      const clock = { now: T0 };
+      const options = { now: () => clock.now };
+      const h = kind === 'public' ? publicClient(server, options) : confidentialClient(server, options);
+      server.on('token', throttled('600'));
+      const send = () => (call as (app: unknown) => Promise<unknown>)(h.app);
+      await expect(send()).rejects.toBeInstanceOf(ThrottledError);
+      await expect(send()).rejects.toBeInstanceOf(ThrottledError);
+      expect(server.count('token')).toBe(1);
+      clock.now = T0 + 600;
+      await expect(send()).rejects.toBeInstanceOf(ThrottledError);
+      expect(server.count('token')).toBe(2);
+    });
+  }
 
   it('a 5xx without Retry-After is a transient fault, not a throttle: retried, nothing remembered', async () => {
     const { server, call } = await clocked();
