@@ -198,7 +198,9 @@ export class BrowserClient {
   #redirectResult?: Promise<BrowserAuthResult | null>;
 
   constructor(options: BrowserClientOptions) {
-    const { clientId, cache = 'indexeddb' } = checkClientIdentity(options);
+    const { clientId, cache = 'indexeddb', dpop } = checkClientIdentity(options);
+    // `dpop: true` was this option's form before browserDpop; refused before anything is opened.
+    if (dpop && typeof dpop !== 'function') throw new ConfigurationError(NO_DPOP, 'invalid_options');
     this.#options = options;
     this.clientId = clientId;
     this.redirectUri = options.redirectUri ?? location.origin + location.pathname;
@@ -211,9 +213,6 @@ export class BrowserClient {
     const authority = resolveAuthority(options);
     const http = options.httpClient ?? fetchTransport();
     const log = new LogSink(options);
-    const { dpop } = options;
-    // `dpop: true` was this option's form before browserDpop.
-    if (dpop && typeof dpop !== 'function') throw new ConfigurationError(NO_DPOP);
     this.#dpop = dpop?.(clientId, this.#persistentKey);
     this.#context = {
       clientId,
@@ -325,7 +324,7 @@ export class BrowserClient {
 
   async #popup(request: InteractiveRequest, login: boolean): Promise<AuthenticationResult> {
     const { popup } = this.#options;
-    if (!popup) throw new ConfigurationError('No popup sign-in: set the `popup` option to browserPopup');
+    if (typeof popup !== 'function') throw new ConfigurationError('No popup sign-in: set the `popup` option to browserPopup');
     // Up to window.open (in `popup`) everything runs synchronously, inside the caller's click.
     beginInteraction(this.#interaction);
     try {
