@@ -72,12 +72,12 @@ export interface AuthenticationResult {
 
 /** The result an access-token entity gives (cached, or just issued; the latter adds what the response says). */
 export function tokenResult(at: AccessTokenEntity, account: AccountInfo | undefined, fromCache: boolean, correlationId?: string): AuthenticationResult {
-  const date = (seconds: string | undefined) => (seconds === undefined ? undefined : new Date(Number(seconds) * 1000));
+  const date = (seconds?: string) => (seconds ? new Date(+seconds * 1000) : undefined);
   return {
     accessToken: at.secret,
     tokenType: at.token_type ?? 'Bearer',
     expiresOn: date(at.expires_on)!,
-    extExpiresOn: date(at.extended_expires_on || undefined),
+    extExpiresOn: date(at.extended_expires_on),
     refreshOn: date(at.refresh_on),
     scopes: at.target.split(' '),
     account,
@@ -88,19 +88,31 @@ export function tokenResult(at: AccessTokenEntity, account: AccountInfo | undefi
 }
 
 // One AccountInfo per cache entity, ID token and tenant group: listing accounts again builds no new views.
-const views = new WeakMap<AccountEntity, { idToken?: IdTokenEntity; group: readonly AccountEntity[]; info: AccountInfo }>();
+const views = new WeakMap<AccountEntity, [IdTokenEntity | undefined, readonly AccountEntity[], AccountInfo]>();
 
 /** The view of `entity` (one tenant of a user) with the tenant profiles of its `group` (all of the user's tenants). */
 export function accountInfo(entity: AccountEntity, idToken?: IdTokenEntity, group: readonly AccountEntity[] = [entity]): AccountInfo {
-  const known = views.get(entity);
-  if (known && known.idToken === idToken && sameEntities(known.group, group)) return known.info;
-  const info = createAccountInfo(entity, idToken, group);
-  views.set(entity, { idToken, group, info });
+  const [knownIdToken, knownGroup = [], known] = views.get(entity) ?? [];
+  if (known && knownIdToken === idToken && knownGroup.length === group.length && knownGroup.every((e, i) => e === group[i])) return known;
+  const info = accountFields(entity);
+  info.tenantProfiles = new Map(group.map((e) => [e.realm, { tenantId: e.realm, localAccountId: e.local_account_id, name: e.name, isHomeTenant: isHomeTenant(e) }]));
+  if (idToken) {
+    // Decoded on first read: listing 10,000 accounts must not decode 10,000 JWTs.
+    let claims: IdTokenClaims | undefined;
+    Object.defineProperty(info, 'idTokenClaims', {
+      enumerable: true,
+      configurable: true,
+      get: () => {
+        try {
+          return (claims ??= decodeIdToken(idToken.secret));
+        } catch {
+          return undefined;
+        }
+      },
+    });
+  }
+  views.set(entity, [idToken, group, Object.freeze(info)]);
   return info;
-}
-
-function sameEntities(a: readonly AccountEntity[], b: readonly AccountEntity[]): boolean {
-  return a.length === b.length && a.every((e, i) => e === b[i]);
 }
 
 /** Whether an account entity is its user's home tenant: Entra's home account id ends with `.<home tenant id>`. */
@@ -140,31 +152,6 @@ export function accountFields(entity: AccountEntity): AccountInfo {
   };
 }
 
-function createAccountInfo(entity: AccountEntity, idToken: IdTokenEntity | undefined, group: readonly AccountEntity[]): AccountInfo {
-  const info = accountFields(entity);
-  info.tenantProfiles = new Map(
-    group.map((e) => [e.realm, { tenantId: e.realm, localAccountId: e.local_account_id, name: e.name, isHomeTenant: isHomeTenant(e) }]),
-  );
-  if (idToken) {
-    // Decoded on first read: listing 10,000 accounts must not decode 10,000 JWTs.
-    let claims: IdTokenClaims | undefined | null = null;
-    Object.defineProperty(info, 'idTokenClaims', {
-      enumerable: true,
-      configurable: true,
-      get: () => (claims === null ? (claims = decodeQuietly(idToken.secret)) : claims),
-    });
-  }
-  return Object.freeze(info);
-}
-
-function decodeQuietly(idToken: string): IdTokenClaims | undefined {
-  try {
-    return decodeIdToken(idToken);
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * The cached accounts that have tokens of this client (an ID token or a refresh token): one per
  * user (home account id and environment), in its home tenant's view with its tenant profiles.
@@ -177,11 +164,7 @@ export function accountsOf(cache: TokenCache, clientId: string): AccountInfo[] {
     const realm = a.authority_type === 'MSSTS' ? undefined : a.realm;
     if (!idToken && !cache.findRefreshToken(a.home_account_id, a.environment, clientId, { realm })) continue;
     const key = `${a.home_account_id}\n${a.environment}`;
-    const group = groups.get(key);
-    if (group) group.push(a);
-    else groups.set(key, [a]);
+    groups.set(key, [...(groups.get(key) ?? []), a]);
   }
-  const out: AccountInfo[] = [];
-  for (const group of groups.values()) out.push(accountView(cache, clientId, group)!);
-  return out;
+  return Array.from(groups.values(), (group) => accountView(cache, clientId, group)!);
 }

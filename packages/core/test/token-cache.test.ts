@@ -126,6 +126,36 @@ describe('storing into caches other MSAL libraries wrote', () => {
     expect(cache.findAccessToken(q)).toBeUndefined();
   });
 
+  it('a new access token replaces those of its scheme whose scopes overlap, without taking their fields', () => {
+    const cache = new TokenCache();
+    const at = { credential_type: 'AccessToken' as const, home_account_id: 'h', environment: 'e', client_id: 'c', realm: 'r', cached_at: '0', expires_on: '9999999999' };
+    cache.store('AccessToken', { ...at, secret: 'ab', target: 'a b', x_tool: 'of ab' } as never);
+    cache.store('AccessToken', { ...at, secret: 'dpop', target: 'b', token_type: 'DPoP', key_id: 'k' });
+    cache.store('AccessToken', { ...at, secret: 'other', target: 'x' });
+    cache.store('AccessToken', { ...at, secret: 'bc', target: 'B c' });
+    const q = { homeAccountId: 'h', environment: 'e', clientId: 'c', realm: 'r' };
+    // 'a b' shared b with 'B c' and went; the DPoP token (another scheme) and 'x' (no common scope) stay.
+    expect(cache.findAccessToken({ ...q, scopes: ['a'] })).toBeUndefined();
+    expect(cache.findAccessToken({ ...q, scopes: ['b'] })).toMatchObject({ secret: 'bc' });
+    expect(cache.findAccessToken({ ...q, scopes: ['b'] })).not.toHaveProperty('x_tool');
+    expect(cache.findAccessToken({ ...q, scopes: ['b'], tokenType: 'DPoP', keyId: 'k' })?.secret).toBe('dpop');
+    expect(cache.findAccessToken({ ...q, scopes: ['x'] })?.secret).toBe('other');
+    // A DPoP token of a new key replaces the one of the earlier key.
+    cache.store('AccessToken', { ...at, secret: 'dpop2', target: 'b', token_type: 'DPoP', key_id: 'k2' });
+    expect(cache.findAccessToken({ ...q, scopes: ['b'], tokenType: 'DPoP', keyId: 'k' })).toBeUndefined();
+    expect(cache.size).toBe(3);
+  });
+
+  it('a refresh token written without a key does not inherit the key of the one it replaces (DPoP turned off)', () => {
+    const cache = new TokenCache();
+    cache.store('RefreshToken', { ...rt('bound'), key_id: 'k' });
+    expect(cache.findRefreshToken(HOME, ENV, CLIENT, { keyId: 'k' })?.secret).toBe('bound');
+    cache.store('RefreshToken', rt('plain'));
+    // Found by a client without DPoP, and no longer by the old key: it is not bound to it.
+    expect(cache.findRefreshToken(HOME, ENV, CLIENT, { keyId: undefined })?.secret).toBe('plain');
+    expect(cache.findRefreshToken(HOME, ENV, CLIENT, { keyId: 'k' })).toBeUndefined();
+  });
+
   it('a new access token replaces the same token under an older key shape and keeps unknown fields', () => {
     const cache = new TokenCache();
     const at = { credential_type: 'AccessToken' as const, secret: 'old', home_account_id: 'h', environment: 'e', client_id: 'c', realm: 'r', target: 'a b', cached_at: '0', expires_on: '1', refresh_on: '1' };

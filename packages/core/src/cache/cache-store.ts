@@ -70,11 +70,10 @@ export const assertionHash = sha256Base64Url;
 export type CacheStoreErrors = 'warn' | 'throw';
 
 /** Whether serialized cache JSON holds a refresh token or an access token not yet expired (worth writing back). */
-function stillUseful(data: string, nowSeconds = Date.now() / 1000): boolean {
+function stillUseful(data: string): boolean {
   try {
-    const parsed = JSON.parse(data) as { AccessToken?: Record<string, { expires_on?: unknown }>; RefreshToken?: Record<string, unknown> };
-    if (Object.keys(parsed?.RefreshToken ?? {}).length > 0) return true;
-    return Object.values(parsed?.AccessToken ?? {}).some((at) => Number(at?.expires_on) > nowSeconds);
+    const { AccessToken = {}, RefreshToken = {} } = JSON.parse(data) as Record<string, Record<string, { expires_on?: unknown } | null>>;
+    return Object.keys(RefreshToken).length > 0 || Object.values(AccessToken).some((at) => Number(at?.expires_on) * 1000 > Date.now());
   } catch {
     return false;
   }
@@ -106,79 +105,75 @@ export class CachePersistence {
 
   /** Whether a store is attached. */
   get persistent(): boolean {
-    return this.#store !== undefined;
+    return !!this.#store;
   }
 
   /** Loads a partition if the store's copy changed since we last saw it. */
   async sync(partition: string, signal?: AbortSignal): Promise<void> {
-    if (!this.#store) return;
+    const store = this.#store;
+    if (!store) return;
     let data: string | undefined;
     try {
-      data = await this.#store.load(partition, signal);
+      data = await store.load(partition, signal);
     } catch (error) {
-      this.#storeFailed('load', partition, error, signal);
-      return;
+      return this.#storeFailed('load', partition, error, signal);
     }
     const seen = this.#seen.get(partition);
     if (data === undefined && seen !== undefined) {
       // The store lost a partition we had read or written (a Redis master restarted empty, a
       // flushed key): memory still holds it, so write it back, unless it only held expired tokens
       // (the key expired with them).
-      if (stillUseful(seen)) this.#pending.set(partition, [(cache) => cache.merge(seen), ...(this.#pending.get(partition) ?? [])]);
+      if (stillUseful(seen)) this.#pending.set(partition, [(cache) => cache.merge(seen), ...this.#missed(partition)]);
       this.#seen.delete(partition);
     }
-    if (this.#pending.has(partition)) {
-      await this.write(partition, () => undefined, signal);
-      return;
-    }
-    if (data === undefined || data === seen) return;
-    this.#absorb(partition, data);
+    if (this.#pending.has(partition)) return this.write(partition, () => undefined, signal);
+    if (data !== undefined && data !== seen) this.#absorb(partition, data);
   }
 
   /** Applies a change to memory and to the store's partition, merging with other writers' entries. */
   async write(partition: string, change: (cache: TokenCache) => void, signal?: AbortSignal): Promise<void> {
     change(this.cache);
-    if (!this.#store) return;
-    const replay = this.#pending.get(partition) ?? [];
+    const store = this.#store;
+    if (!store) return;
+    const replay = [...this.#missed(partition), change];
     let othersWrote = true;
     const apply = (current: string | undefined) => {
       othersWrote = current !== undefined && current !== this.#seen.get(partition);
       const copy = new TokenCache();
-      if (current) {
-        try {
-          copy.deserialize(current);
-        } catch (error) {
-          // Stores move damaged data aside themselves; here we only refuse to build on it.
-          if (!(error instanceof CacheFormatError)) throw error;
-          this.#log.log('warning', `Cache partition "${this.#log.partition(partition)}" was unreadable and is rewritten`);
-        }
+      try {
+        if (current) copy.deserialize(current);
+      } catch (error) {
+        // Stores move damaged data aside themselves; here we only refuse to build on it.
+        this.#notCacheJson(partition, error, 'rewritten');
       }
       for (const missed of replay) missed(copy);
-      change(copy);
       return copy.serialize();
     };
     let next: string;
     try {
-      next = this.#store.update
-        ? await this.#store.update(partition, apply, signal)
-        : await this.#store.load(partition, signal).then(async (current) => {
-            const data = apply(current);
-            await this.#store!.save(partition, data, signal);
-            return data;
-          });
+      next = await (store.update?.(partition, apply, signal) ??
+        store.load(partition, signal).then(async (current) => {
+          const data = apply(current);
+          await store.save(partition, data, signal);
+          return data;
+        }));
     } catch (error) {
       // Memory has the change already: the caller gets its token even when the store is down; the
       // store gets it with the partition's next successful write or load.
-      this.#pending.set(partition, [...(this.#pending.get(partition) ?? []), change]);
-      this.#storeFailed('save', partition, error, signal);
-      return;
+      this.#pending.set(partition, [...this.#missed(partition), change]);
+      return this.#storeFailed('save', partition, error, signal);
     }
-    const rest = (this.#pending.get(partition) ?? []).filter((missed) => !replay.includes(missed));
+    const rest = this.#missed(partition).filter((missed) => !replay.includes(missed));
     if (rest.length) this.#pending.set(partition, rest);
     else this.#pending.delete(partition);
     // Memory already has our change; re-reading is needed only for entries other writers added.
     if (othersWrote) this.#absorb(partition, next);
     else this.#seen.set(partition, next);
+  }
+
+  /** The partition's changes the store has not taken yet. */
+  #missed(partition: string): ((cache: TokenCache) => void)[] {
+    return this.#pending.get(partition) ?? [];
   }
 
   /** A store that fails (Redis down, disk full) degrades to the in-memory cache, unless errors are to be thrown. */
@@ -197,8 +192,13 @@ export class CachePersistence {
       else this.cache.merge(data);
       this.#seen.set(partition, data);
     } catch (error) {
-      if (!(error instanceof CacheFormatError)) throw error;
-      this.#log.log('warning', `Cache partition "${this.#log.partition(partition)}" is not valid cache JSON; ignored`);
+      this.#notCacheJson(partition, error, 'ignored');
     }
+  }
+
+  /** Warns of a partition that is not valid cache JSON (other errors propagate). */
+  #notCacheJson(partition: string, error: unknown, outcome: string): void {
+    if (!(error instanceof CacheFormatError)) throw error;
+    this.#log.log('warning', `Cache partition "${this.#log.partition(partition)}" is not valid cache JSON; ${outcome}`);
   }
 }

@@ -38,50 +38,50 @@ function hash(key: string): number {
 /** The entries of one section by key, without keeping the keys themselves (see StoredEntry). */
 export class KeyedEntries implements Iterable<StoredEntry> {
   readonly #byHash = new Map<number, StoredEntry | StoredEntry[]>();
-  #size = 0;
+  /** The number of entries. */
+  size = 0;
 
-  get size(): number {
-    return this.#size;
+  /** The entries whose keys share `key`'s hash. */
+  #at(h: number): StoredEntry[] {
+    const found = this.#byHash.get(h) ?? [];
+    return Array.isArray(found) ? found : [found];
+  }
+
+  /** Files the entries of a hash (one without an array: memory). */
+  #set(h: number, all: StoredEntry[]): void {
+    if (all.length) this.#byHash.set(h, all.length > 1 ? all : all[0]!);
+    else this.#byHash.delete(h);
   }
 
   get(key: string): StoredEntry | undefined {
-    const found = this.#byHash.get(hash(key));
-    if (found === undefined) return undefined;
-    if (!Array.isArray(found)) return keyOfEntry(found) === key ? found : undefined;
-    return found.find((e) => keyOfEntry(e) === key);
+    return this.#at(hash(key)).find((e) => keyOfEntry(e) === key);
   }
 
   /** Adds an entry under a key that holds none (callers delete first). */
   add(key: string, entry: StoredEntry): void {
     const h = hash(key);
-    const found = this.#byHash.get(h);
-    this.#byHash.set(h, found === undefined ? entry : Array.isArray(found) ? [...found, entry] : [found, entry]);
-    this.#size++;
+    this.#set(h, [...this.#at(h), entry]);
+    this.size++;
   }
 
   /** Removes and returns the entry stored under `key`. */
   delete(key: string): StoredEntry | undefined {
     const h = hash(key);
-    const found = this.#byHash.get(h);
-    const all = found === undefined ? [] : Array.isArray(found) ? found : [found];
+    const all = this.#at(h);
     const entry = all.find((e) => keyOfEntry(e) === key);
-    if (!entry) return undefined;
-    const rest = all.filter((e) => e !== entry);
-    if (rest.length === 0) this.#byHash.delete(h);
-    else this.#byHash.set(h, rest.length === 1 ? rest[0]! : rest);
-    this.#size--;
+    if (entry) {
+      this.#set(h, all.filter((e) => e !== entry));
+      this.size--;
+    }
     return entry;
   }
 
   clear(): void {
     this.#byHash.clear();
-    this.#size = 0;
+    this.size = 0;
   }
 
   *[Symbol.iterator](): Iterator<StoredEntry> {
-    for (const value of this.#byHash.values()) {
-      if (Array.isArray(value)) yield* value;
-      else yield value;
-    }
+    for (const value of this.#byHash.values()) yield* Array.isArray(value) ? value : [value];
   }
 }

@@ -9,9 +9,9 @@ export const ACCESS_TOKEN_WITH_AUTH_SCHEME = 'AccessToken_With_AuthScheme';
 /** Fields every entry has as a string when MSAL (or we) wrote it. */
 const str = text;
 const opt = optionalString;
-const credential = /* @__NO_SIDE_EFFECTS__ */ <T extends CredentialType>(type: T) => ({
-  /** Which kind of credential this entry is. */
-  credential_type: custom<T>((v) => v === type),
+const credential = /* @__NO_SIDE_EFFECTS__ */ <T extends CredentialType | typeof ACCESS_TOKEN_WITH_AUTH_SCHEME>(...types: T[]) => ({
+  /** Which kind of credential this entry is (access tokens bound to a key: `AccessToken_With_AuthScheme`). */
+  credential_type: custom<T>((v) => types.includes(v as T)),
   /** The token itself. */
   secret: str,
   /** The account's home account id: `<uid>.<utid>` for Entra, the ID token's `sub` for other issuers (empty for app-only tokens). */
@@ -46,9 +46,7 @@ export const accountEntitySchema = z.looseObject({
   last_modified_time: opt,
 });
 export const accessTokenEntitySchema = z.looseObject({
-  ...credential('AccessToken'),
-  /** `AccessToken`, or as MSAL files tokens bound to a key (DPoP) `AccessToken_With_AuthScheme`. */
-  credential_type: custom<'AccessToken' | typeof ACCESS_TOKEN_WITH_AUTH_SCHEME>((v) => v === 'AccessToken' || v === ACCESS_TOKEN_WITH_AUTH_SCHEME),
+  ...credential('AccessToken', ACCESS_TOKEN_WITH_AUTH_SCHEME),
   /** The tenant (Entra) or the issuer's path (other issuers). */
   realm: str,
   /** The scopes, space-separated. */
@@ -139,18 +137,17 @@ export interface CacheSections {
 
 /** The name of a cache section. */
 export type SectionName = keyof CacheSections;
-export const SECTIONS: readonly SectionName[] = ['Account', 'IdToken', 'AccessToken', 'RefreshToken', 'AppMetadata'];
+export const SECTIONS = Object.keys(ENTITY_SCHEMAS) as readonly SectionName[];
 
 /**
- * The key an account is filed under, as msal-node 7 writes it: home account id, cloud, home tenant
- * (from `uid.utid`, else the realm). Accounts of other tenants than the home one (guests) are filed
- * as MSAL Python files them, under their realm, so one tenant's entry never overwrites another's.
- * The home account id keeps its case: only hosts and tenant ids are case-insensitive by definition.
+ * The key an account is filed under, as msal-node 7 writes it: home account id, cloud, tenant (for
+ * the home tenant's entry, its home tenant). Accounts of other tenants (guests) are filed as MSAL
+ * Python files them, under their realm, so one tenant's entry never overwrites another's. The home
+ * account id keeps its case: only hosts and tenant ids are case-insensitive by definition.
  */
 export function accountKey(a: Pick<AccountEntity, 'home_account_id' | 'environment' | 'realm'>): string {
-  const homeTenant = a.home_account_id.split('.')[1];
-  const tenant = homeTenant && homeTenant.toLowerCase() === a.realm.toLowerCase() ? homeTenant : a.realm;
-  return `${a.home_account_id}-${[a.environment, tenant].join('-').toLowerCase()}`;
+  // A home-tenant entry's realm is its home tenant (at most in another case, and the key is lower-cased).
+  return `${a.home_account_id}-${`${a.environment}-${a.realm}`.toLowerCase()}`;
 }
 
 /** What a credential key is made of (the entity's own fields). */
@@ -177,7 +174,8 @@ export interface CredentialKeyFields {
 export function credentialKey(c: CredentialKeyFields): string {
   const rt = c.credential_type === 'RefreshToken';
   const client = (rt && c.family_id) || c.client_id;
-  const at = c.credential_type === 'AccessToken' || c.credential_type === ACCESS_TOKEN_WITH_AUTH_SCHEME;
+  // `AccessToken`, or `AccessToken_With_AuthScheme` for key-bound tokens.
+  const at = c.credential_type.startsWith('AccessToken');
   const target = at ? (c.target ?? '') : '';
   // A key-bound token (MSAL's AccessToken_With_AuthScheme) ends with its scheme, `dpop`.
   const scheme = at && c.token_type && c.token_type.toLowerCase() !== 'bearer' ? c.token_type : '';
@@ -192,19 +190,14 @@ export function assertionHashOf(e: { user_assertion_hash?: unknown; userAssertio
   return typeof hash === 'string' && hash ? hash : undefined;
 }
 
+/** The key app metadata is filed under: `appmetadata-<cloud>-<client>`. */
 export function appMetadataKey(m: Pick<AppMetadataEntity, 'environment' | 'client_id'>): string {
-  return ['appmetadata', m.environment, m.client_id].join('-').toLowerCase();
+  return `appmetadata-${m.environment}-${m.client_id}`.toLowerCase();
 }
 
+/** The key an entity of `section` is filed under, as msal-node 7 writes it. */
 export function keyOf(section: SectionName, entity: unknown): string {
-  switch (section) {
-    case 'Account':
-      return accountKey(entity as AccountEntity);
-    case 'AppMetadata':
-      return appMetadataKey(entity as AppMetadataEntity);
-    default:
-      return credentialKey(entity as CredentialKeyFields);
-  }
+  return section === 'Account' ? accountKey(entity as AccountEntity) : section === 'AppMetadata' ? appMetadataKey(entity as AppMetadataEntity) : credentialKey(entity as CredentialKeyFields);
 }
 
 /**

@@ -59,36 +59,35 @@ export interface KeyedEntry<E> {
   entity: E;
 }
 
-/** The entries of one owner (an account, or an on-behalf-of assertion), in the order they were stored. */
-class OwnerGroup extends Set<StoredEntry> {
-  constructor(readonly who: string) {
-    super();
-  }
-}
-
 /** Fields whose few distinct values (clouds, clients, tenants, types) are shared by every entity instead of copied. */
-const SHARED_VALUES = ['environment', 'client_id', 'realm', 'credential_type', 'token_type', 'authority_type', 'target'];
+const SHARED_VALUES = 'environment client_id realm credential_type token_type authority_type target'.split(' ');
 const MAX_SHARED_VALUES = 4096;
 
 type Entity<S extends SectionName> = CacheSections[S][string];
+type Fields = Record<string, string | undefined>;
 
 /**
  * Fields a write of ours sets or clears: a credential's other fields (other tools' data, such as
  * MSAL Python's `target` on refresh tokens) survive our writes. Accounts and app metadata keep
  * every field the new entity does not set.
  */
-const CREDENTIAL_FIELDS = ['credential_type', 'secret', 'home_account_id', 'environment', 'client_id', 'realm', 'user_assertion_hash', 'userAssertionHash'];
+const CREDENTIAL_FIELDS = 'credential_type secret home_account_id environment client_id realm user_assertion_hash userAssertionHash ';
+const fieldSet = (fields: string) => new Set(fields.split(' '));
 const OWN_FIELDS: Partial<Record<SectionName, ReadonlySet<string>>> = {
-  AccessToken: new Set([...CREDENTIAL_FIELDS, 'target', 'token_type', 'cached_at', 'expires_on', 'extended_expires_on', 'refresh_on']),
-  RefreshToken: new Set([...CREDENTIAL_FIELDS, 'family_id', 'last_modification_time']),
-  IdToken: new Set(CREDENTIAL_FIELDS),
+  // key_id too: a token written without a key (DPoP turned off) must not keep the old token's key.
+  AccessToken: fieldSet(CREDENTIAL_FIELDS + 'target token_type key_id cached_at expires_on extended_expires_on refresh_on'),
+  RefreshToken: fieldSet(CREDENTIAL_FIELDS + 'key_id family_id last_modification_time'),
+  IdToken: fieldSet(CREDENTIAL_FIELDS),
 };
 
-/** Whose token it is: the account, or for on-behalf-of tokens the incoming assertion. */
+/** Whose token it is: the account, or for on-behalf-of tokens (and queries) the incoming assertion. */
 const owner = (homeAccountId: string, e: { user_assertion_hash?: unknown; userAssertionHash?: unknown }) => {
   const hash = assertionHashOf(e);
   return hash ? `uah:${hash}` : homeAccountId;
 };
+
+/** A token's scheme, lower-cased: `bearer` unless stated. */
+const schemeOf = (e: { token_type?: string }) => (e.token_type ?? 'bearer').toLowerCase();
 
 /**
  * The token cache in memory: MSAL's sections, plus indexes so a lookup costs the same
@@ -96,28 +95,20 @@ const owner = (homeAccountId: string, e: { user_assertion_hash?: unknown; userAs
  * and written back, so other tools' data survives a round trip.
  */
 export class TokenCache {
-  readonly #sections: Record<SectionName, KeyedEntries> = {
-    Account: new KeyedEntries(),
-    IdToken: new KeyedEntries(),
-    AccessToken: new KeyedEntries(),
-    RefreshToken: new KeyedEntries(),
-    AppMetadata: new KeyedEntries(),
-  };
+  readonly #sections = Object.fromEntries(SECTIONS.map((s) => [s, new KeyedEntries()])) as Record<SectionName, KeyedEntries>;
   /** Entries we do not understand (unknown sections, malformed entries), written back untouched. */
   readonly #passthrough = new Map<string, unknown>();
   /**
    * The lookup index: each owner's entries (a handful per account, so lookups cost the same at 1 or
    * 10,000 accounts; MSAL scans every entry). Owners compare exactly: OIDC subjects are case-sensitive.
    */
-  readonly #owners = new Map<string, OwnerGroup>();
+  readonly #owners = new Map<string, Set<StoredEntry>>();
   /** One copy of each repeated field value (see SHARED_VALUES). */
   readonly #shared = new Map<string, string>();
 
   /** The number of entries in all sections. */
   get size(): number {
-    let n = 0;
-    for (const s of SECTIONS) n += this.#sections[s].size;
-    return n;
+    return SECTIONS.reduce((n, s) => n + this.#sections[s].size, 0);
   }
 
   /**
@@ -126,13 +117,12 @@ export class TokenCache {
    */
   upsert<S extends SectionName>(section: S, entity: Entity<S>, key = keyOf(section, entity)): string {
     this.remove(section, key);
-    const shared = this.#share(entity);
+    const shared = this.#share(entity as Fields);
     const entry: StoredEntry = { section, key: compactKey(section, key, shared), entity: shared };
     this.#sections[section].add(key, entry);
-    for (const who of ownersOf(entity)) {
-      let group = this.#owners.get(who);
-      if (!group) this.#owners.set(who, (group = new OwnerGroup(who)));
-      group.add(entry);
+    for (const who of ownersOf(shared)) {
+      const group = this.#owners.get(who) ?? new Set();
+      this.#owners.set(who, group.add(entry));
     }
     return key;
   }
@@ -141,55 +131,40 @@ export class TokenCache {
    * Stores a new token, account or app metadata under the key msal-node 7 gives it. The same
    * credential or account filed under another key (older MSAL versions, MSAL Python, another
    * case) is removed, and fields of the entry it replaces that this write does not set (other
-   * tools' data: `tenantProfiles`, `name`, unknown fields) survive.
+   * tools' data: `tenantProfiles`, `name`, unknown fields) survive. A new access token also
+   * replaces those of its scheme (Bearer, DPoP: of any key) whose scopes overlap its own, as MSAL
+   * does, so lookups stay unambiguous.
    */
   store<S extends SectionName>(section: S, entity: Entity<S>): string {
-    const key = keyOf(section, entity);
+    const e = entity as Fields;
+    const key = keyOf(section, e);
     const own = OWN_FIELDS[section];
     const kept: Record<string, unknown> = {};
-    const atKey = this.get(section, key);
-    for (const [oldKey, old] of atKey ? [...this.#sameAs(section, entity), [key, atKey] as const] : this.#sameAs(section, entity)) {
-      for (const [field, value] of Object.entries(old as Record<string, unknown>)) if (!own?.has(field)) kept[field] = value;
-      if (oldKey !== key) this.remove(section, oldKey);
+    // By owner, cloud, client (not for accounts) and realm (a refresh token's is set for OIDC issuers only).
+    const scopes = section === 'AccessToken' && scopeSet(e.target!);
+    const replaced = this.#matching(section, owner(e.home_account_id!, e), e.environment!, section === 'Account' ? undefined : e.client_id, section === 'RefreshToken' ? (e.realm ?? '') : e.realm).filter(
+      (found) => !scopes || (schemeOf(found.entity as Fields) === schemeOf(e) && overlap(scopesOf(found), scopes)),
+    );
+    // The entry at our key too (a family refresh token of another client of the family).
+    const atKey = this.#sections[section].get(key);
+    for (const found of atKey ? [...replaced, atKey] : replaced) {
+      // Fields of the same credential survive; those of tokens whose scopes only overlap do not.
+      if (!scopes || sameSet(scopesOf(found), scopes)) for (const [field, value] of Object.entries(found.entity as Fields)) if (!own?.has(field)) kept[field] = value;
+      this.remove(section, keyOfEntry(found));
     }
-    const merged: Record<string, unknown> = { ...kept, ...entity };
-    if (section === 'Account') merged.tenantProfiles = withTenantProfile(entity as AccountEntity, kept.tenantProfiles);
+    const merged: Record<string, unknown> = { ...kept, ...e };
+    if (section === 'Account') merged.tenantProfiles = withTenantProfile(e as AccountEntity, kept.tenantProfiles);
     return this.upsert(section, merged as Entity<S>, key);
-  }
-
-  /** Entries that hold the same credential or account as `entity` (under any key), with their keys. */
-  #sameAs(section: SectionName, entity: unknown): [string, unknown][] {
-    const e = entity as Record<string, string>;
-    const out: [string, unknown][] = [];
-    if (section === 'AppMetadata') {
-      for (const entry of this.#sections.AppMetadata) {
-        const meta = entry.entity as AppMetadataEntity;
-        if (meta.client_id === e.client_id && canonicalEnvironment(meta.environment) === canonicalEnvironment(e.environment!)) out.push([keyOfEntry(entry), meta]);
-      }
-      return out;
-    }
-    const scopes = section === 'AccessToken' ? scopeSet(e.target!) : undefined;
-    const scheme = (e.token_type ?? 'Bearer').toLowerCase();
-    // Accounts are the same by cloud and realm; credentials by owner, cloud, client and realm (a refresh token's is set for OIDC issuers only).
-    const clientId = section === 'Account' ? undefined : e.client_id;
-    const realm = section === 'RefreshToken' ? (e.realm ?? '') : e.realm;
-    for (const found of this.#matching(section, owner(e.home_account_id!, e), e.environment!, clientId, realm)) {
-      const old = found.entity as Record<string, string>;
-      if (scopes && ((old.token_type ?? 'Bearer').toLowerCase() !== scheme || !sameSet(scopesOf(found), scopes))) continue;
-      out.push([keyOfEntry(found), found.entity]);
-    }
-    return out;
   }
 
   /** Removes an entry; whether it was there. */
   remove(section: SectionName, key: string): boolean {
     const entry = this.#sections[section].delete(key);
-    if (!entry) return false;
-    for (const who of ownersOf(entry.entity)) {
+    for (const who of entry ? ownersOf(entry.entity as Fields) : []) {
       const group = this.#owners.get(who);
-      if (group?.delete(entry) && group.size === 0) this.#owners.delete(who);
+      if (group?.delete(entry!) && !group.size) this.#owners.delete(who);
     }
-    return true;
+    return !!entry;
   }
 
   /** The entry with this key, if any. */
@@ -204,23 +179,14 @@ export class TokenCache {
 
   /** The access token for the account, client, tenant and scopes, if one is cached (indexed: O(1) in the number of accounts). */
   findAccessToken(q: AccessTokenQuery): AccessTokenEntity | undefined {
-    const wantType = (q.tokenType ?? 'bearer').toLowerCase();
-    const hash = q.userAssertionHash;
-    for (const entry of this.#matching('AccessToken', hash ? `uah:${hash}` : q.homeAccountId, q.environment, q.clientId, q.realm)) {
+    const scheme = (q.tokenType ?? 'bearer').toLowerCase();
+    for (const entry of this.#matching('AccessToken', owner(q.homeAccountId, q), q.environment, q.clientId, q.realm)) {
       const at = entry.entity as AccessTokenEntity;
-      if ((at.token_type ?? 'Bearer').toLowerCase() !== wantType) continue;
       const scopes = scopesOf(entry);
       // No resource scope (an OIDC-only ask) selects only a token issued for no resource, never any token.
-      if (at.key_id !== q.keyId) continue;
-      if (q.scopes.length === 0 ? scopes.size === 0 : q.scopes.every((s) => scopes.has(s))) return at;
+      if (schemeOf(at) === scheme && at.key_id === q.keyId && (q.scopes.length ? q.scopes.every((s) => scopes.has(s)) : !scopes.size)) return at;
     }
     return undefined;
-  }
-
-  /** All access tokens of one account/client/realm; used to replace tokens whose scopes overlap. */
-  accessTokensInGroup(homeAccountId: string, environment: string, clientId: string, realm: string, userAssertionHash?: string): KeyedEntry<AccessTokenEntity>[] {
-    // With the keys they are stored under: a file written by another tool may key an entry differently than we would.
-    return this.#matching('AccessToken', owner(homeAccountId, { user_assertion_hash: userAssertionHash }), environment, clientId, realm).map((e) => ({ key: keyOfEntry(e), entity: e.entity as AccessTokenEntity }));
   }
 
   /**
@@ -230,28 +196,19 @@ export class TokenCache {
    * With `keyId` in the options (undefined: no DPoP key), only a refresh token obtained with that
    * key (undefined: without one) qualifies: a key-bound refresh token is useless with another key.
    */
-  findRefreshToken(
-    homeAccountId: string,
-    environment: string,
-    clientId: string,
-    options: RefreshTokenQuery = {},
-  ): RefreshTokenEntity | undefined {
-    const who = owner(homeAccountId, { user_assertion_hash: options.userAssertionHash });
-    const realm = options.realm ?? '';
-    const ofKey = (entries: StoredEntry[]) => ('keyId' in options ? entries.filter((e) => (e.entity as RefreshTokenEntity).key_id === options.keyId) : entries);
-    const found = ofKey(this.#matching('RefreshToken', who, environment, clientId, realm)).pop()?.entity as RefreshTokenEntity | undefined;
-    if (found || !realm) return found;
+  findRefreshToken(homeAccountId: string, environment: string, clientId: string, options: RefreshTokenQuery = {}): RefreshTokenEntity | undefined {
+    const { realm = '' } = options;
+    const find = (realm: string) =>
+      this.#last<RefreshTokenEntity>('RefreshToken', owner(homeAccountId, options), environment, clientId, realm, (rt) => !('keyId' in options) || rt.key_id === options.keyId);
     // Filed without a realm (msal-node, older Tessera): it can only be this issuer's when the account
     // has signed in on this host through this issuer path alone.
-    const env = canonicalEnvironment(environment);
-    const accounts = this.accountsOf(homeAccountId).filter((a) => canonicalEnvironment(a.environment) === env);
-    if (accounts.length === 0 || accounts.some((a) => a.realm.toLowerCase() !== realm.toLowerCase())) return undefined;
-    return ofKey(this.#matching('RefreshToken', who, environment, clientId, '')).pop()?.entity as RefreshTokenEntity | undefined;
+    const accounts = () => this.#matching('Account', homeAccountId, environment);
+    return find(realm) ?? (realm && accounts().length && accounts().every((a) => sameFolded((a.entity as AccountEntity).realm, realm)) ? find('') : undefined);
   }
 
   /** The ID token of the account for this client and tenant, if cached. */
   findIdToken(homeAccountId: string, environment: string, clientId: string, realm: string): IdTokenEntity | undefined {
-    return this.#matching('IdToken', homeAccountId, environment, clientId, realm).pop()?.entity as IdTokenEntity | undefined;
+    return this.#last<IdTokenEntity>('IdToken', homeAccountId, environment, clientId, realm);
   }
 
   /** Every cached account. */
@@ -261,19 +218,15 @@ export class TokenCache {
 
   /** The cached accounts with this home account id (one per tenant). */
   accountsOf(homeAccountId: string): AccountEntity[] {
-    const out: AccountEntity[] = [];
-    for (const e of this.#owners.get(homeAccountId) ?? []) if (e.section === 'Account') out.push(e.entity as AccountEntity);
-    return out;
+    return [...(this.#owners.get(homeAccountId) ?? [])].filter((e) => e.section === 'Account').map((e) => e.entity as AccountEntity);
   }
 
   /** Removes an account and every credential of it; returns how many entries went. */
   removeAccount(homeAccountId: string, environment: string): number {
     const env = canonicalEnvironment(environment);
-    let removed = 0;
-    for (const entry of [...(this.#owners.get(homeAccountId) ?? [])]) {
-      if (canonicalEnvironment((entry.entity as { environment: string }).environment) === env && this.remove(entry.section, keyOfEntry(entry))) removed++;
-    }
-    return removed;
+    return [...(this.#owners.get(homeAccountId) ?? [])].filter(
+      (entry) => canonicalEnvironment((entry.entity as Fields).environment!) === env && this.remove(entry.section, keyOfEntry(entry)),
+    ).length;
   }
 
   /** Removes every entry. */
@@ -286,9 +239,9 @@ export class TokenCache {
 
   /** MSAL's cache JSON of every entry (unknown sections and fields included). */
   serialize(): string {
-    const out: Record<string, Record<string, unknown>> = {};
+    const out: Record<string, unknown> = {};
     for (const s of SECTIONS) out[s] = Object.fromEntries(Array.from(this.#sections[s], (e) => [keyOfEntry(e), e.entity]));
-    for (const [section, kept] of this.#passthrough) out[section] = isRecord(kept) ? { ...kept, ...out[section] } : (kept as Record<string, unknown>);
+    for (const [section, kept] of this.#passthrough) out[section] = isRecord(kept) ? { ...kept, ...(out[section] as object) } : kept;
     return JSON.stringify(out);
   }
 
@@ -306,72 +259,73 @@ export class TokenCache {
 
   #mergeParsed(parsed: Record<string, Record<string, unknown>>): void {
     for (const [section, entries] of Object.entries(parsed)) {
-      if (!(SECTIONS as readonly string[]).includes(section)) {
-        // Another tool's section: kept as it is (merged when both copies are objects).
-        const kept = this.#passthrough.get(section);
-        this.#passthrough.set(section, isRecord(kept) && isRecord(entries) ? { ...kept, ...entries } : entries);
-        continue;
-      }
-      const name = section as SectionName;
-      for (const [key, entity] of Object.entries(entries)) {
-        const checked = z.safeParse(ENTITY_SCHEMAS[name], entity);
-        // The parsed object itself, not zod's copy (the schemas transform nothing): JSON.parse's objects are the compact ones (memory).
-        if (checked.success) this.upsert(name, entity as Entity<typeof name>, key);
-        else {
-          const bucket = (this.#passthrough.get(section) ?? {}) as Record<string, unknown>;
-          bucket[key] = entity;
-          this.#passthrough.set(section, bucket);
+      // Another tool's section: kept as it is.
+      if (!SECTIONS.includes(section as SectionName)) this.#keep(section, entries);
+      else
+        for (const [key, entity] of Object.entries(entries)) {
+          // The parsed object itself, not zod's copy (the schemas transform nothing): JSON.parse's objects are the compact ones (memory).
+          if (z.safeParse(ENTITY_SCHEMAS[section as SectionName], entity).success) this.upsert(section as SectionName, entity as never, key);
+          else this.#keep(section, { [key]: entity });
         }
-      }
     }
+  }
+
+  /** Keeps entries we do not understand, merged with those kept before when both are objects. */
+  #keep(section: string, entries: unknown): void {
+    const kept = this.#passthrough.get(section);
+    this.#passthrough.set(section, isRecord(kept) && isRecord(entries) ? Object.assign(kept, entries) : entries);
   }
 
   /**
    * The entries of `section` that `who` owns in `environment`'s cloud, for `clientId` and `realm`
    * when given (compared case-insensitively: client ids, tenants and hosts are), oldest first.
+   * App metadata, owned by nobody, is searched in its section.
    */
-  #matching(section: SectionName, who: string, environment: string, clientId?: string, realm?: string): StoredEntry[] {
-    const out: StoredEntry[] = [];
-    const group = this.#owners.get(who);
-    if (!group) return out;
+  #matching(section: SectionName, who: string | undefined, environment: string, clientId?: string, realm?: string): StoredEntry[] {
     const env = canonicalEnvironment(environment);
-    for (const entry of group) {
-      if (entry.section !== section) continue;
-      const e = entry.entity as Record<string, string | undefined>;
+    const appMetadata = section === 'AppMetadata';
+    return [...((appMetadata ? this.#sections[section] : this.#owners.get(who!)) ?? [])].filter((entry) => {
+      const e = entry.entity as Fields;
       // An owner's group also holds the on-behalf-of tokens filed for that user: those are the assertion's.
-      if (owner(e.home_account_id!, e) !== group.who) continue;
-      if (canonicalEnvironment(e.environment!) !== env) continue;
-      if (clientId !== undefined && !sameFolded(e.client_id!, clientId)) continue;
-      if (realm !== undefined && !sameFolded(e.realm ?? '', realm)) continue;
-      out.push(entry);
-    }
-    return out;
+      return (
+        entry.section === section &&
+        (appMetadata || owner(e.home_account_id!, e) === who) &&
+        canonicalEnvironment(e.environment!) === env &&
+        (clientId === undefined || sameFolded(e.client_id!, clientId)) &&
+        (realm === undefined || sameFolded(e.realm ?? '', realm))
+      );
+    });
   }
 
-  /** The entity with its repeated values shared (memory: one copy per cloud, client, tenant), and its owner's id string. */
-  #share<T>(entity: T): T {
-    const e = entity as Record<string, unknown>;
-    if (Object.isFrozen(e)) return entity;
+  /** The newest of #matching's entries that passes `test`. */
+  #last<E>(section: SectionName, who: string, environment: string, clientId: string, realm: string, test: (e: E) => boolean = () => true): E | undefined {
+    return this.#matching(section, who, environment, clientId, realm).map((e) => e.entity as E).filter(test).pop();
+  }
+
+  /** The entity with its repeated values shared (memory: one copy per cloud, client, tenant, and per owner's id). */
+  #share<T extends Fields>(e: T): T {
+    if (Object.isFrozen(e)) return e;
     for (const field of SHARED_VALUES) {
       const value = e[field];
       if (typeof value !== 'string') continue;
       const known = this.#shared.get(value);
-      if (known !== undefined) e[field] = known;
+      if (known !== undefined) (e as Fields)[field] = known;
       else if (this.#shared.size < MAX_SHARED_VALUES) this.#shared.set(value, value);
     }
-    const home = this.#owners.get(e.home_account_id as string)?.who;
-    if (home !== undefined) e.home_account_id = home;
-    return entity;
+    // The owner's entries already hold its id string (an equal one, as their group is found by it).
+    const home = (this.#owners.get(e.home_account_id!)?.values().next().value?.entity as Fields | undefined)?.home_account_id;
+    if (home && home === e.home_account_id) (e as Fields).home_account_id = home;
+    return e;
   }
 }
 
 /** Who owns an entity: its owner (account or assertion), and its account too for on-behalf-of tokens with one. */
-function ownersOf(entity: unknown): string[] {
-  const e = entity as Record<string, unknown>;
+function ownersOf(e: Fields): string[] {
+  const home = e.home_account_id;
   // Sections that do not require home_account_id (AppMetadata) may hold anything there: index strings only.
-  if (typeof e.home_account_id !== 'string') return [];
-  const who = owner(e.home_account_id, e);
-  return who === e.home_account_id || !e.home_account_id ? [who] : [who, e.home_account_id];
+  if (typeof home !== 'string') return [];
+  const who = owner(home, e);
+  return who === home || !home ? [who] : [who, home];
 }
 
 const sameFolded = (a: string, b: string) => a === b || a.toLowerCase() === b.toLowerCase();
@@ -386,11 +340,9 @@ function scopeSet(target: string): Set<string> {
   return new Set(target.toLowerCase().split(/\s+/).filter(Boolean));
 }
 
-function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
-  if (a.size !== b.size) return false;
-  for (const x of a) if (!b.has(x)) return false;
-  return true;
-}
+const sameSet = (a: ReadonlySet<string>, b: ReadonlySet<string>) => a.size === b.size && [...a].every((x) => b.has(x));
+/** Whether two scope sets share a scope (or are both empty). */
+const overlap = (a: ReadonlySet<string>, b: ReadonlySet<string>) => a.size + b.size === 0 || [...a].some((x) => b.has(x));
 
 /**
  * The realm an authority's refresh tokens are filed under (see `findRefreshToken`): the issuer path
@@ -409,9 +361,9 @@ export function parseCacheJson(json: string): Record<string, Record<string, unkn
   try {
     parsed = json.trim() === '' ? {} : JSON.parse(json);
   } catch {
-    throw new CacheFormatError('The serialized token cache is not valid JSON');
+    throw new CacheFormatError('The token cache is not valid JSON');
   }
-  parseOrThrow(cacheDocumentSchema, parsed, (path) => new CacheFormatError(path ? `Cache section "${path.split('.')[0]}" must be an object of entries` : 'The serialized token cache must be a JSON object'));
+  parseOrThrow(cacheDocumentSchema, parsed, (path) => new CacheFormatError(`The token cache${path ? ` section "${path.split('.')[0]}"` : ''} must be a JSON object`));
   return parsed as Record<string, Record<string, unknown>>;
 }
 

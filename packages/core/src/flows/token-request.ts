@@ -2,7 +2,7 @@ import type { Authority } from '../authority/authority.js';
 import { entraIssuerMatches, parseClientInfo } from '../authority/entra.js';
 import type { AuthorityMetadata } from '../authority/discovery.js';
 import type { AccessTokenEntity, AccountEntity, RefreshTokenEntity } from '../cache/schema.js';
-import { type TokenCache, refreshTokenRealm } from '../cache/token-cache.js';
+import { refreshTokenRealm } from '../cache/token-cache.js';
 import { type IdTokenClaims, decodeIdToken, validateIdTokenClaims } from '../crypto/id-token.js';
 import { ConfigurationError, InteractionRequiredError, InvalidResponseError, ServerError, ValidationError } from '../errors.js';
 import { ACCESS_TOKEN_WITH_AUTH_SCHEME } from '../cache/schema.js';
@@ -204,7 +204,6 @@ async function acceptTokenResponse(ctx: FlowContext, req: TokenRequest, metadata
     await ctx.persistence.write(
       partition,
       (cache) => {
-        replaceOverlappingTokens(cache, at);
         cache.store('AccessToken', at);
         if (refreshToken) {
           const rt: RefreshTokenEntity = { credential_type: 'RefreshToken', secret: refreshToken, ...owner, last_modification_time: String(now) };
@@ -341,16 +340,4 @@ function usernameOf(claims: IdTokenClaims): string {
   const { emails } = claims;
   const found = [claims.preferred_username, claims.upn, Array.isArray(emails) && emails[0], claims.email, claims.unique_name].find((v) => typeof v === 'string' && v);
   return (found as string | undefined) ?? '';
-}
-
-/**
- * A new token replaces cached ones of its type (Bearer, DPoP) whose scopes overlap it, as MSAL
- * does, so lookups stay unambiguous; a DPoP token also replaces those of an earlier key.
- */
-function replaceOverlappingTokens(cache: TokenCache, at: AccessTokenEntity): void {
-  const words = (target: string) => target.toLowerCase().split(' ');
-  const scopes = words(at.target);
-  for (const { key, entity: old } of cache.accessTokensInGroup(at.home_account_id, at.environment, at.client_id, at.realm, at.user_assertion_hash as string | undefined)) {
-    if ((old.token_type ?? 'Bearer').toLowerCase() === at.token_type!.toLowerCase() && words(old.target).some((s) => s && scopes.includes(s))) cache.remove('AccessToken', key);
-  }
 }
