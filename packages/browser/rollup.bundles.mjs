@@ -51,7 +51,7 @@ export function tesseraSources() {
  * result field of the same name would be renamed too and break: test/bundle.test.ts checks that none
  * of these names is a property of the package's public types.
  */
-export const INTERNAL_PROPERTIES = ['persistence', 'partitioning', 'singleFlight', 'excludeScopes', 'verifySignature', 'clockSkew', 'refreshLock', 'metadataUrl', 'multiTenant', 'partition', 'persistent', 'authenticate', 'accountInfo', 'appHeaders', 'familyRefresh', 'throttles', 'libraryHeaders', 'tenantIds'];
+export const INTERNAL_PROPERTIES = ['persistence', 'partitioning', 'singleFlight', 'excludeScopes', 'verifySignature', 'clockSkew', 'refreshLock', 'metadataUrl', 'multiTenant', 'partition', 'persistent', 'authenticate', 'accountInfo', 'appHeaders', 'familyRefresh', 'throttles', 'libraryHeaders', 'tenantIds', 'sendWithDpop'];
 
 const minify = () =>
   terser({

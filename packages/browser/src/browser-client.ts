@@ -229,7 +229,7 @@ export class BrowserClient {
       clockSkew: 300,
       now: () => Math.floor(Date.now() / 1000),
       refreshLock: (account, work) => underWebLock(store && clientId, account, work),
-      dpop: this.#dpop?.session,
+      ...this.#dpop?.context,
       pushedAuthorizationRequests: options.pushedAuthorizationRequests,
       // Entra's x-client-* (sent as parameters, see #call); this package's own version, put in at build time.
       libraryHeaders: libraryHeaders(authority.kind === 'entra', { sku: 'tessera.js.browser', version: '0.0.0-tessera-package-version' }),

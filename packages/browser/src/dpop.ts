@@ -1,10 +1,10 @@
-import { type AuthenticationResult, type DpopFetchOptions, type DpopHeaders, type DpopProofRequest, DpopSession, dpopHeaders, fetchWithDpop } from '@tessera/core';
+import { type AuthenticationResult, type DpopFetchOptions, type DpopHeaders, type DpopProofRequest, type FlowContext, DpopSession, dpopContext, dpopHeaders, fetchWithDpop } from '@tessera/core';
 import { dpopKeyPair } from './stores.js';
 
-/** DPoP as a BrowserClient uses it (see browserDpop): the session its token requests sign with, and the API helpers. */
+/** DPoP as a BrowserClient uses it (see browserDpop): what its token requests sign with, and the API helpers. */
 export interface BrowserDpop {
-  /** Signs the client's token requests and binds its codes (`dpop_jkt`). */
-  session: DpopSession;
+  /** The client's context fields: the session that signs its token requests and binds its codes (`dpop_jkt`), and those requests. */
+  context: Pick<FlowContext, 'dpop' | 'sendWithDpop'>;
   /** BrowserClient.dpopHeaders; `iat` in seconds since the epoch. */
   headers(result: AuthenticationResult, request: Omit<DpopProofRequest, 'accessToken'>, iat: number): Promise<DpopHeaders>;
   /** BrowserClient.fetchWithDpop; `now` gives seconds since the epoch. */
@@ -20,7 +20,7 @@ export interface BrowserDpop {
 export function browserDpop(clientId: string, persistentKey: boolean): BrowserDpop {
   const session = new DpopSession(persistentKey ? () => dpopKeyPair(clientId) : undefined);
   return {
-    session,
+    context: dpopContext(session),
     headers: (result, request, iat) => dpopHeaders(session, result, request, iat),
     fetch: (result, url, options, now) => fetchWithDpop(session, result, url, options, now),
   };

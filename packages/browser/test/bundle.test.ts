@@ -19,8 +19,11 @@ import {
   sizes,
 } from '../scripts/bundle-check.mjs';
 
-/** Strings only the optional features carry (popup sign-in: browserPopup; DPoP proofs and key storage: browserDpop). */
-const OPTIONAL_FEATURES = ['popup_blocked', 'dpop+jwt', 'dpop-key'];
+/**
+ * Strings only the optional features carry (popup sign-in: browserPopup; DPoP proofs, key storage and
+ * token requests with proofs and nonce retry (core's dpopContext): browserDpop).
+ */
+const OPTIONAL_FEATURES = ['popup_blocked', 'dpop+jwt', 'dpop-key', 'use_dpop_nonce', 'proofs (dpop_signing_alg_values_supported'];
 
 /** Property names of everything the package exports (options, requests, results, errors, ...), as far as our own types reach. */
 function publicPropertyNames(): Set<string> {

@@ -50,6 +50,7 @@ export { acquireTokenSilent } from './flows/silent.js';
 export { getAuthorityMetadata } from './authority/discovery.js';
 export { CachePersistence } from './cache/cache-store.js';
 export { DpopSession, dpopHeaders, fetchWithDpop } from './crypto/dpop.js';
+export { dpopContext } from './flows/dpop-request.js';
 export { SingleFlight } from './client/single-flight.js';
 export { checkClientIdentity } from './client/client-options.js';
 export { LogSink } from './logger.js';

@@ -6,6 +6,7 @@ import { defaultAcquisitionLock, defaultRefreshLock } from './refresh-lock.js';
 import { TokenCache } from '../cache/token-cache.js';
 import { type DpopFetchOptions, type DpopHeaders, type DpopOption, type DpopProofRequest, DpopSession, dpopHeaders, dpopKeyPairFrom, fetchWithDpop } from '../crypto/dpop.js';
 import type { IdTokenSignatureVerifier } from '../crypto/id-token.js';
+import { dpopContext } from '../flows/dpop-request.js';
 import {
   type AcquireTokenByCodeOptions,
   type AuthCodeFlow,
@@ -201,7 +202,7 @@ export class ClientApplication {
       aroundTokenRequest: aroundTokenRequest(new ThrottleMemory()),
       libraryHeaders: libraryHeaders(this.authority.kind === 'entra', { sku: 'tessera.js.core', version: LIBRARY_VERSION, ...options.libraryInfo }),
       pushedAuthorizationRequests: options.pushedAuthorizationRequests,
-      dpop: dpopSession(options.dpop),
+      ...dpopFields(options.dpop),
       appHeaders: appHeaders(options),
       // Families are public (first-party) apps: a confidential client never redeems another app's refresh token.
       familyRefresh: this.authority.kind === 'entra' && !authenticate ? refreshWithFamily : undefined,
@@ -360,8 +361,7 @@ export class ClientApplication {
   }
 }
 
-/** The client's DPoP session for its `dpop` option, if any. */
-function dpopSession(option: DpopOption | undefined): DpopSession | undefined {
-  if (!option) return undefined;
-  return new DpopSession(option === true ? undefined : () => dpopKeyPairFrom(option.key));
+/** The context fields of the client's `dpop` option (see dpopContext): none without it. */
+function dpopFields(option: DpopOption | undefined): Pick<FlowContext, 'dpop' | 'sendWithDpop'> | undefined {
+  return option ? dpopContext(new DpopSession(option === true ? undefined : () => dpopKeyPairFrom(option.key))) : undefined;
 }

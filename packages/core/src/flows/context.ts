@@ -6,6 +6,7 @@ import type { SingleFlight } from '../client/single-flight.js';
 import type { DpopSession } from '../crypto/dpop.js';
 import type { IdTokenSignatureVerifier } from '../crypto/id-token.js';
 import type { HttpClient, HttpRequest } from '../http/http-client.js';
+import type { TokenResponse } from '../http/schemas.js';
 import { TesseraError } from '../errors.js';
 import type { LogSink } from '../logger.js';
 import type { PushedAuthorizationRequests } from './pushed-authorization.js';
@@ -88,7 +89,17 @@ export interface FlowContext {
   azureRegion?: () => Promise<string | undefined>;
   /** Set when tokens are bound to a DPoP key (RFC 9449): every token request carries a proof. */
   dpop?: DpopSession;
+  /**
+   * Set with `dpop`, only by dpopContext: sends a token request with DPoP proofs, retried once for the
+   * server's nonce, and checks that the answer is a DPoP token. Apart from core's token request,
+   * so that apps without DPoP bundle none of it.
+   * @internal
+   */
+  sendWithDpop?: (ctx: FlowContext, metadata: AuthorityMetadata, url: string, send: TokenSend) => Promise<TokenResponse>;
 }
+
+/** Posts a token request through `http`, with the headers `fresh` makes anew for each send (a DPoP proof). */
+export type TokenSend = (http: HttpClient, fresh: () => Promise<Record<string, string>>) => Promise<TokenResponse>;
 
 /** Who is calling, for Entra's diagnostics headers (MSAL's libraryInfo). */
 export interface LibraryInfo {

@@ -4,10 +4,8 @@ import type { AuthorityMetadata } from '../authority/discovery.js';
 import type { AccessTokenEntity, AccountEntity, RefreshTokenEntity } from '../cache/schema.js';
 import { refreshTokenRealm } from '../cache/token-cache.js';
 import { type IdTokenClaims, decodeIdToken, validateIdTokenClaims } from '../crypto/id-token.js';
-import { ConfigurationError, InteractionRequiredError, InvalidResponseError, ServerError, ValidationError } from '../errors.js';
+import { InteractionRequiredError, InvalidResponseError, ServerError, ValidationError } from '../errors.js';
 import { ACCESS_TOKEN_WITH_AUTH_SCHEME } from '../cache/schema.js';
-import { DPOP_ALG, dpopHtu, retryingForDpopNonce } from '../crypto/dpop.js';
-import type { DpopSession } from '../crypto/dpop.js';
 import type { HttpClient } from '../http/http-client.js';
 import { abortable } from '../http/retry.js';
 import { type TokenResponse, tokenResponseSchema } from '../http/schemas.js';
@@ -101,47 +99,25 @@ async function sendTokenRequest(ctx: FlowContext, req: TokenRequest): Promise<Au
   // and the transport's retries resend requests the provider may already have processed.
   const send = (http: HttpClient, fresh?: () => Promise<Record<string, string>>) =>
     postAsClient(ctx, http, metadata, { url, params: form, headers, audience: url, fresh, signal }, tokenResponseSchema, 'Token response');
-  const { dpop } = ctx;
-  const response = dpop ? await sendWithDpop(ctx, dpop, metadata, url, send) : await send(ctx.http);
+  const { sendWithDpop } = ctx;
+  const response = sendWithDpop ? await sendWithDpop(ctx, metadata, url, send) : checkTokenType(await send(ctx.http), 'bearer', 'Bearer (set `dpop` for DPoP-bound tokens)');
   const result = await acceptTokenResponse(ctx, req, metadata, response);
   ctx.log.log('verbose', () => `Token acquired for scopes "${result.scopes.join(' ')}" (access token ${ctx.log.pii(result.accessToken)})`);
   return result;
 }
 
-/**
- * A token request with a DPoP proof (RFC 9449 5). A server that wants a nonce answers
- * `use_dpop_nonce` with a `DPoP-Nonce` header: the request is sent once more with a new proof
- * carrying it; the nonce is remembered for the server, so the next request needs no retry.
- */
-function sendWithDpop<T>(ctx: FlowContext, dpop: DpopSession, metadata: AuthorityMetadata, url: string, send: (http: HttpClient, fresh: () => Promise<Record<string, string>>) => Promise<T>): Promise<T> {
-  const algs = metadata.dpop_signing_alg_values_supported;
-  if (algs && !algs.includes(DPOP_ALG)) {
-    throw new ConfigurationError(`dpop: the provider takes no ${DPOP_ALG} proofs (dpop_signing_alg_values_supported: ${algs}); turn off \`dpop\``);
-  }
-  // This authorization server's nonces, apart from those of other issuers or an API on its origin.
-  return retryingForDpopNonce(
-    dpop,
-    dpopHtu(url),
-    (nonce, heard) =>
-      send({ send: (request) => ctx.http.send(request).then((response) => (heard(response.headers['dpop-nonce']), response)) }, async () => ({
-        DPoP: await dpop.proof({ method: 'POST', url, nonce }, ctx.now()),
-      })),
-    (answer) => answer.error instanceof ServerError && answer.error.error === 'use_dpop_nonce',
-  );
+/** Refuses a token response whose token_type is not `type` (lower case); `expected` names it and what to do. */
+export function checkTokenType(response: TokenResponse, type: string, expected: string): TokenResponse {
+  const got = response.token_type;
+  if (got.toLowerCase() !== type) throw new InvalidResponseError(`Token response has token_type "${got}", expected ${expected}`, 200, 'invalid_token_type');
+  return response;
 }
 
 async function acceptTokenResponse(ctx: FlowContext, req: TokenRequest, metadata: AuthorityMetadata, response: TokenResponse): Promise<AuthenticationResult> {
   const { authority, scopes, userAssertionHash, signal } = req;
   const { clientId, log } = ctx;
-  const { token_type: tokenType, id_token: idToken, refresh_token: refreshToken, foci, scope } = response;
+  const { id_token: idToken, refresh_token: refreshToken, foci, scope } = response;
   const keyId = ctx.dpop?.keyId;
-  if (tokenType.toLowerCase() !== (ctx.dpop ? 'dpop' : 'bearer')) {
-    throw new InvalidResponseError(
-      `Token response has token_type "${tokenType}", expected ${ctx.dpop ? 'DPoP (the token is not bound to the key): turn off `dpop` or enable DPoP at the provider' : 'Bearer (set `dpop` for DPoP-bound tokens)'}`,
-      200,
-      'invalid_token_type',
-    );
-  }
   let claims: IdTokenClaims | undefined;
   if (idToken) {
     claims = decodeIdToken(idToken);
