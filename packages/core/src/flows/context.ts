@@ -87,7 +87,11 @@ export interface FlowContext {
    * configured, or detected on first use; undefined from it means the global endpoint.
    */
   azureRegion?: () => Promise<string | undefined>;
-  /** Set when tokens are bound to a DPoP key (RFC 9449): every token request carries a proof. */
+  /**
+   * Set when tokens are bound to a DPoP key (RFC 9449), always with sendWithDpop: spread
+   * `dpopContext(session)` into the context. `dpop` alone signs nothing (token requests go out as
+   * Bearer requests); it only binds codes (`dpop_jkt`) and selects cached tokens by its key.
+   */
   dpop?: DpopSession;
   /**
    * Set with `dpop`, only by dpopContext: sends a token request with DPoP proofs, retried once for the
