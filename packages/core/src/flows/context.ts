@@ -89,8 +89,7 @@ export interface FlowContext {
   azureRegion?: () => Promise<string | undefined>;
   /**
    * Set when tokens are bound to a DPoP key (RFC 9449), always with sendWithDpop: spread
-   * `dpopContext(session)` into the context. `dpop` alone signs nothing (token requests go out as
-   * Bearer requests); it only binds codes (`dpop_jkt`) and selects cached tokens by its key.
+   * `dpopContext(session)` into the context (a token request with `dpop` alone is a ConfigurationError).
    */
   dpop?: DpopSession;
   /**
