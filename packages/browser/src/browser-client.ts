@@ -206,11 +206,12 @@ export class BrowserClient {
     this.redirectUri = options.redirectUri ?? location.origin + location.pathname;
     const store = typeof cache === 'object' ? cache : cache === 'indexeddb' && typeof indexedDB === 'object' ? new IndexedDbCacheStore(clientId) : undefined;
     this.#persistentKey = store instanceof IndexedDbCacheStore;
+    // Before the tab channel opens: a bad authority leaves nothing listening.
+    const authority = resolveAuthority(options);
     if (store && typeof BroadcastChannel === 'function') {
       this.#channel = new BroadcastChannel(`tessera.${clientId}`);
       this.#channel.onmessage = (event: MessageEvent<TabMessage>) => this.#onTabMessage(event.data.signedOut);
     }
-    const authority = resolveAuthority(options);
     const http = options.httpClient ?? fetchTransport();
     const log = new LogSink(options);
     this.#dpop = dpop?.(clientId, this.#persistentKey);
