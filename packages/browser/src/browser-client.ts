@@ -198,22 +198,22 @@ export class BrowserClient {
   #redirectResult?: Promise<BrowserAuthResult | null>;
 
   constructor(options: BrowserClientOptions) {
-    const { clientId, cache = 'indexeddb' } = checkClientIdentity(options);
+    const { clientId, cache = 'indexeddb', dpop } = checkClientIdentity(options);
+    // `dpop: true` was this option's form before browserDpop; refused before anything is opened.
+    if (dpop && typeof dpop !== 'function') throw new ConfigurationError(NO_DPOP, 'invalid_options');
     this.#options = options;
     this.clientId = clientId;
     this.redirectUri = options.redirectUri ?? location.origin + location.pathname;
     const store = typeof cache === 'object' ? cache : cache === 'indexeddb' && typeof indexedDB === 'object' ? new IndexedDbCacheStore(clientId) : undefined;
     this.#persistentKey = store instanceof IndexedDbCacheStore;
+    // Before the tab channel opens: a bad authority leaves nothing listening.
+    const authority = resolveAuthority(options);
     if (store && typeof BroadcastChannel === 'function') {
       this.#channel = new BroadcastChannel(`tessera.${clientId}`);
       this.#channel.onmessage = (event: MessageEvent<TabMessage>) => this.#onTabMessage(event.data.signedOut);
     }
-    const authority = resolveAuthority(options);
     const http = options.httpClient ?? fetchTransport();
     const log = new LogSink(options);
-    const { dpop } = options;
-    // `dpop: true` was this option's form before browserDpop.
-    if (dpop && typeof dpop !== 'function') throw new ConfigurationError(NO_DPOP);
     this.#dpop = dpop?.(clientId, this.#persistentKey);
     this.#context = {
       clientId,
@@ -325,7 +325,7 @@ export class BrowserClient {
 
   async #popup(request: InteractiveRequest, login: boolean): Promise<AuthenticationResult> {
     const { popup } = this.#options;
-    if (!popup) throw new ConfigurationError('No popup sign-in: set the `popup` option to browserPopup');
+    if (typeof popup !== 'function') throw new ConfigurationError('No popup sign-in: set the `popup` option to browserPopup');
     // Up to window.open (in `popup`) everything runs synchronously, inside the caller's click.
     beginInteraction(this.#interaction);
     try {

@@ -42,6 +42,45 @@ describe('optional features of BrowserClient', () => {
     expect((error as Error).message).toContain('browserDpop');
   });
 
+  it('refuses dpop: true before opening anything: invalid_options (the code the README gives), no tab channel left listening', () => {
+    const channels: { closed: boolean }[] = [];
+    vi.stubGlobal(
+      'BroadcastChannel',
+      class {
+        closed = false;
+        onmessage: unknown = null;
+        constructor() {
+          channels.push(this);
+        }
+        postMessage() {}
+        close() {
+          this.closed = true;
+        }
+      },
+    );
+    const store = { load: async () => undefined, save: async () => {} };
+    const error = (() => {
+      try {
+        client({ dpop: true as never, cache: store });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error).toMatchObject({ code: 'invalid_options', message: expect.stringContaining('browserDpop') });
+    // A half-built client must not stay subscribed to other tabs' messages.
+    expect(channels.filter((c) => !c.closed)).toEqual([]);
+  });
+
+  it('refuses a popup option that is not browserPopup (popup: true) with a ConfigurationError naming browserPopup, opening nothing', async () => {
+    const { app, storage } = client({ popup: true as never });
+    const error = await app.loginPopup().then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as Error).message).toContain('browserPopup');
+    expect(open).not.toHaveBeenCalled();
+    expect([...storage.keys()]).toEqual([]);
+  });
+
   it('without dpop, dpopHeaders and fetchWithDpop reject with a ConfigurationError that names browserDpop', async () => {
     const { app } = client();
     for (const call of [() => app.dpopHeaders(DPOP_RESULT, { method: 'GET', url: 'https://api.example/x' }), () => app.fetchWithDpop(DPOP_RESULT, 'https://api.example/x')]) {

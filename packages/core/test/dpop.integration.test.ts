@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AuthenticationResult,
   ConfidentialClientApplication,
+  ConfigurationError,
   type DpopKeySource,
   InteractionRequiredError,
   InvalidResponseError,
@@ -191,6 +192,21 @@ describe('DPoP with a provider that ignores it for unbound clients', () => {
       },
     });
     await expect(sneaky.acquireTokenForClient({ scopes: APP_ONLY, forceRefresh: true })).rejects.toBeInstanceOf(InvalidResponseError);
+  });
+
+  it('a context with a DPoP session but without its token requests (dpop without dpopContext) sends nothing and never files a Bearer token as DPoP', async () => {
+    const base = { clientId: idp.current.clients.confidential.clientId, clientCredential: idp.current.clients.confidential.clientSecret, authority: idp.current.issuer };
+    // As a platform package would assemble it with `dpop: session` alone (FlowContext.dpop before dpopContext).
+    const app = new ConfidentialClientApplication({ ...base, dpop: true });
+    const context = (app as unknown as { context: { dpop: { key(): Promise<unknown> }; sendWithDpop?: unknown } }).context;
+    delete context.sendWithDpop;
+    await context.dpop.key();
+    idp.current.clearRequests();
+    const outcome = await app.acquireTokenForClient({ scopes: APP_ONLY }).catch((e: unknown) => e);
+    // Not an unbound (Bearer) token reported and cached as DPoP-bound.
+    expect(outcome).toBeInstanceOf(ConfigurationError);
+    expect((outcome as Error).message).toContain('dpopContext');
+    expect(idp.current.countRequests({ path: '/token' })).toBe(0);
   });
 });
 

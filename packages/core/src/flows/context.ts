@@ -87,7 +87,10 @@ export interface FlowContext {
    * configured, or detected on first use; undefined from it means the global endpoint.
    */
   azureRegion?: () => Promise<string | undefined>;
-  /** Set when tokens are bound to a DPoP key (RFC 9449): every token request carries a proof. */
+  /**
+   * Set when tokens are bound to a DPoP key (RFC 9449), always with sendWithDpop: spread
+   * `dpopContext(session)` into the context (a token request with `dpop` alone is a ConfigurationError).
+   */
   dpop?: DpopSession;
   /**
    * Set with `dpop`, only by dpopContext: sends a token request with DPoP proofs, retried once for the

@@ -4,7 +4,7 @@ import type { AuthorityMetadata } from '../authority/discovery.js';
 import type { AccessTokenEntity, AccountEntity, RefreshTokenEntity } from '../cache/schema.js';
 import { refreshTokenRealm } from '../cache/token-cache.js';
 import { type IdTokenClaims, decodeIdToken, validateIdTokenClaims } from '../crypto/id-token.js';
-import { InteractionRequiredError, InvalidResponseError, ServerError, ValidationError } from '../errors.js';
+import { ConfigurationError, InteractionRequiredError, InvalidResponseError, ServerError, ValidationError } from '../errors.js';
 import { ACCESS_TOKEN_WITH_AUTH_SCHEME } from '../cache/schema.js';
 import type { HttpClient } from '../http/http-client.js';
 import { abortable } from '../http/retry.js';
@@ -99,7 +99,9 @@ async function sendTokenRequest(ctx: FlowContext, req: TokenRequest): Promise<Au
   // and the transport's retries resend requests the provider may already have processed.
   const send = (http: HttpClient, fresh?: () => Promise<Record<string, string>>) =>
     postAsClient(ctx, http, metadata, { url, params: form, headers, audience: url, fresh, signal }, tokenResponseSchema, 'Token response');
-  const { sendWithDpop } = ctx;
+  const { dpop, sendWithDpop } = ctx;
+  // A session without its requests would send unbound requests and file their tokens as bound.
+  if (dpop && !sendWithDpop) throw new ConfigurationError('FlowContext: set dpop with dpopContext');
   const response = sendWithDpop ? await sendWithDpop(ctx, metadata, url, send) : checkTokenType(await send(ctx.http), 'bearer', 'Bearer (set `dpop` for DPoP-bound tokens)');
   const result = await acceptTokenResponse(ctx, req, metadata, response);
   ctx.log.log('verbose', () => `Token acquired for scopes "${result.scopes.join(' ')}" (access token ${ctx.log.pii(result.accessToken)})`);
