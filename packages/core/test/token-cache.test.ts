@@ -156,6 +156,9 @@ describe('storing into caches other MSAL libraries wrote', () => {
     cache.store('AccessToken', { ...at, secret: 'mine' });
     expect(cache.findAccessToken(q)).toEqual({ ...at, secret: 'mine' });
     expect(cache.get('AccessToken', 'h-e-accesstoken-c-r-a--hash')).toMatchObject({ secret: 'theirs', additionalCacheKeyComponents: { attribute_tokens: 'x' } });
+    // Empty components are no partition (as msal-node reads them).
+    cache.upsert('AccessToken', { ...at, secret: 'unpartitioned', target: 'b', additionalCacheKeyComponents: {} } as never);
+    expect(cache.findAccessToken({ ...q, scopes: ['b'] })?.secret).toBe('unpartitioned');
   });
 
   it('a refresh token written without a key does not inherit the key of the one it replaces (DPoP turned off)', () => {

@@ -93,7 +93,11 @@ const schemeOf = (e: { token_type?: string }) => (e.token_type ?? 'bearer').toLo
  * A token in msal-node's partition of a request with attribute tokens (additionalCacheKeyComponents):
  * msal-node serves it only to such requests and never replaces it with another, so neither do we.
  */
-const partitioned = (e: unknown) => isRecord((e as { additionalCacheKeyComponents?: unknown }).additionalCacheKeyComponents);
+const partitioned = (e: unknown) => {
+  const components = (e as { additionalCacheKeyComponents?: unknown }).additionalCacheKeyComponents;
+  // As msal-node reads it: an empty object is no partition.
+  return isRecord(components) && Object.keys(components).length > 0;
+};
 
 /**
  * The token cache in memory: MSAL's sections, plus indexes so a lookup costs the same
