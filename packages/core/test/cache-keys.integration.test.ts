@@ -70,6 +70,35 @@ describe('on-behalf-of tokens are keyed by the assertion they were exchanged for
   }
 });
 
+describe("on-behalf-of tokens never mix with the user's own tokens in one client", () => {
+  const idp = useDevAuthority();
+
+  it("the API's exchange for ada's assertion and ada's own sign-in to the API client keep their own access and refresh tokens", async () => {
+    const native = new PublicClientApplication({ clientId: idp.current.clients.native.clientId, authority: idp.current.issuer });
+    const assertion = (await native.acquireTokenByUsernamePassword({ scopes: SCOPES, username: 'ada', password: 'pw' })).accessToken;
+    const { clientId, clientSecret } = idp.current.clients.confidential;
+    const api = new ConfidentialClientApplication({ clientId, clientCredential: clientSecret, authority: idp.current.issuer });
+    const own = await api.acquireTokenByUsernamePassword({ scopes: SCOPES, username: 'ada', password: 'pw' });
+    const obo = await api.acquireTokenOnBehalfOf({ scopes: SCOPES, userAssertion: assertion });
+    expect(obo.accessToken).not.toBe(own.accessToken);
+    idp.current.clearRequests();
+    // Each is found again by its own key: the account's silent call, the assertion's exchange.
+    expect(await api.acquireTokenSilent({ account: own.account!, scopes: SCOPES })).toMatchObject({ accessToken: own.accessToken, fromCache: true });
+    expect(await api.acquireTokenOnBehalfOf({ scopes: SCOPES, userAssertion: assertion })).toMatchObject({ accessToken: obo.accessToken, fromCache: true });
+    expect(idp.current.requests).toHaveLength(0);
+    // The account's refresh redeems (and rotates) the account's refresh token, never the exchange's.
+    const refreshTokens = () => Object.values(JSON.parse(api.tokenCache.serialize()).RefreshToken as Record<string, { secret: string; user_assertion_hash?: string }>);
+    const exchanges = () => refreshTokens().filter((rt) => rt.user_assertion_hash).map((rt) => rt.secret);
+    const [oboRefreshToken] = exchanges();
+    const ownRefreshToken = refreshTokens().find((rt) => !rt.user_assertion_hash)!.secret;
+    const refreshed = await api.acquireTokenSilent({ account: own.account!, scopes: SCOPES, forceRefresh: true });
+    expect(refreshed.idTokenClaims?.sub).toBe('ada');
+    expect(exchanges()).toEqual([oboRefreshToken]);
+    expect(refreshTokens().filter((rt) => !rt.user_assertion_hash).map((rt) => rt.secret)).not.toContain(ownRefreshToken);
+    expect(await api.acquireTokenOnBehalfOf({ scopes: SCOPES, userAssertion: assertion })).toMatchObject({ accessToken: obo.accessToken, fromCache: true });
+  });
+});
+
 /** Issuers `http://127.0.0.1:<port>/realms/<name>` on one host: a front door forwarding each path to its dev authority. */
 function usePathIssuers(names: string[]): { readonly current: Record<string, DevAuthority> } {
   const holder = { current: {} as Record<string, DevAuthority> };
