@@ -288,4 +288,38 @@ describe('on-behalf-of tokens in a cache file shared with @azure/msal-node', () 
     // Another assertion is another user's: exchanged, not answered with ada's token.
     expect((await api.acquireTokenOnBehalfOf({ scopes: SCOPES, userAssertion: bob })).accessToken).not.toBe(theirs!.accessToken);
   });
+
+  it("msal-node answers its exchange of the same assertion from Tessera's token (no request), exchanges another assertion, and Tessera then reads msal-node's", async () => {
+    const path = join(tmp.path, 'obo-tessera-first.json');
+    const native = new PublicClientApplication({ clientId: idp.current.clients.native.clientId, authority: idp.current.issuer });
+    const assertion = async (username: string) => (await native.acquireTokenByUsernamePassword({ scopes: SCOPES, username, password: 'pw' })).accessToken;
+    const [ada, bob] = [await assertion('ada'), await assertion('bob')];
+    const { clientId, clientSecret } = idp.current.clients.confidential;
+    const api = () => new ConfidentialClientApplication({ clientId, clientCredential: { clientSecret }, authority: idp.current.issuer, cacheStore: new FileCacheStore({ path, allowUnencryptedStorage: true }) });
+    const mine = await api().acquireTokenOnBehalfOf({ scopes: SCOPES, userAssertion: ada });
+    // Still MSAL Python's spelling too (its readers match `user_assertion_hash`).
+    const written = Object.values((await readCache(path)).AccessToken!);
+    expect(written.map((e) => [e.secret, e.user_assertion_hash === e.userAssertionHash && typeof e.userAssertionHash === 'string'])).toEqual([[mine.accessToken, true]]);
+
+    const msal = await msalConfidentialClient(idp.current, path);
+    // msal-node's on-behalf-of lookup does not call the cache plugin (msal-node issue #5502): its documented
+    // way to load the file first (docs/performance.md).
+    await msal.app.getTokenCache().getAllAccounts();
+    const found = await msal.app.acquireTokenOnBehalfOf({ scopes: SCOPES, oboAssertion: ada });
+    expect(found).toMatchObject({ accessToken: mine.accessToken, fromCache: true });
+    expect(msal.requests.size).toBe(0);
+    // Another assertion is not answered with ada's token: msal-node exchanges it.
+    const bobs = await msal.app.acquireTokenOnBehalfOf({ scopes: SCOPES, oboAssertion: bob });
+    expect(bobs!.accessToken).not.toBe(mine.accessToken);
+    expect(msal.requests.get('urn:ietf:params:oauth:grant-type:jwt-bearer')).toBe(1);
+
+    // The other way: msal-node's new exchange of ada's assertion replaces Tessera's token, and Tessera answers from msal-node's tokens.
+    const theirs = await msal.app.acquireTokenOnBehalfOf({ scopes: SCOPES, oboAssertion: ada, skipCache: true });
+    expect(theirs!.accessToken).not.toBe(mine.accessToken);
+    idp.current.clearRequests();
+    const reader = api();
+    expect(await reader.acquireTokenOnBehalfOf({ scopes: SCOPES, userAssertion: ada })).toMatchObject({ accessToken: theirs!.accessToken, fromCache: true });
+    expect(await reader.acquireTokenOnBehalfOf({ scopes: SCOPES, userAssertion: bob })).toMatchObject({ accessToken: bobs!.accessToken, fromCache: true });
+    expect(idp.current.requests).toHaveLength(0);
+  });
 });

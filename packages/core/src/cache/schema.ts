@@ -184,7 +184,7 @@ export function credentialKey(c: CredentialKeyFields): string {
   return `${c.home_account_id}-${folded}${assertion ? `-${assertion}` : ''}`;
 }
 
-/** The on-behalf-of assertion hash of an entity: MSAL Python and Tessera write `user_assertion_hash`, msal-node `userAssertionHash`. */
+/** The on-behalf-of assertion hash of an entity: MSAL Python writes `user_assertion_hash`, msal-node `userAssertionHash`, Tessera both. */
 export function assertionHashOf(e: { user_assertion_hash?: unknown; userAssertionHash?: unknown }): string | undefined {
   const hash = e.user_assertion_hash ?? e.userAssertionHash;
   return typeof hash === 'string' && hash ? hash : undefined;

@@ -170,9 +170,11 @@ async function acceptTokenResponse(ctx: FlowContext, req: TokenRequest, metadata
   };
   if (response.refresh_in !== undefined) at.refresh_on = String(now + response.refresh_in);
   // Both tokens carry what selects them: the on-behalf-of assertion's hash, and MSAL's key_id
-  // (the thumbprint of the DPoP key they are bound to).
+  // (the thumbprint of the DPoP key they are bound to). The hash under both names, so a shared file's
+  // other readers find the token: MSAL Python reads `user_assertion_hash`, msal-node `userAssertionHash`
+  // (the same value: SHA-256 of the assertion, base64url).
   const bind = (entity: AccessTokenEntity | RefreshTokenEntity) => {
-    if (userAssertionHash) entity.user_assertion_hash = userAssertionHash;
+    if (userAssertionHash) entity.user_assertion_hash = entity.userAssertionHash = userAssertionHash;
     if (keyId) entity.key_id = keyId;
   };
   bind(at);
