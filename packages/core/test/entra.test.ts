@@ -288,6 +288,23 @@ describe('MSAL ClientApplication options on Entra', () => {
       expect((await app(FAMILY_CLIENT_ID, cache).acquireTokenSilent({ scopes: USER, account: signedIn.account! })).fromCache).toBe(true);
     });
 
+    it("never uses an on-behalf-of refresh token as the family's, in either spelling of its assertion hash", async () => {
+      const signedIn = await app(CLIENT_ID, new TokenCache()).acquireTokenByCode('code', { scopes: USER, redirectUri: 'http://localhost:8400' });
+      for (const field of ['user_assertion_hash', 'userAssertionHash']) {
+        const source = new TokenCache();
+        await app(CLIENT_ID, source).acquireTokenByCode('code', { scopes: USER, redirectUri: 'http://localhost:8400' });
+        const doc = JSON.parse(source.serialize());
+        // The family refresh token as an on-behalf-of exchange left it (MSAL Python's or msal-node's spelling).
+        for (const rt of Object.values(doc.RefreshToken) as Record<string, string>[]) rt[field] = 'assertion-hash';
+        const cache = new TokenCache();
+        cache.deserialize(JSON.stringify(doc));
+        seen.length = 0;
+        const error = await app(FAMILY_CLIENT_ID, cache).acquireTokenSilent({ scopes: USER, account: signedIn.account! }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(InteractionRequiredError);
+        expect(refreshes()).toEqual([]);
+      }
+    });
+
     it('an app outside the family is refused the family token (client_mismatch) and must sign in; then uses its own', async () => {
       const cache = new TokenCache();
       const signedIn = await app(CLIENT_ID, cache).acquireTokenByCode('code', { scopes: USER, redirectUri: 'http://localhost:8400' });

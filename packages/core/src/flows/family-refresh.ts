@@ -1,4 +1,4 @@
-import type { AppMetadataEntity, RefreshTokenEntity } from '../cache/schema.js';
+import { type AppMetadataEntity, type RefreshTokenEntity, assertionHashOf } from '../cache/schema.js';
 import { ServerError } from '../errors.js';
 import type { FamilyRefresh } from './context.js';
 
@@ -39,7 +39,7 @@ export const refreshWithFamily: FamilyRefresh = async (ctx, _authority, account,
 function familyRefreshToken(entries: Iterable<[string, RefreshTokenEntity]>, homeAccountId: string, environment: string, familyId: string): RefreshTokenEntity | undefined {
   let found: RefreshTokenEntity | undefined;
   for (const [, rt] of entries) {
-    if (rt.family_id === familyId && rt.home_account_id === homeAccountId && rt.environment.toLowerCase() === environment && !rt.user_assertion_hash) {
+    if (rt.family_id === familyId && rt.home_account_id === homeAccountId && rt.environment.toLowerCase() === environment && !assertionHashOf(rt)) {
       if (!found || Number(rt.last_modification_time ?? 0) >= Number(found.last_modification_time ?? 0)) found = rt;
     }
   }
