@@ -19,7 +19,7 @@ export const CDN_GZIP_BUDGET = 16_000;
 export const SPA_GZIP_BUDGET = 15_000;
 /**
  * What test/bundle.test.ts holds today: the budgets above are not met with zod/mini inside (see the
- * README's "Bundle size"; measured 22,112 and 20,804 B after the size-first pass). These ceilings
+ * README's "Bundle size"; measured 22,157 and 20,844 B after the size-first pass). These ceilings
  * only stop growth; lower them to the budgets as the bundles shrink.
  */
 export const CDN_GZIP_CEILING = 22_300;
