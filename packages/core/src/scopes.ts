@@ -9,9 +9,12 @@ export function normalizeScopes(scopes: string | readonly string[] | undefined):
   return (typeof scopes === 'string' ? scopes : (scopes ?? []).join(' ')).split(/\s+/).filter((s) => s && !seen.has(s.toLowerCase()) && seen.add(s.toLowerCase()));
 }
 
+/** The scopes without the OIDC ones, as given (an access token's cached target keeps the server's case). */
+export const withoutOidcScopes = (scopes: readonly string[]): string[] => scopes.filter((s) => !OIDC_SCOPES.has(s.toLowerCase()));
+
 /** Scopes used to match cached access tokens: lower-cased, without the OIDC scopes. */
 export function resourceScopes(scopes: readonly string[]): string[] {
-  return scopes.map((s) => s.toLowerCase()).filter((s) => !OIDC_SCOPES.has(s));
+  return withoutOidcScopes(scopes).map((s) => s.toLowerCase());
 }
 
 const lookups = new Map<string, readonly string[]>();

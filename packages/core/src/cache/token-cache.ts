@@ -212,8 +212,10 @@ export class TokenCache {
       this.#last<RefreshTokenEntity>('RefreshToken', owner(homeAccountId, options), environment, clientId, realm, (rt) => !('keyId' in options) || rt.key_id === options.keyId);
     // Filed without a realm (msal-node, older Tessera): it can only be this issuer's when the account
     // has signed in on this host through this issuer path alone.
-    const accounts = () => this.#matching('Account', homeAccountId, environment);
-    return find(realm) ?? (realm && accounts().length && accounts().every((a) => sameFolded((a.entity as AccountEntity).realm, realm)) ? find('') : undefined);
+    const found = find(realm);
+    if (found || !realm) return found;
+    const accounts = this.#matching('Account', homeAccountId, environment);
+    return accounts.length && accounts.every((a) => sameFolded((a.entity as AccountEntity).realm, realm)) ? find('') : undefined;
   }
 
   /** The ID token of the account for this client and tenant, if cached. */

@@ -10,7 +10,7 @@ import type { HttpClient } from '../http/http-client.js';
 import { abortable } from '../http/retry.js';
 import { type TokenResponse, tokenResponseSchema } from '../http/schemas.js';
 import { type AccountInfo, type AuthenticationResult, accountFields, tokenResult, userView } from '../results.js';
-import { OIDC_SCOPES, normalizeScopes, resourceScopes } from '../scopes.js';
+import { normalizeScopes, resourceScopes, withoutOidcScopes } from '../scopes.js';
 import { mergeClaims } from './claims.js';
 import { postAsClient } from './client-post.js';
 import type { FlowContext } from './context.js';
@@ -162,7 +162,7 @@ async function acceptTokenResponse(ctx: FlowContext, req: TokenRequest, metadata
     secret: response.access_token,
     ...owner,
     realm,
-    target: granted.filter((s) => !OIDC_SCOPES.has(s.toLowerCase())).join(' '),
+    target: withoutOidcScopes(granted).join(' '),
     token_type: keyId ? 'DPoP' : 'Bearer',
     cached_at: String(now),
     expires_on: String(now + expiresIn),
