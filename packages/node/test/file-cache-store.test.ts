@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -207,4 +208,39 @@ describe('FileCacheStore', () => {
     expect(await temps()).toEqual([]);
     expect(await s.load('default')).toBe('{}');
   }, 60_000);
+
+  // msal-node keeps its cache through a plugin that rewrites the file in place (truncate, then
+  // write; the msal-node peer of msal-interop.test.ts, and msal-node-extensions' FilePersistence,
+  // do so). A reader that comes in between sees an empty or cut-off file: that is a peer's write
+  // in progress, not a corrupt or empty cache.
+  it('a peer rewriting the file in place (as msal-node\'s cache plugin does): never read as empty, never moved aside', async () => {
+    const path = join(folder(), 'msal.cache');
+    await mkdir(join(path, '..'), { recursive: true, mode: 0o700 });
+    const entries: Record<string, unknown> = {};
+    for (let i = 0; i < 4000; i++) {
+      entries[`k${i}`] = { credential_type: 'AccessToken', secret: `${'s'.repeat(200)}${i}`, home_account_id: 'peer', environment: 'e', client_id: 'c', realm: 'r', target: `t${i}`, cached_at: '1', expires_on: '9999999999' };
+    }
+    const text = JSON.stringify({ Account: {}, IdToken: {}, RefreshToken: {}, AppMetadata: {}, AccessToken: entries }); // ~1.5 MB: several write() calls
+    await writeFile(path, text, { mode: 0o600 });
+    const script = `const { writeFile } = require('node:fs/promises'); const text = require('node:fs').readFileSync(process.argv[1], 'utf8');
+      (async () => { for (let i = 0; i < 150; i++) { await writeFile(process.argv[1], text, { mode: 0o600 }); await new Promise((r) => setTimeout(r, 10)); } })();`;
+    const peer = new Promise<void>((resolve, reject) => execFile(process.execPath, ['-e', script, path], (error) => (error ? reject(error) : resolve())));
+    let peerDone = false;
+    void peer.finally(() => (peerDone = true));
+
+    const warnings: string[] = [];
+    const s = new FileCacheStore({ path, allowUnencryptedStorage: true, onWarning: (m) => warnings.push(m) });
+    const reads: (string | undefined)[] = [];
+    while (!peerDone) {
+      reads.push(await s.load('default'));
+      // A write of ours in between: it reads the file under its lock, and must not move it aside either.
+      if (reads.length % 20 === 0) await s.update('default', (current) => current ?? '{}');
+    }
+    await peer;
+    expect(warnings).toEqual([]);
+    expect((await readdir(join(path, '..'))).filter((f) => f.includes('.corrupt-'))).toEqual([]);
+    expect(reads.length).toBeGreaterThan(0);
+    expect(reads.filter((r) => r !== text)).toEqual([]);
+    expect(await readFile(path, 'utf8')).toBe(text);
+  });
 });

@@ -69,6 +69,8 @@ interface Snapshot {
   /** dev, ino, size, mtime and ctime (ns) of the file the contents came from. */
   signature: string;
   contents: Contents;
+  /** The file's mtime, in ms since the epoch. */
+  modifiedMs?: number;
   /** A corrupt file we already warned about and could not move aside. */
   warned?: boolean;
 }
@@ -84,6 +86,13 @@ const isWindows = process.platform === 'win32';
 /** Never follow a symlink at the cache path; never block on a FIFO planted there. */
 const READ_FLAGS = isWindows ? 'r' : constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
+/**
+ * A file found empty or not cache JSON this soon after it changed may be half-written by a peer
+ * that rewrites it in place (msal-node's cache plugins truncate, then write): it is read again.
+ */
+const SETTLE_MS = 1000;
+/** How long a read waits for such a file to be whole, or still, before giving up (CacheStoreBusyError). */
+const MAX_SETTLE_WAIT_MS = 3000;
 
 /**
  * Token cache in JSON files, in MSAL's unified schema (the same text `TokenCache.serialize()` makes),
@@ -98,6 +107,8 @@ const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
  *   so readers and crashed writers only ever see the old or the new contents.
  * - `load` re-reads only when the file changed and otherwise returns the very same string.
  * - A corrupt file is moved aside to `<file>.corrupt-<timestamp>` with a warning; the store goes on empty.
+ *   A file that is empty or not JSON within a second of changing is read again first: a peer that
+ *   rewrites it in place (msal-node's cache plugins) may be halfway through.
  * - A file another user could have written or planted (owned by someone else, group/other-writable,
  *   a symlink, not a regular file, over `maxFileBytes`) and a lock held by another user are refused
  *   with `CacheStoreRefusedError`, untouched.
@@ -169,14 +180,14 @@ export class FileCacheStore implements CacheStore {
   async load(partitionKey: string, signal?: AbortSignal): Promise<string | undefined> {
     throwIfAborted(signal);
     const file = this.filePath(partitionKey);
-    const snapshot = await this.read(file);
+    const snapshot = await this.readWhole(file, signal);
     const { contents } = snapshot;
     if (contents.kind === 'data') return contents.data;
     if (contents.kind === 'corrupt' && this.refuseCorrupt) throw this.refused(file, contents.reason);
     if (contents.kind !== 'corrupt' || snapshot.warned) return undefined;
     // Move it aside under the lock, so a writer replacing it at this moment is not disturbed.
     return this.withLock(file, signal, async () => {
-      const again = await this.read(file);
+      const again = await this.readWhole(file, signal);
       if (again.contents.kind === 'data') return again.contents.data;
       if (again.contents.kind === 'corrupt' && !again.warned) await this.quarantine(file, again, false);
       return undefined;
@@ -193,7 +204,7 @@ export class FileCacheStore implements CacheStore {
     await this.ensureDirectory();
     return this.withLock(file, signal, async (lock) => {
       await this.sweepTemps(file);
-      const current = await this.read(file);
+      const current = await this.readWhole(file, signal);
       if (current.contents.kind === 'corrupt') {
         if (this.refuseCorrupt) throw this.refused(file, current.contents.reason);
         await this.quarantine(file, current, true);
@@ -216,6 +227,28 @@ export class FileCacheStore implements CacheStore {
     await this.ensureDirectory();
     const target = `${this.path}.${createHash('sha256').update(name).digest('hex').slice(0, 16)}`;
     return this.withLock(target, signal, () => work());
+  }
+
+  /**
+   * Reads a file, re-reading one that is empty or not cache JSON while it was changed within the
+   * last SETTLE_MS: a peer that writes in place (no lock of ours, no atomic rename) may be halfway.
+   * Such a file is taken as it is once it has been still that long; one that keeps changing
+   * without ever being whole is CacheStoreBusyError, never an empty cache or a file to move aside.
+   */
+  private async readWhole(file: string, signal?: AbortSignal): Promise<Snapshot> {
+    const giveUp = Date.now() + MAX_SETTLE_WAIT_MS;
+    for (let delay = 4; ; delay = Math.min(delay * 2, 40)) {
+      const snapshot = await this.read(file);
+      const { kind } = snapshot.contents;
+      if (kind === 'data' || kind === 'missing' || !(Math.abs(Date.now() - (snapshot.modifiedMs ?? 0)) < SETTLE_MS)) return snapshot;
+      if (Date.now() >= giveUp) {
+        throw new CacheStoreBusyError(
+          STORE,
+          `${file} kept changing for ${MAX_SETTLE_WAIT_MS} ms without holding whole cache JSON (another program is writing it in place); it was neither used nor changed`,
+        );
+      }
+      await sleep(delay / 2 + Math.random() * delay, signal);
+    }
   }
 
   /** Reads a file unless its signature is the one we saw last time. */
@@ -242,7 +275,11 @@ export class FileCacheStore implements CacheStore {
       const known = this.snapshots.get(file);
       if (known?.signature === signature) return known;
       const text = await readAtMost(handle, this.maxFileBytes, file);
-      const snapshot: Snapshot = { signature, contents: classify(this.encryption ? await this.encryption.decrypt(text) : text) };
+      const snapshot: Snapshot = {
+        signature,
+        contents: classify(this.encryption ? await this.encryption.decrypt(text) : text),
+        modifiedMs: Number(st.mtimeNs / 1_000_000n),
+      };
       this.snapshots.set(file, snapshot);
       return snapshot;
     } catch (error) {
