@@ -101,7 +101,9 @@ const MAX_SETTLE_WAIT_MS = 3000;
  * - Partition `default` (core's `'single'` partitioning) is the file at `path`
  *   (default `~/.tessera/tessera.cache.json`); any other partition key `k` is the file
  *   `<stem>.<sanitized k>-<hash of k>.json` beside it.
- * - `update` holds a cross-process lock (`proper-lockfile`, `<file>.lock`) for its read-modify-write;
+ * - `update` holds a cross-process lock (`proper-lockfile`, `<file>.lock`) for its read-modify-write,
+ *   and MSAL's lock file (`<file>.lockfile`, as msal-node-extensions takes it), so MSAL tools sharing
+ *   the file (@azure/identity's persistent cache) and Tessera never lose each other's writes;
  *   a lock left by a crashed process is broken once it is `staleLockMs` old.
  * - Writes go to a temporary file in the same folder, are fsynced, then renamed over the file,
  *   so readers and crashed writers only ever see the old or the new contents.
@@ -186,7 +188,7 @@ export class FileCacheStore implements CacheStore {
     if (contents.kind === 'corrupt' && this.refuseCorrupt) throw this.refused(file, contents.reason);
     if (contents.kind !== 'corrupt' || snapshot.warned) return undefined;
     // Move it aside under the lock, so a writer replacing it at this moment is not disturbed.
-    return this.withLock(file, signal, async () => {
+    return this.withLock(file, signal, { msal: true }, async () => {
       const again = await this.readWhole(file, signal);
       if (again.contents.kind === 'data') return again.contents.data;
       if (again.contents.kind === 'corrupt' && !again.warned) await this.quarantine(file, again, false);
@@ -202,7 +204,7 @@ export class FileCacheStore implements CacheStore {
     throwIfAborted(signal);
     const file = this.filePath(partitionKey);
     await this.ensureDirectory();
-    return this.withLock(file, signal, async (lock) => {
+    return this.withLock(file, signal, { msal: true }, async (lock) => {
       await this.sweepTemps(file);
       const current = await this.readWhole(file, signal);
       if (current.contents.kind === 'corrupt') {
@@ -226,7 +228,7 @@ export class FileCacheStore implements CacheStore {
     throwIfAborted(signal);
     await this.ensureDirectory();
     const target = `${this.path}.${createHash('sha256').update(name).digest('hex').slice(0, 16)}`;
-    return this.withLock(target, signal, () => work());
+    return this.withLock(target, signal, { msal: false }, () => work());
   }
 
   /**
@@ -413,7 +415,8 @@ export class FileCacheStore implements CacheStore {
     }
   }
 
-  private withLock<T>(file: string, signal: AbortSignal | undefined, body: (lock: LockState) => Promise<T>): Promise<T> {
+  /** `msal`: the cache file itself (not a refresh lock), so MSAL's `<file>.lockfile` is taken too. */
+  private withLock<T>(file: string, signal: AbortSignal | undefined, { msal }: { msal: boolean }, body: (lock: LockState) => Promise<T>): Promise<T> {
     const deadline = Date.now() + this.lockTimeoutMs;
     // Callers in this process queue here; other processes meet us at the lock directory.
     // The wait in either place counts towards lockTimeoutMs.
@@ -424,12 +427,64 @@ export class FileCacheStore implements CacheStore {
         const lock: LockState = {};
         const release = await this.acquire(file, lock, deadline, signal);
         try {
-          return await body(lock);
+          const releaseMsal = msal ? await this.acquireMsalLock(file, deadline, signal) : undefined;
+          try {
+            return await body(lock);
+          } finally {
+            await releaseMsal?.().catch(() => undefined);
+          }
         } finally {
           await release().catch(() => undefined);
         }
       },
     );
+  }
+
+  /**
+   * The lock of msal-node-extensions (the persistence of @azure/identity and other MSAL tools)
+   * around its read-modify-write of the same file: `<file>.lockfile`, created exclusively, holding
+   * the pid, deleted when done. MSAL holds it for one file write, so one untouched for
+   * `staleLockMs` was left by a crashed process and is removed; another user's is refused.
+   */
+  private async acquireMsalLock(file: string, deadline: number, signal?: AbortSignal): Promise<() => Promise<void>> {
+    const path = `${file}.lockfile`;
+    let delay = 2;
+    for (;;) {
+      throwIfAborted(signal);
+      try {
+        const handle = await open(path, 'wx', 0o600); // O_EXCL: never follows a link planted there
+        let ino: bigint;
+        try {
+          await handle.write(String(process.pid));
+          ino = (await handle.stat({ bigint: true })).ino;
+        } finally {
+          await handle.close();
+        }
+        // Only our own lock file goes (a peer that took a stale one over keeps its own).
+        return async () => {
+          if ((await lstat(path, { bigint: true }).catch(() => undefined))?.ino === ino) await unlink(path);
+        };
+      } catch (error) {
+        if (errorCode(error) !== 'EEXIST') throw unavailable('lock', file, error);
+      }
+      const st = await lstat(path).catch(() => undefined);
+      if (st) {
+        const uid = isWindows ? undefined : process.getuid?.();
+        if (!st.isFile() || (uid !== undefined && st.uid !== uid)) {
+          throw refusal(file, 'lock_owner', `cannot be locked: ${path} is ${st.isFile() ? `another user's (uid ${st.uid})` : 'not a lock file'}`, `remove ${path} if no program of that user is writing this cache`);
+        }
+        if (Date.now() - st.mtimeMs > this.staleLockMs) {
+          await unlink(path).catch(() => undefined);
+          continue;
+        }
+      }
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        throw new CacheStoreBusyError(STORE, `Could not lock ${file} within ${this.lockTimeoutMs} ms: ${path} is held by another program (an MSAL tool sharing this cache)`);
+      }
+      await sleep(Math.min(remaining, delay / 2 + Math.random() * delay), signal);
+      delay = Math.min(delay * 2, 25);
+    }
   }
 
   private busy(file: string): CacheStoreBusyError {
