@@ -47,7 +47,8 @@ export interface FileCacheStoreOptions {
   onWarning?: (message: string) => void;
   /**
    * A lock whose holder has not refreshed it for this long is taken to be left by a crashed
-   * process and is broken. Default 10,000 ms; at least 2,000 (the holder refreshes it every stale/2).
+   * process and is broken (MSAL's `<file>.lockfile` too). Default 10,000 ms; at least 2,000 (the
+   * holder refreshes it every stale/2).
    */
   staleLockMs?: number;
   /** How long `update` waits for the lock before failing with `CacheStoreBusyError`. Default 3 x staleLockMs. */
