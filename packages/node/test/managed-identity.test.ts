@@ -121,6 +121,18 @@ describe('IMDS', () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it('logs a refusal as other credentials do: an address in the description only with PII logging on', async () => {
+    server.handle(() => ({ status: 403, body: { error: 'forbidden', error_description: 'identity of ops-admin@contoso.example is not allowed' } }));
+    const logged = async (piiLoggingEnabled: boolean) => {
+      const lines: string[] = [];
+      const logger = { log: (_level: string, message: string) => lines.push(message) };
+      await imds({ loggingOptions: { logger, level: 'info', piiLoggingEnabled } }).getToken(SCOPE).catch(() => {});
+      return lines.find((l) => l.includes('getToken failed'));
+    };
+    expect(await logged(false)).toMatch(/getToken failed: .*identity of <email> is not allowed/);
+    expect(await logged(true)).toContain('ops-admin@contoso.example');
+  });
+
   it('probes without the Metadata header first when asked to', async () => {
     server.handle((r) => (r.headers.metadata ? tokenReply('probed') : { status: 400, body: { error: 'bad_request', error_description: 'Required metadata header not specified' } }));
     const credential = imds({ sendProbeRequest: true });
