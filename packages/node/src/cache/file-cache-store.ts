@@ -1,11 +1,10 @@
 // constants from node:fs/promises: importing node:fs itself loads node:stream (see node-builtins.ts).
 import type { BigIntStats } from 'node:fs';
 import { type FileHandle, chmod, constants, lstat, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AbortError, CacheFormatError, type CacheStore, ConfigurationError, parseCacheJson } from '@tessera/core';
 import type * as ProperLockfile from 'proper-lockfile';
-import { nodeCrypto } from '../node-builtins.js';
+import { homedir, nodeCrypto } from '../node-builtins.js';
 import { CacheStoreBusyError, type CacheStoreRefusal, CacheStoreRefusedError, CacheStoreUnavailableError, describeCause } from './errors.js';
 import type { CacheEncryption } from './keyring-encryption.js';
 import { KeyedQueue, sleep, throwIfAborted, withDeadline } from './util.js';
