@@ -31,6 +31,7 @@ export async function createDispatcher(options: TransportOptions = {}): Promise<
   const { Agent, EnvHttpProxyAgent, buildConnector } = await import('undici');
   // Node's `ca` replaces the default roots, so the extra certificates are appended to them.
   const extra = options.ca === undefined ? [] : typeof options.ca === 'string' ? [options.ca] : [...options.ca];
+  // node:tls loads only here (see node-builtins.ts).
   const tls = extra.length > 0 ? { ca: [...(await import('node:tls')).rootCertificates, ...extra] } : {};
   const timeouts =
     options.timeoutMs === undefined ? {} : { headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs };
