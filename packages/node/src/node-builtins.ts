@@ -17,7 +17,7 @@ export function homedir(): string {
 }
 
 /**
- * node:fs, for its synchronous calls. `import … from 'node:fs'` is avoided: in ES modules it reads
+ * node:fs, for its synchronous calls. `import ... from 'node:fs'` is avoided: in ES modules it reads
  * every export of node:fs, and its stream getters load node:stream at import.
  */
 export function nodeFs(): typeof import('node:fs') {
