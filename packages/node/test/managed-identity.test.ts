@@ -225,6 +225,24 @@ describe('App Service / Functions', () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it('hides the identity header however the endpoint or a gateway quotes it: cut at the end of its text, or a piece of it', async () => {
+    // A 64-character header, as App Service sets it; no real endpoint echoes it, a hostile or broken one (or a gateway's page) may.
+    const header = 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9a';
+    const credential = appService({ environment: { IDENTITY_ENDPOINT: `${server.origin}/msi/token`, IDENTITY_HEADER: header } });
+    // A gateway's plain-text page echoing the request: the header straddles the end of the text kept in the message.
+    server.handle(() => ({ status: 502, body: `Bad gateway. Request: GET /msi/token ${'.'.repeat(130)} x-identity-header: ${header}` }));
+    const cut = (await credential.getToken(SCOPE).catch((e: unknown) => e)) as Error;
+    expect(cut).toBeInstanceOf(AuthenticationError);
+    expect(cut.message).toContain('Bad gateway');
+    expect(cut.message).not.toContain(header.slice(0, 12));
+    // A service message quoting a piece from the middle of the header.
+    server.handle(() => ({ status: 400, body: { statusCode: 400, message: `header ...${header.slice(20, 44)}... rejected` } }));
+    const piece = (await credential.getToken(SCOPE).catch((e: unknown) => e)) as AuthenticationError;
+    expect(piece.message).toContain('rejected');
+    expect(piece.message).not.toContain(header.slice(20, 32));
+    expect(JSON.stringify(piece.errorResponse)).not.toContain(header.slice(20, 32));
+  });
+
   it('an IDENTITY_ENDPOINT that is not a URL makes the credential unavailable, naming the variable', async () => {
     const error = await appService({ environment: { IDENTITY_ENDPOINT: 'not a url', IDENTITY_HEADER: 'h' } }).getToken(SCOPE).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CredentialUnavailableError);
