@@ -1,10 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { type BigIntStats, constants } from 'node:fs';
-import { type FileHandle, chmod, lstat, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
-import { homedir } from 'node:os';
+// constants from node:fs/promises: importing node:fs itself loads node:stream (see node-builtins.ts).
+import type { BigIntStats } from 'node:fs';
+import { type FileHandle, chmod, constants, lstat, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AbortError, CacheFormatError, type CacheStore, ConfigurationError, parseCacheJson } from '@tessera/core';
 import type * as ProperLockfile from 'proper-lockfile';
+import { homedir, nodeCrypto } from '../node-builtins.js';
 import { CacheStoreBusyError, type CacheStoreRefusal, CacheStoreRefusedError, CacheStoreUnavailableError, describeCause } from './errors.js';
 import type { CacheEncryption } from './keyring-encryption.js';
 import { KeyedQueue, sleep, throwIfAborted, withDeadline } from './util.js';
@@ -228,7 +228,7 @@ export class FileCacheStore implements CacheStore {
   async lock<T>(name: string, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     throwIfAborted(signal);
     await this.ensureDirectory();
-    const target = `${this.path}.${createHash('sha256').update(name).digest('hex').slice(0, 16)}`;
+    const target = `${this.path}.${nodeCrypto().createHash('sha256').update(name).digest('hex').slice(0, 16)}`;
     return this.withLock(target, signal, { msal: false }, () => work());
   }
 
@@ -335,7 +335,7 @@ export class FileCacheStore implements CacheStore {
   private async quarantine(file: string, snapshot: Snapshot, mustMove: boolean): Promise<void> {
     const reason = snapshot.contents.kind === 'corrupt' ? snapshot.contents.reason : 'unreadable';
     let target = `${file}.corrupt-${new Date().toISOString().replace(/[-:.]/g, '')}`;
-    if (await exists(target)) target += `-${randomBytes(3).toString('hex')}`;
+    if (await exists(target)) target += `-${nodeCrypto().randomBytes(3).toString('hex')}`;
     try {
       await rename(file, target);
     } catch (error) {
@@ -352,7 +352,7 @@ export class FileCacheStore implements CacheStore {
   /** Writes a temporary file beside the target, fsyncs it and renames it over the target. Lock held. */
   private async replace(file: string, data: string, lock: LockState): Promise<void> {
     const stored = this.encryption ? await this.encryption.encrypt(data) : data;
-    const temp = join(this.directory, `${basename(file)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+    const temp = join(this.directory, `${basename(file)}.tmp-${process.pid}-${nodeCrypto().randomBytes(6).toString('hex')}`);
     try {
       const handle = await open(temp, 'wx', 0o600);
       try {
@@ -535,7 +535,7 @@ export function partitionFileKey(partitionKey: string): string {
     .replace(/[^a-z0-9_-]+/g, '_')
     .replace(/^_+|_+$/g, '')
     .slice(0, 48);
-  const hash = createHash('sha256').update(partitionKey).digest('hex').slice(0, 12);
+  const hash = nodeCrypto().createHash('sha256').update(partitionKey).digest('hex').slice(0, 12);
   return readable ? `${readable}-${hash}` : hash;
 }
 
