@@ -275,7 +275,9 @@ export class BrowserClient {
     // A page load ends this tab's interaction: it completes here, or it was abandoned.
     clearInteraction(this.#interaction);
     const url = new URL(location.href);
-    const fromHash = record?.flow ? record.flow.responseMode === 'fragment' : /[#&](state|code|error)=/.test(url.hash);
+    // Only the part the response is asked in (the flow's, else this client's mode): `?state=CA` on a
+    // page of an app whose responses come in the fragment is the app's own, not a sign-in response.
+    const fromHash = (record?.flow?.responseMode ?? this.#responseMode) === 'fragment';
     const params = parseAuthResponse(fromHash ? url.hash : url.search);
     if (!params.state && !params.code && !params.error) return null;
 
@@ -349,6 +351,11 @@ export class BrowserClient {
     return runCall(this.#context, correlationId || crypto.randomUUID(), this.#context.authority.kind === 'entra' ? diagnosticParameters : sentAsIs, work);
   }
 
+  /** How the provider returns this client's responses. */
+  get #responseMode() {
+    return this.#options.responseMode ?? 'fragment';
+  }
+
   #startFlow({ account, appState: _, ...request }: InteractiveRequest, redirect: boolean): Promise<AuthCodeFlow> {
     return this.#call(request.correlationId, (ctx) =>
       initiateAuthCodeFlow(ctx, ctx.authority, {
@@ -357,7 +364,7 @@ export class BrowserClient {
         bindCodeToDpopKey: !redirect || this.#persistentKey,
         scopes: request.scopes ?? this.#options.scopes ?? [],
         redirectUri: this.redirectUri,
-        responseMode: this.#options.responseMode ?? 'fragment',
+        responseMode: this.#responseMode,
         loginHint: request.loginHint ?? account?.username,
       }),
     );

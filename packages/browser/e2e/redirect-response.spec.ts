@@ -1,0 +1,50 @@
+// Which page loads handleRedirect() treats as a sign-in response, and whose: the app's own URL
+// parameters, a response planted by another site, and a page shared by two clients (two apps of
+// one origin returning to one redirect URI).
+import type { Page } from '@playwright/test';
+import { type DevAuthority, completeAuthorization } from '@tessera/dev-authority';
+import { expect, openSample, storedSession, test, text } from './support/e2e.js';
+
+/**
+ * Starts a redirect sign-in in the sample page but stops the navigation to the provider, completes
+ * the authorization over HTTP (the dev authority's driver) and returns the provider's redirect back.
+ */
+async function authorizationResponse(page: Page, idp: DevAuthority, username: string): Promise<URL> {
+  let authorizeUrl = '';
+  await page.route(
+    (url) => url.href.startsWith(`${idp.issuer}/auth?`),
+    (route) => {
+      authorizeUrl = route.request().url();
+      return route.abort();
+    },
+  );
+  await page.click('#login-redirect');
+  await expect.poll(() => authorizeUrl).not.toBe('');
+  await page.unrouteAll();
+  return new URL((await completeAuthorization(authorizeUrl, { username })).redirectUrl);
+}
+
+test.describe('handleRedirect: which response is whose', () => {
+  test('leaves the app\'s own ?state=, ?code= and ?error= alone when responses come in the fragment', async ({ idp, app, page }) => {
+    // The default redirect URI is every page of the app, and the default response mode the fragment.
+    const own = `${app.origin}/?state=CA&code=SUMMER24&error=none&tab=2`;
+    idp.clearRequests();
+    await openSample(page, own);
+    expect(await text(page, '#error')).toBe('');
+    expect(page.url()).toBe(own);
+    expect(idp.countRequests({ path: '/token' })).toBe(0);
+
+    // A response in the fragment is still taken for one, and refused: this tab started no sign-in
+    // (login CSRF: another site's link carrying a code for the attacker's account).
+    const planted = await page.context().newPage();
+    await openSample(planted, `${app.origin}/`);
+    const forged = await authorizationResponse(planted, idp, 'mallory');
+    const victim = await page.context().newPage();
+    await openSample(victim, `${app.origin}/?tab=2${forged.hash}`);
+    expect(await victim.locator('#error').getAttribute('data-code')).toBe('invalid_state');
+    expect(await text(victim, '#status')).toBe('Signed out');
+    expect(victim.url()).toBe(`${app.origin}/?tab=2`);
+    expect(idp.countRequests({ path: '/token' })).toBe(0);
+    expect(await storedSession(victim)).toEqual({ accounts: 0, refreshTokens: 0 });
+  });
+});
