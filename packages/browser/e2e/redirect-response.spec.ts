@@ -6,7 +6,7 @@ import { type DevAuthority, completeAuthorization } from '@tessera/dev-authority
 import { expect, openSample, storedSession, test, text } from './support/e2e.js';
 
 /**
- * Starts a redirect sign-in in the sample page but stops the navigation to the provider, completes
+ * Starts a redirect sign-in in the sample page but keeps the page from navigating to the provider, completes
  * the authorization over HTTP (the dev authority's driver) and returns the provider's redirect back.
  */
 async function authorizationResponse(page: Page, idp: DevAuthority, username: string): Promise<URL> {
@@ -15,7 +15,7 @@ async function authorizationResponse(page: Page, idp: DevAuthority, username: st
     (url) => url.href.startsWith(`${idp.issuer}/auth?`),
     (route) => {
       authorizeUrl = route.request().url();
-      return route.abort();
+      return route.fulfill({ status: 204 }); // a 204 leaves the page where it is
     },
   );
   await page.click('#login-redirect');
@@ -46,5 +46,31 @@ test.describe('handleRedirect: which response is whose', () => {
     expect(victim.url()).toBe(`${app.origin}/?tab=2`);
     expect(idp.countRequests({ path: '/token' })).toBe(0);
     expect(await storedSession(victim)).toEqual({ accounts: 0, refreshTokens: 0 });
+  });
+
+  test('a page with two clients: the response of one is left to it by the other, whichever runs first', async ({ idp, app, page }) => {
+    await openSample(page, `${app.origin}/`);
+    const response = await authorizationResponse(page, idp, 'ada');
+    idp.clearRequests();
+    // The page as the provider's redirect leaves it (the sign-in's entry is in sessionStorage), with
+    // a second app's client beside the sample's; the other app's handleRedirect runs first.
+    const outcomes = await page.evaluate(
+      async ({ authority, hash }) => {
+        history.replaceState(null, '', hash);
+        const Client = (window as unknown as { sample: { client: object } }).sample.client.constructor as new (options: object) => {
+          handleRedirect(): Promise<{ account: { username: string } } | null>;
+        };
+        const options = { authority, redirectUri: `${location.origin}/` };
+        const other = new Client({ ...options, clientId: 'other-app' });
+        const sample = new Client({ ...options, clientId: 'tessera-spa' });
+        const outcome = (client: InstanceType<typeof Client>) => client.handleRedirect().then((r) => r?.account.username ?? null, (e: { code: string }) => e.code);
+        const results = [outcome(other), outcome(sample)];
+        return { other: await results[0], sample: await results[1], url: location.href };
+      },
+      { authority: idp.issuer, hash: response.hash },
+    );
+    expect(outcomes).toEqual({ other: null, sample: 'ada', url: `${app.origin}/` });
+    expect(idp.countRequests({ grantType: 'authorization_code' })).toBe(1);
+    expect(await page.evaluate(() => Object.keys(sessionStorage))).toEqual([]);
   });
 });

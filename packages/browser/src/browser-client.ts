@@ -35,7 +35,7 @@ import {
   runCall,
 } from '@tessera/core';
 import type { BrowserClientEvents } from './events.js';
-import { beginInteraction, clearInteraction, interactionKey, readInteraction, saveInteraction } from './interaction.js';
+import { beginInteraction, clearInteraction, interactionKey, readInteraction, saveInteraction, startedHere } from './interaction.js';
 import { type browserPopup, popupName } from './popup.js';
 import type { BrowserDpop } from './dpop.js';
 import { IndexedDbCacheStore } from './stores.js';
@@ -280,6 +280,8 @@ export class BrowserClient {
     const fromHash = (record?.flow?.responseMode ?? this.#responseMode) === 'fragment';
     const params = parseAuthResponse(fromHash ? url.hash : url.search);
     if (!params.state && !params.code && !params.error) return null;
+    // Another client's sign-in (this client's entry is gone): that client completes it, address bar and all.
+    if (startedHere(params.state)) return null;
 
     if (fromHash) url.hash = '';
     else for (const name of RESPONSE_PARAMS) url.searchParams.delete(name);
