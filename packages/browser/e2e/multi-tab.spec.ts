@@ -54,6 +54,42 @@ test.describe('two tabs, one refresh', () => {
     await expectWorkingToken(idp, again.accessToken);
   });
 
+  test('a sign-out in one tab while another tab refreshes stays signed out: the refresh cannot write the account back', async ({ idp, app, context }) => {
+    const [tabA, tabB] = await twoSignedInTabs(context, app, idp, 'ken');
+    // Tab B's refresh request is held at the provider's door until tab A has tried to sign out.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let arrived = false;
+    await tabB.route(`${idp.issuer}/token`, async (route) => {
+      arrived = true;
+      await held;
+      await route.continue();
+    });
+    const refreshed = tabB.evaluate(() =>
+      (window as unknown as SampleWindow).sample.client.acquireTokenSilent({ scopes: ['api.read'], forceRefresh: true }).then((r) => r.fromCache),
+    );
+    await expect.poll(() => arrived).toBe(true);
+    let signedOut = false;
+    const signingOut = tabA
+      .evaluate(async () => {
+        const { client } = (window as unknown as { sample: { client: { getAccounts(): Promise<object[]>; removeAccount(a: object): Promise<void> } } }).sample;
+        for (const account of await client.getAccounts()) await client.removeAccount(account);
+      })
+      .then(() => (signedOut = true));
+    // The sign-out has finished, or waits for the refresh (a queued Web Lock): either way, let the refresh go on.
+    await expect.poll(async () => signedOut || (await tabA.evaluate(async () => (await navigator.locks.query()).pending?.length ?? 0)) > 0).toBe(true);
+    release();
+    expect(await refreshed).toBe(false);
+    await signingOut;
+
+    expect(await storedCache(tabA).then((cache) => Object.keys(cache?.Account ?? {}).length + Object.keys(cache?.RefreshToken ?? {}).length)).toBe(0);
+    await tabB.waitForFunction(() => document.querySelector('#status')?.textContent === 'Signed out');
+    // A new tab (a reload) finds nobody signed in.
+    const tabC = await context.newPage();
+    await openSample(tabC, `${app.origin}/`);
+    expect(await text(tabC, '#status')).toBe('Signed out');
+  });
+
   test('signs out every tab when one tab signs out', async ({ idp, app, context }) => {
     const [tabA, tabB] = await twoSignedInTabs(context, app, idp, 'edsger');
 

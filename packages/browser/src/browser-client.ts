@@ -405,7 +405,10 @@ export class BrowserClient {
 
   /** Signs the account out of this app in every tab of the origin (cache only; the provider's session stays). */
   async removeAccount(account: AccountInfo): Promise<void> {
-    await this.#context.persistence.write(PARTITION, (cache) => cache.removeAccount(account.homeAccountId, account.environment));
+    const context = this.#context;
+    // Under the account's refresh lock: a refresh running in another tab writes its tokens first and
+    // this removes them, never the reverse (which would sign the account back in everywhere).
+    await context.refreshLock!(account, () => context.persistence.write(PARTITION, (cache) => cache.removeAccount(account.homeAccountId, account.environment)));
     this.#post({ signedOut: account });
     this.#emit('accountRemoved', account);
   }
