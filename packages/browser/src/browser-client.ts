@@ -262,7 +262,9 @@ export class BrowserClient {
   /**
    * Call on every load of the redirect URI page. When the page is the return from the provider,
    * checks state and iss, redeems the code with the stored PKCE verifier and resolves to the
-   * result; otherwise resolves to null. The response is removed from the address bar either way.
+   * result; otherwise resolves to null. The response is removed from the address bar either way,
+   * unless it answers another client's sign-in on this page (that client's handleRedirect reads it).
+   * Only the part the response is asked in (`responseMode`) is read: the app's own `?state=` stays.
    */
   handleRedirect(): Promise<BrowserAuthResult | null> {
     return (this.#redirectResult ??= this.#completeRedirect());
@@ -403,7 +405,10 @@ export class BrowserClient {
     return accountsOf(this.tokenCache, this.clientId);
   }
 
-  /** Signs the account out of this app in every tab of the origin (cache only; the provider's session stays). */
+  /**
+   * Signs the account out of this app in every tab of the origin (cache only; the provider's session
+   * stays). A refresh of the account running in another tab finishes first (their cross-tab lock).
+   */
   async removeAccount(account: AccountInfo): Promise<void> {
     const context = this.#context;
     // Under the account's refresh lock: a refresh running in another tab writes its tokens first and
