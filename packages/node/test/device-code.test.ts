@@ -3,6 +3,7 @@ import { approveDeviceCode } from '@tessera/dev-authority';
 import { describe, expect, it, vi } from 'vitest';
 import { NodePublicClientApplication, acquireTokenByDeviceCode } from '../src/index.js';
 import { useDevAuthority } from '../../core/test/helpers.js';
+import { CONTROL, startHostileProvider } from './support/hostile-device-provider.js';
 
 describe('acquireTokenByDeviceCode', () => {
   const idp = useDevAuthority();
@@ -35,6 +36,26 @@ describe('acquireTokenByDeviceCode', () => {
       expect(String(write.mock.calls[0]![0])).toMatch(/^To sign in, .*\/device.* enter the code \S+\n$/);
     } finally {
       write.mockRestore();
+    }
+  });
+
+  it("prints a hostile provider's message without its terminal control sequences", async () => {
+    const stub = await startHostileProvider('device-client');
+    const app = new NodePublicClientApplication({ clientId: 'device-client', authority: stub.issuer });
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const controller = new AbortController();
+    try {
+      const pending = app.acquireTokenByDeviceCode({ scopes: ['api.read'], signal: controller.signal });
+      await vi.waitFor(() => expect(write).toHaveBeenCalled());
+      controller.abort();
+      await expect(pending).rejects.toBeInstanceOf(AbortError);
+      const printed = String(write.mock.calls[0]![0]);
+      expect(printed).toContain('and enter the code CODEhiddenevil'); // the message is shown ...
+      expect(printed).not.toMatch(CONTROL); // ... without a control sequence (title, clipboard, clear screen)
+      expect(printed).not.toContain(']52;');
+    } finally {
+      write.mockRestore();
+      stub.server.close();
     }
   });
 
