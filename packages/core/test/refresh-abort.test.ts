@@ -7,7 +7,7 @@
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startDevAuthority, type DevAuthority } from '@tessera/dev-authority';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AbortError, PublicClientApplication, clearMetadataCache } from '../src/index.js';
 
 /** Forwards to the authority; while `hold` is set, a /token answer waits until `release()`. */
@@ -69,5 +69,32 @@ describe('a refresh whose caller aborts after the provider answered', () => {
     const after = await app.acquireTokenSilent({ account: account!, scopes: ['api.read'], forceRefresh: true });
     expect([next.fromCache, after.fromCache]).toEqual([false, false]);
     expect(idp.requests.filter((r) => r.path === '/token').map((r) => r.error)).not.toContain('invalid_grant');
+  });
+
+  it('acquireTokenByRefreshToken: the aborted caller stops waiting, and the answer is cached for the next call', async () => {
+    const signedIn = new PublicClientApplication({ clientId: idp.clients.native.clientId, authority: idp.issuer });
+    const { account } = await signedIn.acquireTokenByUsernamePassword({ scopes: ['api.read'], username: 'lin', password: 'pw' });
+    const [[, rt]] = [...signedIn.tokenCache.entries('RefreshToken')];
+    // A migration: another client redeems the refresh token it was handed.
+    const app = new PublicClientApplication({ clientId: idp.clients.native.clientId, authority: idp.issuer });
+    idp.clearRequests();
+
+    proxy.state.hold = true;
+    const caller = new AbortController();
+    const given = app.acquireTokenByRefreshToken(rt!.secret, { scopes: ['api.read'], signal: caller.signal });
+    await proxy.state.answerHeld();
+    caller.abort();
+    await expect(given).rejects.toBeInstanceOf(AbortError);
+    proxy.state.hold = false;
+    proxy.state.release();
+
+    // The redemption goes on after the caller left: its answer (the rotated refresh token) is cached.
+    await vi.waitFor(() => expect([...app.tokenCache.entries('RefreshToken')]).toHaveLength(1));
+    const next = await app.acquireTokenSilent({ account: account!, scopes: ['api.read'], forceRefresh: true });
+    expect(next.fromCache).toBe(false);
+    expect(idp.requests.filter((r) => r.path === '/token').map((r) => [r.status, r.error])).toEqual([
+      [200, undefined],
+      [200, undefined],
+    ]);
   });
 });
