@@ -55,6 +55,26 @@ describe('refresh-token rotation with reuse detection, clients sharing one Token
     expect(later.accessToken).not.toBe(ra.accessToken);
   });
 
+  // A server that builds a client per request over one cache store (MSAL's pattern for web apps),
+  // with a store that cannot lock (MemoryCacheStore, or the app's own over its database): two
+  // requests of one user at once must not both redeem the rotating refresh token.
+  it('makes one refresh request for two clients with their own TokenCache over one store without a lock', async () => {
+    const store = new MemoryCacheStore();
+    const a = nativeClient(idp.current.issuer, idp.current.clients.native.clientId, { cacheStore: store });
+    const b = nativeClient(idp.current.issuer, idp.current.clients.native.clientId, { cacheStore: store });
+    const signedIn = await signIn(a.app, 'per-request');
+    const account = signedIn.account!;
+    a.clock.skew = b.clock.skew = 3590;
+    idp.current.clearRequests();
+
+    const [ra, rb] = await Promise.all([a.app.acquireTokenSilent({ scopes: SCOPES, account }), b.app.acquireTokenSilent({ scopes: SCOPES, account })]);
+    expect(idp.current.countRequests(REFRESH)).toBe(1);
+    expect(ra.accessToken).toBe(rb.accessToken);
+    const later = await b.app.acquireTokenSilent({ scopes: SCOPES, account, forceRefresh: true });
+    expect(later.fromCache).toBe(false);
+    expect(idp.current.requests.filter((r) => r.error === 'invalid_grant')).toEqual([]);
+  });
+
   it("takes the cache store's lock only to refresh, never on a cache hit", async () => {
     const names: string[] = [];
     class LockedStore extends MemoryCacheStore {

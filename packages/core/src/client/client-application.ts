@@ -95,7 +95,7 @@ export interface ClientApplicationOptions extends AuthorityOptions, LoggerOption
   now?: () => number;
   /**
    * Cross-tab/cross-process lock around refresh-token redemption (see RefreshLock). Default: the
-   * cache store's `lock` when it has one. Clients sharing one TokenCache always take turns.
+   * cache store's `lock` when it has one. Clients of this process sharing a cache store (else a TokenCache) always take turns.
    */
   refreshLock?: RefreshLock;
   /**
