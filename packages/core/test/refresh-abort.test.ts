@@ -74,7 +74,7 @@ describe('a refresh whose caller aborts after the provider answered', () => {
   it('acquireTokenByRefreshToken: the aborted caller stops waiting, and the answer is cached for the next call', async () => {
     const signedIn = new PublicClientApplication({ clientId: idp.clients.native.clientId, authority: idp.issuer });
     const { account } = await signedIn.acquireTokenByUsernamePassword({ scopes: ['api.read'], username: 'lin', password: 'pw' });
-    const [[, rt]] = [...signedIn.tokenCache.entries('RefreshToken')];
+    const [rt] = [...signedIn.tokenCache.entries('RefreshToken')].map(([, entity]) => entity);
     // A migration: another client redeems the refresh token it was handed.
     const app = new PublicClientApplication({ clientId: idp.clients.native.clientId, authority: idp.issuer });
     idp.clearRequests();
