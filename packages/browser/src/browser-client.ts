@@ -169,6 +169,7 @@ const RESPONSE_PARAMS = 'code state iss session_state error error_description er
  * reuse detection answers by revoking the whole grant. Taken with a memory cache too: two calls in
  * one tab race the same way (tabs with memory caches then take turns needlessly, which is harmless).
  * Without Web Locks (outside secure contexts, where PKCE fails anyway) refreshes run unserialized.
+ * A sign-out takes it too: a refresh answer arriving after it would put the tokens back.
  */
 function underWebLock<T>(clientId: string, account: AccountInfo, work: () => Promise<T>): Promise<T> {
   const locks = globalThis.navigator?.locks;
@@ -396,9 +397,12 @@ export class BrowserClient {
     return accountsOf(this.tokenCache, this.clientId);
   }
 
-  /** Signs the account out of this app in every tab of the origin (cache only; the provider's session stays). */
+  /**
+   * Signs the account out of this app in every tab of the origin (cache only; the provider's session
+   * stays), after any refresh of the account under way in any tab: its answer would put the tokens back.
+   */
   async removeAccount(account: AccountInfo): Promise<void> {
-    await this.#context.persistence.write(PARTITION, (cache) => cache.removeAccount(account.homeAccountId, account.environment));
+    await underWebLock(this.clientId, account, () => this.#context.persistence.write(PARTITION, (cache) => cache.removeAccount(account.homeAccountId, account.environment)));
     this.#post({ signedOut: account });
     this.#emit('accountRemoved', account);
   }

@@ -1,42 +1,17 @@
-// A caller that gives up (its AbortSignal fires) while its refresh is at the provider: with
-// rotation and reuse detection (the dev authority's default) the provider has already spent the
-// old refresh token, so the answer in flight holds the only valid one. Dropping it left the spent
-// token in the cache; the next silent call redeemed it and the provider revoked the whole grant.
-// A loopback proxy in front of the real dev authority holds the token endpoint's answer until the
-// test has aborted the call (a slow network), then delivers it.
-import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+// A refresh whose answer is still on its way when the app acts: the caller gives up (its
+// AbortSignal fires), or the user signs out. With rotation and reuse detection (the dev
+// authority's default) the provider has already spent the old refresh token, so the answer in
+// flight holds the only valid one: dropping it left the spent token cached, and the next silent
+// call got the grant revoked. And a sign-out must stay a sign-out: the answer arriving after it
+// must not put the account and its tokens back. A loopback proxy in front of the real dev
+// authority holds the token endpoint's answer until the test has acted (a slow network).
 import type { AddressInfo } from 'node:net';
 import { startDevAuthority, type DevAuthority } from '@tessera/dev-authority';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AbortError, PublicClientApplication, clearMetadataCache } from '../src/index.js';
+import { holdingProxy } from './helpers.js';
 
-/** Forwards to the authority; while `hold` is set, a /token answer waits until `release()`. */
-function holdingProxy(port: () => number) {
-  const held: Array<() => void> = [];
-  let arrived: (() => void) | undefined;
-  const state = {
-    hold: false,
-    /** Resolves once a held answer has come back from the authority. */
-    answerHeld: () => new Promise<void>((resolve) => (held.length ? resolve() : (arrived = resolve))),
-    release: () => held.splice(0).forEach((send) => send()),
-  };
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const up = request({ host: '127.0.0.1', port: port(), method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      const body: Buffer[] = [];
-      answer.on('data', (c: Buffer) => body.push(c));
-      answer.on('end', () => {
-        const send = () => void (res.destroyed || res.writeHead(answer.statusCode!, answer.headers).end(Buffer.concat(body)));
-        if (!(state.hold && req.url?.endsWith('/token'))) return send();
-        held.push(send);
-        arrived?.();
-      });
-    });
-    req.pipe(up);
-  });
-  return { server, state };
-}
-
-describe('a refresh whose caller aborts after the provider answered', () => {
+describe('a refresh whose answer is on its way when the caller aborts or the user signs out', () => {
   let idp: DevAuthority;
   const proxy = holdingProxy(() => idp.port);
   beforeAll(async () => {
@@ -69,6 +44,23 @@ describe('a refresh whose caller aborts after the provider answered', () => {
     const after = await app.acquireTokenSilent({ account: account!, scopes: ['api.read'], forceRefresh: true });
     expect([next.fromCache, after.fromCache]).toEqual([false, false]);
     expect(idp.requests.filter((r) => r.path === '/token').map((r) => r.error)).not.toContain('invalid_grant');
+  });
+
+  it('a sign-out while the refresh is at the provider waits for it, and its answer does not sign the user back in', async () => {
+    const app = new PublicClientApplication({ clientId: idp.clients.native.clientId, authority: idp.issuer });
+    const { account } = await app.acquireTokenByUsernamePassword({ scopes: ['api.read'], username: 'mae', password: 'pw' });
+
+    proxy.state.hold = true;
+    const refreshing = app.acquireTokenSilent({ account: account!, scopes: ['api.read'], forceRefresh: true });
+    await proxy.state.answerHeld();
+    const signedOut = app.removeAccount(account!);
+    proxy.state.hold = false;
+    proxy.state.release();
+    await Promise.allSettled([refreshing, signedOut]);
+
+    expect(await app.getAccounts()).toEqual([]);
+    for (const section of ['Account', 'AccessToken', 'RefreshToken', 'IdToken'] as const) expect([...app.tokenCache.entries(section)]).toEqual([]);
+    await expect(app.acquireTokenSilent({ account: account!, scopes: ['api.read'] })).rejects.toMatchObject({ code: 'no_tokens_found' });
   });
 
   it('acquireTokenByRefreshToken: the aborted caller stops waiting, and the answer is cached for the next call', async () => {
