@@ -24,8 +24,9 @@ describe('acquireTokenByDeviceCode', () => {
     expect(result.account?.username).toBe('device-user');
   });
 
-  it('prints the provider message to stderr by default', async () => {
-    const app = new NodePublicClientApplication({ clientId: idp.current.clients.native.clientId, authority: idp.current.issuer });
+  /** What the default prompt writes to stderr for a device flow at `authority` (the flow is then abandoned). */
+  async function defaultPrompt(clientId: string, authority: string): Promise<string> {
+    const app = new NodePublicClientApplication({ clientId, authority });
     const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     const controller = new AbortController();
     try {
@@ -33,28 +34,24 @@ describe('acquireTokenByDeviceCode', () => {
       await vi.waitFor(() => expect(write).toHaveBeenCalled());
       controller.abort();
       await expect(pending).rejects.toBeInstanceOf(AbortError);
-      expect(String(write.mock.calls[0]![0])).toMatch(/^To sign in, .*\/device.* enter the code \S+\n$/);
+      return String(write.mock.calls[0]![0]);
     } finally {
       write.mockRestore();
     }
+  }
+
+  it('prints the provider message to stderr by default', async () => {
+    expect(await defaultPrompt(idp.current.clients.native.clientId, idp.current.issuer)).toMatch(/^To sign in, .*\/device.* enter the code \S+\n$/);
   });
 
   it("prints a hostile provider's message without its terminal control sequences", async () => {
     const stub = await startHostileProvider('device-client');
-    const app = new NodePublicClientApplication({ clientId: 'device-client', authority: stub.issuer });
-    const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    const controller = new AbortController();
     try {
-      const pending = app.acquireTokenByDeviceCode({ scopes: ['api.read'], signal: controller.signal });
-      await vi.waitFor(() => expect(write).toHaveBeenCalled());
-      controller.abort();
-      await expect(pending).rejects.toBeInstanceOf(AbortError);
-      const printed = String(write.mock.calls[0]![0]);
+      const printed = await defaultPrompt('device-client', stub.issuer);
       expect(printed).toContain('and enter the code CODEhiddenevil'); // the message is shown ...
       expect(printed).not.toMatch(CONTROL); // ... without a control sequence (title, clipboard, clear screen)
       expect(printed).not.toContain(']52;');
     } finally {
-      write.mockRestore();
       stub.server.close();
     }
   });
