@@ -7,7 +7,7 @@ export interface DeviceCodeOptions extends RequestOptions {
   scopes: string | string[];
   /**
    * Shows the user where to go and which code to enter; polling starts when it returns.
-   * Default: writes the provider's message to stderr, without terminal control sequences.
+   * Default: writes the provider's message to stderr, cleaned of terminal control sequences.
    */
   onPrompt?: (flow: DeviceCodeFlow) => void | Promise<void>;
 }
@@ -21,6 +21,6 @@ export async function acquireTokenByDeviceCode(app: PublicClientApplication, opt
 }
 
 function printPrompt(flow: DeviceCodeFlow): void {
-  // Server text on a terminal: a hostile provider's escape sequences (title, clipboard, clear screen) go.
+  // Server text on the user's terminal: no escape sequences (clear screen, title, clipboard writes), controls or bidi overrides.
   process.stderr.write(`${terminalSafe(flow.message)}\n`);
 }

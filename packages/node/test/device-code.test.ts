@@ -1,9 +1,10 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { AbortError, type DeviceCodeFlow, PublicClientApplication } from '@tessera/core';
 import { approveDeviceCode } from '@tessera/dev-authority';
 import { describe, expect, it, vi } from 'vitest';
-import { NodePublicClientApplication, acquireTokenByDeviceCode } from '../src/index.js';
+import { DeviceCodeCredential, NodePublicClientApplication, acquireTokenByDeviceCode } from '../src/index.js';
 import { useDevAuthority } from '../../core/test/helpers.js';
-import { CONTROL, startHostileProvider } from './support/hostile-device-provider.js';
 
 describe('acquireTokenByDeviceCode', () => {
   const idp = useDevAuthority();
@@ -24,9 +25,8 @@ describe('acquireTokenByDeviceCode', () => {
     expect(result.account?.username).toBe('device-user');
   });
 
-  /** What the default prompt writes to stderr for a device flow at `authority` (the flow is then abandoned). */
-  async function defaultPrompt(clientId: string, authority: string): Promise<string> {
-    const app = new NodePublicClientApplication({ clientId, authority });
+  it('prints the provider message to stderr by default', async () => {
+    const app = new NodePublicClientApplication({ clientId: idp.current.clients.native.clientId, authority: idp.current.issuer });
     const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     const controller = new AbortController();
     try {
@@ -34,25 +34,9 @@ describe('acquireTokenByDeviceCode', () => {
       await vi.waitFor(() => expect(write).toHaveBeenCalled());
       controller.abort();
       await expect(pending).rejects.toBeInstanceOf(AbortError);
-      return String(write.mock.calls[0]![0]);
+      expect(String(write.mock.calls[0]![0])).toMatch(/^To sign in, .*\/device.* enter the code \S+\n$/);
     } finally {
       write.mockRestore();
-    }
-  }
-
-  it('prints the provider message to stderr by default', async () => {
-    expect(await defaultPrompt(idp.current.clients.native.clientId, idp.current.issuer)).toMatch(/^To sign in, .*\/device.* enter the code \S+\n$/);
-  });
-
-  it("prints a hostile provider's message without its terminal control sequences", async () => {
-    const stub = await startHostileProvider('device-client');
-    try {
-      const printed = await defaultPrompt('device-client', stub.issuer);
-      expect(printed).toContain('and enter the code CODEhiddenevil'); // the message is shown ...
-      expect(printed).not.toMatch(CONTROL); // ... without a control sequence (title, clipboard, clear screen)
-      expect(printed).not.toContain(']52;');
-    } finally {
-      stub.server.close();
     }
   });
 
@@ -72,5 +56,73 @@ describe('acquireTokenByDeviceCode', () => {
     const polls = idp.current.countRequests({ grantType: 'urn:ietf:params:oauth:grant-type:device_code' });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(idp.current.countRequests({ grantType: 'urn:ietf:params:oauth:grant-type:device_code' })).toBe(polls);
+  });
+});
+
+// No real provider sends terminal control in its device message; a stub on loopback does. The
+// default prompts write to the user's terminal, so they must clean it as the CLI does.
+describe('the default device code prompt under a hostile provider', () => {
+  /** Clear screen, window title, OSC 52 clipboard write, hidden text, 8-bit CSI, bidi override, CR. */
+  const HOSTILE = '\x1b]0;pwned-title\x07\x1b[2J\x1b[8mhidden\x1b[0m\x1b]52;c;cm0gLXJmIH4=\x07\x9b31m\u202Eevil\u2066\r\x00';
+  const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+  async function hostileProvider(): Promise<{ issuer: string; close(): void }> {
+    let issuer = '';
+    const server = createServer((req, res) => {
+      req.resume();
+      const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      if (req.url === '/.well-known/openid-configuration') {
+        return json(200, { issuer, authorization_endpoint: `${issuer}/auth`, token_endpoint: `${issuer}/token`, device_authorization_endpoint: `${issuer}/device/code` });
+      }
+      if (req.url === '/device/code') {
+        return json(200, {
+          device_code: 'dc',
+          user_code: `CODE${HOSTILE}`,
+          verification_uri: `${issuer}/device`,
+          message: `Go to ${issuer}/device ${HOSTILE} and enter the code CODE${HOSTILE}`,
+          expires_in: 600,
+          interval: 60,
+        });
+      }
+      json(400, { error: 'authorization_pending' });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return { issuer, close: () => server.close() };
+  }
+
+  /** What the default prompt writes to stderr before polling (the call is then aborted). */
+  async function promptOf(start: (issuer: string, signal: AbortSignal) => Promise<unknown>): Promise<string> {
+    const provider = await hostileProvider();
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const controller = new AbortController();
+    try {
+      const pending = start(provider.issuer, controller.signal);
+      await vi.waitFor(() => expect(write).toHaveBeenCalled());
+      controller.abort();
+      await pending.catch(() => undefined);
+      return write.mock.calls.map((call) => String(call[0])).join('');
+    } finally {
+      write.mockRestore();
+      provider.close();
+    }
+  }
+
+  it('acquireTokenByDeviceCode prints the message without escape sequences, controls or bidi overrides', async () => {
+    const printed = await promptOf((issuer, signal) =>
+      acquireTokenByDeviceCode(new PublicClientApplication({ clientId: 'c', authority: issuer }), { scopes: ['api.read'], signal }),
+    );
+    expect(printed).toContain('enter the code CODE');
+    expect(printed).toContain('hidden'); // text hidden by SGR 8 is shown, not dropped
+    expect(printed).not.toMatch(CONTROL);
+    expect(printed.endsWith('\n')).toBe(true);
+  });
+
+  it('DeviceCodeCredential without userPromptCallback prints it cleaned too', async () => {
+    const printed = await promptOf((issuer, signal) =>
+      new DeviceCodeCredential({ authority: issuer, clientId: 'c' }).getToken('api.read', { abortSignal: signal }),
+    );
+    expect(printed).toContain('enter the code CODE');
+    expect(printed).not.toMatch(CONTROL);
   });
 });
