@@ -1,28 +1,7 @@
 // Which page loads handleRedirect() treats as a sign-in response, and whose: the app's own URL
 // parameters, a response planted by another site, and a page shared by two clients (two apps of
 // one origin returning to one redirect URI).
-import type { Page } from '@playwright/test';
-import { type DevAuthority, completeAuthorization } from '@tessera/dev-authority';
-import { expect, openSample, storedSession, test, text } from './support/e2e.js';
-
-/**
- * Starts a redirect sign-in in the sample page but keeps the page from navigating to the provider, completes
- * the authorization over HTTP (the dev authority's driver) and returns the provider's redirect back.
- */
-async function authorizationResponse(page: Page, idp: DevAuthority, username: string): Promise<URL> {
-  let authorizeUrl = '';
-  await page.route(
-    (url) => url.href.startsWith(`${idp.issuer}/auth?`),
-    (route) => {
-      authorizeUrl = route.request().url();
-      return route.fulfill({ status: 204 }); // a 204 leaves the page where it is
-    },
-  );
-  await page.click('#login-redirect');
-  await expect.poll(() => authorizeUrl).not.toBe('');
-  await page.unrouteAll();
-  return new URL((await completeAuthorization(authorizeUrl, { username })).redirectUrl);
-}
+import { authorizationResponse, expect, openSample, storedSession, test, text } from './support/e2e.js';
 
 test.describe('handleRedirect: which response is whose', () => {
   test('leaves the app\'s own ?state=, ?code= and ?error= alone when responses come in the fragment', async ({ idp, app, page }) => {

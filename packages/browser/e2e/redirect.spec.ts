@@ -1,7 +1,5 @@
 // Redirect sign-in with the bundled sample SPA in Chromium against the dev authority.
-import type { Page } from '@playwright/test';
-import { type DevAuthority, completeAuthorization } from '@tessera/dev-authority';
-import { expect, expectWorkingToken, openSample, signInAtAuthority, storedSession, test, text, waitUntilExpired } from './support/e2e.js';
+import { authorizationResponse, authorizeUrlOf, expect, expectWorkingToken, openSample, signInAtAuthority, storedSession, test, text, waitUntilExpired } from './support/e2e.js';
 
 // 16 s: a new token is usable from the cache for 11 s, then core (margin: 10% of the lifetime, at least 5 s) refreshes it.
 const TTL = 16;
@@ -71,26 +69,6 @@ test.describe('redirect sign-in (bundled sample)', () => {
     expect(await storedSession(page)).toEqual({ accounts: 0, refreshTokens: 0 });
   });
 
-  /**
-   * Starts a redirect sign-in in the page but stops the navigation to the provider, completes the
-   * authorization over HTTP (the dev authority's driver), and returns the provider's redirect back.
-   */
-  async function authorizationResponse(page: Page, idp: DevAuthority): Promise<URL> {
-    let authorizeUrl = '';
-    await page.route(
-      (url) => url.href.startsWith(`${idp.issuer}/auth?`),
-      (route) => {
-        authorizeUrl = route.request().url();
-        return route.abort();
-      },
-    );
-    await page.click('#login-redirect');
-    await expect.poll(() => authorizeUrl).not.toBe('');
-    await page.unrouteAll();
-    const { redirectUrl } = await completeAuthorization(authorizeUrl, { username: 'mallory' });
-    return new URL(redirectUrl);
-  }
-
   for (const [param, value, code] of [
     ['state', 'forged-state', 'invalid_state'],
     ['iss', 'http://127.0.0.1:9/attacker', 'invalid_iss'],
@@ -135,27 +113,20 @@ test.describe('redirect sign-in (bundled sample)', () => {
 
   test('sends the interactive request options to the authorization endpoint', async ({ idp, app, page }) => {
     await openSample(page, `${app.origin}/`);
-    let authorizeUrl = '';
-    await page.route(
-      (url) => url.href.startsWith(`${idp.issuer}/auth?`),
-      (route) => {
-        authorizeUrl = route.request().url();
-        return route.fulfill({ status: 204 }); // a 204 leaves the page where it is
-      },
-    );
     // Not awaited in the page: the promise ends with the navigation (which the route stops).
-    await page.evaluate(() => {
-      void (window as unknown as { sample: { client: { loginRedirect(r: object): Promise<void> } } }).sample.client.loginRedirect({
-        scopes: ['api.read'],
-        prompt: 'login',
-        loginHint: 'ada@example.com',
-        domainHint: 'example.com',
-        maxAge: 60,
-        claims: '{"id_token":{"auth_time":{"essential":true}}}',
-        extraScopesToConsent: ['api.write'],
-      });
-    });
-    await expect.poll(() => authorizeUrl).not.toBe('');
+    const authorizeUrl = await authorizeUrlOf(page, idp, () =>
+      page.evaluate(() => {
+        void (window as unknown as { sample: { client: { loginRedirect(r: object): Promise<void> } } }).sample.client.loginRedirect({
+          scopes: ['api.read'],
+          prompt: 'login',
+          loginHint: 'ada@example.com',
+          domainHint: 'example.com',
+          maxAge: 60,
+          claims: '{"id_token":{"auth_time":{"essential":true}}}',
+          extraScopesToConsent: ['api.write'],
+        });
+      }),
+    );
     const params = new URL(authorizeUrl).searchParams;
     expect(Object.fromEntries(params)).toMatchObject({
       client_id: 'tessera-spa',

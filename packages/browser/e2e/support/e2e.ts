@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Page, test as base, expect } from '@playwright/test';
 import { rollup } from 'rollup';
-import { startDevAuthority, type DevAuthority, type DevAuthorityOptions } from '@tessera/dev-authority';
+import { completeAuthorization, startDevAuthority, type DevAuthority, type DevAuthorityOptions } from '@tessera/dev-authority';
 import { bundleConfigs } from '../../rollup.bundles.mjs';
 import { type SampleServer, startSampleServer } from '../../sample/serve.mjs';
 
@@ -130,6 +130,35 @@ export async function signInAtAuthority(page: Page, idp: DevAuthority, username 
 }
 
 export const text = (page: Page, selector: string) => page.locator(selector).innerText();
+
+/**
+ * Runs `start`, which sends the page to the provider's authorization endpoint, but keeps the page
+ * where it is (a 204 answers the navigation); resolves to the authorization URL it was sent to.
+ */
+export async function authorizeUrlOf(page: Page, idp: DevAuthority, start: () => Promise<unknown>): Promise<string> {
+  let authorizeUrl = '';
+  await page.route(
+    (url) => url.href.startsWith(`${idp.issuer}/auth?`),
+    (route) => {
+      authorizeUrl = route.request().url();
+      return route.fulfill({ status: 204 });
+    },
+  );
+  await start();
+  await expect.poll(() => authorizeUrl).not.toBe('');
+  await page.unrouteAll();
+  return authorizeUrl;
+}
+
+/**
+ * A redirect sign-in started with the sample's button (its flow stored in the page's tab), completed
+ * at the provider over HTTP for `username` (the dev authority's driver): the provider's redirect
+ * back, not followed.
+ */
+export async function authorizationResponse(page: Page, idp: DevAuthority, username = 'mallory'): Promise<URL> {
+  const authorizeUrl = await authorizeUrlOf(page, idp, () => page.click('#login-redirect'));
+  return new URL((await completeAuthorization(authorizeUrl, { username })).redirectUrl);
+}
 
 /**
  * Redirect sign-in through the sample's button, back on the app with no error shown; resolves
