@@ -149,6 +149,24 @@ test.describe('redirect sign-in (bundled sample)', () => {
     expect(stored.flow.codeVerifier).toMatch(/^[\w-]{43}$/);
   });
 
+  test('a redirect the user called off ("Stay on page" of a beforeunload prompt) does not block the next sign-in', async ({ idp, app, page }) => {
+    await openSample(page, `${app.origin}/`);
+    // An app guarding unsaved changes; the user answers its prompt "Stay on page" (the dialog dismissed).
+    await page.evaluate(() => addEventListener('beforeunload', (event) => (window as unknown as { guard?: boolean }).guard !== false && event.preventDefault()));
+    const prompted = new Promise<void>((resolve) => page.once('dialog', (dialog) => void dialog.dismiss().then(resolve)));
+    await page.click('#login-redirect');
+    await prompted;
+    expect(page.url()).toBe(`${app.origin}/`);
+
+    // Saved, the user signs in again: the sign-in goes to the provider and completes.
+    await page.evaluate(() => ((window as unknown as { guard?: boolean }).guard = false));
+    await page.click('#login-redirect');
+    await signInAtAuthority(page, idp, 'stay');
+    await page.waitForSelector('body[data-ready="true"]');
+    expect(await text(page, '#error')).toBe('');
+    expect(await text(page, '#status')).toBe('Signed in as stay');
+  });
+
   test('removes the transient entries of abandoned interactions older than 10 minutes', async ({ app, page }) => {
     await openSample(page, `${app.origin}/`);
     await page.evaluate(() => {

@@ -58,6 +58,10 @@ export function clearInteraction(key: string): void {
 /** Claims the tab for a new interaction, synchronously; `interaction_in_progress` if one runs. */
 export function beginInteraction(key: string): void {
   const current = readInteraction(key);
+  // A redirect's flow in a page that is still here: the user called it off ("Stay on page" when
+  // the app asked before leaving) or the page came back from the back-forward cache, so it is no
+  // longer under way. Kept until the new interaction stores its own, in case its page is leaving now.
+  if (current?.flow) return;
   if (fresh(current)) throw new BrowserAuthError('interaction_in_progress', 'A sign-in is already in progress in this tab');
   saveInteraction(key, { createdAt: Date.now() });
 }
