@@ -120,6 +120,20 @@ describe('DPoP with a provider that requires nonces and DPoP-bound clients', () 
     }
   });
 
+  it('a client without the dpop option: dpopHeaders and fetchWithDpop reject with a ConfigurationError naming the option, sending nothing', async () => {
+    const app = confidential();
+    const bound = { accessToken: 'at', tokenType: 'DPoP', expiresOn: new Date(), scopes: [], fromCache: false } as unknown as AuthenticationResult;
+    const sent: string[] = [];
+    const fetch = async (url: string | URL | Request) => {
+      sent.push(String(url));
+      return new Response('');
+    };
+    for (const call of [() => app.dpopHeaders(bound, { method: 'GET', url: 'https://api.example/items' }), () => app.fetchWithDpop(bound, 'https://api.example/items', { fetch })]) {
+      await expect(call()).rejects.toMatchObject({ name: 'ConfigurationError', message: 'No DPoP key: set the `dpop` client option' });
+    }
+    expect(sent).toEqual([]);
+  });
+
   it('with pushed authorization requests the pushed request carries dpop_jkt: another key cannot redeem the code', async () => {
     const native = idp.current.clients.native.clientId;
     const holder = new PublicClientApplication({ clientId: native, authority: idp.current.issuer, dpop: true, pushedAuthorizationRequests: 'always' });

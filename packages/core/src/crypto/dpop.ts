@@ -159,8 +159,7 @@ export class DpopSession {
 }
 
 /** The headers of an API request with a DPoP-bound token; see ClientApplication.dpopHeaders. */
-export async function dpopHeaders(dpop: DpopSession | undefined, { tokenType, accessToken }: AuthenticationResult, request: Omit<DpopProofRequest, 'accessToken'>, iat: number): Promise<DpopHeaders> {
-  if (!dpop) throw new ConfigurationError('dpopHeaders: no DPoP key; set the `dpop` client option');
+export async function dpopHeaders(dpop: DpopSession, { tokenType, accessToken }: AuthenticationResult, request: Omit<DpopProofRequest, 'accessToken'>, iat: number): Promise<DpopHeaders> {
   if (tokenType.toLowerCase() !== 'dpop') throw new ConfigurationError(`dpopHeaders: a ${tokenType} token is not DPoP-bound; send "authorization: ${tokenType} <token>"`);
   const proof = await dpop.proof({ ...request, accessToken, nonce: request.nonce ?? dpop.nonces.get(originOf(request.url)) }, iat);
   return { authorization: `DPoP ${accessToken}`, dpop: proof };
@@ -189,17 +188,16 @@ export interface DpopFetchOptions {
  * a new nonce, gets a typed error (`dpop_nonce_refused`) instead of a loop.
  */
 export async function retryingForDpopNonce<T>(
-  dpop: DpopSession | undefined,
+  dpop: DpopSession,
   server: string,
   send: (nonce: string | undefined, heard: (nonce: string | null | undefined) => void) => Promise<T>,
   asksForNonce: (answer: DpopAnswer<T>) => boolean,
 ): Promise<T> {
-  // Without a session `send` fails (dpopHeaders says why) and that error is thrown.
-  let sent = dpop?.nonces.get(server);
+  let sent = dpop.nonces.get(server);
   for (let retried = false; ; retried = true) {
     let given: string | undefined;
     const heard = (nonce: string | null | undefined) => {
-      if (nonce) dpop?.nonces.set(server, (given = nonce));
+      if (nonce) dpop.nonces.set(server, (given = nonce));
     };
     const answer: DpopAnswer<T> = await send(sent, heard).then(
       (value) => ({ value }),
@@ -227,7 +225,7 @@ export interface DpopAnswer<T> {
 
 /** An API call with a DPoP-bound token, retried once for the resource server's nonce; see ClientApplication.fetchWithDpop. */
 export function fetchWithDpop(
-  dpop: DpopSession | undefined,
+  dpop: DpopSession,
   result: AuthenticationResult,
   url: string,
   { method = 'GET', headers, body, signal, fetch = globalThis.fetch.bind(globalThis) }: DpopFetchOptions,
