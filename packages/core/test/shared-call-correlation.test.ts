@@ -3,8 +3,9 @@
 // never the id of the caller whose request they joined. Against the dev authority, with the token
 // request held in flight until every caller has joined it.
 import { completeAuthorization } from '@tessera/dev-authority';
+import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { type AccountInfo, type AuthenticationResult, ConfidentialClientApplication, type HttpClient, PublicClientApplication, ServerError, TokenCache, clearMetadataCache } from '../src/index.js';
+import { type AccountInfo, type AuthenticationResult, ConfidentialClientApplication, type HttpClient, NetworkError, PublicClientApplication, ServerError, TokenCache, clearMetadataCache } from '../src/index.js';
 import { LOOPBACK_REDIRECT, useDevAuthority } from './helpers.js';
 import { gatedTransport } from './support/gated-transport.js';
 
@@ -81,5 +82,19 @@ describe('callers sharing one request keep their own correlation ids', () => {
     await idp.current.revokeSubject('ada');
     const errors = (await joinedRefresh()) as ServerError[];
     expect(errors.map((e) => [e.code, e.correlationId])).toEqual(IDS.map((id) => ['invalid_grant', id]));
+  });
+
+  it('a discovery that fails under concurrent calls (one fetch, shared) fails each call with its own id', async () => {
+    // A loopback port nothing listens on: the one discovery request is refused.
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    await new Promise((resolve) => server.close(resolve));
+    clearMetadataCache();
+    const app = new ConfidentialClientApplication({ clientId: 'app', clientCredential: 'secret', authority: `http://127.0.0.1:${port}`, retry: false });
+    // Different scopes: separate calls (no single flight), one discovery.
+    const errors = await Promise.all(IDS.map((correlationId, i) => app.acquireTokenForClient({ scopes: [`urn:api-${i}/.default`], correlationId }).catch((e: unknown) => e as NetworkError)));
+    for (const error of errors) expect(error).toBeInstanceOf(NetworkError);
+    expect(errors.map((e) => e.correlationId)).toEqual(IDS);
   });
 });
