@@ -1,4 +1,5 @@
 import type { AuthenticationResult, DeviceCodeFlow, PublicClientApplication, RequestOptions } from '@tessera/core';
+import { terminalSafe } from './terminal-text.js';
 
 /** Options of acquireTokenByDeviceCode. */
 export interface DeviceCodeOptions extends RequestOptions {
@@ -6,7 +7,7 @@ export interface DeviceCodeOptions extends RequestOptions {
   scopes: string | string[];
   /**
    * Shows the user where to go and which code to enter; polling starts when it returns.
-   * Default: writes the provider's message to stderr.
+   * Default: writes the provider's message to stderr, cleaned of terminal control sequences.
    */
   onPrompt?: (flow: DeviceCodeFlow) => void | Promise<void>;
 }
@@ -20,5 +21,6 @@ export async function acquireTokenByDeviceCode(app: PublicClientApplication, opt
 }
 
 function printPrompt(flow: DeviceCodeFlow): void {
-  process.stderr.write(`${flow.message}\n`);
+  // Server text on the user's terminal: no escape sequences (clear screen, title, clipboard writes), controls or bidi overrides.
+  process.stderr.write(`${terminalSafe(flow.message)}\n`);
 }

@@ -107,6 +107,38 @@ describe('DeviceCodeCredential', () => {
     expect(idp.current.countRequests({ path: '/device/auth' })).toBe(1);
   });
 
+  it('one caller giving up does not end the sign-in the others share; a joiner that gives up leaves at once', async () => {
+    const leaving = new AbortController();
+    const joiner = new AbortController();
+    const calls: Promise<unknown>[] = [];
+    /** 'left' if the call has settled by the next turn of the event loop (an abort ends a wait at once), else 'waiting'. */
+    const settledNow = (call: Promise<unknown>) =>
+      Promise.race([call.then(() => 'resolved', () => 'left'), new Promise((resolve) => setImmediate(() => resolve('waiting')))]);
+    let whileSigningIn: unknown[] = [];
+    const credential = new DeviceCodeCredential({
+      clientId: idp.current.clients.native.clientId,
+      authority: idp.current.issuer,
+      userPromptCallback: async (info) => {
+        // While the user is on their way, the caller that started the sign-in, then a joiner, give up.
+        leaving.abort();
+        joiner.abort();
+        whileSigningIn = await Promise.all(calls.map(settledNow));
+        await approveDeviceCode(idp.current.issuer, info.userCode, { username: 'stays' });
+      },
+    });
+    const first = credential.getToken(SCOPE, { abortSignal: leaving.signal });
+    const staying = credential.getToken(SCOPE);
+    const joined = credential.getToken(SCOPE, { abortSignal: joiner.signal });
+    calls.push(first, joined, staying);
+    const [a, b, c] = await Promise.allSettled([first, joined, staying]);
+    expect(whileSigningIn).toEqual(['left', 'left', 'waiting']);
+    expect(a).toMatchObject({ status: 'rejected', reason: { code: 'aborted' } });
+    expect(b).toMatchObject({ status: 'rejected', reason: { code: 'aborted' } });
+    expect(c.status).toBe('fulfilled');
+    const token = (c as PromiseFulfilledResult<{ token: string }>).value.token;
+    expect((await credential.getToken(SCOPE)).token).toBe(token);
+  });
+
   it('prints the message to stderr without a callback', async () => {
     const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     const controller = new AbortController();

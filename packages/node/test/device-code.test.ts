@@ -1,7 +1,9 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { AbortError, type DeviceCodeFlow, PublicClientApplication } from '@tessera/core';
 import { approveDeviceCode } from '@tessera/dev-authority';
 import { describe, expect, it, vi } from 'vitest';
-import { NodePublicClientApplication, acquireTokenByDeviceCode } from '../src/index.js';
+import { DeviceCodeCredential, NodePublicClientApplication, acquireTokenByDeviceCode } from '../src/index.js';
 import { useDevAuthority } from '../../core/test/helpers.js';
 
 describe('acquireTokenByDeviceCode', () => {
@@ -54,5 +56,73 @@ describe('acquireTokenByDeviceCode', () => {
     const polls = idp.current.countRequests({ grantType: 'urn:ietf:params:oauth:grant-type:device_code' });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(idp.current.countRequests({ grantType: 'urn:ietf:params:oauth:grant-type:device_code' })).toBe(polls);
+  });
+});
+
+// No real provider sends terminal control in its device message; a stub on loopback does. The
+// default prompts write to the user's terminal, so they must clean it as the CLI does.
+describe('the default device code prompt under a hostile provider', () => {
+  /** Clear screen, window title, OSC 52 clipboard write, hidden text, 8-bit CSI, bidi override, CR. */
+  const HOSTILE = '\x1b]0;pwned-title\x07\x1b[2J\x1b[8mhidden\x1b[0m\x1b]52;c;cm0gLXJmIH4=\x07\x9b31m\u202Eevil\u2066\r\x00';
+  const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+  async function hostileProvider(): Promise<{ issuer: string; close(): void }> {
+    let issuer = '';
+    const server = createServer((req, res) => {
+      req.resume();
+      const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      if (req.url === '/.well-known/openid-configuration') {
+        return json(200, { issuer, authorization_endpoint: `${issuer}/auth`, token_endpoint: `${issuer}/token`, device_authorization_endpoint: `${issuer}/device/code` });
+      }
+      if (req.url === '/device/code') {
+        return json(200, {
+          device_code: 'dc',
+          user_code: `CODE${HOSTILE}`,
+          verification_uri: `${issuer}/device`,
+          message: `Go to ${issuer}/device ${HOSTILE} and enter the code CODE${HOSTILE}`,
+          expires_in: 600,
+          interval: 60,
+        });
+      }
+      json(400, { error: 'authorization_pending' });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return { issuer, close: () => server.close() };
+  }
+
+  /** What the default prompt writes to stderr before polling (the call is then aborted). */
+  async function promptOf(start: (issuer: string, signal: AbortSignal) => Promise<unknown>): Promise<string> {
+    const provider = await hostileProvider();
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const controller = new AbortController();
+    try {
+      const pending = start(provider.issuer, controller.signal);
+      await vi.waitFor(() => expect(write).toHaveBeenCalled());
+      controller.abort();
+      await pending.catch(() => undefined);
+      return write.mock.calls.map((call) => String(call[0])).join('');
+    } finally {
+      write.mockRestore();
+      provider.close();
+    }
+  }
+
+  it('acquireTokenByDeviceCode prints the message without escape sequences, controls or bidi overrides', async () => {
+    const printed = await promptOf((issuer, signal) =>
+      acquireTokenByDeviceCode(new PublicClientApplication({ clientId: 'c', authority: issuer }), { scopes: ['api.read'], signal }),
+    );
+    expect(printed).toContain('enter the code CODE');
+    expect(printed).toContain('hidden'); // text hidden by SGR 8 is shown, not dropped
+    expect(printed).not.toMatch(CONTROL);
+    expect(printed.endsWith('\n')).toBe(true);
+  });
+
+  it('DeviceCodeCredential without userPromptCallback prints it cleaned too', async () => {
+    const printed = await promptOf((issuer, signal) =>
+      new DeviceCodeCredential({ authority: issuer, clientId: 'c' }).getToken('api.read', { abortSignal: signal }),
+    );
+    expect(printed).toContain('enter the code CODE');
+    expect(printed).not.toMatch(CONTROL);
   });
 });

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -207,4 +208,91 @@ describe('FileCacheStore', () => {
     expect(await temps()).toEqual([]);
     expect(await s.load('default')).toBe('{}');
   }, 60_000);
+
+  // msal-node keeps its cache through a plugin that rewrites the file in place (truncate, then
+  // write; the msal-node peer of msal-interop.test.ts, and msal-node-extensions' FilePersistence,
+  // do so). A reader that comes in between sees an empty or cut-off file: that is a peer's write
+  // in progress, not a corrupt or empty cache.
+  it('a peer rewriting the file in place (as msal-node\'s cache plugin does): never read as empty, never moved aside', async () => {
+    const path = join(folder(), 'msal.cache');
+    await mkdir(join(path, '..'), { recursive: true, mode: 0o700 });
+    const entries: Record<string, unknown> = {};
+    for (let i = 0; i < 4000; i++) {
+      entries[`k${i}`] = { credential_type: 'AccessToken', secret: `${'s'.repeat(200)}${i}`, home_account_id: 'peer', environment: 'e', client_id: 'c', realm: 'r', target: `t${i}`, cached_at: '1', expires_on: '9999999999' };
+    }
+    const text = JSON.stringify({ Account: {}, IdToken: {}, RefreshToken: {}, AppMetadata: {}, AccessToken: entries }); // ~1.5 MB: several write() calls
+    await writeFile(path, text, { mode: 0o600 });
+    const script = `const { writeFile } = require('node:fs/promises'); const text = require('node:fs').readFileSync(process.argv[1], 'utf8');
+      (async () => { for (let i = 0; i < 150; i++) { await writeFile(process.argv[1], text, { mode: 0o600 }); await new Promise((r) => setTimeout(r, 10)); } })();`;
+    const peer = new Promise<void>((resolve, reject) => execFile(process.execPath, ['-e', script, path], (error) => (error ? reject(error) : resolve())));
+    let peerDone = false;
+    void peer.finally(() => (peerDone = true));
+
+    const warnings: string[] = [];
+    const s = new FileCacheStore({ path, allowUnencryptedStorage: true, onWarning: (m) => warnings.push(m) });
+    const reads: (string | undefined)[] = [];
+    while (!peerDone) {
+      reads.push(await s.load('default'));
+      // A write of ours in between: it reads the file under its lock, and must not move it aside either.
+      if (reads.length % 20 === 0) await s.update('default', (current) => current ?? '{}');
+    }
+    await peer;
+    expect(warnings).toEqual([]);
+    expect((await readdir(join(path, '..'))).filter((f) => f.includes('.corrupt-'))).toEqual([]);
+    expect(reads.length).toBeGreaterThan(0);
+    expect(reads.filter((r) => r !== text)).toEqual([]);
+    expect(await readFile(path, 'utf8')).toBe(text);
+  });
+
+  // msal-node-extensions (the persistence of @azure/identity's token cache, VS Code's Azure
+  // extensions, ...) guards its read-modify-write of a shared cache file with `<file>.lockfile`:
+  // created exclusively, holding the pid, deleted when done; it writes the file in place. This
+  // peer does exactly that (@azure/msal-node-extensions' CrossPlatformLock, PersistenceCachePlugin
+  // and FilePersistence, with its configurable retry delay shortened), 100 times, while Tessera
+  // writes 100 entries of its own through update(): every entry of both must be in the file.
+  it('a peer using msal-node-extensions\' lock file (<file>.lockfile) and Tessera writing at once lose none of each other\'s entries', async () => {
+    const path = join(folder(), 'msal.cache');
+    await mkdir(join(path, '..'), { recursive: true, mode: 0o700 });
+    await writeFile(path, '', { mode: 0o600 }); // FilePersistence.create makes an empty file
+    const entry = (id: string) => ({ credential_type: 'AccessToken', secret: `secret-${id}`, home_account_id: id, environment: 'e', client_id: 'c', realm: 'r', target: id, cached_at: '1', expires_on: '9999999999' });
+    const script = `
+      const fs = require('node:fs/promises');
+      const [path, count] = [process.argv[1], Number(process.argv[2])];
+      const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+      async function lock() {
+        for (let i = 0; i < 500; i++) {
+          try { const h = await fs.open(path + '.lockfile', 'wx+'); await h.write(String(process.pid)); return h; }
+          catch (e) { if (e.code !== 'EEXIST') throw e; await sleep(5); }
+        }
+        throw new Error('peer: lock not acquired');
+      }
+      (async () => {
+        for (let i = 0; i < count; i++) {
+          const h = await lock();
+          try {
+            const text = await fs.readFile(path, 'utf-8');
+            const cache = text ? JSON.parse(text) : {};
+            cache.AccessToken = { ...cache.AccessToken, ['peer-' + i]: ${JSON.stringify(entry('ID'))} };
+            await fs.writeFile(path, JSON.stringify(cache), { encoding: 'utf-8', mode: 0o600 });
+          } finally { await fs.unlink(path + '.lockfile'); await h.close(); }
+          await sleep(1);
+        }
+      })().catch((e) => { console.error(e); process.exit(1); });`;
+    const peer = new Promise<void>((resolve, reject) => execFile(process.execPath, ['-e', script, path, '100'], (error, _o, stderr) => (error ? reject(new Error(stderr)) : resolve())));
+    const warnings: string[] = [];
+    const s = new FileCacheStore({ path, allowUnencryptedStorage: true, onWarning: (m) => warnings.push(m) });
+    for (let i = 0; i < 100; i++) {
+      await s.update('default', (current) => {
+        const cache = current ? (JSON.parse(current) as { AccessToken?: Record<string, unknown> }) : {};
+        return JSON.stringify({ ...cache, AccessToken: { ...cache.AccessToken, [`tessera-${i}`]: entry(`tessera-${i}`) } });
+      });
+    }
+    await peer;
+    const final = JSON.parse(await readFile(path, 'utf8')) as { AccessToken: Record<string, unknown> };
+    const keys = Object.keys(final.AccessToken);
+    expect(keys.filter((k) => k.startsWith('peer-'))).toHaveLength(100);
+    expect(keys.filter((k) => k.startsWith('tessera-'))).toHaveLength(100);
+    expect(warnings).toEqual([]);
+    expect((await readdir(join(path, '..'))).filter((f) => f.endsWith('.lockfile'))).toEqual([]);
+  });
 });

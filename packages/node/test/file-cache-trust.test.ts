@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmod, chown, lstat, mkdir, mkdtemp, open, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, mkdtemp, open, readFile, readlink, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PublicClientApplication } from '@tessera/core';
@@ -44,7 +44,7 @@ describe.skipIf(!posix)('FileCacheStore trusts only files of its own user', () =
   let n = 0;
   let other: number | undefined;
   /** A fresh private folder and a store on `<folder>/cache.json`. */
-  const setup = async (options: { lockTimeoutMs?: number } = {}) => {
+  const setup = async (options: { lockTimeoutMs?: number; staleLockMs?: number } = {}) => {
     const dir = join(root, `case-${++n}`);
     await mkdir(dir, { mode: 0o700 });
     const path = join(dir, 'cache.json');
@@ -151,5 +151,23 @@ describe.skipIf(!posix)('FileCacheStore trusts only files of its own user', () =
     expect(error.message).toContain(`${path}.lock`);
     expect(error.message).toMatch(/another user \(uid \d+ owns .*\).*To fix: if no process of that user is writing this cache, remove/s);
     await expect(stat(path)).rejects.toMatchObject({ code: 'ENOENT' });
+  }, 20_000);
+
+  it("refuses another user's MSAL lock file (<file>.lockfile) at once; one left by a crashed MSAL process is broken after staleLockMs", async (context) => {
+    if (other === undefined) return context.skip(`needs root to chown files to ${OTHER_USER}`);
+    const { path, store } = await setup({ lockTimeoutMs: 10 * 60_000, staleLockMs: 2000 });
+    await writeFile(`${path}.lockfile`, '4242');
+    await chown(`${path}.lockfile`, other, other);
+    const error = await refusal(store.save('default', '{}'));
+    expect(error.reason).toBe('lock_owner');
+    expect(error.message).toContain(`${path}.lockfile`);
+    await expect(stat(path)).rejects.toMatchObject({ code: 'ENOENT' });
+    // Our own, untouched for longer than staleLockMs: left by a process that crashed mid-write.
+    await chown(`${path}.lockfile`, 0, 0);
+    const old = new Date(Date.now() - 60_000);
+    await utimes(`${path}.lockfile`, old, old);
+    await store.save('default', '{"AccessToken":{}}');
+    expect(await readFile(path, 'utf8')).toBe('{"AccessToken":{}}');
+    await expect(stat(`${path}.lockfile`)).rejects.toMatchObject({ code: 'ENOENT' });
   }, 20_000);
 });

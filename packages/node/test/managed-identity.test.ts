@@ -121,6 +121,18 @@ describe('IMDS', () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it('logs a refusal as other credentials do: an address in the description only with PII logging on', async () => {
+    server.handle(() => ({ status: 403, body: { error: 'forbidden', error_description: 'identity of ops-admin@contoso.example is not allowed' } }));
+    const logged = async (piiLoggingEnabled: boolean) => {
+      const lines: string[] = [];
+      const logger = { log: (_level: string, message: string) => lines.push(message) };
+      await imds({ loggingOptions: { logger, level: 'info', piiLoggingEnabled } }).getToken(SCOPE).catch(() => {});
+      return lines.find((l) => l.includes('getToken failed'));
+    };
+    expect(await logged(false)).toMatch(/getToken failed: .*identity of <email> is not allowed/);
+    expect(await logged(true)).toContain('ops-admin@contoso.example');
+  });
+
   it('probes without the Metadata header first when asked to', async () => {
     server.handle((r) => (r.headers.metadata ? tokenReply('probed') : { status: 400, body: { error: 'bad_request', error_description: 'Required metadata header not specified' } }));
     const credential = imds({ sendProbeRequest: true });
@@ -223,6 +235,24 @@ describe('App Service / Functions', () => {
     expect((error as Error).message).toContain('HTTP 400: error: Unable to load the proper Managed Identity.');
     expect((error as Error).message).not.toContain('hdr-secret-123');
     expect(server.requests).toHaveLength(1);
+  });
+
+  it('hides the identity header however the endpoint or a gateway quotes it: cut at the end of its text, or a piece of it', async () => {
+    // A 64-character header, as App Service sets it; no real endpoint echoes it, a hostile or broken one (or a gateway's page) may.
+    const header = 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9a';
+    const credential = appService({ environment: { IDENTITY_ENDPOINT: `${server.origin}/msi/token`, IDENTITY_HEADER: header } });
+    // A gateway's plain-text page echoing the request: the header straddles the end of the text kept in the message.
+    server.handle(() => ({ status: 502, body: `Bad gateway. Request: GET /msi/token ${'.'.repeat(130)} x-identity-header: ${header}` }));
+    const cut = (await credential.getToken(SCOPE).catch((e: unknown) => e)) as Error;
+    expect(cut).toBeInstanceOf(AuthenticationError);
+    expect(cut.message).toContain('Bad gateway');
+    expect(cut.message).not.toContain(header.slice(0, 12));
+    // A service message quoting a piece from the middle of the header.
+    server.handle(() => ({ status: 400, body: { statusCode: 400, message: `header ...${header.slice(20, 44)}... rejected` } }));
+    const piece = (await credential.getToken(SCOPE).catch((e: unknown) => e)) as AuthenticationError;
+    expect(piece.message).toContain('rejected');
+    expect(piece.message).not.toContain(header.slice(20, 32));
+    expect(JSON.stringify(piece.errorResponse)).not.toContain(header.slice(20, 32));
   });
 
   it('an IDENTITY_ENDPOINT that is not a URL makes the credential unavailable, naming the variable', async () => {

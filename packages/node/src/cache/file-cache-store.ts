@@ -1,10 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { type BigIntStats, constants } from 'node:fs';
-import { type FileHandle, chmod, lstat, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
-import { homedir } from 'node:os';
+// constants from node:fs/promises: importing node:fs itself loads node:stream (see node-builtins.ts).
+import type { BigIntStats } from 'node:fs';
+import { type FileHandle, chmod, constants, lstat, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AbortError, CacheFormatError, type CacheStore, ConfigurationError, parseCacheJson } from '@tessera/core';
 import type * as ProperLockfile from 'proper-lockfile';
+import { homedir, nodeCrypto } from '../node-builtins.js';
 import { CacheStoreBusyError, type CacheStoreRefusal, CacheStoreRefusedError, CacheStoreUnavailableError, describeCause } from './errors.js';
 import type { CacheEncryption } from './keyring-encryption.js';
 import { KeyedQueue, sleep, throwIfAborted, withDeadline } from './util.js';
@@ -47,7 +47,8 @@ export interface FileCacheStoreOptions {
   onWarning?: (message: string) => void;
   /**
    * A lock whose holder has not refreshed it for this long is taken to be left by a crashed
-   * process and is broken. Default 10,000 ms; at least 2,000 (the holder refreshes it every stale/2).
+   * process and is broken (MSAL's `<file>.lockfile` too). Default 10,000 ms; at least 2,000 (the
+   * holder refreshes it every stale/2).
    */
   staleLockMs?: number;
   /** How long `update` waits for the lock before failing with `CacheStoreBusyError`. Default 3 x staleLockMs. */
@@ -69,6 +70,8 @@ interface Snapshot {
   /** dev, ino, size, mtime and ctime (ns) of the file the contents came from. */
   signature: string;
   contents: Contents;
+  /** The file's mtime, in ms since the epoch. */
+  modifiedMs?: number;
   /** A corrupt file we already warned about and could not move aside. */
   warned?: boolean;
 }
@@ -84,6 +87,13 @@ const isWindows = process.platform === 'win32';
 /** Never follow a symlink at the cache path; never block on a FIFO planted there. */
 const READ_FLAGS = isWindows ? 'r' : constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
+/**
+ * A file found empty or not cache JSON this soon after it changed may be half-written by a peer
+ * that rewrites it in place (msal-node's cache plugins truncate, then write): it is read again.
+ */
+const SETTLE_MS = 1000;
+/** How long a read waits for such a file to be whole, or still, before giving up (CacheStoreBusyError). */
+const MAX_SETTLE_WAIT_MS = 3000;
 
 /**
  * Token cache in JSON files, in MSAL's unified schema (the same text `TokenCache.serialize()` makes),
@@ -92,12 +102,16 @@ const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
  * - Partition `default` (core's `'single'` partitioning) is the file at `path`
  *   (default `~/.tessera/tessera.cache.json`); any other partition key `k` is the file
  *   `<stem>.<sanitized k>-<hash of k>.json` beside it.
- * - `update` holds a cross-process lock (`proper-lockfile`, `<file>.lock`) for its read-modify-write;
+ * - `update` holds a cross-process lock (`proper-lockfile`, `<file>.lock`) for its read-modify-write,
+ *   and MSAL's lock file (`<file>.lockfile`, as msal-node-extensions takes it), so MSAL tools sharing
+ *   the file (@azure/identity's persistent cache) and Tessera never lose each other's writes;
  *   a lock left by a crashed process is broken once it is `staleLockMs` old.
  * - Writes go to a temporary file in the same folder, are fsynced, then renamed over the file,
  *   so readers and crashed writers only ever see the old or the new contents.
  * - `load` re-reads only when the file changed and otherwise returns the very same string.
  * - A corrupt file is moved aside to `<file>.corrupt-<timestamp>` with a warning; the store goes on empty.
+ *   A file that is empty or not JSON within a second of changing is read again first: a peer that
+ *   rewrites it in place (msal-node's cache plugins) may be halfway through.
  * - A file another user could have written or planted (owned by someone else, group/other-writable,
  *   a symlink, not a regular file, over `maxFileBytes`) and a lock held by another user are refused
  *   with `CacheStoreRefusedError`, untouched.
@@ -169,14 +183,14 @@ export class FileCacheStore implements CacheStore {
   async load(partitionKey: string, signal?: AbortSignal): Promise<string | undefined> {
     throwIfAborted(signal);
     const file = this.filePath(partitionKey);
-    const snapshot = await this.read(file);
+    const snapshot = await this.readWhole(file, signal);
     const { contents } = snapshot;
     if (contents.kind === 'data') return contents.data;
     if (contents.kind === 'corrupt' && this.refuseCorrupt) throw this.refused(file, contents.reason);
     if (contents.kind !== 'corrupt' || snapshot.warned) return undefined;
     // Move it aside under the lock, so a writer replacing it at this moment is not disturbed.
-    return this.withLock(file, signal, async () => {
-      const again = await this.read(file);
+    return this.withLock(file, signal, { msal: true }, async () => {
+      const again = await this.readWhole(file, signal);
       if (again.contents.kind === 'data') return again.contents.data;
       if (again.contents.kind === 'corrupt' && !again.warned) await this.quarantine(file, again, false);
       return undefined;
@@ -191,9 +205,9 @@ export class FileCacheStore implements CacheStore {
     throwIfAborted(signal);
     const file = this.filePath(partitionKey);
     await this.ensureDirectory();
-    return this.withLock(file, signal, async (lock) => {
+    return this.withLock(file, signal, { msal: true }, async (lock) => {
       await this.sweepTemps(file);
-      const current = await this.read(file);
+      const current = await this.readWhole(file, signal);
       if (current.contents.kind === 'corrupt') {
         if (this.refuseCorrupt) throw this.refused(file, current.contents.reason);
         await this.quarantine(file, current, true);
@@ -214,8 +228,30 @@ export class FileCacheStore implements CacheStore {
   async lock<T>(name: string, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     throwIfAborted(signal);
     await this.ensureDirectory();
-    const target = `${this.path}.${createHash('sha256').update(name).digest('hex').slice(0, 16)}`;
-    return this.withLock(target, signal, () => work());
+    const target = `${this.path}.${nodeCrypto().createHash('sha256').update(name).digest('hex').slice(0, 16)}`;
+    return this.withLock(target, signal, { msal: false }, () => work());
+  }
+
+  /**
+   * Reads a file, re-reading one that is empty or not cache JSON while it was changed within the
+   * last SETTLE_MS: a peer that writes in place (no lock of ours, no atomic rename) may be halfway.
+   * Such a file is taken as it is once it has been still that long; one that keeps changing
+   * without ever being whole is CacheStoreBusyError, never an empty cache or a file to move aside.
+   */
+  private async readWhole(file: string, signal?: AbortSignal): Promise<Snapshot> {
+    const giveUp = Date.now() + MAX_SETTLE_WAIT_MS;
+    for (let delay = 4; ; delay = Math.min(delay * 2, 40)) {
+      const snapshot = await this.read(file);
+      const { kind } = snapshot.contents;
+      if (kind === 'data' || kind === 'missing' || !(Math.abs(Date.now() - (snapshot.modifiedMs ?? 0)) < SETTLE_MS)) return snapshot;
+      if (Date.now() >= giveUp) {
+        throw new CacheStoreBusyError(
+          STORE,
+          `${file} kept changing for ${MAX_SETTLE_WAIT_MS} ms without holding whole cache JSON (another program is writing it in place); it was neither used nor changed`,
+        );
+      }
+      await sleep(delay / 2 + Math.random() * delay, signal);
+    }
   }
 
   /** Reads a file unless its signature is the one we saw last time. */
@@ -242,7 +278,11 @@ export class FileCacheStore implements CacheStore {
       const known = this.snapshots.get(file);
       if (known?.signature === signature) return known;
       const text = await readAtMost(handle, this.maxFileBytes, file);
-      const snapshot: Snapshot = { signature, contents: classify(this.encryption ? await this.encryption.decrypt(text) : text) };
+      const snapshot: Snapshot = {
+        signature,
+        contents: classify(this.encryption ? await this.encryption.decrypt(text) : text),
+        modifiedMs: Number(st.mtimeNs / 1_000_000n),
+      };
       this.snapshots.set(file, snapshot);
       return snapshot;
     } catch (error) {
@@ -295,7 +335,7 @@ export class FileCacheStore implements CacheStore {
   private async quarantine(file: string, snapshot: Snapshot, mustMove: boolean): Promise<void> {
     const reason = snapshot.contents.kind === 'corrupt' ? snapshot.contents.reason : 'unreadable';
     let target = `${file}.corrupt-${new Date().toISOString().replace(/[-:.]/g, '')}`;
-    if (await exists(target)) target += `-${randomBytes(3).toString('hex')}`;
+    if (await exists(target)) target += `-${nodeCrypto().randomBytes(3).toString('hex')}`;
     try {
       await rename(file, target);
     } catch (error) {
@@ -312,7 +352,7 @@ export class FileCacheStore implements CacheStore {
   /** Writes a temporary file beside the target, fsyncs it and renames it over the target. Lock held. */
   private async replace(file: string, data: string, lock: LockState): Promise<void> {
     const stored = this.encryption ? await this.encryption.encrypt(data) : data;
-    const temp = join(this.directory, `${basename(file)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+    const temp = join(this.directory, `${basename(file)}.tmp-${process.pid}-${nodeCrypto().randomBytes(6).toString('hex')}`);
     try {
       const handle = await open(temp, 'wx', 0o600);
       try {
@@ -376,7 +416,8 @@ export class FileCacheStore implements CacheStore {
     }
   }
 
-  private withLock<T>(file: string, signal: AbortSignal | undefined, body: (lock: LockState) => Promise<T>): Promise<T> {
+  /** `msal`: the cache file itself (not a refresh lock), so MSAL's `<file>.lockfile` is taken too. */
+  private withLock<T>(file: string, signal: AbortSignal | undefined, { msal }: { msal: boolean }, body: (lock: LockState) => Promise<T>): Promise<T> {
     const deadline = Date.now() + this.lockTimeoutMs;
     // Callers in this process queue here; other processes meet us at the lock directory.
     // The wait in either place counts towards lockTimeoutMs.
@@ -387,12 +428,64 @@ export class FileCacheStore implements CacheStore {
         const lock: LockState = {};
         const release = await this.acquire(file, lock, deadline, signal);
         try {
-          return await body(lock);
+          const releaseMsal = msal ? await this.acquireMsalLock(file, deadline, signal) : undefined;
+          try {
+            return await body(lock);
+          } finally {
+            await releaseMsal?.().catch(() => undefined);
+          }
         } finally {
           await release().catch(() => undefined);
         }
       },
     );
+  }
+
+  /**
+   * The lock of msal-node-extensions (the persistence of @azure/identity and other MSAL tools)
+   * around its read-modify-write of the same file: `<file>.lockfile`, created exclusively, holding
+   * the pid, deleted when done. MSAL holds it for one file write, so one untouched for
+   * `staleLockMs` was left by a crashed process and is removed; another user's is refused.
+   */
+  private async acquireMsalLock(file: string, deadline: number, signal?: AbortSignal): Promise<() => Promise<void>> {
+    const path = `${file}.lockfile`;
+    let delay = 2;
+    for (;;) {
+      throwIfAborted(signal);
+      try {
+        const handle = await open(path, 'wx', 0o600); // O_EXCL: never follows a link planted there
+        let ino: bigint;
+        try {
+          await handle.write(String(process.pid));
+          ino = (await handle.stat({ bigint: true })).ino;
+        } finally {
+          await handle.close();
+        }
+        // Only our own lock file goes (a peer that took a stale one over keeps its own).
+        return async () => {
+          if ((await lstat(path, { bigint: true }).catch(() => undefined))?.ino === ino) await unlink(path);
+        };
+      } catch (error) {
+        if (errorCode(error) !== 'EEXIST') throw unavailable('lock', file, error);
+      }
+      const st = await lstat(path).catch(() => undefined);
+      if (st) {
+        const uid = isWindows ? undefined : process.getuid?.();
+        if (!st.isFile() || (uid !== undefined && st.uid !== uid)) {
+          throw refusal(file, 'lock_owner', `cannot be locked: ${path} is ${st.isFile() ? `another user's (uid ${st.uid})` : 'not a lock file'}`, `remove ${path} if no program of that user is writing this cache`);
+        }
+        if (Date.now() - st.mtimeMs > this.staleLockMs) {
+          await unlink(path).catch(() => undefined);
+          continue;
+        }
+      }
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        throw new CacheStoreBusyError(STORE, `Could not lock ${file} within ${this.lockTimeoutMs} ms: ${path} is held by another program (an MSAL tool sharing this cache)`);
+      }
+      await sleep(Math.min(remaining, delay / 2 + Math.random() * delay), signal);
+      delay = Math.min(delay * 2, 25);
+    }
   }
 
   private busy(file: string): CacheStoreBusyError {
@@ -442,7 +535,7 @@ export function partitionFileKey(partitionKey: string): string {
     .replace(/[^a-z0-9_-]+/g, '_')
     .replace(/^_+|_+$/g, '')
     .slice(0, 48);
-  const hash = createHash('sha256').update(partitionKey).digest('hex').slice(0, 12);
+  const hash = nodeCrypto().createHash('sha256').update(partitionKey).digest('hex').slice(0, 12);
   return readable ? `${readable}-${hash}` : hash;
 }
 

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../node-builtins.js';
 import { CacheStoreUnavailableError, describeCause } from './errors.js';
 
 /**
@@ -102,7 +102,7 @@ export function keyringEncryption(options: KeyringEncryptionOptions): CacheEncry
       return (key = bytes);
     }
     if (!create) return undefined;
-    const fresh = randomBytes(32);
+    const fresh = nodeCrypto().randomBytes(32);
     try {
       await e.setPassword(fresh.toString('base64'));
     } catch (error) {
@@ -133,8 +133,8 @@ export function keyringEncryption(options: KeyringEncryptionOptions): CacheEncry
         }
         return plain;
       }
-      const iv = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', k, iv);
+      const iv = nodeCrypto().randomBytes(12);
+      const cipher = nodeCrypto().createCipheriv('aes-256-gcm', k, iv);
       cipher.setAAD(AAD);
       const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
       return PREFIX + Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
@@ -164,7 +164,7 @@ export function keyringEncryption(options: KeyringEncryptionOptions): CacheEncry
       const raw = Buffer.from(stored.slice(PREFIX.length), 'base64');
       try {
         if (raw.length < 28) throw new Error('too short');
-        const decipher = createDecipheriv('aes-256-gcm', k, raw.subarray(0, 12));
+        const decipher = nodeCrypto().createDecipheriv('aes-256-gcm', k, raw.subarray(0, 12));
         decipher.setAAD(AAD);
         decipher.setAuthTag(raw.subarray(12, 28));
         return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');

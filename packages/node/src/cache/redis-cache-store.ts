@@ -1,5 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { AbortError, CacheFormatError, type CacheStore, ConfigurationError, parseCacheJson } from '@tessera/core';
+import { nodeCrypto } from '../node-builtins.js';
 import { CacheStoreBusyError, CacheStoreRefusedError, CacheStoreUnavailableError, describeCause } from './errors.js';
 import { KeyedQueue, sleep, throwIfAborted, withDeadline } from './util.js';
 
@@ -103,18 +103,14 @@ if ARGV[1] ~= '*' then
 end
 redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
 return {1}`;
-const CAS_SHA = sha1(CAS_SCRIPT);
 // A lease: taken only if free (NX), with an expiry (PX); ARGV[1] is the holder's random token.
 const LEASE_SCRIPT = `return redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])`;
-const LEASE_SHA = sha1(LEASE_SCRIPT);
 // Compare-and-delete: a holder whose lease expired and was taken by another never frees the other's.
 const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
-const RELEASE_SHA = sha1(RELEASE_SCRIPT);
 // Compare-and-extend: the holder keeps its lease alive while it works (only its own lease).
 const RENEW_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0`;
-const RENEW_SHA = sha1(RENEW_SCRIPT);
 
 /** RedisCacheStore's counters (see `stats`). */
 export interface RedisStoreStats {
@@ -281,15 +277,15 @@ export class RedisCacheStore implements CacheStore {
    * the cache is not shared then either, and refusing would only fail the caller.
    */
   async lock<T>(name: string, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    const key = `${this.prefix}:lock:${createHash('sha256').update(name).digest('hex').slice(0, 32)}`;
-    const token = randomBytes(16).toString('hex');
+    const key = `${this.prefix}:lock:${nodeCrypto().createHash('sha256').update(name).digest('hex').slice(0, 32)}`;
+    const token = nodeCrypto().randomBytes(16).toString('hex');
     const deadline = Date.now() + this.lockTimeoutMs;
     let delay = 5;
     for (;;) {
       let taken: unknown;
       try {
         const step = Math.min(deadline, Date.now() + this.timeoutMs);
-        taken = await this.command('take a lock', step, signal, () => this.script(LEASE_SCRIPT, LEASE_SHA, key, token, this.lockLeaseMs));
+        taken = await this.command('take a lock', step, signal, () => this.script(LEASE_SCRIPT, key, token, this.lockLeaseMs));
       } catch (error) {
         if (!(error instanceof CacheStoreUnavailableError)) throw error;
         // Redis unreachable: go ahead unlocked. A step cut short by the lock's own deadline is not
@@ -307,7 +303,7 @@ export class RedisCacheStore implements CacheStore {
     // While the holder lives its lease is extended (a slow refresh keeps it); if it dies, the lease
     // expires lockLeaseMs after the last extension.
     const renew = setInterval(() => {
-      void this.command('extend a lock', Date.now() + this.timeoutMs, undefined, () => this.script(RENEW_SCRIPT, RENEW_SHA, key, token, this.lockLeaseMs)).catch(() => undefined);
+      void this.command('extend a lock', Date.now() + this.timeoutMs, undefined, () => this.script(RENEW_SCRIPT, key, token, this.lockLeaseMs)).catch(() => undefined);
     }, this.lockLeaseMs / 3);
     renew.unref?.();
     try {
@@ -315,7 +311,7 @@ export class RedisCacheStore implements CacheStore {
     } finally {
       clearInterval(renew);
       // Best effort: if this fails the lease still expires after lockLeaseMs.
-      await this.command('free a lock', Date.now() + this.timeoutMs, undefined, () => this.script(RELEASE_SCRIPT, RELEASE_SHA, key, token)).catch(() => undefined);
+      await this.command('free a lock', Date.now() + this.timeoutMs, undefined, () => this.script(RELEASE_SCRIPT, key, token)).catch(() => undefined);
     }
   }
 
@@ -359,7 +355,7 @@ export class RedisCacheStore implements CacheStore {
     signal?: AbortSignal,
   ): Promise<{ written: true } | { written: false; current: string | undefined }> {
     const args = [this.key(partitionKey), expected, next, this.ttlSeconds(next)] as const;
-    const reply = await this.command('write a partition', deadline, signal, () => this.script(CAS_SCRIPT, CAS_SHA, ...args));
+    const reply = await this.command('write a partition', deadline, signal, () => this.script(CAS_SCRIPT, ...args));
     if (!Array.isArray(reply)) throw new CacheStoreUnavailableError(STORE, 'Redis cache store: unexpected reply to the compare-and-set script');
     if (Number(reply[0]) === 1) return { written: true };
     const current = reply[1];
@@ -367,9 +363,9 @@ export class RedisCacheStore implements CacheStore {
   }
 
   /** Runs a Lua script on one key by its SHA-1, loading it when the server does not know it yet. */
-  private async script(source: string, sha: string, key: string, ...args: (string | number)[]): Promise<unknown> {
+  private async script(source: string, key: string, ...args: (string | number)[]): Promise<unknown> {
     try {
-      return await this.client.evalsha(sha, 1, key, ...args);
+      return await this.client.evalsha(scriptSha(source), 1, key, ...args);
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
       return this.client.eval(source, 1, key, ...args);
@@ -475,6 +471,14 @@ export async function createRedisCacheStore(options: RedisConnectionOptions = {}
   return new RedisCacheStore({ ...storeOptions, client, ownsClient: true });
 }
 
+const SCRIPT_SHAS = new Map<string, string>();
+/** A script's SHA-1, hashed on first use: hashing at import would load node:crypto into every app. */
+function scriptSha(source: string): string {
+  let sha = SCRIPT_SHAS.get(source);
+  if (sha === undefined) SCRIPT_SHAS.set(source, (sha = sha1(source)));
+  return sha;
+}
+
 function sha1(text: string): string {
-  return createHash('sha1').update(text, 'utf8').digest('hex');
+  return nodeCrypto().createHash('sha1').update(text, 'utf8').digest('hex');
 }

@@ -1,5 +1,5 @@
 import { type Progress, startProgress } from './progress.js';
-import { terminalSafe } from './terminal-text.js';
+import { terminalSafe } from '../terminal-text.js';
 
 /** What the CLI touches of the process, so tests and the entry point can supply it. */
 export interface CliIo {

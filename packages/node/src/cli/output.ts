@@ -59,7 +59,7 @@ export function formatToken(result: AuthenticationResult, format: (typeof TOKEN_
   );
 }
 
-/** text: one tab-separated line per account (username, host, home account id[, name]); json: an array. */
+/** text: one tab-separated line per account (username, host, home account id[, name]; tabs and line breaks in them become spaces); json: an array. */
 export function formatAccounts(accounts: AccountInfo[], format: (typeof ACCOUNT_FORMATS)[number]): string {
   if (format === 'json') {
     return JSON.stringify(
@@ -69,5 +69,7 @@ export function formatAccounts(accounts: AccountInfo[], format: (typeof ACCOUNT_
     );
   }
   // username, authority host, home account id (what --account takes); "-" where there is no username.
-  return accounts.map((a) => `${a.username || '-'}\t${a.environment}\t${a.homeAccountId}${a.username || !a.name ? '' : `\t${a.name}`}`).join('\n');
+  // The values come from ID tokens: a tab or line break in one would fake a field or a line for the script reading them.
+  const field = (value: string) => value.replace(/[\t\n\r\v\f\u0085\u2028\u2029]+/g, ' ');
+  return accounts.map((a) => [a.username || '-', a.environment, a.homeAccountId, ...(a.username || !a.name ? [] : [a.name])].map(field).join('\t')).join('\n');
 }

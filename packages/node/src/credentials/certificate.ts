@@ -1,5 +1,5 @@
-import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { ConfigurationError, type PrivateKeyDecryptor } from '@tessera/core';
+import { nodeCrypto } from '../node-builtins.js';
 
 /** A PEM bundle taken apart: the key in a form core imports, and the certificate that matches it. */
 export interface PemCertificate {
@@ -28,6 +28,7 @@ export function parsePemCertificate(pem: string): PemCertificate {
   const { keyPem, encrypted } = findPrivateKey(pem);
   const certificates = [...pem.matchAll(CERTIFICATE)].map((m) => m[0]);
   if (certificates.length === 0) throw invalid('holds no certificate ("BEGIN CERTIFICATE")');
+  const { X509Certificate } = nodeCrypto();
   const parsed = certificates.map((c, i) => {
     try {
       return new X509Certificate(c);
@@ -39,7 +40,7 @@ export function parsePemCertificate(pem: string): PemCertificate {
   let privateKey = keyPem;
   let leafIndex = 0;
   if (!encrypted) {
-    const key = readKey(() => createPrivateKey(keyPem));
+    const key = readKey(() => nodeCrypto().createPrivateKey(keyPem));
     leafIndex = parsed.findIndex((c) => c.checkPrivateKey(key));
     if (leafIndex === -1) throw invalid('has no certificate for its private key');
     // Core imports PKCS#8 only: PKCS#1 and SEC1 keys are converted here.
@@ -85,7 +86,7 @@ export function hasCertificate(pem: string): boolean {
 export function parsePemKey(pem: string): { privateKey: string; encrypted: boolean } {
   const { keyPem, encrypted } = findPrivateKey(pem);
   if (encrypted) return { privateKey: keyPem, encrypted };
-  return { privateKey: readKey(() => createPrivateKey(keyPem)).export({ format: 'pem', type: 'pkcs8' }) as string, encrypted };
+  return { privateKey: readKey(() => nodeCrypto().createPrivateKey(keyPem)).export({ format: 'pem', type: 'pkcs8' }) as string, encrypted };
 }
 
 /**
@@ -94,7 +95,7 @@ export function parsePemKey(pem: string): { privateKey: string; encrypted: boole
  */
 export const decryptPrivateKey: PrivateKeyDecryptor = async (pem, passphrase) => {
   if (!passphrase) throw new ConfigurationError('The private key is encrypted: set `certificatePassword`', 'invalid_certificate');
-  const key = readKey(() => createPrivateKey({ key: pem, format: 'pem', passphrase }), 'is the certificate password right?');
+  const key = readKey(() => nodeCrypto().createPrivateKey({ key: pem, format: 'pem', passphrase }), 'is the certificate password right?');
   return key.export({ format: 'pem', type: 'pkcs8' }) as string;
 };
 

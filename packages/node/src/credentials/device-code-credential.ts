@@ -21,7 +21,7 @@ export interface DeviceCodeCredentialOptions extends InteractiveCredentialOption
   tenantId?: string;
   /** Default: the Azure CLI's client id (Entra only). */
   clientId?: string;
-  /** Shows the code to the user; polling starts when it returns. Default: prints the message to stderr. */
+  /** Shows the code to the user; polling starts when it returns. Default: prints the message to stderr, cleaned of terminal control sequences. */
   userPromptCallback?: (info: DeviceCodeInfo) => void | Promise<void>;
 }
 

@@ -1,4 +1,3 @@
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import {
   type AccountInfo,
@@ -11,6 +10,7 @@ import {
 } from '@tessera/core';
 import { CacheStoreUnavailableError } from '../cache/errors.js';
 import { DEFAULT_PARTITION, FileCacheStore } from '../cache/file-cache-store.js';
+import { homedir } from '../node-builtins.js';
 import { CredentialBase, type CredentialRequest } from './credential-base.js';
 import { DEVELOPER_SIGN_ON_CLIENT_ID, checkDefaultClientId } from './defaults.js';
 import { CredentialUnavailableError } from './errors.js';

@@ -1,4 +1,4 @@
-import { type AccountInfo, type AuthenticationResult, type ClientApplication, ConfigurationError, InteractionRequiredError } from '@tessera/core';
+import { type AccountInfo, type AuthenticationResult, type ClientApplication, ConfigurationError, InteractionRequiredError, SingleFlight } from '@tessera/core';
 import { CredentialBase, type CredentialRequest } from './credential-base.js';
 import { AuthenticationRequiredError } from './errors.js';
 import type { TokenCredentialOptions } from './options.js';
@@ -24,7 +24,7 @@ export interface AuthenticationRecord {
  */
 export abstract class UserCredential<App extends ClientApplication> extends CredentialBase<App> {
   protected account?: AccountInfo;
-  private readonly interactions = new Map<string, Promise<AuthenticationResult>>();
+  private readonly interactions = new SingleFlight();
 
   /** Signs the user in (device code, browser, code redemption). */
   protected abstract interact(app: App, request: CredentialRequest): Promise<AuthenticationResult>;
@@ -48,20 +48,17 @@ export abstract class UserCredential<App extends ClientApplication> extends Cred
     return this.signIn(app, request);
   }
 
-  /** Runs `interact`, sharing one sign-in between concurrent identical requests (one prompt, not ten). */
+  /**
+   * Runs `interact`, sharing one sign-in between concurrent identical requests (one prompt, not ten).
+   * A caller's signal ends only its own wait; the sign-in stops when every caller has given up.
+   */
   protected signIn(app: App, request: CredentialRequest, _silentError?: InteractionRequiredError): Promise<AuthenticationResult> {
     const key = [request.cae, request.tenant ?? '', request.claims ?? '', [...request.scopes].sort().join(' ')].join('\n');
-    let pending = this.interactions.get(key);
-    if (!pending) {
-      pending = this.interact(app, request).then((result) => {
-        if (result.account) this.account = result.account;
-        return result;
-      });
-      this.interactions.set(key, pending);
-      const forget = () => this.interactions.delete(key);
-      pending.then(forget, forget);
-    }
-    return pending;
+    return this.interactions.run(key, request.signal, async (signal) => {
+      const result = await this.interact(app, { ...request, signal });
+      if (result.account) this.account = result.account;
+      return result;
+    });
   }
 }
 

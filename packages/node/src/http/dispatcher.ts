@@ -1,4 +1,3 @@
-import { rootCertificates } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
 import type { Dispatcher, buildConnector } from 'undici';
 
@@ -32,7 +31,8 @@ export async function createDispatcher(options: TransportOptions = {}): Promise<
   const { Agent, EnvHttpProxyAgent, buildConnector } = await import('undici');
   // Node's `ca` replaces the default roots, so the extra certificates are appended to them.
   const extra = options.ca === undefined ? [] : typeof options.ca === 'string' ? [options.ca] : [...options.ca];
-  const tls = extra.length > 0 ? { ca: [...rootCertificates, ...extra] } : {};
+  // node:tls loads only here (see node-builtins.ts).
+  const tls = extra.length > 0 ? { ca: [...(await import('node:tls')).rootCertificates, ...extra] } : {};
   const timeouts =
     options.timeoutMs === undefined ? {} : { headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs };
   const connect = { ...tls, ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }) };

@@ -1,5 +1,3 @@
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import {
   AbortError,
   ConfigurationError,
@@ -127,6 +125,8 @@ async function supportedResponseMode(app: PublicClientApplication, options: Requ
 
 /** 127.0.0.1, ::1 and any other loopback address the system resolves `localhost` to. */
 async function localhostAddresses(): Promise<string[]> {
+  // Loaded here, not at module top, like node:http in the listener: see node-builtins.ts.
+  const [{ lookup }, { isIP }] = await Promise.all([import('node:dns/promises'), import('node:net')]);
   const resolved = await lookup('localhost', { all: true }).catch(() => []);
   const loopback = resolved.map((r) => r.address).filter((a) => isIP(a) !== 0 && (a === '::1' || a.startsWith('127.')));
   return [...new Set(['127.0.0.1', '::1', ...loopback])];

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigurationError, TesseraError } from '@tessera/core';
+import { nodeCrypto } from '../node-builtins.js';
 import { plainPage } from './pages.js';
 import { isOtherUser } from './peer-user.js';
 
@@ -65,6 +65,7 @@ export class LoopbackListener {
   static async listen(options: LoopbackListenOptions = {}): Promise<LoopbackListener> {
     const wanted = options.port ?? 0;
     const addresses = options.addresses?.length ? options.addresses : ['127.0.0.1'];
+    const { createServer } = await import('node:http');
     for (let attempt = 1; ; attempt++) {
       const servers: Server[] = [];
       let port = wanted;
@@ -102,7 +103,7 @@ export class LoopbackListener {
    * the URL of that path, which is all the browser launcher gets to see.
    */
   serveStartPage(target: StartTarget): string {
-    const path = `/start/${randomBytes(32).toString('base64url')}`;
+    const path = `/start/${nodeCrypto().randomBytes(32).toString('base64url')}`;
     this.start = { path, target, used: false };
     return `http://127.0.0.1:${this.port}${path}`;
   }

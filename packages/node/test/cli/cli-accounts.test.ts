@@ -82,4 +82,29 @@ describe('tessera CLI: prompts and accounts without a username', { timeout: 60_0
     expect(logout).toMatchObject({ code: 0, stdout: 'Signed out no username, account alice\n' });
     expect((await runCli(['accounts', ...flags])).stdout).toMatch(/^-\t127\.0\.0\.1:\d+\tbob\n$/);
   });
+
+  it('prints one line of three fields per account whatever tabs or line breaks the ID token puts in its names', async () => {
+    const { idp, home } = setup;
+    const file = join(home, 'hostile-names.json');
+    const app = new NodePublicClientApplication({
+      clientId: idp.clients.native.clientId,
+      authority: idp.issuer,
+      cacheStore: new FileCacheStore({ path: file, allowUnencryptedStorage: true }),
+    });
+    // The dev authority uses the user name as sub and preferred_username.
+    const forged = 'eve\tlogin.example\tadmin\nroot';
+    await app.acquireTokenByDeviceCode({
+      scopes: ['api.read'],
+      onPrompt: async (flow) => {
+        await approveDeviceCode(idp.issuer, flow.userCode, { username: forged });
+        flow.interval = 0.1;
+      },
+    });
+    expect((await app.getAccounts())[0]?.username).toBe(forged);
+    const listed = await runCli(['accounts', ...setup.flags('hostile-names.json')]);
+    expect(listed.code, listed.stderr).toBe(0);
+    const lines = listed.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.split('\t')).toEqual(['eve login.example admin root', expect.stringMatching(/^127\.0\.0\.1:\d+$/), 'eve login.example admin root']);
+  });
 });

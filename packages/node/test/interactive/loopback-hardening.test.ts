@@ -320,4 +320,41 @@ describe.skipIf(process.platform !== 'linux')('another local user at the loopbac
       await listener.close();
     }
   });
+
+  /**
+   * Another user's process sends one request and closes its socket at once, before the listener
+   * looks up who connected: the kernel then lists the client end as orphaned or TIME_WAIT, owned by
+   * uid 0, which passed for root.
+   */
+  const sendAndCloseAs = (user: string, port: number, target: string) =>
+    new Promise<void>((resolve, reject) => {
+      const request = `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`;
+      const script = `const s = require('node:net').connect(${port}, '127.0.0.1', () => { s.write(${JSON.stringify(request)}); s.destroy(); });`;
+      execFile('runuser', ['-u', user, '--', process.execPath, '-e', script], { cwd: '/' }, (error) => (error ? reject(error) : resolve()));
+    });
+
+  it('refuses a request whose sender closed its socket at once (its owner cannot be told): another user cannot burn the start link or deliver a code that way', async (context) => {
+    if (otherUid() === undefined) return context.skip(`needs root to run a process as ${OTHER_USER}`);
+    const listener = await LoopbackListener.listen();
+    try {
+      const start = listener.serveStartPage('https://idp.example/authorize?state=s');
+      const delivered: string[] = [];
+      const waiting = listener.waitForRedirect('query', async (params) => {
+        delivered.push(params.get('code')!);
+        return { status: 200, html: 'ok', outcome: { value: params.get('code') } };
+      });
+      await sendAndCloseAs(OTHER_USER, listener.port, new URL(start).pathname);
+      // The link is still unused: the user's own browser gets the redirect, not 410.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect((await fetch(start, { redirect: 'manual' })).status).toBe(302);
+      await sendAndCloseAs(OTHER_USER, listener.port, '/?state=s&code=attacker');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(delivered).toEqual([]);
+      expect((await fetch(`http://127.0.0.1:${listener.port}/?state=s&code=mine`)).status).toBe(200);
+      expect(await waiting).toBe('mine');
+      expect(delivered).toEqual(['mine']);
+    } finally {
+      await listener.close();
+    }
+  });
 });

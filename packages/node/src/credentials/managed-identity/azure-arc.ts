@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
 import { lstat, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { nodeFs } from '../../node-builtins.js';
 import type { TokenAnswer } from '../answers.js';
 import { AuthenticationError } from '../errors.js';
 import { type ManagedIdentitySource, type SourceContext, endpointFrom, send, tokenFrom, userAssignedParam, withQuery } from './source.js';
@@ -20,7 +20,7 @@ export function defaultArcTokenDirectory(): string | undefined {
 
 function himdsInstalled(): boolean {
   const path = process.platform === 'win32' ? join(process.env.ProgramFiles ?? 'C:\\Program Files', 'AzureConnectedMachineAgent', 'himds.exe') : '/opt/azcmagent/bin/himds';
-  return (process.platform === 'linux' || process.platform === 'win32') && existsSync(path);
+  return (process.platform === 'linux' || process.platform === 'win32') && nodeFs().existsSync(path);
 }
 
 /**

@@ -121,7 +121,7 @@ export class ManagedIdentityCredential implements TokenCredential {
     const hit = options.claims ? undefined : this.cached(scope, now);
     if (hit) {
       if (hit.refreshAfterTimestamp !== undefined && hit.refreshAfterTimestamp <= now) {
-        this.fetch(scope, resource).catch((error: unknown) => this.log('warning', `${this.credentialName}: background renewal failed: ${(error as Error).message}`));
+        this.fetch(scope, resource).catch((error: unknown) => this.log('warning', () => `${this.credentialName}: background renewal failed: ${this.logSink.describeError(error)}`));
       }
       return hit;
     }
@@ -130,7 +130,8 @@ export class ManagedIdentityCredential implements TokenCredential {
       this.log('info', () => `${this.credentialName}.getToken succeeded for scope "${scope}" (${this.source?.name})`);
       return token;
     } catch (error) {
-      this.log('info', `${this.credentialName}.getToken failed: ${(error as Error).message}`);
+      // The endpoint's description may name the identity: describeError leaves it out unless PII logging is on.
+      this.log('info', () => `${this.credentialName}.getToken failed: ${this.logSink.describeError(error)}`);
       throw error;
     }
   }

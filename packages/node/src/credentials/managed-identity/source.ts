@@ -1,4 +1,4 @@
-import { type HttpClient, type HttpRequest, type HttpResponse, type LogLevel, NetworkError } from '@tessera/core';
+import { type HttpClient, type HttpRequest, type HttpResponse, type LogLevel, NetworkError, redactor } from '@tessera/core';
 import type { TokenAnswer } from '../answers.js';
 import { AuthenticationError, CredentialUnavailableError } from '../errors.js';
 
@@ -118,14 +118,13 @@ type Answers = typeof import('../answers.js');
  */
 export async function tokenFrom(source: string, response: HttpResponse, secrets: readonly string[] = [], now = Date.now()): Promise<SourceToken & { answer: TokenAnswer }> {
   const answers = await import('../answers.js');
-  const redact = (text: string) => secrets.filter(Boolean).reduce((out, s) => out.split(s).join('<redacted>'), text);
   let body: unknown;
   try {
     body = JSON.parse(response.body);
   } catch {
     // Described below.
   }
-  if (response.status < 200 || response.status >= 300) throw refusal(answers, source, response, body, redact);
+  if (response.status < 200 || response.status >= 300) throw refusal(answers, source, response, body, secrets);
   const invalid = (what: string) =>
     new AuthenticationError(`ManagedIdentityCredential (${source}): the answer (HTTP ${response.status}) is not a token: ${what}`, { statusCode: response.status, code: 'invalid_response' });
   if (body === undefined) throw invalid(`not JSON (${response.body.length} characters)`);
@@ -141,12 +140,12 @@ export async function tokenFrom(source: string, response: HttpResponse, secrets:
   return { token: answer.access_token, expiresOn, ...(refreshOn !== undefined ? { refreshOn } : {}), answer };
 }
 
-function refusal(answers: Answers, source: string, response: HttpResponse, body: unknown, redact: (t: string) => string): AuthenticationError {
+function refusal(answers: Answers, source: string, response: HttpResponse, body: unknown, secrets: readonly string[]): AuthenticationError {
+  // Every spelling of each secret, and any 12-character piece of one, before any text is cut (core's redaction).
+  const redact = redactor(secrets);
   const fields = errorFields(answers, body);
-  const detail = fields
-    ? `${fields.error}${fields.errorDescription ? `: ${fields.errorDescription}` : ''}`
-    : response.body.trim().slice(0, 200) || '(empty body)';
-  return new AuthenticationError(`ManagedIdentityCredential (${source}): the endpoint answered HTTP ${response.status}: ${redact(detail)}`, {
+  const detail = fields ? redact(`${fields.error}${fields.errorDescription ? `: ${fields.errorDescription}` : ''}`) : redact(response.body.trim()).slice(0, 200) || '(empty body)';
+  return new AuthenticationError(`ManagedIdentityCredential (${source}): the endpoint answered HTTP ${response.status}: ${detail}`, {
     statusCode: response.status,
     errorResponse: fields && { error: redact(fields.error), errorDescription: fields.errorDescription && redact(fields.errorDescription) },
   });

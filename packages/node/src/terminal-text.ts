@@ -1,6 +1,7 @@
 /**
- * Terminal control in text the CLI did not write itself (server messages, user codes, usernames,
- * error descriptions): escape sequences with their payload (CSI, OSC such as title and clipboard,
+ * Terminal control in text the library did not write itself (server messages, user codes,
+ * usernames, error descriptions), removed wherever such text is written to a terminal (the CLI,
+ * the default device code prompt): escape sequences with their payload (CSI, OSC such as title and clipboard,
  * DCS/SOS/PM/APC), in 7-bit and 8-bit form, then any C0 control but tab and newline, DEL, C1
  * controls, and the bidirectional overrides and isolates that reorder what is shown.
  */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { terminalSafe } from '../../src/cli/terminal-text.js';
+import { terminalSafe } from '../src/terminal-text.js';
 
 describe('terminalSafe', () => {
   it.each([
