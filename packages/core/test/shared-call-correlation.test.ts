@@ -53,6 +53,21 @@ describe('callers sharing one request keep their own correlation ids', () => {
     expect(idp.current.countRequests(cc)).toBe(1);
   });
 
+  it('on-behalf-of: callers exchanging one assertion share one exchange, each result with its own id', async () => {
+    clearMetadataCache();
+    const native = new PublicClientApplication({ clientId: idp.current.clients.native.clientId, authority: idp.current.issuer });
+    const userAssertion = (await native.acquireTokenByUsernamePassword({ scopes: ['api.read'], username: 'obo-user', password: 'pw' })).accessToken;
+    const { app, gate } = confidential();
+    idp.current.clearRequests();
+    const calls = IDS.map((correlationId) => app.acquireTokenOnBehalfOf({ scopes: ['api.read'], userAssertion, correlationId }));
+    await gate.waiting;
+    gate.release();
+    const results = await Promise.all(calls);
+    expect(results.map((r) => r.correlationId)).toEqual(IDS);
+    expect(new Set(results.map((r) => r.accessToken)).size).toBe(1);
+    expect(idp.current.countRequests({ path: '/token', grantType: 'urn:ietf:params:oauth:grant-type:jwt-bearer' })).toBe(1);
+  });
+
   it('silent refresh: callers joining one refresh get the refreshed token, each with its own id', async () => {
     clearMetadataCache();
     const tokenCache = new TokenCache();
