@@ -57,7 +57,7 @@ export interface BrowserClientOptions extends AuthorityOptions, LoggerOptions {
   /**
    * Popup sign-in: pass `browserPopup` (exported here) to make `loginPopup` and `acquireTokenPopup`
    * work; without it they reject with a ConfigurationError (apps that sign in by redirect only
-   * bundle none of the popup code).
+   * bundle none of the popup code). Any other value (`popup: true`) is refused when the client is made.
    */
   popup?: typeof browserPopup;
   /** Milliseconds a popup sign-in may take. Default 300,000 (5 minutes). */
