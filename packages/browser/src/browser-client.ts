@@ -173,15 +173,18 @@ const PARTITION = 'default';
 const RESPONSE_PARAMS = 'code state iss session_state error error_description error_uri client_info'.split(' ');
 
 /**
- * One refresh per account across tabs: the Web Lock serializes refreshes, and core re-reads the
- * cache inside it, so a tab that waited finds the new token instead of spending the rotated
- * refresh token again. Without Web Locks (or a shared store: no `sharedBy`) each tab refreshes on its own.
- * @param sharedBy - the client id, when a store shares the cache between tabs.
+ * One refresh per account at a time, in this tab and across tabs: the Web Lock serializes
+ * refreshes, and core re-reads the cache inside it, so a call that waited finds the new token (or
+ * the rotated refresh token) instead of spending the old refresh token again, which a provider with
+ * reuse detection answers by revoking the whole grant. Taken with a memory cache too: two calls in
+ * one tab race the same way (tabs with memory caches then take turns needlessly, which is harmless).
+ * Without Web Locks (outside secure contexts, where PKCE fails anyway) refreshes run unserialized.
+ * A sign-out takes it too: a refresh answer arriving after it would put the tokens back.
  */
-function underWebLock<T>(sharedBy: string | undefined, account: AccountInfo, work: () => Promise<T>): Promise<T> {
+function underWebLock<T>(clientId: string, account: AccountInfo, work: () => Promise<T>): Promise<T> {
   const locks = globalThis.navigator?.locks;
   // Core re-reads the store inside the lock (FlowContext.refreshLock); no second read here.
-  return locks && sharedBy ? (locks.request(`tessera-refresh-${sharedBy}-${account.homeAccountId}`, work) as Promise<T>) : work();
+  return locks ? (locks.request(`tessera-refresh-${clientId}-${account.homeAccountId}`, work) as Promise<T>) : work();
 }
 
 /**
@@ -240,7 +243,7 @@ export class BrowserClient {
       verifySignature: options.idTokenSignatureVerifier?.(http),
       clockSkew: 300,
       now: () => Math.floor(Date.now() / 1000),
-      refreshLock: (account, work) => underWebLock(store && clientId, account, work),
+      refreshLock: (account, work) => underWebLock(clientId, account, work),
       ...this.#dpop?.context,
       pushedAuthorizationRequests: options.pushedAuthorizationRequests,
       // Entra's x-client-* (sent as parameters, see #call); this package's own version, put in at build time.
@@ -405,9 +408,12 @@ export class BrowserClient {
     return accountsOf(this.tokenCache, this.clientId);
   }
 
-  /** Signs the account out of this app in every tab of the origin (cache only; the provider's session stays). */
+  /**
+   * Signs the account out of this app in every tab of the origin (cache only; the provider's session
+   * stays), after any refresh of the account under way in any tab: its answer would put the tokens back.
+   */
   async removeAccount(account: AccountInfo): Promise<void> {
-    await this.#context.persistence.write(PARTITION, (cache) => cache.removeAccount(account.homeAccountId, account.environment));
+    await underWebLock(this.clientId, account, () => this.#context.persistence.write(PARTITION, (cache) => cache.removeAccount(account.homeAccountId, account.environment)));
     this.#post({ signedOut: account });
     this.#emit('accountRemoved', account);
   }

@@ -26,13 +26,16 @@ describe('refreshLock (cross-tab refresh)', () => {
   afterAll(() => idp?.close());
 
   async function tabs(lock: RefreshLock | undefined) {
-    const store = new MemoryCacheStore();
+    // Each tab has a store object of its own over the one storage (as IndexedDbCacheStore instances
+    // over one database): core's in-process turn-taking, per store, does not join them.
+    const storage = new MemoryCacheStore().data;
+    const tabStore = () => Object.assign(new MemoryCacheStore(), { data: storage });
     let skew = 0;
     const make = () =>
       new ClientApplication({
         clientId: idp.clients.native.clientId,
         authority: idp.issuer,
-        cacheStore: store,
+        cacheStore: tabStore(),
         refreshLock: lock,
         now: () => Math.floor(Date.now() / 1000) + skew,
       });

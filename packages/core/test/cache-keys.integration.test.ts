@@ -143,4 +143,36 @@ describe('two issuers on one host (/realms/a and /realms/b), same client id and 
     await appB.acquireTokenSilent({ account: accountB!, scopes: SCOPES, forceRefresh: true });
     expect(b!.countRequests({ grantType: 'refresh_token' })).toBe(1);
   });
+
+  // The user is one account in the shared cache (same home account id on one host), with a
+  // profile per issuer; the account getAccounts gives names one of them. A client of one issuer
+  // must serve only its issuer's tokens, whichever profile the account object names: the other
+  // issuer's token is for another audience and another identity system.
+  it("a client of one issuer never serves or overwrites the other issuer's access token, whichever profile the account names", async () => {
+    const { a, b } = realms.current;
+    const cache = new TokenCache();
+    const app = (idp: DevAuthority, excludeScopes?: string[]) => new PublicClientApplication({ clientId: idp.clients.native.clientId, authority: idp.issuer, tokenCache: cache, excludeScopes });
+    const [appA, appB] = [app(a!), app(b!)];
+    const inA = await appA.acquireTokenByUsernamePassword({ scopes: SCOPES, username: 'grace', password: 'pw' });
+    const inB = await appB.acquireTokenByUsernamePassword({ scopes: SCOPES, username: 'grace', password: 'pw' });
+    const [account] = await appB.getAccounts();
+    expect(account!.tenantId).toBe('realms/a');
+
+    a!.clearRequests();
+    b!.clearRequests();
+    expect(await appB.acquireTokenSilent({ account: account!, scopes: SCOPES })).toMatchObject({ accessToken: inB.accessToken, fromCache: true });
+    expect(await appA.acquireTokenSilent({ account: account!, scopes: SCOPES })).toMatchObject({ accessToken: inA.accessToken, fromCache: true });
+
+    // A refresh at b whose answer has no ID token (the client leaves out openid) files b's token as b's.
+    const refreshedB = await app(b!, ['openid', 'profile']).acquireTokenSilent({ account: account!, scopes: SCOPES, forceRefresh: true });
+    expect(refreshedB.idToken).toBeUndefined();
+    expect(await appA.acquireTokenSilent({ account: account!, scopes: SCOPES })).toMatchObject({ accessToken: inA.accessToken, fromCache: true });
+    expect(await appB.acquireTokenSilent({ account: account!, scopes: SCOPES })).toMatchObject({ accessToken: refreshedB.accessToken, fromCache: true });
+    expect(a!.requests).toHaveLength(0);
+
+    // Signed in at a only: b has nothing for them, and says so.
+    await appA.acquireTokenByUsernamePassword({ scopes: SCOPES, username: 'hopper', password: 'pw' });
+    const onlyA = (await appB.getAccounts()).find((x) => x.homeAccountId === 'hopper')!;
+    await expect(appB.acquireTokenSilent({ account: onlyA, scopes: SCOPES })).rejects.toMatchObject({ code: 'no_tokens_found' });
+  });
 });

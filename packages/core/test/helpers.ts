@@ -75,3 +75,33 @@ export async function startFrontDoor(): Promise<{ origin: string; route(prefix: 
     },
   };
 }
+
+/**
+ * A loopback proxy in front of a dev authority (`port`) for a slow network: while `state.hold` is
+ * set, a /token answer the authority has given waits until `state.release()` (the provider has
+ * processed the request; the client has not heard back). Listen on `server`, close it when done.
+ */
+export function holdingProxy(port: () => number) {
+  const held: Array<() => void> = [];
+  let arrived: (() => void) | undefined;
+  const state = {
+    hold: false,
+    /** Resolves once a held answer has come back from the authority. */
+    answerHeld: () => new Promise<void>((resolve) => (held.length ? resolve() : (arrived = resolve))),
+    release: () => held.splice(0).forEach((send) => send()),
+  };
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const up = request({ host: '127.0.0.1', port: port(), method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      const body: Buffer[] = [];
+      answer.on('data', (c: Buffer) => body.push(c));
+      answer.on('end', () => {
+        const send = () => void (res.destroyed || res.writeHead(answer.statusCode!, answer.headers).end(Buffer.concat(body)));
+        if (!(state.hold && req.url?.endsWith('/token'))) return send();
+        held.push(send);
+        arrived?.();
+      });
+    });
+    req.pipe(up);
+  });
+  return { server, state };
+}

@@ -35,11 +35,15 @@ async function signIn(app: PublicClientApplication, username: string, prompt?: P
 describe('refresh-token rotation with reuse detection, clients sharing one TokenCache', () => {
   const idp = useDevAuthority({ rotateRefreshTokens: true });
 
-  it('makes one refresh request for two clients whose shared token expired; the grant stays alive', async () => {
-    const cache = new TokenCache();
-    const a = nativeClient(idp.current.issuer, idp.current.clients.native.clientId, { tokenCache: cache });
-    const b = nativeClient(idp.current.issuer, idp.current.clients.native.clientId, { tokenCache: cache });
-    const signedIn = await signIn(a.app, 'rotor');
+  /**
+   * Two clients sharing `shared` (a TokenCache, or a cache store each client has its own TokenCache
+   * over) whose token expired refresh at once: one refresh request, both get its token, and the
+   * rotated refresh token still works (the grant was not revoked).
+   */
+  async function expectOneRefresh(shared: { tokenCache: TokenCache } | { cacheStore: CacheStore }, username: string) {
+    const a = nativeClient(idp.current.issuer, idp.current.clients.native.clientId, shared);
+    const b = nativeClient(idp.current.issuer, idp.current.clients.native.clientId, shared);
+    const signedIn = await signIn(a.app, username);
     const account = signedIn.account!;
     a.clock.skew = b.clock.skew = 3590; // both see the one-hour token inside its expiry margin
     idp.current.clearRequests();
@@ -53,7 +57,15 @@ describe('refresh-token rotation with reuse detection, clients sharing one Token
     const later = await b.app.acquireTokenSilent({ scopes: SCOPES, account, forceRefresh: true });
     expect(idp.current.countRequests(REFRESH)).toBe(2);
     expect(later.accessToken).not.toBe(ra.accessToken);
-  });
+    expect(idp.current.requests.filter((r) => r.error === 'invalid_grant')).toEqual([]);
+  }
+
+  it('makes one refresh request for two clients whose shared token expired; the grant stays alive', () => expectOneRefresh({ tokenCache: new TokenCache() }, 'rotor'));
+
+  // A server that builds a client per request over one cache store (MSAL's pattern for web apps),
+  // with a store that cannot lock (MemoryCacheStore, or the app's own over its database): two
+  // requests of one user at once must not both redeem the rotating refresh token.
+  it('makes one refresh request for two clients with their own TokenCache over one store without a lock', () => expectOneRefresh({ cacheStore: new MemoryCacheStore() }, 'per-request'));
 
   it("takes the cache store's lock only to refresh, never on a cache hit", async () => {
     const names: string[] = [];

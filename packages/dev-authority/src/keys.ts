@@ -2,11 +2,14 @@ import { X509Certificate, createHash } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, exportPKCS8, generateKeyPair, importX509, type JWK } from 'jose';
 import { FIXTURE_CERTIFICATE_PEM, FIXTURE_PRIVATE_KEY_PEM } from './fixture-keys.js';
 
-/** A fresh RSA signing key per authority: RS256 ID tokens need an RSA key in `jwks`. */
-export async function generateSigningJwks(): Promise<{ keys: JWK[] }> {
+/**
+ * A fresh RSA signing key per authority: RS256 ID tokens need an RSA key in `jwks`. Its kid is
+ * `kid` when given, else the key's RFC 7638 thumbprint.
+ */
+export async function generateSigningJwks(kid?: string): Promise<{ keys: JWK[] }> {
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const jwk = await exportJWK(privateKey);
-  const kid = await calculateJwkThumbprint(jwk);
+  kid ??= await calculateJwkThumbprint(jwk);
   return { keys: [{ ...jwk, kid, alg: 'RS256', use: 'sig' }] };
 }
 

@@ -75,7 +75,7 @@ export async function startDevAuthority(options: DevAuthorityOptions = {}): Prom
       ed25519Key: await generateBareClientKey('EdDSA'),
     };
     const spaOrigins = new Set([...spaRedirectUris.map((u) => new URL(u).origin), ...(options.spaOrigins ?? [])]);
-    const jwks = await generateSigningJwks();
+    const jwks = await generateSigningJwks(options.signingKeyId);
     const store = new MemoryStore();
 
     const created = new Provider(

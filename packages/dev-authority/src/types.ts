@@ -47,6 +47,12 @@ export interface DevAuthorityOptions {
    */
   refreshTokens?: 'offline_access' | 'always';
   /**
+   * The `kid` of the authority's signing key (a new key every start). Default: the key's RFC 7638
+   * thumbprint. A fixed kid lets a test restart the authority (same `port`) with a new key under the
+   * same kid, as providers do that rotate keys without changing kid.
+   */
+  signingKeyId?: string;
+  /**
    * Milliseconds the token endpoint waits before handling a request (default 0): widens the window in
    * which concurrent clients race, so tests of concurrent refreshes do not depend on process timing.
    */

@@ -19,9 +19,9 @@ const SCOPE = 'api.read';
 const WEB_REDIRECT = 'http://127.0.0.1:3000/callback';
 
 /** An authorization code for the confidential (web) client, as a web app's redirect handler would receive it. */
-async function webAppCode(issuer: string, clientId: string, clientSecret: string, username: string): Promise<string> {
+async function webAppCode(issuer: string, clientId: string, clientSecret: string, username: string, scopes = [SCOPE]): Promise<string> {
   const app = new ConfidentialClientApplication({ clientId, clientCredential: clientSecret, authority: issuer });
-  const url = await app.getAuthorizationRequestUrl({ scopes: [SCOPE], redirectUri: WEB_REDIRECT, state: 'web-state' });
+  const url = await app.getAuthorizationRequestUrl({ scopes, redirectUri: WEB_REDIRECT, state: 'web-state' });
   const { params } = await completeAuthorization(url, { username });
   return params.get('code')!;
 }
@@ -40,6 +40,20 @@ describe('AuthorizationCodeCredential', () => {
     expect(second.token).toBe(first.token);
     expect(idp.current.countRequests({ grantType: 'authorization_code' })).toBe(1);
     expect(idp.current.countRequests({ path: '/token' })).toBe(1);
+  });
+
+  // Two SDK clients of one app asking at once, for two resources: one redeems the code, the other
+  // must not be told the code is spent while the redemption that will give it a refresh token runs.
+  it('serves a concurrent first getToken for other scopes with the refresh token of the code being redeemed', async () => {
+    const c = idp.current.clients.confidential;
+    const code = await webAppCode(idp.current.issuer, c.clientId, c.clientSecret, 'lin', ['api.read', 'api.write']);
+    const credential = new AuthorizationCodeCredential('', c.clientId, c.clientSecret, code, WEB_REDIRECT, { authority: idp.current.issuer });
+    idp.current.clearRequests();
+    const [read, write] = await Promise.all([credential.getToken('api.read'), credential.getToken('api.write')]);
+    expect([read.token, write.token].every(Boolean)).toBe(true);
+    // One redemption; the other request was answered by the redemption's tokens (cache or refresh token).
+    expect(idp.current.countRequests({ grantType: 'authorization_code' })).toBe(1);
+    expect(idp.current.requests.filter((r) => r.path === '/token').map((r) => r.status)).not.toContain(400);
   });
 
   it('works for a public client with PKCE (no secret overload)', async () => {

@@ -123,10 +123,10 @@ describe('IMDS', () => {
 
   it('logs a refusal as other credentials do: an address in the description only with PII logging on', async () => {
     server.handle(() => ({ status: 403, body: { error: 'forbidden', error_description: 'identity of ops-admin@contoso.example is not allowed' } }));
-    const logged = async (piiLoggingEnabled: boolean) => {
+    const logged = async (pii: boolean) => {
       const lines: string[] = [];
       const logger = { log: (_level: string, message: string) => lines.push(message) };
-      await imds({ loggingOptions: { logger, level: 'info', piiLoggingEnabled } }).getToken(SCOPE).catch(() => {});
+      await imds({ loggingOptions: { logger, level: 'info', enableUnsafeSupportLogging: pii } }).getToken(SCOPE).catch(() => {});
       return lines.find((l) => l.includes('getToken failed'));
     };
     expect(await logged(false)).toMatch(/getToken failed: .*identity of <email> is not allowed/);

@@ -121,6 +121,22 @@ describe('authorization response from a hostile server', () => {
     expectUntouched(h);
   });
 
+  it('caps the error text a redirect brings, as every server text (a URL can carry megabytes)', async () => {
+    const server = await start();
+    const h = await begin(server);
+    const long = 'x'.repeat(200_000);
+    const error = await refusal(
+      h.app.acquireTokenByAuthCodeFlow(h.flow, redirectFor(h.flow, server, { code: undefined, error: `access_denied${long}`, error_description: long })),
+      ServerError,
+      'server_error',
+    );
+    for (const text of [error.error, error.errorDescription!]) expect(text.length).toBeLessThan(1100);
+    expect(error.message.length).toBeLessThan(2200);
+    expect(error.errorDescription).toMatch(/more characters cut/);
+    expect(server.count('token')).toBe(0);
+    expectUntouched(h);
+  });
+
   it('refuses a response with neither code nor error', async () => {
     const server = await start();
     const h = await begin(server);

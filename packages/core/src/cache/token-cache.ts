@@ -358,6 +358,15 @@ const sameSet = (a: ReadonlySet<string>, b: ReadonlySet<string>) => a.size === b
 const overlap = (a: ReadonlySet<string>, b: ReadonlySet<string>) => a.size + b.size === 0 || [...a].some((x) => b.has(x));
 
 /**
+ * The realm an authority's access and ID tokens for an account are filed under: an Entra tenant's
+ * (the account's tenant profile, `tenantId`); for an OIDC issuer its issuer path, whichever issuer's
+ * profile the account object names (several issuers on one host share the account).
+ */
+export function tokenRealm(authority: Pick<Authority, 'kind' | 'tenant'>, tenantId: string): string {
+  return authority.kind === 'entra' ? tenantId : authority.tenant;
+}
+
+/**
  * The realm an authority's refresh tokens are filed under (see `findRefreshToken`): the issuer path
  * of an OIDC issuer; none for Entra, whose refresh tokens serve every tenant of the cloud.
  */

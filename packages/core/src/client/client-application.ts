@@ -95,7 +95,7 @@ export interface ClientApplicationOptions extends AuthorityOptions, LoggerOption
   now?: () => number;
   /**
    * Cross-tab/cross-process lock around refresh-token redemption (see RefreshLock). Default: the
-   * cache store's `lock` when it has one. Clients sharing one TokenCache always take turns.
+   * cache store's `lock` when it has one. Clients of this process sharing a cache store (else a TokenCache) always take turns.
    */
   refreshLock?: RefreshLock;
   /**
@@ -356,10 +356,14 @@ export class ClientApplication {
     return accountView(this.tokenCache, this.clientId, entities.filter((e) => e.environment === environment));
   }
 
-  /** Signs the account out of this app: removes it and all its tokens from the cache. */
+  /**
+   * Signs the account out of this app: removes it and all its tokens from the cache, after any
+   * refresh of the account under way (whose answer would put them back) and before any later one.
+   */
   async removeAccount(account: AccountInfo, signal?: AbortSignal): Promise<void> {
-    const partition = partitionKeys.account(this.context.partitioning, account.homeAccountId);
-    await this.context.persistence.write(partition, (cache) => cache.removeAccount(account.homeAccountId, account.environment), signal);
+    const { partitioning, persistence, refreshLock } = this.context;
+    const remove = () => persistence.write(partitionKeys.account(partitioning, account.homeAccountId), (cache) => cache.removeAccount(account.homeAccountId, account.environment), signal);
+    await refreshLock!(account, remove, signal);
   }
 }
 

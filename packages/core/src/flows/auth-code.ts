@@ -6,6 +6,7 @@ import { createPkce, randomToken } from '../crypto/encoding.js';
 import * as z from 'zod/mini';
 import { InteractionRequiredError, InvalidResponseError, ServerError, ValidationError } from '../errors.js';
 import { checkShape } from '../http/oauth-response.js';
+import { capText } from '../http/redaction.js';
 import { optionalString } from '../http/schemas.js';
 import type { AuthenticationResult } from '../results.js';
 import { normalizeScopes, withOidcScopes } from '../scopes.js';
@@ -231,7 +232,8 @@ export function checkAuthResponse(flow: AuthCodeFlow, { state, iss, error, error
     throw bad('iss', iss === undefined ? 'lacks the iss the server promised' : 'iss is not the authority (mix-up attack?)');
   }
   if (error) {
-    const details = { error, errorDescription: error_description };
+    // Server text, capped as every error body's is (a redirect URL can carry megabytes).
+    const details = { error: capText(error), errorDescription: error_description && capText(error_description) };
     throw InteractionRequiredError.matches(error) && error !== 'invalid_grant' ? new InteractionRequiredError(details) : new ServerError(details);
   }
   if (!code) throw new InvalidResponseError(`${RESPONSE} has neither code nor error`, undefined, 'missing_code');

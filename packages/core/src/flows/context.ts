@@ -57,7 +57,11 @@ export interface FlowContext {
   clockSkew: number;
   /** Seconds since the epoch; injectable for tests. */
   now(): number;
-  /** Serializes refresh-token redemption across tabs or processes when set. */
+  /**
+   * Serializes refresh-token redemption across tabs or processes when set. It must serialize the
+   * refreshes within this process too (ClientApplication's does, per TokenCache): two concurrent
+   * redemptions of one rotating refresh token get the grant revoked by providers with reuse detection.
+   */
   refreshLock?: RefreshLock;
   /** Set when the cache store can lock (shared between instances). */
   acquisitionLock?: AcquisitionLock;

@@ -4,12 +4,18 @@ import type { AuthenticationResult, AccountInfo } from '../results.js';
 import { OIDC_SCOPES, normalizeScopes, withOidcScopes } from '../scopes.js';
 import type { FlowContext, RequestOptions } from './context.js';
 import { requestToken } from './token-request.js';
+import { throwIfAborted } from '../errors.js';
+import { abortable } from '../http/retry.js';
 
 /**
  * Redeems a refresh token. A rotated refresh token in the answer replaces the old one in the
- * cache (same key), so the spent token is never used again.
+ * cache (same key), so the spent token is never used again. Once started, the redemption is not
+ * called off by `signal` (checked before it starts): the provider may already have rotated the
+ * token, and then the answer holds the only valid one (the spent one redeemed again gets the grant
+ * revoked). So the returned promise settles when the answer is cached or refused, and a lock held
+ * around it is held until then; callers end their own waits (see SingleFlight, refreshByToken).
  */
-export function refreshAccessToken(
+export async function refreshAccessToken(
   ctx: FlowContext,
   authority: Authority,
   refreshToken: string,
@@ -26,6 +32,7 @@ export function refreshAccessToken(
     expectedHomeAccountId?: string;
   },
 ): Promise<AuthenticationResult> {
+  throwIfAborted(options.signal);
   const scopes = normalizeScopes(options.scopes);
   return requestToken(ctx, {
     authority,
@@ -37,7 +44,6 @@ export function refreshAccessToken(
     expectedHomeAccountId: options.expectedHomeAccountId,
     userAssertionHash: options.userAssertionHash,
     partition: (home) => options.partition ?? partitionKeys.account(ctx.partitioning, options.account?.homeAccountId ?? home),
-    signal: options.signal,
     correlationId: options.correlationId,
   });
 }
@@ -64,5 +70,6 @@ export function refreshByToken(ctx: FlowContext, authority: Authority, refreshTo
   for (const [, rt] of ctx.persistence.cache.entries('RefreshToken')) {
     if (rt.secret === refreshToken && rt.client_id === ctx.clientId && (owner = rt.home_account_id)) break;
   }
-  return refreshAccessToken(ctx, authority, refreshToken, { ...options, expectedHomeAccountId: owner });
+  // The caller's signal ends its wait; the redemption goes on and is cached (see refreshAccessToken).
+  return abortable(refreshAccessToken(ctx, authority, refreshToken, { ...options, expectedHomeAccountId: owner }), options.signal);
 }

@@ -1,6 +1,6 @@
 import type { Authority } from '../authority/authority.js';
 import { partitionKeys } from '../cache/cache-store.js';
-import { refreshTokenRealm } from '../cache/token-cache.js';
+import { refreshTokenRealm, tokenRealm } from '../cache/token-cache.js';
 import { InteractionRequiredError } from '../errors.js';
 import { type AccountInfo, type AuthenticationResult, tokenResult } from '../results.js';
 import { normalizeScopes, resourceScopes } from '../scopes.js';
@@ -111,7 +111,7 @@ export function silentHit(
 ): AuthenticationResult | undefined {
   if (options.forceRefresh || options.claims) return undefined;
   const { account } = options;
-  const realm = options.tenant ?? account.tenantId;
+  const realm = options.tenant ?? tokenRealm(ctx.authority, account.tenantId);
   return cachedResult(ctx, { homeAccountId: account.homeAccountId, environment: account.environment, realm, scopes, account }, correlationId);
 }
 

@@ -2,7 +2,7 @@ import type { Authority } from '../authority/authority.js';
 import { entraIssuerMatches, parseClientInfo } from '../authority/entra.js';
 import type { AuthorityMetadata } from '../authority/discovery.js';
 import type { AccessTokenEntity, AccountEntity, RefreshTokenEntity } from '../cache/schema.js';
-import { refreshTokenRealm } from '../cache/token-cache.js';
+import { refreshTokenRealm, tokenRealm } from '../cache/token-cache.js';
 import { type IdTokenClaims, decodeIdToken, validateIdTokenClaims } from '../crypto/id-token.js';
 import { ConfigurationError, InteractionRequiredError, InvalidResponseError, ServerError, ValidationError } from '../errors.js';
 import { ACCESS_TOKEN_WITH_AUTH_SCHEME } from '../cache/schema.js';
@@ -292,7 +292,7 @@ export interface Identity {
 /** Works out whose token this is: the account entity to cache and the keys to file tokens under. */
 function identify(ctx: FlowContext, req: TokenRequest, response: TokenResponse, claims?: IdTokenClaims): Identity {
   const { authority, account: known } = req;
-  if (!claims) return known ? { homeAccountId: known.homeAccountId, realm: known.tenantId, accountInfo: known } : { homeAccountId: '', realm: authority.tenant };
+  if (!claims) return known ? { homeAccountId: known.homeAccountId, realm: tokenRealm(authority, known.tenantId), accountInfo: known } : { homeAccountId: '', realm: authority.tenant };
   const entra = authority.kind === 'entra';
   const { sub = '', tid, name } = claims;
   const homeAccountId = clientInfoHome(authority, response) ?? expectedHome(req) ?? sub;

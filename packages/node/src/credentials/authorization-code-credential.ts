@@ -19,7 +19,8 @@ export interface AuthorizationCodeCredentialOptions extends TokenCredentialOptio
 
 /**
  * Redeems an authorization code the application obtained itself (e.g. in a web app's redirect
- * handler), on the first getToken; later calls are served from the cache or the refresh token.
+ * handler), on the first getToken; later calls are served from the cache or the refresh token,
+ * and so are calls for other scopes made while the code is being redeemed (they wait for it).
  * A code can be redeemed once: when no refresh token can renew the token any more, getToken
  * throws AuthenticationRequiredError and a new credential with a new code is needed. That also
  * applies to a first `enableCae` request after non-CAE ones (their tokens are cached apart).
@@ -30,6 +31,8 @@ export class AuthorizationCodeCredential extends UserCredential<ClientApplicatio
   private readonly redirectUri: string;
   private readonly codeVerifier?: string;
   private code?: string;
+  /** The code's redemption while it runs: requests that come meanwhile wait for its refresh token. */
+  private redeeming?: Promise<AuthenticationResult>;
 
   /** A web app (confidential client) with a secret. */
   constructor(tenantId: string, clientId: string, clientSecret: string, authorizationCode: string, redirectUri: string, options?: AuthorizationCodeCredentialOptions);
@@ -62,6 +65,12 @@ export class AuthorizationCodeCredential extends UserCredential<ClientApplicatio
   }
 
   protected async interact(app: ClientApplication, request: CredentialRequest): Promise<AuthenticationResult> {
+    // Another request (other scopes) is redeeming the code: once it has, the account's refresh
+    // token serves this one; if it failed without an answer the code is back, to be tried here.
+    while (this.redeeming) {
+      const redeemed = await this.redeeming.catch(() => undefined);
+      if (redeemed?.account) return app.acquireTokenSilent({ account: redeemed.account, scopes: request.scopes, claims: request.claims, tenant: request.tenant, signal: request.signal });
+    }
     const code = this.code;
     if (!code) {
       throw new AuthenticationRequiredError(
@@ -70,19 +79,23 @@ export class AuthorizationCodeCredential extends UserCredential<ClientApplicatio
       );
     }
     this.code = undefined;
+    const redeeming = app.acquireTokenByCode(code, {
+      scopes: request.scopes,
+      redirectUri: this.redirectUri,
+      codeVerifier: this.codeVerifier,
+      claims: request.claims,
+      tenant: request.tenant,
+      signal: request.signal,
+    });
+    this.redeeming = redeeming;
     try {
-      return await app.acquireTokenByCode(code, {
-        scopes: request.scopes,
-        redirectUri: this.redirectUri,
-        codeVerifier: this.codeVerifier,
-        claims: request.claims,
-        tenant: request.tenant,
-        signal: request.signal,
-      });
+      return await redeeming;
     } catch (error) {
       // A code the server rejected is spent; one that never got an answer (network, abort) may be retried.
       if (!(error instanceof ServerError)) this.code = code;
       throw error;
+    } finally {
+      this.redeeming = undefined;
     }
   }
 }

@@ -12,7 +12,7 @@ import { FileCacheStore } from '../cache/file-cache-store.js';
 import { keyringEncryption } from '../cache/keyring-encryption.js';
 import { NodeHttpClient, createNodeHttpClient } from '../http/node-http-client.js';
 import { NODE_LIBRARY_INFO, retryWithTimeout } from '../node-client.js';
-import { type CredentialAuthority, type TokenCredentialOptions, credentialAuthority, requestTenant } from './options.js';
+import { type CredentialAuthority, type TokenCredentialOptions, credentialAuthority, credentialLogSink, requestTenant } from './options.js';
 import type { AbortSignalLike, AccessToken, GetTokenOptions, TokenCredential } from './token-credential.js';
 
 /** One getToken call after validation: what the subclasses' flows need. */
@@ -161,7 +161,7 @@ export abstract class CredentialBase<App extends ClientApplication> implements T
 
   /** Core's level filter; messages are built only when a logger takes them (getToken's cache hits stay cheap). */
   protected log(level: LogLevel, message: string | (() => string)): void {
-    (this.logSink ??= new LogSink(this.options.loggingOptions)).log(level, message);
+    (this.logSink ??= credentialLogSink(this.options.loggingOptions)).log(level, message);
   }
 
   private logSuccess(scopes: string[], result: AuthenticationResult): void {

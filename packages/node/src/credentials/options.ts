@@ -1,4 +1,4 @@
-import { AzureAuthorityHosts, ConfigurationError, type HttpClient, type LogLevel, type Logger, type RetryOptions, entraAuthority, resolveAuthority } from '@tessera/core';
+import { AzureAuthorityHosts, ConfigurationError, type HttpClient, type LogLevel, LogSink, type Logger, type RetryOptions, entraAuthority, resolveAuthority } from '@tessera/core';
 import type { TransportOptions } from '../http/node-http-client.js';
 import { TenantNotAllowedError } from './errors.js';
 
@@ -34,6 +34,11 @@ export interface CredentialLoggingOptions {
   allowLoggingAccountIdentifiers?: boolean;
   /** Include tokens and other secrets in core's log lines. Never in production. */
   enableUnsafeSupportLogging?: boolean;
+}
+
+/** A credential's own log: its options in core's terms (`enableUnsafeSupportLogging` is core's PII logging). */
+export function credentialLogSink(logging: CredentialLoggingOptions = {}): LogSink {
+  return new LogSink({ logger: logging.logger, level: logging.level, piiLoggingEnabled: logging.enableUnsafeSupportLogging === true });
 }
 
 /** Options every credential accepts. `proxy`, `noProxy`, `ca` and `timeoutMs` configure the Node transport. */

@@ -2,7 +2,7 @@ import { type AccessTokenEntity, AbortError, ConfigurationError, type HttpClient
 import { NodeHttpClient } from '../../http/node-http-client.js';
 import { type BearerToken, asyncDispose } from '../credential-base.js';
 import { CredentialUnavailableError } from '../errors.js';
-import type { TokenCredentialOptions } from '../options.js';
+import { type TokenCredentialOptions, credentialLogSink } from '../options.js';
 import type { AbortSignalLike, GetTokenOptions, TokenCredential } from '../token-credential.js';
 import { appServiceSource } from './app-service.js';
 import { azureArcSource, defaultArcTokenDirectory } from './azure-arc.js';
@@ -102,7 +102,7 @@ export class ManagedIdentityCredential implements TokenCredential {
     }
     // The endpoints are local (link-local IMDS, a sidecar): never through a proxy.
     this.http = httpClient ?? new NodeHttpClient({ proxy: false, ca, timeoutMs });
-    this.logSink = new LogSink(options.loggingOptions);
+    this.logSink = credentialLogSink(options.loggingOptions);
   }
 
   /**
