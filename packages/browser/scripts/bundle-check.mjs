@@ -20,9 +20,11 @@ export const SPA_GZIP_BUDGET = 15_000;
 /**
  * What test/bundle.test.ts holds today: the budgets above are not met with zod/mini inside (see the
  * README's "Bundle size"; measured 22,157 and 20,844 B after the size-first pass). These ceilings
- * only stop growth; lower them to the budgets as the bundles shrink.
+ * only stop growth; lower them to the budgets as the bundles shrink. CDN raised from 22,300 for
+ * three fixes (DpopSession's key check, popup option check, each caller's own correlation id on a
+ * shared request's result and error): 22,241 -> 22,365 B.
  */
-export const CDN_GZIP_CEILING = 22_300;
+export const CDN_GZIP_CEILING = 22_400;
 export const SPA_GZIP_CEILING = 21_000;
 
 /** Strings only zod/mini's schema classes carry: the bundles parse with zod/mini itself. */

@@ -57,7 +57,7 @@ export interface BrowserClientOptions extends AuthorityOptions, LoggerOptions {
   /**
    * Popup sign-in: pass `browserPopup` (exported here) to make `loginPopup` and `acquireTokenPopup`
    * work; without it they reject with a ConfigurationError (apps that sign in by redirect only
-   * bundle none of the popup code).
+   * bundle none of the popup code). Any other value (`popup: true`) is refused when the client is made.
    */
   popup?: typeof browserPopup;
   /** Milliseconds a popup sign-in may take. Default 300,000 (5 minutes). */
@@ -150,6 +150,16 @@ const sentAsIs = (request: HttpRequest) => request;
 
 /** Without DPoP (or with `dpop: true`, this option's earlier form): what to do. */
 const NO_DPOP = 'No DPoP: set the `dpop` option to browserDpop';
+/** Without popup sign-in (or with `popup: true`): what to do. */
+const NO_POPUP = 'No popup sign-in: set the `popup` option to browserPopup';
+/**
+ * An optional feature's option (`dpop`, `popup`) is its function, so that apps without the feature
+ * bundle none of its code; anything else given (`dpop: true`, `popup: true`) is refused when the
+ * client is made, with what to pass, rather than found out at the first use.
+ */
+function checkFeature(option: unknown, fix: string): void {
+  if (option && typeof option !== 'function') throw new ConfigurationError(fix, 'invalid_options');
+}
 /** dpopHeaders and fetchWithDpop of a client without DPoP. */
 const withoutDpop = async (): Promise<never> => {
   throw new ConfigurationError(NO_DPOP);
@@ -201,9 +211,10 @@ export class BrowserClient {
   #redirectResult?: Promise<BrowserAuthResult | null>;
 
   constructor(options: BrowserClientOptions) {
-    const { clientId, cache = 'indexeddb', dpop } = checkClientIdentity(options);
-    // `dpop: true` was this option's form before browserDpop; refused before anything is opened.
-    if (dpop && typeof dpop !== 'function') throw new ConfigurationError(NO_DPOP, 'invalid_options');
+    const { clientId, cache = 'indexeddb', dpop, popup } = checkClientIdentity(options);
+    // Before anything is opened.
+    checkFeature(dpop, NO_DPOP);
+    checkFeature(popup, NO_POPUP);
     this.#options = options;
     this.clientId = clientId;
     this.redirectUri = options.redirectUri ?? location.origin + location.pathname;
@@ -334,7 +345,7 @@ export class BrowserClient {
 
   async #popup(request: InteractiveRequest, login: boolean): Promise<AuthenticationResult> {
     const { popup } = this.#options;
-    if (typeof popup !== 'function') throw new ConfigurationError('No popup sign-in: set the `popup` option to browserPopup');
+    if (!popup) throw new ConfigurationError(NO_POPUP);
     // Up to window.open (in `popup`) everything runs synchronously, inside the caller's click.
     beginInteraction(this.#interaction);
     try {

@@ -10,6 +10,7 @@ import {
   type AuthenticationResult,
   ConfidentialClientApplication,
   ConfigurationError,
+  DpopSession,
   type DpopKeySource,
   InteractionRequiredError,
   InvalidResponseError,
@@ -96,6 +97,41 @@ describe('DPoP with a provider that requires nonces and DPoP-bound clients', () 
       expect(wrongPair).toMatchObject({ name: 'ConfigurationError', message: 'dpop.key: expected an ECDSA P-256 (ES256) key pair, got RSASSA-PKCS1-v1_5' });
     }
     expect(idp.current.countRequests(cc)).toBe(0);
+  });
+
+  it('a DpopSession made directly (as browserDpop makes it) refuses a pair that is not ES256 with the same error, before any proof or request', async () => {
+    const rsa = await crypto.subtle.generateKey({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['sign', 'verify']);
+    const p384 = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-384' }, true, ['sign', 'verify']);
+    const ecdh = (await crypto.subtle.generateKey({ name: 'ECDH', namedCurve: 'P-256' }, true, ['deriveBits'])) as CryptoKeyPair;
+    const cases: [CryptoKeyPair, string][] = [
+      [rsa, 'RSASSA-PKCS1-v1_5'],
+      [p384, 'ECDSA P-384'],
+      [ecdh, 'ECDH P-256'],
+    ];
+    for (const [pair, got] of cases) {
+      const message = `dpop.key: expected an ECDSA P-256 (ES256) key pair, got ${got}`;
+      const session = new DpopSession(async () => pair);
+      await expect(session.proof({ method: 'GET', url: 'https://api.example/items' }, 0)).rejects.toMatchObject({ name: 'ConfigurationError', message });
+      expect(session.keyId).toBeUndefined();
+      // The client's `dpop: { key }` option goes through the same check: no request is sent.
+      idp.current.clearRequests();
+      await expect(confidential({ dpop: { key: pair } }).acquireTokenForClient({ scopes: APP_ONLY })).rejects.toBeInstanceOf(ConfigurationError);
+      expect(idp.current.countRequests(cc)).toBe(0);
+    }
+  });
+
+  it('a client without the dpop option: dpopHeaders and fetchWithDpop reject with a ConfigurationError naming the option, sending nothing', async () => {
+    const app = confidential();
+    const bound = { accessToken: 'at', tokenType: 'DPoP', expiresOn: new Date(), scopes: [], fromCache: false } as unknown as AuthenticationResult;
+    const sent: string[] = [];
+    const fetch = async (url: string | URL | Request) => {
+      sent.push(String(url));
+      return new Response('');
+    };
+    for (const call of [() => app.dpopHeaders(bound, { method: 'GET', url: 'https://api.example/items' }), () => app.fetchWithDpop(bound, 'https://api.example/items', { fetch })]) {
+      await expect(call()).rejects.toMatchObject({ name: 'ConfigurationError', message: 'No DPoP key: set the `dpop` client option' });
+    }
+    expect(sent).toEqual([]);
   });
 
   it('with pushed authorization requests the pushed request carries dpop_jkt: another key cannot redeem the code', async () => {

@@ -3,33 +3,11 @@
 // dev authority, counting the token requests it saw.
 import { completeAuthorization } from '@tessera/dev-authority';
 import { describe, expect, it } from 'vitest';
-import { AbortError, type AccountInfo, ConfidentialClientApplication, FetchHttpClient, type HttpClient, type HttpRequest, PublicClientApplication, clearMetadataCache } from '../src/index.js';
+import { AbortError, type AccountInfo, ConfidentialClientApplication, type HttpClient, PublicClientApplication, clearMetadataCache } from '../src/index.js';
 import { LOOPBACK_REDIRECT, useDevAuthority } from './helpers.js';
+import { gatedTransport } from './support/gated-transport.js';
 
 const APP_ONLY = ['urn:tessera:api/.default'];
-
-/** A transport that holds token requests until released, so callers can abort while one is in flight. */
-function gatedTransport() {
-  let release!: () => void;
-  const opened = new Promise<void>((resolve) => (release = resolve));
-  let reached!: () => void;
-  const waiting = new Promise<void>((resolve) => (reached = resolve));
-  const http = new FetchHttpClient();
-  return {
-    httpClient: {
-      send: async (request: HttpRequest) => {
-        if (request.url.endsWith('/token')) {
-          reached();
-          await opened;
-        }
-        return http.send(request);
-      },
-    },
-    /** Resolves once a token request is held. */
-    waiting,
-    release,
-  };
-}
 
 describe('a caller that aborts a shared call', () => {
   const idp = useDevAuthority();

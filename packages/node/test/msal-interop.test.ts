@@ -5,7 +5,7 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ConfidentialClientApplication, PublicClientApplication } from '@tessera/core';
-import { completeAuthorization } from '@tessera/dev-authority';
+import { API_RESOURCE, completeAuthorization } from '@tessera/dev-authority';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileCacheStore, SharedTokenCacheCredential } from '../src/index.js';
 import { useDevAuthority, useTempDir } from './credentials-helpers.js';
@@ -100,6 +100,29 @@ describe('a cache file shared with @azure/msal-node', () => {
     expect(entriesOf(after, 'RefreshToken', 'grace')).toHaveLength(1);
     expect(entriesOf(after, 'IdToken', 'grace')).toHaveLength(1);
     expect(entriesOf(after, 'Account', 'grace')).toHaveLength(1);
+  });
+
+  it('an access token Tessera writes over msal-node\'s of the same key keeps none of the fields that described the old token (resource)', async () => {
+    const path = join(tmp.path, 'resource.json');
+    const msal = await msalPublicClient(idp.current, path);
+    // msal-node's MCP-style request (RFC 8707 resource indicator): its access token entry records the resource.
+    const theirs = await msal.signIn('lin', SCOPES, API_RESOURCE);
+    const [, seeded] = entriesOf(await readCache(path), 'AccessToken', 'lin')[0]!;
+    expect(seeded).toMatchObject({ secret: theirs.accessToken, target: 'api.read', resource: API_RESOURCE });
+
+    // Tessera refreshes (no resource indicator): a new token under the same key.
+    const app = tessera(path);
+    const [account] = await app.getAccounts();
+    const mine = await app.acquireTokenSilent({ account: account!, scopes: SCOPES, forceRefresh: true });
+    const written = entriesOf(await readCache(path), 'AccessToken', 'lin');
+    expect(written.map(([, e]) => e.secret)).toEqual([mine.accessToken]);
+    expect(written[0]![1]).not.toHaveProperty('resource');
+
+    // So msal-node, asked for that resource, does not take Tessera's token for one requested for it: it refreshes.
+    msal.requests.clear();
+    const again = await msal.app.acquireTokenSilent({ account: await msal.account('lin'), scopes: SCOPES, resource: API_RESOURCE });
+    expect(again.accessToken).not.toBe(mine.accessToken);
+    expect(msal.requests.get('refresh_token')).toBe(1);
   });
 
   it('app tokens (client credentials) both ways', async () => {

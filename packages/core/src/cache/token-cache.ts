@@ -74,8 +74,9 @@ type Fields = Record<string, string | undefined>;
 const CREDENTIAL_FIELDS = 'credential_type secret home_account_id environment client_id realm user_assertion_hash userAssertionHash ';
 const fieldSet = (fields: string) => new Set(fields.split(' '));
 const OWN_FIELDS: Partial<Record<SectionName, ReadonlySet<string>>> = {
-  // key_id too: a token written without a key (DPoP turned off) must not keep the old token's key.
-  AccessToken: fieldSet(CREDENTIAL_FIELDS + 'target token_type key_id cached_at expires_on extended_expires_on refresh_on'),
+  // key_id too: a token written without a key (DPoP turned off) must not keep the old token's key;
+  // resource too: msal-node 7 records the RFC 8707 resource a token was asked for and serves it only to that resource.
+  AccessToken: fieldSet(CREDENTIAL_FIELDS + 'target token_type key_id cached_at expires_on extended_expires_on refresh_on resource'),
   RefreshToken: fieldSet(CREDENTIAL_FIELDS + 'key_id family_id last_modification_time'),
   IdToken: fieldSet(CREDENTIAL_FIELDS),
 };

@@ -46,7 +46,7 @@ import { FetchHttpClient, type HttpClient } from '../http/http-client.js';
 import { type RetryOptions, RetryingHttpClient, abortable } from '../http/retry.js';
 import { ThrottleMemory } from '../http/throttling.js';
 import { LogSink, type LoggerOptions } from '../logger.js';
-import { ThrottledError } from '../errors.js';
+import { ConfigurationError, ThrottledError } from '../errors.js';
 import { type AccountInfo, type AuthenticationResult, accountView, accountsOf } from '../results.js';
 import type { ClientAuthenticator } from './client-credential.js';
 import { SingleFlight } from './single-flight.js';
@@ -215,7 +215,8 @@ export class ClientApplication {
    * the resource server gave last (or `nonce`). Send them with the request as they are.
    */
   dpopHeaders(result: AuthenticationResult, request: Omit<DpopProofRequest, 'accessToken'>): Promise<DpopHeaders> {
-    return dpopHeaders(this.context.dpop, result, request, this.context.now());
+    const { dpop } = this.context;
+    return dpop ? dpopHeaders(dpop, result, request, this.context.now()) : withoutDpop();
   }
 
   /**
@@ -224,7 +225,8 @@ export class ClientApplication {
    * more with it; the nonce is remembered for that server, so later calls need no retry.
    */
   fetchWithDpop(result: AuthenticationResult, url: string, options: DpopFetchOptions = {}): Promise<Response> {
-    return fetchWithDpop(this.context.dpop, result, url, options, this.context.now);
+    const { dpop } = this.context;
+    return dpop ? fetchWithDpop(dpop, result, url, options, this.context.now) : withoutDpop();
   }
 
   /**
@@ -363,6 +365,11 @@ export class ClientApplication {
     const remove = () => persistence.write(partitionKeys.account(partitioning, account.homeAccountId), (cache) => cache.removeAccount(account.homeAccountId, account.environment), signal);
     await refreshLock!(account, remove, signal);
   }
+}
+
+/** dpopHeaders and fetchWithDpop of a client without the `dpop` option (here, not in core's DPoP code, which the browser bundles). */
+async function withoutDpop(): Promise<never> {
+  throw new ConfigurationError('No DPoP key: set the `dpop` client option');
 }
 
 /** The context fields of the client's `dpop` option (see dpopContext): none without it. */

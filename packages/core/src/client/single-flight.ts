@@ -15,23 +15,30 @@ interface Flight {
 export class SingleFlight {
   readonly #inflight = new Map<string, Flight>();
 
-  /** Runs `work`, or joins the call already running under `key`; `signal` is this caller's. */
-  run<T>(key: string, signal: AbortSignal | undefined, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  /**
+   * Runs `work`, or joins the call already running under `key`; `signal` is this caller's. A caller
+   * that joins with its `correlationId` gets a copy of the result (an object) with that id, not
+   * the one of the call that sent the request; errors get it from the caller's runCall.
+   */
+  run<T>(key: string, signal: AbortSignal | undefined, work: (signal: AbortSignal) => Promise<T>, correlationId?: string): Promise<T> {
     // A caller that has given up already neither starts nor joins a call.
     if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
     const inflight = this.#inflight;
-    let flight = inflight.get(key);
+    let joined = inflight.get(key);
+    let promise: Promise<T>;
     // A call every caller gave up on is ending: a new caller starts its own.
-    if (!flight || flight.stop.signal.aborted) {
+    if (!joined || joined.stop.signal.aborted) {
       const stop = new AbortController();
       const started: Flight = { promise: work(stop.signal).finally(() => inflight.get(key) === started && inflight.delete(key)), stop, waiting: 0 };
       // Callers get the outcome through their own waits (below); a call every caller left ends unobserved.
       started.promise.catch(() => undefined);
-      inflight.set(key, (flight = started));
+      inflight.set(key, (joined = started));
+      promise = started.promise as Promise<T>;
+    } else {
+      promise = joined.promise as Promise<T>;
+      if (correlationId) promise = promise.then((value) => ({ ...value, correlationId }));
     }
     // Joined: this caller's signal ends only its own wait, unless it is the last one waiting.
-    const joined = flight;
-    const promise = joined.promise as Promise<T>;
     joined.waiting++;
     if (!signal) return promise;
     return new Promise<T>((resolve, reject) => {

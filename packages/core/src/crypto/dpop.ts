@@ -66,15 +66,11 @@ export function generateDpopKeyPair(extractable = false): Promise<CryptoKeyPair>
 
 /**
  * The key pair of a `dpop: { key }` option (a JWK is imported; the private key stays non-extractable).
- * The one way a key made elsewhere comes in, so its algorithm is checked here (not on the browser path).
+ * A pair's algorithm is checked where DpopSession loads it (es256Pair), as for every other source.
  */
 export async function dpopKeyPairFrom(source: DpopKeySource): Promise<CryptoKeyPair> {
   const value = await (typeof source === 'function' ? source() : source);
-  if ('privateKey' in value && 'publicKey' in value) {
-    const { name, namedCurve } = value.privateKey.algorithm as EcKeyAlgorithm;
-    if (name !== 'ECDSA' || namedCurve !== 'P-256') throw new ConfigurationError(`dpop.key: expected an ECDSA P-256 (ES256) key pair, got ${name}${namedCurve ? ` ${namedCurve}` : ''}`);
-    return value;
-  }
+  if ('privateKey' in value && 'publicKey' in value) return value;
   const jwk = value as JsonWebKey;
   if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || !jwk.d) {
     throw new ConfigurationError('dpop.key: expected a CryptoKeyPair or a private EC P-256 JWK (kty "EC", crv "P-256", with "d"); only ES256 is supported');
@@ -90,6 +86,17 @@ export async function dpopKeyPairFrom(source: DpopKeySource): Promise<CryptoKeyP
     // WebCrypto's DataError says neither which option nor what to fix.
     throw new ConfigurationError(`dpop.key: the private P-256 JWK could not be imported (${error instanceof Error ? error.message : String(error)}); check that x, y and d are its base64url members`);
   }
+}
+
+/**
+ * The pair, once its private key is known to sign ES256: whoever made it (the `dpop: { key }`
+ * option, a key store, code calling DpopSession directly), another algorithm or curve gets this
+ * error instead of WebCrypto's nameless one at the first proof, or proofs the server refuses.
+ */
+function es256Pair(pair: CryptoKeyPair): CryptoKeyPair {
+  const { name, namedCurve } = pair.privateKey.algorithm as EcKeyAlgorithm;
+  if (name !== 'ECDSA' || namedCurve !== 'P-256') throw new ConfigurationError(`dpop.key: expected an ECDSA P-256 (ES256) key pair, got ${name}${namedCurve ? ` ${namedCurve}` : ''}`);
+  return pair;
 }
 
 const encodeJson = (value: unknown) => base64UrlEncode(utf8(JSON.stringify(value)));
@@ -122,12 +129,12 @@ export class DpopSession {
   /**
    * @param source - gives the key pair (see dpopKeyPairFrom for a `dpop: { key }` option; a function,
    * so that bundles without such an option carry no JWK import); none generates a non-extractable
-   * ES256 key on first use.
+   * ES256 key on first use. A pair that is not ECDSA P-256 fails the first use with a ConfigurationError.
    */
   constructor(source?: () => Promise<CryptoKeyPair>) {
     let loaded: Promise<DpopKey> | undefined;
     const load = async (): Promise<DpopKey> => {
-      const keyPair = await (source ? source() : generateDpopKeyPair());
+      const keyPair = es256Pair(await (source ? source() : generateDpopKeyPair()));
       const { crv, kty, x, y } = await globalThis.crypto.subtle.exportKey('jwk', keyPair.publicKey);
       // RFC 7638: the thumbprint hashes the required members in lexicographic order, no whitespace.
       const publicJwk = { crv, kty, x, y } as DpopKey['publicJwk'];
@@ -152,8 +159,7 @@ export class DpopSession {
 }
 
 /** The headers of an API request with a DPoP-bound token; see ClientApplication.dpopHeaders. */
-export async function dpopHeaders(dpop: DpopSession | undefined, { tokenType, accessToken }: AuthenticationResult, request: Omit<DpopProofRequest, 'accessToken'>, iat: number): Promise<DpopHeaders> {
-  if (!dpop) throw new ConfigurationError('dpopHeaders: no DPoP key; set the `dpop` client option');
+export async function dpopHeaders(dpop: DpopSession, { tokenType, accessToken }: AuthenticationResult, request: Omit<DpopProofRequest, 'accessToken'>, iat: number): Promise<DpopHeaders> {
   if (tokenType.toLowerCase() !== 'dpop') throw new ConfigurationError(`dpopHeaders: a ${tokenType} token is not DPoP-bound; send "authorization: ${tokenType} <token>"`);
   const proof = await dpop.proof({ ...request, accessToken, nonce: request.nonce ?? dpop.nonces.get(originOf(request.url)) }, iat);
   return { authorization: `DPoP ${accessToken}`, dpop: proof };
@@ -182,17 +188,16 @@ export interface DpopFetchOptions {
  * a new nonce, gets a typed error (`dpop_nonce_refused`) instead of a loop.
  */
 export async function retryingForDpopNonce<T>(
-  dpop: DpopSession | undefined,
+  dpop: DpopSession,
   server: string,
   send: (nonce: string | undefined, heard: (nonce: string | null | undefined) => void) => Promise<T>,
   asksForNonce: (answer: DpopAnswer<T>) => boolean,
 ): Promise<T> {
-  // Without a session `send` fails (dpopHeaders says why) and that error is thrown.
-  let sent = dpop?.nonces.get(server);
+  let sent = dpop.nonces.get(server);
   for (let retried = false; ; retried = true) {
     let given: string | undefined;
     const heard = (nonce: string | null | undefined) => {
-      if (nonce) dpop?.nonces.set(server, (given = nonce));
+      if (nonce) dpop.nonces.set(server, (given = nonce));
     };
     const answer: DpopAnswer<T> = await send(sent, heard).then(
       (value) => ({ value }),
@@ -220,7 +225,7 @@ export interface DpopAnswer<T> {
 
 /** An API call with a DPoP-bound token, retried once for the resource server's nonce; see ClientApplication.fetchWithDpop. */
 export function fetchWithDpop(
-  dpop: DpopSession | undefined,
+  dpop: DpopSession,
   result: AuthenticationResult,
   url: string,
   { method = 'GET', headers, body, signal, fetch = globalThis.fetch.bind(globalThis) }: DpopFetchOptions,

@@ -38,7 +38,7 @@ export async function acquireTokenForClient(ctx: FlowContext, authority: Authori
   }
   const key = ['cc', authority.url, ctx.clientId, resourceScopes(scopes).sort().join(' '), options.claims ?? ''].join('\n');
   // Identical calls share one request, run with the flight's signal: it stops only when every caller has aborted.
-  return ctx.singleFlight.run(key, options.signal, (signal) => requestAppToken(ctx, authority, { ...options, signal }, { key, scopes, partition, query, reuse }));
+  return ctx.singleFlight.run(key, options.signal, (signal) => requestAppToken(ctx, authority, { ...options, signal }, { key, scopes, partition, query, reuse }), ctx.correlationId);
 }
 
 /** The shared request of acquireTokenForClient (after the cache missed). */

@@ -179,9 +179,17 @@ export function runCall<T>(ctx: FlowContext, id: string, diagnostics: CallDiagno
   return work(forCall(ctx, id, diagnostics)).catch((error: unknown) => rethrowWithId(error, id));
 }
 
-/** Rethrows an error of the call with correlation id `id`: a TesseraError gets the id unless it has one. */
+/**
+ * Rethrows an error of the call with correlation id `id`: a TesseraError with the id on it. An error
+ * without that id is thrown as a copy that has it: concurrent calls share errors (one token request
+ * in SingleFlight, one discovery), and each must get its own id, not that of the call that stamped first.
+ */
 export function rethrowWithId(error: unknown, id: string): never {
-  if (error instanceof TesseraError) error.correlationId ??= id;
+  if (error instanceof TesseraError && error.correlationId !== id) {
+    // Every own property (message, stack, cause, the server's fields), the class by the prototype.
+    error = Object.create(Object.getPrototypeOf(error), Object.getOwnPropertyDescriptors(error));
+    (error as TesseraError).correlationId = id;
+  }
   throw error;
 }
 

@@ -47,7 +47,7 @@ export async function acquireTokenOnBehalfOf(ctx: FlowContext, authority: Author
   }
   const key = ['obo', authority.url, ctx.clientId, hash, resourceScopes(scopes).sort().join(' '), options.claims ?? ''].join('\n');
   // Identical calls share one exchange, run with the flight's signal: it stops only when every caller has aborted.
-  return ctx.singleFlight.run(key, options.signal, (signal) => exchangeShared(ctx, authority, { ...options, signal }, { scopes, hash, partition, query, reuse }));
+  return ctx.singleFlight.run(key, options.signal, (signal) => exchangeShared(ctx, authority, { ...options, signal }, { scopes, hash, partition, query, reuse }), ctx.correlationId);
 }
 
 /** The shared exchange (or refresh) of acquireTokenOnBehalfOf, after the cache missed. */

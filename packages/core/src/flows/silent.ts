@@ -126,7 +126,7 @@ export async function silentWithReadyCache(ctx: FlowContext, authority: Authorit
   const { account } = options;
   const scopes = normalizeScopes(options.scopes);
   const key = ['rt', account.homeAccountId, account.environment, authority.url, ctx.clientId, resourceScopes(scopes).sort().join(' '), options.claims ?? ''].join('\n');
-  const refreshing = ctx.singleFlight.run(key, options.signal, (signal) => refreshShared(ctx, authority, { ...options, scopes, signal }));
+  const refreshing = ctx.singleFlight.run(key, options.signal, (signal) => refreshShared(ctx, authority, { ...options, scopes, signal }), ctx.correlationId);
   if (!hit) return refreshing;
   refreshing.catch((error: unknown) => ctx.log.log('warning', () => `Background refresh failed: ${ctx.log.describeError(error)}`));
   return hit;

@@ -87,12 +87,12 @@ export async function msalPublicClient(idp: DevAuthority, cachePath: string) {
   return {
     app,
     requests,
-    /** Signs `username` in with the authorization code flow (PKCE), as a desktop app would. */
-    async signIn(username: string, scopes: string[]): Promise<AuthenticationResult> {
+    /** Signs `username` in with the authorization code flow (PKCE), as a desktop app would; `resource`: an RFC 8707 resource indicator (msal-node's MCP requests). */
+    async signIn(username: string, scopes: string[], resource?: string): Promise<AuthenticationResult> {
       const { verifier, challenge } = await new CryptoProvider().generatePkceCodes();
-      const url = await app.getAuthCodeUrl({ scopes, redirectUri: REDIRECT_URI, codeChallenge: challenge, codeChallengeMethod: 'S256' });
+      const url = await app.getAuthCodeUrl({ scopes, resource, redirectUri: REDIRECT_URI, codeChallenge: challenge, codeChallengeMethod: 'S256' });
       const { params } = await completeAuthorization(url.replace(/^https:/, 'http:'), { username });
-      return app.acquireTokenByCode({ code: params.get('code')!, scopes, redirectUri: REDIRECT_URI, codeVerifier: verifier });
+      return app.acquireTokenByCode({ code: params.get('code')!, scopes, resource, redirectUri: REDIRECT_URI, codeVerifier: verifier });
     },
     async account(username: string): Promise<AccountInfo> {
       const found = (await app.getAllAccounts()).find((a) => a.username === username);
