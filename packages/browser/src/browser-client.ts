@@ -291,13 +291,13 @@ export class BrowserClient {
     // A page load ends this tab's interaction: it completes here, or it was abandoned.
     clearInteraction(this.#interaction);
     const url = new URL(location.href);
-    // Only the part the response is asked in (the flow's, else this client's mode): `?state=CA` on a
-    // page of an app whose responses come in the fragment is the app's own, not a sign-in response.
-    const fromHash = (record?.flow?.responseMode ?? this.#responseMode) === 'fragment';
+    // Only the part the response is asked in (the flow's, else this client's mode; the fragment unless
+    // `query`): `?state=CA` on a page of an app answered in the fragment is the app's own, not a response.
+    const fromHash = (record?.flow?.responseMode ?? this.#options.responseMode) !== 'query';
     const params = parseAuthResponse(fromHash ? url.hash : url.search);
-    if (!params.state && !params.code && !params.error) return null;
-    // Another client's sign-in (this client's entry is gone): that client completes it, address bar and all.
-    if (startedHere(params.state)) return null;
+    // No response; or one to another client's sign-in (this client's entry is gone): that client
+    // completes it, address bar and all.
+    if (params.state ? startedHere(params.state) : !params.code && !params.error) return null;
 
     if (fromHash) url.hash = '';
     else for (const name of RESPONSE_PARAMS) url.searchParams.delete(name);
@@ -369,11 +369,6 @@ export class BrowserClient {
     return runCall(this.#context, correlationId || crypto.randomUUID(), this.#context.authority.kind === 'entra' ? diagnosticParameters : sentAsIs, work);
   }
 
-  /** How the provider returns this client's responses. */
-  get #responseMode() {
-    return this.#options.responseMode ?? 'fragment';
-  }
-
   #startFlow({ account, appState: _, ...request }: InteractiveRequest, redirect: boolean): Promise<AuthCodeFlow> {
     return this.#call(request.correlationId, (ctx) =>
       initiateAuthCodeFlow(ctx, ctx.authority, {
@@ -382,7 +377,7 @@ export class BrowserClient {
         bindCodeToDpopKey: !redirect || this.#persistentKey,
         scopes: request.scopes ?? this.#options.scopes ?? [],
         redirectUri: this.redirectUri,
-        responseMode: this.#responseMode,
+        responseMode: this.#options.responseMode ?? 'fragment',
         loginHint: request.loginHint ?? account?.username,
       }),
     );
