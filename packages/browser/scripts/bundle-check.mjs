@@ -22,7 +22,8 @@ export const SPA_GZIP_BUDGET = 15_000;
  * README's "Bundle size"; measured 22,157 and 20,844 B after the size-first pass). These ceilings
  * only stop growth; lower them to the budgets as the bundles shrink. CDN raised from 22,300 for
  * three fixes (DpopSession's key check, popup option check, each caller's own correlation id on a
- * shared request's result and error): 22,241 -> 22,365 B.
+ * shared request's result and error): 22,241 -> 22,365 B. With the browser review's fixes (redirect
+ * responses left to the client that started them): 22,393 and 20,984 B.
  */
 export const CDN_GZIP_CEILING = 22_400;
 export const SPA_GZIP_CEILING = 21_000;
