@@ -124,16 +124,16 @@ describe('discovery from a hostile server', () => {
       expectUntouched(h);
     });
 
-    it('fails closed when the JWKS answers 404 (no retry) or 500 (bounded retries)', async () => {
+    it('fails closed when the JWKS answers 404 (no retry) or 500 (bounded retries), as an outage (jwks_unavailable), not a bad signature', async () => {
       const server = await start();
       server.on('jwks', { status: 404, body: 'gone' });
       const first = signIn(server);
-      await refusal(first.outcome, ValidationError, 'invalid_signature');
+      await refusal(first.outcome, InvalidResponseError, 'jwks_unavailable');
       expect(server.count('jwks')).toBe(1);
       expectUntouched(first.h);
       server.on('jwks', { status: 500, body: 'down' });
       const second = signIn(server);
-      await refusal(second.outcome, ValidationError, 'invalid_signature');
+      await refusal(second.outcome, InvalidResponseError, 'jwks_unavailable');
       expect(server.count('jwks')).toBe(1 + 4);
       expectUntouched(second.h);
     });

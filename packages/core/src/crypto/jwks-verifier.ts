@@ -1,6 +1,6 @@
 import type { JSONWebKeySet, createLocalJWKSet } from 'jose';
 import { loadJose } from './jose.js';
-import { ValidationError } from '../errors.js';
+import { InvalidResponseError, ValidationError } from '../errors.js';
 import type { HttpClient } from '../http/http-client.js';
 import { checkShape, parseJsonBody } from '../http/oauth-response.js';
 import { jwksSchema } from '../http/schemas.js';
@@ -27,7 +27,8 @@ export function jwksSignatureVerifier(http: HttpClient): IdTokenSignatureVerifie
   const load = (uri: string) => {
     const p = http.send({ method: 'GET', url: uri, headers: { accept: 'application/json' } }).then(async (r) => {
       const { createLocalJWKSet } = await loadJose();
-      if (r.status !== 200) throw new ValidationError('signature', `The JWKS could not be fetched (HTTP ${r.status})`);
+      // An outage, not a bad signature: the code says which (as discovery_failed does for discovery).
+      if (r.status !== 200) throw new InvalidResponseError(`The JWKS at ${uri} could not be fetched (HTTP ${r.status}); the ID token was not accepted`, r.status, 'jwks_unavailable');
       return createLocalJWKSet(checkShape(jwksSchema, parseJsonBody(r, 'JWKS'), 'JWKS') as JSONWebKeySet);
     });
     const entry = { keys: p, at: Date.now() };
