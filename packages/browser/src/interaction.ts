@@ -23,16 +23,19 @@ const fresh = (r: InteractionRecord | null | undefined): r is InteractionRecord 
  * its end. This gives a client's key, and removes every client's stale entries.
  */
 export function interactionKey(clientId: string): string {
-  for (const key of Object.keys(sessionStorage)) if (key.startsWith(PREFIX) && !fresh(readInteraction(key))) clearInteraction(key);
+  for (const key of interactionKeys()) if (!fresh(readInteraction(key))) clearInteraction(key);
   return PREFIX + clientId;
 }
+
+/** Every client's entry key in this tab (the app's own sessionStorage entries are never read). */
+const interactionKeys = () => Object.keys(sessionStorage).filter((key) => key.startsWith(PREFIX));
 
 /**
  * Whether a redirect sign-in stored in this tab sent `state`: a page of two clients (two apps of one
  * origin, one redirect URI) holds the response of the one that started it, which only it may read.
- * Every entry is looked at: no other holds a state (43 random characters).
+ * Every client's entry is looked at (43 random characters are no other's state).
  */
-export const startedHere = (state: string) => Object.keys(sessionStorage).some((key) => readInteraction(key)?.flow?.state === state);
+export const startedHere = (state: string) => interactionKeys().some((key) => readInteraction(key)?.flow?.state === state);
 
 /** The entry under `key`: null when there is none, undefined when it is not JSON (not ours). */
 export function readInteraction(key: string): InteractionRecord | null | undefined {
