@@ -1,0 +1,10 @@
+import { rollup } from 'rollup';
+import { nodeResolve } from '@rollup/plugin-node-resolve';
+import { SPA_ENTRY, browserDir } from './bundle-check.mjs';
+import { join, resolve } from 'node:path';
+const packagesDir = resolve(browserDir, '..');
+const entry = '\0app-entry.js';
+const packageEntry = { '@tessera/browser': join(browserDir, 'dist', 'index.js'), '@tessera/core': join(packagesDir, 'core', 'dist', 'index.js') };
+const b = await rollup({ input: entry, onwarn(){}, external: ['cross-fetch'], plugins: [{ name: 'e', resolveId: (id) => (id === entry ? id : packageEntry[id] ? { id: packageEntry[id], moduleSideEffects: false } : null), load: (id) => (id === entry ? SPA_ENTRY : null) }, nodeResolve({ browser: true, rootDir: browserDir })] });
+const { output } = await b.generate({ format: 'es', inlineDynamicImports: true });
+for (const [id, m] of Object.entries(output[0].modules).sort((a,b)=>b[1].renderedLength-a[1].renderedLength)) console.log(String(m.renderedLength).padStart(7), id.replace(/.*packages\//,''));
