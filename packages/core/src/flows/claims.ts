@@ -15,7 +15,7 @@ export function mergeClaims(claims: string | undefined, capabilities: readonly s
       merged = undefined;
     }
   }
-  if (!isRecord(merged)) throw new ConfigurationError('`claims` must be a JSON object (a claims challenge from the resource)');
+  if (!isRecord(merged)) throw new ConfigurationError('`claims` must be a JSON object (the claims challenge)');
   // A fresh object (parsed above, or new): adding to it changes nothing of the caller's.
   if (capabilities.length) merged.access_token = { ...(merged.access_token as object), xms_cc: { values: capabilities } };
   return JSON.stringify(merged);

@@ -15,7 +15,7 @@ export function withExtraParameters(
   if (!extra) return builtIn;
   const reserved = Object.keys(builtIn).map((name) => name.toLowerCase());
   for (const name of Object.keys(extra)) {
-    if (reserved.includes(name.toLowerCase())) throw new ConfigurationError(`\`${option}\` must not set "${name}": the library sets it (use its request option, if any)`);
+    if (reserved.includes(name.toLowerCase())) throw new ConfigurationError(`\`${option}\` must not set "${name}" (the library does: use its option)`);
   }
   return { ...extra, ...builtIn };
 }
