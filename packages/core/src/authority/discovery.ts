@@ -3,8 +3,8 @@ import type { HttpClient } from '../http/http-client.js';
 import { checkShape, oauthErrorFrom, parseJsonBody } from '../http/oauth-response.js';
 import { InvalidResponseError, type ServerError, ValidationError, throwIfAborted } from '../errors.js';
 import { abortable } from '../http/retry.js';
-import { type DiscoveryDocument, discoverySchema, isLoopbackHost } from '../http/schemas.js';
-import { type Authority, urlOf } from './authority.js';
+import { type DiscoveryDocument, discoverySchema, isLoopbackHost, urlOf } from '../http/schemas.js';
+import type { Authority } from './authority.js';
 import { CIAM_HOST_SUFFIX, canonicalEnvironment } from './entra.js';
 
 /** An authority's OpenID Connect discovery document (checked fields). */

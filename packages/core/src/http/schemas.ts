@@ -104,7 +104,7 @@ export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v =
 const httpUrl = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected an http(s) URL') => custom<string>((v) => isString(v) && /^https?:$/.test(urlOf(v)?.protocol ?? ''), message);
 
 /** The URL, or undefined when the text is not an absolute URL. */
-function urlOf(text: string): URL | undefined {
+export function urlOf(text: string): URL | undefined {
   try {
     return new URL(text);
   } catch {
