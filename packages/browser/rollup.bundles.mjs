@@ -49,9 +49,11 @@ export function tesseraSources() {
  * Properties the bundles shorten like local names: fields of core's FlowContext, Authority, TokenRequest
  * and CachePersistence, which the client builds and core's flows read, and which no caller ever passes or sees. A public option or
  * result field of the same name would be renamed too and break: test/bundle.test.ts checks that none
- * of these names is a property of the package's public types.
+ * of these names is a property of the package's public types. Nothing stored (the cache, the
+ * sign-in's sessionStorage entry) may use them: another build would name them differently.
+ * (Terser keeps DOM property names, e.g. `identity`, whatever this list says.)
  */
-export const INTERNAL_PROPERTIES = ['persistence', 'partitioning', 'singleFlight', 'excludeScopes', 'verifySignature', 'clockSkew', 'refreshLock', 'metadataUrl', 'multiTenant', 'partition', 'persistent', 'authenticate', 'accountInfo', 'appHeaders', 'familyRefresh', 'throttles', 'libraryHeaders', 'tenantIds', 'sendWithDpop'];
+export const INTERNAL_PROPERTIES = ['persistence', 'partitioning', 'singleFlight', 'excludeScopes', 'verifySignature', 'clockSkew', 'refreshLock', 'metadataUrl', 'multiTenant', 'partition', 'persistent', 'authenticate', 'accountInfo', 'appHeaders', 'familyRefresh', 'throttles', 'libraryHeaders', 'tenantIds', 'sendWithDpop', 'grantedScopes', 'expectedHomeAccountId', 'aroundTokenRequest', 'needsInstanceDiscovery', 'tokenEndpoint'];
 
 const minify = () =>
   terser({
