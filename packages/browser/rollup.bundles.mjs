@@ -46,10 +46,11 @@ export function tesseraSources() {
 }
 
 /**
- * Properties the bundles shorten like local names: fields of core's FlowContext, Authority, TokenRequest,
- * CachePersistence, the token cache's stored entries and SingleFlight's calls, which the client builds and core's flows read, and which no caller ever passes or sees. A public option or
- * result field of the same name would be renamed too and break: test/bundle.test.ts checks that none
- * of these names is a property of the package's public types. Nothing stored (the cache, the
+ * Properties the bundles shorten like local names: fields of core's FlowContext, Authority,
+ * TokenRequest, CachePersistence, the token cache's stored entries and SingleFlight's calls, which
+ * the client builds and core's flows read, and which no caller ever passes or sees. A public option
+ * or result field of the same name would be renamed too and break: test/bundle.test.ts checks that
+ * none of these names is a property of the package's public types. Nothing stored (the cache, the
  * sign-in's sessionStorage entry) may use them: another build would name them differently.
  * (Terser keeps DOM property names, e.g. `identity`, whatever this list says.)
  */
