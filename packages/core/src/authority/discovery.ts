@@ -1,9 +1,9 @@
 import { rememberUnlessFailed } from '../client/single-flight.js';
 import type { HttpClient } from '../http/http-client.js';
 import { checkShape, oauthErrorFrom, parseJsonBody } from '../http/oauth-response.js';
-import { InvalidResponseError, type ServerError, ValidationError, throwIfAborted } from '../errors.js';
+import { InvalidResponseError, ValidationError, throwIfAborted } from '../errors.js';
 import { abortable } from '../http/retry.js';
-import { type DiscoveryDocument, discoverySchema, isLoopbackHost, urlOf } from '../http/schemas.js';
+import { type DiscoveryDocument, discoverySchema, isLoopbackHost, parseJson, urlOf } from '../http/schemas.js';
 import type { Authority } from './authority.js';
 import { CIAM_HOST_SUFFIX, canonicalEnvironment } from './entra.js';
 
@@ -53,13 +53,9 @@ export async function fetchMetadata(authority: Authority, http: HttpClient): Pro
   const response = await http.send({ method: 'GET', url, headers: { accept: 'application/json' } });
   const { status } = response;
   if (status !== 200) {
-    // Entra explains an unknown tenant or policy in an OAuth error body (AADSTS90002 ...): keep its text and ids.
-    let server: ServerError | undefined;
-    try {
-      server = oauthErrorFrom(JSON.parse(response.body), status);
-    } catch {
-      // Not JSON: the status is all there is.
-    }
+    // Entra explains an unknown tenant or policy in an OAuth error body (AADSTS90002 ...): keep its text
+    // and ids. Not JSON: the status is all there is.
+    const server = oauthErrorFrom(parseJson(response.body), status);
     throw new InvalidResponseError(`Discovery at ${url} answered HTTP ${status}${server ? `: ${server.message}` : ''}`, status, 'discovery_failed', { cause: server });
   }
   return checkedMetadata(authority, parseJsonBody(response, 'Discovery'), 'Discovery document', status);

@@ -97,6 +97,15 @@ export const isStringOrStrings = (v: unknown): v is string | string[] => isStrin
 /** A string, or an array of strings (a zod union, in fewer bytes). */
 export const stringOrStrings = /* @__NO_SIDE_EFFECTS__ */ (message: string) => custom<string | string[]>(isStringOrStrings, message);
 
+/** `text` as JSON, or undefined when it is not JSON (no JSON text parses to undefined). */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** A plain object (not an array, not null). */
 export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
