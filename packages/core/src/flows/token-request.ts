@@ -251,7 +251,7 @@ function checkIdentity(req: TokenRequest, response: TokenResponse, claims: IdTok
   if (claims && !claims.sub) throw refuse('The ID token names no user (no sub)');
   let expected = expectedHome(req);
   if (authority.kind !== 'entra') {
-    if (claims && expected !== undefined && claims.sub !== expected) throw refuse('The ID token (sub) is for another user than the account');
+    if (claims && expected !== undefined && claims.sub !== expected) throw refuse("The ID token's sub is not the account's");
     return;
   }
   expected = expected?.toLowerCase();
@@ -261,9 +261,9 @@ function checkIdentity(req: TokenRequest, response: TokenResponse, claims: IdTok
   const pair = claims?.oid !== undefined && claims.tid !== undefined ? `${claims.oid}.${claims.tid}`.toLowerCase() : undefined;
   const tenantOf = (k: string) => k.slice(k.indexOf('.') + 1);
   const sameTenant = pair ? [b2cUser(info, claims), b2cUser(expected, claims), account && `${account.localAccountId}.${account.tenantId}`.toLowerCase()].filter((k) => k && tenantOf(k) === tenantOf(pair)) : [];
-  if (sameTenant.some((k) => k !== pair)) throw refuse('The ID token (oid) is for another user than client_info or the account');
+  if (sameTenant.some((k) => k !== pair)) throw refuse("The ID token's oid is not client_info's or the account's");
   // Proof that the answer is the expected user's: client_info, or else an ID token pair known for them.
-  if (expected !== undefined && (info ? info !== expected : claims && !sameTenant.length)) throw refuse('Neither client_info nor the ID token (oid, tid) proves the account');
+  if (expected !== undefined && (info ? info !== expected : claims && !sameTenant.length)) throw refuse("Neither client_info nor the ID token's oid and tid prove the account");
 }
 
 /**
