@@ -60,8 +60,9 @@ const minify = () =>
   terser({
     module: true,
     ecma: 2022,
-    // sequences: false and inline: 1 make the output a little longer but gzip better (measured: −53 bytes).
-    compress: { passes: 3, pure_getters: true, unsafe_arrows: true, keep_fargs: false, sequences: false, inline: 1 },
+    // sequences: false and inline: 1 make the output a little longer but gzip better (measured: −53 bytes);
+    // a fourth pass still finds some (−9 bytes).
+    compress: { passes: 4, pure_getters: true, unsafe_arrows: true, keep_fargs: false, sequences: false, inline: 1 },
     mangle: { properties: { regex: new RegExp(`^(${INTERNAL_PROPERTIES.join('|')})$`) } },
     // Errors name themselves after their class (error.name === 'InteractionRequiredError').
     keep_classnames: /Error$/,
