@@ -105,7 +105,7 @@ export interface InteractiveRequest {
   claims?: string;
   /** Scopes of other resources to consent to now, without a token for them. */
   extraScopesToConsent?: string[];
-  /** Further authorization parameters (e.g. `ui_locales`); one the library sets (`state`, `redirect_uri`, ...) is a ConfigurationError. */
+  /** Further authorization parameters (e.g. `ui_locales`); one the library sets (`state`, `redirect_uri`, ...), or `request`/`request_uri` (they would replace the whole request), is a ConfigurationError. */
   extraQueryParameters?: Record<string, string>;
   /** Your own value (e.g. the route to return to), handed back as `appState` by `handleRedirect()`. */
   appState?: string;
