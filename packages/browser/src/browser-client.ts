@@ -78,7 +78,7 @@ export interface BrowserClientOptions extends AuthorityOptions, LoggerOptions {
    * stolen token is useless elsewhere. Needed for a client registered DPoP-bound. Call APIs with
    * `dpopHeaders` or `fetchWithDpop`.
    */
-  dpop?: (clientId: string, persistentKey: boolean, log: LogSink) => BrowserDpop;
+  dpop?: (clientId: string, persistentKey: boolean, warn: (message: string) => void) => BrowserDpop;
   /**
    * When sign-ins push their authorization request first (RFC 9126, PAR): `'auto'` (default) when
    * the provider requires it, `'always'`, or `'never'` (a provider requiring it is then a
@@ -234,7 +234,7 @@ export class BrowserClient {
     }
     const http = options.httpClient ?? fetchTransport();
     const log = new LogSink(options);
-    this.#dpop = dpop?.(clientId, this.#persistentKey, log);
+    this.#dpop = dpop?.(clientId, this.#persistentKey, (message) => log.log('warning', message));
     this.#context = {
       clientId,
       authority,

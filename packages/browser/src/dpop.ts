@@ -1,4 +1,4 @@
-import { type AuthenticationResult, type DpopFetchOptions, type DpopHeaders, type DpopProofRequest, type FlowContext, type LogSink, DpopSession, dpopContext, dpopHeaders, fetchWithDpop } from '@tessera/core';
+import { type AuthenticationResult, type DpopFetchOptions, type DpopHeaders, type DpopProofRequest, type FlowContext, DpopSession, dpopContext, dpopHeaders, fetchWithDpop } from '@tessera/core';
 import { dpopKeyPair } from './stores.js';
 
 /** DPoP as a BrowserClient uses it (see browserDpop): what its token requests sign with, and the API helpers. */
@@ -15,10 +15,10 @@ export interface BrowserDpop {
  * The `dpop` option of a BrowserClient (RFC 9449): `createBrowserClient({ ..., dpop: browserDpop })`.
  * A function rather than `true`, so that apps without DPoP bundle none of its code. With a
  * persistent key (the `indexeddb` cache) the non-extractable ES256 key lives in IndexedDB, else in
- * memory for this page. `log` gets the warning when a stored key is unusable and replaced.
+ * memory for this page. `warn` gets the client's warning when a stored key is unusable and replaced.
  */
-export function browserDpop(clientId: string, persistentKey: boolean, log: LogSink): BrowserDpop {
-  const session = new DpopSession(persistentKey ? () => dpopKeyPair(clientId, log) : undefined);
+export function browserDpop(clientId: string, persistentKey: boolean, warn: (message: string) => void): BrowserDpop {
+  const session = new DpopSession(persistentKey ? () => dpopKeyPair(clientId, warn) : undefined);
   return {
     context: dpopContext(session),
     headers: (result, request, iat) => dpopHeaders(session, result, request, iat),

@@ -1,4 +1,4 @@
-import { type CacheStore, type LogSink, generateDpopKeyPair } from '@tessera/core';
+import { type CacheStore, generateDpopKeyPair } from '@tessera/core';
 import { type UseStore, createStore, promisifyRequest } from 'idb-keyval';
 
 const cacheDb = (clientId: string) => createStore(`tessera-${clientId}`, 'cache');
@@ -41,7 +41,7 @@ function usableKeyPair(record: unknown): record is CryptoKeyPair {
  * is replaced the same way, with a warning: DPoP would otherwise fail until the site's data is
  * cleared. Tokens bound to the old key are cached under its thumbprint and no longer served.
  */
-export async function dpopKeyPair(clientId: string, log: LogSink): Promise<CryptoKeyPair> {
+export async function dpopKeyPair(clientId: string, warn: (message: string) => void): Promise<CryptoKeyPair> {
   const db = cacheDb(clientId);
   const stored = await read<unknown>(db, DPOP_KEY);
   if (usableKeyPair(stored)) return stored;
@@ -49,7 +49,7 @@ export async function dpopKeyPair(clientId: string, log: LogSink): Promise<Crypt
   const created = await generateDpopKeyPair();
   let replaced = false;
   const pair = await readModifyWrite<unknown>(db, DPOP_KEY, (first) => (usableKeyPair(first) ? first : ((replaced = first !== undefined), created)));
-  if (replaced) log.log('warning', `IndexedDB record ${DPOP_KEY} was not a usable ES256 key pair: replaced by a new DPoP key; sign in again`);
+  if (replaced) warn(`IndexedDB record ${DPOP_KEY} was not a usable ES256 key pair: replaced by a new DPoP key; sign in again`);
   return pair as CryptoKeyPair;
 }
 
