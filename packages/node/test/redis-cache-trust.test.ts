@@ -141,7 +141,12 @@ describe.skipIf(SKIP)('RedisCacheStore with foreign data at its key', () => {
     // A cache that holds U+FFFD itself (valid UTF-8) is a cache like any other.
     const replacement = '{"Account":{"\uFFFD":{}}}';
     await client.set('binrefuse:default', replacement);
+    const calls = store.stats.calls;
     expect(await store.load('default')).toBe(replacement);
+    // Told apart once (GET, then the value with its bytes' hash); the same value again is only read.
+    expect(store.stats.calls - calls).toBe(2);
+    expect(await store.load('default')).toBe(replacement);
+    expect(store.stats.calls - calls).toBe(3);
     expect(await store.update('default', (current) => current!)).toBe(replacement);
   });
 });
