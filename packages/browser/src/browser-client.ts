@@ -22,6 +22,8 @@ import {
   SingleFlight,
   TokenCache,
   ValidationError,
+  type AccountIssuer,
+  accountIssuer,
   accountsOf,
   acquireTokenByAuthCodeFlow,
   acquireTokenSilent,
@@ -31,6 +33,7 @@ import {
   initiateAuthCodeFlow,
   libraryHeaders,
   parseAuthResponse,
+  removeAccountOf,
   resolveAuthority,
   runCall,
 } from '@tessera/core';
@@ -165,7 +168,8 @@ const withoutDpop = async (): Promise<never> => {
   throw new ConfigurationError(NO_DPOP);
 };
 
-type TabMessage = { signedOut?: AccountInfo };
+/** What a tab tells the others: a sign-out, and the issuer it was at (clients of several issuers can share the channel), or a change to re-read. */
+type TabMessage = { signedOut?: AccountInfo; issuer?: AccountIssuer };
 
 /** The whole cache is one partition (MSAL's "single" layout): one IndexedDB record. */
 const PARTITION = 'default';
@@ -207,6 +211,8 @@ export class BrowserClient {
   /** This client's sessionStorage entry (see interactionKey). */
   readonly #interaction: string;
   readonly #dpop?: BrowserDpop;
+  /** The OIDC issuer whose accounts this client sees (none for Entra; see accountIssuer). */
+  readonly #issuer?: AccountIssuer;
   readonly #listeners = new Set<[keyof BrowserClientEvents, (payload: never) => void]>();
   #redirectResult?: Promise<BrowserAuthResult | null>;
 
@@ -224,8 +230,9 @@ export class BrowserClient {
     const authority = resolveAuthority(options);
     if (store && typeof BroadcastChannel === 'function') {
       this.#channel = new BroadcastChannel(`tessera.${clientId}`);
-      this.#channel.onmessage = (event: MessageEvent<TabMessage>) => this.#onTabMessage(event.data.signedOut);
+      this.#channel.onmessage = (event: MessageEvent<TabMessage>) => this.#onTabMessage(event.data);
     }
+    this.#issuer = accountIssuer(authority);
     const http = options.httpClient ?? fetchTransport();
     const log = new LogSink(options);
     this.#dpop = dpop?.(clientId, this.#persistentKey);
@@ -398,7 +405,7 @@ export class BrowserClient {
    */
   async acquireTokenSilent(request: SilentRequest): Promise<AuthenticationResult> {
     // Memory first: core syncs the store right after, and other tabs' sign-outs reach memory by message.
-    const account = request.account ?? accountsOf(this.tokenCache, this.clientId)[0] ?? (await this.getAccounts())[0];
+    const account = request.account ?? accountsOf(this.tokenCache, this.clientId, this.#issuer)[0] ?? (await this.getAccounts())[0];
     const result = await this.#call(request.correlationId, async (ctx) => {
       if (!account) throw new InteractionRequiredError({ error: 'no_account', errorDescription: 'Nobody is signed in; sign in interactively' });
       return acquireTokenSilent(ctx, ctx.authority, { ...request, account });
@@ -408,19 +415,21 @@ export class BrowserClient {
     return result;
   }
 
-  /** The signed-in accounts, as the shared cache holds them now. */
+  /** The signed-in accounts (of this client's issuer only, for an OIDC issuer), as the shared cache holds them now. */
   async getAccounts(): Promise<AccountInfo[]> {
     await this.#reload();
-    return accountsOf(this.tokenCache, this.clientId);
+    return accountsOf(this.tokenCache, this.clientId, this.#issuer);
   }
 
   /**
    * Signs the account out of this app in every tab of the origin (cache only; the provider's session
    * stays), after any refresh of the account under way in any tab: its answer would put the tokens back.
+   * An OIDC client signs the user out of its issuer only, not of other issuers on its host.
    */
   async removeAccount(account: AccountInfo): Promise<void> {
-    await underWebLock(this.clientId, account, () => this.#context.persistence.write(PARTITION, (cache) => cache.removeAccount(account.homeAccountId, account.environment)));
-    this.#post({ signedOut: account });
+    const issuer = this.#issuer;
+    await underWebLock(this.clientId, account, () => this.#context.persistence.write(PARTITION, (cache) => removeAccountOf(cache, account, issuer)));
+    this.#post({ signedOut: account, issuer });
     this.#emit('accountRemoved', account);
   }
 
@@ -455,10 +464,11 @@ export class BrowserClient {
     this.#channel?.postMessage(message);
   }
 
-  #onTabMessage(signedOut: AccountInfo | undefined): void {
+  #onTabMessage({ signedOut, issuer }: TabMessage): void {
     if (!signedOut) return void this.#reload();
-    this.tokenCache.removeAccount(signedOut.homeAccountId, signedOut.environment);
-    this.#emit('accountRemoved', signedOut);
+    // What the other tab removed; its account is this client's only if it signed out at this client's issuer.
+    removeAccountOf(this.tokenCache, signedOut, issuer);
+    if (JSON.stringify(issuer) === JSON.stringify(this.#issuer)) this.#emit('accountRemoved', signedOut);
   }
 }
 

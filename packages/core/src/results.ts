@@ -1,4 +1,4 @@
-import type { TokenCache } from './cache/token-cache.js';
+import { type AccountIssuer, type TokenCache, ofIssuer } from './cache/token-cache.js';
 import type { AccessTokenEntity, AccountEntity, IdTokenEntity } from './cache/schema.js';
 import type { IdTokenClaims } from './crypto/id-token.js';
 import { decodeIdToken } from './crypto/id-token.js';
@@ -133,10 +133,16 @@ export function accountView(cache: TokenCache, clientId: string, group: readonly
 
 /**
  * The view of the user `homeAccountId` at `environment` (see accountView): what getAccounts,
- * cache hits and network results all return, so each carries the tenant profiles.
+ * cache hits and network results all return, so each carries the tenant profiles. `issuer`: an
+ * OIDC client's (see accountIssuer), whose account is the user's only profile it shows.
  */
-export function userView(cache: TokenCache, clientId: string, homeAccountId: string, environment: string, realm?: string): AccountInfo | undefined {
-  return accountView(cache, clientId, cache.accountsOf(homeAccountId).filter((e) => e.environment === environment), realm);
+export function userView(cache: TokenCache, clientId: string, homeAccountId: string, environment: string, realm?: string, issuer?: AccountIssuer): AccountInfo | undefined {
+  return accountView(
+    cache,
+    clientId,
+    cache.accountsOf(homeAccountId).filter((e) => e.environment === environment && ofIssuer(e, issuer)),
+    realm,
+  );
 }
 
 /** The AccountInfo fields of an account entity (without its ID-token claims). */
@@ -155,10 +161,13 @@ export function accountFields(entity: AccountEntity): AccountInfo {
 /**
  * The cached accounts that have tokens of this client (an ID token or a refresh token): one per
  * user (home account id and environment), in its home tenant's view with its tenant profiles.
+ * `issuer`: an OIDC client's (see accountIssuer): only the accounts filed under it, as other
+ * issuers on its host have their own users (an Entra client's lists every tenant's).
  */
-export function accountsOf(cache: TokenCache, clientId: string): AccountInfo[] {
+export function accountsOf(cache: TokenCache, clientId: string, issuer?: AccountIssuer): AccountInfo[] {
   const groups = new Map<string, AccountEntity[]>();
   for (const a of cache.getAccounts()) {
+    if (!ofIssuer(a, issuer)) continue;
     const idToken = cache.findIdToken(a.home_account_id, a.environment, clientId, a.realm);
     // OIDC issuers file refresh tokens per issuer path (realm); Entra's serve every tenant.
     const realm = a.authority_type === 'MSSTS' ? undefined : a.realm;
