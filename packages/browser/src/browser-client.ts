@@ -22,8 +22,7 @@ import {
   SingleFlight,
   TokenCache,
   ValidationError,
-  type AccountIssuer,
-  accountIssuer,
+  type Authority,
   accountsOf,
   acquireTokenByAuthCodeFlow,
   acquireTokenSilent,
@@ -169,7 +168,7 @@ const withoutDpop = async (): Promise<never> => {
 };
 
 /** What a tab tells the others: a sign-out, and the issuer it was at (clients of several issuers can share the channel), or a change to re-read. */
-type TabMessage = { signedOut?: AccountInfo; issuer?: AccountIssuer };
+type TabMessage = { signedOut?: AccountInfo; authority?: Authority };
 
 /** The whole cache is one partition (MSAL's "single" layout): one IndexedDB record. */
 const PARTITION = 'default';
@@ -211,8 +210,6 @@ export class BrowserClient {
   /** This client's sessionStorage entry (see interactionKey). */
   readonly #interaction: string;
   readonly #dpop?: BrowserDpop;
-  /** The OIDC issuer whose accounts this client sees (none for Entra; see accountIssuer). */
-  readonly #issuer?: AccountIssuer;
   readonly #listeners = new Set<[keyof BrowserClientEvents, (payload: never) => void]>();
   #redirectResult?: Promise<BrowserAuthResult | null>;
 
@@ -232,7 +229,6 @@ export class BrowserClient {
       this.#channel = new BroadcastChannel(`tessera.${clientId}`);
       this.#channel.onmessage = (event: MessageEvent<TabMessage>) => this.#onTabMessage(event.data);
     }
-    this.#issuer = accountIssuer(authority);
     const http = options.httpClient ?? fetchTransport();
     const log = new LogSink(options);
     this.#dpop = dpop?.(clientId, this.#persistentKey);
@@ -405,7 +401,7 @@ export class BrowserClient {
    */
   async acquireTokenSilent(request: SilentRequest): Promise<AuthenticationResult> {
     // Memory first: core syncs the store right after, and other tabs' sign-outs reach memory by message.
-    const account = request.account ?? accountsOf(this.tokenCache, this.clientId, this.#issuer)[0] ?? (await this.getAccounts())[0];
+    const account = request.account ?? accountsOf(this.tokenCache, this.clientId, this.#context.authority)[0] ?? (await this.getAccounts())[0];
     const result = await this.#call(request.correlationId, async (ctx) => {
       if (!account) throw new InteractionRequiredError({ error: 'no_account', errorDescription: 'Nobody is signed in; sign in interactively' });
       return acquireTokenSilent(ctx, ctx.authority, { ...request, account });
@@ -418,7 +414,7 @@ export class BrowserClient {
   /** The signed-in accounts (of this client's issuer only, for an OIDC issuer), as the shared cache holds them now. */
   async getAccounts(): Promise<AccountInfo[]> {
     await this.#reload();
-    return accountsOf(this.tokenCache, this.clientId, this.#issuer);
+    return accountsOf(this.tokenCache, this.clientId, this.#context.authority);
   }
 
   /**
@@ -427,9 +423,9 @@ export class BrowserClient {
    * An OIDC client signs the user out of its issuer only, not of other issuers on its host.
    */
   async removeAccount(account: AccountInfo): Promise<void> {
-    const issuer = this.#issuer;
-    await underWebLock(this.clientId, account, () => this.#context.persistence.write(PARTITION, (cache) => removeAccountOf(cache, account, issuer)));
-    this.#post({ signedOut: account, issuer });
+    const { authority } = this.#context;
+    await underWebLock(this.clientId, account, () => this.#context.persistence.write(PARTITION, (cache) => removeAccountOf(cache, account, authority)));
+    this.#post({ signedOut: account, authority });
     this.#emit('accountRemoved', account);
   }
 
@@ -464,11 +460,11 @@ export class BrowserClient {
     this.#channel?.postMessage(message);
   }
 
-  #onTabMessage({ signedOut, issuer }: TabMessage): void {
+  #onTabMessage({ signedOut, authority }: TabMessage): void {
     if (!signedOut) return void this.#reload();
-    // What the other tab removed; its account is this client's only if it signed out at this client's issuer.
-    removeAccountOf(this.tokenCache, signedOut, issuer);
-    if (JSON.stringify(issuer) === JSON.stringify(this.#issuer)) this.#emit('accountRemoved', signedOut);
+    // What the other tab removed (at its authority); the account was this client's unless that is another OIDC issuer.
+    removeAccountOf(this.tokenCache, signedOut, authority!);
+    if (authority!.kind === 'entra' || authority!.url === this.#context.authority.url) this.#emit('accountRemoved', signedOut);
   }
 }
 

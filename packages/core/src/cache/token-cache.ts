@@ -215,7 +215,8 @@ export class TokenCache {
     // has signed in on this host through this issuer path alone.
     const found = find(realm);
     if (found || !realm) return found;
-    return this.#matching('Account', homeAccountId, environment).length && !this.#filedElsewhere(homeAccountId, environment, realm) ? find('') : undefined;
+    const accounts = this.#matching('Account', homeAccountId, environment);
+    return accounts.length && accounts.every((a) => sameFolded((a.entity as AccountEntity).realm, realm)) ? find('') : undefined;
   }
 
   /** The ID token of the account for this client and tenant, if cached. */
@@ -235,19 +236,19 @@ export class TokenCache {
 
   /**
    * Removes an account and every credential of it in `environment`'s cloud; returns how many
-   * entries went. `realm`: an OIDC issuer's path (see accountIssuer): only what is filed under it
+   * entries went. `realm`: an OIDC issuer's path (see removeAccountOf): only what is filed under it
    * goes, as several issuers on one host have their own accounts (signing out of one must not sign
-   * the user out of another). Entries filed under no issuer path of the user's (msal-node's
-   * realmless ones) go too when this issuer is the only one the user has on the host; leave
-   * `realm` out for Entra, whose accounts and tokens of every tenant go together.
+   * the user out of another). When the user has no account at another issuer on the host, the
+   * entries filed under none (msal-node's realmless ones) go too, as findRefreshToken takes them
+   * for this issuer's; leave `realm` out for Entra, whose accounts and tokens of every tenant go together.
    */
   removeAccount(homeAccountId: string, environment: string, realm?: string): number {
     const env = canonicalEnvironment(environment);
-    const only = realm !== undefined && this.#filedElsewhere(homeAccountId, environment, realm) ? realm : undefined;
-    return [...(this.#owners.get(homeAccountId) ?? [])].filter((entry) => {
-      const e = entry.entity as Fields;
-      return canonicalEnvironment(e.environment!) === env && (only === undefined || sameFolded(e.realm ?? '', only)) && this.remove(entry.section, keyOfEntry(entry));
-    }).length;
+    const realmOf = (entry: StoredEntry) => (entry.entity as Fields).realm ?? '';
+    const entries = [...(this.#owners.get(homeAccountId) ?? [])].filter((entry) => canonicalEnvironment((entry.entity as Fields).environment!) === env);
+    // The user has an account at another issuer on this host: only what is filed under this one's realm goes.
+    const only = realm !== undefined && entries.some((entry) => entry.section === 'Account' && !sameFolded(realmOf(entry), realm));
+    return entries.filter((entry) => (!only || sameFolded(realmOf(entry), realm)) && this.remove(entry.section, keyOfEntry(entry))).length;
   }
 
   /** Removes every entry. */
@@ -318,18 +319,6 @@ export class TokenCache {
     });
   }
 
-  /**
-   * Whether the user has an account or a refresh token in this cloud filed under another issuer's
-   * realm than `realm` (refresh tokens filed under none, msal-node's, are no issuer's).
-   */
-  #filedElsewhere(homeAccountId: string, environment: string, realm: string): boolean {
-    const elsewhere = (section: SectionName) => this.#matching(section, homeAccountId, environment).some((entry) => {
-      const other = (entry.entity as Fields).realm;
-      return (section === 'Account' || !!other) && !sameFolded(other ?? '', realm);
-    });
-    return elsewhere('Account') || elsewhere('RefreshToken');
-  }
-
   /** The newest of #matching's entries that passes `test`. */
   #last<E>(section: SectionName, who: string, environment: string, clientId: string, realm: string, test: (e: E) => boolean = () => true): E | undefined {
     return this.#matching(section, who, environment, clientId, realm).map((e) => e.entity as E).filter(test).pop();
@@ -394,34 +383,27 @@ export function refreshTokenRealm(authority: Pick<Authority, 'kind' | 'tenant'>)
   return authority.kind === 'entra' ? undefined : authority.tenant || undefined;
 }
 
-/** The OIDC issuer whose accounts a client sees (see accountIssuer): its host and its path. */
-export interface AccountIssuer {
-  /** The issuer's host (and port), as accounts record it. */
-  environment: string;
-  /** The issuer's path, the `realm` its accounts are filed under (empty for an issuer at the root). */
-  realm: string;
+/** The client's authority, as far as whose accounts it sees depends on it (see ofIssuer). */
+export type AccountAuthority = Pick<Authority, 'kind' | 'environment' | 'tenant'>;
+
+/**
+ * Whether an account is one a client of `authority` lists and signs out: for an OIDC issuer, one
+ * filed under its host and path (several issuers can share a host, `/realms/a` and `/realms/b`,
+ * each with its own users); for Entra any, as one host serves every tenant and a user's accounts
+ * in all of them are one account.
+ */
+export function ofIssuer(account: Pick<AccountEntity, 'environment' | 'realm'>, authority: AccountAuthority): boolean {
+  return authority.kind === 'entra' || (sameFolded(account.environment, authority.environment) && sameFolded(account.realm, authority.tenant));
 }
 
 /**
- * The issuer whose accounts a client lists and signs out: an OIDC issuer's host and path, as
- * several issuers can share a host (`/realms/a`, `/realms/b`), each with its own users; none for
- * Entra, where one host serves every tenant and a user's accounts in all of them are one account.
+ * Signs a user out of a client of `authority` (see TokenCache.removeAccount): for an OIDC issuer
+ * what is filed under its host and path; for Entra the user's accounts and tokens in every tenant
+ * of the account's cloud.
  */
-export function accountIssuer(authority: Pick<Authority, 'kind' | 'tenant' | 'environment'>): AccountIssuer | undefined {
-  return authority.kind === 'entra' ? undefined : { environment: authority.environment, realm: authority.tenant };
-}
-
-/** Whether an account is filed under the issuer (any account when there is none: Entra). */
-export function ofIssuer(account: Pick<AccountEntity, 'environment' | 'realm'>, issuer: AccountIssuer | undefined): boolean {
-  return !issuer || (sameFolded(account.environment, issuer.environment) && sameFolded(account.realm, issuer.realm));
-}
-
-/**
- * Signs a user out of a client of `issuer` (see accountIssuer): what is filed under the issuer's
- * host and path, or for Entra (no issuer) the user's accounts and tokens in the account's cloud.
- */
-export function removeAccountOf(cache: TokenCache, account: { homeAccountId: string; environment: string }, issuer: AccountIssuer | undefined): number {
-  return cache.removeAccount(account.homeAccountId, issuer?.environment ?? account.environment, issuer?.realm);
+export function removeAccountOf(cache: TokenCache, account: { homeAccountId: string; environment: string }, authority: AccountAuthority): number {
+  const entra = authority.kind === 'entra';
+  return cache.removeAccount(account.homeAccountId, entra ? account.environment : authority.environment, entra ? undefined : authority.tenant);
 }
 
 /**

@@ -3,7 +3,7 @@ import { type AuthorityMetadata, type HttpCache, fetchMetadataVia, getAuthorityM
 import { looksLikeEntra, validateEntraInstance } from '../authority/instance-discovery.js';
 import { type CachePartitioning, type CacheStore, type CacheStoreErrors, CachePersistence, SINGLE_PARTITION, partitionKeys } from '../cache/cache-store.js';
 import { defaultAcquisitionLock, defaultRefreshLock } from './refresh-lock.js';
-import { TokenCache, accountIssuer, ofIssuer, removeAccountOf } from '../cache/token-cache.js';
+import { TokenCache, ofIssuer, removeAccountOf } from '../cache/token-cache.js';
 import { type DpopFetchOptions, type DpopHeaders, type DpopOption, type DpopProofRequest, DpopSession, dpopHeaders, dpopKeyPairFrom, fetchWithDpop } from '../crypto/dpop.js';
 import type { IdTokenSignatureVerifier } from '../crypto/id-token.js';
 import { dpopContext } from '../flows/dpop-request.js';
@@ -347,7 +347,7 @@ export class ClientApplication {
    */
   async getAccounts(options: { username?: string; signal?: AbortSignal } = {}): Promise<AccountInfo[]> {
     if (this.context.partitioning === 'single') await this.context.persistence.sync(SINGLE_PARTITION, options.signal);
-    const accounts = accountsOf(this.tokenCache, this.clientId, accountIssuer(this.authority));
+    const accounts = accountsOf(this.tokenCache, this.clientId, this.authority);
     const wanted = options.username?.toLowerCase();
     return wanted === undefined ? accounts : accounts.filter((a) => a.username.toLowerCase() === wanted);
   }
@@ -355,8 +355,7 @@ export class ClientApplication {
   /** The cached account with this home account id (of this client's issuer, see getAccounts), or undefined. */
   async getAccount(homeAccountId: string, signal?: AbortSignal): Promise<AccountInfo | undefined> {
     await this.context.persistence.sync(partitionKeys.account(this.context.partitioning, homeAccountId), signal);
-    const issuer = accountIssuer(this.authority);
-    const entities = this.tokenCache.accountsOf(homeAccountId).filter((e) => ofIssuer(e, issuer));
+    const entities = this.tokenCache.accountsOf(homeAccountId).filter((e) => ofIssuer(e, this.authority));
     const environment = entities[0]?.environment;
     return accountView(this.tokenCache, this.clientId, entities.filter((e) => e.environment === environment));
   }
@@ -370,7 +369,7 @@ export class ClientApplication {
    */
   async removeAccount(account: AccountInfo, signal?: AbortSignal): Promise<void> {
     const { partitioning, persistence, refreshLock } = this.context;
-    const remove = () => persistence.write(partitionKeys.account(partitioning, account.homeAccountId), (cache) => removeAccountOf(cache, account, accountIssuer(this.authority)), signal);
+    const remove = () => persistence.write(partitionKeys.account(partitioning, account.homeAccountId), (cache) => removeAccountOf(cache, account, this.authority), signal);
     await refreshLock!(account, remove, signal);
   }
 }

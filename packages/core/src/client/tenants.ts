@@ -1,5 +1,4 @@
 import type { Authority } from '../authority/authority.js';
-import { accountIssuer } from '../cache/token-cache.js';
 import type { IdTokenClaims } from '../crypto/id-token.js';
 import type { FlowContext } from '../flows/context.js';
 import { type AccountInfo, type AuthenticationResult, userView } from '../results.js';
@@ -38,6 +37,6 @@ export function learnTenantId(ctx: FlowContext, authority: Authority, claims: Id
  */
 export function inTenantView(ctx: FlowContext, account: AccountInfo, result: AuthenticationResult): AuthenticationResult {
   if (!result.fromCache || !result.tenantId || result.tenantId === account.tenantId) return result;
-  const view = userView(ctx.persistence.cache, ctx.clientId, account.homeAccountId, account.environment, result.tenantId, accountIssuer(ctx.authority));
+  const view = userView(ctx.persistence.cache, ctx.clientId, account.homeAccountId, account.environment, result.tenantId, ctx.authority);
   return view ? { ...result, account: view } : result;
 }

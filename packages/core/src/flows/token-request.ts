@@ -2,7 +2,7 @@ import type { Authority } from '../authority/authority.js';
 import { entraIssuerMatches, parseClientInfo } from '../authority/entra.js';
 import type { AuthorityMetadata } from '../authority/discovery.js';
 import type { AccessTokenEntity, AccountEntity, RefreshTokenEntity } from '../cache/schema.js';
-import { accountIssuer, refreshTokenRealm, tokenRealm } from '../cache/token-cache.js';
+import { refreshTokenRealm, tokenRealm } from '../cache/token-cache.js';
 import { type IdTokenClaims, decodeIdToken, validateIdTokenClaims } from '../crypto/id-token.js';
 import { ConfigurationError, InteractionRequiredError, InvalidResponseError, ServerError, ValidationError } from '../errors.js';
 import { ACCESS_TOKEN_WITH_AUTH_SCHEME } from '../cache/schema.js';
@@ -208,7 +208,7 @@ async function acceptTokenResponse(ctx: FlowContext, req: TokenRequest, metadata
   }
 
   // The cache's view of the user, as cache hits give it (tenant profiles), in the token's tenant.
-  const view = partition !== undefined && account ? userView(ctx.persistence.cache, clientId, home, environment, realm, accountIssuer(authority)) : undefined;
+  const view = partition !== undefined && account ? userView(ctx.persistence.cache, clientId, home, environment, realm, authority) : undefined;
   return { ...tokenResult(at, view ?? accountInfo, false), scopes: granted, idToken, idTokenClaims: claims, correlationId: ctx.correlationId ?? req.correlationId };
 }
 
