@@ -460,11 +460,12 @@ export class BrowserClient {
     this.#channel?.postMessage(message);
   }
 
-  #onTabMessage({ signedOut, authority }: TabMessage): void {
+  // A tab of an older version names no authority: its sign-out was at this client's.
+  #onTabMessage({ signedOut, authority = this.#context.authority }: TabMessage): void {
     if (!signedOut) return void this.#reload();
     // What the other tab removed (at its authority); the account was this client's unless that is another OIDC issuer.
-    removeAccountOf(this.tokenCache, signedOut, authority!);
-    if (authority!.kind === 'entra' || authority!.url === this.#context.authority.url) this.#emit('accountRemoved', signedOut);
+    removeAccountOf(this.tokenCache, signedOut, authority);
+    if (authority.kind === 'entra' || authority.url === this.#context.authority.url) this.#emit('accountRemoved', signedOut);
   }
 }
 

@@ -238,9 +238,9 @@ export class TokenCache {
    * Removes an account and every credential of it in `environment`'s cloud; returns how many
    * entries went. `realm`: an OIDC issuer's path (see removeAccountOf): only what is filed under it
    * goes, as several issuers on one host have their own accounts (signing out of one must not sign
-   * the user out of another). When the user has no account at another issuer on the host, the
-   * entries filed under none (msal-node's realmless ones) go too, as findRefreshToken takes them
-   * for this issuer's; leave `realm` out for Entra, whose accounts and tokens of every tenant go together.
+   * the user out of another). While the user has no account at another issuer on the host, all
+   * of the user's entries there go, realmless ones (msal-node's) too, as findRefreshToken then takes
+   * those for this issuer's; leave `realm` out for Entra, whose accounts and tokens of every tenant go together.
    */
   removeAccount(homeAccountId: string, environment: string, realm?: string): number {
     const env = canonicalEnvironment(environment);
