@@ -77,6 +77,46 @@ describe('TokenCache with MSAL unified schema', () => {
     expect(cache.findRefreshToken(HOME, 'login.microsoftonline.com', CLIENT)).toBeUndefined();
   });
 
+  it("an OIDC issuer's removeAccount (realm): its own entries; realmless ones (msal-node's) only when the user has no account at another issuer on the host", () => {
+    const ENV = '127.0.0.1:8443';
+    const entries = (realm: string) => ({
+      account: { home_account_id: 'sam', environment: ENV, realm, local_account_id: 'sam', username: 'sam', authority_type: 'Generic' },
+      idToken: { credential_type: 'IdToken' as const, secret: `id-${realm}`, home_account_id: 'sam', environment: ENV, client_id: 'app', realm },
+      accessToken: { credential_type: 'AccessToken' as const, secret: `at-${realm}`, home_account_id: 'sam', environment: ENV, client_id: 'app', realm, target: 'api.read', expires_on: '9999999999' },
+      refreshToken: { credential_type: 'RefreshToken' as const, secret: `rt-${realm}`, home_account_id: 'sam', environment: ENV, client_id: 'app', ...(realm ? { realm } : {}) },
+    });
+    const fill = (cache: TokenCache, realm: string) => {
+      const e = entries(realm);
+      cache.store('Account', e.account);
+      cache.store('IdToken', e.idToken);
+      cache.store('AccessToken', e.accessToken);
+      cache.store('RefreshToken', e.refreshToken);
+    };
+    const secrets = (cache: TokenCache) => ['IdToken', 'AccessToken', 'RefreshToken'].flatMap((s) => [...cache.entries(s as 'IdToken')].map(([, e]) => e.secret)).sort();
+
+    // Only realms/a: a realmless refresh token (msal-node's, older Tessera's) is a's, and goes with it.
+    const alone = new TokenCache();
+    fill(alone, 'realms/a');
+    alone.store('RefreshToken', entries('').refreshToken);
+    expect(alone.findRefreshToken('sam', ENV, 'app', { realm: 'realms/a' })?.secret).toBe('rt-realms/a');
+    expect(alone.removeAccount('sam', ENV, 'realms/a')).toBe(5);
+    expect(alone.size).toBe(0);
+
+    // realms/a and realms/b: only a's go; the realmless token may be b's, and stays (neither issuer uses it).
+    const shared = new TokenCache();
+    fill(shared, 'realms/a');
+    fill(shared, 'realms/b');
+    shared.store('RefreshToken', entries('').refreshToken);
+    expect(shared.removeAccount('SAM', ENV, 'realms/a')).toBe(0);
+    expect(shared.removeAccount('sam', ENV, 'REALMS/A')).toBe(4);
+    expect(shared.getAccounts().map((a) => a.realm)).toEqual(['realms/b']);
+    expect(secrets(shared)).toEqual(['at-realms/b', 'id-realms/b', 'rt-', 'rt-realms/b']);
+    expect(shared.findRefreshToken('sam', ENV, 'app', { realm: 'realms/b' })?.secret).toBe('rt-realms/b');
+    // Without a realm (Entra): everything of the user on the host, every realm.
+    expect(shared.removeAccount('sam', ENV)).toBe(5);
+    expect(shared.size).toBe(0);
+  });
+
   it('finds a token by any subset of its scopes, and not by a scope it lacks', () => {
     const cache = new TokenCache();
     cache.upsert('AccessToken', {
