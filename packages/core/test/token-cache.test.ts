@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CacheFormatError, TokenCache } from '../src/cache/token-cache.js';
 import { accountKey, credentialKey } from '../src/cache/schema.js';
+import { accountsOf } from '../src/results.js';
 
 const golden = readFileSync(new URL('./fixtures/msal-python-cache.json', import.meta.url), 'utf8');
 const HOME = '9f4880d8-80ba-4c40-97bc-f7a23c703084.72f988bf-86f1-41af-91ab-2d7cd011db47';
@@ -115,6 +116,24 @@ describe('TokenCache with MSAL unified schema', () => {
     // Without a realm (Entra): everything of the user on the host, every realm.
     expect(shared.removeAccount('sam', ENV)).toBe(5);
     expect(shared.size).toBe(0);
+  });
+
+  it("other tools' accounts of an OIDC issuer (msal-node files them as MSSTS, realm = a claim) name no issuer path: listed, and signed out with the user", () => {
+    const ENV = '127.0.0.1:8443';
+    const root = { kind: 'oidc' as const, environment: ENV, tenant: '' };
+    const cache = new TokenCache();
+    // What msal-node writes for a root issuer whose ID token carries acr "1" (Keycloak-style).
+    cache.store('Account', { home_account_id: 'sam', environment: ENV, realm: '1', local_account_id: 'sam', username: 'sam', authority_type: 'MSSTS' });
+    cache.store('IdToken', { credential_type: 'IdToken', secret: 'id-1', home_account_id: 'sam', environment: ENV, client_id: 'app', realm: '1' });
+    cache.store('RefreshToken', { credential_type: 'RefreshToken', secret: 'rt', home_account_id: 'sam', environment: ENV, client_id: 'app' });
+    expect(accountsOf(cache, 'app', root).map((a) => a.username)).toEqual(['sam']);
+    // Another issuer path on the host lists it too: nothing says whose it is.
+    expect(accountsOf(cache, 'app', { ...root, tenant: 'realms/a' })).toHaveLength(1);
+    // Not on this host: not this issuer's.
+    expect(accountsOf(cache, 'app', { ...root, environment: 'id.example.com' })).toEqual([]);
+    // It does not count as an account at another issuer: the sign-out takes all of the user's entries.
+    expect(cache.removeAccount('sam', ENV, '')).toBe(3);
+    expect(cache.size).toBe(0);
   });
 
   it('finds a token by any subset of its scopes, and not by a scope it lacks', () => {

@@ -247,7 +247,7 @@ export class TokenCache {
     const realmOf = (entry: StoredEntry) => (entry.entity as Fields).realm ?? '';
     const entries = [...(this.#owners.get(homeAccountId) ?? [])].filter((entry) => canonicalEnvironment((entry.entity as Fields).environment!) === env);
     // The user has an account at another issuer on this host: only what is filed under this one's realm goes.
-    const only = realm !== undefined && entries.some((entry) => entry.section === 'Account' && !sameFolded(realmOf(entry), realm));
+    const only = realm !== undefined && entries.some((entry) => entry.section === 'Account' && filedByIssuer(entry.entity as AccountEntity) && !sameFolded(realmOf(entry), realm));
     return entries.filter((entry) => (!only || sameFolded(realmOf(entry), realm)) && this.remove(entry.section, keyOfEntry(entry))).length;
   }
 
@@ -388,13 +388,20 @@ export type AccountAuthority = Pick<Authority, 'kind' | 'environment' | 'tenant'
 
 /**
  * Whether an account is one a client of `authority` lists and signs out: for an OIDC issuer, one
- * filed under its host and path (several issuers can share a host, `/realms/a` and `/realms/b`,
- * each with its own users); for Entra any, as one host serves every tenant and a user's accounts
- * in all of them are one account.
+ * on its host filed under its path or under none (see filedByIssuer), as several issuers can share
+ * a host (`/realms/a` and `/realms/b`), each with its own users; for Entra any, as one host serves
+ * every tenant and a user's accounts in all of them are one account.
  */
-export function ofIssuer(account: Pick<AccountEntity, 'environment' | 'realm'>, authority: AccountAuthority): boolean {
-  return authority.kind === 'entra' || (sameFolded(account.environment, authority.environment) && sameFolded(account.realm, authority.tenant));
+export function ofIssuer(account: Pick<AccountEntity, 'environment' | 'realm' | 'authority_type'>, authority: AccountAuthority): boolean {
+  return authority.kind === 'entra' || (sameFolded(account.environment, authority.environment) && (!filedByIssuer(account) || sameFolded(account.realm, authority.tenant)));
 }
+
+/**
+ * Whether an account is filed under an OIDC issuer's path: Tessera's generic accounts are. Other
+ * tools' are not (msal-node files a generic issuer's account as MSSTS, realm = the ID token's
+ * tid, tfp or acr): such an account is any issuer's on its host, as before issuers were told apart.
+ */
+const filedByIssuer = (account: Pick<AccountEntity, 'authority_type'>) => account.authority_type === 'Generic';
 
 /**
  * Signs a user out of a client of `authority` (see TokenCache.removeAccount): for an OIDC issuer
