@@ -22,6 +22,7 @@ import {
   SingleFlight,
   TokenCache,
   ValidationError,
+  type Authority,
   accountsOf,
   acquireTokenByAuthCodeFlow,
   acquireTokenSilent,
@@ -31,6 +32,7 @@ import {
   initiateAuthCodeFlow,
   libraryHeaders,
   parseAuthResponse,
+  removeAccountOf,
   resolveAuthority,
   runCall,
 } from '@tessera/core';
@@ -165,7 +167,8 @@ const withoutDpop = async (): Promise<never> => {
   throw new ConfigurationError(NO_DPOP);
 };
 
-type TabMessage = { signedOut?: AccountInfo };
+/** What a tab tells the others: a sign-out, and the issuer it was at (clients of several issuers can share the channel), or a change to re-read. */
+type TabMessage = { signedOut?: AccountInfo; authority?: Authority };
 
 /** The whole cache is one partition (MSAL's "single" layout): one IndexedDB record. */
 const PARTITION = 'default';
@@ -230,7 +233,7 @@ export class BrowserClient {
     const authority = resolveAuthority(options);
     if (store && typeof BroadcastChannel === 'function') {
       this.#channel = new BroadcastChannel(`tessera.${clientId}`);
-      this.#channel.onmessage = (event: MessageEvent<TabMessage>) => this.#onTabMessage(event.data.signedOut);
+      this.#channel.onmessage = (event: MessageEvent<TabMessage>) => this.#onTabMessage(event.data);
     }
     const http = options.httpClient ?? fetchTransport();
     const log = new LogSink(options);
@@ -408,7 +411,7 @@ export class BrowserClient {
    */
   async acquireTokenSilent(request: SilentRequest): Promise<AuthenticationResult> {
     // Memory first: core syncs the store right after, and other tabs' sign-outs reach memory by message.
-    const account = request.account ?? accountsOf(this.tokenCache, this.clientId)[0] ?? (await this.getAccounts())[0];
+    const account = request.account ?? accountsOf(this.tokenCache, this.clientId, this.#context.authority)[0] ?? (await this.getAccounts())[0];
     const result = await this.#call(request.correlationId, async (ctx) => {
       if (!account) throw new InteractionRequiredError({ error: 'no_account', errorDescription: 'Nobody is signed in; sign in interactively' });
       return acquireTokenSilent(ctx, ctx.authority, { ...request, account });
@@ -418,19 +421,21 @@ export class BrowserClient {
     return result;
   }
 
-  /** The signed-in accounts, as the shared cache holds them now. */
+  /** The signed-in accounts (of this client's issuer only, for an OIDC issuer), as the shared cache holds them now. */
   async getAccounts(): Promise<AccountInfo[]> {
     await this.#reload();
-    return accountsOf(this.tokenCache, this.clientId);
+    return accountsOf(this.tokenCache, this.clientId, this.#context.authority);
   }
 
   /**
    * Signs the account out of this app in every tab of the origin (cache only; the provider's session
    * stays), after any refresh of the account under way in any tab: its answer would put the tokens back.
+   * An OIDC client signs the user out of its issuer only, not of other issuers on its host.
    */
   async removeAccount(account: AccountInfo): Promise<void> {
-    await underWebLock(this.clientId, account, () => this.#context.persistence.write(PARTITION, (cache) => cache.removeAccount(account.homeAccountId, account.environment)));
-    this.#post({ signedOut: account });
+    const { authority } = this.#context;
+    await underWebLock(this.clientId, account, () => this.#context.persistence.write(PARTITION, (cache) => removeAccountOf(cache, account, authority)));
+    this.#post({ signedOut: account, authority });
     this.#emit('accountRemoved', account);
   }
 
@@ -465,10 +470,12 @@ export class BrowserClient {
     this.#channel?.postMessage(message);
   }
 
-  #onTabMessage(signedOut: AccountInfo | undefined): void {
+  // A tab of an older version names no authority: its sign-out was at this client's.
+  #onTabMessage({ signedOut, authority = this.#context.authority }: TabMessage): void {
     if (!signedOut) return void this.#reload();
-    this.tokenCache.removeAccount(signedOut.homeAccountId, signedOut.environment);
-    this.#emit('accountRemoved', signedOut);
+    // What the other tab removed (at its authority); the account was this client's unless that is another OIDC issuer.
+    removeAccountOf(this.tokenCache, signedOut, authority);
+    if (authority.kind === 'entra' || authority.url === this.#context.authority.url) this.#emit('accountRemoved', signedOut);
   }
 }
 
