@@ -80,7 +80,7 @@ export interface BrowserClientOptions extends AuthorityOptions, LoggerOptions {
    * stolen token is useless elsewhere. Needed for a client registered DPoP-bound. Call APIs with
    * `dpopHeaders` or `fetchWithDpop`.
    */
-  dpop?: (clientId: string, persistentKey: boolean) => BrowserDpop;
+  dpop?: (clientId: string, persistentKey: boolean, warn: (message: string) => void) => BrowserDpop;
   /**
    * When sign-ins push their authorization request first (RFC 9126, PAR): `'auto'` (default) when
    * the provider requires it, `'always'`, or `'never'` (a provider requiring it is then a
@@ -107,7 +107,7 @@ export interface InteractiveRequest {
   claims?: string;
   /** Scopes of other resources to consent to now, without a token for them. */
   extraScopesToConsent?: string[];
-  /** Further authorization parameters (e.g. `ui_locales`); one the library sets (`state`, `redirect_uri`, ...) is a ConfigurationError. */
+  /** Further authorization parameters (e.g. `ui_locales`); one the library sets (`state`, `redirect_uri`, ...), or `request`/`request_uri` (they would replace the whole request), is a ConfigurationError. */
   extraQueryParameters?: Record<string, string>;
   /** Your own value (e.g. the route to return to), handed back as `appState` by `handleRedirect()`. */
   appState?: string;
@@ -175,6 +175,12 @@ const PARTITION = 'default';
 /** The authorization response's parameters, removed from the address bar (the app's own stay). */
 const RESPONSE_PARAMS = 'code state iss session_state error error_description error_uri client_info'.split(' ');
 
+/** Removes an authorization response from the URL: the whole fragment, or the query's response parameters (the app's own stay). */
+function removeResponse(url: URL, fromHash: boolean): void {
+  if (fromHash) url.hash = '';
+  else for (const name of RESPONSE_PARAMS) url.searchParams.delete(name);
+}
+
 /**
  * One refresh per account at a time, in this tab and across tabs: the Web Lock serializes
  * refreshes, and core re-reads the cache inside it, so a call that waited finds the new token (or
@@ -231,7 +237,7 @@ export class BrowserClient {
     }
     const http = options.httpClient ?? fetchTransport();
     const log = new LogSink(options);
-    this.#dpop = dpop?.(clientId, this.#persistentKey);
+    this.#dpop = dpop?.(clientId, this.#persistentKey, (message) => log.log('warning', message));
     this.#context = {
       clientId,
       authority,
@@ -282,6 +288,7 @@ export class BrowserClient {
    * result; otherwise resolves to null. The response is removed from the address bar either way,
    * unless it answers another client's sign-in on this page (that client's handleRedirect reads it).
    * Only the part the response is asked in (`responseMode`) is read: the app's own `?state=` stays.
+   * A response to this tab's sign-in in the other part is not read either, but is removed too.
    */
   handleRedirect(): Promise<BrowserAuthResult | null> {
     return (this.#redirectResult ??= this.#completeRedirect());
@@ -298,13 +305,16 @@ export class BrowserClient {
     // `query`): `?state=CA` on a page of an app answered in the fragment is the app's own, not a response.
     const fromHash = (record?.flow?.responseMode ?? this.#options.responseMode) !== 'query';
     const params = parseAuthResponse(fromHash ? url.hash : url.search);
+    const href = url.href;
+    // A provider that answered this tab's sign-in (its state) in the other part: not read, as above,
+    // but its code leaves the address bar and history too.
+    if (record?.flow && parseAuthResponse(fromHash ? url.search : url.hash).state === record.flow.state) removeResponse(url, !fromHash);
     // No response; or one to another client's sign-in (this client's entry is gone): that client
     // completes it, address bar and all.
-    if (params.state ? startedHere(params.state) : !params.code && !params.error) return null;
-
-    if (fromHash) url.hash = '';
-    else for (const name of RESPONSE_PARAMS) url.searchParams.delete(name);
-    history.replaceState(history.state, '', url.href);
+    const none = params.state ? startedHere(params.state) : !params.code && !params.error;
+    if (!none) removeResponse(url, fromHash);
+    if (url.href !== href) history.replaceState(history.state, '', url.href);
+    if (none) return null;
 
     // Only a redirect sign-in stores its flow (a popup's stays in the page that waits for it).
     if (!record?.flow) {
