@@ -6,35 +6,13 @@ import { createHash, type JsonWebKey, verify } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Page } from '@playwright/test';
-import type { DevAuthority, RecordedRequest } from '@tessera/dev-authority';
-import { expect, openSample, signInWithRedirect, storedCache, storedDpopKey, test, text } from './support/e2e.js';
+import type { DevAuthority } from '@tessera/dev-authority';
+import { expect, introspect, jktOf, openSample, signInWithRedirect, storedCache, storedDpopKey, test, text, thumbprint, tokenRequests } from './support/e2e.js';
 
 test.use({ idpOptions: { dpop: { requireNonce: true, boundClients: ['tessera-spa'], exposeErrorDetail: true } } });
 
 const b64json = (part: string) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>;
-/** RFC 7638 thumbprint of an EC public JWK, computed here rather than by Tessera. */
-const thumbprint = ({ crv, kty, x, y }: JsonWebKey) => createHash('sha256').update(JSON.stringify({ crv, kty, x, y })).digest('base64url');
 const sha256 = (value: string) => createHash('sha256').update(value).digest('base64url');
-/**
- * What the authority says about an (opaque) access token, asked as a resource server would: RFC 7662
- * introspection by a confidential client. A DPoP-bound token is active with `cnf.jkt` and token_type DPoP.
- */
-async function introspect(idp: DevAuthority, token: string): Promise<{ active: boolean; token_type?: string; cnf?: { jkt?: string }; client_id?: string }> {
-  const { clientId, clientSecret } = idp.clients.confidential;
-  const response = await fetch(`${idp.issuer}/token/introspection`, {
-    method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ token }),
-  });
-  expect(response.status).toBe(200);
-  return (await response.json()) as { active: boolean };
-}
-/** The `cnf.jkt` the authority bound an active access token to. */
-const jktOf = async (idp: DevAuthority, token: string) => {
-  const info = await introspect(idp, token);
-  expect(info).toMatchObject({ active: true, token_type: 'DPoP', client_id: 'tessera-spa' });
-  return info.cnf?.jkt;
-};
 
 interface ApiCall {
   status: number;
@@ -113,8 +91,6 @@ const silent = (page: Page, forceRefresh: boolean) =>
     const { client, config } = (window as unknown as { sample: { client: SampleClient; config: { scopes: string[] } } }).sample;
     return client.acquireTokenSilent({ scopes: config.scopes, forceRefresh: force });
   }, forceRefresh);
-
-const tokenRequests = (idp: DevAuthority, grantType: string): RecordedRequest[] => idp.requests.filter((r) => r.path === '/token' && r.grantType === grantType);
 
 test('a DPoP-bound SPA signs in, refreshes, survives a reload and calls an API, all bound to its IndexedDB key', async ({ idp, app, page }) => {
   app.config.dpop = true;

@@ -22,6 +22,7 @@ import {
   SingleFlight,
   TokenCache,
   ValidationError,
+  type Authority,
   accountsOf,
   acquireTokenByAuthCodeFlow,
   acquireTokenSilent,
@@ -31,6 +32,7 @@ import {
   initiateAuthCodeFlow,
   libraryHeaders,
   parseAuthResponse,
+  removeAccountOf,
   resolveAuthority,
   runCall,
 } from '@tessera/core';
@@ -78,7 +80,7 @@ export interface BrowserClientOptions extends AuthorityOptions, LoggerOptions {
    * stolen token is useless elsewhere. Needed for a client registered DPoP-bound. Call APIs with
    * `dpopHeaders` or `fetchWithDpop`.
    */
-  dpop?: (clientId: string, persistentKey: boolean) => BrowserDpop;
+  dpop?: (clientId: string, persistentKey: boolean, warn: (message: string) => void) => BrowserDpop;
   /**
    * When sign-ins push their authorization request first (RFC 9126, PAR): `'auto'` (default) when
    * the provider requires it, `'always'`, or `'never'` (a provider requiring it is then a
@@ -105,7 +107,7 @@ export interface InteractiveRequest {
   claims?: string;
   /** Scopes of other resources to consent to now, without a token for them. */
   extraScopesToConsent?: string[];
-  /** Further authorization parameters (e.g. `ui_locales`); one the library sets (`state`, `redirect_uri`, ...) is a ConfigurationError. */
+  /** Further authorization parameters (e.g. `ui_locales`); one the library sets (`state`, `redirect_uri`, ...), or `request`/`request_uri` (they would replace the whole request), is a ConfigurationError. */
   extraQueryParameters?: Record<string, string>;
   /** Your own value (e.g. the route to return to), handed back as `appState` by `handleRedirect()`. */
   appState?: string;
@@ -165,12 +167,19 @@ const withoutDpop = async (): Promise<never> => {
   throw new ConfigurationError(NO_DPOP);
 };
 
-type TabMessage = { signedOut?: AccountInfo };
+/** What a tab tells the others: a sign-out, and the issuer it was at (clients of several issuers can share the channel), or a change to re-read. */
+type TabMessage = { signedOut?: AccountInfo; authority?: Authority };
 
 /** The whole cache is one partition (MSAL's "single" layout): one IndexedDB record. */
 const PARTITION = 'default';
 /** The authorization response's parameters, removed from the address bar (the app's own stay). */
 const RESPONSE_PARAMS = 'code state iss session_state error error_description error_uri client_info'.split(' ');
+
+/** Removes an authorization response from the URL: the whole fragment, or the query's response parameters (the app's own stay). */
+function removeResponse(url: URL, fromHash: boolean): void {
+  if (fromHash) url.hash = '';
+  else for (const name of RESPONSE_PARAMS) url.searchParams.delete(name);
+}
 
 /**
  * One refresh per account at a time, in this tab and across tabs: the Web Lock serializes
@@ -224,11 +233,11 @@ export class BrowserClient {
     const authority = resolveAuthority(options);
     if (store && typeof BroadcastChannel === 'function') {
       this.#channel = new BroadcastChannel(`tessera.${clientId}`);
-      this.#channel.onmessage = (event: MessageEvent<TabMessage>) => this.#onTabMessage(event.data.signedOut);
+      this.#channel.onmessage = (event: MessageEvent<TabMessage>) => this.#onTabMessage(event.data);
     }
     const http = options.httpClient ?? fetchTransport();
     const log = new LogSink(options);
-    this.#dpop = dpop?.(clientId, this.#persistentKey);
+    this.#dpop = dpop?.(clientId, this.#persistentKey, (message) => log.log('warning', message));
     this.#context = {
       clientId,
       authority,
@@ -279,6 +288,7 @@ export class BrowserClient {
    * result; otherwise resolves to null. The response is removed from the address bar either way,
    * unless it answers another client's sign-in on this page (that client's handleRedirect reads it).
    * Only the part the response is asked in (`responseMode`) is read: the app's own `?state=` stays.
+   * A response to this tab's sign-in in the other part is not read either, but is removed too.
    */
   handleRedirect(): Promise<BrowserAuthResult | null> {
     return (this.#redirectResult ??= this.#completeRedirect());
@@ -295,13 +305,16 @@ export class BrowserClient {
     // `query`): `?state=CA` on a page of an app answered in the fragment is the app's own, not a response.
     const fromHash = (record?.flow?.responseMode ?? this.#options.responseMode) !== 'query';
     const params = parseAuthResponse(fromHash ? url.hash : url.search);
+    const href = url.href;
+    // A provider that answered this tab's sign-in (its state) in the other part: not read, as above,
+    // but its code leaves the address bar and history too.
+    if (record?.flow && parseAuthResponse(fromHash ? url.search : url.hash).state === record.flow.state) removeResponse(url, !fromHash);
     // No response; or one to another client's sign-in (this client's entry is gone): that client
     // completes it, address bar and all.
-    if (params.state ? startedHere(params.state) : !params.code && !params.error) return null;
-
-    if (fromHash) url.hash = '';
-    else for (const name of RESPONSE_PARAMS) url.searchParams.delete(name);
-    history.replaceState(history.state, '', url.href);
+    const none = params.state ? startedHere(params.state) : !params.code && !params.error;
+    if (!none) removeResponse(url, fromHash);
+    if (url.href !== href) history.replaceState(history.state, '', url.href);
+    if (none) return null;
 
     // Only a redirect sign-in stores its flow (a popup's stays in the page that waits for it).
     if (!record?.flow) {
@@ -398,7 +411,7 @@ export class BrowserClient {
    */
   async acquireTokenSilent(request: SilentRequest): Promise<AuthenticationResult> {
     // Memory first: core syncs the store right after, and other tabs' sign-outs reach memory by message.
-    const account = request.account ?? accountsOf(this.tokenCache, this.clientId)[0] ?? (await this.getAccounts())[0];
+    const account = request.account ?? accountsOf(this.tokenCache, this.clientId, this.#context.authority)[0] ?? (await this.getAccounts())[0];
     const result = await this.#call(request.correlationId, async (ctx) => {
       if (!account) throw new InteractionRequiredError({ error: 'no_account', errorDescription: 'Nobody is signed in; sign in interactively' });
       return acquireTokenSilent(ctx, ctx.authority, { ...request, account });
@@ -408,19 +421,21 @@ export class BrowserClient {
     return result;
   }
 
-  /** The signed-in accounts, as the shared cache holds them now. */
+  /** The signed-in accounts (of this client's issuer only, for an OIDC issuer), as the shared cache holds them now. */
   async getAccounts(): Promise<AccountInfo[]> {
     await this.#reload();
-    return accountsOf(this.tokenCache, this.clientId);
+    return accountsOf(this.tokenCache, this.clientId, this.#context.authority);
   }
 
   /**
    * Signs the account out of this app in every tab of the origin (cache only; the provider's session
    * stays), after any refresh of the account under way in any tab: its answer would put the tokens back.
+   * An OIDC client signs the user out of its issuer only, not of other issuers on its host.
    */
   async removeAccount(account: AccountInfo): Promise<void> {
-    await underWebLock(this.clientId, account, () => this.#context.persistence.write(PARTITION, (cache) => cache.removeAccount(account.homeAccountId, account.environment)));
-    this.#post({ signedOut: account });
+    const { authority } = this.#context;
+    await underWebLock(this.clientId, account, () => this.#context.persistence.write(PARTITION, (cache) => removeAccountOf(cache, account, authority)));
+    this.#post({ signedOut: account, authority });
     this.#emit('accountRemoved', account);
   }
 
@@ -455,10 +470,12 @@ export class BrowserClient {
     this.#channel?.postMessage(message);
   }
 
-  #onTabMessage(signedOut: AccountInfo | undefined): void {
+  // A tab of an older version names no authority: its sign-out was at this client's.
+  #onTabMessage({ signedOut, authority = this.#context.authority }: TabMessage): void {
     if (!signedOut) return void this.#reload();
-    this.tokenCache.removeAccount(signedOut.homeAccountId, signedOut.environment);
-    this.#emit('accountRemoved', signedOut);
+    // What the other tab removed (at its authority); the account was this client's unless that is another OIDC issuer.
+    removeAccountOf(this.tokenCache, signedOut, authority);
+    if (authority.kind === 'entra' || authority.url === this.#context.authority.url) this.#emit('accountRemoved', signedOut);
   }
 }
 

@@ -15,10 +15,10 @@ export interface BrowserDpop {
  * The `dpop` option of a BrowserClient (RFC 9449): `createBrowserClient({ ..., dpop: browserDpop })`.
  * A function rather than `true`, so that apps without DPoP bundle none of its code. With a
  * persistent key (the `indexeddb` cache) the non-extractable ES256 key lives in IndexedDB, else in
- * memory for this page.
+ * memory for this page. `warn` gets the client's warning when a stored key is unusable and replaced.
  */
-export function browserDpop(clientId: string, persistentKey: boolean): BrowserDpop {
-  const session = new DpopSession(persistentKey ? () => dpopKeyPair(clientId) : undefined);
+export function browserDpop(clientId: string, persistentKey: boolean, warn: (message: string) => void): BrowserDpop {
+  const session = new DpopSession(persistentKey ? () => dpopKeyPair(clientId, warn) : undefined);
   return {
     context: dpopContext(session),
     headers: (result, request, iat) => dpopHeaders(session, result, request, iat),

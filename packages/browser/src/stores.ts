@@ -22,18 +22,35 @@ function readModifyWrite<T>(db: UseStore, key: string, next: (current: T | undef
 }
 
 /**
+ * Whether a `dpop-key` record can sign proofs: a private ECDSA P-256 key that signs, and a public
+ * key that each proof's header carries (exported). Synchronous, so that it also runs inside the
+ * transaction that replaces a record that is not.
+ */
+function usableKeyPair(record: unknown): record is CryptoKeyPair {
+  const { privateKey, publicKey } = Object(record) as Partial<CryptoKeyPair>;
+  const { name, namedCurve } = Object(privateKey?.algorithm) as EcKeyAlgorithm;
+  return privateKey instanceof CryptoKey && privateKey.usages.includes('sign') && name === 'ECDSA' && namedCurve === 'P-256' && publicKey instanceof CryptoKey && publicKey.extractable;
+}
+
+/**
  * The client's DPoP key pair, kept in IndexedDB (database `tessera-<clientId>`, record `dpop-key`):
  * a non-extractable ES256 key, generated on first use. IndexedDB stores the CryptoKey itself, so
  * the private key never exists as bytes a script (or an XSS payload) could read and send away:
  * a stolen token is useless elsewhere. Tabs racing to create it end up with the first one stored.
+ * A record that is not a usable key pair (another script's value, half a pair, another algorithm)
+ * is replaced the same way, with a warning: DPoP would otherwise fail until the site's data is
+ * cleared. Tokens bound to the old key are cached under its thumbprint and no longer served.
  */
-export async function dpopKeyPair(clientId: string): Promise<CryptoKeyPair> {
+export async function dpopKeyPair(clientId: string, warn: (message: string) => void): Promise<CryptoKeyPair> {
   const db = cacheDb(clientId);
-  const stored = await read<CryptoKeyPair>(db, DPOP_KEY);
-  if (stored) return stored;
+  const stored = await read<unknown>(db, DPOP_KEY);
+  if (usableKeyPair(stored)) return stored;
   // Generated outside the transaction (which would commit while WebCrypto works), then stored unless another tab was first.
   const created = await generateDpopKeyPair();
-  return readModifyWrite<CryptoKeyPair>(db, DPOP_KEY, (first) => first ?? created);
+  let replaced = false;
+  const pair = await readModifyWrite<unknown>(db, DPOP_KEY, (first) => (usableKeyPair(first) ? first : ((replaced = first !== undefined), created)));
+  if (replaced) warn(`IndexedDB record ${DPOP_KEY} was not a usable ES256 key pair: replaced by a new DPoP key; sign in again`);
+  return pair as CryptoKeyPair;
 }
 
 /**

@@ -40,7 +40,7 @@ describe('BrowserClient extraQueryParameters', () => {
     return { app, storage };
   }
 
-  for (const name of ['state', 'redirect_uri', 'nonce', 'code_challenge', 'code_challenge_method', 'response_type', 'response_mode', 'client_id', 'scope']) {
+  for (const name of ['state', 'redirect_uri', 'nonce', 'code_challenge', 'code_challenge_method', 'response_type', 'response_mode', 'client_id', 'scope', 'request', 'request_uri']) {
     it(`refuses an extra "${name}" before navigating, and leaves no interaction behind`, async () => {
       const { app, storage } = client();
       const error = await app.loginRedirect({ scopes: ['api.read'], extraQueryParameters: { [name]: 'attacker-value' } }).then(() => undefined, (e: unknown) => e);

@@ -1,4 +1,4 @@
-import type { TokenCache } from './cache/token-cache.js';
+import { type AccountAuthority, type TokenCache, ofIssuer } from './cache/token-cache.js';
 import type { AccessTokenEntity, AccountEntity, IdTokenEntity } from './cache/schema.js';
 import type { IdTokenClaims } from './crypto/id-token.js';
 import { decodeIdToken } from './crypto/id-token.js';
@@ -133,10 +133,16 @@ export function accountView(cache: TokenCache, clientId: string, group: readonly
 
 /**
  * The view of the user `homeAccountId` at `environment` (see accountView): what getAccounts,
- * cache hits and network results all return, so each carries the tenant profiles.
+ * cache hits and network results all return, so each carries the tenant profiles. `authority`:
+ * the client's; an OIDC issuer's client shows only its issuer's profile of the user (see ofIssuer).
  */
-export function userView(cache: TokenCache, clientId: string, homeAccountId: string, environment: string, realm?: string): AccountInfo | undefined {
-  return accountView(cache, clientId, cache.accountsOf(homeAccountId).filter((e) => e.environment === environment), realm);
+export function userView(cache: TokenCache, clientId: string, homeAccountId: string, environment: string, realm: string | undefined, authority: AccountAuthority): AccountInfo | undefined {
+  return accountView(
+    cache,
+    clientId,
+    cache.accountsOf(homeAccountId).filter((e) => e.environment === environment && ofIssuer(e, authority)),
+    realm,
+  );
 }
 
 /** The AccountInfo fields of an account entity (without its ID-token claims). */
@@ -155,10 +161,13 @@ export function accountFields(entity: AccountEntity): AccountInfo {
 /**
  * The cached accounts that have tokens of this client (an ID token or a refresh token): one per
  * user (home account id and environment), in its home tenant's view with its tenant profiles.
+ * `authority`: the client's; an OIDC issuer's client lists only the accounts filed under its
+ * issuer, as other issuers on its host have their own users (see ofIssuer).
  */
-export function accountsOf(cache: TokenCache, clientId: string): AccountInfo[] {
+export function accountsOf(cache: TokenCache, clientId: string, authority: AccountAuthority): AccountInfo[] {
   const groups = new Map<string, AccountEntity[]>();
   for (const a of cache.getAccounts()) {
+    if (!ofIssuer(a, authority)) continue;
     const idToken = cache.findIdToken(a.home_account_id, a.environment, clientId, a.realm);
     // OIDC issuers file refresh tokens per issuer path (realm); Entra's serve every tenant.
     const realm = a.authority_type === 'MSSTS' ? undefined : a.realm;

@@ -1,10 +1,10 @@
 // Whose token a cache entry is: owners that differ must never share an entry. Against the real
 // dev authority: case-sensitive subjects, on-behalf-of answers with and without an ID token, and
 // two issuers on one host (path issuers behind one loopback front door).
-import { type DevAuthority, startDevAuthority } from '@tessera/dev-authority';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfidentialClientApplication, MemoryCacheStore, PublicClientApplication, TokenCache, clearMetadataCache } from '../src/index.js';
-import { startFrontDoor, useDevAuthority } from './helpers.js';
+import type { DevAuthority } from '@tessera/dev-authority';
+import { describe, expect, it } from 'vitest';
+import { ConfidentialClientApplication, MemoryCacheStore, PublicClientApplication, TokenCache } from '../src/index.js';
+import { useDevAuthority, usePathIssuers } from './helpers.js';
 
 const SCOPES = ['api.read'];
 const OBO = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -99,26 +99,6 @@ describe("on-behalf-of tokens never mix with the user's own tokens in one client
   });
 });
 
-/** Issuers `http://127.0.0.1:<port>/realms/<name>` on one host: a front door forwarding each path to its dev authority. */
-function usePathIssuers(names: string[]): { readonly current: Record<string, DevAuthority> } {
-  const holder = { current: {} as Record<string, DevAuthority> };
-  let front: Awaited<ReturnType<typeof startFrontDoor>>;
-  beforeAll(async () => {
-    front = await startFrontDoor();
-    for (const name of names) {
-      const idp = await startDevAuthority({ issuer: `${front.origin}/realms/${name}` });
-      front.route(`/realms/${name}`, idp.port);
-      holder.current[name] = idp;
-    }
-    clearMetadataCache();
-  });
-  afterAll(async () => {
-    await Promise.all(Object.values(holder.current).map((idp) => idp.close()));
-    await front.close();
-  });
-  return holder;
-}
-
 describe('two issuers on one host (/realms/a and /realms/b), same client id and user', () => {
   const realms = usePathIssuers(['a', 'b']);
 
@@ -144,8 +124,8 @@ describe('two issuers on one host (/realms/a and /realms/b), same client id and 
     expect(b!.countRequests({ grantType: 'refresh_token' })).toBe(1);
   });
 
-  // The user is one account in the shared cache (same home account id on one host), with a
-  // profile per issuer; the account getAccounts gives names one of them. A client of one issuer
+  // The user has an account entry per issuer in the shared cache (same home account id on one
+  // host); an account object names one of them (here a's, passed to b's client). A client of one issuer
   // must serve only its issuer's tokens, whichever profile the account object names: the other
   // issuer's token is for another audience and another identity system.
   it("a client of one issuer never serves or overwrites the other issuer's access token, whichever profile the account names", async () => {
@@ -155,7 +135,7 @@ describe('two issuers on one host (/realms/a and /realms/b), same client id and 
     const [appA, appB] = [app(a!), app(b!)];
     const inA = await appA.acquireTokenByUsernamePassword({ scopes: SCOPES, username: 'grace', password: 'pw' });
     const inB = await appB.acquireTokenByUsernamePassword({ scopes: SCOPES, username: 'grace', password: 'pw' });
-    const [account] = await appB.getAccounts();
+    const account = inA.account;
     expect(account!.tenantId).toBe('realms/a');
 
     a!.clearRequests();
@@ -171,8 +151,7 @@ describe('two issuers on one host (/realms/a and /realms/b), same client id and 
     expect(a!.requests).toHaveLength(0);
 
     // Signed in at a only: b has nothing for them, and says so.
-    await appA.acquireTokenByUsernamePassword({ scopes: SCOPES, username: 'hopper', password: 'pw' });
-    const onlyA = (await appB.getAccounts()).find((x) => x.homeAccountId === 'hopper')!;
+    const onlyA = (await appA.acquireTokenByUsernamePassword({ scopes: SCOPES, username: 'hopper', password: 'pw' })).account!;
     await expect(appB.acquireTokenSilent({ account: onlyA, scopes: SCOPES })).rejects.toMatchObject({ code: 'no_tokens_found' });
   });
 });

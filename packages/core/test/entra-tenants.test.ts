@@ -143,6 +143,24 @@ describe('multi-tenant accounts', () => {
     expect(byHome).toMatchObject({ fromCache: true, accessToken: home.accessToken, account });
   });
 
+  // Unlike OIDC issuers sharing a host (issuer-accounts.integration.test.ts), Entra's host serves
+  // every tenant: a client of one tenant lists the user's accounts in all, and signs them out of all.
+  it('a client of one tenant lists the guest tenant too, and removeAccount signs the user out of every tenant', async () => {
+    const client = app();
+    const home = await client.acquireTokenByCode('c', { scopes: SCOPES, redirectUri: 'http://localhost:8400' });
+    await client.acquireTokenSilent({ scopes: SCOPES, account: home.account!, tenant: GUEST });
+    const homeOnly = app({ authority: `${origin}/${HOME}`, tokenCache: client.tokenCache });
+    const [listed] = await homeOnly.getAccounts();
+    expect([...listed!.tenantProfiles!.keys()]).toEqual([HOME, GUEST]);
+    const realms = (section: string) => Object.values(JSON.parse(client.tokenCache.serialize())[section] as Record<string, { realm?: string }>).map((e) => e.realm ?? '');
+    expect(realms('Account').sort()).toEqual([HOME, GUEST].sort());
+    expect(realms('AccessToken').sort()).toEqual([HOME, GUEST].sort());
+
+    await homeOnly.removeAccount(listed!);
+    for (const section of ['Account', 'IdToken', 'AccessToken', 'RefreshToken']) expect(realms(section)).toEqual([]);
+    expect(await client.getAccounts()).toEqual([]);
+  });
+
   it('a new client resolves a domain once from the discovery issuer, then hits the cache', async () => {
     const first = app();
     const home = await first.acquireTokenByCode('c', { scopes: SCOPES, redirectUri: 'http://localhost:8400' });

@@ -26,6 +26,29 @@ describe('extraQueryParameters against the dev authority', () => {
     });
   }
 
+  // RFC 9101/9126: a request object or request_uri replaces the whole request (state, PKCE,
+  // redirect_uri): refused although the library sends neither, on the URL and in a pushed body alike.
+  for (const name of ['request', 'request_uri', 'Request_URI']) {
+    it(`refuses an extra "${name}", whether the request is pushed or not, before anything is sent`, async () => {
+      const extra = { [name]: name === 'request' ? 'eyJhbGciOiJub25lIn0.eyJyZWRpcmVjdF91cmkiOiJodHRwczovL2F0dGFja2VyLmV4YW1wbGUvY2IifQ.' : 'urn:ietf:params:oauth:request_uri:attacker' };
+      for (const pushedAuthorizationRequests of ['never', 'always'] as const) {
+        const client = new PublicClientApplication({ clientId: idp.current.clients.native.clientId, authority: idp.current.issuer, pushedAuthorizationRequests });
+        await client.initiateAuthCodeFlow({ scopes: SCOPES, redirectUri: LOOPBACK_REDIRECT }); // discovery (and a push), so that only a push could be sent below
+        idp.current.clearRequests();
+        for (const attempt of [
+          () => client.initiateAuthCodeFlow({ scopes: SCOPES, redirectUri: LOOPBACK_REDIRECT, extraQueryParameters: extra }),
+          () => client.getAuthorizationRequestUrl({ scopes: SCOPES, redirectUri: LOOPBACK_REDIRECT, extraQueryParameters: extra }),
+        ]) {
+          const error = await attempt().then(() => undefined, (e: unknown) => e);
+          expect(error).toBeInstanceOf(ConfigurationError);
+          expect((error as Error).message).toContain(`"${name}"`);
+          expect((error as Error).message).toContain('replace the whole request');
+        }
+        expect(idp.current.requests).toEqual([]);
+      }
+    });
+  }
+
   it('sends other extras once, next to the built-in parameters, and the server completes the flow with them', async () => {
     const client = app();
     const flow = await client.initiateAuthCodeFlow({ scopes: SCOPES, redirectUri: LOOPBACK_REDIRECT, extraQueryParameters: { ui_locales: 'de', acr_values: 'urn:dev:any' } });

@@ -105,3 +105,23 @@ export function holdingProxy(port: () => number) {
   });
   return { server, state };
 }
+
+/** Issuers `http://127.0.0.1:<port>/realms/<name>` on one host: a front door forwarding each path to its dev authority. */
+export function usePathIssuers(names: string[]): { readonly current: Record<string, DevAuthority> } {
+  const holder = { current: {} as Record<string, DevAuthority> };
+  let front: Awaited<ReturnType<typeof startFrontDoor>>;
+  beforeAll(async () => {
+    front = await startFrontDoor();
+    for (const name of names) {
+      const idp = await startDevAuthority({ issuer: `${front.origin}/realms/${name}` });
+      front.route(`/realms/${name}`, idp.port);
+      holder.current[name] = idp;
+    }
+    clearMetadataCache();
+  });
+  afterAll(async () => {
+    await Promise.all(Object.values(holder.current).map((idp) => idp.close()));
+    await front.close();
+  });
+  return holder;
+}

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CacheFormatError, TokenCache } from '../src/cache/token-cache.js';
 import { accountKey, credentialKey } from '../src/cache/schema.js';
+import { accountsOf } from '../src/results.js';
 
 const golden = readFileSync(new URL('./fixtures/msal-python-cache.json', import.meta.url), 'utf8');
 const HOME = '9f4880d8-80ba-4c40-97bc-f7a23c703084.72f988bf-86f1-41af-91ab-2d7cd011db47';
@@ -75,6 +76,64 @@ describe('TokenCache with MSAL unified schema', () => {
     expect(cache.removeAccount(HOME, 'login.microsoftonline.com')).toBe(4);
     expect(cache.getAccounts().map((a) => a.username)).toEqual(['bob']);
     expect(cache.findRefreshToken(HOME, 'login.microsoftonline.com', CLIENT)).toBeUndefined();
+  });
+
+  it("an OIDC issuer's removeAccount (realm): its own entries; realmless ones (msal-node's) only when the user has no account at another issuer on the host", () => {
+    const ENV = '127.0.0.1:8443';
+    const entries = (realm: string) => ({
+      account: { home_account_id: 'sam', environment: ENV, realm, local_account_id: 'sam', username: 'sam', authority_type: 'Generic' },
+      idToken: { credential_type: 'IdToken' as const, secret: `id-${realm}`, home_account_id: 'sam', environment: ENV, client_id: 'app', realm },
+      accessToken: { credential_type: 'AccessToken' as const, secret: `at-${realm}`, home_account_id: 'sam', environment: ENV, client_id: 'app', realm, target: 'api.read', expires_on: '9999999999' },
+      refreshToken: { credential_type: 'RefreshToken' as const, secret: `rt-${realm}`, home_account_id: 'sam', environment: ENV, client_id: 'app', ...(realm ? { realm } : {}) },
+    });
+    const fill = (cache: TokenCache, realm: string) => {
+      const e = entries(realm);
+      cache.store('Account', e.account);
+      cache.store('IdToken', e.idToken);
+      cache.store('AccessToken', e.accessToken);
+      cache.store('RefreshToken', e.refreshToken);
+    };
+    const secrets = (cache: TokenCache) => ['IdToken', 'AccessToken', 'RefreshToken'].flatMap((s) => [...cache.entries(s as 'IdToken')].map(([, e]) => e.secret)).sort();
+
+    // Only realms/a: a realmless refresh token (msal-node's, older Tessera's) is a's, and goes with it.
+    const alone = new TokenCache();
+    fill(alone, 'realms/a');
+    alone.store('RefreshToken', entries('').refreshToken);
+    expect(alone.findRefreshToken('sam', ENV, 'app', { realm: 'realms/a' })?.secret).toBe('rt-realms/a');
+    expect(alone.removeAccount('sam', ENV, 'realms/a')).toBe(5);
+    expect(alone.size).toBe(0);
+
+    // realms/a and realms/b: only a's go; the realmless token may be b's, and stays (neither issuer uses it).
+    const shared = new TokenCache();
+    fill(shared, 'realms/a');
+    fill(shared, 'realms/b');
+    shared.store('RefreshToken', entries('').refreshToken);
+    expect(shared.removeAccount('SAM', ENV, 'realms/a')).toBe(0);
+    expect(shared.removeAccount('sam', ENV, 'REALMS/A')).toBe(4);
+    expect(shared.getAccounts().map((a) => a.realm)).toEqual(['realms/b']);
+    expect(secrets(shared)).toEqual(['at-realms/b', 'id-realms/b', 'rt-', 'rt-realms/b']);
+    expect(shared.findRefreshToken('sam', ENV, 'app', { realm: 'realms/b' })?.secret).toBe('rt-realms/b');
+    // Without a realm (Entra): everything of the user on the host, every realm.
+    expect(shared.removeAccount('sam', ENV)).toBe(5);
+    expect(shared.size).toBe(0);
+  });
+
+  it("other tools' accounts of an OIDC issuer (msal-node files them as MSSTS, realm = a claim) name no issuer path: listed, and signed out with the user", () => {
+    const ENV = '127.0.0.1:8443';
+    const root = { kind: 'oidc' as const, environment: ENV, tenant: '' };
+    const cache = new TokenCache();
+    // What msal-node writes for a root issuer whose ID token carries acr "1" (Keycloak-style).
+    cache.store('Account', { home_account_id: 'sam', environment: ENV, realm: '1', local_account_id: 'sam', username: 'sam', authority_type: 'MSSTS' });
+    cache.store('IdToken', { credential_type: 'IdToken', secret: 'id-1', home_account_id: 'sam', environment: ENV, client_id: 'app', realm: '1' });
+    cache.store('RefreshToken', { credential_type: 'RefreshToken', secret: 'rt', home_account_id: 'sam', environment: ENV, client_id: 'app' });
+    expect(accountsOf(cache, 'app', root).map((a) => a.username)).toEqual(['sam']);
+    // Another issuer path on the host lists it too: nothing says whose it is.
+    expect(accountsOf(cache, 'app', { ...root, tenant: 'realms/a' })).toHaveLength(1);
+    // Not on this host: not this issuer's.
+    expect(accountsOf(cache, 'app', { ...root, environment: 'id.example.com' })).toEqual([]);
+    // It does not count as an account at another issuer: the sign-out takes all of the user's entries.
+    expect(cache.removeAccount('sam', ENV, '')).toBe(3);
+    expect(cache.size).toBe(0);
   });
 
   it('finds a token by any subset of its scopes, and not by a scope it lacks', () => {

@@ -62,4 +62,91 @@ describe.skipIf(SKIP)('RedisCacheStore with foreign data at its key', () => {
     expect(await store.update('default', (current) => (current === FOREIGN ? '{}' : 'unexpected'))).toBe('{}');
     expect(await client.get('overwrite:default')).toBe('{}');
   });
+
+  // Bytes that are not UTF-8 reach a client as U+FFFD: their hash never matched what the store
+  // compared with, so every compare-and-set on the partition failed (CacheStoreBusyError) for good.
+  // A cache JSON whose refresh token lost two bytes to damage; and a value that is no text at all.
+  const DAMAGED = Buffer.concat([Buffer.from('{"Account":{},"RefreshToken":{"rt":{"secret":"abc'), Buffer.from([0xff, 0xfe]), Buffer.from('"}}}')]);
+  const BINARY = Buffer.from([0x80, 0x00, 0xc3, 0x28, 0xff]);
+  const VALID = '{"Account":{"a":{}}}';
+
+  it("with onCorrupt: 'overwrite' a value that is not UTF-8 is copied aside (its exact bytes) with a warning, and the partition starts afresh; other partitions stay", async () => {
+    for (const [n, bytes] of [DAMAGED, BINARY].entries()) {
+      const prefix = `binary${n}`;
+      const warnings: string[] = [];
+      const store = new RedisCacheStore({ client, prefix, onCorrupt: 'overwrite', onWarning: (m) => warnings.push(m), minTtlSeconds: 3600 });
+      await client.set(`${prefix}:default`, bytes);
+      await client.set(`${prefix}:other`, VALID);
+
+      expect(await store.load('default')).toBeUndefined();
+      const seen: Array<string | undefined> = [];
+      const written = await store.update('default', (current) => (seen.push(current), '{"Account":{}}'));
+      expect(written).toBe('{"Account":{}}');
+      expect(seen).toEqual([undefined]);
+      expect(await client.get(`${prefix}:default`)).toBe('{"Account":{}}');
+
+      const aside = await client.keys(`${prefix}:default:corrupt-*`);
+      expect(aside).toHaveLength(1);
+      expect(await client.getBuffer(aside[0]!)).toEqual(bytes);
+      const ttl = await client.ttl(aside[0]!);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(3600);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain(`Redis key ${prefix}:default held bytes that are not UTF-8 text`);
+      expect(warnings[0]).toContain(aside[0]);
+      expect(warnings[0]).not.toContain('abc');
+
+      // The partition works from now on; the other one was never touched.
+      expect(await store.update('default', (current) => current!.replace('{}', '{"b":{}}'))).toBe('{"Account":{"b":{}}}');
+      expect(await store.load('other')).toBe(VALID);
+      expect(await client.get(`${prefix}:other`)).toBe(VALID);
+      expect(warnings).toHaveLength(1);
+    }
+  });
+
+  it("with onCorrupt: 'overwrite' a value that turns into bytes that are not UTF-8 while an update runs is kept aside too", async () => {
+    const warnings: string[] = [];
+    const store = new RedisCacheStore({ client, prefix: 'turns', onCorrupt: 'overwrite', onWarning: (m) => warnings.push(m) });
+    await client.set('turns:default', VALID);
+    const seen: Array<string | undefined> = [];
+    const written = await store.update('default', (current) => {
+      // Another writer's damaged value lands between this read and the compare-and-set (same connection: in order).
+      if (seen.push(current) === 1) void client.set('turns:default', DAMAGED);
+      return '{"Account":{}}';
+    });
+    expect(written).toBe('{"Account":{}}');
+    expect(seen).toEqual([VALID, undefined]);
+    expect(await client.get('turns:default')).toBe('{"Account":{}}');
+    const aside = await client.keys('turns:default:corrupt-*');
+    expect(aside).toHaveLength(1);
+    expect(await client.getBuffer(aside[0]!)).toEqual(DAMAGED);
+    expect(warnings).toHaveLength(1);
+  });
+
+  it('refuses a value that is not UTF-8 by default, at once and untouched, with what to do (not CacheStoreBusyError)', async () => {
+    const store = new RedisCacheStore({ client, prefix: 'binrefuse' });
+    for (const bytes of [DAMAGED, BINARY]) {
+      await client.set('binrefuse:default', bytes);
+      await client.set('binrefuse:other', VALID);
+      for (const attempt of [() => store.load('default'), () => store.update('default', () => '{}')]) {
+        const error = await attempt().catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(CacheStoreRefusedError);
+        expect(error).toMatchObject({ reason: 'corrupt', target: 'binrefuse:default' });
+        expect((error as Error).message).toMatch(/Redis key binrefuse:default holds bytes that are not UTF-8 text; it was neither used nor changed\. To fix: delete the key/);
+      }
+      expect(await client.getBuffer('binrefuse:default')).toEqual(bytes);
+      expect(await client.keys('binrefuse:default:corrupt-*')).toEqual([]);
+      expect(await store.update('other', (current) => current!.replace('{"a":{}}', '{"a":{},"b":{}}'))).toBe('{"Account":{"a":{},"b":{}}}');
+    }
+    // A cache that holds U+FFFD itself (valid UTF-8) is a cache like any other.
+    const replacement = '{"Account":{"\uFFFD":{}}}';
+    await client.set('binrefuse:default', replacement);
+    const calls = store.stats.calls;
+    expect(await store.load('default')).toBe(replacement);
+    // Told apart once (GET, then the value with its bytes' hash); the same value again is only read.
+    expect(store.stats.calls - calls).toBe(2);
+    expect(await store.load('default')).toBe(replacement);
+    expect(store.stats.calls - calls).toBe(3);
+    expect(await store.update('default', (current) => current!)).toBe(replacement);
+  });
 });

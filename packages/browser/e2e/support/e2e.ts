@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Page, test as base, expect } from '@playwright/test';
 import { rollup } from 'rollup';
-import { completeAuthorization, startDevAuthority, type DevAuthority, type DevAuthorityOptions } from '@tessera/dev-authority';
+import { completeAuthorization, startDevAuthority, type DevAuthority, type DevAuthorityOptions, type RecordedRequest } from '@tessera/dev-authority';
 import { bundleConfigs } from '../../rollup.bundles.mjs';
 import { type SampleServer, startSampleServer } from '../../sample/serve.mjs';
 
@@ -235,3 +235,29 @@ export async function storedSession(page: Page): Promise<{ accounts: number; ref
   const cache = await storedCache(page);
   return { accounts: Object.keys(cache?.Account ?? {}).length, refreshTokens: Object.keys(cache?.RefreshToken ?? {}).length };
 }
+
+/** RFC 7638 thumbprint of an EC public JWK, computed here rather than by Tessera. */
+export const thumbprint = ({ crv, kty, x, y }: JsonWebKey) => createHash('sha256').update(JSON.stringify({ crv, kty, x, y })).digest('base64url');
+/**
+ * What the authority says about an (opaque) access token, asked as a resource server would: RFC 7662
+ * introspection by a confidential client. A DPoP-bound token is active with `cnf.jkt` and token_type DPoP.
+ */
+export async function introspect(idp: DevAuthority, token: string): Promise<{ active: boolean; token_type?: string; cnf?: { jkt?: string }; client_id?: string }> {
+  const { clientId, clientSecret } = idp.clients.confidential;
+  const response = await fetch(`${idp.issuer}/token/introspection`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token }),
+  });
+  expect(response.status).toBe(200);
+  return (await response.json()) as { active: boolean };
+}
+/** The `cnf.jkt` the authority bound an active access token to. */
+export const jktOf = async (idp: DevAuthority, token: string) => {
+  const info = await introspect(idp, token);
+  expect(info).toMatchObject({ active: true, token_type: 'DPoP', client_id: 'tessera-spa' });
+  return info.cnf?.jkt;
+};
+
+/** The token requests of a grant type the authority saw. */
+export const tokenRequests = (idp: DevAuthority, grantType: string): RecordedRequest[] => idp.requests.filter((r) => r.path === '/token' && r.grantType === grantType);

@@ -234,12 +234,21 @@ export class TokenCache {
     return [...(this.#owners.get(homeAccountId) ?? [])].filter((e) => e.section === 'Account').map((e) => e.entity as AccountEntity);
   }
 
-  /** Removes an account and every credential of it; returns how many entries went. */
-  removeAccount(homeAccountId: string, environment: string): number {
+  /**
+   * Removes an account and every credential of it in `environment`'s cloud; returns how many
+   * entries went. `realm`: an OIDC issuer's path (see removeAccountOf): only what is filed under it
+   * goes, as several issuers on one host have their own accounts (signing out of one must not sign
+   * the user out of another). While the user has no account at another issuer on the host, all
+   * of the user's entries there go, realmless ones (msal-node's) too, as findRefreshToken then takes
+   * those for this issuer's; leave `realm` out for Entra, whose accounts and tokens of every tenant go together.
+   */
+  removeAccount(homeAccountId: string, environment: string, realm?: string): number {
     const env = canonicalEnvironment(environment);
-    return [...(this.#owners.get(homeAccountId) ?? [])].filter(
-      (entry) => canonicalEnvironment((entry.entity as Fields).environment!) === env && this.remove(entry.section, keyOfEntry(entry)),
-    ).length;
+    const realmOf = (entry: StoredEntry) => (entry.entity as Fields).realm ?? '';
+    const entries = [...(this.#owners.get(homeAccountId) ?? [])].filter((entry) => canonicalEnvironment((entry.entity as Fields).environment!) === env);
+    // The user has an account at another issuer on this host: only what is filed under this one's realm goes.
+    const only = realm !== undefined && entries.some((entry) => entry.section === 'Account' && filedByIssuer(entry.entity as AccountEntity) && !sameFolded(realmOf(entry), realm));
+    return entries.filter((entry) => (!only || sameFolded(realmOf(entry), realm)) && this.remove(entry.section, keyOfEntry(entry))).length;
   }
 
   /** Removes every entry. */
@@ -372,6 +381,36 @@ export function tokenRealm(authority: Pick<Authority, 'kind' | 'tenant'>, tenant
  */
 export function refreshTokenRealm(authority: Pick<Authority, 'kind' | 'tenant'>): string | undefined {
   return authority.kind === 'entra' ? undefined : authority.tenant || undefined;
+}
+
+/** The client's authority, as far as whose accounts it sees depends on it (see ofIssuer). */
+export type AccountAuthority = Pick<Authority, 'kind' | 'environment' | 'tenant'>;
+
+/**
+ * Whether an account is one a client of `authority` lists and signs out: for an OIDC issuer, one
+ * on its host filed under its path or under none (see filedByIssuer), as several issuers can share
+ * a host (`/realms/a` and `/realms/b`), each with its own users; for Entra any, as one host serves
+ * every tenant and a user's accounts in all of them are one account.
+ */
+export function ofIssuer(account: Pick<AccountEntity, 'environment' | 'realm' | 'authority_type'>, authority: AccountAuthority): boolean {
+  return authority.kind === 'entra' || (sameFolded(account.environment, authority.environment) && (!filedByIssuer(account) || sameFolded(account.realm, authority.tenant)));
+}
+
+/**
+ * Whether an account is filed under an OIDC issuer's path: Tessera's generic accounts are. Other
+ * tools' are not (msal-node files a generic issuer's account as MSSTS, realm = the ID token's
+ * tid, tfp or acr): such an account is any issuer's on its host, as before issuers were told apart.
+ */
+const filedByIssuer = (account: Pick<AccountEntity, 'authority_type'>) => account.authority_type === 'Generic';
+
+/**
+ * Signs a user out of a client of `authority` (see TokenCache.removeAccount): for an OIDC issuer
+ * what is filed under its host and path; for Entra the user's accounts and tokens in every tenant
+ * of the account's cloud.
+ */
+export function removeAccountOf(cache: TokenCache, account: { homeAccountId: string; environment: string }, authority: AccountAuthority): number {
+  const entra = authority.kind === 'entra';
+  return cache.removeAccount(account.homeAccountId, entra ? account.environment : authority.environment, entra ? undefined : authority.tenant);
 }
 
 /**

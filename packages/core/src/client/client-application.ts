@@ -3,7 +3,7 @@ import { type AuthorityMetadata, type HttpCache, fetchMetadataVia, getAuthorityM
 import { looksLikeEntra, validateEntraInstance } from '../authority/instance-discovery.js';
 import { type CachePartitioning, type CacheStore, type CacheStoreErrors, CachePersistence, SINGLE_PARTITION, partitionKeys } from '../cache/cache-store.js';
 import { defaultAcquisitionLock, defaultRefreshLock } from './refresh-lock.js';
-import { TokenCache } from '../cache/token-cache.js';
+import { TokenCache, ofIssuer, removeAccountOf } from '../cache/token-cache.js';
 import { type DpopFetchOptions, type DpopHeaders, type DpopOption, type DpopProofRequest, DpopSession, dpopHeaders, dpopKeyPairFrom, fetchWithDpop } from '../crypto/dpop.js';
 import type { IdTokenSignatureVerifier } from '../crypto/id-token.js';
 import { dpopContext } from '../flows/dpop-request.js';
@@ -340,18 +340,22 @@ export class ClientApplication {
     return inTenantView(ctx, options.account, await acquireTokenSilent(ctx, authority, { ...options, tenant: id }));
   }
 
-  /** Accounts with tokens for this client, optionally only those with this username. */
+  /**
+   * Accounts with tokens for this client, optionally only those with this username. A client of
+   * an OIDC issuer lists the accounts of its issuer only (other issuers on its host, such as other
+   * Keycloak realms, have their own users); an Entra client lists its users' accounts in every tenant.
+   */
   async getAccounts(options: { username?: string; signal?: AbortSignal } = {}): Promise<AccountInfo[]> {
     if (this.context.partitioning === 'single') await this.context.persistence.sync(SINGLE_PARTITION, options.signal);
-    const accounts = accountsOf(this.tokenCache, this.clientId);
+    const accounts = accountsOf(this.tokenCache, this.clientId, this.authority);
     const wanted = options.username?.toLowerCase();
     return wanted === undefined ? accounts : accounts.filter((a) => a.username.toLowerCase() === wanted);
   }
 
-  /** The cached account with this home account id, or undefined. */
+  /** The cached account with this home account id (of this client's issuer, see getAccounts), or undefined. */
   async getAccount(homeAccountId: string, signal?: AbortSignal): Promise<AccountInfo | undefined> {
     await this.context.persistence.sync(partitionKeys.account(this.context.partitioning, homeAccountId), signal);
-    const entities = this.tokenCache.accountsOf(homeAccountId);
+    const entities = this.tokenCache.accountsOf(homeAccountId).filter((e) => ofIssuer(e, this.authority));
     const environment = entities[0]?.environment;
     return accountView(this.tokenCache, this.clientId, entities.filter((e) => e.environment === environment));
   }
@@ -359,10 +363,13 @@ export class ClientApplication {
   /**
    * Signs the account out of this app: removes it and all its tokens from the cache, after any
    * refresh of the account under way (whose answer would put them back) and before any later one.
+   * A client of an OIDC issuer removes only what is filed under its issuer: the user stays signed
+   * in at other issuers on its host (see TokenCache.removeAccount); an Entra client signs the user
+   * out of every tenant.
    */
   async removeAccount(account: AccountInfo, signal?: AbortSignal): Promise<void> {
     const { partitioning, persistence, refreshLock } = this.context;
-    const remove = () => persistence.write(partitionKeys.account(partitioning, account.homeAccountId), (cache) => cache.removeAccount(account.homeAccountId, account.environment), signal);
+    const remove = () => persistence.write(partitionKeys.account(partitioning, account.homeAccountId), (cache) => removeAccountOf(cache, account, this.authority), signal);
     await refreshLock!(account, remove, signal);
   }
 }

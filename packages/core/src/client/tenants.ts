@@ -37,6 +37,6 @@ export function learnTenantId(ctx: FlowContext, authority: Authority, claims: Id
  */
 export function inTenantView(ctx: FlowContext, account: AccountInfo, result: AuthenticationResult): AuthenticationResult {
   if (!result.fromCache || !result.tenantId || result.tenantId === account.tenantId) return result;
-  const view = userView(ctx.persistence.cache, ctx.clientId, account.homeAccountId, account.environment, result.tenantId);
+  const view = userView(ctx.persistence.cache, ctx.clientId, account.homeAccountId, account.environment, result.tenantId, ctx.authority);
   return view ? { ...result, account: view } : result;
 }

@@ -45,7 +45,7 @@ export interface AuthorizationUrlOptions extends RequestOptions {
   extraScopesToConsent?: string[];
   /** The PKCE S256 challenge (initiateAuthCodeFlow makes one). */
   codeChallenge?: string;
-  /** Further authorization parameters (e.g. `ui_locales`); a parameter the library sets is a ConfigurationError. */
+  /** Further authorization parameters (e.g. `ui_locales`); a parameter the library sets, or `request`/`request_uri` (they would replace the whole request), is a ConfigurationError. */
   extraQueryParameters?: Record<string, string>;
   /**
    * With DPoP: bind the code to this client's key (`dpop_jkt`, RFC 9449 10), so only the key's holder

@@ -7,7 +7,7 @@ import type * as ProperLockfile from 'proper-lockfile';
 import { homedir, nodeCrypto } from '../node-builtins.js';
 import { CacheStoreBusyError, type CacheStoreRefusal, CacheStoreRefusedError, CacheStoreUnavailableError, describeCause } from './errors.js';
 import type { CacheEncryption } from './keyring-encryption.js';
-import { KeyedQueue, sleep, throwIfAborted, withDeadline } from './util.js';
+import { KeyedQueue, corruptStamp, emitCacheWarning, sleep, throwIfAborted, withDeadline } from './util.js';
 
 /** The partition that core's default `'single'` partitioning uses for everything. */
 export const DEFAULT_PARTITION = 'default';
@@ -155,7 +155,7 @@ export class FileCacheStore implements CacheStore {
     this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
     if (!(this.maxFileBytes > 0)) throw new ConfigurationError('FileCacheStore: `maxFileBytes` must be positive');
     this.refuseCorrupt = options.onCorrupt === 'refuse';
-    this.warn = options.onWarning ?? ((message) => process.emitWarning(message, { type: 'TesseraCacheWarning' }));
+    this.warn = options.onWarning ?? emitCacheWarning;
 
     if (options.path !== undefined) {
       if (options.path.trim() === '') throw new ConfigurationError('FileCacheStore: `path` must not be empty');
@@ -334,7 +334,7 @@ export class FileCacheStore implements CacheStore {
   /** Moves a corrupt file to `<file>.corrupt-<timestamp>` and warns. Called with the lock held. */
   private async quarantine(file: string, snapshot: Snapshot, mustMove: boolean): Promise<void> {
     const reason = snapshot.contents.kind === 'corrupt' ? snapshot.contents.reason : 'unreadable';
-    let target = `${file}.corrupt-${new Date().toISOString().replace(/[-:.]/g, '')}`;
+    let target = `${file}.corrupt-${corruptStamp()}`;
     if (await exists(target)) target += `-${nodeCrypto().randomBytes(3).toString('hex')}`;
     try {
       await rename(file, target);

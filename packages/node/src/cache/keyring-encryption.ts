@@ -1,5 +1,6 @@
 import { nodeCrypto } from '../node-builtins.js';
 import { CacheStoreUnavailableError, describeCause } from './errors.js';
+import { emitCacheWarning } from './util.js';
 
 /**
  * Encrypts a cache file's contents on their way to disk and decrypts them on the way back
@@ -68,7 +69,7 @@ export function keyringEncryption(options: KeyringEncryptionOptions): CacheEncry
   const service = options.service ?? DEFAULT_SERVICE;
   const account = options.name;
   const fallback = options.allowPlaintextFallback === true;
-  const warn = options.onWarning ?? ((message: string) => process.emitWarning(message, { type: 'TesseraCacheWarning' }));
+  const warn = options.onWarning ?? emitCacheWarning;
   let key: Buffer | undefined;
   let warned = false;
 

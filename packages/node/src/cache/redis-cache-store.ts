@@ -1,7 +1,7 @@
 import { AbortError, CacheFormatError, type CacheStore, ConfigurationError, parseCacheJson } from '@tessera/core';
 import { nodeCrypto } from '../node-builtins.js';
 import { CacheStoreBusyError, CacheStoreRefusedError, CacheStoreUnavailableError, describeCause } from './errors.js';
-import { KeyedQueue, sleep, throwIfAborted, withDeadline } from './util.js';
+import { KeyedQueue, corruptStamp, emitCacheWarning, sleep, throwIfAborted, withDeadline } from './util.js';
 
 /**
  * What the store needs of a Redis client. An `ioredis` `Redis` (or `Cluster`) instance fits as it is;
@@ -62,9 +62,13 @@ export interface RedisCacheStoreOptions {
    * What to do with a value at one of our keys that is not cache JSON (another application's data,
    * a key collision, tampering): `'refuse'` (default) leaves it untouched and fails with
    * `CacheStoreRefusedError` (reason `corrupt`) on load and write; `'overwrite'` treats it as empty
-   * and replaces it on the next write.
+   * and replaces it on the next write. A value that is not even UTF-8 text is, with `'overwrite'`,
+   * copied aside first (its exact bytes, to `<key>:corrupt-<time>`, expiring after `minTtlSeconds`)
+   * with a warning, as FileCacheStore moves a corrupt file aside.
    */
   onCorrupt?: 'refuse' | 'overwrite';
+  /** Receives warnings (a value that is not UTF-8 copied aside). Default `process.emitWarning`. */
+  onWarning?: (message: string) => void;
 }
 
 /** Options of createRedisCacheStore: the store's options plus how to connect. */
@@ -92,17 +96,29 @@ export type BreakerState = 'closed' | 'open' | 'half-open';
 
 // Compare-and-set in one atomic step. ARGV[1]: SHA-1 of the value the caller read ('' when there was
 // none, '*' to write unconditionally); ARGV[2]: new value; ARGV[3]: TTL in seconds.
-// Returns {1} when written, {0, current} (or {0} when the key is gone) when someone else wrote first.
+// Returns {1} when written, {0, current, SHA-1 of current} (or {0} when the key is gone) when someone
+// else wrote first.
 const CAS_SCRIPT = `local current = redis.call('GET', KEYS[1])
 if ARGV[1] ~= '*' then
   if current then
-    if redis.sha1hex(current) ~= ARGV[1] then return {0, current} end
+    if redis.sha1hex(current) ~= ARGV[1] then return {0, current, redis.sha1hex(current)} end
   elseif ARGV[1] ~= '' then
     return {0}
   end
 end
 redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
 return {1}`;
+// The value with the SHA-1 of its bytes, in one step (see readValue); {} when there is none.
+const INSPECT_SCRIPT = `local current = redis.call('GET', KEYS[1])
+if current then return {current, redis.sha1hex(current)} end
+return {}`;
+// The value's exact bytes in hex (replies reach us decoded as UTF-8), if its SHA-1 is still ARGV[1].
+const HEX_SCRIPT = `local current = redis.call('GET', KEYS[1])
+if not current or redis.sha1hex(current) ~= ARGV[1] then return false end
+return (string.gsub(current, '.', function(c) return string.format('%02x', string.byte(c)) end))`;
+// Stores the bytes ARGV[1] gives in hex, expiring after ARGV[2] seconds.
+const UNHEX_SCRIPT = `redis.call('SET', KEYS[1], (string.gsub(ARGV[1], '..', function(h) return string.char(tonumber(h, 16)) end)), 'EX', ARGV[2])
+return 1`;
 // A lease: taken only if free (NX), with an expiry (PX); ARGV[1] is the holder's random token.
 const LEASE_SCRIPT = `return redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])`;
 // Compare-and-delete: a holder whose lease expired and was taken by another never frees the other's.
@@ -111,6 +127,16 @@ return 0`;
 // Compare-and-extend: the holder keeps its lease alive while it works (only its own lease).
 const RENEW_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0`;
+
+/**
+ * A value read from Redis. `bytesSha` (the SHA-1 of its bytes) is set only when they are not UTF-8:
+ * `value` then has U+FFFD in their place, so its own hash never matches and a compare-and-set must
+ * name the bytes' hash instead.
+ */
+interface Stored {
+  value: string;
+  bytesSha?: string;
+}
 
 /** RedisCacheStore's counters (see `stats`). */
 export interface RedisStoreStats {
@@ -135,7 +161,8 @@ export interface RedisStoreStats {
  *   instances writing one partition never lose each other's entries.
  * - Every write sets the key's TTL (see `ttlSeconds`).
  * - A value at one of its keys that is not cache JSON is refused (`CacheStoreRefusedError`), never
- *   overwritten, unless `onCorrupt: 'overwrite'`.
+ *   overwritten, unless `onCorrupt: 'overwrite'`; then one that is not even UTF-8 text is copied
+ *   aside (`<key>:corrupt-<time>`) with a warning before the partition starts afresh.
  * - `lock(name)` is a lease `<prefix>:lock:<hash of name>` (SET NX PX with a random token,
  *   extended while its holder works, freed by compare-and-delete when the work ends or fails, expiring
  *   `lockLeaseMs` after its holder died), so
@@ -154,8 +181,11 @@ export class RedisCacheStore implements CacheStore {
   private readonly ownsClient: boolean;
   private readonly queue = new KeyedQueue();
   private readonly refuseCorrupt: boolean;
+  private readonly warn: (message: string) => void;
   /** The last value seen valid at each key: an unchanged value is not parsed again. */
   private readonly valid = new Map<string, string>();
+  /** The last value with U+FFFD found to be UTF-8 at each key: an unchanged one is not inspected again. */
+  private readonly utf8 = new Map<string, string>();
   private readonly lockLeaseMs: number;
   private readonly lockTimeoutMs: number;
   private readonly breakerThreshold: number;
@@ -184,6 +214,7 @@ export class RedisCacheStore implements CacheStore {
     this.maxAttempts = options.maxAttempts ?? 100;
     this.ownsClient = options.ownsClient ?? false;
     this.refuseCorrupt = (options.onCorrupt ?? 'refuse') === 'refuse';
+    this.warn = options.onWarning ?? emitCacheWarning;
     this.lockLeaseMs = options.lockLeaseMs ?? 30_000;
     this.lockTimeoutMs = options.lockTimeoutMs ?? this.lockLeaseMs + 5000;
     if (!(this.lockLeaseMs >= 1000)) throw new ConfigurationError('RedisCacheStore: `lockLeaseMs` must be at least 1000');
@@ -229,8 +260,7 @@ export class RedisCacheStore implements CacheStore {
   async load(partitionKey: string, signal?: AbortSignal): Promise<string | undefined> {
     const deadline = Date.now() + this.timeoutMs;
     const key = this.key(partitionKey);
-    const value = await this.command('load a partition', deadline, signal, () => this.client.get(key));
-    return this.checked(key, value ?? undefined);
+    return this.checked(key, await this.readValue(key, deadline, signal));
   }
 
   async save(partitionKey: string, data: string, signal?: AbortSignal): Promise<void> {
@@ -247,11 +277,14 @@ export class RedisCacheStore implements CacheStore {
       key,
       (earlier) => withDeadline(earlier, deadline, signal, () => this.timedOut('wait for earlier writes to a partition')),
       async () => {
-        let current = (await this.command('load a partition', deadline, signal, () => this.client.get(key))) ?? undefined;
+        let current = await this.readValue(key, deadline, signal);
         for (let attempt = 1; ; attempt++) {
-          const next = mutate(this.checked(key, current));
+          const usable = this.checked(key, current);
+          // Not UTF-8 (with onCorrupt 'overwrite'): kept aside before the partition starts afresh.
+          if (current?.bytesSha) await this.keepAside(key, current.bytesSha, deadline, signal);
+          const next = mutate(usable);
           if (typeof next !== 'string') throw new TypeError('RedisCacheStore.update: `mutate` must return a string');
-          const reply = await this.cas(partitionKey, current === undefined ? '' : sha1(current), next, deadline, signal);
+          const reply = await this.cas(partitionKey, current === undefined ? '' : (current.bytesSha ?? sha1(current.value)), next, deadline, signal);
           if (reply.written) return next;
           if (attempt >= this.maxAttempts) {
             throw new CacheStoreBusyError(
@@ -264,7 +297,7 @@ export class RedisCacheStore implements CacheStore {
           current = reply.current;
           if (attempt > 1) {
             await sleep(Math.random() * Math.min(2 ** attempt, 50), signal);
-            current = (await this.command('load a partition', deadline, signal, () => this.client.get(key))) ?? undefined;
+            current = await this.readValue(key, deadline, signal);
           }
         }
       },
@@ -326,25 +359,62 @@ export class RedisCacheStore implements CacheStore {
   }
 
   /**
-   * The value if it is cache JSON. Otherwise: refused (left as it is), or, with `onCorrupt:
-   * 'overwrite'`, handed on as it is (core treats it as empty and the next write replaces it).
+   * The partition's value. Bytes that are not UTF-8 reach us as U+FFFD (which a cache may hold too):
+   * only then (and once per such value) is it read again with the SHA-1 of its bytes, in one step, to tell (Stored).
    */
-  private checked(key: string, value: string | undefined): string | undefined {
+  private async readValue(key: string, deadline: number, signal?: AbortSignal): Promise<Stored | undefined> {
+    const value = await this.command('load a partition', deadline, signal, () => this.client.get(key));
+    if (value == null) return undefined;
+    if (!value.includes('\uFFFD') || this.utf8.get(key) === value) return { value };
+    const [again, bytesSha] = (await this.command('load a partition', deadline, signal, () => this.script(INSPECT_SCRIPT, key))) as unknown[];
+    const current = stored(again, bytesSha);
+    if (current && !current.bytesSha) this.utf8.set(key, current.value);
+    return current;
+  }
+
+  /**
+   * The value if it is cache JSON. Otherwise: refused (left as it is), or, with `onCorrupt:
+   * 'overwrite'`, handed on as it is (core treats it as empty and the next write replaces it); a
+   * value that is not UTF-8 is then nothing (update keeps it aside first).
+   */
+  private checked(key: string, current: Stored | undefined): string | undefined {
+    if (current?.bytesSha) {
+      if (this.refuseCorrupt) throw this.refused(key, 'bytes that are not UTF-8 text');
+      return undefined;
+    }
+    const value = current?.value;
     if (value === undefined || !this.refuseCorrupt || this.valid.get(key) === value) return value;
     try {
       parseCacheJson(value);
     } catch (error) {
       if (!(error instanceof CacheFormatError)) throw error;
-      throw new CacheStoreRefusedError(
-        STORE,
-        key,
-        'corrupt',
-        `Redis key ${key} holds something that is not a token cache (${error.message}); it was neither used nor changed. ` +
-          "To fix: delete the key if it is stale, give this store another `prefix` if another application owns it, or pass `onCorrupt: 'overwrite'`",
-      );
+      throw this.refused(key, `something that is not a token cache (${error.message})`);
     }
     this.valid.set(key, value);
     return value;
+  }
+
+  private refused(key: string, what: string): CacheStoreRefusedError {
+    return new CacheStoreRefusedError(
+      STORE,
+      key,
+      'corrupt',
+      `Redis key ${key} holds ${what}; it was neither used nor changed. ` +
+        "To fix: delete the key if it is stale, give this store another `prefix` if another application owns it, or pass `onCorrupt: 'overwrite'`",
+    );
+  }
+
+  /**
+   * Copies a value that is not UTF-8 to `<key>:corrupt-<time>` (its exact bytes, through hex: a Cluster
+   * may keep that key on another node, so no one script can do both) and warns. A value that changed
+   * meanwhile is not copied: the compare-and-set that follows fails and the update looks again.
+   */
+  private async keepAside(key: string, bytesSha: string, deadline: number, signal?: AbortSignal): Promise<void> {
+    const hex = await this.command('copy aside a corrupt partition', deadline, signal, () => this.script(HEX_SCRIPT, key, bytesSha));
+    if (typeof hex !== 'string') return;
+    const aside = `${key}:corrupt-${corruptStamp()}-${nodeCrypto().randomBytes(3).toString('hex')}`;
+    await this.command('copy aside a corrupt partition', deadline, signal, () => this.script(UNHEX_SCRIPT, aside, hex, this.minTtlSeconds));
+    this.warn(`Redis key ${key} held bytes that are not UTF-8 text (not a token cache); copied them to ${aside} and starting the partition afresh`);
   }
 
   private async cas(
@@ -353,13 +423,12 @@ export class RedisCacheStore implements CacheStore {
     next: string,
     deadline: number,
     signal?: AbortSignal,
-  ): Promise<{ written: true } | { written: false; current: string | undefined }> {
+  ): Promise<{ written: true } | { written: false; current: Stored | undefined }> {
     const args = [this.key(partitionKey), expected, next, this.ttlSeconds(next)] as const;
     const reply = await this.command('write a partition', deadline, signal, () => this.script(CAS_SCRIPT, ...args));
     if (!Array.isArray(reply)) throw new CacheStoreUnavailableError(STORE, 'Redis cache store: unexpected reply to the compare-and-set script');
     if (Number(reply[0]) === 1) return { written: true };
-    const current = reply[1];
-    return { written: false, current: typeof current === 'string' ? current : current == null ? undefined : String(current) };
+    return { written: false, current: stored(reply[1], reply[2]) };
   }
 
   /** Runs a Lua script on one key by its SHA-1, loading it when the server does not know it yet. */
@@ -477,6 +546,13 @@ function scriptSha(source: string): string {
   let sha = SCRIPT_SHAS.get(source);
   if (sha === undefined) SCRIPT_SHAS.set(source, (sha = sha1(source)));
   return sha;
+}
+
+/** A value and the SHA-1 of its bytes as a script returned them (see Stored); undefined for none. */
+function stored(value: unknown, bytesSha: unknown): Stored | undefined {
+  if (value == null) return undefined;
+  const text = String(value);
+  return typeof bytesSha === 'string' && bytesSha !== sha1(text) ? { value: text, bytesSha } : { value: text };
 }
 
 function sha1(text: string): string {

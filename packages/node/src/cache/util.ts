@@ -1,5 +1,11 @@
 import { AbortError } from '@tessera/core';
 
+/** The default `onWarning` of the cache stores: a process warning of type TesseraCacheWarning. */
+export const emitCacheWarning = (message: string): void => process.emitWarning(message, { type: 'TesseraCacheWarning' });
+
+/** The time in a name for a corrupt cache kept aside (`<file>.corrupt-<stamp>`, `<key>:corrupt-<stamp>`). */
+export const corruptStamp = (): string => new Date().toISOString().replace(/[-:.]/g, '');
+
 export function throwIfAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw new AbortError(signal.reason);
 }

@@ -43,7 +43,7 @@ export interface InteractiveOptions extends RequestOptions {
   successPage?: string;
   /** HTML shown in the browser when sign-in failed. */
   failurePage?: string;
-  /** Further authorization parameters (e.g. `ui_locales`); one the library sets (`state`, `redirect_uri`, ...) is a ConfigurationError. */
+  /** Further authorization parameters (e.g. `ui_locales`); one the library sets (`state`, `redirect_uri`, ...), or `request`/`request_uri` (they would replace the whole request), is a ConfigurationError. */
   extraQueryParameters?: Record<string, string>;
 }
 
