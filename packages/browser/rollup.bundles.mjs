@@ -50,8 +50,9 @@ export function tesseraSources() {
  * TokenRequest, CachePersistence, the token cache's stored entries and SingleFlight's calls, which
  * the client builds and core's flows read, and which no caller ever passes or sees. A public option
  * or result field of the same name would be renamed too and break: test/bundle.test.ts checks that
- * none of these names is a property of the package's public types. Nothing stored (the cache, the
- * sign-in's sessionStorage entry) may use them: another build would name them differently.
+ * none of these names is a property of the package's public types. Nothing stored or sent to other
+ * tabs may be read by these names (the cache, the sign-in's sessionStorage entry; a tab message's
+ * Authority carries some, which the receiving tab does not read): another build names them otherwise.
  * (Terser keeps DOM property names, e.g. `identity`, whatever this list says.)
  */
 export const INTERNAL_PROPERTIES = ['persistence', 'partitioning', 'singleFlight', 'excludeScopes', 'verifySignature', 'clockSkew', 'refreshLock', 'metadataUrl', 'multiTenant', 'partition', 'persistent', 'authenticate', 'accountInfo', 'appHeaders', 'familyRefresh', 'throttles', 'libraryHeaders', 'tenantIds', 'sendWithDpop', 'grantedScopes', 'expectedHomeAccountId', 'aroundTokenRequest', 'needsInstanceDiscovery', 'tokenEndpoint', 'entity', 'section', 'waiting'];
