@@ -22,9 +22,13 @@ export const SPA_GZIP_BUDGET = 15_000;
  * README's "Bundle size"). These ceilings only stop growth; lower them to the budgets as the bundles
  * shrink. Pinning zod to ~4.4.3 (4.5 grew zod/mini by about 1 kB gzipped) took the bundles from
  * 22,396 / 20,991 B to 21,354 / 19,969 B.
+ * Fixes since (issuers sharing a host, DPoP key records, request/request_uri, responses in the other
+ * URL part) grew them to 21,781 / 20,238 B; a fourth size pass (zod's string schema dropped, shorter
+ * messages, fewer duplicates, more internal properties shortened in the CDN build) took them to
+ * 21,397 / 19,905 B; ceilings rounded up to the next 50 B.
  */
 export const CDN_GZIP_CEILING = 21_400;
-export const SPA_GZIP_CEILING = 20_000;
+export const SPA_GZIP_CEILING = 19_950;
 
 /** Strings only zod/mini's schema classes carry: the bundles parse with zod/mini itself. */
 export const ZOD_MINI_MARKERS = ['ZodMiniObject', '$ZodObject'];

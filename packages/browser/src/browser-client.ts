@@ -318,7 +318,7 @@ export class BrowserClient {
 
     // Only a redirect sign-in stores its flow (a popup's stays in the page that waits for it).
     if (!record?.flow) {
-      throw new ValidationError('state', 'This page holds a sign-in response, but this tab started no redirect sign-in (or it expired)');
+      throw new ValidationError('state', 'A sign-in response, but this tab started no redirect sign-in (or it expired)');
     }
     const result = await this.#complete(record.flow, params, record.login);
     return { ...result, appState: record.appState };

@@ -55,7 +55,7 @@ export class LogSink {
   describeError(error: unknown): string {
     const message = String((error as Error)?.message ?? error);
     if (this.piiLoggingEnabled) return message;
-    if (error instanceof ServerError) return `${error.error} (codes ${error.errorCodes ?? []}, correlation id ${error.correlationId}; description omitted: PII logging is off)`;
+    if (error instanceof ServerError) return `${error.error} (codes ${error.errorCodes ?? []}, correlation id ${error.correlationId}; description needs PII logging)`;
     return message.replace(/[^\s"'<>@]+@[^\s"'<>@]+\.\w+/g, '<email>');
   }
   /** A cache partition name for a log line: the account in `account:<home account id>` is personal. */

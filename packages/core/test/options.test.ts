@@ -85,7 +85,7 @@ describe('client configuration', () => {
   it('a client without clientId is refused at construction, in core and in the browser package', async () => {
     const browser = (o: object) => new BrowserClient(o as never);
     for (const build of [(o: object) => new PublicClientApplication(o as never), (o: object) => new ConfidentialClientApplication({ clientCredential: 's', ...o } as never), browser]) {
-      await misuse(() => build({ authority: 'https://login.microsoftonline.com/common' }), /^Client configuration: options\.clientId: expected the application \(client\) id/);
+      await misuse(() => build({ authority: 'https://login.microsoftonline.com/common' }), /^Client configuration: options\.clientId: expected the client id registered/);
       await misuse(() => build({ clientId: '' }), /options\.clientId/);
       await misuse(() => build({ clientId: 'c', authority: 42 }), /options\.authority/);
       if (build === browser) continue; // the browser client has its own settings, checked where it uses them

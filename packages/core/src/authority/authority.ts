@@ -1,5 +1,5 @@
 import { ConfigurationError } from '../errors.js';
-import { isLoopbackHost } from '../http/schemas.js';
+import { isLoopbackHost, urlOf } from '../http/schemas.js';
 import { B2C_HOST_SUFFIX, CIAM_HOST_SUFFIX, MULTI_TENANTS, isKnownEntraHost } from './entra.js';
 
 /** The protocol dialect of an authority: Microsoft Entra or generic OpenID Connect. */
@@ -105,14 +105,6 @@ export function forTenant(authority: Authority, tenant: string): Authority {
   return { ...other, needsInstanceDiscovery: authority.needsInstanceDiscovery };
 }
 
-/** The URL, or undefined for text that is not an absolute URL. */
-export function urlOf(text: string): URL | undefined {
-  try {
-    return new URL(text);
-  } catch {
-    return undefined;
-  }
-}
 
 function parseAuthorityUrl(raw: string): URL {
   const url = urlOf(raw);

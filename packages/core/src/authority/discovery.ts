@@ -1,10 +1,10 @@
 import { rememberUnlessFailed } from '../client/single-flight.js';
 import type { HttpClient } from '../http/http-client.js';
 import { checkShape, oauthErrorFrom, parseJsonBody } from '../http/oauth-response.js';
-import { InvalidResponseError, type ServerError, ValidationError, throwIfAborted } from '../errors.js';
+import { InvalidResponseError, ValidationError, throwIfAborted } from '../errors.js';
 import { abortable } from '../http/retry.js';
-import { type DiscoveryDocument, discoverySchema, isLoopbackHost } from '../http/schemas.js';
-import { type Authority, urlOf } from './authority.js';
+import { type DiscoveryDocument, discoverySchema, isLoopbackHost, parseJson, urlOf } from '../http/schemas.js';
+import type { Authority } from './authority.js';
 import { CIAM_HOST_SUFFIX, canonicalEnvironment } from './entra.js';
 
 /** An authority's OpenID Connect discovery document (checked fields). */
@@ -53,13 +53,9 @@ export async function fetchMetadata(authority: Authority, http: HttpClient): Pro
   const response = await http.send({ method: 'GET', url, headers: { accept: 'application/json' } });
   const { status } = response;
   if (status !== 200) {
-    // Entra explains an unknown tenant or policy in an OAuth error body (AADSTS90002 ...): keep its text and ids.
-    let server: ServerError | undefined;
-    try {
-      server = oauthErrorFrom(JSON.parse(response.body), status);
-    } catch {
-      // Not JSON: the status is all there is.
-    }
+    // Entra explains an unknown tenant or policy in an OAuth error body (AADSTS90002 ...): keep its text
+    // and ids. Not JSON: the status is all there is.
+    const server = oauthErrorFrom(parseJson(response.body), status);
     throw new InvalidResponseError(`Discovery at ${url} answered HTTP ${status}${server ? `: ${server.message}` : ''}`, status, 'discovery_failed', { cause: server });
   }
   return checkedMetadata(authority, parseJsonBody(response, 'Discovery'), 'Discovery document', status);
@@ -103,7 +99,7 @@ export function checkMetadata(authority: Authority, doc: AuthorityMetadata): Aut
   for (const endpoint of [doc.token_endpoint, doc.authorization_endpoint, doc.device_authorization_endpoint, doc.jwks_uri, doc.end_session_endpoint, doc.pushed_authorization_request_endpoint]) {
     const u = endpoint ? new URL(endpoint) : undefined;
     if (u && (!inCloud(u.host) || (u.protocol === 'http:' && !(http && isLoopbackHost(u.hostname))))) {
-      throw new ValidationError('endpoint', `Discovery endpoint ${u.origin} is outside the authority's cloud or not https`);
+      throw new ValidationError('endpoint', `Discovery endpoint ${u.origin} is not https in the authority's cloud`);
     }
   }
   return doc;

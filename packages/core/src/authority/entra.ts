@@ -1,6 +1,6 @@
 // Microsoft Entra ID: cloud hosts, tenant shapes, issuer templates and client_info.
 import * as z from 'zod/mini';
-import { base64UrlDecodeToString } from '../crypto/encoding.js';
+import { base64UrlJson } from '../crypto/encoding.js';
 import { parseShape, text } from '../http/schemas.js';
 
 /** Authority hosts of the Entra clouds, like @azure/identity's AzureAuthorityHosts. */
@@ -85,10 +85,5 @@ export type ClientInfo = z.infer<typeof clientInfoSchema>;
 
 /** Entra's `client_info` (requested with client_info=1): base64url JSON giving uid and utid. */
 export function parseClientInfo(clientInfo: string | undefined): ClientInfo | undefined {
-  if (!clientInfo) return undefined;
-  try {
-    return parseShape(clientInfoSchema, JSON.parse(base64UrlDecodeToString(clientInfo)));
-  } catch {
-    return undefined;
-  }
+  return clientInfo ? parseShape(clientInfoSchema, base64UrlJson(clientInfo)) : undefined;
 }

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { TesseraError } from '../errors.js';
 import type { Authority } from '../authority/authority.js';
-import { custom, isRecord, optional, parseOrThrow } from '../http/schemas.js';
+import { custom, isRecord, optional, parseJson, parseOrThrow } from '../http/schemas.js';
 import { canonicalEnvironment } from '../authority/entra.js';
 import {
   type AccessTokenEntity,
@@ -418,12 +418,8 @@ export function removeAccountOf(cache: TokenCache, account: { homeAccountId: str
  * other tools may hold anything. Throws CacheFormatError naming what is wrong.
  */
 export function parseCacheJson(json: string): Record<string, Record<string, unknown>> {
-  let parsed: unknown;
-  try {
-    parsed = json.trim() === '' ? {} : JSON.parse(json);
-  } catch {
-    throw new CacheFormatError('The token cache is not valid JSON');
-  }
+  const parsed = json.trim() === '' ? {} : parseJson(json);
+  if (parsed === undefined) throw new CacheFormatError('The token cache is not valid JSON');
   parseOrThrow(cacheDocumentSchema, parsed, (path) => new CacheFormatError(`The token cache${path ? ` section "${path.split('.')[0]}"` : ''} must be a JSON object`));
   return parsed as Record<string, Record<string, unknown>>;
 }

@@ -1,12 +1,13 @@
 // The options every client (core's and @tessera/browser's) checks when it is built. Its own module:
 // the browser bundle takes this schema without ClientApplication's flows and their option schemas.
 import * as z from 'zod/mini';
-import { checkOptions, custom, flag, isString, nonEmpty, oneOf, optional, strings } from '../http/schemas.js';
+import { checkOptions, custom, flag, isString, nonEmpty, oneOf, optional, optionalString, strings } from '../http/schemas.js';
 
 /** What every client needs: its id and where its authority is (also checked by @tessera/browser). */
-const clientId = nonEmpty('expected the application (client) id registered with the provider');
-const authority = optional(custom<string>(isString, 'expected the authority URL as a string'));
-const oidcAuthority = optional(custom<string>(isString, 'expected the issuer URL as a string'));
+const clientId = nonEmpty('expected the client id registered with the provider');
+// The authorities' URL checks are resolveAuthority's: a string is all that is checked here.
+const authority = optionalString;
+const oidcAuthority = optionalString;
 const NOT_AN_OBJECT = 'expected an options object with at least clientId';
 // No object spreads in schema arguments: bundlers keep a schema built with one, used or not.
 const clientIdentitySchema = z.looseObject({ clientId, authority, oidcAuthority }, NOT_AN_OBJECT);

@@ -1,4 +1,5 @@
 import { AbortError } from '../errors.js';
+import { abortable } from '../http/retry.js';
 
 /** One shared call: its promise, the signal its work runs with, and how many callers still wait for it. */
 interface Flight {
@@ -40,15 +41,8 @@ export class SingleFlight {
     }
     // Joined: this caller's signal ends only its own wait, unless it is the last one waiting.
     joined.waiting++;
-    if (!signal) return promise;
-    return new Promise<T>((resolve, reject) => {
-      const leave = () => {
-        reject(new AbortError(signal.reason));
-        if (--joined.waiting === 0) joined.stop.abort(signal.reason);
-      };
-      signal.addEventListener('abort', leave, { once: true });
-      // Settled: this caller's listener goes (a long-lived signal must not collect one per call).
-      promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', leave));
+    return abortable(promise, signal, () => {
+      if (--joined.waiting === 0) joined.stop.abort(signal!.reason);
     });
   }
 

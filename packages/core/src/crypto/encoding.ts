@@ -6,11 +6,15 @@ export function base64UrlEncode(bytes: Uint8Array): string {
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
-export function base64UrlDecodeToString(input: string): string {
-  const b64 = input.replace(/-/g, '+').replace(/_/g, '/');
-  const binary = atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4));
-  const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
-  return new TextDecoder().decode(bytes);
+/** Base64url-encoded UTF-8 JSON (JWT segments, Entra's client_info), or undefined when it is not that. */
+export function base64UrlJson(input: string): unknown {
+  try {
+    const b64 = input.replace(/-/g, '+').replace(/_/g, '/');
+    const binary = atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4));
+    return JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0))));
+  } catch {
+    return undefined;
+  }
 }
 
 /** 32 random bytes, base64url: for state, nonce, PKCE verifiers. */

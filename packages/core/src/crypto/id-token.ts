@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { ValidationError } from '../errors.js';
 import { finiteNumber, isRecord, optional, optionalString, parseOrThrow, stringOrStrings, text as requiredString } from '../http/schemas.js';
-import { base64UrlDecodeToString } from './encoding.js';
+import { base64UrlJson } from './encoding.js';
 
 const time = optional(finiteNumber());
 const text = optionalString;
@@ -76,13 +76,8 @@ export function decodeIdToken(idToken: string): IdTokenClaims {
 
 /** A base64url JSON object segment, or undefined. */
 function decodeSegment(segment: string): Record<string, unknown> | undefined {
-  try {
-    if (!/^[\w-]+$/.test(segment)) return undefined;
-    const value: unknown = JSON.parse(base64UrlDecodeToString(segment));
-    return isRecord(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
+  const value = /^[\w-]+$/.test(segment) ? base64UrlJson(segment) : undefined;
+  return isRecord(value) ? value : undefined;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { type Authority, urlOf } from '../authority/authority.js';
+import type { Authority } from '../authority/authority.js';
 import type { AuthorityMetadata } from '../authority/discovery.js';
 import { issuerMatches } from '../authority/entra.js';
 import { partitionKeys } from '../cache/cache-store.js';
@@ -7,7 +7,7 @@ import * as z from 'zod/mini';
 import { InteractionRequiredError, InvalidResponseError, ServerError, ValidationError } from '../errors.js';
 import { checkShape } from '../http/oauth-response.js';
 import { capText } from '../http/redaction.js';
-import { optionalString } from '../http/schemas.js';
+import { optionalString, urlOf } from '../http/schemas.js';
 import type { AuthenticationResult } from '../results.js';
 import { normalizeScopes, withOidcScopes } from '../scopes.js';
 import { mergeClaims } from './claims.js';

@@ -1,5 +1,5 @@
 import { ConfigurationError } from '../errors.js';
-import { isRecord } from '../http/schemas.js';
+import { isRecord, parseJson } from '../http/schemas.js';
 
 /**
  * The `claims` request parameter: the caller's claims challenge merged with client capabilities
@@ -7,15 +7,8 @@ import { isRecord } from '../http/schemas.js';
  */
 export function mergeClaims(claims: string | undefined, capabilities: readonly string[]): string | undefined {
   if (!claims && !capabilities.length) return undefined;
-  let merged: unknown = {};
-  if (claims) {
-    try {
-      merged = JSON.parse(claims);
-    } catch {
-      merged = undefined;
-    }
-  }
-  if (!isRecord(merged)) throw new ConfigurationError('`claims` must be a JSON object (a claims challenge from the resource)');
+  const merged = claims ? parseJson(claims) : {};
+  if (!isRecord(merged)) throw new ConfigurationError('`claims` must be a JSON object (the claims challenge)');
   // A fresh object (parsed above, or new): adding to it changes nothing of the caller's.
   if (capabilities.length) merged.access_token = { ...(merged.access_token as object), xms_cc: { values: capabilities } };
   return JSON.stringify(merged);

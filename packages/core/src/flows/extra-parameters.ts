@@ -23,8 +23,8 @@ export function withExtraParameters(
   const reserved = Object.keys(builtIn).map((name) => name.toLowerCase());
   for (const name of Object.keys(extra)) {
     const lower = name.toLowerCase();
-    if (REQUEST_OBJECT.includes(lower)) throw new ConfigurationError(`\`${option}\` must not set "${name}": it would replace the whole request, state and PKCE included (to push requests, use the pushedAuthorizationRequests option)`);
-    if (reserved.includes(lower)) throw new ConfigurationError(`\`${option}\` must not set "${name}": the library sets it (use its request option, if any)`);
+    if (REQUEST_OBJECT.includes(lower)) throw new ConfigurationError(`\`${option}\` must not set "${name}": it would replace the whole request, state and PKCE included (to push, use pushedAuthorizationRequests)`);
+    if (reserved.includes(lower)) throw new ConfigurationError(`\`${option}\` must not set "${name}" (the library does: use its option)`);
   }
   return { ...extra, ...builtIn };
 }

@@ -46,7 +46,7 @@ export async function authorizationRequest(
   let expiresAt: number | undefined;
   // (With 'never', required was refused above.)
   if (mode === 'always' || required) {
-    if (!endpoint) throw new ConfigurationError('PAR is required, but the provider has no pushed_authorization_request_endpoint', 'par_unsupported');
+    if (!endpoint) throw new ConfigurationError('PAR is required, but the provider has no PAR endpoint', 'par_unsupported');
     // Confidential clients authenticate as at the token endpoint, whose URL RFC 9126 (section 2)
     // makes a valid assertion audience here too.
     const pushed = await postAsClient(ctx, ctx.http, metadata, { url: endpoint, params, signal }, parResponseSchema, 'Pushed authorization response');

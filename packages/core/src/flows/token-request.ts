@@ -71,7 +71,7 @@ export interface TokenRequest {
 
 const DEFAULT_EXPIRES_IN = 3600;
 /** What to do when a sign-in got no refresh token. */
-export const OFFLINE_ACCESS_HINT = "No refresh token issued? Sign in with prompt: 'consent' (offline_access may need consent, OIDC Core 11) or enable refresh tokens at the provider.";
+export const OFFLINE_ACCESS_HINT = "sign in with prompt: 'consent' (offline_access may need it) or enable refresh tokens at the provider";
 
 /**
  * POSTs to the token endpoint, checks everything in the answer, caches it, returns the result;
@@ -104,7 +104,7 @@ async function sendTokenRequest(ctx: FlowContext, req: TokenRequest): Promise<Au
   if (dpop && !sendWithDpop) throw new ConfigurationError('FlowContext: set dpop with dpopContext');
   const response = sendWithDpop ? await sendWithDpop(ctx, metadata, url, send) : checkTokenType(await send(ctx.http), 'bearer', 'Bearer (set `dpop` for DPoP-bound tokens)');
   const result = await acceptTokenResponse(ctx, req, metadata, response);
-  ctx.log.log('verbose', () => `Token acquired for scopes "${result.scopes.join(' ')}" (access token ${ctx.log.pii(result.accessToken)})`);
+  ctx.log.log('verbose', () => `Token acquired for "${result.scopes.join(' ')}": ${ctx.log.pii(result.accessToken)}`);
   return result;
 }
 
@@ -135,7 +135,7 @@ async function acceptTokenResponse(ctx: FlowContext, req: TokenRequest, metadata
     // The verifier's JWKS fetch is shared by callers: the caller's signal ends only its own wait.
     if (ctx.verifySignature) await abortable(ctx.verifySignature(idToken, { jwksUri: metadata.jwks_uri, issuer }), signal);
   } else if (req.nonce !== undefined && req.params.grant_type === 'authorization_code') {
-    throw new InvalidResponseError('Token response has no id_token although openid was requested', 200, 'missing_id_token');
+    throw new InvalidResponseError('Token response lacks the id_token openid asks for', 200, 'missing_id_token');
   }
 
   checkIdentity(req, response, claims);
@@ -151,7 +151,7 @@ async function acceptTokenResponse(ctx: FlowContext, req: TokenRequest, metadata
   // A user sign-in (they all ask for offline_access unless excluded) that got no refresh token; a
   // refresh may keep the old refresh token.
   if (!req.identity && !userAssertionHash && req.params.grant_type !== 'refresh_token' && !refreshToken && !ctx.excludeScopes.includes('offline_access')) {
-    log.log('warning', `Silent calls will fail once this token expires. ${OFFLINE_ACCESS_HINT}`);
+    log.log('warning', `No refresh token issued, so silent calls fail once this token expires; ${OFFLINE_ACCESS_HINT}`);
   }
 
   const { homeAccountId: home, realm, account, accountInfo } = req.identity ?? identify(ctx, req, response, claims);
@@ -251,7 +251,7 @@ function checkIdentity(req: TokenRequest, response: TokenResponse, claims: IdTok
   if (claims && !claims.sub) throw refuse('The ID token names no user (no sub)');
   let expected = expectedHome(req);
   if (authority.kind !== 'entra') {
-    if (claims && expected !== undefined && claims.sub !== expected) throw refuse('The ID token (sub) is for another user than the account');
+    if (claims && expected !== undefined && claims.sub !== expected) throw refuse("The ID token's sub is not the account's");
     return;
   }
   expected = expected?.toLowerCase();
@@ -261,9 +261,9 @@ function checkIdentity(req: TokenRequest, response: TokenResponse, claims: IdTok
   const pair = claims?.oid !== undefined && claims.tid !== undefined ? `${claims.oid}.${claims.tid}`.toLowerCase() : undefined;
   const tenantOf = (k: string) => k.slice(k.indexOf('.') + 1);
   const sameTenant = pair ? [b2cUser(info, claims), b2cUser(expected, claims), account && `${account.localAccountId}.${account.tenantId}`.toLowerCase()].filter((k) => k && tenantOf(k) === tenantOf(pair)) : [];
-  if (sameTenant.some((k) => k !== pair)) throw refuse('The ID token (oid) is for another user than client_info or the account');
+  if (sameTenant.some((k) => k !== pair)) throw refuse("The ID token's oid is not client_info's or the account's");
   // Proof that the answer is the expected user's: client_info, or else an ID token pair known for them.
-  if (expected !== undefined && (info ? info !== expected : claims && !sameTenant.length)) throw refuse('Neither client_info nor the ID token (oid, tid) shows the tokens are the account\'s');
+  if (expected !== undefined && (info ? info !== expected : claims && !sameTenant.length)) throw refuse("Neither client_info nor the ID token's oid and tid prove the account");
 }
 
 /**

@@ -1,16 +1,14 @@
 import { InteractionRequiredError, InvalidResponseError, ServerError } from '../errors.js';
 import type { HttpClient, HttpRequest, HttpResponse } from './http-client.js';
 import { capText, redactor, requestSecrets } from './redaction.js';
-import { type Schema, errorResponseSchema, parseOrThrow, parseShape } from './schemas.js';
+import { type Schema, errorResponseSchema, parseJson, parseOrThrow, parseShape } from './schemas.js';
 
 /** Parses a JSON body, naming the endpoint when it is not JSON (an HTML error page, a truncated body). */
 export function parseJsonBody(response: HttpResponse, what: string): unknown {
-  try {
-    return JSON.parse(response.body);
-  } catch {
-    const kind = /^\s*</.test(response.body) ? 'an HTML or XML page' : 'a body that is not valid JSON';
-    throw new InvalidResponseError(`${what} returned ${kind} (HTTP ${response.status})`, response.status);
-  }
+  const value = parseJson(response.body);
+  if (value !== undefined) return value;
+  const kind = /^\s*</.test(response.body) ? 'an HTML or XML page' : 'a body that is not valid JSON';
+  throw new InvalidResponseError(`${what} returned ${kind} (HTTP ${response.status})`, response.status);
 }
 
 /** Validates a parsed body against a schema; the error names the first wrong field. */

@@ -131,15 +131,20 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
 }
 
 /**
- * Waits for a promise that other callers may share (discovery, JWKS), letting this caller's signal
- * end its own wait at once with AbortError; the shared work goes on for the others.
+ * Waits for a promise that other callers may share (discovery, JWKS, a single-flight call), letting
+ * this caller's signal end its own wait at once with AbortError (then `left` runs); the shared work
+ * goes on for the others.
  */
-export function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+export function abortable<T>(promise: Promise<T>, signal?: AbortSignal, left?: () => void): Promise<T> {
   if (!signal) return promise;
   if (signal.aborted) return Promise.reject(new AbortError(signal.reason));
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new AbortError(signal.reason));
+    const onAbort = () => {
+      reject(new AbortError(signal.reason));
+      left?.();
+    };
     signal.addEventListener('abort', onAbort, { once: true });
+    // Settled: this caller's listener goes (a long-lived signal must not collect one per call).
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
 }
