@@ -1,12 +1,12 @@
 // zod/mini schemas of what servers send.
 // Objects are loose: fields nobody reads pass through unchecked and are kept. Types come from the
-// schemas (z.infer). Bundle size: the browser's schemas use only zod's loose object, optional and
-// unknown schemas with check functions: the leaves (strings, numbers, booleans, enums, unions,
-// arrays of strings, URLs) are `custom` schemas below, so no further zod class is bundled (each
-// costs a browser bundle 100-600 bytes gzipped; `z.array` only for arrays of objects, off the
-// browser path). No object spreads in schema arguments at module level: bundlers keep such
-// schemas; and a module-level `schema.check(...)` is a method call, marked pure so that unused
-// schemas are dropped.
+// schemas (z.infer). Bundle size: the browser's schemas use only zod's loose object, string,
+// optional and unknown schemas with check functions: the other leaves (numbers, booleans, enums,
+// unions, arrays of strings, URLs) are `custom` schemas below, so no further zod class is bundled
+// (each costs a browser bundle 100-600 bytes gzipped; `z.array` only for arrays of objects, off the
+// browser path). No object spreads in schema arguments at module
+// level: bundlers keep such schemas; and a module-level `schema.check(...)` is a method call,
+// marked pure so that unused schemas are dropped.
 import * as z from 'zod/mini';
 import { ConfigurationError } from '../errors.js';
 
@@ -46,11 +46,8 @@ export const rule = /* @__NO_SIDE_EFFECTS__ */ <T>(test: (v: T) => boolean, issu
 export const custom = /* @__NO_SIDE_EFFECTS__ */ <T>(test: (v: unknown) => boolean, issue?: string | object): Schema<T> =>
   z.unknown().check(rule(test, issue)) as unknown as Schema<T>;
 
-/**
- * A string (a zod string, in fewer bytes). Its failure is zod's `invalid_type` issue, as z.string's:
- * callers read it as a missing field, and describeIssue says "expected a string".
- */
-export const text = /* @__PURE__ */ custom<string>(isString, { code: 'invalid_type', expected: 'string' });
+/** A string: zod's own string schema (its failure is zod's `invalid_type`, which callers read as a missing field). */
+export const text = /* @__PURE__ */ z.string();
 
 /** A string with at least one character. */
 export const nonEmpty = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected a non-empty string') => custom<string>((v) => isString(v) && v.length > 0, message);
