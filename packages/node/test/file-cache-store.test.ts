@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AbortError, ConfigurationError, TokenCache } from '@tessera/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CacheStoreRefusedError, FileCacheStore, type FileCacheStoreOptions, tokenCachePersistence } from '../src/index.js';
+import { CacheStoreRefusedError, FileCacheStore, type FileCacheStoreOptions, keyringEncryption, tokenCachePersistence } from '../src/index.js';
 import { finished, sleep, startWorker } from './cache-helpers.js';
 
 const posix = process.platform !== 'win32';
@@ -188,6 +188,24 @@ describe('FileCacheStore', () => {
       expect(await readFile(s.path)).toEqual(bytes);
       expect((await readdir(s.directory)).filter((f) => f.includes('.corrupt-'))).toEqual([]);
     }
+  });
+
+  it('with encryption, the encryption judges a file that is not UTF-8 first: refused untouched where plain files are not allowed, moved aside where they are', async () => {
+    // Only loads: a plain file never reaches the OS secret store.
+    const strict = store({ encryption: keyringEncryption({ name: 'tessera-test-not-utf8' }) });
+    await mkdir(strict.directory, { recursive: true });
+    await plant(strict.path, DAMAGED);
+    await expect(strict.load('default')).rejects.toThrow(/not encrypted, but encryption is required; it was left untouched/);
+    expect(await readFile(strict.path)).toEqual(DAMAGED);
+
+    const warnings: string[] = [];
+    const plainAllowed = store({ encryption: keyringEncryption({ name: 'tessera-test-not-utf8', allowPlaintextFallback: true }), onWarning: (m) => warnings.push(m) });
+    await mkdir(plainAllowed.directory, { recursive: true });
+    await plant(plainAllowed.path, DAMAGED);
+    expect(await plainAllowed.load('default')).toBeUndefined();
+    expect(warnings).toEqual([expect.stringMatching(/corrupt \(not UTF-8 text\); moved it to /)]);
+    const aside = (await readdir(plainAllowed.directory)).filter((f) => f.includes('.corrupt-'));
+    expect(await readFile(join(plainAllowed.directory, aside[0]!))).toEqual(DAMAGED);
   });
 
   it('breaks a stale lock left behind by a crashed holder', async () => {
