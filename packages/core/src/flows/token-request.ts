@@ -2,9 +2,9 @@ import type { Authority } from '../authority/authority.js';
 import { entraIssuerMatches, parseClientInfo } from '../authority/entra.js';
 import type { AuthorityMetadata } from '../authority/discovery.js';
 import type { AccessTokenEntity, AccountEntity, RefreshTokenEntity } from '../cache/schema.js';
-import { type TokenCache, refreshTokenRealm, tokenRealm } from '../cache/token-cache.js';
+import { refreshTokenRealm, tokenRealm } from '../cache/token-cache.js';
 import { type IdTokenClaims, checkIdTokenClaims, checkIdTokenClock, decodeIdToken } from '../crypto/id-token.js';
-import { ConfigurationError, InteractionRequiredError, InvalidResponseError, ServerError, ValidationError } from '../errors.js';
+import { ConfigurationError, InteractionRequiredError, InvalidResponseError, ServerError, TesseraError, ValidationError } from '../errors.js';
 import { ACCESS_TOKEN_WITH_AUTH_SCHEME } from '../cache/schema.js';
 import type { HttpClient } from '../http/http-client.js';
 import { abortable } from '../http/retry.js';
@@ -120,73 +120,38 @@ async function acceptTokenResponse(ctx: FlowContext, req: TokenRequest, metadata
   const { clientId, log } = ctx;
   const { id_token: idToken, refresh_token: refreshToken, foci, scope } = response;
   const keyId = ctx.dpop?.keyId;
-  const refresh = req.params.grant_type === 'refresh_token';
-  // A refresh refused for a reason that keeps its rotated refresh token (see keepsRefreshToken) is
-  // refused after the other checks, which must pass for it to be kept.
-  let refused: unknown;
-  const refuseLater = (error: unknown) => {
-    if (!refresh || !keepsRefreshToken(error)) throw error;
-    refused ??= error;
+  const { issuer } = metadata;
+  const expect = {
+    issuer: authority.kind === 'entra' ? (iss: string, c: IdTokenClaims) => entraIssuerMatches(issuer, iss, c.tid) : issuer,
+    clientId,
+    nonce: req.nonce,
+    maxAge: req.maxAge,
+    clockSkew: ctx.clockSkew,
+    now: ctx.now(),
   };
   let claims: IdTokenClaims | undefined;
-  if (idToken) {
-    claims = decodeIdToken(idToken);
-    const { issuer } = metadata;
-    const expect = {
-      issuer: authority.kind === 'entra' ? (iss: string, c: IdTokenClaims) => entraIssuerMatches(issuer, iss, c.tid) : issuer,
-      clientId,
-      nonce: req.nonce,
-      maxAge: req.maxAge,
-      clockSkew: ctx.clockSkew,
-      now: ctx.now(),
-    };
-    const typed = checkIdTokenClaims(claims, expect);
-    try {
-      checkIdTokenClock(typed, expect);
-    } catch (error) {
-      refuseLater(error);
-    }
-    // The verifier's JWKS fetch is shared by callers: the caller's signal ends only its own wait.
-    if (ctx.verifySignature) await abortable(ctx.verifySignature(idToken, { jwksUri: metadata.jwks_uri, issuer }), signal).catch(refuseLater);
-  } else if (req.nonce !== undefined && req.params.grant_type === 'authorization_code') {
+  if (idToken) checkIdTokenClaims((claims = decodeIdToken(idToken)), expect);
+  else if (req.nonce !== undefined && req.params.grant_type === 'authorization_code') {
     throw new InvalidResponseError('Token response lacks the id_token openid asks for', 200, 'missing_id_token');
   }
 
   checkIdentity(req, response, claims);
 
-  const now = ctx.now();
-  const environment = authority.environment;
-  // Both tokens carry what selects them: the on-behalf-of assertion's hash, and MSAL's key_id
-  // (the thumbprint of the DPoP key they are bound to). The hash under both names, so a shared file's
-  // other readers find the token: MSAL Python reads `user_assertion_hash`, msal-node `userAssertionHash`
-  // (the same value: SHA-256 of the assertion, base64url).
-  const bind = (entity: AccessTokenEntity | RefreshTokenEntity) => {
-    if (userAssertionHash) entity.user_assertion_hash = entity.userAssertionHash = userAssertionHash;
-    if (keyId) entity.key_id = keyId;
-  };
-  /** Caches the answer's refresh token, if any, as `home`'s: in place of the one redeemed, if any. */
-  const storeRefreshToken = (cache: TokenCache, home: string) => {
-    if (!refreshToken) return;
-    const rt: RefreshTokenEntity = { credential_type: 'RefreshToken', secret: refreshToken, home_account_id: home, environment, client_id: clientId, last_modification_time: String(now) };
-    // What the grant holds, so refreshes ask for no OIDC scope it lacks (see refreshAccessToken).
-    const target = scope ?? req.grantedScopes;
-    if (target !== undefined) rt.target = target;
-    if (foci) rt.family_id = foci;
-    bind(rt);
-    // Several OIDC issuers can share a host (/realms/a, /realms/b): each one's refresh token is its own.
-    const rtRealm = refreshTokenRealm(authority);
-    if (rtRealm) rt.realm = rtRealm;
-    cache.store('RefreshToken', rt);
-  };
-  if (refused) {
-    // The provider may have spent the redeemed refresh token: keep only its successor, under the
-    // redeemed one's owner (nothing is kept when that owner is unknown); the rest of the answer is not used.
-    const home = expectedHome(req);
-    const partition = home === undefined ? undefined : req.partition?.(home);
-    if (home !== undefined && partition !== undefined) await ctx.persistence.write(partition, (cache) => storeRefreshToken(cache, home), signal);
-    throw refused;
+  // Last, the checks a refresh can fail and still cache its refresh token (keepsRefreshToken): when
+  // they fail, all others passed. Then only the refresh token is cached, and the refusal thrown.
+  let refused: unknown;
+  if (idToken) {
+    try {
+      // The verifier's JWKS fetch is shared by callers: the caller's signal ends only its own wait.
+      if (ctx.verifySignature) await abortable(ctx.verifySignature(idToken, { jwksUri: metadata.jwks_uri, issuer }), signal);
+      checkIdTokenClock(claims!, expect);
+    } catch (error) {
+      if (!keepsRefreshToken(req, error)) throw error;
+      refused = error;
+    }
   }
 
+  const now = ctx.now();
   // Durations arrive clamped to MAX_SERVER_SECONDS by the schema.
   const expiresIn = response.expires_in ?? DEFAULT_EXPIRES_IN;
   const granted = normalizeScopes(scope ?? scopes);
@@ -201,6 +166,7 @@ async function acceptTokenResponse(ctx: FlowContext, req: TokenRequest, metadata
   }
 
   const { homeAccountId: home, realm, account, accountInfo } = req.identity ?? identify(ctx, req, response, claims);
+  const environment = authority.environment;
   const owner = { home_account_id: home, environment, client_id: clientId };
   const at: AccessTokenEntity = {
     credential_type: keyId ? ACCESS_TOKEN_WITH_AUTH_SCHEME : 'AccessToken',
@@ -214,6 +180,14 @@ async function acceptTokenResponse(ctx: FlowContext, req: TokenRequest, metadata
     extended_expires_on: String(now + (response.ext_expires_in ?? expiresIn)),
   };
   if (response.refresh_in !== undefined) at.refresh_on = String(now + response.refresh_in);
+  // Both tokens carry what selects them: the on-behalf-of assertion's hash, and MSAL's key_id
+  // (the thumbprint of the DPoP key they are bound to). The hash under both names, so a shared file's
+  // other readers find the token: MSAL Python reads `user_assertion_hash`, msal-node `userAssertionHash`
+  // (the same value: SHA-256 of the assertion, base64url).
+  const bind = (entity: AccessTokenEntity | RefreshTokenEntity) => {
+    if (userAssertionHash) entity.user_assertion_hash = entity.userAssertionHash = userAssertionHash;
+    if (keyId) entity.key_id = keyId;
+  };
   bind(at);
 
   const partition = req.partition?.(home);
@@ -221,8 +195,20 @@ async function acceptTokenResponse(ctx: FlowContext, req: TokenRequest, metadata
     await ctx.persistence.write(
       partition,
       (cache) => {
+        if (refreshToken) {
+          const rt: RefreshTokenEntity = { credential_type: 'RefreshToken', secret: refreshToken, ...owner, last_modification_time: String(now) };
+          // What the grant holds, so refreshes ask for no OIDC scope it lacks (see refreshAccessToken).
+          const target = scope ?? req.grantedScopes;
+          if (target !== undefined) rt.target = target;
+          if (foci) rt.family_id = foci;
+          bind(rt);
+          // Several OIDC issuers can share a host (/realms/a, /realms/b): each one's refresh token is its own.
+          const rtRealm = refreshTokenRealm(authority);
+          if (rtRealm) rt.realm = rtRealm;
+          cache.store('RefreshToken', rt);
+        }
+        if (refused) return;
         cache.store('AccessToken', at);
-        storeRefreshToken(cache, home);
         if (account) {
           cache.store('Account', account);
           if (idToken) cache.store('IdToken', { credential_type: 'IdToken', secret: idToken, ...owner, realm });
@@ -232,6 +218,7 @@ async function acceptTokenResponse(ctx: FlowContext, req: TokenRequest, metadata
       signal,
     );
   }
+  if (refused) throw refused;
 
   // The cache's view of the user, as cache hits give it (tenant profiles), in the token's tenant.
   const view = partition !== undefined && account ? userView(ctx.persistence.cache, clientId, home, environment, realm, authority) : undefined;
@@ -262,17 +249,19 @@ export function throwNotInteractive(error: unknown): never {
 }
 
 /**
- * Whether a refresh answer refused with `error` still has its refresh token cached. Providers that
- * rotate refresh tokens with reuse detection spent the redeemed one when they answered: dropping its
- * successor means the next refresh presents a spent token and the provider revokes the whole grant.
- * Kept only when the refusal puts nothing about the answer in doubt: this machine's clock (the ID
- * token's exp, nbf, iat, auth_time: checkIdTokenClock) or a JWKS outage. Never for a refusal about
- * whose or for whom the answer is (sub, iss, aud, nonce), an invalid signature, or a malformed answer.
+ * Whether an answer to `req` refused with `error` still has its refresh token cached, in place of the
+ * redeemed one. Providers that rotate refresh tokens with reuse detection spent the redeemed one when
+ * they answered: dropping its successor means the next refresh presents a spent token and the
+ * provider revokes the whole grant. So a refresh of a cached refresh token (its owner known) keeps
+ * it when the refusal puts nothing about the answer in doubt: this machine's clock (checkIdTokenClock's
+ * exp, nbf, iat, auth_time; a mistyped claim fails earlier, in checkIdTokenClaims, under the same
+ * code) or a JWKS outage. Never for a refusal about whose or for whom the answer is (sub, iss, aud,
+ * nonce), an invalid signature, or a malformed answer.
  */
-function keepsRefreshToken(error: unknown): boolean {
-  return error instanceof ValidationError ? CLOCK_CHECKS.includes(error.check) : error instanceof InvalidResponseError && error.code === 'jwks_unavailable';
+function keepsRefreshToken(req: TokenRequest, error: unknown): boolean {
+  return req.params.grant_type === 'refresh_token' && !!expectedHome(req) && error instanceof TesseraError && KEEPS_REFRESH_TOKEN.includes(error.code);
 }
-const CLOCK_CHECKS = ['exp', 'nbf', 'iat', 'auth_time'];
+const KEEPS_REFRESH_TOKEN = ['invalid_exp', 'invalid_nbf', 'invalid_iat', 'invalid_auth_time', 'jwks_unavailable'];
 
 /**
  * Whose tokens these are must be unambiguous and, on a refresh, the account being refreshed
