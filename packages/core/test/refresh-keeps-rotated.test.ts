@@ -5,6 +5,7 @@
 // keeps nothing. Runs against the dev authority; the client's clock is its `now` option, and the JWKS
 // outage is the JWKS request answered 503 on the client's way to the provider.
 import { completeAuthorization } from '@tessera/dev-authority';
+import { exportJWK, generateKeyPair } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { FetchHttpClient, type HttpClient, type HttpRequest, InvalidResponseError, PublicClientApplication, TokenCache, ValidationError, jwksSignatureVerifier } from '../src/index.js';
 import { LOOPBACK_REDIRECT, useDevAuthority } from './helpers.js';
@@ -17,12 +18,13 @@ describe('a refresh refused for the clock or a JWKS outage keeps the rotated ref
 
   /** Each refresh as the client sent it and as the provider answered: the refresh tokens presented and issued. */
   const refreshes: Array<{ presented: string; issued?: string }> = [];
-  /** When set, the JWKS endpoint is down (HTTP 503) for the clients below that check signatures. */
-  const jwks = { down: false };
+  /** When set, the JWKS endpoint is down (HTTP 503), or answers `forged` (another key under the provider's kid). */
+  const jwks: { down: boolean; forged?: string } = { down: false };
   const fetch = new FetchHttpClient();
   const http: HttpClient = {
     async send(request: HttpRequest) {
       if (jwks.down && request.url.endsWith('/jwks')) return { status: 503, headers: {}, body: '' };
+      if (jwks.forged && request.url.endsWith('/jwks')) return { status: 200, headers: { 'content-type': 'application/json' }, body: jwks.forged };
       const response = await fetch.send(request);
       const presented = new URLSearchParams(request.body ?? '').get('refresh_token');
       if (presented) refreshes.push({ presented, issued: (JSON.parse(response.body) as { refresh_token?: string }).refresh_token });
@@ -138,5 +140,27 @@ describe('a refresh refused for the clock or a JWKS outage keeps the rotated ref
     expect(issued).not.toBe(spent);
 
     await expectGrantAlive(app, account, issued);
+  });
+
+  it('an invalid signature (a key the provider does not hold, under its kid) keeps nothing', async () => {
+    const tokenCache = new TokenCache();
+    const { app: signer } = client(tokenCache);
+    const account = await signIn(signer, 'forged-jwks');
+    const get = async <T>(url: string) => JSON.parse((await fetch.send({ method: 'GET', url })).body) as T;
+    const { jwks_uri } = await get<{ jwks_uri: string }>(`${idp.current.issuer}/.well-known/openid-configuration`);
+    const real = await get<{ keys: Array<{ kid: string; alg?: string }> }>(jwks_uri);
+    const forgedKey = await exportJWK((await generateKeyPair('RS256')).publicKey);
+    jwks.forged = JSON.stringify({ keys: real.keys.map(({ kid, alg }) => ({ ...forgedKey, kid, alg: alg ?? 'RS256', use: 'sig' })) });
+    const { app } = client(tokenCache, true);
+    const cachedBefore = tokenCache.serialize();
+    refreshes.length = 0;
+    try {
+      await expect(app.acquireTokenSilent({ scopes: SCOPES, account, forceRefresh: true })).rejects.toSatisfy((e) => e instanceof ValidationError && e.check === 'signature');
+    } finally {
+      jwks.forged = undefined;
+    }
+    expect(refreshes[0]!.issued).toBeTruthy();
+    expect(tokenCache.serialize()).toBe(cachedBefore);
+    expect(tokenCache.serialize()).not.toContain(refreshes[0]!.issued);
   });
 });
