@@ -58,7 +58,9 @@ describe('discovery from a hostile server', () => {
   it('refuses an Entra endpoint in another Entra cloud', async () => {
     const server = await start({ entra: true });
     server.discovery.token_endpoint = 'https://login.microsoftonline.us/stub-tenant/oauth2/v2.0/token';
-    await expectRefusedMetadata(server, ValidationError, 'invalid_endpoint');
+    const error = await expectRefusedMetadata(server, ValidationError, 'invalid_endpoint');
+    // It is https: the message says what is wrong with it (the cloud), not the scheme.
+    expect(error.message).toMatch(/https:\/\/login\.microsoftonline\.us is outside the authority's cloud/);
   });
 
   it('refuses a plain-http endpoint off loopback (downgrade) for a generic OIDC authority', async () => {
