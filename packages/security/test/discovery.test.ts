@@ -66,7 +66,8 @@ describe('discovery from a hostile server', () => {
   it('refuses a plain-http endpoint off loopback (downgrade) for a generic OIDC authority', async () => {
     const server = await start();
     server.discovery.token_endpoint = 'http://idp.example/token';
-    await expectRefusedMetadata(server, ValidationError, 'invalid_endpoint');
+    const error = await expectRefusedMetadata(server, ValidationError, 'invalid_endpoint');
+    expect(error.message).toContain('http://idp.example is not https');
   });
 
   it('refuses endpoints that are not http(s) URLs', async () => {
