@@ -67,7 +67,7 @@ describe('discovery from a hostile server', () => {
     const server = await start();
     server.discovery.token_endpoint = 'http://idp.example/token';
     const error = await expectRefusedMetadata(server, ValidationError, 'invalid_endpoint');
-    expect(error.message).toContain('http://idp.example is not https');
+    expect(error.message).toContain('http://idp.example is outside the authority\'s cloud or not https');
   });
 
   it('refuses endpoints that are not http(s) URLs', async () => {

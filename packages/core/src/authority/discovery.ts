@@ -98,9 +98,8 @@ export function checkMetadata(authority: Authority, doc: AuthorityMetadata): Aut
   const http = url.startsWith('http:');
   for (const endpoint of [doc.token_endpoint, doc.authorization_endpoint, doc.device_authorization_endpoint, doc.jwks_uri, doc.end_session_endpoint, doc.pushed_authorization_request_endpoint]) {
     const u = endpoint ? new URL(endpoint) : undefined;
-    const outside = u && !inCloud(u.host);
-    if (u && (outside || (u.protocol === 'http:' && !(http && isLoopbackHost(u.hostname))))) {
-      throw new ValidationError('endpoint', `Discovery endpoint ${u.origin} ${outside ? "is outside the authority's cloud" : 'is not https'}`);
+    if (u && (!inCloud(u.host) || (u.protocol === 'http:' && !(http && isLoopbackHost(u.hostname))))) {
+      throw new ValidationError('endpoint', `Discovery endpoint ${u.origin} is outside the authority's cloud or not https`);
     }
   }
   return doc;

@@ -247,11 +247,9 @@ export class TokenCache {
     const env = canonicalEnvironment(environment);
     const realmOf = (entry: StoredEntry) => (entry.entity as Fields).realm ?? '';
     const entries = [...(this.#owners.get(homeAccountId) ?? [])].filter((entry) => canonicalEnvironment((entry.entity as Fields).environment!) === env);
-    const filed = (entry: StoredEntry) => entry.section !== 'Account' || filedByIssuer(entry.entity as AccountEntity);
-    // The issuer paths of the user's accounts at other issuers on this host (none for Entra).
-    const others = realm === undefined ? [] : entries.filter((entry) => entry.section === 'Account' && filed(entry) && !sameFolded(realmOf(entry), realm)).map(realmOf);
-    const stays = (entry: StoredEntry) => filed(entry) && others.some((r) => sameFolded(r, realmOf(entry)));
-    return entries.filter((entry) => !stays(entry) && this.remove(entry.section, keyOfEntry(entry))).length;
+    // The issuer paths of the user's accounts at other issuers on this host (none for Entra): what is filed under them stays.
+    const others = realm === undefined ? [] : entries.filter((entry) => entry.section === 'Account' && filedByIssuer(entry.entity as Fields) && !sameFolded(realmOf(entry), realm)).map(realmOf);
+    return entries.filter((entry) => !(filedByIssuer(entry.entity as Fields) && others.some((r) => sameFolded(r, realmOf(entry)))) && this.remove(entry.section, keyOfEntry(entry))).length;
   }
 
   /** Removes every entry. */
@@ -400,11 +398,12 @@ export function ofIssuer(account: Pick<AccountEntity, 'environment' | 'realm' | 
 }
 
 /**
- * Whether an account is filed under an OIDC issuer's path: Tessera's generic accounts are. Other
- * tools' are not (msal-node files a generic issuer's account as MSSTS, realm = the ID token's
- * tid, tfp or acr): such an account is any issuer's on its host, as before issuers were told apart.
+ * Whether an entry is filed under an OIDC issuer's path: Tessera's generic accounts are, and
+ * credentials (no authority_type) by their realm. Other tools' accounts are not (msal-node files
+ * a generic issuer's account as MSSTS, realm = the ID token's tid, tfp or acr): such an account is
+ * any issuer's on its host, as before issuers were told apart.
  */
-const filedByIssuer = (account: Pick<AccountEntity, 'authority_type'>) => account.authority_type === 'Generic';
+const filedByIssuer = (entity: { authority_type?: string }) => (entity.authority_type ?? 'Generic') === 'Generic';
 
 /**
  * Signs a user out of a client of `authority` (see TokenCache.removeAccount): for an OIDC issuer
