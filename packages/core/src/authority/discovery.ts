@@ -99,7 +99,7 @@ export function checkMetadata(authority: Authority, doc: AuthorityMetadata): Aut
   for (const endpoint of [doc.token_endpoint, doc.authorization_endpoint, doc.device_authorization_endpoint, doc.jwks_uri, doc.end_session_endpoint, doc.pushed_authorization_request_endpoint]) {
     const u = endpoint ? new URL(endpoint) : undefined;
     if (u && (!inCloud(u.host) || (u.protocol === 'http:' && !(http && isLoopbackHost(u.hostname))))) {
-      throw new ValidationError('endpoint', `Discovery endpoint ${u.origin} is outside the authority's cloud or not https`);
+      throw new ValidationError('endpoint', `Discovery endpoint ${u.origin} is not https or not in the authority's cloud`);
     }
   }
   return doc;
