@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AbortError, ConfigurationError, TokenCache } from '@tessera/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileCacheStore, type FileCacheStoreOptions, tokenCachePersistence } from '../src/index.js';
+import { CacheStoreRefusedError, FileCacheStore, type FileCacheStoreOptions, keyringEncryption, tokenCachePersistence } from '../src/index.js';
 import { finished, sleep, startWorker } from './cache-helpers.js';
 
 const posix = process.platform !== 'win32';
@@ -134,6 +134,78 @@ describe('FileCacheStore', () => {
     expect(warnings).toHaveLength(2);
     expect(warnings[1]).toMatch(/must be a JSON object/);
     expect((await readdir(s.directory)).filter((f) => f.includes('.corrupt-'))).toHaveLength(2);
+  });
+
+  // Bytes that are not UTF-8 (another tool's section damaged, or no text at all) must not be decoded
+  // lossily: the U+FFFD text of the first still parses, and would be used and written back changed.
+  const DAMAGED = Buffer.concat([Buffer.from('{"Account":{},"OtherTool":{"x":{"secret":"abc'), Buffer.from([0xff, 0xfe]), Buffer.from('"}}}')]);
+  const BINARY = Buffer.from([0x80, 0x00, 0xc3, 0x28, 0xff]);
+  // A BOM is kept as it was (JSON.parse, and MSAL's readers, take it for no JSON): corrupt, as before.
+  const BOM = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"Account":{}}')]);
+  /** Writes a file last changed a while ago: no peer is halfway through it, so no wait to settle. */
+  const plant = async (path: string, bytes: Buffer) => {
+    await writeFile(path, bytes);
+    await utimes(path, new Date(Date.now() - 5000), new Date(Date.now() - 5000));
+  };
+
+  it('moves a file that is not UTF-8 aside (its exact bytes) with a warning, as any corrupt file, and starts afresh', async () => {
+    for (const bytes of [DAMAGED, BINARY, BOM]) {
+      const warnings: string[] = [];
+      const s = store({ onWarning: (m) => warnings.push(m) });
+      await mkdir(s.directory, { recursive: true });
+      await plant(s.path, bytes);
+
+      expect(await s.load('default')).toBeUndefined();
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(bytes === BOM ? /corrupt \(.*not valid JSON\); moved it to / : /corrupt \(not UTF-8 text\); moved it to .*\.corrupt-\d{8}T\d{9}Z/);
+      expect(warnings[0]).not.toContain('abc');
+      const aside = (await readdir(s.directory)).filter((f) => f.includes('.corrupt-'));
+      expect(aside).toHaveLength(1);
+      expect(await readFile(join(s.directory, aside[0]!))).toEqual(bytes);
+
+      // update on such a file (no load first) moves it aside too and hands mutate nothing.
+      await plant(s.path, bytes);
+      const seen: Array<string | undefined> = [];
+      expect(await s.update('default', (current) => (seen.push(current), '{"Account":{}}'))).toBe('{"Account":{}}');
+      expect(seen).toEqual([undefined]);
+      expect(await readFile(s.path, 'utf8')).toBe('{"Account":{}}');
+      expect(warnings).toHaveLength(2);
+      expect((await readdir(s.directory)).filter((f) => f.includes('.corrupt-'))).toHaveLength(2);
+    }
+  });
+
+  it("with onCorrupt: 'refuse' leaves a file that is not UTF-8 untouched and fails with CacheStoreRefusedError", async () => {
+    for (const bytes of [DAMAGED, BINARY]) {
+      const s = store({ onCorrupt: 'refuse', onWarning: () => expect.unreachable('no warning') });
+      await mkdir(s.directory, { recursive: true });
+      await plant(s.path, bytes);
+      for (const attempt of [() => s.load('default'), () => s.update('default', () => '{}')]) {
+        const error = await attempt().catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(CacheStoreRefusedError);
+        expect(error).toMatchObject({ reason: 'corrupt', target: s.path });
+        expect((error as Error).message).toContain(`${s.path} is not a plain cache JSON file (not UTF-8 text); it was left untouched`);
+      }
+      expect(await readFile(s.path)).toEqual(bytes);
+      expect((await readdir(s.directory)).filter((f) => f.includes('.corrupt-'))).toEqual([]);
+    }
+  });
+
+  it('with encryption, the encryption judges a file that is not UTF-8 first: refused untouched where plain files are not allowed, moved aside where they are', async () => {
+    // Only loads: a plain file never reaches the OS secret store.
+    const strict = store({ encryption: keyringEncryption({ name: 'tessera-test-not-utf8' }) });
+    await mkdir(strict.directory, { recursive: true });
+    await plant(strict.path, DAMAGED);
+    await expect(strict.load('default')).rejects.toThrow(/not encrypted, but encryption is required; it was left untouched/);
+    expect(await readFile(strict.path)).toEqual(DAMAGED);
+
+    const warnings: string[] = [];
+    const plainAllowed = store({ encryption: keyringEncryption({ name: 'tessera-test-not-utf8', allowPlaintextFallback: true }), onWarning: (m) => warnings.push(m) });
+    await mkdir(plainAllowed.directory, { recursive: true });
+    await plant(plainAllowed.path, DAMAGED);
+    expect(await plainAllowed.load('default')).toBeUndefined();
+    expect(warnings).toEqual([expect.stringMatching(/corrupt \(not UTF-8 text\); moved it to /)]);
+    const aside = (await readdir(plainAllowed.directory)).filter((f) => f.includes('.corrupt-'));
+    expect(await readFile(join(plainAllowed.directory, aside[0]!))).toEqual(DAMAGED);
   });
 
   it('breaks a stale lock left behind by a crashed holder', async () => {

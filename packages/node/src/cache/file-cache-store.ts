@@ -38,9 +38,9 @@ export interface FileCacheStoreOptions {
    */
   encryption?: CacheEncryption;
   /**
-   * What to do with a file that is not cache JSON: `'quarantine'` (default) moves it aside and goes on
-   * empty; `'refuse'` leaves it untouched and fails with CacheStoreUnavailableError, for files that
-   * belong to other tools (a shared cache another tool may have encrypted).
+   * What to do with a file that is not cache JSON (nor UTF-8 text): `'quarantine'` (default) moves
+   * it aside and goes on empty; `'refuse'` leaves it untouched and fails with CacheStoreRefusedError
+   * (reason `corrupt`), for files that belong to other tools (a shared cache another tool may have encrypted).
    */
   onCorrupt?: 'quarantine' | 'refuse';
   /** Receives warnings (a corrupted file moved aside). Default `process.emitWarning`. */
@@ -109,7 +109,8 @@ const MAX_SETTLE_WAIT_MS = 3000;
  * - Writes go to a temporary file in the same folder, are fsynced, then renamed over the file,
  *   so readers and crashed writers only ever see the old or the new contents.
  * - `load` re-reads only when the file changed and otherwise returns the very same string.
- * - A corrupt file is moved aside to `<file>.corrupt-<timestamp>` with a warning; the store goes on empty.
+ * - A corrupt file (not UTF-8 text, not cache JSON) is moved aside to `<file>.corrupt-<timestamp>`
+ *   with a warning; the store goes on empty.
  *   A file that is empty or not JSON within a second of changing is read again first: a peer that
  *   rewrites it in place (msal-node's cache plugins) may be halfway through.
  * - A file another user could have written or planted (owned by someone else, group/other-writable,
@@ -277,10 +278,14 @@ export class FileCacheStore implements CacheStore {
       const signature = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
       const known = this.snapshots.get(file);
       if (known?.signature === signature) return known;
-      const text = await readAtMost(handle, this.maxFileBytes, file);
+      const bytes = await readAtMost(handle, this.maxFileBytes, file);
+      const text = strictUtf8(bytes);
+      // Encryption judges the file first, as it judges any text (one it must refuse stays untouched);
+      // bytes that are not UTF-8 are then corrupt, never the cache JSON their lossy decoding may be.
+      const plain = this.encryption ? await this.encryption.decrypt(text ?? bytes.toString('utf8')) : text;
       const snapshot: Snapshot = {
         signature,
-        contents: classify(this.encryption ? await this.encryption.decrypt(text) : text),
+        contents: text === undefined ? { kind: 'corrupt', reason: 'not UTF-8 text' } : classify(plain!),
         modifiedMs: Number(st.mtimeNs / 1_000_000n),
       };
       this.snapshots.set(file, snapshot);
@@ -565,8 +570,8 @@ async function checkLockOwner(file: string): Promise<void> {
   }
 }
 
-/** The file's text, refusing it if it grew past the limit after it was checked. */
-async function readAtMost(handle: FileHandle, max: number, file: string): Promise<string> {
+/** The file's bytes, refusing it if it grew past the limit after it was checked. */
+async function readAtMost(handle: FileHandle, max: number, file: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
   for (;;) {
@@ -577,7 +582,21 @@ async function readAtMost(handle: FileHandle, max: number, file: string): Promis
     total += bytesRead;
     if (total > max) throw refusal(file, 'too_large', `is more than the ${max}-byte limit`, 'move it aside or raise `maxFileBytes`');
   }
-  return Buffer.concat(chunks, total).toString('utf8');
+  return Buffer.concat(chunks, total);
+}
+
+let utf8Decoder: TextDecoder | undefined;
+/**
+ * The bytes as text, or undefined when they are not UTF-8: decoded lossily (U+FFFD in their place),
+ * they could still parse and be written back changed, other tools' sections included. A BOM is kept,
+ * so such a file stays what it was before (not JSON to JSON.parse, as to MSAL's own readers).
+ */
+function strictUtf8(bytes: Buffer): string | undefined {
+  try {
+    return (utf8Decoder ??= new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })).decode(bytes);
+  } catch {
+    return undefined;
+  }
 }
 
 function classify(text: string): Contents {

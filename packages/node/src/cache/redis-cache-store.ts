@@ -59,15 +59,15 @@ export interface RedisCacheStoreOptions {
   /** Close the client in `close()`; set by `createRedisCacheStore`. */
   ownsClient?: boolean;
   /**
-   * What to do with a value at one of our keys that is not cache JSON (another application's data,
-   * a key collision, tampering): `'refuse'` (default) leaves it untouched and fails with
-   * `CacheStoreRefusedError` (reason `corrupt`) on load and write; `'overwrite'` treats it as empty
-   * and replaces it on the next write. A value that is not even UTF-8 text is, with `'overwrite'`,
-   * copied aside first (its exact bytes, to `<key>:corrupt-<time>`, expiring after `minTtlSeconds`)
-   * with a warning, as FileCacheStore moves a corrupt file aside.
+   * What to do with a value at one of our keys that is not cache JSON, or not even UTF-8 text
+   * (another application's data, a key collision, tampering, damage): `'refuse'` (default) leaves it
+   * untouched and fails with `CacheStoreRefusedError` (reason `corrupt`) on load and write;
+   * `'overwrite'` treats it as empty, and the next write copies it aside first (its exact bytes, to
+   * `<key>:corrupt-<time>`, expiring after `minTtlSeconds`) with a warning and starts the partition
+   * afresh, as FileCacheStore moves a corrupt file aside.
    */
   onCorrupt?: 'refuse' | 'overwrite';
-  /** Receives warnings (a value that is not UTF-8 copied aside). Default `process.emitWarning`. */
+  /** Receives warnings (a corrupt value copied aside). Default `process.emitWarning`. */
   onWarning?: (message: string) => void;
 }
 
@@ -160,8 +160,8 @@ export interface RedisStoreStats {
  *   only if the key still holds what was read; on conflict it retries with jitter (bounded), so two
  *   instances writing one partition never lose each other's entries.
  * - Every write sets the key's TTL (see `ttlSeconds`).
- * - A value at one of its keys that is not cache JSON is refused (`CacheStoreRefusedError`), never
- *   overwritten, unless `onCorrupt: 'overwrite'`; then one that is not even UTF-8 text is copied
+ * - A value at one of its keys that is not cache JSON (or not UTF-8 text) is refused
+ *   (`CacheStoreRefusedError`), never overwritten, unless `onCorrupt: 'overwrite'`; then it is copied
  *   aside (`<key>:corrupt-<time>`) with a warning before the partition starts afresh.
  * - `lock(name)` is a lease `<prefix>:lock:<hash of name>` (SET NX PX with a random token,
  *   extended while its holder works, freed by compare-and-delete when the work ends or fails, expiring
@@ -260,7 +260,7 @@ export class RedisCacheStore implements CacheStore {
   async load(partitionKey: string, signal?: AbortSignal): Promise<string | undefined> {
     const deadline = Date.now() + this.timeoutMs;
     const key = this.key(partitionKey);
-    return this.checked(key, await this.readValue(key, deadline, signal));
+    return this.checked(key, await this.readValue(key, deadline, signal)).value;
   }
 
   async save(partitionKey: string, data: string, signal?: AbortSignal): Promise<void> {
@@ -279,12 +279,12 @@ export class RedisCacheStore implements CacheStore {
       async () => {
         let current = await this.readValue(key, deadline, signal);
         for (let attempt = 1; ; attempt++) {
-          const usable = this.checked(key, current);
-          // Not UTF-8 (with onCorrupt 'overwrite'): kept aside before the partition starts afresh.
-          if (current?.bytesSha) await this.keepAside(key, current.bytesSha, deadline, signal);
-          const next = mutate(usable);
+          const { value, corrupt } = this.checked(key, current);
+          // Corrupt (with onCorrupt 'overwrite'): kept aside before the partition starts afresh.
+          if (corrupt) await this.keepAside(key, current!, corrupt, deadline, signal);
+          const next = mutate(value);
           if (typeof next !== 'string') throw new TypeError('RedisCacheStore.update: `mutate` must return a string');
-          const reply = await this.cas(partitionKey, current === undefined ? '' : (current.bytesSha ?? sha1(current.value)), next, deadline, signal);
+          const reply = await this.cas(partitionKey, current === undefined ? '' : bytesHash(current), next, deadline, signal);
           if (reply.written) return next;
           if (attempt >= this.maxAttempts) {
             throw new CacheStoreBusyError(
@@ -373,25 +373,30 @@ export class RedisCacheStore implements CacheStore {
   }
 
   /**
-   * The value if it is cache JSON. Otherwise: refused (left as it is), or, with `onCorrupt:
-   * 'overwrite'`, handed on as it is (core treats it as empty and the next write replaces it); a
-   * value that is not UTF-8 is then nothing (update keeps it aside first).
+   * The value if it is cache JSON. Otherwise (not UTF-8, or not cache JSON) it is refused (left as
+   * it is), or, with `onCorrupt: 'overwrite'`, no value and `corrupt` says what it holds (update
+   * keeps it aside first).
    */
-  private checked(key: string, current: Stored | undefined): string | undefined {
-    if (current?.bytesSha) {
-      if (this.refuseCorrupt) throw this.refused(key, 'bytes that are not UTF-8 text');
-      return undefined;
-    }
-    const value = current?.value;
-    if (value === undefined || !this.refuseCorrupt || this.valid.get(key) === value) return value;
+  private checked(key: string, current: Stored | undefined): { value?: string; corrupt?: string } {
+    if (current === undefined) return {};
+    // Bytes that are not UTF-8 are told first: they may read as a value seen valid before (U+FFFD in both).
+    const corrupt = current.bytesSha ? 'bytes that are not UTF-8 text' : this.notCache(key, current.value);
+    if (corrupt === undefined) return { value: current.value };
+    if (this.refuseCorrupt) throw this.refused(key, corrupt);
+    return { corrupt };
+  }
+
+  /** What a value holds when it is not cache JSON; undefined when it is (a value seen valid is not parsed again). */
+  private notCache(key: string, value: string): string | undefined {
+    if (this.valid.get(key) === value) return undefined;
     try {
       parseCacheJson(value);
     } catch (error) {
       if (!(error instanceof CacheFormatError)) throw error;
-      throw this.refused(key, `something that is not a token cache (${error.message})`);
+      return `something that is not a token cache (${error.message})`;
     }
     this.valid.set(key, value);
-    return value;
+    return undefined;
   }
 
   private refused(key: string, what: string): CacheStoreRefusedError {
@@ -405,16 +410,16 @@ export class RedisCacheStore implements CacheStore {
   }
 
   /**
-   * Copies a value that is not UTF-8 to `<key>:corrupt-<time>` (its exact bytes, through hex: a Cluster
-   * may keep that key on another node, so no one script can do both) and warns. A value that changed
-   * meanwhile is not copied: the compare-and-set that follows fails and the update looks again.
+   * Copies a corrupt value (`what` it holds, see checked) to `<key>:corrupt-<time>` (its exact bytes,
+   * through hex: a Cluster may keep that key on another node, so no one script can do both) and warns.
+   * A value that changed meanwhile is not copied: the compare-and-set that follows fails and the update looks again.
    */
-  private async keepAside(key: string, bytesSha: string, deadline: number, signal?: AbortSignal): Promise<void> {
-    const hex = await this.command('copy aside a corrupt partition', deadline, signal, () => this.script(HEX_SCRIPT, key, bytesSha));
+  private async keepAside(key: string, current: Stored, what: string, deadline: number, signal?: AbortSignal): Promise<void> {
+    const hex = await this.command('copy aside a corrupt partition', deadline, signal, () => this.script(HEX_SCRIPT, key, bytesHash(current)));
     if (typeof hex !== 'string') return;
     const aside = `${key}:corrupt-${corruptStamp()}-${nodeCrypto().randomBytes(3).toString('hex')}`;
     await this.command('copy aside a corrupt partition', deadline, signal, () => this.script(UNHEX_SCRIPT, aside, hex, this.minTtlSeconds));
-    this.warn(`Redis key ${key} held bytes that are not UTF-8 text (not a token cache); copied them to ${aside} and starting the partition afresh`);
+    this.warn(`Redis key ${key} held ${what}; copied it to ${aside} and starting the partition afresh`);
   }
 
   private async cas(
@@ -553,6 +558,11 @@ function stored(value: unknown, bytesSha: unknown): Stored | undefined {
   if (value == null) return undefined;
   const text = String(value);
   return typeof bytesSha === 'string' && bytesSha !== sha1(text) ? { value: text, bytesSha } : { value: text };
+}
+
+/** The SHA-1 of a value's bytes in Redis, as its compare-and-set names them. */
+function bytesHash(current: Stored): string {
+  return current.bytesSha ?? sha1(current.value);
 }
 
 function sha1(text: string): string {
