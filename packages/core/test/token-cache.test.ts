@@ -78,7 +78,7 @@ describe('TokenCache with MSAL unified schema', () => {
     expect(cache.findRefreshToken(HOME, 'login.microsoftonline.com', CLIENT)).toBeUndefined();
   });
 
-  it("an OIDC issuer's removeAccount (realm): its own entries; realmless ones (msal-node's) only when the user has no account at another issuer on the host", () => {
+  it("an OIDC issuer's removeAccount (realm): everything of the user on the host but what is filed under another issuer's path", () => {
     const ENV = '127.0.0.1:8443';
     const entries = (realm: string) => ({
       account: { home_account_id: 'sam', environment: ENV, realm, local_account_id: 'sam', username: 'sam', authority_type: 'Generic' },
@@ -103,19 +103,28 @@ describe('TokenCache with MSAL unified schema', () => {
     expect(alone.removeAccount('sam', ENV, 'realms/a')).toBe(5);
     expect(alone.size).toBe(0);
 
-    // realms/a and realms/b: only a's go; the realmless token may be b's, and stays (neither issuer uses it).
+    // realms/a and realms/b: a's go, b's stay. The realmless token may be a's: left with b's account
+    // alone, b would take it for its own when it has none (findRefreshToken), so it goes too.
     const shared = new TokenCache();
     fill(shared, 'realms/a');
     fill(shared, 'realms/b');
     shared.store('RefreshToken', entries('').refreshToken);
     expect(shared.removeAccount('SAM', ENV, 'realms/a')).toBe(0);
-    expect(shared.removeAccount('sam', ENV, 'REALMS/A')).toBe(4);
+    expect(shared.removeAccount('sam', ENV, 'REALMS/A')).toBe(5);
     expect(shared.getAccounts().map((a) => a.realm)).toEqual(['realms/b']);
-    expect(secrets(shared)).toEqual(['at-realms/b', 'id-realms/b', 'rt-', 'rt-realms/b']);
+    expect(secrets(shared)).toEqual(['at-realms/b', 'id-realms/b', 'rt-realms/b']);
     expect(shared.findRefreshToken('sam', ENV, 'app', { realm: 'realms/b' })?.secret).toBe('rt-realms/b');
     // Without a realm (Entra): everything of the user on the host, every realm.
-    expect(shared.removeAccount('sam', ENV)).toBe(5);
+    expect(shared.removeAccount('sam', ENV)).toBe(4);
     expect(shared.size).toBe(0);
+
+    // The other issuer is the host's root issuer (path ''), which files its refresh tokens realmless: they are its, and stay.
+    const withRoot = new TokenCache();
+    fill(withRoot, 'realms/a');
+    fill(withRoot, '');
+    expect(withRoot.removeAccount('sam', ENV, 'realms/a')).toBe(4);
+    expect(secrets(withRoot)).toEqual(['at-', 'id-', 'rt-']);
+    expect(withRoot.findRefreshToken('sam', ENV, 'app')?.secret).toBe('rt-');
   });
 
   it("other tools' accounts of an OIDC issuer (msal-node files them as MSSTS, realm = a claim) name no issuer path: listed, and signed out with the user", () => {

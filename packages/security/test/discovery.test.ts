@@ -58,13 +58,16 @@ describe('discovery from a hostile server', () => {
   it('refuses an Entra endpoint in another Entra cloud', async () => {
     const server = await start({ entra: true });
     server.discovery.token_endpoint = 'https://login.microsoftonline.us/stub-tenant/oauth2/v2.0/token';
-    await expectRefusedMetadata(server, ValidationError, 'invalid_endpoint');
+    const error = await expectRefusedMetadata(server, ValidationError, 'invalid_endpoint');
+    // It is https: the message names the cloud check too, not the scheme alone.
+    expect(error.message).toMatch(/https:\/\/login\.microsoftonline\.us is not https or not in the authority's cloud/);
   });
 
   it('refuses a plain-http endpoint off loopback (downgrade) for a generic OIDC authority', async () => {
     const server = await start();
     server.discovery.token_endpoint = 'http://idp.example/token';
-    await expectRefusedMetadata(server, ValidationError, 'invalid_endpoint');
+    const error = await expectRefusedMetadata(server, ValidationError, 'invalid_endpoint');
+    expect(error.message).toContain('http://idp.example is not https or not in the authority\'s cloud');
   });
 
   it('refuses endpoints that are not http(s) URLs', async () => {

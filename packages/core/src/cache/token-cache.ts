@@ -236,19 +236,20 @@ export class TokenCache {
 
   /**
    * Removes an account and every credential of it in `environment`'s cloud; returns how many
-   * entries went. `realm`: an OIDC issuer's path (see removeAccountOf): only what is filed under it
-   * goes, as several issuers on one host have their own accounts (signing out of one must not sign
-   * the user out of another). While the user has no account at another issuer on the host, all
-   * of the user's entries there go, realmless ones (msal-node's) too, as findRefreshToken then takes
-   * those for this issuer's; leave `realm` out for Entra, whose accounts and tokens of every tenant go together.
+   * entries went. `realm`: an OIDC issuer's path (see removeAccountOf): what is filed under the
+   * paths of the user's accounts at other issuers on the host stays (signing out of one issuer
+   * must not sign the user out of another); everything else of the user there goes: this issuer's
+   * entries, other tools' accounts (every issuer's, see ofIssuer: else still listed here) and
+   * realmless tokens (whose issuer is unknown: one issuer left alone would take them for its own,
+   * see findRefreshToken). Leave `realm` out for Entra, whose accounts and tokens of every tenant go together.
    */
   removeAccount(homeAccountId: string, environment: string, realm?: string): number {
     const env = canonicalEnvironment(environment);
     const realmOf = (entry: StoredEntry) => (entry.entity as Fields).realm ?? '';
     const entries = [...(this.#owners.get(homeAccountId) ?? [])].filter((entry) => canonicalEnvironment((entry.entity as Fields).environment!) === env);
-    // The user has an account at another issuer on this host: only what is filed under this one's realm goes.
-    const only = realm !== undefined && entries.some((entry) => entry.section === 'Account' && filedByIssuer(entry.entity as AccountEntity) && !sameFolded(realmOf(entry), realm));
-    return entries.filter((entry) => (!only || sameFolded(realmOf(entry), realm)) && this.remove(entry.section, keyOfEntry(entry))).length;
+    // The issuer paths of the user's accounts at other issuers on this host (none for Entra): what is filed under them stays.
+    const others = realm === undefined ? [] : entries.filter((entry) => entry.section === 'Account' && filedByIssuer(entry.entity as Fields) && !sameFolded(realmOf(entry), realm)).map(realmOf);
+    return entries.filter((entry) => !(filedByIssuer(entry.entity as Fields) && others.some((r) => sameFolded(r, realmOf(entry)))) && this.remove(entry.section, keyOfEntry(entry))).length;
   }
 
   /** Removes every entry. */
@@ -397,11 +398,12 @@ export function ofIssuer(account: Pick<AccountEntity, 'environment' | 'realm' | 
 }
 
 /**
- * Whether an account is filed under an OIDC issuer's path: Tessera's generic accounts are. Other
- * tools' are not (msal-node files a generic issuer's account as MSSTS, realm = the ID token's
- * tid, tfp or acr): such an account is any issuer's on its host, as before issuers were told apart.
+ * Whether an entry is filed under an OIDC issuer's path: Tessera's generic accounts are, and
+ * credentials (no authority_type) by their realm. Other tools' accounts are not (msal-node files
+ * a generic issuer's account as MSSTS, realm = the ID token's tid, tfp or acr): such an account is
+ * any issuer's on its host, as before issuers were told apart.
  */
-const filedByIssuer = (account: Pick<AccountEntity, 'authority_type'>) => account.authority_type === 'Generic';
+const filedByIssuer = (entity: { authority_type?: string }) => (entity.authority_type ?? 'Generic') === 'Generic';
 
 /**
  * Signs a user out of a client of `authority` (see TokenCache.removeAccount): for an OIDC issuer

@@ -141,7 +141,7 @@ function refreshShared(ctx: FlowContext, authority: Authority, options: SilentOp
   const redeem = (refreshToken: string, grantedScopes?: string) => refreshAccessToken(ctx, authority, refreshToken, { ...options, grantedScopes });
   const refreshOwn = async () => {
     const rt = ctx.persistence.cache.findRefreshToken(account.homeAccountId, account.environment, ctx.clientId, { realm: refreshTokenRealm(authority), keyId: ctx.dpop?.keyId });
-    if (!rt) throw new InteractionRequiredError({ error: 'no_tokens_found', errorDescription: `No refresh token is cached: ${OFFLINE_ACCESS_HINT}` });
+    if (!rt) throw new InteractionRequiredError({ error: 'no_tokens_found', errorDescription: `No refresh token is cached: sign in interactively, or ${OFFLINE_ACCESS_HINT}` });
     return redeem(rt.secret, rt.target);
   };
   const family = ctx.familyRefresh;
