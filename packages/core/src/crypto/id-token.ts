@@ -85,21 +85,38 @@ function decodeSegment(segment: string): Record<string, unknown> | undefined {
  * wrong type or missing, the claim's name).
  */
 export function validateIdTokenClaims(input: IdTokenClaims, expect: IdTokenExpectations): void {
+  checkIdTokenClock(checkIdTokenClaims(input, expect), expect);
+}
+
+/**
+ * The checks of validateIdTokenClaims that do not depend on the clock: the claims' types, whose and
+ * for whom the token is (iss, aud, azp, nonce). Returns the claims as typed.
+ */
+export function checkIdTokenClaims(input: IdTokenClaims, expect: IdTokenExpectations): IdTokenClaims {
   const claims = parseOrThrow(idTokenClaimsSchema, input, (path, message) => invalid(path.split('.')[0] || 'jwt', `claim "${path || '(payload)'}" is invalid: ${message}`));
-  const { iss, aud, azp, exp, nbf, iat, nonce, auth_time } = claims;
-  const { issuer, clientId, maxAge, now = Math.floor(Date.now() / 1000), clockSkew: skew = 300 } = expect;
+  const { iss, aud, azp, nonce, auth_time } = claims;
+  const { issuer, clientId } = expect;
   if (typeof issuer === 'string' ? iss !== issuer : !issuer(iss, claims)) throw invalid('iss', 'issuer is not the authority');
   // zod checked aud: a string or an array of strings.
   const audiences = typeof aud === 'string' ? [aud] : aud;
   if (!audiences.includes(clientId)) throw invalid('aud', 'audience lacks this client id');
   // With several audiences azp is required; when present it must be this client.
   if ((audiences.length > 1 || azp !== undefined) && azp !== clientId) throw invalid('azp', 'azp is not this client id');
+  if (expect.nonce !== undefined && nonce !== expect.nonce) throw invalid('nonce', 'nonce does not match the request');
+  if (expect.maxAge !== undefined && auth_time === undefined) throw invalid('auth_time', 'lacks auth_time (max_age was requested)');
+  return claims;
+}
+
+/**
+ * The checks of validateIdTokenClaims against the clock (exp, nbf, iat, the max_age of auth_time),
+ * on claims checkIdTokenClaims passed: a failure here can be this machine's clock, not the token.
+ */
+export function checkIdTokenClock(claims: IdTokenClaims, expect: IdTokenExpectations): void {
+  const { exp, nbf, iat, auth_time } = claims;
+  const { maxAge, now = Math.floor(Date.now() / 1000), clockSkew: skew = 300 } = expect;
   if (exp + skew < now) throw invalid('exp', 'has expired');
   if (nbf !== undefined && nbf - skew > now) throw invalid('nbf', 'is not valid yet (nbf)');
   // A token issued after now (beyond the skew) comes from a wrong clock or was minted for later use.
   if (iat !== undefined && iat - skew > now) throw invalid('iat', 'was issued in the future (iat)');
-  if (expect.nonce !== undefined && nonce !== expect.nonce) throw invalid('nonce', 'nonce does not match the request');
-  if (maxAge !== undefined && !(auth_time !== undefined && auth_time + maxAge + skew >= now)) {
-    throw invalid('auth_time', auth_time === undefined ? 'lacks auth_time (max_age was requested)' : 'sign-in is older than max_age');
-  }
+  if (maxAge !== undefined && !(auth_time !== undefined && auth_time + maxAge + skew >= now)) throw invalid('auth_time', 'sign-in is older than max_age');
 }

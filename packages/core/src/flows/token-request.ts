@@ -3,8 +3,8 @@ import { entraIssuerMatches, parseClientInfo } from '../authority/entra.js';
 import type { AuthorityMetadata } from '../authority/discovery.js';
 import type { AccessTokenEntity, AccountEntity, RefreshTokenEntity } from '../cache/schema.js';
 import { refreshTokenRealm, tokenRealm } from '../cache/token-cache.js';
-import { type IdTokenClaims, decodeIdToken, validateIdTokenClaims } from '../crypto/id-token.js';
-import { ConfigurationError, InteractionRequiredError, InvalidResponseError, ServerError, ValidationError } from '../errors.js';
+import { type IdTokenClaims, checkIdTokenClaims, checkIdTokenClock, decodeIdToken } from '../crypto/id-token.js';
+import { ConfigurationError, InteractionRequiredError, InvalidResponseError, ServerError, TesseraError, ValidationError } from '../errors.js';
 import { ACCESS_TOKEN_WITH_AUTH_SCHEME } from '../cache/schema.js';
 import type { HttpClient } from '../http/http-client.js';
 import { abortable } from '../http/retry.js';
@@ -120,25 +120,36 @@ async function acceptTokenResponse(ctx: FlowContext, req: TokenRequest, metadata
   const { clientId, log } = ctx;
   const { id_token: idToken, refresh_token: refreshToken, foci, scope } = response;
   const keyId = ctx.dpop?.keyId;
+  const { issuer } = metadata;
+  const expect = {
+    issuer: authority.kind === 'entra' ? (iss: string, c: IdTokenClaims) => entraIssuerMatches(issuer, iss, c.tid) : issuer,
+    clientId,
+    nonce: req.nonce,
+    maxAge: req.maxAge,
+    clockSkew: ctx.clockSkew,
+    now: ctx.now(),
+  };
   let claims: IdTokenClaims | undefined;
-  if (idToken) {
-    claims = decodeIdToken(idToken);
-    const { issuer } = metadata;
-    validateIdTokenClaims(claims, {
-      issuer: authority.kind === 'entra' ? (iss, c) => entraIssuerMatches(issuer, iss, c.tid) : issuer,
-      clientId,
-      nonce: req.nonce,
-      maxAge: req.maxAge,
-      clockSkew: ctx.clockSkew,
-      now: ctx.now(),
-    });
-    // The verifier's JWKS fetch is shared by callers: the caller's signal ends only its own wait.
-    if (ctx.verifySignature) await abortable(ctx.verifySignature(idToken, { jwksUri: metadata.jwks_uri, issuer }), signal);
-  } else if (req.nonce !== undefined && req.params.grant_type === 'authorization_code') {
+  if (idToken) checkIdTokenClaims((claims = decodeIdToken(idToken)), expect);
+  else if (req.nonce !== undefined && req.params.grant_type === 'authorization_code') {
     throw new InvalidResponseError('Token response lacks the id_token openid asks for', 200, 'missing_id_token');
   }
 
   checkIdentity(req, response, claims);
+
+  // Last, the checks a refresh can fail and still cache its refresh token (keepsRefreshToken): when
+  // they fail, all others passed. Then only the refresh token is cached, and the refusal thrown.
+  let refused: unknown;
+  if (idToken) {
+    try {
+      // The verifier's JWKS fetch is shared by callers: the caller's signal ends only its own wait.
+      if (ctx.verifySignature) await abortable(ctx.verifySignature(idToken, { jwksUri: metadata.jwks_uri, issuer }), signal);
+      checkIdTokenClock(claims!, expect);
+    } catch (error) {
+      if (!keepsRefreshToken(req, error)) throw error;
+      refused = error;
+    }
+  }
 
   const now = ctx.now();
   // Durations arrive clamped to MAX_SERVER_SECONDS by the schema.
@@ -184,7 +195,6 @@ async function acceptTokenResponse(ctx: FlowContext, req: TokenRequest, metadata
     await ctx.persistence.write(
       partition,
       (cache) => {
-        cache.store('AccessToken', at);
         if (refreshToken) {
           const rt: RefreshTokenEntity = { credential_type: 'RefreshToken', secret: refreshToken, ...owner, last_modification_time: String(now) };
           // What the grant holds, so refreshes ask for no OIDC scope it lacks (see refreshAccessToken).
@@ -197,6 +207,8 @@ async function acceptTokenResponse(ctx: FlowContext, req: TokenRequest, metadata
           if (rtRealm) rt.realm = rtRealm;
           cache.store('RefreshToken', rt);
         }
+        if (refused) return;
+        cache.store('AccessToken', at);
         if (account) {
           cache.store('Account', account);
           if (idToken) cache.store('IdToken', { credential_type: 'IdToken', secret: idToken, ...owner, realm });
@@ -206,6 +218,7 @@ async function acceptTokenResponse(ctx: FlowContext, req: TokenRequest, metadata
       signal,
     );
   }
+  if (refused) throw refused;
 
   // The cache's view of the user, as cache hits give it (tenant profiles), in the token's tenant.
   const view = partition !== undefined && account ? userView(ctx.persistence.cache, clientId, home, environment, realm, authority) : undefined;
@@ -234,6 +247,21 @@ export function throwNotInteractive(error: unknown): never {
   // The error's own fields are the details a ServerError is made of.
   throw error instanceof InteractionRequiredError && error.error === 'invalid_grant' ? new ServerError(error) : error;
 }
+
+/**
+ * Whether an answer to `req` refused with `error` still has its refresh token cached, in place of the
+ * redeemed one. Providers that rotate refresh tokens with reuse detection spent the redeemed one when
+ * they answered: dropping its successor means the next refresh presents a spent token and the
+ * provider revokes the whole grant. So a refresh of a cached refresh token (its owner known) keeps
+ * it when the refusal puts nothing about the answer in doubt: this machine's clock (checkIdTokenClock's
+ * exp, nbf, iat, auth_time; a mistyped claim fails earlier, in checkIdTokenClaims, under the same
+ * code) or a JWKS outage. Never for a refusal about whose or for whom the answer is (sub, iss, aud,
+ * nonce), an invalid signature, or a malformed answer.
+ */
+function keepsRefreshToken(req: TokenRequest, error: unknown): boolean {
+  return req.params.grant_type === 'refresh_token' && !!expectedHome(req) && error instanceof TesseraError && KEEPS_REFRESH_TOKEN.includes(error.code);
+}
+const KEEPS_REFRESH_TOKEN = ['invalid_exp', 'invalid_nbf', 'invalid_iat', 'invalid_auth_time', 'jwks_unavailable'];
 
 /**
  * Whose tokens these are must be unambiguous and, on a refresh, the account being refreshed
