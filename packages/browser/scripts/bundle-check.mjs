@@ -25,11 +25,13 @@ export const SPA_GZIP_BUDGET = 15_000;
  * Fixes since (issuers sharing a host, DPoP key records, request/request_uri, responses in the other
  * URL part) grew them to 21,781 / 20,238 B; a fourth size pass (zod's string schema dropped, shorter
  * messages, fewer duplicates, more internal properties shortened in the CDN build) took them to
- * 21,397 / 19,905 B; strings back on zod's own z.string: 21,552 / 20,065 B. Ceilings: today's sizes
- * rounded up to the next 50 B.
+ * 21,397 / 19,905 B; strings back on zod's own z.string: 21,552 / 20,065 B. The review's fixes and
+ * keeping a rotated refresh token from an answer refused for a clock or JWKS-outage reason (a
+ * provider with reuse detection would otherwise revoke the grant): 21,694 / 20,200 B. Ceilings:
+ * today's sizes rounded up to the next 50 B.
  */
-export const CDN_GZIP_CEILING = 21_600;
-export const SPA_GZIP_CEILING = 20_100;
+export const CDN_GZIP_CEILING = 21_700;
+export const SPA_GZIP_CEILING = 20_200;
 
 /** Strings only zod/mini's schema classes carry: the bundles parse with zod/mini itself. */
 export const ZOD_MINI_MARKERS = ['ZodMiniObject', '$ZodObject'];
