@@ -14,6 +14,7 @@ const BAD_RECORDS = {
   'half a pair (the private key only)': 'half',
   'an ECDSA P-384 key pair': 'p384',
   'an RSA key pair': 'rsa',
+  'a P-256 private key with a P-384 public key': 'mixed',
 } as const;
 type BadRecord = (typeof BAD_RECORDS)[keyof typeof BAD_RECORDS];
 
@@ -30,6 +31,7 @@ function writeDpopRecord(page: Page, kind: BadRecord): Promise<string | undefine
       d = jwk.d;
     } else if (kind === 'half') record = { privateKey: (await p256()).privateKey };
     else if (kind === 'p384') record = await extractable({ name: 'ECDSA', namedCurve: 'P-384' });
+    else if (kind === 'mixed') record = { privateKey: (await p256()).privateKey, publicKey: (await extractable({ name: 'ECDSA', namedCurve: 'P-384' })).publicKey };
     else if (kind === 'rsa') record = await extractable({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' });
     if (record && typeof record === 'object' && 'privateKey' in record) d = (await crypto.subtle.exportKey('jwk', (record as CryptoKeyPair).privateKey)).d;
     const db = await new Promise<IDBDatabase>((resolve, reject) => {

@@ -22,14 +22,19 @@ function readModifyWrite<T>(db: UseStore, key: string, next: (current: T | undef
 }
 
 /**
- * Whether a `dpop-key` record can sign proofs: a private ECDSA P-256 key that signs, and a public
- * key that each proof's header carries (exported). Synchronous, so that it also runs inside the
- * transaction that replaces a record that is not.
+ * Whether a `dpop-key` record can sign proofs: a private ECDSA P-256 key that signs, and the P-256
+ * public key that each proof's header carries (exported). Synchronous, so that it also runs inside
+ * the transaction that replaces a record that is not. (Halves of two P-256 keys still pass: telling
+ * needs a signature, which is asynchronous; the provider then refuses the proofs.)
  */
 function usableKeyPair(record: unknown): record is CryptoKeyPair {
   const { privateKey, publicKey } = Object(record) as Partial<CryptoKeyPair>;
-  const { name, namedCurve } = Object(privateKey?.algorithm) as EcKeyAlgorithm;
-  return privateKey instanceof CryptoKey && privateKey.usages.includes('sign') && name === 'ECDSA' && namedCurve === 'P-256' && publicKey instanceof CryptoKey && publicKey.extractable;
+  return es256(privateKey) && privateKey.usages.includes('sign') && es256(publicKey) && publicKey.extractable;
+}
+
+function es256(key: CryptoKey | undefined): key is CryptoKey {
+  const { name, namedCurve } = Object(key?.algorithm) as EcKeyAlgorithm;
+  return key instanceof CryptoKey && name === 'ECDSA' && namedCurve === 'P-256';
 }
 
 /**
