@@ -47,7 +47,7 @@ import { type RetryOptions, RetryingHttpClient, abortable } from '../http/retry.
 import { ThrottleMemory } from '../http/throttling.js';
 import { LogSink, type LoggerOptions } from '../logger.js';
 import { ConfigurationError, ThrottledError } from '../errors.js';
-import { type AccountInfo, type AuthenticationResult, accountView, accountsOf } from '../results.js';
+import { type AccountInfo, type AuthenticationResult, accountsOf, userView } from '../results.js';
 import type { ClientAuthenticator } from './client-credential.js';
 import { SingleFlight } from './single-flight.js';
 import { inTenantView, learnTenantId, tenantIdOf } from './tenants.js';
@@ -355,9 +355,9 @@ export class ClientApplication {
   /** The cached account with this home account id (of this client's issuer, see getAccounts), or undefined. */
   async getAccount(homeAccountId: string, signal?: AbortSignal): Promise<AccountInfo | undefined> {
     await this.context.persistence.sync(partitionKeys.account(this.context.partitioning, homeAccountId), signal);
-    const entities = this.tokenCache.accountsOf(homeAccountId).filter((e) => ofIssuer(e, this.authority));
-    const environment = entities[0]?.environment;
-    return accountView(this.tokenCache, this.clientId, entities.filter((e) => e.environment === environment));
+    // The user's view at the cloud of their first account this client sees (userView applies the same issuer rule).
+    const environment = this.tokenCache.accountsOf(homeAccountId).find((e) => ofIssuer(e, this.authority))?.environment;
+    return environment === undefined ? undefined : userView(this.tokenCache, this.clientId, homeAccountId, environment, undefined, this.authority);
   }
 
   /**
