@@ -224,7 +224,7 @@ async function acceptTokenResponse(ctx: FlowContext, req: TokenRequest, metadata
 
   // The cache's view of the user, as cache hits give it (tenant profiles), in the token's tenant.
   const view = partition !== undefined && account ? userView(ctx.persistence.cache, clientId, home, environment, realm, authority) : undefined;
-  return { ...tokenResult(at, view ?? accountInfo, false), scopes: granted, idToken, idTokenClaims: claims, correlationId: ctx.correlationId ?? req.correlationId };
+  return { ...tokenResult(at, view ?? accountInfo, false, ctx.correlationId ?? req.correlationId), scopes: granted, idToken, idTokenClaims: claims };
 }
 
 /**
