@@ -144,10 +144,42 @@ describe.skipIf(SKIP)('RedisCacheStore with foreign data at its key', () => {
     await client.set('binrefuse:default', replacement);
     const calls = store.stats.calls;
     expect(await store.load('default')).toBe(replacement);
-    // Told apart once (GET, then the value with its bytes' hash); the same value again is only read.
+    // Told apart on each read (GET, then the value with its bytes' hash): the text alone cannot tell.
     expect(store.stats.calls - calls).toBe(2);
     expect(await store.load('default')).toBe(replacement);
-    expect(store.stats.calls - calls).toBe(3);
+    expect(store.stats.calls - calls).toBe(4);
     expect(await store.update('default', (current) => current!)).toBe(replacement);
+  });
+
+  // Different bytes can read as one text: U+FFFD stands for every byte that is not UTF-8, and for
+  // itself. A load that went by the text once took bytes that are not UTF-8 for the cache seen before.
+  const lossy = (...bad: number[][]) =>
+    bad.map((b) => Buffer.concat([Buffer.from('{"Account":{"'), Buffer.from(b), Buffer.from('":{}}}')]));
+  const [REAL_FFFD, BYTE_FF, BYTE_FE] = lossy([0xef, 0xbf, 0xbd], [0xff], [0xfe]);
+
+  it('a value that reads as the same text as one seen before is judged by its own bytes', async () => {
+    const store = new RedisCacheStore({ client, prefix: 'lossy' });
+    expect(BYTE_FF!.toString()).toBe(REAL_FFFD!.toString());
+    expect(BYTE_FE!.toString()).toBe(REAL_FFFD!.toString());
+    for (const bytes of [BYTE_FF!, BYTE_FE!]) {
+      await client.set('lossy:default', REAL_FFFD!);
+      expect(await store.load('default')).toBe(REAL_FFFD!.toString());
+      await client.set('lossy:default', bytes);
+      await expect(store.load('default')).rejects.toMatchObject({ reason: 'corrupt', message: expect.stringContaining('holds bytes that are not UTF-8 text') });
+      expect(await client.getBuffer('lossy:default')).toEqual(bytes);
+    }
+
+    // With onCorrupt: 'overwrite', each of two such values in turn is copied aside as its own bytes.
+    const warnings: string[] = [];
+    const overwriting = new RedisCacheStore({ client, prefix: 'lossyow', onCorrupt: 'overwrite', onWarning: (m) => warnings.push(m) });
+    for (const bytes of [BYTE_FF!, BYTE_FE!]) {
+      await client.set('lossyow:default', bytes);
+      expect(await overwriting.load('default')).toBeUndefined();
+      expect(await overwriting.update('default', (current) => current ?? '{"Account":{}}')).toBe('{"Account":{}}');
+    }
+    const aside = (await client.keys('lossyow:default:corrupt-*')).sort();
+    expect(await Promise.all(aside.map((k) => client.getBuffer(k)))).toEqual(expect.arrayContaining([BYTE_FF, BYTE_FE]));
+    expect(aside).toHaveLength(2);
+    expect(warnings).toHaveLength(2);
   });
 });

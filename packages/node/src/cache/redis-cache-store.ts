@@ -184,8 +184,6 @@ export class RedisCacheStore implements CacheStore {
   private readonly warn: (message: string) => void;
   /** The last value seen valid at each key: an unchanged value is not parsed again. */
   private readonly valid = new Map<string, string>();
-  /** The last value with U+FFFD found to be UTF-8 at each key: an unchanged one is not inspected again. */
-  private readonly utf8 = new Map<string, string>();
   private readonly lockLeaseMs: number;
   private readonly lockTimeoutMs: number;
   private readonly breakerThreshold: number;
@@ -360,16 +358,15 @@ export class RedisCacheStore implements CacheStore {
 
   /**
    * The partition's value. Bytes that are not UTF-8 reach us as U+FFFD (which a cache may hold too):
-   * only then (and once per such value) is it read again with the SHA-1 of its bytes, in one step, to tell (Stored).
+   * only then is it read again with the SHA-1 of its bytes, in one step, to tell (Stored). Every time:
+   * different bytes read as one text, so a text seen to be UTF-8 before proves nothing about these bytes.
    */
   private async readValue(key: string, deadline: number, signal?: AbortSignal): Promise<Stored | undefined> {
     const value = await this.command('load a partition', deadline, signal, () => this.client.get(key));
     if (value == null) return undefined;
-    if (!value.includes('\uFFFD') || this.utf8.get(key) === value) return { value };
+    if (!value.includes('\uFFFD')) return { value };
     const [again, bytesSha] = (await this.command('load a partition', deadline, signal, () => this.script(INSPECT_SCRIPT, key))) as unknown[];
-    const current = stored(again, bytesSha);
-    if (current && !current.bytesSha) this.utf8.set(key, current.value);
-    return current;
+    return stored(again, bytesSha);
   }
 
   /**
