@@ -28,6 +28,7 @@ export async function handleInteraction(
   req: IncomingMessage,
   res: ServerResponse,
   subject: (username: string) => string = subjectFor,
+  acr?: string,
 ): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://localhost').pathname;
   const [, action = ''] = path.slice(INTERACTION_PREFIX.length).split('/');
@@ -49,7 +50,8 @@ export async function handleInteraction(
       if (!username || !isPasswordAccepted(form.get('password') ?? '')) {
         return sendHtml(res, 401, loginPage(details.uid, clientId, 'Invalid username or password.', prefix));
       }
-      const result = { login: { accountId: subject(username) } };
+      // The session's acr goes into the code, refresh tokens and ID tokens (DevAuthorityOptions.acr).
+      const result = { login: { accountId: subject(username), acr } };
       return await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: false });
     }
 

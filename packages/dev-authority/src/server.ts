@@ -39,7 +39,7 @@ export async function startDevAuthority(options: DevAuthorityOptions = {}): Prom
     if (!provider || !providerCallback) {
       res.writeHead(503).end();
     } else if (req.url?.startsWith(INTERACTION_PREFIX)) {
-      void handleInteraction(provider, req, res, subject);
+      void handleInteraction(provider, req, res, subject, options.acr);
     } else if (options.tokenEndpointDelayMs && req.url?.startsWith('/token')) {
       const handle = providerCallback;
       setTimeout(() => handle(req, res), options.tokenEndpointDelayMs);
@@ -93,13 +93,14 @@ export async function startDevAuthority(options: DevAuthorityOptions = {}): Prom
         dpopRequireNonce: options.dpop?.requireNonce ?? false,
         requirePushedAuthorizationRequests: options.requirePushedAuthorizationRequests === true,
         mountPath,
+        acr: options.acr,
       }),
     );
     const apiInfo = apiResourceInfo(ttls);
     const publicJwks = {
       keys: jwks.keys.map((k) => Object.fromEntries(Object.entries(k).filter(([name]) => !PRIVATE_JWK_MEMBERS.includes(name)))),
     };
-    created.registerGrantType(PASSWORD, passwordGrant(apiInfo, subject), passwordParameters);
+    created.registerGrantType(PASSWORD, passwordGrant(apiInfo, subject, options.acr), passwordParameters);
     const userJwtIds = new Set<string>();
     created.on('access_token.issued', (token: { jti: string }) => userJwtIds.add(token.jti));
     created.registerGrantType(JWT_BEARER, onBehalfOfGrant({ issuer, publicJwks, apiInfo, userJwtIds }), onBehalfOfParameters);

@@ -157,7 +157,6 @@ async function acceptTokenResponse(ctx: FlowContext, req: TokenRequest, metadata
   const granted = normalizeScopes(scope ?? scopes);
   const have = resourceScopes(granted);
   const missing = resourceScopes(scopes).filter((s) => !have.includes(s));
-  if (missing.length > 0) log.log('warning', `The server granted fewer scopes than asked; missing: ${missing.join(' ')}`);
 
   // A user sign-in (they all ask for offline_access unless excluded) that got no refresh token; a
   // refresh may keep the old refresh token.
@@ -219,6 +218,9 @@ async function acceptTokenResponse(ctx: FlowContext, req: TokenRequest, metadata
     );
   }
   if (refused) throw refused;
+
+  // Only about an accepted answer: a refused refresh (keepsRefreshToken) got this far too.
+  if (missing.length > 0) log.log('warning', `The server granted fewer scopes than asked; missing: ${missing.join(' ')}`);
 
   // The cache's view of the user, as cache hits give it (tenant profiles), in the token's tenant.
   const view = partition !== undefined && account ? userView(ctx.persistence.cache, clientId, home, environment, realm, authority) : undefined;
