@@ -71,7 +71,12 @@ export function providerConfiguration(setup: ConfigSetup): Configuration {
     },
     // Put profile/email claims in the ID token too (oidc-provider defaults to userinfo-only).
     conformIdTokenClaims: false,
-    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    cookies: {
+      keys: [randomBytes(32).toString('base64url')],
+      // The session cookie stays below a path issuer (as Keycloak's per realm): another issuer on the
+      // host neither receives nor overwrites it. Interaction cookies are path-scoped already.
+      ...(setup.mountPath ? { long: { path: setup.mountPath } } : {}),
+    },
     clientDefaults: { id_token_signed_response_alg: 'RS256' },
     interactions: { url: (_ctx, interaction) => `${setup.mountPath ?? ''}${INTERACTION_PREFIX}${interaction.uid}` },
     features: {

@@ -27,8 +27,8 @@ describe("msal-node's account at one of two OIDC issuers on a host", () => {
     const { a, b } = realms.current;
     const path = join(tmp.path, 'two-issuers.json');
     const msal = await msalPublicClient(a!, path);
-    // (The password grant: the dev authority's sign-in page does not resume under a path issuer's mount.)
-    await msal.app.acquireTokenByUsernamePassword({ scopes: SCOPES, username: 'ada', password: 'pw' });
+    // msal-node signs in interactively (auth code + PKCE) at a's path, as a desktop app would.
+    expect((await msal.signIn('ada', SCOPES)).idTokenClaims).toMatchObject({ iss: a!.issuer, sub: 'ada' });
     const appA = tessera(a!, path);
     await appA.acquireTokenByUsernamePassword({ scopes: SCOPES, username: 'ada', password: 'pw' });
     const inB = await tessera(b!, path).acquireTokenByUsernamePassword({ scopes: SCOPES, username: 'ada', password: 'pw' });
