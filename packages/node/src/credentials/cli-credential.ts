@@ -20,6 +20,8 @@ interface CliOutcome {
   /** Exit code; undefined when it did not exit by itself. */
   exitCode?: number;
   failure?: 'missing' | 'timeout' | 'aborted' | 'error';
+  /** The signal that ended the CLI when we did not (a crash, the OOM killer). */
+  signal?: string;
   errorMessage?: string;
 }
 
@@ -59,11 +61,13 @@ async function run(command: string, args: string[], timeoutMs: number, signal?: 
         { cwd, shell: false, timeout: timeoutMs, killSignal: 'SIGKILL', windowsHide: true, maxBuffer: 1024 * 1024, encoding: 'utf8', signal },
         (error, stdout, stderr) => {
           if (!error) return resolve({ stdout, stderr, exitCode: 0 });
-          const e = error as NodeJS.ErrnoException & { killed?: boolean; code?: string | number };
+          const e = error as NodeJS.ErrnoException & { killed?: boolean; code?: string | number; signal?: string | null };
           if (e.code === 'ENOENT') return resolve({ stdout, stderr, failure: 'missing' });
           if (e.name === 'AbortError') return resolve({ stdout, stderr, failure: 'aborted' });
           if (e.killed) return resolve({ stdout, stderr, failure: 'timeout' });
           if (typeof e.code === 'number') return resolve({ stdout, stderr, exitCode: e.code });
+          // Ended by a signal: e.message is "Command failed: <command line>\n<stderr>", never to be quoted as it is.
+          if (e.signal) return resolve({ stdout, stderr, signal: e.signal });
           resolve({ stdout, stderr, failure: 'error', errorMessage: e.message });
         },
       );
@@ -156,7 +160,10 @@ export abstract class CliCredential implements TokenCredential {
         code: 'cli_timeout',
       });
     }
-    if (o.failure === 'error') throw new AuthenticationError(`${d.name}: could not run ${d.command}: ${o.errorMessage}`);
+    if (o.failure === 'error') throw new AuthenticationError(`${d.name}: could not run ${d.command}: ${sanitizeCliOutput(o.errorMessage ?? '')}`);
+    if (o.signal) {
+      throw new AuthenticationError(`${d.name}: ${d.command} was stopped by signal ${o.signal}: ${sanitizeCliOutput(o.stderr) || '(no error output)'}`, { code: 'cli_failed' });
+    }
     if (d.notSignedIn(o.stderr)) throw new CredentialUnavailableError(`${d.name}: not signed in: ${d.login}`, { code: 'cli_not_signed_in' });
     if (o.exitCode !== 0) {
       throw new AuthenticationError(`${d.name}: ${d.command} failed (exit code ${o.exitCode}): ${sanitizeCliOutput(o.stderr) || '(no error output)'}`, { code: 'cli_failed' });
