@@ -17,6 +17,7 @@ import {
 } from '../src/index.js';
 import { fail, printJson, useCliStubs } from './support/cli-stub.js';
 import { jwtClaims, recordingHttpClient, useDevAuthority, useTempDir } from './credentials-helpers.js';
+import { startMsiServer } from './support/msi-server.js';
 
 const SCOPE = 'api.read';
 const AZ_TOKEN = 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJheiJ9.';
@@ -159,6 +160,28 @@ describe('DefaultAzureCredential', () => {
     expect(lines[3]).toMatch(/^- ManagedIdentityCredential \(IMDS\): the endpoint .*127\.0\.0\.1/);
     expect(lines[4]).toBe('- AzureCliCredential: not signed in: run "az login" (or "az login --tenant <tenant>")');
     expect(lines[5]).toBe('- AzureDeveloperCliCredential: not signed in: run "azd auth login"');
+  });
+
+  it.each([
+    ['a captive portal or another metadata server (200, HTML)', { status: 200, body: '<!DOCTYPE html><html><body>Sign in to the network</body></html>', headers: { 'content-type': 'text/html' } }],
+    ['a proxy refusing the address (403, text)', { status: 403, body: 'Access denied by policy', headers: { 'content-type': 'text/plain' } }],
+    ['a gateway asking for its own sign-in (401, HTML)', { status: 401, body: '<html><body>Unauthorized</body></html>', headers: { 'content-type': 'text/html' } }],
+  ])('moves on to the developer tools when something other than IMDS answers at its address: %s', async (_name, reply) => {
+    // As azure-identity's chains do: an answer that is not JSON is not IMDS, so managed identity is unavailable here.
+    const other = await startMsiServer();
+    try {
+      other.handle(() => reply);
+      vi.stubEnv('AZURE_POD_IDENTITY_AUTHORITY_HOST', other.origin);
+      const az = await stubs.install('az', printJson(AZ_ANSWER));
+      const credential = new DefaultAzureCredential();
+      const token = await credential.getToken('https://management.azure.com/.default');
+      expect(token.token).toBe(AZ_TOKEN);
+      expect(await az.record()).toBeDefined();
+      // The probe, then one token request (these statuses are not retried).
+      expect(other.requests.map((r) => r.headers.metadata)).toEqual([undefined, 'true']);
+    } finally {
+      await other.close();
+    }
   });
 
   it('picks the first working credential (az here) and keeps it for later calls', async () => {
