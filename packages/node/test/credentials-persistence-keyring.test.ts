@@ -78,4 +78,16 @@ describe.skipIf(missing !== undefined)('encrypted token cache persistence (OS se
     expect(await store().load('default')).toBe(data);
     expect(await readFile(join(tmp.path, 'direct.json'), 'utf8')).not.toContain('appmetadata');
   });
+
+  it('creates one key when the first writes of several partitions run at once: every file stays readable after a restart', async () => {
+    // Per-account partitions are separate files under separate locks: their first writes meet only at the key.
+    const store = () => new FileCacheStore({ name: 'racing', directory: tmp.path, encryption: keyringEncryption({ name: 'racing' }) });
+    const data = (n: number) => JSON.stringify({ AccessToken: {}, Account: {}, IdToken: {}, RefreshToken: {}, AppMetadata: { [`appmetadata-${n}`]: { client_id: `c${n}`, environment: 'e' } } });
+    const partitions = Array.from({ length: 6 }, (_, n) => `account:${n}`);
+    const first = store();
+    await Promise.all(partitions.map((p, n) => first.save(p, data(n))));
+    // A new process: a new encryption instance, which knows only the key in the secret store.
+    const later = store();
+    for (const [n, p] of partitions.entries()) expect(await later.load(p)).toBe(data(n));
+  });
 });
