@@ -84,8 +84,9 @@ describe.skipIf(missing !== undefined)('encrypted token cache persistence (OS se
     const store = () => new FileCacheStore({ name: 'racing', directory: tmp.path, encryption: keyringEncryption({ name: 'racing' }) });
     const data = (n: number) => JSON.stringify({ AccessToken: {}, Account: {}, IdToken: {}, RefreshToken: {}, AppMetadata: { [`appmetadata-${n}`]: { client_id: `c${n}`, environment: 'e' } } });
     const partitions = Array.from({ length: 6 }, (_, n) => `account:${n}`);
-    const first = store();
-    await Promise.all(partitions.map((p, n) => first.save(p, data(n))));
+    // Two stores (two credentials with the same persistence name), each with its own encryption instance.
+    const [a, b] = [store(), store()];
+    await Promise.all(partitions.map((p, n) => (n % 2 ? a : b).save(p, data(n))));
     // A new process: a new encryption instance, which knows only the key in the secret store.
     const later = store();
     for (const [n, p] of partitions.entries()) expect(await later.load(p)).toBe(data(n));

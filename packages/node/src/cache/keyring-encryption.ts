@@ -53,6 +53,14 @@ function loadKeyring(): Promise<KeyringModule> {
 class SecretStoreUnavailable extends Error {}
 
 /**
+ * Key creations under way in this process, by service and account, whichever instance started
+ * them: two first writes (per-account partitions are separate files under separate locks, or two
+ * credentials of one name) would each store a key of their own, and the files written under the
+ * overwritten one could never be read again.
+ */
+const creating = new Map<string, Promise<Buffer>>();
+
+/**
  * Cache encryption with AES-256-GCM under a random 256-bit key that the OS secret store keeps
  * (Keychain on macOS, the Credential Manager / DPAPI on Windows, the Secret Service (GNOME Keyring,
  * KWallet) on Linux) through the optional peer dependency `@napi-rs/keyring`. The key is created
@@ -87,7 +95,6 @@ export function keyringEncryption(options: KeyringEncryptionOptions): CacheEncry
     }
   };
 
-  /** The key from the secret store; created there when `create` and absent. Undefined when absent. */
   /** The stored key, checked; undefined when there is none. */
   const readKey = async (e: KeyringEntry): Promise<Buffer | undefined> => {
     let stored: string | null;
@@ -102,10 +109,6 @@ export function keyringEncryption(options: KeyringEncryptionOptions): CacheEncry
     return bytes;
   };
 
-  // One creation at a time in this process: two first writes (per-account partitions are separate
-  // files under separate locks) would each store a key of their own, and the files written under
-  // the overwritten one could never be read again.
-  let creating: Promise<Buffer> | undefined;
   const create = async (): Promise<Buffer> => {
     const e = await entry();
     const found = await readKey(e);
@@ -121,11 +124,16 @@ export function keyringEncryption(options: KeyringEncryptionOptions): CacheEncry
     return kept;
   };
 
+  /** The key from the secret store; created there when `mayCreate` and absent. Undefined when absent. */
   const getKey = async (mayCreate: boolean): Promise<Buffer | undefined> => {
     if (key) return key;
-    if (!mayCreate) return creating ? (key = await creating) : (key = await readKey(await entry()));
-    creating ??= create().finally(() => (creating = undefined));
-    return (key = await creating);
+    const id = `${service}\n${account}`;
+    const pending = creating.get(id);
+    if (!mayCreate) return (key = await (pending ?? readKey(await entry())));
+    if (pending) return (key = await pending);
+    const created = create().finally(() => creating.delete(id));
+    creating.set(id, created);
+    return (key = await created);
   };
 
   const unavailable = (error: SecretStoreUnavailable): CacheStoreUnavailableError =>
