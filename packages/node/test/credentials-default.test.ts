@@ -9,6 +9,7 @@ import { DEV_PASSWORD_REJECTED } from '@tessera/dev-authority';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   AggregateAuthenticationError,
+  AuthenticationError,
   AzureCliCredential,
   CredentialUnavailableError,
   DefaultAzureCredential,
@@ -182,6 +183,27 @@ describe('DefaultAzureCredential', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it('goes on to azd when az fails (MFA, broken answer), as azure-identity does; az alone still reports AuthenticationError', async () => {
+    const azd = await stubs.install('azd', printJson({ token: 'azd-token', expiresOn: '2030-01-01T00:00:00Z' }));
+    for (const behaviour of [
+      fail('ERROR: AADSTS50076: Due to a configuration change made by your administrator, you must use multi-factor authentication. Run az login --scope https://management.azure.com/.default'),
+      "process.stdout.write('WARNING: not json'); process.exit(0);",
+    ]) {
+      const az = await stubs.install('az', behaviour);
+      const token = await new DefaultAzureCredential().getToken('https://management.azure.com/.default');
+      expect(token.token).toBe('azd-token');
+      expect(await az.record()).toBeDefined();
+      expect(await azd.record()).toBeDefined();
+      await expect(new AzureCliCredential().getToken('https://management.azure.com/.default')).rejects.toSatisfy((e) => e instanceof AuthenticationError && !(e instanceof CredentialUnavailableError));
+    }
+    // Both fail: the aggregate names az's own reason.
+    await stubs.install('azd', fail('ERROR: fetching token: AADSTS700082: The refresh token has expired'));
+    const error = await new DefaultAzureCredential().getToken('https://management.azure.com/.default').catch((e) => e);
+    expect(error).toBeInstanceOf(AggregateAuthenticationError);
+    expect(error.message).toContain('- AzureDeveloperCliCredential: azd failed (exit code 1): ERROR: fetching token: AADSTS700082');
+    expect(error.message).toContain('- AzureCliCredential: az printed something that is not JSON');
   });
 
   it('picks the first working credential (az here) and keeps it for later calls', async () => {

@@ -97,11 +97,25 @@ export interface CliDialect {
   answer: 'azAnswerSchema' | 'azdAnswerSchema';
 }
 
+/** The CLI credentials DefaultAzureCredential made (see inDefaultChain). */
+const inChain = new WeakSet<CliCredential>();
+
+/**
+ * Marks a CLI credential as one of DefaultAzureCredential's: there, as in azure-identity, any failure
+ * of the tool (a refusal, an answer it cannot read) is CredentialUnavailableError, so the chain
+ * goes on to the next tool; alone, the credential reports it as AuthenticationError.
+ */
+export function inDefaultChain<T extends CliCredential>(credential: T): T {
+  inChain.add(credential);
+  return credential;
+}
+
 /**
  * Base of the developer-tool credentials: validates the scopes and tenant (they become command
  * arguments), runs the CLI without a shell under a timeout, and turns its answer into a token or a
  * typed error: CredentialUnavailableError when the CLI is missing, not signed in or too slow (a
- * chain moves on), AuthenticationError for any other failure, its output stripped of tokens.
+ * chain moves on), AuthenticationError for any other failure (CredentialUnavailableError in
+ * DefaultAzureCredential, see inDefaultChain), its output stripped of tokens.
  * The CLIs cache their own tokens, so every getToken runs the CLI, as in @azure/identity.
  */
 export abstract class CliCredential implements TokenCredential {
@@ -139,7 +153,12 @@ export abstract class CliCredential implements TokenCredential {
     const outcome = await run(file, [...prefix, ...d.args(list, tenant), ...this.extraArgs()], this.timeoutMs, signal);
     // The caller gave up: not a reason for a chain to try the next credential.
     if (outcome.failure === 'aborted') throw new AbortError(signal?.reason);
-    return this.interpret(outcome);
+    try {
+      return await this.interpret(outcome);
+    } catch (error) {
+      if (!(error instanceof AuthenticationError) || !inChain.has(this)) throw error;
+      throw new CredentialUnavailableError(error.message, { cause: error, code: error.code });
+    }
   }
 
   /** The program to start and its leading arguments: the dialect's command, found on PATH. */
