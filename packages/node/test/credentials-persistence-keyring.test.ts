@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { AsyncEntry } from '@napi-rs/keyring';
 import { describe, expect, it } from 'vitest';
 import { CacheStoreUnavailableError, FileCacheStore, keyringEncryption } from '../src/index.js';
+import { finished, startWorker } from './cache-helpers.js';
 import { useDevAuthority, useTempDir } from './credentials-helpers.js';
 import { persistentCredential, secretServiceMissing, useSessionBus } from './support/secret-service.js';
 
@@ -91,4 +92,14 @@ describe.skipIf(missing !== undefined)('encrypted token cache persistence (OS se
     const later = store();
     for (const [n, p] of partitions.entries()) expect(await later.load(p)).toBe(data(n));
   });
+
+  it('creates one key when processes that start together write their first partitions at once', async () => {
+    // Separate processes share no memory: only the secret store and the cache folder.
+    const partitions = Array.from({ length: 4 }, (_, n) => `account:${n}`);
+    const startAt = Date.now() + 1500;
+    const workers = await Promise.all(partitions.map((p) => startWorker('keyring-worker.mjs', [tmp.path, 'processes', p, String(startAt)])));
+    await Promise.all(workers.map(finished));
+    const later = new FileCacheStore({ name: 'processes', directory: tmp.path, encryption: keyringEncryption({ name: 'processes' }) });
+    for (const p of partitions) expect(await later.load(p)).toContain(`"client_id":"${p}"`);
+  }, 30_000);
 });
