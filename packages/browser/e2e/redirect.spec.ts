@@ -167,6 +167,27 @@ test.describe('redirect sign-in (bundled sample)', () => {
     expect(await text(page, '#status')).toBe('Signed in as stay');
   });
 
+  test('a popup sign-in started while the page is leaving for a redirect sign-in keeps that sign-in\'s flow: it completes on return', async ({ idp, app, page }) => {
+    await openSample(page, `${app.origin}/`);
+    // The redirect's flow stored, the page still here (its navigation is called off: "Stay on page").
+    await page.evaluate(() => addEventListener('beforeunload', (event) => (window as unknown as { guard?: boolean }).guard !== false && event.preventDefault()));
+    const prompted = new Promise<void>((resolve) => page.once('dialog', (dialog) => void dialog.dismiss().then(resolve)));
+    await page.click('#login-redirect');
+    await prompted;
+    const authUri = await page.evaluate(() => JSON.parse(sessionStorage.getItem('tessera.interaction.tessera-spa')!).flow.authUri as string);
+    // A popup sign-in claims the tab; then the page leaves for the redirect's authorization request after all.
+    const [popup] = await Promise.all([page.context().waitForEvent('page'), page.click('#login-popup')]);
+    await page.evaluate(() => ((window as unknown as { guard?: boolean }).guard = false));
+    await page.goto(authUri);
+    await popup.close();
+
+    await signInAtAuthority(page, idp, 'leaving');
+    await page.waitForSelector('body[data-ready="true"]');
+    expect(await text(page, '#error')).toBe('');
+    expect(await text(page, '#status')).toBe('Signed in as leaving');
+    expect(idp.countRequests({ grantType: 'authorization_code' })).toBe(1);
+  });
+
   test('removes the transient entries of abandoned interactions older than 10 minutes', async ({ app, page }) => {
     await openSample(page, `${app.origin}/`);
     await page.evaluate(() => {

@@ -28,10 +28,11 @@ export const SPA_GZIP_BUDGET = 15_000;
  * 21,397 / 19,905 B; strings back on zod's own z.string: 21,552 / 20,065 B. The review's fixes and
  * keeping a rotated refresh token from an answer refused for a clock or JWKS-outage reason (a
  * provider with reuse detection would otherwise revoke the grant): 21,694 / 20,200 B. Ceilings:
- * today's sizes rounded up to the next 50 B.
+ * today's sizes rounded up to the next 50 B. A popup sign-in after Back from the provider (a page
+ * restored from the back-forward cache) holds the tab like any other interaction: 21,704 / 20,208 B.
  */
-export const CDN_GZIP_CEILING = 21_700;
-export const SPA_GZIP_CEILING = 20_200;
+export const CDN_GZIP_CEILING = 21_704;
+export const SPA_GZIP_CEILING = 20_208;
 
 /** Strings only zod/mini's schema classes carry: the bundles parse with zod/mini itself. */
 export const ZOD_MINI_MARKERS = ['ZodMiniObject', '$ZodObject'];
