@@ -178,6 +178,7 @@ test.describe('redirect sign-in (bundled sample)', () => {
     // A popup sign-in claims the tab; then the page leaves for the redirect's authorization request after all.
     const [popup] = await Promise.all([page.context().waitForEvent('page'), page.click('#login-popup')]);
     await page.evaluate(() => ((window as unknown as { guard?: boolean }).guard = false));
+    idp.clearRequests();
     await page.goto(authUri);
     await popup.close();
 
