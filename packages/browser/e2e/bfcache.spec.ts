@@ -114,7 +114,10 @@ test.describe('back-forward cache', () => {
 
     expect(await back(page)).toEqual({ restored: true, reasons: [] });
     // The abandoned sign-in's flow is still in the tab: the page never loaded again to clear it.
-    const stale = await page.evaluate(() => JSON.parse(sessionStorage.getItem('tessera.interaction.tessera-spa') ?? 'null')?.flow as { state: string; nonce: string } | undefined);
+    const stale = await page.evaluate(
+      (issuer) => JSON.parse(sessionStorage.getItem(`tessera.interaction.tessera-spa ${issuer}`) ?? 'null')?.flow as { state: string; nonce: string } | undefined,
+      idp.issuer,
+    );
     expect(stale?.state).toBeTruthy();
     expect(await text(page, '#status')).toBe('Signed out');
 

@@ -159,7 +159,7 @@ test.describe('redirect sign-in (bundled sample)', () => {
     expect(params.get('scope')!.split(' ').sort()).toEqual(['api.read', 'api.write', 'offline_access', 'openid', 'profile']);
     for (const name of ['state', 'nonce', 'code_challenge']) expect(params.get(name)?.length).toBeGreaterThanOrEqual(43);
     // The transient state is in sessionStorage for this interaction only, with its timestamp.
-    const stored = await page.evaluate(() => JSON.parse(sessionStorage.getItem('tessera.interaction.tessera-spa') ?? 'null'));
+    const stored = await page.evaluate((issuer) => JSON.parse(sessionStorage.getItem(`tessera.interaction.tessera-spa ${issuer}`) ?? 'null'), idp.issuer);
     expect(stored).toMatchObject({ flow: { state: params.get('state'), nonce: params.get('nonce'), scopes: ['api.read'] } });
     expect(Date.now() - stored.createdAt).toBeLessThan(60_000);
     expect(stored.flow.codeVerifier).toMatch(/^[\w-]{43}$/);
@@ -183,7 +183,7 @@ test.describe('redirect sign-in (bundled sample)', () => {
     await openSample(page, `${app.origin}/`);
     // The redirect's flow stored, the page still here.
     const { letLeave } = await redirectCalledOff(page);
-    const authUri = await page.evaluate(() => JSON.parse(sessionStorage.getItem('tessera.interaction.tessera-spa')!).flow.authUri as string);
+    const authUri = await page.evaluate((issuer) => JSON.parse(sessionStorage.getItem(`tessera.interaction.tessera-spa ${issuer}`)!).flow.authUri as string, idp.issuer);
     // A popup sign-in claims the tab; then the page leaves for the redirect's authorization request after all.
     const [popup] = await Promise.all([page.context().waitForEvent('page'), page.click('#login-popup')]);
     await letLeave();

@@ -258,7 +258,7 @@ export class BrowserClient {
       // Entra's x-client-* (sent as parameters, see #call); this package's own version, put in at build time.
       libraryHeaders: libraryHeaders(authority.kind === 'entra', { sku: 'tessera.js.browser', version: '0.0.0-tessera-package-version' }),
     };
-    this.#interaction = interactionKey(clientId);
+    this.#interaction = interactionKey(clientId, authority.url);
   }
 
   /** The headers of an API request with a DPoP-bound token: `authorization: DPoP <token>` and the `dpop` proof. */

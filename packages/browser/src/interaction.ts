@@ -22,11 +22,13 @@ const fresh = (r: InteractionRecord | null | undefined): r is InteractionRecord 
 /**
  * The transient state of one sign-in (PKCE verifier, state, nonce, requested scopes) lives in
  * sessionStorage: one timestamped entry per client and tab, from the start of an interaction to
- * its end. This gives a client's key, and removes every client's stale entries.
+ * its end. A client is its id at its authority: realms of one host often register the same id, and
+ * one realm's client must not take (and redeem at its own issuer) the other's sign-in. This gives
+ * a client's key, and removes every client's stale entries.
  */
-export function interactionKey(clientId: string): string {
+export function interactionKey(clientId: string, authority: string): string {
   for (const key of interactionKeys()) if (!fresh(readInteraction(key))) clearInteraction(key);
-  return PREFIX + clientId;
+  return `${PREFIX}${clientId} ${authority}`;
 }
 
 /** Every client's entry key in this tab (the app's own sessionStorage entries are never read). */

@@ -33,14 +33,9 @@ export class LogSink {
     this.#max = RANK[options.level ?? 'info'];
     this.piiLoggingEnabled = options.piiLoggingEnabled ?? false;
   }
-  /** Whether a line at `level` would be written (skip building expensive messages otherwise). */
-  enabled(level: LogLevel): boolean {
-    return this.#target !== undefined && RANK[level] <= this.#max;
-  }
-  /** Writes a line at `level`; a function message is called only when the line is written. */
+  /** Writes a line at `level` if that level is logged; a function message is called only when the line is written. */
   log(level: LogLevel, message: string | (() => string)): void {
-    if (!this.enabled(level)) return;
-    this.#target!.log(level, typeof message === 'function' ? message() : message);
+    if (this.#target && RANK[level] <= this.#max) this.#target.log(level, typeof message === 'function' ? message() : message);
   }
   /** A value that is personal or secret: shown only with PII logging on. */
   pii(value: string | undefined): string {

@@ -140,7 +140,7 @@ export function userView(cache: TokenCache, clientId: string, homeAccountId: str
   return accountView(
     cache,
     clientId,
-    cache.accountsOf(homeAccountId).filter((e) => e.environment === environment && ofIssuer(e, authority)),
+    cache.accountsOf(homeAccountId).filter((e) => e.environment === environment && ofIssuer(cache, e, authority)),
     realm,
   );
 }
@@ -167,7 +167,7 @@ export function accountFields(entity: AccountEntity): AccountInfo {
 export function accountsOf(cache: TokenCache, clientId: string, authority: AccountAuthority): AccountInfo[] {
   const groups = new Map<string, AccountEntity[]>();
   for (const a of cache.getAccounts()) {
-    if (!ofIssuer(a, authority)) continue;
+    if (!ofIssuer(cache, a, authority)) continue;
     const idToken = cache.findIdToken(a.home_account_id, a.environment, clientId, a.realm);
     // OIDC issuers file refresh tokens per issuer path (realm); Entra's serve every tenant.
     const realm = a.authority_type === 'MSSTS' ? undefined : a.realm;

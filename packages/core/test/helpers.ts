@@ -1,4 +1,4 @@
-import { startDevAuthority, type DevAuthority, type DevAuthorityOptions } from '@tessera/dev-authority';
+import { startDevAuthority, startPathIssuers, type DevAuthority, type DevAuthorityOptions, type PathIssuers } from '@tessera/dev-authority';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll } from 'vitest';
@@ -48,33 +48,8 @@ export async function startJsonStub(
   return { server, origin, host };
 }
 
-/**
- * One loopback origin in front of several servers (path issuers `/realms/a`, an API under `/api`):
- * a request whose path starts with a routed prefix is forwarded to that server's port, keeping
- * the `Host` header (the dev authority builds its URLs from it); anything else is a 404.
- */
-export async function startFrontDoor(): Promise<{ origin: string; route(prefix: string, port: number): void; close(): Promise<void> }> {
-  const routes = new Map<string, number>();
-  const front = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const prefix = [...routes.keys()].find((p) => req.url === p || req.url?.startsWith(`${p}/`));
-    if (prefix === undefined) return void res.writeHead(404).end();
-    const upstream = request({ host: '127.0.0.1', port: routes.get(prefix), method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    upstream.on('error', () => res.writeHead(502).end());
-    req.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
-  return {
-    origin: `http://127.0.0.1:${(front.address() as AddressInfo).port}`,
-    route: (prefix, port) => void routes.set(prefix, port),
-    close: () => {
-      front.closeAllConnections();
-      return new Promise((resolve) => front.close(() => resolve()));
-    },
-  };
-}
+// The front door (path issuers and an API on one loopback origin) lives in the dev authority: Playwright specs use it too.
+export { startFrontDoor } from '@tessera/dev-authority';
 
 /**
  * A loopback proxy in front of a dev authority (`port`) for a slow network: while `state.hold` is
@@ -106,22 +81,17 @@ export function holdingProxy(port: () => number) {
   return { server, state };
 }
 
-/** Issuers `http://127.0.0.1:<port>/realms/<name>` on one host: a front door forwarding each path to its dev authority. */
+/** Issuers `http://127.0.0.1:<port>/realms/<name>` on one host (dev authorities behind one front door) for the enclosing describe block. */
 export function usePathIssuers(names: string[]): { readonly current: Record<string, DevAuthority> } {
   const holder = { current: {} as Record<string, DevAuthority> };
-  let front: Awaited<ReturnType<typeof startFrontDoor>>;
+  let issuers: PathIssuers | undefined;
   beforeAll(async () => {
-    front = await startFrontDoor();
-    for (const name of names) {
-      const idp = await startDevAuthority({ issuer: `${front.origin}/realms/${name}` });
-      front.route(`/realms/${name}`, idp.port);
-      holder.current[name] = idp;
-    }
+    issuers = await startPathIssuers(names);
+    holder.current = issuers.authorities;
     clearMetadataCache();
   });
   afterAll(async () => {
-    await Promise.all(Object.values(holder.current).map((idp) => idp.close()));
-    await front.close();
+    await issuers?.close();
   });
   return holder;
 }

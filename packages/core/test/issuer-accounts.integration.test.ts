@@ -2,10 +2,10 @@
 // subject at both): each issuer's client lists, views and signs out only its own issuer's
 // account. Two real dev authorities behind one loopback front door, sharing one cache store as two
 // apps (or processes) sharing a file do.
-import type { DevAuthority } from '@tessera/dev-authority';
+import { completeAuthorization, type DevAuthority } from '@tessera/dev-authority';
 import { describe, expect, it } from 'vitest';
 import { MemoryCacheStore, PublicClientApplication, TokenCache } from '../src/index.js';
-import { usePathIssuers } from './helpers.js';
+import { LOOPBACK_REDIRECT, usePathIssuers } from './helpers.js';
 
 const SCOPES = ['api.read'];
 
@@ -25,6 +25,11 @@ describe('accounts of two OIDC issuers on one host (/realms/a and /realms/b), sa
   /** A client of `idp` over `store` with a TokenCache of its own (another app or process). */
   const client = (idp: DevAuthority, store: MemoryCacheStore) => new PublicClientApplication({ clientId: idp.clients.native.clientId, authority: idp.issuer, cacheStore: store });
   const signIn = (app: PublicClientApplication, username: string) => app.acquireTokenByUsernamePassword({ scopes: SCOPES, username, password: 'pw' });
+  /** An interactive sign-in (auth code + PKCE) on the issuer's own login and consent pages, below its path. */
+  const signInInteractively = async (app: PublicClientApplication, username: string) => {
+    const flow = await app.initiateAuthCodeFlow({ scopes: SCOPES, redirectUri: LOOPBACK_REDIRECT });
+    return app.acquireTokenByAuthCodeFlow(flow, (await completeAuthorization(flow.authUri, { username })).redirectUrl);
+  };
 
   it("each issuer's client lists and views only its own issuer's accounts", async () => {
     const { a, b } = realms.current;
@@ -56,12 +61,13 @@ describe('accounts of two OIDC issuers on one host (/realms/a and /realms/b), sa
     expect(b!.requests).toHaveLength(0);
   });
 
-  it("signing out at a leaves b's account, ID token, access and refresh tokens; b still answers silently, then refreshes", async () => {
+  it("signing out at a (both signed in interactively) leaves b's account, ID token, access and refresh tokens; b still answers silently, then refreshes", async () => {
     const { a, b } = realms.current;
     const store = new MemoryCacheStore();
     const [appA, appB] = [client(a!, store), client(b!, store)];
-    const inA = await signIn(appA, 'grace');
-    const inB = await signIn(appB, 'grace');
+    const inA = await signInInteractively(appA, 'grace');
+    const inB = await signInInteractively(appB, 'grace');
+    expect([inA.idTokenClaims?.iss, inB.idTokenClaims?.iss]).toEqual([a!.issuer, b!.issuer]);
     const before = cacheOf(store);
     const ofB = filedUnder(before, 'grace', 'realms/b');
     const ofA = filedUnder(before, 'grace', 'realms/a');

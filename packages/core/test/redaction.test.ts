@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAX_SERVER_TEXT, REDACTED, redactor, requestSecrets } from '../src/http/redaction.js';
 import { formPost } from '../src/http/oauth-response.js';
+import { clientAuthenticator } from '../src/client/client-credential.js';
 
 const SECRET = 'Ab8Q~x.Vw secret!value(1)*/+=é';
 
@@ -52,14 +53,20 @@ describe('redactor', () => {
     expect(long).toContain('characters cut');
   });
 
-  it('finds the secret inside Basic credentials, and the raw values of secret form parameters', () => {
-    const basic = btoa(`app:${new URLSearchParams({ v: SECRET }).toString().slice(2).replace(/%7E/g, '~')}`);
-    const request = formPost('https://idp.example/token', { grant_type: 'password', password: SECRET, username: 'u' }, { authorization: `Basic ${basic}` });
-    const secrets = requestSecrets(request);
-    expect(secrets).toContain(SECRET);
-    expect(secrets).toContain(basic);
-    const clean = redactor(secrets);
-    const text = clean(`auth=Basic ${basic} body=${request.body}`);
+  it('finds the raw values of secret form parameters', () => {
+    const request = formPost('https://idp.example/token', { grant_type: 'password', password: SECRET, username: 'u' }, {});
+    expect(requestSecrets(request)).toEqual([SECRET]);
+    expect(redactor(requestSecrets(request))(`body=${request.body}`)).not.toMatch(/secret|Ab8Q/);
+  });
+
+  it('hides Basic credentials through the secrets their authentication lists (client_secret_basic)', async () => {
+    const metadata = { issuer: 'https://idp.example', token_endpoint: 'https://idp.example/token', token_endpoint_auth_methods_supported: ['client_secret_basic'] };
+    const auth = await clientAuthenticator('app id', SECRET)('https://idp.example/token', metadata);
+    const basic = auth.headers.authorization!.replace(/^Basic /, '');
+    expect(auth.secrets).toContain(SECRET);
+    expect(auth.secrets).toContain(basic);
+    const clean = redactor(auth.secrets!);
+    const text = clean(`auth=Basic ${basic} decoded=${atob(basic)}`);
     expect(text).not.toContain(basic);
     expect(text).not.toMatch(/secret|Ab8Q/);
   });

@@ -20,6 +20,11 @@ describe('a refresh refused for the clock or a JWKS outage keeps the rotated ref
   const refreshes: Array<{ presented: string; issued?: string }> = [];
   /** When set, the JWKS endpoint is down (HTTP 503), or answers `forged` (another key under the provider's kid). */
   const jwks: { down: boolean; forged?: string } = { down: false };
+  /**
+   * When set, refresh answers grant this scope no more (removed from their `scope`), as Entra does for
+   * a scope whose consent was revoked; the dev authority refuses such refreshes instead (invalid_scope).
+   */
+  const narrow: { scope?: string } = {};
   const fetch = new FetchHttpClient();
   const http: HttpClient = {
     async send(request: HttpRequest) {
@@ -27,15 +32,21 @@ describe('a refresh refused for the clock or a JWKS outage keeps the rotated ref
       if (jwks.forged && request.url.endsWith('/jwks')) return { status: 200, headers: { 'content-type': 'application/json' }, body: jwks.forged };
       const response = await fetch.send(request);
       const presented = new URLSearchParams(request.body ?? '').get('refresh_token');
-      if (presented) refreshes.push({ presented, issued: (JSON.parse(response.body) as { refresh_token?: string }).refresh_token });
-      return response;
+      if (!presented) return response;
+      const answer = JSON.parse(response.body) as { refresh_token?: string; scope?: string };
+      refreshes.push({ presented, issued: answer.refresh_token });
+      if (!narrow.scope || answer.scope === undefined) return response;
+      answer.scope = answer.scope.split(' ').filter((s) => s !== narrow.scope).join(' ');
+      return { ...response, body: JSON.stringify(answer) };
     },
   };
 
-  /** A public client with a movable clock over `tokenCache`, checking signatures when asked. */
+  /** A public client with a movable clock over `tokenCache`, checking signatures when asked; `logs` gets its log lines. */
   function client(tokenCache: TokenCache, verify = false) {
     const clock = { skew: 0 };
+    const logs: Array<{ level: string; message: string }> = [];
     const app = new PublicClientApplication({
+      logger: { log: (level, message) => logs.push({ level, message }) },
       clientId: idp.current.clients.native.clientId,
       authority: idp.current.issuer,
       httpClient: http,
@@ -43,11 +54,11 @@ describe('a refresh refused for the clock or a JWKS outage keeps the rotated ref
       now: () => Math.floor(Date.now() / 1000) + clock.skew,
       idTokenSignatureVerifier: verify ? jwksSignatureVerifier : undefined,
     });
-    return { app, clock };
+    return { app, clock, logs };
   }
 
-  async function signIn(app: PublicClientApplication, username: string) {
-    const flow = await app.initiateAuthCodeFlow({ scopes: SCOPES, redirectUri: LOOPBACK_REDIRECT });
+  async function signIn(app: PublicClientApplication, username: string, scopes = SCOPES) {
+    const flow = await app.initiateAuthCodeFlow({ scopes, redirectUri: LOOPBACK_REDIRECT });
     const { redirectUrl } = await completeAuthorization(flow.authUri, { username });
     return (await app.acquireTokenByAuthCodeFlow(flow, redirectUrl)).account!;
   }
@@ -96,6 +107,27 @@ describe('a refresh refused for the clock or a JWKS outage keeps the rotated ref
 
     clock.skew = 0;
     await expectGrantAlive(app, account, issued);
+  });
+
+  it('a refused answer granting fewer scopes logs no scope warning (it was not accepted); the accepted one does', async () => {
+    const scopes = ['api.read', 'api.write'];
+    const { app, clock, logs } = client(new TokenCache());
+    const account = await signIn(app, 'narrowed', scopes);
+    const scopeWarnings = () => logs.filter((l) => l.level === 'warning' && /fewer scopes/.test(l.message)).map((l) => l.message);
+    expect(scopeWarnings()).toEqual([]);
+    narrow.scope = 'api.write';
+    try {
+      clock.skew = -3600;
+      await expect(app.acquireTokenSilent({ scopes, account, forceRefresh: true })).rejects.toSatisfy((e) => e instanceof ValidationError && e.check === 'iat');
+      expect(refreshes.at(-1)!.issued).toBeTruthy(); // the provider answered; the answer was refused
+      expect(scopeWarnings()).toEqual([]);
+      clock.skew = 0;
+      const result = await app.acquireTokenSilent({ scopes, account, forceRefresh: true });
+      expect(result.scopes).not.toContain('api.write');
+      expect(scopeWarnings()).toEqual(['The server granted fewer scopes than asked; missing: api.write']);
+    } finally {
+      narrow.scope = undefined;
+    }
   });
 
   it('a refusal about identity keeps nothing, even when the clock is off too', async () => {

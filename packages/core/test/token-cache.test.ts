@@ -145,6 +145,49 @@ describe('TokenCache with MSAL unified schema', () => {
     expect(cache.size).toBe(0);
   });
 
+  it("msal-node's OIDC-mode accounts (Generic, realm = an ID-token claim): the ID token's issuer says whose they are, for listing, refresh and sign-out", () => {
+    const ENV = '127.0.0.1:8443';
+    const root = { kind: 'oidc' as const, environment: ENV, tenant: '' };
+    const atPath = (tenant: string) => ({ ...root, tenant });
+    const jwt = (claims: object) => `${[{ alg: 'RS256' }, claims].map((part) => Buffer.from(JSON.stringify(part)).toString('base64url')).join('.')}.sig`;
+    const cache = new TokenCache();
+    /** What msal-node's OIDC protocol mode writes for `user` at `issuer` whose ID tokens carry acr "1". */
+    const msalOidc = (user: string, issuer: string, idToken = jwt({ iss: issuer, sub: user, acr: '1' })) => {
+      cache.store('Account', { home_account_id: user, environment: ENV, realm: '1', local_account_id: user, username: user, authority_type: 'Generic' });
+      cache.store('IdToken', { credential_type: 'IdToken', secret: idToken, home_account_id: user, environment: ENV, client_id: 'app', realm: '1' });
+      cache.store('RefreshToken', { credential_type: 'RefreshToken', secret: `rt-${user}`, home_account_id: user, environment: ENV, client_id: 'app' });
+    };
+    msalOidc('sam', `http://${ENV}`);
+    msalOidc('kim', `http://${ENV}/realms/a/`);
+    // An ID token that cannot be read names no issuer: the realm alone decides (another issuer's).
+    msalOidc('lee', '', 'id-1');
+    // Tessera's account of sam at realms/b.
+    cache.store('Account', { home_account_id: 'sam', environment: ENV, realm: 'realms/b', local_account_id: 'sam', username: 'sam', authority_type: 'Generic' });
+    cache.store('IdToken', { credential_type: 'IdToken', secret: jwt({ iss: `http://${ENV}/realms/b`, sub: 'sam' }), home_account_id: 'sam', environment: ENV, client_id: 'app', realm: 'realms/b' });
+    const listed = (authority: typeof root) => accountsOf(cache, 'app', authority).map((a) => `${a.username} ${[...a.tenantProfiles!.keys()].join()}`);
+    expect(listed(root)).toEqual(['sam 1']);
+    expect(listed(atPath('realms/a'))).toEqual(['kim 1']);
+    expect(listed(atPath('REALMS/A'))).toEqual(['kim 1']);
+    expect(listed(atPath('realms/b'))).toEqual(['sam realms/b']);
+    expect(listed({ ...root, environment: 'id.example.com' })).toEqual([]);
+    // kim signed in on the host through realms/a alone: msal-node's realmless refresh token is realms/a's, not realms/b's.
+    expect(cache.findRefreshToken('kim', ENV, 'app', { realm: 'realms/a' })?.secret).toBe('rt-kim');
+    expect(cache.findRefreshToken('kim', ENV, 'app', { realm: 'realms/b' })).toBeUndefined();
+    // Signed out at realms/b: its account and ID token go, and the realmless refresh token (whose issuer is unknown); msal-node's root account stays.
+    const bOnly = new TokenCache();
+    bOnly.deserialize(cache.serialize());
+    expect(bOnly.removeAccount('sam', ENV, 'realms/b')).toBe(3);
+    expect(accountsOf(bOnly, 'app', root).map((a) => [...a.tenantProfiles!.keys()])).toEqual([['1']]);
+    // Signed out at the root: msal-node's account and ID token (realm 1) go with the realmless refresh token; realms/b's stay.
+    expect(cache.removeAccount('sam', ENV, '')).toBe(3);
+    expect(listed(root)).toEqual([]);
+    expect(listed(atPath('realms/b'))).toEqual(['sam realms/b']);
+    // Signed out at realms/a: kim's entries go; the other users' stay.
+    expect(cache.removeAccount('kim', ENV, 'realms/a')).toBe(3);
+    expect(cache.accountsOf('kim')).toEqual([]);
+    expect(cache.accountsOf('lee')).toHaveLength(1);
+  });
+
   it('finds a token by any subset of its scopes, and not by a scope it lacks', () => {
     const cache = new TokenCache();
     cache.upsert('AccessToken', {

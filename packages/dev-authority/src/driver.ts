@@ -20,24 +20,41 @@ const DEFAULT_USERNAME = 'alice';
 const DEFAULT_PASSWORD = 'password';
 const MAX_STEPS = 20;
 
-class CookieJar {
-  readonly #cookies = new Map<string, string>();
+/** RFC 6265 5.1.4: whether a cookie of `cookiePath` goes with a request to `requestPath`. */
+const pathMatches = (requestPath: string, cookiePath: string) =>
+  requestPath === cookiePath || (requestPath.startsWith(cookiePath) && (cookiePath.endsWith('/') || requestPath[cookiePath.length] === '/'));
 
-  store(response: Response): void {
+/**
+ * Cookies of one flow at one authority host, scoped by path as a browser scopes them: a path
+ * issuer's cookies (`/realms/a/...`) go only with requests below their path.
+ */
+class CookieJar {
+  /** name and value by `path` + NUL + name. */
+  readonly #cookies = new Map<string, { path: string; name: string; value: string }>();
+
+  store(response: Response, url: string): void {
     for (const line of response.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';');
+      const [pair = '', ...attributes] = line.split(';');
       const eq = pair.indexOf('=');
       if (eq <= 0) continue;
       const name = pair.slice(0, eq).trim();
       const value = pair.slice(eq + 1).trim();
-      // Paths are ignored: one jar per flow and a single authority host.
-      if (value === '' || /expires=thu, 01 jan 1970/i.test(line)) this.#cookies.delete(name);
-      else this.#cookies.set(name, value);
+      const pathAttribute = attributes.map((a) => /^\s*path=(\/[^;]*)$/i.exec(a)?.[1]).find(Boolean);
+      // Without a Path attribute: the request path's directory (RFC 6265 5.1.4).
+      const path = pathAttribute ?? (new URL(url).pathname.replace(/\/[^/]*$/, '') || '/');
+      const key = `${path}\0${name}`;
+      if (value === '' || /expires=thu, 01 jan 1970/i.test(line)) this.#cookies.delete(key);
+      else this.#cookies.set(key, { path, name, value });
     }
   }
 
-  header(): string {
-    return [...this.#cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  header(url: string): string {
+    const { pathname } = new URL(url);
+    return [...this.#cookies.values()]
+      .filter((c) => pathMatches(pathname, c.path))
+      .sort((x, y) => y.path.length - x.path.length)
+      .map((c) => `${c.name}=${c.value}`)
+      .join('; ');
   }
 }
 
@@ -82,12 +99,12 @@ class Browser {
       method: form ? 'POST' : 'GET',
       redirect: 'manual',
       headers: {
-        cookie: this.jar.header(),
+        cookie: this.jar.header(url),
         ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
       },
       body: form?.toString(),
     });
-    this.jar.store(response);
+    this.jar.store(response, url);
     return response;
   }
 }

@@ -1,4 +1,6 @@
 export { startDevAuthority } from './server.js';
+export { startFrontDoor, startPathIssuers } from './front-door.js';
+export type { FrontDoor, PathIssuers } from './front-door.js';
 export { completeAuthorization, approveDeviceCode, denyDeviceCode } from './driver.js';
 export type { AuthorizationOptions, AuthorizationResult, LoginOptions } from './driver.js';
 export { DEV_PASSWORD_REJECTED } from './accounts.js';

@@ -8,6 +8,9 @@ import { consentPage, loginPage } from './pages.js';
 
 export const INTERACTION_PREFIX = '/interaction/';
 
+/** A request below a path issuer's mount point (`/realms/a`): `url` is the path below it, `baseUrl` the mount point. */
+export type MountedRequest = IncomingMessage & { baseUrl?: string };
+
 async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -25,12 +28,12 @@ export async function handleInteraction(
   req: IncomingMessage,
   res: ServerResponse,
   subject: (username: string) => string = subjectFor,
+  acr?: string,
 ): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://localhost').pathname;
   const [, action = ''] = path.slice(INTERACTION_PREFIX.length).split('/');
   // Under a path issuer (/realms/a, see server.ts) the forms post back below its path.
-  const original = (req as IncomingMessage & { originalUrl?: string }).originalUrl;
-  const prefix = `${original ? original.slice(0, original.length - (req.url ?? '').length) : ''}${INTERACTION_PREFIX}`;
+  const prefix = `${(req as MountedRequest).baseUrl ?? ''}${INTERACTION_PREFIX}`;
   try {
     const details = await provider.interactionDetails(req, res);
     const clientId = String(details.params.client_id ?? '');
@@ -47,7 +50,8 @@ export async function handleInteraction(
       if (!username || !isPasswordAccepted(form.get('password') ?? '')) {
         return sendHtml(res, 401, loginPage(details.uid, clientId, 'Invalid username or password.', prefix));
       }
-      const result = { login: { accountId: subject(username) } };
+      // The session's acr goes into the code, refresh tokens and ID tokens (DevAuthorityOptions.acr).
+      const result = { login: { accountId: subject(username), acr } };
       return await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: false });
     }
 

@@ -37,6 +37,8 @@ export interface ConfigSetup {
   requirePushedAuthorizationRequests?: boolean;
   /** The issuer's path (`/realms/a`) when it has one: the login pages live under it too. */
   mountPath?: string;
+  /** The `acr` of every sign-in (see DevAuthorityOptions.acr). */
+  acr?: string;
 }
 
 export function apiResourceInfo(ttls: Ttls): ResourceServerInfo {
@@ -60,14 +62,21 @@ export function providerConfiguration(setup: ConfigSetup): Configuration {
     // The API scopes are also plain scopes so that an `openid api.read` request yields one
     // (opaque, userinfo) access token whose `scope` lists every granted scope.
     scopes: [...OIDC_SCOPES, ...API_SCOPES],
+    // An acr value makes oidc-provider keep the claim; listed under openid, every ID token carries it.
+    acrValues: setup.acr ? [setup.acr] : [],
     claims: {
-      openid: ['sub'],
+      openid: setup.acr ? ['sub', 'acr'] : ['sub'],
       profile: ['name', 'preferred_username'],
       email: ['email', 'email_verified'],
     },
     // Put profile/email claims in the ID token too (oidc-provider defaults to userinfo-only).
     conformIdTokenClaims: false,
-    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    cookies: {
+      keys: [randomBytes(32).toString('base64url')],
+      // The session cookie stays below a path issuer (as Keycloak's per realm): another issuer on the
+      // host neither receives nor overwrites it. Interaction cookies are path-scoped already.
+      ...(setup.mountPath ? { long: { path: setup.mountPath } } : {}),
+    },
     clientDefaults: { id_token_signed_response_alg: 'RS256' },
     interactions: { url: (_ctx, interaction) => `${setup.mountPath ?? ''}${INTERACTION_PREFIX}${interaction.uid}` },
     features: {

@@ -9,7 +9,7 @@ import { JWT_BEARER, PASSWORD } from './grants/names.js';
 import { onBehalfOfGrant, onBehalfOfParameters } from './grants/on-behalf-of.js';
 import { passwordGrant, passwordParameters } from './grants/password.js';
 import { keepOfflineAccess } from './offline-access.js';
-import { INTERACTION_PREFIX, handleInteraction } from './interactions.js';
+import { INTERACTION_PREFIX, handleInteraction, type MountedRequest } from './interactions.js';
 import { generateBareClientKey, generateSigningJwks, loadFixtureClientKey } from './keys.js';
 import { apiResourceInfo, providerConfiguration, type Ttls } from './provider-config.js';
 import { RequestLog, basicClientId, clientAuthentication } from './request-log.js';
@@ -29,15 +29,17 @@ export async function startDevAuthority(options: DevAuthorityOptions = {}): Prom
   const mountPath = options.issuer ? new URL(options.issuer).pathname.replace(/\/+$/, '') : '';
   const server = createServer((req, res) => {
     if (mountPath && (req.url === mountPath || req.url?.startsWith(`${mountPath}/`))) {
-      // oidc-provider builds its URLs from originalUrl minus url (its mount point); the log records paths below it.
-      (req as IncomingMessage & { originalUrl?: string }).originalUrl = req.url;
+      // The provider (and the login pages) build their URLs below baseUrl, the mount point, as under
+      // Express; the log records paths below it. Not originalUrl: oidc-provider takes the mount point
+      // to be originalUrl minus url, which is lost once a middleware rewrites the query (keepOfflineAccess).
+      (req as MountedRequest).baseUrl = mountPath;
       req.url = req.url.slice(mountPath.length) || '/';
     }
     log.start(req);
     if (!provider || !providerCallback) {
       res.writeHead(503).end();
     } else if (req.url?.startsWith(INTERACTION_PREFIX)) {
-      void handleInteraction(provider, req, res, subject);
+      void handleInteraction(provider, req, res, subject, options.acr);
     } else if (options.tokenEndpointDelayMs && req.url?.startsWith('/token')) {
       const handle = providerCallback;
       setTimeout(() => handle(req, res), options.tokenEndpointDelayMs);
@@ -91,13 +93,14 @@ export async function startDevAuthority(options: DevAuthorityOptions = {}): Prom
         dpopRequireNonce: options.dpop?.requireNonce ?? false,
         requirePushedAuthorizationRequests: options.requirePushedAuthorizationRequests === true,
         mountPath,
+        acr: options.acr,
       }),
     );
     const apiInfo = apiResourceInfo(ttls);
     const publicJwks = {
       keys: jwks.keys.map((k) => Object.fromEntries(Object.entries(k).filter(([name]) => !PRIVATE_JWK_MEMBERS.includes(name)))),
     };
-    created.registerGrantType(PASSWORD, passwordGrant(apiInfo, subject), passwordParameters);
+    created.registerGrantType(PASSWORD, passwordGrant(apiInfo, subject, options.acr), passwordParameters);
     const userJwtIds = new Set<string>();
     created.on('access_token.issued', (token: { jti: string }) => userJwtIds.add(token.jti));
     created.registerGrantType(JWT_BEARER, onBehalfOfGrant({ issuer, publicJwks, apiInfo, userJwtIds }), onBehalfOfParameters);

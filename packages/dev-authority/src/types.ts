@@ -82,6 +82,12 @@ export interface DevAuthorityOptions {
    * `require_pushed_authorization_requests: true`; discovery does not tell). Default none.
    */
   pushedAuthorizationRequestsRequiredFor?: Array<'spa' | 'native' | 'confidential'>;
+  /**
+   * The authentication context class (`acr`) every sign-in gets, e.g. `'1'` as Keycloak's: ID tokens
+   * then carry it (every flow, refreshes too) and discovery lists it in `acr_values_supported`.
+   * MSAL files accounts under an ID token's `tid`, `tfp` or `acr`. Default: no `acr` claim.
+   */
+  acr?: string;
 }
 
 export interface DevClients {

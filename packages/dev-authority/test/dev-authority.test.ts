@@ -355,3 +355,22 @@ describe('short TTLs', () => {
     }
   });
 });
+
+describe('acr', () => {
+  it("every ID token carries the configured acr (password grant and its refreshes; auth code's in the msal-node interop tests); none by default", async () => {
+    const keycloakLike = await startDevAuthority({ acr: '1' });
+    try {
+      const discovery = (await (await fetch(`${keycloakLike.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+      expect(discovery.acr_values_supported).toEqual(['1']);
+      const clientId = keycloakLike.clients.native.clientId;
+      const signedIn = await postToken(keycloakLike.issuer, { grant_type: 'password', client_id: clientId, username: 'u', password: 'p', scope: 'openid offline_access' });
+      expect(jwtPayload(signedIn.body.id_token)).toMatchObject({ sub: 'u', acr: '1' });
+      const refreshed = await postToken(keycloakLike.issuer, { grant_type: 'refresh_token', client_id: clientId, refresh_token: String(signedIn.body.refresh_token) });
+      expect(jwtPayload(refreshed.body.id_token)).toMatchObject({ sub: 'u', acr: '1' });
+    } finally {
+      await keycloakLike.close();
+    }
+    const plain = await postToken(authority.issuer, { grant_type: 'password', client_id: authority.clients.native.clientId, username: 'u', password: 'p', scope: 'openid' });
+    expect(jwtPayload(plain.body.id_token)).not.toHaveProperty('acr');
+  });
+});

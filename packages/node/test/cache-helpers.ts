@@ -1,3 +1,4 @@
+import { type CacheStore, PublicClientApplication } from '@tessera/core';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, rename } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -107,4 +108,27 @@ export function expireAccessTokens(json: string): string {
     at.expires_on = String(now + 2);
   }
   return JSON.stringify(cache);
+}
+
+/** An Entra-shaped home account id (oid.tid): personal data that store messages show only with PII logging on. */
+export const PERSONAL_HOME = '00000000-0000-0000-66f3-3332eca7ea81.9188040d-6c67-4c5b-b112-36a304b66dad';
+/** Whether `text` holds any piece of PERSONAL_HOME. */
+export const hasPersonalHome = (text: string | undefined): boolean => ['66f3', '3332eca7ea81', '9188040d'].some((part) => text!.includes(part));
+
+/**
+ * The lines a client with per-account partitions over `cacheStore` logs when it loads PERSONAL_HOME's
+ * partition (getAccount: no network), PII logging on or off.
+ */
+export async function perAccountLoadLog(cacheStore: CacheStore, piiLoggingEnabled: boolean): Promise<string[]> {
+  const logged: string[] = [];
+  const app = new PublicClientApplication({
+    clientId: 'c',
+    authority: 'http://127.0.0.1:1',
+    cacheStore,
+    cachePartitioning: 'perKey',
+    piiLoggingEnabled,
+    logger: { log: (_level, message) => logged.push(message) },
+  });
+  if ((await app.getAccount(PERSONAL_HOME)) !== undefined) throw new Error('no account expected');
+  return logged;
 }

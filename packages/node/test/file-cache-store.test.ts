@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { AbortError, ConfigurationError, TokenCache } from '@tessera/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CacheStoreRefusedError, FileCacheStore, type FileCacheStoreOptions, keyringEncryption, tokenCachePersistence } from '../src/index.js';
-import { finished, sleep, startWorker } from './cache-helpers.js';
+import { CacheStoreRefusedError, CacheStoreUnavailableError, FileCacheStore, type FileCacheStoreOptions, keyringEncryption, tokenCachePersistence } from '../src/index.js';
+import { PERSONAL_HOME, finished, hasPersonalHome, perAccountLoadLog, sleep, startWorker } from './cache-helpers.js';
 
 const posix = process.platform !== 'win32';
 
@@ -206,6 +206,71 @@ describe('FileCacheStore', () => {
     expect(warnings).toEqual([expect.stringMatching(/corrupt \(not UTF-8 text\); moved it to /)]);
     const aside = (await readdir(plainAllowed.directory)).filter((f) => f.includes('.corrupt-'));
     expect(await readFile(join(plainAllowed.directory, aside[0]!))).toEqual(DAMAGED);
+  });
+
+  // A per-account partition's file is named after the home account id, personal data in MSAL's
+  // logging model: warnings and errors (and so the client's log lines quoting them) name the file by
+  // its folder, partition kind and tag, a pattern only it matches, unless the store's piiLoggingEnabled is on.
+  const ACCOUNT = `account:${PERSONAL_HOME}`;
+  /** The one file a shell pattern (`*` only) matches in `dir`. */
+  const matching = async (pattern: string, dir: string) => {
+    const re = new RegExp(`^${pattern.replace(/[\\^$.+?()[\]{}|]/g, '\\$&').replace(/\*/g, '.*')}$`);
+    return (await readdir(dir)).filter((name) => re.test(name));
+  };
+
+  it("names a per-account partition's file without the home account id in warnings, errors and the client's log, unless piiLoggingEnabled", async () => {
+    for (const pii of [false, true]) {
+      const warnings: string[] = [];
+      const quarantining = store({ onWarning: (m) => warnings.push(m), piiLoggingEnabled: pii });
+      const dir = quarantining.directory;
+      const file = quarantining.filePath(ACCOUNT);
+      expect(hasPersonalHome(file)).toBe(true); // why it is hidden
+      const shown = pii ? file : join(dir, `tessera.cache.account_*-${file.match(/-([0-9a-f]{12})\.json$/)![1]}.json`);
+      await mkdir(dir, { recursive: true });
+      await plant(file, Buffer.from('not json'));
+      expect(await quarantining.load(ACCOUNT)).toBeUndefined();
+      expect(warnings).toEqual([expect.stringMatching(/^Token cache file .* was corrupt \(.*\); moved it to .*\.corrupt-\d{8}T\d{9}Z and continuing with an empty cache$/)]);
+      expect(warnings[0]).toContain(`Token cache file ${shown} was corrupt`);
+      expect(warnings[0]).toContain(`moved it to ${shown}.corrupt-`);
+      expect(hasPersonalHome(warnings[0])).toBe(pii);
+      // The pattern finds the file, and its aside copy, alone (a shell expands it so).
+      expect(await matching(`${basename(shown)}.corrupt-*`, dir)).toEqual((await readdir(dir)).filter((name) => name.includes('.corrupt-')));
+      await plant(file, Buffer.from('{}'));
+      expect(await matching(basename(shown), dir)).toEqual([basename(file)]);
+
+      // Refused: the error's message, stack and target; a fix to copy (chmod on the pattern) included.
+      const refusing = store({ onCorrupt: 'refuse', piiLoggingEnabled: pii });
+      const refusingShown = shown.replace(dir, refusing.directory);
+      await mkdir(refusing.directory, { recursive: true });
+      await plant(refusing.filePath(ACCOUNT), Buffer.from('not json'));
+      const corrupt = (await refusing.load(ACCOUNT).catch((e: unknown) => e)) as CacheStoreRefusedError;
+      expect(corrupt).toBeInstanceOf(CacheStoreRefusedError);
+      expect(corrupt).toMatchObject({ reason: 'corrupt', target: pii ? refusing.filePath(ACCOUNT) : refusingShown });
+      expect(corrupt.message).toContain(`${corrupt.target} is not a plain cache JSON file`);
+      expect([hasPersonalHome(corrupt.message), hasPersonalHome(corrupt.stack)]).toEqual([pii, pii]);
+      if (posix) {
+        await chmod(refusing.filePath(ACCOUNT), 0o664);
+        const mode = (await refusing.update(ACCOUNT, () => '{}').catch((e: unknown) => e)) as CacheStoreRefusedError;
+        expect(mode).toMatchObject({ reason: 'mode', target: corrupt.target });
+        expect(mode.message).toContain(`\`chmod 600 ${corrupt.target}\``);
+        expect(hasPersonalHome(mode.message)).toBe(pii);
+      }
+
+      // A file system error names the file too (ENOTDIR: the folder is a file).
+      const notDir = join(refusing.directory, 'not-a-folder');
+      await writeFile(notDir, '');
+      const broken = new FileCacheStore({ directory: notDir, allowUnencryptedStorage: true, piiLoggingEnabled: pii });
+      const unreadable = (await broken.load(ACCOUNT).catch((e: unknown) => e)) as Error;
+      expect(unreadable).toBeInstanceOf(CacheStoreUnavailableError);
+      expect(unreadable.message).toMatch(/could not read .*ENOTDIR/);
+      expect(hasPersonalHome(unreadable.message)).toBe(pii);
+
+      // Through a client with per-account partitions: its warning quotes the store's error.
+      const logged = await perAccountLoadLog(refusing, pii);
+      expect(logged).toEqual([expect.stringContaining(`Cache store could not load partition`)]);
+      expect(logged[0]).toContain(`${corrupt.target} is `);
+      expect(hasPersonalHome(logged[0])).toBe(pii);
+    }
   });
 
   it('breaks a stale lock left behind by a crashed holder', async () => {

@@ -1,8 +1,10 @@
 import { type ChildProcess, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { PublicClientApplication } from '@tessera/core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CacheStoreRefusedError, RedisCacheStore } from '../src/index.js';
+import { PERSONAL_HOME, hasPersonalHome, perAccountLoadLog } from './cache-helpers.js';
 import { freePort, startRedis, stopRedis } from './support/redis-server.mjs';
 
 // Issue 10 (questionable): a value at our key that is not a token cache is refused by default,
@@ -144,10 +146,83 @@ describe.skipIf(SKIP)('RedisCacheStore with foreign data at its key', () => {
     await client.set('binrefuse:default', replacement);
     const calls = store.stats.calls;
     expect(await store.load('default')).toBe(replacement);
-    // Told apart once (GET, then the value with its bytes' hash); the same value again is only read.
+    // Told apart on each read (GET, then the value with its bytes' hash): the text alone cannot tell.
     expect(store.stats.calls - calls).toBe(2);
     expect(await store.load('default')).toBe(replacement);
-    expect(store.stats.calls - calls).toBe(3);
+    expect(store.stats.calls - calls).toBe(4);
     expect(await store.update('default', (current) => current!)).toBe(replacement);
+  });
+
+  // A per-account partition's key holds the home account id, personal data in MSAL's logging model:
+  // warnings and errors (and so the client's log lines quoting them) name the key by prefix, partition
+  // kind and tag, and say how to see it, unless the store's piiLoggingEnabled is on.
+  it("names a per-account partition's key without the home account id in warnings, errors and the client's log, unless piiLoggingEnabled", async () => {
+    const ACCOUNT = `account:${PERSONAL_HOME}`;
+    const tag = createHash('sha256').update(ACCOUNT).digest('hex').slice(0, 12);
+    for (const pii of [false, true]) {
+      const prefix = `pii${pii}`;
+      const key = `${prefix}:${ACCOUNT}`;
+      const shown = pii ? key : `${prefix}:account:<redacted ${tag}>`;
+      const hint = "The key's account id is hidden: `piiLoggingEnabled: true` on the store shows it";
+      await client.set(key, FOREIGN);
+
+      const refusing = new RedisCacheStore({ client, prefix, piiLoggingEnabled: pii });
+      for (const attempt of [() => refusing.load(ACCOUNT), () => refusing.update(ACCOUNT, () => '{}')]) {
+        const error = (await attempt().catch((e: unknown) => e)) as CacheStoreRefusedError;
+        expect(error).toBeInstanceOf(CacheStoreRefusedError);
+        expect(error).toMatchObject({ reason: 'corrupt', target: shown });
+        expect(error.message).toContain(`Redis key ${shown} holds something that is not a token cache`);
+        expect(error.message.endsWith(hint)).toBe(!pii);
+        expect([hasPersonalHome(error.message), hasPersonalHome(error.stack)]).toEqual([pii, pii]);
+      }
+
+      // Through a client with per-account partitions: its warning quotes the store's error.
+      const logged = await perAccountLoadLog(refusing, pii);
+      expect(logged).toEqual([expect.stringContaining(`Redis key ${shown} holds something that is not a token cache`)]);
+      expect(hasPersonalHome(logged[0])).toBe(pii);
+
+      // Copied aside: the warning names both keys so.
+      const warnings: string[] = [];
+      const overwriting = new RedisCacheStore({ client, prefix, onCorrupt: 'overwrite', onWarning: (m) => warnings.push(m), piiLoggingEnabled: pii });
+      expect(await overwriting.update(ACCOUNT, () => '{}')).toBe('{}');
+      const [aside] = await client.keys(`${key}:corrupt-*`);
+      expect(await client.get(aside!)).toBe(FOREIGN);
+      expect(warnings).toEqual([
+        `Redis key ${shown} held something that is not a token cache (The token cache is not valid JSON); copied it to ${shown}${aside!.slice(key.length)} and starting the partition afresh${pii ? '' : `. ${hint}`}`,
+      ]);
+      expect(hasPersonalHome(warnings[0])).toBe(pii);
+    }
+  });
+
+  // Different bytes can read as one text: U+FFFD stands for every byte that is not UTF-8, and for
+  // itself. A load that went by the text once took bytes that are not UTF-8 for the cache seen before.
+  const lossy = (...bad: number[][]) =>
+    bad.map((b) => Buffer.concat([Buffer.from('{"Account":{"'), Buffer.from(b), Buffer.from('":{}}}')]));
+  const [REAL_FFFD, BYTE_FF, BYTE_FE] = lossy([0xef, 0xbf, 0xbd], [0xff], [0xfe]);
+
+  it('a value that reads as the same text as one seen before is judged by its own bytes', async () => {
+    const store = new RedisCacheStore({ client, prefix: 'lossy' });
+    expect(BYTE_FF!.toString()).toBe(REAL_FFFD!.toString());
+    expect(BYTE_FE!.toString()).toBe(REAL_FFFD!.toString());
+    for (const bytes of [BYTE_FF!, BYTE_FE!]) {
+      await client.set('lossy:default', REAL_FFFD!);
+      expect(await store.load('default')).toBe(REAL_FFFD!.toString());
+      await client.set('lossy:default', bytes);
+      await expect(store.load('default')).rejects.toMatchObject({ reason: 'corrupt', message: expect.stringContaining('holds bytes that are not UTF-8 text') });
+      expect(await client.getBuffer('lossy:default')).toEqual(bytes);
+    }
+
+    // With onCorrupt: 'overwrite', each of two such values in turn is copied aside as its own bytes.
+    const warnings: string[] = [];
+    const overwriting = new RedisCacheStore({ client, prefix: 'lossyow', onCorrupt: 'overwrite', onWarning: (m) => warnings.push(m) });
+    for (const bytes of [BYTE_FF!, BYTE_FE!]) {
+      await client.set('lossyow:default', bytes);
+      expect(await overwriting.load('default')).toBeUndefined();
+      expect(await overwriting.update('default', (current) => current ?? '{"Account":{}}')).toBe('{"Account":{}}');
+    }
+    const aside = (await client.keys('lossyow:default:corrupt-*')).sort();
+    expect(await Promise.all(aside.map((k) => client.getBuffer(k)))).toEqual(expect.arrayContaining([BYTE_FF, BYTE_FE]));
+    expect(aside).toHaveLength(2);
+    expect(warnings).toHaveLength(2);
   });
 });

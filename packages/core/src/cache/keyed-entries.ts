@@ -12,6 +12,8 @@ export interface StoredEntry {
   entity: unknown;
   /** An access token's lower-cased scopes, once looked up. */
   scopes?: ReadonlySet<string>;
+  /** An ID token's issuer, once looked up (see token-cache.ts › issuerOf). */
+  issuer?: string;
 }
 
 /** How `key` is kept for an entity stored under it (see StoredEntry). */

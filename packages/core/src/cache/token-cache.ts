@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { TesseraError } from '../errors.js';
-import type { Authority } from '../authority/authority.js';
+import { type Authority, resolveAuthority } from '../authority/authority.js';
+import { decodeIdToken } from '../crypto/id-token.js';
 import { custom, isRecord, optional, parseJson, parseOrThrow } from '../http/schemas.js';
 import { canonicalEnvironment } from '../authority/entra.js';
 import {
@@ -212,16 +213,28 @@ export class TokenCache {
     const find = (realm: string) =>
       this.#last<RefreshTokenEntity>('RefreshToken', owner(homeAccountId, options), environment, clientId, realm, (rt) => !('keyId' in options) || rt.key_id === options.keyId);
     // Filed without a realm (msal-node, older Tessera): it can only be this issuer's when the account
-    // has signed in on this host through this issuer path alone.
+    // has signed in on this host through this issuer alone.
     const found = find(realm);
     if (found || !realm) return found;
     const accounts = this.#matching('Account', homeAccountId, environment);
-    return accounts.length && accounts.every((a) => sameFolded((a.entity as AccountEntity).realm, realm)) ? find('') : undefined;
+    return accounts.length && accounts.every((a) => this.knownOfIssuer(a.entity as AccountEntity, { environment, tenant: realm })) ? find('') : undefined;
   }
 
   /** The ID token of the account for this client and tenant, if cached. */
   findIdToken(homeAccountId: string, environment: string, clientId: string, realm: string): IdTokenEntity | undefined {
     return this.#last<IdTokenEntity>('IdToken', homeAccountId, environment, clientId, realm);
+  }
+
+  /**
+   * Whether an account is known to be the OIDC issuer's: filed under its path (Tessera's accounts),
+   * or, filed under another realm, with an ID token (of any client) that `issuer` issued. msal-node's
+   * OIDC protocol mode files a generic issuer's account as Generic under a claim of its ID token
+   * (tid, tfp or acr: Keycloak's acr "1"), not under the issuer's path. ID tokens are decoded once
+   * each, and never on cache hits (listing, refresh and sign-out ask).
+   */
+  knownOfIssuer(account: AccountEntity, issuer: IssuerId): boolean {
+    const key = issuerKey(issuer);
+    return sameFolded(account.realm, issuer.tenant) || this.#matching('IdToken', account.home_account_id, account.environment, undefined, account.realm).some((e) => issuerOf(e) === key);
   }
 
   /** Every cached account. */
@@ -239,7 +252,8 @@ export class TokenCache {
    * entries went. `realm`: an OIDC issuer's path (see removeAccountOf): what is filed under the
    * paths of the user's accounts at other issuers on the host stays (signing out of one issuer
    * must not sign the user out of another); everything else of the user there goes: this issuer's
-   * entries, other tools' accounts (every issuer's, see ofIssuer: else still listed here) and
+   * entries (msal-node's too, whose realm may be an ID-token claim: see ofIssuer), other tools'
+   * accounts that name no issuer (every issuer's, see ofIssuer: else still listed here) and
    * realmless tokens (whose issuer is unknown: one issuer left alone would take them for its own,
    * see findRefreshToken). Leave `realm` out for Entra, whose accounts and tokens of every tenant go together.
    */
@@ -247,8 +261,9 @@ export class TokenCache {
     const env = canonicalEnvironment(environment);
     const realmOf = (entry: StoredEntry) => (entry.entity as Fields).realm ?? '';
     const entries = [...(this.#owners.get(homeAccountId) ?? [])].filter((entry) => canonicalEnvironment((entry.entity as Fields).environment!) === env);
-    // The issuer paths of the user's accounts at other issuers on this host (none for Entra): what is filed under them stays.
-    const others = realm === undefined ? [] : entries.filter((entry) => entry.section === 'Account' && filedByIssuer(entry.entity as Fields) && !sameFolded(realmOf(entry), realm)).map(realmOf);
+    // The realms of the user's accounts at other issuers on this host (none for Entra): what is filed under them stays.
+    const others =
+      realm === undefined ? [] : entries.filter((entry) => entry.section === 'Account' && !ofIssuer(this, entry.entity as AccountEntity, { kind: 'oidc', environment, tenant: realm })).map(realmOf);
     return entries.filter((entry) => !(filedByIssuer(entry.entity as Fields) && others.some((r) => sameFolded(r, realmOf(entry)))) && this.remove(entry.section, keyOfEntry(entry))).length;
   }
 
@@ -387,21 +402,39 @@ export function refreshTokenRealm(authority: Pick<Authority, 'kind' | 'tenant'>)
 /** The client's authority, as far as whose accounts it sees depends on it (see ofIssuer). */
 export type AccountAuthority = Pick<Authority, 'kind' | 'environment' | 'tenant'>;
 
+/** An OIDC issuer as accounts are filed under it: its host (`environment`) and path (`tenant`). */
+export type IssuerId = Pick<Authority, 'environment' | 'tenant'>;
+
 /**
- * Whether an account is one a client of `authority` lists and signs out: for an OIDC issuer, one
- * on its host filed under its path or under none (see filedByIssuer), as several issuers can share
- * a host (`/realms/a` and `/realms/b`), each with its own users; for Entra any, as one host serves
- * every tenant and a user's accounts in all of them are one account.
+ * Whether an account is one a client of `authority` lists, uses and signs out (the one rule for
+ * all of them): for an OIDC issuer, one on its host that is known to be its (see
+ * TokenCache.knownOfIssuer) or that names no issuer (see filedByIssuer), as several issuers can
+ * share a host (`/realms/a` and `/realms/b`), each with its own users; for Entra any, as one host
+ * serves every tenant and a user's accounts in all of them are one account.
  */
-export function ofIssuer(account: Pick<AccountEntity, 'environment' | 'realm' | 'authority_type'>, authority: AccountAuthority): boolean {
-  return authority.kind === 'entra' || (sameFolded(account.environment, authority.environment) && (!filedByIssuer(account) || sameFolded(account.realm, authority.tenant)));
+export function ofIssuer(cache: TokenCache, account: AccountEntity, authority: AccountAuthority): boolean {
+  return authority.kind === 'entra' || (sameFolded(account.environment, authority.environment) && (!filedByIssuer(account) || cache.knownOfIssuer(account, authority)));
+}
+
+/** An OIDC issuer's host and path, lower-cased: how issuers are compared (see issuerOf). */
+const issuerKey = (issuer: IssuerId) => `${issuer.environment}/${issuer.tenant}`.toLowerCase();
+
+/** The issuer (issuerKey) an ID token's `iss` names, as a client of that URL resolves it: decoded on first use (not at load), once. */
+function issuerOf(entry: StoredEntry): string {
+  try {
+    return (entry.issuer ??= issuerKey(resolveAuthority({ oidcAuthority: String(decodeIdToken((entry.entity as IdTokenEntity).secret).iss) })));
+  } catch {
+    // Not a JWT, or not an issuer URL a client could have (http off loopback, a query): names none.
+    return (entry.issuer = '');
+  }
 }
 
 /**
- * Whether an entry is filed under an OIDC issuer's path: Tessera's generic accounts are, and
- * credentials (no authority_type) by their realm. Other tools' accounts are not (msal-node files
- * a generic issuer's account as MSSTS, realm = the ID token's tid, tfp or acr): such an account is
- * any issuer's on its host, as before issuers were told apart.
+ * Whether an entry is filed under an OIDC issuer's realm: generic accounts are (Tessera's under its
+ * path, msal-node's OIDC mode's under an ID-token claim, see TokenCache.knownOfIssuer), and credentials (no
+ * authority_type) by their realm. msal-node's default mode files a generic issuer's account as
+ * MSSTS (realm = the ID token's tid, tfp or acr): such an account is any issuer's on its host, as
+ * before issuers were told apart.
  */
 const filedByIssuer = (entity: { authority_type?: string }) => (entity.authority_type ?? 'Generic') === 'Generic';
 

@@ -356,7 +356,7 @@ export class ClientApplication {
   async getAccount(homeAccountId: string, signal?: AbortSignal): Promise<AccountInfo | undefined> {
     await this.context.persistence.sync(partitionKeys.account(this.context.partitioning, homeAccountId), signal);
     // The user's view at the cloud of their first account this client sees (userView applies the same issuer rule).
-    const environment = this.tokenCache.accountsOf(homeAccountId).find((e) => ofIssuer(e, this.authority))?.environment;
+    const environment = this.tokenCache.accountsOf(homeAccountId).find((e) => ofIssuer(this.tokenCache, e, this.authority))?.environment;
     return environment === undefined ? undefined : userView(this.tokenCache, this.clientId, homeAccountId, environment, undefined, this.authority);
   }
 

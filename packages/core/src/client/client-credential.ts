@@ -58,8 +58,8 @@ export interface ClientAuthentication {
   params: Record<string, string>;
   headers: Record<string, string>;
   /**
-   * Raw secret values the request carries elsewhere than in secret form parameters or Basic
-   * credentials (those are found in the request); every encoding of them is redacted from server errors.
+   * Raw secret values the request carries elsewhere than in secret form parameters (those are found
+   * in the request), e.g. in Basic credentials; every encoding of them is redacted from server errors.
    */
   secrets?: string[];
 }
@@ -156,7 +156,8 @@ function basicAuthentication(clientId: string, secret: string): ClientAuthentica
   const user = encodeURIComponent(clientId).replace(/%20/g, '+');
   const pass = encodeURIComponent(secret).replace(/%20/g, '+');
   const credentials = btoa(`${user}:${pass}`);
-  return { params: {}, headers: { authorization: `Basic ${credentials}` }, secrets: [secret] };
+  // Hidden from server text in each form the header holds it: the secret, `id:secret` and its base64.
+  return { params: {}, headers: { authorization: `Basic ${credentials}` }, secrets: [secret, `${user}:${pass}`, credentials] };
 }
 
 function assertionAuthentication(clientId: string, assertion: string): ClientAuthentication {

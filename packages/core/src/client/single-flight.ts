@@ -45,11 +45,6 @@ export class SingleFlight {
       if (--joined.waiting === 0) joined.stop.abort(signal!.reason);
     });
   }
-
-  /** How many calls are in flight. */
-  get size(): number {
-    return this.#inflight.size;
-  }
 }
 
 /** Like single-flight, but a success is kept for later callers; a failure is forgotten so the next caller retries. */

@@ -121,7 +121,7 @@ export function silentHit(
  * only when every caller has aborted.
  */
 export async function silentWithReadyCache(ctx: FlowContext, authority: Authority, options: SilentOptions): Promise<AuthenticationResult> {
-  const hit = silentHit(ctx, options, ctx.correlationId);
+  const hit = silentHit(ctx, options);
   if (hit && !refreshDue(ctx, hit)) return hit;
   const { account } = options;
   const scopes = normalizeScopes(options.scopes);
@@ -153,7 +153,7 @@ function refreshShared(ctx: FlowContext, authority: Authority, options: SilentOp
         async () => {
           // Another tab or process may have refreshed while we waited: re-read, re-check, then refresh.
           await silentCacheReady(ctx, options);
-          const hit = silentHit(ctx, options, ctx.correlationId);
+          const hit = silentHit(ctx, options);
           return hit && !refreshDue(ctx, hit) ? hit : refresh();
         },
         signal,

@@ -121,13 +121,16 @@ async function acceptTokenResponse(ctx: FlowContext, req: TokenRequest, metadata
   const { id_token: idToken, refresh_token: refreshToken, foci, scope } = response;
   const keyId = ctx.dpop?.keyId;
   const { issuer } = metadata;
+  // One clock reading for the whole answer: its ID-token checks and its cache timestamps.
+  const now = ctx.now();
+  const refresh = req.params.grant_type === 'refresh_token';
   const expect = {
     issuer: authority.kind === 'entra' ? (iss: string, c: IdTokenClaims) => entraIssuerMatches(issuer, iss, c.tid) : issuer,
     clientId,
     nonce: req.nonce,
     maxAge: req.maxAge,
     clockSkew: ctx.clockSkew,
-    now: ctx.now(),
+    now,
   };
   let claims: IdTokenClaims | undefined;
   if (idToken) checkIdTokenClaims((claims = decodeIdToken(idToken)), expect);
@@ -146,26 +149,24 @@ async function acceptTokenResponse(ctx: FlowContext, req: TokenRequest, metadata
       if (ctx.verifySignature) await abortable(ctx.verifySignature(idToken, { jwksUri: metadata.jwks_uri, issuer }), signal);
       checkIdTokenClock(claims!, expect);
     } catch (error) {
-      if (!keepsRefreshToken(req, error)) throw error;
+      if (!(refresh && keepsRefreshToken(req, error))) throw error;
       refused = error;
     }
   }
 
-  const now = ctx.now();
   // Durations arrive clamped to MAX_SERVER_SECONDS by the schema.
   const expiresIn = response.expires_in ?? DEFAULT_EXPIRES_IN;
   const granted = normalizeScopes(scope ?? scopes);
   const have = resourceScopes(granted);
   const missing = resourceScopes(scopes).filter((s) => !have.includes(s));
-  if (missing.length > 0) log.log('warning', `The server granted fewer scopes than asked; missing: ${missing.join(' ')}`);
 
   // A user sign-in (they all ask for offline_access unless excluded) that got no refresh token; a
   // refresh may keep the old refresh token.
-  if (!req.identity && !userAssertionHash && req.params.grant_type !== 'refresh_token' && !refreshToken && !ctx.excludeScopes.includes('offline_access')) {
+  if (!req.identity && !userAssertionHash && !refresh && !refreshToken && !ctx.excludeScopes.includes('offline_access')) {
     log.log('warning', `No refresh token issued, so silent calls fail once this token expires; ${OFFLINE_ACCESS_HINT}`);
   }
 
-  const { homeAccountId: home, realm, account, accountInfo } = req.identity ?? identify(ctx, req, response, claims);
+  const { homeAccountId: home, realm, account, accountInfo } = req.identity ?? identify(req, response, now, claims);
   const environment = authority.environment;
   const owner = { home_account_id: home, environment, client_id: clientId };
   const at: AccessTokenEntity = {
@@ -220,9 +221,12 @@ async function acceptTokenResponse(ctx: FlowContext, req: TokenRequest, metadata
   }
   if (refused) throw refused;
 
+  // Only about an accepted answer: a refused refresh (keepsRefreshToken) got this far too.
+  if (missing.length > 0) log.log('warning', `The server granted fewer scopes than asked; missing: ${missing.join(' ')}`);
+
   // The cache's view of the user, as cache hits give it (tenant profiles), in the token's tenant.
   const view = partition !== undefined && account ? userView(ctx.persistence.cache, clientId, home, environment, realm, authority) : undefined;
-  return { ...tokenResult(at, view ?? accountInfo, false), scopes: granted, idToken, idTokenClaims: claims, correlationId: ctx.correlationId ?? req.correlationId };
+  return { ...tokenResult(at, view ?? accountInfo, false, ctx.correlationId ?? req.correlationId), scopes: granted, idToken, idTokenClaims: claims };
 }
 
 /**
@@ -249,8 +253,8 @@ export function throwNotInteractive(error: unknown): never {
 }
 
 /**
- * Whether an answer to `req` refused with `error` still has its refresh token cached, in place of the
- * redeemed one. Providers that rotate refresh tokens with reuse detection spent the redeemed one when
+ * Whether the answer to a refresh `req` refused with `error` still has its refresh token cached, in
+ * place of the redeemed one. Providers that rotate refresh tokens with reuse detection spent the redeemed one when
  * they answered: dropping its successor means the next refresh presents a spent token and the
  * provider revokes the whole grant. So a refresh of a cached refresh token (its owner known) keeps
  * it when the refusal puts nothing about the answer in doubt: this machine's clock (checkIdTokenClock's
@@ -259,7 +263,7 @@ export function throwNotInteractive(error: unknown): never {
  * nonce), an invalid signature, or a malformed answer.
  */
 function keepsRefreshToken(req: TokenRequest, error: unknown): boolean {
-  return req.params.grant_type === 'refresh_token' && !!expectedHome(req) && error instanceof TesseraError && KEEPS_REFRESH_TOKEN.includes(error.code);
+  return !!expectedHome(req) && error instanceof TesseraError && KEEPS_REFRESH_TOKEN.includes(error.code);
 }
 const KEEPS_REFRESH_TOKEN = ['invalid_exp', 'invalid_nbf', 'invalid_iat', 'invalid_auth_time', 'jwks_unavailable'];
 
@@ -318,7 +322,7 @@ export interface Identity {
 }
 
 /** Works out whose token this is: the account entity to cache and the keys to file tokens under. */
-function identify(ctx: FlowContext, req: TokenRequest, response: TokenResponse, claims?: IdTokenClaims): Identity {
+function identify(req: TokenRequest, response: TokenResponse, now: number, claims?: IdTokenClaims): Identity {
   const { authority, account: known } = req;
   if (!claims) return known ? { homeAccountId: known.homeAccountId, realm: tokenRealm(authority, known.tenantId), accountInfo: known } : { homeAccountId: '', realm: authority.tenant };
   const entra = authority.kind === 'entra';
@@ -333,7 +337,7 @@ function identify(ctx: FlowContext, req: TokenRequest, response: TokenResponse, 
     local_account_id: (entra ? claims.oid : undefined) ?? sub,
     username: usernameOf(claims),
     authority_type: entra ? 'MSSTS' : 'Generic',
-    last_modified_time: String(ctx.now()),
+    last_modified_time: String(now),
   };
   if (typeof name === 'string') account.name = name;
   if (response.client_info) account.client_info = response.client_info;

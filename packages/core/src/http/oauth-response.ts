@@ -44,7 +44,7 @@ export function oauthErrorFrom(body: unknown, status: number, redact: (text: str
 /**
  * Sends a request to an OAuth endpoint and returns the checked JSON body of a success.
  * Error bodies (whatever the status, including 200 with `error`) become ServerError.
- * `secrets`: raw secret values the request carries beyond its secret form parameters and Basic
+ * `secrets`: raw secret values the request carries beyond its secret form parameters, e.g. Basic
  * credentials (see ClientAuthentication.secrets).
  */
 export async function requestJson<T>(

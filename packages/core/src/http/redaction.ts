@@ -29,22 +29,13 @@ export function secretSpellings(raw: string): string[] {
   return [raw, url, new URLSearchParams({ v: raw }).toString().slice(2), url.replace(/%20/g, '+'), strict, strict.replace(/%20/g, '+'), json, json.replace(/\//g, '\\/'), json.replace(/[^\0-~]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)];
 }
 
-/** The raw secret values a request carries: secret form parameters, and the Basic credentials with the secret inside them. */
+/**
+ * The raw secret values of a request's secret form parameters. Secrets sent elsewhere (the Basic
+ * credentials of client_secret_basic) are listed by what put them there (ClientAuthentication.secrets).
+ */
 export function requestSecrets(request: HttpRequest): string[] {
   const form = new URLSearchParams(request.body);
-  const out = SECRET_PARAMS.flatMap((name) => form.getAll(name));
-  const basic = /^basic\s+(\S+)/i.exec(request.headers?.authorization ?? '')?.[1];
-  if (basic) {
-    out.push(basic);
-    try {
-      const decoded = atob(basic);
-      // RFC 6749 2.3.1: "id:secret", each form-encoded before base64.
-      out.push(decoded, new URLSearchParams(`v=${decoded.slice(decoded.indexOf(':') + 1)}`).get('v')!);
-    } catch {
-      // not base64: the header value itself is hidden above
-    }
-  }
-  return out;
+  return SECRET_PARAMS.flatMap((name) => form.getAll(name));
 }
 
 /** A quoted piece of a secret at least this long is hidden too (a gateway may cut its quote mid-secret). */

@@ -14,6 +14,8 @@ export interface IssueOptions {
   scopes: string[];
   gty: string;
   apiInfo: ResourceServerInfo;
+  /** The sign-in's `acr` (DevAuthorityOptions.acr): in the ID token, and kept by the refresh token for later ones. */
+  acr?: string;
 }
 
 /** Issues access (+ refresh, + ID) tokens for `accountId` to the authenticated client. */
@@ -52,6 +54,7 @@ export async function issueUserTokens(ctx: KoaContextWithOIDC, options: IssueOpt
       client,
       grantId,
       gty: options.gty,
+      acr: options.acr,
       rotations: 0,
       scope: scopes.join(' '),
       resource: forApi ? API_RESOURCE : undefined,
@@ -64,7 +67,7 @@ export async function issueUserTokens(ctx: KoaContextWithOIDC, options: IssueOpt
   let idToken: string | undefined;
   if (scopes.includes('openid')) {
     const claims = await account.claims('id_token', scopes.join(' '), {}, []);
-    const token = new provider.IdToken({ ...claims, auth_time: Math.floor(Date.now() / 1000) }, { ctx });
+    const token = new provider.IdToken({ ...claims, acr: options.acr, auth_time: Math.floor(Date.now() / 1000) }, { ctx });
     // Claims are filtered by `scope`, a runtime member the type definitions do not declare.
     Object.assign(token, { scope: scopes.join(' ') });
     idToken = await token.issue({ use: 'idtoken' });

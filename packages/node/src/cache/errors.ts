@@ -21,10 +21,13 @@ export type CacheStoreRefusal = 'owner' | 'mode' | 'symlink' | 'not_a_file' | 't
  * The store refused data it cannot trust, and neither read nor changed it: a cache file owned by
  * another user, writable by group or others, a symbolic link or not a regular file, larger than the
  * size cap, a lock held by another user, or (with `onCorrupt: 'refuse'`) a value that is not cache
- * JSON. The message names the file or key and how to fix it. Code `cache_store_refused`.
+ * JSON. The message names the file or key (see `target`) and how to fix it. Code `cache_store_refused`.
  */
 export class CacheStoreRefusedError extends CacheStoreUnavailableError {
-  /** The file or Redis key that was refused. */
+  /**
+   * The file or Redis key that was refused, as the message names it: a per-account partition's
+   * without the account id, unless the store's `piiLoggingEnabled` is on.
+   */
   readonly target: string;
   /** Why it was refused (see CacheStoreRefusal). */
   readonly reason: CacheStoreRefusal;

@@ -7,7 +7,7 @@ import type * as ProperLockfile from 'proper-lockfile';
 import { homedir, nodeCrypto } from '../node-builtins.js';
 import { CacheStoreBusyError, type CacheStoreRefusal, CacheStoreRefusedError, CacheStoreUnavailableError, describeCause } from './errors.js';
 import type { CacheEncryption } from './keyring-encryption.js';
-import { KeyedQueue, corruptStamp, emitCacheWarning, sleep, throwIfAborted, withDeadline } from './util.js';
+import { KeyedQueue, corruptStamp, emitCacheWarning, partitionTag, showName, sleep, throwIfAborted, withDeadline } from './util.js';
 
 /** The partition that core's default `'single'` partitioning uses for everything. */
 export const DEFAULT_PARTITION = 'default';
@@ -58,6 +58,13 @@ export interface FileCacheStoreOptions {
    * than read into memory. Default 64 MiB (about 15,000 accounts with their tokens).
    */
   maxFileBytes?: number;
+  /**
+   * Name per-account partitions' files in full in warnings and errors. Their names hold the home
+   * account id (personal data, as in MSAL's logging), so by default such a file is named
+   * `<folder>/<stem>.account_*-<tag>.json`: a pattern that matches that file alone, without the id.
+   * Default false; set it with the client's `piiLoggingEnabled`.
+   */
+  piiLoggingEnabled?: boolean;
 }
 
 type Contents =
@@ -136,6 +143,7 @@ export class FileCacheStore implements CacheStore {
   private readonly snapshots = new Map<string, Snapshot>();
   private readonly tempsSwept = new Set<string>();
   private readonly encryption?: CacheEncryption;
+  private readonly pii: boolean;
 
   constructor(options: FileCacheStoreOptions = {}) {
     if (options.allowUnencryptedStorage !== true && !options.encryption) {
@@ -157,6 +165,7 @@ export class FileCacheStore implements CacheStore {
     if (!(this.maxFileBytes > 0)) throw new ConfigurationError('FileCacheStore: `maxFileBytes` must be positive');
     this.refuseCorrupt = options.onCorrupt === 'refuse';
     this.warn = options.onWarning ?? emitCacheWarning;
+    this.pii = options.piiLoggingEnabled === true;
 
     if (options.path !== undefined) {
       if (options.path.trim() === '') throw new ConfigurationError('FileCacheStore: `path` must not be empty');
@@ -248,7 +257,7 @@ export class FileCacheStore implements CacheStore {
       if (Date.now() >= giveUp) {
         throw new CacheStoreBusyError(
           STORE,
-          `${file} kept changing for ${MAX_SETTLE_WAIT_MS} ms without holding whole cache JSON (another program is writing it in place); it was neither used nor changed`,
+          this.about(file, `${file} kept changing for ${MAX_SETTLE_WAIT_MS} ms without holding whole cache JSON (another program is writing it in place); it was neither used nor changed`),
         );
       }
       await sleep(delay / 2 + Math.random() * delay, signal);
@@ -268,9 +277,9 @@ export class FileCacheStore implements CacheStore {
         return { signature: '', contents: { kind: 'missing' } };
       }
       if (errorCode(error) === 'ELOOP') {
-        throw refusal(file, 'symlink', 'is a symbolic link; a token cache must be a regular file', `replace the link with the file itself, or point \`path\` at the real file`);
+        throw this.refusal(file, 'symlink', 'is a symbolic link; a token cache must be a regular file', `replace the link with the file itself, or point \`path\` at the real file`);
       }
-      throw unavailable('read', file, error);
+      throw this.unavailable('read', file, error);
     }
     try {
       let st = await handle.stat({ bigint: true });
@@ -278,7 +287,7 @@ export class FileCacheStore implements CacheStore {
       const signature = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
       const known = this.snapshots.get(file);
       if (known?.signature === signature) return known;
-      const bytes = await readAtMost(handle, this.maxFileBytes, file);
+      const bytes = await this.readAtMost(handle, file);
       const text = strictUtf8(bytes);
       // Encryption judges the file first, as it judges any text (one it must refuse stays untouched);
       // bytes that are not UTF-8 are then corrupt, never the cache JSON their lossy decoding may be.
@@ -291,14 +300,41 @@ export class FileCacheStore implements CacheStore {
       this.snapshots.set(file, snapshot);
       return snapshot;
     } catch (error) {
-      throw unavailable('read', file, error);
+      throw this.unavailable('read', file, error);
     } finally {
       await handle.close().catch(() => undefined);
     }
   }
 
   private refused(file: string, reason: string): CacheStoreRefusedError {
-    return new CacheStoreRefusedError(STORE, file, 'corrupt', `${file} is not a plain cache JSON file (${reason}); it was left untouched`);
+    return new CacheStoreRefusedError(STORE, this.shown(file), 'corrupt', this.about(file, `${file} is not a plain cache JSON file (${reason}); it was left untouched`));
+  }
+
+  private refusal(file: string, reason: CacheStoreRefusal, problem: string, fix: string): CacheStoreRefusedError {
+    return new CacheStoreRefusedError(STORE, this.shown(file), reason, this.about(file, `Token cache file ${file} ${problem}; it was neither read nor changed. To fix: ${fix}`));
+  }
+
+  private unavailable(action: string, file: string, error: unknown): Error {
+    if (error instanceof CacheStoreUnavailableError || error instanceof CacheStoreBusyError || error instanceof AbortError) return error;
+    // The cause (a file system error) may name the file, or one named after it, too.
+    return new CacheStoreUnavailableError(STORE, this.about(file, `File cache store could not ${action} ${file}: ${describeCause(error)}`));
+  }
+
+  /**
+   * How warnings and errors name a file (see `piiLoggingEnabled`): an account partition's as
+   * `<stem>.account_*-<tag>.json` in its folder, which matches it alone and holds no account id.
+   */
+  private shown(file: string): string {
+    const name = basename(file);
+    const prefix = `${this.stem}.account_`;
+    const tag = /-([0-9a-f]{12})\.json$/.exec(name)?.[1];
+    if (this.pii || !tag || !name.startsWith(prefix) || dirname(file) !== this.directory) return file;
+    return join(this.directory, `${prefix}*-${tag}.json`);
+  }
+
+  /** A message about `file` as warnings and errors show it (see shown), with names made from it (lock, temporary and aside files) too. */
+  private about(file: string, message: string): string {
+    return showName(message, basename(file), basename(this.shown(file)));
   }
 
   /**
@@ -307,9 +343,9 @@ export class FileCacheStore implements CacheStore {
    * tool's umask) is tightened to 0600, and a failure to do so is an error, not ignored.
    */
   private async checkFile(file: string, handle: FileHandle, st: BigIntStats): Promise<BigIntStats> {
-    if (!st.isFile()) throw refusal(file, 'not_a_file', 'is not a regular file', 'remove it; the store creates the file itself');
+    if (!st.isFile()) throw this.refusal(file, 'not_a_file', 'is not a regular file', 'remove it; the store creates the file itself');
     if (st.size > BigInt(this.maxFileBytes)) {
-      throw refusal(
+      throw this.refusal(
         file,
         'too_large',
         `is ${st.size} bytes, more than the ${this.maxFileBytes}-byte limit`,
@@ -319,17 +355,17 @@ export class FileCacheStore implements CacheStore {
     if (isWindows) return st;
     const uid = process.getuid?.();
     if (uid !== undefined && Number(st.uid) !== uid) {
-      throw refusal(file, 'owner', `belongs to another user (uid ${st.uid}), who could have put tokens of their choosing in it`, `remove it, or \`chown ${uid} ${file}\` if its contents are yours`);
+      throw this.refusal(file, 'owner', `belongs to another user (uid ${st.uid}), who could have put tokens of their choosing in it`, `remove it, or \`chown ${uid} ${file}\` if its contents are yours`);
     }
     const mode = Number(st.mode) & 0o777;
     if (mode & 0o022) {
-      throw refusal(file, 'mode', `is writable by ${mode & 0o020 ? 'its group' : 'other users'} (mode ${mode.toString(8).padStart(4, '0')})`, `if its contents are yours, \`chmod 600 ${file}\`; otherwise remove it`);
+      throw this.refusal(file, 'mode', `is writable by ${mode & 0o020 ? 'its group' : 'other users'} (mode ${mode.toString(8).padStart(4, '0')})`, `if its contents are yours, \`chmod 600 ${file}\`; otherwise remove it`);
     }
     if (mode & 0o077) {
       try {
         await handle.chmod(0o600);
       } catch (error) {
-        throw refusal(file, 'mode', `is readable by other users (mode ${mode.toString(8).padStart(4, '0')}) and could not be made private (${describeCause(error)})`, `\`chmod 600 ${file}\``);
+        throw this.refusal(file, 'mode', `is readable by other users (mode ${mode.toString(8).padStart(4, '0')}) and could not be made private (${describeCause(error)})`, `\`chmod 600 ${file}\``);
       }
       return handle.stat({ bigint: true });
     }
@@ -346,12 +382,12 @@ export class FileCacheStore implements CacheStore {
     } catch (error) {
       if (errorCode(error) === 'ENOENT') return;
       snapshot.warned = true;
-      this.warn(`Token cache file ${file} is corrupt (${reason}) and could not be moved aside (${describeCause(error)}); it is ignored`);
-      if (mustMove) throw unavailable('move aside the corrupt', file, error);
+      this.warn(this.about(file, `Token cache file ${file} is corrupt (${reason}) and could not be moved aside (${describeCause(error)}); it is ignored`));
+      if (mustMove) throw this.unavailable('move aside the corrupt', file, error);
       return;
     }
     this.snapshots.delete(file);
-    this.warn(`Token cache file ${file} was corrupt (${reason}); moved it to ${target} and continuing with an empty cache`);
+    this.warn(this.about(file, `Token cache file ${file} was corrupt (${reason}); moved it to ${target} and continuing with an empty cache`));
   }
 
   /** Writes a temporary file beside the target, fsyncs it and renames it over the target. Lock held. */
@@ -368,16 +404,13 @@ export class FileCacheStore implements CacheStore {
         await handle.close();
       }
       if (lock.compromised) {
-        throw new CacheStoreBusyError(
-          STORE,
-          `Lost the lock on ${file} before writing it (${describeCause(lock.compromised)}); nothing was written`,
-        );
+        throw new CacheStoreBusyError(STORE, this.about(file, `Lost the lock on ${file} before writing it (${describeCause(lock.compromised)}); nothing was written`));
       }
       await renameWithRetry(temp, file);
     } catch (error) {
       await unlink(temp).catch(() => undefined);
       if (error instanceof CacheStoreBusyError) throw error;
-      throw unavailable('write', file, error);
+      throw this.unavailable('write', file, error);
     }
     await fsyncDirectory(this.directory);
     try {
@@ -393,7 +426,7 @@ export class FileCacheStore implements CacheStore {
     try {
       created = await mkdir(this.directory, { recursive: true, mode: 0o700 });
     } catch (error) {
-      throw unavailable('create the folder of', this.path, error);
+      throw this.unavailable('create the folder of', this.path, error);
     }
     if (this.directoryChecked && created === undefined) return;
     this.directoryChecked = true;
@@ -471,13 +504,13 @@ export class FileCacheStore implements CacheStore {
           if ((await lstat(path, { bigint: true }).catch(() => undefined))?.ino === ino) await unlink(path);
         };
       } catch (error) {
-        if (errorCode(error) !== 'EEXIST') throw unavailable('lock', file, error);
+        if (errorCode(error) !== 'EEXIST') throw this.unavailable('lock', file, error);
       }
       const st = await lstat(path).catch(() => undefined);
       if (st) {
         const uid = isWindows ? undefined : process.getuid?.();
         if (!st.isFile() || (uid !== undefined && st.uid !== uid)) {
-          throw refusal(file, 'lock_owner', `cannot be locked: ${path} is ${st.isFile() ? `another user's (uid ${st.uid})` : 'not a lock file'}`, `remove ${path} if no program of that user is writing this cache`);
+          throw this.refusal(file, 'lock_owner', `cannot be locked: ${path} is ${st.isFile() ? `another user's (uid ${st.uid})` : 'not a lock file'}`, `remove ${path} if no program of that user is writing this cache`);
         }
         if (Date.now() - st.mtimeMs > this.staleLockMs) {
           await unlink(path).catch(() => undefined);
@@ -486,7 +519,7 @@ export class FileCacheStore implements CacheStore {
       }
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
-        throw new CacheStoreBusyError(STORE, `Could not lock ${file} within ${this.lockTimeoutMs} ms: ${path} is held by another program (an MSAL tool sharing this cache)`);
+        throw new CacheStoreBusyError(STORE, this.about(file, `Could not lock ${file} within ${this.lockTimeoutMs} ms: ${path} is held by another program (an MSAL tool sharing this cache)`));
       }
       await sleep(Math.min(remaining, delay / 2 + Math.random() * delay), signal);
       delay = Math.min(delay * 2, 25);
@@ -496,8 +529,11 @@ export class FileCacheStore implements CacheStore {
   private busy(file: string): CacheStoreBusyError {
     return new CacheStoreBusyError(
       STORE,
-      `Could not lock ${file} within ${this.lockTimeoutMs} ms: ${file}.lock is held by another process ` +
-        `(a lock not refreshed for ${this.staleLockMs} ms is treated as left by a crashed process and broken)`,
+      this.about(
+        file,
+        `Could not lock ${file} within ${this.lockTimeoutMs} ms: ${file}.lock is held by another process ` +
+          `(a lock not refreshed for ${this.staleLockMs} ms is treated as left by a crashed process and broken)`,
+      ),
     );
   }
 
@@ -517,14 +553,52 @@ export class FileCacheStore implements CacheStore {
           },
         });
       } catch (error) {
-        if (errorCode(error) !== 'ELOCKED') throw unavailable('lock', file, error);
-        await checkLockOwner(file);
+        if (errorCode(error) !== 'ELOCKED') throw this.unavailable('lock', file, error);
+        await this.checkLockOwner(file);
       }
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw this.busy(file);
       await sleep(Math.min(remaining, delay / 2 + Math.random() * delay), signal);
       delay = Math.min(delay * 2, 25);
     }
+  }
+
+  /**
+   * A lock that another user holds (or planted) would block every write until the timeout, and a
+   * crashed process of theirs would never release it: say so at once, with the fix.
+   */
+  private async checkLockOwner(file: string): Promise<void> {
+    const uid = isWindows ? undefined : process.getuid?.();
+    const lock = `${file}.lock`;
+    const st = await lstat(lock).catch(() => undefined);
+    if (!st) return;
+    if (!st.isDirectory()) {
+      throw this.refusal(file, 'lock_owner', `cannot be locked: ${lock} is not a lock directory`, `remove ${lock}`);
+    }
+    if (uid !== undefined && st.uid !== uid) {
+      throw this.refusal(
+        file,
+        'lock_owner',
+        `is locked by another user (uid ${st.uid} owns ${lock}), so this user can never write it`,
+        `if no process of that user is writing this cache, remove ${lock}; better, give each user their own cache file`,
+      );
+    }
+  }
+
+  /** The file's bytes, refusing it if it grew past the limit after it was checked. */
+  private async readAtMost(handle: FileHandle, file: string): Promise<Buffer> {
+    const max = this.maxFileBytes;
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buffer = Buffer.allocUnsafe(Math.min(1 << 20, max + 1 - total));
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      chunks.push(buffer.subarray(0, bytesRead));
+      total += bytesRead;
+      if (total > max) throw this.refusal(file, 'too_large', `is more than the ${max}-byte limit`, 'move it aside or raise `maxFileBytes`');
+    }
+    return Buffer.concat(chunks, total);
   }
 }
 
@@ -540,49 +614,8 @@ export function partitionFileKey(partitionKey: string): string {
     .replace(/[^a-z0-9_-]+/g, '_')
     .replace(/^_+|_+$/g, '')
     .slice(0, 48);
-  const hash = nodeCrypto().createHash('sha256').update(partitionKey).digest('hex').slice(0, 12);
+  const hash = partitionTag(partitionKey);
   return readable ? `${readable}-${hash}` : hash;
-}
-
-function refusal(file: string, reason: CacheStoreRefusal, problem: string, fix: string): CacheStoreRefusedError {
-  return new CacheStoreRefusedError(STORE, file, reason, `Token cache file ${file} ${problem}; it was neither read nor changed. To fix: ${fix}`);
-}
-
-/**
- * A lock that another user holds (or planted) would block every write until the timeout, and a
- * crashed process of theirs would never release it: say so at once, with the fix.
- */
-async function checkLockOwner(file: string): Promise<void> {
-  const uid = isWindows ? undefined : process.getuid?.();
-  const lock = `${file}.lock`;
-  const st = await lstat(lock).catch(() => undefined);
-  if (!st) return;
-  if (!st.isDirectory()) {
-    throw refusal(file, 'lock_owner', `cannot be locked: ${lock} is not a lock directory`, `remove ${lock}`);
-  }
-  if (uid !== undefined && st.uid !== uid) {
-    throw refusal(
-      file,
-      'lock_owner',
-      `is locked by another user (uid ${st.uid} owns ${lock}), so this user can never write it`,
-      `if no process of that user is writing this cache, remove ${lock}; better, give each user their own cache file`,
-    );
-  }
-}
-
-/** The file's bytes, refusing it if it grew past the limit after it was checked. */
-async function readAtMost(handle: FileHandle, max: number, file: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for (;;) {
-    const buffer = Buffer.allocUnsafe(Math.min(1 << 20, max + 1 - total));
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-    if (bytesRead === 0) break;
-    chunks.push(buffer.subarray(0, bytesRead));
-    total += bytesRead;
-    if (total > max) throw refusal(file, 'too_large', `is more than the ${max}-byte limit`, 'move it aside or raise `maxFileBytes`');
-  }
-  return Buffer.concat(chunks, total);
 }
 
 let utf8Decoder: TextDecoder | undefined;
@@ -618,11 +651,6 @@ function expandHome(p: string): string {
 function errorCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
-}
-
-function unavailable(action: string, file: string, error: unknown): Error {
-  if (error instanceof CacheStoreUnavailableError || error instanceof CacheStoreBusyError || error instanceof AbortError) return error;
-  return new CacheStoreUnavailableError(STORE, `File cache store could not ${action} ${file}: ${describeCause(error)}`);
 }
 
 async function exists(p: string): Promise<boolean> {

@@ -1,7 +1,7 @@
 import { AbortError, CacheFormatError, type CacheStore, ConfigurationError, parseCacheJson } from '@tessera/core';
 import { nodeCrypto } from '../node-builtins.js';
 import { CacheStoreBusyError, CacheStoreRefusedError, CacheStoreUnavailableError, describeCause } from './errors.js';
-import { KeyedQueue, corruptStamp, emitCacheWarning, sleep, throwIfAborted, withDeadline } from './util.js';
+import { KeyedQueue, corruptStamp, emitCacheWarning, isAccountPartition, partitionTag, showName, sleep, throwIfAborted, withDeadline } from './util.js';
 
 /**
  * What the store needs of a Redis client. An `ioredis` `Redis` (or `Cluster`) instance fits as it is;
@@ -69,6 +69,13 @@ export interface RedisCacheStoreOptions {
   onCorrupt?: 'refuse' | 'overwrite';
   /** Receives warnings (a corrupt value copied aside). Default `process.emitWarning`. */
   onWarning?: (message: string) => void;
+  /**
+   * Name per-account partitions' keys in full in warnings and errors. Their keys hold the home
+   * account id (personal data, as in MSAL's logging), so by default such a key is named
+   * `<prefix>:account:<redacted TAG>` (TAG: 12 hex of the SHA-256 of the partition key). Default
+   * false; set it with the client's `piiLoggingEnabled`.
+   */
+  piiLoggingEnabled?: boolean;
 }
 
 /** Options of createRedisCacheStore: the store's options plus how to connect. */
@@ -182,10 +189,9 @@ export class RedisCacheStore implements CacheStore {
   private readonly queue = new KeyedQueue();
   private readonly refuseCorrupt: boolean;
   private readonly warn: (message: string) => void;
+  private readonly pii: boolean;
   /** The last value seen valid at each key: an unchanged value is not parsed again. */
   private readonly valid = new Map<string, string>();
-  /** The last value with U+FFFD found to be UTF-8 at each key: an unchanged one is not inspected again. */
-  private readonly utf8 = new Map<string, string>();
   private readonly lockLeaseMs: number;
   private readonly lockTimeoutMs: number;
   private readonly breakerThreshold: number;
@@ -215,6 +221,7 @@ export class RedisCacheStore implements CacheStore {
     this.ownsClient = options.ownsClient ?? false;
     this.refuseCorrupt = (options.onCorrupt ?? 'refuse') === 'refuse';
     this.warn = options.onWarning ?? emitCacheWarning;
+    this.pii = options.piiLoggingEnabled === true;
     this.lockLeaseMs = options.lockLeaseMs ?? 30_000;
     this.lockTimeoutMs = options.lockTimeoutMs ?? this.lockLeaseMs + 5000;
     if (!(this.lockLeaseMs >= 1000)) throw new ConfigurationError('RedisCacheStore: `lockLeaseMs` must be at least 1000');
@@ -360,16 +367,15 @@ export class RedisCacheStore implements CacheStore {
 
   /**
    * The partition's value. Bytes that are not UTF-8 reach us as U+FFFD (which a cache may hold too):
-   * only then (and once per such value) is it read again with the SHA-1 of its bytes, in one step, to tell (Stored).
+   * only then is it read again with the SHA-1 of its bytes, in one step, to tell (Stored). Every time:
+   * different bytes read as one text, so a text seen to be UTF-8 before proves nothing about these bytes.
    */
   private async readValue(key: string, deadline: number, signal?: AbortSignal): Promise<Stored | undefined> {
     const value = await this.command('load a partition', deadline, signal, () => this.client.get(key));
     if (value == null) return undefined;
-    if (!value.includes('\uFFFD') || this.utf8.get(key) === value) return { value };
+    if (!value.includes('\uFFFD')) return { value };
     const [again, bytesSha] = (await this.command('load a partition', deadline, signal, () => this.script(INSPECT_SCRIPT, key))) as unknown[];
-    const current = stored(again, bytesSha);
-    if (current && !current.bytesSha) this.utf8.set(key, current.value);
-    return current;
+    return stored(again, bytesSha);
   }
 
   /**
@@ -402,11 +408,29 @@ export class RedisCacheStore implements CacheStore {
   private refused(key: string, what: string): CacheStoreRefusedError {
     return new CacheStoreRefusedError(
       STORE,
-      key,
+      this.shown(key),
       'corrupt',
-      `Redis key ${key} holds ${what}; it was neither used nor changed. ` +
-        "To fix: delete the key if it is stale, give this store another `prefix` if another application owns it, or pass `onCorrupt: 'overwrite'`",
+      this.about(
+        key,
+        `Redis key ${key} holds ${what}; it was neither used nor changed. ` +
+          "To fix: delete the key if it is stale, give this store another `prefix` if another application owns it, or pass `onCorrupt: 'overwrite'`",
+      ),
     );
+  }
+
+  /**
+   * How warnings and errors name a key (see `piiLoggingEnabled`): an account partition's as
+   * `<prefix>:account:<redacted TAG>`, which tells partitions apart without the account id.
+   */
+  private shown(key: string): string {
+    const partitionKey = key.slice(this.prefix.length + 1);
+    return this.pii || !isAccountPartition(partitionKey) ? key : `${this.prefix}:account:<redacted ${partitionTag(partitionKey)}>`;
+  }
+
+  /** A message about `key` as warnings and errors show it (see shown): keys made from it too, and how to see it in full. */
+  private about(key: string, message: string): string {
+    const shown = this.shown(key);
+    return shown === key ? message : `${showName(message, key, shown)}. The key's account id is hidden: \`piiLoggingEnabled: true\` on the store shows it`;
   }
 
   /**
@@ -419,7 +443,7 @@ export class RedisCacheStore implements CacheStore {
     if (typeof hex !== 'string') return;
     const aside = `${key}:corrupt-${corruptStamp()}-${nodeCrypto().randomBytes(3).toString('hex')}`;
     await this.command('copy aside a corrupt partition', deadline, signal, () => this.script(UNHEX_SCRIPT, aside, hex, this.minTtlSeconds));
-    this.warn(`Redis key ${key} held ${what}; copied it to ${aside} and starting the partition afresh`);
+    this.warn(this.about(key, `Redis key ${key} held ${what}; copied it to ${aside} and starting the partition afresh`));
   }
 
   private async cas(

@@ -1,10 +1,23 @@
 import { AbortError } from '@tessera/core';
+import { nodeCrypto } from '../node-builtins.js';
 
 /** The default `onWarning` of the cache stores: a process warning of type TesseraCacheWarning. */
 export const emitCacheWarning = (message: string): void => process.emitWarning(message, { type: 'TesseraCacheWarning' });
 
 /** The time in a name for a corrupt cache kept aside (`<file>.corrupt-<stamp>`, `<key>:corrupt-<stamp>`). */
 export const corruptStamp = (): string => new Date().toISOString().replace(/[-:.]/g, '');
+
+/**
+ * Whether a partition's key names a user: core's per-account partitions, `account:<home account id>`.
+ * The id is personal data (as in MSAL's logging), so store messages show it only with `piiLoggingEnabled`.
+ */
+export const isAccountPartition = (partitionKey: string): boolean => partitionKey.startsWith('account:');
+
+/** A partition's short tag (12 hex of its key's SHA-256): tells partitions apart without naming the account. */
+export const partitionTag = (partitionKey: string): string => nodeCrypto().createHash('sha256').update(partitionKey).digest('hex').slice(0, 12);
+
+/** `text` with `raw` (a file name or key, and so every name derived from it) shown as `shown`. */
+export const showName = (text: string, raw: string, shown: string): string => (raw === shown ? text : text.split(raw).join(shown));
 
 export function throwIfAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw new AbortError(signal.reason);

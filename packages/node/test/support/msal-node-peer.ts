@@ -12,6 +12,7 @@ import {
   CryptoProvider,
   type ICachePlugin,
   type INetworkModule,
+  type ProtocolMode,
   PublicClientApplication,
 } from '@azure/msal-node';
 import { type DevAuthority, completeAuthorization } from '@tessera/dev-authority';
@@ -58,6 +59,7 @@ async function configuration(
   cachePath: string,
   requests: PeerRequests,
   auth: Pick<Configuration['auth'], 'clientId'> & Partial<Configuration['auth']>,
+  system: Omit<NonNullable<Configuration['system']>, 'networkClient'> = {},
 ): Promise<Configuration> {
   const https = origin.replace(/^http:/, 'https:');
   const host = new URL(https).host;
@@ -75,15 +77,18 @@ async function configuration(
       }),
     },
     cache: { cachePlugin: filePlugin(cachePath) },
-    system: { networkClient: networkClient(origin, requests) },
+    system: { ...system, networkClient: networkClient(origin, requests) },
   };
 }
 
-/** A msal-node public client (the dev authority's native client) on the cache file. */
-export async function msalPublicClient(idp: DevAuthority, cachePath: string) {
+/**
+ * A msal-node public client (the dev authority's native client) on the cache file. `protocolMode`:
+ * msal-node's (default `AAD`, which files accounts as MSSTS; `OIDC` files them as Generic).
+ */
+export async function msalPublicClient(idp: DevAuthority, cachePath: string, protocolMode?: ProtocolMode) {
   const requests: PeerRequests = new Map();
   const discovery = `${idp.issuer}/.well-known/openid-configuration`;
-  const app = new PublicClientApplication(await configuration(idp.issuer, '/', discovery, cachePath, requests, { clientId: idp.clients.native.clientId }));
+  const app = new PublicClientApplication(await configuration(idp.issuer, '/', discovery, cachePath, requests, { clientId: idp.clients.native.clientId }, { protocolMode }));
   return {
     app,
     requests,
