@@ -39,10 +39,11 @@ export const SPA_GZIP_BUDGET = 15_000;
  * An auth-code flow redeemed only at the issuer it was started at (auth-code.ts › checkFlowAuthority:
  * realm b's code no longer reaches realm a's token endpoint): +91 / +103 B; the popup window named by
  * the client's interaction key (popupName gone): -16 / -10 B; 21,769 / 20,307 B. Ceilings rounded up
- * to the next 50 B.
+ * to the next 50 B. A sign-in whose redirectUri is on another origin than the page refused before the
+ * provider sees it (a popup waited out its timeout): +52 / +44 B, 21,821 / 20,351 B. Ceilings rounded up.
  */
-export const CDN_GZIP_CEILING = 21_800;
-export const SPA_GZIP_CEILING = 20_350;
+export const CDN_GZIP_CEILING = 21_850;
+export const SPA_GZIP_CEILING = 20_400;
 
 /** Strings only zod/mini's schema classes carry: the bundles parse with zod/mini itself. */
 export const ZOD_MINI_MARKERS = ['ZodMiniObject', '$ZodObject'];

@@ -384,8 +384,14 @@ export class BrowserClient {
   }
 
   #startFlow({ account, appState: _, ...request }: InteractiveRequest, redirect: boolean): Promise<AuthCodeFlow> {
-    return this.#call(request.correlationId, (ctx) =>
-      initiateAuthCodeFlow(ctx, ctx.authority, {
+    return this.#call(request.correlationId, async (ctx) => {
+      // The sign-in's state lives in this origin's sessionStorage, and a popup's URL is readable from
+      // this origin only: a response on another origin (localhost for 127.0.0.1, www. for the bare
+      // host) could never complete, a popup would wait out its timeout. Refused before the provider sees it.
+      if (new URL(this.redirectUri, location.href).origin !== location.origin) {
+        throw new ConfigurationError(`redirectUri ${this.redirectUri} must be on this page's origin ${location.origin}`);
+      }
+      return initiateAuthCodeFlow(ctx, ctx.authority, {
         ...request,
         // After a redirect a key that lived in the page (not in IndexedDB) is gone: a code bound to it could not be redeemed.
         bindCodeToDpopKey: !redirect || this.#persistentKey,
@@ -393,8 +399,8 @@ export class BrowserClient {
         redirectUri: this.redirectUri,
         responseMode: this.#options.responseMode ?? 'fragment',
         loginHint: request.loginHint ?? account?.username,
-      }),
-    );
+      });
+    });
   }
 
   /** Redeems the response (a popup's, once it comes back) in the sign-in's call: its errors carry the flow's correlation id. */
