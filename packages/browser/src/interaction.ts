@@ -34,8 +34,17 @@ export function interactionKey(clientId: string, authority: string): string {
 /**
  * Whether this page is a sign-in popup, any client's (its window name is the client's interaction
  * key, see browserPopup): the opener reads its URL and redeems the code, so no client here may.
+ * Only a page of this origin is such an opener: another site can open the app in a window of that
+ * name, where the app's own redirect sign-ins must still complete. (Reading a cross-origin
+ * opener's `origin` throws.)
  */
-export const inPopup = () => !!window.opener && window.name.startsWith(PREFIX);
+export function inPopup(): boolean {
+  try {
+    return window.name.startsWith(PREFIX) && window.opener?.origin === location.origin;
+  } catch {
+    return false;
+  }
+}
 
 /** Every client's entry key in this tab (the app's own sessionStorage entries are never read). */
 const interactionKeys = () => Object.keys(sessionStorage).filter((key) => key.startsWith(PREFIX));
