@@ -89,3 +89,29 @@ test.describe('popup sign-in (bundled sample)', () => {
     expect(await page.evaluate(() => Object.keys(sessionStorage))).toEqual([]);
   });
 });
+
+test('a popup sign-in whose redirectUri is the origin alone (no `/`, as MSAL samples write it) completes: the popup comes back to `origin/#…`', async ({ idp, app, page }) => {
+  await openSample(page, `${app.origin}/`);
+  idp.clearRequests();
+  const popupOpened = page.context().waitForEvent('page');
+  const outcome = page.evaluate(
+    ({ authority, redirectUri }) => {
+      const { client, lib } = (window as unknown as SampleWindow).sample;
+      const Client = client.constructor as new (o: object) => SampleWindow['sample']['client'];
+      // Short enough that a popup the opener does not recognize fails this test soon.
+      const bare = new Client({ clientId: 'tessera-spa', authority, redirectUri, popup: lib.browserPopup, popupTimeoutMs: 15_000 });
+      return bare.loginPopup().then(
+        (r) => (r as Result).account.username,
+        (error: { code: string }) => error.code,
+      );
+    },
+    { authority: idp.issuer, redirectUri: app.origin },
+  );
+  const popup = await popupOpened;
+  const visited: string[] = [];
+  popup.on('framenavigated', (frame) => visited.push(frame.url()));
+  await signInAtAuthority(popup, idp, 'grace');
+  expect(await outcome).toBe('grace');
+  expect(visited.some((url) => url.startsWith(`${app.origin}/#`) && url.includes('code='))).toBe(true);
+  expect(idp.countRequests({ grantType: 'authorization_code' })).toBe(1);
+});

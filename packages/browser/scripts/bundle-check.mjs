@@ -42,9 +42,11 @@ export const SPA_GZIP_BUDGET = 15_000;
  * to the next 50 B. A sign-in whose redirectUri is on another origin than the page refused before the
  * provider sees it (a popup waited out its timeout): +52 / +44 B, 21,821 / 20,351 B; a page opened by
  * another site in a window named like a sign-in popup no longer takes itself for one (inPopup checks the
- * opener's origin): +15 / +15 B, 21,836 / 20,366 B. Ceilings rounded up to the next 50 B.
+ * opener's origin): +15 / +15 B, 21,836 / 20,366 B; a popup whose redirectUri is the origin alone
+ * (`http://localhost:3000`, back as `http://localhost:3000/#…`) recognized when it returns (it waited
+ * out its timeout): +17 / +0 B, 21,853 / 20,366 B. Ceilings rounded up to the next 50 B.
  */
-export const CDN_GZIP_CEILING = 21_850;
+export const CDN_GZIP_CEILING = 21_900;
 export const SPA_GZIP_CEILING = 20_400;
 
 /** Strings only zod/mini's schema classes carry: the bundles parse with zod/mini itself. */

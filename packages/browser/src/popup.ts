@@ -40,7 +40,10 @@ export async function browserPopup(
  * it alone in a popup). A closed popup is `user_cancelled`; no return in time is `popup_timeout`.
  */
 function waitForPopup(popup: Window, redirectUri: string, timeoutMs: number): Promise<string> {
-  const target = redirectUri.split(/[?#]/)[0];
+  // Compared as the popup's href is, parsed: `http://localhost:3000` (the form MSAL's samples
+  // register) comes back as `http://localhost:3000/#code=…`.
+  const { origin, pathname } = new URL(redirectUri, location.href);
+  const target = origin + pathname;
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const poll = setInterval(() => {

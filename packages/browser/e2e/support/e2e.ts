@@ -87,7 +87,8 @@ export const test = base.extend<object, E2EOptions & E2EServers & { servers: E2E
       const app = await startSampleServer({ ...bundles, cacheControl });
       const cdn = cdnOrigin ? await startSampleServer({ ...bundles }) : undefined;
       if (cdn) app.config.cdnUrl = `${cdn.origin}/tessera-browser.min.js`;
-      const idp = await startDevAuthority({ ...idpOptions, spaRedirectUris: app.redirectUris });
+      // Also the origin alone, without the path's `/` (as MSAL's samples register `http://localhost:3000`).
+      const idp = await startDevAuthority({ ...idpOptions, spaRedirectUris: [...app.redirectUris, app.origin] });
       app.config.authority = idp.issuer;
       try {
         await use({ idp, app });
