@@ -201,4 +201,33 @@ describe('server-given values', () => {
       expectUntouched(h);
     });
   });
+
+  describe('JWKS with keys this client cannot use (RFC 7517 5: ignored, not fatal)', () => {
+    const unusable = [{ kid: 'no-kty', n: 'AQAB', e: 'AQAB' }, { kty: 'RSA', kid: 42, n: 'AQAB', e: 'AQAB' }, { kty: 'AKP', alg: 'ML-DSA-44', kid: 'pq-1', pub: 'AAAA' }, { kty: 'oct', kid: 'k', k: 'c2VjcmV0' }];
+
+    it('verifies with the published key when other keys lack kty, have a non-string kid or an unknown kty', async () => {
+      const server = await start();
+      server.jwks = { keys: [...unusable, server.keys.publicJwk] } as HostileServer['jwks'];
+      const h = publicClient(server, { idTokenSignatureVerifier: jwksSignatureVerifier });
+      const flow = await h.app.initiateAuthCodeFlow({ scopes: SCOPES, redirectUri: REDIRECT_URI });
+      server.on('token', async () => ({ body: server.tokenResponse({ id_token: await server.idToken({ nonce: flow.nonce }) }) }));
+      await expect(h.app.acquireTokenByAuthCodeFlow(flow, redirectFor(flow, server))).resolves.toMatchObject({ fromCache: false });
+      expect(server.count('jwks')).toBe(1);
+    });
+
+    it('still refuses a token signed by an unpublished key, and a JWKS whose keys are not objects', async () => {
+      const server = await start();
+      server.jwks = { keys: [...unusable, server.keys.publicJwk] } as HostileServer['jwks'];
+      const h = publicClient(server, { idTokenSignatureVerifier: jwksSignatureVerifier });
+      const flow = await h.app.initiateAuthCodeFlow({ scopes: SCOPES, redirectUri: REDIRECT_URI });
+      server.on('token', async () => ({ body: server.tokenResponse({ id_token: await server.idToken({ nonce: flow.nonce }, { key: server.keys.rogueKey }) }) }));
+      await refusal(h.app.acquireTokenByAuthCodeFlow(flow, redirectFor(flow, server)), ValidationError, 'invalid_signature');
+      server.on('jwks', { body: { keys: [server.keys.publicJwk, 'not a key'] } });
+      const other = publicClient(server, { idTokenSignatureVerifier: jwksSignatureVerifier });
+      const next = await other.app.initiateAuthCodeFlow({ scopes: SCOPES, redirectUri: REDIRECT_URI });
+      server.on('token', async () => ({ body: server.tokenResponse({ id_token: await server.idToken({ nonce: next.nonce }) }) }));
+      await refusal(other.app.acquireTokenByAuthCodeFlow(next, redirectFor(next, server)), InvalidResponseError, 'invalid_response');
+      expectUntouched(other);
+    });
+  });
 });
