@@ -241,6 +241,16 @@ export function checkAuthResponse(flow: AuthCodeFlow, { state, iss, error, error
 }
 
 /**
+ * Refuses (ValidationError `invalid_authority`) a flow started at another authority than `authority`:
+ * redeemed there (an app that picked another issuer's client, or tenant), its code and PKCE verifier
+ * would go to that authority's token endpoint, and RFC 9207's `iss` cannot tell (it is the flow's
+ * own issuer). ClientApplication checks every flow; the browser client's flows are kept per authority.
+ */
+export function checkFlowAuthority(flow: AuthCodeFlow, authority: Authority): void {
+  if (flow.authority !== undefined && flow.authority !== authority.url) throw new ValidationError('authority', `The flow was started at ${flow.authority}: redeem it with that authority's client`);
+}
+
+/**
  * Flows already redeemed in this process, keyed by their PKCE verifier (fresh for every flow):
  * a second redemption of one flow is refused before any request, even when the server would
  * accept the code again. Codes live minutes, so entries older than an hour go; the map is capped.
@@ -265,6 +275,7 @@ function markRedeemed(flow: AuthCodeFlow): void {
 /**
  * Step 2: validate the redirect and redeem the code (with the PKCE verifier and nonce of step 1).
  * A flow is redeemed at most once: the next call with it fails with ValidationError `invalid_replay`.
+ * Pass the authority the flow was started at (see checkFlowAuthority).
  */
 export async function acquireTokenByAuthCodeFlow(
   ctx: FlowContext,
