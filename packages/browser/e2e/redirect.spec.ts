@@ -1,9 +1,25 @@
 // Redirect sign-in with the bundled sample SPA in Chromium against the dev authority.
+import type { Page } from '@playwright/test';
 import { authorizationResponse, authorizeUrlOf, expect, expectWorkingToken, openSample, signInAtAuthority, storedSession, test, text, waitUntilExpired } from './support/e2e.js';
 
 // 16 s: a new token is usable from the cache for 11 s, then core (margin: 10% of the lifetime, at least 5 s) refreshes it.
 const TTL = 16;
 test.use({ idpOptions: { accessTokenTtl: TTL } });
+
+type GuardedWindow = { guard?: boolean };
+
+/**
+ * Starts a redirect sign-in on the sample page that the user calls off: an app guarding unsaved
+ * changes asks before leaving, and the user answers "Stay on page" (the dialog dismissed). The
+ * flow is stored, the page stays; `letLeave` turns the guard off.
+ */
+async function redirectCalledOff(page: Page): Promise<{ letLeave: () => Promise<void> }> {
+  await page.evaluate(() => addEventListener('beforeunload', (event) => (window as unknown as GuardedWindow).guard !== false && event.preventDefault()));
+  const prompted = new Promise<void>((resolve) => page.once('dialog', (dialog) => void dialog.dismiss().then(resolve)));
+  await page.click('#login-redirect');
+  await prompted;
+  return { letLeave: () => page.evaluate(() => void ((window as unknown as GuardedWindow).guard = false)) };
+}
 
 test.describe('redirect sign-in (bundled sample)', () => {
   test('signs in, serves from the cache, survives a reload, refreshes after expiry, signs out', async ({ idp, app, page }) => {
@@ -151,20 +167,35 @@ test.describe('redirect sign-in (bundled sample)', () => {
 
   test('a redirect the user called off ("Stay on page" of a beforeunload prompt) does not block the next sign-in', async ({ idp, app, page }) => {
     await openSample(page, `${app.origin}/`);
-    // An app guarding unsaved changes; the user answers its prompt "Stay on page" (the dialog dismissed).
-    await page.evaluate(() => addEventListener('beforeunload', (event) => (window as unknown as { guard?: boolean }).guard !== false && event.preventDefault()));
-    const prompted = new Promise<void>((resolve) => page.once('dialog', (dialog) => void dialog.dismiss().then(resolve)));
-    await page.click('#login-redirect');
-    await prompted;
+    const { letLeave } = await redirectCalledOff(page);
     expect(page.url()).toBe(`${app.origin}/`);
 
     // Saved, the user signs in again: the sign-in goes to the provider and completes.
-    await page.evaluate(() => ((window as unknown as { guard?: boolean }).guard = false));
+    await letLeave();
     await page.click('#login-redirect');
     await signInAtAuthority(page, idp, 'stay');
     await page.waitForSelector('body[data-ready="true"]');
     expect(await text(page, '#error')).toBe('');
     expect(await text(page, '#status')).toBe('Signed in as stay');
+  });
+
+  test('a popup sign-in started while the page is leaving for a redirect sign-in keeps that sign-in\'s flow: it completes on return', async ({ idp, app, page }) => {
+    await openSample(page, `${app.origin}/`);
+    // The redirect's flow stored, the page still here.
+    const { letLeave } = await redirectCalledOff(page);
+    const authUri = await page.evaluate((issuer) => JSON.parse(sessionStorage.getItem(`tessera.interaction.tessera-spa ${issuer}`)!).flow.authUri as string, idp.issuer);
+    // A popup sign-in claims the tab; then the page leaves for the redirect's authorization request after all.
+    const [popup] = await Promise.all([page.context().waitForEvent('page'), page.click('#login-popup')]);
+    await letLeave();
+    idp.clearRequests();
+    await page.goto(authUri);
+    await popup.close();
+
+    await signInAtAuthority(page, idp, 'leaving');
+    await page.waitForSelector('body[data-ready="true"]');
+    expect(await text(page, '#error')).toBe('');
+    expect(await text(page, '#status')).toBe('Signed in as leaving');
+    expect(idp.countRequests({ grantType: 'authorization_code' })).toBe(1);
   });
 
   test('removes the transient entries of abandoned interactions older than 10 minutes', async ({ app, page }) => {

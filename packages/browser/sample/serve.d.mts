@@ -9,6 +9,8 @@ export interface SampleServerOptions {
   appFile?: string;
   /** The CDN file (default dist/tessera-browser.min.js). */
   cdnFile?: string;
+  /** The `cache-control` of every answer (default `no-store`). */
+  cacheControl?: string;
 }
 export interface SampleServer {
   origin: string;

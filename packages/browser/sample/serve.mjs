@@ -18,12 +18,15 @@ const HOST = '127.0.0.1';
 
 /**
  * @param {{ port?: number, authority?: string, clientId?: string, scopes?: string[], cdnUrl?: string,
- *           appFile?: string, cdnFile?: string }} [options]
+ *           appFile?: string, cdnFile?: string, cacheControl?: string }} [options]
  * `authority` and `cdnUrl` may also be set later on the returned `config` (before pages load).
  */
 export async function startSampleServer(options = {}) {
   const appFile = options.appFile ?? join(here, 'dist', 'app.js');
   const cdnFile = options.cdnFile ?? join(here, '..', 'dist', 'tessera-browser.min.js');
+  // no-store: a rebuilt bundle is always picked up (it also keeps Chromium from putting a page that
+  // fetched tokens into the back-forward cache; the bfcache tests serve `no-cache`, as SPA hosts do).
+  const cacheControl = options.cacheControl ?? 'no-store';
   const config = {
     authority: options.authority,
     clientId: options.clientId ?? 'tessera-spa',
@@ -70,7 +73,7 @@ export async function startSampleServer(options = {}) {
         return;
       }
       const [type, body] = await route();
-      res.writeHead(200, { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'no-store', 'access-control-allow-origin': '*' });
+      res.writeHead(200, { 'content-type': `${type}; charset=utf-8`, 'cache-control': cacheControl, 'access-control-allow-origin': '*' });
       res.end(req.method === 'HEAD' ? undefined : body);
     } catch (error) {
       res.writeHead(500, { 'content-type': 'text/plain' }).end(String(error?.message ?? error));

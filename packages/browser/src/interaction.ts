@@ -13,6 +13,8 @@ export interface InteractionRecord {
   flow?: AuthCodeFlow;
   login?: boolean;
   appState?: string;
+  /** An interaction of this page holds the tab (set by beginInteraction; a redirect's stored flow has none). */
+  busy?: boolean;
 }
 
 const fresh = (r: InteractionRecord | null | undefined): r is InteractionRecord => !!r && Date.now() - r.createdAt < STALE_AFTER_MS;
@@ -61,10 +63,10 @@ export function clearInteraction(key: string): void {
 /** Claims the tab for a new interaction, synchronously; `interaction_in_progress` if one runs. */
 export function beginInteraction(key: string): void {
   const current = readInteraction(key);
-  // A redirect's flow in a page that is still here: the user called it off ("Stay on page" when
-  // the app asked before leaving) or the page came back from the back-forward cache, so it is no
-  // longer under way. Kept until the new interaction stores its own, in case its page is leaving now.
-  if (current?.flow) return;
-  if (fresh(current)) throw new BrowserAuthError('interaction_in_progress', 'A sign-in is already in progress in this tab');
-  saveInteraction(key, { createdAt: Date.now() });
+  // Only a claim (`busy`) refuses: a redirect's flow in a page that is still here is no longer under
+  // way (the user called it off with "Stay on page" when the app asked before leaving, or the page
+  // came back from the back-forward cache). The flow is kept, in case its page is leaving now,
+  // until the new interaction stores its own.
+  if (fresh(current) && current.busy) throw new BrowserAuthError('interaction_in_progress', 'A sign-in is already in progress in this tab');
+  saveInteraction(key, { ...current, createdAt: Date.now(), busy: true });
 }

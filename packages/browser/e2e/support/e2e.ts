@@ -62,6 +62,8 @@ export interface E2EOptions {
   idpOptions: DevAuthorityOptions;
   /** A second origin serves the CDN file, as a CDN would. */
   cdnOrigin: boolean;
+  /** The sample server's `cache-control` (default `no-store`). */
+  cacheControl?: string;
 }
 
 /** The servers of one worker: the sample app and the dev authority that knows its redirect URIs. */
@@ -78,10 +80,11 @@ export interface E2EServers {
 export const test = base.extend<object, E2EOptions & E2EServers & { servers: E2EServers }>({
   idpOptions: [{}, { scope: 'worker', option: true }],
   cdnOrigin: [false, { scope: 'worker', option: true }],
+  cacheControl: [undefined, { scope: 'worker', option: true }],
   servers: [
-    async ({ idpOptions, cdnOrigin }, use) => {
+    async ({ idpOptions, cdnOrigin, cacheControl }, use) => {
       const bundles = await buildBundles();
-      const app = await startSampleServer({ ...bundles });
+      const app = await startSampleServer({ ...bundles, cacheControl });
       const cdn = cdnOrigin ? await startSampleServer({ ...bundles }) : undefined;
       if (cdn) app.config.cdnUrl = `${cdn.origin}/tessera-browser.min.js`;
       const idp = await startDevAuthority({ ...idpOptions, spaRedirectUris: app.redirectUris });
