@@ -35,9 +35,12 @@ export const SPA_GZIP_BUDGET = 15_000;
  * redirect sign-in's sessionStorage entry keyed by client id and authority (two realms' clients of
  * one id on a page took each other's response): +8 / +7 B, 21,688 / 20,202 B. A popup sign-in after
  * Back from the provider (a page restored from the back-forward cache) holds the tab like any other
- * interaction: +4 / +8 B, 21,692 / 20,210 B. Ceilings rounded up to the next 50 B.
+ * interaction: +4 / +8 B, 21,692 / 20,210 B. Ceilings rounded up to the next 50 B. Writes to a
+ * store without `update` queued per process (two concurrent sign-ins' writes loaded the same copy,
+ * and one account's refresh token never reached the store), with review6core's other fixes: +21 / +17 B,
+ * 21,713 / 20,227 B; the CDN ceiling to the next 50 B.
  */
-export const CDN_GZIP_CEILING = 21_700;
+export const CDN_GZIP_CEILING = 21_750;
 export const SPA_GZIP_CEILING = 20_250;
 
 /** Strings only zod/mini's schema classes carry: the bundles parse with zod/mini itself. */
