@@ -38,10 +38,12 @@ export const SPA_GZIP_BUDGET = 15_000;
  * interaction: +4 / +8 B, 21,692 / 20,210 B. Ceilings rounded up to the next 50 B. Writes to a
  * store without `update` queued per process (two concurrent sign-ins' writes loaded the same copy,
  * and one account's refresh token never reached the store), with review6core's other fixes: +21 / +17 B,
- * 21,713 / 20,227 B; the CDN ceiling to the next 50 B.
+ * 21,713 / 20,227 B; a write re-reading its result when a load took a store copy into memory
+ * meanwhile (a rotated refresh token was reverted to the spent one): +20 / +24 B, 21,733 / 20,251 B.
+ * Ceilings rounded up to the next 50 B.
  */
 export const CDN_GZIP_CEILING = 21_750;
-export const SPA_GZIP_CEILING = 20_250;
+export const SPA_GZIP_CEILING = 20_300;
 
 /** Strings only zod/mini's schema classes carry: the bundles parse with zod/mini itself. */
 export const ZOD_MINI_MARKERS = ['ZodMiniObject', '$ZodObject'];

@@ -96,6 +96,8 @@ export class CachePersistence {
    * this process never load the same copy and save over each other's change.
    */
   #saving: Promise<unknown> = Promise.resolve();
+  /** How many store copies memory has taken (see #absorb): a write that sees one taken since its change re-reads its own result. */
+  #absorbed = 0;
   readonly #store: CacheStore | undefined;
   readonly #log: LogSink;
   readonly #errors: CacheStoreErrors;
@@ -142,6 +144,7 @@ export class CachePersistence {
   /** Applies a change to memory and to the store's partition, merging with other writers' entries. */
   async write(partition: string, change: (cache: TokenCache) => void, signal?: AbortSignal): Promise<void> {
     change(this.cache);
+    const absorbed = this.#absorbed;
     const store = this.#store;
     if (!store) return;
     const replay = [...this.#missed(partition), change];
@@ -178,8 +181,10 @@ export class CachePersistence {
     const rest = this.#missed(partition).filter((missed) => !replay.includes(missed));
     if (rest.length) this.#pending.set(partition, rest);
     else this.#pending.delete(partition);
-    // Memory already has our change; re-reading is needed only for entries other writers added.
-    if (othersWrote) this.#absorb(partition, next);
+    // Memory already has our change; re-reading is needed only for entries other writers added, or
+    // when a load took a store copy into memory meanwhile (without our change: a rotated refresh
+    // token would be back to the spent one).
+    if (othersWrote || absorbed !== this.#absorbed) this.#absorb(partition, next);
     else this.#seen.set(partition, next);
   }
 
@@ -203,6 +208,7 @@ export class CachePersistence {
       if (partition === SINGLE_PARTITION) this.cache.deserialize(data);
       else this.cache.merge(data);
       this.#seen.set(partition, data);
+      this.#absorbed++;
     } catch (error) {
       this.#notCacheJson(partition, error, 'ignored');
     }
