@@ -2,7 +2,7 @@
 // origin in Chromium: a page with a browser client of each (the same client id, as realms often
 // register it), both signed in interactively by redirect as the same user (`sub` ada at both).
 // Each client lists, serves and signs out only its own issuer's account and tokens; the shared
-// IndexedDB cache keeps the other's.
+// IndexedDB cache keeps the other's. Popup sign-ins at both, at once, each in its own window.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
@@ -19,11 +19,11 @@ async function startTwoIssuerApp(cdnFile: string) {
   const config = { issuers: {} as Record<string, string> };
   const page = () => `<!DOCTYPE html><html><head><meta charset="utf-8"><title>two issuers</title></head><body>
 <script type="module">
-  import { createBrowserClient } from '/tessera-browser.min.js';
+  import { browserPopup, createBrowserClient } from '/tessera-browser.min.js';
   const { issuers } = ${JSON.stringify(config).replaceAll('<', '\\u003c')};
   window.clients = {};
   window.redirects = {};
-  for (const [name, authority] of Object.entries(issuers)) window.clients[name] = createBrowserClient({ clientId: 'tessera-spa', authority, scopes: ${JSON.stringify(SCOPES)} });
+  for (const [name, authority] of Object.entries(issuers)) window.clients[name] = createBrowserClient({ clientId: 'tessera-spa', authority, scopes: ${JSON.stringify(SCOPES)}, popup: browserPopup });
   for (const [name, client] of Object.entries(window.clients)) {
     window.redirects[name] = await client.handleRedirect().then((r) => r && { sub: r.idTokenClaims.sub, iss: r.idTokenClaims.iss }, (e) => ({ error: e.code ?? e.name }));
   }
@@ -63,11 +63,14 @@ const test = base.extend<object, { servers: { realms: PathIssuers; appOrigin: st
 type PageWindow = {
   clients: Record<Realm, {
     loginRedirect(r: object): Promise<void>;
+    loginPopup(r: object): Promise<{ idTokenClaims: { sub: string; iss: string } }>;
     getAccounts(): Promise<Array<{ homeAccountId: string; tenantId: string; username: string; idTokenClaims?: { iss?: string } }>>;
     acquireTokenSilent(r: object): Promise<{ accessToken: string; fromCache: boolean; tenantId?: string; account?: { idTokenClaims?: { iss?: string; sub?: string } } }>;
     removeAccount(account: object): Promise<void>;
   }>;
   redirects: Record<Realm, unknown>;
+  /** What each client's loginPopup gave (see startPopup). */
+  popups: Partial<Record<Realm, Promise<unknown>>>;
 };
 
 async function openApp(page: Page, origin: string): Promise<void> {
@@ -166,4 +169,63 @@ test('two issuers on one host, one app: each client signs in by redirect, lists,
   expect(await userinfoStatus(b, refreshed.accessToken)).toBe(200);
   expect(b.requests.filter((r) => r.path === '/token').map((r) => r.grantType)).toEqual(['refresh_token']);
   expect(a.requests).toEqual([]);
+});
+
+/** Starts `realm`'s popup sign-in (its outcome kept in the page); resolves with the popup once it shows the issuer's page. */
+async function startPopup(page: Page, realm: Realm, idp: DevAuthority): Promise<Page> {
+  const [popup] = await Promise.all([
+    // A popup that replaced another's window opens no page: then this times out.
+    page.context().waitForEvent('page', { timeout: 15_000 }),
+    page.evaluate((realm) => {
+      const w = window as unknown as PageWindow;
+      w.popups ??= {};
+      w.popups[realm] = w.clients[realm].loginPopup({}).then(
+        (r) => ({ sub: r.idTokenClaims.sub, iss: r.idTokenClaims.iss }),
+        (e: { code?: string; name: string }) => ({ error: e.code ?? e.name }),
+      );
+    }, realm),
+  ]);
+  await popup.waitForURL((url) => url.href.startsWith(idp.issuer));
+  return popup;
+}
+
+test("two issuers on one host, one app: popup sign-ins at both, b's started while a's popup is open, each complete in its own window and client", async ({ servers: { realms, appOrigin }, page }) => {
+  const { a, b } = realms.authorities as Record<Realm, DevAuthority>;
+  await openApp(page, appOrigin);
+  a.clearRequests();
+  b.clearRequests();
+
+  const popupA = await startPopup(page, 'a', a);
+  const popupB = await startPopup(page, 'b', b);
+  // Two windows: a's still shows a's sign-in, each under its client's own name.
+  expect(popupA.isClosed()).toBe(false);
+  expect(popupA.url().startsWith(a.issuer)).toBe(true);
+  const names = await Promise.all([popupA, popupB].map((popup) => popup.evaluate(() => window.name)));
+  expect(names[0]).not.toBe(names[1]);
+
+  // b's user signs in first, then a's; each popup returns to the app page (whose two clients leave it alone) and closes.
+  for (const [popup, idp, username] of [[popupB, b, 'bob'], [popupA, a, 'grace']] as const) {
+    const closed = popup.waitForEvent('close');
+    await signInAtAuthority(popup, idp, username);
+    await closed;
+  }
+  const outcomes = await page.evaluate(async () => {
+    const { popups } = window as unknown as PageWindow;
+    return { a: await popups.a, b: await popups.b };
+  });
+  expect(outcomes).toEqual({ a: { sub: 'grace', iss: a.issuer }, b: { sub: 'bob', iss: b.issuer } });
+  // Each code was redeemed once, at its own issuer.
+  expect(a.countRequests({ grantType: 'authorization_code' })).toBe(1);
+  expect(b.countRequests({ grantType: 'authorization_code' })).toBe(1);
+  // Each client ends with its own account, and no interaction is left.
+  expect(await accountsOf(page, 'a')).toEqual([{ id: 'grace realms/a', iss: a.issuer }]);
+  expect(await accountsOf(page, 'b')).toEqual([{ id: 'bob realms/b', iss: b.issuer }]);
+  expect(await page.evaluate(() => Object.keys(sessionStorage))).toEqual([]);
+
+  // The app page in a popup window (by a's window name) with a response in its URL: neither client
+  // there reads or removes it (the opener does), b's no more than a's.
+  const response = `${appOrigin}/#code=c&state=s`;
+  const [inPopup] = await Promise.all([page.context().waitForEvent('page'), page.evaluate(([url, name]) => void window.open(url, name), [response, names[0]!])]);
+  await inPopup.waitForSelector('body[data-ready="true"]', { state: 'attached' });
+  expect(await inPopup.evaluate(() => [(window as unknown as PageWindow).redirects, location.href])).toEqual([{ a: null, b: null }, response]);
 });

@@ -37,8 +37,8 @@ import {
   runCall,
 } from '@tessera/core';
 import type { BrowserClientEvents } from './events.js';
-import { beginInteraction, clearInteraction, interactionKey, readInteraction, saveInteraction, startedHere } from './interaction.js';
-import { type browserPopup, popupName } from './popup.js';
+import { beginInteraction, clearInteraction, inPopup, interactionKey, readInteraction, saveInteraction, startedHere } from './interaction.js';
+import type { browserPopup } from './popup.js';
 import type { BrowserDpop } from './dpop.js';
 import { IndexedDbCacheStore } from './stores.js';
 import { fetchTransport } from './transport.js';
@@ -295,8 +295,8 @@ export class BrowserClient {
   }
 
   async #completeRedirect(): Promise<BrowserAuthResult | null> {
-    // In the popup the opener reads this page's URL and redeems the code: leave both alone.
-    if (window.opener && window.name === popupName(this.clientId)) return null;
+    // In a popup (this client's or another's) the opener reads this page's URL and redeems the code: leave both alone.
+    if (inPopup()) return null;
     const record = readInteraction(this.#interaction);
     // A page load ends this tab's interaction: it completes here, or it was abandoned.
     clearInteraction(this.#interaction);
@@ -364,6 +364,7 @@ export class BrowserClient {
     try {
       return await popup(
         this.#options,
+        this.#interaction,
         () => this.#startFlow(request, false),
         (flow, url) => this.#complete(flow, url, login),
       );

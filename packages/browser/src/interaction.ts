@@ -31,6 +31,12 @@ export function interactionKey(clientId: string, authority: string): string {
   return `${PREFIX}${clientId} ${authority}`;
 }
 
+/**
+ * Whether this page is a sign-in popup, any client's (its window name is the client's interaction
+ * key, see browserPopup): the opener reads its URL and redeems the code, so no client here may.
+ */
+export const inPopup = () => !!window.opener && window.name.startsWith(PREFIX);
+
 /** Every client's entry key in this tab (the app's own sessionStorage entries are never read). */
 const interactionKeys = () => Object.keys(sessionStorage).filter((key) => key.startsWith(PREFIX));
 

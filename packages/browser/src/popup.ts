@@ -3,25 +3,26 @@ import type { BrowserClientOptions } from './browser-client.js';
 import { BrowserAuthError } from './errors.js';
 
 /** The options a popup sign-in reads. */
-export type PopupOptions = Pick<BrowserClientOptions, 'clientId' | 'popupFeatures' | 'popupTimeoutMs'>;
-
-/** The popup's window name: the redirect page knows by it that it runs in the popup. */
-export const popupName = (clientId: string) => `tessera.popup.${clientId}`;
+export type PopupOptions = Pick<BrowserClientOptions, 'popupFeatures' | 'popupTimeoutMs'>;
 
 /**
  * The `popup` option of a BrowserClient: `createBrowserClient({ ..., popup: browserPopup })` makes
  * `loginPopup` and `acquireTokenPopup` work. A function rather than built in, so that apps that sign
  * in by redirect only bundle none of it. Opens the popup synchronously (inside the caller's click),
  * sends it to the provider and waits until it is back on the redirect URI (see waitForPopup).
+ * @param name - the window's name: the client's interaction key (client id and authority, see
+ *   interactionKey), so that clients of one id at two authorities open two popups, and the redirect
+ *   page knows by it that it runs in a popup (see inPopup).
  * @param start - prepares the authorization request (PKCE, state, nonce), once the popup is open.
  * @param complete - checks the URL the popup comes back with and redeems its code.
  */
 export async function browserPopup(
-  { clientId, popupFeatures, popupTimeoutMs }: PopupOptions,
+  { popupFeatures, popupTimeoutMs }: PopupOptions,
+  name: string,
   start: () => Promise<AuthCodeFlow>,
   complete: (flow: AuthCodeFlow, responseUrl: Promise<string>) => Promise<AuthenticationResult>,
 ): Promise<AuthenticationResult> {
-  const popup = window.open('about:blank', popupName(clientId), popupFeatures ?? 'popup,width=480,height=640');
+  const popup = window.open('about:blank', name, popupFeatures ?? 'popup,width=480,height=640');
   try {
     if (!popup) throw new BrowserAuthError('popup_blocked', 'The sign-in popup was blocked; open it from a click handler');
     const flow = await start();

@@ -2,6 +2,7 @@
 // bodies, against a stub that plays Microsoft's hosts under their real names (see the stub).
 import { describe, expect, it } from 'vitest';
 import {
+  type AuthCodeFlow,
   ConfidentialClientApplication,
   ConfigurationError,
   InvalidResponseError,
@@ -140,6 +141,34 @@ describe('Entra clouds and unknown hosts', () => {
       expect(result.account).toMatchObject({ homeAccountId: `${OID}.${TID}`, environment: host, authorityType: 'MSSTS' });
     },
   );
+
+  it("redeems a flow where its issuer's tokens are: tenant and multi-tenant, domain and GUID; another cloud's flow is refused unsent", async () => {
+    const redeem = (app: PublicClientApplication, flow: AuthCodeFlow, tenant?: string) =>
+      app.acquireTokenByAuthCodeFlow(flow, { code: `code.${flow.nonce}`, state: flow.state }, { tenant });
+    const common = publicApp('https://login.microsoftonline.com/common');
+    const tokenPaths = () => paths().filter((p) => p.endsWith('/token'));
+    // A tenant's flow at the multi-tenant client, and a common flow redeemed for a tenant (by domain).
+    const ofTenant = await common.initiateAuthCodeFlow({ scopes: SCOPES, redirectUri: REDIRECT, tenant: TID });
+    expect((await redeem(common, ofTenant)).tenantId).toBe(TID);
+    const ofCommon = await common.initiateAuthCodeFlow({ scopes: SCOPES, redirectUri: REDIRECT });
+    expect((await redeem(common, ofCommon, 'contoso.onmicrosoft.com')).tenantId).toBe(TID);
+    // A flow of the tenant's domain authority at a client of its GUID authority.
+    const byDomain = await publicApp('https://login.microsoftonline.com/contoso.onmicrosoft.com').initiateAuthCodeFlow({ scopes: SCOPES, redirectUri: REDIRECT });
+    expect((await redeem(publicApp(`https://login.microsoftonline.com/${TID}`), byDomain)).tenantId).toBe(TID);
+    expect(tokenPaths()).toEqual([
+      'login.microsoftonline.com/common/oauth2/v2.0/token',
+      'login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token',
+      `login.microsoftonline.com/${TID}/oauth2/v2.0/token`,
+    ]);
+
+    // US Government's sign-in handed to the public cloud's client: refused, no code sent there.
+    const usFlow = await publicApp('https://login.microsoftonline.us/common').initiateAuthCodeFlow({ scopes: SCOPES, redirectUri: REDIRECT });
+    entra.current.seen.length = 0;
+    const error = await redeem(common, usFlow).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error).toMatchObject({ code: 'authority_mismatch', message: expect.stringContaining('started at https://login.microsoftonline.us/common') });
+    expect(tokenPaths()).toEqual([]);
+  });
 
   it('refuses a look-alike host that instance discovery rejects before the code or secret is sent', async () => {
     const authority = 'https://login.microsoftonline.com.evil.example/contoso.onmicrosoft.com';

@@ -12,7 +12,7 @@ const SCOPES = ['api.read'];
 const REFRESH = { grantType: 'refresh_token' };
 
 /** A public client with a movable clock and a log of its messages. */
-function nativeClient(issuer: string, clientId: string, extra: { tokenCache?: TokenCache; cacheStore?: CacheStore } = {}) {
+function nativeClient(issuer: string, clientId: string, extra: { tokenCache?: TokenCache; cacheStore?: CacheStore; cacheStoreErrors?: 'throw' } = {}) {
   const clock = { skew: 0 };
   const logs: Array<{ level: LogLevel; message: string }> = [];
   const app = new PublicClientApplication({
@@ -138,6 +138,26 @@ describe('offline_access granted only with consent (OpenID Connect Core 11)', ()
     expect(error).toBeInstanceOf(InteractionRequiredError);
     expect((error as Error).message).toMatch(/offline_access/);
     expect((error as Error).message).toMatch(/prompt: 'consent'/);
+  });
+
+  it('warns only about an answer that was cached: not when the cache store refuses the write', async () => {
+    /** A store that refuses every write (as a file store refuses an unsafe file), so the sign-in fails. */
+    class RefusingStore extends MemoryCacheStore {
+      override async update(): Promise<string> {
+        throw Object.assign(new Error('refused: the cache file is not safe to write'), { code: 'cache_store_refused' });
+      }
+    }
+    const noRefreshWarnings = (logs: Array<{ message: string }>) => logs.filter((l) => /No refresh token issued/.test(l.message));
+    const refused = nativeClient(idp.current.issuer, idp.current.clients.native.clientId, { cacheStore: new RefusingStore(), cacheStoreErrors: 'throw' });
+    await expect(signIn(refused.app, 'noconsent')).rejects.toMatchObject({ code: 'cache_store_refused' });
+    expect(noRefreshWarnings(refused.logs)).toEqual([]);
+
+    // The same sign-in with a store that keeps it: warned once, after the answer is cached.
+    const stored = new MemoryCacheStore();
+    const kept = nativeClient(idp.current.issuer, idp.current.clients.native.clientId, { cacheStore: stored, cacheStoreErrors: 'throw' });
+    await signIn(kept.app, 'noconsent');
+    expect(noRefreshWarnings(kept.logs)).toHaveLength(1);
+    expect(Object.keys(JSON.parse(stored.data.get('default')!).AccessToken)).toHaveLength(1);
   });
 
   it("with prompt: 'consent' the sign-in gets a refresh token and refreshes work", async () => {

@@ -32,7 +32,7 @@ function bundle(script: string): Promise<string> {
         platform: 'node',
         format: 'esm',
         target: 'node20',
-        external: ['proper-lockfile', 'ioredis'],
+        external: ['proper-lockfile', 'ioredis', '@napi-rs/keyring'],
         tsconfig: `${repoRoot}tsconfig.json`, // maps @tessera/core to its sources
         logLevel: 'warning',
       });

@@ -89,6 +89,18 @@ describe('AzureCliCredential', () => {
     expect(error.message).not.toContain('opaque-secret-value');
   });
 
+  it('reports a CLI killed by a signal (a crash, the OOM killer) as such, its output stripped of tokens', async () => {
+    // stderr written, then the process dies of a signal it did not catch: no exit code.
+    await stubs.install('az', `process.stderr.write('DEBUG token ${JWT} "accessToken": "opaque-secret-value"\\n', () => process.kill(process.pid, 'SIGSEGV'));`);
+    const error = await new AzureCliCredential().getToken('https://management.azure.com/.default').catch((e) => e);
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect(error.code).toBe('cli_failed');
+    expect(error.message).toContain('az was stopped by signal SIGSEGV');
+    expect(error.message).toContain('DEBUG token <redacted>');
+    expect(error.message).not.toContain(JWT);
+    expect(error.message).not.toContain('opaque-secret-value');
+  });
+
   it('reports output that is not JSON, without quoting it', async () => {
     await stubs.install('az', `process.stdout.write('Token: ${JWT}'); process.exit(0);`);
     const error = await new AzureCliCredential().getToken('https://management.azure.com/.default').catch((e) => e);

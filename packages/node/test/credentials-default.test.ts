@@ -9,6 +9,7 @@ import { DEV_PASSWORD_REJECTED } from '@tessera/dev-authority';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   AggregateAuthenticationError,
+  AuthenticationError,
   AzureCliCredential,
   CredentialUnavailableError,
   DefaultAzureCredential,
@@ -17,6 +18,7 @@ import {
 } from '../src/index.js';
 import { fail, printJson, useCliStubs } from './support/cli-stub.js';
 import { jwtClaims, recordingHttpClient, useDevAuthority, useTempDir } from './credentials-helpers.js';
+import { startMsiServer } from './support/msi-server.js';
 
 const SCOPE = 'api.read';
 const AZ_TOKEN = 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJheiJ9.';
@@ -159,6 +161,49 @@ describe('DefaultAzureCredential', () => {
     expect(lines[3]).toMatch(/^- ManagedIdentityCredential \(IMDS\): the endpoint .*127\.0\.0\.1/);
     expect(lines[4]).toBe('- AzureCliCredential: not signed in: run "az login" (or "az login --tenant <tenant>")');
     expect(lines[5]).toBe('- AzureDeveloperCliCredential: not signed in: run "azd auth login"');
+  });
+
+  it.each([
+    ['a captive portal or another metadata server (200, HTML)', { status: 200, body: '<!DOCTYPE html><html><body>Sign in to the network</body></html>', headers: { 'content-type': 'text/html' } }],
+    ['a proxy refusing the address (403, text)', { status: 403, body: 'Access denied by policy', headers: { 'content-type': 'text/plain' } }],
+    ['a gateway asking for its own sign-in (401, HTML)', { status: 401, body: '<html><body>Unauthorized</body></html>', headers: { 'content-type': 'text/html' } }],
+  ])('moves on to the developer tools when something other than IMDS answers at its address: %s', async (_name, reply) => {
+    // As azure-identity's chains do: an answer that is not JSON is not IMDS, so managed identity is unavailable here.
+    const other = await startMsiServer();
+    try {
+      other.handle(() => reply);
+      vi.stubEnv('AZURE_POD_IDENTITY_AUTHORITY_HOST', other.origin);
+      const az = await stubs.install('az', printJson(AZ_ANSWER));
+      const credential = new DefaultAzureCredential();
+      const token = await credential.getToken('https://management.azure.com/.default');
+      expect(token.token).toBe(AZ_TOKEN);
+      expect(await az.record()).toBeDefined();
+      // The probe, then one token request (these statuses are not retried).
+      expect(other.requests.map((r) => r.headers.metadata)).toEqual([undefined, 'true']);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('goes on to azd when az fails (MFA, broken answer), as azure-identity does; az alone still reports AuthenticationError', async () => {
+    const azd = await stubs.install('azd', printJson({ token: 'azd-token', expiresOn: '2030-01-01T00:00:00Z' }));
+    for (const behaviour of [
+      fail('ERROR: AADSTS50076: Due to a configuration change made by your administrator, you must use multi-factor authentication. Run az login --scope https://management.azure.com/.default'),
+      "process.stdout.write('WARNING: not json'); process.exit(0);",
+    ]) {
+      const az = await stubs.install('az', behaviour);
+      const token = await new DefaultAzureCredential().getToken('https://management.azure.com/.default');
+      expect(token.token).toBe('azd-token');
+      expect(await az.record()).toBeDefined();
+      expect(await azd.record()).toBeDefined();
+      await expect(new AzureCliCredential().getToken('https://management.azure.com/.default')).rejects.toSatisfy((e) => e instanceof AuthenticationError && !(e instanceof CredentialUnavailableError));
+    }
+    // Both fail: the aggregate names az's own reason.
+    await stubs.install('azd', fail('ERROR: fetching token: AADSTS700082: The refresh token has expired'));
+    const error = await new DefaultAzureCredential().getToken('https://management.azure.com/.default').catch((e) => e);
+    expect(error).toBeInstanceOf(AggregateAuthenticationError);
+    expect(error.message).toContain('- AzureDeveloperCliCredential: azd failed (exit code 1): ERROR: fetching token: AADSTS700082');
+    expect(error.message).toContain('- AzureCliCredential: az printed something that is not JSON');
   });
 
   it('picks the first working credential (az here) and keeps it for later calls', async () => {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { AsyncEntry } from '@napi-rs/keyring';
 import { describe, expect, it } from 'vitest';
 import { CacheStoreUnavailableError, FileCacheStore, keyringEncryption } from '../src/index.js';
+import { finished, startWorker } from './cache-helpers.js';
 import { useDevAuthority, useTempDir } from './credentials-helpers.js';
 import { persistentCredential, secretServiceMissing, useSessionBus } from './support/secret-service.js';
 
@@ -78,4 +79,27 @@ describe.skipIf(missing !== undefined)('encrypted token cache persistence (OS se
     expect(await store().load('default')).toBe(data);
     expect(await readFile(join(tmp.path, 'direct.json'), 'utf8')).not.toContain('appmetadata');
   });
+
+  it('creates one key when the first writes of several partitions run at once: every file stays readable after a restart', async () => {
+    // Per-account partitions are separate files under separate locks: their first writes meet only at the key.
+    const store = () => new FileCacheStore({ name: 'racing', directory: tmp.path, encryption: keyringEncryption({ name: 'racing' }) });
+    const data = (n: number) => JSON.stringify({ AccessToken: {}, Account: {}, IdToken: {}, RefreshToken: {}, AppMetadata: { [`appmetadata-${n}`]: { client_id: `c${n}`, environment: 'e' } } });
+    const partitions = Array.from({ length: 6 }, (_, n) => `account:${n}`);
+    // Two stores (two credentials with the same persistence name), each with its own encryption instance.
+    const [a, b] = [store(), store()];
+    await Promise.all(partitions.map((p, n) => (n % 2 ? a : b).save(p, data(n))));
+    // A new process: a new encryption instance, which knows only the key in the secret store.
+    const later = store();
+    for (const [n, p] of partitions.entries()) expect(await later.load(p)).toBe(data(n));
+  });
+
+  it('creates one key when processes that start together write their first partitions at once', async () => {
+    // Separate processes share no memory: only the secret store and the cache folder.
+    const partitions = Array.from({ length: 4 }, (_, n) => `account:${n}`);
+    const startAt = Date.now() + 1500;
+    const workers = await Promise.all(partitions.map((p) => startWorker('keyring-worker.mjs', [tmp.path, 'processes', p, String(startAt)])));
+    await Promise.all(workers.map(finished));
+    const later = new FileCacheStore({ name: 'processes', directory: tmp.path, encryption: keyringEncryption({ name: 'processes' }) });
+    for (const p of partitions) expect(await later.load(p)).toContain(`"client_id":"${p}"`);
+  }, 30_000);
 });

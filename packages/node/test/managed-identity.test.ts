@@ -142,6 +142,24 @@ describe('IMDS', () => {
     expect(server.requests).toHaveLength(3); // probed once per credential
   });
 
+  it('probing (in a chain): an answer that is not JSON, after the retries, is not IMDS -> CredentialUnavailableError; alone it stays an AuthenticationError', async () => {
+    server.handle(() => ({ status: 404, body: '<!DOCTYPE html><html><body>Not Found</body></html>', headers: { 'content-type': 'text/html' } }));
+    const chained = await imds({ sendProbeRequest: true }).getToken(SCOPE).catch((e: unknown) => e);
+    expect(chained).toBeInstanceOf(CredentialUnavailableError);
+    expect(chained).toMatchObject({ code: 'imds_not_found' });
+    expect((chained as Error).message).toContain('something other than IMDS answered at its address (HTTP 404, not JSON)');
+    expect(server.requests.map((r) => r.headers.metadata)).toEqual([undefined, 'true', 'true', 'true', 'true']); // probe, then 3 retries as ever
+    server.requests.length = 0;
+    const alone = await imds().getToken(SCOPE).catch((e: unknown) => e);
+    expect(alone).toBeInstanceOf(AuthenticationError);
+    expect(alone).not.toBeInstanceOf(CredentialUnavailableError);
+    // IMDS's own JSON errors still end a chain: it is there, and refused.
+    server.handle((r) => (r.headers.metadata ? { status: 500, body: { error: 'unknown_error', error_description: 'IMDS failed' } } : { status: 400, body: { error: 'bad_request' } }));
+    const refused = await imds({ sendProbeRequest: true }).getToken(SCOPE).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(AuthenticationError);
+    expect(refused).not.toBeInstanceOf(CredentialUnavailableError);
+  });
+
   it('probe: nothing listening, or no answer within the timeout -> CredentialUnavailableError', async () => {
     const closedPort = await freePort();
     const refused = track(new ManagedIdentityCredential({ environment: { AZURE_POD_IDENTITY_AUTHORITY_HOST: `http://127.0.0.1:${closedPort}` }, sendProbeRequest: true }));

@@ -117,6 +117,22 @@ describe('server-given values', () => {
       expect(server.count('token')).toBe(0);
     });
 
+    it('refuses a URL with user name or password, which shows a trusted name before the real host', async () => {
+      const server = await start();
+      const { app } = publicClient(server);
+      for (const field of ['verification_uri', 'verification_url', 'verification_uri_complete']) {
+        // What the user reads as microsoft.com is the user name; the page is attacker.example's.
+        for (const bad of ['https://microsoft.com@attacker.example/devicelogin', 'https://user:pass@login.example.com/device', 'http://login.example.com:x@localhost:8080/device']) {
+          device(server, { verification_uri: 'https://login.example.com/device', [field]: bad });
+          const error = await refusal(app.initiateDeviceFlow({ scopes: ['api.read'] }), InvalidResponseError, 'invalid_response');
+          expect(error.message).toContain(`"${field}"`);
+          expect(error.message).toContain('user name or password');
+          expect(error.message).not.toContain('attacker.example');
+        }
+      }
+      expect(server.count('token')).toBe(0);
+    });
+
     it('refuses a response with no verification URL, and accepts https or loopback http', async () => {
       const server = await start();
       const { app } = publicClient(server);

@@ -14,7 +14,6 @@ import {
   type AuthorizationUrlOptions,
   acquireTokenByAuthCodeFlow,
   acquireTokenByCode,
-  checkFlowAuthority,
   getAuthorizationRequestUrl,
   initiateAuthCodeFlow,
   refreshAuthUri,
@@ -286,15 +285,11 @@ export class ClientApplication {
     return this.call({ correlationId: options.correlationId ?? flow.correlationId }, (ctx) => refreshAuthUri(ctx, this.authorityFor(options), flow, options.signal));
   }
 
-  /** Completes the flow with the authorization response (redirect URL or its parameters): checks the flow's authority (`invalid_authority`), state, `iss` and nonce, redeems the code, caches the tokens. */
+  /** Completes the flow with the authorization response (redirect URL or its parameters): checks state, `iss` and nonce, redeems the code, caches the tokens. */
   async acquireTokenByAuthCodeFlow(flow: AuthCodeFlow, response: AuthResponse, options: RequestOptions & { scopes?: string | string[] } = {}): Promise<AuthenticationResult> {
     checkOptions(authCodeFlowSchema, flow, 'acquireTokenByAuthCodeFlow (flow)');
     checkOptions(requestOptionsSchema, options, 'acquireTokenByAuthCodeFlow');
-    return this.call({ correlationId: options.correlationId ?? flow.correlationId }, (ctx) => {
-      const authority = this.authorityFor(options);
-      checkFlowAuthority(flow, authority);
-      return acquireTokenByAuthCodeFlow(ctx, authority, flow, response, options);
-    });
+    return this.call({ correlationId: options.correlationId ?? flow.correlationId }, (ctx) => acquireTokenByAuthCodeFlow(ctx, this.authorityFor(options), flow, response, options));
   }
 
   /** Redeems an authorization code you handled yourself (with its redirect URI and PKCE verifier); the tokens are cached. */

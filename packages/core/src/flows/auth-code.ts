@@ -4,7 +4,7 @@ import { issuerMatches } from '../authority/entra.js';
 import { partitionKeys } from '../cache/cache-store.js';
 import { createPkce, randomToken } from '../crypto/encoding.js';
 import * as z from 'zod/mini';
-import { InteractionRequiredError, InvalidResponseError, ServerError, ValidationError } from '../errors.js';
+import { ConfigurationError, InteractionRequiredError, InvalidResponseError, ServerError, ValidationError } from '../errors.js';
 import { checkShape } from '../http/oauth-response.js';
 import { capText } from '../http/redaction.js';
 import { optionalString, urlOf } from '../http/schemas.js';
@@ -241,16 +241,6 @@ export function checkAuthResponse(flow: AuthCodeFlow, { state, iss, error, error
 }
 
 /**
- * Refuses (ValidationError `invalid_authority`) a flow started at another authority than `authority`:
- * redeemed there (an app that picked another issuer's client, or tenant), its code and PKCE verifier
- * would go to that authority's token endpoint, and RFC 9207's `iss` cannot tell (it is the flow's
- * own issuer). ClientApplication checks every flow; the browser client's flows are kept per authority.
- */
-export function checkFlowAuthority(flow: AuthCodeFlow, authority: Authority): void {
-  if (flow.authority !== undefined && flow.authority !== authority.url) throw new ValidationError('authority', `The flow was started at ${flow.authority}: redeem it with that authority's client`);
-}
-
-/**
  * Flows already redeemed in this process, keyed by their PKCE verifier (fresh for every flow):
  * a second redemption of one flow is refused before any request, even when the server would
  * accept the code again. Codes live minutes, so entries older than an hour go; the map is capped.
@@ -273,9 +263,26 @@ function markRedeemed(flow: AuthCodeFlow): void {
 }
 
 /**
+ * The flow must be redeemed at the issuer it was started at: another authority's token endpoint
+ * (another realm of one host, with the same client id) would get its code, verifier and redirect
+ * URI. Issuers are compared as the response's `iss` is (checkAuthResponse), so an Entra tenant's
+ * flow stays redeemable by its multi-tenant authority (`common`, `organizations`) and the other way
+ * round, and a tenant's domain and GUID authorities are one.
+ */
+async function checkFlowAuthority(ctx: FlowContext, authority: Authority, flow: AuthCodeFlow, signal?: AbortSignal): Promise<void> {
+  const { issuer } = await ctx.metadata(authority, signal);
+  if (issuer !== flow.issuer && !issuerMatches(issuer, flow.issuer) && !issuerMatches(flow.issuer, issuer)) {
+    throw new ConfigurationError(
+      `Sign-in started at ${flow.authority}, not at this client's authority ${authority.url}: redeem it with the client of ${flow.authority}, or start it with this client`,
+      'authority_mismatch',
+    );
+  }
+}
+
+/**
  * Step 2: validate the redirect and redeem the code (with the PKCE verifier and nonce of step 1).
  * A flow is redeemed at most once: the next call with it fails with ValidationError `invalid_replay`.
- * Pass the authority the flow was started at (see checkFlowAuthority).
+ * A flow started at another issuer fails with ConfigurationError `authority_mismatch`, before any token request.
  */
 export async function acquireTokenByAuthCodeFlow(
   ctx: FlowContext,
@@ -285,6 +292,7 @@ export async function acquireTokenByAuthCodeFlow(
   options: RequestOptions & { scopes?: string | string[] } = {},
 ): Promise<AuthenticationResult> {
   const code = checkAuthResponse(flow, parseAuthResponse(response, flow.responseMode));
+  await checkFlowAuthority(ctx, authority, flow, options.signal);
   // Only an authentic response (state and iss checked) spends the flow: a forged one cannot burn it.
   markRedeemed(flow);
   // The flow's redirectUri, codeVerifier, nonce and maxAge; the call's scopes, claims and correlation id when given.

@@ -162,12 +162,6 @@ async function acceptTokenResponse(ctx: FlowContext, req: TokenRequest, metadata
   const have = resourceScopes(granted);
   const missing = resourceScopes(scopes).filter((s) => !have.includes(s));
 
-  // A user sign-in (they all ask for offline_access unless excluded) that got no refresh token; a
-  // refresh may keep the old refresh token.
-  if (!req.identity && !userAssertionHash && !refresh && !refreshToken && !ctx.excludeScopes.includes('offline_access')) {
-    log.log('warning', `No refresh token issued, so silent calls fail once this token expires; ${OFFLINE_ACCESS_HINT}`);
-  }
-
   const { homeAccountId: home, realm, account, accountInfo } = req.identity ?? identify(req, response, now, claims);
   const environment = authority.environment;
   const owner = { home_account_id: home, environment, client_id: clientId };
@@ -223,8 +217,14 @@ async function acceptTokenResponse(ctx: FlowContext, req: TokenRequest, metadata
   }
   if (refused) throw refused;
 
-  // Only about an accepted answer: a refused refresh (keepsRefreshToken) got this far too.
+  // Only about an accepted answer, once it is cached: a refused refresh (keepsRefreshToken) got this
+  // far too, and a failed cache write has thrown.
   if (missing.length > 0) log.log('warning', `The server granted fewer scopes than asked; missing: ${missing.join(' ')}`);
+  // A user sign-in (they all ask for offline_access unless excluded) that got no refresh token; a
+  // refresh may keep the old refresh token.
+  if (!req.identity && !userAssertionHash && !refresh && !refreshToken && !ctx.excludeScopes.includes('offline_access')) {
+    log.log('warning', `No refresh token issued, so silent calls fail once this token expires; ${OFFLINE_ACCESS_HINT}`);
+  }
 
   // The cache's view of the user, as cache hits give it (tenant profiles), in the token's tenant.
   const view = partition !== undefined && account ? userView(ctx.persistence.cache, clientId, home, environment, realm, authority) : undefined;

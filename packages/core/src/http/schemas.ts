@@ -121,11 +121,14 @@ export function urlOf(text: string): URL | undefined {
 /** Hosts that are this machine: http is safe there (nothing crosses the network). */
 export const isLoopbackHost = (hostname: string): boolean => hostname === '127.0.0.1' || hostname === 'localhost' || hostname === '[::1]';
 
-/** A URL we show the user or open for them: https, or http on loopback; never javascript:, data:, ... */
+/**
+ * A URL we show the user or open for them: https, or http on loopback; never javascript:, data:, ...
+ * Nor with a user name or password: `https://microsoft.com@attacker.example/` reads as microsoft.com.
+ */
 const userFacingUrl = /* @__PURE__ */ custom<string>((v) => {
   const u = isString(v) ? urlOf(v) : undefined;
-  return u?.protocol === 'https:' || (u?.protocol === 'http:' && isLoopbackHost(u.hostname));
-}, 'expected an https URL (http only on a loopback host)');
+  return !u?.username && !u?.password && (u?.protocol === 'https:' || (u?.protocol === 'http:' && isLoopbackHost(u.hostname)));
+}, 'expected an https URL (http only on a loopback host) without user name or password');
 
 /** The first issue as "field path" and what is wrong, for error messages (never the value itself). */
 export function describeIssue(error: z.core.$ZodError): [path: string, message: string] {

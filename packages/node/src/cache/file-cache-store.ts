@@ -143,6 +143,8 @@ export class FileCacheStore implements CacheStore {
   private readonly snapshots = new Map<string, Snapshot>();
   private readonly tempsSwept = new Set<string>();
   private readonly encryption?: CacheEncryption;
+  /** The encryption key was found or created once, under the lock (see encrypt). */
+  private keyChecked = false;
   private readonly pii: boolean;
 
   constructor(options: FileCacheStoreOptions = {}) {
@@ -392,7 +394,7 @@ export class FileCacheStore implements CacheStore {
 
   /** Writes a temporary file beside the target, fsyncs it and renames it over the target. Lock held. */
   private async replace(file: string, data: string, lock: LockState): Promise<void> {
-    const stored = this.encryption ? await this.encryption.encrypt(data) : data;
+    const stored = this.encryption ? await this.encrypt(this.encryption, data) : data;
     const temp = join(this.directory, `${basename(file)}.tmp-${process.pid}-${nodeCrypto().randomBytes(6).toString('hex')}`);
     try {
       const handle = await open(temp, 'wx', 0o600);
@@ -419,6 +421,18 @@ export class FileCacheStore implements CacheStore {
     } catch {
       this.snapshots.delete(file);
     }
+  }
+
+  /**
+   * The first encryption of this store may create the key: it holds the lock `encryption key`, so
+   * that processes whose first writes (of different partitions, under different locks) meet create
+   * one key; a second would overwrite the first, and the files encrypted under it be lost.
+   */
+  private async encrypt(encryption: CacheEncryption, data: string): Promise<string> {
+    if (this.keyChecked) return encryption.encrypt(data);
+    const stored = await this.lock('encryption key', () => encryption.encrypt(data));
+    this.keyChecked = true;
+    return stored;
   }
 
   private async ensureDirectory(): Promise<void> {

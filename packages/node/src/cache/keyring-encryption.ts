@@ -53,6 +53,14 @@ function loadKeyring(): Promise<KeyringModule> {
 class SecretStoreUnavailable extends Error {}
 
 /**
+ * Key creations under way in this process, by service and account, whichever instance started
+ * them: two first writes (per-account partitions are separate files under separate locks, or two
+ * credentials of one name) would each store a key of their own, and the files written under the
+ * overwritten one could never be read again.
+ */
+const creating = new Map<string, Promise<Buffer>>();
+
+/**
  * Cache encryption with AES-256-GCM under a random 256-bit key that the OS secret store keeps
  * (Keychain on macOS, the Credential Manager / DPAPI on Windows, the Secret Service (GNOME Keyring,
  * KWallet) on Linux) through the optional peer dependency `@napi-rs/keyring`. The key is created
@@ -87,29 +95,45 @@ export function keyringEncryption(options: KeyringEncryptionOptions): CacheEncry
     }
   };
 
-  /** The key from the secret store; created there when `create` and absent. Undefined when absent. */
-  const getKey = async (create: boolean): Promise<Buffer | undefined> => {
-    if (key) return key;
-    const e = await entry();
+  /** The stored key, checked; undefined when there is none. */
+  const readKey = async (e: KeyringEntry): Promise<Buffer | undefined> => {
     let stored: string | null;
     try {
       stored = await e.getPassword();
     } catch (error) {
       throw new SecretStoreUnavailable(describeCause(error));
     }
-    if (stored !== null) {
-      const bytes = Buffer.from(stored, 'base64');
-      if (bytes.length !== 32) throw new CacheStoreUnavailableError(STORE, `The token cache key "${service}/${account}" in the OS secret store is not a 256-bit key; remove it and the cache file to start over`);
-      return (key = bytes);
-    }
-    if (!create) return undefined;
-    const fresh = nodeCrypto().randomBytes(32);
+    if (stored === null) return undefined;
+    const bytes = Buffer.from(stored, 'base64');
+    if (bytes.length !== 32) throw new CacheStoreUnavailableError(STORE, `The token cache key "${service}/${account}" in the OS secret store is not a 256-bit key; remove it and the cache file to start over`);
+    return bytes;
+  };
+
+  const create = async (): Promise<Buffer> => {
+    const e = await entry();
+    const found = await readKey(e);
+    if (found) return found;
     try {
-      await e.setPassword(fresh.toString('base64'));
+      await e.setPassword(nodeCrypto().randomBytes(32).toString('base64'));
     } catch (error) {
       throw new SecretStoreUnavailable(describeCause(error));
     }
-    return (key = fresh);
+    // Another process may have stored its own key meanwhile: use the one the secret store kept.
+    const kept = await readKey(e);
+    if (!kept) throw new SecretStoreUnavailable('the secret store did not keep the new key');
+    return kept;
+  };
+
+  /** The key from the secret store; created there when `mayCreate` and absent. Undefined when absent. */
+  const getKey = async (mayCreate: boolean): Promise<Buffer | undefined> => {
+    if (key) return key;
+    const id = `${service}\n${account}`;
+    const pending = creating.get(id);
+    if (!mayCreate) return (key = await (pending ?? readKey(await entry())));
+    if (pending) return (key = await pending);
+    const created = create().finally(() => creating.delete(id));
+    creating.set(id, created);
+    return (key = await created);
   };
 
   const unavailable = (error: SecretStoreUnavailable): CacheStoreUnavailableError =>

@@ -20,6 +20,8 @@ interface CliOutcome {
   /** Exit code; undefined when it did not exit by itself. */
   exitCode?: number;
   failure?: 'missing' | 'timeout' | 'aborted' | 'error';
+  /** The signal that ended the CLI when we did not (a crash, the OOM killer). */
+  signal?: string;
   errorMessage?: string;
 }
 
@@ -59,11 +61,13 @@ async function run(command: string, args: string[], timeoutMs: number, signal?: 
         { cwd, shell: false, timeout: timeoutMs, killSignal: 'SIGKILL', windowsHide: true, maxBuffer: 1024 * 1024, encoding: 'utf8', signal },
         (error, stdout, stderr) => {
           if (!error) return resolve({ stdout, stderr, exitCode: 0 });
-          const e = error as NodeJS.ErrnoException & { killed?: boolean; code?: string | number };
+          const e = error as NodeJS.ErrnoException & { killed?: boolean; code?: string | number; signal?: string | null };
           if (e.code === 'ENOENT') return resolve({ stdout, stderr, failure: 'missing' });
           if (e.name === 'AbortError') return resolve({ stdout, stderr, failure: 'aborted' });
           if (e.killed) return resolve({ stdout, stderr, failure: 'timeout' });
           if (typeof e.code === 'number') return resolve({ stdout, stderr, exitCode: e.code });
+          // Ended by a signal: e.message is "Command failed: <command line>\n<stderr>", never to be quoted as it is.
+          if (e.signal) return resolve({ stdout, stderr, signal: e.signal });
           resolve({ stdout, stderr, failure: 'error', errorMessage: e.message });
         },
       );
@@ -93,11 +97,25 @@ export interface CliDialect {
   answer: 'azAnswerSchema' | 'azdAnswerSchema';
 }
 
+/** The CLI credentials DefaultAzureCredential made (see inDefaultChain). */
+const inChain = new WeakSet<CliCredential>();
+
+/**
+ * Marks a CLI credential as one of DefaultAzureCredential's: there, as in azure-identity, any failure
+ * of the tool (a refusal, an answer it cannot read) is CredentialUnavailableError, so the chain
+ * goes on to the next tool; alone, the credential reports it as AuthenticationError.
+ */
+export function inDefaultChain<T extends CliCredential>(credential: T): T {
+  inChain.add(credential);
+  return credential;
+}
+
 /**
  * Base of the developer-tool credentials: validates the scopes and tenant (they become command
  * arguments), runs the CLI without a shell under a timeout, and turns its answer into a token or a
  * typed error: CredentialUnavailableError when the CLI is missing, not signed in or too slow (a
- * chain moves on), AuthenticationError for any other failure, its output stripped of tokens.
+ * chain moves on), AuthenticationError for any other failure (CredentialUnavailableError in
+ * DefaultAzureCredential, see inDefaultChain), its output stripped of tokens.
  * The CLIs cache their own tokens, so every getToken runs the CLI, as in @azure/identity.
  */
 export abstract class CliCredential implements TokenCredential {
@@ -135,7 +153,12 @@ export abstract class CliCredential implements TokenCredential {
     const outcome = await run(file, [...prefix, ...d.args(list, tenant), ...this.extraArgs()], this.timeoutMs, signal);
     // The caller gave up: not a reason for a chain to try the next credential.
     if (outcome.failure === 'aborted') throw new AbortError(signal?.reason);
-    return this.interpret(outcome);
+    try {
+      return await this.interpret(outcome);
+    } catch (error) {
+      if (!(error instanceof AuthenticationError) || !inChain.has(this)) throw error;
+      throw new CredentialUnavailableError(error.message, { cause: error, code: error.code });
+    }
   }
 
   /** The program to start and its leading arguments: the dialect's command, found on PATH. */
@@ -156,7 +179,10 @@ export abstract class CliCredential implements TokenCredential {
         code: 'cli_timeout',
       });
     }
-    if (o.failure === 'error') throw new AuthenticationError(`${d.name}: could not run ${d.command}: ${o.errorMessage}`);
+    if (o.failure === 'error') throw new AuthenticationError(`${d.name}: could not run ${d.command}: ${sanitizeCliOutput(o.errorMessage ?? '')}`);
+    if (o.signal) {
+      throw new AuthenticationError(`${d.name}: ${d.command} was stopped by signal ${o.signal}: ${sanitizeCliOutput(o.stderr) || '(no error output)'}`, { code: 'cli_failed' });
+    }
     if (d.notSignedIn(o.stderr)) throw new CredentialUnavailableError(`${d.name}: not signed in: ${d.login}`, { code: 'cli_not_signed_in' });
     if (o.exitCode !== 0) {
       throw new AuthenticationError(`${d.name}: ${d.command} failed (exit code ${o.exitCode}): ${sanitizeCliOutput(o.stderr) || '(no error output)'}`, { code: 'cli_failed' });

@@ -2,6 +2,7 @@ import { ConfigurationError } from '@tessera/core';
 import { AzureCliCredential } from './azure-cli-credential.js';
 import { AzureDeveloperCliCredential } from './azure-developer-cli-credential.js';
 import { ChainedTokenCredential } from './chained-token-credential.js';
+import { inDefaultChain } from './cli-credential.js';
 import { EnvironmentCredential } from './environment-credential.js';
 import { CredentialUnavailableError } from './errors.js';
 import { ManagedIdentityCredential, type ManagedIdentityCredentialOptions } from './managed-identity/index.js';
@@ -63,8 +64,8 @@ const FACTORIES: Record<Name, Factory> = {
       : (o.managedIdentityClientId ?? process.env.AZURE_CLIENT_ID);
     return new ManagedIdentityCredential(clientId ? { ...base, clientId } : base);
   },
-  AzureCliCredential: (o) => new AzureCliCredential(cliOptions(o)),
-  AzureDeveloperCliCredential: (o) => new AzureDeveloperCliCredential(cliOptions(o)),
+  AzureCliCredential: (o) => inDefaultChain(new AzureCliCredential(cliOptions(o))),
+  AzureDeveloperCliCredential: (o) => inDefaultChain(new AzureDeveloperCliCredential(cliOptions(o))),
 };
 
 function serviceOptions(o: DefaultAzureCredentialOptions): TokenCredentialOptions {
@@ -127,7 +128,8 @@ function selected(value: string | undefined): readonly Name[] {
  * name of one credential; `excludeXxxCredential` options remove credentials. The first credential
  * that gives a token is kept for later calls. When none can, the AggregateAuthenticationError lists
  * what each one tried and why it failed; a credential that is set up but refused (a wrong secret)
- * ends the chain with its own error.
+ * ends the chain with its own error, except the developer tools (az, azd): as in azure-identity,
+ * any failure of one lets the chain try the next.
  *
  * @example
  * ```ts

@@ -56,6 +56,8 @@ export function imdsSource(ctx: SourceContext): ManagedIdentitySource {
         // The schedule is chosen by the first failure, as MSAL does.
         maxRetries ??= status === 410 ? schedule.maxRetriesOnGone : schedule.maxRetries;
         if (!retriable || attempt >= maxRetries) {
+          // In a chain (DefaultAzureCredential probes), an answer that is not IMDS's makes managed identity unavailable.
+          if (ctx.probeImds) notImds(response);
           if (status === 400) throw await identityNotFound(response);
           return tokenFrom('IMDS', response);
         }
@@ -65,6 +67,24 @@ export function imdsSource(ctx: SourceContext): ManagedIdentitySource {
       }
     },
   };
+}
+
+/**
+ * IMDS answers everything, errors too, in JSON. Another last answer at its address (another
+ * cloud's metadata server, a proxy's or captive portal's page) means there is no IMDS here: in a
+ * chain (DefaultAzureCredential) the next credential is tried, as azure-identity's chains do.
+ */
+function notImds(response: HttpResponse): void {
+  try {
+    JSON.parse(response.body);
+    return;
+  } catch {
+    // not JSON: below
+  }
+  throw new CredentialUnavailableError(
+    `ManagedIdentityCredential (IMDS): something other than IMDS answered at its address (HTTP ${response.status}, not JSON); managed identity is not available here`,
+    { code: 'imds_not_found' },
+  );
 }
 
 /** IMDS answers 400 when the identity is not assigned to this VM: not available here, as @azure/identity reports it. */

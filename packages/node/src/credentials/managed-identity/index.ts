@@ -43,7 +43,8 @@ export interface ManagedIdentityCredentialOptions
   resourceId?: string;
   /**
    * Probe IMDS (a request with a short timeout) before the first token request, so that a machine
-   * without IMDS fails fast with CredentialUnavailableError. DefaultAzureCredential turns it on.
+   * without IMDS fails fast with CredentialUnavailableError; an answer that is not JSON (not IMDS)
+   * is CredentialUnavailableError too. DefaultAzureCredential turns it on.
    */
   sendProbeRequest?: boolean;
   /** Milliseconds the IMDS probe waits (default 1000, or `getToken`'s `requestOptions.timeout`). */
