@@ -165,13 +165,13 @@ export class CachePersistence {
     try {
       // Without update: load, change, save, once this process's previous load-then-save is done.
       next = await (store.update?.(partition, apply, signal) ??
-        (this.#saving = this.#saving
+        ((this.#saving = this.#saving
           .catch(() => undefined)
           .then(async () => {
             const data = apply(await store.load(partition, signal));
             await store.save(partition, data, signal);
             return data;
-          })));
+          })) as Promise<string>));
     } catch (error) {
       // Memory has the change already: the caller gets its token even when the store is down; the
       // store gets it with the partition's next successful write or load.
