@@ -55,6 +55,21 @@ describe('discovery from a hostile server', () => {
     });
   }
 
+  it('checks a document shared by URL under each authority kind that uses it: no Entra secret goes off-cloud after an OIDC client fetched it', async () => {
+    // `authority: <host>/stub-tenant` (Entra) and `oidcAuthority: <host>/stub-tenant/v2.0` (MSAL's
+    // oidc_authority pattern) fetch the same discovery URL. Its token endpoint on another host is an
+    // OIDC issuer's choice, but off the Entra authority's cloud.
+    const server = await start({ entra: true });
+    server.discovery.token_endpoint = `http://localhost:${new URL(server.origin).port}/token`;
+    const oidc = confidentialClient(server, { authority: undefined, knownEntraHosts: undefined, oidcAuthority: server.issuer });
+    await expect(oidc.app.acquireTokenForClient({ scopes: ['api.read'] })).resolves.toMatchObject({ fromCache: false });
+    expect(server.count('token')).toBe(1);
+    const entra = confidentialClient(server);
+    await refusal(entra.app.acquireTokenForClient({ scopes: ['api.read'] }), ValidationError, 'invalid_endpoint');
+    expect(server.count('token')).toBe(1);
+    expectUntouched(entra);
+  });
+
   it('refuses an Entra endpoint in another Entra cloud', async () => {
     const server = await start({ entra: true });
     server.discovery.token_endpoint = 'https://login.microsoftonline.us/stub-tenant/oauth2/v2.0/token';

@@ -190,6 +190,14 @@ describe('server-given values', () => {
     });
   });
 
+  /** An auth code sign-in with signature checks whose ID token is signed with `key` (default: the published one). */
+  async function verifiedSignIn(server: HostileServer, key?: CryptoKey) {
+    const h = publicClient(server, { idTokenSignatureVerifier: jwksSignatureVerifier });
+    const flow = await h.app.initiateAuthCodeFlow({ scopes: SCOPES, redirectUri: REDIRECT_URI });
+    server.on('token', async () => ({ body: server.tokenResponse({ id_token: await server.idToken({ nonce: flow.nonce }, { key }) }) }));
+    return { h, outcome: h.app.acquireTokenByAuthCodeFlow(flow, redirectFor(flow, server)) };
+  }
+
   describe('JWKS with a repeated kid', () => {
     /** The stub's JWKS publishes another key under the same kid, before the signing key. */
     async function withTwin(server: HostileServer) {
@@ -200,20 +208,39 @@ describe('server-given values', () => {
     it('tries each key with the kid: a token that one of them verifies is accepted, with one JWKS fetch', async () => {
       const server = await start();
       await withTwin(server);
-      const h = publicClient(server, { idTokenSignatureVerifier: jwksSignatureVerifier });
-      const flow = await h.app.initiateAuthCodeFlow({ scopes: SCOPES, redirectUri: REDIRECT_URI });
-      server.on('token', async () => ({ body: server.tokenResponse({ id_token: await server.idToken({ nonce: flow.nonce }) }) }));
-      await expect(h.app.acquireTokenByAuthCodeFlow(flow, redirectFor(flow, server))).resolves.toMatchObject({ fromCache: false });
+      await expect((await verifiedSignIn(server)).outcome).resolves.toMatchObject({ fromCache: false });
       expect(server.count('jwks')).toBe(1);
     });
 
     it('refuses a token that none of the keys with its kid verifies', async () => {
       const server = await start();
       await withTwin(server);
-      const h = publicClient(server, { idTokenSignatureVerifier: jwksSignatureVerifier });
-      const flow = await h.app.initiateAuthCodeFlow({ scopes: SCOPES, redirectUri: REDIRECT_URI });
-      server.on('token', async () => ({ body: server.tokenResponse({ id_token: await server.idToken({ nonce: flow.nonce }, { key: server.keys.rogueKey }) }) }));
-      await refusal(h.app.acquireTokenByAuthCodeFlow(flow, redirectFor(flow, server)), ValidationError, 'invalid_signature');
+      const { h, outcome } = await verifiedSignIn(server, server.keys.rogueKey);
+      await refusal(outcome, ValidationError, 'invalid_signature');
+      expectUntouched(h);
+    });
+  });
+
+  describe('JWKS with keys this client cannot use (RFC 7517 5: ignored, not fatal)', () => {
+    const unusable = [{ kid: 'no-kty', n: 'AQAB', e: 'AQAB' }, { kty: 'RSA', kid: 42, n: 'AQAB', e: 'AQAB' }, { kty: 'AKP', alg: 'ML-DSA-44', kid: 'pq-1', pub: 'AAAA' }, { kty: 'oct', kid: 'k', k: 'c2VjcmV0' }];
+    const withUnusable = (server: HostileServer) => (server.jwks = { keys: [...unusable, server.keys.publicJwk] } as HostileServer['jwks']);
+
+    it('verifies with the published key when other keys lack kty, have a non-string kid or an unknown kty', async () => {
+      const server = await start();
+      withUnusable(server);
+      await expect((await verifiedSignIn(server)).outcome).resolves.toMatchObject({ fromCache: false });
+      expect(server.count('jwks')).toBe(1);
+    });
+
+    it('still refuses a token signed by an unpublished key, and a JWKS whose keys are not objects', async () => {
+      const server = await start();
+      withUnusable(server);
+      const rogue = await verifiedSignIn(server, server.keys.rogueKey);
+      await refusal(rogue.outcome, ValidationError, 'invalid_signature');
+      expectUntouched(rogue.h);
+      server.on('jwks', { body: { keys: [server.keys.publicJwk, 'not a key'] } });
+      const { h, outcome } = await verifiedSignIn(server);
+      await refusal(outcome, InvalidResponseError, 'invalid_response');
       expectUntouched(h);
     });
   });

@@ -83,6 +83,19 @@ describe('token response from a hostile server', () => {
     expect(server.count('token')).toBe(2);
   });
 
+  it('reads an empty scope as no scope (granted as asked, as MSAL reads it): the token is served from the cache, not asked for on every call', async () => {
+    const server = await start();
+    server.on('token', { body: server.tokenResponse({ scope: '' }) });
+    const h = confidentialClient(server);
+    const first = await h.app.acquireTokenForClient({ scopes: ['api.read'] });
+    expect(first.scopes).toEqual(['api.read']);
+    expect([...h.app.tokenCache.entries('AccessToken')].map(([, e]) => e.target)).toEqual(['api.read']);
+    const second = await h.app.acquireTokenForClient({ scopes: ['api.read'] });
+    expect(second).toMatchObject({ fromCache: true, accessToken: first.accessToken });
+    expect(server.count('token')).toBe(1);
+    expect(h.logs.some((l) => l.message.includes('fewer scopes'))).toBe(false);
+  });
+
   it('refuses an HTML error page, whatever the status, without retrying a 4xx', async () => {
     const server = await start();
     const html = '<!doctype html><html><body><h1>Gateway says no</h1></body></html>';

@@ -18,7 +18,10 @@ export interface HttpCache {
   set(key: string, value: string): void | Promise<void>;
 }
 
-// One fetch per metadata URL per process, shared by every client and concurrent caller.
+// One fetch per metadata URL and authority kind per process, shared by every client and concurrent
+// caller. The kind is in the key: an Entra and an OIDC authority can share a URL (`<host>/<tenant>`
+// and oidcAuthority `<host>/<tenant>/v2.0`), and a document checked by one kind's rules is not
+// checked by the other's (Entra endpoints stay in the cloud; an OIDC issuer is the URL itself).
 const metadataByUrl = new Map<string, Promise<AuthorityMetadata>>();
 
 /** Forgets fetched metadata (tests; key rotation drills). */
@@ -41,7 +44,7 @@ export async function getAuthorityMetadata(authority: Authority, { http, authori
   if (authorityMetadata) return checkedMetadata(authority, parseJsonBody({ status: 200, headers: {}, body: authorityMetadata }, 'authorityMetadata'), 'authorityMetadata');
   // The fetch is shared, so it runs without any caller's signal; each caller's signal ends its own wait.
   return abortable(
-    rememberUnlessFailed(metadataByUrl, authority.metadataUrl, () => fetch(authority, http)),
+    rememberUnlessFailed(metadataByUrl, authority.kind + authority.metadataUrl, () => fetch(authority, http)),
     signal,
   );
 }

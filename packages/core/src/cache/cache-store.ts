@@ -13,7 +13,11 @@ export interface CacheStore {
   load(partitionKey: string, signal?: AbortSignal): Promise<string | undefined>;
   /** Replaces the partition with `data`. */
   save(partitionKey: string, data: string, signal?: AbortSignal): Promise<void>;
-  /** Read-modify-write under a lock or compare-and-set: `mutate` gets the current value and returns the new one, which is stored and returned. */
+  /**
+   * Read-modify-write under a lock or compare-and-set: `mutate` gets the current value and returns the
+   * new one, which is stored and returned. Without it, a process's writes are queued (load, change,
+   * save), so they never save over each other; other processes' writes can still race with them.
+   */
   update?(partitionKey: string, mutate: (current: string | undefined) => string, signal?: AbortSignal): Promise<string>;
   /**
    * Runs `work` while holding the store-wide lock named `name` (one holder among every process or
@@ -87,6 +91,13 @@ export class CachePersistence {
    * successful write or load, so tokens acquired during an outage reach the store once it is back.
    */
   readonly #pending = new Map<string, ((cache: TokenCache) => void)[]>();
+  /**
+   * The last load-then-save of a store without `update`: the next one waits for it, so two writes of
+   * this process never load the same copy and save over each other's change.
+   */
+  #saving: Promise<unknown> = Promise.resolve();
+  /** How many store copies memory has taken (see #absorb): a write that sees one taken since its change re-reads its own result. */
+  #absorbed = 0;
   readonly #store: CacheStore | undefined;
   readonly #log: LogSink;
   readonly #errors: CacheStoreErrors;
@@ -133,6 +144,7 @@ export class CachePersistence {
   /** Applies a change to memory and to the store's partition, merging with other writers' entries. */
   async write(partition: string, change: (cache: TokenCache) => void, signal?: AbortSignal): Promise<void> {
     change(this.cache);
+    const absorbed = this.#absorbed;
     const store = this.#store;
     if (!store) return;
     const replay = [...this.#missed(partition), change];
@@ -151,12 +163,15 @@ export class CachePersistence {
     };
     let next: string;
     try {
+      // Without update: load, change, save, once this process's previous load-then-save is done.
       next = await (store.update?.(partition, apply, signal) ??
-        store.load(partition, signal).then(async (current) => {
-          const data = apply(current);
-          await store.save(partition, data, signal);
-          return data;
-        }));
+        ((this.#saving = this.#saving
+          .catch(() => undefined)
+          .then(async () => {
+            const data = apply(await store.load(partition, signal));
+            await store.save(partition, data, signal);
+            return data;
+          })) as Promise<string>));
     } catch (error) {
       // Memory has the change already: the caller gets its token even when the store is down; the
       // store gets it with the partition's next successful write or load.
@@ -166,8 +181,10 @@ export class CachePersistence {
     const rest = this.#missed(partition).filter((missed) => !replay.includes(missed));
     if (rest.length) this.#pending.set(partition, rest);
     else this.#pending.delete(partition);
-    // Memory already has our change; re-reading is needed only for entries other writers added.
-    if (othersWrote) this.#absorb(partition, next);
+    // Memory already has our change; re-reading is needed only for entries other writers added, or
+    // when a load took a store copy into memory meanwhile (without our change: a rotated refresh
+    // token would be back to the spent one).
+    if (othersWrote || absorbed !== this.#absorbed) this.#absorb(partition, next);
     else this.#seen.set(partition, next);
   }
 
@@ -191,6 +208,7 @@ export class CachePersistence {
       if (partition === SINGLE_PARTITION) this.cache.deserialize(data);
       else this.cache.merge(data);
       this.#seen.set(partition, data);
+      this.#absorbed++;
     } catch (error) {
       this.#notCacheJson(partition, error, 'ignored');
     }

@@ -118,6 +118,8 @@ export function checkTokenType(response: TokenResponse, type: string, expected: 
 async function acceptTokenResponse(ctx: FlowContext, req: TokenRequest, metadata: AuthorityMetadata, response: TokenResponse): Promise<AuthenticationResult> {
   const { authority, scopes, userAssertionHash, signal } = req;
   const { clientId, log } = ctx;
+  // An empty scope says nothing, as MSAL reads it: granted as asked (`||` below). Read as "granted
+  // nothing", the token would never be served from the cache, and a refresh token's grant would lose its OIDC scopes.
   const { id_token: idToken, refresh_token: refreshToken, foci, scope } = response;
   const keyId = ctx.dpop?.keyId;
   const { issuer } = metadata;
@@ -156,7 +158,7 @@ async function acceptTokenResponse(ctx: FlowContext, req: TokenRequest, metadata
 
   // Durations arrive clamped to MAX_SERVER_SECONDS by the schema.
   const expiresIn = response.expires_in ?? DEFAULT_EXPIRES_IN;
-  const granted = normalizeScopes(scope ?? scopes);
+  const granted = normalizeScopes(scope || scopes);
   const have = resourceScopes(granted);
   const missing = resourceScopes(scopes).filter((s) => !have.includes(s));
 
@@ -193,7 +195,7 @@ async function acceptTokenResponse(ctx: FlowContext, req: TokenRequest, metadata
         if (refreshToken) {
           const rt: RefreshTokenEntity = { credential_type: 'RefreshToken', secret: refreshToken, ...owner, last_modification_time: String(now) };
           // What the grant holds, so refreshes ask for no OIDC scope it lacks (see refreshAccessToken).
-          const target = scope ?? req.grantedScopes;
+          const target = scope || req.grantedScopes;
           if (target !== undefined) rt.target = target;
           if (foci) rt.family_id = foci;
           bind(rt);

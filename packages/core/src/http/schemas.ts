@@ -249,5 +249,10 @@ export const instanceDiscoverySchema = z.looseObject({
 });
 export type InstanceDiscoveryResponse = z.infer<typeof instanceDiscoverySchema>;
 
-export const jwksSchema = z.looseObject({ keys: z.array(z.looseObject({ kty: text, kid: optionalString })) });
+/**
+ * A JWK Set: an array of objects. A member this client cannot use (no or an unknown `kty`, a
+ * non-string `kid`) is ignored when keys are selected, not fatal to the set (RFC 7517 5): one odd
+ * key must not stop every sign-in.
+ */
+export const jwksSchema = z.looseObject({ keys: z.array(z.looseObject({})) });
 export type JwksResponse = z.infer<typeof jwksSchema>;

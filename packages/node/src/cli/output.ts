@@ -1,4 +1,5 @@
 import type { AccountInfo, AuthenticationResult } from '@tessera/core';
+import { terminalSafeJson } from '../terminal-text.js';
 import { CliError, ExitCode, usageError } from './errors.js';
 
 export const TOKEN_FORMATS = ['bare', 'json', 'header'] as const;
@@ -42,30 +43,24 @@ export function formatToken(result: AuthenticationResult, format: (typeof TOKEN_
   const accessToken = checkedAccessToken(result.accessToken, format);
   if (format === 'bare') return accessToken;
   if (format === 'header') return `Authorization: ${/^[!#-'*+.^`|~\w-]+$/.test(result.tokenType) ? result.tokenType : 'Bearer'} ${accessToken}`;
-  return JSON.stringify(
-    {
-      accessToken,
-      tokenType: result.tokenType,
-      expiresOn: result.expiresOn.toISOString(),
-      // Milliseconds since the epoch, as the library's AccessToken.expiresOnTimestamp (and @azure/identity).
-      expiresOnTimestamp: result.expiresOn.getTime(),
-      scopes: result.scopes,
-      username: result.account?.username || undefined,
-      homeAccountId: result.account?.homeAccountId,
-      tenantId: result.tenantId || undefined,
-    },
-    null,
-    2,
-  );
+  return terminalSafeJson({
+    accessToken,
+    tokenType: result.tokenType,
+    expiresOn: result.expiresOn.toISOString(),
+    // Milliseconds since the epoch, as the library's AccessToken.expiresOnTimestamp (and @azure/identity).
+    expiresOnTimestamp: result.expiresOn.getTime(),
+    scopes: result.scopes,
+    username: result.account?.username || undefined,
+    homeAccountId: result.account?.homeAccountId,
+    tenantId: result.tenantId || undefined,
+  });
 }
 
 /** text: one tab-separated line per account (username, host, home account id[, name]; tabs and line breaks in them become spaces); json: an array. */
 export function formatAccounts(accounts: AccountInfo[], format: (typeof ACCOUNT_FORMATS)[number]): string {
   if (format === 'json') {
-    return JSON.stringify(
+    return terminalSafeJson(
       accounts.map(({ username, name, homeAccountId, localAccountId, environment, tenantId }) => ({ username, name, homeAccountId, localAccountId, environment, tenantId })),
-      null,
-      2,
     );
   }
   // username, authority host, home account id (what --account takes); "-" where there is no username.

@@ -150,4 +150,29 @@ describe('tessera CLI: server text is cleaned of terminal control', { timeout: 6
     }
     expect(JSON.parse(token.stdout).username).toMatch(/^mallory/);
   });
+
+  it('-o json keeps such values exact, escaping the control characters instead of removing them', async () => {
+    // The dev authority's `name` and `preferred_username` are the (trimmed, lowercased) username.
+    // RLM in a right-to-left name is legitimate; RLO, ESC, DEL and a C1 control are not shown raw either way.
+    const username = 'dana \u05d3\u05e0\u05d4\u200f\u202eevil\x1b[8m\x7f\x85\u2066x\u2069';
+    const flags = setup.flags('exact.json');
+    const login = await deviceLogin(setup.idp.issuer, flags, username);
+    expect(login.code, login.stderr).toBe(0);
+    const [text, json, token] = await Promise.all([
+      runCli(['accounts', ...flags]),
+      runCli(['accounts', '-o', 'json', ...flags]),
+      runCli(['token', '-s', 'api.read', '-o', 'json', ...flags]),
+    ]);
+    for (const result of [text, json, token]) {
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout + result.stderr).not.toMatch(CONTROL);
+    }
+    // Text output: still stripped (ESC with its sequence); NEL is a line break there, so a space.
+    expect(text.stdout).toMatch(/^dana \u05d3\u05e0\u05d4evil x\t/);
+    // JSON output: the characters are \u escapes, so parsing gives the values the ID token carried.
+    const [account] = JSON.parse(json.stdout);
+    expect(account).toMatchObject({ username, name: username, homeAccountId: username, localAccountId: username });
+    expect(JSON.parse(token.stdout)).toMatchObject({ username, homeAccountId: username });
+    expect(json.stdout).toContain('\\u200f\\u202eevil\\u001b[8m\\u007f\\u0085\\u2066x\\u2069');
+  });
 });
