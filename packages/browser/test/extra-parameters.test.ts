@@ -35,7 +35,8 @@ describe('BrowserClient extraQueryParameters', () => {
   function client(): { app: BrowserClient; storage: MemoryStorage } {
     const storage = new MemoryStorage();
     vi.stubGlobal('sessionStorage', storage);
-    vi.stubGlobal('location', { assign, origin: 'http://127.0.0.1:3000', pathname: '/', href: 'http://127.0.0.1:3000/' });
+    // The page is on the redirect URI's origin (sign-ins to another origin are refused).
+    vi.stubGlobal('location', { assign, origin: 'http://127.0.0.1:5173', pathname: '/', href: 'http://127.0.0.1:5173/' });
     const app = new BrowserClient({ clientId: idp.clients.spa.clientId, authority: idp.issuer, redirectUri: idp.clients.spa.redirectUris[0], cache: 'memory' });
     return { app, storage };
   }
