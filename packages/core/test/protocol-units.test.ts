@@ -38,6 +38,21 @@ describe('authority resolution', () => {
     expect(() => resolveAuthority({ authority: 'not a url' })).toThrow(/absolute URL/);
     expect(resolveAuthority({ authority: 'http://127.0.0.1:3000' }).kind).toBe('oidc');
   });
+  it('refuses an authority with a query, fragment, user name or password, without echoing them', () => {
+    for (const authority of ['https://id.example.com/r?x=secret', 'https://id.example.com/r#secret', 'https://secret@id.example.com/r', 'https://u:secret@id.example.com/r']) {
+      for (const options of [{ authority }, { oidcAuthority: authority }]) {
+        let error: unknown;
+        try {
+          resolveAuthority(options);
+        } catch (e) {
+          error = e;
+        }
+        expect(error, authority).toBeInstanceOf(ConfigurationError);
+        expect((error as Error).message).toContain('https://id.example.com/r must not have a query, fragment, user name or password');
+        expect((error as Error).message).not.toContain('secret');
+      }
+    }
+  });
   it('fills the {tenantid} issuer template from tid', () => {
     expect(entraIssuerMatches('https://login.microsoftonline.com/{tenantid}/v2.0', 'https://login.microsoftonline.com/abc/v2.0', 'abc')).toBe(true);
     expect(entraIssuerMatches('https://login.microsoftonline.com/{tenantid}/v2.0', 'https://login.microsoftonline.com/abc/v2.0', 'xyz')).toBe(false);

@@ -113,6 +113,9 @@ function parseAuthorityUrl(raw: string): URL {
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
     throw new ConfigurationError(`Authority "${raw}" must use https (http only on loopback)`);
   }
-  if (url.search || url.hash) throw new ConfigurationError(`Authority "${raw}" must not have a query or fragment`);
+  // A user name or password would be dropped from every request, and must not be echoed.
+  if (url.search || url.hash || url.username || url.password) {
+    throw new ConfigurationError(`Authority ${url.origin + url.pathname} must not have a query, fragment, user name or password`);
+  }
   return url;
 }
