@@ -198,15 +198,76 @@ test.describe('redirect sign-in (bundled sample)', () => {
     expect(idp.countRequests({ grantType: 'authorization_code' })).toBe(1);
   });
 
-  test('removes the transient entries of abandoned interactions older than 10 minutes', async ({ app, page }) => {
+  // A user may spend long at the provider (sign-up with e-mail verification, MFA enrolment). Only
+  // the app page's clock moves: the provider's authorization code is still valid.
+  for (const [minutes, completes] of [
+    [30, true],
+    [61, false],
+  ] as const) {
+    test(`a response coming back ${minutes} minutes after the redirect ${completes ? 'completes' : 'is refused'}`, async ({ idp, app, page }) => {
+      await openSample(page, `${app.origin}/`);
+      idp.clearRequests();
+      await page.click('#login-redirect');
+      await page.waitForURL((url) => url.href.startsWith(idp.issuer));
+      await page.clock.setSystemTime(Date.now() + minutes * 60_000);
+      await signInAtAuthority(page, idp, 'patient');
+      await page.waitForSelector('body[data-ready="true"]');
+      // The page's clock really is that far ahead.
+      expect(await page.evaluate(() => Date.now())).toBeGreaterThan(Date.now() + (minutes - 1) * 60_000);
+      expect(page.url()).toBe(`${app.origin}/`);
+      expect(await page.evaluate(() => Object.keys(sessionStorage))).toEqual([]);
+      if (completes) {
+        expect(await text(page, '#error')).toBe('');
+        expect(await text(page, '#status')).toBe('Signed in as patient');
+        expect(idp.countRequests({ grantType: 'authorization_code' })).toBe(1);
+        await expectWorkingToken(idp, await text(page, '#token'));
+        expect(await storedSession(page)).toEqual({ accounts: 1, refreshTokens: 1 });
+      } else {
+        expect(await page.locator('#error').getAttribute('data-code')).toBe('invalid_state');
+        expect(await text(page, '#error')).toContain('this tab started no redirect sign-in (or it expired)');
+        expect(await text(page, '#status')).toBe('Signed out');
+        expect(idp.countRequests({ path: '/token' })).toBe(0);
+        expect(await storedSession(page)).toEqual({ accounts: 0, refreshTokens: 0 });
+      }
+    });
+  }
+
+  test('a claim of the tab stops refusing new sign-ins after 10 minutes, even one carrying a stored flow', async ({ idp, app, page }) => {
+    await openSample(page, `${app.origin}/`);
+    const { letLeave } = await redirectCalledOff(page);
+    await letLeave();
+    // The stored flow, claimed by an interaction that never ended, `ageMin` minutes ago.
+    const claimed = (ageMin: number) =>
+      page.evaluate(
+        ({ key, ageMin }) => sessionStorage.setItem(key, JSON.stringify({ ...JSON.parse(sessionStorage.getItem(key)!), busy: true, createdAt: Date.now() - ageMin * 60_000 })),
+        { key: `tessera.interaction.tessera-spa ${idp.issuer}`, ageMin },
+      );
+    await claimed(9);
+    await page.click('#login-redirect');
+    await page.waitForFunction(() => document.querySelector('#error')?.getAttribute('data-code') === 'interaction_in_progress');
+    expect(page.url()).toBe(`${app.origin}/`);
+
+    await claimed(11);
+    await page.click('#login-redirect');
+    await signInAtAuthority(page, idp, 'unlocked');
+    await page.waitForSelector('body[data-ready="true"]');
+    expect(await text(page, '#error')).toBe('');
+    expect(await text(page, '#status')).toBe('Signed in as unlocked');
+  });
+
+  test('removes the transient entries of abandoned interactions older than 10 minutes (a stored redirect flow: 1 hour)', async ({ app, page }) => {
     await openSample(page, `${app.origin}/`);
     await page.evaluate(() => {
       const entry = (ageMs: number) => JSON.stringify({ mode: 'redirect', createdAt: Date.now() - ageMs });
       sessionStorage.setItem('tessera.interaction.abandoned-app', entry(11 * 60_000));
       sessionStorage.setItem('tessera.interaction.running-app', entry(60_000));
+      // A redirect's stored flow is kept for an hour: its user may still be at the provider.
+      const flow = (ageMs: number) => JSON.stringify({ createdAt: Date.now() - ageMs, flow: { state: 'waiting' } });
+      sessionStorage.setItem('tessera.interaction.waiting-app', flow(59 * 60_000));
+      sessionStorage.setItem('tessera.interaction.gone-app', flow(61 * 60_000));
       sessionStorage.setItem('unrelated', 'kept');
     });
     await openSample(page, `${app.origin}/`); // a client is created on every load
-    expect((await page.evaluate(() => Object.keys(sessionStorage))).sort()).toEqual(['tessera.interaction.running-app', 'unrelated']);
+    expect((await page.evaluate(() => Object.keys(sessionStorage))).sort()).toEqual(['tessera.interaction.running-app', 'tessera.interaction.waiting-app', 'unrelated']);
   });
 });

@@ -13,7 +13,7 @@ export type { BrowserClientEvents } from './events.js';
 export { IndexedDbCacheStore } from './stores.js';
 export { browserDpop, type BrowserDpop } from './dpop.js';
 export { browserPopup, type PopupOptions } from './popup.js';
-export { STALE_AFTER_MS } from './interaction.js';
+export { FLOW_STALE_AFTER_MS, STALE_AFTER_MS } from './interaction.js';
 
 // Core's errors and types that browser apps handle, so one import serves both (and the CDN file).
 export {

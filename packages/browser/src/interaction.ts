@@ -2,8 +2,14 @@ import type { AuthCodeFlow } from '@tessera/core';
 import { BrowserAuthError } from './errors.js';
 
 const PREFIX = 'tessera.interaction.';
-/** Entries older than this belong to abandoned interactions (a closed tab, the back button) and are removed. */
+/**
+ * Entries older than this belong to abandoned interactions (a closed tab, the back button) and are
+ * removed, and a claim of the tab (an interaction in progress) no longer holds it; a stored redirect
+ * flow is kept longer (`FLOW_STALE_AFTER_MS`).
+ */
 export const STALE_AFTER_MS = 10 * 60 * 1000;
+/** A redirect sign-in's stored flow (PKCE verifier, state, nonce) is removed when older than this. */
+export const FLOW_STALE_AFTER_MS = 60 * 60 * 1000;
 
 /** One interaction's entry in sessionStorage. */
 export interface InteractionRecord {
@@ -17,7 +23,10 @@ export interface InteractionRecord {
   busy?: boolean;
 }
 
-const fresh = (r: InteractionRecord | null | undefined): r is InteractionRecord => !!r && Date.now() - r.createdAt < STALE_AFTER_MS;
+// A redirect flow waits for its user at the provider, who may take long there (a sign-up with e-mail
+// verification, MFA enrolment, a password reset); a claim (`lock`) must not hold the tab that long.
+const fresh = (r: InteractionRecord | null | undefined, lock?: boolean): r is InteractionRecord =>
+  !!r && Date.now() - r.createdAt < (r.flow && !lock ? FLOW_STALE_AFTER_MS : STALE_AFTER_MS);
 
 /**
  * The transient state of one sign-in (PKCE verifier, state, nonce, requested scopes) lives in
@@ -82,6 +91,6 @@ export function beginInteraction(key: string): void {
   // way (the user called it off with "Stay on page" when the app asked before leaving, or the page
   // came back from the back-forward cache). The flow is kept, in case its page is leaving now,
   // until the new interaction stores its own.
-  if (fresh(current) && current.busy) throw new BrowserAuthError('interaction_in_progress', 'A sign-in is already in progress in this tab');
+  if (fresh(current, true) && current.busy) throw new BrowserAuthError('interaction_in_progress', 'A sign-in is already in progress in this tab');
   saveInteraction(key, { ...current, createdAt: Date.now(), busy: true });
 }
