@@ -51,8 +51,10 @@ export const SPA_GZIP_BUDGET = 15_000;
  * out its timeout): +84 / +61 B, 21,892 / 20,409 B; ceilings rounded up to the next 50 B. An
  * authority with a user name or password refused (it was dropped silently), the refusal naming the
  * authority without its query or credentials: +30 / +22 B, 21,922 / 20,431 B; CDN ceiling to the next 50 B.
+ * A stored redirect flow kept for 1 hour while a claim of the tab still ages out after 10 minutes
+ * (the rule, and the exported FLOW_STALE_AFTER_MS): +33 / +12 B, 21,955 / 20,443 B; CDN ceiling to the next 50 B.
  */
-export const CDN_GZIP_CEILING = 21_950;
+export const CDN_GZIP_CEILING = 22_000;
 export const SPA_GZIP_CEILING = 20_450;
 
 /** Strings only zod/mini's schema classes carry: the bundles parse with zod/mini itself. */
