@@ -210,8 +210,6 @@ export class BrowserClient {
   readonly tokenCache = new TokenCache();
   readonly #options: BrowserClientOptions;
   readonly #context: FlowContext;
-  /** The DPoP key survives a redirect (kept in IndexedDB beside the cache). */
-  readonly #persistentKey: boolean;
   readonly #channel?: BroadcastChannel;
   /** This client's sessionStorage entry (see interactionKey). */
   readonly #interaction: string;
@@ -228,7 +226,6 @@ export class BrowserClient {
     this.clientId = clientId;
     this.redirectUri = options.redirectUri ?? location.origin + location.pathname;
     const store = typeof cache === 'object' ? cache : cache === 'indexeddb' && typeof indexedDB === 'object' ? new IndexedDbCacheStore(clientId) : undefined;
-    this.#persistentKey = store instanceof IndexedDbCacheStore;
     // Before the tab channel opens: a bad authority leaves nothing listening.
     const authority = resolveAuthority(options);
     if (store && typeof BroadcastChannel === 'function') {
@@ -237,7 +234,8 @@ export class BrowserClient {
     }
     const http = options.httpClient ?? fetchTransport();
     const log = new LogSink(options);
-    this.#dpop = dpop?.(clientId, this.#persistentKey, (message) => log.log('warning', message));
+    // The DPoP key survives a redirect when kept in IndexedDB beside the cache.
+    this.#dpop = dpop?.(clientId, store instanceof IndexedDbCacheStore, (message) => log.log('warning', message));
     this.#context = {
       clientId,
       authority,
@@ -394,7 +392,7 @@ export class BrowserClient {
       return initiateAuthCodeFlow(ctx, ctx.authority, {
         ...request,
         // After a redirect a key that lived in the page (not in IndexedDB) is gone: a code bound to it could not be redeemed.
-        bindCodeToDpopKey: !redirect || this.#persistentKey,
+        bindCodeToDpopKey: !redirect || (await this.#dpop?.keyStored()),
         scopes: request.scopes ?? this.#options.scopes ?? [],
         redirectUri: this.redirectUri,
         responseMode: this.#options.responseMode ?? 'fragment',
