@@ -36,6 +36,35 @@ for (const how of ['loginPopup', 'loginRedirect'] as const) {
   });
 }
 
+// RFC 6749 3.1.2: a redirect URI has no fragment (hash routers tempt apps into `/#/callback`). Core's
+// flow refuses it, before discovery: the browser client, which calls the flow without core's option
+// schemas, gets the same ConfigurationError, and the provider sees no request at all.
+for (const how of ['loginPopup', 'loginRedirect'] as const) {
+  test(`${how} with a redirectUri with a fragment fails with a ConfigurationError saying what to pass; no request reaches the provider`, async ({ idp, app, page }) => {
+    await openSample(page, `${app.origin}/`);
+    idp.clearRequests();
+    const popups: unknown[] = [];
+    page.context().on('page', (p) => popups.push(p));
+    const outcome = await page.evaluate(
+      ({ authority, redirectUri, how }) => {
+        const { client, lib } = (window as unknown as SampleWindow).sample;
+        const Client = client.constructor as new (o: object) => Client;
+        const hashRouted = new Client({ clientId: 'tessera-spa', authority, redirectUri, popup: lib.browserPopup, popupTimeoutMs: 3000 });
+        return hashRouted[how]().then(
+          () => 'resolved',
+          (e: Error & { code: string }) => [e.name, e.code, e.message],
+        );
+      },
+      { authority: idp.issuer, redirectUri: `${app.origin}/#/callback`, how },
+    );
+    expect(outcome).toEqual(['ConfigurationError', 'configuration_error', `redirectUri must not have a fragment (RFC 6749 3.1.2): register and pass ${app.origin}/`]);
+    expect(page.url()).toBe(`${app.origin}/`);
+    expect(idp.requests).toEqual([]);
+    expect(await page.evaluate(() => Object.keys(sessionStorage))).toEqual([]);
+    if (how === 'loginPopup') await expect.poll(() => popups.every((p) => (p as { isClosed(): boolean }).isClosed())).toBe(true);
+  });
+}
+
 test('a redirectUri on this origin at another page still signs in by popup (the check is by origin)', async ({ idp, app, page }) => {
   await openSample(page, `${app.origin}/`);
   const redirectUri = `${app.origin}/cdn.html`;
