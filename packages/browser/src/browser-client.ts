@@ -376,8 +376,11 @@ export class BrowserClient {
    * errors. To Entra it travels as parameters, not headers (see diagnosticParameters): no CORS
    * preflight; other providers get none (only Entra reads it, and a URL parameter a provider does
    * not know may be refused). crypto.randomUUID, not core's fallback: PKCE needs a secure context.
+   * Outside one (http:// on a host other than localhost, e.g. a LAN address) browsers give no
+   * crypto.subtle and no crypto.randomUUID: a ConfigurationError saying so, not their TypeError.
    */
   #call<T>(correlationId: string | undefined, work: (ctx: FlowContext) => Promise<T>): Promise<T> {
+    if (!crypto.subtle) throw new ConfigurationError(`No WebCrypto outside a secure context: serve ${location.origin} over https, or from localhost`);
     return runCall(this.#context, correlationId || crypto.randomUUID(), this.#context.authority.kind === 'entra' ? diagnosticParameters : sentAsIs, work);
   }
 

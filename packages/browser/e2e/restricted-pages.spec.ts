@@ -1,0 +1,89 @@
+// Pages where the browser withholds an API sign-in needs, as users meet them: an http:// origin other
+// than localhost (a LAN address while testing on a phone: no WebCrypto), and a browser that blocks
+// site data ("block all cookies": sessionStorage and IndexedDB denied). The app still loads, and a
+// sign-in fails with a typed error that says what to fix, not the browser's TypeError or
+// SecurityError; the provider sees no request. Real Chromium, a real profile setting for the second.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Page, chromium } from '@playwright/test';
+import { expect, openSample, test, text } from './support/e2e.js';
+
+type SampleWindow = { sample: { client: Record<'loginRedirect' | 'loginPopup' | 'acquireTokenSilent', (r: object) => Promise<unknown>>; config: { scopes: string[] } } };
+
+/** Each way the sample's client starts a call; resolves to the error's name, code and message. */
+const outcomes = (page: Page) =>
+  page.evaluate(async () => {
+    const { client, config } = (window as unknown as SampleWindow).sample;
+    const result: Record<string, unknown> = {};
+    for (const method of ['loginRedirect', 'loginPopup', 'acquireTokenSilent'] as const) {
+      result[method] = await client[method]({ scopes: config.scopes }).then(
+        () => 'resolved',
+        (e: Error & { code?: string }) => [e.name, e.code, e.message],
+      );
+    }
+    return result;
+  });
+
+test('on an http:// origin other than localhost (no WebCrypto) the app loads; a sign-in is a ConfigurationError saying to serve it over https', async ({ idp, app, page }) => {
+  // The sample, served as from a LAN host: Chromium routes the requests to the sample server.
+  const lan = 'http://tessera-lan.test:8080';
+  await page.route(`${lan}/**`, async (route) => {
+    const { pathname, search } = new URL(route.request().url());
+    await route.fulfill({ response: await route.fetch({ url: `${app.origin}${pathname}${search}` }) });
+  });
+  await openSample(page, `${lan}/`);
+  expect(await page.evaluate(() => [isSecureContext, typeof crypto.subtle])).toEqual([false, 'undefined']);
+  expect(await text(page, '#status')).toBe('Signed out');
+  idp.clearRequests();
+
+  const message = `No WebCrypto outside a secure context: serve ${lan} over https, or from localhost`;
+  expect(await outcomes(page)).toEqual({
+    loginRedirect: ['ConfigurationError', 'configuration_error', message],
+    loginPopup: ['ConfigurationError', 'configuration_error', message],
+    acquireTokenSilent: ['ConfigurationError', 'configuration_error', message],
+  });
+  expect(page.url()).toBe(`${lan}/`);
+  expect(idp.requests).toEqual([]);
+  // The interactions ended: a fixed deployment needs no reload to sign in.
+  expect(await page.evaluate(() => Object.keys(sessionStorage))).toEqual([]);
+});
+
+test('with site data blocked ("block all cookies") the app loads; a sign-in is storage_unavailable saying what to allow', async ({ idp, app }, testInfo) => {
+  // Chromium's own setting, in a profile of its own: sessionStorage and IndexedDB are then denied to every page.
+  const profile = mkdtempSync(join(tmpdir(), 'tessera-blocked-site-data-'));
+  mkdirSync(join(profile, 'Default'));
+  writeFileSync(join(profile, 'Default', 'Preferences'), JSON.stringify({ profile: { default_content_setting_values: { cookies: 2 } } }));
+  const context = await chromium.launchPersistentContext(profile, { ...testInfo.project.use.launchOptions, headless: true });
+  try {
+    const page = await context.newPage();
+    const popups: Page[] = [];
+    context.on('page', (p) => popups.push(p));
+    await openSample(page, `${app.origin}/`);
+    expect(await page.evaluate(() => {
+      try {
+        return typeof sessionStorage;
+      } catch (e) {
+        return (e as Error).name;
+      }
+    })).toBe('SecurityError');
+    expect(await text(page, '#status')).toBe('Signed out');
+    idp.clearRequests();
+
+    const blocked = ['BrowserAuthError', 'storage_unavailable', `sessionStorage blocked or full: allow cookies and site data for ${app.origin}`];
+    const seen = await outcomes(page);
+    expect(seen).toMatchObject({ loginRedirect: blocked, loginPopup: blocked });
+    // Nobody can be signed in: silent acquisition says so (the cache is in memory, and empty).
+    expect(seen.acquireTokenSilent).toEqual(['InteractionRequiredError', 'no_account', expect.any(String)]);
+    expect(popups).toEqual([]);
+    expect(page.url()).toBe(`${app.origin}/`);
+    expect(idp.requests).toEqual([]);
+
+    // The sample's button shows the same error.
+    await page.click('#login-redirect');
+    await expect(page.locator('#error')).toHaveAttribute('data-code', 'storage_unavailable');
+  } finally {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+});
