@@ -143,8 +143,7 @@ describe('a cache store write that fails after a rotated refresh (dev authority 
     expect((await storedRefreshTokens())[ada.homeAccountId]).toBe(spent);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/could not save .*ENOSPC/);
-    expect(warnings[0]).toMatch(/refresh token .*spent.* reuse detection revokes/);
-    expect(warnings[0]).toMatch(/next successful load or write/);
+    expect(warnings[0]).toMatch(/spent refresh token until this process's next successful load or write of the partition: .* revoked by a provider with reuse detection/);
     for (const secret of [spent, rotated, refreshed.accessToken]) expect(warnings[0]).not.toContain(secret);
     // Served from memory meanwhile ('warn'), with the rotated token.
     await expect(app.acquireTokenSilent({ scopes: SCOPES, account: ada })).resolves.toMatchObject({ accessToken: refreshed.accessToken, fromCache: true });
@@ -197,7 +196,7 @@ describe('a cache store write that fails after a rotated refresh (dev authority 
     await expect(app.acquireTokenSilent({ scopes: SCOPES, account: ada, forceRefresh: true })).rejects.toThrow('ENOSPC');
     // Named in the log too: the error alone does not say the store now holds a spent refresh token.
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/ENOSPC.*spent.*reuse detection revokes/);
+    expect(warnings[0]).toMatch(/ENOSPC.*spent refresh token.*reuse detection/);
     expect((await storedRefreshTokens())[ada.homeAccountId]).toBe(spent);
     const rotated = memoryRefreshToken(app, ada);
     expect(rotated).not.toBe(spent);

@@ -83,6 +83,9 @@ function stillUseful(data: string): boolean {
   }
 }
 
+/** The change of a write that only brings the store up to date: kept once however often that write fails. */
+const nothing = () => undefined;
+
 /** Keeps the in-memory TokenCache and a CacheStore in step. */
 export class CachePersistence {
   readonly #seen = new Map<string, string>();
@@ -137,7 +140,7 @@ export class CachePersistence {
       if (stillUseful(seen)) this.#pending.set(partition, [(cache) => cache.merge(seen), ...this.#missed(partition)]);
       this.#seen.delete(partition);
     }
-    if (this.#pending.has(partition)) return this.write(partition, () => undefined, signal);
+    if (this.#pending.has(partition)) return this.write(partition, nothing, signal);
     if (data !== undefined && data !== seen) this.#absorb(partition, data);
   }
 
@@ -185,7 +188,8 @@ export class CachePersistence {
         // The caller gets its token even when the store is down ('warn'); the store gets the change
         // with the partition's next successful write or load. A load that took a store copy into
         // memory meanwhile (see sync) dropped it: put it back.
-        this.#pending.set(partition, [...this.#missed(partition), change]);
+        const missed = this.#missed(partition);
+        this.#pending.set(partition, missed.includes(change) ? missed : [...missed, change]);
         if (absorbed !== this.#absorbed) this.#reapply(partition);
         return this.#storeFailed('save', partition, error, signal, rotated);
       }
@@ -202,7 +206,7 @@ export class CachePersistence {
 
   /** Writes the changes of every partition the store has not taken yet (see write). */
   async flush(signal?: AbortSignal): Promise<void> {
-    for (const partition of [...this.#pending.keys()]) await this.write(partition, () => undefined, signal);
+    for (const partition of [...this.#pending.keys()]) await this.write(partition, nothing, signal);
   }
 
   /** Applies the partition's changes the store has not taken to memory again (after memory took a store copy). */
@@ -229,7 +233,7 @@ export class CachePersistence {
         'warning',
         `Cache store could not ${action} partition "${this.#log.partition(partition)}"; ${warn ? 'continuing with the in-memory cache. ' : ''}${detail}` +
           (rotated
-            ? '. It still holds the refresh token this refresh spent: a process that uses it presents a spent token, and a provider with reuse detection revokes the sign-in. This process writes the new one with the next successful load or write of the partition.'
+            ? ". The store keeps the spent refresh token until this process's next successful load or write of the partition: a process using it meanwhile gets the sign-in revoked by a provider with reuse detection."
             : ''),
       );
     }
