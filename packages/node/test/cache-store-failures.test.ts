@@ -19,8 +19,8 @@ const REFRESH = { grantType: 'refresh_token' };
 const diskFull = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
 
 /**
- * A FileCacheStore whose next `failures` writes fail (Infinity: until set back to 0); reads work. With
- * `hold` set, the next write waits for `release()` first (a slow disk), and `held` resolves once it waits.
+ * A FileCacheStore whose next `failures` writes fail (Infinity: until set back to 0); reads work. After
+ * holdNext(), the next write waits for `release()` first (a slow disk), then fails if it was to.
  */
 class FailingWrites implements CacheStore {
   failures = 0;
@@ -35,6 +35,8 @@ class FailingWrites implements CacheStore {
     return this.update(key, () => data, signal).then(() => undefined);
   }
   async update(key: string, mutate: (current: string | undefined) => string, signal?: AbortSignal) {
+    const fail = this.failures > 0;
+    if (fail) this.failures--;
     if (this.hold) {
       this.hold = false;
       await new Promise<void>((resolve) => {
@@ -42,10 +44,7 @@ class FailingWrites implements CacheStore {
         this.held = Promise.resolve();
       });
     }
-    if (this.failures > 0) {
-      this.failures--;
-      throw diskFull();
-    }
+    if (fail) throw diskFull();
     return this.file.update(key, mutate, signal);
   }
   lock<T>(name: string, work: () => Promise<T>, signal?: AbortSignal) {
@@ -181,6 +180,37 @@ describe('a cache store write that fails after a rotated refresh (dev authority 
     await app.acquireTokenSilent({ scopes: SCOPES, account: ada, forceRefresh: true });
     expect(refreshesSeen()).toEqual([200]);
 
+    store.failures = 0;
+    await app.getAccounts();
+    await expectGrantAliveInNewProcess(client, ada);
+  });
+
+  it("'warn': a later write that succeeds and takes other writers' entries into memory keeps an earlier failed write's rotated refresh token there", async () => {
+    const { store, client } = setup();
+    const { app } = client(store);
+    const ada = (await signIn(app, 'ada')).account!;
+
+    // bob's sign-in: its write waits (a slow disk) ...
+    store.holdNext();
+    const bob = signIn(app, 'bob');
+    await store.held;
+    // ... while ada's refresh rotates her refresh token and its writes fail (both tries) ...
+    store.failures = Infinity;
+    await app.acquireTokenSilent({ scopes: SCOPES, account: ada, forceRefresh: true });
+    store.failures = 0;
+    const rotated = memoryRefreshToken(app, ada);
+    // ... and another process signs carol in. bob's write then succeeds, with carol's entries and
+    // without ada's change (the store never took it): memory takes that result.
+    await signIn(client().app, 'carol');
+    store.release();
+    await bob;
+    expect(memoryRefreshToken(app, ada)).toBe(rotated);
+
+    // The disk fills again: ada's next refresh comes from memory, with the rotated token.
+    store.failures = Infinity;
+    idp.current.clearRequests();
+    await app.acquireTokenSilent({ scopes: SCOPES, account: ada, forceRefresh: true });
+    expect(refreshesSeen()).toEqual([200]);
     store.failures = 0;
     await app.getAccounts();
     await expectGrantAliveInNewProcess(client, ada);
