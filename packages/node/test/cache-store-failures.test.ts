@@ -13,7 +13,6 @@ import { useDevAuthority } from '../../core/test/helpers.js';
 import { FileCacheStore } from '../src/cache/file-cache-store.js';
 
 const SCOPES = ['api.read'];
-const REFRESH = { grantType: 'refresh_token' };
 
 /** The error a full disk gives. */
 const diskFull = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
