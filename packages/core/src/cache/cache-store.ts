@@ -69,7 +69,9 @@ export const assertionHash = sha256Base64Url;
  * What a failing CacheStore (Redis down, disk full, read-only folder) does to the call that used it:
  * `'warn'` logs a warning and carries on with the in-memory cache (services that must keep serving);
  * `'throw'` fails the call with the store's error, for callers that must not report a sign-in or
- * sign-out as done when it was not kept (CLIs). Aborts always propagate.
+ * sign-out as done when it was not kept (CLIs). Aborts always propagate. Either way a change the
+ * store did not take stays in memory and is written with the partition's next load or write; with
+ * `'throw'` those calls fail while the store still refuses it (see "When the store fails" in the README).
  */
 export type CacheStoreErrors = 'warn' | 'throw';
 
