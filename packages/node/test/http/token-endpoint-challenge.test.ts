@@ -6,7 +6,7 @@
 import { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InteractionRequiredError, InvalidResponseError, ServerError, clearMetadataCache } from '@tessera/core';
-import { type DevAuthority, type DevAuthorityOptions, startDevAuthority } from '@tessera/dev-authority';
+import { type DevAuthorityOptions, startDevAuthority } from '@tessera/dev-authority';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { NodeConfidentialClientApplication, NodeHttpClient } from '../../src/index.js';
 import { parseChallenges } from '../../src/http/challenge.js';
