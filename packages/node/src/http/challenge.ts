@@ -22,7 +22,7 @@ function take(re: RegExp, text: string, at: number): RegExpExecArray | null {
 /**
  * The challenges of a `WWW-Authenticate` header (RFC 9110 11.6.1), several headers being joined by
  * commas: `Basic realm="x", error="invalid_client"` or `Bearer realm="x", DPoP algs="ES256", error="use_dpop_nonce"`.
- * Parsing stops at the first text that fits no rule.
+ * Parsing stops at the first text that fits no rule, or a quote never closed.
  */
 export function parseChallenges(header: string): Challenge[] {
   const challenges: Challenge[] = [];
@@ -39,6 +39,8 @@ export function parseChallenges(header: string): Challenge[] {
     }
     at += equals[0].length;
     const quoted = take(QUOTED, header, at);
+    // A quote never closed ends the header: reading on would scan the rest again at every param.
+    if (!quoted && header[at] === '"') return challenges;
     const value = quoted ?? take(BARE_VALUE, header, at)!;
     at += value[0].length;
     // A param before any scheme belongs to no challenge; a token68 ("abc==") becomes a harmless param.

@@ -176,5 +176,6 @@ describe('parseChallenges', () => {
     expect(parseChallenges('Negotiate abc==, Basic error="invalid_client"')).toMatchObject([{ scheme: 'Negotiate' }, { scheme: 'Basic', params: { error: 'invalid_client' } }]);
     expect(parseChallenges('')).toEqual([]);
     expect(parseChallenges('error="x"')).toEqual([]);
+    expect(parseChallenges('Basic error="invalid_client", error_description="never closed')).toEqual([{ scheme: 'Basic', params: { error: 'invalid_client' } }]);
   });
 });
