@@ -34,7 +34,8 @@ export function parseChallenges(header: string): Challenge[] {
     at += name[0].length;
     const equals = take(EQUALS, header, at);
     if (!equals) {
-      challenges.push({ scheme: name[0], params: {} });
+      // No prototype: a param named `constructor` or `__proto__` is just a param.
+      challenges.push({ scheme: name[0], params: Object.create(null) as Record<string, string> });
       continue;
     }
     at += equals[0].length;
@@ -51,7 +52,8 @@ export function parseChallenges(header: string): Challenge[] {
 
 /**
  * An OAuth error a server gave only in `WWW-Authenticate` (RFC 6750 3, RFC 9449 7.1; oidc-provider
- * and gateways answer a failed Basic client authentication so), as the JSON error body core reads:
+ * sends a `Basic error="invalid_client"` challenge beside its JSON body, and a gateway may drop the
+ * body or put a page in its place), as the JSON error body core reads:
  * `{"error": ..., "error_description": ...}` from the first challenge that has an `error`. Undefined
  * when the response is no error, its body already is an OAuth error, or no challenge names one.
  * Core then gives the typed error (ServerError, InteractionRequiredError) with the description

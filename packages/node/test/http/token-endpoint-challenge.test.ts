@@ -176,6 +176,7 @@ describe('parseChallenges', () => {
     expect(parseChallenges('Negotiate abc==, Basic error="invalid_client"')).toMatchObject([{ scheme: 'Negotiate' }, { scheme: 'Basic', params: { error: 'invalid_client' } }]);
     expect(parseChallenges('')).toEqual([]);
     expect(parseChallenges('error="x"')).toEqual([]);
+    expect({ ...parseChallenges('Basic __proto__="x", constructor=y, error=z')[0]!.params }).toEqual({ ['__proto__']: 'x', constructor: 'y', error: 'z' });
     expect(parseChallenges('Basic error="invalid_client", error_description="never closed')).toEqual([{ scheme: 'Basic', params: { error: 'invalid_client' } }]);
   });
 });
