@@ -23,8 +23,9 @@ const diskFull = () => Object.assign(new Error('ENOSPC: no space left on device,
  */
 class FailingWrites implements CacheStore {
   failures = 0;
-  hold = false;
-  held = new Promise<void>(() => undefined);
+  /** Resolves once the write holdNext() set up is waiting. */
+  held = Promise.resolve();
+  #hold?: () => void;
   #release?: () => void;
   constructor(readonly file: FileCacheStore) {}
   load(key: string, signal?: AbortSignal) {
@@ -36,11 +37,12 @@ class FailingWrites implements CacheStore {
   async update(key: string, mutate: (current: string | undefined) => string, signal?: AbortSignal) {
     const fail = this.failures > 0;
     if (fail) this.failures--;
-    if (this.hold) {
-      this.hold = false;
+    const hold = this.#hold;
+    if (hold) {
+      this.#hold = undefined;
       await new Promise<void>((resolve) => {
         this.#release = resolve;
-        this.held = Promise.resolve();
+        hold();
       });
     }
     if (fail) throw diskFull();
@@ -49,16 +51,13 @@ class FailingWrites implements CacheStore {
   lock<T>(name: string, work: () => Promise<T>, signal?: AbortSignal) {
     return this.file.lock(name, work, signal);
   }
+  /** Makes the next write wait for release() (a slow disk). */
+  holdNext() {
+    this.held = new Promise<void>((resolve) => (this.#hold = resolve));
+  }
   /** Lets the held write go on. */
   release() {
     this.#release?.();
-  }
-  /** Sets up the next write to wait for release(); resolves `held` once it waits. */
-  holdNext() {
-    this.hold = true;
-    this.held = new Promise<void>((resolve) => {
-      const check = setInterval(() => this.#release && (clearInterval(check), resolve()), 1);
-    });
   }
 }
 
