@@ -3,11 +3,12 @@
 // site data ("block all cookies": sessionStorage and IndexedDB denied). The app still loads, and a
 // sign-in fails with a typed error that says what to fix, not the browser's TypeError or
 // SecurityError; the provider sees no request. Real Chromium, a real profile setting for the second.
+// And a guard of the documented fallback without BroadcastChannel and Web Locks.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Page, chromium } from '@playwright/test';
-import { expect, openSample, test, text } from './support/e2e.js';
+import { expect, openSample, signInAtAuthority, test, text } from './support/e2e.js';
 
 type SampleWindow = { sample: { client: Record<'loginRedirect' | 'loginPopup' | 'acquireTokenSilent', (r: object) => Promise<unknown>>; config: { scopes: string[] } } };
 
@@ -86,4 +87,44 @@ test('with site data blocked ("block all cookies") the app loads; a sign-in is s
     await context.close();
     rmSync(profile, { recursive: true, force: true });
   }
+});
+
+test('without BroadcastChannel and Web Locks (older browsers) tabs still share one session: sign-in, refresh and sign-out reach the other tab', async ({ idp, app, context }) => {
+  // A guard of the README's fallback (it passed before browserfix7 too): the client checks for both APIs.
+  await context.addInitScript(() => {
+    delete (window as { BroadcastChannel?: unknown }).BroadcastChannel;
+    Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined });
+  });
+  const tabA = await context.newPage();
+  await openSample(tabA, `${app.origin}/`);
+  expect(await tabA.evaluate(() => [typeof BroadcastChannel, typeof navigator.locks])).toEqual(['undefined', 'undefined']);
+  await tabA.click('#login-redirect');
+  await signInAtAuthority(tabA, idp, 'oldbrowser');
+  await tabA.waitForSelector('body[data-ready="true"]');
+  expect(await text(tabA, '#status')).toBe('Signed in as oldbrowser');
+
+  const tabB = await context.newPage();
+  await openSample(tabB, `${app.origin}/`);
+  expect(await text(tabB, '#status')).toBe('Signed in as oldbrowser');
+  type Silent = { sample: { client: { acquireTokenSilent(r: object): Promise<{ accessToken: string; fromCache: boolean }> } } };
+  const silent = (tab: Page, forceRefresh: boolean) => tab.evaluate((forceRefresh) => (window as unknown as Silent).sample.client.acquireTokenSilent({ scopes: ['api.read'], forceRefresh }), forceRefresh);
+  idp.clearRequests();
+  const refreshed = await silent(tabB, true);
+  expect(refreshed.fromCache).toBe(false);
+  expect(idp.countRequests({ grantType: 'refresh_token' })).toBe(1);
+  // Tab A reads the store before a silent call: it serves B's new token, no second refresh.
+  expect(await silent(tabA, false)).toEqual(expect.objectContaining({ accessToken: refreshed.accessToken, fromCache: true }));
+  expect(idp.countRequests({ grantType: 'refresh_token' })).toBe(1);
+
+  // A sign-out in A (no message to B): B's next silent call reads the store first, finds the tokens
+  // gone (B's memory still names the account) and sends no refresh; its getAccounts finds nobody.
+  await tabA.evaluate(async () => {
+    const { client } = (window as unknown as { sample: { client: { getAccounts(): Promise<object[]>; removeAccount(a: object): Promise<void> } } }).sample;
+    await client.removeAccount((await client.getAccounts())[0]!);
+  });
+  idp.clearRequests();
+  await tabB.click('#get-token');
+  await expect(tabB.locator('#status')).toHaveText('Signed out');
+  await expect(tabB.locator('#error')).toHaveAttribute('data-code', 'no_tokens_found');
+  expect(idp.requests.filter((r) => r.path === '/token')).toEqual([]);
 });
