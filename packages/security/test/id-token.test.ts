@@ -1,6 +1,6 @@
 // ID tokens from a hostile token endpoint: every OpenID Connect Core 3.1.3.7 check, and signatures.
 import { SignJWT } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type ClientApplicationOptions, ValidationError, jwksSignatureVerifier } from '@tessera/core';
 import type { HostileServer } from './support/hostile-server.js';
 import { unsignedToken } from './support/hostile-server.js';
@@ -214,6 +214,29 @@ describe('ID token from a hostile server', () => {
       const { outcome } = await redeem(server, (nonce) => server.idToken({ nonce }, { kid: 'new-key' }), verifying);
       await expect(outcome).resolves.toMatchObject({ fromCache: false });
       expect(server.count('jwks')).toBe(2);
+    });
+
+    it('stops trusting a key the issuer withdrew once the cached key set is ten minutes old', async () => {
+      const server = await start();
+      // The first key set has the signing key; every later one lacks it (withdrawn, e.g. compromised).
+      server.on('jwks', { body: { keys: [server.keys.publicJwk] } }, { body: { keys: [] } });
+      const h = publicClient(server, verifying.app);
+      const signIn = async () => {
+        const flow = await h.app.initiateAuthCodeFlow({ scopes: SCOPES, redirectUri: REDIRECT_URI });
+        server.on('token', async () => ({ body: server.tokenResponse({ id_token: await server.idToken({ nonce: flow.nonce }) }) }));
+        return h.app.acquireTokenByAuthCodeFlow(flow, redirectFor(flow, server));
+      };
+      try {
+        vi.useFakeTimers({ toFake: ['Date'] });
+        await expect(signIn()).resolves.toMatchObject({ fromCache: false });
+        vi.setSystemTime(Date.now() + 9 * 60 * 1000);
+        await expect(signIn()).resolves.toMatchObject({ fromCache: false });
+        expect(server.count('jwks')).toBe(1);
+        vi.setSystemTime(Date.now() + 2 * 60 * 1000);
+        await refusal(signIn(), ValidationError, 'invalid_signature');
+      } finally {
+        vi.useRealTimers();
+      }
     });
 
     it('does not refetch the JWKS for every token with an unknown kid beyond once per token', async () => {

@@ -16,14 +16,23 @@ const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256
 const FRESH_KEY_SET_MS = 60_000;
 
 /**
+ * A cached key set older than this is fetched again before it verifies a token (jose's
+ * createRemoteJWKSet default): a key the issuer withdrew (compromised) stops being trusted
+ * within this long, even though tokens it signs still match it.
+ */
+const KEY_SET_MAX_AGE_MS = 600_000;
+
+type KeySet = { keys: Promise<ReturnType<typeof createLocalJWKSet>>; at: number };
+
+/**
  * ID-token signature checks against the issuer's JWKS, fetched through the HttpClient, cached per
- * URI, and refetched at most once per token when it names an unknown key (key rotation), or when
- * it fails with a cached key (a key rotated under the same kid, or a token without kid) and the set
- * is over a minute old.
+ * URI for up to ten minutes, and refetched at most once per token when it names an unknown key
+ * (key rotation), or when it fails with a cached key (a key rotated under the same kid, or a token
+ * without kid) and the set is over a minute old. Concurrent tokens that need a refetch share one.
  * Import it only where signatures are checked: browser bundles that do not, never carry it.
  */
 export function jwksSignatureVerifier(http: HttpClient): IdTokenSignatureVerifier {
-  const sets = new Map<string, { keys: Promise<ReturnType<typeof createLocalJWKSet>>; at: number }>();
+  const sets = new Map<string, KeySet>();
   const load = (uri: string) => {
     const p = http.send({ method: 'GET', url: uri, headers: { accept: 'application/json' } }).then(async (r) => {
       const { createLocalJWKSet } = await loadJose();
@@ -38,10 +47,16 @@ export function jwksSignatureVerifier(http: HttpClient): IdTokenSignatureVerifie
   };
   return async (idToken, { jwksUri }) => {
     if (!jwksUri) throw new ValidationError('signature', 'The authority publishes no jwks_uri, so the signature cannot be checked');
-    const verify = async (refreshed: boolean): Promise<void> => {
-      const entry = refreshed ? load(jwksUri) : (sets.get(jwksUri) ?? load(jwksUri));
+    const started = Date.now();
+    // `failed`: the set this token failed with, when it is checked again after a refetch.
+    const verify = async (failed?: KeySet): Promise<void> => {
+      const cached = sets.get(jwksUri);
+      // After a failure, a set another token fetched since this one arrived has the keys a refetch
+      // would get: a rotation costs one JWKS request, not one per concurrent sign-in.
+      const usable = cached && (failed ? cached !== failed && cached.at >= started : started - cached.at < KEY_SET_MAX_AGE_MS);
+      const entry = usable ? cached : load(jwksUri);
       // A set fetched for this token, or within the last minute, is as new as it gets.
-      const fresh = refreshed || Date.now() - entry.at < FRESH_KEY_SET_MS;
+      const fresh = !!failed || Date.now() - entry.at < FRESH_KEY_SET_MS;
       const keySet = await entry.keys;
       const { jwtVerify, errors: joseErrors } = await loadJose();
       // Claims are checked by validateIdTokenClaims; here only the signature and algorithm.
@@ -64,7 +79,7 @@ export function jwksSignatureVerifier(http: HttpClient): IdTokenSignatureVerifie
           throw new joseErrors.JWSSignatureVerificationFailed();
         }
       } catch (error) {
-        if (!refreshed && (error instanceof joseErrors.JWKSNoMatchingKey || (error instanceof joseErrors.JWSSignatureVerificationFailed && !fresh))) return verify(true);
+        if (!failed && (error instanceof joseErrors.JWKSNoMatchingKey || (error instanceof joseErrors.JWSSignatureVerificationFailed && !fresh))) return verify(entry);
         if (error instanceof joseErrors.JOSEAlgNotAllowed) {
           throw new ValidationError('alg', 'The ID token is signed with an algorithm that is not allowed');
         }
@@ -74,6 +89,6 @@ export function jwksSignatureVerifier(http: HttpClient): IdTokenSignatureVerifie
         throw new ValidationError('signature', 'The ID token signature is invalid');
       }
     };
-    await verify(false);
+    await verify();
   };
 }
