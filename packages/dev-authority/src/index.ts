@@ -6,4 +6,5 @@ export type { AuthorizationOptions, AuthorizationResult, LoginOptions } from './
 export { DEV_PASSWORD_REJECTED } from './accounts.js';
 export { API_RESOURCE, API_SCOPES } from './scopes.js';
 export type { ResponseMode } from './response-modes.js';
+export type { IdTokenSigningAlg } from './keys.js';
 export type { ClientAuthSeen, DevAuthority, DevAuthorityOptions, DevClients, RecordedRequest, RequestFilter } from './types.js';

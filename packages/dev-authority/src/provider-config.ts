@@ -11,6 +11,7 @@ import {
   userCodeConfirmSource,
   userCodeInputSource,
 } from './pages.js';
+import type { IdTokenSigningAlg } from './keys.js';
 import { API_RESOURCE, API_SCOPES, OIDC_SCOPES } from './scopes.js';
 
 export type ResourceServerInfo = ResourceServer;
@@ -39,6 +40,8 @@ export interface ConfigSetup {
   mountPath?: string;
   /** The `acr` of every sign-in (see DevAuthorityOptions.acr). */
   acr?: string;
+  /** See DevAuthorityOptions.idTokenSigningAlg. */
+  idTokenSigningAlg?: IdTokenSigningAlg;
 }
 
 export function apiResourceInfo(ttls: Ttls): ResourceServerInfo {
@@ -52,7 +55,7 @@ export function apiResourceInfo(ttls: Ttls): ResourceServerInfo {
 }
 
 export function providerConfiguration(setup: ConfigSetup): Configuration {
-  const { ttls } = setup;
+  const { ttls, idTokenSigningAlg: idTokenAlg = 'RS256' } = setup;
   const apiInfo = apiResourceInfo(ttls);
   return {
     adapter: setup.adapter,
@@ -77,7 +80,9 @@ export function providerConfiguration(setup: ConfigSetup): Configuration {
       // host neither receives nor overwrites it. Interaction cookies are path-scoped already.
       ...(setup.mountPath ? { long: { path: setup.mountPath } } : {}),
     },
-    clientDefaults: { id_token_signed_response_alg: 'RS256' },
+    clientDefaults: { id_token_signed_response_alg: idTokenAlg },
+    // Discovery lists only the configured ID-token algorithm, as a provider set up for it.
+    enabledJWA: { idTokenSigningAlgValues: [idTokenAlg] },
     interactions: { url: (_ctx, interaction) => `${setup.mountPath ?? ''}${INTERACTION_PREFIX}${interaction.uid}` },
     features: {
       devInteractions: { enabled: false },
