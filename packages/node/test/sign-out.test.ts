@@ -73,6 +73,13 @@ describe('sign-out at the provider (getLogoutUrl)', () => {
     await expect(app.getLogoutUrl({ postLogoutRedirectUri: CALLBACK })).resolves.toBeUndefined();
   });
 
+  it("keeps the endpoint's own query (B2C's policy `p`)", async () => {
+    const discovery = (await (await fetch(`${idp.current.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    const app = webApp({ authorityMetadata: JSON.stringify({ ...discovery, end_session_endpoint: `${discovery.end_session_endpoint}?p=b2c_1_susi` }) });
+    const url = new URL((await app.getLogoutUrl({ idTokenHint: 'hint', state: 's' }))!);
+    expect(Object.fromEntries(url.searchParams)).toEqual({ p: 'b2c_1_susi', client_id: app.clientId, id_token_hint: 'hint', state: 's' });
+  });
+
   it('refuses options of the wrong type, naming the option', async () => {
     await expect(webApp().getLogoutUrl({ state: 42 as unknown as string })).rejects.toSatisfy(
       (e) => e instanceof ConfigurationError && /getLogoutUrl: options\.state/.test(e.message),

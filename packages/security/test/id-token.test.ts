@@ -175,6 +175,13 @@ describe('ID token from a hostile server', () => {
       expect(h).toBeDefined();
     });
 
+    it('names the refused algorithm and what to configure (a provider signing ID tokens with HS256, as older Auth0 apps)', async () => {
+      const server = await start();
+      const { outcome } = await redeem(server, (nonce) => server.idToken({ nonce }, { alg: 'HS256', key: new TextEncoder().encode('a-client-secret-of-32-bytes-or-more!') }), verifying);
+      const error = await refusal(outcome, ValidationError, 'invalid_alg');
+      expect(error.message).toMatch(/signed with HS256, .*RS256/);
+    });
+
     it('refuses a bad signature from a known kid, fetching the JWKS once', async () => {
       const server = await start();
       await expectRefused(server, (nonce) => server.idToken({ nonce }, { key: server.keys.rogueKey }), 'signature', verifying);

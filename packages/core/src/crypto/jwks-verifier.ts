@@ -58,7 +58,7 @@ export function jwksSignatureVerifier(http: HttpClient): IdTokenSignatureVerifie
       // A set fetched for this token, or within the last minute, is as new as it gets.
       const fresh = !!failed || Date.now() - entry.at < FRESH_KEY_SET_MS;
       const keySet = await entry.keys;
-      const { jwtVerify, errors: joseErrors } = await loadJose();
+      const { jwtVerify, decodeProtectedHeader, errors: joseErrors } = await loadJose();
       // Claims are checked by validateIdTokenClaims; here only the signature and algorithm.
       const options = { algorithms: ASYMMETRIC, clockTolerance: Number.MAX_SAFE_INTEGER };
       try {
@@ -81,7 +81,9 @@ export function jwksSignatureVerifier(http: HttpClient): IdTokenSignatureVerifie
       } catch (error) {
         if (!failed && (error instanceof joseErrors.JWKSNoMatchingKey || (error instanceof joseErrors.JWSSignatureVerificationFailed && !fresh))) return verify(entry);
         if (error instanceof joseErrors.JOSEAlgNotAllowed) {
-          throw new ValidationError('alg', 'The ID token is signed with an algorithm that is not allowed');
+          // The header is the server's text: only an algorithm-like name goes into the message.
+          const alg = /^[\w+-]{1,16}$/.exec(String(decodeProtectedHeader(idToken).alg))?.[0] ?? 'an unknown algorithm';
+          throw new ValidationError('alg', `The ID token is signed with ${alg}, which is not allowed: only algorithms checked with the issuer's public keys are (RS*, PS*, ES*, EdDSA); configure the provider to sign ID tokens with one, e.g. RS256`);
         }
         if (error instanceof joseErrors.JWKSNoMatchingKey) {
           throw new ValidationError('signature', 'The ID token is signed with a key the issuer does not publish');
