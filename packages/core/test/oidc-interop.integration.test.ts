@@ -33,7 +33,7 @@ describe('OpenID providers in other configurations', () => {
 
   const headerOf = (jwt: string | undefined) => JSON.parse(Buffer.from(String(jwt).split('.')[0]!, 'base64url').toString()) as { alg: string };
 
-  for (const alg of ['RS384', 'RS512', 'PS256', 'ES384', 'EdDSA'] satisfies IdTokenSigningAlg[]) {
+  for (const alg of ['RS384', 'RS512', 'PS256', 'ES384', 'EdDSA', 'Ed25519'] satisfies IdTokenSigningAlg[]) {
     it(`accepts ID tokens signed with ${alg} (discovery lists only ${alg})`, async () => {
       const { issuer, clients } = await start({ idTokenSigningAlg: alg });
       const discovery = (await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
