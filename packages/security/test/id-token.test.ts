@@ -246,6 +246,29 @@ describe('ID token from a hostile server', () => {
       }
     });
 
+    it('keeps verifying with an aged key set while the JWKS cannot be fetched (an outage is not a withdrawal)', async () => {
+      const server = await start();
+      // The key set, then an outage (404: no retries), then the set without the key (withdrawn).
+      server.on('jwks', { body: { keys: [server.keys.publicJwk] } }, { status: 404, body: 'gone' }, { body: { keys: [] } });
+      const h = publicClient(server, verifying.app);
+      const signIn = async () => {
+        const flow = await h.app.initiateAuthCodeFlow({ scopes: SCOPES, redirectUri: REDIRECT_URI });
+        server.on('token', async () => ({ body: server.tokenResponse({ id_token: await server.idToken({ nonce: flow.nonce }) }) }));
+        return h.app.acquireTokenByAuthCodeFlow(flow, redirectFor(flow, server));
+      };
+      try {
+        vi.useFakeTimers({ toFake: ['Date'] });
+        await expect(signIn()).resolves.toMatchObject({ fromCache: false });
+        vi.setSystemTime(Date.now() + 11 * 60 * 1000);
+        await expect(signIn()).resolves.toMatchObject({ fromCache: false });
+        expect(server.count('jwks')).toBe(2);
+        // The JWKS answers again, without the key: the withdrawal takes effect.
+        await refusal(signIn(), ValidationError, 'invalid_signature');
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+
     it('does not refetch the JWKS for every token with an unknown kid beyond once per token', async () => {
       const server = await start();
       const h = publicClient(server, verifying.app);

@@ -18,7 +18,8 @@ const FRESH_KEY_SET_MS = 60_000;
 /**
  * A cached key set older than this is fetched again before it verifies a token (jose's
  * createRemoteJWKSet default): a key the issuer withdrew (compromised) stops being trusted
- * within this long, even though tokens it signs still match it.
+ * within this long, even though tokens it signs still match it. While the JWKS cannot be
+ * fetched, the old set still serves (an outage is not a withdrawal).
  */
 const KEY_SET_MAX_AGE_MS = 600_000;
 
@@ -26,7 +27,7 @@ type KeySet = { keys: Promise<ReturnType<typeof createLocalJWKSet>>; at: number 
 
 /**
  * ID-token signature checks against the issuer's JWKS, fetched through the HttpClient, cached per
- * URI for up to ten minutes, and refetched at most once per token when it names an unknown key
+ * URI for up to ten minutes (longer while the JWKS cannot be fetched), and refetched at most once per token when it names an unknown key
  * (key rotation), or when it fails with a cached key (a key rotated under the same kid, or a token
  * without kid) and the set is over a minute old. Concurrent tokens that need a refetch share one.
  * Import it only where signatures are checked: browser bundles that do not, never carry it.
@@ -57,7 +58,14 @@ export function jwksSignatureVerifier(http: HttpClient): IdTokenSignatureVerifie
       const entry = usable ? cached : load(jwksUri);
       // A set fetched for this token, or within the last minute, is as new as it gets.
       const fresh = !!failed || Date.now() - entry.at < FRESH_KEY_SET_MS;
-      const keySet = await entry.keys;
+      // A set refetched only because it aged out, when the JWKS cannot be fetched now (an outage, an
+      // error page): its keys are still the issuer's last known ones, and it stays for the next token.
+      const aged = !failed && !usable ? cached : undefined;
+      const keySet = await entry.keys.catch((error: unknown) => {
+        if (!aged) throw error;
+        if (!sets.has(jwksUri)) sets.set(jwksUri, aged);
+        return aged.keys;
+      });
       const { jwtVerify, decodeProtectedHeader, errors: joseErrors } = await loadJose();
       // Claims are checked by validateIdTokenClaims; here only the signature and algorithm.
       const options = { algorithms: ASYMMETRIC, clockTolerance: Number.MAX_SAFE_INTEGER };
