@@ -95,6 +95,7 @@ export async function startDevAuthority(options: DevAuthorityOptions = {}): Prom
         mountPath,
         acr: options.acr,
         idTokenSigningAlg: options.idTokenSigningAlg,
+        accountSelectionWithoutHint: options.accountSelectionWithoutHint,
       }),
     );
     const apiInfo = apiResourceInfo(ttls);

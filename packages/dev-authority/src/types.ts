@@ -100,6 +100,12 @@ export interface DevAuthorityOptions {
    * for it; the JWKS gets a key for it beside the RS256 key. Default `'RS256'`.
    */
   idTokenSigningAlg?: IdTokenSigningAlg;
+  /**
+   * Like a provider holding several sessions in the browser (an account chooser, as Google's): a
+   * `prompt=none` authorization request without `login_hint` fails with `account_selection_required`
+   * (OpenID Connect Core 3.1.2.6), even when the user is signed in. Default false.
+   */
+  accountSelectionWithoutHint?: boolean;
 }
 
 export interface DevClients {
