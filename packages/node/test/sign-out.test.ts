@@ -73,11 +73,11 @@ describe('sign-out at the provider (getLogoutUrl)', () => {
     await expect(app.getLogoutUrl({ postLogoutRedirectUri: CALLBACK })).resolves.toBeUndefined();
   });
 
-  it("keeps the endpoint's own query (B2C's policy `p`)", async () => {
+  it("keeps the endpoint's own query (B2C's policy `p`), and sends logoutHint as logout_hint", async () => {
     const discovery = (await (await fetch(`${idp.current.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
     const app = webApp({ authorityMetadata: JSON.stringify({ ...discovery, end_session_endpoint: `${discovery.end_session_endpoint}?p=b2c_1_susi` }) });
-    const url = new URL((await app.getLogoutUrl({ idTokenHint: 'hint', state: 's' }))!);
-    expect(Object.fromEntries(url.searchParams)).toEqual({ p: 'b2c_1_susi', client_id: app.clientId, id_token_hint: 'hint', state: 's' });
+    const url = new URL((await app.getLogoutUrl({ idTokenHint: 'hint', state: 's', logoutHint: 'ada@example.com' }))!);
+    expect(Object.fromEntries(url.searchParams)).toEqual({ p: 'b2c_1_susi', client_id: app.clientId, id_token_hint: 'hint', state: 's', logout_hint: 'ada@example.com' });
   });
 
   it('refuses options of the wrong type, naming the option', async () => {

@@ -365,19 +365,25 @@ export class ClientApplication {
   /**
    * The URL that signs the user out at the provider too (OpenID Connect RP-Initiated Logout): its
    * end_session_endpoint with `client_id`, `id_token_hint` (`idTokenHint`, else the account's cached
-   * ID token: ask before removeAccount), `post_logout_redirect_uri` and `state`. Send the user's
+   * ID token: ask before removeAccount), `post_logout_redirect_uri`, `state` and `logout_hint`. Send the user's
    * browser there. Undefined when the provider publishes no end_session_endpoint (Google, for one):
    * its session cannot be ended from the app.
    */
   async getLogoutUrl(options: LogoutUrlOptions = {}): Promise<string | undefined> {
     checkOptions(logoutUrlOptionsSchema, options, 'getLogoutUrl');
-    const { account, signal, postLogoutRedirectUri, state } = options;
+    const { account, signal, postLogoutRedirectUri, state, logoutHint } = options;
     let { idTokenHint } = options;
     if (!idTokenHint && account) {
       await this.context.persistence.sync(partitionKeys.account(this.context.partitioning, account.homeAccountId), signal);
       idTokenHint = this.tokenCache.findIdToken(account.homeAccountId, account.environment, this.clientId, account.tenantId)?.secret;
     }
-    return endSessionUrl(await this.getAuthorityMetadata(options), { client_id: this.clientId, id_token_hint: idTokenHint, post_logout_redirect_uri: postLogoutRedirectUri, state });
+    return endSessionUrl(await this.getAuthorityMetadata(options), {
+      client_id: this.clientId,
+      id_token_hint: idTokenHint,
+      post_logout_redirect_uri: postLogoutRedirectUri,
+      state,
+      logout_hint: logoutHint,
+    });
   }
 
   /**

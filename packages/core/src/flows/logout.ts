@@ -14,6 +14,8 @@ export type EndSessionParameters = {
   post_logout_redirect_uri?: string;
   /** Returned to `post_logout_redirect_uri`. */
   state?: string;
+  /** Which account signs out, so the provider need not ask (Entra: the ID token's `login_hint` claim). */
+  logout_hint?: string;
 };
 
 /**
@@ -35,4 +37,6 @@ export interface LogoutUrlOptions extends Pick<RequestOptions, 'signal' | 'tenan
   postLogoutRedirectUri?: string;
   /** Sent as `state`; the provider returns it to `postLogoutRedirectUri`. */
   state?: string;
+  /** Sent as `logout_hint` (Entra: the `login_hint` claim of the user's ID token), so the provider need not ask which account signs out. */
+  logoutHint?: string;
 }

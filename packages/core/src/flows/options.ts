@@ -93,7 +93,7 @@ export const authCodeFlowSchema = z.object(
   'expected the flow object initiateAuthCodeFlow returned',
 );
 export const logoutUrlOptionsSchema = z.optional(
-  requestOptions({ account: optional(accountOption), idTokenHint: optionalString, postLogoutRedirectUri: optionalString, state: optionalString }),
+  requestOptions({ account: optional(accountOption), idTokenHint: optionalString, postLogoutRedirectUri: optionalString, state: optionalString, logoutHint: optionalString }),
 );
 export const byCodeOptionsSchema = requestOptions({ scopes: scopesOption, redirectUri, codeVerifier: optionalString, nonce: optionalString });
 
