@@ -1,6 +1,7 @@
 // Configurations real OpenID providers run in, against the dev authority (oidc-provider) set up the
-// same way: ID tokens signed with algorithms other than RS256 (discovery then lists no RS256), and
-// an issuer with a trailing slash (Auth0's `https://<tenant>.auth0.com/`). Signatures are checked.
+// same way: ID tokens signed with algorithms other than RS256 (discovery then lists no RS256), an
+// issuer with a trailing slash (Auth0's `https://<tenant>.auth0.com/`), and a provider whose clock
+// is minutes off this machine's. Signatures are checked.
 import { completeAuthorization, startDevAuthority, type DevAuthority, type DevAuthorityOptions, type IdTokenSigningAlg } from '@tessera/dev-authority';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PublicClientApplication, clearMetadataCache, jwksSignatureVerifier } from '../src/index.js';
@@ -21,10 +22,14 @@ describe('OpenID providers in other configurations', () => {
     return idp;
   }
 
-  /** Signs in with the auth code flow (signatures checked), then refreshes; returns both results. */
-  async function signInAndRefresh(authority: string, clientId: string) {
-    const app = new PublicClientApplication({ clientId, authority, idTokenSignatureVerifier: jwksSignatureVerifier });
-    const flow = await app.initiateAuthCodeFlow({ scopes: SCOPES, redirectUri: LOOPBACK_REDIRECT });
+  /**
+   * Signs in with the auth code flow (signatures checked; `maxAge` sent and checked), then
+   * refreshes; returns both results. `clockOffset`: seconds this client's clock is ahead of the provider's.
+   */
+  async function signInAndRefresh(authority: string, clientId: string, { clockOffset = 0, maxAge }: { clockOffset?: number; maxAge?: number } = {}) {
+    const now = () => Math.floor(Date.now() / 1000) + clockOffset;
+    const app = new PublicClientApplication({ clientId, authority, idTokenSignatureVerifier: jwksSignatureVerifier, now });
+    const flow = await app.initiateAuthCodeFlow({ scopes: SCOPES, redirectUri: LOOPBACK_REDIRECT, maxAge });
     const { redirectUrl } = await completeAuthorization(flow.authUri, { username: 'ada' });
     const signedIn = await app.acquireTokenByAuthCodeFlow(flow, redirectUrl);
     const refreshed = await app.acquireTokenSilent({ scopes: SCOPES, account: signedIn.account!, forceRefresh: true });
@@ -59,4 +64,21 @@ describe('OpenID providers in other configurations', () => {
       expect(await app.getAccounts()).toHaveLength(1);
     });
   }
+
+  // ID tokens are `iat` minutes "in the future" (provider ahead) or closer to `exp` (behind): within
+  // the default 5-minute clockSkewSeconds both pass, max_age against auth_time too; beyond it, the
+  // refusal names the clock check.
+  for (const minutes of [4, -4]) {
+    it(`accepts tokens from a provider whose clock is ${Math.abs(minutes)} minutes ${minutes > 0 ? 'ahead' : 'behind'} (max_age=60 checked)`, async () => {
+      const { issuer, clients } = await start({ idTokenTtl: 600 });
+      const { signedIn, refreshed } = await signInAndRefresh(issuer, clients.native.clientId, { clockOffset: -minutes * 60, maxAge: 60 });
+      expect(signedIn.idTokenClaims?.auth_time).toBeTypeOf('number');
+      expect(refreshed.idTokenClaims?.sub).toBe('ada');
+    });
+  }
+
+  it('refuses an ID token issued 6 minutes "in the future" (provider clock ahead beyond the skew), naming iat', async () => {
+    const { issuer, clients } = await start({});
+    await expect(signInAndRefresh(issuer, clients.native.clientId, { clockOffset: -360 })).rejects.toMatchObject({ code: 'invalid_iat' });
+  });
 });
