@@ -269,6 +269,31 @@ describe('ID token from a hostile server', () => {
       }
     });
 
+    it('refetches at most once a minute for a kid the refetched JWKS still lacks (a provider signing with a key it does not publish)', async () => {
+      const server = await start();
+      const h = publicClient(server, verifying.app);
+      const signIn = async () => {
+        const flow = await h.app.initiateAuthCodeFlow({ scopes: SCOPES, redirectUri: REDIRECT_URI });
+        server.on('token', async () => ({ body: server.tokenResponse({ id_token: await server.idToken({ nonce: flow.nonce }, { kid: 'not-yet' }) }) }));
+        return h.app.acquireTokenByAuthCodeFlow(flow, redirectFor(flow, server));
+      };
+      try {
+        vi.useFakeTimers({ toFake: ['Date'] });
+        for (let i = 0; i < 3; i++) await refusal(signIn(), ValidationError, 'invalid_signature');
+        // The first fetch and one refetch, not one per sign-in.
+        expect(server.count('jwks')).toBe(2);
+        // Published now: seen at the first sign-in a minute after the refetch that lacked it.
+        server.jwks = { keys: [server.keys.publicJwk, { ...server.keys.publicJwk, kid: 'not-yet' }] };
+        await refusal(signIn(), ValidationError, 'invalid_signature');
+        expect(server.count('jwks')).toBe(2);
+        vi.setSystemTime(Date.now() + 61_000);
+        await expect(signIn()).resolves.toMatchObject({ fromCache: false });
+        expect(server.count('jwks')).toBe(3);
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+
     it('does not refetch the JWKS for every token with an unknown kid beyond once per token', async () => {
       const server = await start();
       const h = publicClient(server, verifying.app);

@@ -27,13 +27,17 @@ type KeySet = { keys: Promise<ReturnType<typeof createLocalJWKSet>>; at: number 
 
 /**
  * ID-token signature checks against the issuer's JWKS, fetched through the HttpClient, cached per
- * URI for up to ten minutes (longer while the JWKS cannot be fetched), and refetched at most once per token when it names an unknown key
- * (key rotation), or when it fails with a cached key (a key rotated under the same kid, or a token
+ * URI for up to ten minutes (longer while the JWKS cannot be fetched), and refetched at most once
+ * per token when it names an unknown key (key rotation; a kid a refetch lacked, at most once a
+ * minute), or when it fails with a cached key (a key rotated under the same kid, or a token
  * without kid) and the set is over a minute old. Concurrent tokens that need a refetch share one.
  * Import it only where signatures are checked: browser bundles that do not, never carry it.
  */
 export function jwksSignatureVerifier(http: HttpClient): IdTokenSignatureVerifier {
   const sets = new Map<string, KeySet>();
+  // When a refetched set still lacked a kid (key: URI and kid): a provider signing with a key it does
+  // not publish costs one refetch a minute, not one per sign-in. Capped: kids are the server's text.
+  const unpublished = new Map<string, number>();
   const load = (uri: string) => {
     const p = http.send({ method: 'GET', url: uri, headers: { accept: 'application/json' } }).then(async (r) => {
       const { createLocalJWKSet } = await loadJose();
@@ -87,7 +91,14 @@ export function jwksSignatureVerifier(http: HttpClient): IdTokenSignatureVerifie
           throw new joseErrors.JWSSignatureVerificationFailed();
         }
       } catch (error) {
-        if (!failed && (error instanceof joseErrors.JWKSNoMatchingKey || (error instanceof joseErrors.JWSSignatureVerificationFailed && !fresh))) return verify(entry);
+        const noKey = error instanceof joseErrors.JWKSNoMatchingKey;
+        const kid = noKey ? `${jwksUri}\n${decodeProtectedHeader(idToken).kid}` : '';
+        if (noKey && failed) {
+          if (unpublished.size >= 100) unpublished.clear();
+          unpublished.set(kid, Date.now());
+        }
+        const lacked = noKey && Date.now() - (unpublished.get(kid) ?? -Infinity) < FRESH_KEY_SET_MS;
+        if (!failed && ((noKey && !lacked) || (error instanceof joseErrors.JWSSignatureVerificationFailed && !fresh))) return verify(entry);
         if (error instanceof joseErrors.JOSEAlgNotAllowed) {
           // The header is the server's text: only an algorithm-like name goes into the message.
           const alg = /^[\w+-]{1,16}$/.exec(String(decodeProtectedHeader(idToken).alg))?.[0] ?? 'an unknown algorithm';
