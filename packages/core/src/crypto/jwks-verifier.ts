@@ -36,7 +36,7 @@ type KeySet = { keys: Promise<ReturnType<typeof createLocalJWKSet>>; at: number 
 export function jwksSignatureVerifier(http: HttpClient): IdTokenSignatureVerifier {
   const sets = new Map<string, KeySet>();
   // When a refetched set still lacked a kid (key: URI and kid): a provider signing with a key it does
-  // not publish costs one refetch a minute, not one per sign-in. Capped: kids are the server's text.
+  // not publish costs one refetch a minute, not one per sign-in. Capped, in entries and kid length.
   const unpublished = new Map<string, number>();
   const load = (uri: string) => {
     const p = http.send({ method: 'GET', url: uri, headers: { accept: 'application/json' } }).then(async (r) => {
@@ -92,12 +92,12 @@ export function jwksSignatureVerifier(http: HttpClient): IdTokenSignatureVerifie
         }
       } catch (error) {
         const noKey = error instanceof joseErrors.JWKSNoMatchingKey;
-        const kid = noKey ? `${jwksUri}\n${decodeProtectedHeader(idToken).kid}` : '';
+        const missing = noKey ? `${jwksUri}\n${String(decodeProtectedHeader(idToken).kid).slice(0, 128)}` : '';
         if (noKey && failed) {
           if (unpublished.size >= 100) unpublished.clear();
-          unpublished.set(kid, Date.now());
+          unpublished.set(missing, Date.now());
         }
-        const lacked = noKey && Date.now() - (unpublished.get(kid) ?? -Infinity) < FRESH_KEY_SET_MS;
+        const lacked = noKey && Date.now() - (unpublished.get(missing) ?? -Infinity) < FRESH_KEY_SET_MS;
         if (!failed && ((noKey && !lacked) || (error instanceof joseErrors.JWSSignatureVerificationFailed && !fresh))) return verify(entry);
         if (error instanceof joseErrors.JOSEAlgNotAllowed) {
           // The header is the server's text: only an algorithm-like name goes into the message.
