@@ -98,19 +98,20 @@ function parseForms(html: string): HtmlForm[] {
  * and completeLogout to act as one browser: signed in once, later requests need no login.
  */
 export class BrowserSession {
-  readonly jar = new CookieJar();
+  readonly #jar = new CookieJar();
 
+  /** GETs `url`, or POSTs `form` to it, with this browser's cookies; keeps the cookies it sets; never follows redirects. */
   async request(url: string, form?: URLSearchParams): Promise<Response> {
     const response = await fetch(url, {
       method: form ? 'POST' : 'GET',
       redirect: 'manual',
       headers: {
-        cookie: this.jar.header(url),
+        cookie: this.#jar.header(url),
         ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
       },
       body: form?.toString(),
     });
-    this.jar.store(response, url);
+    this.#jar.store(response, url);
     return response;
   }
 }
