@@ -364,10 +364,10 @@ export class ClientApplication {
 
   /**
    * The URL that signs the user out at the provider too (OpenID Connect RP-Initiated Logout): its
-   * end_session_endpoint with `client_id`, `id_token_hint` (`idTokenHint`, else the account's cached
-   * ID token: ask before removeAccount), `post_logout_redirect_uri`, `state` and `logout_hint`. Send the user's
-   * browser there. Undefined when the provider publishes no end_session_endpoint (Google, for one):
-   * its session cannot be ended from the app.
+   * end_session_endpoint with `client_id`, `id_token_hint` (`idTokenHint`, else the account's
+   * cached ID token: ask before removeAccount), `post_logout_redirect_uri`, `state` and
+   * `logout_hint`. Send the user's browser there. Undefined when the provider publishes no
+   * end_session_endpoint (Google, for one): its session cannot be ended from the app.
    */
   async getLogoutUrl(options: LogoutUrlOptions = {}): Promise<string | undefined> {
     checkOptions(logoutUrlOptionsSchema, options, 'getLogoutUrl');

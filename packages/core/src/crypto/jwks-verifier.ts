@@ -63,7 +63,8 @@ export function jwksSignatureVerifier(http: HttpClient): IdTokenSignatureVerifie
       // A set fetched for this token, or within the last minute, is as new as it gets.
       const fresh = !!failed || Date.now() - entry.at < FRESH_KEY_SET_MS;
       // A set refetched only because it aged out, when the JWKS cannot be fetched now (an outage, an
-      // error page): its keys are still the issuer's last known ones, and it stays for the next token.
+      // error page): its keys are still the issuer's last known ones. It stays cached; the next token
+      // tries the JWKS again.
       const aged = !failed && !usable ? cached : undefined;
       const keySet = await entry.keys.catch((error: unknown) => {
         if (!aged) throw error;

@@ -3,8 +3,10 @@ import { withQuery } from '../http/schemas.js';
 import type { AccountInfo } from '../results.js';
 import type { RequestOptions } from './context.js';
 
-/** The parameters of an RP-initiated logout request (OpenID Connect RP-Initiated Logout 1.0, section 2). */
-// A type, not an interface: it is then a record of strings to withQuery.
+/**
+ * The parameters of an RP-initiated logout request (OpenID Connect RP-Initiated Logout 1.0,
+ * section 2). A type, not an interface: it is then a record of strings to withQuery.
+ */
 export type EndSessionParameters = {
   /** The client id: lets the provider check `post_logout_redirect_uri` without an ID token. */
   client_id: string;
