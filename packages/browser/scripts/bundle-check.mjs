@@ -53,9 +53,13 @@ export const SPA_GZIP_BUDGET = 15_000;
  * authority without its query or credentials: +30 / +22 B, 21,922 / 20,431 B; CDN ceiling to the next 50 B.
  * A stored redirect flow kept for 1 hour while a claim of the tab still ages out after 10 minutes
  * (the rule, and the exported FLOW_STALE_AFTER_MS): +33 / +12 B, 21,955 / 20,443 B; CDN ceiling to the next 50 B.
+ * cachefix7: a failed cache write's change kept in memory through a concurrent load, a rotated refresh
+ * token's write tried twice and its failure logged naming the spent token left in the store (about
+ * 110 B of the growth is that warning), pending changes flushed by getAccounts: +241 / +242 B,
+ * 22,196 / 20,685 B; ceilings to the next 50 B.
  */
-export const CDN_GZIP_CEILING = 22_000;
-export const SPA_GZIP_CEILING = 20_450;
+export const CDN_GZIP_CEILING = 22_250;
+export const SPA_GZIP_CEILING = 20_700;
 
 /** Strings only zod/mini's schema classes carry: the bundles parse with zod/mini itself. */
 export const ZOD_MINI_MARKERS = ['ZodMiniObject', '$ZodObject'];

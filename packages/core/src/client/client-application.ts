@@ -348,7 +348,10 @@ export class ClientApplication {
    * Keycloak realms, have their own users); an Entra client lists its users' accounts in every tenant.
    */
   async getAccounts(options: { username?: string; signal?: AbortSignal } = {}): Promise<AccountInfo[]> {
-    if (this.context.partitioning === 'single') await this.context.persistence.sync(SINGLE_PARTITION, options.signal);
+    const { partitioning, persistence } = this.context;
+    // 'perKey' lists the accounts in memory (loading every partition would defeat the partitioning):
+    // first the changes the store has not taken, so with 'throw' a sign-in it did not keep is not listed.
+    await (partitioning === 'single' ? persistence.sync(SINGLE_PARTITION, options.signal) : persistence.flush(options.signal));
     const accounts = accountsOf(this.tokenCache, this.clientId, this.authority);
     const wanted = options.username?.toLowerCase();
     return wanted === undefined ? accounts : accounts.filter((a) => a.username.toLowerCase() === wanted);
