@@ -381,7 +381,7 @@ export class BrowserClient {
    * crypto.subtle and no crypto.randomUUID: a ConfigurationError saying so, not their TypeError.
    */
   #call<T>(correlationId: string | undefined, work: (ctx: FlowContext) => Promise<T>): Promise<T> {
-    if (!crypto.subtle) throw new ConfigurationError(`No WebCrypto outside a secure context: serve ${location.origin} over https, or from localhost`);
+    if (!crypto.subtle) throw new ConfigurationError(`WebCrypto needs a secure context: serve ${location.origin} over https or from localhost`);
     return runCall(this.#context, correlationId || crypto.randomUUID(), this.#context.authority.kind === 'entra' ? diagnosticParameters : sentAsIs, work);
   }
 
