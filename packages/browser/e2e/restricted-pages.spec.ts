@@ -38,7 +38,7 @@ test('on an http:// origin other than localhost (no WebCrypto) the app loads; a 
   expect(await text(page, '#status')).toBe('Signed out');
   idp.clearRequests();
 
-  const message = `No WebCrypto outside a secure context: serve ${lan} over https, or from localhost`;
+  const message = `WebCrypto needs a secure context: serve ${lan} over https or from localhost`;
   expect(await outcomes(page)).toEqual({
     loginRedirect: ['ConfigurationError', 'configuration_error', message],
     loginPopup: ['ConfigurationError', 'configuration_error', message],
