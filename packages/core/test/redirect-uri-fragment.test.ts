@@ -1,7 +1,8 @@
 // RFC 6749 3.1.2: "The endpoint URI MUST NOT include a fragment component." A redirectUri with one
 // is refused locally with a ConfigurationError that says what to pass, before any request (the
-// provider would refuse it, or show the user its error page). The check is in the flow functions,
-// so @tessera/browser (which calls them without core's option schemas) gets it too (its e2e test).
+// provider would refuse it, or show the user its error page). The check is in the flow that starts a
+// sign-in, so @tessera/browser (which calls it without core's option schemas) gets it too (its e2e
+// test), and in acquireTokenByCode; a flow's redemption uses the URI its start checked.
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError, type HttpClient, PublicClientApplication } from '../src/index.js';
 import { useDevAuthority } from './helpers.js';

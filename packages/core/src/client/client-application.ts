@@ -14,6 +14,7 @@ import {
   type AuthorizationUrlOptions,
   acquireTokenByAuthCodeFlow,
   acquireTokenByCode,
+  checkRedirectUri,
   getAuthorizationRequestUrl,
   initiateAuthCodeFlow,
   refreshAuthUri,
@@ -298,7 +299,10 @@ export class ClientApplication {
   async acquireTokenByCode(code: string, options: AcquireTokenByCodeOptions): Promise<AuthenticationResult> {
     checkOptions(codeArgument, code, 'acquireTokenByCode (code)');
     checkOptions(byCodeOptionsSchema, options, 'acquireTokenByCode');
-    return this.call(options, (ctx) => acquireTokenByCode(ctx, this.authorityFor(options), code, options));
+    return this.call(options, async (ctx) => {
+      checkRedirectUri(options.redirectUri);
+      return acquireTokenByCode(ctx, this.authorityFor(options), code, options);
+    });
   }
 
   /** Redeems a refresh token obtained elsewhere (migration); the result and new tokens are cached. */

@@ -96,9 +96,11 @@ export type AuthResponse = URLSearchParams | Record<string, string | undefined> 
 /**
  * RFC 6749 3.1.2: a redirect URI has no fragment; the provider would refuse it, or show the user its
  * error page. Refused before any request. The message shows the URI without the fragment: with
- * `redirectUri: location.href` on a return page the fragment is a response, code and all.
+ * `redirectUri: location.href` on a return page the fragment is a response, code and all. Checked
+ * where a redirect URI comes in: a sign-in's start (authorizationParameters) and
+ * ClientApplication.acquireTokenByCode; a flow's redemption uses the URI its start checked.
  */
-function checkRedirectUri(uri: string): void {
+export function checkRedirectUri(uri: string): void {
   const [base, fragment] = uri.split('#');
   if (fragment !== undefined) throw new ConfigurationError(`redirectUri must not have a fragment (RFC 6749 3.1.2): register and pass ${base}`);
 }
@@ -326,8 +328,7 @@ export interface AcquireTokenByCodeOptions extends RequestOptions {
 }
 
 /** Redeems an authorization code obtained some other way (lower level than the flow methods). */
-export async function acquireTokenByCode(ctx: FlowContext, authority: Authority, code: string, options: AcquireTokenByCodeOptions): Promise<AuthenticationResult> {
-  checkRedirectUri(options.redirectUri);
+export function acquireTokenByCode(ctx: FlowContext, authority: Authority, code: string, options: AcquireTokenByCodeOptions): Promise<AuthenticationResult> {
   const scopes = normalizeScopes(options.scopes);
   return requestToken(ctx, {
     authority,
