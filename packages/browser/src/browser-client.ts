@@ -247,7 +247,7 @@ export class BrowserClient {
       persistence: new CachePersistence(this.tokenCache, store, log),
       partitioning: 'single',
       singleFlight: new SingleFlight(),
-      metadata: (a, signal) => getAuthorityMetadata(a, { http, authorityMetadata: a === authority ? options.authorityMetadata : undefined, signal }),
+      metadata: (a, signal) => getAuthorityMetadata(a, { http, authorityMetadata: a === authority ? options.authorityMetadata : undefined, signal, log }),
       clientCapabilities: options.clientCapabilities ?? [],
       excludeScopes: [],
       verifySignature: options.idTokenSignatureVerifier?.(http),

@@ -116,7 +116,7 @@ async function load(authority: Authority, { http, store, log }: MetadataSource, 
   } catch (error) {
     const old = (await before) ?? stored?.doc;
     if (!old) throw error;
-    log?.log('warning', () => `${log.describeError(error)}; using the metadata fetched before, retrying in ${METADATA_RETRY_SECONDS} s`);
+    log?.log('warning', () => `Discovery failed, using the metadata fetched before: ${log.describeError(error)}`);
     return [old, t + METADATA_RETRY_SECONDS];
   }
   await store?.set(authority, { at: t, doc });
