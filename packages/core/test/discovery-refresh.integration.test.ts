@@ -16,6 +16,7 @@ import {
   METADATA_MAX_AGE_SECONDS,
   METADATA_RETRY_SECONDS,
   PublicClientApplication,
+  ServerError,
   clearMetadataCache,
 } from '../src/index.js';
 import { LOOPBACK_REDIRECT } from './helpers.js';
@@ -97,6 +98,36 @@ describe('discovery metadata ages out after METADATA_MAX_AGE_SECONDS', () => {
     const result = await app.acquireTokenByAuthCodeFlow(flow, redirectUrl);
     expect(result.idTokenClaims?.sub).toBe('ada');
     // Fresh again for a day: no further discovery.
+    await startFlow(app);
+    expect(idp!.countRequests({ path: DISCOVERY })).toBe(1);
+  });
+
+  it('a sign-in refused for want of PAR (invalid_request, not pushed) has the next one fetch discovery again, also past an httpCache', async () => {
+    idp = await startDevAuthority();
+    const kept = new Map<string, string>();
+    const httpCache: HttpCache = { get: (k) => kept.get(k), set: (k, v) => void kept.set(k, v) };
+    clearMetadataCache();
+    const { app } = client({ offset: 0 }, { httpCache });
+    const stale = await startFlow(app);
+    await restart({ requirePushedAuthorizationRequests: true });
+
+    const refused = await completeAuthorization(stale.authUri, { username: 'ada' });
+    const error = await app.acquireTokenByAuthCodeFlow(stale, refused.redirectUrl).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ServerError);
+    expect(error).toMatchObject({ error: 'invalid_request', errorDescription: 'Pushed Authorization Request must be used' });
+    expect(idp!.countRequests({ path: DISCOVERY })).toBe(0);
+
+    // Minutes later, not a day: the next sign-in fetches the document again and pushes.
+    const flow = await startFlow(app);
+    expect(idp!.countRequests({ path: DISCOVERY })).toBe(1);
+    expect(pushed(flow.authUri)).toBe(true);
+    const { redirectUrl } = await completeAuthorization(flow.authUri, { username: 'ada' });
+    expect((await app.acquireTokenByAuthCodeFlow(flow, redirectUrl)).idTokenClaims?.sub).toBe('ada');
+    expect(JSON.parse([...kept.values()][0]!)).toMatchObject({ doc: { require_pushed_authorization_requests: true } });
+    // Another error does not: the document was just fetched.
+    const deniedFlow = await startFlow(app);
+    const denied = await completeAuthorization(deniedFlow.authUri, { username: 'ada', consent: false });
+    await expect(app.acquireTokenByAuthCodeFlow(deniedFlow, denied.redirectUrl)).rejects.toMatchObject({ error: 'access_denied' });
     await startFlow(app);
     expect(idp!.countRequests({ path: DISCOVERY })).toBe(1);
   });

@@ -65,6 +65,15 @@ export function clearMetadataCache(): void {
   metadataByUrl.clear();
 }
 
+/**
+ * Fetches the authority's document again on its next use (not from an httpCache): an answer
+ * showed that it may be out of date. The document stays in use if that fetch fails.
+ */
+export function refetchMetadataOnNextUse(authority: Authority): void {
+  const known = metadataByUrl.get(authority.kind + authority.metadataUrl);
+  if (known) known.until = 0;
+}
+
 export interface MetadataSource {
   http: HttpClient;
   /** A discovery document supplied by the application: no network call at all. */
@@ -103,12 +112,14 @@ export async function getAuthorityMetadata(authority: Authority, source: Metadat
 }
 
 /**
- * The document and when to fetch it again: the store's while it is fresh, else fetched (and
- * stored). When discovery fails, the document used before (or the store's, after a restart) is
+ * The document and when to fetch it again: on first use the store's while it is fresh, else fetched
+ * (and stored). When discovery fails, the document used before (or the store's, after a restart) is
  * used for METADATA_RETRY_SECONDS more, with a warning; with none, the failure is the caller's.
  */
 async function load(authority: Authority, { http, store, log }: MetadataSource, t: number, before?: Promise<AuthorityMetadata>): Promise<[AuthorityMetadata, number]> {
-  const stored = await store?.get(authority);
+  // The store's copy stands in for a previous process's document only: one in use is followed by a
+  // fetch (when it was found out of date, the store's copy may be that very document).
+  const stored = before ? undefined : await store?.get(authority);
   if (stored && t < stored.at + METADATA_MAX_AGE_SECONDS) return [stored.doc, stored.at + METADATA_MAX_AGE_SECONDS];
   let doc: AuthorityMetadata;
   try {
