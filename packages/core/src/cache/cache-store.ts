@@ -235,7 +235,7 @@ export class CachePersistence {
         'warning',
         `Cache store could not ${action} partition "${this.#log.partition(partition)}"; ${warn ? 'continuing with the in-memory cache. ' : ''}${detail}` +
           (rotated
-            ? ". The store keeps the spent refresh token until this process's next successful load or write of the partition: a process using it meanwhile gets the sign-in revoked by a provider with reuse detection."
+            ? '. The store keeps the spent refresh token until a later write: another process using it may get the sign-in revoked (reuse detection).'
             : ''),
       );
     }
