@@ -88,6 +88,13 @@ export interface DevAuthorityOptions {
    * MSAL files accounts under an ID token's `tid`, `tfp` or `acr`. Default: no `acr` claim.
    */
   acr?: string;
+  /**
+   * A `Cross-Origin-Opener-Policy` header (e.g. `'same-origin'`, as Microsoft Entra sends) on the
+   * interactive pages: the authorization endpoint, the login and consent pages, the end-session page.
+   * A popup that navigates to such a page leaves its opener's browsing context group: the opener
+   * sees it closed and can no longer read its location. Default: no header.
+   */
+  crossOriginOpenerPolicy?: string;
 }
 
 export interface DevClients {
