@@ -2,48 +2,10 @@
 // Microsoft Entra's do: the popup leaves the app's browsing context group when it shows them, so
 // the opener sees it closed and can never read its location again. The app's page the popup comes
 // back to hands the response to the tab that started the sign-in (a same-origin BroadcastChannel).
-import type { Page } from '@playwright/test';
 import { expect, expectWorkingToken, openSample, signInAtAuthority, storedSession, test } from './support/e2e.js';
-
-type Outcome = { username?: string; claims?: Record<string, unknown>; accessToken?: string; code?: string; message?: string };
-type SampleWindow = {
-  sample: { client: { constructor: unknown }; lib: { browserPopup: unknown } };
-  signIn?: Promise<Outcome>;
-};
+import { expectCutOff, outcomeOf, startPopupSignIn } from './support/popup-coop.js';
 
 test.use({ idpOptions: { crossOriginOpenerPolicy: 'same-origin' } });
-
-/**
- * Starts a popup sign-in in `page` (a client like the sample's, with `popupTimeoutMs`) and resolves
- * to the popup; the sign-in's outcome is kept for `outcomeOf`.
- */
-async function startPopupSignIn(page: Page, authority: string, popupTimeoutMs = 60_000): Promise<Page> {
-  const [popup] = await Promise.all([
-    page.context().waitForEvent('page'),
-    page.evaluate(
-      ({ authority, popupTimeoutMs }) => {
-        const w = window as unknown as SampleWindow;
-        const Client = w.sample.client.constructor as new (o: object) => { loginPopup(r: object): Promise<{ account: { username: string }; idTokenClaims: Record<string, unknown>; accessToken: string }> };
-        const client = new Client({ clientId: 'tessera-spa', authority, scopes: ['api.read'], popup: w.sample.lib.browserPopup, popupTimeoutMs });
-        w.signIn = client.loginPopup({}).then(
-          (r) => ({ username: r.account.username, claims: r.idTokenClaims, accessToken: r.accessToken }),
-          (error: { code?: string; message: string }) => ({ code: error.code, message: error.message }),
-        );
-      },
-      { authority, popupTimeoutMs },
-    ),
-  ]);
-  return popup;
-}
-
-const outcomeOf = (page: Page) => page.evaluate(() => (window as unknown as SampleWindow).signIn!);
-
-/** The popup shows the provider's login page, out of its opener's reach: COOP cut the link. */
-async function expectCutOff(popup: Page, issuer: string): Promise<void> {
-  await popup.waitForSelector('#login-form');
-  expect(popup.url().startsWith(issuer)).toBe(true);
-  expect(await popup.evaluate(() => window.opener)).toBeNull();
-}
 
 test('a popup sign-in completes when the provider sends COOP: the response reaches the opener, which redeems it; the popup closes', async ({ idp, app, page }) => {
   await openSample(page, `${app.origin}/`);
