@@ -84,8 +84,9 @@ function waitForPopup(popup: Window, { redirectUri, state, responseMode }: AuthC
   return new Promise((resolve, reject) => {
     const started = Date.now();
     // Polls that found the popup open at the provider (its URL unreadable). A provider's COOP cuts the
-    // popup off as its first page loads: the URL is unreadable a few ms before the popup looks closed,
-    // never for 3 polls; a popup closed after 3 such polls was closed by the user.
+    // popup off as its first page loads: its URL is unreadable for a moment (10-30 ms in Chromium)
+    // before it looks closed, not for 3 polls; a popup closed after 3 such polls was closed by the
+    // user. One that looked closed sooner may be on its way back: wait for the channel.
     let seen = 0;
     const settle = (error: Error | false, href = '') => {
       clearInterval(poll);
