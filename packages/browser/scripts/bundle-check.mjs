@@ -53,13 +53,18 @@ export const SPA_GZIP_BUDGET = 15_000;
  * authority without its query or credentials: +30 / +22 B, 21,922 / 20,431 B; CDN ceiling to the next 50 B.
  * A stored redirect flow kept for 1 hour while a claim of the tab still ages out after 10 minutes
  * (the rule, and the exported FLOW_STALE_AFTER_MS): +33 / +12 B, 21,955 / 20,443 B; CDN ceiling to the next 50 B.
+ * cachefix7: a failed cache write's change kept in memory through a concurrent load, a rotated refresh
+ * token's write tried twice and its failure logged naming the spent token left in the store (about
+ * 110 B of the growth is that warning), pending changes flushed by getAccounts: +241 / +242 B,
+ * 22,196 / 20,685 B; ceilings to the next 50 B.
  * coop7: popup sign-in at a provider sending Cross-Origin-Opener-Policy (Microsoft Entra), whose
  * popup the opener can no longer see: the popup's page hands the response over a channel named by
  * the state (browserPopup.relay, and its call in handleRedirect), the opener tells a user's close
- * from COOP's cut: +239 / +24 B, 22,194 / 20,467 B; ceilings rounded up to the next 50 B.
+ * from COOP's cut: +243 / +22 B, 22,424 / 20,691 B (measured on cachefix7's 22,181 / 20,669 B);
+ * CDN ceiling to the next 50 B.
  */
-export const CDN_GZIP_CEILING = 22_200;
-export const SPA_GZIP_CEILING = 20_500;
+export const CDN_GZIP_CEILING = 22_450;
+export const SPA_GZIP_CEILING = 20_700;
 
 /** Strings only zod/mini's schema classes carry: the bundles parse with zod/mini itself. */
 export const ZOD_MINI_MARKERS = ['ZodMiniObject', '$ZodObject'];

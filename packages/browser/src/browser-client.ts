@@ -28,6 +28,7 @@ import {
   acquireTokenSilent,
   checkClientIdentity,
   diagnosticParameters,
+  endSessionUrl,
   getAuthorityMetadata,
   initiateAuthCodeFlow,
   libraryHeaders,
@@ -466,13 +467,8 @@ export class BrowserClient {
     for (const account of accounts) await this.removeAccount(account);
     const target = request.postLogoutRedirectUri ?? this.#options.postLogoutRedirectUri ?? this.redirectUri;
     const context = this.#context;
-    const endpoint = (await context.metadata(context.authority)).end_session_endpoint;
-    const url = new URL(endpoint ?? target);
-    if (endpoint) {
-      const params = { client_id: this.clientId, post_logout_redirect_uri: target, id_token_hint: idToken, state: request.state };
-      for (const [k, v] of Object.entries(params)) if (v) url.searchParams.set(k, v);
-    }
-    location.assign(url.href);
+    const metadata = await context.metadata(context.authority);
+    location.assign(endSessionUrl(metadata, { client_id: this.clientId, post_logout_redirect_uri: target, id_token_hint: idToken, state: request.state }) ?? target);
   }
 
   /** Re-reads the shared cache: another tab may have signed in, refreshed or signed out. */

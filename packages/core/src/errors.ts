@@ -105,11 +105,13 @@ export class ServerError extends TesseraError {
   }
 }
 
-const INTERACTION_ERRORS = new Set(['interaction_required', 'login_required', 'consent_required', 'invalid_grant']);
+// OpenID Connect Core 3.1.2.6's "the user must interact" errors (account_selection_required: an
+// account chooser, several sessions), and RFC 6749's invalid_grant.
+const INTERACTION_ERRORS = new Set(['interaction_required', 'login_required', 'consent_required', 'account_selection_required', 'invalid_grant']);
 
 /**
  * Only the user can help: call an interactive method (or the device flow). `code` says why, e.g.
- * `interaction_required`, `login_required`, `consent_required`, `invalid_grant`, or Tessera's
+ * `interaction_required`, `login_required`, `consent_required`, `account_selection_required`, `invalid_grant`, or Tessera's
  * `no_tokens_found` (nothing cached to refresh with) and `no_account` (nobody signed in).
  */
 export class InteractionRequiredError extends ServerError {

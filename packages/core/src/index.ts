@@ -9,6 +9,7 @@ export type { ClientCredential, CertificateCredential, SecretCredential, Asserti
 export type { AuthCodeFlow, AuthResponse, AuthorizationUrlOptions, AcquireTokenByCodeOptions, ResponseMode, Prompt } from './flows/auth-code.js';
 export { parseAuthResponse } from './flows/auth-code.js';
 export type { PushedAuthorizationRequests } from './flows/pushed-authorization.js';
+export type { LogoutUrlOptions, EndSessionParameters } from './flows/logout.js';
 export type { DeviceCodeFlow } from './flows/device-code.js';
 export type { ClientCredentialsOptions } from './flows/client-credentials.js';
 export type { OnBehalfOfOptions } from './flows/on-behalf-of.js';
@@ -46,6 +47,7 @@ export type { Logger, LogLevel, LoggerOptions } from './logger.js';
 // ClientApplication (e.g. @tessera/browser, whose bundle must not carry what SPAs never use).
 export { type FlowContext, type CallDiagnostics, runCall, diagnosticParameters, libraryHeaders } from './flows/context.js';
 export { initiateAuthCodeFlow, acquireTokenByAuthCodeFlow, refreshAuthUri } from './flows/auth-code.js';
+export { endSessionUrl } from './flows/logout.js';
 export { acquireTokenSilent } from './flows/silent.js';
 export { getAuthorityMetadata } from './authority/discovery.js';
 export { CachePersistence } from './cache/cache-store.js';

@@ -9,6 +9,8 @@ export interface LoginOptions {
 export interface AuthorizationOptions extends LoginOptions {
   /** Default true; false denies at the consent step (error=access_denied). */
   consent?: boolean;
+  /** The browser to use, with its cookies (the provider's session); default a new one. */
+  session?: BrowserSession;
 }
 
 export interface AuthorizationResult {
@@ -91,20 +93,25 @@ function parseForms(html: string): HtmlForm[] {
   return forms;
 }
 
-class Browser {
-  readonly jar = new CookieJar();
+/**
+ * A user agent's cookies at the provider (its sign-in session). Pass one to completeAuthorization
+ * and completeLogout to act as one browser: signed in once, later requests need no login.
+ */
+export class BrowserSession {
+  readonly #jar = new CookieJar();
 
+  /** GETs `url`, or POSTs `form` to it, with this browser's cookies; keeps the cookies it sets; never follows redirects. */
   async request(url: string, form?: URLSearchParams): Promise<Response> {
     const response = await fetch(url, {
       method: form ? 'POST' : 'GET',
       redirect: 'manual',
       headers: {
-        cookie: this.jar.header(url),
+        cookie: this.#jar.header(url),
         ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
       },
       body: form?.toString(),
     });
-    this.jar.store(response, url);
+    this.#jar.store(response, url);
     return response;
   }
 }
@@ -124,7 +131,7 @@ function resultFrom(url: string, responseMode: string | null, fields?: URLSearch
 export async function completeAuthorization(authorizationUrl: string, options: AuthorizationOptions = {}): Promise<AuthorizationResult> {
   const origin = new URL(authorizationUrl).origin;
   const responseMode = new URL(authorizationUrl).searchParams.get('response_mode');
-  const browser = new Browser();
+  const browser = options.session ?? new BrowserSession();
   let response = await browser.request(authorizationUrl);
   let url = authorizationUrl;
 
@@ -150,7 +157,7 @@ export async function completeAuthorization(authorizationUrl: string, options: A
 }
 
 /** Submits the login or consent form on the page, if there is one. */
-async function submitInteraction(browser: Browser, url: string, forms: HtmlForm[], options: AuthorizationOptions): Promise<Response | undefined> {
+async function submitInteraction(browser: BrowserSession, url: string, forms: HtmlForm[], options: AuthorizationOptions): Promise<Response | undefined> {
   const login = forms.find((f) => f.id === 'login-form');
   if (login) {
     const fields = new URLSearchParams(login.fields);
@@ -165,13 +172,51 @@ async function submitInteraction(browser: Browser, url: string, forms: HtmlForm[
   return undefined;
 }
 
+/** Where a logout ended: the redirect to the post-logout URI (never requested) and its query, if any. */
+export interface LogoutResult {
+  redirectUrl?: string;
+  params?: URLSearchParams;
+}
+
+/**
+ * Opens an RP-initiated logout URL (the end_session_endpoint with its parameters) and confirms
+ * signing out, as a user would. Returns the provider's redirect to post_logout_redirect_uri (not
+ * requested), or an empty result once its "signed out" page shows. The provider refusing the
+ * request (a post_logout_redirect_uri not registered, an id_token_hint it did not issue) throws
+ * with its error page's text.
+ */
+export async function completeLogout(logoutUrl: string, options: { session?: BrowserSession } = {}): Promise<LogoutResult> {
+  const { origin } = new URL(logoutUrl);
+  const browser = options.session ?? new BrowserSession();
+  let url = logoutUrl;
+  let response = await browser.request(url);
+  for (let step = 0; step < MAX_STEPS; step += 1) {
+    const location = response.headers.get('location');
+    if (location) {
+      url = new URL(location, url).href;
+      if (new URL(url).origin !== origin) return { redirectUrl: url, params: new URL(url).searchParams };
+      response = await browser.request(url);
+      continue;
+    }
+    const html = await response.text();
+    if (html.includes('id="logout-success"')) return {};
+    // The confirmation page, or, without a session to end, a form the page submits by script.
+    const forms = parseForms(html);
+    const confirm = forms.find((f) => f.id === 'op.logoutForm') ?? (forms.length === 1 ? forms[0] : undefined);
+    if (!confirm) throw new Error(`completeLogout: the provider refused (${response.status}) at ${url}: ${textOf(html)}`);
+    if (confirm.id === 'op.logoutForm') confirm.fields.set('logout', 'yes');
+    response = await browser.request(new URL(confirm.action, url).href, confirm.fields);
+  }
+  throw new Error('completeLogout: too many steps');
+}
+
 function textOf(html: string): string {
   return html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 300);
 }
 
 /** Enters a device flow user code, then either confirms and signs in, or aborts. */
 async function driveDeviceCode(issuer: string, userCode: string, approve: boolean, options: LoginOptions): Promise<void> {
-  const browser = new Browser();
+  const browser = new BrowserSession();
   const deviceUrl = `${issuer.replace(/\/$/, '')}/device`;
   const start = await browser.request(deviceUrl);
   const input = parseForms(await start.text()).find((f) => f.id === 'op.deviceInputForm');

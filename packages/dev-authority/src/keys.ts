@@ -2,15 +2,24 @@ import { X509Certificate, createHash } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, exportPKCS8, generateKeyPair, importX509, type JWK } from 'jose';
 import { FIXTURE_CERTIFICATE_PEM, FIXTURE_PRIVATE_KEY_PEM } from './fixture-keys.js';
 
+/** JWS algorithms the authority can sign ID tokens with (see DevAuthorityOptions.idTokenSigningAlg). */
+export type IdTokenSigningAlg = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA' | 'Ed25519';
+
 /**
- * A fresh RSA signing key per authority: RS256 ID tokens need an RSA key in `jwks`. Its kid is
- * `kid` when given, else the key's RFC 7638 thumbprint.
+ * A fresh RS256 signing key per authority (the API's JWT access tokens, and ID tokens by default).
+ * Its kid is `kid` when given, else the key's RFC 7638 thumbprint. Another ID-token algorithm adds
+ * a key for it (`alg` set, its thumbprint as kid), as providers publish one key per algorithm.
  */
-export async function generateSigningJwks(kid?: string): Promise<{ keys: JWK[] }> {
-  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+export async function generateSigningJwks(kid?: string, idTokenAlg: IdTokenSigningAlg = 'RS256'): Promise<{ keys: JWK[] }> {
+  const rsa = await signingKey('RS256', kid);
+  return { keys: idTokenAlg === 'RS256' ? [rsa] : [rsa, await signingKey(idTokenAlg)] };
+}
+
+async function signingKey(alg: IdTokenSigningAlg, kid?: string): Promise<JWK> {
+  const { privateKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'EdDSA' && { crv: 'Ed25519' }) });
   const jwk = await exportJWK(privateKey);
   kid ??= await calculateJwkThumbprint(jwk);
-  return { keys: [{ ...jwk, kid, alg: 'RS256', use: 'sig' }] };
+  return { ...jwk, kid, alg, use: 'sig' };
 }
 
 export interface FixtureClientKey {

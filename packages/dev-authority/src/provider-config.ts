@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { errors, type ClientMetadata, type Configuration, type JWKS, type ResourceServer } from 'oidc-provider';
+import { errors, interactionPolicy, type ClientMetadata, type Configuration, type JWKS, type ResourceServer } from 'oidc-provider';
 import { findAccount } from './accounts.js';
 import { SPA_CLIENT_ID } from './clients.js';
 import { INTERACTION_PREFIX } from './interactions.js';
@@ -11,6 +11,7 @@ import {
   userCodeConfirmSource,
   userCodeInputSource,
 } from './pages.js';
+import type { IdTokenSigningAlg } from './keys.js';
 import { API_RESOURCE, API_SCOPES, OIDC_SCOPES } from './scopes.js';
 
 export type ResourceServerInfo = ResourceServer;
@@ -39,6 +40,26 @@ export interface ConfigSetup {
   mountPath?: string;
   /** The `acr` of every sign-in (see DevAuthorityOptions.acr). */
   acr?: string;
+  /** See DevAuthorityOptions.idTokenSigningAlg. */
+  idTokenSigningAlg?: IdTokenSigningAlg;
+  /** See DevAuthorityOptions.accountSelectionWithoutHint. */
+  accountSelectionWithoutHint?: boolean;
+}
+
+/**
+ * oidc-provider's prompts (login, consent), and with `accountSelection` a `select_account` prompt
+ * between them that a `prompt=none` request without `login_hint` cannot pass (the provider cannot
+ * tell which of several sessions to use): it fails with `account_selection_required`. Requests that
+ * may show pages never trigger it, so the sign-in pages stay as they are.
+ */
+function interactionPrompts(accountSelection: boolean) {
+  const { Check, Prompt, base } = interactionPolicy;
+  const policy = base();
+  if (accountSelection) {
+    const ambiguous = new Check('ambiguous_account', 'several sessions, no login_hint', (ctx) => ctx.oidc.prompts.has('none') && !ctx.oidc.params?.login_hint);
+    policy.add(new Prompt({ name: 'select_account' }, ambiguous), 1);
+  }
+  return policy;
 }
 
 export function apiResourceInfo(ttls: Ttls): ResourceServerInfo {
@@ -52,7 +73,7 @@ export function apiResourceInfo(ttls: Ttls): ResourceServerInfo {
 }
 
 export function providerConfiguration(setup: ConfigSetup): Configuration {
-  const { ttls } = setup;
+  const { ttls, idTokenSigningAlg: idTokenAlg = 'RS256' } = setup;
   const apiInfo = apiResourceInfo(ttls);
   return {
     adapter: setup.adapter,
@@ -77,8 +98,13 @@ export function providerConfiguration(setup: ConfigSetup): Configuration {
       // host neither receives nor overwrites it. Interaction cookies are path-scoped already.
       ...(setup.mountPath ? { long: { path: setup.mountPath } } : {}),
     },
-    clientDefaults: { id_token_signed_response_alg: 'RS256' },
-    interactions: { url: (_ctx, interaction) => `${setup.mountPath ?? ''}${INTERACTION_PREFIX}${interaction.uid}` },
+    clientDefaults: { id_token_signed_response_alg: idTokenAlg },
+    // Discovery lists only the configured ID-token algorithm, as a provider set up for it.
+    enabledJWA: { idTokenSigningAlgValues: [idTokenAlg] },
+    interactions: {
+      url: (_ctx, interaction) => `${setup.mountPath ?? ''}${INTERACTION_PREFIX}${interaction.uid}`,
+      policy: interactionPrompts(setup.accountSelectionWithoutHint === true),
+    },
     features: {
       devInteractions: { enabled: false },
       claimsParameter: { enabled: true },

@@ -57,7 +57,7 @@ export async function startDevAuthority(options: DevAuthorityOptions = {}): Prom
     server.listen(options.port ?? 0, HOST, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  const issuer = options.issuer?.replace(/\/+$/, '') ?? `http://${HOST}:${port}`;
+  const issuer = (options.issuer?.replace(/\/+$/, '') ?? `http://${HOST}:${port}`) + (options.issuerTrailingSlash ? '/' : '');
 
   try {
     const ttls: Ttls = {
@@ -80,7 +80,7 @@ export async function startDevAuthority(options: DevAuthorityOptions = {}): Prom
       ed25519Key: await generateBareClientKey('EdDSA'),
     };
     const spaOrigins = new Set([...spaRedirectUris.map((u) => new URL(u).origin), ...(options.spaOrigins ?? [])]);
-    const jwks = await generateSigningJwks(options.signingKeyId);
+    const jwks = await generateSigningJwks(options.signingKeyId, options.idTokenSigningAlg);
     const store = new MemoryStore();
 
     const created = new Provider(
@@ -97,6 +97,8 @@ export async function startDevAuthority(options: DevAuthorityOptions = {}): Prom
         requirePushedAuthorizationRequests: options.requirePushedAuthorizationRequests === true,
         mountPath,
         acr: options.acr,
+        idTokenSigningAlg: options.idTokenSigningAlg,
+        accountSelectionWithoutHint: options.accountSelectionWithoutHint,
       }),
     );
     const apiInfo = apiResourceInfo(ttls);

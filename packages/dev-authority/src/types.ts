@@ -1,3 +1,4 @@
+import type { IdTokenSigningAlg } from './keys.js';
 import type { ResponseMode } from './response-modes.js';
 
 /** Options for {@link startDevAuthority}. Every TTL is in seconds. */
@@ -28,6 +29,11 @@ export interface DevAuthorityOptions {
    * served with the path as mount point. Default `http://127.0.0.1:<port>`.
    */
   issuer?: string;
+  /**
+   * The issuer ends with a slash (`http://127.0.0.1:<port>/`, or the `issuer` option's path with a
+   * slash appended), as Auth0's and some others' do: discovery and every token name it so. Default false.
+   */
+  issuerTrailingSlash?: boolean;
   /**
    * Refresh-token rotation with reuse detection (default true): every refresh returns a new refresh
    * token, and redeeming an already-rotated one fails with invalid_grant and revokes the whole grant.
@@ -88,6 +94,18 @@ export interface DevAuthorityOptions {
    * MSAL files accounts under an ID token's `tid`, `tfp` or `acr`. Default: no `acr` claim.
    */
   acr?: string;
+  /**
+   * The algorithm every ID token is signed with (each client's `id_token_signed_response_alg`), and
+   * the only one discovery lists in `id_token_signing_alg_values_supported`, as a provider configured
+   * for it; the JWKS gets a key for it beside the RS256 key. Default `'RS256'`.
+   */
+  idTokenSigningAlg?: IdTokenSigningAlg;
+  /**
+   * Like a provider holding several sessions in the browser (an account chooser, as Google's): a
+   * `prompt=none` authorization request without `login_hint` fails with `account_selection_required`
+   * (OpenID Connect Core 3.1.2.6), even when the user is signed in. Default false.
+   */
+  accountSelectionWithoutHint?: boolean;
   /**
    * A `Cross-Origin-Opener-Policy` header (e.g. `'same-origin'`, as Microsoft Entra sends) on the
    * interactive pages: the authorization endpoint, the login and consent pages, the end-session page.
@@ -168,7 +186,7 @@ export interface RequestFilter {
 }
 
 export interface DevAuthority {
-  /** e.g. http://127.0.0.1:41234 (no trailing slash). */
+  /** e.g. http://127.0.0.1:41234 (no trailing slash, unless `issuerTrailingSlash`). */
   issuer: string;
   port: number;
   clients: DevClients;

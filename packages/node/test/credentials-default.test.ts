@@ -17,7 +17,7 @@ import {
   EnvironmentCredential,
 } from '../src/index.js';
 import { fail, printJson, useCliStubs } from './support/cli-stub.js';
-import { jwtClaims, recordingHttpClient, useDevAuthority, useTempDir } from './credentials-helpers.js';
+import { jwtClaims, recordingHttpClient, signedAssertion, useDevAuthority, useTempDir } from './credentials-helpers.js';
 import { startMsiServer } from './support/msi-server.js';
 
 const SCOPE = 'api.read';
@@ -135,6 +135,54 @@ describe('EnvironmentCredential', () => {
     expect(urls).toEqual([]);
     await credential.getToken(SCOPE, { tenantId: 'tenant-c' }).catch(() => undefined);
     expect(urls[0]).toMatch(/^http:\/\/127\.0\.0\.1:1\/tenant-c\//);
+  });
+});
+
+describe('environment values with surrounding whitespace (a trailing line break from a file or `echo`, spaces from .env)', () => {
+  it('EnvironmentCredential drops it from ids and the client secret: the authority accepts the secret', async () => {
+    const c = idp.current.clients.confidential;
+    setEnv({ AZURE_TENANT_ID: ' tenant\n', AZURE_CLIENT_ID: `${c.clientId}\n`, AZURE_CLIENT_SECRET: `  ${c.clientSecret}\r\n` });
+    const http = recordingHttpClient();
+    const credential = new EnvironmentCredential({ authority: idp.current.issuer, httpClient: http });
+    expect(credential.selectedCredentialName).toBe('ClientSecretCredential');
+    const token = await credential.getToken(SCOPE);
+    expect(jwtClaims(token.token).client_id).toBe(c.clientId);
+  });
+
+  it('a value of only whitespace is unset, as an empty one (@azure/identity): the next way of signing in is chosen', async () => {
+    const f = idp.current.clients.privateKeyJwt;
+    const path = join(tmp.path, 'blank-secret.pem');
+    await writeFile(path, `${f.privateKeyPem}\n${f.certificatePem}`);
+    setEnv({ AZURE_TENANT_ID: 'tenant', AZURE_CLIENT_ID: f.clientId, AZURE_CLIENT_SECRET: ' \n', AZURE_CLIENT_CERTIFICATE_PATH: `${path}\n` });
+    const credential = new EnvironmentCredential({ authority: idp.current.issuer });
+    expect(credential.selectedCredentialName).toBe('ClientCertificateCredential');
+    expect(jwtClaims((await credential.getToken(SCOPE)).token).client_id).toBe(f.clientId);
+    setEnv({ AZURE_CLIENT_CERTIFICATE_PATH: '\t' });
+    expect(await new EnvironmentCredential().getToken(SCOPE).catch((e) => e)).toBeInstanceOf(CredentialUnavailableError);
+  });
+
+  it('a password loses only its trailing line break: spaces can be part of it', async () => {
+    for (const [value, sent] of [
+      ['pw\n', 'pw'],
+      [' p w \r\n', ' p w '],
+    ]) {
+      setEnv({ AZURE_TENANT_ID: 'tenant', AZURE_CLIENT_ID: `${idp.current.clients.native.clientId}\n`, AZURE_USERNAME: 'pat\n', AZURE_PASSWORD: value! });
+      const http = recordingHttpClient();
+      await new EnvironmentCredential({ authority: idp.current.issuer, httpClient: http }).getToken(SCOPE);
+      const body = new URLSearchParams(http.requests.find((r) => r.method === 'POST')!.body);
+      expect([body.get('username'), body.get('password')]).toEqual(['pat', sent]);
+    }
+  });
+
+  it('DefaultAzureCredential reads the workload identity variables and requiredEnvVars the same way', async () => {
+    const f = idp.current.clients.privateKeyJwt;
+    const file = join(tmp.path, 'federated-token');
+    await writeFile(file, signedAssertion(f.privateKeyPem, f.clientId, `${idp.current.issuer}/token`, 900));
+    setEnv({ AZURE_TOKEN_CREDENTIALS: 'WorkloadIdentityCredential\n', AZURE_TENANT_ID: 'tenant\n', AZURE_CLIENT_ID: ` ${f.clientId}\n`, AZURE_FEDERATED_TOKEN_FILE: `${file}\n` });
+    const token = await new DefaultAzureCredential({ authority: idp.current.issuer }).getToken(SCOPE);
+    expect(jwtClaims(token.token).client_id).toBe(f.clientId);
+    vi.stubEnv('AZURE_CLIENT_ID', ' \n');
+    expect(() => new DefaultAzureCredential({ requiredEnvVars: 'AZURE_CLIENT_ID' })).toThrow('AZURE_CLIENT_ID for DefaultAzureCredential is not set or empty');
   });
 });
 

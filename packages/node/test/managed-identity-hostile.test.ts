@@ -151,6 +151,13 @@ describe('developer CLIs: hostile output', () => {
     expect((error as Error).message).not.toContain(JWT);
   });
 
+  it('az: an expires_on in milliseconds is read as milliseconds, not clamped', async () => {
+    const at = (Math.floor(Date.now() / 1000) + 3600) * 1000;
+    await stubs.install('az', printJson({ accessToken: JWT, expires_on: at }));
+    const token = await new AzureCliCredential().getToken('https://management.azure.com/.default');
+    expect(token.expiresOnTimestamp).toBe(at);
+  });
+
   it.each([
     ['an expiresOn that is not a date', { token: JWT, expiresOn: 'never' }, /expiresOn: expected a date/],
     ['no expiresOn', { token: JWT }, /no "expiresOn"/],

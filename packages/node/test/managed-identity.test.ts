@@ -222,6 +222,34 @@ describe('IMDS', () => {
   });
 });
 
+describe('expires_on in every shape endpoints send (as @azure/identity and msal-node read it)', () => {
+  // A whole second, an hour ahead: each shape below names exactly this instant.
+  const at = (Math.floor(Date.now() / 1000) + 3600) * 1000;
+  const appService2017 = (ms: number) => {
+    // "11/20/2017 05:28:15 PM +00:00": App Service and Functions, api-version 2017-09-01.
+    const d = new Date(ms);
+    const two = (n: number) => String(n).padStart(2, '0');
+    const h = d.getUTCHours() % 12 || 12;
+    return `${two(d.getUTCMonth() + 1)}/${two(d.getUTCDate())}/${d.getUTCFullYear()} ${two(h)}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} ${d.getUTCHours() < 12 ? 'AM' : 'PM'} +00:00`;
+  };
+  it.each([
+    ['epoch seconds as a string of digits (IMDS, App Service 2019)', String(at / 1000)],
+    ['epoch seconds as a JSON number', at / 1000],
+    ['epoch seconds with a fraction', `${at / 1000}.0`],
+    ['epoch milliseconds as a JSON number', at],
+    ['epoch milliseconds as a string of digits', String(at)],
+    ['an ISO 8601 date (Machine Learning)', new Date(at).toISOString()],
+    ['App Service 2017-09-01\'s date', appService2017(at)],
+  ])('%s', async (_name, expiresOn) => {
+    server.handle(() => ({ status: 200, body: { access_token: 'tok', token_type: 'Bearer', expires_on: expiresOn } }));
+    const credential = track(new ManagedIdentityCredential({ environment: { AZURE_POD_IDENTITY_AUTHORITY_HOST: server.origin }, imdsRetryOptions: FAST_RETRY }));
+    const token = await credential.getToken(SCOPE);
+    expect(token.expiresOnTimestamp).toBe(at);
+    // Renewed at half-life only for tokens living 2 h or more: this one is not.
+    expect(token.refreshAfterTimestamp).toBeUndefined();
+  });
+});
+
 describe('App Service / Functions', () => {
   const appService = (options: ManagedIdentityCredentialOptions = {}) =>
     track(new ManagedIdentityCredential({ environment: { IDENTITY_ENDPOINT: `${server.origin}/msi/token`, IDENTITY_HEADER: 'hdr-secret-123' }, ...options }));

@@ -1,6 +1,6 @@
 // ID tokens from a hostile token endpoint: every OpenID Connect Core 3.1.3.7 check, and signatures.
 import { SignJWT } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type ClientApplicationOptions, ValidationError, jwksSignatureVerifier } from '@tessera/core';
 import type { HostileServer } from './support/hostile-server.js';
 import { unsignedToken } from './support/hostile-server.js';
@@ -10,6 +10,8 @@ const now = () => Math.floor(Date.now() / 1000);
 
 describe('ID token from a hostile server', () => {
   const start = useHostileServers();
+  // Tests of the key set's age move the clock.
+  afterEach(() => vi.useRealTimers());
 
   /**
    * Runs an auth-code sign-in whose token response carries the ID token `make` builds
@@ -28,6 +30,19 @@ describe('ID token from a hostile server', () => {
   }
 
   const verifying = { app: { idTokenSignatureVerifier: jwksSignatureVerifier } };
+
+  /**
+   * Sign-ins of one client checking signatures (its JWKS cache lives across them), each answered
+   * with an ID token signed as `signing` says (default: with the published key).
+   */
+  function verifyingSignIns(server: HostileServer, signing: Parameters<HostileServer['idToken']>[1] = {}) {
+    const h = publicClient(server, verifying.app);
+    return async () => {
+      const flow = await h.app.initiateAuthCodeFlow({ scopes: SCOPES, redirectUri: REDIRECT_URI });
+      server.on('token', async () => ({ body: server.tokenResponse({ id_token: await server.idToken({ nonce: flow.nonce }, signing) }) }));
+      return h.app.acquireTokenByAuthCodeFlow(flow, redirectFor(flow, server));
+    };
+  }
 
   /** Expects the sign-in to fail with ValidationError `invalid_<check>`, nothing cached. */
   async function expectRefused(server: HostileServer, make: (nonce: string) => Promise<string> | string, check: string, options = {}) {
@@ -175,6 +190,13 @@ describe('ID token from a hostile server', () => {
       expect(h).toBeDefined();
     });
 
+    it('names the refused algorithm and what to configure (a provider signing ID tokens with HS256, as older Auth0 apps)', async () => {
+      const server = await start();
+      const { outcome } = await redeem(server, (nonce) => server.idToken({ nonce }, { alg: 'HS256', key: new TextEncoder().encode('a-client-secret-of-32-bytes-or-more!') }), verifying);
+      const error = await refusal(outcome, ValidationError, 'invalid_alg');
+      expect(error.message).toMatch(/signed with HS256, .*RS256/);
+    });
+
     it('refuses a bad signature from a known kid, fetching the JWKS once', async () => {
       const server = await start();
       await expectRefused(server, (nonce) => server.idToken({ nonce }, { key: server.keys.rogueKey }), 'signature', verifying);
@@ -214,6 +236,50 @@ describe('ID token from a hostile server', () => {
       const { outcome } = await redeem(server, (nonce) => server.idToken({ nonce }, { kid: 'new-key' }), verifying);
       await expect(outcome).resolves.toMatchObject({ fromCache: false });
       expect(server.count('jwks')).toBe(2);
+    });
+
+    it('stops trusting a key the issuer withdrew once the cached key set is ten minutes old', async () => {
+      const server = await start();
+      // The first key set has the signing key; every later one lacks it (withdrawn, e.g. compromised).
+      server.on('jwks', { body: { keys: [server.keys.publicJwk] } }, { body: { keys: [] } });
+      const signIn = verifyingSignIns(server);
+      vi.useFakeTimers({ toFake: ['Date'] });
+      await expect(signIn()).resolves.toMatchObject({ fromCache: false });
+      vi.setSystemTime(Date.now() + 9 * 60 * 1000);
+      await expect(signIn()).resolves.toMatchObject({ fromCache: false });
+      expect(server.count('jwks')).toBe(1);
+      vi.setSystemTime(Date.now() + 2 * 60 * 1000);
+      await refusal(signIn(), ValidationError, 'invalid_signature');
+    });
+
+    it('keeps verifying with an aged key set while the JWKS cannot be fetched (an outage is not a withdrawal)', async () => {
+      const server = await start();
+      // The key set, then an outage (404: no retries), then the set without the key (withdrawn).
+      server.on('jwks', { body: { keys: [server.keys.publicJwk] } }, { status: 404, body: 'gone' }, { body: { keys: [] } });
+      const signIn = verifyingSignIns(server);
+      vi.useFakeTimers({ toFake: ['Date'] });
+      await expect(signIn()).resolves.toMatchObject({ fromCache: false });
+      vi.setSystemTime(Date.now() + 11 * 60 * 1000);
+      await expect(signIn()).resolves.toMatchObject({ fromCache: false });
+      expect(server.count('jwks')).toBe(2);
+      // The JWKS answers again, without the key: the withdrawal takes effect.
+      await refusal(signIn(), ValidationError, 'invalid_signature');
+    });
+
+    it('refetches at most once a minute for a kid the refetched JWKS still lacks (a provider signing with a key it does not publish)', async () => {
+      const server = await start();
+      const signIn = verifyingSignIns(server, { kid: 'not-yet' });
+      vi.useFakeTimers({ toFake: ['Date'] });
+      for (let i = 0; i < 3; i++) await refusal(signIn(), ValidationError, 'invalid_signature');
+      // The first fetch and one refetch, not one per sign-in.
+      expect(server.count('jwks')).toBe(2);
+      // Published now: seen at the first sign-in a minute after the refetch that lacked it.
+      server.jwks = { keys: [server.keys.publicJwk, { ...server.keys.publicJwk, kid: 'not-yet' }] };
+      await refusal(signIn(), ValidationError, 'invalid_signature');
+      expect(server.count('jwks')).toBe(2);
+      vi.setSystemTime(Date.now() + 61_000);
+      await expect(signIn()).resolves.toMatchObject({ fromCache: false });
+      expect(server.count('jwks')).toBe(3);
     });
 
     it('does not refetch the JWKS for every token with an unknown kid beyond once per token', async () => {

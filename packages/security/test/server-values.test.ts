@@ -190,11 +190,14 @@ describe('server-given values', () => {
     });
   });
 
-  /** An auth code sign-in with signature checks whose ID token is signed with `key` (default: the published one). */
-  async function verifiedSignIn(server: HostileServer, key?: CryptoKey) {
+  /**
+   * An auth code sign-in with signature checks whose ID token is signed with `key` (default: the
+   * published one), under `kid` (default the published key's; null: none).
+   */
+  async function verifiedSignIn(server: HostileServer, key?: CryptoKey, kid?: string | null) {
     const h = publicClient(server, { idTokenSignatureVerifier: jwksSignatureVerifier });
     const flow = await h.app.initiateAuthCodeFlow({ scopes: SCOPES, redirectUri: REDIRECT_URI });
-    server.on('token', async () => ({ body: server.tokenResponse({ id_token: await server.idToken({ nonce: flow.nonce }, { key }) }) }));
+    server.on('token', async () => ({ body: server.tokenResponse({ id_token: await server.idToken({ nonce: flow.nonce }, { key, kid }) }) }));
     return { h, outcome: h.app.acquireTokenByAuthCodeFlow(flow, redirectFor(flow, server)) };
   }
 
@@ -216,6 +219,30 @@ describe('server-given values', () => {
       const server = await start();
       await withTwin(server);
       const { h, outcome } = await verifiedSignIn(server, server.keys.rogueKey);
+      await refusal(outcome, ValidationError, 'invalid_signature');
+      expectUntouched(h);
+    });
+  });
+
+  describe('JWKS whose keys have no kid (tokens without kid)', () => {
+    /** Two RSA keys without kid, the signing key second: both are candidates for a token without kid. */
+    async function kidless(server: HostileServer) {
+      const other = await generateKeyPair('RS256', { extractable: true });
+      const { kid: _kid, ...signing } = server.keys.publicJwk;
+      server.jwks = { keys: [{ ...(await exportJWK(other.publicKey)), alg: 'RS256', use: 'sig' }, signing] };
+    }
+
+    it('accepts the token the second key verifies, with one JWKS fetch', async () => {
+      const server = await start();
+      await kidless(server);
+      await expect((await verifiedSignIn(server, undefined, null)).outcome).resolves.toMatchObject({ fromCache: false });
+      expect(server.count('jwks')).toBe(1);
+    });
+
+    it('refuses a token neither key verifies', async () => {
+      const server = await start();
+      await kidless(server);
+      const { h, outcome } = await verifiedSignIn(server, server.keys.rogueKey, null);
       await refusal(outcome, ValidationError, 'invalid_signature');
       expectUntouched(h);
     });

@@ -69,7 +69,9 @@ export const assertionHash = sha256Base64Url;
  * What a failing CacheStore (Redis down, disk full, read-only folder) does to the call that used it:
  * `'warn'` logs a warning and carries on with the in-memory cache (services that must keep serving);
  * `'throw'` fails the call with the store's error, for callers that must not report a sign-in or
- * sign-out as done when it was not kept (CLIs). Aborts always propagate.
+ * sign-out as done when it was not kept (CLIs). Aborts always propagate. Either way a change the
+ * store did not take stays in memory and is written with the partition's next load or write; with
+ * `'throw'` those calls fail while the store still refuses it (see "When the store fails" in the README).
  */
 export type CacheStoreErrors = 'warn' | 'throw';
 
@@ -82,6 +84,9 @@ function stillUseful(data: string): boolean {
     return false;
   }
 }
+
+/** The change of a write that only brings the store up to date: kept once however often that write fails. */
+const nothing = () => undefined;
 
 /** Keeps the in-memory TokenCache and a CacheStore in step. */
 export class CachePersistence {
@@ -137,12 +142,18 @@ export class CachePersistence {
       if (stillUseful(seen)) this.#pending.set(partition, [(cache) => cache.merge(seen), ...this.#missed(partition)]);
       this.#seen.delete(partition);
     }
-    if (this.#pending.has(partition)) return this.write(partition, () => undefined, signal);
+    if (this.#pending.has(partition)) return this.write(partition, nothing, signal);
     if (data !== undefined && data !== seen) this.#absorb(partition, data);
   }
 
-  /** Applies a change to memory and to the store's partition, merging with other writers' entries. */
-  async write(partition: string, change: (cache: TokenCache) => void, signal?: AbortSignal): Promise<void> {
+  /**
+   * Applies a change to memory and to the store's partition, merging with other writers' entries.
+   * A change the store does not take stays in memory (it may hold the only valid refresh token) and
+   * goes to the store with the partition's next successful write or load. `rotated`: the change
+   * replaces a refresh token the provider has spent, which the store keeps until it takes the change:
+   * its write is tried twice, and a failure is logged saying what it risks (with 'throw' too).
+   */
+  async write(partition: string, change: (cache: TokenCache) => void, signal?: AbortSignal, rotated?: boolean): Promise<void> {
     change(this.cache);
     const absorbed = this.#absorbed;
     const store = this.#store;
@@ -162,21 +173,28 @@ export class CachePersistence {
       return copy.serialize();
     };
     let next: string;
-    try {
-      // Without update: load, change, save, once this process's previous load-then-save is done.
-      next = await (store.update?.(partition, apply, signal) ??
-        ((this.#saving = this.#saving
-          .catch(() => undefined)
-          .then(async () => {
-            const data = apply(await store.load(partition, signal));
-            await store.save(partition, data, signal);
-            return data;
-          })) as Promise<string>));
-    } catch (error) {
-      // Memory has the change already: the caller gets its token even when the store is down; the
-      // store gets it with the partition's next successful write or load.
-      this.#pending.set(partition, [...this.#missed(partition), change]);
-      return this.#storeFailed('save', partition, error, signal);
+    for (let retry = rotated; ; retry = false) {
+      try {
+        // Without update: load, change, save, once this process's previous load-then-save is done.
+        next = await (store.update?.(partition, apply, signal) ??
+          ((this.#saving = this.#saving
+            .catch(() => undefined)
+            .then(async () => {
+              const data = apply(await store.load(partition, signal));
+              await store.save(partition, data, signal);
+              return data;
+            })) as Promise<string>));
+        break;
+      } catch (error) {
+        if (retry && !(error instanceof AbortError || signal?.aborted)) continue;
+        // The caller gets its token even when the store is down ('warn'); the store gets the change
+        // with the partition's next successful write or load. A load that took a store copy into
+        // memory meanwhile (see sync) dropped it: put it back.
+        const missed = this.#missed(partition);
+        this.#pending.set(partition, missed.includes(change) ? missed : [...missed, change]);
+        if (absorbed !== this.#absorbed) this.#reapply(partition);
+        return this.#storeFailed('save', partition, error, signal, rotated);
+      }
     }
     const rest = this.#missed(partition).filter((missed) => !replay.includes(missed));
     if (rest.length) this.#pending.set(partition, rest);
@@ -188,17 +206,40 @@ export class CachePersistence {
     else this.#seen.set(partition, next);
   }
 
+  /** Writes the changes of every partition the store has not taken yet (see write). */
+  async flush(signal?: AbortSignal): Promise<void> {
+    for (const partition of [...this.#pending.keys()]) await this.write(partition, nothing, signal);
+  }
+
+  /** Applies the partition's changes the store has not taken to memory again (after memory took a store copy). */
+  #reapply(partition: string): void {
+    for (const missed of this.#missed(partition)) missed(this.cache);
+  }
+
   /** The partition's changes the store has not taken yet. */
   #missed(partition: string): ((cache: TokenCache) => void)[] {
     return this.#pending.get(partition) ?? [];
   }
 
-  /** A store that fails (Redis down, disk full) degrades to the in-memory cache, unless errors are to be thrown. */
-  #storeFailed(action: string, partition: string, error: unknown, signal?: AbortSignal): void {
-    if (error instanceof AbortError || signal?.aborted || this.#errors === 'throw') throw error;
+  /**
+   * A store that fails (Redis down, disk full) degrades to the in-memory cache, unless errors are to
+   * be thrown. A failed write of a rotated refresh token (see write) is logged in both cases.
+   */
+  #storeFailed(action: string, partition: string, error: unknown, signal?: AbortSignal, rotated?: boolean): void {
+    if (error instanceof AbortError || signal?.aborted) throw error;
+    const warn = this.#errors === 'warn';
     const code = (error as { code?: unknown } | null)?.code;
     const detail = error instanceof Error ? `${error.name}${typeof code === 'string' ? ` (${code})` : ''}: ${this.#log.describeError(error)}` : String(error);
-    this.#log.log('warning', `Cache store could not ${action} partition "${this.#log.partition(partition)}"; continuing with the in-memory cache. ${detail}`);
+    if (warn || rotated) {
+      this.#log.log(
+        'warning',
+        `Cache store could not ${action} partition "${this.#log.partition(partition)}"; ${warn ? 'continuing with the in-memory cache. ' : ''}${detail}` +
+          (rotated
+            ? '. The store keeps the spent refresh token until a later write: another process using it may get the sign-in revoked (reuse detection).'
+            : ''),
+      );
+    }
+    if (!warn) throw error;
   }
 
   #absorb(partition: string, data: string): void {
@@ -207,6 +248,8 @@ export class CachePersistence {
       // removed (a sign-out elsewhere). Other partitions are merged, keeping entries of the rest.
       if (partition === SINGLE_PARTITION) this.cache.deserialize(data);
       else this.cache.merge(data);
+      // The copy lacks this process's changes the store has not taken (see write): memory keeps them.
+      this.#reapply(partition);
       this.#seen.set(partition, data);
       this.#absorbed++;
     } catch (error) {

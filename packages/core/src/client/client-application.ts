@@ -33,11 +33,13 @@ import {
   authCodeFlowSchema,
   authorizationUrlOptionsSchema,
   byCodeOptionsSchema,
+  logoutUrlOptionsSchema,
   requestOptionsSchema,
   scopedRequestOptionsSchema,
   plainSilentOptions,
   silentOptionsSchema,
 } from '../flows/options.js';
+import { type LogoutUrlOptions, endSessionUrl } from '../flows/logout.js';
 import { refreshByToken } from '../flows/refresh-token.js';
 import { refreshWithFamily } from '../flows/family-refresh.js';
 import { type SilentOptions, acquireTokenSilent, refreshDue, silentCacheReady, silentHit, silentWithReadyCache } from '../flows/silent.js';
@@ -346,7 +348,10 @@ export class ClientApplication {
    * Keycloak realms, have their own users); an Entra client lists its users' accounts in every tenant.
    */
   async getAccounts(options: { username?: string; signal?: AbortSignal } = {}): Promise<AccountInfo[]> {
-    if (this.context.partitioning === 'single') await this.context.persistence.sync(SINGLE_PARTITION, options.signal);
+    const { partitioning, persistence } = this.context;
+    // 'perKey' lists the accounts in memory (loading every partition would defeat the partitioning):
+    // first the changes the store has not taken, so with 'throw' a sign-in it did not keep is not listed.
+    await (partitioning === 'single' ? persistence.sync(SINGLE_PARTITION, options.signal) : persistence.flush(options.signal));
     const accounts = accountsOf(this.tokenCache, this.clientId, this.authority);
     const wanted = options.username?.toLowerCase();
     return wanted === undefined ? accounts : accounts.filter((a) => a.username.toLowerCase() === wanted);
@@ -358,6 +363,30 @@ export class ClientApplication {
     // The user's view at the cloud of their first account this client sees (userView applies the same issuer rule).
     const environment = this.tokenCache.accountsOf(homeAccountId).find((e) => ofIssuer(this.tokenCache, e, this.authority))?.environment;
     return environment === undefined ? undefined : userView(this.tokenCache, this.clientId, homeAccountId, environment, undefined, this.authority);
+  }
+
+  /**
+   * The URL that signs the user out at the provider too (OpenID Connect RP-Initiated Logout): its
+   * end_session_endpoint with `client_id`, `id_token_hint` (`idTokenHint`, else the account's
+   * cached ID token: ask before removeAccount), `post_logout_redirect_uri`, `state` and
+   * `logout_hint`. Send the user's browser there. Undefined when the provider publishes no
+   * end_session_endpoint (Google, for one): its session cannot be ended from the app.
+   */
+  async getLogoutUrl(options: LogoutUrlOptions = {}): Promise<string | undefined> {
+    checkOptions(logoutUrlOptionsSchema, options, 'getLogoutUrl');
+    const { account, signal, postLogoutRedirectUri, state, logoutHint } = options;
+    let { idTokenHint } = options;
+    if (!idTokenHint && account) {
+      await this.context.persistence.sync(partitionKeys.account(this.context.partitioning, account.homeAccountId), signal);
+      idTokenHint = this.tokenCache.findIdToken(account.homeAccountId, account.environment, this.clientId, account.tenantId)?.secret;
+    }
+    return endSessionUrl(await this.getAuthorityMetadata(options), {
+      client_id: this.clientId,
+      id_token_hint: idTokenHint,
+      post_logout_redirect_uri: postLogoutRedirectUri,
+      state,
+      logout_hint: logoutHint,
+    });
   }
 
   /**

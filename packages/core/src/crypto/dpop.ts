@@ -67,10 +67,14 @@ export function generateDpopKeyPair(extractable = false): Promise<CryptoKeyPair>
 /**
  * The key pair of a `dpop: { key }` option (a JWK is imported; the private key stays non-extractable).
  * A pair's algorithm is checked where DpopSession loads it (es256Pair), as for every other source.
+ * A P-256 pair must be one key: the app keeps this key (a file, a key store), and halves of two keys
+ * would sign proofs that no server accepts, every request refused with nothing saying why. Refused
+ * before any request rather than replaced by a new key: the stored key is the app's to fix, and a
+ * replacement would only live in memory, losing the bound tokens at each restart.
  */
 export async function dpopKeyPairFrom(source: DpopKeySource): Promise<CryptoKeyPair> {
   const value = await (typeof source === 'function' ? source() : source);
-  if ('privateKey' in value && 'publicKey' in value) return value;
+  if ('privateKey' in value && 'publicKey' in value) return checkOneKey(value);
   const jwk = value as JsonWebKey;
   if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || !jwk.d) {
     throw new ConfigurationError('dpop.key: expected a CryptoKeyPair or a private EC P-256 JWK (kty "EC", crv "P-256", with "d"); only ES256 is supported');
@@ -84,8 +88,27 @@ export async function dpopKeyPairFrom(source: DpopKeySource): Promise<CryptoKeyP
     };
   } catch (error) {
     // WebCrypto's DataError says neither which option nor what to fix.
-    throw new ConfigurationError(`dpop.key: the private P-256 JWK could not be imported (${error instanceof Error ? error.message : String(error)}); check that x, y and d are its base64url members`);
+    throw new ConfigurationError(
+      `dpop.key: the private P-256 JWK could not be imported (${error instanceof Error ? error.message : String(error)}); check that x, y and d are its base64url members, all of one key`,
+    );
   }
+}
+
+/** The pair, if its halves are one key: a signature by the private key verifies with the public one. */
+async function checkOneKey(pair: CryptoKeyPair): Promise<CryptoKeyPair> {
+  const subtle = globalThis.crypto.subtle;
+  const probe = new Uint8Array(8);
+  const es256 = { name: 'ECDSA', hash: 'SHA-256' };
+  try {
+    // Verified with a copy made for it: the public key itself may lack the `verify` usage.
+    const { kty, crv, x, y } = await subtle.exportKey('jwk', pair.publicKey);
+    const verifier = await subtle.importKey('jwk', { kty, crv, x, y }, EC_PARAMS, false, ['verify']);
+    if (await subtle.verify(es256, verifier, await subtle.sign(es256, pair.privateKey, probe), probe)) return pair;
+  } catch {
+    // Not a usable ES256 pair at all: es256Pair (or WebCrypto at the first proof) says what is wrong.
+    return pair;
+  }
+  throw new ConfigurationError('dpop.key: privateKey and publicKey are of two different keys; load both from the same stored key');
 }
 
 /**

@@ -92,5 +92,8 @@ export const authCodeFlowSchema = z.object(
   { state: nonEmpty(), nonce: text, codeVerifier: nonEmpty(), redirectUri, scopes: strings(), issuer: text },
   'expected the flow object initiateAuthCodeFlow returned',
 );
+export const logoutUrlOptionsSchema = z.optional(
+  requestOptions({ account: optional(accountOption), idTokenHint: optionalString, postLogoutRedirectUri: optionalString, state: optionalString, logoutHint: optionalString }),
+);
 export const byCodeOptionsSchema = requestOptions({ scopes: scopesOption, redirectUri, codeVerifier: optionalString, nonce: optionalString });
 

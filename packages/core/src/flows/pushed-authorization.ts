@@ -3,7 +3,7 @@
 // short-lived request_uri the provider answered with.
 import type { AuthorityMetadata } from '../authority/discovery.js';
 import { ConfigurationError, InvalidResponseError } from '../errors.js';
-import { nonEmpty, seconds } from '../http/schemas.js';
+import { nonEmpty, seconds, withQuery } from '../http/schemas.js';
 import * as z from 'zod/mini';
 import { postAsClient } from './client-post.js';
 import type { FlowContext } from './context.js';
@@ -42,7 +42,6 @@ export async function authorizationRequest(
   if (!authorization_endpoint) throw new ConfigurationError(`${metadata.issuer} publishes no authorization_endpoint`);
   // 'never' against a provider requiring PAR would only show the user its error page.
   if (mode === 'never' && required) throw new ConfigurationError("The provider requires PAR; pushedAuthorizationRequests is 'never'", 'par_required');
-  const url = new URL(authorization_endpoint);
   let expiresAt: number | undefined;
   // (With 'never', required was refused above.)
   if (mode === 'always' || required) {
@@ -55,8 +54,7 @@ export async function authorizationRequest(
     if (!requestUriFresh(ctx, expiresAt)) throw new InvalidResponseError('Pushed request_uri expires too soon', undefined, 'request_uri_expired');
     params = { client_id: params.client_id, request_uri: pushed.request_uri };
   }
-  for (const [k, v] of Object.entries(params)) if (v) url.searchParams.set(k, v);
-  return { url: url.href, expiresAt };
+  return { url: withQuery(authorization_endpoint, params), expiresAt };
 }
 
 /** Seconds a browser may take to reach the provider: a request_uri expiring sooner is pushed again. */

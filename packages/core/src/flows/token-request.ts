@@ -213,6 +213,8 @@ async function acceptTokenResponse(ctx: FlowContext, req: TokenRequest, metadata
         cache.store('AppMetadata', { client_id: clientId, environment, ...(foci ? { family_id: foci } : {}) });
       },
       signal,
+      // Rotation: the store holds the redeemed refresh token, which the provider has now spent.
+      refresh && !!refreshToken && refreshToken !== req.params.refresh_token,
     );
   }
   if (refused) throw refused;

@@ -109,6 +109,13 @@ export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v =
 /** An absolute http(s) URL. */
 const httpUrl = /* @__NO_SIDE_EFFECTS__ */ (message = 'expected an http(s) URL') => custom<string>((v) => isString(v) && /^https?:$/.test(urlOf(v)?.protocol ?? ''), message);
 
+/** `url` (absolute) with these query parameters set, its own kept; unset and empty ones are left out. */
+export function withQuery(url: string, params: Record<string, string | undefined>): string {
+  const u = new URL(url);
+  for (const [k, v] of Object.entries(params)) if (v) u.searchParams.set(k, v);
+  return u.href;
+}
+
 /** The URL, or undefined when the text is not an absolute URL. */
 export function urlOf(text: string): URL | undefined {
   try {

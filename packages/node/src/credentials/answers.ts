@@ -5,13 +5,24 @@
 import { MAX_SERVER_SECONDS, accessTokenSchema, describeIssue, secondsSchema } from '@tessera/core';
 import * as z from 'zod/mini';
 
-/** Epoch seconds: a JSON number >= 0, or a string of digits (as IMDS sends them); in ms since the epoch. */
+/** Read as seconds, a number this large is past the year 5000; as milliseconds, it is any instant after 1973. */
+const MILLISECONDS_FROM = 1e11;
+
+/**
+ * Epoch seconds: a JSON number >= 0, or a string of digits (as IMDS sends them, or with a fraction,
+ * as @azure/identity and msal-node also read); in ms since the epoch. A value of MILLISECONDS_FROM
+ * or more is already milliseconds (a server or proxy that sends `Date.now()`): read as seconds it
+ * would be clamped, and a token that ends within the hour kept for MAX_SERVER_SECONDS.
+ */
 const epochSeconds = z.pipe(
-  z.custom<number | string>((v) => (typeof v === 'number' && v >= 0) || (typeof v === 'string' && /^\d+$/.test(v)), 'expected epoch seconds'),
-  z.transform((v) => Number(v) * 1000),
+  z.custom<number | string>((v) => (typeof v === 'number' && v >= 0) || (typeof v === 'string' && /^\d+(\.\d+)?$/.test(v)), 'expected epoch seconds'),
+  z.transform((v) => (Number(v) >= MILLISECONDS_FROM ? Number(v) : Number(v) * 1000)),
 );
 
-/** A date string (ISO 8601, or the local time "2024-05-01 12:30:00.000000" the CLIs print); in ms since the epoch. */
+/**
+ * A date string (ISO 8601; App Service api-version 2017-09-01's "11/20/2017 05:28:15 PM +00:00"; the
+ * local time "2024-05-01 12:30:00.000000" the CLIs print): what `Date.parse` reads, as @azure/identity; in ms since the epoch.
+ */
 const dateText = z.pipe(
   z.string('expected a date').check(z.refine((v) => !Number.isNaN(new Date(v).getTime()), 'expected a date')),
   z.transform((v) => new Date(v).getTime()),

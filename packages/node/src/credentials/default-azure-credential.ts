@@ -3,6 +3,7 @@ import { AzureCliCredential } from './azure-cli-credential.js';
 import { AzureDeveloperCliCredential } from './azure-developer-cli-credential.js';
 import { ChainedTokenCredential } from './chained-token-credential.js';
 import { inDefaultChain } from './cli-credential.js';
+import { envVar } from './env.js';
 import { EnvironmentCredential } from './environment-credential.js';
 import { CredentialUnavailableError } from './errors.js';
 import { ManagedIdentityCredential, type ManagedIdentityCredentialOptions } from './managed-identity/index.js';
@@ -52,16 +53,16 @@ const FACTORIES: Record<Name, Factory> = {
   WorkloadIdentityCredential: (o) =>
     new WorkloadIdentityCredential({
       ...serviceOptions(o),
-      tenantId: o.tenantId ?? process.env.AZURE_TENANT_ID,
-      clientId: o.workloadIdentityClientId ?? o.managedIdentityClientId ?? process.env.AZURE_CLIENT_ID,
+      tenantId: o.tenantId ?? envVar('AZURE_TENANT_ID'),
+      clientId: o.workloadIdentityClientId ?? o.managedIdentityClientId ?? envVar('AZURE_CLIENT_ID'),
     }),
   ManagedIdentityCredential: (o) => {
     const base: ManagedIdentityCredentialOptions = { sendProbeRequest: true };
     for (const key of MANAGED_IDENTITY_OPTIONS) if (o[key] !== undefined) (base as Record<string, unknown>)[key] = o[key];
     if (o.managedIdentityResourceId) return new ManagedIdentityCredential({ ...base, resourceId: o.managedIdentityResourceId });
-    const clientId = process.env.AZURE_FEDERATED_TOKEN_FILE
-      ? (o.workloadIdentityClientId ?? o.managedIdentityClientId ?? process.env.AZURE_CLIENT_ID)
-      : (o.managedIdentityClientId ?? process.env.AZURE_CLIENT_ID);
+    const clientId = envVar('AZURE_FEDERATED_TOKEN_FILE')
+      ? (o.workloadIdentityClientId ?? o.managedIdentityClientId ?? envVar('AZURE_CLIENT_ID'))
+      : (o.managedIdentityClientId ?? envVar('AZURE_CLIENT_ID'));
     return new ManagedIdentityCredential(clientId ? { ...base, clientId } : base);
   },
   AzureCliCredential: (o) => inDefaultChain(new AzureCliCredential(cliOptions(o))),
@@ -145,7 +146,7 @@ export class DefaultAzureCredential extends ChainedTokenCredential {
 
   constructor(options: DefaultAzureCredentialOptions = {}) {
     const required = options.requiredEnvVars === undefined ? [] : [options.requiredEnvVars].flat();
-    const missing = required.filter((name) => !process.env[name]);
+    const missing = required.filter((name) => !envVar(name));
     if (missing.length > 0) {
       throw new ConfigurationError(`Required environment variable(s) ${missing.join(', ')} for DefaultAzureCredential ${missing.length === 1 ? 'is' : 'are'} not set or empty`);
     }

@@ -1,6 +1,7 @@
 import { ClientCertificateCredential } from './client-certificate-credential.js';
 import { ClientSecretCredential } from './client-secret-credential.js';
 import { asyncDispose } from './credential-base.js';
+import { envVar } from './env.js';
 import { CredentialUnavailableError } from './errors.js';
 import type { TokenCredentialOptions } from './options.js';
 import type { AccessToken, GetTokenOptions, TokenCredential } from './token-credential.js';
@@ -36,7 +37,8 @@ type Inner = ClientSecretCredential | ClientCertificateCredential | UsernamePass
  * `AZURE_AUTHORITY_HOST` selects the cloud and `AZURE_ADDITIONALLY_ALLOWED_TENANTS` (`;`-separated,
  * `*` for any) the other tenants getToken may ask for. Without a complete set, getToken throws
  * CredentialUnavailableError naming the missing variables (a chain moves on); once configured,
- * a refusal (wrong secret) is the authority's error and ends a chain.
+ * a refusal (wrong secret) is the authority's error and ends a chain. Values are read by envVar:
+ * empty or blank is unset, surrounding whitespace (a trailing line break) is dropped.
  *
  * @example
  * ```ts
@@ -52,8 +54,7 @@ export class EnvironmentCredential implements TokenCredential {
   private readonly unavailable?: string;
 
   constructor(options: EnvironmentCredentialOptions = {}) {
-    const env = process.env;
-    const value = (name: (typeof ENVIRONMENT_CREDENTIAL_VARIABLES)[number]) => env[name] || undefined;
+    const value = (name: (typeof ENVIRONMENT_CREDENTIAL_VARIABLES)[number]) => envVar(name);
     const tenantId = value('AZURE_TENANT_ID');
     const clientId = value('AZURE_CLIENT_ID');
     const allowed = value('AZURE_ADDITIONALLY_ALLOWED_TENANTS')

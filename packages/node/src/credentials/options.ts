@@ -1,5 +1,6 @@
 import { AzureAuthorityHosts, ConfigurationError, type HttpClient, type LogLevel, LogSink, type Logger, type RetryOptions, entraAuthority, resolveAuthority } from '@tessera/core';
 import type { TransportOptions } from '../http/node-http-client.js';
+import { envVar } from './env.js';
 import { TenantNotAllowedError } from './errors.js';
 
 /**
@@ -114,7 +115,7 @@ export function credentialAuthority(tenantId: string | undefined, options: Token
   const tenant = tenantId || defaultTenant;
   if (!tenant) throw new ConfigurationError('A tenant id is required (the directory id of the application in Entra)');
   checkTenantId(tenant);
-  const host = normalizeHost(options.authorityHost ?? process.env.AZURE_AUTHORITY_HOST ?? AzureAuthorityHosts.AzurePublicCloud);
+  const host = normalizeHost(options.authorityHost ?? envVar('AZURE_AUTHORITY_HOST') ?? AzureAuthorityHosts.AzurePublicCloud);
   return { url: entraAuthority(tenant, host), entra: true, tenantId: tenant, tenantExplicit: !!tenantId, knownEntraHosts: [new URL(host).host] };
 }
 

@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { ClientAssertionCredential } from './client-assertion-credential.js';
 import { asyncDispose } from './credential-base.js';
+import { envVar } from './env.js';
 import { CredentialUnavailableError } from './errors.js';
 import type { TokenCredentialOptions } from './options.js';
 import type { AccessToken, GetTokenOptions, TokenCredential } from './token-credential.js';
@@ -65,7 +66,7 @@ export class WorkloadIdentityCredential implements TokenCredential {
   private readonly missing: string[] = [];
 
   constructor(options: WorkloadIdentityCredentialOptions = {}) {
-    const { tenantId = process.env.AZURE_TENANT_ID, clientId = process.env.AZURE_CLIENT_ID, tokenFilePath = process.env.AZURE_FEDERATED_TOKEN_FILE, ...rest } = options;
+    const { tenantId = envVar('AZURE_TENANT_ID'), clientId = envVar('AZURE_CLIENT_ID'), tokenFilePath = envVar('AZURE_FEDERATED_TOKEN_FILE'), ...rest } = options;
     if (!tenantId && !rest.authority) this.missing.push('tenantId (AZURE_TENANT_ID)');
     if (!clientId) this.missing.push('clientId (AZURE_CLIENT_ID)');
     if (!tokenFilePath) this.missing.push('tokenFilePath (AZURE_FEDERATED_TOKEN_FILE)');

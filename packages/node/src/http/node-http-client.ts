@@ -1,5 +1,6 @@
 import { ConfigurationError, FetchHttpClient, type FetchFunction, type HttpClient, type HttpRequest, type HttpResponse, NetworkError } from '@tessera/core';
 import type { Dispatcher } from 'undici';
+import { challengeErrorBody } from './challenge.js';
 import { type TransportOptions, createDispatcher } from './dispatcher.js';
 
 export type { TransportOptions } from './dispatcher.js';
@@ -23,8 +24,16 @@ export class NodeHttpClient implements HttpClient {
     this.inner = new FetchHttpClient({ fetch: fetchVia(() => (this.dispatcher ??= createDispatcher(options))), maxResponseBytes: options.maxResponseBytes });
   }
 
-  send(request: HttpRequest): Promise<HttpResponse> {
-    return this.inner.send(request);
+  /**
+   * Sends the request. An error answer whose OAuth error is only in `WWW-Authenticate` (an empty or
+   * non-JSON body) comes back with that error as its JSON body (see challengeErrorBody), so core
+   * reports the server's error code instead of "not valid JSON". Browsers rarely see this header
+   * across origins, so core's bundled path does not carry the parser.
+   */
+  async send(request: HttpRequest): Promise<HttpResponse> {
+    const response = await this.inner.send(request);
+    const body = challengeErrorBody(response);
+    return body === undefined ? response : { ...response, body };
   }
 
   /** Closes pooled connections; later requests fail. */
