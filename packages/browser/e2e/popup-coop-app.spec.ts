@@ -1,23 +1,17 @@
 // The app itself sends `Cross-Origin-Opener-Policy: same-origin` (the provider does not): its
 // popup leaves the opener's browsing context group as it leaves for the provider, so every popup
 // sign-in takes the way a provider's COOP forces (see popup-coop.spec.ts).
-import { expect, expectWorkingToken, openSample, signInAtAuthority, test } from './support/e2e.js';
-import { expectCutOff, outcomeOf, startPopupSignIn } from './support/popup-coop.js';
+import { expect, expectWorkingToken, openSample, test } from './support/e2e.js';
+import { outcomeOf, signInThroughCutOffPopup, startPopupSignIn } from './support/popup-coop.js';
 
 test.use({ appCrossOriginOpenerPolicy: 'same-origin' });
 
 test('the popup, cut off as it leaves for the provider, hands the response back the same way; the user closing it gets popup_timeout', async ({ idp, app, page }) => {
   await openSample(page, `${app.origin}/`);
   idp.clearRequests();
-  const popup = await startPopupSignIn(page, idp.issuer);
-  const closed = popup.waitForEvent('close');
-  await expectCutOff(popup, idp.issuer);
-  await signInAtAuthority(popup, idp, 'judy');
-  const outcome = await outcomeOf(page);
-  expect(outcome.username).toBe('judy');
+  const outcome = await signInThroughCutOffPopup(page, idp, 'judy');
   await expectWorkingToken(idp, outcome.accessToken!);
   expect(idp.countRequests({ grantType: 'authorization_code' })).toBe(1);
-  await closed;
 
   const cancelled = await startPopupSignIn(page, idp.issuer, 3000);
   await cancelled.waitForURL((url) => url.href.startsWith(idp.issuer));

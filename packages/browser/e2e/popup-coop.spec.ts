@@ -3,22 +3,14 @@
 // the opener sees it closed and can never read its location again. The app's page the popup comes
 // back to hands the response to the tab that started the sign-in (a same-origin BroadcastChannel).
 import { expect, expectWorkingToken, openSample, signInAtAuthority, storedSession, test } from './support/e2e.js';
-import { expectCutOff, outcomeOf, startPopupSignIn } from './support/popup-coop.js';
+import { expectCutOff, outcomeOf, signInThroughCutOffPopup, startPopupSignIn } from './support/popup-coop.js';
 
 test.use({ idpOptions: { crossOriginOpenerPolicy: 'same-origin' } });
 
 test('a popup sign-in completes when the provider sends COOP: the response reaches the opener, which redeems it; the popup closes', async ({ idp, app, page }) => {
   await openSample(page, `${app.origin}/`);
   idp.clearRequests();
-  const popup = await startPopupSignIn(page, idp.issuer);
-  const closed = popup.waitForEvent('close');
-  await expectCutOff(popup, idp.issuer);
-
-  await signInAtAuthority(popup, idp, 'grace');
-  const outcome = await outcomeOf(page);
-  expect(outcome.code).toBeUndefined();
-  expect(outcome.username).toBe('grace');
-  await closed; // the app's page in the popup closed itself once it had handed the response over
+  const outcome = await signInThroughCutOffPopup(page, idp, 'grace');
   expect(outcome.claims).toMatchObject({ iss: idp.issuer, aud: 'tessera-spa', sub: 'grace', preferred_username: 'grace' });
   await expectWorkingToken(idp, outcome.accessToken!);
   expect(idp.countRequests({ grantType: 'authorization_code' })).toBe(1);

@@ -1,6 +1,7 @@
 // Popup sign-ins started from a test in the sample's page, for the COOP suites (popup-coop*.spec.ts).
 import type { Page } from '@playwright/test';
-import { expect } from './e2e.js';
+import type { DevAuthority } from '@tessera/dev-authority';
+import { expect, signInAtAuthority } from './e2e.js';
 
 type Outcome = { username?: string; claims?: Record<string, unknown>; accessToken?: string; code?: string; message?: string };
 type SampleWindow = {
@@ -38,4 +39,21 @@ export async function expectCutOff(popup: Page, issuer: string): Promise<void> {
   await popup.waitForSelector('#login-form');
   expect(popup.url().startsWith(issuer)).toBe(true);
   expect(await popup.evaluate(() => window.opener)).toBeNull();
+}
+
+/**
+ * A whole popup sign-in as `username` from `page`, the popup cut off from it by COOP: resolves to
+ * the outcome once it succeeded and the popup closed itself (the app's page in it, once it had
+ * handed the response over).
+ */
+export async function signInThroughCutOffPopup(page: Page, idp: DevAuthority, username: string): Promise<Outcome> {
+  const popup = await startPopupSignIn(page, idp.issuer);
+  const closed = popup.waitForEvent('close');
+  await expectCutOff(popup, idp.issuer);
+  await signInAtAuthority(popup, idp, username);
+  const outcome = await outcomeOf(page);
+  expect(outcome.code).toBeUndefined();
+  expect(outcome.username).toBe(username);
+  await closed;
+  return outcome;
 }
