@@ -14,6 +14,9 @@ export async function start(lib, config) {
     dpop: config.dpop ? lib.browserDpop : undefined,
     cache: config.cache,
     popup: lib.browserPopup,
+    // The library's warnings (e.g. IndexedDB unusable: the cache or DPoP key kept in memory) in the console.
+    logger: { log: (level, message) => console[level === 'error' ? 'error' : 'warn'](`tessera ${level}: ${message}`) },
+    level: 'warning',
   });
   // For the end-to-end tests and for poking around in the console.
   window.sample = { client, config, lib };

@@ -213,8 +213,6 @@ export class BrowserClient {
   readonly tokenCache = new TokenCache();
   readonly #options: BrowserClientOptions;
   readonly #context: FlowContext;
-  /** The DPoP key survives a redirect (kept in IndexedDB beside the cache). */
-  readonly #persistentKey: boolean;
   readonly #channel?: BroadcastChannel;
   /** This client's sessionStorage entry (see interactionKey). */
   readonly #interaction: string;
@@ -231,7 +229,6 @@ export class BrowserClient {
     this.clientId = clientId;
     this.redirectUri = options.redirectUri ?? location.origin + location.pathname;
     const store = typeof cache === 'object' ? cache : cache === 'indexeddb' && typeof indexedDB === 'object' ? new IndexedDbCacheStore(clientId) : undefined;
-    this.#persistentKey = store instanceof IndexedDbCacheStore;
     // Before the tab channel opens: a bad authority leaves nothing listening.
     const authority = resolveAuthority(options);
     if (store && typeof BroadcastChannel === 'function') {
@@ -240,7 +237,8 @@ export class BrowserClient {
     }
     const http = options.httpClient ?? fetchTransport();
     const log = new LogSink(options);
-    this.#dpop = dpop?.(clientId, this.#persistentKey, (message) => log.log('warning', message));
+    // The DPoP key survives a redirect when kept in IndexedDB beside the cache.
+    this.#dpop = dpop?.(clientId, store instanceof IndexedDbCacheStore, (message) => log.log('warning', message));
     this.#context = {
       clientId,
       authority,
@@ -387,8 +385,11 @@ export class BrowserClient {
    * errors. To Entra it travels as parameters, not headers (see diagnosticParameters): no CORS
    * preflight; other providers get none (only Entra reads it, and a URL parameter a provider does
    * not know may be refused). crypto.randomUUID, not core's fallback: PKCE needs a secure context.
+   * Outside one (http:// on a host other than localhost, e.g. a LAN address) browsers give no
+   * crypto.subtle and no crypto.randomUUID: a ConfigurationError saying so, not their TypeError.
    */
   #call<T>(correlationId: string | undefined, work: (ctx: FlowContext) => Promise<T>): Promise<T> {
+    if (!crypto.subtle) throw new ConfigurationError(`No WebCrypto outside a secure context: serve ${location.origin} over https, or from localhost`);
     return runCall(this.#context, correlationId || crypto.randomUUID(), this.#context.authority.kind === 'entra' ? diagnosticParameters : sentAsIs, work);
   }
 
@@ -403,7 +404,7 @@ export class BrowserClient {
       return initiateAuthCodeFlow(ctx, ctx.authority, {
         ...request,
         // After a redirect a key that lived in the page (not in IndexedDB) is gone: a code bound to it could not be redeemed.
-        bindCodeToDpopKey: !redirect || this.#persistentKey,
+        bindCodeToDpopKey: !redirect || (await this.#dpop?.keyStored()),
         scopes: request.scopes ?? this.#options.scopes ?? [],
         redirectUri: this.redirectUri,
         responseMode: this.#options.responseMode ?? 'fragment',

@@ -9,7 +9,9 @@ export type BrowserAuthErrorCode =
   /** The popup did not come back within `popupTimeoutMs`. */
   | 'popup_timeout'
   /** Another sign-in (redirect or popup) of this client is running in this tab. */
-  | 'interaction_in_progress';
+  | 'interaction_in_progress'
+  /** The browser denies this page sessionStorage (site data blocked, a sandboxed iframe), where a sign-in keeps its state. */
+  | 'storage_unavailable';
 
 /** A browser interaction failed; protocol failures keep core's errors (ValidationError, ServerError, ...). */
 export class BrowserAuthError extends TesseraError {

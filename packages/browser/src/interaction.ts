@@ -55,8 +55,22 @@ export function inPopup(): boolean {
   }
 }
 
+/**
+ * This tab's sessionStorage; none where the browser denies the page storage (reading `sessionStorage`
+ * throws a SecurityError when site data is blocked, e.g. "block all cookies", or in a sandboxed
+ * iframe): then there is no entry to read or remove (a client is made, handleRedirect finds no
+ * response of ours), and a sign-in, which must store one, is `storage_unavailable` (saveInteraction).
+ */
+export function session(): Storage | undefined {
+  try {
+    return sessionStorage;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Every client's entry key in this tab (the app's own sessionStorage entries are never read). */
-const interactionKeys = () => Object.keys(sessionStorage).filter((key) => key.startsWith(PREFIX));
+const interactionKeys = () => Object.keys(session() ?? {}).filter((key) => key.startsWith(PREFIX));
 
 /**
  * Whether a redirect sign-in stored in this tab sent `state`: a page of two clients (two apps of one
@@ -74,14 +88,18 @@ export function readInteraction(key: string): InteractionRecord | null | undefin
   }
 }
 
-/** Writes this tab's entry. */
+/** Writes this tab's entry; `storage_unavailable` when sessionStorage is denied (see session) or full. */
 export function saveInteraction(key: string, record: InteractionRecord): void {
-  sessionStorage.setItem(key, JSON.stringify(record));
+  try {
+    sessionStorage.setItem(key, JSON.stringify(record));
+  } catch {
+    throw new BrowserAuthError('storage_unavailable', `sessionStorage blocked or full: allow cookies and site data for ${location.origin}`);
+  }
 }
 
 /** Ends the interaction: removes the entry. */
 export function clearInteraction(key: string): void {
-  sessionStorage.removeItem(key);
+  session()?.removeItem(key);
 }
 
 /** Claims the tab for a new interaction, synchronously; `interaction_in_progress` if one runs. */

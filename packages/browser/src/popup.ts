@@ -1,6 +1,7 @@
 import { type AuthCodeFlow, type AuthenticationResult, parseAuthResponse } from '@tessera/core';
 import type { BrowserClientOptions } from './browser-client.js';
 import { BrowserAuthError } from './errors.js';
+import { session } from './interaction.js';
 
 /** The options a popup sign-in reads. */
 export type PopupOptions = Pick<BrowserClientOptions, 'popupFeatures' | 'popupTimeoutMs'>;
@@ -53,9 +54,11 @@ export async function browserPopup(
  * closes the window. Whether it did (then no client here may read the response).
  */
 browserPopup.relay = (state: string | undefined, href: string): boolean => {
-  const ours = sessionStorage.getItem(RELAY) === state;
+  // (No sessionStorage where the browser denies it: no popup of ours either.)
+  const storage = session();
+  const ours = !!state && storage?.getItem(RELAY) === state;
   if (ours) {
-    sessionStorage.removeItem(RELAY);
+    storage!.removeItem(RELAY);
     const channel = new BroadcastChannel(RELAY + state);
     channel.postMessage(href);
     channel.close();

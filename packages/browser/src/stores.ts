@@ -45,15 +45,32 @@ function es256(key: CryptoKey | undefined): key is CryptoKey {
  * A record that is not a usable key pair (another script's value, half a pair, another algorithm)
  * is replaced the same way, with a warning: DPoP would otherwise fail until the site's data is
  * cleared. Tokens bound to the old key are cached under its thumbprint and no longer served.
+ * When IndexedDB fails (private browsing in some browsers, site data blocked, a full quota) the key,
+ * just as non-extractable, is kept in memory for this page, with a warning, and `inMemory` is called:
+ * as the token cache does, rather than failing every sign-in. Only where it lives changes.
  */
-export async function dpopKeyPair(clientId: string, warn: (message: string) => void): Promise<CryptoKeyPair> {
+export async function dpopKeyPair(clientId: string, warn: (message: string) => void, inMemory: () => void): Promise<CryptoKeyPair> {
   const db = cacheDb(clientId);
-  const stored = await read<unknown>(db, DPOP_KEY);
-  if (usableKeyPair(stored)) return stored;
+  const unstored = (error: unknown, created?: CryptoKeyPair) => {
+    warn(`IndexedDB failed (${(error as Error)?.name}): DPoP key kept in memory for this page only`);
+    inMemory();
+    return created ?? generateDpopKeyPair();
+  };
+  let pair: unknown;
+  try {
+    pair = await read<unknown>(db, DPOP_KEY);
+  } catch (error) {
+    return unstored(error);
+  }
+  if (usableKeyPair(pair)) return pair;
   // Generated outside the transaction (which would commit while WebCrypto works), then stored unless another tab was first.
   const created = await generateDpopKeyPair();
   let replaced = false;
-  const pair = await readModifyWrite<unknown>(db, DPOP_KEY, (first) => (usableKeyPair(first) ? first : ((replaced = first !== undefined), created)));
+  try {
+    pair = await readModifyWrite<unknown>(db, DPOP_KEY, (first) => (usableKeyPair(first) ? first : ((replaced = first !== undefined), created)));
+  } catch (error) {
+    return unstored(error, created);
+  }
   if (replaced) warn(`IndexedDB record ${DPOP_KEY} was not a usable ES256 key pair: replaced by a new DPoP key; sign in again`);
   return pair as CryptoKeyPair;
 }

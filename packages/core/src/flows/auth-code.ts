@@ -93,8 +93,19 @@ export interface AuthCodeFlow {
 /** An authorization response: the redirect URL, its query or fragment string, or its parameters. */
 export type AuthResponse = URLSearchParams | Record<string, string | undefined> | string;
 
-/** The authorization request's parameters (before any push). */
+/**
+ * RFC 6749 3.1.2: a redirect URI has no fragment; the provider would refuse it, or show the user its
+ * error page. Refused before any request. The message shows the URI without the fragment: with
+ * `redirectUri: location.href` on a return page the fragment is a response, code and all.
+ */
+function checkRedirectUri(uri: string): void {
+  const [base, fragment] = uri.split('#');
+  if (fragment !== undefined) throw new ConfigurationError(`redirectUri must not have a fragment (RFC 6749 3.1.2): register and pass ${base}`);
+}
+
+/** The authorization request's parameters (before any push); computed before discovery, so that a bad redirect URI sends nothing. */
 async function authorizationParameters(ctx: FlowContext, authority: Authority, options: AuthorizationUrlOptions): Promise<Record<string, string | undefined>> {
+  checkRedirectUri(options.redirectUri);
   // RFC 9449 10: the code is bound to the DPoP key, so only a holder of the key can redeem it.
   const dpopJkt = ctx.dpop && options.bindCodeToDpopKey !== false ? (await ctx.dpop.key()).thumbprint : undefined;
   const scopes = withOidcScopes([...normalizeScopes(options.scopes), ...(options.extraScopesToConsent ?? [])], ctx.excludeScopes);
@@ -135,8 +146,9 @@ export async function getAuthorizationRequestUrl(
   options: AuthorizationUrlOptions,
   metadata?: AuthorityMetadata,
 ): Promise<string> {
+  const params = await authorizationParameters(ctx, authority, options);
   metadata ??= await ctx.metadata(authority, options.signal);
-  return (await authorizationRequest(ctx, metadata, await authorizationParameters(ctx, authority, options), options.signal)).url;
+  return (await authorizationRequest(ctx, metadata, params, options.signal)).url;
 }
 
 /** Step 1: the URL to send the user to, with fresh state, nonce and a PKCE (S256) verifier. */
@@ -147,8 +159,8 @@ export async function initiateAuthCodeFlow(
 ): Promise<AuthCodeFlow> {
   const { verifier, challenge } = await createPkce();
   const { state = randomToken(), nonce = randomToken(), responseMode = 'query', signal } = options;
-  const metadata = await ctx.metadata(authority, signal);
   const params = await authorizationParameters(ctx, authority, { ...options, state, nonce, responseMode, codeChallenge: challenge });
+  const metadata = await ctx.metadata(authority, signal);
   const request = await authorizationRequest(ctx, metadata, params, signal);
   return {
     authUri: request.url,
@@ -314,7 +326,8 @@ export interface AcquireTokenByCodeOptions extends RequestOptions {
 }
 
 /** Redeems an authorization code obtained some other way (lower level than the flow methods). */
-export function acquireTokenByCode(ctx: FlowContext, authority: Authority, code: string, options: AcquireTokenByCodeOptions): Promise<AuthenticationResult> {
+export async function acquireTokenByCode(ctx: FlowContext, authority: Authority, code: string, options: AcquireTokenByCodeOptions): Promise<AuthenticationResult> {
+  checkRedirectUri(options.redirectUri);
   const scopes = normalizeScopes(options.scopes);
   return requestToken(ctx, {
     authority,
