@@ -69,6 +69,10 @@ test.describe('popup sign-in (bundled sample)', () => {
 
   test('rejects with user_cancelled when the user closes the popup, and refuses a second interaction meanwhile', async ({ idp, app, page }) => {
     await openSample(page, `${app.origin}/`);
+    // The page's clock runs when the test says: the user closes the popup after looking at the
+    // provider's page, which the opener sees (a popup that looks closed the moment it reaches the
+    // provider may be cut off by COOP, not closed: see popup-coop.spec.ts).
+    await page.clock.install();
 
     const popup = await openPopup(page);
     await popup.waitForURL((url) => url.href.startsWith(idp.issuer));
@@ -81,8 +85,10 @@ test.describe('popup sign-in (bundled sample)', () => {
     );
     expect(second).toBe('interaction_in_progress');
 
+    await page.clock.runFor(1000); // the user reads the sign-in page for a second
     await popup.close();
-    await page.waitForFunction(() => document.querySelector('#error')?.getAttribute('data-code') === 'user_cancelled');
+    await page.clock.runFor(100);
+    await expect(page.locator('#error')).toHaveAttribute('data-code', 'user_cancelled');
     expect(await text(page, '#status')).toBe('Signed out');
     expect(await storedSession(page)).toEqual({ accounts: 0, refreshTokens: 0 });
     // The cancelled interaction is over: a new one may start.

@@ -11,6 +11,8 @@ export interface SampleServerOptions {
   cdnFile?: string;
   /** The `cache-control` of every answer (default `no-store`). */
   cacheControl?: string;
+  /** A `Cross-Origin-Opener-Policy` header on the pages (default none). */
+  crossOriginOpenerPolicy?: string;
 }
 export interface SampleServer {
   origin: string;

@@ -18,7 +18,7 @@ const HOST = '127.0.0.1';
 
 /**
  * @param {{ port?: number, authority?: string, clientId?: string, scopes?: string[], cdnUrl?: string,
- *           appFile?: string, cdnFile?: string, cacheControl?: string }} [options]
+ *           appFile?: string, cdnFile?: string, cacheControl?: string, crossOriginOpenerPolicy?: string }} [options]
  * `authority` and `cdnUrl` may also be set later on the returned `config` (before pages load).
  */
 export async function startSampleServer(options = {}) {
@@ -73,7 +73,8 @@ export async function startSampleServer(options = {}) {
         return;
       }
       const [type, body] = await route();
-      res.writeHead(200, { 'content-type': `${type}; charset=utf-8`, 'cache-control': cacheControl, 'access-control-allow-origin': '*' });
+      const coop = type === 'text/html' && options.crossOriginOpenerPolicy ? { 'cross-origin-opener-policy': options.crossOriginOpenerPolicy } : {};
+      res.writeHead(200, { 'content-type': `${type}; charset=utf-8`, 'cache-control': cacheControl, 'access-control-allow-origin': '*', ...coop });
       res.end(req.method === 'HEAD' ? undefined : body);
     } catch (error) {
       res.writeHead(500, { 'content-type': 'text/plain' }).end(String(error?.message ?? error));

@@ -61,6 +61,8 @@ export interface BrowserClientOptions extends AuthorityOptions, LoggerOptions {
    * Popup sign-in: pass `browserPopup` (exported here) to make `loginPopup` and `acquireTokenPopup`
    * work; without it they reject with a ConfigurationError (apps that sign in by redirect only
    * bundle none of the popup code). Any other value (`popup: true`) is refused when the client is made.
+   * The redirect URI page needs it too when the provider sends Cross-Origin-Opener-Policy (as
+   * Microsoft Entra does): it hands the popup's response to the tab that opened it.
    */
   popup?: typeof browserPopup;
   /** Milliseconds a popup sign-in may take. Default 300,000 (5 minutes). */
@@ -245,7 +247,7 @@ export class BrowserClient {
       persistence: new CachePersistence(this.tokenCache, store, log),
       partitioning: 'single',
       singleFlight: new SingleFlight(),
-      metadata: (a, signal) => getAuthorityMetadata(a, { http, authorityMetadata: a === authority ? options.authorityMetadata : undefined, signal }),
+      metadata: (a, signal) => getAuthorityMetadata(a, { http, authorityMetadata: a === authority ? options.authorityMetadata : undefined, signal, log }),
       clientCapabilities: options.clientCapabilities ?? [],
       excludeScopes: [],
       verifySignature: options.idTokenSignatureVerifier?.(http),
@@ -288,6 +290,9 @@ export class BrowserClient {
    * unless it answers another client's sign-in on this page (that client's handleRedirect reads it).
    * Only the part the response is asked in (`responseMode`) is read: the app's own `?state=` stays.
    * A response to this tab's sign-in in the other part is not read either, but is removed too.
+   * In a sign-in popup it resolves to null: the opener reads the URL, or, when the provider's
+   * Cross-Origin-Opener-Policy cut the popup off from it, gets it from here (with the `popup`
+   * option; see browserPopup.relay) while the popup closes.
    */
   handleRedirect(): Promise<BrowserAuthResult | null> {
     return (this.#redirectResult ??= this.#completeRedirect());
@@ -308,12 +313,15 @@ export class BrowserClient {
     // A provider that answered this tab's sign-in (its state) in the other part: not read, as above,
     // but its code leaves the address bar and history too.
     if (record?.flow && parseAuthResponse(fromHash ? url.search : url.hash).state === record.flow.state) removeResponse(url, !fromHash);
+    // The response of a popup sign-in that the provider's COOP cut off from its opener: the opener's
+    // tab redeems it (browserPopup.relay), no client here.
+    const relayed = this.#options.popup?.relay(params.state, href);
     // No response; or one to another client's sign-in (this client's entry is gone): that client
     // completes it, address bar and all.
-    const none = params.state ? startedHere(params.state) : !params.code && !params.error;
+    const none = !relayed && (params.state ? startedHere(params.state) : !params.code && !params.error);
     if (!none) removeResponse(url, fromHash);
     if (url.href !== href) history.replaceState(history.state, '', url.href);
-    if (none) return null;
+    if (none || relayed) return null;
 
     // Only a redirect sign-in stores its flow (a popup's stays in the page that waits for it).
     if (!record?.flow) {

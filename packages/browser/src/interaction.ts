@@ -61,7 +61,7 @@ export function inPopup(): boolean {
  * iframe): then there is no entry to read or remove (a client is made, handleRedirect finds no
  * response of ours), and a sign-in, which must store one, is `storage_unavailable` (saveInteraction).
  */
-function session(): Storage | undefined {
+export function session(): Storage | undefined {
   try {
     return sessionStorage;
   } catch {

@@ -19,7 +19,7 @@ export type { AccountInfo, AuthenticationResult } from './results.js';
 
 export { resolveAuthority, type Authority, type AuthorityOptions, type AuthorityKind } from './authority/authority.js';
 export { AzureAuthorityHosts, entraAuthority } from './authority/entra.js';
-export { clearMetadataCache, type AuthorityMetadata, type HttpCache } from './authority/discovery.js';
+export { METADATA_MAX_AGE_SECONDS, METADATA_RETRY_SECONDS, clearMetadataCache, type AuthorityMetadata, type HttpCache } from './authority/discovery.js';
 
 export { TokenCache, CacheFormatError, parseCacheJson, refreshTokenRealm } from './cache/token-cache.js';
 export { MemoryCacheStore, type CacheStore, type CachePartitioning, type CacheStoreErrors } from './cache/cache-store.js';

@@ -17,6 +17,8 @@ import { restrictResponseModes } from './response-modes.js';
 import type { DevAuthority, DevAuthorityOptions } from './types.js';
 
 const HOST = '127.0.0.1';
+/** The pages a browser shows the user (DevAuthorityOptions.crossOriginOpenerPolicy): authorization, login and consent, sign-out. */
+const INTERACTIVE_PATH = /^\/(auth|interaction|session\/end)(?=[/?]|$)/;
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi'];
 
 /** Starts a development OpenID Provider on 127.0.0.1. */
@@ -36,6 +38,7 @@ export async function startDevAuthority(options: DevAuthorityOptions = {}): Prom
       req.url = req.url.slice(mountPath.length) || '/';
     }
     log.start(req);
+    if (options.crossOriginOpenerPolicy && INTERACTIVE_PATH.test(req.url ?? '')) res.setHeader('cross-origin-opener-policy', options.crossOriginOpenerPolicy);
     if (!provider || !providerCallback) {
       res.writeHead(503).end();
     } else if (req.url?.startsWith(INTERACTION_PREFIX)) {

@@ -106,6 +106,13 @@ export interface DevAuthorityOptions {
    * (OpenID Connect Core 3.1.2.6), even when the user is signed in. Default false.
    */
   accountSelectionWithoutHint?: boolean;
+  /**
+   * A `Cross-Origin-Opener-Policy` header (e.g. `'same-origin'`, as Microsoft Entra sends) on the
+   * interactive pages: the authorization endpoint, the login and consent pages, the end-session page.
+   * A popup that navigates to such a page leaves its opener's browsing context group: the opener
+   * sees it closed and can no longer read its location. Default: no header.
+   */
+  crossOriginOpenerPolicy?: string;
 }
 
 export interface DevClients {

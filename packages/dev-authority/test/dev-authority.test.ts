@@ -374,3 +374,33 @@ describe('acr', () => {
     expect(jwtPayload(plain.body.id_token)).not.toHaveProperty('acr');
   });
 });
+
+describe('crossOriginOpenerPolicy', () => {
+  it("sends the header on the authorization endpoint, the login page and the end-session page, on no other endpoint; no header by default", async () => {
+    const coop = await startDevAuthority({ crossOriginOpenerPolicy: 'same-origin' });
+    try {
+      for (const idp of [coop, authority]) {
+        const expected = idp === coop ? 'same-origin' : null;
+        const { challenge } = pkce();
+        const spa = idp.clients.spa;
+        const auth = await fetch(
+          `${idp.issuer}/auth?${new URLSearchParams({ client_id: spa.clientId, response_type: 'code', scope: 'openid', redirect_uri: spa.redirectUris[0]!, code_challenge: challenge, code_challenge_method: 'S256' })}`,
+          { redirect: 'manual' },
+        );
+        expect(auth.status).toBe(303);
+        expect(auth.headers.get('cross-origin-opener-policy')).toBe(expected);
+        const cookie = auth.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+        const login = await fetch(new URL(auth.headers.get('location')!, idp.issuer), { headers: { cookie } });
+        expect(login.status).toBe(200);
+        expect(await login.text()).toContain('login-form');
+        expect(login.headers.get('cross-origin-opener-policy')).toBe(expected);
+        expect((await fetch(`${idp.issuer}/session/end`)).headers.get('cross-origin-opener-policy')).toBe(expected);
+        // Not on what no window shows: discovery, the token endpoint.
+        expect((await fetch(`${idp.issuer}/.well-known/openid-configuration`)).headers.get('cross-origin-opener-policy')).toBeNull();
+        expect((await fetch(`${idp.issuer}/token`, { method: 'POST' })).headers.get('cross-origin-opener-policy')).toBeNull();
+      }
+    } finally {
+      await coop.close();
+    }
+  });
+});

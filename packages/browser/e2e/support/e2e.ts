@@ -64,6 +64,8 @@ export interface E2EOptions {
   cdnOrigin: boolean;
   /** The sample server's `cache-control` (default `no-store`). */
   cacheControl?: string;
+  /** The sample server's `Cross-Origin-Opener-Policy` on its pages (default none). */
+  appCrossOriginOpenerPolicy?: string;
 }
 
 /** The servers of one worker: the sample app and the dev authority that knows its redirect URIs. */
@@ -81,10 +83,11 @@ export const test = base.extend<object, E2EOptions & E2EServers & { servers: E2E
   idpOptions: [{}, { scope: 'worker', option: true }],
   cdnOrigin: [false, { scope: 'worker', option: true }],
   cacheControl: [undefined, { scope: 'worker', option: true }],
+  appCrossOriginOpenerPolicy: [undefined, { scope: 'worker', option: true }],
   servers: [
-    async ({ idpOptions, cdnOrigin, cacheControl }, use) => {
+    async ({ idpOptions, cdnOrigin, cacheControl, appCrossOriginOpenerPolicy }, use) => {
       const bundles = await buildBundles();
-      const app = await startSampleServer({ ...bundles, cacheControl });
+      const app = await startSampleServer({ ...bundles, cacheControl, crossOriginOpenerPolicy: appCrossOriginOpenerPolicy });
       const cdn = cdnOrigin ? await startSampleServer({ ...bundles }) : undefined;
       if (cdn) app.config.cdnUrl = `${cdn.origin}/tessera-browser.min.js`;
       // Also the origin alone, without the path's `/` (as MSAL's samples register `http://localhost:3000`).

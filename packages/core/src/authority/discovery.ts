@@ -1,5 +1,5 @@
-import { rememberUnlessFailed } from '../client/single-flight.js';
 import type { HttpClient } from '../http/http-client.js';
+import type { LogSink } from '../logger.js';
 import { checkShape, oauthErrorFrom, parseJsonBody } from '../http/oauth-response.js';
 import { InvalidResponseError, ValidationError, throwIfAborted } from '../errors.js';
 import { abortable } from '../http/retry.js';
@@ -18,15 +18,60 @@ export interface HttpCache {
   set(key: string, value: string): void | Promise<void>;
 }
 
-// One fetch per metadata URL and authority kind per process, shared by every client and concurrent
-// caller. The kind is in the key: an Entra and an OIDC authority can share a URL (`<host>/<tenant>`
-// and oidcAuthority `<host>/<tenant>/v2.0`), and a document checked by one kind's rules is not
-// checked by the other's (Entra endpoints stay in the cloud; an OIDC issuer is the URL itself).
-const metadataByUrl = new Map<string, Promise<AuthorityMetadata>>();
+/**
+ * How long a discovered document is used, in seconds (24 h, as MSAL ages cached authority metadata):
+ * the next use after that fetches it again, so a long-running service sees a provider's changed
+ * endpoints, keys URI or requirements (PAR, DPoP) without a restart. An `httpCache`'s copy ages the same.
+ */
+export const METADATA_MAX_AGE_SECONDS = 86_400;
+
+/**
+ * While discovery fails, the document fetched before stays in use (a provider's discovery outage
+ * does not stop token acquisition), and discovery is tried again on the first use after this many seconds.
+ */
+export const METADATA_RETRY_SECONDS = 300;
+
+/** A document and when it was fetched, in seconds since the epoch: what an httpCache keeps. */
+export interface DatedMetadata {
+  /** When the document was fetched. */
+  at: number;
+  /** The checked document. */
+  doc: AuthorityMetadata;
+}
+
+/** Where documents are kept across restarts (see metadataStoreIn). */
+export interface MetadataStore {
+  /** The authority's kept document (checked), if any, whatever its age. */
+  get(authority: Authority): Promise<DatedMetadata | undefined>;
+  /** Keeps a document just fetched. */
+  set(authority: Authority, dated: DatedMetadata): Promise<void>;
+}
+
+/** A document in use: its (shared) fetch, and when the next use fetches it again (seconds; Infinity while fetching). */
+interface Known {
+  doc: Promise<AuthorityMetadata>;
+  until: number;
+}
+
+// One fetch per metadata URL and authority kind per process and METADATA_MAX_AGE_SECONDS, shared by
+// every client and concurrent caller. The kind is in the key: an Entra and an OIDC authority can
+// share a URL (`<host>/<tenant>` and oidcAuthority `<host>/<tenant>/v2.0`), and a document checked
+// by one kind's rules is not checked by the other's (Entra endpoints stay in the cloud; an OIDC
+// issuer is the URL itself).
+const metadataByUrl = new Map<string, Known>();
 
 /** Forgets fetched metadata (tests; key rotation drills). */
 export function clearMetadataCache(): void {
   metadataByUrl.clear();
+}
+
+/**
+ * Fetches the authority's document again on its next use (not from an httpCache): an answer
+ * showed that it may be out of date. The document stays in use if that fetch fails.
+ */
+export function refetchMetadataOnNextUse(authority: Authority): void {
+  const known = metadataByUrl.get(authority.kind + authority.metadataUrl);
+  if (known) known.until = 0;
 }
 
 export interface MetadataSource {
@@ -34,23 +79,63 @@ export interface MetadataSource {
   /** A discovery document supplied by the application: no network call at all. */
   authorityMetadata?: string;
   signal?: AbortSignal;
-  /** How the document is fetched: `fetchMetadata` (the default), or e.g. `fetchMetadataVia(httpCache)`. */
-  fetch?: (authority: Authority, http: HttpClient) => Promise<AuthorityMetadata>;
+  /** Documents kept across restarts, e.g. `metadataStoreIn(httpCache)`. */
+  store?: MetadataStore;
+  /** Seconds since the epoch (the client's clock); default the system's. */
+  now?: () => number;
+  /** Where a failed refetch is reported. */
+  log?: LogSink;
 }
 
-/** The authority's metadata: fetched once per process (concurrent callers share the request) and checked. */
-export async function getAuthorityMetadata(authority: Authority, { http, authorityMetadata, signal, fetch = fetchMetadata }: MetadataSource): Promise<AuthorityMetadata> {
+/**
+ * The authority's metadata, checked: fetched on first use and again on the first use after
+ * METADATA_MAX_AGE_SECONDS (concurrent callers share the request; see load for failures).
+ */
+export async function getAuthorityMetadata(authority: Authority, source: MetadataSource): Promise<AuthorityMetadata> {
+  const { authorityMetadata, signal, now = () => Date.now() / 1000 } = source;
   throwIfAborted(signal);
   if (authorityMetadata) return checkedMetadata(authority, parseJsonBody({ status: 200, headers: {}, body: authorityMetadata }, 'authorityMetadata'), 'authorityMetadata');
+  const key = authority.kind + authority.metadataUrl;
+  const t = now();
+  let known = metadataByUrl.get(key);
+  if (!known || t >= known.until) {
+    const entry: Known = {
+      until: Infinity,
+      doc: load(authority, source, t, known?.doc).then(([doc, until]) => ((entry.until = until), doc)),
+    };
+    // A failure without a document to fall back on is forgotten: the next caller tries again.
+    entry.doc.catch(() => metadataByUrl.get(key) === entry && metadataByUrl.delete(key));
+    metadataByUrl.set(key, (known = entry));
+  }
   // The fetch is shared, so it runs without any caller's signal; each caller's signal ends its own wait.
-  return abortable(
-    rememberUnlessFailed(metadataByUrl, authority.kind + authority.metadataUrl, () => fetch(authority, http)),
-    signal,
-  );
+  return abortable(known.doc, signal);
+}
+
+/**
+ * The document and when to fetch it again: on first use the store's while it is fresh, else fetched
+ * (and stored). When discovery fails, the document used before (or the store's, after a restart) is
+ * used for METADATA_RETRY_SECONDS more, with a warning; with none, the failure is the caller's.
+ */
+async function load(authority: Authority, { http, store, log }: MetadataSource, t: number, before?: Promise<AuthorityMetadata>): Promise<[AuthorityMetadata, number]> {
+  // The store's copy stands in for a previous process's document only: one in use is followed by a
+  // fetch (when it was found out of date, the store's copy may be that very document).
+  const stored = before ? undefined : await store?.get(authority);
+  if (stored && t < stored.at + METADATA_MAX_AGE_SECONDS) return [stored.doc, stored.at + METADATA_MAX_AGE_SECONDS];
+  let doc: AuthorityMetadata;
+  try {
+    doc = await fetchMetadata(authority, http);
+  } catch (error) {
+    const old = (await before) ?? stored?.doc;
+    if (!old) throw error;
+    log?.log('warning', () => `Discovery failed, using the metadata fetched before: ${log.describeError(error)}`);
+    return [old, t + METADATA_RETRY_SECONDS];
+  }
+  await store?.set(authority, { at: t, doc });
+  return [doc, t + METADATA_MAX_AGE_SECONDS];
 }
 
 /** Fetches and checks the authority's discovery metadata. */
-export async function fetchMetadata(authority: Authority, http: HttpClient): Promise<AuthorityMetadata> {
+async function fetchMetadata(authority: Authority, http: HttpClient): Promise<AuthorityMetadata> {
   const url = authority.metadataUrl;
   // Discovery is shared by concurrent callers, so one caller's abort must not fail the others.
   const response = await http.send({ method: 'GET', url, headers: { accept: 'application/json' } });
@@ -69,20 +154,22 @@ function checkedMetadata(authority: Authority, value: unknown, what: string, sta
   return checkMetadata(authority, checkShape(discoverySchema, value, what, status));
 }
 
-/** `fetchMetadata` through an HttpCache: a valid cached document saves the request, a fetched one is kept. */
-export function fetchMetadataVia(httpCache: HttpCache): (authority: Authority, http: HttpClient) => Promise<AuthorityMetadata> {
-  return async (authority, http) => {
-    const cached = await httpCache.get(authority.metadataUrl);
-    if (cached) {
+/**
+ * An HttpCache as a MetadataStore: each document is kept with the time it was fetched, under its
+ * metadata URL; a damaged or foreign value is no document.
+ */
+export function metadataStoreIn(httpCache: HttpCache): MetadataStore {
+  return {
+    async get(authority) {
       try {
-        return checkedMetadata(authority, JSON.parse(cached), 'cached metadata');
+        const { at, doc } = JSON.parse((await httpCache.get(authority.metadataUrl)) ?? 'null') as DatedMetadata;
+        if (typeof at === 'number') return { at, doc: checkedMetadata(authority, doc, 'cached metadata') };
       } catch {
-        // A stale or damaged cached document is refetched below.
+        // Fetched again below.
       }
-    }
-    const doc = await fetchMetadata(authority, http);
-    await httpCache.set(authority.metadataUrl, JSON.stringify(doc));
-    return doc;
+      return undefined;
+    },
+    set: async (authority, dated) => httpCache.set(authority.metadataUrl, JSON.stringify(dated)),
   };
 }
 

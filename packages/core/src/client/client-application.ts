@@ -1,5 +1,5 @@
 import { type Authority, type AuthorityOptions, forTenant, resolveAuthority } from '../authority/authority.js';
-import { type AuthorityMetadata, type HttpCache, fetchMetadataVia, getAuthorityMetadata } from '../authority/discovery.js';
+import { type AuthorityMetadata, type HttpCache, type MetadataStore, getAuthorityMetadata, metadataStoreIn } from '../authority/discovery.js';
 import { looksLikeEntra, validateEntraInstance } from '../authority/instance-discovery.js';
 import { type CachePartitioning, type CacheStore, type CacheStoreErrors, CachePersistence, SINGLE_PARTITION, partitionKeys } from '../cache/cache-store.js';
 import { defaultAcquisitionLock, defaultRefreshLock } from './refresh-lock.js';
@@ -78,7 +78,7 @@ export interface ClientApplicationOptions extends AuthorityOptions, LoggerOption
   cachePartitioning?: CachePartitioning;
   /** When `cacheStore` fails: `'warn'` (default) logs and goes on in memory; `'throw'` fails the call (see CacheStoreErrors). */
   cacheStoreErrors?: CacheStoreErrors;
-  /** Persist discovery documents across restarts. */
+  /** Persist discovery documents across restarts (each is used for METADATA_MAX_AGE_SECONDS after it was fetched). */
   httpCache?: HttpCache;
   /** A discovery document (JSON) to use instead of fetching one. */
   authorityMetadata?: string;
@@ -171,11 +171,13 @@ export class ClientApplication {
   readonly tokenCache: TokenCache;
   protected readonly context: FlowContext;
   private readonly options: ClientApplicationOptions;
+  private readonly metadataStore?: MetadataStore;
 
   /** @param options - the app registration and settings. @param authenticate - how a confidential client authenticates (set by ConfidentialClientApplication). */
   constructor(options: ClientApplicationOptions, authenticate?: ClientAuthenticator) {
     checkClientOptions(options);
     this.options = options;
+    this.metadataStore = options.httpCache && metadataStoreIn(options.httpCache);
     this.clientId = options.clientId;
     this.authority = resolveAuthority(options, looksLikeEntra);
     this.tokenCache = options.tokenCache ?? new TokenCache();
@@ -245,12 +247,13 @@ export class ClientApplication {
       // Shared by every client in the process: the caller's signal ends only its own wait.
       await abortable(validateEntraInstance(authority, http), signal);
     }
-    const httpCache = this.options.httpCache;
     return getAuthorityMetadata(authority, {
       http,
-      fetch: httpCache && fetchMetadataVia(httpCache),
+      store: this.metadataStore,
       authorityMetadata: authority === this.authority ? this.options.authorityMetadata : undefined,
       signal,
+      now: this.context.now,
+      log: this.context.log,
     });
   }
 
@@ -259,7 +262,7 @@ export class ClientApplication {
     return options?.tenant ? forTenant(this.authority, options.tenant) : this.authority;
   }
 
-  /** The authority's discovery document (cached per process), e.g. to read `response_modes_supported`. */
+  /** The authority's discovery document (cached per process for METADATA_MAX_AGE_SECONDS), e.g. to read `response_modes_supported`. */
   getAuthorityMetadata(options: RequestOptions = {}): Promise<AuthorityMetadata> {
     return this.call(options, (ctx) => ctx.metadata(this.authorityFor(options), options.signal));
   }

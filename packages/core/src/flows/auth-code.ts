@@ -1,5 +1,5 @@
 import type { Authority } from '../authority/authority.js';
-import type { AuthorityMetadata } from '../authority/discovery.js';
+import { type AuthorityMetadata, refetchMetadataOnNextUse } from '../authority/discovery.js';
 import { issuerMatches } from '../authority/entra.js';
 import { partitionKeys } from '../cache/cache-store.js';
 import { createPkce, randomToken } from '../crypto/encoding.js';
@@ -237,15 +237,20 @@ export type AuthResponseParams = z.infer<typeof authResponseSchema>;
 
 /**
  * Checks the redirect against the flow before anything else: state (CSRF), then `iss`
- * (RFC 9207 mix-up defence, for errors too), then the OAuth error, then the code.
+ * (RFC 9207 mix-up defence, for errors too), then the OAuth error, then the code. `authority`:
+ * the flow's, whose discovery document an error may show to be out of date.
  */
-export function checkAuthResponse(flow: AuthCodeFlow, { state, iss, error, error_description, code }: Record<string, string>): string {
+export function checkAuthResponse(flow: AuthCodeFlow, { state, iss, error, error_description, code }: Record<string, string>, authority?: Authority): string {
   const bad = (check: string, problem: string) => new ValidationError(check, `${RESPONSE} ${problem}`);
   if (!state || state !== flow.state) throw bad('state', state ? 'state does not match the request' : 'has no state');
   if (iss === undefined ? flow.issRequired : !issuerMatches(flow.issuer, iss)) {
     throw bad('iss', iss === undefined ? 'lacks the iss the server promised' : 'iss is not the authority (mix-up attack?)');
   }
   if (error) {
+    // A provider that now requires PAR refuses an unpushed request with invalid_request
+    // (oidc-provider: "Pushed Authorization Request must be used"): its discovery document may have
+    // changed, so the next sign-in fetches it again instead of failing the same way until it ages out.
+    if (authority && error === 'invalid_request' && !flow.pushedParameters) refetchMetadataOnNextUse(authority);
     // Server text, capped as every error body's is (a redirect URL can carry megabytes).
     const details = { error: capText(error), errorDescription: error_description && capText(error_description) };
     throw InteractionRequiredError.matches(error) && error !== 'invalid_grant' ? new InteractionRequiredError(details) : new ServerError(details);
@@ -305,7 +310,7 @@ export async function acquireTokenByAuthCodeFlow(
   response: AuthResponse,
   options: RequestOptions & { scopes?: string | string[] } = {},
 ): Promise<AuthenticationResult> {
-  const code = checkAuthResponse(flow, parseAuthResponse(response, flow.responseMode));
+  const code = checkAuthResponse(flow, parseAuthResponse(response, flow.responseMode), authority);
   await checkFlowAuthority(ctx, authority, flow, options.signal);
   // Only an authentic response (state and iss checked) spends the flow: a forged one cannot burn it.
   markRedeemed(flow);

@@ -43,7 +43,7 @@ export interface FlowContext {
   partitioning: CachePartitioning;
   /** Shares one request between identical concurrent calls. */
   singleFlight: SingleFlight;
-  /** The authority's metadata (discovery), cached per process; `http`, when given, sends the requests (a call's, with its correlation id). */
+  /** The authority's metadata (discovery), cached per process for METADATA_MAX_AGE_SECONDS; `http`, when given, sends the requests (a call's, with its correlation id). */
   metadata(authority: Authority, signal?: AbortSignal, http?: HttpClient): Promise<AuthorityMetadata>;
   /** Confidential clients authenticate; public clients send only client_id. */
   authenticate?: ClientAuthenticator;
