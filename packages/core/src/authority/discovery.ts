@@ -35,7 +35,7 @@ export const METADATA_RETRY_SECONDS = 300;
 export interface DatedMetadata {
   /** When the document was fetched. */
   at: number;
-  /** The checked document. */
+  /** The checked metadata. */
   doc: AuthorityMetadata;
 }
 
@@ -156,7 +156,7 @@ function checkedMetadata(authority: Authority, value: unknown, what: string, sta
 
 /**
  * An HttpCache as a MetadataStore: each document is kept with the time it was fetched, under its
- * metadata URL; a damaged or foreign value is no document.
+ * metadata URL; a damaged or foreign value counts as none.
  */
 export function metadataStoreIn(httpCache: HttpCache): MetadataStore {
   return {
