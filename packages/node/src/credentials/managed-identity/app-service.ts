@@ -1,4 +1,5 @@
-import { type ManagedIdentitySource, type SourceContext, endpointFrom, send, tokenFrom, userAssignedParam, withQuery } from './source.js';
+import { withQuery } from '@tessera/core';
+import { type ManagedIdentitySource, type SourceContext, endpointFrom, send, tokenFrom, userAssignedParam } from './source.js';
 
 /** The api-version of App Service token requests. */
 export const APP_SERVICE_API_VERSION = '2019-08-01';

@@ -1,9 +1,10 @@
+import { withQuery } from '@tessera/core';
 import { lstat, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { nodeFs } from '../../node-builtins.js';
 import type { TokenAnswer } from '../answers.js';
 import { AuthenticationError } from '../errors.js';
-import { type ManagedIdentitySource, type SourceContext, endpointFrom, send, tokenFrom, userAssignedParam, withQuery } from './source.js';
+import { type ManagedIdentitySource, type SourceContext, endpointFrom, send, tokenFrom, userAssignedParam } from './source.js';
 
 /** The api-version of Azure Arc token requests (MSAL's). */
 export const AZURE_ARC_API_VERSION = '2020-06-01';

@@ -1,6 +1,7 @@
+import { withQuery } from '@tessera/core';
 import type { HttpResponse } from '@tessera/core';
 import { CredentialUnavailableError } from '../errors.js';
-import { type ImdsRetrySchedule, type ManagedIdentitySource, type SourceContext, send, sleep, tokenFrom, userAssignedParam, withQuery } from './source.js';
+import { type ImdsRetrySchedule, type ManagedIdentitySource, type SourceContext, send, sleep, tokenFrom, userAssignedParam } from './source.js';
 
 const IMDS_HOST = 'http://169.254.169.254';
 const TOKEN_PATH = '/metadata/identity/oauth2/token';

@@ -1,4 +1,5 @@
-import { type ManagedIdentitySource, type SourceContext, endpointFrom, refuseUserAssigned, send, tokenFrom, withQuery } from './source.js';
+import { withQuery } from '@tessera/core';
+import { type ManagedIdentitySource, type SourceContext, endpointFrom, refuseUserAssigned, send, tokenFrom } from './source.js';
 
 /** The api-version of Azure Machine Learning token requests (the 2017 protocol). */
 export const MACHINE_LEARNING_API_VERSION = '2017-09-01';

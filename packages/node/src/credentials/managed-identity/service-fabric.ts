@@ -1,5 +1,6 @@
+import { withQuery } from '@tessera/core';
 import { NodeHttpClient } from '../../http/node-http-client.js';
-import { type ManagedIdentitySource, type SourceContext, endpointFrom, refuseUserAssigned, send, tokenFrom, withQuery } from './source.js';
+import { type ManagedIdentitySource, type SourceContext, endpointFrom, refuseUserAssigned, send, tokenFrom } from './source.js';
 
 /** The api-version of Service Fabric token requests. */
 export const SERVICE_FABRIC_API_VERSION = '2019-07-01-preview';

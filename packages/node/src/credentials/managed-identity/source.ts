@@ -77,13 +77,6 @@ export function refuseUserAssigned(id: ManagedIdentityId, source: string, why: s
   throw new CredentialUnavailableError(`ManagedIdentityCredential (${source}): ${why}`, { code: 'user_assigned_not_supported' });
 }
 
-/** The endpoint URL with query parameters added. */
-export function withQuery(endpoint: string, params: Record<string, string>): string {
-  const url = new URL(endpoint);
-  for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
-  return url.toString();
-}
-
 /** Parses an endpoint from an environment variable; a bad value names the variable. */
 export function endpointFrom(env: Environment, variable: string, source: string): string {
   const value = env[variable]!;
