@@ -43,6 +43,7 @@ import {
 import { type LogoutUrlOptions, endSessionUrl } from '../flows/logout.js';
 import { refreshByToken } from '../flows/refresh-token.js';
 import { refreshWithFamily } from '../flows/family-refresh.js';
+import { refreshRacingPeers } from '../flows/peer-refresh.js';
 import { type SilentOptions, acquireTokenSilent, refreshDue, silentCacheReady, silentHit, silentWithReadyCache } from '../flows/silent.js';
 import { acquireTokenByUsernamePassword } from '../flows/username-password.js';
 import { FetchHttpClient, type HttpClient } from '../http/http-client.js';
@@ -211,6 +212,8 @@ export class ClientApplication {
       appHeaders: appHeaders(options),
       // Families are public (first-party) apps: a confidential client never redeems another app's refresh token.
       familyRefresh: this.authority.kind === 'entra' && !authenticate ? refreshWithFamily : undefined,
+      // Peers that share the store without its lock (msal-node on the same file) can only be met through a store.
+      peerRefresh: options.cacheStore && refreshRacingPeers,
     };
   }
 

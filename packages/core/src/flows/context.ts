@@ -12,6 +12,7 @@ import type { LogSink } from '../logger.js';
 import type { PushedAuthorizationRequests } from './pushed-authorization.js';
 import type { AccountInfo, AuthenticationResult } from '../results.js';
 import type { TokenRequest } from './token-request.js';
+import type { SilentOptions } from './silent.js';
 
 /**
  * Serializes refresh-token redemption for one account across tabs or processes (Web Locks, a
@@ -86,6 +87,12 @@ export interface FlowContext {
    * `refreshOwn` to use the app's own. Absent: only the own refresh token is used.
    */
   familyRefresh?: FamilyRefresh;
+  /**
+   * Silent refresh that, refused with invalid_grant, takes once what a peer sharing the store without
+   * taking its lock (msal-node on the same file) stored meanwhile (see refreshRacingPeers). Absent
+   * (browsers, whose tabs all take the Web Lock): the refusal stands.
+   */
+  peerRefresh?: PeerRefresh;
   /**
    * The Entra region whose token endpoint app-only requests go to (see ConfidentialClientOptions.azureRegion):
    * configured, or detected on first use; undefined from it means the global endpoint.
@@ -201,6 +208,9 @@ export type FamilyRefresh = (
   refreshOwn: () => Promise<AuthenticationResult>,
   redeem: (refreshToken: string, grantedScopes?: string) => Promise<AuthenticationResult>,
 ) => Promise<AuthenticationResult>;
+
+/** See FlowContext.peerRefresh. `refresh`: the refresh it guards. */
+export type PeerRefresh = (ctx: FlowContext, authority: Authority, options: SilentOptions, refresh: () => Promise<AuthenticationResult>) => Promise<AuthenticationResult>;
 
 /** Options every token method accepts. */
 export interface RequestOptions {

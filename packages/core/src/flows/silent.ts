@@ -135,17 +135,22 @@ export async function silentWithReadyCache(ctx: FlowContext, authority: Authorit
 /** Whether a cached token's `refresh_on` has passed (it is still served, and refreshed in the background). */
 export const refreshDue = (ctx: FlowContext, hit: AuthenticationResult) => hit.refreshOn !== undefined && hit.refreshOn.getTime() <= ctx.now() * 1000;
 
+/** The app's own cached refresh token for the account at `authority` (usable with the DPoP key, if any). */
+export const ownRefreshToken = (ctx: FlowContext, authority: Authority, account: AccountInfo) =>
+  ctx.persistence.cache.findRefreshToken(account.homeAccountId, account.environment, ctx.clientId, { realm: refreshTokenRealm(authority), keyId: ctx.dpop?.keyId });
+
 /** The shared refresh of silentWithReadyCache: under the refresh lock when the store has one. */
 function refreshShared(ctx: FlowContext, authority: Authority, options: SilentOptions & { scopes: string[] }): Promise<AuthenticationResult> {
   const { account, signal } = options;
   const redeem = (refreshToken: string, grantedScopes?: string) => refreshAccessToken(ctx, authority, refreshToken, { ...options, grantedScopes });
   const refreshOwn = async () => {
-    const rt = ctx.persistence.cache.findRefreshToken(account.homeAccountId, account.environment, ctx.clientId, { realm: refreshTokenRealm(authority), keyId: ctx.dpop?.keyId });
+    const rt = ownRefreshToken(ctx, authority, account);
     if (!rt) throw new InteractionRequiredError({ error: 'no_tokens_found', errorDescription: `No refresh token is cached: sign in interactively, or ${OFFLINE_ACCESS_HINT}` });
     return redeem(rt.secret, rt.target);
   };
-  const family = ctx.familyRefresh;
-  const refresh = family ? () => family(ctx, authority, account, refreshOwn, redeem) : refreshOwn;
+  const { familyRefresh: family, peerRefresh: peer } = ctx;
+  const ours = family ? () => family(ctx, authority, account, refreshOwn, redeem) : refreshOwn;
+  const refresh = peer ? () => peer(ctx, authority, options, ours) : ours;
   const lock = ctx.refreshLock;
   return lock
     ? lock(

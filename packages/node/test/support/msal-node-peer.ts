@@ -22,14 +22,17 @@ export const REDIRECT_URI = 'http://127.0.0.1:53682/';
 /** Requests msal-node sent, by grant type (token endpoint) or 'GET'. */
 export type PeerRequests = Map<string, number>;
 
-function filePlugin(path: string): ICachePlugin {
+/** `beforeWrite`: awaited before each write of the file (a test holds msal-node's write back with it). */
+function filePlugin(path: string, beforeWrite?: () => Promise<void>): ICachePlugin {
   return {
     beforeCacheAccess: async (context) => {
       const text = await readFile(path, 'utf8').catch(() => '');
       if (text) context.tokenCache.deserialize(text);
     },
     afterCacheAccess: async (context) => {
-      if (context.cacheHasChanged) await writeFile(path, context.tokenCache.serialize(), { mode: 0o600 });
+      if (!context.cacheHasChanged) return;
+      await beforeWrite?.();
+      await writeFile(path, context.tokenCache.serialize(), { mode: 0o600 });
     },
   };
 }
@@ -60,6 +63,7 @@ async function configuration(
   requests: PeerRequests,
   auth: Pick<Configuration['auth'], 'clientId'> & Partial<Configuration['auth']>,
   system: Omit<NonNullable<Configuration['system']>, 'networkClient'> = {},
+  beforeWrite?: () => Promise<void>,
 ): Promise<Configuration> {
   const https = origin.replace(/^http:/, 'https:');
   const host = new URL(https).host;
@@ -76,7 +80,7 @@ async function configuration(
         metadata: [{ preferred_network: host, preferred_cache: host, aliases: [host] }],
       }),
     },
-    cache: { cachePlugin: filePlugin(cachePath) },
+    cache: { cachePlugin: filePlugin(cachePath, beforeWrite) },
     system: { ...system, networkClient: networkClient(origin, requests) },
   };
 }
@@ -84,11 +88,12 @@ async function configuration(
 /**
  * A msal-node public client (the dev authority's native client) on the cache file. `protocolMode`:
  * msal-node's (default `AAD`, which files accounts as MSSTS; `OIDC` files them as Generic).
+ * `beforeWrite`: awaited before each write of the file (to hold msal-node's write back).
  */
-export async function msalPublicClient(idp: DevAuthority, cachePath: string, protocolMode?: ProtocolMode) {
+export async function msalPublicClient(idp: DevAuthority, cachePath: string, protocolMode?: ProtocolMode, beforeWrite?: () => Promise<void>) {
   const requests: PeerRequests = new Map();
   const discovery = `${idp.issuer}/.well-known/openid-configuration`;
-  const app = new PublicClientApplication(await configuration(idp.issuer, '/', discovery, cachePath, requests, { clientId: idp.clients.native.clientId }, { protocolMode }));
+  const app = new PublicClientApplication(await configuration(idp.issuer, '/', discovery, cachePath, requests, { clientId: idp.clients.native.clientId }, { protocolMode }, beforeWrite));
   return {
     app,
     requests,
