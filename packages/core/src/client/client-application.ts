@@ -24,6 +24,7 @@ import {
   type LibraryInfo,
   type RefreshLock,
   type RequestOptions,
+  type SilentRefresh,
   diagnosticHeaders,
   libraryHeaders,
   rethrowWithId,
@@ -148,6 +149,17 @@ function aroundTokenRequest(throttles: ThrottleMemory): FlowContext['aroundToken
   };
 }
 
+/**
+ * How silent calls refresh (FlowContext.silentRefresh): Entra public clients try the family refresh
+ * token first (families are public, first-party apps: a confidential client never redeems another
+ * app's refresh token); with a cache store, an invalid_grant reads the store again (peers sharing it
+ * without its lock, such as msal-node on the same file, can only be met through it).
+ */
+function silentRefresh(family: boolean, store: boolean): SilentRefresh | undefined {
+  const refresh = family ? refreshWithFamily : undefined;
+  return store ? refreshRacingPeers(refresh) : refresh;
+}
+
 /** MSAL's app identity headers, for the options that are set. */
 function appHeaders(options: ClientApplicationOptions): Record<string, string> | undefined {
   const headers: Record<string, string> = {};
@@ -210,10 +222,7 @@ export class ClientApplication {
       pushedAuthorizationRequests: options.pushedAuthorizationRequests,
       ...dpopFields(options.dpop),
       appHeaders: appHeaders(options),
-      // Families are public (first-party) apps: a confidential client never redeems another app's refresh token.
-      familyRefresh: this.authority.kind === 'entra' && !authenticate ? refreshWithFamily : undefined,
-      // Peers that share the store without its lock (msal-node on the same file) can only be met through a store.
-      peerRefresh: options.cacheStore && refreshRacingPeers,
+      silentRefresh: silentRefresh(this.authority.kind === 'entra' && !authenticate, !!options.cacheStore),
     };
   }
 

@@ -83,16 +83,12 @@ export interface FlowContext {
   /** Headers every token request carries: the app's identity (MSAL's `x-app-name`, `x-app-ver`). */
   appHeaders?: Record<string, string>;
   /**
-   * Silent refresh that may use the refresh token of the app's family (FOCI, Entra); it calls
-   * `refreshOwn` to use the app's own. Absent: only the own refresh token is used.
+   * How a silent call refreshes when there is more to it than redeeming the app's own refresh token
+   * (`refreshOwn`; `redeem` redeems any). ClientApplication's tries the family refresh token first
+   * (FOCI: Entra public clients, see refreshWithFamily) and, with a cache store, reads the store
+   * again after an invalid_grant (see refreshRacingPeers). Absent (browsers): `refreshOwn`.
    */
-  familyRefresh?: FamilyRefresh;
-  /**
-   * Silent refresh that, refused with invalid_grant, takes once what a peer sharing the store without
-   * taking its lock (msal-node on the same file) stored meanwhile (see refreshRacingPeers). Absent
-   * (browsers, whose tabs all take the Web Lock): the refusal stands.
-   */
-  peerRefresh?: PeerRefresh;
+  silentRefresh?: SilentRefresh;
   /**
    * The Entra region whose token endpoint app-only requests go to (see ConfidentialClientOptions.azureRegion):
    * configured, or detected on first use; undefined from it means the global endpoint.
@@ -200,17 +196,14 @@ export function rethrowWithId(error: unknown, id: string): never {
   throw error;
 }
 
-/** See FlowContext.familyRefresh. */
-export type FamilyRefresh = (
+/** See FlowContext.silentRefresh. */
+export type SilentRefresh = (
   ctx: FlowContext,
   authority: Authority,
-  account: AccountInfo,
+  options: SilentOptions & { scopes: string[] },
   refreshOwn: () => Promise<AuthenticationResult>,
   redeem: (refreshToken: string, grantedScopes?: string) => Promise<AuthenticationResult>,
 ) => Promise<AuthenticationResult>;
-
-/** See FlowContext.peerRefresh. `refresh`: the refresh it guards. */
-export type PeerRefresh = (ctx: FlowContext, authority: Authority, options: SilentOptions, refresh: () => Promise<AuthenticationResult>) => Promise<AuthenticationResult>;
 
 /** Options every token method accepts. */
 export interface RequestOptions {

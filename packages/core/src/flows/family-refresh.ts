@@ -1,6 +1,6 @@
 import { type AppMetadataEntity, type RefreshTokenEntity, assertionHashOf } from '../cache/schema.js';
 import { ServerError } from '../errors.js';
-import type { FamilyRefresh } from './context.js';
+import type { SilentRefresh } from './context.js';
 
 /** The one family Entra has today (MSAL's THE_FAMILY_ID). */
 const FAMILY_ID = '1';
@@ -13,7 +13,7 @@ const FAMILY_ID = '1';
  * A family refresh token is one another app of the family stored with `family_id`; redeemed
  * with this app's client id, the answer is filed under this app (and the family, when `foci`).
  */
-export const refreshWithFamily: FamilyRefresh = async (ctx, _authority, account, refreshOwn, redeem) => {
+export const refreshWithFamily: SilentRefresh = async (ctx, _authority, { account }, refreshOwn, redeem) => {
   const cache = ctx.persistence.cache;
   const environment = account.environment.toLowerCase();
   let metadata: AppMetadataEntity | undefined;

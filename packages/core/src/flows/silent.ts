@@ -135,7 +135,7 @@ export async function silentWithReadyCache(ctx: FlowContext, authority: Authorit
 /** Whether a cached token's `refresh_on` has passed (it is still served, and refreshed in the background). */
 export const refreshDue = (ctx: FlowContext, hit: AuthenticationResult) => hit.refreshOn !== undefined && hit.refreshOn.getTime() <= ctx.now() * 1000;
 
-/** The app's own cached refresh token for the account at `authority` (usable with the DPoP key, if any). */
+/** The app's own cached refresh token for the account at `authority` (one of the DPoP key, if any). */
 export const ownRefreshToken = (ctx: FlowContext, authority: Authority, account: AccountInfo) =>
   ctx.persistence.cache.findRefreshToken(account.homeAccountId, account.environment, ctx.clientId, { realm: refreshTokenRealm(authority), keyId: ctx.dpop?.keyId });
 
@@ -148,9 +148,8 @@ function refreshShared(ctx: FlowContext, authority: Authority, options: SilentOp
     if (!rt) throw new InteractionRequiredError({ error: 'no_tokens_found', errorDescription: `No refresh token is cached: sign in interactively, or ${OFFLINE_ACCESS_HINT}` });
     return redeem(rt.secret, rt.target);
   };
-  const { familyRefresh: family, peerRefresh: peer } = ctx;
-  const ours = family ? () => family(ctx, authority, account, refreshOwn, redeem) : refreshOwn;
-  const refresh = peer ? () => peer(ctx, authority, options, ours) : ours;
+  const custom = ctx.silentRefresh;
+  const refresh = custom ? () => custom(ctx, authority, options, refreshOwn, redeem) : refreshOwn;
   const lock = ctx.refreshLock;
   return lock
     ? lock(
