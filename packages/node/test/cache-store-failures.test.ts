@@ -7,7 +7,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AccountInfo, type CacheStore, type CacheStoreErrors, PublicClientApplication } from '@tessera/core';
+import { type AccountInfo, type CacheStore, type CacheStoreErrors, PublicClientApplication, type TokenCache } from '@tessera/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useDevAuthority } from '../../core/test/helpers.js';
 import { FileCacheStore } from '../src/cache/file-cache-store.js';
@@ -75,7 +75,7 @@ describe('a cache store write that fails after a rotated refresh (dev authority 
     const path = join(dir, `cache-${n++}.json`);
     const file = () => new FileCacheStore({ path, allowUnencryptedStorage: true });
     const store = new FailingWrites(file());
-    const client = (cacheStore: CacheStore = file(), cacheStoreErrors?: CacheStoreErrors, extra: { cachePartitioning?: 'perKey' } = {}) => {
+    const client = (cacheStore: CacheStore = file(), cacheStoreErrors?: CacheStoreErrors, extra: { cachePartitioning?: 'perKey'; tokenCache?: TokenCache } = {}) => {
       const warnings: string[] = [];
       const app = new PublicClientApplication({
         clientId: idp.current.clients.native.clientId,
@@ -213,6 +213,29 @@ describe('a cache store write that fails after a rotated refresh (dev authority 
     await bob;
     expect(memoryRefreshToken(app, ada)).toBe(rotated);
     await expectRotatedTokenRedeemed(app, store, client, ada);
+  });
+
+  it("'warn': two clients sharing one tokenCache and store: one client's load keeps the other's unsaved rotated refresh token in memory, and writes it once the store takes it", async () => {
+    const { store, client, storedRefreshTokens } = setup();
+    const first = client(store);
+    const second = client(store, undefined, { tokenCache: first.app.tokenCache });
+    const ada = (await signIn(first.app, 'ada')).account!;
+
+    // The first client's refresh rotates ada's refresh token; the store does not take it.
+    store.failures = Infinity;
+    await first.app.acquireTokenSilent({ scopes: SCOPES, account: ada, forceRefresh: true });
+    const rotated = memoryRefreshToken(first.app, ada);
+    // Another process signs bob in; the second client loads the file (bob, and ada's spent token):
+    // it tries the first client's unsaved change first, which the store still refuses.
+    await signIn(client().app, 'bob');
+    await second.app.getAccounts();
+    expect(memoryRefreshToken(first.app, ada)).toBe(rotated);
+
+    // The second client's next load, once the store takes writes, writes the first client's change.
+    store.failures = 0;
+    expect((await second.app.getAccounts()).map((a) => a.homeAccountId).sort()).toEqual(['ada', 'bob']);
+    expect((await storedRefreshTokens())[ada.homeAccountId]).toBe(rotated);
+    await expectRotatedTokenRedeemed(second.app, store, client, ada);
   });
 
   it("'throw': while the store refuses the write, the call and every later call reading the partition fail with its error (nothing is served that it lacks); memory keeps the rotated token, which the store gets once it takes writes", async () => {

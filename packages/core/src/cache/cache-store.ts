@@ -88,21 +88,47 @@ function stillUseful(data: string): boolean {
 /** The change of a write that only brings the store up to date: kept once however often that write fails. */
 const nothing = () => undefined;
 
-/** Keeps the in-memory TokenCache and a CacheStore in step. */
-export class CachePersistence {
-  readonly #seen = new Map<string, string>();
+/**
+ * What CachePersistence knows of one TokenCache and CacheStore pair. Clients sharing both share it
+ * (see sharedPersistenceState): memory is theirs together, so one client's load must keep another's
+ * unsaved changes, and their writes take turns.
+ */
+export interface PersistenceState {
+  /** Each partition's store copy that memory last took or wrote. */
+  readonly seen: Map<string, string>;
   /**
    * Changes the store did not take (it was down): replayed, in order, with the partition's next
    * successful write or load, so tokens acquired during an outage reach the store once it is back.
    */
-  readonly #pending = new Map<string, ((cache: TokenCache) => void)[]>();
+  readonly pending: Map<string, ((cache: TokenCache) => void)[]>;
   /**
    * The last load-then-save of a store without `update`: the next one waits for it, so two writes of
    * this process never load the same copy and save over each other's change.
    */
-  #saving: Promise<unknown> = Promise.resolve();
+  saving: Promise<unknown>;
   /** How many store copies memory has taken (see #absorb): a write that sees one taken since its change re-reads its own result. */
-  #absorbed = 0;
+  absorbed: number;
+}
+
+const newState = (): PersistenceState => ({ seen: new Map(), pending: new Map(), saving: Promise.resolve(), absorbed: 0 });
+
+/** The states of the TokenCache and CacheStore pairs of this process (see sharedPersistenceState). */
+const states = new WeakMap<TokenCache, WeakMap<CacheStore, PersistenceState>>();
+
+/** The PersistenceState of `cache` with `store`, one per pair in this process: what clients sharing both pass to CachePersistence. */
+export function sharedPersistenceState(cache: TokenCache, store: CacheStore | undefined): PersistenceState {
+  if (!store) return newState();
+  let byStore = states.get(cache);
+  if (!byStore) states.set(cache, (byStore = new WeakMap()));
+  let state = byStore.get(store);
+  if (!state) byStore.set(store, (state = newState()));
+  return state;
+}
+
+/** Keeps the in-memory TokenCache and a CacheStore in step. */
+export class CachePersistence {
+  /** The last load failed (see sync): the store's outage is logged already. */
+  #loadsFailing = false;
   readonly #store: CacheStore | undefined;
   readonly #log: LogSink;
   readonly #errors: CacheStoreErrors;
@@ -113,6 +139,8 @@ export class CachePersistence {
     store: CacheStore | undefined,
     log: LogSink,
     errors: CacheStoreErrors = 'warn',
+    /** What it knows of the cache and store: clients sharing both pass the same (see sharedPersistenceState). */
+    readonly state: PersistenceState = newState(),
   ) {
     this.#store = store;
     this.#log = log;
@@ -132,17 +160,22 @@ export class CachePersistence {
     try {
       data = await store.load(partition, signal);
     } catch (error) {
-      return this.#storeFailed('load', partition, error, signal);
+      // A store that is down (IndexedDB blocked, Redis unreachable) fails every call's load: the
+      // warning is logged when loads start failing, not again until one has succeeded.
+      this.#storeFailed('load', partition, error, signal, false, this.#loadsFailing);
+      this.#loadsFailing = true;
+      return;
     }
-    const seen = this.#seen.get(partition);
+    this.#loadsFailing = false;
+    const seen = this.state.seen.get(partition);
     if (data === undefined && seen !== undefined) {
       // The store lost a partition we had read or written (a Redis master restarted empty, a
       // flushed key): memory still holds it, so write it back, unless it only held expired tokens
       // (the key expired with them).
-      if (stillUseful(seen)) this.#pending.set(partition, [(cache) => cache.merge(seen), ...this.#missed(partition)]);
-      this.#seen.delete(partition);
+      if (stillUseful(seen)) this.state.pending.set(partition, [(cache) => cache.merge(seen), ...this.#missed(partition)]);
+      this.state.seen.delete(partition);
     }
-    if (this.#pending.has(partition)) return this.write(partition, nothing, signal);
+    if (this.state.pending.has(partition)) return this.write(partition, nothing, signal);
     if (data !== undefined && data !== seen) this.#absorb(partition, data);
   }
 
@@ -155,13 +188,13 @@ export class CachePersistence {
    */
   async write(partition: string, change: (cache: TokenCache) => void, signal?: AbortSignal, rotated?: boolean): Promise<void> {
     change(this.cache);
-    const absorbed = this.#absorbed;
+    const absorbed = this.state.absorbed;
     const store = this.#store;
     if (!store) return;
     const replay = [...this.#missed(partition), change];
     let othersWrote = true;
     const apply = (current: string | undefined) => {
-      othersWrote = current !== undefined && current !== this.#seen.get(partition);
+      othersWrote = current !== undefined && current !== this.state.seen.get(partition);
       const copy = new TokenCache();
       try {
         if (current) copy.deserialize(current);
@@ -177,7 +210,7 @@ export class CachePersistence {
       try {
         // Without update: load, change, save, once this process's previous load-then-save is done.
         next = await (store.update?.(partition, apply, signal) ??
-          ((this.#saving = this.#saving
+          ((this.state.saving = this.state.saving
             .catch(() => undefined)
             .then(async () => {
               const data = apply(await store.load(partition, signal));
@@ -191,24 +224,19 @@ export class CachePersistence {
         // with the partition's next successful write or load. A load that took a store copy into
         // memory meanwhile (see sync) dropped it: put it back.
         const missed = this.#missed(partition);
-        this.#pending.set(partition, missed.includes(change) ? missed : [...missed, change]);
-        if (absorbed !== this.#absorbed) this.#reapply(partition);
+        this.state.pending.set(partition, missed.includes(change) ? missed : [...missed, change]);
+        if (absorbed !== this.state.absorbed) this.#reapply(partition);
         return this.#storeFailed('save', partition, error, signal, rotated);
       }
     }
     const rest = this.#missed(partition).filter((missed) => !replay.includes(missed));
-    if (rest.length) this.#pending.set(partition, rest);
-    else this.#pending.delete(partition);
+    if (rest.length) this.state.pending.set(partition, rest);
+    else this.state.pending.delete(partition);
     // Memory already has our change; re-reading is needed only for entries other writers added, or
     // when a load took a store copy into memory meanwhile (without our change: a rotated refresh
     // token would be back to the spent one).
-    if (othersWrote || absorbed !== this.#absorbed) this.#absorb(partition, next);
-    else this.#seen.set(partition, next);
-  }
-
-  /** Writes the changes of every partition the store has not taken yet (see write). */
-  async flush(signal?: AbortSignal): Promise<void> {
-    for (const partition of [...this.#pending.keys()]) await this.write(partition, nothing, signal);
+    if (othersWrote || absorbed !== this.state.absorbed) this.#absorb(partition, next);
+    else this.state.seen.set(partition, next);
   }
 
   /** Applies the partition's changes the store has not taken to memory again (after memory took a store copy). */
@@ -218,19 +246,20 @@ export class CachePersistence {
 
   /** The partition's changes the store has not taken yet. */
   #missed(partition: string): ((cache: TokenCache) => void)[] {
-    return this.#pending.get(partition) ?? [];
+    return this.state.pending.get(partition) ?? [];
   }
 
   /**
    * A store that fails (Redis down, disk full) degrades to the in-memory cache, unless errors are to
-   * be thrown. A failed write of a rotated refresh token (see write) is logged in both cases.
+   * be thrown. A failed write of a rotated refresh token (see write) is logged in both cases;
+   * `logged`: a failure of an outage already logged (see sync), not logged again.
    */
-  #storeFailed(action: string, partition: string, error: unknown, signal?: AbortSignal, rotated?: boolean): void {
+  #storeFailed(action: string, partition: string, error: unknown, signal?: AbortSignal, rotated?: boolean, logged?: boolean): void {
     if (error instanceof AbortError || signal?.aborted) throw error;
     const warn = this.#errors === 'warn';
     const code = (error as { code?: unknown } | null)?.code;
     const detail = error instanceof Error ? `${error.name}${typeof code === 'string' ? ` (${code})` : ''}: ${this.#log.describeError(error)}` : String(error);
-    if (warn || rotated) {
+    if ((warn && !logged) || rotated) {
       this.#log.log(
         'warning',
         `Cache store could not ${action} partition "${this.#log.partition(partition)}"; ${warn ? 'continuing with the in-memory cache. ' : ''}${detail}` +
@@ -250,8 +279,8 @@ export class CachePersistence {
       else this.cache.merge(data);
       // The copy lacks this process's changes the store has not taken (see write): memory keeps them.
       this.#reapply(partition);
-      this.#seen.set(partition, data);
-      this.#absorbed++;
+      this.state.seen.set(partition, data);
+      this.state.absorbed++;
     } catch (error) {
       this.#notCacheJson(partition, error, 'ignored');
     }
@@ -262,4 +291,12 @@ export class CachePersistence {
     if (!(error instanceof CacheFormatError)) throw error;
     this.#log.log('warning', `Cache partition "${this.#log.partition(partition)}" is not valid cache JSON; ${outcome}`);
   }
+}
+
+/**
+ * Writes the changes of every partition the store has not taken yet (see CachePersistence.write).
+ * Outside the class: only Node's clients call it (getAccounts with 'perKey'), so browsers carry none of it.
+ */
+export async function flushPending(persistence: CachePersistence, signal?: AbortSignal): Promise<void> {
+  for (const partition of [...persistence.state.pending.keys()]) await persistence.write(partition, nothing, signal);
 }

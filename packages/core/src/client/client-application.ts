@@ -1,7 +1,16 @@
 import { type Authority, type AuthorityOptions, forTenant, resolveAuthority } from '../authority/authority.js';
 import { type AuthorityMetadata, type HttpCache, type MetadataStore, getAuthorityMetadata, metadataStoreIn } from '../authority/discovery.js';
 import { looksLikeEntra, validateEntraInstance } from '../authority/instance-discovery.js';
-import { type CachePartitioning, type CacheStore, type CacheStoreErrors, CachePersistence, SINGLE_PARTITION, partitionKeys } from '../cache/cache-store.js';
+import {
+  type CachePartitioning,
+  type CacheStore,
+  type CacheStoreErrors,
+  CachePersistence,
+  SINGLE_PARTITION,
+  flushPending,
+  partitionKeys,
+  sharedPersistenceState,
+} from '../cache/cache-store.js';
 import { defaultAcquisitionLock, defaultRefreshLock } from './refresh-lock.js';
 import { TokenCache, ofIssuer, removeAccountOf } from '../cache/token-cache.js';
 import { type DpopFetchOptions, type DpopHeaders, type DpopOption, type DpopProofRequest, DpopSession, dpopHeaders, dpopKeyPairFrom, fetchWithDpop } from '../crypto/dpop.js';
@@ -204,7 +213,8 @@ export class ClientApplication {
       authority: this.authority,
       http,
       log,
-      persistence: new CachePersistence(this.tokenCache, options.cacheStore, log, options.cacheStoreErrors),
+      // Clients sharing the TokenCache and the store share what they know of both (unsaved changes too).
+      persistence: new CachePersistence(this.tokenCache, options.cacheStore, log, options.cacheStoreErrors, sharedPersistenceState(this.tokenCache, options.cacheStore)),
       partitioning: options.cachePartitioning ?? 'single',
       singleFlight: new SingleFlight(),
       metadata: (authority, signal, http) => this.metadata(authority, signal, http),
@@ -370,7 +380,7 @@ export class ClientApplication {
     const { partitioning, persistence } = this.context;
     // 'perKey' lists the accounts in memory (loading every partition would defeat the partitioning):
     // first the changes the store has not taken, so with 'throw' a sign-in it did not keep is not listed.
-    await (partitioning === 'single' ? persistence.sync(SINGLE_PARTITION, options.signal) : persistence.flush(options.signal));
+    await (partitioning === 'single' ? persistence.sync(SINGLE_PARTITION, options.signal) : flushPending(persistence, options.signal));
     const accounts = accountsOf(this.tokenCache, this.clientId, this.authority);
     const wanted = options.username?.toLowerCase();
     return wanted === undefined ? accounts : accounts.filter((a) => a.username.toLowerCase() === wanted);
