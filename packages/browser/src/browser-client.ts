@@ -142,6 +142,8 @@ export interface LogoutRequest {
   postLogoutRedirectUri?: string;
   /** Sent as `state` to the end-session endpoint. */
   state?: string;
+  /** Sent as `logout_hint` (Entra: the `login_hint` claim of the user's ID token), so the provider need not ask which account signs out. */
+  logoutHint?: string;
 }
 
 /** A sign-in result, with the `appState` passed to loginRedirect when it came back from a redirect. */
@@ -458,8 +460,8 @@ export class BrowserClient {
 
   /**
    * Removes the account (default: every account) from the cache in every tab, then navigates to
-   * the provider's end_session_endpoint with id_token_hint, post_logout_redirect_uri and client_id,
-   * or straight to the post-logout URI when the provider has no such endpoint.
+   * the provider's end_session_endpoint with id_token_hint, post_logout_redirect_uri, client_id and
+   * the request's state and logout_hint, or straight to the post-logout URI when the provider has no such endpoint.
    */
   async logoutRedirect(request: LogoutRequest = {}): Promise<void> {
     const accounts = request.account ? [request.account] : await this.getAccounts();
@@ -469,7 +471,7 @@ export class BrowserClient {
     const target = request.postLogoutRedirectUri ?? this.#options.postLogoutRedirectUri ?? this.redirectUri;
     const context = this.#context;
     const metadata = await context.metadata(context.authority);
-    location.assign(endSessionUrl(metadata, { client_id: this.clientId, post_logout_redirect_uri: target, id_token_hint: idToken, state: request.state }) ?? target);
+    location.assign(endSessionUrl(metadata, { client_id: this.clientId, post_logout_redirect_uri: target, id_token_hint: idToken, state: request.state, logout_hint: request.logoutHint }) ?? target);
   }
 
   /** Re-reads the shared cache: another tab may have signed in, refreshed or signed out. */
