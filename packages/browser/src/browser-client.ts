@@ -44,6 +44,7 @@ import type { browserPopup } from './popup.js';
 import type { BrowserDpop } from './dpop.js';
 import { IndexedDbCacheStore } from './stores.js';
 import { fetchTransport } from './transport.js';
+import { withWebLock } from './web-lock.js';
 
 export interface BrowserClientOptions extends AuthorityOptions, LoggerOptions {
   /** The SPA's client id, registered with the authority as a single-page app. */
@@ -197,9 +198,8 @@ function removeResponse(url: URL, fromHash: boolean): void {
  * A sign-out takes it too: a refresh answer arriving after it would put the tokens back.
  */
 function underWebLock<T>(clientId: string, account: AccountInfo, work: () => Promise<T>): Promise<T> {
-  const locks = globalThis.navigator?.locks;
   // Core re-reads the store inside the lock (FlowContext.refreshLock); no second read here.
-  return locks ? (locks.request(`tessera-refresh-${clientId}-${account.homeAccountId}`, work) as Promise<T>) : work();
+  return withWebLock(`tessera-refresh-${clientId}-${account.homeAccountId}`, work);
 }
 
 /**

@@ -52,7 +52,7 @@ export { endSessionUrl } from './flows/logout.js';
 export { acquireTokenSilent } from './flows/silent.js';
 export { getAuthorityMetadata } from './authority/discovery.js';
 export { CachePersistence } from './cache/cache-store.js';
-export { DpopSession, dpopHeaders, fetchWithDpop } from './crypto/dpop.js';
+export { DpopSession, dpopHeaders, fetchWithDpop, isOneKeyPair } from './crypto/dpop.js';
 export { dpopContext } from './flows/dpop-request.js';
 export { SingleFlight } from './client/single-flight.js';
 export { checkClientIdentity } from './client/client-options.js';
