@@ -118,6 +118,12 @@ export interface InteractiveRequest {
   appState?: string;
   /** The sign-in's correlation id (default: a new one): `client-request-id` of its authorize URL and code redemption, and on its result or error. */
   correlationId?: string;
+  /**
+   * Aborts the sign-in (AbortError) while it is prepared and, for a popup, while it waits for the
+   * popup (which it closes): e.g. the app's Cancel button, the one way to stop waiting for a popup
+   * that a provider's Cross-Origin-Opener-Policy took out of the app's reach before `popupTimeoutMs`.
+   */
+  signal?: AbortSignal;
 }
 
 /** Options of acquireTokenSilent. */
@@ -377,6 +383,7 @@ export class BrowserClient {
         this.#interaction,
         () => this.#startFlow(request, false),
         (flow, url) => this.#complete(flow, url, login),
+        request.signal,
       );
     } finally {
       clearInteraction(this.#interaction);

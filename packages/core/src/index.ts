@@ -73,6 +73,7 @@ export {
   NetworkError,
   ThrottledError,
   AbortError,
+  throwIfAborted,
   describeCause,
   type ServerErrorDetails,
 } from './errors.js';
