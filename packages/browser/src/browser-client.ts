@@ -32,7 +32,6 @@ import {
   getAuthorityMetadata,
   initiateAuthCodeFlow,
   libraryHeaders,
-  randomUuid,
   parseAuthResponse,
   removeAccountOf,
   resolveAuthority,
@@ -394,14 +393,16 @@ export class BrowserClient {
    * Runs one call with its correlation id (the caller's or a fresh one), returned on results and
    * errors. To Entra it travels as parameters, not headers (see diagnosticParameters): no CORS
    * preflight; other providers get none (only Entra reads it, and a URL parameter a provider does
-   * not know may be refused). Core's ids: crypto.randomUUID is missing before Safari 15.4 (where
-   * PKCE works), and core makes them from getRandomValues there. Outside a secure context (http://
-   * on a host other than localhost, e.g. a LAN address) browsers give no crypto.subtle, which PKCE
-   * needs: a ConfigurationError saying so, not their TypeError.
+   * not know may be refused). crypto.randomUUID, not core's fallback (which costs the bundle about
+   * 65 bytes more): outside a secure context (http:// on a host other than localhost, e.g. a LAN
+   * address) browsers give no crypto.subtle, which PKCE needs, and browsers older than the ES2022
+   * this package is built for (Safari before 15.4) no randomUUID: ConfigurationErrors saying so,
+   * not their TypeError.
    */
   #call<T>(correlationId: string | undefined, work: (ctx: FlowContext) => Promise<T>): Promise<T> {
     if (!crypto.subtle) throw new ConfigurationError(`WebCrypto needs a secure context: serve ${location.origin} over https or from localhost`);
-    return runCall(this.#context, correlationId || randomUuid(), this.#context.authority.kind === 'entra' ? diagnosticParameters : sentAsIs, work);
+    if (!crypto.randomUUID) throw new ConfigurationError('No crypto.randomUUID: this browser is too old (Safari 15.4 or later is needed)');
+    return runCall(this.#context, correlationId || crypto.randomUUID(), this.#context.authority.kind === 'entra' ? diagnosticParameters : sentAsIs, work);
   }
 
   #startFlow({ account, appState: _, ...request }: InteractiveRequest, redirect: boolean): Promise<AuthCodeFlow> {

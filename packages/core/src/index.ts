@@ -46,7 +46,6 @@ export type { Logger, LogLevel, LoggerOptions } from './logger.js';
 // Building blocks for platform packages that assemble a client from the flow functions instead of
 // ClientApplication (e.g. @tessera/browser, whose bundle must not carry what SPAs never use).
 export { type FlowContext, type CallDiagnostics, runCall, diagnosticParameters, libraryHeaders } from './flows/context.js';
-export { randomUuid } from './crypto/encoding.js';
 export { initiateAuthCodeFlow, acquireTokenByAuthCodeFlow, refreshAuthUri } from './flows/auth-code.js';
 export { endSessionUrl } from './flows/logout.js';
 export { acquireTokenSilent } from './flows/silent.js';

@@ -22,13 +22,15 @@ export function randomToken(byteLength = 32): string {
   return base64UrlEncode(globalThis.crypto.getRandomValues(new Uint8Array(byteLength)));
 }
 
-/** A random (v4) UUID for a correlation id, from getRandomValues: randomUUID is missing outside secure browser contexts and before Safari 15.4. */
+/** A random (v4) UUID for a correlation id; WebCrypto's randomUUID is missing outside secure browser contexts. */
 export function randomUuid(): string {
-  const b = globalThis.crypto.getRandomValues(new Uint8Array(16));
-  b[6] = (b[6]! & 0x0f) | 0x40; // version 4
-  b[8] = (b[8]! & 0x3f) | 0x80; // RFC 9562 variant
+  const c = globalThis.crypto;
+  if (c.randomUUID) return c.randomUUID();
+  const b = c.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
   const hex = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-  return hex.replace(/(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 let idPrefix = '';
