@@ -1,7 +1,7 @@
 import type { HttpClient } from '../http/http-client.js';
 import type { LogSink } from '../logger.js';
 import { checkShape, oauthErrorFrom, parseJsonBody } from '../http/oauth-response.js';
-import { InvalidResponseError, ValidationError, throwIfAborted } from '../errors.js';
+import { ConfigurationError, InvalidResponseError, ValidationError, throwIfAborted } from '../errors.js';
 import { abortable } from '../http/retry.js';
 import { type DiscoveryDocument, discoverySchema, isLoopbackHost, parseJson, urlOf } from '../http/schemas.js';
 import type { Authority } from './authority.js';
@@ -47,22 +47,23 @@ export interface MetadataStore {
   set(authority: Authority, dated: DatedMetadata): Promise<void>;
 }
 
-/** A document in use: its (shared) fetch, and when the next use fetches it again (seconds; Infinity while fetching). */
-interface Known {
-  doc: Promise<AuthorityMetadata>;
+/** An answer in use: its (shared) fetch, and when the next use fetches it again (seconds; Infinity while fetching). */
+interface Known<T> {
+  answer: Promise<T>;
   until: number;
 }
 
-// One fetch per metadata URL and authority kind per process and METADATA_MAX_AGE_SECONDS, shared by
-// every client and concurrent caller. The kind is in the key: an Entra and an OIDC authority can
-// share a URL (`<host>/<tenant>` and oidcAuthority `<host>/<tenant>/v2.0`), and a document checked
-// by one kind's rules is not checked by the other's (Entra endpoints stay in the cloud; an OIDC
-// issuer is the URL itself).
-const metadataByUrl = new Map<string, Known>();
+// Answers of an authority's metadata endpoints, one fetch per key per process and
+// METADATA_MAX_AGE_SECONDS, shared by every client and concurrent caller: discovery documents under
+// kind + metadata URL (an Entra and an OIDC authority can share a URL, `<host>/<tenant>` and
+// oidcAuthority `<host>/<tenant>/v2.0`, and a document checked by one kind's rules is not checked by
+// the other's: Entra endpoints stay in the cloud; an OIDC issuer is the URL itself), and Entra's
+// instance discovery (instance-discovery.ts) under its own prefix.
+const answers = new Map<string, Known<unknown>>();
 
-/** Forgets fetched metadata (tests; key rotation drills). */
+/** Forgets fetched metadata and instance discovery answers (tests; key rotation drills). */
 export function clearMetadataCache(): void {
-  metadataByUrl.clear();
+  answers.clear();
 }
 
 /**
@@ -70,8 +71,39 @@ export function clearMetadataCache(): void {
  * showed that it may be out of date. The document stays in use if that fetch fails.
  */
 export function refetchMetadataOnNextUse(authority: Authority): void {
-  const known = metadataByUrl.get(authority.kind + authority.metadataUrl);
+  const known = answers.get(authority.kind + authority.metadataUrl);
   if (known) known.until = 0;
+}
+
+/**
+ * `key`'s answer at time `t`: loaded on first use and again on the first use at or after the time
+ * `load` gave with it; concurrent callers share the load. `load` gets the answer in use before, if
+ * any, to fall back on (see fetchedOrKept). A failure is forgotten: the next caller tries again.
+ */
+export function agedAnswer<T>(key: string, t: number, load: (before?: Promise<T>) => Promise<[T, number]>): Promise<T> {
+  let known = answers.get(key) as Known<T> | undefined;
+  if (!known || t >= known.until) {
+    const entry: Known<T> = { until: Infinity, answer: load(known?.answer).then(([answer, until]) => ((entry.until = until), answer)) };
+    entry.answer.catch(() => answers.get(key) === entry && answers.delete(key));
+    answers.set(key, (known = entry));
+  }
+  return known.answer;
+}
+
+/**
+ * `fetch`'s answer, used for METADATA_MAX_AGE_SECONDS. When it fails, the answer `kept` from before
+ * is used for METADATA_RETRY_SECONDS more, with a warning (an outage does not stop token
+ * acquisition); with none, or when the failure is a ConfigurationError (the server's word that the
+ * configuration is wrong, e.g. Entra no longer recognising an instance: no outage), it is the caller's.
+ */
+export async function fetchedOrKept<T>(t: number, fetch: () => Promise<T>, kept: Promise<T> | undefined, what: string, log?: LogSink): Promise<[T, number]> {
+  try {
+    return [await fetch(), t + METADATA_MAX_AGE_SECONDS];
+  } catch (error) {
+    if (!kept || error instanceof ConfigurationError) throw error;
+    log?.log('warning', () => `${what} failed, using the answer fetched before: ${log.describeError(error)}`);
+    return [await kept, t + METADATA_RETRY_SECONDS];
+  }
 }
 
 export interface MetadataSource {
@@ -95,20 +127,12 @@ export async function getAuthorityMetadata(authority: Authority, source: Metadat
   const { authorityMetadata, signal, now = () => Date.now() / 1000 } = source;
   throwIfAborted(signal);
   if (authorityMetadata) return checkedMetadata(authority, parseJsonBody({ status: 200, headers: {}, body: authorityMetadata }, 'authorityMetadata'), 'authorityMetadata');
-  const key = authority.kind + authority.metadataUrl;
   const t = now();
-  let known = metadataByUrl.get(key);
-  if (!known || t >= known.until) {
-    const entry: Known = {
-      until: Infinity,
-      doc: load(authority, source, t, known?.doc).then(([doc, until]) => ((entry.until = until), doc)),
-    };
-    // A failure without a document to fall back on is forgotten: the next caller tries again.
-    entry.doc.catch(() => metadataByUrl.get(key) === entry && metadataByUrl.delete(key));
-    metadataByUrl.set(key, (known = entry));
-  }
   // The fetch is shared, so it runs without any caller's signal; each caller's signal ends its own wait.
-  return abortable(known.doc, signal);
+  return abortable(
+    agedAnswer<AuthorityMetadata>(authority.kind + authority.metadataUrl, t, (before) => load(authority, source, t, before)),
+    signal,
+  );
 }
 
 /**
@@ -121,17 +145,10 @@ async function load(authority: Authority, { http, store, log }: MetadataSource, 
   // fetch (when it was found out of date, the store's copy may be that very document).
   const stored = before ? undefined : await store?.get(authority);
   if (stored && t < stored.at + METADATA_MAX_AGE_SECONDS) return [stored.doc, stored.at + METADATA_MAX_AGE_SECONDS];
-  let doc: AuthorityMetadata;
-  try {
-    doc = await fetchMetadata(authority, http);
-  } catch (error) {
-    const old = (await before) ?? stored?.doc;
-    if (!old) throw error;
-    log?.log('warning', () => `Discovery failed, using the metadata fetched before: ${log.describeError(error)}`);
-    return [old, t + METADATA_RETRY_SECONDS];
-  }
-  await store?.set(authority, { at: t, doc });
-  return [doc, t + METADATA_MAX_AGE_SECONDS];
+  const [doc, until] = await fetchedOrKept(t, () => fetchMetadata(authority, http), before ?? (stored && Promise.resolve(stored.doc)), 'Discovery', log);
+  // A document just fetched (used for the full age) is kept; not one that stood in for it.
+  if (until === t + METADATA_MAX_AGE_SECONDS) await store?.set(authority, { at: t, doc });
+  return [doc, until];
 }
 
 /** Fetches and checks the authority's discovery metadata. */
