@@ -1,7 +1,7 @@
 import type { HttpClient } from '../http/http-client.js';
 import type { LogSink } from '../logger.js';
 import { checkShape, oauthErrorFrom, parseJsonBody } from '../http/oauth-response.js';
-import { ConfigurationError, InvalidResponseError, ValidationError, throwIfAborted } from '../errors.js';
+import { InvalidResponseError, ValidationError, throwIfAborted } from '../errors.js';
 import { abortable } from '../http/retry.js';
 import { type DiscoveryDocument, discoverySchema, isLoopbackHost, parseJson, urlOf } from '../http/schemas.js';
 import type { Authority } from './authority.js';
@@ -91,18 +91,19 @@ export function agedAnswer<T>(key: string, t: number, load: (before?: Promise<T>
 }
 
 /**
- * `fetch`'s answer, used for METADATA_MAX_AGE_SECONDS. When it fails, the answer `kept` from before
- * is used for METADATA_RETRY_SECONDS more, with a warning (an outage does not stop token
- * acquisition); with none, or when the failure is a ConfigurationError (the server's word that the
- * configuration is wrong, e.g. Entra no longer recognising an instance: no outage), it is the caller's.
+ * `fetch`'s answer, used for METADATA_MAX_AGE_SECONDS. When it fails, `kept(error)` (the answer
+ * from before, if there is one to fall back on for this error) is used for METADATA_RETRY_SECONDS
+ * more, with a warning naming `what`: an outage does not stop token acquisition. With none, the
+ * failure is the caller's.
  */
-export async function fetchedOrKept<T>(t: number, fetch: () => Promise<T>, kept: Promise<T> | undefined, what: string, log?: LogSink): Promise<[T, number]> {
+export async function fetchedOrKept<T>(t: number, fetch: () => Promise<T>, kept: (error: unknown) => T | Promise<T> | undefined, what: string, log?: LogSink): Promise<[T, number]> {
   try {
     return [await fetch(), t + METADATA_MAX_AGE_SECONDS];
   } catch (error) {
-    if (!kept || error instanceof ConfigurationError) throw error;
+    const old = kept(error);
+    if (!old) throw error;
     log?.log('warning', () => `${what} failed, using the answer fetched before: ${log.describeError(error)}`);
-    return [await kept, t + METADATA_RETRY_SECONDS];
+    return [await old, t + METADATA_RETRY_SECONDS];
   }
 }
 
@@ -145,7 +146,7 @@ async function load(authority: Authority, { http, store, log }: MetadataSource, 
   // fetch (when it was found out of date, the store's copy may be that very document).
   const stored = before ? undefined : await store?.get(authority);
   if (stored && t < stored.at + METADATA_MAX_AGE_SECONDS) return [stored.doc, stored.at + METADATA_MAX_AGE_SECONDS];
-  const [doc, until] = await fetchedOrKept(t, () => fetchMetadata(authority, http), before ?? (stored && Promise.resolve(stored.doc)), 'Discovery', log);
+  const [doc, until] = await fetchedOrKept(t, () => fetchMetadata(authority, http), () => before ?? stored?.doc, 'Discovery', log);
   // A document just fetched (used for the full age) is kept; not one that stood in for it.
   if (until === t + METADATA_MAX_AGE_SECONDS) await store?.set(authority, { at: t, doc });
   return [doc, until];

@@ -36,7 +36,10 @@ export function looksLikeEntra(hostname: string, firstSegment: string | undefine
  */
 export function validateEntraInstance(authority: Authority, http: HttpClient, t: number, log?: LogSink): Promise<void> {
   if (authority.kind !== 'entra' || !authority.needsInstanceDiscovery) return Promise.resolve();
-  return agedAnswer<void>(`instance ${authority.url}`, t, (before) => fetchedOrKept(t, () => discover(authority, http), before, 'Instance discovery', log));
+  return agedAnswer<void>(`instance ${authority.url}`, t, (before) =>
+    // Entra's refusal is its answer, not an outage: the acceptance from before ends.
+    fetchedOrKept(t, () => discover(authority, http), (error) => (error instanceof ConfigurationError ? undefined : before), 'Instance discovery', log),
+  );
 }
 
 async function discover(authority: Authority, http: HttpClient): Promise<void> {
