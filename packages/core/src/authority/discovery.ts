@@ -138,18 +138,20 @@ export async function getAuthorityMetadata(authority: Authority, source: Metadat
 
 /**
  * The document and when to fetch it again: on first use the store's while it is fresh, else fetched
- * (and stored). When discovery fails, the document used before (or the store's, after a restart) is
- * used for METADATA_RETRY_SECONDS more, with a warning; with none, the failure is the caller's.
+ * (and stored). When discovery (or keeping its document in the store) fails, the document used
+ * before (or the store's, after a restart) is used for METADATA_RETRY_SECONDS more, with a warning
+ * naming the failure; with none, the failure is the caller's.
  */
 async function load(authority: Authority, { http, store, log }: MetadataSource, t: number, before?: Promise<AuthorityMetadata>): Promise<[AuthorityMetadata, number]> {
   // The store's copy stands in for a previous process's document only: one in use is followed by a
   // fetch (when it was found out of date, the store's copy may be that very document).
   const stored = before ? undefined : await store?.get(authority);
   if (stored && t < stored.at + METADATA_MAX_AGE_SECONDS) return [stored.doc, stored.at + METADATA_MAX_AGE_SECONDS];
-  const [doc, until] = await fetchedOrKept(t, () => fetchMetadata(authority, http), () => before ?? stored?.doc, 'Discovery', log);
-  // A document just fetched (used for the full age) is kept; not one that stood in for it.
-  if (until === t + METADATA_MAX_AGE_SECONDS) await store?.set(authority, { at: t, doc });
-  return [doc, until];
+  return fetchedOrKept(t, async () => {
+    const doc = await fetchMetadata(authority, http);
+    await store?.set(authority, { at: t, doc });
+    return doc;
+  }, () => before ?? stored?.doc, 'Discovery', log);
 }
 
 /** Fetches and checks the authority's discovery metadata. */
