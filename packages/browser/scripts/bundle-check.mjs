@@ -75,9 +75,13 @@ export const SPA_GZIP_BUDGET = 15_000;
  * warning's risk, -10 B) and a redirect URI's fragment checked where it comes in, not again when a
  * flow is redeemed (-8 B): -26 / -24 B, 22,903 / 21,093 B; ceilings lowered to just above (SPA to the
  * next 50 B; the CDN's next 50 B, 22,950, would be above main's 22,930).
+ * discofix9: an encrypted ID token (JWE) refused with what to do, turn off ID token encryption at
+ * the provider (+39 / +37 B), and discovery's ageing and outage fallback made a mechanism Entra's
+ * instance discovery shares (-3 / +31 B): 22,939 / 21,161 B on main's 22,903 / 21,093 B; ceilings
+ * to just above.
  */
-export const CDN_GZIP_CEILING = 22_910;
-export const SPA_GZIP_CEILING = 21_100;
+export const CDN_GZIP_CEILING = 22_940;
+export const SPA_GZIP_CEILING = 21_165;
 
 /** Strings only zod/mini's schema classes carry: the bundles parse with zod/mini itself. */
 export const ZOD_MINI_MARKERS = ['ZodMiniObject', '$ZodObject'];
