@@ -79,9 +79,16 @@ export const SPA_GZIP_BUDGET = 15_000;
  * the provider (+39 / +37 B), and discovery's ageing and outage fallback made a mechanism Entra's
  * instance discovery shares (-3 / +31 B): 22,939 / 21,161 B on main's 22,903 / 21,093 B; ceilings
  * to just above.
+ * browserfix9 (measured one after another on 22,903 / 21,093 B): logoutRedirect's `logoutHint`
+ * (+14 / +11 B); a `dpop-key` record of two keys' halves replaced (core's isOneKeyPair signature
+ * check, the key loaded under a Web Lock so tabs keep one key; CDN only, +140 / +9 B); a
+ * ConfigurationError naming the browser requirement where crypto.randomUUID is missing (Safari
+ * before 15.4) instead of a TypeError (about +34 / +48 B; core's getRandomValues UUID would have
+ * cost about 65 B more); a popup sign-in cancellable by the request's `signal` (+36 / +5 B):
+ * 23,165 / 21,233 B after merging main's 22,939 / 21,161 B; ceilings to just above.
  */
-export const CDN_GZIP_CEILING = 22_940;
-export const SPA_GZIP_CEILING = 21_165;
+export const CDN_GZIP_CEILING = 23_170;
+export const SPA_GZIP_CEILING = 21_235;
 
 /** Strings only zod/mini's schema classes carry: the bundles parse with zod/mini itself. */
 export const ZOD_MINI_MARKERS = ['ZodMiniObject', '$ZodObject'];
