@@ -72,14 +72,14 @@ async function loadDpopKeyPair(clientId: string, warn: (message: string) => void
   } catch (error) {
     return unstored(error);
   }
-  // Halves of two keys still look usable to the transaction below: replaced all the same.
-  const looksUsable = usableKeyPair(pair);
-  if (looksUsable && (await isOneKeyPair(pair))) return pair;
+  if (usableKeyPair(pair) && (await isOneKeyPair(pair))) return pair;
+  // Halves of two keys, each usable on its own, still look usable to the transaction below: replaced all the same.
+  const twoKeys = usableKeyPair(pair);
   // Generated outside the transaction (which would commit while WebCrypto works), then stored unless another tab was first.
   const created = await generateDpopKeyPair();
   let replaced = false;
   try {
-    pair = await readModifyWrite<unknown>(db, DPOP_KEY, (first) => (usableKeyPair(first) && !looksUsable ? first : ((replaced = first !== undefined), created)));
+    pair = await readModifyWrite<unknown>(db, DPOP_KEY, (first) => (usableKeyPair(first) && !twoKeys ? first : ((replaced = first !== undefined), created)));
   } catch (error) {
     return unstored(error, created);
   }
