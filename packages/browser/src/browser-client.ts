@@ -470,8 +470,9 @@ export class BrowserClient {
 
   /**
    * Removes the account (default: every account) from the cache in every tab, then navigates to
-   * the provider's end_session_endpoint with id_token_hint, post_logout_redirect_uri, client_id and
-   * the request's state and logout_hint, or straight to the post-logout URI when the provider has no such endpoint.
+   * the provider's end_session_endpoint (core's endSessionUrl, as getLogoutUrl) with id_token_hint,
+   * post_logout_redirect_uri, client_id and the request's state and logout_hint, or straight to the
+   * post-logout URI when the provider has no such endpoint.
    */
   async logoutRedirect(request: LogoutRequest = {}): Promise<void> {
     const accounts = request.account ? [request.account] : await this.getAccounts();

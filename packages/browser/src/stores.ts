@@ -46,14 +46,14 @@ function es256(key: CryptoKey | undefined): key is CryptoKey {
  * A record that is not a usable key pair (another script's value, half a pair, another algorithm,
  * halves of two keys) is replaced the same way, with a warning: DPoP would otherwise fail until the
  * site's data is cleared (halves of two keys sign proofs the provider refuses, saying only that the
- * signature is invalid), and the app cannot fix a record it never wrote, unlike core's `dpop: { key }`,
- * which refuses such a pair. Tokens bound to the old key are cached under its thumbprint and no longer served.
+ * signature is invalid), and the app cannot fix a record it never wrote (core refuses such a pair
+ * given as `dpop: { key }`: that key is the app's). Tokens bound to the old key are cached under its
+ * thumbprint and no longer served.
  * When IndexedDB fails (private browsing in some browsers, site data blocked, a full quota) the key,
  * just as non-extractable, is kept in memory for this page, with a warning, and `inMemory` is called:
  * as the token cache does, rather than failing every sign-in. Only where it lives changes.
  * Loaded under a Web Lock: halves of two keys look usable inside the replacing transaction, which
- * could not tell them from a new key another tab stored meanwhile and already signs with. (Without
- * Web Locks two tabs replacing such a record at once may each keep their own key until reloaded.)
+ * could not tell them from a new key another tab stored meanwhile and already signs with.
  */
 export function dpopKeyPair(clientId: string, warn: (message: string) => void, inMemory: () => void): Promise<CryptoKeyPair> {
   return withWebLock(`tessera-dpop-key-${clientId}`, () => loadDpopKeyPair(clientId, warn, inMemory));
