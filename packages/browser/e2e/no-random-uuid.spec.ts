@@ -38,7 +38,7 @@ test('without crypto.randomUUID, sign-ins and silent calls fail with a Configura
       silent: await outcome(client.acquireTokenSilent({ scopes: config.scopes })),
     };
   }, idp.issuer);
-  const expected = 'ConfigurationError configuration_error: No crypto.randomUUID: this browser is too old (Safari 15.4 or later is needed)';
+  const expected = 'ConfigurationError configuration_error: Browser too old: no crypto.randomUUID (needs Safari 15.4+)';
   expect(outcomes).toEqual({ redirect: expected, popup: expected, silent: expected });
   // Still on the app; no sign-in was sent, not even discovery; the tab is free (no interaction left).
   expect(page.url()).toBe(`${app.origin}/`);

@@ -394,14 +394,14 @@ export class BrowserClient {
    * errors. To Entra it travels as parameters, not headers (see diagnosticParameters): no CORS
    * preflight; other providers get none (only Entra reads it, and a URL parameter a provider does
    * not know may be refused). crypto.randomUUID, not core's fallback (which costs the bundle about
-   * 65 bytes more): outside a secure context (http:// on a host other than localhost, e.g. a LAN
+   * 75 bytes more): outside a secure context (http:// on a host other than localhost, e.g. a LAN
    * address) browsers give no crypto.subtle, which PKCE needs, and browsers older than the ES2022
    * this package is built for (Safari before 15.4) no randomUUID: ConfigurationErrors saying so,
    * not their TypeError.
    */
   #call<T>(correlationId: string | undefined, work: (ctx: FlowContext) => Promise<T>): Promise<T> {
     if (!crypto.subtle) throw new ConfigurationError(`WebCrypto needs a secure context: serve ${location.origin} over https or from localhost`);
-    if (!crypto.randomUUID) throw new ConfigurationError('No crypto.randomUUID: this browser is too old (Safari 15.4 or later is needed)');
+    if (!crypto.randomUUID) throw new ConfigurationError('Browser too old: no crypto.randomUUID (needs Safari 15.4+)');
     return runCall(this.#context, correlationId || crypto.randomUUID(), this.#context.authority.kind === 'entra' ? diagnosticParameters : sentAsIs, work);
   }
 
