@@ -81,7 +81,8 @@ export const SPA_GZIP_BUDGET = 15_000;
  * to just above.
  * browserfix9 (measured one after another on 22,903 / 21,093 B): logoutRedirect's `logoutHint`
  * (+14 / +11 B); a `dpop-key` record of two keys' halves replaced (core's isOneKeyPair signature
- * check, the key loaded under a Web Lock so tabs keep one key; CDN only, +140 / +9 B); a
+ * check, the key loaded under a Web Lock so tabs keep one key: +140 B; the SPA bundle has no DPoP,
+ * its +9 B are the lock helper now shared with refreshes); a
  * ConfigurationError naming the browser requirement where crypto.randomUUID is missing (Safari
  * before 15.4) instead of a TypeError (about +23 / +39 B; core's getRandomValues UUID would have
  * cost about 75 B more); a popup sign-in cancellable by the request's `signal` (+36 / +5 B):
