@@ -15,6 +15,9 @@ const BAD_RECORDS = {
   'an ECDSA P-384 key pair': 'p384',
   'an RSA key pair': 'rsa',
   'a P-256 private key with a P-384 public key': 'mixed',
+  // Both halves usable on their own: only a signature tells (core's isOneKeyPair); the proofs would fail at the provider.
+  'the halves of two P-256 key pairs': 'two-keys',
+  'the non-extractable halves of two P-256 key pairs, as Tessera stores its own': 'two-stored-keys',
 } as const;
 type BadRecord = (typeof BAD_RECORDS)[keyof typeof BAD_RECORDS];
 
@@ -32,8 +35,13 @@ function writeDpopRecord(page: Page, kind: BadRecord): Promise<string | undefine
     } else if (kind === 'half') record = { privateKey: (await p256()).privateKey };
     else if (kind === 'p384') record = await extractable({ name: 'ECDSA', namedCurve: 'P-384' });
     else if (kind === 'mixed') record = { privateKey: (await p256()).privateKey, publicKey: (await extractable({ name: 'ECDSA', namedCurve: 'P-384' })).publicKey };
+    else if (kind === 'two-keys') record = { privateKey: (await p256()).privateKey, publicKey: (await p256()).publicKey };
+    else if (kind === 'two-stored-keys') {
+      const stored = () => crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']) as Promise<CryptoKeyPair>;
+      record = { privateKey: (await stored()).privateKey, publicKey: (await stored()).publicKey };
+    }
     else if (kind === 'rsa') record = await extractable({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' });
-    if (record && typeof record === 'object' && 'privateKey' in record) d = (await crypto.subtle.exportKey('jwk', (record as CryptoKeyPair).privateKey)).d;
+    if (record && typeof record === 'object' && 'privateKey' in record && (record as CryptoKeyPair).privateKey.extractable) d = (await crypto.subtle.exportKey('jwk', (record as CryptoKeyPair).privateKey)).d;
     const db = await new Promise<IDBDatabase>((resolve, reject) => {
       const open = indexedDB.open('tessera-tessera-spa');
       open.onupgradeneeded = () => open.result.createObjectStore('cache');
@@ -149,10 +157,10 @@ test('after the key is replaced, tokens bound to the old key are not served: the
   }
 });
 
-test('two tabs replacing an unusable record at once end with one key, stored, that both sign with', async ({ idp, app, context, page }) => {
+for (const kind of ['half', 'two-keys'] as const) test(`two tabs replacing an unusable record (${kind}) at once end with one key, stored, that both sign with`, async ({ idp, app, context, page }) => {
   const other = await context.newPage();
   for (const tab of [page, other]) await openSample(tab, `${app.origin}/`);
-  await writeDpopRecord(page, 'half');
+  await writeDpopRecord(page, kind);
   // Two clients in each tab: four loads that all read the unusable record before any replaces it.
   for (const tab of [page, other]) await makeClients(tab, idp.issuer, 2);
   const proofs = (tab: Page) =>

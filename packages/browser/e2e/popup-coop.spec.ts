@@ -3,7 +3,7 @@
 // the opener sees it closed and can never read its location again. The app's page the popup comes
 // back to hands the response to the tab that started the sign-in (a same-origin BroadcastChannel).
 import { expect, expectWorkingToken, openSample, signInAtAuthority, storedSession, test } from './support/e2e.js';
-import { expectCutOff, outcomeOf, signInThroughCutOffPopup, startPopupSignIn } from './support/popup-coop.js';
+import { cancelSignIn, expectCutOff, outcomeOf, signInThroughCutOffPopup, startPopupSignIn } from './support/popup-coop.js';
 
 test.use({ idpOptions: { crossOriginOpenerPolicy: 'same-origin' } });
 
@@ -57,4 +57,30 @@ test('two tabs with a popup sign-in each, completed in the other order: each tab
   expect((await outcomeOf(tabA)).username).toBe('grace');
   await closedA;
   expect(idp.countRequests({ grantType: 'authorization_code' })).toBe(2);
+});
+
+test('a popup that COOP cut off is cancelled by the request\'s signal (AbortError), long before popupTimeoutMs; its later response is redeemed by no one', async ({ idp, app, page }) => {
+  await openSample(page, `${app.origin}/`);
+  idp.clearRequests();
+  // A timeout the test outlasts: without the signal the outcome is popup_timeout, not aborted.
+  const popup = await startPopupSignIn(page, idp.issuer, 10_000);
+  await expectCutOff(popup, idp.issuer);
+  await cancelSignIn(page);
+
+  const outcome = await outcomeOf(page);
+  expect(outcome).toMatchObject({ code: 'aborted', message: 'The operation was aborted' });
+  expect(await page.evaluate(() => Object.keys(sessionStorage))).toEqual([]);
+  // The user finishing in the abandoned popup: the app's page in it hands the response over and
+  // closes, but nothing listens any more, so its code is never redeemed.
+  const closed = popup.waitForEvent('close');
+  await signInAtAuthority(popup, idp, 'judy');
+  await closed;
+  expect(idp.countRequests({ grantType: 'authorization_code' })).toBe(0);
+  // The tab is free: a new sign-in completes (the provider's session is judy's now: only its consent page).
+  const again = await startPopupSignIn(page, idp.issuer);
+  const closedAgain = again.waitForEvent('close');
+  await again.click('#consent-form button[type="submit"]');
+  expect((await outcomeOf(page)).username).toBe('judy');
+  await closedAgain;
+  expect(idp.countRequests({ grantType: 'authorization_code' })).toBe(1);
 });

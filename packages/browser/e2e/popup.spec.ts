@@ -121,3 +121,56 @@ test('a popup sign-in whose redirectUri is the origin alone (no `/`, as MSAL sam
   expect(visited.some((url) => url.startsWith(`${app.origin}/#`) && url.includes('code='))).toBe(true);
   expect(idp.countRequests({ grantType: 'authorization_code' })).toBe(1);
 });
+
+test('the request\'s signal cancels a popup sign-in: AbortError, the popup closed, the tab free; an aborted signal opens no popup, and sends no redirect sign-in', async ({ idp, app, page, context }) => {
+  await openSample(page, `${app.origin}/`);
+  idp.clearRequests();
+  const popupOpened = context.waitForEvent('page');
+  await page.evaluate((authority) => {
+    const w = window as unknown as SampleWindow & { cancel: AbortController; outcome: Promise<string> };
+    const Client = w.sample.client.constructor as new (o: object) => { loginPopup(r: object): Promise<unknown> };
+    const client = new Client({ clientId: 'tessera-spa', authority, popup: w.sample.lib.browserPopup, popupTimeoutMs: 15_000 });
+    w.cancel = new AbortController();
+    w.outcome = client.loginPopup({ signal: w.cancel.signal }).then(
+      () => 'resolved',
+      (error: { name: string; code: string }) => `${error.name} ${error.code}`,
+    );
+  }, idp.issuer);
+  const popup = await popupOpened;
+  await popup.waitForURL((url) => url.href.startsWith(idp.issuer));
+  const closed = popup.waitForEvent('close');
+  await page.evaluate(() => (window as unknown as { cancel: AbortController }).cancel.abort());
+  expect(await page.evaluate(() => (window as unknown as { outcome: Promise<string> }).outcome)).toBe('AbortError aborted');
+  await closed;
+  expect(await page.evaluate(() => Object.keys(sessionStorage))).toEqual([]);
+
+  // Already aborted: rejected at once, no window opened, the provider asked nothing.
+  idp.clearRequests();
+  let opened = 0;
+  context.on('page', () => opened++);
+  const early = await page.evaluate((authority) => {
+    const w = window as unknown as SampleWindow;
+    const Client = w.sample.client.constructor as new (o: object) => { loginPopup(r: object): Promise<unknown> };
+    const client = new Client({ clientId: 'tessera-spa', authority, popup: w.sample.lib.browserPopup });
+    return client.loginPopup({ signal: AbortSignal.abort() }).then(
+      () => 'resolved',
+      (error: { name: string; code: string }) => `${error.name} ${error.code}`,
+    );
+  }, idp.issuer);
+  expect(early).toBe('AbortError aborted');
+  expect(opened).toBe(0);
+  expect(idp.requests).toEqual([]);
+  expect(await page.evaluate(() => Object.keys(sessionStorage))).toEqual([]);
+  // A redirect sign-in (the sample's client, its discovery document already loaded) stays on the page.
+  const redirect = await page.evaluate(() => {
+    const { client } = (window as unknown as { sample: { client: { loginRedirect(r: object): Promise<void> } } }).sample;
+    return client.loginRedirect({ signal: AbortSignal.abort() }).then(
+      () => 'navigating',
+      (error: { name: string; code: string }) => `${error.name} ${error.code}`,
+    );
+  });
+  expect(redirect).toBe('AbortError aborted');
+  expect(page.url()).toBe(`${app.origin}/`);
+  expect(idp.requests.filter((r) => r.path === '/auth')).toEqual([]);
+  expect(await page.evaluate(() => Object.keys(sessionStorage))).toEqual([]);
+});

@@ -43,6 +43,7 @@ import type { browserPopup } from './popup.js';
 import type { BrowserDpop } from './dpop.js';
 import { IndexedDbCacheStore } from './stores.js';
 import { fetchTransport } from './transport.js';
+import { withWebLock } from './web-lock.js';
 
 export interface BrowserClientOptions extends AuthorityOptions, LoggerOptions {
   /** The SPA's client id, registered with the authority as a single-page app. */
@@ -116,6 +117,12 @@ export interface InteractiveRequest {
   appState?: string;
   /** The sign-in's correlation id (default: a new one): `client-request-id` of its authorize URL and code redemption, and on its result or error. */
   correlationId?: string;
+  /**
+   * Aborts the sign-in (AbortError) while it is prepared and, for a popup, while it waits for the
+   * popup (which it closes): e.g. the app's Cancel button, the one way to stop waiting for a popup
+   * that a provider's Cross-Origin-Opener-Policy took out of the app's reach before `popupTimeoutMs`.
+   */
+  signal?: AbortSignal;
 }
 
 /** Options of acquireTokenSilent. */
@@ -142,6 +149,8 @@ export interface LogoutRequest {
   postLogoutRedirectUri?: string;
   /** Sent as `state` to the end-session endpoint. */
   state?: string;
+  /** Sent as `logout_hint` (Entra: the `login_hint` claim of the user's ID token), so the provider need not ask which account signs out. */
+  logoutHint?: string;
 }
 
 /** A sign-in result, with the `appState` passed to loginRedirect when it came back from a redirect. */
@@ -194,9 +203,8 @@ function removeResponse(url: URL, fromHash: boolean): void {
  * A sign-out takes it too: a refresh answer arriving after it would put the tokens back.
  */
 function underWebLock<T>(clientId: string, account: AccountInfo, work: () => Promise<T>): Promise<T> {
-  const locks = globalThis.navigator?.locks;
   // Core re-reads the store inside the lock (FlowContext.refreshLock); no second read here.
-  return locks ? (locks.request(`tessera-refresh-${clientId}-${account.homeAccountId}`, work) as Promise<T>) : work();
+  return withWebLock(`tessera-refresh-${clientId}-${account.homeAccountId}`, work);
 }
 
 /**
@@ -374,6 +382,7 @@ export class BrowserClient {
         this.#interaction,
         () => this.#startFlow(request, false),
         (flow, url) => this.#complete(flow, url, login),
+        request.signal,
       );
     } finally {
       clearInteraction(this.#interaction);
@@ -384,12 +393,15 @@ export class BrowserClient {
    * Runs one call with its correlation id (the caller's or a fresh one), returned on results and
    * errors. To Entra it travels as parameters, not headers (see diagnosticParameters): no CORS
    * preflight; other providers get none (only Entra reads it, and a URL parameter a provider does
-   * not know may be refused). crypto.randomUUID, not core's fallback: PKCE needs a secure context.
-   * Outside one (http:// on a host other than localhost, e.g. a LAN address) browsers give no
-   * crypto.subtle and no crypto.randomUUID: a ConfigurationError saying so, not their TypeError.
+   * not know may be refused). crypto.randomUUID, not core's fallback (which costs the bundle about
+   * 75 bytes more): outside a secure context (http:// on a host other than localhost, e.g. a LAN
+   * address) browsers give no crypto.subtle, which PKCE needs, and browsers older than the ES2022
+   * this package is built for (Safari before 15.4) no randomUUID: ConfigurationErrors saying so,
+   * not their TypeError.
    */
   #call<T>(correlationId: string | undefined, work: (ctx: FlowContext) => Promise<T>): Promise<T> {
     if (!crypto.subtle) throw new ConfigurationError(`WebCrypto needs a secure context: serve ${location.origin} over https or from localhost`);
+    if (!crypto.randomUUID) throw new ConfigurationError('Browser too old: no crypto.randomUUID (needs Safari 15.4+)');
     return runCall(this.#context, correlationId || crypto.randomUUID(), this.#context.authority.kind === 'entra' ? diagnosticParameters : sentAsIs, work);
   }
 
@@ -458,8 +470,9 @@ export class BrowserClient {
 
   /**
    * Removes the account (default: every account) from the cache in every tab, then navigates to
-   * the provider's end_session_endpoint with id_token_hint, post_logout_redirect_uri and client_id,
-   * or straight to the post-logout URI when the provider has no such endpoint.
+   * the provider's end_session_endpoint (core's endSessionUrl, as getLogoutUrl) with id_token_hint,
+   * post_logout_redirect_uri, client_id and the request's state and logout_hint, or straight to the
+   * post-logout URI when the provider has no such endpoint.
    */
   async logoutRedirect(request: LogoutRequest = {}): Promise<void> {
     const accounts = request.account ? [request.account] : await this.getAccounts();
@@ -469,7 +482,7 @@ export class BrowserClient {
     const target = request.postLogoutRedirectUri ?? this.#options.postLogoutRedirectUri ?? this.redirectUri;
     const context = this.#context;
     const metadata = await context.metadata(context.authority);
-    location.assign(endSessionUrl(metadata, { client_id: this.clientId, post_logout_redirect_uri: target, id_token_hint: idToken, state: request.state }) ?? target);
+    location.assign(endSessionUrl(metadata, { client_id: this.clientId, post_logout_redirect_uri: target, id_token_hint: idToken, state: request.state, logout_hint: request.logoutHint }) ?? target);
   }
 
   /** Re-reads the shared cache: another tab may have signed in, refreshed or signed out. */

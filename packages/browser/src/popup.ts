@@ -1,4 +1,4 @@
-import { type AuthCodeFlow, type AuthenticationResult, parseAuthResponse } from '@tessera/core';
+import { AbortError, type AuthCodeFlow, type AuthenticationResult, parseAuthResponse, throwIfAborted } from '@tessera/core';
 import type { BrowserClientOptions } from './browser-client.js';
 import { BrowserAuthError } from './errors.js';
 import { session } from './interaction.js';
@@ -23,23 +23,28 @@ const RELAY = 'tessera.popup.';
  *   page knows by it that it runs in a popup (see inPopup).
  * @param start - prepares the authorization request (PKCE, state, nonce), once the popup is open.
  * @param complete - checks the URL the popup comes back with and redeems its code.
+ * @param signal - the request's: AbortError before the popup opens, while the request is
+ *   prepared, or while waiting for the popup (see waitForPopup); the popup is closed.
  */
 export async function browserPopup(
   { popupFeatures, popupTimeoutMs }: PopupOptions,
   name: string,
   start: () => Promise<AuthCodeFlow>,
   complete: (flow: AuthCodeFlow, responseUrl: Promise<string>) => Promise<AuthenticationResult>,
+  signal?: AbortSignal,
 ): Promise<AuthenticationResult> {
+  throwIfAborted(signal);
   const popup = window.open('about:blank', name, popupFeatures ?? 'popup,width=480,height=640');
   try {
     if (!popup) throw new BrowserAuthError('popup_blocked', 'The sign-in popup was blocked; open it from a click handler');
     const flow = await start();
     // Closed while the request was prepared: the user's doing (waitForPopup could not tell it from COOP).
     if (popup.closed) throw cancelled();
+    throwIfAborted(signal);
     popup.sessionStorage.setItem(RELAY, flow.state);
     popup.location.href = flow.authUri;
     // Waited for inside the sign-in's call: a timeout or a closed popup carries its correlation id.
-    return await complete(flow, waitForPopup(popup, flow, popupTimeoutMs ?? 300_000).finally(() => popup.close()));
+    return await complete(flow, waitForPopup(popup, flow, popupTimeoutMs ?? 300_000, signal).finally(() => popup.close()));
   } finally {
     popup?.close();
   }
@@ -75,9 +80,11 @@ const cancelled = () => new BrowserAuthError('user_cancelled', 'The sign-in popu
  * leaves it alone in a popup). A popup that a provider's COOP took out of reach looks closed from
  * here: its response comes on the channel for the flow's state instead (see `browserPopup.relay`),
  * until the timeout. A popup closed after it was seen at the provider is `user_cancelled`; no
- * return in time is `popup_timeout`.
+ * return in time is `popup_timeout`; the signal firing is AbortError: the only way to end the
+ * wait for a popup cut off by COOP before the timeout (the opener cannot close it; a response it
+ * sends later is taken by no one, its code never redeemed).
  */
-function waitForPopup(popup: Window, { redirectUri, state, responseMode }: AuthCodeFlow, timeoutMs: number): Promise<string> {
+function waitForPopup(popup: Window, { redirectUri, state, responseMode }: AuthCodeFlow, timeoutMs: number, signal?: AbortSignal): Promise<string> {
   // Compared as the popup's href is, parsed: `http://localhost:3000` (the form MSAL's samples
   // register) comes back as `http://localhost:3000/#code=…`.
   const { origin, pathname } = new URL(redirectUri, location.href);
@@ -94,9 +101,12 @@ function waitForPopup(popup: Window, { redirectUri, state, responseMode }: AuthC
     const settle = (error: Error | false, href = '') => {
       clearInterval(poll);
       channel.close();
+      signal?.removeEventListener('abort', aborted);
       if (error) reject(error);
       else resolve(href);
     };
+    const aborted = () => settle(new AbortError(signal!.reason));
+    signal?.addEventListener('abort', aborted);
     // Only this sign-in's response: another, on this channel, is no answer to it.
     channel.onmessage = ({ data }) => isResponse(data) && parseAuthResponse(data, responseMode).state === state && settle(false, data);
     const poll = setInterval(() => {

@@ -51,7 +51,7 @@ export { endSessionUrl } from './flows/logout.js';
 export { acquireTokenSilent } from './flows/silent.js';
 export { getAuthorityMetadata } from './authority/discovery.js';
 export { CachePersistence, type PersistenceState } from './cache/cache-store.js';
-export { DpopSession, dpopHeaders, fetchWithDpop } from './crypto/dpop.js';
+export { DpopSession, dpopHeaders, fetchWithDpop, isOneKeyPair } from './crypto/dpop.js';
 export { dpopContext } from './flows/dpop-request.js';
 export { SingleFlight } from './client/single-flight.js';
 export { checkClientIdentity } from './client/client-options.js';
@@ -72,6 +72,7 @@ export {
   NetworkError,
   ThrottledError,
   AbortError,
+  throwIfAborted,
   describeCause,
   type ServerErrorDetails,
 } from './errors.js';

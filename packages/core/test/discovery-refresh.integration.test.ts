@@ -146,7 +146,7 @@ describe('discovery metadata ages out after METADATA_MAX_AGE_SECONDS', () => {
     const signIn = (username: string) => app.acquireTokenByUsernamePassword({ scopes: ['api.read'], username, password: 'pw' });
     expect((await signIn('ada')).idTokenClaims?.sub).toBe('ada');
     expect(net.refused).toBe(1);
-    expect(warnings).toEqual([expect.stringMatching(/^Discovery failed, using the metadata fetched before: .*HTTP 503/)]);
+    expect(warnings).toEqual([expect.stringMatching(/^Discovery failed, using the answer fetched before: .*HTTP 503/)]);
     expect(idp!.countRequests({ path: '/token', grantType: 'password' })).toBe(1);
     // Within the retry interval no call waits for discovery again.
     expect((await signIn('bob')).idTokenClaims?.sub).toBe('bob');
@@ -195,7 +195,7 @@ describe('discovery metadata ages out after METADATA_MAX_AGE_SECONDS', () => {
     down.net.discoveryDown = true;
     expect((await down.app.getAuthorityMetadata()).require_pushed_authorization_requests).toBeUndefined();
     expect(down.net.refused).toBe(1);
-    expect(down.warnings).toEqual([expect.stringMatching(/metadata fetched before/)]);
+    expect(down.warnings).toEqual([expect.stringMatching(/Discovery failed, using the answer fetched before/)]);
 
     // A new process with discovery up, a day later: fetched again, and kept with its time.
     clearMetadataCache();

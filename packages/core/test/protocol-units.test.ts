@@ -1,4 +1,4 @@
-import { SignJWT, generateKeyPair } from 'jose';
+import { CompactEncrypt, SignJWT, generateKeyPair } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { resolveAuthority, forTenant } from '../src/authority/authority.js';
 import { entraIssuerMatches, parseClientInfo } from '../src/authority/entra.js';
@@ -98,6 +98,16 @@ describe('ID token claim validation', () => {
     const { privateKey } = await generateKeyPair('RS256');
     const jwt = await new SignJWT({ sub: 'x' }).setProtectedHeader({ alg: 'RS256' }).sign(privateKey);
     expect(decodeIdToken(jwt).sub).toBe('x');
+  });
+  it('refuses an encrypted ID token (JWE, nested as providers send it) saying how to turn encryption off', async () => {
+    const signing = await generateKeyPair('RS256');
+    const encryption = await generateKeyPair('RSA-OAEP-256');
+    const jws = await new SignJWT({ sub: 'x' }).setProtectedHeader({ alg: 'RS256' }).sign(signing.privateKey);
+    const jwe = await new CompactEncrypt(new TextEncoder().encode(jws)).setProtectedHeader({ alg: 'RSA-OAEP-256', enc: 'A256GCM', cty: 'JWT' }).encrypt(encryption.publicKey);
+    expect(jwe.split('.')).toHaveLength(5);
+    expect(() => decodeIdToken(jwe)).toThrow(
+      expect.objectContaining({ name: 'ValidationError', check: 'jwt', message: 'ID token is encrypted (unsupported): turn off ID token encryption for this client at the provider' }),
+    );
   });
 });
 

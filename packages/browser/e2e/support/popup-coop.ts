@@ -7,11 +7,13 @@ type Outcome = { username?: string; claims?: Record<string, unknown>; accessToke
 type SampleWindow = {
   sample: { client: { constructor: unknown }; lib: { browserPopup: unknown } };
   signIn?: Promise<Outcome>;
+  /** Aborts the sign-in started last (its request's `signal`). */
+  cancelSignIn?: AbortController;
 };
 
 /**
  * Starts a popup sign-in in `page` (a client like the sample's, with `popupTimeoutMs`) and resolves
- * to the popup; the sign-in's outcome is kept for `outcomeOf`.
+ * to the popup; the sign-in's outcome is kept for `outcomeOf`, `cancelSignIn` aborts it.
  */
 export async function startPopupSignIn(page: Page, authority: string, popupTimeoutMs = 60_000): Promise<Page> {
   const [popup] = await Promise.all([
@@ -21,7 +23,8 @@ export async function startPopupSignIn(page: Page, authority: string, popupTimeo
         const w = window as unknown as SampleWindow;
         const Client = w.sample.client.constructor as new (o: object) => { loginPopup(r: object): Promise<{ account: { username: string }; idTokenClaims: Record<string, unknown>; accessToken: string }> };
         const client = new Client({ clientId: 'tessera-spa', authority, scopes: ['api.read'], popup: w.sample.lib.browserPopup, popupTimeoutMs });
-        w.signIn = client.loginPopup({}).then(
+        w.cancelSignIn = new AbortController();
+        w.signIn = client.loginPopup({ signal: w.cancelSignIn.signal }).then(
           (r) => ({ username: r.account.username, claims: r.idTokenClaims, accessToken: r.accessToken }),
           (error: { code?: string; message: string }) => ({ code: error.code, message: error.message }),
         );
@@ -33,6 +36,9 @@ export async function startPopupSignIn(page: Page, authority: string, popupTimeo
 }
 
 export const outcomeOf = (page: Page) => page.evaluate(() => (window as unknown as SampleWindow).signIn!);
+
+/** Aborts the sign-in started last in `page` (the app's Cancel button). */
+export const cancelSignIn = (page: Page) => page.evaluate(() => (window as unknown as SampleWindow).cancelSignIn!.abort());
 
 /** The popup shows the provider's login page, out of its opener's reach: COOP cut the link. */
 export async function expectCutOff(popup: Page, issuer: string): Promise<void> {

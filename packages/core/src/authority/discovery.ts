@@ -47,22 +47,23 @@ export interface MetadataStore {
   set(authority: Authority, dated: DatedMetadata): Promise<void>;
 }
 
-/** A document in use: its (shared) fetch, and when the next use fetches it again (seconds; Infinity while fetching). */
-interface Known {
-  doc: Promise<AuthorityMetadata>;
+/** An answer in use: its (shared) fetch, and when the next use fetches it again (seconds; Infinity while fetching). */
+interface Known<T> {
+  answer: Promise<T>;
   until: number;
 }
 
-// One fetch per metadata URL and authority kind per process and METADATA_MAX_AGE_SECONDS, shared by
-// every client and concurrent caller. The kind is in the key: an Entra and an OIDC authority can
-// share a URL (`<host>/<tenant>` and oidcAuthority `<host>/<tenant>/v2.0`), and a document checked
-// by one kind's rules is not checked by the other's (Entra endpoints stay in the cloud; an OIDC
-// issuer is the URL itself).
-const metadataByUrl = new Map<string, Known>();
+// Answers of an authority's metadata endpoints, one fetch per key per process and
+// METADATA_MAX_AGE_SECONDS, shared by every client and concurrent caller: discovery documents under
+// kind + metadata URL (an Entra and an OIDC authority can share a URL, `<host>/<tenant>` and
+// oidcAuthority `<host>/<tenant>/v2.0`, and a document checked by one kind's rules is not checked by
+// the other's: Entra endpoints stay in the cloud; an OIDC issuer is the URL itself), and Entra's
+// instance discovery (instance-discovery.ts) under its own prefix.
+const answers = new Map<string, Known<unknown>>();
 
-/** Forgets fetched metadata (tests; key rotation drills). */
+/** Forgets fetched metadata and instance discovery answers (tests; key rotation drills). */
 export function clearMetadataCache(): void {
-  metadataByUrl.clear();
+  answers.clear();
 }
 
 /**
@@ -70,8 +71,40 @@ export function clearMetadataCache(): void {
  * showed that it may be out of date. The document stays in use if that fetch fails.
  */
 export function refetchMetadataOnNextUse(authority: Authority): void {
-  const known = metadataByUrl.get(authority.kind + authority.metadataUrl);
+  const known = answers.get(authority.kind + authority.metadataUrl);
   if (known) known.until = 0;
+}
+
+/**
+ * `key`'s answer at time `t`: loaded on first use and again on the first use at or after the time
+ * `load` gave with it; concurrent callers share the load. `load` gets the answer in use before, if
+ * any, to fall back on (see fetchedOrKept). A failure is forgotten: the next caller tries again.
+ */
+export function agedAnswer<T>(key: string, t: number, load: (before?: Promise<T>) => Promise<[T, number]>): Promise<T> {
+  let known = answers.get(key) as Known<T> | undefined;
+  if (!known || t >= known.until) {
+    const entry: Known<T> = { until: Infinity, answer: load(known?.answer).then(([answer, until]) => ((entry.until = until), answer)) };
+    entry.answer.catch(() => answers.get(key) === entry && answers.delete(key));
+    answers.set(key, (known = entry));
+  }
+  return known.answer;
+}
+
+/**
+ * `fetch`'s answer, used for METADATA_MAX_AGE_SECONDS. When it fails, `kept(error)` (the answer
+ * from before, if there is one to fall back on for this error) is used for METADATA_RETRY_SECONDS
+ * more, with a warning naming `what`: an outage does not stop token acquisition. With none, the
+ * failure is the caller's.
+ */
+export async function fetchedOrKept<T>(t: number, fetch: () => Promise<T>, kept: (error: unknown) => T | Promise<T> | undefined, what: string, log?: LogSink): Promise<[T, number]> {
+  try {
+    return [await fetch(), t + METADATA_MAX_AGE_SECONDS];
+  } catch (error) {
+    const old = kept(error);
+    if (!old) throw error;
+    log?.log('warning', () => `${what} failed, using the answer fetched before: ${log.describeError(error)}`);
+    return [await old, t + METADATA_RETRY_SECONDS];
+  }
 }
 
 export interface MetadataSource {
@@ -95,43 +128,30 @@ export async function getAuthorityMetadata(authority: Authority, source: Metadat
   const { authorityMetadata, signal, now = () => Date.now() / 1000 } = source;
   throwIfAborted(signal);
   if (authorityMetadata) return checkedMetadata(authority, parseJsonBody({ status: 200, headers: {}, body: authorityMetadata }, 'authorityMetadata'), 'authorityMetadata');
-  const key = authority.kind + authority.metadataUrl;
   const t = now();
-  let known = metadataByUrl.get(key);
-  if (!known || t >= known.until) {
-    const entry: Known = {
-      until: Infinity,
-      doc: load(authority, source, t, known?.doc).then(([doc, until]) => ((entry.until = until), doc)),
-    };
-    // A failure without a document to fall back on is forgotten: the next caller tries again.
-    entry.doc.catch(() => metadataByUrl.get(key) === entry && metadataByUrl.delete(key));
-    metadataByUrl.set(key, (known = entry));
-  }
   // The fetch is shared, so it runs without any caller's signal; each caller's signal ends its own wait.
-  return abortable(known.doc, signal);
+  return abortable(
+    agedAnswer<AuthorityMetadata>(authority.kind + authority.metadataUrl, t, (before) => load(authority, source, t, before)),
+    signal,
+  );
 }
 
 /**
  * The document and when to fetch it again: on first use the store's while it is fresh, else fetched
- * (and stored). When discovery fails, the document used before (or the store's, after a restart) is
- * used for METADATA_RETRY_SECONDS more, with a warning; with none, the failure is the caller's.
+ * (and stored). When discovery (or keeping its document in the store) fails, the document used
+ * before (or the store's, after a restart) is used for METADATA_RETRY_SECONDS more, with a warning
+ * naming the failure; with none, the failure is the caller's.
  */
 async function load(authority: Authority, { http, store, log }: MetadataSource, t: number, before?: Promise<AuthorityMetadata>): Promise<[AuthorityMetadata, number]> {
   // The store's copy stands in for a previous process's document only: one in use is followed by a
   // fetch (when it was found out of date, the store's copy may be that very document).
   const stored = before ? undefined : await store?.get(authority);
   if (stored && t < stored.at + METADATA_MAX_AGE_SECONDS) return [stored.doc, stored.at + METADATA_MAX_AGE_SECONDS];
-  let doc: AuthorityMetadata;
-  try {
-    doc = await fetchMetadata(authority, http);
-  } catch (error) {
-    const old = (await before) ?? stored?.doc;
-    if (!old) throw error;
-    log?.log('warning', () => `Discovery failed, using the metadata fetched before: ${log.describeError(error)}`);
-    return [old, t + METADATA_RETRY_SECONDS];
-  }
-  await store?.set(authority, { at: t, doc });
-  return [doc, t + METADATA_MAX_AGE_SECONDS];
+  return fetchedOrKept(t, async () => {
+    const doc = await fetchMetadata(authority, http);
+    await store?.set(authority, { at: t, doc });
+    return doc;
+  }, () => before ?? stored?.doc, 'Discovery', log);
 }
 
 /** Fetches and checks the authority's discovery metadata. */

@@ -1,9 +1,10 @@
-import { rememberUnlessFailed } from '../client/single-flight.js';
 import { ConfigurationError } from '../errors.js';
 import type { HttpClient } from '../http/http-client.js';
+import type { LogSink } from '../logger.js';
 import { parseJsonBody, checkShape } from '../http/oauth-response.js';
 import { instanceDiscoverySchema, isLoopbackHost } from '../http/schemas.js';
 import type { Authority } from './authority.js';
+import { agedAnswer, fetchedOrKept } from './discovery.js';
 
 /** Where Entra answers "is this a real Entra authority?" (MSAL's instance discovery). */
 export const INSTANCE_DISCOVERY_ENDPOINT = 'https://login.microsoftonline.com/common/discovery/instance';
@@ -25,16 +26,20 @@ export function looksLikeEntra(hostname: string, firstSegment: string | undefine
   return !isLoopbackHost(hostname) && (ENTRA_LOOKING_HOST.test(hostname) || (firstSegment !== undefined && ENTRA_LOOKING_SEGMENT.test(firstSegment)));
 }
 
-const validated = new Map<string, Promise<void>>();
-
 /**
  * Checks a custom or Entra-looking host with Entra's instance discovery before any code, secret or
  * token is sent to it. Built-in clouds, B2C, External ID and `knownAuthorities` hosts are trusted
- * without a network check, as in msal-common.
+ * without a network check, as in msal-common. Entra's answer ages like a discovery document
+ * (agedAnswer, shared by every client in the process): asked again on the first use after
+ * METADATA_MAX_AGE_SECONDS, the acceptance from before standing while Entra cannot be reached; a
+ * refusal (invalid_instance) ends it. `t`: now, in seconds since the epoch (the client's clock).
  */
-export function validateEntraInstance(authority: Authority, http: HttpClient): Promise<void> {
+export function validateEntraInstance(authority: Authority, http: HttpClient, t: number, log?: LogSink): Promise<void> {
   if (authority.kind !== 'entra' || !authority.needsInstanceDiscovery) return Promise.resolve();
-  return rememberUnlessFailed(validated, authority.url, () => discover(authority, http));
+  return agedAnswer<void>(`instance ${authority.url}`, t, (before) =>
+    // Entra's refusal is its answer, not an outage: the acceptance from before ends.
+    fetchedOrKept(t, () => discover(authority, http), (error) => (error instanceof ConfigurationError ? undefined : before), 'Instance discovery', log),
+  );
 }
 
 async function discover(authority: Authority, http: HttpClient): Promise<void> {

@@ -267,7 +267,7 @@ export class ClientApplication {
   private async metadata(authority: Authority, signal?: AbortSignal, http = this.context.http): Promise<AuthorityMetadata> {
     if (this.options.instanceDiscovery !== false && this.options.validateAuthority !== false) {
       // Shared by every client in the process: the caller's signal ends only its own wait.
-      await abortable(validateEntraInstance(authority, http), signal);
+      await abortable(validateEntraInstance(authority, http, this.context.now(), this.context.log), signal);
     }
     return getAuthorityMetadata(authority, {
       http,

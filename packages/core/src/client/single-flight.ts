@@ -46,14 +46,3 @@ export class SingleFlight {
     });
   }
 }
-
-/** Like single-flight, but a success is kept for later callers; a failure is forgotten so the next caller retries. */
-export function rememberUnlessFailed<T>(memo: Map<string, Promise<T>>, key: string, work: () => Promise<T>): Promise<T> {
-  let pending = memo.get(key);
-  if (!pending) {
-    pending = work();
-    memo.set(key, pending);
-    pending.catch(() => memo.delete(key));
-  }
-  return pending;
-}

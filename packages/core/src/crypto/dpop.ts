@@ -74,7 +74,10 @@ export function generateDpopKeyPair(extractable = false): Promise<CryptoKeyPair>
  */
 export async function dpopKeyPairFrom(source: DpopKeySource): Promise<CryptoKeyPair> {
   const value = await (typeof source === 'function' ? source() : source);
-  if ('privateKey' in value && 'publicKey' in value) return checkOneKey(value);
+  if ('privateKey' in value && 'publicKey' in value) {
+    if (await isOneKeyPair(value)) return value;
+    throw new ConfigurationError('dpop.key: privateKey and publicKey are of two different keys; load both from the same stored key');
+  }
   const jwk = value as JsonWebKey;
   if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || !jwk.d) {
     throw new ConfigurationError('dpop.key: expected a CryptoKeyPair or a private EC P-256 JWK (kty "EC", crv "P-256", with "d"); only ES256 is supported');
@@ -94,8 +97,12 @@ export async function dpopKeyPairFrom(source: DpopKeySource): Promise<CryptoKeyP
   }
 }
 
-/** The pair, if its halves are one key: a signature by the private key verifies with the public one. */
-async function checkOneKey(pair: CryptoKeyPair): Promise<CryptoKeyPair> {
+/**
+ * Whether a key pair's halves are one key: a signature by the private key verifies with the public
+ * one. Halves of two keys sign proofs that no server accepts. Also true for a pair that is no
+ * usable ES256 pair at all: es256Pair (or WebCrypto at the first proof) says what is wrong with it.
+ */
+export async function isOneKeyPair(pair: CryptoKeyPair): Promise<boolean> {
   const subtle = globalThis.crypto.subtle;
   const probe = new Uint8Array(8);
   const es256 = { name: 'ECDSA', hash: 'SHA-256' };
@@ -103,12 +110,10 @@ async function checkOneKey(pair: CryptoKeyPair): Promise<CryptoKeyPair> {
     // Verified with a copy made for it: the public key itself may lack the `verify` usage.
     const { kty, crv, x, y } = await subtle.exportKey('jwk', pair.publicKey);
     const verifier = await subtle.importKey('jwk', { kty, crv, x, y }, EC_PARAMS, false, ['verify']);
-    if (await subtle.verify(es256, verifier, await subtle.sign(es256, pair.privateKey, probe), probe)) return pair;
+    return await subtle.verify(es256, verifier, await subtle.sign(es256, pair.privateKey, probe), probe);
   } catch {
-    // Not a usable ES256 pair at all: es256Pair (or WebCrypto at the first proof) says what is wrong.
-    return pair;
+    return true;
   }
-  throw new ConfigurationError('dpop.key: privateKey and publicKey are of two different keys; load both from the same stored key');
 }
 
 /**

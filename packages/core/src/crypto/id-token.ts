@@ -59,14 +59,16 @@ export interface IdTokenExpectations {
 const invalid = (check: string, problem: string) => new ValidationError(check, `ID token ${problem}`);
 
 /**
- * Decodes a compact JWT, refusing anything that is not a signed JWS. Only base64url and JSON:
+ * Decodes a compact JWT, refusing anything that is not a signed JWS (an encrypted one, JWE, with a
+ * message that says how to turn encryption off). Only base64url and JSON:
  * signatures are jose's job (jwksSignatureVerifier), and browser bundles need not carry jose.
  */
 export function decodeIdToken(idToken: string): IdTokenClaims {
   const parts = idToken.split('.');
   const header = parts.length === 3 ? decodeSegment(parts[0]!) : undefined;
   const malformed = 'is not a well-formed JWT';
-  if (!header) throw invalid('jwt', malformed);
+  // Five parts: a JWE, which only the client's decryption key opens.
+  if (!header) throw invalid('jwt', parts.length === 5 ? 'is encrypted (unsupported): turn off ID token encryption for this client at the provider' : malformed);
   if (typeof header.alg !== 'string' || header.alg.toLowerCase() === 'none') throw invalid('alg', 'is unsigned (alg "none")');
   const claims = decodeSegment(parts[1]!);
   if (!claims) throw invalid('jwt', malformed);

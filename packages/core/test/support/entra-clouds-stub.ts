@@ -51,6 +51,8 @@ export interface EntraCloudsStub {
   origin: string;
   /** Refresh tokens the stub refuses from now on (`invalid_grant`, as Entra answers a revoked grant). */
   revoked: Set<string>;
+  /** Hosts instance discovery refuses from now on (`invalid_instance`), as Entra does for a cloud it no longer serves. */
+  withdrawn: Set<string>;
   close(): Promise<void>;
 }
 
@@ -87,6 +89,7 @@ export async function startEntraCloudsStub(): Promise<EntraCloudsStub> {
   const seen: SeenRequest[] = [];
   const codes = new Map<string, IssuedCode>();
   const revoked = new Set<string>();
+  const withdrawn = new Set<string>();
   let issued = 0;
 
   const idToken = (issuer: string, nonce: string | undefined, claims: Record<string, unknown>) => {
@@ -162,7 +165,7 @@ export async function startEntraCloudsStub(): Promise<EntraCloudsStub> {
       if (host === 'login.microsoftonline.com' && url.pathname === '/common/discovery/instance') {
         // Instance discovery: known clouds get their metadata; anything else invalid_instance (AADSTS50049).
         const endpoint = new URL(url.searchParams.get('authorization_endpoint') ?? 'https://invalid.invalid');
-        if (!ENTRA_HOSTS.has(endpoint.host)) {
+        if (!ENTRA_HOSTS.has(endpoint.host) || withdrawn.has(endpoint.host)) {
           const e = entraError(400, 'invalid_instance', 'AADSTS50049: Unknown or invalid instance.', 50049, requestId);
           return send(e.status, e.body);
         }
@@ -250,7 +253,7 @@ export async function startEntraCloudsStub(): Promise<EntraCloudsStub> {
       return transport.send({ ...request, url: `${origin}${u.pathname}${u.search}`, headers: { ...request.headers, 'x-stub-host': u.host } });
     },
   };
-  return { seen, http, origin, revoked, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return { seen, http, origin, revoked, withdrawn, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
 /**
@@ -269,6 +272,7 @@ export function useEntraCloudsStub(): { readonly current: EntraCloudsStub; paths
   beforeEach(() => {
     holder.current.seen.length = 0;
     holder.current.revoked.clear();
+    holder.current.withdrawn.clear();
     clearMetadataCache();
   });
   return holder;

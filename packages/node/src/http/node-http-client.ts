@@ -1,6 +1,6 @@
 import { ConfigurationError, FetchHttpClient, type FetchFunction, type HttpClient, type HttpRequest, type HttpResponse, NetworkError } from '@tessera/core';
 import type { Dispatcher } from 'undici';
-import { challengeErrorBody } from './challenge.js';
+import { readingChallenges } from './challenge.js';
 import { type TransportOptions, createDispatcher } from './dispatcher.js';
 
 export type { TransportOptions } from './dispatcher.js';
@@ -17,23 +17,20 @@ export interface NodeHttpClientOptions extends TransportOptions {
  */
 export class NodeHttpClient implements HttpClient {
   private dispatcher?: Promise<Dispatcher>;
-  private readonly inner: FetchHttpClient;
+  private readonly inner: HttpClient;
 
   constructor(options: NodeHttpClientOptions = {}) {
     // The dispatcher (and undici) come with the first request, keeping `import` cheap.
-    this.inner = new FetchHttpClient({ fetch: fetchVia(() => (this.dispatcher ??= createDispatcher(options))), maxResponseBytes: options.maxResponseBytes });
+    this.inner = readingChallenges(new FetchHttpClient({ fetch: fetchVia(() => (this.dispatcher ??= createDispatcher(options))), maxResponseBytes: options.maxResponseBytes }));
   }
 
   /**
    * Sends the request. An error answer whose OAuth error is only in `WWW-Authenticate` (an empty or
-   * non-JSON body) comes back with that error as its JSON body (see challengeErrorBody), so core
-   * reports the server's error code instead of "not valid JSON". Browsers rarely see this header
-   * across origins, so core's bundled path does not carry the parser.
+   * non-JSON body) comes back with that error as its JSON body (see readingChallenges), so core
+   * reports the server's error code instead of "not valid JSON".
    */
-  async send(request: HttpRequest): Promise<HttpResponse> {
-    const response = await this.inner.send(request);
-    const body = challengeErrorBody(response);
-    return body === undefined ? response : { ...response, body };
+  send(request: HttpRequest): Promise<HttpResponse> {
+    return this.inner.send(request);
   }
 
   /** Closes pooled connections; later requests fail. */
@@ -44,14 +41,15 @@ export class NodeHttpClient implements HttpClient {
 
 /**
  * The transport for Node apps: the caller's own `httpClient` when given (it replaces ours
- * entirely, so proxy/CA options would be silently ignored: refused instead), else NodeHttpClient.
+ * entirely, so proxy/CA options would be silently ignored: refused instead), reading OAuth errors
+ * given only in `WWW-Authenticate` as NodeHttpClient does (readingChallenges); else NodeHttpClient.
  */
 export function createNodeHttpClient(options: NodeHttpClientOptions & { httpClient?: HttpClient } = {}): HttpClient {
   if (!options.httpClient) return new NodeHttpClient(options);
   if (options.proxy !== undefined || options.noProxy !== undefined || options.ca !== undefined || options.timeoutMs !== undefined || options.maxResponseBytes !== undefined) {
     throw new ConfigurationError('`httpClient` replaces the Node transport: configure proxy, noProxy, ca, timeoutMs and maxResponseBytes on it instead');
   }
-  return options.httpClient;
+  return readingChallenges(options.httpClient);
 }
 
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);

@@ -5,7 +5,7 @@
 // description quoting the secret) is made by a loopback gateway in front of it that rewrites its answers.
 import { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { InteractionRequiredError, InvalidResponseError, ServerError, clearMetadataCache } from '@tessera/core';
+import { FetchHttpClient, type HttpClient, InteractionRequiredError, InvalidResponseError, ServerError, clearMetadataCache } from '@tessera/core';
 import { type DevAuthorityOptions, startDevAuthority } from '@tessera/dev-authority';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { NodeConfidentialClientApplication, NodeHttpClient } from '../../src/index.js';
@@ -71,8 +71,8 @@ describe('token endpoint errors given only in WWW-Authenticate (Node transport)'
     gw.rewrite((a) => a);
     clearMetadataCache();
   });
-  const wrongSecretApp = () =>
-    new NodeConfidentialClientApplication({ clientId: gw.idp.clients.confidential.clientId, clientCredential: WRONG_SECRET, clientAuthMethod: 'client_secret_basic', authority: gw.idp.issuer });
+  const wrongSecretApp = (httpClient?: HttpClient) =>
+    new NodeConfidentialClientApplication({ clientId: gw.idp.clients.confidential.clientId, clientCredential: WRONG_SECRET, clientAuthMethod: 'client_secret_basic', authority: gw.idp.issuer, httpClient });
 
   it('oidc-provider answers a wrong client_secret_basic with 401, a Basic challenge naming invalid_client, and the same error as JSON', async () => {
     const basic = Buffer.from(`${gw.idp.clients.confidential.clientId}:${WRONG_SECRET}`).toString('base64');
@@ -99,6 +99,13 @@ describe('token endpoint errors given only in WWW-Authenticate (Node transport)'
     expect(error).toBeInstanceOf(ServerError);
     expect(error).toMatchObject({ code: 'invalid_client', error: 'invalid_client', errorDescription: 'client authentication failed', status: 401 });
     expect((error as Error).message).not.toMatch(/JSON/);
+  });
+
+  it("an app's own httpClient (here core's FetchHttpClient) gets the same typed error", async () => {
+    gw.rewrite(dropBody);
+    const error = await wrongSecretApp(new FetchHttpClient()).acquireTokenForClient({ scopes: APP_ONLY }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ServerError);
+    expect(error).toMatchObject({ code: 'invalid_client', error: 'invalid_client', errorDescription: 'client authentication failed', status: 401 });
   });
 
   it("a description quoting the request's secret is redacted, as in a JSON body", async () => {
@@ -141,7 +148,10 @@ describe('use_dpop_nonce given as a 401 DPoP challenge at the token endpoint', (
   });
   afterAll(() => gw.close());
 
-  it('is retried with the nonce, and the provider issues a DPoP-bound token', async () => {
+  it.each([
+    ['the Node transport', undefined],
+    ["an app's own httpClient", new FetchHttpClient()],
+  ])('is retried with the nonce, and the provider issues a DPoP-bound token (%s)', async (_, httpClient) => {
     // oidc-provider answers 400 with a JSON body; the gateway turns it into the RFC 6750-style challenge.
     gw.rewrite((a) => {
       if (a.status !== 400 || !a.body.includes('use_dpop_nonce')) return a;
@@ -156,6 +166,7 @@ describe('use_dpop_nonce given as a 401 DPoP challenge at the token endpoint', (
       clientCredential: gw.idp.clients.confidential.clientSecret,
       authority: gw.idp.issuer,
       dpop: true,
+      httpClient,
     });
     gw.idp.clearRequests();
     const result = await app.acquireTokenForClient({ scopes: APP_ONLY });
