@@ -26,6 +26,7 @@ export {
   deserializeAuthenticationRecord,
 } from './user-credential.js';
 export { ChainedTokenCredential } from './chained-token-credential.js';
+export { getBearerTokenProvider, type GetBearerTokenProviderOptions } from './bearer-token-provider.js';
 export {
   SharedTokenCacheCredential,
   type SharedTokenCacheCredentialOptions,
