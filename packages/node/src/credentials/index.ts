@@ -16,6 +16,13 @@ export {
 } from './client-certificate-credential.js';
 export { decryptPrivateKey } from './certificate.js';
 export { ClientAssertionCredential, type ClientAssertionCredentialOptions } from './client-assertion-credential.js';
+export {
+  OnBehalfOfCredential,
+  type OnBehalfOfCredentialOptions,
+  type OnBehalfOfCredentialSecretOptions,
+  type OnBehalfOfCredentialCertificateOptions,
+  type OnBehalfOfCredentialAssertionOptions,
+} from './on-behalf-of-credential.js';
 export { AuthorizationCodeCredential, type AuthorizationCodeCredentialOptions } from './authorization-code-credential.js';
 export { DeviceCodeCredential, type DeviceCodeCredentialOptions, type DeviceCodeInfo } from './device-code-credential.js';
 export { InteractiveBrowserCredential, type InteractiveBrowserCredentialOptions } from './interactive-browser-credential.js';
