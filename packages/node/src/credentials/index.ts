@@ -47,6 +47,7 @@ export {
   type ImdsRetrySchedule,
   DEFAULT_IMDS_RETRY,
 } from './managed-identity/index.js';
+export { AzurePipelinesCredential, type AzurePipelinesCredentialOptions } from './azure-pipelines-credential.js';
 export { WorkloadIdentityCredential, type WorkloadIdentityCredentialOptions } from './workload-identity-credential.js';
 export {
   EnvironmentCredential,
