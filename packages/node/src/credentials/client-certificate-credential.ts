@@ -59,7 +59,7 @@ export class CertificateAuthentication {
   private loading?: Promise<ClientAuthenticationOptions>;
 
   constructor(
-    private readonly credentialName: string,
+    credentialName: string,
     private readonly source: ClientCertificateSource,
     options: Pick<ClientCertificateCredentialOptions, 'sendCertificateChain' | 'certificatePassword'>,
   ) {
