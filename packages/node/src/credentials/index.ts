@@ -7,6 +7,9 @@ export {
   AuthenticationError,
   TenantNotAllowedError,
   AggregateAuthenticationError,
+  CredentialUnavailableErrorName,
+  AuthenticationErrorName,
+  AggregateAuthenticationErrorName,
 } from './errors.js';
 export { ClientSecretCredential, type ClientSecretCredentialOptions } from './client-secret-credential.js';
 export {
@@ -58,4 +61,4 @@ export { UsernamePasswordCredential, type UsernamePasswordCredentialOptions } fr
 export { type CliCredentialOptions, sanitizeCliOutput } from './cli-credential.js';
 export { AzureCliCredential, type AzureCliCredentialOptions } from './azure-cli-credential.js';
 export { AzureDeveloperCliCredential, type AzureDeveloperCliCredentialOptions } from './azure-developer-cli-credential.js';
-export { DefaultAzureCredential, type DefaultAzureCredentialOptions } from './default-azure-credential.js';
+export { DefaultAzureCredential, type DefaultAzureCredentialOptions, getDefaultAzureCredential } from './default-azure-credential.js';
