@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type AccessToken, ClientSecretCredential, CredentialUnavailableError, type GetTokenOptions, type TokenCredential, getBearerTokenProvider } from '../src/index.js';
 import { jwtClaims, useDevAuthority } from './credentials-helpers.js';
 
@@ -44,15 +44,17 @@ const token = (name: string, expiresInMs: number, refreshAfterMs?: number): Acce
 });
 
 describe('getBearerTokenProvider renewal (controlled clock)', () => {
+  const at = (ms: number) => vi.setSystemTime(T0 + ms);
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    at(0);
+  });
   afterEach(() => {
     vi.useRealTimers();
   });
-  const at = (ms: number) => vi.setSystemTime(T0 + ms);
   const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
   it('passes scopes, abortSignal and tracingOptions to getToken', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] });
-    at(0);
     const credential = scripted([token('a', 60 * MINUTE)]);
     const abortSignal = new AbortController().signal;
     const tracingOptions = { tracingContext: {} };
@@ -61,8 +63,6 @@ describe('getBearerTokenProvider renewal (controlled clock)', () => {
   });
 
   it('reuses the token until 2 minutes before expiry, then renews in the background', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] });
-    at(0);
     const credential = scripted([token('a', 60 * MINUTE), token('b', 120 * MINUTE)]);
     const getToken = getBearerTokenProvider(credential, 'scope');
     expect(await getToken()).toBe('a');
@@ -78,8 +78,6 @@ describe('getBearerTokenProvider renewal (controlled clock)', () => {
   });
 
   it('renews after refreshAfterTimestamp (Entra refresh_in)', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] });
-    at(0);
     const credential = scripted([token('a', 24 * 60 * MINUTE, 12 * 60 * MINUTE), token('b', 48 * 60 * MINUTE)]);
     const getToken = getBearerTokenProvider(credential, 'scope');
     expect(await getToken()).toBe('a');
@@ -94,8 +92,6 @@ describe('getBearerTokenProvider renewal (controlled clock)', () => {
   });
 
   it('keeps the old token when a background renewal fails, and retries on a later call', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] });
-    at(0);
     const credential = scripted([token('a', 60 * MINUTE), new Error('authority down'), token('b', 120 * MINUTE)]);
     const getToken = getBearerTokenProvider(credential, 'scope');
     await getToken();
@@ -109,8 +105,6 @@ describe('getBearerTokenProvider renewal (controlled clock)', () => {
   });
 
   it('waits for a new token once the old one expires, and rejects with its error (without the old token)', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] });
-    at(0);
     const credential = scripted([token('secret-token-a', 60 * MINUTE), new Error('invalid_client'), token('c', 120 * MINUTE)]);
     const getToken = getBearerTokenProvider(credential, 'scope');
     await getToken();
@@ -123,8 +117,6 @@ describe('getBearerTokenProvider renewal (controlled clock)', () => {
   });
 
   it('shares one request between concurrent calls, and fails clearly on a null token', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] });
-    at(0);
     const credential = scripted([token('a', 60 * MINUTE)]);
     const getToken = getBearerTokenProvider(credential, 'scope');
     expect(await Promise.all([getToken(), getToken(), getToken()])).toEqual(['a', 'a', 'a']);
