@@ -9,12 +9,16 @@ import { DEV_PASSWORD_REJECTED } from '@tessera/dev-authority';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   AggregateAuthenticationError,
+  AggregateAuthenticationErrorName,
   AuthenticationError,
+  AuthenticationErrorName,
   AzureCliCredential,
+  CredentialUnavailableErrorName,
   CredentialUnavailableError,
   DefaultAzureCredential,
   ENVIRONMENT_CREDENTIAL_VARIABLES,
   EnvironmentCredential,
+  getDefaultAzureCredential,
 } from '../src/index.js';
 import { fail, printJson, useCliStubs } from './support/cli-stub.js';
 import { jwtClaims, recordingHttpClient, signedAssertion, useDevAuthority, useTempDir } from './credentials-helpers.js';
@@ -209,6 +213,24 @@ describe('DefaultAzureCredential', () => {
     expect(lines[3]).toMatch(/^- ManagedIdentityCredential \(IMDS\): the endpoint .*127\.0\.0\.1/);
     expect(lines[4]).toBe('- AzureCliCredential: not signed in: run "az login" (or "az login --tenant <tenant>")');
     expect(lines[5]).toBe('- AzureDeveloperCliCredential: not signed in: run "azd auth login"');
+  });
+
+  it('getDefaultAzureCredential returns a new default chain; errors carry the names @azure/identity exports', async () => {
+    await stubs.install('az', fail("ERROR: Please run 'az login' to setup account."));
+    await stubs.install('azd', fail('ERROR: not logged in, run `azd auth login` to login'));
+    const credential = getDefaultAzureCredential();
+    expect(credential).toBeInstanceOf(DefaultAzureCredential);
+    expect(getDefaultAzureCredential()).not.toBe(credential);
+    const error = await credential.getToken('https://management.azure.com/.default').catch((e) => e);
+    // Code written for @azure/identity tells errors apart by name (they may cross package copies).
+    expect(error.name).toBe(AggregateAuthenticationErrorName);
+    expect(error.errors[0].name).toBe(CredentialUnavailableErrorName);
+    expect(new AuthenticationError('refused', { statusCode: 400 }).name).toBe(AuthenticationErrorName);
+    expect([CredentialUnavailableErrorName, AuthenticationErrorName, AggregateAuthenticationErrorName]).toEqual([
+      'CredentialUnavailableError',
+      'AuthenticationError',
+      'AggregateAuthenticationError',
+    ]);
   });
 
   it.each([

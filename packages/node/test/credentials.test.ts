@@ -240,6 +240,22 @@ describe('service principal credentials against the dev authority', () => {
       expect(after.getToken).not.toHaveBeenCalled();
     });
 
+    it('moves on past @azure/identity credentials that are unavailable (their errors are told apart by name)', async () => {
+      // What @azure/identity's credentials throw: its own classes, recognised by `name` (as its chain does).
+      const foreign = (name: string): TokenCredential => ({
+        getToken: async () => {
+          throw Object.assign(new Error(`AzurePowerShellCredential: ${name}`), { name });
+        },
+      });
+      const chain = new ChainedTokenCredential(foreign('CredentialUnavailableError'), foreign('AuthenticationRequiredError'), secretCredential());
+      expect((await chain.getToken(SCOPE)).token).toBeTruthy();
+      // Any other name is a real failure, as before.
+      const after = { getToken: vi.fn() };
+      const error = await new ChainedTokenCredential(foreign('AuthenticationError'), after).getToken(SCOPE).catch((e) => e);
+      expect(error.name).toBe('AuthenticationError');
+      expect(after.getToken).not.toHaveBeenCalled();
+    });
+
     it('reports every message when no source is available', async () => {
       const error = await new ChainedTokenCredential(unavailable('no managed identity'), unavailable('not logged in')).getToken(SCOPE).catch((e) => e);
       expect(error).toBeInstanceOf(CredentialUnavailableError);

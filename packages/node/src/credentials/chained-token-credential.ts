@@ -28,7 +28,7 @@ export class ChainedTokenCredential implements TokenCredential {
       try {
         token = await source.getToken(scopes, options);
       } catch (error) {
-        if (error instanceof CredentialUnavailableError) {
+        if (isUnavailable(error)) {
           unavailable.push(error);
           continue;
         }
@@ -53,6 +53,14 @@ export class ChainedTokenCredential implements TokenCredential {
   [asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/**
+ * Ours, or one from another copy of a package: @azure/identity's credentials (AzurePowerShellCredential,
+ * VisualStudioCodeCredential in a Tessera chain) signal "not here" by the error's name, as its chain reads them.
+ */
+function isUnavailable(error: unknown): error is Error {
+  return error instanceof CredentialUnavailableError || (error instanceof Error && (error.name === 'CredentialUnavailableError' || error.name === 'AuthenticationRequiredError'));
 }
 
 /** "Name: reason", without repeating a name the message already starts with. */

@@ -37,32 +37,48 @@ export interface ClientCertificateCredentialOptions extends TokenCredentialOptio
  */
 export class ClientCertificateCredential extends ServicePrincipalCredential {
   protected readonly credentialName = 'ClientCertificateCredential';
-  private readonly source: ClientCertificateSource;
-  private readonly password?: string;
-  private readonly sendChain: boolean;
+  private readonly certificate: CertificateAuthentication;
 
   constructor(tenantId: string, clientId: string, certificate: ClientCertificateSource, options: ClientCertificateCredentialOptions = {}) {
     super(tenantId, clientId, options);
-    const inline = typeof certificate === 'object' && 'certificate' in certificate ? certificate.certificate : undefined;
-    const path = typeof certificate === 'string' ? certificate : 'certificatePath' in certificate ? certificate.certificatePath : undefined;
-    if (!inline && !path) throw new ConfigurationError('ClientCertificateCredential needs `certificate` (PEM) or `certificatePath`');
-    this.source = certificate;
-    this.password = (typeof certificate === 'object' ? certificate.certificatePassword : undefined) ?? options.certificatePassword;
+    this.certificate = new CertificateAuthentication(this.credentialName, certificate, options);
+  }
+
+  protected clientAuthentication(): Promise<ClientAuthenticationOptions> {
+    return this.certificate.load(this.authority.entra);
+  }
+}
+
+/**
+ * A certificate (or bare key) as a client credential: checked at construction, read and parsed
+ * once on first use for both CAE modes' clients. Shared by the credentials that take certificates.
+ */
+export class CertificateAuthentication {
+  private readonly password?: string;
+  private readonly sendChain: boolean;
+  private loading?: Promise<ClientAuthenticationOptions>;
+
+  constructor(
+    credentialName: string,
+    private readonly source: ClientCertificateSource,
+    options: Pick<ClientCertificateCredentialOptions, 'sendCertificateChain' | 'certificatePassword'>,
+  ) {
+    const inline = typeof source === 'object' && 'certificate' in source ? source.certificate : undefined;
+    const path = typeof source === 'string' ? source : 'certificatePath' in source ? source.certificatePath : undefined;
+    if (!inline && !path) throw new ConfigurationError(`${credentialName} needs \`certificate\` (PEM) or \`certificatePath\``);
+    this.password = (typeof source === 'object' ? source.certificatePassword : undefined) ?? options.certificatePassword;
     this.sendChain = options.sendCertificateChain === true;
   }
 
-  private authentication?: Promise<ClientAuthenticationOptions>;
-
-  /** Read and parsed once for both CAE modes' clients; a failure is not remembered (the file may be fixed). */
-  protected clientAuthentication(): Promise<ClientAuthenticationOptions> {
-    const pending = (this.authentication ??= this.loadAuthentication());
-    pending.catch(() => (this.authentication = undefined));
+  /** The client credential for core; a failure is not remembered (the file may be fixed). */
+  load(entra: boolean): Promise<ClientAuthenticationOptions> {
+    const pending = (this.loading ??= this.read(entra));
+    pending.catch(() => (this.loading = undefined));
     return pending;
   }
 
-  private async loadAuthentication(): Promise<ClientAuthenticationOptions> {
+  private async read(entra: boolean): Promise<ClientAuthenticationOptions> {
     const pem = await this.readPem();
-    const entra = this.authority.entra;
     // A generic OpenID Connect issuer may register the key itself (a JWK): kid, no certificate.
     if (!entra && !hasCertificate(pem)) {
       const key = parsePemKey(pem);

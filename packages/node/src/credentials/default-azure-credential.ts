@@ -175,3 +175,8 @@ export class DefaultAzureCredential extends ChainedTokenCredential {
     return super.getToken(scopes, options);
   }
 }
+
+/** A new DefaultAzureCredential with default options, as @azure/identity's function of that name returns. */
+export function getDefaultAzureCredential(): DefaultAzureCredential {
+  return new DefaultAzureCredential();
+}

@@ -76,3 +76,10 @@ export class AggregateAuthenticationError extends CredentialUnavailableError {
     super(message, { errors });
   }
 }
+
+/** `error.name` of a CredentialUnavailableError (its subclasses have their own names), as @azure/identity exports it. */
+export const CredentialUnavailableErrorName = 'CredentialUnavailableError';
+/** `error.name` of an AuthenticationError, as @azure/identity exports it. */
+export const AuthenticationErrorName = 'AuthenticationError';
+/** `error.name` of an AggregateAuthenticationError, as @azure/identity exports it. */
+export const AggregateAuthenticationErrorName = 'AggregateAuthenticationError';

@@ -7,6 +7,9 @@ export {
   AuthenticationError,
   TenantNotAllowedError,
   AggregateAuthenticationError,
+  CredentialUnavailableErrorName,
+  AuthenticationErrorName,
+  AggregateAuthenticationErrorName,
 } from './errors.js';
 export { ClientSecretCredential, type ClientSecretCredentialOptions } from './client-secret-credential.js';
 export {
@@ -16,6 +19,13 @@ export {
 } from './client-certificate-credential.js';
 export { decryptPrivateKey } from './certificate.js';
 export { ClientAssertionCredential, type ClientAssertionCredentialOptions } from './client-assertion-credential.js';
+export {
+  OnBehalfOfCredential,
+  type OnBehalfOfCredentialOptions,
+  type OnBehalfOfCredentialSecretOptions,
+  type OnBehalfOfCredentialCertificateOptions,
+  type OnBehalfOfCredentialAssertionOptions,
+} from './on-behalf-of-credential.js';
 export { AuthorizationCodeCredential, type AuthorizationCodeCredentialOptions } from './authorization-code-credential.js';
 export { DeviceCodeCredential, type DeviceCodeCredentialOptions, type DeviceCodeInfo } from './device-code-credential.js';
 export { InteractiveBrowserCredential, type InteractiveBrowserCredentialOptions } from './interactive-browser-credential.js';
@@ -26,6 +36,7 @@ export {
   deserializeAuthenticationRecord,
 } from './user-credential.js';
 export { ChainedTokenCredential } from './chained-token-credential.js';
+export { getBearerTokenProvider, type GetBearerTokenProviderOptions } from './bearer-token-provider.js';
 export {
   SharedTokenCacheCredential,
   type SharedTokenCacheCredentialOptions,
@@ -39,6 +50,7 @@ export {
   type ImdsRetrySchedule,
   DEFAULT_IMDS_RETRY,
 } from './managed-identity/index.js';
+export { AzurePipelinesCredential, type AzurePipelinesCredentialOptions } from './azure-pipelines-credential.js';
 export { WorkloadIdentityCredential, type WorkloadIdentityCredentialOptions } from './workload-identity-credential.js';
 export {
   EnvironmentCredential,
@@ -49,4 +61,4 @@ export { UsernamePasswordCredential, type UsernamePasswordCredentialOptions } fr
 export { type CliCredentialOptions, sanitizeCliOutput } from './cli-credential.js';
 export { AzureCliCredential, type AzureCliCredentialOptions } from './azure-cli-credential.js';
 export { AzureDeveloperCliCredential, type AzureDeveloperCliCredentialOptions } from './azure-developer-cli-credential.js';
-export { DefaultAzureCredential, type DefaultAzureCredentialOptions } from './default-azure-credential.js';
+export { DefaultAzureCredential, type DefaultAzureCredentialOptions, getDefaultAzureCredential } from './default-azure-credential.js';
