@@ -49,7 +49,7 @@ test('without crypto.randomUUID, sign-ins and silent calls fail with a Configura
 });
 
 test('without Array.prototype.at either (Safari 15.0-15.3), an Entra client is still made and its sign-in gets the same ConfigurationError', async ({ idp, app, page, context }) => {
-  await context.addInitScript(() => delete (Array.prototype as Partial<unknown[]>).at);
+  await context.addInitScript(() => delete (Array.prototype as { at?: unknown }).at);
   await openSample(page, `${app.origin}/`);
   idp.clearRequests();
   const outcome = await page.evaluate(async () => {
