@@ -78,3 +78,4 @@ export {
   type ServerErrorDetails,
 } from './errors.js';
 export type { RevocableTokenType } from './flows/revocation.js';
+export type { UserInfo } from './flows/userinfo.js';

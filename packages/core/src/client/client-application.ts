@@ -52,6 +52,7 @@ import {
 } from '../flows/options.js';
 import { type LogoutUrlOptions, endSessionUrl } from '../flows/logout.js';
 import { refreshByToken } from '../flows/refresh-token.js';
+import { type UserInfo, fetchUserInfo } from '../flows/userinfo.js';
 import { type RevocableTokenType, revokeRefreshTokenOf, revokeToken } from '../flows/revocation.js';
 import { refreshWithFamily } from '../flows/family-refresh.js';
 import { refreshRacingPeers } from '../flows/peer-refresh.js';
@@ -429,6 +430,22 @@ export class ClientApplication {
   async revokeToken(token: string, options: RequestOptions & { tokenType: RevocableTokenType }): Promise<void> {
     checkOptions(tokenArgument, token, 'revokeToken (token)');
     return this.call(options, (ctx) => revokeToken(ctx, this.authorityFor(options), token, options.tokenType, options.signal));
+  }
+
+  /**
+   * The account's UserInfo claims (OpenID Connect Core 5.3; see fetchUserInfo in flows/userinfo.ts):
+   * an access token for `scopes` is acquired silently (from the cache, or refreshed) and sent to the
+   * provider's `userinfo_endpoint` (as a DPoP-bound token with a proof when the client has `dpop`).
+   * Give the scopes whose token the provider's UserInfo endpoint accepts: those of the sign-in for an
+   * OpenID provider, `User.Read` (Microsoft Graph) for Entra. The response's `sub` must be the
+   * account's ID token's (5.3.4), else a ValidationError with check `userinfo_sub` (code
+   * `invalid_userinfo_sub`); an account without a cached ID token is a ConfigurationError.
+   */
+  async getUserInfo(account: AccountInfo, options: RequestOptions & { scopes: string | string[] }): Promise<UserInfo> {
+    const token = await this.acquireTokenSilent({ ...options, account });
+    const sub = (token.idTokenClaims ?? account.idTokenClaims)?.sub;
+    if (!sub) throw new ConfigurationError('getUserInfo: the account has no ID token (sign in with the openid scope): its sub is what the UserInfo response is checked against');
+    return this.call({ ...options, correlationId: token.correlationId ?? options.correlationId }, (ctx) => fetchUserInfo(ctx, this.authorityFor(options), token, sub, options.signal));
   }
 
   /**
