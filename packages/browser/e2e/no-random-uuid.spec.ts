@@ -47,3 +47,22 @@ test('without crypto.randomUUID, sign-ins and silent calls fail with a Configura
   // The popup opened inside the click closes again.
   await expect.poll(() => context.pages().length).toBe(1);
 });
+
+test('without Array.prototype.at either (Safari 15.0-15.3), an Entra client is still made and its sign-in gets the same ConfigurationError', async ({ idp, app, page, context }) => {
+  await context.addInitScript(() => delete (Array.prototype as Partial<unknown[]>).at);
+  await openSample(page, `${app.origin}/`);
+  idp.clearRequests();
+  const outcome = await page.evaluate(async () => {
+    const { client, config } = (window as unknown as SampleWindow).sample;
+    const Client = client.constructor as new (o: object) => { loginRedirect(r: object): Promise<void> };
+    try {
+      const entra = new Client({ clientId: '11111111-1111-1111-1111-111111111111', authority: 'https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0' });
+      return await entra.loginRedirect({ scopes: config.scopes }).then(() => 'resolved', (e: Error & { code?: string }) => `${e.name} ${e.code}: ${e.message}`);
+    } catch (e) {
+      return `constructor: ${(e as Error).name}: ${(e as Error).message}`;
+    }
+  });
+  expect(outcome).toBe('ConfigurationError configuration_error: Browser too old: no crypto.randomUUID (needs Safari 15.4+)');
+  expect(page.url()).toBe(`${app.origin}/`);
+  expect(idp.requests).toEqual([]);
+});

@@ -80,7 +80,8 @@ export function clientMetadata(setup: ClientSetup): ClientMetadata[] {
       client_id: PRIVATE_KEY_JWT_CLIENT_ID,
       token_endpoint_auth_method: 'private_key_jwt',
       token_endpoint_auth_signing_alg: 'RS256',
-      grant_types: ['client_credentials'],
+      // On-behalf-of too: a middle-tier API authenticating with its certificate.
+      grant_types: ['client_credentials', JWT_BEARER],
       response_types: [],
       redirect_uris: [],
       jwks: { keys: [setup.fixtureKey.publicJwk] },

@@ -7,7 +7,6 @@ import { OnBehalfOfCredential } from '../src/index.js';
 import { jwtClaims, jwtHeader, recordingHttpClient, signedAssertion, useDevAuthority, useTempDir } from './credentials-helpers.js';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
-const GRANT_NOT_ALLOWED = /requested grant type is not allowed for this client/;
 
 describe('OnBehalfOfCredential against the dev authority', () => {
   const idp = useDevAuthority();
@@ -79,18 +78,18 @@ describe('OnBehalfOfCredential against the dev authority', () => {
     expect(text).not.toContain(c.clientSecret);
   });
 
-  // The dev authority's key-authenticated clients are not registered for the jwt-bearer grant. It checks
-  // the grant after authenticating the client, so "grant type is not allowed" (not invalid_client, see
-  // the last test) shows the client assertion was accepted.
-  it('authenticates with a certificate (PEM file): signed client assertion with x5t beside the OBO parameters', async () => {
+  it('authenticates with a certificate (PEM file): the authority accepts the signed client assertion (x5t, x5c) and issues the user a token', async () => {
     const k = idp.current.clients.privateKeyJwt;
     const path = join(tmp.path, 'obo.pem');
     await writeFile(path, `${k.privateKeyPem}\n${k.certificatePem}`);
     const http = recordingHttpClient();
+    const userAssertion = await userToken('obo-cert');
     const credential = new OnBehalfOfCredential({
-      tenantId: '', clientId: k.clientId, certificatePath: path, sendCertificateChain: true, userAssertionToken: await userToken('obo-cert'), authority: idp.current.issuer, httpClient: http,
+      tenantId: '', clientId: k.clientId, certificatePath: path, sendCertificateChain: true, userAssertionToken: userAssertion, authority: idp.current.issuer, httpClient: http,
     });
-    await expect(credential.getToken('api.read')).rejects.toThrow(GRANT_NOT_ALLOWED);
+    const token = await credential.getToken('api.read');
+    const [issued, incoming] = await Promise.all([introspect(token.token), introspect(userAssertion)]);
+    expect(issued).toMatchObject({ active: true, client_id: k.clientId, sub: incoming.sub });
     const [sent] = tokenRequests(http);
     expect(sent?.get('grant_type')).toBe(JWT_BEARER);
     expect(sent?.get('requested_token_use')).toBe('on_behalf_of');
@@ -100,7 +99,7 @@ describe('OnBehalfOfCredential against the dev authority', () => {
     expect(jwtClaims(sent!.get('client_assertion')!).sub).toBe(k.clientId);
   });
 
-  it('authenticates with getAssertion, called for the token request', async () => {
+  it('authenticates with getAssertion, called for the token request, and gets a token for the user', async () => {
     const k = idp.current.clients.privateKeyJwt;
     let calls = 0;
     const getAssertion = async () => {
@@ -109,9 +108,12 @@ describe('OnBehalfOfCredential against the dev authority', () => {
       return signedAssertion(k.privateKeyPem, k.clientId, token_endpoint);
     };
     const http = recordingHttpClient();
-    const credential = new OnBehalfOfCredential({ tenantId: '', clientId: k.clientId, getAssertion, userAssertionToken: await userToken('obo-assert'), authority: idp.current.issuer, httpClient: http });
-    await expect(credential.getToken('api.read')).rejects.toThrow(GRANT_NOT_ALLOWED);
+    const userAssertion = await userToken('obo-assert');
+    const credential = new OnBehalfOfCredential({ tenantId: '', clientId: k.clientId, getAssertion, userAssertionToken: userAssertion, authority: idp.current.issuer, httpClient: http });
+    const token = await credential.getToken('api.read');
     expect(calls).toBe(1);
+    const [issued, incoming] = await Promise.all([introspect(token.token), introspect(userAssertion)]);
+    expect(issued).toMatchObject({ active: true, client_id: k.clientId, sub: incoming.sub });
     const [sent] = tokenRequests(http);
     expect(sent?.get('client_assertion_type')).toBe('urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
     expect(sent?.get('assertion')).toBeTruthy();

@@ -76,7 +76,8 @@ export function resolveAuthority(
     return { kind: 'oidc', url: issuer, environment: host, tenant: path.slice(1), multiTenant: false, metadataUrl: `${issuer}/.well-known/openid-configuration` };
   }
   // The path is [tfp/]<tenant>[/<policy>][/v2.0]; discovery is always under <authority>/v2.0 (as msal-common).
-  if (segments.at(-1)?.toLowerCase() === 'v2.0') segments.pop();
+  // (Indexed, not .at(-1): browsers without it get the typed "browser too old" error, not a TypeError here.)
+  if (segments[segments.length - 1]?.toLowerCase() === 'v2.0') segments.pop();
   const tfp = segments[0]?.toLowerCase() === 'tfp';
   if (tfp) segments.shift();
   // External ID without a path is its tenant's domain, as msal-common's transformCIAMAuthority.
