@@ -83,6 +83,7 @@ describe('token revocation (RFC 7009)', () => {
     await app.revokeToken(refreshToken, { tokenType: 'refresh_token' });
     expect(await providerRefresh(app, refreshToken)).toEqual({ status: 400, error: 'invalid_grant' });
     await expect(app.revokeToken('', { tokenType: 'refresh_token' })).rejects.toThrow(ConfigurationError);
+    await expect(app.revokeToken(refreshToken, { tokenType: 'id_token' as 'access_token' })).rejects.toMatchObject({ code: 'invalid_options' });
   });
 
   describe('a failed revocation: the account is removed all the same, and a TokenRevocationError says so (never with the token)', () => {

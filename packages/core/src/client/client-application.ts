@@ -49,6 +49,7 @@ import {
   scopedRequestOptionsSchema,
   plainSilentOptions,
   silentOptionsSchema,
+  isSignal,
 } from '../flows/options.js';
 import { type LogoutUrlOptions, endSessionUrl } from '../flows/logout.js';
 import { refreshByToken } from '../flows/refresh-token.js';
@@ -67,7 +68,7 @@ import { type AccountInfo, type AuthenticationResult, accountsOf, userView } fro
 import type { ClientAuthenticator } from './client-credential.js';
 import { SingleFlight } from './single-flight.js';
 import { inTenantView, learnTenantId, tenantIdOf } from './tenants.js';
-import { checkOptions, nonEmpty } from '../http/schemas.js';
+import { checkOptions, nonEmpty, oneOf } from '../http/schemas.js';
 import { lookupScopes } from '../scopes.js';
 import { newCorrelationId } from '../crypto/encoding.js';
 import { checkClientOptions } from './client-options.js';
@@ -75,6 +76,7 @@ import { checkClientOptions } from './client-options.js';
 const codeArgument = nonEmpty('expected the authorization code (a non-empty string)');
 const refreshTokenArgument = nonEmpty('expected the refresh token (a non-empty string)');
 const tokenArgument = nonEmpty('expected the token (a non-empty string)');
+const tokenTypeArgument = oneOf(['refresh_token', 'access_token'], "expected 'refresh_token' or 'access_token'");
 
 /** Options of every client: the app registration, the authority, transport, cache and checks. */
 export interface ClientApplicationOptions extends AuthorityOptions, LoggerOptions {
@@ -429,6 +431,7 @@ export class ClientApplication {
    */
   async revokeToken(token: string, options: RequestOptions & { tokenType: RevocableTokenType }): Promise<void> {
     checkOptions(tokenArgument, token, 'revokeToken (token)');
+    checkOptions(tokenTypeArgument, options?.tokenType, 'revokeToken (options.tokenType)');
     return this.call(options, (ctx) => revokeToken(ctx, this.authorityFor(options), token, options.tokenType, options.signal));
   }
 
@@ -499,9 +502,6 @@ export interface RemoveAccountOptions {
   /** Sent as `client-request-id` on the revocation request. */
   correlationId?: string;
 }
-
-/** Whether removeAccount's second argument is a bare signal (its first form). */
-const isSignal = (options: unknown): options is AbortSignal => typeof (options as AbortSignal | undefined)?.aborted === 'boolean';
 
 /** dpopHeaders and fetchWithDpop of a client without the `dpop` option (here, not in core's DPoP code, which the browser bundles). */
 async function withoutDpop(): Promise<never> {
