@@ -5,7 +5,9 @@
 import { completeAuthorization } from '@tessera/dev-authority';
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError, NetworkError, TokenRevocationError, ValidationError } from '@tessera/core';
-import { type AccountInfo, NodeConfidentialClientApplication, NodePublicClientApplication } from '../src/index.js';
+import { join } from 'node:path';
+import { type AccountInfo, FileCacheStore, NodeConfidentialClientApplication, NodePublicClientApplication } from '../src/index.js';
+import { useTempDir } from './credentials-helpers.js';
 import { LOOPBACK_REDIRECT, useDevAuthority } from '../../core/test/helpers.js';
 
 const SCOPES = ['api.read'];
@@ -14,6 +16,7 @@ type App = NodePublicClientApplication | NodeConfidentialClientApplication;
 describe('token revocation (RFC 7009)', () => {
   // Refresh tokens that do not rotate: the control refresh leaves the token under test valid.
   const idp = useDevAuthority({ rotateRefreshTokens: false });
+  const tmp = useTempDir();
 
   const native = (options: { authorityMetadata?: string } = {}) => new NodePublicClientApplication({ clientId: idp.current.clients.native.clientId, authority: idp.current.issuer, ...options });
   const web = () => {
@@ -75,6 +78,29 @@ describe('token revocation (RFC 7009)', () => {
     await app.removeAccount(account);
     expect(revocations()).toEqual([]);
     expect(await providerRefresh(app, refreshToken)).toMatchObject({ status: 200 });
+  });
+
+  it("another instance over the same cache file revokes the token the store holds, and the removal is stored", async () => {
+    const cacheStore = () => new FileCacheStore({ path: join(tmp.path, 'cache.json'), allowUnencryptedStorage: true });
+    const signedIn = new NodePublicClientApplication({ clientId: idp.current.clients.native.clientId, authority: idp.current.issuer, cacheStore: cacheStore() });
+    const { refreshToken } = await signIn(signedIn);
+    const other = new NodePublicClientApplication({ clientId: idp.current.clients.native.clientId, authority: idp.current.issuer, cacheStore: cacheStore() });
+    const [account] = await other.getAccounts();
+    idp.current.clearRequests();
+    await other.removeAccount(account!, { revokeRefreshToken: true });
+    expect(revocations()).toMatchObject([{ status: 200 }]);
+    expect(await providerRefresh(other, refreshToken)).toEqual({ status: 400, error: 'invalid_grant' });
+    expect(await signedIn.getAccounts()).toEqual([]);
+  });
+
+  it('an account without a cached refresh token: removed, nothing sent, no error', async () => {
+    const app = native();
+    const { account } = await signIn(app);
+    app.tokenCache.deserialize(JSON.stringify({ ...JSON.parse(app.tokenCache.serialize()), RefreshToken: {} }));
+    idp.current.clearRequests();
+    await app.removeAccount(account, { revokeRefreshToken: true });
+    expect(revocations()).toEqual([]);
+    expect(await app.getAccounts()).toEqual([]);
   });
 
   it('revokeToken revokes a token given by the app', async () => {
