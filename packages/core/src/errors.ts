@@ -184,6 +184,20 @@ export class ThrottledError extends TesseraError {
   }
 }
 
+/**
+ * removeAccount with `revokeRefreshToken`: the account WAS removed from the cache (the app is signed
+ * out), but the provider did not confirm that it revoked the account's refresh token, which may then
+ * still be valid at the provider until it expires. `cause` says why (a ServerError with the
+ * provider's answer, a NetworkError, a ConfigurationError when the provider publishes no
+ * revocation_endpoint); code `revocation_failed`. The message never carries the token.
+ */
+export class TokenRevocationError extends TesseraError {
+  /** @param cause - why the revocation failed. */
+  constructor(cause: unknown) {
+    super('revocation_failed', `The account was removed from the cache, but its refresh token was not revoked at the provider: ${describeCause(cause)}`, { cause });
+  }
+}
+
 /** The caller's AbortSignal fired (code `aborted`); `cause` is the signal's reason. */
 export class AbortError extends TesseraError {
   /** @param reason - the signal's reason. */

@@ -2,7 +2,7 @@
 export { PublicClientApplication } from './client/public-client.js';
 export { ConfidentialClientApplication, type ConfidentialClientOptions } from './client/confidential-client.js';
 export { AZURE_REGION_AUTO_DETECT, IMDS_REGION_ENDPOINT } from './authority/region.js';
-export { ClientApplication, type ClientApplicationOptions, LIBRARY_VERSION } from './client/client-application.js';
+export { ClientApplication, type ClientApplicationOptions, type RemoveAccountOptions, LIBRARY_VERSION } from './client/client-application.js';
 export { generateDpopKeyPair, type DpopFetchOptions, type DpopHeaders, type DpopKeySource, type DpopOption, type DpopProofRequest } from './crypto/dpop.js';
 export type { ClientCredential, CertificateCredential, SecretCredential, AssertionCredential, ClientAuthMethod, PrivateKeyDecryptor } from './client/client-credential.js';
 
@@ -74,5 +74,8 @@ export {
   AbortError,
   throwIfAborted,
   describeCause,
+  TokenRevocationError,
   type ServerErrorDetails,
 } from './errors.js';
+export type { RevocableTokenType } from './flows/revocation.js';
+export type { UserInfo } from './flows/userinfo.js';

@@ -45,6 +45,7 @@ export {
   NetworkError,
   AbortError,
   CacheFormatError,
+  TokenRevocationError,
   type ServerErrorDetails,
   type AccountInfo,
   type AuthenticationResult,

@@ -3,7 +3,7 @@ import type { LogSink } from '../logger.js';
 import { checkShape, oauthErrorFrom, parseJsonBody } from '../http/oauth-response.js';
 import { InvalidResponseError, ValidationError, throwIfAborted } from '../errors.js';
 import { abortable } from '../http/retry.js';
-import { type DiscoveryDocument, discoverySchema, isLoopbackHost, parseJson, urlOf } from '../http/schemas.js';
+import { type DiscoveryDocument, type FlowEndpoint, discoverySchema, flowEndpointsSchema, isLoopbackHost, parseJson, urlOf } from '../http/schemas.js';
 import type { Authority } from './authority.js';
 import { CIAM_HOST_SUFFIX, canonicalEnvironment } from './entra.js';
 
@@ -213,6 +213,18 @@ export function checkMetadata(authority: Authority, doc: AuthorityMetadata): Aut
     }
   }
   return doc;
+}
+
+/**
+ * The discovered endpoint `name` that only some flows use (see flowEndpointsSchema), checked as
+ * checkMetadata checks the others (in the authority's cloud; http only to loopback, for an http
+ * authority); undefined when the provider publishes none.
+ */
+export function discoveredEndpoint(authority: Authority, doc: AuthorityMetadata, name: FlowEndpoint): string | undefined {
+  const endpoint = checkShape(flowEndpointsSchema, doc, 'Discovery document')[name];
+  // checkMetadata's own rules, as it applies them to the token endpoint (its code stays as browsers bundle it).
+  if (endpoint) checkMetadata(authority, { ...doc, token_endpoint: endpoint });
+  return endpoint;
 }
 
 /**

@@ -49,9 +49,12 @@ import {
   scopedRequestOptionsSchema,
   plainSilentOptions,
   silentOptionsSchema,
+  isSignal,
 } from '../flows/options.js';
 import { type LogoutUrlOptions, endSessionUrl } from '../flows/logout.js';
 import { refreshByToken } from '../flows/refresh-token.js';
+import { type UserInfo, fetchUserInfo } from '../flows/userinfo.js';
+import { type RevocableTokenType, revokeRefreshTokenOf, revokeToken } from '../flows/revocation.js';
 import { refreshWithFamily } from '../flows/family-refresh.js';
 import { refreshRacingPeers } from '../flows/peer-refresh.js';
 import { type SilentOptions, acquireTokenSilent, refreshDue, silentCacheReady, silentHit, silentWithReadyCache } from '../flows/silent.js';
@@ -60,18 +63,20 @@ import { FetchHttpClient, type HttpClient } from '../http/http-client.js';
 import { type RetryOptions, RetryingHttpClient, abortable } from '../http/retry.js';
 import { ThrottleMemory } from '../http/throttling.js';
 import { LogSink, type LoggerOptions } from '../logger.js';
-import { ConfigurationError, ThrottledError } from '../errors.js';
+import { AbortError, ConfigurationError, ThrottledError, TokenRevocationError } from '../errors.js';
 import { type AccountInfo, type AuthenticationResult, accountsOf, userView } from '../results.js';
 import type { ClientAuthenticator } from './client-credential.js';
 import { SingleFlight } from './single-flight.js';
 import { inTenantView, learnTenantId, tenantIdOf } from './tenants.js';
-import { checkOptions, nonEmpty } from '../http/schemas.js';
+import { checkOptions, nonEmpty, oneOf } from '../http/schemas.js';
 import { lookupScopes } from '../scopes.js';
 import { newCorrelationId } from '../crypto/encoding.js';
 import { checkClientOptions } from './client-options.js';
 
 const codeArgument = nonEmpty('expected the authorization code (a non-empty string)');
 const refreshTokenArgument = nonEmpty('expected the refresh token (a non-empty string)');
+const tokenArgument = nonEmpty('expected the token (a non-empty string)');
+const tokenTypeArgument = oneOf(['refresh_token', 'access_token'], "expected 'refresh_token' or 'access_token'");
 
 /** Options of every client: the app registration, the authority, transport, cache and checks. */
 export interface ClientApplicationOptions extends AuthorityOptions, LoggerOptions {
@@ -419,17 +424,83 @@ export class ClientApplication {
   }
 
   /**
+   * Revokes a token at the provider's revocation_endpoint (RFC 7009) as this client (see
+   * revokeToken in flows/revocation.ts): `tokenType` is sent as `token_type_hint`. Revoking a
+   * refresh token ends its grant at providers that support it. The cache is not changed: to sign an
+   * account out, use removeAccount with `revokeRefreshToken`.
+   */
+  async revokeToken(token: string, options: RequestOptions & { tokenType: RevocableTokenType }): Promise<void> {
+    checkOptions(tokenArgument, token, 'revokeToken (token)');
+    checkOptions(tokenTypeArgument, options?.tokenType, 'revokeToken (options.tokenType)');
+    return this.call(options, (ctx) => revokeToken(ctx, this.authorityFor(options), token, options.tokenType, options.signal));
+  }
+
+  /**
+   * The account's UserInfo claims (OpenID Connect Core 5.3; see fetchUserInfo in flows/userinfo.ts):
+   * an access token for `scopes` is acquired silently (from the cache, or refreshed) and sent to the
+   * provider's `userinfo_endpoint` (as a DPoP-bound token with a proof when the client has `dpop`).
+   * Give the scopes whose token the provider's UserInfo endpoint accepts: those of the sign-in for an
+   * OpenID provider, `User.Read` (Microsoft Graph) for Entra. The response's `sub` must be the
+   * account's ID token's (5.3.4), else a ValidationError with check `userinfo_sub` (code
+   * `invalid_userinfo_sub`); an account without a cached ID token is a ConfigurationError.
+   */
+  async getUserInfo(account: AccountInfo, options: RequestOptions & { scopes: string | string[] }): Promise<UserInfo> {
+    const token = await this.acquireTokenSilent({ ...options, account });
+    const sub = (token.idTokenClaims ?? account.idTokenClaims)?.sub;
+    if (!sub) throw new ConfigurationError('getUserInfo: the account has no ID token (sign in with the openid scope): its sub is what the UserInfo response is checked against');
+    return this.call({ ...options, correlationId: token.correlationId ?? options.correlationId }, (ctx) => fetchUserInfo(ctx, this.authorityFor(options), token, sub, options.signal));
+  }
+
+  /**
    * Signs the account out of this app: removes it and all its tokens from the cache, after any
    * refresh of the account under way (whose answer would put them back) and before any later one.
    * A client of an OIDC issuer removes only what is filed under its issuer: the user stays signed
    * in at other issuers on its host (see TokenCache.removeAccount); an Entra client signs the user
    * out of every tenant.
+   *
+   * With `revokeRefreshToken` (see RemoveAccountOptions), the account's refresh token is first
+   * revoked at the provider's revocation_endpoint (RFC 7009). The account is removed from the cache
+   * whether or not that succeeds; when it did not, the call then rejects with a
+   * TokenRevocationError (its `cause` says why): the app is signed out, but the refresh token may
+   * still be valid at the provider. An abort (AbortError) removes nothing.
    */
-  async removeAccount(account: AccountInfo, signal?: AbortSignal): Promise<void> {
+  async removeAccount(account: AccountInfo, options?: AbortSignal | RemoveAccountOptions): Promise<void> {
+    const { signal, revokeRefreshToken, correlationId } = isSignal(options) ? { signal: options } : { ...options };
     const { partitioning, persistence, refreshLock } = this.context;
-    const remove = () => persistence.write(partitionKeys.account(partitioning, account.homeAccountId), (cache) => removeAccountOf(cache, account, this.authority), signal);
-    await refreshLock!(account, remove, signal);
+    const key = partitionKeys.account(partitioning, account.homeAccountId);
+    const remove = () => persistence.write(key, (cache) => removeAccountOf(cache, account, this.authority), signal);
+    if (!revokeRefreshToken) return refreshLock!(account, remove, signal);
+    await this.call({ correlationId }, (ctx) =>
+      // Under the refresh lock: a refresh under way would rotate the token after it was read.
+      refreshLock!(
+        account,
+        async () => {
+          await persistence.sync(key, signal);
+          const failure = await revokeRefreshTokenOf(ctx, this.authority, account, signal).then(
+            () => undefined,
+            (error: unknown) => (error instanceof AbortError ? Promise.reject(error) : error),
+          );
+          await remove();
+          if (failure) throw new TokenRevocationError(failure);
+        },
+        signal,
+      ),
+    );
   }
+}
+
+/** Options of removeAccount. */
+export interface RemoveAccountOptions {
+  /** Aborts the call (AbortError): nothing is removed once it fired. */
+  signal?: AbortSignal;
+  /**
+   * Revoke the account's refresh token at the provider (RFC 7009) before removing the account, as
+   * oidc-client-ts's `revokeTokensOnSignout`: a copy of the token kept elsewhere (a stolen cache
+   * file) no longer works. A failure is reported as a TokenRevocationError after the removal.
+   */
+  revokeRefreshToken?: boolean;
+  /** Sent as `client-request-id` on the revocation request. */
+  correlationId?: string;
 }
 
 /** dpopHeaders and fetchWithDpop of a client without the `dpop` option (here, not in core's DPoP code, which the browser bundles). */

@@ -9,7 +9,8 @@ const NON_BLANK = /\S/;
 const visible = (scope: string) => NON_BLANK.test(scope);
 /** Whether scopes (checked to be a string or strings) name at least one scope: some scope has a non-blank character. */
 const namesScope = (s: string | string[]) => (typeof s === 'string' ? visible(s) : s.some(visible));
-const isSignal = (v: unknown): v is AbortSignal => typeof v === 'object' && v !== null && 'aborted' in v;
+/** Whether `v` is an AbortSignal (or looks like one: another realm's, a polyfill's). */
+export const isSignal = (v: unknown): v is AbortSignal => typeof v === 'object' && v !== null && 'aborted' in v;
 const SCOPES = 'expected a string or an array of strings';
 /** Scopes as given (a space-separated string or an array); may be empty where signing in alone is useful. */
 export const scopesOption = stringOrStrings(SCOPES);

@@ -227,6 +227,19 @@ export const discoverySchema = z.looseObject({
 });
 export type DiscoveryDocument = z.infer<typeof discoverySchema>;
 
+/**
+ * Discovery fields only some Node-side flows read (token revocation, UserInfo): checked when such a
+ * flow runs (see discoveredEndpoint), not in discoverySchema, so browser bundles do not carry them.
+ */
+export const flowEndpointsSchema = /* @__PURE__ */ z.looseObject({
+  /** Where tokens are revoked (RFC 7009 2; RFC 8414 2). */
+  revocation_endpoint: optional(httpUrl()),
+  /** Where the UserInfo endpoint is (OpenID Connect Core 5.3; Discovery 3). */
+  userinfo_endpoint: optional(httpUrl()),
+});
+/** The endpoints flowEndpointsSchema checks. */
+export type FlowEndpoint = 'revocation_endpoint' | 'userinfo_endpoint';
+
 export const deviceAuthorizationSchema = /* @__PURE__ */ z
   .looseObject({
     device_code: nonEmpty(),
