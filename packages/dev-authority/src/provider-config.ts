@@ -110,8 +110,17 @@ export function providerConfiguration(setup: ConfigSetup): Configuration {
       claimsParameter: { enabled: true },
       pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: setup.requirePushedAuthorizationRequests === true },
       clientCredentials: { enabled: true },
-      introspection: { enabled: true },
-      revocation: { enabled: true },
+      // A caller learns of or revokes only its own client's tokens (a confidential client may introspect
+      // any): oidc-provider's defaults, stated so it does not warn on every use.
+      introspection: { enabled: true, allowedPolicy: async (ctx, client, token) => client.clientAuthMethod !== 'none' || token.clientId === ctx.oidc.client?.clientId },
+      revocation: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) => {
+          if (token.clientId === client.clientId) return true;
+          if (client.clientAuthMethod === 'none') return false;
+          throw new errors.InvalidRequest('client is not authorized to revoke the presented token');
+        },
+      },
       userinfo: { enabled: true },
       // On by default in oidc-provider 9; a nonce secret lets it issue nonces (and require them).
       dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => setup.dpopRequireNonce },
