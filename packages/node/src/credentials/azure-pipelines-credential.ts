@@ -5,6 +5,7 @@ import { asyncDispose } from './credential-base.js';
 import { envVar } from './env.js';
 import { AuthenticationError, CredentialUnavailableError } from './errors.js';
 import type { TokenCredentialOptions } from './options.js';
+import type { ClientAuthenticationOptions } from './service-principal-credential.js';
 import type { AccessToken, GetTokenOptions, TokenCredential } from './token-credential.js';
 
 /** Options of AzurePipelinesCredential: those every credential takes, and where to read `SYSTEM_OIDCREQUESTURI`. */
@@ -17,9 +18,20 @@ const NAME = 'AzurePipelinesCredential';
 const OIDC_API_VERSION = '7.1';
 const TROUBLESHOOT = 'See https://aka.ms/azsdk/js/identity/azurepipelinescredential/troubleshoot';
 
-/** ClientAssertionCredential under the name users configured, for logs and errors. */
+/**
+ * ClientAssertionCredential under the name users configured, for logs and errors, whose assertion
+ * request gets the token request's signal: an abort cancels a request Azure DevOps leaves unanswered.
+ */
 class PipelinesAssertionCredential extends ClientAssertionCredential {
   protected override readonly credentialName = NAME;
+
+  constructor(tenantId: string, clientId: string, private readonly requestAssertion: (signal?: AbortSignal) => Promise<string>, options: TokenCredentialOptions) {
+    super(tenantId, clientId, () => requestAssertion(), options);
+  }
+
+  protected override clientAuthentication(): ClientAuthenticationOptions {
+    return { clientCredential: { clientAssertion: ({ signal }) => this.requestAssertion(signal) } };
+  }
 }
 
 /**
@@ -55,7 +67,7 @@ export class AzurePipelinesCredential implements TokenCredential {
     // One transport for Azure DevOps and Entra; the inner credential leaves it to us to close.
     this.http = createNodeHttpClient({ httpClient, proxy, noProxy, ca, timeoutMs });
     this.ownsHttp = this.http !== httpClient;
-    this.inner = new PipelinesAssertionCredential(tenantId, clientId, () => this.requestOidcToken(url, systemAccessToken), { ...rest, httpClient: this.http });
+    this.inner = new PipelinesAssertionCredential(tenantId, clientId, (signal) => this.requestOidcToken(url, systemAccessToken, signal), { ...rest, httpClient: this.http });
   }
 
   /** An Entra access token for the scopes, from the cache or by exchanging a new OIDC token. */
@@ -63,10 +75,11 @@ export class AzurePipelinesCredential implements TokenCredential {
     return this.inner.getToken(scopes, options);
   }
 
-  private async requestOidcToken(url: string, systemAccessToken: string): Promise<string> {
+  private async requestOidcToken(url: string, systemAccessToken: string, signal?: AbortSignal): Promise<string> {
     const response = await this.http.send({
       method: 'POST',
       url,
+      signal,
       headers: {
         'content-type': 'application/json',
         authorization: `Bearer ${systemAccessToken}`,
