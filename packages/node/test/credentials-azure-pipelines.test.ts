@@ -96,6 +96,16 @@ describe('AzurePipelinesCredential', () => {
     expect((error as Error).message).not.toContain('some-other-secret-value');
   });
 
+  it('never quotes an oidcToken that comes with an error status', async () => {
+    const oidcToken = 'eyJhbGciOiJSUzI1NiJ9.issued-federated-token-body.signature-part';
+    devops.reply = () => ({ status: 502, body: JSON.stringify({ message: 'upstream failed', oidcToken }) });
+    const error = await credential().getToken('api.read').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect((error as Error).message).toContain('HTTP 502');
+    expect((error as Error).message).toContain('upstream failed');
+    expect((error as Error).message).not.toContain(oidcToken.slice(0, 16));
+  });
+
   it('an abort ends the wait for an Azure DevOps that does not answer, and cancels its request', async () => {
     devops.reply = () => null;
     devops.requests.length = 0;

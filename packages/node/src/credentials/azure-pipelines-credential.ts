@@ -130,8 +130,10 @@ function oidcTokenOf(response: HttpResponse, systemAccessToken: string): string 
   const ok = response.status >= 200 && response.status < 300;
   if (ok && typeof token === 'string' && token) return token;
   const ids = ['x-vss-e2eid', 'x-msedge-ref'].map((h) => `${h}: ${response.headers[h] ?? 'n/a'}`).join(', ');
-  // A success body may hold tokens under other names: only a refusal's text is quoted (redacted, capped).
-  const detail = ok ? 'the answer has no oidcToken' : `${redactor([systemAccessToken])(response.body.trim()).slice(0, 300) || '(empty body)'}`;
+  // A success body may hold tokens under other names: only a refusal's text is quoted (redacted, capped),
+  // without an oidcToken it may carry all the same.
+  const secrets = [systemAccessToken, typeof token === 'string' ? token : ''];
+  const detail = ok ? 'the answer has no oidcToken' : `${redactor(secrets)(response.body.trim()).slice(0, 300) || '(empty body)'}`;
   throw new AuthenticationError(`${NAME}: Azure DevOps did not issue an OIDC token (HTTP ${response.status}; ${ids}): ${detail}. ${TROUBLESHOOT}`, {
     statusCode: response.status,
   });
