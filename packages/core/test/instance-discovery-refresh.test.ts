@@ -17,13 +17,14 @@ describe('instance discovery ages out after METADATA_MAX_AGE_SECONDS', () => {
   /** A daemon on the private cloud with a clock `clock.t` seconds from the start, its warnings, and a switch that makes instance discovery answer 503. */
   function daemon() {
     const clock = { t: 0 };
-    const net = { instanceDiscoveryDown: false };
+    /** `body`: what the 503 says (Entra's transient-error JSON, or a gateway's text). */
+    const net = { instanceDiscoveryDown: false, body: 'Service Unavailable' };
     const warnings: string[] = [];
     const start = Math.floor(Date.now() / 1000);
     const http: HttpClient = {
       send: (request) =>
         net.instanceDiscoveryDown && request.url.includes('/common/discovery/instance')
-          ? Promise.resolve({ status: 503, headers: {}, body: 'Service Unavailable' })
+          ? Promise.resolve({ status: 503, headers: {}, body: net.body })
           : entra.current.http.send(request),
     };
     const app = new ConfidentialClientApplication({
@@ -84,6 +85,17 @@ describe('instance discovery ages out after METADATA_MAX_AGE_SECONDS', () => {
     await app.getAuthorityMetadata();
     expect(asked()).toBe(1);
     expect(warnings).toHaveLength(1);
+  });
+
+  it("down with Entra's own transient-error answer (503 temporarily_unavailable): an outage, not a refusal; the acceptance stands", async () => {
+    const { app, clock, net, warnings } = daemon();
+    await app.getAuthorityMetadata();
+    net.instanceDiscoveryDown = true;
+    net.body = JSON.stringify({ error: 'temporarily_unavailable', error_description: 'AADSTS90033: A transient error has occurred. Please try again.' });
+    clock.t = METADATA_MAX_AGE_SECONDS;
+    const token = await app.acquireTokenForClient({ scopes: ['https://api.contoso.com/.default'] });
+    expect(token.accessToken).toBe(`app-token-${PRIVATE_CLOUD}`);
+    expect(warnings).toEqual([expect.stringMatching(/^Instance discovery failed, using the answer fetched before: temporarily_unavailable/)]);
   });
 
   it('down with no acceptance before: the call fails before anything goes to the host, and the next one asks again', async () => {

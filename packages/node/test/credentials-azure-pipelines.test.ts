@@ -1,6 +1,7 @@
 import { type IncomingHttpHeaders, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AbortError } from '@tessera/core';
 import { AuthenticationError, AzurePipelinesCredential, CredentialUnavailableError } from '../src/index.js';
 import { jwtClaims, signedAssertion, useDevAuthority } from './credentials-helpers.js';
 
@@ -12,21 +13,25 @@ function useAzureDevOpsStub() {
   const state = {
     origin: '',
     requests: [] as Array<{ method?: string; url: URL; headers: IncomingHttpHeaders }>,
-    reply: (): { status: number; headers?: Record<string, string>; body: string } => ({ status: 500, body: '' }),
+    /** null: no answer (a hung endpoint); the request's connection closing is counted in `dropped`. */
+    reply: (): { status: number; headers?: Record<string, string>; body: string } | null => ({ status: 500, body: '' }),
+    dropped: 0,
   };
   let server: Server;
   beforeAll(async () => {
     server = createServer((req, res) => {
       req.resume().on('end', () => {
         state.requests.push({ method: req.method, url: new URL(req.url!, state.origin), headers: req.headers });
-        const { status, headers, body } = state.reply();
+        const answer = state.reply();
+        if (!answer) return void res.on('close', () => state.dropped++);
+        const { status, headers, body } = answer;
         res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(body);
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     state.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => new Promise<void>((resolve) => (server.close(() => resolve()), server.closeAllConnections())));
   return state;
 }
 
@@ -89,6 +94,31 @@ describe('AzurePipelinesCredential', () => {
     expect(error).toBeInstanceOf(AuthenticationError);
     expect((error as Error).message).toContain('no oidcToken');
     expect((error as Error).message).not.toContain('some-other-secret-value');
+  });
+
+  it('never quotes an oidcToken that comes with an error status', async () => {
+    const oidcToken = 'eyJhbGciOiJSUzI1NiJ9.issued-federated-token-body.signature-part';
+    devops.reply = () => ({ status: 502, body: JSON.stringify({ message: 'upstream failed', oidcToken }) });
+    const error = await credential().getToken('api.read').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect((error as Error).message).toContain('HTTP 502');
+    expect((error as Error).message).toContain('upstream failed');
+    expect((error as Error).message).not.toContain(oidcToken.slice(0, 16));
+  });
+
+  it('an abort ends the wait for an Azure DevOps that does not answer, and cancels its request', async () => {
+    devops.reply = () => null;
+    devops.requests.length = 0;
+    devops.dropped = 0;
+    const c = credential();
+    const controller = new AbortController();
+    const pending = c.getToken('api.read', { abortSignal: controller.signal }).catch((e: unknown) => e);
+    await expect.poll(() => devops.requests.length).toBe(1);
+    controller.abort();
+    expect(await pending).toBeInstanceOf(AbortError);
+    // The request itself was cancelled, not left waiting for the transport's timeout.
+    await expect.poll(() => devops.dropped).toBe(1);
+    await c.close();
   });
 
   it('is unavailable outside a pipeline task or without its arguments, saying what is missing', () => {

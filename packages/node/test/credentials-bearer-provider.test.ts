@@ -122,4 +122,27 @@ describe('getBearerTokenProvider renewal (controlled clock)', () => {
     expect(credential.calls).toHaveLength(1);
     await expect(getBearerTokenProvider(scripted([null]), 'scope')()).rejects.toBeInstanceOf(CredentialUnavailableError);
   });
+  it('treats a token whose expiry cannot be read (NaN) as expired: never served forever', async () => {
+    const credential = scripted([{ token: 'a', expiresOnTimestamp: Number.NaN }, token('b', 60 * MINUTE)]);
+    const getToken = getBearerTokenProvider(credential, 'scope');
+    expect(await getToken()).toBe('a');
+    // NaN compares false with everything: the old checks kept 'a' and never asked again.
+    expect(await getToken()).toBe('b');
+    expect(credential.calls).toHaveLength(2);
+  });
+
+  it('recovers from a credential whose getToken throws synchronously (not an async function)', async () => {
+    let calls = 0;
+    const credential: TokenCredential = {
+      getToken: ((): Promise<AccessToken> => {
+        if (++calls === 1) throw new Error('not configured yet');
+        return Promise.resolve(token('a', 60 * MINUTE));
+      }) as TokenCredential['getToken'],
+    };
+    const getToken = getBearerTokenProvider(credential, 'scope');
+    await expect(getToken()).rejects.toThrow('not configured yet');
+    // The failed request must not stay the shared one: the next call asks again.
+    expect(await getToken()).toBe('a');
+    expect(calls).toBe(2);
+  });
 });

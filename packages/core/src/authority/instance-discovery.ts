@@ -1,7 +1,7 @@
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError, InvalidResponseError } from '../errors.js';
 import type { HttpClient } from '../http/http-client.js';
 import type { LogSink } from '../logger.js';
-import { parseJsonBody, checkShape } from '../http/oauth-response.js';
+import { parseJsonBody, checkShape, oauthErrorFrom } from '../http/oauth-response.js';
 import { instanceDiscoverySchema, isLoopbackHost } from '../http/schemas.js';
 import type { Authority } from './authority.js';
 import { agedAnswer, fetchedOrKept } from './discovery.js';
@@ -48,6 +48,11 @@ async function discover(authority: Authority, http: HttpClient): Promise<void> {
   url.searchParams.set('authorization_endpoint', `${authority.url}/oauth2/v2.0/authorize`);
   const response = await http.send({ method: 'GET', url: url.toString(), headers: { accept: 'application/json' } });
   const body = checkShape(instanceDiscoverySchema, parseJsonBody(response, 'Instance discovery'), 'Instance discovery', response.status);
+  // A server error or throttling (AADSTS90033 temporarily_unavailable) is an outage, in which the
+  // acceptance from before stands (see validateEntraInstance): not Entra's refusal of the instance.
+  if (response.status >= 500 || response.status === 429) {
+    throw oauthErrorFrom(body, response.status) ?? new InvalidResponseError(`Instance discovery answered HTTP ${response.status}`, response.status);
+  }
   if (body.error || !body.tenant_discovery_endpoint) {
     // Entra's AADSTS text (error_description) says why; the request carried nothing secret.
     const why = body.error ? `${body.error}${body.error_description ? `: ${body.error_description}` : ''}` : 'no tenant_discovery_endpoint';

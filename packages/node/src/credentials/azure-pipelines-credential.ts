@@ -5,6 +5,7 @@ import { asyncDispose } from './credential-base.js';
 import { envVar } from './env.js';
 import { AuthenticationError, CredentialUnavailableError } from './errors.js';
 import type { TokenCredentialOptions } from './options.js';
+import type { ClientAuthenticationOptions } from './service-principal-credential.js';
 import type { AccessToken, GetTokenOptions, TokenCredential } from './token-credential.js';
 
 /** Options of AzurePipelinesCredential: those every credential takes, and where to read `SYSTEM_OIDCREQUESTURI`. */
@@ -17,9 +18,20 @@ const NAME = 'AzurePipelinesCredential';
 const OIDC_API_VERSION = '7.1';
 const TROUBLESHOOT = 'See https://aka.ms/azsdk/js/identity/azurepipelinescredential/troubleshoot';
 
-/** ClientAssertionCredential under the name users configured, for logs and errors. */
+/**
+ * ClientAssertionCredential under the name users configured, for logs and errors, whose assertion
+ * request gets the token request's signal: an abort cancels a request Azure DevOps leaves unanswered.
+ */
 class PipelinesAssertionCredential extends ClientAssertionCredential {
   protected override readonly credentialName = NAME;
+
+  constructor(tenantId: string, clientId: string, private readonly requestAssertion: (signal?: AbortSignal) => Promise<string>, options: TokenCredentialOptions) {
+    super(tenantId, clientId, () => requestAssertion(), options);
+  }
+
+  protected override clientAuthentication(): ClientAuthenticationOptions {
+    return { clientCredential: { clientAssertion: ({ signal }) => this.requestAssertion(signal) } };
+  }
 }
 
 /**
@@ -55,7 +67,7 @@ export class AzurePipelinesCredential implements TokenCredential {
     // One transport for Azure DevOps and Entra; the inner credential leaves it to us to close.
     this.http = createNodeHttpClient({ httpClient, proxy, noProxy, ca, timeoutMs });
     this.ownsHttp = this.http !== httpClient;
-    this.inner = new PipelinesAssertionCredential(tenantId, clientId, () => this.requestOidcToken(url, systemAccessToken), { ...rest, httpClient: this.http });
+    this.inner = new PipelinesAssertionCredential(tenantId, clientId, (signal) => this.requestOidcToken(url, systemAccessToken, signal), { ...rest, httpClient: this.http });
   }
 
   /** An Entra access token for the scopes, from the cache or by exchanging a new OIDC token. */
@@ -63,10 +75,11 @@ export class AzurePipelinesCredential implements TokenCredential {
     return this.inner.getToken(scopes, options);
   }
 
-  private async requestOidcToken(url: string, systemAccessToken: string): Promise<string> {
+  private async requestOidcToken(url: string, systemAccessToken: string, signal?: AbortSignal): Promise<string> {
     const response = await this.http.send({
       method: 'POST',
       url,
+      signal,
       headers: {
         'content-type': 'application/json',
         authorization: `Bearer ${systemAccessToken}`,
@@ -117,8 +130,10 @@ function oidcTokenOf(response: HttpResponse, systemAccessToken: string): string 
   const ok = response.status >= 200 && response.status < 300;
   if (ok && typeof token === 'string' && token) return token;
   const ids = ['x-vss-e2eid', 'x-msedge-ref'].map((h) => `${h}: ${response.headers[h] ?? 'n/a'}`).join(', ');
-  // A success body may hold tokens under other names: only a refusal's text is quoted (redacted, capped).
-  const detail = ok ? 'the answer has no oidcToken' : `${redactor([systemAccessToken])(response.body.trim()).slice(0, 300) || '(empty body)'}`;
+  // A success body may hold tokens under other names: only a refusal's text is quoted (redacted, capped),
+  // without an oidcToken it may carry all the same.
+  const secrets = [systemAccessToken, typeof token === 'string' ? token : ''];
+  const detail = ok ? 'the answer has no oidcToken' : `${redactor(secrets)(response.body.trim()).slice(0, 300) || '(empty body)'}`;
   throw new AuthenticationError(`${NAME}: Azure DevOps did not issue an OIDC token (HTTP ${response.status}; ${ids}): ${detail}. ${TROUBLESHOOT}`, {
     statusCode: response.status,
   });

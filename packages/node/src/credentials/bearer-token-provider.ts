@@ -36,19 +36,24 @@ export function getBearerTokenProvider(
   const { abortSignal, tracingOptions } = options;
   let current: AccessToken | undefined;
   let pending: Promise<AccessToken> | undefined;
-  const renew = (): Promise<AccessToken> =>
-    (pending ??= (async () => {
-      try {
-        const token = await credential.getToken(scopes, { abortSignal, tracingOptions });
-        if (!token) throw new CredentialUnavailableError('getBearerTokenProvider: the credential returned no token');
-        return (current = token);
-      } finally {
-        pending = undefined;
-      }
-    })());
+  const renew = (): Promise<AccessToken> => {
+    if (pending) return pending;
+    const request = (async () => {
+      const token = await credential.getToken(scopes, { abortSignal, tracingOptions });
+      if (!token) throw new CredentialUnavailableError('getBearerTokenProvider: the credential returned no token');
+      return (current = token);
+    })();
+    // Cleared once settled, never before it is set: a getToken that throws synchronously settles at once.
+    const clear = () => {
+      if (pending === request) pending = undefined;
+    };
+    request.then(clear, clear);
+    return (pending = request);
+  };
   return async () => {
     const now = Date.now();
-    if (!current || now >= current.expiresOnTimestamp - FORCED_REFRESH_WINDOW_MS) return (await renew()).token;
+    // Written so that an expiry that cannot be read (NaN) means expired, never "valid forever".
+    if (!current || !(now < current.expiresOnTimestamp - FORCED_REFRESH_WINDOW_MS)) return (await renew()).token;
     if (now >= current.expiresOnTimestamp - REFRESH_WINDOW_MS || now >= (current.refreshAfterTimestamp ?? Infinity)) {
       // The current token still works: a failed renewal is not the caller's problem yet.
       renew().catch(() => {});
