@@ -30,6 +30,8 @@ let origin: string;
 let host: string;
 const seen: { path: string; body: URLSearchParams; headers: Record<string, string | string[] | undefined> }[] = [];
 let privateKey: CryptoKey;
+/** Refresh tokens the stub refuses with invalid_grant (revoked). */
+const revoked = new Set<string>();
 
 beforeAll(async () => {
   ({ privateKey } = await generateKeyPair('RS256'));
@@ -67,6 +69,9 @@ beforeAll(async () => {
         // Entra: a family refresh token redeemed by an app outside the family (documented FOCI behaviour).
         if (body.get('grant_type') === 'refresh_token' && clientId === NON_FAMILY_CLIENT_ID && body.get('refresh_token')!.startsWith('frt-')) {
           return json(400, { error: 'invalid_grant', error_description: 'AADSTS70000: Provided grant is invalid or malformed.', suberror: 'client_mismatch' });
+        }
+        if (body.get('grant_type') === 'refresh_token' && revoked.has(body.get('refresh_token')!)) {
+          return json(400, { error: 'invalid_grant', error_description: 'AADSTS50173: The provided grant has expired due to it being revoked.' });
         }
         if (body.get('grant_type') === 'client_credentials') {
           return json(200, { token_type: 'Bearer', expires_in: '3599', ext_expires_in: '3599', access_token: 'app-token' });
@@ -303,6 +308,19 @@ describe('MSAL ClientApplication options on Entra', () => {
         expect(error).toBeInstanceOf(InteractionRequiredError);
         expect(refreshes()).toEqual([]);
       }
+    });
+
+    it('a refused refresh token that is both the family\'s and the app\'s own is presented once, not twice', async () => {
+      const cache = new TokenCache();
+      const member = app(CLIENT_ID, cache);
+      const signedIn = await member.acquireTokenByCode('code', { scopes: USER, redirectUri: 'http://localhost:8400' });
+      const [rt] = Object.values(JSON.parse(cache.serialize()).RefreshToken) as Record<string, string>[];
+      revoked.add(rt!.secret!);
+      seen.length = 0;
+      const error = await member.acquireTokenSilent({ scopes: USER, account: signedIn.account!, forceRefresh: true }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InteractionRequiredError);
+      expect((error as InteractionRequiredError).error).toBe('invalid_grant');
+      expect(refreshes()).toEqual([{ client: CLIENT_ID, rt: rt!.secret }]);
     });
 
     it('an app outside the family is refused the family token (client_mismatch) and must sign in; then uses its own', async () => {

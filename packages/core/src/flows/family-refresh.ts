@@ -1,6 +1,7 @@
 import { type AppMetadataEntity, type RefreshTokenEntity, assertionHashOf } from '../cache/schema.js';
 import { ServerError } from '../errors.js';
 import type { SilentRefresh } from './context.js';
+import { ownRefreshToken } from './silent.js';
 
 /** The one family Entra has today (MSAL's THE_FAMILY_ID). */
 const FAMILY_ID = '1';
@@ -13,7 +14,7 @@ const FAMILY_ID = '1';
  * A family refresh token is one another app of the family stored with `family_id`; redeemed
  * with this app's client id, the answer is filed under this app (and the family, when `foci`).
  */
-export const refreshWithFamily: SilentRefresh = async (ctx, _authority, { account }, refreshOwn, redeem) => {
+export const refreshWithFamily: SilentRefresh = async (ctx, authority, { account }, refreshOwn, redeem) => {
   const cache = ctx.persistence.cache;
   const environment = account.environment.toLowerCase();
   let metadata: AppMetadataEntity | undefined;
@@ -25,8 +26,9 @@ export const refreshWithFamily: SilentRefresh = async (ctx, _authority, { accoun
       try {
         return await redeem(frt.secret, frt.target);
       } catch (error) {
-        // The provider's answer (e.g. invalid_grant, client_mismatch): this app may use only its own token.
-        if (!(error instanceof ServerError)) throw error;
+        // The provider's answer (e.g. invalid_grant, client_mismatch): this app may use only its own token,
+        // unless that is the token just refused (a member's own token is the family's): not presented twice.
+        if (!(error instanceof ServerError) || ownRefreshToken(ctx, authority, account)?.secret === frt.secret) throw error;
         // The code only: a description may name the user (see SECURITY.md, coresec).
         ctx.log.log('info', `The family refresh token was refused (${error.error}${error.suberror ? `, ${error.suberror}` : ''}); trying the app's own`);
       }
