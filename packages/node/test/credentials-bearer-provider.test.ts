@@ -91,13 +91,19 @@ describe('getBearerTokenProvider renewal (controlled clock)', () => {
     expect(await getToken()).toBe('b');
   });
 
-  it('keeps the old token when a background renewal fails, and retries on a later call', async () => {
+  it('keeps the old token when a background renewal fails, and retries on a call 3 seconds later (not on every call)', async () => {
     const credential = scripted([token('a', 60 * MINUTE), new Error('authority down'), token('b', 120 * MINUTE)]);
     const getToken = getBearerTokenProvider(credential, 'scope');
     await getToken();
     at(59 * MINUTE);
     expect(await getToken()).toBe('a');
     await settle();
+    expect(credential.calls).toHaveLength(2);
+    at(59 * MINUTE + 2999);
+    expect(await getToken()).toBe('a');
+    await settle();
+    expect(credential.calls).toHaveLength(2);
+    at(59 * MINUTE + 3000);
     expect(await getToken()).toBe('a');
     await settle();
     expect(credential.calls).toHaveLength(3);
