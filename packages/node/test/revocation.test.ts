@@ -146,3 +146,34 @@ describe('token revocation (RFC 7009)', () => {
     });
   });
 });
+
+describe('token revocation of a DPoP-bound refresh token', () => {
+  const idp = useDevAuthority({ rotateRefreshTokens: false, dpop: { boundClients: ['tessera-native'] } });
+
+  it('removeAccount with revokeRefreshToken revokes it: the same key can no longer refresh at the provider', async () => {
+    const pair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+    const key = await crypto.subtle.exportKey('jwk', pair.privateKey);
+    const app = () => new NodePublicClientApplication({ clientId: idp.current.clients.native.clientId, authority: idp.current.issuer, dpop: { key } });
+    const signedIn = app();
+    const flow = await signedIn.initiateAuthCodeFlow({ scopes: SCOPES, redirectUri: LOOPBACK_REDIRECT });
+    const { redirectUrl } = await completeAuthorization(flow.authUri, { username: 'ada' });
+    const { account, tokenType } = await signedIn.acquireTokenByAuthCodeFlow(flow, redirectUrl);
+    expect(tokenType).toBe('DPoP');
+    // A copy of the cache before sign-out: the key and its refresh token, still usable (control).
+    const copy = signedIn.tokenCache.serialize();
+    const withCopy = () => {
+      const other = app();
+      other.tokenCache.deserialize(copy);
+      return other;
+    };
+    expect((await withCopy().acquireTokenSilent({ scopes: SCOPES, account: account!, forceRefresh: true })).tokenType).toBe('DPoP');
+    idp.current.clearRequests();
+
+    await signedIn.removeAccount(account!, { revokeRefreshToken: true });
+
+    expect(idp.current.requests.filter((r) => r.path.endsWith('/revocation'))).toMatchObject([{ status: 200 }]);
+    const refused = await withCopy().acquireTokenSilent({ scopes: SCOPES, account: account!, forceRefresh: true }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ error: 'invalid_grant' });
+    expect(idp.current.requests.filter((r) => r.grantType === 'refresh_token').at(-1)).toMatchObject({ status: 400, error: 'invalid_grant' });
+  });
+});
