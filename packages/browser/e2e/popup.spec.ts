@@ -173,4 +173,24 @@ test('the request\'s signal cancels a popup sign-in: AbortError, the popup close
   expect(page.url()).toBe(`${app.origin}/`);
   expect(idp.requests.filter((r) => r.path === '/auth')).toEqual([]);
   expect(await page.evaluate(() => Object.keys(sessionStorage))).toEqual([]);
+
+  // Aborted during its last step (here: as the sign-in's state is stored, right before navigating).
+  const late = await page.evaluate(() => {
+    const { client } = (window as unknown as { sample: { client: { loginRedirect(r: object): Promise<void> } } }).sample;
+    const controller = new AbortController();
+    const setItem = Storage.prototype.setItem;
+    Storage.prototype.setItem = function (this: Storage, key: string, value: string) {
+      setItem.call(this, key, value);
+      // The stored flow (not the tab's claim, taken first): the last step before navigating.
+      if (value.includes('authUri')) controller.abort();
+    };
+    return client.loginRedirect({ signal: controller.signal }).then(
+      () => 'navigating',
+      (error: { name: string; code: string }) => `${error.name} ${error.code}`,
+    ).finally(() => (Storage.prototype.setItem = setItem));
+  });
+  expect(late).toBe('AbortError aborted');
+  expect(page.url()).toBe(`${app.origin}/`);
+  expect(idp.requests.filter((r) => r.path === '/auth')).toEqual([]);
+  expect(await page.evaluate(() => Object.keys(sessionStorage))).toEqual([]);
 });

@@ -93,9 +93,11 @@ export const SPA_GZIP_BUDGET = 15_000;
  * once per outage instead of on every call (+23 B); the silent refresh hook that lets Node clients
  * retry after a race lost to a lockless peer (+10 B; the retry itself is Node-only): 23,216 / 21,282 B;
  * ceilings to just above.
+ * A redirect sign-in whose signal fires during its last step (after the flow is stored) stays on the
+ * page instead of navigating (+5 / +5 B): 23,221 / 21,287 B; ceilings to just above.
  */
-export const CDN_GZIP_CEILING = 23_220;
-export const SPA_GZIP_CEILING = 21_285;
+export const CDN_GZIP_CEILING = 23_225;
+export const SPA_GZIP_CEILING = 21_290;
 
 /** Strings only zod/mini's schema classes carry: the bundles parse with zod/mini itself. */
 export const ZOD_MINI_MARKERS = ['ZodMiniObject', '$ZodObject'];

@@ -36,6 +36,7 @@ import {
   removeAccountOf,
   resolveAuthority,
   runCall,
+  throwIfAborted,
 } from '@tessera/core';
 import type { BrowserClientEvents } from './events.js';
 import { beginInteraction, clearInteraction, inPopup, interactionKey, readInteraction, saveInteraction, startedHere } from './interaction.js';
@@ -364,6 +365,8 @@ export class BrowserClient {
     try {
       const flow = await this.#startFlow(request, true);
       saveInteraction(this.#interaction, { createdAt: Date.now(), flow, login, appState: request.appState });
+      // The signal may have fired during the flow's last steps: then the page stays.
+      throwIfAborted(request.signal);
       location.assign(flow.authUri);
     } catch (error) {
       clearInteraction(this.#interaction);
