@@ -59,7 +59,7 @@ export { LogSink } from './logger.js';
 export { accountsOf } from './results.js';
 export { removeAccountOf, type AccountAuthority } from './cache/token-cache.js';
 // The checks of server answers, for the answers platform packages parse themselves (managed identity endpoints, CLIs).
-export { MAX_SERVER_SECONDS, seconds as secondsSchema, accessToken as accessTokenSchema, describeIssue, withQuery } from './http/schemas.js';
+export { MAX_SERVER_SECONDS, seconds as secondsSchema, accessToken as accessTokenSchema, describeIssue, isLoopbackHost, withQuery } from './http/schemas.js';
 // The one redaction of request secrets from server text, for endpoints platform packages call themselves (managed identity).
 export { redactor } from './http/redaction.js';
 export {

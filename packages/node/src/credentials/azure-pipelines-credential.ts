@@ -1,4 +1,4 @@
-import { type HttpClient, type HttpResponse, redactor } from '@tessera/core';
+import { type HttpClient, type HttpResponse, isLoopbackHost, redactor } from '@tessera/core';
 import { NodeHttpClient, createNodeHttpClient } from '../http/node-http-client.js';
 import { ClientAssertionCredential } from './client-assertion-credential.js';
 import { asyncDispose } from './credential-base.js';
@@ -110,7 +110,7 @@ function oidcRequestUrl(requestUri: string, serviceConnectionId: string): string
     throw new CredentialUnavailableError(`${NAME}: SYSTEM_OIDCREQUESTURI is not a URL`);
   }
   // The pipeline's access token goes with the request: never in clear over the network.
-  if (url.protocol !== 'https:' && !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
+  if (url.protocol !== 'https:' && !isLoopbackHost(url.hostname)) {
     throw new CredentialUnavailableError(`${NAME}: SYSTEM_OIDCREQUESTURI must be an https URL (got ${url.protocol})`);
   }
   url.searchParams.set('api-version', OIDC_API_VERSION);

@@ -1,6 +1,6 @@
 import { ConfigurationError } from '@tessera/core';
 import { asyncDispose } from './credential-base.js';
-import { AggregateAuthenticationError, CredentialUnavailableError } from './errors.js';
+import { AggregateAuthenticationError, CredentialUnavailableError, CredentialUnavailableErrorName } from './errors.js';
 import type { AccessToken, GetTokenOptions, TokenCredential } from './token-credential.js';
 
 /**
@@ -60,7 +60,7 @@ export class ChainedTokenCredential implements TokenCredential {
  * VisualStudioCodeCredential in a Tessera chain) signal "not here" by the error's name, as its chain reads them.
  */
 function isUnavailable(error: unknown): error is Error {
-  return error instanceof CredentialUnavailableError || (error instanceof Error && (error.name === 'CredentialUnavailableError' || error.name === 'AuthenticationRequiredError'));
+  return error instanceof CredentialUnavailableError || (error instanceof Error && (error.name === CredentialUnavailableErrorName || error.name === 'AuthenticationRequiredError'));
 }
 
 /** "Name: reason", without repeating a name the message already starts with. */
